@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Every kernel-version quirk oomreap-trace has to absorb, in one place.
+ * One flavor struct and one accessor per kernel change, each citing the
+ * change.  Detection is by BTF (CO-RE), never by version number: distros
+ * backport.
+ */
+#ifndef OOMREAP_CORE_FIXES_BPF_H
+#define OOMREAP_CORE_FIXES_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+/*
+ * mm->flags bit numbers (include/linux/mm_types.h).  #defines are not in BTF.
+ * MMF_OOM_SKIP has been bit 21 on every kernel since 4.9 (and still on 6.18).
+ */
+#define MMF_OOM_SKIP_BIT 21
+
+/*
+ * 6.2, f1a7941243c1 ("mm: convert mm's rss stats into percpu_counter"):
+ * mm->rss_stat went from struct mm_rss_stat { atomic_long_t count[]; } to
+ * struct percpu_counter rss_stat[NR_MM_COUNTERS].
+ */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___rss_old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * ~6.18 ("mm: convert mm->flags to a bitmap type"): mm->flags became
+ * mm_flags_t { unsigned long __mm_flags[]; }.  Word 0 holds the MMF_* bits
+ * either way.
+ */
+struct mm_struct___flags_old {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+/*
+ * 5.8, da1c55f1b272 ("mmap locking API: rename mmap_sem to mmap_lock").
+ */
+struct mm_struct___mmap_sem {
+	struct rw_semaphore mmap_sem;
+} __attribute__((preserve_access_index));
+
+/*
+ * 6.15 ("kernfs: Use RCU to access kernfs_node::parent"):
+ * kernfs_node.parent was renamed __parent.
+ */
+struct kernfs_node___old {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 mm_flags_word(struct mm_struct *mm)
+{
+	struct mm_struct___flags_old *old = (void *)mm;
+
+	if (bpf_core_field_exists(old->flags))
+		return BPF_CORE_READ(old, flags);
+	return BPF_CORE_READ(mm, flags.__mm_flags[0]);
+}
+
+/* One raw RSS counter; percpu reads (>= 6.2) are approximate and may be < 0. */
+static __always_inline __s64 mm_rss_raw(struct mm_struct *mm, int idx, bool *approx)
+{
+	struct mm_struct___rss_old *old = (void *)mm;
+	__s64 v = 0;
+
+	if (bpf_core_field_exists(old->rss_stat)) {
+		*approx = false;
+		bpf_core_read(&v, sizeof(v), &old->rss_stat.count[idx & 3].counter);
+		return v;
+	}
+	*approx = true;
+	bpf_core_read(&v, sizeof(v), &mm->rss_stat[idx & 3].count);
+	return v;
+}
+
+/*
+ * The mmap_lock rwsem's owner word: the writer, or the last reader to take
+ * it (low bits: 1 = RWSEM_READER_OWNED, 2 = RWSEM_NONSPINNABLE), since 5.3.
+ * Returns false when this kernel's rwsem has no owner word (PREEMPT_RT).
+ */
+static __always_inline bool mm_lock_owner(struct mm_struct *mm, long *owner)
+{
+	struct mm_struct___mmap_sem *old = (void *)mm;
+
+	if (bpf_core_field_exists(mm->mmap_lock.owner)) {
+		*owner = BPF_CORE_READ(mm, mmap_lock.owner.counter);
+		return true;
+	}
+	if (bpf_core_field_exists(old->mmap_sem.owner)) {
+		*owner = BPF_CORE_READ(old, mmap_sem.owner.counter);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
+{
+	struct kernfs_node___old *old = (void *)kn;
+
+	if (bpf_core_field_exists(old->parent))
+		return BPF_CORE_READ(old, parent);
+	return BPF_CORE_READ(kn, __parent);
+}
+
+#endif /* OOMREAP_CORE_FIXES_BPF_H */

@@ -1,0 +1,565 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * oomreap-trace BPF side: timestamp, identify, read the victim mm, emit.
+ * Everything else (matching, outcomes, latencies) happens in userspace.
+ *
+ * Three rungs feed the same event types (include/oomreap_abi.h):
+ *   fentry/fexit  -> kprobe/kretprobe -> tp_btf tracepoints
+ * Userspace (src/attach.c) picks one rung and sets autoload accordingly.
+ * The reaper's start/finish/skip tracepoints and the process-exit
+ * tracepoint are used on every rung: nothing else sees those moments.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "oomreap_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Knobs set by userspace between open and load. */
+const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, group_dead) */
+const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) since 5.18 */
+
+/* Reported by userspace at exit and as a metric: a lost OOM must be visible. */
+__u64 dropped_events = 0;
+__u64 kill_seq = 0;
+/* The victim the oom_reaper kthread is working on (it is a single thread). */
+__u32 reaper_current_pid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct victim {
+	__u64 seq;
+	__u64 mm;   /* kernel pointer; never leaves BPF */
+	__u32 tgid;
+	__u32 pid;
+};
+
+/*
+ * The reaper tracepoints name the victim by thread id; process exit by
+ * tgid.  LRU: a victim we never hear from again cannot fill the map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct victim);
+} victims_by_pid SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct victim);
+} victims_by_tgid SEC(".maps");
+
+static __always_inline void *reserve(__u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		__sync_fetch_and_add(&dropped_events, 1);
+	return e;
+}
+
+static __always_inline void fill_header(struct oomreap_event_header *h, __u32 type,
+					__u32 size, __u16 source)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cpu = bpf_get_smp_processor_id();
+	h->source = source;
+}
+
+static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snapshot *s)
+{
+	bool approx = false;
+
+	if (!mm)
+		return;
+	s->snap_flags = OOMREAP_SNAP_VALID;
+	s->mm_flags = mm_flags_word(mm);
+	s->mm_users = BPF_CORE_READ(mm, mm_users.counter);
+	s->rss_pages[OOMREAP_RSS_FILE] = mm_rss_raw(mm, OOMREAP_RSS_FILE, &approx);
+	s->rss_pages[OOMREAP_RSS_ANON] = mm_rss_raw(mm, OOMREAP_RSS_ANON, &approx);
+	s->rss_pages[OOMREAP_RSS_SWAP] = mm_rss_raw(mm, OOMREAP_RSS_SWAP, &approx);
+	s->rss_pages[OOMREAP_RSS_SHMEM] = mm_rss_raw(mm, OOMREAP_RSS_SHMEM, &approx);
+	if (approx)
+		s->snap_flags |= OOMREAP_SNAP_RSS_APPROX;
+}
+
+/* mark_oom_victim() keeps the victim's mm in signal->oom_mm (mmgrab'ed). */
+static __always_inline struct mm_struct *victim_mm(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, signal, oom_mm);
+
+	return mm ? mm : BPF_CORE_READ(task, mm);
+}
+
+#define CGROUP_MAX_DEPTH 16
+#define CGROUP_NAME_BUDGET (OOMREAP_CGROUP_PATH_LEN / 2)
+
+/*
+ * Write the cgroup's path ("/a/b/c", relative to its hierarchy's root) into
+ * buf by walking kernfs parents.  Done here, not in userspace, because a
+ * test or an orchestrator may remove the cgroup right after the kill.
+ * Returns true when the path had to be truncated.
+ */
+static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
+{
+	struct kernfs_node *chain[CGROUP_MAX_DEPTH];
+	struct kernfs_node *kn, *parent;
+	bool truncated = false;
+	__u32 depth = 0, off = 0;
+	int i;
+
+	buf[0] = '/';
+	buf[1] = 0;
+	if (!cg)
+		return false;
+	kn = BPF_CORE_READ(cg, kn);
+	for (i = 0; i < CGROUP_MAX_DEPTH; i++) {
+		if (!kn)
+			break;
+		parent = kernfs_parent(kn);
+		if (!parent)
+			break; /* the hierarchy root itself has no name in the path */
+		chain[depth++] = kn;
+		kn = parent;
+	}
+	if (kn && kernfs_parent(kn))
+		truncated = true;
+
+	for (i = CGROUP_MAX_DEPTH - 1; i >= 0; i--) {
+		const char *name;
+		long n;
+
+		if (i >= depth)
+			continue;
+		if (off >= OOMREAP_CGROUP_PATH_LEN - 2) {
+			truncated = true;
+			break;
+		}
+		buf[off & (OOMREAP_CGROUP_PATH_LEN - 1)] = '/';
+		off++;
+		name = BPF_CORE_READ(chain[i], name);
+		n = bpf_probe_read_kernel_str(&buf[off & (CGROUP_NAME_BUDGET - 1)],
+					      CGROUP_NAME_BUDGET, name);
+		if (n <= 0)
+			break;
+		if (n == CGROUP_NAME_BUDGET)
+			truncated = true;
+		off = (off & (CGROUP_NAME_BUDGET - 1)) + n - 1;
+	}
+	return truncated;
+}
+
+/* The task's cgroup in the memory controller's hierarchy (v1 or v2). */
+static __always_inline struct cgroup *task_memcg(struct task_struct *task)
+{
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	struct cgroup_subsys_state *css = NULL;
+
+	if (bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+		int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+
+		bpf_core_read(&css, sizeof(css), &cset->subsys[id & 15]);
+		if (css)
+			return BPF_CORE_READ(css, cgroup);
+	}
+	return BPF_CORE_READ(cset, dfl_cgrp);
+}
+
+static __always_inline void remember_victim(__u32 pid, __u32 tgid, __u64 seq,
+					    struct mm_struct *mm)
+{
+	struct victim v = { .seq = seq, .mm = (__u64)mm, .tgid = tgid, .pid = pid };
+
+	bpf_map_update_elem(&victims_by_pid, &pid, &v, BPF_ANY);
+	if (tgid)
+		bpf_map_update_elem(&victims_by_tgid, &tgid, &v, BPF_ANY);
+}
+
+static __always_inline void fill_trigger(struct oomreap_kill_event *e)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->trigger_pid = (__u32)id;
+	e->trigger_tgid = id >> 32;
+	bpf_get_current_comm(e->trigger_comm, sizeof(e->trigger_comm));
+}
+
+/* A task was marked as OOM victim; identify it and its memory. */
+static __always_inline int on_mark_victim(struct task_struct *task, __u16 source)
+{
+	struct oomreap_kill_event *e;
+	struct mm_struct *mm;
+	struct cgroup *cg;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_KILL, sizeof(*e), source);
+	e->hdr.pid = BPF_CORE_READ(task, pid);
+	e->hdr.tgid = BPF_CORE_READ(task, tgid);
+	e->hdr.victim_seq = __sync_fetch_and_add(&kill_seq, 1) + 1;
+	fill_trigger(e);
+	if (e->trigger_tgid == e->hdr.tgid)
+		e->kill_flags |= OOMREAP_KILL_SELF;
+	e->kill_flags |= OOMREAP_KILL_HAVE_TASK;
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	e->uid = BPF_CORE_READ(task, real_cred, uid.val);
+	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+
+	mm = victim_mm(task);
+	read_mm(mm, &e->mm);
+	if (mm) {
+		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
+		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	}
+	cg = task_memcg(task);
+	if (cg) {
+		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+		e->cgroup_hierarchy = BPF_CORE_READ(cg, root, hierarchy_id);
+	}
+	if (cgroup_path_fill(cg, e->cgroup_path))
+		e->kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
+
+	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fentry/mark_oom_victim")
+int BPF_PROG(fentry_mark_oom_victim, struct task_struct *task)
+{
+	return on_mark_victim(task, OOMREAP_SRC_FENTRY);
+}
+
+SEC("kprobe/mark_oom_victim")
+int BPF_KPROBE(kprobe_mark_oom_victim, struct task_struct *task)
+{
+	return on_mark_victim(task, OOMREAP_SRC_KPROBE);
+}
+
+/* 6.9+ and stable backports: TP_PROTO(struct task_struct *task, uid_t uid). */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(tp_mark_victim, struct task_struct *task, uid_t uid)
+{
+	return on_mark_victim(task, OOMREAP_SRC_TRACEPOINT);
+}
+
+/*
+ * Before 6.9: TP_PROTO(int pid), called in the trigger's context.  Only the
+ * pid is known; the incident says so (no OOMREAP_KILL_HAVE_TASK).
+ */
+SEC("tp_btf/mark_victim")
+int BPF_PROG(tp_mark_victim_pid, int pid)
+{
+	struct oomreap_kill_event *e;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_KILL, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
+	e->hdr.pid = pid;
+	e->hdr.victim_seq = __sync_fetch_and_add(&kill_seq, 1) + 1;
+	e->cgroup_hierarchy = -1;
+	fill_trigger(e);
+	remember_victim(pid, 0, e->hdr.victim_seq, NULL);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/* oom_kill_process(): what only the function rungs can know. */
+static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 source)
+{
+	struct oomreap_oom_context_event *e;
+	struct task_struct *chosen;
+	struct mem_cgroup *memcg;
+	__u64 id;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_OOM_CONTEXT, sizeof(*e), source);
+	chosen = BPF_CORE_READ(oc, chosen);
+	e->hdr.pid = BPF_CORE_READ(chosen, pid);
+	e->hdr.tgid = BPF_CORE_READ(chosen, tgid);
+	e->totalpages = BPF_CORE_READ(oc, totalpages);
+	e->chosen_points = BPF_CORE_READ(oc, chosen_points);
+	e->constraint = BPF_CORE_READ(oc, constraint);
+	e->order = BPF_CORE_READ(oc, order);
+	id = bpf_get_current_pid_tgid();
+	e->trigger_pid = (__u32)id;
+	e->trigger_tgid = id >> 32;
+	bpf_get_current_comm(e->trigger_comm, sizeof(e->trigger_comm));
+	memcg = BPF_CORE_READ(oc, memcg);
+	if (memcg) {
+		struct cgroup *cg = BPF_CORE_READ(memcg, css.cgroup);
+
+		e->domain_cgroup_id = BPF_CORE_READ(cg, kn, id);
+		cgroup_path_fill(cg, e->domain_cgroup_path);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fentry/oom_kill_process")
+int BPF_PROG(fentry_oom_kill_process, struct oom_control *oc)
+{
+	return on_oom_kill_process(oc, OOMREAP_SRC_FENTRY);
+}
+
+SEC("kprobe/oom_kill_process")
+int BPF_KPROBE(kprobe_oom_kill_process, struct oom_control *oc)
+{
+	return on_oom_kill_process(oc, OOMREAP_SRC_KPROBE);
+}
+
+/*
+ * A reaper-side event about the victim known by thread id.  Reads the mm
+ * remembered at the kill: the tracepoints carry only the pid.
+ */
+static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 pid,
+							     __u16 source)
+{
+	struct oomreap_reap_event *e;
+	struct victim *v;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, type, sizeof(*e), source);
+	e->hdr.pid = pid;
+	e->actor_pid = (__u32)bpf_get_current_pid_tgid();
+	v = bpf_map_lookup_elem(&victims_by_pid, &pid);
+	if (v) {
+		e->hdr.victim_seq = v->seq;
+		e->hdr.tgid = v->tgid;
+		read_mm((struct mm_struct *)v->mm, &e->mm);
+	}
+	return e;
+}
+
+static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
+{
+	struct oomreap_reap_event *e = reap_event(type, pid, source);
+
+	if (e)
+		bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+/*
+ * Why did this attempt skip?  oom_reap_task_mm() fires skip_task_reaping
+ * in two places: after mmap_read_trylock() failed, and with the read lock
+ * held when MMF_OOM_SKIP is already set.  The flag alone cannot tell them
+ * apart (6.18's exit_mmap() sets MMF_OOM_SKIP *before* taking the write
+ * lock that makes the trylock fail), so when the flag is set we also ask
+ * whether the lock is reader-owned by us, the reaper.
+ */
+static __always_inline __u32 classify_skip(struct oomreap_reap_event *e, struct mm_struct *mm)
+{
+	long owner;
+
+	if (!(e->mm.snap_flags & OOMREAP_SNAP_VALID))
+		return OOMREAP_SKIP_UNKNOWN;
+	if (!(e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
+		return OOMREAP_SKIP_TRYLOCK_FAILED;
+	if (!mm_lock_owner(mm, &owner))
+		return OOMREAP_SKIP_UNKNOWN;
+	if ((owner & 1) && (owner & ~7L) == (long)bpf_get_current_task())
+		return OOMREAP_SKIP_MM_GONE;
+	return OOMREAP_SKIP_TRYLOCK_FAILED;
+}
+
+SEC("tp_btf/skip_task_reaping")
+int BPF_PROG(tp_skip_task_reaping, int pid)
+{
+	struct oomreap_reap_event *e = reap_event(OOMREAP_EV_REAP_SKIP, pid,
+						  OOMREAP_SRC_TRACEPOINT);
+	struct victim *v;
+
+	if (!e)
+		return 0;
+	v = bpf_map_lookup_elem(&victims_by_pid, &(__u32){ pid });
+	e->skip_reason = classify_skip(e, v ? (struct mm_struct *)v->mm : NULL);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tp_btf/start_task_reaping")
+int BPF_PROG(tp_start_task_reaping, int pid)
+{
+	reaper_current_pid = pid;
+	return emit_reap(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT);
+}
+
+SEC("tp_btf/finish_task_reaping")
+int BPF_PROG(tp_finish_task_reaping, int pid)
+{
+	return emit_reap(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT);
+}
+
+SEC("tp_btf/wake_reaper")
+int BPF_PROG(tp_wake_reaper, int pid)
+{
+	return emit_reap(OOMREAP_EV_REAPER_WAKE, pid, OOMREAP_SRC_TRACEPOINT);
+}
+
+/*
+ * queue_oom_reaper(tsk) (5.18+): the 2 s timer is armed.  The tracepoint
+ * rung cannot see this moment.
+ */
+static __always_inline int on_queue(struct task_struct *task, __u16 source)
+{
+	return emit_reap(OOMREAP_EV_REAPER_QUEUE, BPF_CORE_READ(task, pid), source);
+}
+
+SEC("fentry/queue_oom_reaper")
+int BPF_PROG(fentry_queue_oom_reaper, struct task_struct *task)
+{
+	return on_queue(task, OOMREAP_SRC_FENTRY);
+}
+
+SEC("kprobe/queue_oom_reaper")
+int BPF_KPROBE(kprobe_queue_oom_reaper, struct task_struct *task)
+{
+	return on_queue(task, OOMREAP_SRC_KPROBE);
+}
+
+/*
+ * wake_oom_reaper(): a timer callback since 5.18 (and backports), a direct
+ * call with the task before.  Unlike the wake_reaper tracepoint, the
+ * function also sees the silent case: the victim's mm is already gone
+ * (MMF_OOM_SKIP) and the reaper is not woken at all.
+ */
+static __always_inline int on_wake(void *arg, __u16 source)
+{
+	struct oomreap_reap_event *e;
+	struct task_struct *task = arg;
+
+	if (wake_is_timer_callback)
+		task = (void *)((char *)arg -
+				bpf_core_field_offset(struct task_struct, oom_reaper_timer));
+	e = reap_event(OOMREAP_EV_REAPER_WAKE, BPF_CORE_READ(task, pid), source);
+	if (!e)
+		return 0;
+	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
+		e->wake_ignored = 1;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fentry/wake_oom_reaper")
+int BPF_PROG(fentry_wake_oom_reaper, void *arg)
+{
+	return on_wake(arg, OOMREAP_SRC_FENTRY);
+}
+
+SEC("kprobe/wake_oom_reaper")
+int BPF_KPROBE(kprobe_wake_oom_reaper, void *arg)
+{
+	return on_wake(arg, OOMREAP_SRC_KPROBE);
+}
+
+/*
+ * __oom_reap_task_mm()'s bool: false = part of the address space could not
+ * be unmapped and the reaper will try again.  Until 5.19 exit_mmap() also
+ * called it in the victim's own context, and process_mrelease(2) does: keep
+ * only the oom_reaper kthread's calls.
+ */
+static __always_inline int on_reap_result(long ret, __u16 source)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct oomreap_reap_event *e;
+	__u32 pid = reaper_current_pid;
+
+	if (!(BPF_CORE_READ(cur, flags) & 0x00200000 /* PF_KTHREAD */) || !pid)
+		return 0;
+	e = reap_event(OOMREAP_EV_REAP_RESULT, pid, source);
+	if (!e)
+		return 0;
+	e->reap_ret = ret ? 1 : 0;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("fexit/__oom_reap_task_mm")
+int BPF_PROG(fexit_oom_reap_task_mm, struct mm_struct *mm, bool ret)
+{
+	return on_reap_result(ret, OOMREAP_SRC_FENTRY);
+}
+
+SEC("kretprobe/__oom_reap_task_mm")
+int BPF_KRETPROBE(kretprobe_oom_reap_task_mm, long ret)
+{
+	return on_reap_result(ret & 0xff, OOMREAP_SRC_KPROBE);
+}
+
+/*
+ * Process exit fires for every thread in the system, so the filter comes
+ * first and costs two loads: signal->oom_mm is set only for OOM victims.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
+{
+	struct oomreap_exit_event *e;
+	struct mm_struct *oom_mm;
+	struct victim *v;
+	__u32 tgid, tid;
+	bool group_dead;
+
+	oom_mm = BPF_CORE_READ(task, signal, oom_mm);
+	if (!oom_mm)
+		return 0;
+
+	tid = BPF_CORE_READ(task, pid);
+	tgid = BPF_CORE_READ(task, tgid);
+	if (exit_tp_has_group_dead)
+		group_dead = (bool)ctx[1];
+	else /* older kernels fire after signal->live was decremented */
+		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	v = bpf_map_lookup_elem(&victims_by_tgid, &tgid);
+	/* Threads other than the chosen one matter only when they end the group. */
+	if (!group_dead && (!v || v->pid != tid))
+		return 0;
+
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
+	e->hdr.tgid = tgid;
+	e->exiting_tid = tid;
+	e->group_dead = group_dead;
+	if (v) {
+		e->hdr.victim_seq = v->seq;
+		e->hdr.pid = v->pid;
+	}
+	read_mm(oom_mm, &e->mm);
+	/*
+	 * Does the mm die with this exit?  6.18 fires before exit_mm() (the
+	 * task still holds its mm_users reference), older kernels after it.
+	 */
+	if (group_dead) {
+		if (BPF_CORE_READ(task, mm))
+			e->mm_released = e->mm.mm_users == 1;
+		else
+			e->mm_released = e->mm.mm_users == 0;
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}

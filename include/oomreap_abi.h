@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one wire ABI between the BPF programs and userspace.
+ *
+ * The same bytes travel through the BPF ring buffer and are stored, as they
+ * arrived, in record files.  Hence: fixed-width fields only (no long, bool or
+ * enum members), explicit padding, the type tag first, and a size assertion
+ * on every struct.  Changing a layout means bumping OOMREAP_ABI_VERSION.
+ */
+#ifndef OOMREAP_ABI_H
+#define OOMREAP_ABI_H
+
+#ifdef __bpf__
+/* vmlinux.h already provides the __u* types for BPF programs. */
+#else
+#include <linux/types.h>
+#endif
+
+#define OOMREAP_ABI_VERSION 1
+
+#define OOMREAP_COMM_LEN 16
+#define OOMREAP_CGROUP_PATH_LEN 256
+
+/* Event type tags: first field of every event. */
+#define OOMREAP_EV_KILL 1          /* a task was marked as OOM victim */
+#define OOMREAP_EV_OOM_CONTEXT 2   /* oom_kill_process(): domain, constraint */
+#define OOMREAP_EV_REAPER_QUEUE 3  /* queue_oom_reaper(): reaper timer armed */
+#define OOMREAP_EV_REAPER_WAKE 4   /* reaper woken for this victim */
+#define OOMREAP_EV_REAP_START 5    /* lock taken, unmapping begins */
+#define OOMREAP_EV_REAP_FINISH 6   /* unmapping pass done */
+#define OOMREAP_EV_REAP_SKIP 7     /* attempt did not reap (see skip_reason) */
+#define OOMREAP_EV_REAP_RESULT 8   /* __oom_reap_task_mm() return value */
+#define OOMREAP_EV_VICTIM_EXIT 9   /* a victim thread reached do_exit() */
+#define OOMREAP_EV_MAX 9
+
+/* Which kind of program produced an event (the attach rung). */
+#define OOMREAP_SRC_TRACEPOINT 1
+#define OOMREAP_SRC_FENTRY 2
+#define OOMREAP_SRC_KPROBE 3
+
+/* Why a reap attempt was skipped. */
+#define OOMREAP_SKIP_UNKNOWN 0
+#define OOMREAP_SKIP_TRYLOCK_FAILED 1 /* mmap_read_trylock() failed */
+#define OOMREAP_SKIP_MM_GONE 2        /* MMF_OOM_SKIP already set: mm torn down */
+
+/* Kernel RSS counter indices (enum MM_*PAGES, stable since 4.x). */
+#define OOMREAP_RSS_FILE 0
+#define OOMREAP_RSS_ANON 1
+#define OOMREAP_RSS_SWAP 2
+#define OOMREAP_RSS_SHMEM 3
+#define OOMREAP_RSS_NR 4
+
+/* Flags in oomreap_kill_event.kill_flags. */
+#define OOMREAP_KILL_HAVE_TASK 0x1      /* victim task was readable */
+#define OOMREAP_KILL_CGROUP_TRUNC 0x2   /* cgroup_path was truncated */
+#define OOMREAP_KILL_SELF 0x4           /* trigger == victim (exiting task) */
+
+/* Flags in oomreap_mm_snapshot.snap_flags. */
+#define OOMREAP_SNAP_VALID 0x1          /* an mm was found and read */
+#define OOMREAP_SNAP_RSS_APPROX 0x2     /* percpu_counter read (>= 6.2) */
+
+/* Constraint values mirror enum oom_constraint. */
+#define OOMREAP_CONSTRAINT_UNKNOWN 0xffffffffu
+
+struct oomreap_event_header {
+	__u32 type;       /* OOMREAP_EV_* */
+	__u32 size;       /* total size of this event in bytes */
+	__u64 ts_ns;      /* CLOCK_MONOTONIC, bpf_ktime_get_ns() */
+	__u64 victim_seq; /* kill sequence number, 0 = not a known victim */
+	__u32 pid;        /* victim thread id, as the oom tracepoints report */
+	__u32 tgid;       /* victim process id, 0 if unknown */
+	__u16 cpu;
+	__u16 source;     /* OOMREAP_SRC_* */
+	__u32 pad0;
+};
+_Static_assert(sizeof(struct oomreap_event_header) == 40, "header ABI");
+
+/* The victim mm as one program saw it. */
+struct oomreap_mm_snapshot {
+	__s64 rss_pages[OOMREAP_RSS_NR]; /* raw: percpu reads can be < 0 */
+	__u64 mm_flags;                  /* mm->flags word 0 */
+	__u32 mm_users;
+	__u32 snap_flags;                /* OOMREAP_SNAP_* */
+};
+_Static_assert(sizeof(struct oomreap_mm_snapshot) == 48, "snapshot ABI");
+
+struct oomreap_kill_event {
+	struct oomreap_event_header hdr;
+	struct oomreap_mm_snapshot mm;
+	__u64 total_vm_pages;
+	__u64 pgtables_bytes;
+	__u64 cgroup_id;       /* kernfs id of the victim's memory cgroup */
+	__u32 uid;
+	__s16 oom_score_adj;
+	__u16 kill_flags;      /* OOMREAP_KILL_* */
+	__u32 trigger_pid;     /* task that ran the OOM killer */
+	__u32 trigger_tgid;
+	__s32 cgroup_hierarchy; /* cgroup_root.hierarchy_id: 0 = cgroup2 */
+	__u32 pad0;
+	char comm[OOMREAP_COMM_LEN];
+	char trigger_comm[OOMREAP_COMM_LEN];
+	char cgroup_path[OOMREAP_CGROUP_PATH_LEN]; /* victim's memcg, "/"-rooted */
+};
+_Static_assert(sizeof(struct oomreap_kill_event) == 424, "kill ABI");
+
+struct oomreap_oom_context_event {
+	struct oomreap_event_header hdr; /* pid/tgid: the chosen task */
+	__u64 totalpages;
+	__s64 chosen_points;
+	__u64 domain_cgroup_id;        /* oc->memcg, 0 for a global OOM */
+	__u32 constraint;              /* enum oom_constraint */
+	__s32 order;
+	__u32 trigger_pid;
+	__u32 trigger_tgid;
+	char trigger_comm[OOMREAP_COMM_LEN];
+	char domain_cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+};
+_Static_assert(sizeof(struct oomreap_oom_context_event) == 352, "ctx ABI");
+
+/* Reaper queue/wake/start/finish/skip/result all share this layout. */
+struct oomreap_reap_event {
+	struct oomreap_event_header hdr;
+	struct oomreap_mm_snapshot mm;
+	__u32 skip_reason;   /* OOMREAP_SKIP_*, REAP_SKIP only */
+	__s32 reap_ret;      /* REAP_RESULT: 1 = fully reaped, 0 = retry */
+	__u32 actor_pid;     /* current: the oom_reaper kthread, or timer ctx */
+	__u32 wake_ignored;  /* REAPER_WAKE: victim was already gone (>= 5.18) */
+};
+_Static_assert(sizeof(struct oomreap_reap_event) == 104, "reap ABI");
+
+struct oomreap_exit_event {
+	struct oomreap_event_header hdr;
+	struct oomreap_mm_snapshot mm;
+	__u32 exiting_tid;
+	__u32 group_dead;    /* last thread of the victim process */
+	__u32 mm_released;   /* this exit drops the last mm user */
+	__u32 pad0;
+};
+_Static_assert(sizeof(struct oomreap_exit_event) == 104, "exit ABI");
+
+/* Largest event, for buffers that must hold any of them. */
+#define OOMREAP_EVENT_MAX_SIZE sizeof(struct oomreap_kill_event)
+
+#endif /* OOMREAP_ABI_H */

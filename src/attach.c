@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "errors.h"
+#include "oomreap.skel.h"
+
+const char *rung__name(enum rung r)
+{
+	static const char *const names[RUNG_NR] = {
+		[RUNG_AUTO] = "auto",
+		[RUNG_FENTRY] = "fentry",
+		[RUNG_KPROBE] = "kprobe",
+		[RUNG_TRACEPOINT] = "tracepoint",
+	};
+
+	return (unsigned)r < RUNG_NR ? names[r] : "unknown";
+}
+
+int rung__parse(const char *s, enum rung *r)
+{
+	int i;
+
+	for (i = 0; i < RUNG_NR; i++) {
+		if (!strcmp(s, rung__name(i))) {
+			*r = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* One hook of a rung: the program and whether the rung can do without it. */
+struct hook_choice {
+	struct bpf_program *prog;
+	const char *hook;
+	bool optional;
+	bool available; /* the kernel has the function/tracepoint */
+};
+
+static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, const char *hook,
+		    bool available, bool optional)
+{
+	hc[n].prog = prog;
+	hc[n].hook = hook;
+	hc[n].available = available;
+	hc[n].optional = optional;
+	return n + 1;
+}
+
+/*
+ * The programs a rung uses.  The reaper loop's start/finish/skip and the
+ * process exit are tracepoints on every rung: no function sees more.
+ */
+static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enum rung r,
+			struct hook_choice *hc)
+{
+	int n = 0;
+
+	switch (r) {
+	case RUNG_FENTRY:
+		n = add_hook(hc, n, s->progs.fentry_mark_oom_victim, "fentry mark_oom_victim",
+			     kf->fn_mark_oom_victim, false);
+		n = add_hook(hc, n, s->progs.fentry_oom_kill_process, "fentry oom_kill_process",
+			     kf->fn_oom_kill_process, true);
+		n = add_hook(hc, n, s->progs.fentry_queue_oom_reaper, "fentry queue_oom_reaper",
+			     kf->fn_queue_oom_reaper && kf->reaper_timer, true);
+		if (kf->fn_wake_oom_reaper)
+			n = add_hook(hc, n, s->progs.fentry_wake_oom_reaper,
+				     "fentry wake_oom_reaper", true, false);
+		else
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
+				     kf->tp_reaper, false);
+		n = add_hook(hc, n, s->progs.fexit_oom_reap_task_mm, "fexit __oom_reap_task_mm",
+			     kf->fn_oom_reap_task_mm, true);
+		break;
+	case RUNG_KPROBE:
+		n = add_hook(hc, n, s->progs.kprobe_mark_oom_victim, "kprobe mark_oom_victim",
+			     kf->fn_mark_oom_victim, false);
+		n = add_hook(hc, n, s->progs.kprobe_oom_kill_process, "kprobe oom_kill_process",
+			     kf->fn_oom_kill_process, true);
+		n = add_hook(hc, n, s->progs.kprobe_queue_oom_reaper, "kprobe queue_oom_reaper",
+			     kf->fn_queue_oom_reaper && kf->reaper_timer, true);
+		if (kf->fn_wake_oom_reaper)
+			n = add_hook(hc, n, s->progs.kprobe_wake_oom_reaper,
+				     "kprobe wake_oom_reaper", true, false);
+		else
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
+				     kf->tp_reaper, false);
+		n = add_hook(hc, n, s->progs.kretprobe_oom_reap_task_mm,
+			     "kretprobe __oom_reap_task_mm", kf->fn_oom_reap_task_mm, true);
+		break;
+	default:
+		if (kf->mark_victim_has_task)
+			n = add_hook(hc, n, s->progs.tp_mark_victim,
+				     "tracepoint oom:mark_victim(task, uid)", kf->tp_mark_victim,
+				     false);
+		else
+			n = add_hook(hc, n, s->progs.tp_mark_victim_pid,
+				     "tracepoint oom:mark_victim(pid)", kf->tp_mark_victim, false);
+		n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
+			     kf->tp_reaper, false);
+		break;
+	}
+	n = add_hook(hc, n, s->progs.tp_start_task_reaping, "tracepoint oom:start_task_reaping",
+		     kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, "tracepoint oom:finish_task_reaping",
+		     kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_skip_task_reaping, "tracepoint oom:skip_task_reaping",
+		     kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_sched_process_exit, "tracepoint sched:sched_process_exit",
+		     kf->tp_sched_process_exit, false);
+	return n;
+}
+
+static const char *load_hint(int err, enum rung r)
+{
+	if (err == -EPERM && r == RUNG_FENTRY)
+		return " (kernel lockdown?)";
+	if (err == -EPERM)
+		return " (missing CAP_BPF/CAP_PERFMON, or lockdown?)";
+	if ((err == -ENOENT || err == -EOPNOTSUPP) && r == RUNG_KPROBE)
+		return " (kernel without kprobes?)";
+	return "";
+}
+
+/* Try one rung for real.  On failure, fills why[] and leaves *skel NULL. */
+static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
+		    const char *btf_path, char *why, size_t whylen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
+	struct hook_choice hc[PLAN_MAX_HOOKS];
+	struct bpf_program *prog;
+	struct attach_plan *plan = &tr->plan;
+	struct oomreap *s;
+	int n, i, err;
+
+	s = oomreap__open_opts(&opts);
+	if (!s) {
+		err = -errno;
+		snprintf(why, whylen, "open failed: %s", strerror(-err));
+		return err;
+	}
+	s->rodata->exit_tp_has_group_dead = kf->exit_tp_has_group_dead;
+	s->rodata->wake_is_timer_callback = kf->reaper_timer;
+
+	n = choose_hooks(s, kf, r, hc);
+	for (i = 0; i < n; i++) {
+		if (!hc[i].available && !hc[i].optional) {
+			snprintf(why, whylen, "%s: not in this kernel's BTF", hc[i].hook);
+			oomreap__destroy(s);
+			return -ENOENT;
+		}
+	}
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < n; i++)
+		if (hc[i].available)
+			bpf_program__set_autoload(hc[i].prog, true);
+
+	err = oomreap__load(s);
+	if (err) {
+		snprintf(why, whylen, "load refused (%s)%s", strerror(-err), load_hint(err, r));
+		oomreap__destroy(s);
+		return err;
+	}
+	plan->nhooks = 0;
+	tr->nlinks = 0;
+	for (i = 0; i < n; i++) {
+		struct bpf_link *link;
+
+		if (!hc[i].available)
+			continue;
+		link = bpf_program__attach(hc[i].prog);
+		if (!link) {
+			err = -errno;
+			snprintf(why, whylen, "%s: attach failed (%s)%s", hc[i].hook, strerror(-err),
+				 load_hint(err, r));
+			tr->skel = s;
+			attach__stop(tr);
+			return err;
+		}
+		tr->links[tr->nlinks++] = link;
+		plan->hooks[plan->nhooks].program = bpf_program__name(hc[i].prog);
+		plan->hooks[plan->nhooks].hook = hc[i].hook;
+		plan->nhooks++;
+	}
+	plan->rung = r;
+	tr->skel = s;
+	return 0;
+}
+
+void attach__stop(struct tracer *tr)
+{
+	while (tr->nlinks > 0)
+		bpf_link__destroy(tr->links[--tr->nlinks]);
+	oomreap__destroy(tr->skel);
+	tr->skel = NULL;
+}
+
+int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
+		  const char *btf_path)
+{
+	static const enum rung ladder[] = { RUNG_FENTRY, RUNG_KPROBE, RUNG_TRACEPOINT };
+	struct attach_plan *plan = &tr->plan;
+	int err = -ENOENT;
+	size_t i;
+
+	memset(tr, 0, sizeof(*tr));
+	for (i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		enum rung r = ladder[i];
+
+		if (want != RUNG_AUTO && want != r)
+			continue;
+		err = try_rung(tr, kf, r, btf_path, plan->rejected[r], sizeof(plan->rejected[r]));
+		if (!err)
+			return 0;
+		p_info("%s rung rejected: %s", rung__name(r), plan->rejected[r]);
+	}
+	return err;
+}
+
+void attach__print_plan(FILE *f, const struct attach_plan *plan)
+{
+	int i;
+
+	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
+	for (i = 0; i < plan->nhooks; i++)
+		fprintf(f, "  %-28s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
+	for (i = RUNG_FENTRY; i < RUNG_NR; i++)
+		if (plan->rejected[i][0])
+			fprintf(f, "rejected %-10s        %s\n", rung__name(i), plan->rejected[i]);
+}
+
+uint64_t tracer__dropped(const struct tracer *tr)
+{
+	return tr->skel ? tr->skel->bss->dropped_events : 0;
+}
+
+int tracer__events_fd(const struct tracer *tr)
+{
+	return bpf_map__fd(tr->skel->maps.events);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The attach ladder: fentry/fexit -> kprobe/kretprobe -> tracepoints.
+ * One function decides, tries each rung for real (open, load, attach), and
+ * records why a rung was rejected.
+ */
+#ifndef OOMREAP_ATTACH_H
+#define OOMREAP_ATTACH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kfeatures.h"
+
+enum rung {
+	RUNG_AUTO = 0,
+	RUNG_FENTRY,
+	RUNG_KPROBE,
+	RUNG_TRACEPOINT,
+	RUNG_NR
+};
+
+#define PLAN_MAX_HOOKS 12
+
+struct attach_plan {
+	enum rung rung;                  /* the rung in use */
+	int nhooks;
+	struct {
+		const char *program;
+		const char *hook;
+	} hooks[PLAN_MAX_HOOKS];
+	char rejected[RUNG_NR][192];    /* why each rung was not used ("" = not tried) */
+};
+
+struct oomreap;
+struct bpf_link;
+
+/* A loaded, attached tracer. */
+struct tracer {
+	struct oomreap *skel;
+	struct bpf_link *links[PLAN_MAX_HOOKS];
+	int nlinks;
+	struct attach_plan plan;
+};
+
+const char *rung__name(enum rung r);
+int rung__parse(const char *s, enum rung *r);
+
+/*
+ * Open, configure, load and attach the BPF object on the best rung (or on
+ * `want` only).  On success tr is attached and tr->plan says how.
+ * Returns -errno; tr->plan.rejected says why each rung failed.
+ */
+int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
+		  const char *btf_path);
+void attach__stop(struct tracer *tr);
+void attach__print_plan(FILE *f, const struct attach_plan *plan);
+/* Ring-buffer reserve failures counted by the BPF side so far. */
+uint64_t tracer__dropped(const struct tracer *tr);
+int tracer__events_fd(const struct tracer *tr);
+
+#endif /* OOMREAP_ATTACH_H */

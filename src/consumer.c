@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "consumer.h"
+#include "errors.h"
+#include "event.h"
+#include "timefmt.h"
+
+#define POLL_INTERVAL_MS 100
+/*
+ * Deadlines are judged against the clock only after this much slack, so an
+ * event still in flight in the ring buffer is never overtaken.
+ */
+#define ADVANCE_SLACK_NS 50000000ull
+
+/* Is path equal to, or below, the filter cgroup? */
+static bool cgroup_matches(const char *filter, const char *path)
+{
+	size_t n = strlen(filter);
+
+	while (n > 1 && filter[n - 1] == '/')
+		n--;
+	if (n == 1) /* "/" matches everything */
+		return true;
+	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
+}
+
+static bool incident_wanted(const struct env *env, const struct oomreap_incident *inc)
+{
+	if (env->pid && inc->pid != env->pid && inc->tgid != env->pid)
+		return false;
+	if (env->cgroup && (!inc->have_identity || !cgroup_matches(env->cgroup, inc->cgroup_path)))
+		return false;
+	return true;
+}
+
+void session__on_incident(const struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (!incident_wanted(s->env, inc))
+		return;
+	summary__add(&s->summary, inc);
+	if (s->env->json)
+		render__json_incident(s->out, inc, &s->rc);
+	else
+		render__text_incident(s->out, inc, &s->rc);
+	if (fflush(s->out) && !s->write_error)
+		s->write_error = errno ? errno : EIO;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	struct session *s = ctx;
+
+	if (event__validate(data, size) < 0) {
+		p_info("dropping malformed event (%zu bytes)", size);
+		return 0;
+	}
+	if (s->env->verbose)
+		render__text_event(s->env->json ? stderr : s->out, data, &s->rc);
+	tracker__feed(s->tracker, data, size);
+	return 0;
+}
+
+/* SIGINT/SIGTERM arrive on a signalfd: no handler, no global flag. */
+static int open_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int consumer__run(struct session *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[4];
+	struct ring_buffer *rb = NULL;
+	uint64_t stop_at = 0;
+	int ep = -1, sfd = -1, status = EXIT_OK, err;
+	bool stop = false;
+
+	rb = ring_buffer__new(tracer__events_fd(&s->tracer), handle_event, s, NULL);
+	if (!rb) {
+		p_err("cannot open the ring buffer: %s", strerror(errno));
+		return EXIT_RUNTIME;
+	}
+	sfd = open_signalfd();
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || ep < 0) {
+		p_err("cannot set up event polling: %s", strerror(errno));
+		status = EXIT_RUNTIME;
+		goto cleanup;
+	}
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = ring_buffer__epoll_fd(rb);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (s->env->duration_s)
+		stop_at = timefmt__mono_now() + s->env->duration_s * 1000000000ull;
+
+	while (!stop) {
+		int n = epoll_wait(ep, got, 4, POLL_INTERVAL_MS), i;
+		uint64_t now;
+
+		if (n < 0 && errno != EINTR) {
+			p_err("polling failed: %s", strerror(errno));
+			status = EXIT_RUNTIME;
+			break;
+		}
+		for (i = 0; i < n; i++) {
+			if (got[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si))
+					stop = true;
+			}
+		}
+		err = ring_buffer__consume(rb);
+		if (err < 0) {
+			p_err("reading the ring buffer failed: %s", strerror(-err));
+			status = EXIT_RUNTIME;
+			break;
+		}
+		tracker__note_lost(s->tracker, tracer__dropped(&s->tracer));
+		now = timefmt__mono_now();
+		if (now > ADVANCE_SLACK_NS)
+			tracker__advance(s->tracker, now - ADVANCE_SLACK_NS);
+		if (stop_at && now >= stop_at)
+			stop = true;
+		if (s->write_error) {
+			p_err("cannot write output: %s", strerror(s->write_error));
+			status = EXIT_RUNTIME;
+			break;
+		}
+	}
+
+	/* Drain what is left, then report what never finished. */
+	ring_buffer__consume(rb);
+	tracker__note_lost(s->tracker, tracer__dropped(&s->tracer));
+	tracker__flush(s->tracker);
+	if (s->write_error && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(s->write_error));
+		status = EXIT_RUNTIME;
+	}
+cleanup:
+	if (ep >= 0)
+		close(ep);
+	if (sfd >= 0)
+		close(sfd);
+	ring_buffer__free(rb);
+	return status;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Consumer: drains the BPF ring buffer into the tracker, feeds finished
+ * incidents to the sinks, and stops on SIGINT/SIGTERM or --duration.
+ */
+#ifndef OOMREAP_CONSUMER_H
+#define OOMREAP_CONSUMER_H
+
+#include <stdio.h>
+
+#include "attach.h"
+#include "options.h"
+#include "render.h"
+#include "tracker.h"
+
+/* Everything one live tracing session needs, passed explicitly. */
+struct session {
+	const struct env *env;
+	struct tracer tracer;
+	struct tracker *tracker;
+	struct render_ctx rc;
+	struct summary summary;
+	FILE *out;
+	int write_error;   /* errno of the first failed write to out */
+};
+
+/* Called by the tracker for each finished incident. */
+void session__on_incident(const struct oomreap_incident *inc, void *ctx);
+/* Trace until stopped.  Returns an EXIT_* status. */
+int consumer__run(struct session *s);
+
+#endif /* OOMREAP_CONSUMER_H */

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * One error sink.  Functions return -errno; the place that understands a
+ * failure prints one lowercase line, with a hint where there is one.
+ */
+#ifndef OOMREAP_ERRORS_H
+#define OOMREAP_ERRORS_H
+
+#include <stdbool.h>
+
+/* Exit statuses, documented in man/oomreap-trace.8. */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1     /* tracing failed after start-up */
+#define EXIT_USAGE 2       /* bad command line */
+#define EXIT_PRIVILEGE 3   /* missing capabilities */
+#define EXIT_UNSUPPORTED 4 /* kernel lacks BTF, tracepoints or every attach rung */
+
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void errors__set_verbose(bool verbose);
+bool errors__verbose(void);
+
+#endif /* OOMREAP_ERRORS_H */

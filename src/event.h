@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Decoder: validation and names of wire events (include/oomreap_abi.h). */
+#ifndef OOMREAP_EVENT_H
+#define OOMREAP_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oomreap_abi.h"
+
+/*
+ * Check one raw event: known type, exact size for that type, known source,
+ * NUL-terminated strings.  Returns the type (> 0) or -EINVAL.
+ */
+int event__validate(const void *buf, size_t len);
+const char *event__type_name(uint32_t type);
+size_t event__type_size(uint32_t type);
+const char *skip_reason__name(uint32_t reason);
+const char *source__name(uint32_t source);
+const char *constraint__name(uint32_t constraint);
+
+#endif /* OOMREAP_EVENT_H */

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* A log2 histogram, printed the way bcc/libbpf-tools print theirs. */
+#ifndef OOMREAP_HISTOGRAM_H
+#define OOMREAP_HISTOGRAM_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define LOG2_SLOTS 64
+
+struct log2_hist {
+	uint64_t slots[LOG2_SLOTS];
+	uint64_t count;
+	uint64_t max;
+};
+
+/* Slot i counts values in [2^(i-1), 2^i), slot 0 counts 0. */
+void hist__add(struct log2_hist *h, uint64_t value);
+void hist__print(FILE *f, const struct log2_hist *h, const char *unit);
+
+#endif /* OOMREAP_HISTOGRAM_H */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * oomreap-trace: the OOM killer's victims and what the OOM reaper did with
+ * them.  main() only wires the stages together: options -> features ->
+ * attach ladder -> consumer (ring buffer -> tracker -> sinks).
+ */
+#include <errno.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "attach.h"
+#include "consumer.h"
+#include "errors.h"
+#include "kfeatures.h"
+#include "options.h"
+#include "timefmt.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's own dump is for -v; errors reach the user as one line of ours */
+	if (!errors__verbose() || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+/* Loading and attaching needs CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN. */
+static int check_privileges(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		p_err("cannot read own capabilities: %s", strerror(errno));
+		return EXIT_PRIVILEGE;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	p_err("missing capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	return EXIT_PRIVILEGE;
+}
+
+static int probe_features(const struct env *env, struct kernel_features *kf)
+{
+	int err = features__probe(kf, env->btf_path);
+
+	if (err) {
+		if (env->btf_path)
+			p_err("cannot read BTF from %s: %s", env->btf_path, strerror(-err));
+		else
+			p_err("kernel BTF not available (%s): this kernel needs "
+			      "CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
+			      strerror(-err));
+		return EXIT_UNSUPPORTED;
+	}
+	if (!kf->tp_mark_victim || !kf->tp_reaper) {
+		p_err("kernel has no oom:mark_victim / oom reaper tracepoints (needs 4.13+)");
+		return EXIT_UNSUPPORTED;
+	}
+	return 0;
+}
+
+/* `probe`: features, then each rung tried for real, then the auto plan. */
+static int cmd_probe(const struct env *env, const struct kernel_features *kf)
+{
+	struct tracer tr;
+	int r, status;
+
+	features__print(stdout, kf);
+	status = check_privileges();
+	if (status)
+		return status;
+	printf("\n");
+	for (r = RUNG_FENTRY; r < RUNG_NR; r++) {
+		if (attach__start(&tr, kf, r, env->btf_path) == 0) {
+			printf("rung %-10s usable\n", rung__name(r));
+			attach__stop(&tr);
+		} else {
+			printf("rung %-10s rejected: %s\n", rung__name(r), tr.plan.rejected[r]);
+		}
+	}
+	printf("\nplan (--attach=%s):\n", rung__name(env->attach));
+	if (attach__start(&tr, kf, env->attach, env->btf_path)) {
+		printf("no usable rung\n");
+		return EXIT_UNSUPPORTED;
+	}
+	attach__print_plan(stdout, &tr.plan);
+	attach__stop(&tr);
+	return EXIT_OK;
+}
+
+static void print_rejections(const struct attach_plan *plan)
+{
+	int r;
+
+	for (r = RUNG_FENTRY; r < RUNG_NR; r++)
+		if (plan->rejected[r][0])
+			p_err("%s: %s", rung__name(r), plan->rejected[r]);
+}
+
+static int cmd_trace(const struct env *env, const struct kernel_features *kf)
+{
+	struct session s = { .env = env, .out = stdout };
+	struct tracker_opts topts = { .max_open = env->max_open,
+				      .on_close = session__on_incident,
+				      .ctx = &s };
+	int status, err;
+
+	status = check_privileges();
+	if (status)
+		return status;
+	err = attach__start(&s.tracer, kf, env->attach, env->btf_path);
+	if (err) {
+		p_err("cannot attach on %s rung%s", rung__name(env->attach),
+		      env->attach == RUNG_AUTO ? "s" : "");
+		print_rejections(&s.tracer.plan);
+		return err == -EPERM ? EXIT_PRIVILEGE : EXIT_UNSUPPORTED;
+	}
+	s.tracker = tracker__new(&topts);
+	if (!s.tracker) {
+		p_err("out of memory");
+		attach__stop(&s.tracer);
+		return EXIT_RUNTIME;
+	}
+	s.rc.mono_to_real_ns = timefmt__mono_to_real_offset();
+	s.rc.page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	s.rc.attach = rung__name(s.tracer.plan.rung);
+	if (env->verbose)
+		attach__print_plan(stderr, &s.tracer.plan);
+	fprintf(stderr, "oomreap-trace: ready (attach=%s, kernel %s)\n", s.rc.attach,
+		kf->release);
+	if (!env->json)
+		render__text_header(s.out);
+	fflush(s.out);
+
+	status = consumer__run(&s);
+
+	if (!env->no_summary)
+		summary__print(env->json ? stderr : s.out, &s.summary, &s.rc,
+			       tracer__dropped(&s.tracer));
+	if (tracer__dropped(&s.tracer))
+		p_err("%llu events lost: ring buffer full",
+		      (unsigned long long)tracer__dropped(&s.tracer));
+	tracker__free(s.tracker);
+	attach__stop(&s.tracer);
+	if (fflush(s.out) && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(errno));
+		status = EXIT_RUNTIME;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct kernel_features kf;
+	struct env env;
+	int status;
+
+	status = options__parse(argc, argv, &env);
+	if (status)
+		return status;
+	errors__set_verbose(env.verbose);
+	libbpf_set_print(libbpf_print);
+	/* A closed pipe must surface as a write error, not kill us silently. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	status = probe_features(&env, &kf);
+	if (status)
+		return status;
+	if (env.command == CMD_PROBE)
+		return cmd_probe(&env, &kf);
+	return cmd_trace(&env, &kf);
+}

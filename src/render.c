@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <string.h>
+
+#include "event.h"
+#include "render.h"
+#include "timefmt.h"
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+/*
+ * JSON string with every control character escaped.  Bytes that are not
+ * valid UTF-8 are written as the code point of the same value (\u00XX), so
+ * the output stays valid JSON and the byte is still recoverable.
+ */
+void render__json_string(FILE *f, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, maxlen), i = 0;
+
+	fputc('"', f);
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t len;
+
+		switch (c) {
+		case '"':
+			fputs("\\\"", f);
+			i++;
+			continue;
+		case '\\':
+			fputs("\\\\", f);
+			i++;
+			continue;
+		case '\n':
+			fputs("\\n", f);
+			i++;
+			continue;
+		case '\r':
+			fputs("\\r", f);
+			i++;
+			continue;
+		case '\t':
+			fputs("\\t", f);
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		len = utf8_seq_len(s + i, n - i);
+		if (!len) {
+			fprintf(f, "\\u%04x", c);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, len, f);
+		i += len;
+	}
+	fputc('"', f);
+}
+
+/* Terminal-safe: printable ASCII as is, everything else as \xNN. */
+void render__text_string(FILE *f, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, maxlen), i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\')
+			fputs("\\\\", f);
+		else if (s[i] >= 0x20 && s[i] < 0x7f)
+			fputc(s[i], f);
+		else
+			fprintf(f, "\\x%02x", s[i]);
+	}
+}
+
+static const char *rss_names[OOMREAP_RSS_NR] = {
+	[OOMREAP_RSS_FILE] = "file",
+	[OOMREAP_RSS_ANON] = "anon",
+	[OOMREAP_RSS_SWAP] = "swap",
+	[OOMREAP_RSS_SHMEM] = "shmem",
+};
+
+static uint64_t freed_total(const struct oomreap_incident *inc)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		if (i != OOMREAP_RSS_SWAP)
+			sum += inc->freed_pages[i];
+	return sum;
+}
+
+/* How long the incident took to end, whatever ended it. */
+static uint64_t done_in_ns(const struct oomreap_incident *inc)
+{
+	if (!inc->kill_ns || !inc->closed_ns || inc->closed_ns < inc->kill_ns)
+		return UINT64_MAX;
+	return inc->closed_ns - inc->kill_ns;
+}
+
+void render__text_header(FILE *f)
+{
+	fprintf(f, "%-8s %-7s %-15s %-13s %8s %5s %8s %s\n", "TIME", "PID", "COMM", "OUTCOME",
+		"DONE_IN", "FAILS", "FREED", "CGROUP");
+}
+
+void render__text_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	char when[16] = "-", dur[16], freed[16];
+	int pad;
+
+	if (inc->kill_ns)
+		timefmt__hms(when, sizeof(when), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+	timefmt__duration(dur, sizeof(dur), done_in_ns(inc));
+	timefmt__bytes(freed, sizeof(freed), freed_total(inc) * rc->page_size);
+	fprintf(f, "%-8s %-7u ", when, inc->pid);
+	/* comm is escaped, so its printed width can exceed 15: pad by hand */
+	{
+		char buf[OOMREAP_COMM_LEN * 4 + 1];
+		FILE *m = fmemopen(buf, sizeof(buf), "w");
+
+		buf[0] = 0;
+		if (m) {
+			render__text_string(m, inc->have_identity ? inc->comm : "?", OOMREAP_COMM_LEN);
+			fclose(m);
+		}
+		fputs(buf, f);
+		pad = 15 - (int)strlen(buf);
+		fprintf(f, "%*s ", pad > 0 ? pad : 0, "");
+	}
+	fprintf(f, "%-13s %8s %5u %8s ", outcome__name(inc->outcome), dur, inc->trylock_failures,
+		freed);
+	if (inc->have_identity)
+		render__text_string(f, inc->cgroup_path, sizeof(inc->cgroup_path));
+	else
+		fputs("?", f);
+	if (inc->incomplete)
+		fputs(" [incomplete]", f);
+	if (inc->evicted)
+		fputs(" [evicted]", f);
+	fputc('\n', f);
+}
+
+static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
+{
+	if (v == UINT64_MAX || (v == 0 && strstr(key, "_ts_ns")))
+		fprintf(f, "\"%s\":null", key);
+	else
+		fprintf(f, "\"%s\":%" PRIu64, key, v);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_bytes_obj(FILE *f, const char *key, const uint64_t pages[OOMREAP_RSS_NR],
+			   uint64_t page_size)
+{
+	fprintf(f, "\"%s\":{\"anon\":%" PRIu64 ",\"file\":%" PRIu64 ",\"shmem\":%" PRIu64
+		   ",\"swap\":%" PRIu64 "}",
+		key, pages[OOMREAP_RSS_ANON] * page_size, pages[OOMREAP_RSS_FILE] * page_size,
+		pages[OOMREAP_RSS_SHMEM] * page_size, pages[OOMREAP_RSS_SWAP] * page_size);
+}
+
+static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t page_size)
+{
+	uint32_t i;
+	int j;
+
+	fputs("\"timeline\":[", f);
+	for (i = 0; i < inc->timeline_len; i++) {
+		const struct timeline_entry *te = &inc->timeline[i];
+
+		fprintf(f, "%s{\"event\":\"%s\",\"ts_ns\":%" PRIu64, i ? "," : "",
+			event__type_name(te->type), te->ts_ns);
+		if (inc->kill_ns)
+			fprintf(f, ",\"t_ns\":%" PRId64, (int64_t)(te->ts_ns - inc->kill_ns));
+		if (te->type == OOMREAP_EV_REAP_SKIP)
+			fprintf(f, ",\"reason\":\"%s\"", skip_reason__name(te->skip_reason));
+		if (te->type == OOMREAP_EV_REAP_RESULT)
+			fprintf(f, ",\"complete\":%s", te->reap_ret ? "true" : "false");
+		if (te->rss_pages[0] >= 0) {
+			fputs(",\"rss_bytes\":{", f);
+			for (j = 0; j < OOMREAP_RSS_NR; j++)
+				fprintf(f, "%s\"%s\":%" PRIu64, j ? "," : "", rss_names[j],
+					(uint64_t)te->rss_pages[j] * page_size);
+			fputc('}', f);
+		}
+		fputc('}', f);
+	}
+	fputs("]", f);
+	if (inc->timeline_dropped)
+		fprintf(f, ",\"timeline_dropped\":%u", inc->timeline_dropped);
+}
+
+void render__json_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	char iso[40];
+
+	fprintf(f, "{\"victim_seq\":%" PRIu64 ",\"pid\":%u,\"tgid\":%u,\"comm\":", inc->victim_seq,
+		inc->pid, inc->tgid);
+	if (inc->have_identity)
+		render__json_string(f, inc->comm, sizeof(inc->comm));
+	else
+		fputs("null", f);
+	if (inc->have_identity)
+		fprintf(f, ",\"uid\":%u,\"oom_score_adj\":%d,\"cgroup\":", inc->uid,
+			inc->oom_score_adj);
+	else
+		fputs(",\"uid\":null,\"oom_score_adj\":null,\"cgroup\":", f);
+	if (inc->have_identity)
+		render__json_string(f, inc->cgroup_path, sizeof(inc->cgroup_path));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"cgroup_id\":%" PRIu64 ",\"cgroup_version\":", inc->cgroup_id);
+	if (inc->cgroup_hierarchy < 0)
+		fputs("null", f);
+	else
+		fputs(inc->cgroup_hierarchy == 0 ? "2" : "1", f);
+	fprintf(f, ",\"cgroup_truncated\":%s", inc->cgroup_truncated ? "true" : "false");
+
+	fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
+		inc->trigger_tgid);
+	render__json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
+	fputs("},\"oom\":", f);
+	if (inc->have_context) {
+		fprintf(f, "{\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
+			   ",\"domain_cgroup\":",
+			constraint__name(inc->constraint), inc->order, inc->totalpages);
+		render__json_string(f, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+		fputc('}', f);
+	} else {
+		fputs("{\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
+		      "\"domain_cgroup\":null}",
+		      f);
+	}
+
+	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"evicted\":%s,\"attach\":\"%s\"",
+		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
+		inc->evicted ? "true" : "false", source__name(inc->source));
+	fprintf(f, ",\"attempts\":%u,\"trylock_failures\":%u,\"partial_reaps\":%u,"
+		   "\"unknown_skips\":%u,\"wake_ignored\":%s,",
+		inc->attempts, inc->trylock_failures, inc->partial_reaps, inc->unknown_skips,
+		inc->wake_ignored ? "true" : "false");
+	if (inc->have_rss_at_kill) {
+		json_bytes_obj(f, "rss_at_kill_bytes", inc->rss_at_kill_pages, rc->page_size);
+		fprintf(f, ",\"total_vm_bytes\":%" PRIu64 ",\"pgtables_bytes\":%" PRIu64 ",",
+			inc->total_vm_pages * rc->page_size, inc->pgtables_bytes);
+	} else {
+		fputs("\"rss_at_kill_bytes\":null,\"total_vm_bytes\":null,\"pgtables_bytes\":null,",
+		      f);
+	}
+	json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size);
+	fputc(',', f);
+
+	fputs("\"kill_time\":", f);
+	if (inc->kill_ns) {
+		timefmt__iso8601(iso, sizeof(iso), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+		fprintf(f, "\"%s\",", iso);
+	} else {
+		fputs("null,", f);
+	}
+	json_u64_or_null(f, "kill_ts_ns", inc->kill_ns, true);
+	json_u64_or_null(f, "queue_ts_ns", inc->queue_ns, true);
+	json_u64_or_null(f, "wake_ts_ns", inc->wake_ns, true);
+	json_u64_or_null(f, "first_attempt_ts_ns", inc->first_attempt_ns, true);
+	json_u64_or_null(f, "finish_ts_ns", inc->finish_ns, true);
+	json_u64_or_null(f, "exit_ts_ns", inc->exit_ns, true);
+	json_u64_or_null(f, "kill_to_wake_ns", incident__kill_to_wake_ns(inc), true);
+	json_u64_or_null(f, "wake_to_first_attempt_ns", incident__wake_to_first_attempt_ns(inc),
+			 true);
+	json_u64_or_null(f, "reap_duration_ns", incident__reap_duration_ns(inc), true);
+	json_u64_or_null(f, "reap_latency_ns", incident__reap_latency_ns(inc), true);
+	json_u64_or_null(f, "exit_latency_ns", incident__exit_latency_ns(inc), true);
+	fprintf(f, "\"mm_released_by_exit\":%s,", inc->mm_released_by_exit ? "true" : "false");
+	json_timeline(f, inc, rc->page_size);
+	fputs("}\n", f);
+}
+
+void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
+{
+	const struct oomreap_event_header *h = event;
+	char when[16];
+
+	timefmt__hms(when, sizeof(when), (int64_t)h->ts_ns + rc->mono_to_real_ns);
+	fprintf(f, "%s.%06llu %-6s seq=%llu pid=%u tgid=%u cpu=%u src=%s", when,
+		(unsigned long long)((h->ts_ns + (uint64_t)rc->mono_to_real_ns) % 1000000000ull / 1000),
+		event__type_name(h->type), (unsigned long long)h->victim_seq, h->pid, h->tgid,
+		h->cpu, source__name(h->source));
+	switch (h->type) {
+	case OOMREAP_EV_KILL: {
+		const struct oomreap_kill_event *k = event;
+
+		fputs(" comm=", f);
+		render__text_string(f, k->comm, sizeof(k->comm));
+		fprintf(f, " anon=%lld file=%lld shmem=%lld cgroup=",
+			(long long)k->mm.rss_pages[OOMREAP_RSS_ANON],
+			(long long)k->mm.rss_pages[OOMREAP_RSS_FILE],
+			(long long)k->mm.rss_pages[OOMREAP_RSS_SHMEM]);
+		render__text_string(f, k->cgroup_path, sizeof(k->cgroup_path));
+		break;
+	}
+	case OOMREAP_EV_OOM_CONTEXT: {
+		const struct oomreap_oom_context_event *c = event;
+
+		fprintf(f, " constraint=%s order=%d", constraint__name(c->constraint), c->order);
+		break;
+	}
+	case OOMREAP_EV_VICTIM_EXIT: {
+		const struct oomreap_exit_event *x = event;
+
+		fprintf(f, " tid=%u group_dead=%u mm_released=%u", x->exiting_tid, x->group_dead,
+			x->mm_released);
+		break;
+	}
+	default: {
+		const struct oomreap_reap_event *r = event;
+
+		fprintf(f, " anon=%lld file=%lld flags=%#llx",
+			(long long)r->mm.rss_pages[OOMREAP_RSS_ANON],
+			(long long)r->mm.rss_pages[OOMREAP_RSS_FILE], (unsigned long long)r->mm.mm_flags);
+		if (h->type == OOMREAP_EV_REAP_SKIP)
+			fprintf(f, " reason=%s", skip_reason__name(r->skip_reason));
+		if (h->type == OOMREAP_EV_REAP_RESULT)
+			fprintf(f, " ret=%d", r->reap_ret);
+		if (r->wake_ignored)
+			fputs(" ignored=1", f);
+		break;
+	}
+	}
+	fputc('\n', f);
+}
+
+void summary__add(struct summary *s, const struct oomreap_incident *inc)
+{
+	uint64_t v;
+	int i;
+
+	s->incidents[inc->outcome]++;
+	s->trylock_failures += inc->trylock_failures;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		s->freed_pages[i] += inc->freed_pages[i];
+	if (inc->incomplete)
+		s->incomplete++;
+	v = incident__reap_latency_ns(inc);
+	if (v != LATENCY_NONE)
+		hist__add(&s->reap_latency_ms, v / 1000000);
+	v = incident__exit_latency_ns(inc);
+	if (v != LATENCY_NONE)
+		hist__add(&s->exit_latency_ms, v / 1000000);
+}
+
+void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
+		    uint64_t lost_events)
+{
+	uint64_t total = 0;
+	char freed[16];
+	int i;
+
+	for (i = 0; i < OUTCOME_NR; i++)
+		total += s->incidents[i];
+	timefmt__bytes(freed, sizeof(freed),
+		       (s->freed_pages[OOMREAP_RSS_ANON] + s->freed_pages[OOMREAP_RSS_FILE] +
+			s->freed_pages[OOMREAP_RSS_SHMEM]) *
+			       rc->page_size);
+	fprintf(f, "\nSummary: %llu incidents", (unsigned long long)total);
+	for (i = 0; i < OUTCOME_NR; i++)
+		if (s->incidents[i])
+			fprintf(f, ", %llu %s", (unsigned long long)s->incidents[i],
+				outcome__name(i));
+	fprintf(f, "\n  trylock failures: %llu, freed by the reaper: %s, events lost: %llu",
+		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
+	if (s->incomplete)
+		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
+	fputc('\n', f);
+	if (s->reap_latency_ms.count) {
+		fprintf(f, "\nReap latency (kill -> reaper finished):\n");
+		hist__print(f, &s->reap_latency_ms, "msecs");
+	}
+	if (s->exit_latency_ms.count) {
+		fprintf(f, "\nExit latency (kill -> victim exited):\n");
+		hist__print(f, &s->exit_latency_ms, "msecs");
+	}
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Renderers: pure functions from an incident (or event) to a FILE *.
+ * Text for people, JSON Lines for machines; both escape every string that
+ * came from the kernel (comm and cgroup names are chosen by whoever runs
+ * the victim).
+ */
+#ifndef OOMREAP_RENDER_H
+#define OOMREAP_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "histogram.h"
+#include "tracker.h"
+
+struct render_ctx {
+	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp for wall time */
+	uint64_t page_size;
+	const char *attach;      /* the rung in use, for JSON "attach" */
+};
+
+/* Counters and histograms over every finished incident. */
+struct summary {
+	uint64_t incidents[OUTCOME_NR];
+	uint64_t trylock_failures;
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+	uint64_t incomplete;
+	struct log2_hist reap_latency_ms;
+	struct log2_hist exit_latency_ms;
+};
+
+void render__json_string(FILE *f, const char *s, size_t maxlen);
+void render__text_string(FILE *f, const char *s, size_t maxlen);
+
+void render__text_header(FILE *f);
+void render__text_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc);
+void render__json_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc);
+/* One line per raw event, for -v. */
+void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
+
+void summary__add(struct summary *s, const struct oomreap_incident *inc);
+void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
+		    uint64_t lost_events);
+
+#endif /* OOMREAP_RENDER_H */

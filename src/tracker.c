@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tracker: one state machine per OOM victim.  See tracker.h for the
+ * contract; the rules below follow mm/oom_kill.c:
+ *
+ *   kill --(2 s timer, 5.18+)--> wake --> attempt 1..10
+ *   attempt = skip (trylock failed | MMF_OOM_SKIP) or start..finish
+ *
+ * An incident ends when the kernel's loop ends: a finish that reaped all
+ * (or, without the fexit result, one not followed by a retry within
+ * REAPER_RETRY_LINGER_NS), an MMF_OOM_SKIP skip, the 10th failed attempt,
+ * or the victim releasing its mm before the reaper came.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event.h"
+#include "tracker.h"
+
+#define DEFAULT_MAX_OPEN 1024
+#define ORPHAN_EXITS 16
+/* An exit may be emitted on another CPU just before its kill event. */
+#define ORPHAN_WINDOW_NS 100000000ull
+/* Victims of one oom_kill_process() call are marked within this window. */
+#define CONTEXT_WINDOW_NS 1000000000ull
+#define RECENTLY_CLOSED 64
+
+struct tracker {
+	struct tracker_opts opts;
+	struct oomreap_incident *slots;
+	uint32_t nslots;
+	uint32_t *open;       /* indices of in-use slots, unordered */
+	uint32_t nopen;
+	uint32_t *free_stack; /* indices of free slots */
+	uint32_t nfree;
+	struct tracker_stats stats;
+	struct oomreap_exit_event orphans[ORPHAN_EXITS];
+	bool orphan_used[ORPHAN_EXITS];
+	uint32_t orphan_next;
+	struct oomreap_oom_context_event last_ctx;
+	bool have_ctx;
+	uint64_t closed_seqs[RECENTLY_CLOSED];
+	uint32_t closed_next;
+};
+
+const char *outcome__name(enum oomreap_outcome o)
+{
+	static const char *const names[OUTCOME_NR] = {
+		[OUTCOME_OPEN] = "open",
+		[OUTCOME_REAPED] = "reaped",
+		[OUTCOME_GAVE_UP] = "gave_up",
+		[OUTCOME_VICTIM_EXITED] = "victim_exited",
+		[OUTCOME_PARTIAL] = "partial",
+	};
+
+	return (unsigned)o < OUTCOME_NR ? names[o] : "unknown";
+}
+
+static uint64_t span(uint64_t from, uint64_t to)
+{
+	if (!from || !to)
+		return LATENCY_NONE;
+	return to >= from ? to - from : 0; /* cross-CPU skew: never negative */
+}
+
+uint64_t incident__kill_to_wake_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->wake_ns);
+}
+
+uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->wake_ns, inc->first_attempt_ns);
+}
+
+uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc)
+{
+	if (inc->finish_ns < inc->last_start_ns)
+		return LATENCY_NONE;
+	return span(inc->last_start_ns, inc->finish_ns);
+}
+
+uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->finish_ns);
+}
+
+uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->exit_ns);
+}
+
+struct tracker *tracker__new(const struct tracker_opts *opts)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+	uint32_t i;
+
+	if (!t)
+		return NULL;
+	t->opts = *opts;
+	t->nslots = opts->max_open ? opts->max_open : DEFAULT_MAX_OPEN;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	t->open = calloc(t->nslots, sizeof(*t->open));
+	t->free_stack = calloc(t->nslots, sizeof(*t->free_stack));
+	if (!t->slots || !t->open || !t->free_stack) {
+		tracker__free(t);
+		return NULL;
+	}
+	for (i = 0; i < t->nslots; i++)
+		t->free_stack[i] = t->nslots - 1 - i;
+	t->nfree = t->nslots;
+	return t;
+}
+
+void tracker__free(struct tracker *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t->open);
+	free(t->free_stack);
+	free(t);
+}
+
+const struct tracker_stats *tracker__stats(const struct tracker *t)
+{
+	return &t->stats;
+}
+
+uint32_t tracker__open_count(const struct tracker *t)
+{
+	return t->nopen;
+}
+
+static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_outcome outcome,
+			   uint64_t when)
+{
+	uint32_t idx = t->open[open_pos];
+	struct oomreap_incident *inc = &t->slots[idx];
+
+	inc->outcome = outcome;
+	inc->closed_ns = when;
+	inc->deadline_ns = 0;
+	t->stats.incidents_closed[outcome]++;
+	if (inc->victim_seq) {
+		t->closed_seqs[t->closed_next] = inc->victim_seq;
+		t->closed_next = (t->closed_next + 1) % RECENTLY_CLOSED;
+	}
+	if (t->opts.on_close)
+		t->opts.on_close(inc, t->opts.ctx);
+	inc->in_use = false;
+	t->open[open_pos] = t->open[--t->nopen];
+	t->free_stack[t->nfree++] = idx;
+}
+
+static int open_pos_of(struct tracker *t, const struct oomreap_incident *inc)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nopen; i++)
+		if (&t->slots[t->open[i]] == inc)
+			return (int)i;
+	return -1;
+}
+
+static void close_inc(struct tracker *t, struct oomreap_incident *inc,
+		      enum oomreap_outcome outcome, uint64_t when)
+{
+	int pos = open_pos_of(t, inc);
+
+	if (pos >= 0)
+		close_incident(t, (uint32_t)pos, outcome, when);
+}
+
+static bool recently_closed(const struct tracker *t, uint64_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; i < RECENTLY_CLOSED; i++)
+		if (seq && t->closed_seqs[i] == seq)
+			return true;
+	return false;
+}
+
+static struct oomreap_incident *find_by_seq(struct tracker *t, uint64_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; seq && i < t->nopen; i++)
+		if (t->slots[t->open[i]].victim_seq == seq)
+			return &t->slots[t->open[i]];
+	return NULL;
+}
+
+/* Newest open incident of this thread (pid) or process (tgid). */
+static struct oomreap_incident *find_by_id(struct tracker *t, uint32_t pid, uint32_t tgid)
+{
+	struct oomreap_incident *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < t->nopen; i++) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		if ((pid && inc->pid == pid) || (tgid && inc->tgid == tgid))
+			if (!best || inc->kill_ns > best->kill_ns)
+				best = inc;
+	}
+	return best;
+}
+
+static struct oomreap_incident *new_incident(struct tracker *t,
+					     const struct oomreap_event_header *h)
+{
+	struct oomreap_incident *inc;
+	uint32_t idx;
+
+	if (!t->nfree) {
+		/* Full: report the oldest incident as it stands, never drop it. */
+		uint32_t i, oldest = 0;
+
+		for (i = 1; i < t->nopen; i++)
+			if (t->slots[t->open[i]].kill_ns < t->slots[t->open[oldest]].kill_ns)
+				oldest = i;
+		t->slots[t->open[oldest]].evicted = true;
+		t->stats.evictions++;
+		close_incident(t, oldest, OUTCOME_OPEN, h->ts_ns);
+	}
+	idx = t->free_stack[--t->nfree];
+	inc = &t->slots[idx];
+	memset(inc, 0, sizeof(*inc));
+	inc->in_use = true;
+	inc->victim_seq = h->victim_seq;
+	inc->pid = h->pid;
+	inc->tgid = h->tgid;
+	inc->source = h->source;
+	inc->cgroup_hierarchy = -1;
+	inc->last_reap_ret = -1;
+	inc->constraint = OOMREAP_CONSTRAINT_UNKNOWN;
+	t->open[t->nopen++] = idx;
+	t->stats.incidents_opened++;
+	return inc;
+}
+
+static void timeline_add(struct oomreap_incident *inc, const struct oomreap_event_header *h,
+			 const struct oomreap_mm_snapshot *mm, uint16_t skip_reason,
+			 int32_t reap_ret)
+{
+	struct timeline_entry *te;
+	int i;
+
+	if (inc->timeline_len >= TIMELINE_MAX) {
+		inc->timeline_dropped++;
+		return;
+	}
+	te = &inc->timeline[inc->timeline_len++];
+	te->ts_ns = h->ts_ns;
+	te->type = (uint16_t)h->type;
+	te->skip_reason = skip_reason;
+	te->reap_ret = reap_ret;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		te->rss_pages[i] = (mm && (mm->snap_flags & OOMREAP_SNAP_VALID))
+					   ? (int64_t)rss__clamp(mm->rss_pages[i])
+					   : -1;
+}
+
+static void apply_context(struct oomreap_incident *inc, const struct oomreap_oom_context_event *c)
+{
+	inc->have_context = true;
+	inc->constraint = c->constraint;
+	inc->order = c->order;
+	inc->totalpages = c->totalpages;
+	inc->domain_cgroup_id = c->domain_cgroup_id;
+	memcpy(inc->domain_cgroup_path, c->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+}
+
+static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_exit_event *x);
+
+static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
+{
+	struct oomreap_incident *inc = find_by_seq(t, k->hdr.victim_seq);
+	uint32_t i;
+
+	if (inc && inc->kill_ns) {
+		t->stats.orphan_events++; /* the same kill twice: ignore */
+		return;
+	}
+	if (!inc)
+		inc = new_incident(t, &k->hdr);
+	else
+		inc->incomplete = false; /* later events came first; now it is whole */
+	inc->pid = k->hdr.pid;
+	inc->tgid = k->hdr.tgid;
+	inc->source = k->hdr.source;
+	inc->kill_ns = k->hdr.ts_ns;
+	inc->have_identity = k->kill_flags & OOMREAP_KILL_HAVE_TASK;
+	memcpy(inc->comm, k->comm, sizeof(inc->comm));
+	inc->uid = k->uid;
+	inc->oom_score_adj = k->oom_score_adj;
+	inc->trigger_pid = k->trigger_pid;
+	inc->trigger_tgid = k->trigger_tgid;
+	memcpy(inc->trigger_comm, k->trigger_comm, sizeof(inc->trigger_comm));
+	inc->cgroup_id = k->cgroup_id;
+	inc->cgroup_hierarchy = inc->have_identity ? k->cgroup_hierarchy : -1;
+	inc->cgroup_truncated = k->kill_flags & OOMREAP_KILL_CGROUP_TRUNC;
+	memcpy(inc->cgroup_path, k->cgroup_path, sizeof(inc->cgroup_path));
+	if (!inc->have_identity)
+		inc->cgroup_path[0] = 0;
+	if (k->mm.snap_flags & OOMREAP_SNAP_VALID) {
+		inc->have_rss_at_kill = true;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->rss_at_kill_pages[i] = rss__clamp(k->mm.rss_pages[i]);
+		inc->total_vm_pages = k->total_vm_pages;
+		inc->pgtables_bytes = k->pgtables_bytes;
+	}
+	if (t->have_ctx && t->last_ctx.trigger_pid == k->trigger_pid &&
+	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
+	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
+		apply_context(inc, &t->last_ctx);
+	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
+
+	/* An exit seen (on another CPU) just before this kill belongs here. */
+	for (i = 0; i < ORPHAN_EXITS; i++) {
+		const struct oomreap_exit_event *x = &t->orphans[i];
+
+		if (!t->orphan_used[i] || x->hdr.tgid != inc->tgid || !inc->tgid)
+			continue;
+		if (x->hdr.ts_ns + ORPHAN_WINDOW_NS < inc->kill_ns ||
+		    x->hdr.ts_ns > inc->kill_ns + ORPHAN_WINDOW_NS)
+			continue;
+		t->orphan_used[i] = false;
+		apply_exit(t, inc, x);
+		return; /* apply_exit may have closed inc */
+	}
+}
+
+/* A finish that left a retry pending turned out to be partial. */
+static void settle_pending_finish(struct oomreap_incident *inc)
+{
+	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_REAPED) {
+		inc->partial_reaps++;
+		inc->deadline_ns = 0;
+	}
+}
+
+static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
+{
+	settle_pending_finish(inc);
+	inc->attempts++;
+	if (!inc->first_attempt_ns)
+		inc->first_attempt_ns = ts;
+}
+
+/* The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts. */
+static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
+{
+	if (inc->attempts < REAPER_MAX_ATTEMPTS)
+		return false;
+	close_inc(t, inc, inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP, ts);
+	return true;
+}
+
+static void on_reap(struct tracker *t, struct oomreap_incident *inc,
+		    const struct oomreap_reap_event *r)
+{
+	uint64_t ts = r->hdr.ts_ns;
+	int i;
+
+	timeline_add(inc, &r->hdr, &r->mm, (uint16_t)r->skip_reason, r->reap_ret);
+	switch (r->hdr.type) {
+	case OOMREAP_EV_REAPER_QUEUE:
+		if (!inc->queue_ns)
+			inc->queue_ns = ts;
+		break;
+	case OOMREAP_EV_REAPER_WAKE:
+		if (r->wake_ignored)
+			inc->wake_ignored = true;
+		else if (!inc->wake_ns)
+			inc->wake_ns = ts;
+		break;
+	case OOMREAP_EV_REAP_START:
+		begin_attempt(inc, ts);
+		inc->reaping = true;
+		inc->last_start_ns = ts;
+		inc->last_reap_ret = -1;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->reap_start_rss[i] = (r->mm.snap_flags & OOMREAP_SNAP_VALID)
+							 ? (int64_t)rss__clamp(r->mm.rss_pages[i])
+							 : -1;
+		break;
+	case OOMREAP_EV_REAP_RESULT:
+		inc->last_reap_ret = r->reap_ret ? 1 : 0;
+		break;
+	case OOMREAP_EV_REAP_FINISH:
+		if (inc->reaping && (r->mm.snap_flags & OOMREAP_SNAP_VALID)) {
+			for (i = 0; i < OOMREAP_RSS_NR; i++) {
+				uint64_t after = rss__clamp(r->mm.rss_pages[i]);
+
+				if (inc->reap_start_rss[i] > (int64_t)after)
+					inc->freed_pages[i] += inc->reap_start_rss[i] - after;
+			}
+		}
+		inc->reaping = false;
+		inc->finish_ns = ts;
+		if (inc->last_reap_ret == 1) {
+			close_inc(t, inc, OUTCOME_REAPED, ts);
+		} else if (inc->last_reap_ret == 0) {
+			inc->partial_reaps++;
+			loop_exhausted(t, inc, ts);
+		} else if (inc->attempts >= REAPER_MAX_ATTEMPTS) {
+			/* last possible attempt; without fexit assume it completed */
+			close_inc(t, inc, OUTCOME_REAPED, ts);
+		} else {
+			inc->deadline_ns = ts + REAPER_RETRY_LINGER_NS;
+			inc->deadline_outcome = OUTCOME_REAPED;
+		}
+		break;
+	case OOMREAP_EV_REAP_SKIP:
+		begin_attempt(inc, ts);
+		if (r->skip_reason == OOMREAP_SKIP_MM_GONE) {
+			close_inc(t, inc, OUTCOME_VICTIM_EXITED, ts);
+			return;
+		}
+		if (r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
+			inc->trylock_failures++;
+		else
+			inc->unknown_skips++;
+		loop_exhausted(t, inc, ts);
+		break;
+	}
+}
+
+static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_exit_event *x)
+{
+	timeline_add(inc, &x->hdr, &x->mm, 0, 0);
+	if (!x->group_dead)
+		return;
+	inc->exited = true;
+	if (!inc->exit_ns)
+		inc->exit_ns = x->hdr.ts_ns;
+	inc->mm_released_by_exit = x->mm_released;
+	if (inc->wake_ns || inc->attempts)
+		return; /* the reaper is on it and will end its own loop */
+	if (x->mm_released) {
+		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+	} else {
+		/* Another process shares the mm: the reaper may still come. */
+		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
+
+		inc->deadline_ns = wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns;
+		inc->deadline_outcome = OUTCOME_VICTIM_EXITED;
+	}
+}
+
+static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
+{
+	struct oomreap_incident *inc = find_by_seq(t, x->hdr.victim_seq);
+
+	if (!inc && x->hdr.victim_seq && recently_closed(t, x->hdr.victim_seq)) {
+		t->stats.orphan_events++;
+		return;
+	}
+	if (!inc)
+		inc = find_by_id(t, 0, x->hdr.tgid);
+	if (!inc) {
+		/* Maybe its kill is still in flight from another CPU. */
+		t->orphans[t->orphan_next] = *x;
+		t->orphan_used[t->orphan_next] = true;
+		t->orphan_next = (t->orphan_next + 1) % ORPHAN_EXITS;
+		t->stats.orphan_events++;
+		return;
+	}
+	apply_exit(t, inc, x);
+}
+
+static void on_reap_event(struct tracker *t, const struct oomreap_reap_event *r)
+{
+	struct oomreap_incident *inc = find_by_seq(t, r->hdr.victim_seq);
+
+	if (!inc && !r->hdr.victim_seq)
+		inc = find_by_id(t, r->hdr.pid, 0);
+	if (!inc) {
+		/* Late news about a closed incident, or a silent timer. */
+		if (recently_closed(t, r->hdr.victim_seq) || r->wake_ignored ||
+		    r->hdr.type == OOMREAP_EV_REAP_RESULT) {
+			t->stats.orphan_events++;
+			return;
+		}
+		/* We missed the kill (lost, or tracing started after it). */
+		inc = new_incident(t, &r->hdr);
+		inc->incomplete = true;
+	}
+	on_reap(t, inc, r);
+}
+
+void tracker__advance(struct tracker *t, uint64_t now_ns)
+{
+	uint32_t i = 0;
+
+	while (i < t->nopen) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		if (inc->deadline_ns && inc->deadline_ns <= now_ns) {
+			close_incident(t, i, inc->deadline_outcome, inc->deadline_ns);
+			continue; /* slot i now holds another incident */
+		}
+		i++;
+	}
+}
+
+int tracker__feed(struct tracker *t, const void *event, size_t size)
+{
+	const struct oomreap_event_header *h = event;
+	int type = event__validate(event, size);
+
+	if (type < 0) {
+		t->stats.invalid_events++;
+		return -EINVAL;
+	}
+	t->stats.events++;
+	tracker__advance(t, h->ts_ns);
+	switch (type) {
+	case OOMREAP_EV_KILL:
+		on_kill(t, event);
+		break;
+	case OOMREAP_EV_OOM_CONTEXT:
+		memcpy(&t->last_ctx, event, sizeof(t->last_ctx));
+		t->have_ctx = true;
+		break;
+	case OOMREAP_EV_VICTIM_EXIT:
+		on_exit_event(t, event);
+		break;
+	default:
+		on_reap_event(t, event);
+		break;
+	}
+	return 0;
+}
+
+void tracker__note_lost(struct tracker *t, uint64_t lost_total)
+{
+	uint32_t i;
+
+	if (lost_total <= t->stats.lost_events)
+		return;
+	t->stats.lost_events = lost_total;
+	for (i = 0; i < t->nopen; i++)
+		t->slots[t->open[i]].incomplete = true;
+}
+
+void tracker__flush(struct tracker *t)
+{
+	while (t->nopen) {
+		struct oomreap_incident *inc = &t->slots[t->open[t->nopen - 1]];
+		enum oomreap_outcome o = inc->deadline_ns ? inc->deadline_outcome : OUTCOME_OPEN;
+
+		close_incident(t, t->nopen - 1, o, inc->deadline_ns);
+	}
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Tracker: wire events in, per-victim incidents out.  Pure state machine:
+ * no I/O, no clock reads, no allocation after tracker__new().  Live tracing,
+ * replay and the unit tests drive the very same code.
+ *
+ * An incident is keyed by the victim_seq that BPF stamps on every event of
+ * one kill, so a recycled pid can never merge two victims.  Events with
+ * victim_seq == 0 (a kill the BPF side did not see, e.g. the old
+ * mark_victim(int pid) prototype) are matched by pid/tgid instead.
+ */
+#ifndef OOMREAP_TRACKER_H
+#define OOMREAP_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oomreap_abi.h"
+
+/*
+ * The reaper's design constants (mm/oom_kill.c).  They are not in BTF;
+ * the tracker uses them only to decide when an incident is over.
+ */
+#define REAPER_MAX_ATTEMPTS 10            /* MAX_OOM_REAP_RETRIES */
+#define REAPER_DELAY_NS 2000000000ull     /* OOM_REAPER_DELAY, 5.18+ */
+/*
+ * After a finish with an unknown __oom_reap_task_mm() result, wait this long
+ * for a retry (the reaper sleeps HZ/10 between attempts) before calling the
+ * reap complete.
+ */
+#define REAPER_RETRY_LINGER_NS 250000000ull
+/*
+ * A victim that exited while another process still shares its mm may yet
+ * be reaped; wait this long after the kill for the reaper to show up.
+ */
+#define REAPER_WAIT_AFTER_KILL_NS (REAPER_DELAY_NS + 1000000000ull)
+
+#define TIMELINE_MAX 24
+
+enum oomreap_outcome {
+	OUTCOME_OPEN = 0,       /* still running when tracing stopped/evicted */
+	OUTCOME_REAPED,         /* the reaper unmapped the victim's memory */
+	OUTCOME_GAVE_UP,        /* 10 failed attempts: "unable to reap" */
+	OUTCOME_VICTIM_EXITED,  /* the victim released its mm itself */
+	OUTCOME_PARTIAL,        /* 10 attempts, some memory unmapped, not all */
+	OUTCOME_NR
+};
+
+struct timeline_entry {
+	uint64_t ts_ns;
+	uint16_t type;          /* OOMREAP_EV_* */
+	uint16_t skip_reason;   /* REAP_SKIP */
+	int32_t reap_ret;       /* REAP_RESULT */
+	int64_t rss_pages[OOMREAP_RSS_NR]; /* clamped >= 0; -1 = not read */
+};
+
+struct oomreap_incident {
+	/* identity */
+	uint64_t victim_seq;
+	uint32_t pid, tgid;
+	char comm[OOMREAP_COMM_LEN];
+	bool have_identity;     /* a kill event with a task was seen */
+	uint32_t uid;
+	int16_t oom_score_adj;
+	uint32_t trigger_pid, trigger_tgid;
+	char trigger_comm[OOMREAP_COMM_LEN];
+	uint64_t cgroup_id;
+	int32_t cgroup_hierarchy; /* 0 = cgroup2, > 0 = v1 hierarchy, -1 unknown */
+	bool cgroup_truncated;
+	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+	uint16_t source;        /* OOMREAP_SRC_* of the kill event */
+
+	/* OOM context: only the fentry/kprobe rungs can know it */
+	bool have_context;
+	uint32_t constraint;
+	int32_t order;
+	uint64_t totalpages;
+	uint64_t domain_cgroup_id;
+	char domain_cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+
+	/* memory at the kill */
+	bool have_rss_at_kill;
+	uint64_t rss_at_kill_pages[OOMREAP_RSS_NR];
+	uint64_t total_vm_pages;
+	uint64_t pgtables_bytes;
+
+	/* times, CLOCK_MONOTONIC ns; 0 = did not happen */
+	uint64_t kill_ns, queue_ns, wake_ns, first_attempt_ns;
+	uint64_t last_start_ns, finish_ns, exit_ns, closed_ns;
+
+	/* the reap loop */
+	uint32_t attempts;          /* start + skip events */
+	uint32_t trylock_failures;  /* skips with mmap_read_trylock() failed */
+	uint32_t partial_reaps;     /* finishes followed by a retry / ret 0 */
+	uint32_t unknown_skips;     /* skips the BPF side could not classify */
+	bool wake_ignored;          /* timer fired after the victim was gone */
+	bool exited;                /* last victim thread reached do_exit */
+	bool mm_released_by_exit;
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+	int last_reap_ret;          /* -1 unknown, 0 partial, 1 complete */
+
+	enum oomreap_outcome outcome;
+	bool incomplete;            /* events were lost while it was open */
+	bool evicted;               /* closed early: tracker was full */
+
+	struct timeline_entry timeline[TIMELINE_MAX];
+	uint32_t timeline_len;
+	uint32_t timeline_dropped;
+
+	/* tracker-private bookkeeping */
+	int64_t reap_start_rss[OOMREAP_RSS_NR];
+	bool reaping;               /* between start and finish */
+	uint64_t deadline_ns;       /* close at this time unless more comes */
+	enum oomreap_outcome deadline_outcome;
+	bool in_use;
+};
+
+/* Derived figures in ns; UINT64_MAX when not applicable. */
+#define LATENCY_NONE UINT64_MAX
+uint64_t incident__kill_to_wake_ns(const struct oomreap_incident *inc);
+uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc);
+uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc);
+uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc);
+uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
+
+const char *outcome__name(enum oomreap_outcome o);
+
+typedef void (*incident_fn)(const struct oomreap_incident *inc, void *ctx);
+
+struct tracker_opts {
+	uint32_t max_open;          /* bound on open incidents; 0 = default */
+	incident_fn on_close;       /* called once per finished incident */
+	void *ctx;
+};
+
+struct tracker_stats {
+	uint64_t events;
+	uint64_t incidents_opened;
+	uint64_t incidents_closed[OUTCOME_NR];
+	uint64_t evictions;         /* closed early because max_open was hit */
+	uint64_t orphan_events;     /* matched no incident and opened none */
+	uint64_t invalid_events;    /* rejected by validation */
+	uint64_t lost_events;       /* last value given to tracker__note_lost */
+};
+
+struct tracker;
+
+struct tracker *tracker__new(const struct tracker_opts *opts);
+void tracker__free(struct tracker *t);
+/*
+ * Feed one wire event, already checked by event__validate() (event.h).  Events should come
+ * in time order; small reorderings across CPUs are tolerated.
+ */
+int tracker__feed(struct tracker *t, const void *event, size_t size);
+/* Time passes with no events: close incidents whose deadline is <= now. */
+void tracker__advance(struct tracker *t, uint64_t now_ns);
+/* The BPF side's drop counter; any increase marks open incidents incomplete. */
+void tracker__note_lost(struct tracker *t, uint64_t lost_total);
+/* End of stream: close everything still open as OUTCOME_OPEN. */
+void tracker__flush(struct tracker *t);
+const struct tracker_stats *tracker__stats(const struct tracker *t);
+uint32_t tracker__open_count(const struct tracker *t);
+
+/* Clamp a raw RSS counter read like percpu_counter_read_positive(). */
+static inline uint64_t rss__clamp(int64_t pages) { return pages < 0 ? 0 : (uint64_t)pages; }
+
+#endif /* OOMREAP_TRACKER_H */
