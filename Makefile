@@ -36,7 +36,7 @@ TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .DELETE_ON_ERROR:
-.PHONY: all clean check test-unit test-e2e test-golden vmlinux fixtures install
+.PHONY: all clean check deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
@@ -63,8 +63,17 @@ $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) -lcmocka -o $@
 
+# BTF of a "kernel" without the oom tracepoints, for the CLI tests.
+$(OUT)/tests/%.o: tests/cli/%.c | $(OUT)/tests
+	$(call msg,CC-BTF,$@)
+	$(Q)$(CLANG) -g -target bpf -c $< -o $@
+
 $(OUT) $(OUT)/bpf $(OUT)/obj $(OUT)/tests:
 	$(Q)mkdir -p $@
+
+# Distribution packages for building and for every test layer (needs root).
+deps:
+	$(Q)scripts/install-deps.sh
 
 # Regenerate the committed vmlinux.h from a BTF file (default: this kernel).
 vmlinux:
@@ -84,7 +93,7 @@ test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
 
 # Every layer; the last line is the one CI reads.
-check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES)
+check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o
 	$(Q)tests/run-all.sh
 
 PREFIX ?= /usr/local

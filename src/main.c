@@ -132,7 +132,8 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");
 		print_rejections(&s.tracer.plan);
-		return err == -EPERM ? EXIT_PRIVILEGE : EXIT_UNSUPPORTED;
+		/* privileges were checked above: a refusal now is the kernel's policy */
+		return EXIT_UNSUPPORTED;
 	}
 	s.tracker = tracker__new(&topts);
 	if (!s.tracker) {
