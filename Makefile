@@ -29,7 +29,7 @@ endif
 # The tracker and the sinks are pure and shared by the tool and the tests.
 CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c
 TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/kfeatures.c \
-	     src/consumer.c src/errors.c
+	     src/consumer.c src/errors.c src/sink_stream.c
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(OUT)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 

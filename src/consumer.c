@@ -48,12 +48,33 @@ void session__on_incident(const struct oomreap_incident *inc, void *ctx)
 	if (!incident_wanted(s->env, inc))
 		return;
 	summary__add(&s->summary, inc);
-	if (s->env->json)
-		render__json_incident(s->out, inc, &s->rc);
-	else
-		render__text_incident(s->out, inc, &s->rc);
-	if (fflush(s->out) && !s->write_error)
-		s->write_error = errno ? errno : EIO;
+	for (int i = 0; i < s->nsinks; i++) {
+		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
+
+		if (err && !s->write_error)
+			s->write_error = -err;
+	}
+}
+
+static void tick_sinks(struct session *s, uint64_t now)
+{
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->tick)
+			s->sinks[i].ops->tick(&s->sinks[i], now);
+}
+
+int session__close_sinks(struct session *s)
+{
+	int first = 0;
+
+	while (s->nsinks > 0) {
+		struct sink *k = &s->sinks[--s->nsinks];
+		int err = k->ops->close(k);
+
+		if (err && !first)
+			first = err;
+	}
+	return first;
 }
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -65,7 +86,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	if (s->env->verbose)
-		render__text_event(s->env->json ? stderr : s->out, data, &s->rc);
+		render__text_event(s->env->json ? stderr : stdout, data, &s->rc);
 	tracker__feed(s->tracker, data, size);
 	return 0;
 }
@@ -137,6 +158,7 @@ int consumer__run(struct session *s)
 		now = timefmt__mono_now();
 		if (now > ADVANCE_SLACK_NS)
 			tracker__advance(s->tracker, now - ADVANCE_SLACK_NS);
+		tick_sinks(s, now);
 		if (stop_at && now >= stop_at)
 			stop = true;
 		if (s->write_error) {

@@ -11,6 +11,7 @@
 #include "attach.h"
 #include "options.h"
 #include "render.h"
+#include "sink.h"
 #include "tracker.h"
 
 /* Everything one live tracing session needs, passed explicitly. */
@@ -20,12 +21,15 @@ struct session {
 	struct tracker *tracker;
 	struct render_ctx rc;
 	struct summary summary;
-	FILE *out;
-	int write_error;   /* errno of the first failed write to out */
+	struct sink sinks[MAX_SINKS];
+	int nsinks;
+	int write_error;   /* errno of the first failed sink write */
 };
 
-/* Called by the tracker for each finished incident. */
+/* Called by the tracker for each finished incident: filters, then sinks. */
 void session__on_incident(const struct oomreap_incident *inc, void *ctx);
+/* Close every sink; returns the first error (-errno) or 0. */
+int session__close_sinks(struct session *s);
 /* Trace until stopped.  Returns an EXIT_* status. */
 int consumer__run(struct session *s);
 

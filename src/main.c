@@ -118,7 +118,7 @@ static void print_rejections(const struct attach_plan *plan)
 
 static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 {
-	struct session s = { .env = env, .out = stdout };
+	struct session s = { .env = env };
 	struct tracker_opts topts = { .max_open = env->max_open,
 				      .on_close = session__on_incident,
 				      .ctx = &s };
@@ -146,24 +146,30 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 	s.rc.attach = rung__name(s.tracer.plan.rung);
 	if (env->verbose)
 		attach__print_plan(stderr, &s.tracer.plan);
+	err = sink_stream__open(&s.sinks[s.nsinks], stdout, env->json, &s.rc);
+	if (err) {
+		p_err("cannot set up output: %s", strerror(-err));
+		tracker__free(s.tracker);
+		attach__stop(&s.tracer);
+		return EXIT_RUNTIME;
+	}
+	s.nsinks++;
 	fprintf(stderr, "oomreap-trace: ready (attach=%s, kernel %s)\n", s.rc.attach,
 		kf->release);
-	if (!env->json)
-		render__text_header(s.out);
-	fflush(s.out);
 
 	status = consumer__run(&s);
 
 	if (!env->no_summary)
-		summary__print(env->json ? stderr : s.out, &s.summary, &s.rc,
+		summary__print(env->json ? stderr : stdout, &s.summary, &s.rc,
 			       tracer__dropped(&s.tracer));
 	if (tracer__dropped(&s.tracer))
 		p_err("%llu events lost: ring buffer full",
 		      (unsigned long long)tracer__dropped(&s.tracer));
 	tracker__free(s.tracker);
 	attach__stop(&s.tracer);
-	if (fflush(s.out) && status == EXIT_OK) {
-		p_err("cannot write output: %s", strerror(errno));
+	err = session__close_sinks(&s);
+	if (err && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(-err));
 		status = EXIT_RUNTIME;
 	}
 	return status;
