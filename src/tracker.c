@@ -289,7 +289,7 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	if (!inc)
 		inc = new_incident(t, &k->hdr);
 	else
-		inc->incomplete = false; /* later events came first; now it is whole */
+		inc->incomplete = inc->saw_loss; /* later events came first; now whole */
 	inc->pid = k->hdr.pid;
 	inc->tgid = k->hdr.tgid;
 	inc->source = k->hdr.source;
@@ -326,10 +326,13 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 
 		if (!t->orphan_used[i] || x->hdr.tgid != inc->tgid || !inc->tgid)
 			continue;
+		if (x->hdr.victim_seq && x->hdr.victim_seq != inc->victim_seq)
+			continue; /* another victim that had the same tgid */
 		if (x->hdr.ts_ns + ORPHAN_WINDOW_NS < inc->kill_ns ||
 		    x->hdr.ts_ns > inc->kill_ns + ORPHAN_WINDOW_NS)
 			continue;
 		t->orphan_used[i] = false;
+		t->stats.orphan_events--; /* counted when held; it found its incident */
 		apply_exit(t, inc, x);
 		return; /* apply_exit may have closed inc */
 	}
@@ -368,6 +371,14 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 	int i;
 
 	timeline_add(inc, &r->hdr, &r->mm, (uint16_t)r->skip_reason, r->reap_ret);
+	/*
+	 * The victim exited leaving its mm to a sibling, and now the reaper has
+	 * come after all: its own loop ends the incident, not the exit's timer.
+	 */
+	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_VICTIM_EXITED &&
+	    ((r->hdr.type == OOMREAP_EV_REAPER_WAKE && !r->wake_ignored) ||
+	     r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP))
+		inc->deadline_ns = 0;
 	switch (r->hdr.type) {
 	case OOMREAP_EV_REAPER_QUEUE:
 		if (!inc->queue_ns)
@@ -462,7 +473,7 @@ static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 		t->stats.orphan_events++;
 		return;
 	}
-	if (!inc)
+	if (!inc && !x->hdr.victim_seq)
 		inc = find_by_id(t, 0, x->hdr.tgid);
 	if (!inc) {
 		/* Maybe its kill is still in flight from another CPU. */
@@ -546,8 +557,10 @@ void tracker__note_lost(struct tracker *t, uint64_t lost_total)
 	if (lost_total <= t->stats.lost_events)
 		return;
 	t->stats.lost_events = lost_total;
-	for (i = 0; i < t->nopen; i++)
+	for (i = 0; i < t->nopen; i++) {
 		t->slots[t->open[i]].incomplete = true;
+		t->slots[t->open[i]].saw_loss = true;
+	}
 }
 
 void tracker__flush(struct tracker *t)

@@ -113,6 +113,7 @@ struct oomreap_incident {
 	bool reaping;               /* between start and finish */
 	uint64_t deadline_ns;       /* close at this time unless more comes */
 	enum oomreap_outcome deadline_outcome;
+	bool saw_loss;              /* tracker__note_lost() while open */
 	bool in_use;
 };
 
@@ -157,7 +158,11 @@ int tracker__feed(struct tracker *t, const void *event, size_t size);
 void tracker__advance(struct tracker *t, uint64_t now_ns);
 /* The BPF side's drop counter; any increase marks open incidents incomplete. */
 void tracker__note_lost(struct tracker *t, uint64_t lost_total);
-/* End of stream: close everything still open as OUTCOME_OPEN. */
+/*
+ * End of stream: close everything still open.  An incident waiting on a
+ * deadline takes that deadline's outcome (a finish no retry followed is a
+ * completed reap); the rest close as OUTCOME_OPEN.
+ */
 void tracker__flush(struct tracker *t);
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);

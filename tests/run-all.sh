@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Runs every test layer and ends with one line CI can read:
+#   N passed, N failed
+# Each layer prints its own "N passed, N failed" last; this sums them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+# In CI (root) a skipped end-to-end test is a failure, never a silent pass.
+if [ "${CI:-}" = "true" ]; then
+	export OOMREAP_E2E_REQUIRE=1
+fi
+
+total_pass=0
+total_fail=0
+status=0
+
+run_layer() {
+	local name=$1
+	shift
+	local log
+	log=$(mktemp)
+	echo "=== $name"
+	"$@" 2>&1 | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	local line
+	line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -z "$line" ]; then
+		echo "=== $name: no result line (exit $rc): counted as 1 failure"
+		total_fail=$((total_fail + 1))
+		status=1
+		return
+	fi
+	local p f
+	p=$(echo "$line" | sed -E 's/^([0-9]+) passed.*/\1/')
+	f=$(echo "$line" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+	if [ "$rc" -ne 0 ] || [ "$f" -ne 0 ]; then
+		status=1
+	fi
+}
+
+run_layer "unit" tests/run-unit.sh $(find build/tests -maxdepth 1 -name "test_*" -type f -executable ! -name "*.d" | sort)
+run_layer "cli" tests/cli/run_cli.sh
+run_layer "end-to-end (root, real kernel)" python3 tests/e2e/run_e2e.py
+
+echo
+echo "$total_pass passed, $total_fail failed"
+exit $status

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * event__validate() and the name tables (src/event.c).  Every buffer handed
+ * to the validator is a heap copy of exactly the length claimed, so an
+ * overread shows up under -fsanitize=address.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "oomreap_abi.h"
+
+/* One buffer big enough for any event, aligned like the ring buffer's. */
+union any_event {
+	struct oomreap_event_header hdr;
+	struct oomreap_kill_event kill;
+	struct oomreap_oom_context_event ctx;
+	struct oomreap_reap_event reap;
+	struct oomreap_exit_event exit;
+	unsigned char bytes[OOMREAP_EVENT_MAX_SIZE];
+};
+
+static const uint32_t all_types[] = {
+	OOMREAP_EV_KILL,        OOMREAP_EV_OOM_CONTEXT, OOMREAP_EV_REAPER_QUEUE,
+	OOMREAP_EV_REAPER_WAKE, OOMREAP_EV_REAP_START,  OOMREAP_EV_REAP_FINISH,
+	OOMREAP_EV_REAP_SKIP,   OOMREAP_EV_REAP_RESULT, OOMREAP_EV_VICTIM_EXIT,
+};
+#define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
+
+static size_t wire_size(uint32_t type)
+{
+	switch (type) {
+	case OOMREAP_EV_KILL:
+		return sizeof(struct oomreap_kill_event);
+	case OOMREAP_EV_OOM_CONTEXT:
+		return sizeof(struct oomreap_oom_context_event);
+	case OOMREAP_EV_VICTIM_EXIT:
+		return sizeof(struct oomreap_exit_event);
+	default:
+		return sizeof(struct oomreap_reap_event);
+	}
+}
+
+/* A valid event of this type, strings filled like the BPF side does. */
+static size_t make_valid(union any_event *e, uint32_t type)
+{
+	size_t size = wire_size(type);
+
+	memset(e, 0, sizeof(*e));
+	e->hdr.type = type;
+	e->hdr.size = (uint32_t)size;
+	e->hdr.ts_ns = 123456789;
+	e->hdr.victim_seq = 7;
+	e->hdr.pid = 4242;
+	e->hdr.tgid = 4242;
+	e->hdr.source = OOMREAP_SRC_TRACEPOINT;
+	if (type == OOMREAP_EV_KILL) {
+		e->kill.kill_flags = OOMREAP_KILL_HAVE_TASK;
+		strcpy(e->kill.comm, "memhog");
+		strcpy(e->kill.trigger_comm, "memhog");
+		strcpy(e->kill.cgroup_path, "/oomtest/a");
+	} else if (type == OOMREAP_EV_OOM_CONTEXT) {
+		strcpy(e->ctx.trigger_comm, "memhog");
+		strcpy(e->ctx.domain_cgroup_path, "/oomtest");
+	}
+	return size;
+}
+
+/* Validate a heap copy of exactly len bytes (ASan catches overreads). */
+static int validate_copy(const void *src, size_t len)
+{
+	void *p = malloc(len ? len : 1);
+	int ret;
+
+	assert_non_null(p);
+	if (len)
+		memcpy(p, src, len);
+	ret = event__validate(p, len);
+	free(p);
+	return ret;
+}
+
+static void test_abi_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(sizeof(struct oomreap_event_header), 40);
+	assert_int_equal(event__type_size(OOMREAP_EV_KILL), 424);
+	assert_int_equal(event__type_size(OOMREAP_EV_OOM_CONTEXT), 352);
+	assert_int_equal(event__type_size(OOMREAP_EV_REAP_SKIP), 104);
+	assert_int_equal(event__type_size(OOMREAP_EV_VICTIM_EXIT), 104);
+	assert_int_equal(event__type_size(0), 0);
+	assert_int_equal(event__type_size(OOMREAP_EV_MAX + 1), 0);
+	assert_int_equal(OOMREAP_EVENT_MAX_SIZE, 424);
+}
+
+static void test_accepts_every_valid_type(void **state)
+{
+	union any_event e;
+	size_t i;
+	uint16_t src;
+
+	(void)state;
+	for (i = 0; i < NTYPES; i++) {
+		size_t size = make_valid(&e, all_types[i]);
+
+		assert_int_equal(event__type_size(all_types[i]), size);
+		for (src = OOMREAP_SRC_TRACEPOINT; src <= OOMREAP_SRC_KPROBE; src++) {
+			e.hdr.source = src;
+			assert_int_equal(validate_copy(&e, size), (int)all_types[i]);
+		}
+	}
+}
+
+static void test_rejects_short_buffers(void **state)
+{
+	union any_event e;
+
+	(void)state;
+	make_valid(&e, OOMREAP_EV_REAP_START);
+	assert_int_equal(event__validate(NULL, 0), -EINVAL);
+	assert_int_equal(event__validate(NULL, sizeof(e.reap)), -EINVAL);
+	assert_int_equal(validate_copy(&e, 0), -EINVAL);
+	assert_int_equal(validate_copy(&e, 1), -EINVAL);
+	assert_int_equal(validate_copy(&e, sizeof(struct oomreap_event_header) - 1), -EINVAL);
+	/* a whole header, but not the whole event */
+	assert_int_equal(validate_copy(&e, sizeof(struct oomreap_event_header)), -EINVAL);
+	assert_int_equal(validate_copy(&e, sizeof(e.reap) - 1), -EINVAL);
+}
+
+static void test_rejects_every_truncation(void **state)
+{
+	union any_event e;
+	size_t i, len;
+
+	(void)state;
+	/* the kill event, byte by byte, then the same for every type */
+	for (i = 0; i < NTYPES; i++) {
+		size_t size = make_valid(&e, all_types[i]);
+
+		for (len = 0; len < size; len++)
+			assert_int_equal(validate_copy(&e, len), -EINVAL);
+		assert_int_equal(validate_copy(&e, size), (int)all_types[i]);
+	}
+}
+
+static void test_rejects_truncation_with_matching_size_field(void **state)
+{
+	union any_event e;
+	size_t len;
+
+	(void)state;
+	/* a lying size field that agrees with the short length is still wrong */
+	for (len = sizeof(struct oomreap_event_header); len < sizeof(e.kill); len++) {
+		make_valid(&e, OOMREAP_EV_KILL);
+		e.hdr.size = (uint32_t)len;
+		assert_int_equal(validate_copy(&e, len), -EINVAL);
+	}
+}
+
+static void test_rejects_wrong_size_for_type(void **state)
+{
+	union any_event e;
+	size_t i, j;
+
+	(void)state;
+	/* each type carrying each other type's size, consistent with len */
+	for (i = 0; i < NTYPES; i++) {
+		for (j = 0; j < NTYPES; j++) {
+			size_t other = wire_size(all_types[j]);
+
+			if (other == wire_size(all_types[i]))
+				continue;
+			make_valid(&e, all_types[i]);
+			e.hdr.size = (uint32_t)other;
+			assert_int_equal(validate_copy(&e, other), -EINVAL);
+		}
+	}
+	/* right size field, buffer longer than the event */
+	make_valid(&e, OOMREAP_EV_REAP_SKIP);
+	assert_int_equal(validate_copy(&e, sizeof(e.reap) + 8), -EINVAL);
+	/* right buffer, size field off by one either way */
+	make_valid(&e, OOMREAP_EV_VICTIM_EXIT);
+	e.hdr.size = sizeof(e.exit) + 1;
+	assert_int_equal(validate_copy(&e, sizeof(e.exit)), -EINVAL);
+	e.hdr.size = sizeof(e.exit) - 1;
+	assert_int_equal(validate_copy(&e, sizeof(e.exit)), -EINVAL);
+	e.hdr.size = 0;
+	assert_int_equal(validate_copy(&e, sizeof(e.exit)), -EINVAL);
+}
+
+static void test_rejects_unknown_type(void **state)
+{
+	static const uint32_t bad[] = { 0, OOMREAP_EV_MAX + 1, 99, 0x80000001u, UINT32_MAX };
+	union any_event e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		make_valid(&e, OOMREAP_EV_REAPER_WAKE);
+		e.hdr.type = bad[i];
+		assert_int_equal(validate_copy(&e, sizeof(e.reap)), -EINVAL);
+		/* also with a large buffer, in case size lookup ran first */
+		e.hdr.size = sizeof(e);
+		assert_int_equal(validate_copy(&e, sizeof(e)), -EINVAL);
+		assert_string_equal(event__type_name(bad[i]), "unknown");
+	}
+}
+
+static void test_rejects_unknown_source(void **state)
+{
+	static const uint16_t bad[] = { 0, OOMREAP_SRC_KPROBE + 1, 0x100, UINT16_MAX };
+	union any_event e;
+	size_t i, t;
+
+	(void)state;
+	for (t = 0; t < NTYPES; t++) {
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			size_t size = make_valid(&e, all_types[t]);
+
+			e.hdr.source = bad[i];
+			assert_int_equal(validate_copy(&e, size), -EINVAL);
+		}
+	}
+}
+
+static void test_kill_strings_must_be_terminated(void **state)
+{
+	union any_event e;
+
+	(void)state;
+	make_valid(&e, OOMREAP_EV_KILL);
+	memset(e.kill.comm, 'A', sizeof(e.kill.comm));
+	assert_int_equal(validate_copy(&e, sizeof(e.kill)), -EINVAL);
+
+	make_valid(&e, OOMREAP_EV_KILL);
+	memset(e.kill.trigger_comm, 'B', sizeof(e.kill.trigger_comm));
+	assert_int_equal(validate_copy(&e, sizeof(e.kill)), -EINVAL);
+
+	make_valid(&e, OOMREAP_EV_KILL);
+	memset(e.kill.cgroup_path, '/', sizeof(e.kill.cgroup_path));
+	assert_int_equal(validate_copy(&e, sizeof(e.kill)), -EINVAL);
+
+	/* full-length strings whose NUL is the last byte are fine */
+	make_valid(&e, OOMREAP_EV_KILL);
+	memset(e.kill.comm, 'A', sizeof(e.kill.comm) - 1);
+	e.kill.comm[sizeof(e.kill.comm) - 1] = 0;
+	memset(e.kill.trigger_comm, 'B', sizeof(e.kill.trigger_comm) - 1);
+	e.kill.trigger_comm[sizeof(e.kill.trigger_comm) - 1] = 0;
+	memset(e.kill.cgroup_path, 'c', sizeof(e.kill.cgroup_path) - 1);
+	e.kill.cgroup_path[sizeof(e.kill.cgroup_path) - 1] = 0;
+	assert_int_equal(validate_copy(&e, sizeof(e.kill)), OOMREAP_EV_KILL);
+
+	/* a pid-only kill: empty strings are valid */
+	make_valid(&e, OOMREAP_EV_KILL);
+	e.kill.kill_flags = 0;
+	memset(e.kill.comm, 0, sizeof(e.kill.comm));
+	memset(e.kill.cgroup_path, 0, sizeof(e.kill.cgroup_path));
+	assert_int_equal(validate_copy(&e, sizeof(e.kill)), OOMREAP_EV_KILL);
+}
+
+static void test_context_strings_must_be_terminated(void **state)
+{
+	union any_event e;
+
+	(void)state;
+	make_valid(&e, OOMREAP_EV_OOM_CONTEXT);
+	memset(e.ctx.trigger_comm, 'A', sizeof(e.ctx.trigger_comm));
+	assert_int_equal(validate_copy(&e, sizeof(e.ctx)), -EINVAL);
+
+	make_valid(&e, OOMREAP_EV_OOM_CONTEXT);
+	memset(e.ctx.domain_cgroup_path, 'd', sizeof(e.ctx.domain_cgroup_path));
+	assert_int_equal(validate_copy(&e, sizeof(e.ctx)), -EINVAL);
+}
+
+static void test_random_bytes_never_crash(void **state)
+{
+	uint64_t x = 0x2545f4914f6cdd1dull;
+	unsigned char buf[OOMREAP_EVENT_MAX_SIZE + 16] = { 0 };
+	int round, accepted = 0;
+	size_t i;
+
+	(void)state;
+	for (round = 0; round < 20000; round++) {
+		union any_event e;
+		size_t len;
+		int ret;
+
+		/* start from a valid event and corrupt a few bytes, or pure noise */
+		size_t size = make_valid(&e, all_types[round % NTYPES]);
+
+		memcpy(buf, &e, sizeof(e));
+		for (i = 0; i < 4; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			buf[x % size] = (unsigned char)(x >> 32);
+		}
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		len = (x % 8 == 0) ? (size_t)(x >> 40) % sizeof(buf) : size;
+		ret = validate_copy(buf, len);
+		if (ret > 0) {
+			struct oomreap_event_header h;
+
+			memcpy(&h, buf, sizeof(h));
+			/* whatever is accepted honours the contract */
+			assert_int_equal(ret, (int)h.type);
+			assert_int_equal(len, h.size);
+			assert_int_equal(len, event__type_size(h.type));
+			assert_in_range(h.source, OOMREAP_SRC_TRACEPOINT, OOMREAP_SRC_KPROBE);
+			accepted++;
+		} else {
+			assert_int_equal(ret, -EINVAL);
+		}
+	}
+	/* corrupting payload bytes only should often leave a valid event */
+	assert_true(accepted > 0);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(event__type_name(OOMREAP_EV_KILL), "kill");
+	assert_string_equal(event__type_name(OOMREAP_EV_OOM_CONTEXT), "oom");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAPER_QUEUE), "queue");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAPER_WAKE), "wake");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAP_START), "start");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAP_FINISH), "finish");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAP_SKIP), "skip");
+	assert_string_equal(event__type_name(OOMREAP_EV_REAP_RESULT), "result");
+	assert_string_equal(event__type_name(OOMREAP_EV_VICTIM_EXIT), "exit");
+	assert_string_equal(event__type_name(0), "unknown");
+
+	assert_string_equal(skip_reason__name(OOMREAP_SKIP_TRYLOCK_FAILED), "trylock_failed");
+	assert_string_equal(skip_reason__name(OOMREAP_SKIP_MM_GONE), "mm_gone");
+	assert_string_equal(skip_reason__name(OOMREAP_SKIP_UNKNOWN), "unknown");
+	assert_string_equal(skip_reason__name(3), "unknown");
+
+	assert_string_equal(source__name(OOMREAP_SRC_TRACEPOINT), "tracepoint");
+	assert_string_equal(source__name(OOMREAP_SRC_FENTRY), "fentry");
+	assert_string_equal(source__name(OOMREAP_SRC_KPROBE), "kprobe");
+	assert_string_equal(source__name(0), "unknown");
+	assert_string_equal(source__name(4), "unknown");
+
+	assert_string_equal(constraint__name(0), "none");
+	assert_string_equal(constraint__name(1), "cpuset");
+	assert_string_equal(constraint__name(2), "memory_policy");
+	assert_string_equal(constraint__name(3), "memcg");
+	assert_string_equal(constraint__name(4), "unknown");
+	assert_string_equal(constraint__name(OOMREAP_CONSTRAINT_UNKNOWN), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_abi_sizes),
+		cmocka_unit_test(test_accepts_every_valid_type),
+		cmocka_unit_test(test_rejects_short_buffers),
+		cmocka_unit_test(test_rejects_every_truncation),
+		cmocka_unit_test(test_rejects_truncation_with_matching_size_field),
+		cmocka_unit_test(test_rejects_wrong_size_for_type),
+		cmocka_unit_test(test_rejects_unknown_type),
+		cmocka_unit_test(test_rejects_unknown_source),
+		cmocka_unit_test(test_kill_strings_must_be_terminated),
+		cmocka_unit_test(test_context_strings_must_be_terminated),
+		cmocka_unit_test(test_random_bytes_never_crash),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests_name("event", tests, NULL, NULL);
+}

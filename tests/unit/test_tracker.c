@@ -1,0 +1,1359 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Scenario tests for the per-victim state machine (src/tracker.c).
+ *
+ * Every scenario feeds wire events built exactly as the BPF side would emit
+ * them and checks the incidents that come out of on_close.  Times follow the
+ * kernel behaviour measured in docs/LAB.md (2 s reaper delay, 104 ms between
+ * attempts, ...).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "event.h"
+#include "oomreap_abi.h"
+#include "tracker.h"
+
+#define US 1000ull
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define T0 (1000 * SEC) /* an arbitrary, realistic CLOCK_MONOTONIC stamp */
+
+#define NO_RSS INT64_MIN /* builder argument: no valid mm snapshot */
+
+/* ---------------------------------------------------------------- builders */
+
+static struct oomreap_mm_snapshot snap(int64_t anon, int64_t file)
+{
+	struct oomreap_mm_snapshot mm;
+
+	memset(&mm, 0, sizeof(mm));
+	if (anon == NO_RSS)
+		return mm; /* snap_flags 0: nothing read */
+	mm.rss_pages[OOMREAP_RSS_ANON] = anon;
+	mm.rss_pages[OOMREAP_RSS_FILE] = file;
+	mm.rss_pages[OOMREAP_RSS_SWAP] = 0;
+	mm.rss_pages[OOMREAP_RSS_SHMEM] = 7;
+	mm.mm_flags = 0x800000cdull;
+	mm.mm_users = 1;
+	mm.snap_flags = OOMREAP_SNAP_VALID | OOMREAP_SNAP_RSS_APPROX;
+	return mm;
+}
+
+static void hdr_init(struct oomreap_event_header *h, uint32_t type, uint32_t size, uint64_t seq,
+		     uint32_t pid, uint32_t tgid, uint64_t ts)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = ts;
+	h->victim_seq = seq;
+	h->pid = pid;
+	h->tgid = tgid;
+	h->cpu = 1;
+	h->source = OOMREAP_SRC_TRACEPOINT;
+}
+
+/* mark_victim(task, uid): full identity and an mm snapshot. */
+static struct oomreap_kill_event ev_kill(uint64_t seq, uint32_t pid, uint32_t tgid, uint64_t ts,
+					 int64_t anon, int64_t file)
+{
+	struct oomreap_kill_event k;
+
+	memset(&k, 0, sizeof(k));
+	hdr_init(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, tgid, ts);
+	k.mm = snap(anon, file);
+	k.total_vm_pages = 70000;
+	k.pgtables_bytes = 266240;
+	k.cgroup_id = 4000 + seq;
+	k.uid = 1000;
+	k.oom_score_adj = 500;
+	k.kill_flags = OOMREAP_KILL_HAVE_TASK;
+	k.trigger_pid = pid + 1;
+	k.trigger_tgid = tgid;
+	k.cgroup_hierarchy = 5;
+	snprintf(k.comm, sizeof(k.comm), "victim%u", pid);
+	snprintf(k.trigger_comm, sizeof(k.trigger_comm), "trigger%u", pid + 1);
+	snprintf(k.cgroup_path, sizeof(k.cgroup_path), "/oomtest/case%llu",
+		 (unsigned long long)seq);
+	return k;
+}
+
+/* mark_victim(int pid): only the pid, no task, no mm snapshot. */
+static struct oomreap_kill_event ev_kill_pidonly(uint64_t seq, uint32_t pid, uint64_t ts)
+{
+	struct oomreap_kill_event k;
+
+	memset(&k, 0, sizeof(k));
+	hdr_init(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, 0, ts);
+	k.oom_score_adj = 0;
+	k.kill_flags = 0;
+	k.trigger_pid = 9999;
+	k.cgroup_hierarchy = 3; /* garbage the tracker must not trust */
+	strcpy(k.cgroup_path, "/stale"); /* likewise */
+	return k;
+}
+
+static struct oomreap_reap_event ev_reap(uint32_t type, uint64_t seq, uint32_t pid, uint64_t ts,
+					 int64_t anon, int64_t file, uint32_t skip_reason)
+{
+	struct oomreap_reap_event r;
+
+	memset(&r, 0, sizeof(r));
+	hdr_init(&r.hdr, type, sizeof(r), seq, pid, 0, ts);
+	r.mm = snap(anon, file);
+	r.skip_reason = skip_reason;
+	r.actor_pid = 53; /* the oom_reaper kthread */
+	return r;
+}
+
+static struct oomreap_reap_event ev_wake(uint64_t seq, uint32_t pid, uint64_t ts, int ignored)
+{
+	struct oomreap_reap_event r =
+		ev_reap(OOMREAP_EV_REAPER_WAKE, seq, pid, ts, NO_RSS, 0, 0);
+
+	r.wake_ignored = ignored;
+	return r;
+}
+
+static struct oomreap_reap_event ev_skip(uint64_t seq, uint32_t pid, uint64_t ts, uint32_t reason)
+{
+	return ev_reap(OOMREAP_EV_REAP_SKIP, seq, pid, ts, NO_RSS, 0, reason);
+}
+
+static struct oomreap_reap_event ev_start(uint64_t seq, uint32_t pid, uint64_t ts, int64_t anon,
+					  int64_t file)
+{
+	return ev_reap(OOMREAP_EV_REAP_START, seq, pid, ts, anon, file, 0);
+}
+
+static struct oomreap_reap_event ev_finish(uint64_t seq, uint32_t pid, uint64_t ts, int64_t anon,
+					   int64_t file)
+{
+	return ev_reap(OOMREAP_EV_REAP_FINISH, seq, pid, ts, anon, file, 0);
+}
+
+static struct oomreap_reap_event ev_result(uint64_t seq, uint32_t pid, uint64_t ts, int32_t ret)
+{
+	struct oomreap_reap_event r =
+		ev_reap(OOMREAP_EV_REAP_RESULT, seq, pid, ts, NO_RSS, 0, 0);
+
+	r.hdr.source = OOMREAP_SRC_FENTRY; /* only fexit can see the return value */
+	r.reap_ret = ret;
+	return r;
+}
+
+static struct oomreap_exit_event ev_exit(uint64_t seq, uint32_t tgid, uint64_t ts,
+					 uint32_t group_dead, uint32_t mm_released)
+{
+	struct oomreap_exit_event x;
+
+	memset(&x, 0, sizeof(x));
+	hdr_init(&x.hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(x), seq, tgid, tgid, ts);
+	x.mm = snap(NO_RSS, 0);
+	x.exiting_tid = tgid;
+	x.group_dead = group_dead;
+	x.mm_released = mm_released;
+	return x;
+}
+
+static struct oomreap_oom_context_event ev_ctx(uint32_t trigger_pid, uint64_t ts)
+{
+	struct oomreap_oom_context_event c;
+
+	memset(&c, 0, sizeof(c));
+	hdr_init(&c.hdr, OOMREAP_EV_OOM_CONTEXT, sizeof(c), 0, 0, 0, ts);
+	c.hdr.source = OOMREAP_SRC_FENTRY;
+	c.totalpages = 32768;
+	c.chosen_points = 1200;
+	c.domain_cgroup_id = 321;
+	c.constraint = 3; /* CONSTRAINT_MEMCG */
+	c.order = 2;
+	c.trigger_pid = trigger_pid;
+	c.trigger_tgid = trigger_pid;
+	strcpy(c.trigger_comm, "trig");
+	strcpy(c.domain_cgroup_path, "/oomtest");
+	return c;
+}
+
+/* -------------------------------------------------------------- collector */
+
+#define MAX_COLLECT 64
+
+struct collector {
+	struct oomreap_incident inc[MAX_COLLECT];
+	int n;
+};
+
+static void collect(const struct oomreap_incident *inc, void *ctx)
+{
+	struct collector *c = ctx;
+
+	assert_true(c->n < MAX_COLLECT);
+	c->inc[c->n++] = *inc;
+}
+
+struct fx {
+	struct tracker *t;
+	struct collector c;
+};
+
+static int fx_setup_n(void **state, uint32_t max_open)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct tracker_opts o = { .max_open = max_open, .on_close = collect };
+
+	if (!f)
+		return -1;
+	o.ctx = &f->c;
+	f->t = tracker__new(&o);
+	if (!f->t) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int fx_setup(void **state) { return fx_setup_n(state, 0); }
+static int fx_setup2(void **state) { return fx_setup_n(state, 2); }
+
+static int fx_teardown(void **state)
+{
+	struct fx *f = *state;
+
+	tracker__free(f->t);
+	free(f);
+	return 0;
+}
+
+#define FEED(f, ev)                                                                    \
+	do {                                                                           \
+		__typeof__(ev) _e = (ev);                                              \
+		assert_int_equal(tracker__feed((f)->t, &_e, sizeof(_e)), 0);           \
+	} while (0)
+
+#define STATS(f) tracker__stats((f)->t)
+
+static const struct oomreap_incident *only_incident(struct fx *f)
+{
+	assert_int_equal(f->c.n, 1);
+	return &f->c.inc[0];
+}
+
+static const struct oomreap_incident *find_closed(struct fx *f, uint64_t seq)
+{
+	int i, hits = 0;
+	const struct oomreap_incident *r = NULL;
+
+	for (i = 0; i < f->c.n; i++)
+		if (f->c.inc[i].victim_seq == seq) {
+			r = &f->c.inc[i];
+			hits++;
+		}
+	assert_int_equal(hits, 1); /* closed exactly once */
+	return r;
+}
+
+static void assert_no_freed(const struct oomreap_incident *inc)
+{
+	int i;
+
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		assert_int_equal(inc->freed_pages[i], 0);
+}
+
+/* ------------------------------------------------------------ LAB A */
+
+static void test_lab_a_exit_closes_at_once(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 4242, 4242, T0, 65536, 353));
+	/* a non-last thread dying changes nothing */
+	FEED(f, ev_exit(1, 4242, T0 + 3 * MS, 0, 0));
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+
+	FEED(f, ev_exit(1, 4242, T0 + 5 * MS, 1, 1));
+	inc = only_incident(f);
+	assert_int_equal(tracker__open_count(f->t), 0);
+
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_string_equal(outcome__name(inc->outcome), "victim_exited");
+	assert_int_equal(inc->victim_seq, 1);
+	assert_int_equal(inc->pid, 4242);
+	assert_int_equal(inc->tgid, 4242);
+	assert_int_equal(inc->kill_ns, T0);
+	assert_int_equal(inc->exit_ns, T0 + 5 * MS);
+	assert_int_equal(inc->closed_ns, T0 + 5 * MS);
+	assert_int_equal(incident__exit_latency_ns(inc), 5 * MS);
+	assert_true(inc->exited);
+	assert_true(inc->mm_released_by_exit);
+	/* no reaper phase at all */
+	assert_int_equal(inc->wake_ns, 0);
+	assert_int_equal(inc->queue_ns, 0);
+	assert_int_equal(incident__kill_to_wake_ns(inc), LATENCY_NONE);
+	assert_int_equal(incident__wake_to_first_attempt_ns(inc), LATENCY_NONE);
+	assert_int_equal(incident__reap_latency_ns(inc), LATENCY_NONE);
+	assert_int_equal(inc->attempts, 0);
+	assert_int_equal(inc->trylock_failures, 0);
+	assert_int_equal(inc->partial_reaps, 0);
+	assert_no_freed(inc);
+	assert_false(inc->incomplete);
+	assert_false(inc->evicted);
+	assert_false(inc->wake_ignored);
+	/* identity from the kill event */
+	assert_true(inc->have_identity);
+	assert_string_equal(inc->comm, "victim4242");
+	assert_string_equal(inc->trigger_comm, "trigger4243");
+	assert_int_equal(inc->trigger_pid, 4243);
+	assert_string_equal(inc->cgroup_path, "/oomtest/case1");
+	assert_int_equal(inc->cgroup_id, 4001);
+	assert_int_equal(inc->cgroup_hierarchy, 5);
+	assert_int_equal(inc->uid, 1000);
+	assert_int_equal(inc->oom_score_adj, 500);
+	assert_true(inc->have_rss_at_kill);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], 65536);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_FILE], 353);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_SHMEM], 7);
+	assert_int_equal(inc->total_vm_pages, 70000);
+	assert_int_equal(inc->pgtables_bytes, 266240);
+	assert_false(inc->have_context);
+	assert_int_equal(inc->constraint, OOMREAP_CONSTRAINT_UNKNOWN);
+	/* timeline: kill, thread exit, group exit */
+	assert_int_equal(inc->timeline_len, 3);
+	assert_int_equal(inc->timeline[0].type, OOMREAP_EV_KILL);
+	assert_int_equal(inc->timeline[0].rss_pages[OOMREAP_RSS_ANON], 65536);
+	assert_int_equal(inc->timeline[2].type, OOMREAP_EV_VICTIM_EXIT);
+	assert_int_equal(inc->timeline[2].ts_ns, T0 + 5 * MS);
+	assert_int_equal(inc->timeline[2].rss_pages[OOMREAP_RSS_ANON], -1); /* not read */
+
+	assert_int_equal(STATS(f)->events, 3);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_VICTIM_EXITED], 1);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+/* ------------------------------------------------------------ LAB B */
+
+#define B_WAKE (T0 + 2006 * MS)
+#define B_START (B_WAKE + 2 * MS)
+#define B_FINISH (B_START + 8 * MS)
+
+static void test_lab_b_reaped_after_linger(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(2, 5000, 5000, T0, 25600, 353));
+	FEED(f, ev_reap(OOMREAP_EV_REAPER_QUEUE, 2, 5000, T0 + 20 * US, 25600, 353, 0));
+	FEED(f, ev_wake(2, 5000, B_WAKE, 0));
+	FEED(f, ev_start(2, 5000, B_START, 25600, 353));
+	FEED(f, ev_finish(2, 5000, B_FINISH, 0, 353));
+	/* a retry could still come: the incident lingers */
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, B_FINISH + REAPER_RETRY_LINGER_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+
+	tracker__advance(f->t, B_FINISH + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], 0);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_SHMEM], 0);
+	assert_int_equal(inc->queue_ns, T0 + 20 * US);
+	assert_int_equal(inc->wake_ns, B_WAKE);
+	assert_int_equal(inc->first_attempt_ns, B_START);
+	assert_int_equal(inc->last_start_ns, B_START);
+	assert_int_equal(inc->finish_ns, B_FINISH);
+	assert_int_equal(incident__kill_to_wake_ns(inc), 2006 * MS);
+	assert_int_equal(incident__wake_to_first_attempt_ns(inc), 2 * MS);
+	assert_int_equal(incident__reap_duration_ns(inc), 8 * MS);
+	assert_int_equal(incident__reap_latency_ns(inc), 2016 * MS);
+	assert_int_equal(incident__exit_latency_ns(inc), LATENCY_NONE);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->partial_reaps, 0);
+	assert_int_equal(inc->trylock_failures, 0);
+	assert_int_equal(inc->last_reap_ret, -1);
+	assert_false(inc->exited);
+	assert_int_equal(inc->timeline_len, 5);
+	assert_int_equal(inc->timeline[4].type, OOMREAP_EV_REAP_FINISH);
+	assert_int_equal(inc->timeline[4].rss_pages[OOMREAP_RSS_ANON], 0);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_REAPED], 1);
+}
+
+static void test_lab_b_result_closes_at_finish(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(2, 5000, 5000, T0, 25600, 353));
+	FEED(f, ev_wake(2, 5000, B_WAKE, 0));
+	FEED(f, ev_start(2, 5000, B_START, 25600, 353));
+	FEED(f, ev_result(2, 5000, B_FINISH - 1 * US, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_finish(2, 5000, B_FINISH, 0, 353));
+	inc = only_incident(f); /* no linger */
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->closed_ns, B_FINISH);
+	assert_int_equal(inc->last_reap_ret, 1);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
+	assert_int_equal(incident__reap_latency_ns(inc), 2016 * MS);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->partial_reaps, 0);
+	assert_int_equal(inc->timeline_len, 5);
+	assert_int_equal(inc->timeline[3].type, OOMREAP_EV_REAP_RESULT);
+	assert_int_equal(inc->timeline[3].reap_ret, 1);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+static void test_lab_b_negative_rss_is_clamped(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* the real B2 run: finish read anon=-19, file=-13 from percpu counters */
+	FEED(f, ev_kill(2, 5000, 5000, T0, 25600, 353));
+	FEED(f, ev_wake(2, 5000, B_WAKE, 0));
+	FEED(f, ev_start(2, 5000, B_START, 25600, 353));
+	FEED(f, ev_finish(2, 5000, B_FINISH, -19, -13));
+	tracker__advance(f->t, B_FINISH + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600); /* not 25619 */
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], 353);   /* not 366 */
+	assert_int_equal(inc->timeline[3].rss_pages[OOMREAP_RSS_ANON], 0);
+	assert_int_equal(inc->timeline[3].rss_pages[OOMREAP_RSS_FILE], 0);
+	assert_int_equal(rss__clamp(-19), 0);
+	assert_int_equal(rss__clamp(25600), 25600);
+}
+
+static void test_lab_b_negative_rss_at_kill_is_clamped(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(2, 5000, 5000, T0, -4, 10));
+	FEED(f, ev_exit(2, 5000, T0 + 4 * MS, 1, 1));
+	inc = only_incident(f);
+	assert_true(inc->have_rss_at_kill);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], 0);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_FILE], 10);
+}
+
+/* ------------------------------------------------------------ LAB C */
+
+#define C_WAKE (T0 + 2006 * MS)
+#define C_SKIP(i) (C_WAKE + 500 * US + (uint64_t)(i) * 104 * MS)
+
+static void test_lab_c_gave_up(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 9; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	/* 104 ms gaps are not a reason to close */
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, C_SKIP(8) + 104 * MS);
+	assert_int_equal(f->c.n, 0);
+
+	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->closed_ns - inc->kill_ns, 2006 * MS + 500 * US + 936 * MS);
+	assert_int_equal(inc->trylock_failures, 10);
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(inc->unknown_skips, 0);
+	assert_int_equal(inc->partial_reaps, 0);
+	assert_int_equal(inc->first_attempt_ns, C_SKIP(0));
+	assert_int_equal(incident__wake_to_first_attempt_ns(inc), 500 * US);
+	assert_int_equal(incident__reap_latency_ns(inc), LATENCY_NONE);
+	assert_int_equal(incident__reap_duration_ns(inc), LATENCY_NONE);
+	assert_no_freed(inc);
+	assert_int_equal(inc->timeline_len, 12);
+	assert_int_equal(inc->timeline[11].skip_reason, OOMREAP_SKIP_TRYLOCK_FAILED);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_GAVE_UP], 1);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+static void test_lab_c_unknown_skips_also_exhaust(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i),
+				i % 2 ? OOMREAP_SKIP_UNKNOWN : OOMREAP_SKIP_TRYLOCK_FAILED));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->trylock_failures, 5);
+	assert_int_equal(inc->unknown_skips, 5);
+	assert_int_equal(inc->attempts, 10);
+}
+
+static void test_lab_c_partial_contention(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 4; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	/* the lock is released, the victim exits; the reaper is still in its loop */
+	FEED(f, ev_exit(3, 6000, C_SKIP(3) + 50 * MS, 1, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_skip(3, 6000, C_SKIP(4), OOMREAP_SKIP_MM_GONE));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->trylock_failures, 4); /* not 5 */
+	assert_int_equal(inc->attempts, 5);
+	assert_int_equal(inc->unknown_skips, 0);
+	assert_int_equal(inc->closed_ns, C_SKIP(4));
+	assert_true(inc->exited);
+	assert_int_equal(incident__exit_latency_ns(inc), C_SKIP(3) + 50 * MS - T0);
+	assert_int_equal(inc->timeline[inc->timeline_len - 1].skip_reason, OOMREAP_SKIP_MM_GONE);
+}
+
+/* ------------------------------------------------------- partial reaps */
+
+static void test_partial_retry_then_reaped(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t s1 = B_START, f1 = s1 + 6 * MS, s2 = f1 + 104 * MS, f2 = s2 + 3 * MS;
+
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	FEED(f, ev_start(4, 7000, s1, 25600, 353));
+	FEED(f, ev_finish(4, 7000, f1, 10000, 353));
+	FEED(f, ev_start(4, 7000, s2, 10000, 353)); /* a retry: the first pass was partial */
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_finish(4, 7000, f2, 0, 300));
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, f2 + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->partial_reaps, 1);
+	assert_int_equal(inc->attempts, 2);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600); /* 15600 + 10000 */
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], 53);
+	assert_int_equal(inc->first_attempt_ns, s1);
+	assert_int_equal(inc->last_start_ns, s2);
+	assert_int_equal(inc->finish_ns, f2);
+	assert_int_equal(incident__reap_duration_ns(inc), 3 * MS);
+	assert_int_equal(incident__reap_latency_ns(inc), f2 - T0);
+	assert_int_equal(inc->closed_ns, f2 + REAPER_RETRY_LINGER_NS);
+}
+
+static void test_partial_result_zero_then_one(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t s1 = B_START, f1 = s1 + 6 * MS, s2 = f1 + 104 * MS, f2 = s2 + 3 * MS;
+
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	FEED(f, ev_start(4, 7000, s1, 25600, 353));
+	FEED(f, ev_result(4, 7000, f1 - US, 0));
+	FEED(f, ev_finish(4, 7000, f1, 10000, 353));
+	/* ret 0: the kernel will retry; no linger deadline, nothing closes */
+	tracker__advance(f->t, f1 + 10 * SEC);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	FEED(f, ev_start(4, 7000, s2, 10000, 353));
+	FEED(f, ev_result(4, 7000, f2 - US, 1));
+	FEED(f, ev_finish(4, 7000, f2, 0, 353));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->partial_reaps, 1); /* counted once, not again at the retry */
+	assert_int_equal(inc->attempts, 2);
+	assert_int_equal(inc->last_reap_ret, 1);
+	assert_int_equal(inc->closed_ns, f2);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
+}
+
+static void test_partial_ten_attempts_result_zero(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t s = B_START;
+	int i;
+
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	for (i = 0; i < 10; i++, s += 110 * MS) {
+		assert_int_equal(f->c.n, 0);
+		FEED(f, ev_start(4, 7000, s, 25600 - 1000 * i, 353));
+		FEED(f, ev_result(4, 7000, s + 5 * MS, 0));
+		FEED(f, ev_finish(4, 7000, s + 6 * MS, 25600 - 1000 * (i + 1), 353));
+	}
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_PARTIAL);
+	assert_int_equal(inc->partial_reaps, 10);
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 10000);
+	assert_int_equal(inc->closed_ns, B_START + 9 * 110 * MS + 6 * MS);
+	/* 2 + 30 events: the timeline keeps the first TIMELINE_MAX */
+	assert_int_equal(inc->timeline_len, TIMELINE_MAX);
+	assert_int_equal(inc->timeline_dropped, 32 - TIMELINE_MAX);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_PARTIAL], 1);
+}
+
+static void test_partial_then_trylock_failures(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t f1 = B_START + 6 * MS;
+	int i;
+
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	FEED(f, ev_start(4, 7000, B_START, 25600, 353));
+	FEED(f, ev_finish(4, 7000, f1, 20000, 353));
+	for (i = 1; i <= 9; i++)
+		FEED(f, ev_skip(4, 7000, f1 + (uint64_t)i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_PARTIAL);
+	assert_int_equal(inc->partial_reaps, 1);
+	assert_int_equal(inc->trylock_failures, 9);
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 5600);
+	assert_int_equal(inc->closed_ns, f1 + 9 * 104 * MS);
+}
+
+static void test_ten_finishes_without_result(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t s = B_START;
+	int i;
+
+	/* Without fexit the 10th finish is the last possible pass: called reaped. */
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	for (i = 0; i < 10; i++, s += 110 * MS) {
+		FEED(f, ev_start(4, 7000, s, 25600 - 100 * i, 353));
+		FEED(f, ev_finish(4, 7000, s + 6 * MS, 25600 - 100 * (i + 1), 353));
+	}
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->partial_reaps, 9);
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 1000);
+	assert_int_equal(inc->closed_ns, B_START + 9 * 110 * MS + 6 * MS);
+}
+
+/* ------------------------------------------------------------ lost events */
+
+static void test_lost_marks_open_only(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b, *c;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	FEED(f, ev_kill(2, 200, 200, T0 + MS, 1000, 10));
+	tracker__note_lost(f->t, 3);
+	assert_int_equal(STATS(f)->lost_events, 3);
+	FEED(f, ev_kill(3, 300, 300, T0 + 2 * MS, 1000, 10));
+	tracker__note_lost(f->t, 3); /* no increase: nothing new is marked */
+	tracker__note_lost(f->t, 2); /* a smaller total is ignored */
+	assert_int_equal(STATS(f)->lost_events, 3);
+	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
+	FEED(f, ev_exit(2, 200, T0 + 6 * MS, 1, 1));
+	FEED(f, ev_exit(3, 300, T0 + 7 * MS, 1, 1));
+	assert_int_equal(f->c.n, 3);
+	a = find_closed(f, 1);
+	b = find_closed(f, 2);
+	c = find_closed(f, 3);
+	assert_true(a->incomplete);
+	assert_true(b->incomplete);
+	assert_false(c->incomplete);
+	assert_int_equal(c->outcome, OUTCOME_VICTIM_EXITED);
+
+	/* a further increase marks what is open now */
+	FEED(f, ev_kill(4, 400, 400, T0 + 8 * MS, 1000, 10));
+	tracker__note_lost(f->t, 4);
+	assert_int_equal(STATS(f)->lost_events, 4);
+	tracker__flush(f->t);
+	assert_true(find_closed(f, 4)->incomplete);
+}
+
+static void test_reaper_events_without_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* kill seq 9 never seen (lost, or tracing started after it) */
+	FEED(f, ev_start(9, 900, T0, 5000, 20));
+	assert_int_equal(tracker__open_count(f->t), 1);
+	FEED(f, ev_finish(9, 900, T0 + 4 * MS, 0, 20));
+	tracker__advance(f->t, T0 + 4 * MS + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_true(inc->incomplete);
+	assert_int_equal(inc->victim_seq, 9);
+	assert_int_equal(inc->pid, 900);
+	assert_false(inc->have_identity);
+	assert_false(inc->have_rss_at_kill);
+	assert_int_equal(inc->kill_ns, 0);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 5000);
+	assert_int_equal(incident__reap_latency_ns(inc), LATENCY_NONE);
+	assert_int_equal(incident__kill_to_wake_ns(inc), LATENCY_NONE);
+	assert_int_equal(incident__reap_duration_ns(inc), 4 * MS);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+
+	/* a lone result or an ignored wake opens nothing */
+	FEED(f, ev_result(10, 1000, T0 + SEC, 1));
+	FEED(f, ev_wake(11, 1100, T0 + SEC, 1));
+	assert_int_equal(tracker__open_count(f->t), 0);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	assert_int_equal(STATS(f)->orphan_events, 2);
+
+	/* a skip for an unknown victim does open one */
+	FEED(f, ev_skip(12, 1200, T0 + 2 * SEC, OOMREAP_SKIP_TRYLOCK_FAILED));
+	assert_int_equal(tracker__open_count(f->t), 1);
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 2);
+	assert_true(f->c.inc[1].incomplete);
+	assert_int_equal(f->c.inc[1].outcome, OUTCOME_OPEN);
+	assert_int_equal(f->c.inc[1].trylock_failures, 1);
+}
+
+/* ------------------------------------------------------------ pid reuse */
+
+static void test_pid_reuse_never_merges(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b;
+
+	FEED(f, ev_kill(1, 500, 500, T0, 25600, 100));
+	FEED(f, ev_kill(2, 500, 500, T0 + SEC, 8000, 50)); /* same pid, a new victim */
+	assert_int_equal(tracker__open_count(f->t), 2);
+	FEED(f, ev_wake(1, 500, T0 + 2006 * MS, 0));
+	FEED(f, ev_start(1, 500, T0 + 2008 * MS, 25600, 100));
+	FEED(f, ev_result(1, 500, T0 + 2015 * MS, 1));
+	FEED(f, ev_finish(1, 500, T0 + 2016 * MS, 0, 100));
+	assert_int_equal(f->c.n, 1);
+	FEED(f, ev_exit(2, 500, T0 + SEC + 5 * MS, 1, 1));
+	assert_int_equal(f->c.n, 2);
+
+	a = find_closed(f, 1);
+	b = find_closed(f, 2);
+	assert_int_equal(a->outcome, OUTCOME_REAPED);
+	assert_int_equal(a->attempts, 1);
+	assert_int_equal(a->freed_pages[OOMREAP_RSS_ANON], 25600);
+	assert_int_equal(a->exit_ns, 0);
+	assert_false(a->exited);
+	assert_int_equal(a->kill_ns, T0);
+	assert_int_equal(a->timeline_len, 5);
+	assert_int_equal(a->cgroup_id, 4001);
+
+	assert_int_equal(b->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(b->attempts, 0);
+	assert_int_equal(b->wake_ns, 0);
+	assert_no_freed(b);
+	assert_int_equal(b->kill_ns, T0 + SEC);
+	assert_int_equal(incident__exit_latency_ns(b), 5 * MS);
+	assert_int_equal(b->rss_at_kill_pages[OOMREAP_RSS_ANON], 8000);
+	assert_int_equal(b->timeline_len, 2);
+	assert_int_equal(b->cgroup_id, 4002);
+	assert_int_equal(STATS(f)->incidents_opened, 2);
+}
+
+static void test_pid_reuse_exit_before_its_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b;
+
+	/*
+	 * Victim 1 (pid 500) exited while a CLONE_VM sibling pins its mm: it stays
+	 * open.  pid 500 is recycled and the new process is killed too; its exit
+	 * (seq 2) reaches userspace a few µs before its kill.  It must wait for
+	 * kill 2, never land on victim 1 because the tgid matches.
+	 */
+	FEED(f, ev_kill(1, 500, 500, T0, 25600, 100));
+	FEED(f, ev_exit(1, 500, T0 + 5 * MS, 1, 0));
+	FEED(f, ev_exit(2, 500, T0 + 800 * MS - 3 * US, 1, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_kill(2, 500, 500, T0 + 800 * MS, 8000, 50));
+	assert_int_equal(f->c.n, 1);
+	b = find_closed(f, 2);
+	assert_int_equal(b->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(b->exit_ns, T0 + 800 * MS - 3 * US);
+	assert_true(b->mm_released_by_exit);
+
+	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS);
+	assert_int_equal(f->c.n, 2);
+	a = find_closed(f, 1);
+	assert_int_equal(a->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(a->exit_ns, T0 + 5 * MS);
+	assert_false(a->mm_released_by_exit);
+	assert_int_equal(a->closed_ns, T0 + REAPER_WAIT_AFTER_KILL_NS);
+}
+
+static void test_seq0_events_match_by_pid(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* old mark_victim(int pid): BPF could not stamp a seq on later events */
+	FEED(f, ev_kill_pidonly(0, 800, T0));
+	FEED(f, ev_wake(0, 800, B_WAKE, 0));
+	FEED(f, ev_start(0, 800, B_START, 25600, 0));
+	FEED(f, ev_result(0, 800, B_FINISH - US, 1));
+	FEED(f, ev_finish(0, 800, B_FINISH, 0, 0));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_false(inc->incomplete);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
+	assert_int_equal(incident__kill_to_wake_ns(inc), 2006 * MS);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+}
+
+/* ------------------------------------------------------------ interleaved */
+
+static void test_two_victims_interleaved(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b;
+	uint64_t w = T0 + 2006 * MS;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 30000, 10));
+	FEED(f, ev_kill(2, 200, 200, T0 + 1 * MS, 20000, 20));
+	FEED(f, ev_wake(1, 100, w, 0));
+	FEED(f, ev_wake(2, 200, w + 1 * MS, 0));
+	FEED(f, ev_skip(1, 100, w + 2 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_start(2, 200, w + 3 * MS, 20000, 20));
+	FEED(f, ev_skip(1, 100, w + 106 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_result(2, 200, w + 107 * MS, 1));
+	FEED(f, ev_finish(2, 200, w + 108 * MS, 0, 20));
+	assert_int_equal(f->c.n, 1);
+	FEED(f, ev_exit(1, 100, w + 150 * MS, 1, 1));
+	FEED(f, ev_skip(1, 100, w + 210 * MS, OOMREAP_SKIP_MM_GONE));
+	assert_int_equal(f->c.n, 2);
+	assert_int_equal(tracker__open_count(f->t), 0);
+
+	b = &f->c.inc[0];
+	a = &f->c.inc[1];
+	assert_int_equal(b->victim_seq, 2);
+	assert_int_equal(b->outcome, OUTCOME_REAPED);
+	assert_int_equal(b->attempts, 1);
+	assert_int_equal(b->trylock_failures, 0);
+	assert_int_equal(b->freed_pages[OOMREAP_RSS_ANON], 20000);
+	assert_int_equal(incident__kill_to_wake_ns(b), 2006 * MS);
+	assert_int_equal(incident__reap_latency_ns(b), 2006 * MS + 108 * MS - 1 * MS);
+	assert_int_equal(b->closed_ns, w + 108 * MS);
+	assert_int_equal(b->timeline_len, 5);
+
+	assert_int_equal(a->victim_seq, 1);
+	assert_int_equal(a->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(a->attempts, 3);
+	assert_int_equal(a->trylock_failures, 2);
+	assert_no_freed(a);
+	assert_int_equal(incident__exit_latency_ns(a), 2006 * MS + 150 * MS);
+	assert_int_equal(incident__wake_to_first_attempt_ns(a), 2 * MS);
+	assert_int_equal(a->closed_ns, w + 210 * MS);
+	assert_int_equal(a->timeline_len, 6);
+}
+
+/* ----------------------------------------------------- mark_victim forms */
+
+static void test_pid_only_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill_pidonly(5, 5555, T0));
+	FEED(f, ev_wake(5, 5555, B_WAKE, 0));
+	FEED(f, ev_start(5, 5555, B_START, 12345, 99));
+	FEED(f, ev_finish(5, 5555, B_FINISH, 45, 99));
+	tracker__advance(f->t, B_FINISH + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_false(inc->have_identity);
+	assert_false(inc->have_rss_at_kill);
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		assert_int_equal(inc->rss_at_kill_pages[i], 0);
+	assert_int_equal(inc->total_vm_pages, 0);
+	assert_string_equal(inc->cgroup_path, "");
+	assert_int_equal(inc->cgroup_hierarchy, -1);
+	assert_string_equal(inc->comm, "");
+	assert_int_equal(inc->pid, 5555);
+	assert_int_equal(inc->tgid, 0);
+	assert_false(inc->incomplete);
+	assert_int_equal(inc->timeline[0].type, OOMREAP_EV_KILL);
+	assert_int_equal(inc->timeline[0].rss_pages[OOMREAP_RSS_ANON], -1);
+	/* the reaper part works as usual */
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 12300);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], 0);
+	assert_int_equal(incident__reap_latency_ns(inc), 2016 * MS);
+}
+
+static void test_full_identity_kill_with_context(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	struct oomreap_kill_event k = ev_kill(6, 6600, 6600, T0, 100, 1);
+
+	k.kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
+	k.hdr.source = OOMREAP_SRC_FENTRY;
+	FEED(f, ev_ctx(6601, T0 - 2 * MS)); /* same trigger, just before */
+	FEED(f, k);
+	FEED(f, ev_exit(6, 6600, T0 + 4 * MS, 1, 1));
+	inc = only_incident(f);
+	assert_true(inc->have_identity);
+	assert_true(inc->cgroup_truncated);
+	assert_int_equal(inc->source, OOMREAP_SRC_FENTRY);
+	assert_true(inc->have_context);
+	assert_int_equal(inc->constraint, 3);
+	assert_int_equal(inc->order, 2);
+	assert_int_equal(inc->totalpages, 32768);
+	assert_int_equal(inc->domain_cgroup_id, 321);
+	assert_string_equal(inc->domain_cgroup_path, "/oomtest");
+
+	/* a context from another trigger, or too old, is not applied */
+	FEED(f, ev_ctx(1, T0 + 10 * MS));
+	FEED(f, ev_kill(7, 7700, 7700, T0 + 11 * MS, 100, 1));
+	FEED(f, ev_ctx(7801, T0 + 20 * MS));
+	FEED(f, ev_kill(8, 7800, 7800, T0 + 20 * MS + 1 * SEC, 100, 1));
+	tracker__flush(f->t);
+	assert_false(find_closed(f, 7)->have_context);
+	assert_false(find_closed(f, 8)->have_context);
+	assert_int_equal(find_closed(f, 8)->constraint, OOMREAP_CONSTRAINT_UNKNOWN);
+}
+
+/* ------------------------------------------------------ cross-CPU order */
+
+static void test_exit_before_kill_is_held(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* exit emitted on CPU 1 3 µs before mark_victim's event on CPU 0 */
+	FEED(f, ev_exit(0, 700, T0 - 3 * US, 1, 1));
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	FEED(f, ev_kill(1, 700, 700, T0, 25600, 353));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->exit_ns, T0 - 3 * US);
+	assert_int_equal(incident__exit_latency_ns(inc), 0); /* clamped, not 2^64-3000 */
+	assert_true(inc->mm_released_by_exit);
+	assert_int_equal(inc->timeline_len, 2);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	/* it found its incident: not an orphan in the end */
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+static void test_exit_after_kill_with_earlier_ts(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 700, 700, T0, 25600, 353));
+	FEED(f, ev_exit(1, 700, T0 - 2 * US, 1, 1));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->exit_ns, T0 - 2 * US);
+	assert_int_equal(incident__exit_latency_ns(inc), 0);
+}
+
+static void test_orphan_exit_outside_window(void **state)
+{
+	struct fx *f = *state;
+
+	/* an exit of the same tgid long before the kill is unrelated */
+	FEED(f, ev_exit(0, 700, T0 - 200 * MS, 1, 1));
+	FEED(f, ev_kill(1, 700, 700, T0, 25600, 353));
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	assert_int_equal(STATS(f)->orphan_events, 1);
+	tracker__flush(f->t);
+	assert_int_equal(only_incident(f)->outcome, OUTCOME_OPEN);
+	assert_false(f->c.inc[0].exited);
+}
+
+/* ------------------------------------------------------------ eviction */
+
+static void test_eviction_and_flush(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 1));
+	FEED(f, ev_kill(2, 200, 200, T0 + 1 * MS, 1000, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_kill(3, 300, 300, T0 + 2 * MS, 1000, 1));
+	a = only_incident(f);
+	assert_int_equal(a->victim_seq, 1); /* the oldest */
+	assert_true(a->evicted);
+	assert_int_equal(a->outcome, OUTCOME_OPEN);
+	assert_int_equal(a->closed_ns, T0 + 2 * MS);
+	assert_int_equal(STATS(f)->evictions, 1);
+	assert_int_equal(tracker__open_count(f->t), 2);
+
+	/* news about the evicted victim does not reopen it */
+	FEED(f, ev_wake(1, 100, T0 + 2006 * MS, 0));
+	assert_int_equal(STATS(f)->incidents_opened, 3);
+	assert_int_equal(STATS(f)->orphan_events, 1);
+
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 3);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	assert_int_equal(find_closed(f, 2)->outcome, OUTCOME_OPEN);
+	assert_int_equal(find_closed(f, 3)->outcome, OUTCOME_OPEN);
+	assert_false(find_closed(f, 2)->evicted);
+	assert_false(find_closed(f, 3)->evicted);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_OPEN], 3);
+	assert_int_equal(STATS(f)->evictions, 1);
+	tracker__flush(f->t); /* idempotent */
+	assert_int_equal(f->c.n, 3);
+}
+
+static void test_flush_with_pending_linger(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* end of stream inside the linger window: the finish is taken as final */
+	FEED(f, ev_kill(2, 5000, 5000, T0, 25600, 353));
+	FEED(f, ev_wake(2, 5000, B_WAKE, 0));
+	FEED(f, ev_start(2, 5000, B_START, 25600, 353));
+	FEED(f, ev_finish(2, 5000, B_FINISH, 0, 353));
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+}
+
+/* ---------------------------------------------- exit keeping the mm alive */
+
+static void test_exit_mm_kept_then_reaped(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 900, 900, T0, 25600, 353));
+	FEED(f, ev_exit(1, 900, T0 + 5 * MS, 1, 0)); /* CLONE_VM sibling holds the mm */
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	FEED(f, ev_wake(1, 900, B_WAKE, 0));
+	FEED(f, ev_start(1, 900, B_START, 25600, 353));
+	FEED(f, ev_finish(1, 900, B_FINISH, 0, 353));
+	tracker__advance(f->t, B_FINISH + REAPER_RETRY_LINGER_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_true(inc->exited);
+	assert_false(inc->mm_released_by_exit);
+	assert_int_equal(incident__exit_latency_ns(inc), 5 * MS);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
+	assert_int_equal(inc->attempts, 1);
+	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+}
+
+static void test_exit_mm_kept_nothing_follows(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 900, 900, T0, 25600, 353));
+	FEED(f, ev_exit(1, 900, T0 + 5 * MS, 1, 0));
+	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->closed_ns, T0 + REAPER_WAIT_AFTER_KILL_NS);
+	assert_false(inc->mm_released_by_exit);
+	assert_int_equal(inc->attempts, 0);
+	assert_no_freed(inc);
+}
+
+static void test_exit_mm_kept_long_reap_not_cut_short(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t finish = T0 + 3200 * MS; /* a big mm: the pass ends after kill+3 s */
+
+	FEED(f, ev_kill(1, 900, 900, T0, 2500000, 353));
+	FEED(f, ev_exit(1, 900, T0 + 5 * MS, 1, 0));
+	FEED(f, ev_wake(1, 900, B_WAKE, 0));
+	FEED(f, ev_start(1, 900, B_START, 2500000, 353));
+	FEED(f, ev_result(1, 900, finish - US, 1));
+	FEED(f, ev_finish(1, 900, finish, 0, 353));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 2500000);
+	assert_int_equal(inc->closed_ns, finish);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+static void test_exit_mm_kept_slow_trylock_loop(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t w = T0 + 2100 * MS; /* a late timer on a loaded machine */
+	int i;
+
+	FEED(f, ev_kill(1, 900, 900, T0, 25600, 353));
+	FEED(f, ev_exit(1, 900, T0 + 5 * MS, 1, 0));
+	FEED(f, ev_wake(1, 900, w, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(1, 900, w + (uint64_t)i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->trylock_failures, 10);
+	assert_int_equal(inc->closed_ns, w + 936 * MS);
+}
+
+/* --------------------------------------------------------- late events */
+
+static void test_late_events_after_close(void **state)
+{
+	struct fx *f = *state;
+
+	FEED(f, ev_kill(1, 4242, 4242, T0, 65536, 353));
+	FEED(f, ev_exit(1, 4242, T0 + 5 * MS, 1, 1));
+	assert_int_equal(f->c.n, 1);
+	/* the 2 s timer fires, finds MMF_OOM_SKIP, returns silently */
+	FEED(f, ev_wake(1, 4242, T0 + 2006 * MS, 1));
+	/* the same, from a kernel that cannot stamp the seq */
+	FEED(f, ev_wake(0, 4242, T0 + 2007 * MS, 1));
+	/* a duplicate exit of the closed victim */
+	FEED(f, ev_exit(1, 4242, T0 + 2008 * MS, 1, 1));
+	/* a non-ignored wake for the closed seq (recently closed) */
+	FEED(f, ev_wake(1, 4242, T0 + 2009 * MS, 0));
+	assert_int_equal(f->c.n, 1);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	assert_int_equal(STATS(f)->orphan_events, 4);
+	assert_int_equal(STATS(f)->events, 6);
+}
+
+static void test_duplicate_kill_ignored(void **state)
+{
+	struct fx *f = *state;
+
+	FEED(f, ev_kill(1, 4242, 4242, T0, 65536, 353));
+	FEED(f, ev_kill(1, 4242, 4242, T0 + 1 * US, 65536, 353));
+	assert_int_equal(tracker__open_count(f->t), 1);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	assert_int_equal(STATS(f)->orphan_events, 1);
+	FEED(f, ev_exit(1, 4242, T0 + 5 * MS, 1, 1));
+	assert_int_equal(only_incident(f)->kill_ns, T0);
+	assert_int_equal(f->c.inc[0].timeline_len, 2);
+}
+
+static void test_invalid_event_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct oomreap_kill_event k = ev_kill(1, 1, 1, T0, 1, 1);
+
+	assert_int_equal(tracker__feed(f->t, &k, sizeof(k) - 1), -EINVAL);
+	k.comm[OOMREAP_COMM_LEN - 1] = 'x';
+	memset(k.comm, 'x', sizeof(k.comm));
+	assert_int_equal(tracker__feed(f->t, &k, sizeof(k)), -EINVAL);
+	assert_int_equal(STATS(f)->invalid_events, 2);
+	assert_int_equal(STATS(f)->events, 0);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+/* -------------------------------------------------- randomised invariants */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (uint32_t)(rng_state % n);
+}
+
+static void test_random_streams_invariants(void **state)
+{
+	int round;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		struct collector *c = calloc(1, sizeof(*c));
+		struct tracker_opts o = { .max_open = 1 + rnd(4), .on_close = collect, .ctx = c };
+		struct tracker *t = tracker__new(&o);
+		uint64_t ts = T0;
+		const struct tracker_stats *st;
+		uint64_t closed = 0;
+		int i, k;
+
+		assert_non_null(c);
+		assert_non_null(t);
+		for (i = 0; i < 400; i++) {
+			uint64_t seq = rnd(6); /* 0 exercises the pid/tgid fallback */
+			uint32_t pid = 100 + rnd(4);
+			int64_t anon = (int64_t)rnd(3000) - 20;
+
+			ts += rnd(120) * MS;
+			if (rnd(8) == 0 && ts > 10 * US)
+				ts -= rnd(10) * US; /* cross-CPU skew */
+			switch (rnd(9)) {
+			case 0: {
+				struct oomreap_kill_event e =
+					rnd(2) ? ev_kill(seq, pid, pid, ts, anon, 1)
+					       : ev_kill_pidonly(seq, pid, ts);
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 1: {
+				struct oomreap_exit_event e = ev_exit(seq, pid, ts, rnd(2), rnd(2));
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 2: {
+				struct oomreap_reap_event e = ev_wake(seq, pid, ts, rnd(2));
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 3: {
+				struct oomreap_reap_event e = ev_result(seq, pid, ts, (int)rnd(2));
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 4: {
+				struct oomreap_reap_event e = ev_skip(seq, pid, ts, rnd(3));
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 5: {
+				struct oomreap_reap_event e =
+					ev_start(seq, pid, ts, rnd(4) ? anon : NO_RSS, 1);
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 6: {
+				struct oomreap_reap_event e =
+					ev_finish(seq, pid, ts, rnd(4) ? anon : NO_RSS, 1);
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			case 7:
+				if (rnd(4) == 0)
+					tracker__note_lost(t, rnd(50));
+				else
+					tracker__advance(t, ts + rnd(4) * SEC);
+				break;
+			default: {
+				struct oomreap_oom_context_event e = ev_ctx(pid + 1, ts);
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
+			}
+			assert_true(tracker__open_count(t) <= o.max_open);
+			if (c->n > MAX_COLLECT - 8)
+				c->n = 0; /* keep room; the checks below run on what is kept */
+			for (k = 0; k < c->n; k++) {
+				const struct oomreap_incident *inc = &c->inc[k];
+
+				assert_true(inc->attempts <= REAPER_MAX_ATTEMPTS);
+				assert_true(inc->trylock_failures + inc->unknown_skips <=
+					    inc->attempts);
+				assert_true(inc->timeline_len <= TIMELINE_MAX);
+				assert_true(inc->outcome < OUTCOME_NR);
+				assert_true(!inc->evicted || inc->outcome == OUTCOME_OPEN);
+				assert_true(incident__exit_latency_ns(inc) < 1000 * SEC ||
+					    incident__exit_latency_ns(inc) == LATENCY_NONE);
+			}
+		}
+		tracker__flush(t);
+		st = tracker__stats(t);
+		assert_int_equal(tracker__open_count(t), 0);
+		for (k = 0; k < OUTCOME_NR; k++)
+			closed += st->incidents_closed[k];
+		assert_int_equal(closed, st->incidents_opened);
+		assert_true(st->evictions <= st->incidents_closed[OUTCOME_OPEN]);
+		tracker__free(t);
+		free(c);
+	}
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(outcome__name(OUTCOME_OPEN), "open");
+	assert_string_equal(outcome__name(OUTCOME_REAPED), "reaped");
+	assert_string_equal(outcome__name(OUTCOME_GAVE_UP), "gave_up");
+	assert_string_equal(outcome__name(OUTCOME_VICTIM_EXITED), "victim_exited");
+	assert_string_equal(outcome__name(OUTCOME_PARTIAL), "partial");
+	assert_string_equal(outcome__name(OUTCOME_NR), "unknown");
+	assert_string_equal(outcome__name((enum oomreap_outcome)-1), "unknown");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
+#define T2(fn) cmocka_unit_test_setup_teardown(fn, fx_setup2, fx_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_lab_a_exit_closes_at_once),
+		T(test_lab_b_reaped_after_linger),
+		T(test_lab_b_result_closes_at_finish),
+		T(test_lab_b_negative_rss_is_clamped),
+		T(test_lab_b_negative_rss_at_kill_is_clamped),
+		T(test_lab_c_gave_up),
+		T(test_lab_c_unknown_skips_also_exhaust),
+		T(test_lab_c_partial_contention),
+		T(test_partial_retry_then_reaped),
+		T(test_partial_result_zero_then_one),
+		T(test_partial_ten_attempts_result_zero),
+		T(test_partial_then_trylock_failures),
+		T(test_ten_finishes_without_result),
+		T(test_lost_marks_open_only),
+		T(test_reaper_events_without_kill),
+		T(test_pid_reuse_never_merges),
+		T(test_pid_reuse_exit_before_its_kill),
+		T(test_seq0_events_match_by_pid),
+		T(test_two_victims_interleaved),
+		T(test_pid_only_kill),
+		T(test_full_identity_kill_with_context),
+		T(test_exit_before_kill_is_held),
+		T(test_exit_after_kill_with_earlier_ts),
+		T(test_orphan_exit_outside_window),
+		T2(test_eviction_and_flush),
+		T(test_flush_with_pending_linger),
+		T(test_exit_mm_kept_then_reaped),
+		T(test_exit_mm_kept_nothing_follows),
+		T(test_exit_mm_kept_long_reap_not_cut_short),
+		T(test_exit_mm_kept_slow_trylock_loop),
+		T(test_late_events_after_close),
+		T(test_duplicate_kill_ignored),
+		T(test_invalid_event_rejected),
+		cmocka_unit_test(test_random_streams_invariants),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
+}
