@@ -27,7 +27,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # The tracker and the sinks are pure and shared by the tool and the tests.
-CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c
+CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c src/ksyms.c
 TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/kfeatures.c \
 	     src/consumer.c src/errors.c src/sink_stream.c
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(OUT)/obj/%.o)
@@ -49,7 +49,7 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # Objects that include the skeleton must wait for it.
-$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h $(OUT)/blockers.skel.h
 
 $(OUT)/obj/%.o: src/%.c | $(OUT)/obj
 	$(call msg,CC,$@)

@@ -15,6 +15,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "core_fixes.bpf.h"
+#include "oomreap.bpf.h"
 #include "oomreap_abi.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -29,28 +30,13 @@ __u64 kill_seq = 0;
 /* The victim the oom_reaper kthread is working on (it is a single thread). */
 __u32 reaper_current_pid = 0;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
-
-struct victim {
-	__u64 seq;
-	__u64 mm;   /* kernel pointer; never leaves BPF */
-	__u32 tgid;
-	__u32 pid;
-};
 
 /*
  * The reaper tracepoints name the victim by thread id; process exit by
  * tgid.  LRU: a victim we never hear from again cannot fill the map.
+ * (victims_by_pid and struct victim live in oomreap.bpf.h: the blocker
+ * object shares the map.)
  */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct victim);
-} victims_by_pid SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -76,23 +62,6 @@ static __always_inline void fill_header(struct oomreap_event_header *h, __u32 ty
 	h->ts_ns = bpf_ktime_get_ns();
 	h->cpu = bpf_get_smp_processor_id();
 	h->source = source;
-}
-
-static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snapshot *s)
-{
-	bool approx = false;
-
-	if (!mm)
-		return;
-	s->snap_flags = OOMREAP_SNAP_VALID;
-	s->mm_flags = mm_flags_word(mm);
-	s->mm_users = BPF_CORE_READ(mm, mm_users.counter);
-	s->rss_pages[OOMREAP_RSS_FILE] = mm_rss_raw(mm, OOMREAP_RSS_FILE, &approx);
-	s->rss_pages[OOMREAP_RSS_ANON] = mm_rss_raw(mm, OOMREAP_RSS_ANON, &approx);
-	s->rss_pages[OOMREAP_RSS_SWAP] = mm_rss_raw(mm, OOMREAP_RSS_SWAP, &approx);
-	s->rss_pages[OOMREAP_RSS_SHMEM] = mm_rss_raw(mm, OOMREAP_RSS_SHMEM, &approx);
-	if (approx)
-		s->snap_flags |= OOMREAP_SNAP_RSS_APPROX;
 }
 
 /* mark_oom_victim() keeps the victim's mm in signal->oom_mm (mmgrab'ed). */
@@ -362,29 +331,6 @@ static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
 	return 0;
 }
 
-/*
- * Why did this attempt skip?  oom_reap_task_mm() fires skip_task_reaping
- * in two places: after mmap_read_trylock() failed, and with the read lock
- * held when MMF_OOM_SKIP is already set.  The flag alone cannot tell them
- * apart (6.18's exit_mmap() sets MMF_OOM_SKIP *before* taking the write
- * lock that makes the trylock fail), so when the flag is set we also ask
- * whether the lock is reader-owned by us, the reaper.
- */
-static __always_inline __u32 classify_skip(struct oomreap_reap_event *e, struct mm_struct *mm)
-{
-	long owner;
-
-	if (!(e->mm.snap_flags & OOMREAP_SNAP_VALID))
-		return OOMREAP_SKIP_UNKNOWN;
-	if (!(e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
-		return OOMREAP_SKIP_TRYLOCK_FAILED;
-	if (!mm_lock_owner(mm, &owner))
-		return OOMREAP_SKIP_UNKNOWN;
-	if ((owner & 1) && (owner & ~7L) == (long)bpf_get_current_task())
-		return OOMREAP_SKIP_MM_GONE;
-	return OOMREAP_SKIP_TRYLOCK_FAILED;
-}
-
 SEC("tp_btf/skip_task_reaping")
 int BPF_PROG(tp_skip_task_reaping, int pid)
 {
@@ -395,7 +341,7 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 	if (!e)
 		return 0;
 	v = bpf_map_lookup_elem(&victims_by_pid, &(__u32){ pid });
-	e->skip_reason = classify_skip(e, v ? (struct mm_struct *)v->mm : NULL);
+	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }

@@ -31,7 +31,8 @@
 #define OOMREAP_EV_REAP_SKIP 7     /* attempt did not reap (see skip_reason) */
 #define OOMREAP_EV_REAP_RESULT 8   /* __oom_reap_task_mm() return value */
 #define OOMREAP_EV_VICTIM_EXIT 9   /* a victim thread reached do_exit() */
-#define OOMREAP_EV_MAX 9
+#define OOMREAP_EV_BLOCKER 10      /* who held/waited on mmap_lock at a failed trylock */
+#define OOMREAP_EV_MAX 10
 
 /* Which kind of program produced an event (the attach rung). */
 #define OOMREAP_SRC_TRACEPOINT 1
@@ -138,7 +139,39 @@ struct oomreap_exit_event {
 };
 _Static_assert(sizeof(struct oomreap_exit_event) == 104, "exit ABI");
 
+#define OOMREAP_STACK_DEPTH 20
+#define OOMREAP_MAX_WAITERS 4
+
+/* Roles in oomreap_blocked_task.role. */
+#define OOMREAP_ROLE_OWNER_WRITER 1  /* rwsem owner word: the writer */
+#define OOMREAP_ROLE_OWNER_READER 2  /* owner word: the LAST reader (a hint) */
+#define OOMREAP_ROLE_WAITER_WRITE 3  /* queued on wait_list for write */
+#define OOMREAP_ROLE_WAITER_READ 4   /* queued on wait_list for read */
+
+/* Flags in oomreap_blocker_event.blk_flags. */
+#define OOMREAP_BLK_WAITERS_TRUNC 0x1 /* more waiters than reported */
+#define OOMREAP_BLK_NO_OWNER 0x2      /* owner word empty or unreadable */
+
+struct oomreap_blocked_task {
+	__u32 pid;
+	__u32 tgid;
+	char comm[OOMREAP_COMM_LEN];
+	__u32 role;       /* OOMREAP_ROLE_* */
+	__s32 stack_len;  /* frames in stack[]; < 0: -errno, no stack */
+	__u64 stack[OOMREAP_STACK_DEPTH]; /* kernel return addresses */
+};
+_Static_assert(sizeof(struct oomreap_blocked_task) == 192, "blocked task ABI");
+
+struct oomreap_blocker_event {
+	struct oomreap_event_header hdr;
+	__u64 lock_count;   /* mmap_lock rwsem count word at the failure */
+	__u32 ntasks;       /* valid entries in tasks[]: owner first if known */
+	__u32 blk_flags;    /* OOMREAP_BLK_* */
+	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
+};
+_Static_assert(sizeof(struct oomreap_blocker_event) == 1016, "blocker ABI");
+
 /* Largest event, for buffers that must hold any of them. */
-#define OOMREAP_EVENT_MAX_SIZE sizeof(struct oomreap_kill_event)
+#define OOMREAP_EVENT_MAX_SIZE sizeof(struct oomreap_blocker_event)
 
 #endif /* OOMREAP_ABI_H */

@@ -6,6 +6,7 @@
 
 #include "attach.h"
 #include "errors.h"
+#include "blockers.skel.h"
 #include "oomreap.skel.h"
 
 const char *rung__name(enum rung r)
@@ -197,8 +198,50 @@ void attach__stop(struct tracer *tr)
 {
 	while (tr->nlinks > 0)
 		bpf_link__destroy(tr->links[--tr->nlinks]);
+	blockers__destroy(tr->blockers);
+	tr->blockers = NULL;
 	oomreap__destroy(tr->skel);
 	tr->skel = NULL;
+}
+
+void attach__start_blockers(struct tracer *tr, const char *btf_path)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
+	struct attach_plan *plan = &tr->plan;
+	struct bpf_link *link;
+	struct blockers *b;
+	int err;
+
+	b = blockers__open_opts(&opts);
+	if (!b) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "open failed: %s",
+			 strerror(errno));
+		return;
+	}
+	/* Same ring buffer and victim map as the main object. */
+	err = bpf_map__reuse_fd(b->maps.events, bpf_map__fd(tr->skel->maps.events));
+	if (!err)
+		err = bpf_map__reuse_fd(b->maps.victims_by_pid,
+					bpf_map__fd(tr->skel->maps.victims_by_pid));
+	if (!err)
+		err = blockers__load(b);
+	if (err) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "load refused (%s): needs the bpf_task_from_pid kfunc (6.2+)",
+			 strerror(-err));
+		blockers__destroy(b);
+		return;
+	}
+	link = bpf_program__attach(b->progs.tp_skip_blockers);
+	if (!link) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "attach to oom:skip_task_reaping failed (%s)", strerror(errno));
+		blockers__destroy(b);
+		return;
+	}
+	tr->links[tr->nlinks++] = link;
+	tr->blockers = b;
+	plan->blockers = true;
 }
 
 int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
@@ -230,6 +273,11 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan)
 	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
 	for (i = 0; i < plan->nhooks; i++)
 		fprintf(f, "  %-28s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
+	if (plan->blockers)
+		fprintf(f, "  %-28s -> %s\n", "tp_skip_blockers",
+			"tracepoint oom:skip_task_reaping (blocker attribution)");
+	else if (plan->blockers_why[0])
+		fprintf(f, "blocker attribution:       off: %s\n", plan->blockers_why);
 	for (i = RUNG_FENTRY; i < RUNG_NR; i++)
 		if (plan->rejected[i][0])
 			fprintf(f, "rejected %-10s        %s\n", rung__name(i), plan->rejected[i]);
@@ -237,7 +285,9 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan)
 
 uint64_t tracer__dropped(const struct tracer *tr)
 {
-	return tr->skel ? tr->skel->bss->dropped_events : 0;
+	uint64_t n = tr->skel ? tr->skel->bss->dropped_events : 0;
+
+	return n + (tr->blockers ? tr->blockers->bss->blocker_dropped : 0);
 }
 
 int tracer__events_fd(const struct tracer *tr)

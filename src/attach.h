@@ -30,15 +30,19 @@ struct attach_plan {
 		const char *hook;
 	} hooks[PLAN_MAX_HOOKS];
 	char rejected[RUNG_NR][192];    /* why each rung was not used ("" = not tried) */
+	bool blockers;                  /* blocker attribution attached */
+	char blockers_why[192];         /* why not, when it is not */
 };
 
 struct oomreap;
+struct blockers;
 struct bpf_link;
 
 /* A loaded, attached tracer. */
 struct tracer {
 	struct oomreap *skel;
-	struct bpf_link *links[PLAN_MAX_HOOKS];
+	struct blockers *blockers;
+	struct bpf_link *links[PLAN_MAX_HOOKS + 1];
 	int nlinks;
 	struct attach_plan plan;
 };
@@ -54,6 +58,11 @@ int rung__parse(const char *s, enum rung *r);
 int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
 		  const char *btf_path);
 void attach__stop(struct tracer *tr);
+/*
+ * Blocker attribution (a second object sharing the ring buffer): optional.
+ * On failure the plan says why and tracing goes on without it.
+ */
+void attach__start_blockers(struct tracer *tr, const char *btf_path);
 void attach__print_plan(FILE *f, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t tracer__dropped(const struct tracer *tr);

@@ -11,6 +11,7 @@
 #include "consumer.h"
 #include "errors.h"
 #include "event.h"
+#include "ksyms.h"
 #include "timefmt.h"
 
 #define POLL_INTERVAL_MS 100
@@ -47,6 +48,15 @@ void session__on_incident(const struct oomreap_incident *inc, void *ctx)
 
 	if (!incident_wanted(s->env, inc))
 		return;
+	/* Symbols cost ~100 ms and memory: load them only once stacks appear. */
+	if (inc->nblockers && !s->ksyms_tried) {
+		s->ksyms_tried = true;
+		s->ksyms = ksyms__load("/proc/kallsyms");
+		if (!s->ksyms)
+			p_err("kernel symbols unavailable (%s): stacks shown as addresses",
+			      strerror(errno));
+		s->rc.ksyms = s->ksyms;
+	}
 	summary__add(&s->summary, inc);
 	for (int i = 0; i < s->nsinks; i++) {
 		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
@@ -67,6 +77,9 @@ int session__close_sinks(struct session *s)
 {
 	int first = 0;
 
+	ksyms__free(s->ksyms);
+	s->ksyms = NULL;
+	s->rc.ksyms = NULL;
 	while (s->nsinks > 0) {
 		struct sink *k = &s->sinks[--s->nsinks];
 		int err = k->ops->close(k);

@@ -24,6 +24,8 @@ struct session {
 	struct sink sinks[MAX_SINKS];
 	int nsinks;
 	int write_error;   /* errno of the first failed sink write */
+	struct ksyms *ksyms; /* loaded on the first incident with stacks */
+	bool ksyms_tried;
 };
 
 /* Called by the tracker for each finished incident: filters, then sinks. */

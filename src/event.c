@@ -22,6 +22,7 @@ static const struct {
 	[OOMREAP_EV_REAP_SKIP] = { "skip", sizeof(struct oomreap_reap_event) },
 	[OOMREAP_EV_REAP_RESULT] = { "result", sizeof(struct oomreap_reap_event) },
 	[OOMREAP_EV_VICTIM_EXIT] = { "exit", sizeof(struct oomreap_exit_event) },
+	[OOMREAP_EV_BLOCKER] = { "blocker", sizeof(struct oomreap_blocker_event) },
 };
 
 const char *event__type_name(uint32_t type)
@@ -64,6 +65,16 @@ int event__validate(const void *buf, size_t len)
 		    !nul_terminated(k->trigger_comm, sizeof(k->trigger_comm)) ||
 		    !nul_terminated(k->cgroup_path, sizeof(k->cgroup_path)))
 			return -EINVAL;
+	} else if (h.type == OOMREAP_EV_BLOCKER) {
+		const struct oomreap_blocker_event *b = buf;
+		uint32_t i;
+
+		if (b->ntasks > 1 + OOMREAP_MAX_WAITERS)
+			return -EINVAL;
+		for (i = 0; i < b->ntasks; i++)
+			if (!nul_terminated(b->tasks[i].comm, sizeof(b->tasks[i].comm)) ||
+			    b->tasks[i].stack_len > OOMREAP_STACK_DEPTH)
+				return -EINVAL;
 	} else if (h.type == OOMREAP_EV_OOM_CONTEXT) {
 		const struct oomreap_oom_context_event *c = buf;
 

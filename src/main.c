@@ -102,6 +102,8 @@ static int cmd_probe(const struct env *env, const struct kernel_features *kf)
 		printf("no usable rung\n");
 		return EXIT_UNSUPPORTED;
 	}
+	if (!env->no_blockers)
+		attach__start_blockers(&tr, env->btf_path);
 	attach__print_plan(stdout, &tr.plan);
 	attach__stop(&tr);
 	return EXIT_OK;
@@ -134,6 +136,11 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 		print_rejections(&s.tracer.plan);
 		/* privileges were checked above: a refusal now is the kernel's policy */
 		return EXIT_UNSUPPORTED;
+	}
+	if (!env->no_blockers) {
+		attach__start_blockers(&s.tracer, env->btf_path);
+		if (!s.tracer.plan.blockers)
+			p_err("blocker attribution off: %s", s.tracer.plan.blockers_why);
 	}
 	s.tracker = tracker__new(&topts);
 	if (!s.tracker) {

@@ -33,6 +33,7 @@ enum {
 	OPT_BTF,
 	OPT_NO_SUMMARY,
 	OPT_MAX_OPEN,
+	OPT_NO_BLOCKERS,
 };
 
 static const struct argp_option opts[] = {
@@ -46,6 +47,8 @@ static const struct argp_option opts[] = {
 	{ "attach", OPT_ATTACH, "RUNG", 0, "auto (default), fentry, kprobe or tracepoint", 0 },
 	{ "btf", OPT_BTF, "FILE", 0, "kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
 	{ "no-summary", OPT_NO_SUMMARY, NULL, 0, "no summary at exit", 0 },
+	{ "no-blockers", OPT_NO_BLOCKERS, NULL, 0,
+	  "do not name the mmap_lock holder and waiters at failed trylocks", 0 },
 	{ "max-open", OPT_MAX_OPEN, "N", 0, "bound on incidents tracked at once (default 1024)",
 	  0 },
 	{},
@@ -103,6 +106,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_SUMMARY:
 		env->no_summary = true;
+		break;
+	case OPT_NO_BLOCKERS:
+		env->no_blockers = true;
 		break;
 	case OPT_MAX_OPEN:
 		if (parse_u64(arg, 1u << 20, &v) || v == 0)

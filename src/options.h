@@ -18,6 +18,7 @@ struct env {
 	bool json;
 	bool verbose;
 	bool no_summary;
+	bool no_blockers;     /* skip blocker attribution */
 	enum rung attach;
 	const char *btf_path;
 	const char *cgroup;   /* only incidents in this memory cgroup (or below) */

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "event.h"
+#include "ksyms.h"
 #include "render.h"
 #include "timefmt.h"
 
@@ -136,6 +137,138 @@ static uint64_t done_in_ns(const struct oomreap_incident *inc)
 	return inc->closed_ns - inc->kill_ns;
 }
 
+static const char *role_mode(uint32_t role)
+{
+	switch (role) {
+	case OOMREAP_ROLE_OWNER_WRITER:
+	case OOMREAP_ROLE_WAITER_WRITE:
+		return "write";
+	case OOMREAP_ROLE_OWNER_READER:
+	case OOMREAP_ROLE_WAITER_READ:
+		return "read";
+	default:
+		return "unknown";
+	}
+}
+
+static bool role_is_owner(uint32_t role)
+{
+	return role == OOMREAP_ROLE_OWNER_WRITER || role == OOMREAP_ROLE_OWNER_READER;
+}
+
+/* Frames that say only "this task is waiting": skipped in verdicts. */
+static bool boring_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"__schedule", "schedule", "io_schedule", "rwsem_down_", "down_read",
+		"down_write", "__down_", "mmap_read_lock", "mmap_write_lock", "__mmap_lock",
+		"wait_for_completion", "__wait_", "preempt_schedule", "__cond_resched",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The syscall the task entered by, from its outermost frames. */
+static const char *stack_syscall(const struct oomreap_blocked_task *bt, const struct ksyms *ks)
+{
+	static const char *const prefixes[] = { "__x64_sys_", "__arm64_sys_", "__do_sys_",
+						"__se_sys_", "ksys_" };
+	int i;
+	size_t j;
+
+	for (i = bt->stack_len - 1; i >= 0; i--) {
+		uint64_t off;
+		const char *name = ksyms__lookup(ks, bt->stack[i], &off);
+
+		for (j = 0; name && j < sizeof(prefixes) / sizeof(prefixes[0]); j++)
+			if (!strncmp(name, prefixes[j], strlen(prefixes[j])))
+				return name + strlen(prefixes[j]);
+	}
+	return NULL;
+}
+
+/* "pread64 -> ... -> request_wait_answer": how the task got where it waits. */
+static void stack_summary(char *buf, size_t len, const struct oomreap_blocked_task *bt,
+			  const struct ksyms *ks)
+{
+	const char *sys = NULL, *top = NULL;
+	int i;
+
+	buf[0] = 0;
+	if (bt->stack_len <= 0 || !ks)
+		return;
+	for (i = 0; i < bt->stack_len && !top; i++) {
+		uint64_t off;
+		const char *name = ksyms__lookup(ks, bt->stack[i], &off);
+
+		if (name && !boring_frame(name))
+			top = name;
+	}
+	sys = stack_syscall(bt, ks);
+	if (sys && top && strcmp(sys, top))
+		snprintf(buf, len, " in %s -> ... -> %s", sys, top);
+	else if (top)
+		snprintf(buf, len, " in %s", top);
+}
+
+/* comm, escaped for a terminal, into buf */
+static void text_comm(char *buf, size_t len, const char *comm)
+{
+	FILE *m = fmemopen(buf, len, "w");
+
+	buf[0] = 0;
+	if (!m)
+		return;
+	render__text_string(m, comm, OOMREAP_COMM_LEN);
+	fclose(m);
+}
+
+void render__blocker_verdict(char *buf, size_t len, const struct oomreap_incident *inc,
+			     const struct render_ctx *rc)
+{
+	const struct blocker_snapshot *bs;
+	char comm[OOMREAP_COMM_LEN * 4 + 1], where[160];
+	size_t used = 0;
+	uint32_t i;
+
+	buf[0] = 0;
+	if (!inc->nblockers)
+		return;
+	/* the picture seen most often speaks for the incident */
+	bs = &inc->blockers[0];
+	for (i = 1; i < inc->nblockers; i++)
+		if (inc->blockers[i].count > bs->count)
+			bs = &inc->blockers[i];
+#define APPEND(...)                                                                      \
+	do {                                                                             \
+		if (used < len)                                                          \
+			used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__);   \
+	} while (0)
+	APPEND("reaper blocked %ux:", inc->trylock_failures);
+	for (i = 0; i < bs->ntasks; i++) {
+		const struct oomreap_blocked_task *bt = &bs->tasks[i];
+
+		text_comm(comm, sizeof(comm), bt->comm);
+		stack_summary(where, sizeof(where), bt, rc->ksyms);
+		if (role_is_owner(bt->role))
+			APPEND(" mmap_lock held for %s by %u (%s)%s%s", role_mode(bt->role), bt->pid,
+			       comm, bt->role == OOMREAP_ROLE_OWNER_READER ? " [last reader: a hint]" : "",
+			       where);
+		else
+			APPEND("%s %s waiter %u (%s)%s", i ? ";" : "", role_mode(bt->role), bt->pid,
+			       comm, where);
+	}
+	if (bs->blk_flags & OOMREAP_BLK_NO_OWNER)
+		APPEND(" (owner unknown)");
+	if (inc->nblockers > 1)
+		APPEND(" (%u other pictures)", inc->nblockers - 1);
+#undef APPEND
+}
+
 void render__text_header(FILE *f)
 {
 	fprintf(f, "%-8s %-7s %-15s %-13s %8s %5s %8s %s\n", "TIME", "PID", "COMM", "OUTCOME",
@@ -178,6 +311,12 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	if (inc->evicted)
 		fputs(" [evicted]", f);
 	fputc('\n', f);
+	if (inc->nblockers) {
+		char verdict[1024];
+
+		render__blocker_verdict(verdict, sizeof(verdict), inc, rc);
+		fprintf(f, "  %s\n", verdict);
+	}
 }
 
 static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
@@ -228,6 +367,67 @@ static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t 
 	fputs("]", f);
 	if (inc->timeline_dropped)
 		fprintf(f, ",\"timeline_dropped\":%u", inc->timeline_dropped);
+}
+
+static void json_blocked_task(FILE *f, const struct oomreap_blocked_task *bt,
+			      const struct render_ctx *rc)
+{
+	char frame[160];
+	int i;
+
+	fprintf(f, "{\"pid\":%u,\"tgid\":%u,\"comm\":", bt->pid, bt->tgid);
+	render__json_string(f, bt->comm, sizeof(bt->comm));
+	fprintf(f, ",\"mode\":\"%s\"", role_mode(bt->role));
+	if (role_is_owner(bt->role))
+		fprintf(f, ",\"hint\":%s", bt->role == OOMREAP_ROLE_OWNER_READER ? "true" : "false");
+	if (bt->stack_len < 0) {
+		fprintf(f, ",\"stack\":null,\"stack_error\":%d}", -bt->stack_len);
+		return;
+	}
+	fputs(",\"stack\":[", f);
+	for (i = 0; i < bt->stack_len && i < OOMREAP_STACK_DEPTH; i++) {
+		ksyms__format(rc->ksyms, bt->stack[i], frame, sizeof(frame));
+		fprintf(f, "%s", i ? "," : "");
+		render__json_string(f, frame, sizeof(frame));
+	}
+	fputs("]}", f);
+}
+
+static void json_blockers(FILE *f, const struct oomreap_incident *inc,
+			  const struct render_ctx *rc)
+{
+	uint32_t i, j;
+	char verdict[1024];
+
+	fputs("\"blockers\":[", f);
+	for (i = 0; i < inc->nblockers; i++) {
+		const struct blocker_snapshot *bs = &inc->blockers[i];
+		bool holder = bs->ntasks && role_is_owner(bs->tasks[0].role);
+
+		fprintf(f, "%s{\"count\":%u,\"first_attempt\":%u,\"last_attempt\":%u,"
+			   "\"waiters_truncated\":%s,\"holder\":",
+			i ? "," : "", bs->count, bs->first_attempt, bs->last_attempt,
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false");
+		if (holder)
+			json_blocked_task(f, &bs->tasks[0], rc);
+		else
+			fputs("null", f);
+		fputs(",\"waiters\":[", f);
+		for (j = holder ? 1 : 0; j < bs->ntasks; j++) {
+			if (j > (holder ? 1u : 0u))
+				fputc(',', f);
+			json_blocked_task(f, &bs->tasks[j], rc);
+		}
+		fputs("]}", f);
+	}
+	fprintf(f, "],\"blocker_events\":%u,\"blockers_dropped\":%u,\"blocker_verdict\":",
+		inc->blocker_events, inc->blockers_dropped);
+	render__blocker_verdict(verdict, sizeof(verdict), inc, rc);
+	if (verdict[0])
+		render__json_string(f, verdict, sizeof(verdict));
+	else
+		fputs("null", f);
+	fputc(',', f);
 }
 
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
@@ -311,6 +511,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	json_u64_or_null(f, "reap_latency_ns", incident__reap_latency_ns(inc), true);
 	json_u64_or_null(f, "exit_latency_ns", incident__exit_latency_ns(inc), true);
 	fprintf(f, "\"mm_released_by_exit\":%s,", inc->mm_released_by_exit ? "true" : "false");
+	json_blockers(f, inc, rc);
 	json_timeline(f, inc, rc->page_size);
 	fputs("}\n", f);
 }

@@ -14,10 +14,13 @@
 #include "histogram.h"
 #include "tracker.h"
 
+struct ksyms;
+
 struct render_ctx {
 	int64_t mono_to_real_ns; /* add to a CLOCK_MONOTONIC stamp for wall time */
 	uint64_t page_size;
 	const char *attach;      /* the rung in use, for JSON "attach" */
+	const struct ksyms *ksyms; /* kernel symbols for stacks; NULL: raw addresses */
 };
 
 /* Counters and histograms over every finished incident. */
@@ -38,6 +41,12 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc);
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc);
+/*
+ * The one-line verdict on who blocked the reaper ("" when there were no
+ * failed trylocks with blocker data).
+ */
+void render__blocker_verdict(char *buf, size_t len, const struct oomreap_incident *inc,
+			     const struct render_ctx *rc);
 /* One line per raw event, for -v. */
 void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
 

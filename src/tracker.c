@@ -355,12 +355,30 @@ static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
 		inc->first_attempt_ns = ts;
 }
 
-/* The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts. */
+/*
+ * Close at `deadline` unless more events come; the incident is stamped as
+ * ended at `stamp` (the event that ended it, not the time we gave up
+ * waiting for another).
+ */
+static void set_deadline(struct oomreap_incident *inc, uint64_t deadline, uint64_t stamp,
+			 enum oomreap_outcome outcome)
+{
+	inc->deadline_ns = deadline;
+	inc->deadline_stamp_ns = stamp;
+	inc->deadline_outcome = outcome;
+}
+
+/*
+ * The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts.  The
+ * blocker event for the last attempt is emitted just after its skip, so
+ * the incident stays open for REAPER_SETTLE_NS to collect it.
+ */
 static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
 {
 	if (inc->attempts < REAPER_MAX_ATTEMPTS)
 		return false;
-	close_inc(t, inc, inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP, ts);
+	set_deadline(inc, ts + REAPER_SETTLE_NS, ts,
+		     inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP);
 	return true;
 }
 
@@ -423,8 +441,7 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 			/* last possible attempt; without fexit assume it completed */
 			close_inc(t, inc, OUTCOME_REAPED, ts);
 		} else {
-			inc->deadline_ns = ts + REAPER_RETRY_LINGER_NS;
-			inc->deadline_outcome = OUTCOME_REAPED;
+			set_deadline(inc, ts + REAPER_RETRY_LINGER_NS, ts, OUTCOME_REAPED);
 		}
 		break;
 	case OOMREAP_EV_REAP_SKIP:
@@ -460,8 +477,8 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		/* Another process shares the mm: the reaper may still come. */
 		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
 
-		inc->deadline_ns = wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns;
-		inc->deadline_outcome = OUTCOME_VICTIM_EXITED;
+		set_deadline(inc, wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns, x->hdr.ts_ns,
+			     OUTCOME_VICTIM_EXITED);
 	}
 }
 
@@ -506,6 +523,60 @@ static void on_reap_event(struct tracker *t, const struct oomreap_reap_event *r)
 	on_reap(t, inc, r);
 }
 
+static bool same_task(const struct oomreap_blocked_task *a, const struct oomreap_blocked_task *b)
+{
+	return a->pid == b->pid && a->role == b->role && a->stack_len == b->stack_len &&
+	       (a->stack_len <= 0 ||
+		!memcmp(a->stack, b->stack, (size_t)a->stack_len * sizeof(a->stack[0])));
+}
+
+static bool same_picture(const struct blocker_snapshot *bs, const struct oomreap_blocker_event *b)
+{
+	uint32_t i;
+
+	if (bs->ntasks != b->ntasks || bs->blk_flags != b->blk_flags)
+		return false;
+	for (i = 0; i < b->ntasks; i++)
+		if (!same_task(&bs->tasks[i], &b->tasks[i]))
+			return false;
+	return true;
+}
+
+/* Emitted right after the skip it explains: attempt = attempts so far. */
+static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
+{
+	struct oomreap_incident *inc = find_by_seq(t, b->hdr.victim_seq);
+	struct blocker_snapshot *bs;
+	uint32_t i, attempt;
+
+	if (!inc && !b->hdr.victim_seq)
+		inc = find_by_id(t, b->hdr.pid, 0);
+	if (!inc) {
+		t->stats.orphan_events++;
+		return;
+	}
+	attempt = inc->attempts ? inc->attempts : 1;
+	inc->blocker_events++;
+	for (i = 0; i < inc->nblockers; i++) {
+		bs = &inc->blockers[i];
+		if (same_picture(bs, b)) {
+			bs->count++;
+			bs->last_attempt = attempt;
+			return;
+		}
+	}
+	if (inc->nblockers >= BLOCKER_SNAPSHOTS) {
+		inc->blockers_dropped++;
+		return;
+	}
+	bs = &inc->blockers[inc->nblockers++];
+	bs->count = 1;
+	bs->first_attempt = bs->last_attempt = attempt;
+	bs->blk_flags = b->blk_flags;
+	bs->ntasks = b->ntasks;
+	memcpy(bs->tasks, b->tasks, sizeof(bs->tasks));
+}
+
 void tracker__advance(struct tracker *t, uint64_t now_ns)
 {
 	uint32_t i = 0;
@@ -514,7 +585,7 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 		struct oomreap_incident *inc = &t->slots[t->open[i]];
 
 		if (inc->deadline_ns && inc->deadline_ns <= now_ns) {
-			close_incident(t, i, inc->deadline_outcome, inc->deadline_ns);
+			close_incident(t, i, inc->deadline_outcome, inc->deadline_stamp_ns);
 			continue; /* slot i now holds another incident */
 		}
 		i++;
@@ -543,6 +614,9 @@ int tracker__feed(struct tracker *t, const void *event, size_t size)
 	case OOMREAP_EV_VICTIM_EXIT:
 		on_exit_event(t, event);
 		break;
+	case OOMREAP_EV_BLOCKER:
+		on_blocker(t, event);
+		break;
 	default:
 		on_reap_event(t, event);
 		break;
@@ -569,6 +643,6 @@ void tracker__flush(struct tracker *t)
 		struct oomreap_incident *inc = &t->slots[t->open[t->nopen - 1]];
 		enum oomreap_outcome o = inc->deadline_ns ? inc->deadline_outcome : OUTCOME_OPEN;
 
-		close_incident(t, t->nopen - 1, o, inc->deadline_ns);
+		close_incident(t, t->nopen - 1, o, inc->deadline_ns ? inc->deadline_stamp_ns : 0);
 	}
 }

@@ -35,8 +35,12 @@
  * be reaped; wait this long after the kill for the reaper to show up.
  */
 #define REAPER_WAIT_AFTER_KILL_NS (REAPER_DELAY_NS + 1000000000ull)
+/* After the last attempt, wait this long for its blocker event. */
+#define REAPER_SETTLE_NS 10000000ull
 
 #define TIMELINE_MAX 24
+/* Distinct blocker pictures kept per incident; identical ones are counted. */
+#define BLOCKER_SNAPSHOTS 4
 
 enum oomreap_outcome {
 	OUTCOME_OPEN = 0,       /* still running when tracing stopped/evicted */
@@ -53,6 +57,16 @@ struct timeline_entry {
 	uint16_t skip_reason;   /* REAP_SKIP */
 	int32_t reap_ret;       /* REAP_RESULT */
 	int64_t rss_pages[OOMREAP_RSS_NR]; /* clamped >= 0; -1 = not read */
+};
+
+/* Who held and who waited on mmap_lock at one or more failed trylocks. */
+struct blocker_snapshot {
+	uint32_t count;          /* failed attempts that looked exactly like this */
+	uint32_t first_attempt;  /* 1-based attempt numbers */
+	uint32_t last_attempt;
+	uint32_t blk_flags;      /* OOMREAP_BLK_* */
+	uint32_t ntasks;         /* owner first when known, then waiters in order */
+	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
 };
 
 struct oomreap_incident {
@@ -100,6 +114,12 @@ struct oomreap_incident {
 	uint64_t freed_pages[OOMREAP_RSS_NR];
 	int last_reap_ret;          /* -1 unknown, 0 partial, 1 complete */
 
+	/* blocker attribution, one per failed trylock (collapsed if identical) */
+	struct blocker_snapshot blockers[BLOCKER_SNAPSHOTS];
+	uint32_t nblockers;
+	uint32_t blocker_events;    /* failed trylocks with blocker data */
+	uint32_t blockers_dropped;  /* distinct pictures beyond BLOCKER_SNAPSHOTS */
+
 	enum oomreap_outcome outcome;
 	bool incomplete;            /* events were lost while it was open */
 	bool evicted;               /* closed early: tracker was full */
@@ -112,6 +132,7 @@ struct oomreap_incident {
 	int64_t reap_start_rss[OOMREAP_RSS_NR];
 	bool reaping;               /* between start and finish */
 	uint64_t deadline_ns;       /* close at this time unless more comes */
+	uint64_t deadline_stamp_ns; /* ... stamped as ended at this time */
 	enum oomreap_outcome deadline_outcome;
 	bool saw_loss;              /* tracker__note_lost() while open */
 	bool in_use;

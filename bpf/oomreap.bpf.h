@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What the main BPF object and the blocker object share: the ring buffer
+ * and the victim map (userspace hands the second object the first one's
+ * map fds), reading a victim mm, and classifying a reaper skip.
+ */
+#ifndef OOMREAP_BPF_H
+#define OOMREAP_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "core_fixes.bpf.h"
+#include "oomreap_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct victim {
+	__u64 seq;
+	__u64 mm;   /* kernel pointer; never leaves BPF */
+	__u32 tgid;
+	__u32 pid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct victim);
+} victims_by_pid SEC(".maps");
+
+static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snapshot *s)
+{
+	bool approx = false;
+
+	if (!mm)
+		return;
+	s->snap_flags = OOMREAP_SNAP_VALID;
+	s->mm_flags = mm_flags_word(mm);
+	s->mm_users = BPF_CORE_READ(mm, mm_users.counter);
+	s->rss_pages[OOMREAP_RSS_FILE] = mm_rss_raw(mm, OOMREAP_RSS_FILE, &approx);
+	s->rss_pages[OOMREAP_RSS_ANON] = mm_rss_raw(mm, OOMREAP_RSS_ANON, &approx);
+	s->rss_pages[OOMREAP_RSS_SWAP] = mm_rss_raw(mm, OOMREAP_RSS_SWAP, &approx);
+	s->rss_pages[OOMREAP_RSS_SHMEM] = mm_rss_raw(mm, OOMREAP_RSS_SHMEM, &approx);
+	if (approx)
+		s->snap_flags |= OOMREAP_SNAP_RSS_APPROX;
+}
+
+/*
+ * Why did this attempt skip?  oom_reap_task_mm() fires skip_task_reaping
+ * in two places: after mmap_read_trylock() failed, and with the read lock
+ * held when MMF_OOM_SKIP is already set.  The flag alone cannot tell them
+ * apart (6.18's exit_mmap() sets MMF_OOM_SKIP *before* taking the write
+ * lock that makes the trylock fail), so when the flag is set we also ask
+ * whether the lock is reader-owned by us, the reaper.
+ */
+static __always_inline __u32 classify_skip(const struct oomreap_mm_snapshot *snap,
+					   struct mm_struct *mm)
+{
+	long owner;
+
+	if (!(snap->snap_flags & OOMREAP_SNAP_VALID))
+		return OOMREAP_SKIP_UNKNOWN;
+	if (!(snap->mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
+		return OOMREAP_SKIP_TRYLOCK_FAILED;
+	if (!mm_lock_owner(mm, &owner))
+		return OOMREAP_SKIP_UNKNOWN;
+	if ((owner & 1) && (owner & ~7L) == (long)bpf_get_current_task())
+		return OOMREAP_SKIP_MM_GONE;
+	return OOMREAP_SKIP_TRYLOCK_FAILED;
+}
+
+
+#endif /* OOMREAP_BPF_H */

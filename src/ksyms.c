@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ksyms.h"
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name_off;
+};
+
+struct ksyms {
+	struct ksym *syms;
+	size_t nsyms, cap;
+	char *names;
+	size_t names_len, names_cap;
+};
+
+static int add_sym(struct ksyms *ks, uint64_t addr, const char *name)
+{
+	size_t n = strlen(name) + 1;
+
+	if (ks->nsyms == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		ks->syms = p;
+		ks->cap = cap;
+	}
+	if (ks->names_len + n > ks->names_cap) {
+		size_t cap = ks->names_cap ? ks->names_cap * 2 : 1 << 20;
+		char *p;
+
+		while (cap < ks->names_len + n)
+			cap *= 2;
+		p = realloc(ks->names, cap);
+		if (!p)
+			return -ENOMEM;
+		ks->names = p;
+		ks->names_cap = cap;
+	}
+	memcpy(ks->names + ks->names_len, name, n);
+	ks->syms[ks->nsyms].addr = addr;
+	ks->syms[ks->nsyms].name_off = (uint32_t)ks->names_len;
+	ks->nsyms++;
+	ks->names_len += n;
+	return 0;
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+struct ksyms *ksyms__load(const char *path)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+	char line[512], name[256], type;
+	bool nonzero = false;
+	uint64_t addr;
+	FILE *f;
+
+	if (!ks)
+		return NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		free(ks);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3)
+			continue;
+		/* text symbols only: stacks hold return addresses */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (addr)
+			nonzero = true;
+		if (add_sym(ks, addr, name)) {
+			fclose(f);
+			ksyms__free(ks);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	fclose(f);
+	if (!nonzero) {
+		ksyms__free(ks);
+		errno = EPERM;
+		return NULL;
+	}
+	qsort(ks->syms, ks->nsyms, sizeof(*ks->syms), cmp_ksym);
+	return ks;
+}
+
+void ksyms__free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->names);
+	free(ks);
+}
+
+const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !ks->nsyms || addr < ks->syms[0].addr)
+		return NULL;
+	hi = ks->nsyms;
+	/* last symbol with start <= addr */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*off = addr - ks->syms[lo].addr;
+	return ks->names + ks->syms[lo].name_off;
+}
+
+void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
+{
+	uint64_t off = 0;
+	const char *name = ksyms__lookup(ks, addr, &off);
+
+	if (name)
+		snprintf(buf, len, "%s+0x%" PRIx64, name, off);
+	else
+		snprintf(buf, len, "0x%" PRIx64, addr);
+}

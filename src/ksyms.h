@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Kernel symbolizer: /proc/kallsyms loaded once, binary search. */
+#ifndef OOMREAP_KSYMS_H
+#define OOMREAP_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct ksyms;
+
+/*
+ * Load text symbols (module symbols included) from a kallsyms-format file.
+ * Returns NULL and sets errno: EPERM when every address reads as zero
+ * (kptr_restrict without CAP_SYSLOG).
+ */
+struct ksyms *ksyms__load(const char *path);
+void ksyms__free(struct ksyms *ks);
+/* Symbol containing addr, or NULL; *off = addr - symbol start. */
+const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off);
+/* "name+0xoff" (or "0xaddr" when unknown) into buf. */
+void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+
+#endif /* OOMREAP_KSYMS_H */
