@@ -111,7 +111,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->no_blockers = true;
 		break;
 	case OPT_MAX_OPEN:
-		if (parse_u64(arg, 1u << 20, &v) || v == 0)
+		/* ~6 KiB per slot, touched only when used: cap the worst case */
+		if (parse_u64(arg, 65536, &v) || v == 0)
 			argp_error(state, "invalid --max-open '%s'", arg);
 		env->max_open = (uint32_t)v;
 		break;

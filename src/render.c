@@ -111,13 +111,6 @@ void render__text_string(FILE *f, const char *str, size_t maxlen)
 	}
 }
 
-static const char *rss_names[OOMREAP_RSS_NR] = {
-	[OOMREAP_RSS_FILE] = "file",
-	[OOMREAP_RSS_ANON] = "anon",
-	[OOMREAP_RSS_SWAP] = "swap",
-	[OOMREAP_RSS_SHMEM] = "shmem",
-};
-
 static uint64_t freed_total(const struct oomreap_incident *inc)
 {
 	uint64_t sum = 0;
@@ -356,11 +349,12 @@ static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t 
 		if (te->type == OOMREAP_EV_REAP_RESULT)
 			fprintf(f, ",\"complete\":%s", te->reap_ret ? "true" : "false");
 		if (te->rss_pages[0] >= 0) {
-			fputs(",\"rss_bytes\":{", f);
+			uint64_t pages[OOMREAP_RSS_NR];
+
 			for (j = 0; j < OOMREAP_RSS_NR; j++)
-				fprintf(f, "%s\"%s\":%" PRIu64, j ? "," : "", rss_names[j],
-					(uint64_t)te->rss_pages[j] * page_size);
-			fputc('}', f);
+				pages[j] = (uint64_t)te->rss_pages[j];
+			fputc(',', f);
+			json_bytes_obj(f, "rss_bytes", pages, page_size);
 		}
 		fputc('}', f);
 	}
@@ -465,7 +459,11 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 		fprintf(f, "{\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
 			   ",\"domain_cgroup\":",
 			constraint__name(inc->constraint), inc->order, inc->totalpages);
-		render__json_string(f, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+		if (inc->domain_cgroup_id) /* oc->memcg is NULL for a global OOM */
+			render__json_string(f, inc->domain_cgroup_path,
+					    sizeof(inc->domain_cgroup_path));
+		else
+			fputs("null", f);
 		fputc('}', f);
 	} else {
 		fputs("{\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
@@ -475,7 +473,8 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 
 	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"evicted\":%s,\"attach\":\"%s\"",
 		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
-		inc->evicted ? "true" : "false", source__name(inc->source));
+		inc->evicted ? "true" : "false",
+		rc->attach ? rc->attach : source__name(inc->source));
 	fprintf(f, ",\"attempts\":%u,\"trylock_failures\":%u,\"partial_reaps\":%u,"
 		   "\"unknown_skips\":%u,\"wake_ignored\":%s,",
 		inc->attempts, inc->trylock_failures, inc->partial_reaps, inc->unknown_skips,
