@@ -468,7 +468,11 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	__u32 tgid, tid;
 	bool group_dead;
 
-	oom_mm = BPF_CORE_READ(task, signal, oom_mm);
+	/*
+	 * Direct (BTF-typed) loads, not bpf_probe_read_kernel(): this is the
+	 * only program that runs outside OOMs, once per exiting thread.
+	 */
+	oom_mm = task->signal->oom_mm;
 	if (!oom_mm)
 		return 0;
 

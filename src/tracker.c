@@ -217,14 +217,20 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 
 	if (!t->nfree) {
 		/* Full: report the oldest incident as it stands, never drop it. */
+		struct oomreap_incident *old;
 		uint32_t i, oldest = 0;
 
 		for (i = 1; i < t->nopen; i++)
 			if (t->slots[t->open[i]].kill_ns < t->slots[t->open[oldest]].kill_ns)
 				oldest = i;
-		t->slots[t->open[oldest]].evicted = true;
+		old = &t->slots[t->open[oldest]];
+		old->evicted = true;
 		t->stats.evictions++;
-		close_incident(t, oldest, OUTCOME_OPEN, h->ts_ns);
+		/* one only waiting out a deadline already knows its outcome */
+		if (old->deadline_ns)
+			close_incident(t, oldest, old->deadline_outcome, old->deadline_stamp_ns);
+		else
+			close_incident(t, oldest, OUTCOME_OPEN, h->ts_ns);
 	}
 	idx = t->free_stack[--t->nfree];
 	inc = &t->slots[idx];
@@ -519,6 +525,15 @@ static void on_reap_event(struct tracker *t, const struct oomreap_reap_event *r)
 		/* We missed the kill (lost, or tracing started after it). */
 		inc = new_incident(t, &r->hdr);
 		inc->incomplete = true;
+	}
+	/*
+	 * The kernel never makes an 11th attempt: one arriving while the loop's
+	 * end settles is reordered or mismatched, not the reaper's.
+	 */
+	if (inc->attempts >= REAPER_MAX_ATTEMPTS &&
+	    (r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP)) {
+		t->stats.orphan_events++;
+		return;
 	}
 	on_reap(t, inc, r);
 }

@@ -118,7 +118,7 @@ struct oomreap_incident {
 	struct blocker_snapshot blockers[BLOCKER_SNAPSHOTS];
 	uint32_t nblockers;
 	uint32_t blocker_events;    /* failed trylocks with blocker data */
-	uint32_t blockers_dropped;  /* distinct pictures beyond BLOCKER_SNAPSHOTS */
+	uint32_t blockers_dropped;  /* blocker events that found no free snapshot */
 
 	enum oomreap_outcome outcome;
 	bool incomplete;            /* events were lost while it was open */

@@ -24,6 +24,7 @@ union any_event {
 	struct oomreap_oom_context_event ctx;
 	struct oomreap_reap_event reap;
 	struct oomreap_exit_event exit;
+	struct oomreap_blocker_event blk;
 	unsigned char bytes[OOMREAP_EVENT_MAX_SIZE];
 };
 
@@ -31,6 +32,7 @@ static const uint32_t all_types[] = {
 	OOMREAP_EV_KILL,        OOMREAP_EV_OOM_CONTEXT, OOMREAP_EV_REAPER_QUEUE,
 	OOMREAP_EV_REAPER_WAKE, OOMREAP_EV_REAP_START,  OOMREAP_EV_REAP_FINISH,
 	OOMREAP_EV_REAP_SKIP,   OOMREAP_EV_REAP_RESULT, OOMREAP_EV_VICTIM_EXIT,
+	OOMREAP_EV_BLOCKER,
 };
 #define NTYPES (sizeof(all_types) / sizeof(all_types[0]))
 
@@ -43,6 +45,8 @@ static size_t wire_size(uint32_t type)
 		return sizeof(struct oomreap_oom_context_event);
 	case OOMREAP_EV_VICTIM_EXIT:
 		return sizeof(struct oomreap_exit_event);
+	case OOMREAP_EV_BLOCKER:
+		return sizeof(struct oomreap_blocker_event);
 	default:
 		return sizeof(struct oomreap_reap_event);
 	}
@@ -69,6 +73,21 @@ static size_t make_valid(union any_event *e, uint32_t type)
 	} else if (type == OOMREAP_EV_OOM_CONTEXT) {
 		strcpy(e->ctx.trigger_comm, "memhog");
 		strcpy(e->ctx.domain_cgroup_path, "/oomtest");
+	} else if (type == OOMREAP_EV_BLOCKER) {
+		/* a reader holds mmap_lock, a writer waits */
+		e->blk.lock_count = 0x102;
+		e->blk.ntasks = 2;
+		e->blk.tasks[0].pid = e->blk.tasks[0].tgid = 1234;
+		strcpy(e->blk.tasks[0].comm, "holdlock");
+		e->blk.tasks[0].role = OOMREAP_ROLE_OWNER_READER;
+		e->blk.tasks[0].stack_len = 3;
+		e->blk.tasks[0].stack[0] = 0xffffffffc0001010ull;
+		e->blk.tasks[0].stack[1] = 0xffffffff81000100ull;
+		e->blk.tasks[0].stack[2] = 0xffffffff81000200ull;
+		e->blk.tasks[1].pid = e->blk.tasks[1].tgid = 1240;
+		strcpy(e->blk.tasks[1].comm, "mmapper");
+		e->blk.tasks[1].role = OOMREAP_ROLE_WAITER_WRITE;
+		e->blk.tasks[1].stack_len = -14; /* -EFAULT: no stack */
 	}
 	return size;
 }
@@ -95,9 +114,13 @@ static void test_abi_sizes(void **state)
 	assert_int_equal(event__type_size(OOMREAP_EV_OOM_CONTEXT), 352);
 	assert_int_equal(event__type_size(OOMREAP_EV_REAP_SKIP), 104);
 	assert_int_equal(event__type_size(OOMREAP_EV_VICTIM_EXIT), 104);
+	assert_int_equal(sizeof(struct oomreap_blocked_task), 192);
+	assert_int_equal(event__type_size(OOMREAP_EV_BLOCKER), 1016);
 	assert_int_equal(event__type_size(0), 0);
 	assert_int_equal(event__type_size(OOMREAP_EV_MAX + 1), 0);
-	assert_int_equal(OOMREAP_EVENT_MAX_SIZE, 424);
+	assert_int_equal(OOMREAP_EV_MAX, OOMREAP_EV_BLOCKER);
+	/* the blocker event is now the largest */
+	assert_int_equal(OOMREAP_EVENT_MAX_SIZE, 1016);
 }
 
 static void test_accepts_every_valid_type(void **state)
@@ -279,6 +302,79 @@ static void test_context_strings_must_be_terminated(void **state)
 	assert_int_equal(validate_copy(&e, sizeof(e.ctx)), -EINVAL);
 }
 
+static void test_blocker_bounds(void **state)
+{
+	union any_event e;
+	uint32_t n;
+
+	(void)state;
+	/* every task slot in use, each with a full stack, is fine */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.ntasks = 1 + OOMREAP_MAX_WAITERS;
+	for (n = 0; n < e.blk.ntasks; n++) {
+		strcpy(e.blk.tasks[n].comm, "t");
+		e.blk.tasks[n].stack_len = OOMREAP_STACK_DEPTH;
+	}
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+	/* no tasks at all (owner word empty, nobody waiting) is fine */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.ntasks = 0;
+	e.blk.blk_flags = OOMREAP_BLK_NO_OWNER;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+
+	/* more tasks than the array holds */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.ntasks = 2 + OOMREAP_MAX_WAITERS;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+	e.blk.ntasks = 0x80000000u;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+	e.blk.ntasks = UINT32_MAX;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+
+	/* a stack longer than the array, in the owner or in a waiter */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.tasks[0].stack_len = OOMREAP_STACK_DEPTH + 1;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.tasks[1].stack_len = INT32_MAX;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+	/* a negative stack_len is an errno, not a length */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	e.blk.tasks[0].stack_len = INT32_MIN;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+
+	/* slots past ntasks are not looked at (ring buffer space is not zeroed) */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	memset(&e.blk.tasks[2], 0xa5, sizeof(e.blk.tasks) - 2 * sizeof(e.blk.tasks[0]));
+	e.blk.tasks[4].stack_len = 1000;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+	e.blk.ntasks = 3;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+}
+
+static void test_blocker_comm_must_be_terminated(void **state)
+{
+	union any_event e;
+
+	(void)state;
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	memset(e.blk.tasks[0].comm, 'h', sizeof(e.blk.tasks[0].comm));
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	memset(e.blk.tasks[1].comm, 'w', sizeof(e.blk.tasks[1].comm));
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), -EINVAL);
+	/* the same task beyond ntasks is not checked */
+	e.blk.ntasks = 1;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+
+	/* a 15-character comm with its NUL in the last byte is fine */
+	make_valid(&e, OOMREAP_EV_BLOCKER);
+	memset(e.blk.tasks[1].comm, 'w', sizeof(e.blk.tasks[1].comm) - 1);
+	e.blk.tasks[1].comm[sizeof(e.blk.tasks[1].comm) - 1] = 0;
+	assert_int_equal(validate_copy(&e, sizeof(e.blk)), OOMREAP_EV_BLOCKER);
+}
+
 static void test_random_bytes_never_crash(void **state)
 {
 	uint64_t x = 0x2545f4914f6cdd1dull;
@@ -333,6 +429,8 @@ static void test_names(void **state)
 	assert_string_equal(event__type_name(OOMREAP_EV_REAP_SKIP), "skip");
 	assert_string_equal(event__type_name(OOMREAP_EV_REAP_RESULT), "result");
 	assert_string_equal(event__type_name(OOMREAP_EV_VICTIM_EXIT), "exit");
+	assert_string_equal(event__type_name(OOMREAP_EV_BLOCKER), "blocker");
+	assert_string_equal(event__type_name(OOMREAP_EV_MAX + 1), "unknown");
 	assert_string_equal(event__type_name(0), "unknown");
 
 	assert_string_equal(skip_reason__name(OOMREAP_SKIP_TRYLOCK_FAILED), "trylock_failed");
@@ -367,6 +465,8 @@ int main(void)
 		cmocka_unit_test(test_rejects_unknown_source),
 		cmocka_unit_test(test_kill_strings_must_be_terminated),
 		cmocka_unit_test(test_context_strings_must_be_terminated),
+		cmocka_unit_test(test_blocker_bounds),
+		cmocka_unit_test(test_blocker_comm_must_be_terminated),
 		cmocka_unit_test(test_random_bytes_never_crash),
 		cmocka_unit_test(test_names),
 	};

@@ -183,6 +183,82 @@ static struct oomreap_oom_context_event ev_ctx(uint32_t trigger_pid, uint64_t ts
 	return c;
 }
 
+/*
+ * The blocked-task picture at a failed mmap_read_trylock().  Stack frames
+ * are derived from `base` so two tasks built alike compare equal.
+ */
+static uint64_t frame_at(uint64_t base, int i)
+{
+	return base + (uint64_t)i * 0x1c3;
+}
+
+static struct oomreap_blocker_event ev_blocker(uint64_t seq, uint32_t pid, uint64_t ts)
+{
+	struct oomreap_blocker_event b;
+
+	memset(&b, 0, sizeof(b));
+	hdr_init(&b.hdr, OOMREAP_EV_BLOCKER, sizeof(b), seq, pid, 0, ts);
+	b.lock_count = 0x100 | 0x2; /* one reader, waiters queued */
+	return b;
+}
+
+static void blk_add(struct oomreap_blocker_event *b, uint32_t pid, uint32_t role,
+		    const char *comm, int32_t stack_len, uint64_t base)
+{
+	struct oomreap_blocked_task *bt = &b->tasks[b->ntasks++];
+	int i;
+
+	assert_true(b->ntasks <= 1 + OOMREAP_MAX_WAITERS);
+	bt->pid = pid;
+	bt->tgid = pid;
+	snprintf(bt->comm, sizeof(bt->comm), "%s", comm);
+	bt->role = role;
+	bt->stack_len = stack_len;
+	for (i = 0; i < stack_len; i++)
+		bt->stack[i] = frame_at(base, i);
+}
+
+#define HOLDER_PID 1234
+#define WAITER_PID 1240
+#define HOLDER_STACK 0xffffffffc0001000ull /* holdlock_fn in the test module */
+#define WAITER_STACK 0xffffffff81234000ull
+#define HOLDER_FRAMES 6
+#define WAITER_FRAMES 4
+
+/* LAB C's blocker: a reader holds mmap_lock, a writer queues behind it. */
+static struct oomreap_blocker_event ev_blocker_c(uint64_t seq, uint32_t pid, uint64_t ts,
+						 uint32_t holder)
+{
+	struct oomreap_blocker_event b = ev_blocker(seq, pid, ts);
+
+	blk_add(&b, holder, OOMREAP_ROLE_OWNER_READER, "holdlock", HOLDER_FRAMES,
+		HOLDER_STACK + holder);
+	blk_add(&b, WAITER_PID, OOMREAP_ROLE_WAITER_WRITE, "mmapper", WAITER_FRAMES,
+		WAITER_STACK);
+	return b;
+}
+
+static void assert_c_picture(const struct blocker_snapshot *bs, uint32_t holder)
+{
+	int i;
+
+	assert_int_equal(bs->blk_flags, 0);
+	assert_int_equal(bs->ntasks, 2);
+	assert_int_equal(bs->tasks[0].pid, holder);
+	assert_int_equal(bs->tasks[0].tgid, holder);
+	assert_string_equal(bs->tasks[0].comm, "holdlock");
+	assert_int_equal(bs->tasks[0].role, OOMREAP_ROLE_OWNER_READER);
+	assert_int_equal(bs->tasks[0].stack_len, HOLDER_FRAMES);
+	for (i = 0; i < HOLDER_FRAMES; i++)
+		assert_int_equal(bs->tasks[0].stack[i], frame_at(HOLDER_STACK + holder, i));
+	assert_int_equal(bs->tasks[1].pid, WAITER_PID);
+	assert_string_equal(bs->tasks[1].comm, "mmapper");
+	assert_int_equal(bs->tasks[1].role, OOMREAP_ROLE_WAITER_WRITE);
+	assert_int_equal(bs->tasks[1].stack_len, WAITER_FRAMES);
+	for (i = 0; i < WAITER_FRAMES; i++)
+		assert_int_equal(bs->tasks[1].stack[i], frame_at(WAITER_STACK, i));
+}
+
 /* -------------------------------------------------------------- collector */
 
 #define MAX_COLLECT 64
@@ -268,6 +344,26 @@ static void assert_no_freed(const struct oomreap_incident *inc)
 
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
 		assert_int_equal(inc->freed_pages[i], 0);
+}
+
+/*
+ * An incident waiting on its REAPER_SETTLE_NS window after the last attempt
+ * (ended at last_ts) stays open until the window has fully passed, then
+ * closes.  Returns the incident that closed.
+ */
+static const struct oomreap_incident *settle(struct fx *f, uint64_t last_ts)
+{
+	int n = f->c.n;
+	uint32_t open = tracker__open_count(f->t);
+
+	assert_true(open >= 1);
+	tracker__advance(f->t, last_ts + REAPER_SETTLE_NS - 1);
+	assert_int_equal(f->c.n, n);
+	assert_int_equal(tracker__open_count(f->t), open);
+	tracker__advance(f->t, last_ts + REAPER_SETTLE_NS);
+	assert_int_equal(f->c.n, n + 1);
+	assert_int_equal(tracker__open_count(f->t), open - 1);
+	return &f->c.inc[n];
 }
 
 /* ------------------------------------------------------------ LAB A */
@@ -369,7 +465,8 @@ static void test_lab_b_reaped_after_linger(void **state)
 	inc = only_incident(f);
 	assert_int_equal(tracker__open_count(f->t), 0);
 	assert_int_equal(inc->outcome, OUTCOME_REAPED);
-	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+	/* stamped at the finish that ended it, not when the linger ran out */
+	assert_int_equal(inc->closed_ns, B_FINISH);
 	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
 	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], 0);
 	assert_int_equal(inc->freed_pages[OOMREAP_RSS_SHMEM], 0);
@@ -474,7 +571,11 @@ static void test_lab_c_gave_up(void **state)
 	assert_int_equal(f->c.n, 0);
 
 	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
-	inc = only_incident(f);
+	/* the loop is over, but its last blocker event may still be on its way */
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	inc = settle(f, C_SKIP(9));
+	assert_int_equal(inc, only_incident(f));
 	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
 	assert_int_equal(inc->closed_ns, C_SKIP(9));
 	assert_int_equal(inc->closed_ns - inc->kill_ns, 2006 * MS + 500 * US + 936 * MS);
@@ -504,8 +605,11 @@ static void test_lab_c_unknown_skips_also_exhaust(void **state)
 	for (i = 0; i < 10; i++)
 		FEED(f, ev_skip(3, 6000, C_SKIP(i),
 				i % 2 ? OOMREAP_SKIP_UNKNOWN : OOMREAP_SKIP_TRYLOCK_FAILED));
-	inc = only_incident(f);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	inc = settle(f, C_SKIP(9));
 	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
 	assert_int_equal(inc->trylock_failures, 5);
 	assert_int_equal(inc->unknown_skips, 5);
 	assert_int_equal(inc->attempts, 10);
@@ -564,7 +668,7 @@ static void test_partial_retry_then_reaped(void **state)
 	assert_int_equal(inc->finish_ns, f2);
 	assert_int_equal(incident__reap_duration_ns(inc), 3 * MS);
 	assert_int_equal(incident__reap_latency_ns(inc), f2 - T0);
-	assert_int_equal(inc->closed_ns, f2 + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(inc->closed_ns, f2);
 }
 
 static void test_partial_result_zero_then_one(void **state)
@@ -598,7 +702,7 @@ static void test_partial_ten_attempts_result_zero(void **state)
 {
 	struct fx *f = *state;
 	const struct oomreap_incident *inc;
-	uint64_t s = B_START;
+	uint64_t s = B_START, last_finish = B_START + 9 * 110 * MS + 6 * MS;
 	int i;
 
 	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
@@ -609,12 +713,16 @@ static void test_partial_ten_attempts_result_zero(void **state)
 		FEED(f, ev_result(4, 7000, s + 5 * MS, 0));
 		FEED(f, ev_finish(4, 7000, s + 6 * MS, 25600 - 1000 * (i + 1), 353));
 	}
-	inc = only_incident(f);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	inc = settle(f, last_finish);
+	assert_int_equal(inc, only_incident(f));
 	assert_int_equal(inc->outcome, OUTCOME_PARTIAL);
 	assert_int_equal(inc->partial_reaps, 10);
 	assert_int_equal(inc->attempts, 10);
 	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 10000);
-	assert_int_equal(inc->closed_ns, B_START + 9 * 110 * MS + 6 * MS);
+	assert_int_equal(inc->finish_ns, last_finish);
+	assert_int_equal(inc->closed_ns, last_finish);
 	/* 2 + 30 events: the timeline keeps the first TIMELINE_MAX */
 	assert_int_equal(inc->timeline_len, TIMELINE_MAX);
 	assert_int_equal(inc->timeline_dropped, 32 - TIMELINE_MAX);
@@ -634,7 +742,10 @@ static void test_partial_then_trylock_failures(void **state)
 	FEED(f, ev_finish(4, 7000, f1, 20000, 353));
 	for (i = 1; i <= 9; i++)
 		FEED(f, ev_skip(4, 7000, f1 + (uint64_t)i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
-	inc = only_incident(f);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	inc = settle(f, f1 + 9 * 104 * MS);
+	assert_int_equal(inc, only_incident(f));
 	assert_int_equal(inc->outcome, OUTCOME_PARTIAL);
 	assert_int_equal(inc->partial_reaps, 1);
 	assert_int_equal(inc->trylock_failures, 9);
@@ -805,13 +916,16 @@ static void test_pid_reuse_exit_before_its_kill(void **state)
 	assert_int_equal(b->exit_ns, T0 + 800 * MS - 3 * US);
 	assert_true(b->mm_released_by_exit);
 
+	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS - 1);
+	assert_int_equal(f->c.n, 1);
 	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS);
 	assert_int_equal(f->c.n, 2);
 	a = find_closed(f, 1);
 	assert_int_equal(a->outcome, OUTCOME_VICTIM_EXITED);
 	assert_int_equal(a->exit_ns, T0 + 5 * MS);
 	assert_false(a->mm_released_by_exit);
-	assert_int_equal(a->closed_ns, T0 + REAPER_WAIT_AFTER_KILL_NS);
+	/* stamped at its exit, not when the wait for the reaper ran out */
+	assert_int_equal(a->closed_ns, T0 + 5 * MS);
 }
 
 static void test_seq0_events_match_by_pid(void **state)
@@ -1036,6 +1150,28 @@ static void test_eviction_and_flush(void **state)
 	assert_int_equal(f->c.n, 3);
 }
 
+static void test_eviction_keeps_a_pending_outcome(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a;
+
+	/* victim 1 reaped, waiting out the linger when the tracker fills up */
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 1));
+	FEED(f, ev_wake(1, 100, T0 + 2006 * MS, 0));
+	FEED(f, ev_start(1, 100, T0 + 2007 * MS, 1000, 1));
+	FEED(f, ev_finish(1, 100, T0 + 2015 * MS, 0, 0));
+	FEED(f, ev_kill(2, 200, 200, T0 + 2016 * MS, 1000, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_kill(3, 300, 300, T0 + 2017 * MS, 1000, 1));
+	a = only_incident(f);
+	assert_int_equal(a->victim_seq, 1);
+	assert_true(a->evicted);
+	assert_int_equal(a->outcome, OUTCOME_REAPED);
+	assert_int_equal(a->closed_ns, T0 + 2015 * MS);
+	assert_int_equal(a->freed_pages[OOMREAP_RSS_ANON], 1000);
+	assert_int_equal(STATS(f)->evictions, 1);
+}
+
 static void test_flush_with_pending_linger(void **state)
 {
 	struct fx *f = *state;
@@ -1049,7 +1185,10 @@ static void test_flush_with_pending_linger(void **state)
 	tracker__flush(f->t);
 	inc = only_incident(f);
 	assert_int_equal(inc->outcome, OUTCOME_REAPED);
-	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(inc->closed_ns, B_FINISH);
+	assert_int_equal(inc->finish_ns, B_FINISH);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_REAPED], 1);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_OPEN], 0);
 }
 
 /* ---------------------------------------------- exit keeping the mm alive */
@@ -1074,7 +1213,7 @@ static void test_exit_mm_kept_then_reaped(void **state)
 	assert_int_equal(incident__exit_latency_ns(inc), 5 * MS);
 	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], 25600);
 	assert_int_equal(inc->attempts, 1);
-	assert_int_equal(inc->closed_ns, B_FINISH + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(inc->closed_ns, B_FINISH);
 }
 
 static void test_exit_mm_kept_nothing_follows(void **state)
@@ -1089,7 +1228,8 @@ static void test_exit_mm_kept_nothing_follows(void **state)
 	tracker__advance(f->t, T0 + REAPER_WAIT_AFTER_KILL_NS);
 	inc = only_incident(f);
 	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
-	assert_int_equal(inc->closed_ns, T0 + REAPER_WAIT_AFTER_KILL_NS);
+	assert_int_equal(inc->exit_ns, T0 + 5 * MS);
+	assert_int_equal(inc->closed_ns, T0 + 5 * MS);
 	assert_false(inc->mm_released_by_exit);
 	assert_int_equal(inc->attempts, 0);
 	assert_no_freed(inc);
@@ -1126,7 +1266,11 @@ static void test_exit_mm_kept_slow_trylock_loop(void **state)
 	FEED(f, ev_wake(1, 900, w, 0));
 	for (i = 0; i < 10; i++)
 		FEED(f, ev_skip(1, 900, w + (uint64_t)i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
-	inc = only_incident(f);
+	/* neither the exit's wait (T0 + 3 s, cancelled by the wake) nor the loop closes it yet */
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	inc = settle(f, w + 936 * MS);
+	assert_int_equal(inc, only_incident(f));
 	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
 	assert_int_equal(inc->trylock_failures, 10);
 	assert_int_equal(inc->closed_ns, w + 936 * MS);
@@ -1184,6 +1328,436 @@ static void test_invalid_event_rejected(void **state)
 	assert_int_equal(tracker__open_count(f->t), 0);
 }
 
+
+/* ------------------------------------------------- deadline close stamps */
+
+static void test_gave_up_flushed_in_settle_window(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f->t, C_SKIP(9) + REAPER_SETTLE_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	/* end of stream inside the settle window: the loop's outcome stands */
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_GAVE_UP], 1);
+	assert_int_equal(STATS(f)->incidents_closed[OUTCOME_OPEN], 0);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+static void test_deadlines_passed_by_later_events(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b, *c;
+	uint64_t t2 = T0 + 10 * SEC, t3 = T0 + 20 * SEC;
+	int i;
+
+	/* a gave-up loop, then another victim's kill exactly at the settle deadline */
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_kill(4, 7000, 7000, C_SKIP(9) + REAPER_SETTLE_NS - 1, 100, 1));
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_kill(5, 7100, 7100, C_SKIP(9) + REAPER_SETTLE_NS, 100, 1));
+	assert_int_equal(f->c.n, 1);
+	a = find_closed(f, 3);
+	assert_int_equal(a->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(a->closed_ns, C_SKIP(9));
+
+	/* a lingering finish, closed by victim 4's exit after the linger */
+	FEED(f, ev_wake(4, 7000, t2, 0));
+	FEED(f, ev_start(4, 7000, t2 + 2 * MS, 100, 1));
+	FEED(f, ev_finish(4, 7000, t2 + 5 * MS, 0, 1));
+	FEED(f, ev_exit(5, 7100, t2 + 5 * MS + REAPER_RETRY_LINGER_NS, 1, 1));
+	assert_int_equal(f->c.n, 3);
+	b = find_closed(f, 4);
+	assert_int_equal(b->outcome, OUTCOME_REAPED);
+	assert_int_equal(b->closed_ns, t2 + 5 * MS);
+	assert_int_equal(find_closed(f, 5)->closed_ns, t2 + 5 * MS + REAPER_RETRY_LINGER_NS);
+
+	/* an exit that left the mm to a sibling, closed by an unrelated event */
+	FEED(f, ev_kill(6, 7200, 7200, t3, 100, 1));
+	FEED(f, ev_exit(6, 7200, t3 + 7 * MS, 1, 0));
+	FEED(f, ev_kill(7, 7300, 7300, t3 + REAPER_WAIT_AFTER_KILL_NS, 100, 1));
+	assert_int_equal(f->c.n, 4);
+	c = find_closed(f, 6);
+	assert_int_equal(c->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(c->closed_ns, t3 + 7 * MS);
+	assert_int_equal(tracker__open_count(f->t), 1); /* victim 7 */
+}
+
+static void test_no_attempt_beyond_max_in_settle_window(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	/*
+	 * The kernel never makes an 11th attempt (MMF_OOM_SKIP is set), but a
+	 * stray skip (reordered or mismatched stream) can land in the settle
+	 * window.  The invariants of the randomised test must still hold.
+	 */
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_skip(3, 6000, C_SKIP(9) + 1 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_true(inc->attempts <= REAPER_MAX_ATTEMPTS);
+	assert_true(inc->trylock_failures + inc->unknown_skips <= inc->attempts);
+}
+
+/* --------------------------------------------------- blocker attribution */
+
+static void test_blocker_lab_c_identical_collapsed(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	const struct blocker_snapshot *bs;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		/* emitted just after its skip; the 10th lands in the settle window */
+		assert_int_equal(f->c.n, 0);
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
+	}
+	assert_int_equal(f->c.n, 0);
+	inc = settle(f, C_SKIP(9));
+	assert_int_equal(inc, only_incident(f));
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->attempts, 10);
+	assert_int_equal(inc->trylock_failures, 10);
+
+	assert_int_equal(inc->blocker_events, 10);
+	assert_int_equal(inc->nblockers, 1);
+	assert_int_equal(inc->blockers_dropped, 0);
+	bs = &inc->blockers[0];
+	assert_int_equal(bs->count, 10);
+	assert_int_equal(bs->first_attempt, 1);
+	assert_int_equal(bs->last_attempt, 10);
+	assert_c_picture(bs, HOLDER_PID);
+	/* blocker events are not timeline entries: kill, wake, 10 skips */
+	assert_int_equal(inc->timeline_len, 12);
+	assert_int_equal(inc->timeline_dropped, 0);
+	assert_int_equal(STATS(f)->events, 22);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+}
+
+static void test_blocker_pictures_differ(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	/* the reader holding the lock changes for attempts 4-6, then comes back */
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++) {
+		uint32_t holder = (i >= 3 && i <= 5) ? 1250 : HOLDER_PID;
+
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, holder));
+	}
+	inc = settle(f, C_SKIP(9));
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->blocker_events, 10);
+	assert_int_equal(inc->nblockers, 2);
+	assert_int_equal(inc->blockers_dropped, 0);
+	/* first seen first */
+	assert_int_equal(inc->blockers[0].count, 7);
+	assert_int_equal(inc->blockers[0].first_attempt, 1);
+	assert_int_equal(inc->blockers[0].last_attempt, 10);
+	assert_c_picture(&inc->blockers[0], HOLDER_PID);
+	assert_int_equal(inc->blockers[1].count, 3);
+	assert_int_equal(inc->blockers[1].first_attempt, 4);
+	assert_int_equal(inc->blockers[1].last_attempt, 6);
+	assert_c_picture(&inc->blockers[1], 1250);
+}
+
+static void test_blocker_what_counts_as_identical(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a, *b;
+	struct oomreap_blocker_event e;
+	uint64_t w2 = T0 + 10 * SEC;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	/* attempt 1: the LAB C picture */
+	FEED(f, ev_skip(3, 6000, C_SKIP(0), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_blocker_c(3, 6000, C_SKIP(0) + 50 * US, HOLDER_PID));
+	/* attempt 2: same picture; lock word, tgid, comm, frames past stack_len
+	 * and unused task slots differ, none of which is compared */
+	FEED(f, ev_skip(3, 6000, C_SKIP(1), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(1) + 50 * US, HOLDER_PID);
+	e.lock_count = 0x300 | 0x2;
+	e.tasks[0].tgid = 1233;
+	strcpy(e.tasks[0].comm, "holdlock-2");
+	e.tasks[0].stack[HOLDER_FRAMES] = 0xdeadbeef;
+	e.tasks[2].pid = 77;
+	FEED(f, e);
+	/* attempt 3: one frame of the holder's stack differs */
+	FEED(f, ev_skip(3, 6000, C_SKIP(2), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(2) + 50 * US, HOLDER_PID);
+	e.tasks[0].stack[HOLDER_FRAMES - 1] += 8;
+	FEED(f, e);
+	/* attempt 4: the waiter queued for read instead of write */
+	FEED(f, ev_skip(3, 6000, C_SKIP(3), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(3) + 50 * US, HOLDER_PID);
+	e.tasks[1].role = OOMREAP_ROLE_WAITER_READ;
+	FEED(f, e);
+	/* attempt 5: more waiters than reported */
+	FEED(f, ev_skip(3, 6000, C_SKIP(4), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(4) + 50 * US, HOLDER_PID);
+	e.blk_flags = OOMREAP_BLK_WAITERS_TRUNC;
+	FEED(f, e);
+	/* attempt 6: the waiter is gone (ntasks 1): no room left for it */
+	FEED(f, ev_skip(3, 6000, C_SKIP(5), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(5) + 50 * US, HOLDER_PID);
+	e.ntasks = 1;
+	FEED(f, e);
+	/* attempt 7: the holder's stack is one frame shorter */
+	FEED(f, ev_skip(3, 6000, C_SKIP(6), OOMREAP_SKIP_TRYLOCK_FAILED));
+	e = ev_blocker_c(3, 6000, C_SKIP(6) + 50 * US, HOLDER_PID);
+	e.tasks[0].stack_len = HOLDER_FRAMES - 1;
+	FEED(f, e);
+	FEED(f, ev_exit(3, 6000, C_SKIP(6) + 30 * MS, 1, 1));
+	FEED(f, ev_skip(3, 6000, C_SKIP(7), OOMREAP_SKIP_MM_GONE));
+	a = only_incident(f);
+	assert_int_equal(a->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(a->attempts, 8);
+	assert_int_equal(a->blocker_events, 7);
+	assert_int_equal(a->nblockers, BLOCKER_SNAPSHOTS);
+	assert_int_equal(a->blockers_dropped, 2);
+	assert_int_equal(a->blockers[0].count, 2);
+	assert_int_equal(a->blockers[0].first_attempt, 1);
+	assert_int_equal(a->blockers[0].last_attempt, 2);
+	assert_c_picture(&a->blockers[0], HOLDER_PID); /* the first one's details kept */
+	assert_int_equal(a->blockers[1].count, 1);
+	assert_int_equal(a->blockers[1].first_attempt, 3);
+	assert_int_equal(a->blockers[1].tasks[0].stack[HOLDER_FRAMES - 1],
+			 frame_at(HOLDER_STACK + HOLDER_PID, HOLDER_FRAMES - 1) + 8);
+	assert_int_equal(a->blockers[2].first_attempt, 4);
+	assert_int_equal(a->blockers[2].tasks[1].role, OOMREAP_ROLE_WAITER_READ);
+	assert_int_equal(a->blockers[3].first_attempt, 5);
+	assert_int_equal(a->blockers[3].blk_flags, OOMREAP_BLK_WAITERS_TRUNC);
+
+	/* no stack (stack_len < 0): the frame words are not compared, the error is */
+	FEED(f, ev_kill(4, 6100, 6100, w2 - 2006 * MS, 30000, 400));
+	FEED(f, ev_wake(4, 6100, w2, 0));
+	for (i = 0; i < 3; i++) {
+		FEED(f, ev_skip(4, 6100, w2 + (uint64_t)i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+		e = ev_blocker(4, 6100, w2 + (uint64_t)i * 104 * MS + 50 * US);
+		e.blk_flags = OOMREAP_BLK_NO_OWNER;
+		blk_add(&e, WAITER_PID, OOMREAP_ROLE_WAITER_WRITE, "mmapper", 0, 0);
+		e.tasks[0].stack_len = i < 2 ? -EFAULT : -ENOENT;
+		e.tasks[0].stack[0] = 0x1111 * (uint64_t)(i + 1); /* garbage */
+		FEED(f, e);
+	}
+	tracker__flush(f->t);
+	b = find_closed(f, 4);
+	assert_int_equal(b->outcome, OUTCOME_OPEN);
+	assert_int_equal(b->blocker_events, 3);
+	assert_int_equal(b->nblockers, 2);
+	assert_int_equal(b->blockers_dropped, 0);
+	assert_int_equal(b->blockers[0].count, 2);
+	assert_int_equal(b->blockers[0].first_attempt, 1);
+	assert_int_equal(b->blockers[0].last_attempt, 2);
+	assert_int_equal(b->blockers[0].blk_flags, OOMREAP_BLK_NO_OWNER);
+	assert_int_equal(b->blockers[0].ntasks, 1);
+	assert_int_equal(b->blockers[0].tasks[0].stack_len, -EFAULT);
+	assert_int_equal(b->blockers[1].count, 1);
+	assert_int_equal(b->blockers[1].first_attempt, 3);
+	assert_int_equal(b->blockers[1].tasks[0].stack_len, -ENOENT);
+}
+
+static void test_blocker_more_than_kept(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	/* holder per attempt: 6 distinct pictures, then repeats of kept and dropped ones */
+	static const uint32_t holder[10] = { 2001, 2002, 2003, 2004, 2005,
+					     2006, 2001, 2005, 2002, 2002 };
+	uint32_t kept = 0;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, holder[i]));
+	}
+	inc = settle(f, C_SKIP(9));
+	assert_int_equal(inc->blocker_events, 10);
+	assert_int_equal(inc->nblockers, BLOCKER_SNAPSHOTS);
+	/* 2005, 2006 and 2005 again found no room */
+	assert_int_equal(inc->blockers_dropped, 3);
+	assert_c_picture(&inc->blockers[0], 2001);
+	assert_int_equal(inc->blockers[0].count, 2);
+	assert_int_equal(inc->blockers[0].first_attempt, 1);
+	assert_int_equal(inc->blockers[0].last_attempt, 7);
+	assert_c_picture(&inc->blockers[1], 2002);
+	assert_int_equal(inc->blockers[1].count, 3);
+	assert_int_equal(inc->blockers[1].first_attempt, 2);
+	assert_int_equal(inc->blockers[1].last_attempt, 10);
+	assert_c_picture(&inc->blockers[2], 2003);
+	assert_int_equal(inc->blockers[2].count, 1);
+	assert_int_equal(inc->blockers[2].first_attempt, 3);
+	assert_int_equal(inc->blockers[2].last_attempt, 3);
+	assert_c_picture(&inc->blockers[3], 2004);
+	assert_int_equal(inc->blockers[3].count, 1);
+	assert_int_equal(inc->blockers[3].first_attempt, 4);
+	assert_int_equal(inc->blockers[3].last_attempt, 4);
+	for (i = 0; i < (int)inc->nblockers; i++)
+		kept += inc->blockers[i].count;
+	assert_int_equal(kept + inc->blockers_dropped, inc->blocker_events);
+}
+
+static void test_blocker_attempt_numbers(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t f1 = B_START + 6 * MS, s2 = f1 + 104 * MS;
+
+	FEED(f, ev_kill(4, 7000, 7000, T0, 25600, 353));
+	FEED(f, ev_wake(4, 7000, B_WAKE, 0));
+	/* a blocker seen (on another CPU) before the first attempt's skip: attempt 1 */
+	FEED(f, ev_blocker_c(4, 7000, B_START - 1 * US, HOLDER_PID));
+	FEED(f, ev_start(4, 7000, B_START, 25600, 353));
+	FEED(f, ev_finish(4, 7000, f1, 20000, 353));
+	/* attempt 2 is a retry that could not take the lock: a start counts too */
+	FEED(f, ev_skip(4, 7000, s2, OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_blocker_c(4, 7000, s2 + 50 * US, 1250));
+	FEED(f, ev_skip(4, 7000, s2 + 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_blocker_c(4, 7000, s2 + 104 * MS + 50 * US, HOLDER_PID));
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->attempts, 3);
+	assert_int_equal(inc->partial_reaps, 1);
+	assert_int_equal(inc->blocker_events, 3);
+	assert_int_equal(inc->nblockers, 2);
+	assert_int_equal(inc->blockers[0].count, 2);
+	assert_int_equal(inc->blockers[0].first_attempt, 1);
+	assert_int_equal(inc->blockers[0].last_attempt, 3);
+	assert_int_equal(inc->blockers[1].count, 1);
+	assert_int_equal(inc->blockers[1].first_attempt, 2);
+	assert_int_equal(inc->blockers[1].last_attempt, 2);
+}
+
+static void test_blocker_orphans(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	/* no incident for this seq: it opens none */
+	FEED(f, ev_blocker_c(77, 7700, T0 - 1 * SEC, HOLDER_PID));
+	assert_int_equal(STATS(f)->orphan_events, 1);
+	assert_int_equal(STATS(f)->incidents_opened, 0);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	/* nor for seq 0 with a pid no open incident has */
+	FEED(f, ev_blocker_c(0, 7701, T0 - 1 * SEC + 1 * MS, HOLDER_PID));
+	assert_int_equal(STATS(f)->orphan_events, 2);
+	assert_int_equal(STATS(f)->incidents_opened, 0);
+
+	/* the 10th blocker arriving once the settle window is over is late news */
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000,
+				     C_SKIP(i) + (i < 9 ? 50 * US : REAPER_SETTLE_NS),
+				     HOLDER_PID));
+	}
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->blocker_events, 9);
+	assert_int_equal(inc->blockers[0].count, 9);
+	assert_int_equal(inc->blockers[0].last_attempt, 9);
+	assert_int_equal(STATS(f)->orphan_events, 3);
+	assert_int_equal(STATS(f)->incidents_opened, 1);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+static void test_blocker_at_end_of_settle_window(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_blocker_c(3, 6000, C_SKIP(9) + REAPER_SETTLE_NS - 1, HOLDER_PID));
+	assert_int_equal(f->c.n, 0);
+	inc = settle(f, C_SKIP(9));
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->blocker_events, 1);
+	assert_int_equal(inc->nblockers, 1);
+	assert_int_equal(inc->blockers[0].count, 1);
+	assert_int_equal(inc->blockers[0].first_attempt, 10);
+	assert_int_equal(inc->blockers[0].last_attempt, 10);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+static void test_blocker_seq0_matched_by_pid(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill_pidonly(0, 800, T0));
+	FEED(f, ev_wake(0, 800, C_WAKE, 0));
+	FEED(f, ev_skip(0, 800, C_SKIP(0), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_blocker_c(0, 800, C_SKIP(0) + 50 * US, HOLDER_PID));
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->pid, 800);
+	assert_int_equal(inc->blocker_events, 1);
+	assert_int_equal(inc->nblockers, 1);
+	assert_c_picture(&inc->blockers[0], HOLDER_PID);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+static void test_blocker_invalid_rejected(void **state)
+{
+	struct fx *f = *state;
+	struct oomreap_blocker_event e;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	e = ev_blocker_c(3, 6000, T0 + 1 * MS, HOLDER_PID);
+	e.ntasks = 2 + OOMREAP_MAX_WAITERS;
+	assert_int_equal(tracker__feed(f->t, &e, sizeof(e)), -EINVAL);
+	e = ev_blocker_c(3, 6000, T0 + 1 * MS, HOLDER_PID);
+	e.tasks[1].stack_len = OOMREAP_STACK_DEPTH + 1;
+	assert_int_equal(tracker__feed(f->t, &e, sizeof(e)), -EINVAL);
+	assert_int_equal(STATS(f)->invalid_events, 2);
+	assert_int_equal(STATS(f)->events, 1);
+	tracker__flush(f->t);
+	assert_int_equal(only_incident(f)->blocker_events, 0);
+	assert_int_equal(f->c.inc[0].nblockers, 0);
+}
+
 /* -------------------------------------------------- randomised invariants */
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -1220,7 +1794,7 @@ static void test_random_streams_invariants(void **state)
 			ts += rnd(120) * MS;
 			if (rnd(8) == 0 && ts > 10 * US)
 				ts -= rnd(10) * US; /* cross-CPU skew */
-			switch (rnd(9)) {
+			switch (rnd(10)) {
 			case 0: {
 				struct oomreap_kill_event e =
 					rnd(2) ? ev_kill(seq, pid, pid, ts, anon, 1)
@@ -1266,6 +1840,14 @@ static void test_random_streams_invariants(void **state)
 				else
 					tracker__advance(t, ts + rnd(4) * SEC);
 				break;
+			case 8: {
+				struct oomreap_blocker_event e =
+					ev_blocker_c(seq, pid, ts, HOLDER_PID + rnd(6));
+
+				e.ntasks = rnd(3);
+				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
+				break;
+			}
 			default: {
 				struct oomreap_oom_context_event e = ev_ctx(pid + 1, ts);
 				assert_int_equal(tracker__feed(t, &e, sizeof(e)), 0);
@@ -1277,15 +1859,31 @@ static void test_random_streams_invariants(void **state)
 				c->n = 0; /* keep room; the checks below run on what is kept */
 			for (k = 0; k < c->n; k++) {
 				const struct oomreap_incident *inc = &c->inc[k];
+				uint32_t b, kept = 0;
 
 				assert_true(inc->attempts <= REAPER_MAX_ATTEMPTS);
 				assert_true(inc->trylock_failures + inc->unknown_skips <=
 					    inc->attempts);
 				assert_true(inc->timeline_len <= TIMELINE_MAX);
 				assert_true(inc->outcome < OUTCOME_NR);
-				assert_true(!inc->evicted || inc->outcome == OUTCOME_OPEN);
+				/* evicted: open, unless only a deadline was pending */
+				assert_true(!inc->evicted || inc->outcome == OUTCOME_OPEN ||
+					    inc->closed_ns == inc->deadline_stamp_ns);
 				assert_true(incident__exit_latency_ns(inc) < 1000 * SEC ||
 					    incident__exit_latency_ns(inc) == LATENCY_NONE);
+				assert_true(inc->nblockers <= BLOCKER_SNAPSHOTS);
+				for (b = 0; b < inc->nblockers; b++) {
+					const struct blocker_snapshot *bs = &inc->blockers[b];
+
+					assert_true(bs->count >= 1);
+					assert_true(bs->first_attempt >= 1);
+					assert_true(bs->first_attempt <= bs->last_attempt);
+					assert_true(bs->last_attempt <= REAPER_MAX_ATTEMPTS);
+					assert_true(bs->last_attempt <= inc->attempts ||
+						    bs->last_attempt == 1);
+					kept += bs->count;
+				}
+				assert_int_equal(kept + inc->blockers_dropped, inc->blocker_events);
 			}
 		}
 		tracker__flush(t);
@@ -1294,7 +1892,7 @@ static void test_random_streams_invariants(void **state)
 		for (k = 0; k < OUTCOME_NR; k++)
 			closed += st->incidents_closed[k];
 		assert_int_equal(closed, st->incidents_opened);
-		assert_true(st->evictions <= st->incidents_closed[OUTCOME_OPEN]);
+		assert_true(st->evictions <= closed);
 		tracker__free(t);
 		free(c);
 	}
@@ -1343,6 +1941,7 @@ int main(void)
 		T(test_exit_after_kill_with_earlier_ts),
 		T(test_orphan_exit_outside_window),
 		T2(test_eviction_and_flush),
+		T2(test_eviction_keeps_a_pending_outcome),
 		T(test_flush_with_pending_linger),
 		T(test_exit_mm_kept_then_reaped),
 		T(test_exit_mm_kept_nothing_follows),
@@ -1351,6 +1950,18 @@ int main(void)
 		T(test_late_events_after_close),
 		T(test_duplicate_kill_ignored),
 		T(test_invalid_event_rejected),
+		T(test_gave_up_flushed_in_settle_window),
+		T(test_deadlines_passed_by_later_events),
+		T(test_no_attempt_beyond_max_in_settle_window),
+		T(test_blocker_lab_c_identical_collapsed),
+		T(test_blocker_pictures_differ),
+		T(test_blocker_what_counts_as_identical),
+		T(test_blocker_more_than_kept),
+		T(test_blocker_attempt_numbers),
+		T(test_blocker_orphans),
+		T(test_blocker_at_end_of_settle_window),
+		T(test_blocker_seq0_matched_by_pid),
+		T(test_blocker_invalid_rejected),
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
 	};
