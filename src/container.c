@@ -52,6 +52,7 @@ static bool comp_strip_suffix(struct comp *c, const char *suffix)
  */
 static bool parse_pod_uid(struct comp c, char out[POD_UID_LEN + 1])
 {
+	char uid[POD_UID_LEN + 1];
 	size_t i;
 
 	if (c.n == 32) {
@@ -69,14 +70,15 @@ static bool parse_pod_uid(struct comp c, char out[POD_UID_LEN + 1])
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (ch != '-' && ch != '_')
 				return false;
-			out[i] = '-';
+			uid[i] = '-';
 		} else if (is_lower_hex(&ch, 1)) {
-			out[i] = ch;
+			uid[i] = ch;
 		} else {
 			return false;
 		}
 	}
-	out[36] = 0;
+	uid[36] = 0;
+	memcpy(out, uid, sizeof(uid));
 	return true;
 }
 

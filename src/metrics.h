@@ -60,7 +60,7 @@ struct metrics {
 	uint64_t trylock_failures;
 	uint64_t freed_bytes[OOMREAP_RSS_NR];
 	struct metrics_hist reap_latency;   /* kill -> finish */
-	struct metrics_hist reap_duration;  /* first attempt -> finish */
+	struct metrics_hist reap_duration;  /* (last) start -> finish */
 	struct metrics_hist exit_latency;   /* kill -> victim exit */
 
 	/* set by the owner, not derived from incidents */

@@ -2,6 +2,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "container.h"
 #include "event.h"
 #include "ksyms.h"
 #include "render.h"
@@ -39,6 +40,11 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
 		return 0;
 	return len;
+}
+
+size_t render__utf8_len(const unsigned char *s, size_t n)
+{
+	return utf8_seq_len(s, n);
 }
 
 /*
@@ -424,6 +430,27 @@ static void json_blockers(FILE *f, const struct oomreap_incident *inc,
 	fputc(',', f);
 }
 
+/* "container": runtime, id, pod and QoS from the cgroup path, or null. */
+static void json_container(FILE *f, const struct oomreap_incident *inc)
+{
+	struct container_info ci;
+
+	if (!inc->have_identity ||
+	    !container__parse(inc->cgroup_path, sizeof(inc->cgroup_path), &ci)) {
+		fputs(",\"container\":null", f);
+		return;
+	}
+	fputs(",\"container\":{\"runtime\":", f);
+	if (ci.id[0])
+		fprintf(f, "\"%s\",\"id\":\"%s\"", container__runtime_name(ci.runtime), ci.id);
+	else
+		fputs("null,\"id\":null", f);
+	if (ci.pod_uid[0])
+		fprintf(f, ",\"pod_uid\":\"%s\",\"qos\":\"%s\"}", ci.pod_uid, pod_qos__name(ci.qos));
+	else
+		fputs(",\"pod_uid\":null,\"qos\":null}", f);
+}
+
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -450,6 +477,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	else
 		fputs(inc->cgroup_hierarchy == 0 ? "2" : "1", f);
 	fprintf(f, ",\"cgroup_truncated\":%s", inc->cgroup_truncated ? "true" : "false");
+	json_container(f, inc);
 
 	fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
 		inc->trigger_tgid);

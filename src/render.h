@@ -33,6 +33,8 @@ struct summary {
 	struct log2_hist exit_latency_ms;
 };
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+size_t render__utf8_len(const unsigned char *s, size_t n);
 void render__json_string(FILE *f, const char *s, size_t maxlen);
 void render__text_string(FILE *f, const char *s, size_t maxlen);
 

@@ -20,6 +20,13 @@ struct sink_ops {
 	int (*incident)(struct sink *s, const struct oomreap_incident *inc);
 	/* Called about every 100 ms with CLOCK_MONOTONIC now; may be NULL. */
 	int (*tick)(struct sink *s, uint64_t now_ns);
+	/* SIGHUP: reopen files (after log rotation, a remount, ...); may be NULL. */
+	int (*reopen)(struct sink *s);
+	/*
+	 * Each validated wire event as it arrives, before the tracker (the
+	 * record sink stores them); may be NULL.  Errors are the sink's to report.
+	 */
+	int (*event)(struct sink *s, const void *event, size_t size);
 	/* Final flush and free.  Returns 0 or -errno. */
 	int (*close)(struct sink *s);
 };
