@@ -545,6 +545,10 @@ class Run:
             return
         self.tool = Tool(self.args.tool, self.memcg.rel)
         self.stack.callback(self.tool.stop)
+        # On this kernel (6.18) blocker attribution must load: its absence
+        # would silently pass the scenarios without failed trylocks.
+        off = [l for l in self.tool.proc.err if "blocker attribution off" in l]
+        self.expect(not off, f"tool: {off}")
 
     def fx(self, name):
         return f"{self.fixtures}/{name}"
@@ -821,6 +825,8 @@ def scenario_b2(r):
     r.expect_eq(inc.get("attempts"), 1, "attempts")
     r.expect_eq(inc.get("trylock_failures"), 0, "trylock_failures")
     r.expect_eq(inc.get("partial_reaps"), 0, "partial_reaps")
+    # no failed trylock, so nothing to attribute
+    r.expect_eq((inc.get("blockers"), inc.get("blocker_events")), ([], 0), "blockers")
     r.check_times(inc, ev, wake[0], starts, [fin], exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
     r.expect_eq(inc.get("reap_duration_ns"),
                 None if inc.get("finish_ts_ns") is None or inc.get("first_attempt_ts_ns") is None
@@ -870,7 +876,43 @@ def c_setup(r, writer_inside):
     debug(f"reader {rpid} held, writer queued: {wdesc}")
 
     g, gpid = trigger_setup(r, victim_tids(pid))
+    r.blockers_expected = (rpid, wtid, writer_inside)
     return v, pid, g, gpid, wdesc
+
+
+def frames(task):
+    """Function names of a blocked task's symbolized stack (JSON)."""
+    return [f.split("+")[0] for f in (task.get("stack") or [])]
+
+
+def check_blockers(r, inc, nfail):
+    """Blocker attribution: at every failed trylock the holder is the
+    /proc/PID/mem reader (a reader-owned rwsem names its last reader, so the
+    tool flags it as a hint) blocked in a FUSE read reached through
+    __access_remote_vm, and the first waiter is the queued writer."""
+    rpid, wtid, writer_inside = r.blockers_expected
+    r.expect_eq(inc.get("blocker_events"), nfail, "blocker_events (= failed trylocks)")
+    bl = inc.get("blockers") or []
+    r.expect_eq(sum(b.get("count", 0) for b in bl) + (inc.get("blockers_dropped") or 0), nfail,
+                "failed trylocks covered by blocker pictures")
+    for b in bl:
+        h = b.get("holder") or {}
+        r.expect_eq(h.get("pid"), rpid, "blocker holder pid (the /proc/PID/mem reader)")
+        r.expect_eq((h.get("mode"), h.get("hint")), ("read", True), "holder mode, hint")
+        r.expect("__access_remote_vm" in frames(h), f"holder stack {frames(h)}")
+        w = b.get("waiters") or [{}]
+        r.expect_eq((w[0].get("pid"), w[0].get("mode")), (wtid, "write"), "first waiter")
+        want = "__do_sys_set_mempolicy_home_node" if writer_inside else "clear_refs_write"
+        r.expect(want in frames(w[0]), f"writer stack {frames(w[0])}, want {want}")
+    if nfail:
+        verdict = inc.get("blocker_verdict") or ""
+        r.expect(verdict.startswith(f"reaper blocked {nfail}x: mmap_lock held for read by "
+                                    f"{rpid} "), f"verdict {verdict!r}")
+    note(f"{r.sid}: blockers " + "; ".join(
+        f"{b.get('count')}x holder {(b.get('holder') or {}).get('pid')} "
+        f"{'<-'.join(frames(b.get('holder') or {})[:2])}..., waiters "
+        + ",".join(f"{w.get('pid')}/{w.get('mode')}" for w in b.get("waiters") or [])
+        for b in bl))
 
 
 def scenario_c(r, writer_inside):
@@ -935,6 +977,7 @@ def scenario_c(r, writer_inside):
         r.expect(reasons == ["trylock_failed"] * 10, f"skip reasons {reasons}")
         r.expect_eq(inc.get("freed_bytes"), {"anon": 0, "file": 0, "shmem": 0, "swap": 0},
                     "freed_bytes")
+        check_blockers(r, inc, 10)
         r.check_times(inc, ev, wake[0], [], [], skips,
                       exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
     ginc = r.the_incident(gpid)
@@ -991,6 +1034,7 @@ def scenario_c_partial(r):
     reasons = [t.get("reason") for t in r.timeline(inc, "skip")]
     want_reasons = ["trylock_failed" if f else "mm_gone" for _, f in kinds]
     r.expect(reasons == want_reasons, f"skip reasons {reasons}, want {want_reasons}")
+    check_blockers(r, inc, nfail)
     r.check_times(inc, ev, wake[0] if wake else None, starts, fins, skips,
                   exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
 
