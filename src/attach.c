@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
 
 #include <bpf/libbpf.h>
 
@@ -128,6 +131,46 @@ static const char *load_hint(int err, enum rung r)
 	return "";
 }
 
+/*
+ * Rule a rung out cheaply when we can: each full attempt parses the 5 MB
+ * vmlinux BTF again (30-60 ms).  fentry: load a two-instruction fentry
+ * program on mark_oom_victim; a lockdown EPERM shows up right there.
+ * kprobe: no kprobe PMU and no kprobe_events means no kprobes at all.
+ * Returns 0 when the rung is still worth a real try.
+ */
+static int precheck_rung(const struct kernel_features *kf, enum rung r, const char *btf_path,
+			 char *why, size_t whylen)
+{
+	if (r == RUNG_FENTRY && !btf_path && kf->mark_oom_victim_btf_id > 0) {
+		const struct bpf_insn insns[] = {
+			{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+			{ .code = 0x95 },                        /* exit */
+		};
+		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+			    .attach_btf_id = (__u32)kf->mark_oom_victim_btf_id);
+		int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "oomreap_probe", "GPL", insns, 2,
+				       &opts);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd == -EPERM) {
+			snprintf(why, whylen, "load refused (%s)%s", strerror(-fd),
+				 load_hint(fd, r));
+			return fd;
+		}
+		return 0; /* something else: let the real attempt say what */
+	}
+	if (r == RUNG_KPROBE && access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		snprintf(why, whylen, "no kprobe PMU and no kprobe_events: kernel without kprobes?");
+		return -ENOENT;
+	}
+	return 0;
+}
+
 /* Try one rung for real.  On failure, fills why[] and leaves *skel NULL. */
 static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
 		    const char *btf_path, char *why, size_t whylen)
@@ -139,6 +182,9 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	struct oomreap *s;
 	int n, i, err;
 
+	err = precheck_rung(kf, r, btf_path, why, whylen);
+	if (err)
+		return err;
 	s = oomreap__open_opts(&opts);
 	if (!s) {
 		err = -errno;

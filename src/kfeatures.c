@@ -71,6 +71,7 @@ int features__from_btf(struct kernel_features *kf, const struct btf *btf)
 	kf->exit_tp_has_group_dead = n >= 2;
 
 	kf->fn_mark_oom_victim = has_func(btf, "mark_oom_victim");
+	kf->mark_oom_victim_btf_id = btf__find_by_name_kind(btf, "mark_oom_victim", BTF_KIND_FUNC);
 	kf->fn_oom_kill_process = has_func(btf, "oom_kill_process");
 	kf->fn_queue_oom_reaper = has_func(btf, "queue_oom_reaper");
 	kf->fn_wake_oom_reaper = has_func(btf, "wake_oom_reaper");

@@ -22,6 +22,7 @@ struct kernel_features {
 	bool exit_tp_has_group_dead; /* sched_process_exit(p, group_dead) */
 	/* kernel functions that exist as attachable symbols */
 	bool fn_mark_oom_victim;
+	int mark_oom_victim_btf_id;  /* for the cheap fentry probe */
 	bool fn_oom_kill_process;
 	bool fn_queue_oom_reaper;
 	bool fn_wake_oom_reaper;
