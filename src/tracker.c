@@ -42,7 +42,50 @@ struct tracker {
 	bool have_ctx;
 	uint64_t closed_seqs[RECENTLY_CLOSED];
 	uint32_t closed_next;
+	/* victim_seq -> slot index + 1 (0 = empty), linear probing */
+	uint32_t *seq_index;
+	uint32_t seq_mask;
+	/* no deadline is earlier than this: lets most events skip the scan */
+	uint64_t earliest_deadline;
 };
+
+static uint32_t seq_hash(uint64_t seq)
+{
+	seq ^= seq >> 33;
+	seq *= 0xff51afd7ed558ccdull;
+	seq ^= seq >> 33;
+	return (uint32_t)seq;
+}
+
+static void seq_index_add(struct tracker *t, uint64_t seq, uint32_t idx)
+{
+	uint32_t h = seq_hash(seq) & t->seq_mask;
+
+	while (t->seq_index[h])
+		h = (h + 1) & t->seq_mask;
+	t->seq_index[h] = idx + 1;
+}
+
+/* Backward-shift deletion keeps probe chains whole without tombstones. */
+static void seq_index_del(struct tracker *t, uint64_t seq)
+{
+	uint32_t h = seq_hash(seq) & t->seq_mask, j, k;
+
+	while (t->seq_index[h] && t->slots[t->seq_index[h] - 1].victim_seq != seq)
+		h = (h + 1) & t->seq_mask;
+	if (!t->seq_index[h])
+		return;
+	t->seq_index[h] = 0;
+	for (j = (h + 1) & t->seq_mask; t->seq_index[j]; j = (j + 1) & t->seq_mask) {
+		k = seq_hash(t->slots[t->seq_index[j] - 1].victim_seq) & t->seq_mask;
+		/* move j back to h unless its home k lies cyclically in (h, j] */
+		if ((j > h && (k <= h || k > j)) || (j < h && (k <= h && k > j))) {
+			t->seq_index[h] = t->seq_index[j];
+			t->seq_index[j] = 0;
+			h = j;
+		}
+	}
+}
 
 const char *outcome__name(enum oomreap_outcome o)
 {
@@ -103,7 +146,12 @@ struct tracker *tracker__new(const struct tracker_opts *opts)
 	t->slots = calloc(t->nslots, sizeof(*t->slots));
 	t->open = calloc(t->nslots, sizeof(*t->open));
 	t->free_stack = calloc(t->nslots, sizeof(*t->free_stack));
-	if (!t->slots || !t->open || !t->free_stack) {
+	for (t->seq_mask = 1; t->seq_mask < 2 * t->nslots; t->seq_mask <<= 1)
+		;
+	t->seq_index = calloc(t->seq_mask, sizeof(*t->seq_index));
+	t->seq_mask--;
+	t->earliest_deadline = UINT64_MAX;
+	if (!t->slots || !t->open || !t->free_stack || !t->seq_index) {
 		tracker__free(t);
 		return NULL;
 	}
@@ -120,6 +168,7 @@ void tracker__free(struct tracker *t)
 	free(t->slots);
 	free(t->open);
 	free(t->free_stack);
+	free(t->seq_index);
 	free(t);
 }
 
@@ -149,28 +198,19 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	}
 	if (t->opts.on_close)
 		t->opts.on_close(inc, t->opts.ctx);
+	if (inc->victim_seq)
+		seq_index_del(t, inc->victim_seq);
 	inc->in_use = false;
 	t->open[open_pos] = t->open[--t->nopen];
+	t->slots[t->open[open_pos]].open_pos = open_pos;
 	t->free_stack[t->nfree++] = idx;
-}
-
-static int open_pos_of(struct tracker *t, const struct oomreap_incident *inc)
-{
-	uint32_t i;
-
-	for (i = 0; i < t->nopen; i++)
-		if (&t->slots[t->open[i]] == inc)
-			return (int)i;
-	return -1;
 }
 
 static void close_inc(struct tracker *t, struct oomreap_incident *inc,
 		      enum oomreap_outcome outcome, uint64_t when)
 {
-	int pos = open_pos_of(t, inc);
-
-	if (pos >= 0)
-		close_incident(t, (uint32_t)pos, outcome, when);
+	if (inc->in_use)
+		close_incident(t, inc->open_pos, outcome, when);
 }
 
 static bool recently_closed(const struct tracker *t, uint64_t seq)
@@ -185,11 +225,13 @@ static bool recently_closed(const struct tracker *t, uint64_t seq)
 
 static struct oomreap_incident *find_by_seq(struct tracker *t, uint64_t seq)
 {
-	uint32_t i;
+	uint32_t h;
 
-	for (i = 0; seq && i < t->nopen; i++)
-		if (t->slots[t->open[i]].victim_seq == seq)
-			return &t->slots[t->open[i]];
+	if (!seq)
+		return NULL;
+	for (h = seq_hash(seq) & t->seq_mask; t->seq_index[h]; h = (h + 1) & t->seq_mask)
+		if (t->slots[t->seq_index[h] - 1].victim_seq == seq)
+			return &t->slots[t->seq_index[h] - 1];
 	return NULL;
 }
 
@@ -243,7 +285,10 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	inc->cgroup_hierarchy = -1;
 	inc->last_reap_ret = -1;
 	inc->constraint = OOMREAP_CONSTRAINT_UNKNOWN;
+	inc->open_pos = t->nopen;
 	t->open[t->nopen++] = idx;
+	if (inc->victim_seq)
+		seq_index_add(t, inc->victim_seq, idx);
 	t->stats.incidents_opened++;
 	return inc;
 }
@@ -366,9 +411,11 @@ static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
  * ended at `stamp` (the event that ended it, not the time we gave up
  * waiting for another).
  */
-static void set_deadline(struct oomreap_incident *inc, uint64_t deadline, uint64_t stamp,
-			 enum oomreap_outcome outcome)
+static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64_t deadline,
+			 uint64_t stamp, enum oomreap_outcome outcome)
 {
+	if (deadline < t->earliest_deadline)
+		t->earliest_deadline = deadline;
 	inc->deadline_ns = deadline;
 	inc->deadline_stamp_ns = stamp;
 	inc->deadline_outcome = outcome;
@@ -383,7 +430,7 @@ static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint
 {
 	if (inc->attempts < REAPER_MAX_ATTEMPTS)
 		return false;
-	set_deadline(inc, ts + REAPER_SETTLE_NS, ts,
+	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts,
 		     inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP);
 	return true;
 }
@@ -447,7 +494,7 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 			/* last possible attempt; without fexit assume it completed */
 			close_inc(t, inc, OUTCOME_REAPED, ts);
 		} else {
-			set_deadline(inc, ts + REAPER_RETRY_LINGER_NS, ts, OUTCOME_REAPED);
+			set_deadline(t, inc, ts + REAPER_RETRY_LINGER_NS, ts, OUTCOME_REAPED);
 		}
 		break;
 	case OOMREAP_EV_REAP_SKIP:
@@ -483,7 +530,7 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		/* Another process shares the mm: the reaper may still come. */
 		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
 
-		set_deadline(inc, wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns, x->hdr.ts_ns,
+		set_deadline(t, inc, wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns, x->hdr.ts_ns,
 			     OUTCOME_VICTIM_EXITED);
 	}
 }
@@ -594,8 +641,11 @@ static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
 
 void tracker__advance(struct tracker *t, uint64_t now_ns)
 {
+	uint64_t earliest = UINT64_MAX;
 	uint32_t i = 0;
 
+	if (now_ns < t->earliest_deadline)
+		return;
 	while (i < t->nopen) {
 		struct oomreap_incident *inc = &t->slots[t->open[i]];
 
@@ -603,8 +653,11 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 			close_incident(t, i, inc->deadline_outcome, inc->deadline_stamp_ns);
 			continue; /* slot i now holds another incident */
 		}
+		if (inc->deadline_ns && inc->deadline_ns < earliest)
+			earliest = inc->deadline_ns;
 		i++;
 	}
+	t->earliest_deadline = earliest;
 }
 
 int tracker__feed(struct tracker *t, const void *event, size_t size)

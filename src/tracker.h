@@ -135,6 +135,7 @@ struct oomreap_incident {
 	uint64_t deadline_stamp_ns; /* ... stamped as ended at this time */
 	enum oomreap_outcome deadline_outcome;
 	bool saw_loss;              /* tracker__note_lost() while open */
+	uint32_t open_pos;          /* index in the tracker's open list */
 	bool in_use;
 };
 
