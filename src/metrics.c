@@ -74,7 +74,8 @@ void prom__sanitize_utf8(char *out, size_t outsz, const char *str, size_t maxlen
 		size_t len = render__utf8_len(s + i, n - i);
 		const char *src = (const char *)s + i;
 
-		if (!len) {
+		/* control bytes would reach a terminal reading the file */
+		if (!len || (s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7f) {
 			src = "\xef\xbf\xbd"; /* U+FFFD REPLACEMENT CHARACTER */
 			len = 3;
 			i++;
@@ -112,7 +113,7 @@ void prom__escape_label(FILE *f, const char *str, size_t maxlen)
 			continue;
 		}
 		len = render__utf8_len(s + i, n - i);
-		if (!len) {
+		if (!len || s[i] < 0x20 || s[i] == 0x7f) {
 			fputs("\xef\xbf\xbd", f);
 			i++;
 			continue;

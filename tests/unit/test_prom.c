@@ -99,8 +99,8 @@ static void test_escape_label(void **state)
 
 	prom__escape_label(f, "a\"b\\c\nd}{=,\t\xc3\xa9\xff" "end", 64);
 	fclose(f);
-	/* the three escapes of the format; U+FFFD for the invalid byte */
-	assert_string_equal(buf, "a\\\"b\\\\c\\nd}{=,\t\xc3\xa9\xef\xbf\xbd" "end");
+	/* the three escapes of the format; U+FFFD for the TAB and the invalid byte */
+	assert_string_equal(buf, "a\\\"b\\\\c\\nd}{=,\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd" "end");
 	free(buf);
 
 	buf = NULL;
