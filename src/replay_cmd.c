@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "consumer.h"
+#include "errors.h"
+#include "replay.h"
+#include "replay_cmd.h"
+#include "sink_prom.h"
+#include "report.h"
+#include "timefmt.h"
+
+/* A --kmsg file larger than this is not a kernel log of one incident window. */
+#define KMSG_FILE_MAX (256u << 20)
+
+static const char *rung_name_of(uint32_t rung)
+{
+	return rung > RUNG_AUTO && rung < RUNG_NR ? rung__name((enum rung)rung) : "unknown";
+}
+
+static void print_event(const void *event, size_t size, void *ctx)
+{
+	struct session *s = ctx;
+
+	render__text_event(s->env->json ? stderr : stdout, event, &s->rc);
+}
+
+static void announce(const char *verb, const struct env *env, const struct oomrec_header *h)
+{
+	char when[40];
+
+	timefmt__iso8601(when, sizeof(when), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
+	fprintf(stderr, "oomreap-trace: %s %s%s (host %s, kernel %s, recorded %s, attach=%s)\n",
+		verb, env->files[0], env->nfiles > 1 ? " ..." : "", h->hostname, h->kernel_release,
+		when, rung_name_of(h->rung));
+}
+
+static bool same_boot(const struct oomrec_header *h)
+{
+	char id[64] = "";
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f) {
+		if (fgets(id, sizeof(id), f))
+			id[strcspn(id, "\n")] = 0;
+		fclose(f);
+	}
+	return id[0] && !strcmp(id, h->boot_id);
+}
+
+static void note_segments(const struct env *env, const struct replay_stats *st)
+{
+	if (st->next_segment)
+		p_err("the recording goes on in %s.%u, not given: incidents still open at the "
+		      "end of %s are reported as open",
+		      env->files[0], st->next_segment, env->files[env->nfiles - 1]);
+}
+
+int cmd_replay(const struct env *env)
+{
+	struct session s = { .env = env };
+	struct tracker_opts topts = { .max_open = env->max_open,
+				      .on_close = session__on_incident,
+				      .ctx = &s };
+	const struct oomrec_header *h;
+	const struct replay_stats *st;
+	struct replay *rp;
+	int status = EXIT_OK, err;
+
+	err = replay__open(&rp, env->files, env->nfiles);
+	if (err) {
+		p_err("%s", rp ? replay__error(rp) : strerror(-err));
+		replay__free(rp);
+		return EXIT_RUNTIME;
+	}
+	h = replay__header(rp);
+	s.rc.mono_to_real_ns = h->mono_to_real_ns;
+	s.rc.page_size = h->page_size;
+	s.rc.attach = rung_name_of(h->rung);
+	s.tracker = tracker__new(&topts);
+	if (!s.tracker) {
+		p_err("out of memory");
+		replay__free(rp);
+		return EXIT_RUNTIME;
+	}
+	err = sink_stream__open(&s.sinks[s.nsinks], stdout, env->json, &s.rc);
+	if (err) {
+		p_err("cannot set up output: %s", strerror(-err));
+		tracker__free(s.tracker);
+		replay__free(rp);
+		return EXIT_RUNTIME;
+	}
+	s.nsinks++;
+	if (env->prom_textfile) {
+		/* The metrics a live run would have left at its end. */
+		struct prom_opts po = { .path = env->prom_textfile,
+					.interval_s = env->interval_s,
+					.cgroup_cap = env->prom_cgroup_cap,
+					.tracker = s.tracker,
+					.kernel = h->kernel_release };
+
+		err = sink_prom__open(&s.sinks[s.nsinks], &po, &s.rc);
+		if (err) {
+			p_err("cannot set up metrics: %s", strerror(-err));
+			session__close_sinks(&s);
+			tracker__free(s.tracker);
+			replay__free(rp);
+			return EXIT_RUNTIME;
+		}
+		s.nsinks++;
+	}
+	/*
+	 * Blocker stacks are kernel addresses: this machine's /proc/kallsyms
+	 * names them only in the boot they were recorded in (KASLR, modules).
+	 */
+	if (!same_boot(h)) {
+		s.ksyms_tried = true;
+		p_info("recorded in another boot: blocker stacks are shown as addresses");
+	}
+	announce("replaying", env, h);
+
+	err = replay__run(rp, s.tracker, NULL, env->verbose ? print_event : NULL, &s);
+	st = replay__stats(rp);
+	/* One last tick at the recording's end, as live tracing does at its stop. */
+	for (int i = 0; i < s.nsinks; i++)
+		if (s.sinks[i].ops->tick)
+			s.sinks[i].ops->tick(&s.sinks[i], st->last_ts_ns);
+	if (!env->no_summary)
+		summary__print(env->json ? stderr : stdout, &s.summary, &s.rc,
+			       st->ringbuf_lost + st->unrecorded);
+	if (err) {
+		p_err("%s", replay__error(rp));
+		status = EXIT_RUNTIME;
+	} else {
+		note_segments(env, st);
+	}
+	if (s.write_error && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(s.write_error));
+		status = EXIT_RUNTIME;
+	}
+	err = session__close_sinks(&s);
+	if (err && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(-err));
+		status = EXIT_RUNTIME;
+	}
+	tracker__free(s.tracker);
+	replay__free(rp);
+	return status;
+}
+
+/* ------------------------------------------------------------------ report */
+
+static int load_kmsg_file(const char *path, struct kmsg_log *k)
+{
+	struct stat sb;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p_err("cannot read kernel log %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > KMSG_FILE_MAX) {
+		p_err("cannot read kernel log %s: %s", path,
+		      S_ISDIR(sb.st_mode) ? "is a directory" : "not a regular file of at most 256 MiB");
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)sb.st_size + 1);
+	if (!buf) {
+		close(fd);
+		p_err("out of memory");
+		return -ENOMEM;
+	}
+	while (len < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)sb.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0) {
+				err = -errno;
+				p_err("cannot read kernel log %s: %s", path, strerror(errno));
+			}
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!err) {
+		err = kmsg_log__add_text(k, buf, len);
+		if (err)
+			p_err("kernel log %s: %s", path,
+			      err == -E2BIG ? "too many lines" : strerror(-err));
+		else if (!k->n) {
+			p_err("kernel log %s: no line with a kernel timestamp (dmesg -T output "
+			      "cannot be matched: use dmesg, journalctl -k -o short-monotonic, or "
+			      "a copy of /dev/kmsg)",
+			      path);
+			err = -EINVAL;
+		}
+		kmsg_log__sort(k);
+	}
+	free(buf);
+	return err;
+}
+
+/*
+ * -o FILE: written beside FILE under a fresh name (O_EXCL: never through a
+ * symlink), then renamed over it, so readers never see half a report and a
+ * symlink planted at FILE is replaced, never followed.  FILE itself being a
+ * symlink is refused outright: the user probably did not mean to replace it.
+ */
+struct output {
+	FILE *f;
+	char *tmp;
+	const char *path;
+};
+
+static int output_open(struct output *o, const char *path)
+{
+	struct stat sb;
+	mode_t mask;
+	int fd, i;
+	size_t n;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !strcmp(path, "-")) {
+		o->f = stdout;
+		return 0;
+	}
+	o->path = path;
+	if (!lstat(path, &sb)) {
+		if (S_ISLNK(sb.st_mode)) {
+			p_err("cannot write %s: it is a symbolic link, which is never followed", path);
+			return -ELOOP;
+		}
+		if (!S_ISREG(sb.st_mode)) {
+			p_err("cannot write %s: not a regular file", path);
+			return -EINVAL;
+		}
+	}
+	n = strlen(path) + 32;
+	o->tmp = malloc(n);
+	if (!o->tmp) {
+		p_err("out of memory");
+		return -ENOMEM;
+	}
+	/* Reports are for sharing: the umask decides, as for any new file. */
+	mask = umask(0);
+	umask(mask);
+	for (i = 0; i < 100; i++) {
+		snprintf(o->tmp, n, "%s.tmp.%d.%d", path, (int)getpid(), i);
+		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0666 & ~mask);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		p_err("cannot write %s: %s", path, strerror(errno));
+		free(o->tmp);
+		o->tmp = NULL;
+		return -errno;
+	}
+	o->f = fdopen(fd, "w");
+	if (!o->f) {
+		p_err("cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(o->tmp);
+		free(o->tmp);
+		o->tmp = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int output_close(struct output *o, bool keep)
+{
+	int err = 0;
+
+	if (o->f == stdout)
+		return fflush(stdout) ? -errno : 0;
+	if (!o->f)
+		return 0;
+	if (fflush(o->f) || fsync(fileno(o->f)))
+		err = -errno;
+	if (fclose(o->f) && !err)
+		err = -errno;
+	if (!err && keep && rename(o->tmp, o->path))
+		err = -errno;
+	if (err || !keep)
+		unlink(o->tmp);
+	free(o->tmp);
+	return err;
+}
+
+/* "a.oomrec" or "a.oomrec, a.oomrec.1": basenames, so reports do not leak paths. */
+static char *source_name(const struct env *env)
+{
+	size_t len = 1;
+	char *out, *copy;
+	int i;
+
+	for (i = 0; i < env->nfiles; i++)
+		len += strlen(env->files[i]) + 2;
+	out = calloc(1, len);
+	if (!out)
+		return NULL;
+	for (i = 0; i < env->nfiles; i++) {
+		copy = strdup(env->files[i]);
+		if (!copy)
+			break;
+		if (i)
+			strcat(out, ", ");
+		strcat(out, basename(copy));
+		free(copy);
+	}
+	return out;
+}
+
+static int resolve_time(const char *arg, const struct oomrec_header *h, int64_t *out)
+{
+	bool rel;
+	int64_t ns;
+
+	if (report__parse_time(arg, &ns, &rel))
+		return -EINVAL;
+	if (!rel)
+		*out = ns;
+	else if (__builtin_add_overflow(report__real_ns(h->start_mono_ns, h->mono_to_real_ns), ns,
+					out))
+		*out = INT64_MAX;
+	return 0;
+}
+
+int cmd_report(const struct env *env)
+{
+	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD };
+	struct tracker_opts topts = { .max_open = env->max_open, .on_close = report__on_incident };
+	struct report_source src = { 0 };
+	struct tracker *t = NULL;
+	struct report *r = NULL;
+	struct replay *rp = NULL;
+	const struct replay_stats *st;
+	const struct oomrec_header *h;
+	struct kmsg_log klog;
+	struct output out = { 0 };
+	char *name = NULL, kname[64];
+	int status = EXIT_RUNTIME, err, rerr, rerr2;
+
+	kmsg_log__init(&klog);
+	err = replay__open(&rp, env->files, env->nfiles);
+	if (err) {
+		p_err("%s", rp ? replay__error(rp) : strerror(-err));
+		goto cleanup;
+	}
+	h = replay__header(rp);
+	ropts.have_since = env->since && !resolve_time(env->since, h, &ropts.since_real_ns);
+	ropts.have_until = env->until && !resolve_time(env->until, h, &ropts.until_real_ns);
+	r = report__new(&ropts, h);
+	topts.ctx = r;
+	t = r ? tracker__new(&topts) : NULL;
+	name = source_name(env);
+	if (!r || !t || !name) {
+		p_err("out of memory");
+		goto cleanup;
+	}
+	if (env->kmsg_path && load_kmsg_file(env->kmsg_path, &klog))
+		goto cleanup;
+
+	rerr = replay__run(rp, t, env->kmsg_path ? NULL : &klog, NULL, NULL);
+	st = replay__stats(rp);
+	if (report__error(r))
+		p_err("out of memory: some incidents are missing from the report");
+
+	src.hdr = h;
+	src.name = name;
+	src.first_ts_ns = st->first_ts_ns;
+	src.last_ts_ns = st->last_ts_ns;
+	src.events = st->events;
+	src.ringbuf_lost = st->ringbuf_lost;
+	src.unrecorded = st->unrecorded;
+	src.problem = rerr ? replay__error(rp) : NULL;
+	if (env->kmsg_path) {
+		src.kmsg_name = env->kmsg_path;
+		src.kmsg_lines = klog.n;
+	} else if (h->flags & OOMREC_F_KMSG) {
+		snprintf(kname, sizeof(kname), "/dev/kmsg (recorded)");
+		src.kmsg_name = kname;
+		src.kmsg_lines = klog.n;
+	}
+
+	if (output_open(&out, env->output))
+		goto cleanup;
+	err = report__write(r, out.f, &src, src.kmsg_name ? &klog : NULL);
+	rerr2 = output_close(&out, !err);
+	if (err || rerr2) {
+		err = err ? err : rerr2;
+		p_err("cannot write the report%s%s: %s", env->output ? " to " : "",
+		      env->output ? env->output : "", strerror(-err));
+	}
+	/* A report of a damaged recording is still written, and still a failure. */
+	if (rerr)
+		p_err("%s", replay__error(rp));
+	else if (!err)
+		note_segments(env, st);
+	status = err || rerr || report__error(r) ? EXIT_RUNTIME : EXIT_OK;
+cleanup:
+	tracker__free(t);
+	report__free(r);
+	replay__free(rp);
+	kmsg_log__free(&klog);
+	free(name);
+	return status;
+}

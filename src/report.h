@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Postmortem reports: incidents from a replayed recording (plus the
+ * kernel's log of the same window) -> Markdown, or one self-contained HTML
+ * page with an SVG timeline per incident.  Pure: the caller replays, this
+ * module collects and renders to a FILE *.
+ *
+ * Memory stays bounded whatever the recording holds: each incident leaves
+ * one small row (for the summary, the incident table and the worst
+ * latencies), and only the first REPORT_DETAIL_MAX incidents in time order
+ * are kept whole for their detailed sections.
+ */
+#ifndef OOMREAP_REPORT_H
+#define OOMREAP_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kmsg.h"
+#include "record.h"
+#include "render.h"
+#include "tracker.h"
+
+enum report_format {
+	REPORT_MD = 0,
+	REPORT_HTML,
+};
+
+#define REPORT_DETAIL_MAX 1000
+#define REPORT_WORST 10
+/* Kernel log lines quoted per incident: head and tail around an omission. */
+#define REPORT_KMSG_HEAD 12
+#define REPORT_KMSG_TAIL 40
+
+/* Where the incidents came from, for the report's header and warnings. */
+struct report_source {
+	const struct oomrec_header *hdr;
+	const char *name;          /* the recording's file name(s), as to show them */
+	uint64_t first_ts_ns, last_ts_ns; /* CLOCK_MONOTONIC span of the events */
+	uint64_t events;
+	uint64_t ringbuf_lost, unrecorded;
+	const char *problem;       /* the reader's error line; NULL: read whole */
+	const char *kmsg_name;     /* "/dev/kmsg (recorded)", a --kmsg file, or NULL */
+	uint64_t kmsg_lines;
+};
+
+struct report_opts {
+	enum report_format format;
+	bool have_since, have_until;
+	int64_t since_real_ns, until_real_ns; /* CLOCK_REALTIME bounds on the kill time */
+	uint32_t detail_max;       /* 0 = REPORT_DETAIL_MAX */
+};
+
+/*
+ * "+90s" / "+5m" (after the recording's start), "@1732559400" (epoch s),
+ * "2026-11-25T18:30:00Z", "2026-11-25 18:30:00.5+01:00", "2026-11-25"
+ * (no zone: UTC, the zone every report uses).  0 or -EINVAL.
+ */
+int report__parse_time(const char *s, int64_t *ns, bool *relative);
+
+struct report;
+
+struct report *report__new(const struct report_opts *opts, const struct oomrec_header *hdr);
+/* tracker on_close callback (ctx = struct report *): filter, count, keep. */
+void report__on_incident(const struct oomreap_incident *inc, void *ctx);
+/* 0, or -ENOMEM if an incident could not be kept (it is counted regardless). */
+int report__error(const struct report *r);
+uint64_t report__count(const struct report *r);
+/* Write the whole report.  0 or -errno (write error). */
+int report__write(struct report *r, FILE *f, const struct report_source *src,
+		  const struct kmsg_log *kmsg);
+void report__free(struct report *r);
+
+/* --------------------------------------------------- renderer internals */
+
+/* One incident's row: enough for tables, summary and ordering. */
+struct report_row {
+	uint64_t sort_ns;          /* the kill, else the first event we saw */
+	uint64_t ordinal;          /* close order: ties break the same way every run */
+	uint64_t done_ns;          /* kill -> incident over; LATENCY_NONE */
+	uint64_t freed_bytes;
+	uint32_t pid, tgid;
+	uint32_t attempts, trylock_failures;
+	uint32_t cgroup;           /* index into report.strings; UINT32_MAX none */
+	uint8_t outcome;
+	bool have_identity, incomplete, evicted;
+	char comm[OOMREAP_COMM_LEN];
+};
+
+struct report_detail {
+	uint64_t sort_ns, ordinal;
+	struct oomreap_incident inc;
+};
+
+struct report {
+	struct report_opts opts;
+	struct oomrec_header hdr;
+	struct render_ctx rc;
+	struct summary sum;
+	struct report_row *rows;
+	size_t nrows, cap_rows;
+	struct report_detail *details;  /* max-heap on (sort_ns, ordinal) while collecting */
+	size_t ndetails;
+	char **strings;                 /* interned cgroup paths */
+	uint32_t nstrings, cap_strings;
+	uint32_t *str_hash;             /* open addressing: index + 1, 0 empty */
+	uint32_t hash_cap;
+	uint64_t ordinal;
+	uint64_t filtered;              /* outside --since/--until */
+	int error;
+};
+
+/* Shared by both renderers (report.c). */
+const char *report__outcome_title(uint8_t outcome);
+/* Plain-language sentences on what happened to one victim. */
+void report__explain(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
+		     bool html);
+/*
+ * CLOCK_REALTIME of a CLOCK_MONOTONIC stamp.  Saturates: a hostile file's
+ * stamps and offset must not overflow (undefined behaviour in C).
+ */
+int64_t report__real_ns(uint64_t mono_ns, int64_t mono_to_real_ns);
+/* "+2.006 s" style offset from the kill. */
+void report__offset(char *buf, size_t len, uint64_t from, uint64_t to);
+void report__utc(char *buf, size_t len, int64_t real_ns);
+/* Label for one timeline entry; *attempt counts attempts as they pass. */
+const char *report__event_label(const struct timeline_entry *te, uint32_t *attempt, char *buf,
+				size_t len);
+void report__event_detail(const struct oomreap_incident *inc, uint32_t i,
+			  const struct render_ctx *rc, char *buf, size_t len);
+/* "queued for write" etc., for oomreap_blocked_task.role. */
+const char *report__role_title(uint32_t role);
+/* UTF-8 sequence length at s (0 = not valid UTF-8). */
+size_t report__utf8_len(const unsigned char *s, size_t n);
+
+int report__write_html(struct report *r, FILE *f, const struct report_source *src,
+		       const struct kmsg_log *kmsg);
+
+#endif /* OOMREAP_REPORT_H */

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * libFuzzer harness: arbitrary bytes as a kernel log (a --kmsg file) and as
+ * one raw /dev/kmsg record (a recording's KMSG record): parse, classify,
+ * sort, find each victim's block, and quote it in both report formats.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kmsg.h"
+#include "report.h"
+#include "tracker.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void quote(const struct kmsg_log *k, uint32_t pid, uint64_t ts)
+{
+	struct oomrec_header h;
+	struct report_opts ro = { .format = REPORT_MD, .detail_max = 1 };
+	struct report_source src = { .hdr = &h, .name = "fuzz", .kmsg_name = "fuzz" };
+	struct oomreap_incident inc;
+	struct report *r;
+	FILE *devnull;
+
+	memset(&h, 0, sizeof(h));
+	h.page_size = 4096;
+	memset(&inc, 0, sizeof(inc));
+	inc.pid = inc.tgid = pid;
+	inc.kill_ns = ts ? ts : 1;
+	inc.closed_ns = inc.kill_ns;
+	inc.outcome = OUTCOME_GAVE_UP;
+	r = report__new(&ro, &h);
+	devnull = fopen("/dev/null", "w");
+	if (r && devnull) {
+		report__on_incident(&inc, r);
+		report__write(r, devnull, &src, k);
+		r->opts.format = REPORT_HTML;
+		report__write(r, devnull, &src, k);
+	}
+	if (devnull)
+		fclose(devnull);
+	report__free(r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct kmsg_log k;
+	struct kmsg_line line;
+	struct kmsg_block b;
+	uint32_t pid;
+	size_t i, n = 0;
+
+	if (kmsg__parse_record((const char *)data, size, &line) == 0) {
+		if (line.text < (const char *)data || line.text + line.text_len > (const char *)data + size)
+			__builtin_trap();
+		kmsg__classify(line.text, line.text_len, &pid);
+	}
+	kmsg_log__init(&k);
+	kmsg_log__add_text(&k, (const char *)data, size);
+	kmsg_log__add_record(&k, (const char *)data, size);
+	kmsg_log__sort(&k);
+	for (i = 0; i < k.n && n < 4; i++) {
+		if (!k.v[i].pid)
+			continue;
+		n++;
+		kmsg_log__find_block(&k, k.v[i].pid, k.v[i].pid, k.v[i].ts_ns, &b);
+		if (b.last >= b.first && (b.last >= k.n || b.first >= k.n))
+			__builtin_trap();
+		quote(&k, k.v[i].pid, k.v[i].ts_ns);
+	}
+	kmsg_log__free(&k);
+	return 0;
+}

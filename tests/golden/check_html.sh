@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# The HTML report in a real browser: headless Chromium (Debian package
+# `chromium`) loads reports of the golden recordings from file://, with
+# networking and every background service off; we keep its DOM dump and a
+# screenshot.  Checks: the page parsed into the structure we wrote (an SVG
+# timeline per incident, the histogram), the screenshot actually shows the
+# timeline's colours, and a hostile comm like "<script>" stayed text: no
+# script element exists in the DOM.  Last line: "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${OOMREAP_TRACE:-build/oomreap-trace}
+DIR=tests/golden
+export TZ=UTC LC_ALL=C
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+browser=""
+for b in chromium chromium-browser google-chrome; do
+	if command -v "$b" >/dev/null 2>&1; then
+		browser=$b
+		break
+	fi
+done
+if [ -z "$browser" ]; then
+	if [ "${CI:-}" = "true" ]; then
+		echo "not ok - chromium not installed (scripts/install-deps.sh installs it)"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	echo "# skipped: chromium not installed (scripts/install-deps.sh installs it)"
+	echo "0 passed, 0 failed, 1 skipped"
+	exit 0
+fi
+
+run_browser() {
+	# No network, no first-run, no sync or component updates; a throwaway profile.
+	HOME="$tmp" timeout 120 "$browser" --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--no-first-run --no-default-browser-check --disable-extensions \
+		--user-data-dir="$tmp/profile" --hide-scrollbars "$@" 2>>"$tmp/browser.log"
+}
+
+pass=0
+fail=0
+for name in synthetic-lab-c synthetic-hostile-cut; do
+	rec="$DIR/$name.oomrec"
+	html="$tmp/$name.html"
+	"$BIN" report "$rec" --format html -o "$html" 2>/dev/null
+	if [ ! -s "$html" ]; then
+		echo "not ok - $name: no report written"
+		fail=$((fail + 1))
+		continue
+	fi
+	run_browser --dump-dom "file://$html" >"$tmp/$name.dom"
+	run_browser --screenshot="$tmp/$name.png" --window-size=1200,4000 "file://$html" \
+		>/dev/null
+	if python3 - "$tmp/$name.dom" "$tmp/$name.png" "$name" <<'PY'; then
+import re
+import struct
+import sys
+import zlib
+
+dom_path, png_path, name = sys.argv[1:4]
+fails = []
+
+
+def check(cond, what):
+    print(("ok - " if cond else "not ok - ") + name + ": " + what)
+    if not cond:
+        fails.append(what)
+
+
+dom = open(dom_path, encoding="utf-8", errors="replace").read()
+check("</html>" in dom, "the browser produced a DOM")
+check(len(re.findall(r"<svg[^>]*class=\"timeline\"", dom)) >= 1, "an SVG timeline per incident")
+check(re.search(r"<svg[^>]*class=\"histogram", dom) is not None, "a latency histogram")
+check(re.search(r"<script\b", dom, re.I) is None, "no script element in the DOM")
+if name == "synthetic-hostile-cut":
+    check("&lt;script&gt;alert(1" in dom, "the hostile comm is text")
+    check("&lt;img src=x onerror=alert(2)&gt;" in dom, "the hostile cgroup is text")
+    check(re.search(r"<img\b", dom, re.I) is None, "no injected img element")
+    check("not whole" in dom, "the cut recording is announced")
+
+
+def png_pixels(path):
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, idat, w = 8, b"", 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
+            if depth != 8 or ctype not in (2, 6):
+                return None
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev, i = [], bytearray(stride), 0
+    while i < len(raw):
+        f, line = raw[i], bytearray(raw[i + 1:i + 1 + stride])
+        i += 1 + stride
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            b = prev[x]
+            c = prev[x - bpp] if x >= bpp else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 255
+            elif f == 2:
+                line[x] = (line[x] + b) & 255
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return rows, bpp
+
+
+try:
+    decoded = png_pixels(png_path)
+except (OSError, zlib.error, struct.error):
+    decoded = None
+check(decoded is not None, "a screenshot was taken")
+if decoded:
+    rows, bpp = decoded
+    colours = set()
+    nonwhite = 0
+    for row in rows[::4]:
+        for x in range(0, len(row), bpp * 2):
+            px = row[x:x + 3]
+            colours.add(px)
+            nonwhite += px != b"\xff\xff\xff"
+    check(len(colours) > 20 and nonwhite > 1000, "the screenshot is not blank")
+    # the timeline's reaper-delay band (#fde9c8) and kill marker (#c0392b)
+    check(b"\xfd\xe9\xc8" in colours, "the timeline's delay band was painted")
+    check(b"\xc0\x39\x2b" in colours, "the kill marker was painted")
+sys.exit(1 if fails else 0)
+PY
+		:
+	fi
+done > "$tmp/results"
+cat "$tmp/results"
+pass=$(grep -c '^ok - ' "$tmp/results")
+fail=$(grep -c '^not ok - ' "$tmp/results")
+if [ "$fail" -ne 0 ]; then
+	echo "# browser log:"
+	tail -n 20 "$tmp/browser.log" 2>/dev/null
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The kernel log parser and block finder (src/kmsg.c): every format it
+ * accepts, what it refuses, the OOM line classifier (including comms that
+ * imitate the kernel's own punctuation), and matching a victim's block by
+ * pid and time.  Inputs are heap copies of exactly the length under test.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kmsg.h"
+
+static int parse_record_copy(const char *s, size_t n, struct kmsg_line *out, char **keep)
+{
+	char *copy = malloc(n ? n : 1);
+
+	memcpy(copy, s, n);
+	*keep = copy;
+	return kmsg__parse_record(copy, n, out);
+}
+
+static int parse_line_copy(const char *s, size_t n, struct kmsg_line *out, char **keep)
+{
+	char *copy = malloc(n ? n : 1);
+
+	memcpy(copy, s, n);
+	*keep = copy;
+	return kmsg__parse_line(copy, n, out);
+}
+
+static void assert_text(const struct kmsg_line *l, const char *want)
+{
+	assert_int_equal(l->text_len, strlen(want));
+	assert_memory_equal(l->text, want, l->text_len);
+}
+
+static void test_parse_record(void **state)
+{
+	static const char rec[] = "6,1234,5678901,-;oom_reaper: reaped process 42 (x), now "
+				  "anon-rss:0kB\n SUBSYSTEM=mem\n DEVICE=+x\n";
+	struct kmsg_line l;
+	char *keep;
+
+	assert_int_equal(parse_record_copy(rec, strlen(rec), &l, &keep), 0);
+	assert_int_equal(l.level, 6);
+	assert_int_equal(l.seq, 1234);
+	assert_int_equal(l.ts_us, 5678901);
+	assert_false(l.cont);
+	assert_text(&l, "oom_reaper: reaped process 42 (x), now anon-rss:0kB");
+	free(keep);
+
+	/* CONFIG_PRINTK_CALLER adds fields; facility in the high bits */
+	assert_int_equal(parse_record_copy("30,7,100,c,caller=T12;hello", 27, &l, &keep), 0);
+	assert_int_equal(l.level, 6);
+	assert_true(l.cont);
+	assert_text(&l, "hello");
+	free(keep);
+}
+
+static void test_parse_record_rejects(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"no semicolon",
+		"6,1,2;msg",                  /* no flags */
+		"6,1,2,x;msg",                /* unknown flag */
+		"6,1,2,-x;msg",               /* junk after the flag */
+		"a,1,2,-;msg",
+		"6,,2,-;msg",
+		"6,1,99999999999999999999999,-;msg", /* overflow */
+		"6,1,18446744073709552,-;msg",       /* us -> ns would overflow */
+	};
+	struct kmsg_line l;
+	char *keep;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_record_copy(bad[i], strlen(bad[i]), &l, &keep), -EINVAL);
+		free(keep);
+	}
+}
+
+static void test_parse_line_formats(void **state)
+{
+	struct kmsg_line l;
+	char *keep;
+	const char *s;
+
+	s = "[ 3620.001000] Memory cgroup out of memory: Killed process 4630 (x)";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), 0);
+	assert_int_equal(l.ts_us, 3620001000ull);
+	assert_int_equal(l.level, -1);
+	assert_text(&l, "Memory cgroup out of memory: Killed process 4630 (x)");
+	free(keep);
+
+	s = "<3>[   12.5] short fraction\r\n";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), 0);
+	assert_int_equal(l.ts_us, 12500000ull);
+	assert_int_equal(l.level, 3);
+	assert_text(&l, "short fraction");
+	free(keep);
+
+	s = "[ 3620.001000] lab-host kernel: oom_reaper: unable to reap pid:7 (y)";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), 0);
+	assert_text(&l, "oom_reaper: unable to reap pid:7 (y)");
+	free(keep);
+
+	s = "4,99,3620001000,-;a /dev/kmsg line";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), 0);
+	assert_int_equal(l.seq, 99);
+	assert_text(&l, "a /dev/kmsg line");
+	free(keep);
+
+	/* dmesg -T: no kernel timestamp to match on */
+	s = "[Tue Nov 25 18:30:20 2026] Killed process 1 (init)";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), -EINVAL);
+	free(keep);
+	s = "[ 12.] x";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), -EINVAL);
+	free(keep);
+	s = "<6 [1.0] x";
+	assert_int_equal(parse_line_copy(s, strlen(s), &l, &keep), -EINVAL);
+	free(keep);
+}
+
+/* Every prefix of every sample line: accepted or refused, never an overread. */
+static void test_every_prefix(void **state)
+{
+	static const char *const samples[] = {
+		"6,1234,5678901,-;oom_reaper: reaped process 42 (x)\n KEY=v\n",
+		"<4>[ 3620.001000] h kernel: oom-kill:constraint=X,task=a,pid=5,uid=0",
+		"[    0.000000] Linux version 6.18.0",
+	};
+	struct kmsg_line l;
+	char *keep;
+	size_t i, n;
+	uint32_t pid;
+
+	for (i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		for (n = 0; n <= strlen(samples[i]); n++) {
+			if (parse_line_copy(samples[i], n, &l, &keep) == 0) {
+				assert_true(l.text >= keep && l.text + l.text_len <= keep + n);
+				kmsg__classify(l.text, l.text_len, &pid);
+			}
+			free(keep);
+		}
+	}
+}
+
+static void test_classify(void **state)
+{
+	static const struct {
+		const char *text;
+		enum kmsg_kind kind;
+		uint32_t pid;
+	} cases[] = {
+		{ "memhog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0", KMSG_OOM_INVOKED, 0 },
+		{ "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),task=a,pid=4630,uid=1000",
+		  KMSG_OOM_SUMMARY, 4630 },
+		/* a comm that contains ",pid=1": the last one is the kernel's */
+		{ "oom-kill:constraint=CONSTRAINT_NONE,task=x,pid=1,pid=77,uid=0", KMSG_OOM_SUMMARY, 77 },
+		{ "Memory cgroup out of memory: Killed process 4630 (stuck) total-vm:1kB", KMSG_KILLED,
+		  4630 },
+		{ "Out of memory: Killed process 12 (a) total-vm:1kB", KMSG_KILLED, 12 },
+		{ "oom_reaper: reaped process 4519 (fuse-victim), now anon-rss:0kB", KMSG_REAPED, 4519 },
+		{ "oom_reaper: unable to reap pid:4630 (stuck-victim)", KMSG_UNABLE, 4630 },
+		{ "Killed process (no pid)", KMSG_OTHER, 0 },
+		{ "Killed process 0 (swapper)", KMSG_OTHER, 0 },
+		{ "Killed process 99999999999 (too big)", KMSG_OTHER, 0 },
+		{ "Mem-Info:", KMSG_OTHER, 0 },
+	};
+	size_t i;
+	uint32_t pid;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(kmsg__classify(cases[i].text, strlen(cases[i].text), &pid),
+				 cases[i].kind);
+		assert_int_equal(pid, cases[i].pid);
+	}
+}
+
+static const char LOG[] =
+	"[ 100.000000] boot noise\n"
+	"[ 119.997000] memhog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0\n"
+	"[ 119.997000] Call Trace:\n"
+	"[ 119.999000] oom-kill:constraint=CONSTRAINT_MEMCG,task=stuck,pid=4630,uid=1000\n"
+	"[ 120.001000] Memory cgroup out of memory: Killed process 4630 (stuck) total-vm:1kB\n"
+	"[ 120.500000] unrelated line\n"
+	"[ 122.943000] oom_reaper: unable to reap pid:4630 (stuck)\n"
+	"[ 122.999000] memhog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0\n"
+	"[ 123.001000] Memory cgroup out of memory: Killed process 4635 (memhog) total-vm:1kB\n"
+	"garbage line\n"
+	"6,5,500000000,-;Out of memory: Killed process 4630 (reused) total-vm:1kB\n"
+	" SUBSYSTEM=ignored\n";
+
+static void test_find_block(void **state)
+{
+	struct kmsg_log k;
+	struct kmsg_block b;
+
+	kmsg_log__init(&k);
+	assert_int_equal(kmsg_log__add_text(&k, LOG, strlen(LOG)), 0);
+	kmsg_log__sort(&k);
+	assert_int_equal(k.n, 10);
+	assert_int_equal(k.rejected, 1);
+
+	/* victim 4630, killed at mono 120.000 s: invoked .. Killed, then "unable" */
+	assert_true(kmsg_log__find_block(&k, 4630, 4630, 120000000000ull, &b));
+	assert_int_equal(b.first, 1);
+	assert_int_equal(b.last, 4);
+	assert_int_equal(b.nextra, 1);
+	assert_int_equal(k.v[b.extra[0]].kind, KMSG_UNABLE);
+
+	/* victim 4635: its block starts at its own dump, not the first one */
+	assert_true(kmsg_log__find_block(&k, 4635, 4635, 123000000000ull, &b));
+	assert_int_equal(b.first, 7);
+	assert_int_equal(b.last, 8);
+	assert_int_equal(b.nextra, 0);
+
+	/* pid 4630 reused at 500 s: the nearest kill in time wins */
+	assert_true(kmsg_log__find_block(&k, 4630, 0, 500000000000ull, &b));
+	assert_int_equal(b.first, b.last);
+	assert_non_null(strstr(kmsg_log__text(&k, &k.v[b.last]), "(reused)"));
+
+	/* outside every window, or an unknown pid: nothing */
+	assert_false(kmsg_log__find_block(&k, 4630, 4630, 300000000000ull, &b));
+	assert_false(kmsg_log__find_block(&k, 1, 1, 120000000000ull, &b));
+	assert_false(kmsg_log__find_block(&k, 0, 0, 120000000000ull, &b));
+	kmsg_log__free(&k);
+}
+
+static void test_add_record_and_bounds(void **state)
+{
+	struct kmsg_log k;
+	char big[KMSG_LINE_MAX * 2 + 32];
+
+	kmsg_log__init(&k);
+	assert_int_equal(kmsg_log__add_record(&k, "nope", 4), -EINVAL);
+	assert_int_equal(k.rejected, 1);
+	memset(big, 'x', sizeof(big));
+	memcpy(big, "6,1,1,-;", 8);
+	assert_int_equal(kmsg_log__add_record(&k, big, sizeof(big)), 0);
+	assert_int_equal(k.v[0].text_len, KMSG_LINE_MAX); /* clipped, not refused */
+	assert_int_equal(kmsg_log__text(&k, &k.v[0])[KMSG_LINE_MAX], 0);
+	kmsg_log__free(&k);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_record),
+		cmocka_unit_test(test_parse_record_rejects),
+		cmocka_unit_test(test_parse_line_formats),
+		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_classify),
+		cmocka_unit_test(test_find_block),
+		cmocka_unit_test(test_add_record_and_bounds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Postmortem reports (src/report.c, src/report_html.c): time arguments,
+ * ordering and bounds of the collector, the window filter, and above all
+ * escaping: a victim chooses its comm and cgroup names, and the kernel log
+ * quotes them, so none of it may become Markdown or HTML markup.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kmsg.h"
+#include "report.h"
+#include "tracker.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+#define T0 (1000 * SEC)
+#define REAL0 (1795631400ll * 1000000000ll) /* 2026-11-25 18:30:00 UTC */
+
+static void header(struct oomrec_header *h)
+{
+	memset(h, 0, sizeof(*h));
+	strcpy(h->tool_version, "test");
+	strcpy(h->kernel_release, "6.18.0");
+	strcpy(h->hostname, "host<b>");
+	strcpy(h->boot_id, "b");
+	strcpy(h->machine, "x86_64");
+	h->page_size = 4096;
+	h->mono_to_real_ns = REAL0 - (int64_t)T0;
+	h->start_mono_ns = T0;
+	h->rung = 3;
+}
+
+static struct oomreap_incident incident(uint32_t pid, uint64_t kill, enum oomreap_outcome o,
+					const char *comm, const char *cgroup)
+{
+	struct oomreap_incident inc;
+
+	memset(&inc, 0, sizeof(inc));
+	inc.victim_seq = pid;
+	inc.pid = inc.tgid = pid;
+	inc.have_identity = true;
+	snprintf(inc.comm, sizeof(inc.comm), "%s", comm);
+	snprintf(inc.cgroup_path, sizeof(inc.cgroup_path), "%s", cgroup);
+	inc.kill_ns = kill;
+	inc.closed_ns = kill + 5 * MS;
+	inc.exit_ns = kill + 5 * MS;
+	inc.outcome = o;
+	inc.cgroup_hierarchy = 0;
+	inc.timeline_len = 2;
+	inc.timeline[0].ts_ns = kill;
+	inc.timeline[0].type = OOMREAP_EV_KILL;
+	inc.timeline[1].ts_ns = kill + 5 * MS;
+	inc.timeline[1].type = OOMREAP_EV_VICTIM_EXIT;
+	for (int i = 0; i < OOMREAP_RSS_NR; i++)
+		inc.timeline[0].rss_pages[i] = inc.timeline[1].rss_pages[i] = -1;
+	return inc;
+}
+
+static char *render(struct report *r, const struct kmsg_log *k)
+{
+	struct oomrec_header h;
+	struct report_source src = { .hdr = &h, .name = "rec`|<i>.oomrec" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	header(&h);
+	if (k) {
+		src.kmsg_name = "k.log";
+		src.kmsg_lines = k->n;
+	}
+	assert_non_null(f);
+	assert_int_equal(report__write(r, f, &src, k), 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_parse_time(void **state)
+{
+	int64_t ns;
+	bool rel;
+
+	assert_int_equal(report__parse_time("+90", &ns, &rel), 0);
+	assert_true(rel);
+	assert_int_equal(ns, 90 * (int64_t)SEC);
+	assert_int_equal(report__parse_time("+1.5m", &ns, &rel), 0);
+	assert_int_equal(ns, 90 * (int64_t)SEC);
+	assert_int_equal(report__parse_time("+250ms", &ns, &rel), 0);
+	assert_int_equal(ns, 250 * (int64_t)MS);
+	assert_int_equal(report__parse_time("@1795631400.5", &ns, &rel), 0);
+	assert_false(rel);
+	assert_int_equal(ns, REAL0 + 500 * (int64_t)MS);
+	assert_int_equal(report__parse_time("2026-11-25T18:30:00Z", &ns, &rel), 0);
+	assert_int_equal(ns, REAL0);
+	assert_int_equal(report__parse_time("2026-11-25 19:30:00+01:00", &ns, &rel), 0);
+	assert_int_equal(ns, REAL0);
+	assert_int_equal(report__parse_time("2026-11-25T18:30", &ns, &rel), 0);
+	assert_int_equal(ns, REAL0);
+	assert_int_equal(report__parse_time("2026-11-25", &ns, &rel), 0);
+	assert_int_equal(ns, REAL0 - (18 * 3600 + 30 * 60) * (int64_t)SEC);
+
+	static const char *const bad[] = { "", "+", "+5x", "@", "@12a", "2026-13-01", "2026-11-25T",
+					   "2026-11-25T18", "yesterday", "2026-11-25T18:30:00+25:00",
+					   "+99999999999999999999" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(report__parse_time(bad[i], &ns, &rel), -EINVAL);
+}
+
+static void test_order_and_detail_cap(void **state)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = REPORT_MD, .detail_max = 2 };
+	struct report *r;
+	struct oomreap_incident inc;
+	char *md, *p1, *p2, *p3;
+
+	header(&h);
+	r = report__new(&o, &h);
+	/* closed out of kill order, as a 3 s give-up and quick exits would */
+	inc = incident(300, T0 + 3 * SEC, OUTCOME_VICTIM_EXITED, "third", "/c");
+	report__on_incident(&inc, r);
+	inc = incident(100, T0 + 1 * SEC, OUTCOME_GAVE_UP, "first", "/a");
+	inc.closed_ns = T0 + 4 * SEC;
+	inc.attempts = inc.trylock_failures = 10;
+	report__on_incident(&inc, r);
+	inc = incident(200, T0 + 2 * SEC, OUTCOME_VICTIM_EXITED, "second", "/a");
+	report__on_incident(&inc, r);
+	inc = incident(50, T0 + 5 * SEC, OUTCOME_OPEN, "fifth", "/a");
+	report__on_incident(&inc, r);
+	assert_int_equal(report__count(r), 4);
+	md = render(r, NULL);
+	p1 = strstr(md, "## Incident 1: `first`");
+	p2 = strstr(md, "## Incident 2: `second`");
+	assert_non_null(p1);
+	assert_non_null(p2);
+	assert_true(p1 < p2);
+	assert_null(strstr(md, "## Incident 3"));
+	assert_non_null(strstr(md, "Details follow for the first 2 of 4 incidents"));
+	/* the table lists all, in kill order */
+	p1 = strstr(md, "| 1 | 2026-11-25 18:30:01.000 UTC | 100 |");
+	p3 = strstr(md, "| 3 | 2026-11-25 18:30:03.000 UTC | 300 |");
+	assert_non_null(p1);
+	assert_non_null(p3);
+	/* summary */
+	assert_non_null(strstr(md, "| OOM kills (incidents) | 4 |"));
+	assert_non_null(strstr(md, "| Reaper gave up (\"unable to reap\") | 1 |"));
+	assert_non_null(strstr(md, "| Reaper trylock failures | 10 |"));
+	/* worst first: the 3 s give-up */
+	p1 = strstr(md, "### Worst latencies");
+	assert_non_null(p1);
+	assert_non_null(strstr(p1, "| 2026-11-25 18:30:01.000 UTC | 100 | `first`"));
+	assert_true(strstr(p1, "`first`") < strstr(p1, "`second`"));
+	assert_non_null(strstr(md, "unable to reap pid:100"));
+	free(md);
+	report__free(r);
+}
+
+static void test_window(void **state)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = REPORT_MD,
+				 .have_since = true,
+				 .since_real_ns = REAL0 + 2 * (int64_t)SEC,
+				 .have_until = true,
+				 .until_real_ns = REAL0 + 3 * (int64_t)SEC };
+	struct report *r;
+	struct oomreap_incident inc;
+	char *md;
+	uint32_t i;
+
+	header(&h);
+	r = report__new(&o, &h);
+	for (i = 1; i <= 5; i++) {
+		inc = incident(i, T0 + i * SEC, OUTCOME_VICTIM_EXITED, "v", "/");
+		report__on_incident(&inc, r);
+	}
+	assert_int_equal(report__count(r), 2);
+	md = render(r, NULL);
+	assert_non_null(strstr(md, "(3 incidents outside)"));
+	free(md);
+	report__free(r);
+}
+
+static const char HOSTILE_COMM[] = "<script>a`|*\x1b";
+static const char HOSTILE_CG[] = "/x/<img src=x onerror=alert(1)>/``|'\"&amp;\xff";
+
+static struct report *hostile_report(enum report_format fmt)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = fmt };
+	struct report *r;
+	struct oomreap_incident inc;
+
+	header(&h);
+	r = report__new(&o, &h);
+	inc = incident(6661, T0 + SEC, OUTCOME_VICTIM_EXITED, HOSTILE_COMM, HOSTILE_CG);
+	snprintf(inc.trigger_comm, sizeof(inc.trigger_comm), "</code><b>");
+	inc.trigger_pid = 1;
+	report__on_incident(&inc, r);
+	return r;
+}
+
+static void hostile_kmsg(struct kmsg_log *k)
+{
+	static const char log[] =
+		"[ 1000.990000] <script>a`|* invoked oom-killer: gfp_mask=0x0\n"
+		"[ 1001.001000] Memory cgroup out of memory: Killed process 6661 (<script>a) "
+		"```</pre><script>alert(2)</script>\n";
+
+	kmsg_log__init(k);
+	assert_int_equal(kmsg_log__add_text(k, log, strlen(log)), 0);
+	kmsg_log__sort(k);
+}
+
+static void test_markdown_escaping(void **state)
+{
+	struct report *r = hostile_report(REPORT_MD);
+	struct kmsg_log k;
+	char *md, *line, *save;
+
+	hostile_kmsg(&k);
+	md = render(r, &k);
+	/* comm inside a code span longer than its backtick runs; pipe escaped in tables */
+	assert_non_null(strstr(md, "## Incident 1: ``<script>a`|*\\x1b``"));
+	assert_non_null(strstr(md, "| Victim | pid 6661, tgid 6661, comm ``<script>a`\\|*\\x1b``"));
+	assert_non_null(strstr(md, "```/x/<img src=x onerror=alert(1)>/``\\|'\"&amp;\\xff```"));
+	/* the kernel log fence is longer than the ``` inside the log */
+	assert_non_null(strstr(md, "\n````text\n"));
+	assert_non_null(strstr(md, "```</pre><script>alert(2)</script>\n````\n"));
+	/* no raw control byte or invalid UTF-8 anywhere */
+	assert_null(strchr(md, '\x1b'));
+	assert_null(strchr(md, '\xff'));
+	/* every line outside code is ours: no line starts with an untrusted '<' */
+	for (line = strtok_r(md, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (line[0] == '<')
+			fail_msg("raw HTML line in Markdown: %s", line);
+	free(md);
+	kmsg_log__free(&k);
+	report__free(r);
+}
+
+static void test_html_escaping(void **state)
+{
+	struct report *r = hostile_report(REPORT_HTML);
+	struct kmsg_log k;
+	char *html;
+
+	hostile_kmsg(&k);
+	html = render(r, &k);
+	assert_non_null(strstr(html, "<!DOCTYPE html>"));
+	assert_non_null(strstr(html, "Content-Security-Policy"));
+	/* no script element, no injected tag, whatever the input */
+	assert_null(strstr(html, "<script"));
+	assert_null(strstr(html, "<img"));
+	assert_null(strstr(html, "<b>"));
+	assert_null(strstr(html, "</pre><"));
+	assert_non_null(strstr(html, "<code>&lt;script&gt;a`|*\\x1b</code>"));
+	assert_non_null(
+		strstr(html, "/x/&lt;img src=x onerror=alert(1)&gt;/``|&#39;&quot;&amp;amp;\\xff"));
+	assert_non_null(strstr(html, "&lt;/code&gt;&lt;b&gt;"));
+	assert_non_null(strstr(html, "```&lt;/pre&gt;&lt;script&gt;alert(2)&lt;/script&gt;"));
+	assert_null(strchr(html, '\x1b'));
+	assert_null(strchr(html, '\xff'));
+	/* the host name is escaped in <title> and <h1> too */
+	assert_non_null(strstr(html, "<title>OOM postmortem: host&lt;b&gt;</title>"));
+	/* a timeline per detailed incident, well-formed enough to count */
+	assert_non_null(strstr(html, "<svg class=\"timeline\""));
+	assert_non_null(strstr(html, "<svg class=\"histogram exit\""));
+	assert_non_null(strstr(html, "</svg>"));
+	assert_non_null(strstr(html, "</html>\n"));
+	free(html);
+	kmsg_log__free(&k);
+	report__free(r);
+}
+
+static void test_utf8_kept(void **state)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = REPORT_HTML };
+	struct report *r;
+	struct oomreap_incident inc;
+	char *html;
+
+	header(&h);
+	r = report__new(&o, &h);
+	/* valid UTF-8 passes; an overlong '/' (0xc0 0xaf) does not */
+	inc = incident(7, T0, OUTCOME_VICTIM_EXITED, "caf\xc3\xa9", "/\xc0\xaf");
+	report__on_incident(&inc, r);
+	html = render(r, NULL);
+	assert_non_null(strstr(html, "<code>caf\xc3\xa9</code>"));
+	assert_non_null(strstr(html, "<code>/\\xc0\\xaf</code>"));
+	free(html);
+	report__free(r);
+}
+
+static void test_explain_outcomes(void **state)
+{
+	struct render_ctx rc = { .page_size = 4096 };
+	struct oomreap_incident inc = incident(9, T0, OUTCOME_REAPED, "v", "/");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	inc.wake_ns = T0 + 2006 * MS;
+	inc.first_attempt_ns = inc.last_start_ns = T0 + 2007 * MS;
+	inc.finish_ns = T0 + 2013 * MS;
+	inc.attempts = 1;
+	inc.freed_pages[OOMREAP_RSS_ANON] = 25600;
+	f = open_memstream(&buf, &len);
+	report__explain(f, &inc, &rc, false);
+	inc.outcome = OUTCOME_VICTIM_EXITED;
+	inc.attempts = 5;
+	inc.trylock_failures = 4;
+	report__explain(f, &inc, &rc, true);
+	inc.wake_ns = T0 + 1 * MS; /* a kernel without the delay */
+	inc.outcome = OUTCOME_PARTIAL;
+	inc.incomplete = true;
+	report__explain(f, &inc, &rc, true);
+	fclose(f);
+	assert_non_null(strstr(buf, "2 s `OOM_REAPER_DELAY`"));
+	assert_non_null(strstr(buf, "100.0MiB freed"));
+	assert_non_null(strstr(buf, "on attempt 1 of at most 10"));
+	assert_non_null(strstr(buf, "Of 5 attempts, 4 failed in <code>mmap_read_trylock()</code>"));
+	assert_non_null(strstr(buf, "without the 2 s delay"));
+	assert_non_null(strstr(buf, "Events were lost"));
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_order_and_detail_cap),
+		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_markdown_escaping),
+		cmocka_unit_test(test_html_escaping),
+		cmocka_unit_test(test_utf8_kept),
+		cmocka_unit_test(test_explain_outcomes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
