@@ -28,8 +28,14 @@ endif
 
 # The tracker and the sinks are pure and shared by the tool and the tests.
 CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c src/ksyms.c
+# Container attribution, the metric model and atomic textfile writes: no libbpf.
+CORE_SRCS += src/container.c src/metrics.c src/textfile.c
+# Record files, the kernel log parser, replay and postmortem reports.
+CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_html.c
 TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/kfeatures.c \
-	     src/consumer.c src/errors.c src/sink_stream.c
+	     src/consumer.c src/errors.c src/sink_stream.c src/privdrop.c
+TOOL_SRCS += src/sink_prom.c
+TOOL_SRCS += src/sink_record.c src/replay_cmd.c
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(OUT)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 
@@ -83,6 +89,10 @@ vmlinux:
 	$(Q)mv vmlinux/$(ARCH)/vmlinux.h.tmp vmlinux/$(ARCH)/vmlinux.h
 
 -include tests/fixtures/fixtures.mk
+# Hardening helpers and `make asan`; `make bench`.
+include tests/hardening/hardening.mk bench/bench.mk
+# Golden replays and reports, the HTML check in Chromium, fuzzing, bench-replay.
+include tests/golden/golden.mk tests/fuzz/fuzz.mk bench/replay.mk
 
 fixtures: $(FIXTURES)
 
@@ -91,6 +101,18 @@ test-unit: $(UNIT_TESTS)
 
 test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
+
+# The kernel matrix (tests/vm/): Debian 6.1 and 6.12 under qemu, every rung.
+# The guests get a statically linked tool (libbpf, libelf, zlib archives).
+$(OUT)/static/oomreap-trace: $(TOOL_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $^ \
+		$(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -o $@
+
+.PHONY: vmtest
+vmtest: $(OUT)/static/oomreap-trace
+	$(Q)python3 tests/vm/vmtest.py
 
 # Every layer; the last line is the one CI reads.
 check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o

@@ -18,8 +18,30 @@ packages=(
 	libfuse3-dev fuse3 python3 jq
 	# man page check
 	groff-base man-db
+	# Prometheus layer: promtool (check metrics, test rules) and a real
+	# node_exporter; the tests start their own, on loopback
+	prometheus prometheus-node-exporter
+	# kernel matrix (make vmtest): qemu guests, their initramfs, and the
+	# test module built against Debian headers (6.12's kbuild runs pahole)
+	qemu-system-x86 busybox-static cpio gcc-12 pahole
+	# hardening (valgrind on replays and a live run, capsh for a start with
+	# ambient capabilities only) and make bench (the bpftrace baseline;
+	# libasan/libubsan come with gcc)
+	valgrind libcap2-bin bpftrace
+	# the HTML report opened in a real browser (tests/golden/check_html.sh)
+	chromium
 )
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# No package may start a service here (prometheus, node_exporter): the
+# tests start what they need.  policy-rc.d, honoured by invoke-rc.d and
+# deb-systemd-invoke, says no for the length of the install; an existing
+# one (containers ship one) is left alone.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod 0755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -qq --no-install-recommends "${packages[@]}"

@@ -51,7 +51,8 @@ void session__on_incident(const struct oomreap_incident *inc, void *ctx)
 	/* Symbols cost ~100 ms and memory: load them only once stacks appear. */
 	if (inc->nblockers && !s->ksyms_tried) {
 		s->ksyms_tried = true;
-		s->ksyms = ksyms__load("/proc/kallsyms");
+		s->ksyms = s->kallsyms_open ? ksyms__load_fd(s->kallsyms_fd)
+					    : ksyms__load("/proc/kallsyms");
 		if (!s->ksyms)
 			p_err("kernel symbols unavailable (%s): stacks shown as addresses",
 			      strerror(errno));
@@ -73,12 +74,22 @@ static void tick_sinks(struct session *s, uint64_t now)
 			s->sinks[i].ops->tick(&s->sinks[i], now);
 }
 
+static void reopen_sinks(struct session *s)
+{
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->reopen)
+			s->sinks[i].ops->reopen(&s->sinks[i]);
+}
+
 int session__close_sinks(struct session *s)
 {
 	int first = 0;
 
 	ksyms__free(s->ksyms);
 	s->ksyms = NULL;
+	if (s->kallsyms_open)
+		close(s->kallsyms_fd);
+	s->kallsyms_open = false;
 	s->rc.ksyms = NULL;
 	while (s->nsinks > 0) {
 		struct sink *k = &s->sinks[--s->nsinks];
@@ -100,6 +111,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 	}
 	if (s->env->verbose)
 		render__text_event(s->env->json ? stderr : stdout, data, &s->rc);
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->event)
+			s->sinks[i].ops->event(&s->sinks[i], data, size);
 	tracker__feed(s->tracker, data, size);
 	return 0;
 }
@@ -112,9 +126,21 @@ static int open_signalfd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);   /* reopen outputs, as daemons do */
 	if (sigprocmask(SIG_BLOCK, &set, NULL))
 		return -errno;
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+/*
+ * Before the privilege drop: ring_buffer__new() asks the kernel about the
+ * map (BPF_OBJ_GET_INFO_BY_FD), which kernels before 5.16 refuse without
+ * CAP_BPF when unprivileged BPF is disabled.
+ */
+int consumer__open_ring(struct session *s)
+{
+	s->rb = ring_buffer__new(tracer__events_fd(&s->tracer), handle_event, s, NULL);
+	return s->rb ? 0 : -errno;
 }
 
 int consumer__run(struct session *s)
@@ -125,7 +151,8 @@ int consumer__run(struct session *s)
 	int ep = -1, sfd = -1, status = EXIT_OK, err;
 	bool stop = false;
 
-	rb = ring_buffer__new(tracer__events_fd(&s->tracer), handle_event, s, NULL);
+	rb = s->rb ? s->rb : ring_buffer__new(tracer__events_fd(&s->tracer), handle_event, s, NULL);
+	s->rb = NULL; /* ours now: freed below */
 	if (!rb) {
 		p_err("cannot open the ring buffer: %s", strerror(errno));
 		return EXIT_RUNTIME;
@@ -157,8 +184,12 @@ int consumer__run(struct session *s)
 			if (got[i].data.fd == sfd) {
 				struct signalfd_siginfo si;
 
-				while (read(sfd, &si, sizeof(si)) == sizeof(si))
-					stop = true;
+				while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						reopen_sinks(s);
+					else
+						stop = true;
+				}
 			}
 		}
 		err = ring_buffer__consume(rb);
@@ -185,6 +216,8 @@ int consumer__run(struct session *s)
 	ring_buffer__consume(rb);
 	tracker__note_lost(s->tracker, tracer__dropped(&s->tracer));
 	tracker__flush(s->tracker);
+	/* one last tick: sinks see the final statistics while the tracker lives */
+	tick_sinks(s, timefmt__mono_now());
 	if (s->write_error && status == EXIT_OK) {
 		p_err("cannot write output: %s", strerror(s->write_error));
 		status = EXIT_RUNTIME;

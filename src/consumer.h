@@ -15,6 +15,8 @@
 #include "tracker.h"
 
 /* Everything one live tracing session needs, passed explicitly. */
+struct ring_buffer;
+
 struct session {
 	const struct env *env;
 	struct tracer tracer;
@@ -26,6 +28,10 @@ struct session {
 	int write_error;   /* errno of the first failed sink write */
 	struct ksyms *ksyms; /* loaded on the first incident with stacks */
 	bool ksyms_tried;
+	/* /proc/kallsyms opened before the privilege drop (src/privdrop.c) */
+	bool kallsyms_open;
+	int kallsyms_fd;
+	struct ring_buffer *rb; /* set up by consumer__open_ring(), or by run */
 };
 
 /* Called by the tracker for each finished incident: filters, then sinks. */
@@ -34,5 +40,7 @@ void session__on_incident(const struct oomreap_incident *inc, void *ctx);
 int session__close_sinks(struct session *s);
 /* Trace until stopped.  Returns an EXIT_* status. */
 int consumer__run(struct session *s);
+/* Optional, before consumer__run(): map the ring buffer now.  Returns -errno. */
+int consumer__open_ring(struct session *s);
 
 #endif /* OOMREAP_CONSUMER_H */

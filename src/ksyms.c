@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ksyms.h"
 
@@ -60,19 +61,16 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-struct ksyms *ksyms__load(const char *path)
+/* Reads f to its end and closes it. */
+static struct ksyms *load_file(FILE *f)
 {
 	struct ksyms *ks = calloc(1, sizeof(*ks));
 	char line[512], name[256], type;
 	bool nonzero = false;
 	uint64_t addr;
-	FILE *f;
 
-	if (!ks)
-		return NULL;
-	f = fopen(path, "re");
-	if (!f) {
-		free(ks);
+	if (!ks) {
+		fclose(f);
 		return NULL;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -98,6 +96,28 @@ struct ksyms *ksyms__load(const char *path)
 	}
 	qsort(ks->syms, ks->nsyms, sizeof(*ks->syms), cmp_ksym);
 	return ks;
+}
+
+struct ksyms *ksyms__load(const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	return f ? load_file(f) : NULL;
+}
+
+struct ksyms *ksyms__load_fd(int fd)
+{
+	int dfd = dup(fd);
+	FILE *f;
+
+	if (dfd < 0)
+		return NULL;
+	/* the same open file, rewound: kallsyms keeps its open-time view */
+	if (lseek(dfd, 0, SEEK_SET) < 0 || !(f = fdopen(dfd, "r"))) {
+		close(dfd);
+		return NULL;
+	}
+	return load_file(f);
 }
 
 void ksyms__free(struct ksyms *ks)

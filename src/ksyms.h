@@ -14,6 +14,11 @@ struct ksyms;
  * (kptr_restrict without CAP_SYSLOG).
  */
 struct ksyms *ksyms__load(const char *path);
+/*
+ * The same from an open fd (rewound, not closed): /proc/kallsyms opened
+ * while privileged keeps showing addresses after capabilities are dropped.
+ */
+struct ksyms *ksyms__load_fd(int fd);
 void ksyms__free(struct ksyms *ks);
 /* Symbol containing addr, or NULL; *off = addr - symbol start. */
 const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off);

@@ -20,6 +20,10 @@
 #include "errors.h"
 #include "kfeatures.h"
 #include "options.h"
+#include "privdrop.h"
+#include "replay_cmd.h"
+#include "sink_prom.h"
+#include "sink_record.h"
 #include "timefmt.h"
 
 #ifndef CAP_PERFMON
@@ -153,14 +157,57 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 	s.rc.attach = rung__name(s.tracer.plan.rung);
 	if (env->verbose)
 		attach__print_plan(stderr, &s.tracer.plan);
+	if (env->record_path) {
+		struct record_opts ro = { .path = env->record_path,
+					  .max_bytes = env->record_max_bytes,
+					  .kmsg = !env->no_kmsg,
+					  .plan = &s.tracer.plan,
+					  .tracker = s.tracker };
+
+		/* First, so a refused FILE fails before anything is printed. */
+		if (sink_record__open(&s.sinks[s.nsinks], &ro, &s.rc)) {
+			tracker__free(s.tracker);
+			attach__stop(&s.tracer);
+			return EXIT_RUNTIME;
+		}
+		s.nsinks++;
+	}
 	err = sink_stream__open(&s.sinks[s.nsinks], stdout, env->json, &s.rc);
 	if (err) {
 		p_err("cannot set up output: %s", strerror(-err));
+		session__close_sinks(&s);
 		tracker__free(s.tracker);
 		attach__stop(&s.tracer);
 		return EXIT_RUNTIME;
 	}
 	s.nsinks++;
+	if (env->prom_textfile) {
+		struct prom_opts po = { .path = env->prom_textfile,
+					.interval_s = env->interval_s,
+					.cgroup_cap = env->prom_cgroup_cap,
+					.tracker = s.tracker,
+					.kernel = kf->release };
+
+		err = sink_prom__open(&s.sinks[s.nsinks], &po, &s.rc);
+		if (err) {
+			p_err("cannot set up metrics: %s", strerror(-err));
+			session__close_sinks(&s);
+			tracker__free(s.tracker);
+			attach__stop(&s.tracer);
+			return EXIT_RUNTIME;
+		}
+		s.nsinks++;
+		fprintf(stderr, "oomreap-trace: metrics to %s every %u s\n", env->prom_textfile,
+			env->interval_s);
+	}
+	/* Attached and every output open: nothing below needs privilege. */
+	status = privdrop__session(&s);
+	if (status) {
+		session__close_sinks(&s);
+		tracker__free(s.tracker);
+		attach__stop(&s.tracer);
+		return status;
+	}
 	fprintf(stderr, "oomreap-trace: ready (attach=%s, kernel %s)\n", s.rc.attach,
 		kf->release);
 
@@ -197,6 +244,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	/* Recordings need neither BTF nor privileges. */
+	if (env.command == CMD_REPLAY)
+		return cmd_replay(&env);
+	if (env.command == CMD_REPORT)
+		return cmd_report(&env);
 	status = probe_features(&env, &kf);
 	if (status)
 		return status;

@@ -7,6 +7,8 @@
 
 #include "errors.h"
 #include "options.h"
+#include "report.h"
+#include "textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;
 const char *argp_program_bug_address = "the oomreap-trace issue tracker";
@@ -17,16 +19,23 @@ static const char doc[] =
 	"memory it freed.\v"
 	"COMMANDS\n"
 	"  (none)   trace live until SIGINT/SIGTERM or --duration\n"
-	"  probe    print the kernel features found and the attach plan\n\n"
+	"  probe    print the kernel features found and the attach plan\n"
+	"  replay FILE...  run a recording (--record) through the tracker again\n"
+	"  report FILE...  write a postmortem of a recording (Markdown or HTML)\n\n"
 	"EXAMPLES\n"
 	"  oomreap-trace                      # one line per finished incident\n"
 	"  oomreap-trace --json | jq .        # JSON Lines with full timelines\n"
 	"  oomreap-trace --cgroup /kubepods   # only victims in that memcg subtree\n"
-	"  oomreap-trace probe                # what this kernel allows\n\n"
+	"  oomreap-trace probe                # what this kernel allows\n"
+	"  oomreap-trace --prom-textfile /var/lib/prometheus/node-exporter/oomreap.prom\n"
+	"                                     # daemon for node_exporter; SIGHUP rewrites\n"
+	"  oomreap-trace --record /var/tmp/oom.oomrec   # keep the events for later\n"
+	"  oomreap-trace replay /var/tmp/oom.oomrec --json\n"
+	"  oomreap-trace report /var/tmp/oom.oomrec --format html -o oom.html\n\n"
 	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 missing privileges, "
 	"4 kernel unsupported.";
 
-static const char args_doc[] = "[probe]";
+static const char args_doc[] = "[probe]\nreplay FILE...\nreport FILE...";
 
 enum {
 	OPT_ATTACH = 0x100,
@@ -34,6 +43,17 @@ enum {
 	OPT_NO_SUMMARY,
 	OPT_MAX_OPEN,
 	OPT_NO_BLOCKERS,
+	OPT_USER,
+	OPT_PROM_TEXTFILE,
+	OPT_INTERVAL,
+	OPT_PROM_CGROUP_LABELS,
+	OPT_RECORD,
+	OPT_RECORD_MAX_SIZE,
+	OPT_NO_KMSG,
+	OPT_SINCE,
+	OPT_UNTIL,
+	OPT_FORMAT,
+	OPT_KMSG,
 };
 
 static const struct argp_option opts[] = {
@@ -51,6 +71,37 @@ static const struct argp_option opts[] = {
 	  "do not name the mmap_lock holder and waiters at failed trylocks", 0 },
 	{ "max-open", OPT_MAX_OPEN, "N", 0, "bound on incidents tracked at once (default 1024)",
 	  0 },
+	{ "user", OPT_USER, "USER", 0,
+	  "once attached, run as USER (name or uid) instead of root; every capability is "
+	  "dropped in any case", 0 },
+	{ NULL, 0, NULL, 0, "Prometheus (node_exporter textfile collector):", 1 },
+	{ "prom-textfile", OPT_PROM_TEXTFILE, "PATH", 0,
+	  "keep metrics in PATH (atomic rename; a symlink at PATH is refused, not followed)",
+	  1 },
+	{ "interval", OPT_INTERVAL, "SEC", 0, "rewrite PATH every SEC seconds (default 15)", 1 },
+	{ "prom-cgroup-labels", OPT_PROM_CGROUP_LABELS, "MAX", OPTION_ARG_OPTIONAL,
+	  "also count per victim cgroup (labels cgroup, container_id, pod_uid), at most MAX "
+	  "distinct cgroups (default 64), the rest as cgroup=\"other\"", 1 },
+	{ NULL, 0, NULL, 0, "Recording (see replay and report):", 2 },
+	{ "record", OPT_RECORD, "FILE", 0,
+	  "also store every event in FILE (created, never overwritten or followed if a "
+	  "symlink; mode 0600)", 2 },
+	{ "record-max-size", OPT_RECORD_MAX_SIZE, "SIZE", 0,
+	  "go on in FILE.1, FILE.2, ... when a file would pass SIZE bytes (K, M, G suffixes)",
+	  2 },
+	{ "no-kmsg", OPT_NO_KMSG, NULL, 0, "do not store /dev/kmsg lines in the recording", 2 },
+	{ NULL, 0, NULL, 0, "report:", 3 },
+	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or one self-contained HTML page",
+	  3 },
+	{ "output", 'o', "FILE", 0,
+	  "write to FILE (replaced atomically; a symlink is refused) instead of stdout", 3 },
+	{ "since", OPT_SINCE, "TIME", 0,
+	  "only kills from TIME: +SEC after the recording's start (s/m/h/ms), @EPOCH, or "
+	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (UTC if no zone)", 3 },
+	{ "until", OPT_UNTIL, "TIME", 0, "only kills up to TIME (same forms)", 3 },
+	{ "kmsg", OPT_KMSG, "FILE", 0,
+	  "quote the kernel log from FILE (dmesg, journalctl -k -o short-monotonic, or a "
+	  "/dev/kmsg dump) instead of the recorded one", 3 },
 	{},
 };
 
@@ -67,6 +118,47 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+/* "64M" -> 67108864: K, M, G are powers of 1024. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!s || !*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		shift = 10;
+	else if (*end == 'M' || *end == 'm')
+		shift = 20;
+	else if (*end == 'G' || *end == 'g')
+		shift = 30;
+	else if (*end)
+		return -EINVAL;
+	if (*end && end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B"))
+		return -EINVAL;
+	if (v > (UINT64_MAX >> 1) >> shift)
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static void check_time(struct argp_state *state, const char *opt, const char *arg)
+{
+	int64_t ns;
+	bool rel;
+
+	if (report__parse_time(arg, &ns, &rel))
+		argp_error(state,
+			   "invalid %s '%s': +SEC[s|m|h|ms], @EPOCH or "
+			   "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM]",
+			   opt, arg);
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -116,10 +208,98 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --max-open '%s'", arg);
 		env->max_open = (uint32_t)v;
 		break;
+	case OPT_USER:
+		if (!*arg)
+			argp_error(state, "invalid --user ''");
+		env->user = arg;
+		break;
+	case OPT_PROM_TEXTFILE:
+		if (textfile__check_path(arg))
+			argp_error(state, "invalid --prom-textfile '%s': a file name is needed", arg);
+		env->prom_textfile = arg;
+		break;
+	case OPT_INTERVAL:
+		if (parse_u64(arg, 86400, &v) || v == 0)
+			argp_error(state, "invalid --interval '%s' (whole seconds, 1 to 86400)", arg);
+		env->interval_s = (uint32_t)v;
+		break;
+	case OPT_PROM_CGROUP_LABELS:
+		v = PROM_CGROUP_CAP_DEFAULT;
+		if (arg && (parse_u64(arg, 10000, &v) || v == 0))
+			argp_error(state, "invalid --prom-cgroup-labels '%s' (1 to 10000)", arg);
+		env->prom_cgroup_cap = (uint32_t)v;
+		break;
+	case OPT_RECORD:
+		if (!*arg)
+			argp_error(state, "invalid --record '': a file name is needed");
+		env->record_path = arg;
+		break;
+	case OPT_RECORD_MAX_SIZE:
+		v = 0;
+		if (parse_size(arg, &v) || v < 65536)
+			argp_error(state, "invalid --record-max-size '%s' (at least 64K)", arg);
+		env->record_max_bytes = v;
+		break;
+	case OPT_NO_KMSG:
+		env->no_kmsg = true;
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "html"))
+			env->report_html = true;
+		else if (strcmp(arg, "md") && strcmp(arg, "markdown"))
+			argp_error(state, "invalid --format '%s': md or html", arg);
+		break;
+	case 'o':
+		if (!*arg)
+			argp_error(state, "invalid --output ''");
+		env->output = arg;
+		break;
+	case OPT_SINCE:
+		check_time(state, "--since", arg);
+		env->since = arg;
+		break;
+	case OPT_UNTIL:
+		check_time(state, "--until", arg);
+		env->until = arg;
+		break;
+	case OPT_KMSG:
+		env->kmsg_path = arg;
+		break;
+	case ARGP_KEY_END:
+		if ((env->command == CMD_REPLAY || env->command == CMD_REPORT) && !env->nfiles)
+			argp_error(state, "%s needs a recording: %s FILE...",
+				   env->command == CMD_REPLAY ? "replay" : "report",
+				   env->command == CMD_REPLAY ? "replay" : "report");
+		if (env->command != CMD_TRACE &&
+		    (env->record_path || env->record_max_bytes || env->no_kmsg))
+			argp_error(state, "--record, --record-max-size and --no-kmsg are for live "
+					  "tracing");
+		if (!env->record_path && (env->record_max_bytes || env->no_kmsg))
+			argp_error(state, "--record-max-size and --no-kmsg need --record");
+		if (env->command != CMD_REPORT && (env->since || env->until || env->output ||
+						  env->kmsg_path || env->report_html))
+			argp_error(state, "--format, --output, --since, --until and --kmsg are for "
+					  "report");
+		if (env->command != CMD_TRACE && env->command != CMD_REPLAY && env->prom_textfile)
+			argp_error(state, "--prom-textfile is for live tracing and replay");
+		if (!env->prom_textfile && (env->interval_s || env->prom_cgroup_cap))
+			argp_error(state, "--interval and --prom-cgroup-labels need --prom-textfile");
+		if (!env->interval_s)
+			env->interval_s = PROM_INTERVAL_DEFAULT_S;
+		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && !strcmp(arg, "probe"))
 			env->command = CMD_PROBE;
-		else
+		else if (state->arg_num == 0 && !strcmp(arg, "replay"))
+			env->command = CMD_REPLAY;
+		else if (state->arg_num == 0 && !strcmp(arg, "report"))
+			env->command = CMD_REPORT;
+		else if (state->arg_num > 0 &&
+			 (env->command == CMD_REPLAY || env->command == CMD_REPORT)) {
+			if (env->nfiles == ENV_MAX_FILES)
+				argp_error(state, "too many files (at most %d)", ENV_MAX_FILES);
+			env->files[env->nfiles++] = arg;
+		} else
 			argp_error(state, "unexpected argument '%s'", arg);
 		break;
 	default:

@@ -11,7 +11,11 @@
 enum command {
 	CMD_TRACE = 0,
 	CMD_PROBE,
+	CMD_REPLAY,     /* replay FILE...: recorded events through tracker and sinks */
+	CMD_REPORT,     /* report FILE...: a postmortem in Markdown or HTML */
 };
+
+#define ENV_MAX_FILES 64
 
 struct env {
 	enum command command;
@@ -25,7 +29,23 @@ struct env {
 	uint32_t pid;         /* only this victim pid or tgid; 0 = all */
 	uint64_t duration_s;  /* 0 = until SIGINT/SIGTERM */
 	uint32_t max_open;
+	const char *user;     /* --user: switch to it after attach; NULL = stay */
+	const char *prom_textfile; /* node_exporter textfile to keep up to date */
+	uint32_t interval_s;       /* how often it is rewritten */
+	uint32_t prom_cgroup_cap;  /* per-cgroup label values at most; 0 = off */
+	const char *record_path;   /* --record: store the wire events here */
+	uint64_t record_max_bytes; /* rotate to PATH.1, PATH.2, ...; 0 = never */
+	bool no_kmsg;              /* do not capture /dev/kmsg while recording */
+	const char *files[ENV_MAX_FILES]; /* replay/report: the recording's files */
+	int nfiles;
+	const char *since, *until; /* report: window on kill times (report.h syntax) */
+	bool report_html;          /* report: --format html */
+	const char *output;        /* report: -o FILE instead of stdout */
+	const char *kmsg_path;     /* report: kernel log file instead of the recorded one */
 };
+
+#define PROM_INTERVAL_DEFAULT_S 15
+#define PROM_CGROUP_CAP_DEFAULT 64
 
 /* Returns 0, or an exit status (EXIT_USAGE) after printing why. */
 int options__parse(int argc, char **argv, struct env *env);

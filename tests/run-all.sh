@@ -44,7 +44,14 @@ run_layer() {
 
 run_layer "unit" tests/run-unit.sh $(find build/tests -maxdepth 1 -name "test_*" -type f -executable ! -name "*.d" | sort)
 run_layer "cli" tests/cli/run_cli.sh
+run_layer "golden (replay and report of committed recordings)" tests/golden/run_golden.sh
+run_layer "report in headless chromium" tests/golden/check_html.sh
+run_layer "fuzz (record reader, kmsg parser; ${FUZZ_TIME:-15} s each, ASan+UBSan)" \
+	env FUZZ_TIME="${FUZZ_TIME:-15}" tests/fuzz/run_fuzz.sh
 run_layer "end-to-end (root, real kernel)" python3 tests/e2e/run_e2e.py
+run_layer "prometheus (root, node_exporter, promtool)" python3 tests/prom/run_prom.py
+run_layer "hardening (root, real kernel)" python3 tests/hardening/run_hardening.py
+run_layer "sanitizers (ASan+UBSan)" make -s --no-print-directory asan
 
 echo
 echo "$total_pass passed, $total_fail failed"

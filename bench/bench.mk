@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# `make bench`: bench/run_bench.py and its two load generators.  Figures,
+# not tests: run as root on an otherwise quiet machine when you can.
+# Included by the top-level Makefile.
+
+BENCH_OUT := $(OUT)/bench
+BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm
+
+.PHONY: bench
+
+bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS)
+	$(Q)python3 bench/run_bench.py --out $(OUT) $(BENCH_ARGS)
+
+$(BENCH_OUT)/%: bench/%.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@
+
+$(BENCH_OUT):
+	$(Q)mkdir -p $@
