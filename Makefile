@@ -42,6 +42,8 @@ TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
 .DELETE_ON_ERROR:
+# Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
+.SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(OUT)/bpf/blockers.bpf.o
 .PHONY: all clean check deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace

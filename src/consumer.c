@@ -42,22 +42,28 @@ static bool incident_wanted(const struct env *env, const struct oomreap_incident
 	return true;
 }
 
+/* Symbols cost ~100 ms and memory: load them only once stacks appear. */
+static void session_need_ksyms(struct session *s)
+{
+	if (s->ksyms_tried)
+		return;
+	s->ksyms_tried = true;
+	s->ksyms = s->kallsyms_open ? ksyms__load_fd(s->kallsyms_fd)
+				    : ksyms__load("/proc/kallsyms");
+	if (!s->ksyms)
+		p_err("kernel symbols unavailable (%s): stacks shown as addresses",
+		      strerror(errno));
+	s->rc.ksyms = s->ksyms;
+}
+
 void session__on_incident(const struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
 	if (!incident_wanted(s->env, inc))
 		return;
-	/* Symbols cost ~100 ms and memory: load them only once stacks appear. */
-	if (inc->nblockers && !s->ksyms_tried) {
-		s->ksyms_tried = true;
-		s->ksyms = s->kallsyms_open ? ksyms__load_fd(s->kallsyms_fd)
-					    : ksyms__load("/proc/kallsyms");
-		if (!s->ksyms)
-			p_err("kernel symbols unavailable (%s): stacks shown as addresses",
-			      strerror(errno));
-		s->rc.ksyms = s->ksyms;
-	}
+	if (inc->nblockers)
+		session_need_ksyms(s);
 	summary__add(&s->summary, inc);
 	for (int i = 0; i < s->nsinks; i++) {
 		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
@@ -111,6 +117,9 @@ static int handle_event(void *ctx, void *data, size_t size)
 	}
 	if (s->env->verbose)
 		render__text_event(s->env->json ? stderr : stdout, data, &s->rc);
+	/* the record sink stores the symbols of a stack before the stack */
+	if (((const struct oomreap_event_header *)data)->type == OOMREAP_EV_BLOCKER)
+		session_need_ksyms(s);
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->event)
 			s->sinks[i].ops->event(&s->sinks[i], data, size);

@@ -120,6 +120,36 @@ struct ksyms *ksyms__load_fd(int fd)
 	return load_file(f);
 }
 
+struct ksyms *ksyms__new(void)
+{
+	return calloc(1, sizeof(struct ksyms));
+}
+
+int ksyms__add(struct ksyms *ks, uint64_t start, const char *name)
+{
+	struct ksym tmp;
+	size_t lo = 0, hi = ks->nsyms;
+	int err;
+
+	while (lo < hi) { /* first symbol with addr >= start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ks->nsyms && ks->syms[lo].addr == start)
+		return 0;
+	err = add_sym(ks, start, name); /* appended last: move it into place */
+	if (err)
+		return err;
+	tmp = ks->syms[ks->nsyms - 1];
+	memmove(&ks->syms[lo + 1], &ks->syms[lo], (ks->nsyms - 1 - lo) * sizeof(tmp));
+	ks->syms[lo] = tmp;
+	return 0;
+}
+
 void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)

@@ -20,6 +20,12 @@ struct ksyms *ksyms__load(const char *path);
  */
 struct ksyms *ksyms__load_fd(int fd);
 void ksyms__free(struct ksyms *ks);
+/*
+ * An empty table filled one symbol at a time (recorded symbols, in replay).
+ * ksyms__add keeps it sorted; adding a known start again is a no-op.
+ */
+struct ksyms *ksyms__new(void);
+int ksyms__add(struct ksyms *ks, uint64_t start, const char *name);
 /* Symbol containing addr, or NULL; *off = addr - symbol start. */
 const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off);
 /* "name+0xoff" (or "0xaddr" when unknown) into buf. */

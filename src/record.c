@@ -421,6 +421,17 @@ int rec_writer__kmsg(struct rec_writer *w, uint64_t read_mono_ns, const void *ra
 	return append(w, OOMREC_REC_KMSG, &k, sizeof(k), raw, len);
 }
 
+int rec_writer__symbol(struct rec_writer *w, uint64_t start, const char *name)
+{
+	struct oomrec_symbol sym = { .start = start };
+	size_t n = strnlen(name, OOMREC_SYMBOL_NAME_MAX - 1);
+	char buf[OOMREC_SYMBOL_NAME_MAX];
+
+	memcpy(buf, name, n);
+	buf[n] = 0;
+	return append(w, OOMREC_REC_SYMBOL, &sym, sizeof(sym), buf, n + 1);
+}
+
 int rec_writer__lost(struct rec_writer *w, uint64_t mono_ns, uint64_t ringbuf_lost)
 {
 	struct oomrec_lost lost;
@@ -876,6 +887,21 @@ again:
 		item->data = p + sizeof(k); /* valid until the next call */
 		item->len = rec.len - sizeof(k);
 		r->st.kmsg_records++;
+		return 1;
+	}
+	case OOMREC_REC_SYMBOL: {
+		struct oomrec_symbol sym;
+		size_t n = rec.len - sizeof(sym);
+
+		if (rec.len <= sizeof(sym) || n > OOMREC_SYMBOL_NAME_MAX ||
+		    ((const char *)p)[rec.len - 1] != 0 || strlen((const char *)p + sizeof(sym)) != n - 1)
+			return fail(r, -EBADMSG, "corrupted: bad symbol record at byte %llu",
+				    (unsigned long long)at);
+		memcpy(&sym, p, sizeof(sym));
+		item->type = REC_ITEM_SYMBOL;
+		item->sym_start = sym.start;
+		item->data = p + sizeof(sym);
+		item->len = n;
 		return 1;
 	}
 	case OOMREC_REC_END:

@@ -34,6 +34,7 @@
 #define OOMREC_REC_LOST 3   /* struct oomrec_lost: drop counters changed */
 #define OOMREC_REC_KMSG 4   /* struct oomrec_kmsg + one raw /dev/kmsg record */
 #define OOMREC_REC_END 5    /* struct oomrec_end: clean end of this file */
+#define OOMREC_REC_SYMBOL 6 /* struct oomrec_symbol + NUL-terminated kernel symbol name */
 
 /* Bound on any record's payload: a corrupt length must not drive a huge read. */
 #define OOMREC_MAX_PAYLOAD (64u * 1024)
@@ -89,6 +90,18 @@ struct oomrec_kmsg {
 };
 _Static_assert(sizeof(struct oomrec_kmsg) == 8, "kmsg layout");
 
+/*
+ * A kernel symbol that a blocker stack in this recording runs through,
+ * written before the first event that needs it: replay on another boot or
+ * machine names the frames as the recorder saw them (KASLR, modules).
+ */
+struct oomrec_symbol {
+	__u64 start;            /* the symbol's address in the recording boot */
+	/* followed by its name, NUL-terminated, at most OOMREC_SYMBOL_NAME_MAX */
+};
+_Static_assert(sizeof(struct oomrec_symbol) == 8, "symbol layout");
+#define OOMREC_SYMBOL_NAME_MAX 256
+
 struct oomrec_end {
 	__u64 end_mono_ns;
 	__u64 events;           /* EVENT records in this file */
@@ -143,6 +156,7 @@ int rec_writer__open_fd(struct rec_writer **out, int fd, const struct oomrec_hea
 int rec_writer__event(struct rec_writer *w, const void *event, size_t len);
 int rec_writer__kmsg(struct rec_writer *w, uint64_t read_mono_ns, const void *raw, size_t len);
 int rec_writer__lost(struct rec_writer *w, uint64_t mono_ns, uint64_t ringbuf_lost);
+int rec_writer__symbol(struct rec_writer *w, uint64_t start, const char *name);
 /* Write what is buffered; fdatasync at most once a second of now_ns. */
 int rec_writer__flush(struct rec_writer *w, uint64_t now_ns);
 /* END record, flush, sync, close, free.  -errno of the first failure. */
@@ -158,6 +172,7 @@ enum rec_item_type {
 	REC_ITEM_LOST,      /* lost: the counters */
 	REC_ITEM_KMSG,      /* data/len: the raw kmsg record; kmsg_mono_ns */
 	REC_ITEM_END,       /* end: the trailer; next() returns 0 after it */
+	REC_ITEM_SYMBOL,    /* sym_start, data: the NUL-terminated name */
 };
 
 struct rec_item {
@@ -165,6 +180,7 @@ struct rec_item {
 	const void *data;
 	size_t len;
 	uint64_t kmsg_mono_ns;
+	uint64_t sym_start;
 	struct oomrec_lost lost;
 	struct oomrec_end end;
 };

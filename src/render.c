@@ -191,8 +191,8 @@ static const char *stack_syscall(const struct oomreap_blocked_task *bt, const st
 }
 
 /* "pread64 -> ... -> request_wait_answer": how the task got where it waits. */
-static void stack_summary(char *buf, size_t len, const struct oomreap_blocked_task *bt,
-			  const struct ksyms *ks)
+void render__task_where(char *buf, size_t len, const struct oomreap_blocked_task *bt,
+			const struct ksyms *ks)
 {
 	const char *sys = NULL, *top = NULL;
 	int i;
@@ -209,9 +209,9 @@ static void stack_summary(char *buf, size_t len, const struct oomreap_blocked_ta
 	}
 	sys = stack_syscall(bt, ks);
 	if (sys && top && strcmp(sys, top))
-		snprintf(buf, len, " in %s -> ... -> %s", sys, top);
+		snprintf(buf, len, "%s -> ... -> %s", sys, top);
 	else if (top)
-		snprintf(buf, len, " in %s", top);
+		snprintf(buf, len, "%s", top);
 }
 
 /* comm, escaped for a terminal, into buf */
@@ -252,14 +252,15 @@ void render__blocker_verdict(char *buf, size_t len, const struct oomreap_inciden
 		const struct oomreap_blocked_task *bt = &bs->tasks[i];
 
 		text_comm(comm, sizeof(comm), bt->comm);
-		stack_summary(where, sizeof(where), bt, rc->ksyms);
+		render__task_where(where, sizeof(where), bt, rc->ksyms);
 		if (role_is_owner(bt->role))
-			APPEND(" mmap_lock held for %s by %u (%s)%s%s", role_mode(bt->role), bt->pid,
-			       comm, bt->role == OOMREAP_ROLE_OWNER_READER ? " [last reader: a hint]" : "",
-			       where);
+			APPEND(" mmap_lock held for %s by %u (%s)%s%s%s", role_mode(bt->role),
+			       bt->pid, comm,
+			       bt->role == OOMREAP_ROLE_OWNER_READER ? " [last reader: a hint]" : "",
+			       where[0] ? " in " : "", where);
 		else
-			APPEND("%s %s waiter %u (%s)%s", i ? ";" : "", role_mode(bt->role), bt->pid,
-			       comm, where);
+			APPEND("%s %s waiter %u (%s)%s%s", i ? ";" : "", role_mode(bt->role), bt->pid,
+			       comm, where[0] ? " in " : "", where);
 	}
 	if (bs->blk_flags & OOMREAP_BLK_NO_OWNER)
 		APPEND(" (owner unknown)");

@@ -49,6 +49,13 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
  */
 void render__blocker_verdict(char *buf, size_t len, const struct oomreap_incident *inc,
 			     const struct render_ctx *rc);
+/*
+ * Where a blocked task waits, from its kernel stack: "pread64 -> ... ->
+ * request_wait_answer" (syscall, then the first frame that is not
+ * scheduling or lock waiting); "" without a stack or symbols.
+ */
+void render__task_where(char *buf, size_t len, const struct oomreap_blocked_task *bt,
+			const struct ksyms *ks);
 /* One line per raw event, for -v. */
 void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
 

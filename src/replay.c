@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ksyms.h"
 #include "replay.h"
 
 struct replay {
@@ -13,6 +14,7 @@ struct replay {
 	struct rec_reader *r;
 	struct oomrec_header first;
 	struct replay_stats st;
+	struct ksyms *symbols;     /* recorded with the blocker stacks */
 	char err[512];
 };
 
@@ -54,6 +56,10 @@ int replay__open(struct replay **out, const char *const *paths, int npaths)
 	*out = rp;
 	if (!rp)
 		return -ENOMEM;
+	/* created now so a render context can hold the pointer from the start */
+	rp->symbols = ksyms__new();
+	if (!rp->symbols)
+		return -ENOMEM;
 	rp->paths = paths;
 	rp->npaths = npaths;
 	if (npaths < 1) {
@@ -87,7 +93,13 @@ void replay__free(struct replay *rp)
 	if (!rp)
 		return;
 	rec_reader__free(rp->r);
+	ksyms__free(rp->symbols);
 	free(rp);
+}
+
+const struct ksyms *replay__symbols(const struct replay *rp)
+{
+	return rp->symbols;
 }
 
 /* Segments must be one recording, in order: mono stamps only compare within a boot. */
@@ -147,6 +159,10 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
 			if (kmsg && kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM)
+				return -ENOMEM;
+			break;
+		case REC_ITEM_SYMBOL:
+			if (ksyms__add(rp->symbols, it.sym_start, it.data))
 				return -ENOMEM;
 			break;
 		case REC_ITEM_END:

@@ -49,6 +49,14 @@ int replay__run(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 const struct replay_stats *replay__stats(const struct replay *rp);
 /* "PATH: what is wrong, and what was read", or "" */
 const char *replay__error(const struct replay *rp);
+struct ksyms;
+/*
+ * Kernel symbols the recorder stored for its blocker stacks: filled as the
+ * file is read, always before the events that need them (empty until
+ * then, never NULL after replay__open succeeded).  Replay names frames only from these, never from this
+ * machine's kallsyms, so output does not depend on where it is replayed.
+ */
+const struct ksyms *replay__symbols(const struct replay *rp);
 void replay__free(struct replay *rp);
 
 #endif /* OOMREAP_REPLAY_H */

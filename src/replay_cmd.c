@@ -41,19 +41,6 @@ static void announce(const char *verb, const struct env *env, const struct oomre
 		when, rung_name_of(h->rung));
 }
 
-static bool same_boot(const struct oomrec_header *h)
-{
-	char id[64] = "";
-	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
-
-	if (f) {
-		if (fgets(id, sizeof(id), f))
-			id[strcspn(id, "\n")] = 0;
-		fclose(f);
-	}
-	return id[0] && !strcmp(id, h->boot_id);
-}
-
 static void note_segments(const struct env *env, const struct replay_stats *st)
 {
 	if (st->next_segment)
@@ -116,13 +103,12 @@ int cmd_replay(const struct env *env)
 		s.nsinks++;
 	}
 	/*
-	 * Blocker stacks are kernel addresses: this machine's /proc/kallsyms
-	 * names them only in the boot they were recorded in (KASLR, modules).
+	 * Blocker stacks are named from the symbols stored in the recording,
+	 * never from this machine's kallsyms: the output is the same wherever
+	 * and whenever it is replayed (KASLR and modules move addresses).
 	 */
-	if (!same_boot(h)) {
-		s.ksyms_tried = true;
-		p_info("recorded in another boot: blocker stacks are shown as addresses");
-	}
+	s.ksyms_tried = true;
+	s.rc.ksyms = replay__symbols(rp);
 	announce("replaying", env, h);
 
 	err = replay__run(rp, s.tracker, NULL, env->verbose ? print_event : NULL, &s);
@@ -366,6 +352,8 @@ int cmd_report(const struct env *env)
 	ropts.have_since = env->since && !resolve_time(env->since, h, &ropts.since_real_ns);
 	ropts.have_until = env->until && !resolve_time(env->until, h, &ropts.until_real_ns);
 	r = report__new(&ropts, h);
+	if (r)
+		report__set_symbols(r, replay__symbols(rp));
 	topts.ctx = r;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);

@@ -238,6 +238,11 @@ static uint64_t sort_ns(const struct oomreap_incident *inc)
 	return inc->timeline_len ? inc->timeline[0].ts_ns : inc->closed_ns;
 }
 
+void report__set_symbols(struct report *r, const struct ksyms *ks)
+{
+	r->rc.ksyms = ks;
+}
+
 struct report *report__new(const struct report_opts *opts, const struct oomrec_header *hdr)
 {
 	struct report *r = calloc(1, sizeof(*r));
@@ -1158,8 +1163,10 @@ static void md_bytes4(FILE *f, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps
 	fprintf(f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
 }
 
-static void md_blockers(FILE *f, const struct oomreap_incident *inc)
+static void md_blockers(FILE *f, const struct oomreap_incident *inc,
+			const struct render_ctx *rc)
 {
+	char where[160];
 	uint32_t i, j;
 
 	if (!inc->nblockers)
@@ -1168,7 +1175,8 @@ static void md_blockers(FILE *f, const struct oomreap_incident *inc)
 	      "At each failed trylock the victim's `mmap_lock` was read: its owner and the "
 	      "tasks queued on it. A writer queued behind a reader makes every new reader "
 	      "wait, the reaper's trylock included.\n\n"
-	      "| Failed attempts | Task | PID | TGID | Comm |\n|---|---|---:|---:|---|\n",
+	      "| Failed attempts | Task | PID | TGID | Comm | Where (kernel stack) |\n"
+	      "|---|---|---:|---:|---|---|\n",
 	      f);
 	for (i = 0; i < inc->nblockers; i++) {
 		const struct blocker_snapshot *bs = &inc->blockers[i];
@@ -1184,14 +1192,18 @@ static void md_blockers(FILE *f, const struct oomreap_incident *inc)
 				fputs("| | ", f);
 			fprintf(f, "%s | %u | %u | ", report__role_title(bt->role), bt->pid, bt->tgid);
 			md_code(f, bt->comm, sizeof(bt->comm), true);
+			fputs(" | ", f);
+			render__task_where(where, sizeof(where), bt, rc->ksyms);
+			if (where[0])
+				md_code(f, where, sizeof(where), true);
 			fputs(" |\n", f);
 		}
 		if (!n)
-			fprintf(f, "| %u to %u (%u) | owner unknown | | | |\n", bs->first_attempt,
+			fprintf(f, "| %u to %u (%u) | owner unknown | | | | |\n", bs->first_attempt,
 				bs->last_attempt, bs->count);
 	}
 	if (inc->blockers_dropped)
-		fprintf(f, "| | %u more pictures not kept | | | |\n", inc->blockers_dropped);
+		fprintf(f, "| | %u more pictures not kept | | | | |\n", inc->blockers_dropped);
 	fputs("\nKernel stacks of these tasks are in `oomreap-trace replay --json` "
 	      "(`blockers`).\n\n",
 	      f);
@@ -1268,7 +1280,7 @@ static void md_incident(FILE *f, const struct report *r, size_t num,
 
 	fputs("### What happened\n\n", f);
 	report__explain(f, inc, rc, false);
-	md_blockers(f, inc);
+	md_blockers(f, inc, rc);
 
 	fputs("### Timeline\n\n| After the kill | Event | Details |\n|---:|---|---|\n", f);
 	for (i = 0; i < inc->timeline_len; i++) {

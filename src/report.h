@@ -62,6 +62,9 @@ int report__parse_time(const char *s, int64_t *ns, bool *relative);
 struct report;
 
 struct report *report__new(const struct report_opts *opts, const struct oomrec_header *hdr);
+struct ksyms;
+/* Kernel symbols for blocker stacks (the recording's own); may stay unset. */
+void report__set_symbols(struct report *r, const struct ksyms *ks);
 /* tracker on_close callback (ctx = struct report *): filter, count, keep. */
 void report__on_incident(const struct oomreap_incident *inc, void *ctx);
 /* 0, or -ENOMEM if an incident could not be kept (it is counted regardless). */

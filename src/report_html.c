@@ -570,8 +570,9 @@ static void bytes4(FILE *f, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
 	fprintf(f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
 }
 
-static void blockers(FILE *f, const struct oomreap_incident *inc)
+static void blockers(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc)
 {
+	char where[160];
 	uint32_t i, j;
 
 	if (!inc->nblockers)
@@ -580,7 +581,7 @@ static void blockers(FILE *f, const struct oomreap_incident *inc)
 	      "<code>mmap_lock</code> was read: its owner and the tasks queued on it. A writer "
 	      "queued behind a reader makes every new reader wait, the reaper's trylock "
 	      "included.</p>\n<table class=\"blockers\">\n<tr><th>Failed attempts</th><th>Task"
-	      "</th><th>PID</th><th>TGID</th><th>Comm</th></tr>\n",
+	      "</th><th>PID</th><th>TGID</th><th>Comm</th><th>Where (kernel stack)</th></tr>\n",
 	      f);
 	for (i = 0; i < inc->nblockers; i++) {
 		const struct blocker_snapshot *bs = &inc->blockers[i];
@@ -597,16 +598,20 @@ static void blockers(FILE *f, const struct oomreap_incident *inc)
 			fprintf(f, "<td>%s</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td>",
 				report__role_title(bt->role), bt->pid, bt->tgid);
 			html_code(f, bt->comm, sizeof(bt->comm));
+			fputs("</td><td>", f);
+			render__task_where(where, sizeof(where), bt, rc->ksyms);
+			if (where[0])
+				html_code(f, where, sizeof(where));
 			fputs("</td></tr>\n", f);
 		}
 		if (!n)
 			fprintf(f, "<tr><td>%u to %u (%u)</td><td>owner unknown</td><td></td><td></td>"
-				   "<td></td></tr>\n",
+				   "<td></td><td></td></tr>\n",
 				bs->first_attempt, bs->last_attempt, bs->count);
 	}
 	if (inc->blockers_dropped)
 		fprintf(f, "<tr><td></td><td>%u more pictures not kept</td><td></td><td></td><td>"
-			   "</td></tr>\n",
+			   "</td><td></td></tr>\n",
 			inc->blockers_dropped);
 	fputs("</table>\n<p>Kernel stacks of these tasks are in <code>oomreap-trace replay "
 	      "--json</code> (<code>blockers</code>).</p>\n",
@@ -695,7 +700,7 @@ static void incident(FILE *f, const struct report *r, size_t num,
 		svg_timeline(f, inc, rc, num);
 	fputs("<h3>What happened</h3>\n", f);
 	report__explain(f, inc, rc, true);
-	blockers(f, inc);
+	blockers(f, inc, rc);
 
 	fputs("<h3>Timeline</h3>\n<table class=\"events\">\n<tr><th>After the kill</th><th>Event</th>"
 	      "<th>Details</th></tr>\n",

@@ -10,6 +10,7 @@
 #include "attach.h"
 #include "errors.h"
 #include "record.h"
+#include "ksyms.h"
 #include "sink_record.h"
 #include "timefmt.h"
 
@@ -27,6 +28,7 @@ struct record_state {
 	int failing;                 /* errno of the first failed write, said once */
 	bool rotate_reported;
 	char *path;
+	struct ksyms *written_syms;  /* symbols already stored, by start address */
 };
 
 static const char *failure_hint(int err)
@@ -96,10 +98,52 @@ static void read_kmsg(struct record_state *st, uint64_t now)
 	}
 }
 
+/*
+ * Store the kernel symbols of a blocker event's stacks, each once, ahead
+ * of the event: a recording names its frames wherever it is replayed.
+ */
+static int record_symbols(struct record_state *st, const struct oomreap_blocker_event *b,
+			  const struct ksyms *ks)
+{
+	uint32_t i;
+	int j, err;
+
+	if (!ks)
+		return 0;
+	if (!st->written_syms && !(st->written_syms = ksyms__new()))
+		return -ENOMEM;
+	for (i = 0; i < b->ntasks && i < 1 + OOMREAP_MAX_WAITERS; i++) {
+		const struct oomreap_blocked_task *bt = &b->tasks[i];
+
+		for (j = 0; j < bt->stack_len && j < OOMREAP_STACK_DEPTH; j++) {
+			uint64_t off, start;
+			const char *name = ksyms__lookup(ks, bt->stack[j], &off);
+
+			if (!name)
+				continue;
+			start = bt->stack[j] - off;
+			if (ksyms__lookup(st->written_syms, start, &off) && off == 0)
+				continue;
+			err = rec_writer__symbol(st->w, start, name);
+			if (err)
+				return err;
+			err = ksyms__add(st->written_syms, start, name);
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 static int record_event(struct sink *s, const void *event, size_t size)
 {
 	struct record_state *st = s->state;
-	int err = rec_writer__event(st->w, event, size);
+	int err = 0;
+
+	if (((const struct oomreap_event_header *)event)->type == OOMREAP_EV_BLOCKER)
+		err = record_symbols(st, event, s->rc->ksyms);
+	if (!err)
+		err = rec_writer__event(st->w, event, size);
 
 	check_writer(st, err);
 	return err;
@@ -138,6 +182,8 @@ static int record_close(struct sink *s)
 	events = ws->events;
 	segments = ws->segments;
 	err = rec_writer__close(st->w, now);
+	ksyms__free(st->written_syms);
+	st->written_syms = NULL;
 	if (err)
 		p_err("cannot finish recording %s: %s%s", st->path, strerror(-err),
 		      failure_hint(-err));

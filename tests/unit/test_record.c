@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "event.h"
+#include "ksyms.h"
 #include "oomreap_abi.h"
 #include "record.h"
 #include "replay.h"
@@ -167,7 +168,7 @@ static int read_all(const void *buf, size_t len, int counts[8], char *err, size_
 	ret = rec_reader__start(r);
 	if (!ret) {
 		while ((ret = rec_reader__next(r, &it)) > 0) {
-			assert_true(it.type >= REC_ITEM_EVENT && it.type <= REC_ITEM_END);
+			assert_true(it.type >= REC_ITEM_EVENT && it.type <= REC_ITEM_SYMBOL);
 			counts[it.type]++;
 			if (it.type == REC_ITEM_EVENT)
 				assert_true(event__validate(it.data, it.len) > 0);
@@ -610,6 +611,54 @@ static void count_incident(const struct oomreap_incident *inc, void *ctx)
 	c->outcomes[inc->outcome]++;
 }
 
+/*
+ * Symbols stored with a recording name its stack frames on replay, on any
+ * machine; names longer than the record allows are cut, never overrun.
+ */
+static void test_symbols_round_trip(void **state)
+{
+	struct tmpdir d;
+	struct oomrec_header h;
+	struct rec_writer *w;
+	struct oomreap_kill_event k = kill_ev(1, 101, T0);
+	char path[128], longname[400];
+	const char *paths[1] = { path };
+	struct replay *rp;
+	struct count_ctx c = { 0 };
+	struct tracker_opts to = { .on_close = count_incident, .ctx = &c };
+	struct tracker *t;
+	uint64_t off = 0;
+	const char *name;
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	tmpdir_make(&d);
+	header(&h);
+	snprintf(path, sizeof(path), "%s/sym.oomrec", d.path);
+	assert_int_equal(rec_writer__open(&w, path, &h, 0), 0);
+	assert_int_equal(rec_writer__symbol(w, 0xffffffff81200000ull, "request_wait_answer"), 0);
+	assert_int_equal(rec_writer__symbol(w, 0xffffffff81100000ull, "clear_refs_write"), 0);
+	assert_int_equal(rec_writer__symbol(w, 0xffffffff81300000ull, longname), 0);
+	assert_int_equal(rec_writer__event(w, &k, sizeof(k)), 0);
+	assert_int_equal(rec_writer__close(w, T0 + SEC), 0);
+
+	assert_int_equal(replay__open(&rp, paths, 1), 0);
+	t = tracker__new(&to);
+	assert_int_equal(replay__run(rp, t, NULL, NULL, NULL), 0);
+	name = ksyms__lookup(replay__symbols(rp), 0xffffffff81200112ull, &off);
+	assert_non_null(name);
+	assert_string_equal(name, "request_wait_answer");
+	assert_int_equal(off, 0x112);
+	name = ksyms__lookup(replay__symbols(rp), 0xffffffff8110012bull, &off);
+	assert_string_equal(name, "clear_refs_write");
+	name = ksyms__lookup(replay__symbols(rp), 0xffffffff81300001ull, &off);
+	assert_int_equal(strlen(name), OOMREC_SYMBOL_NAME_MAX - 1);
+	assert_null(ksyms__lookup(replay__symbols(rp), 0xffffffff81000000ull, &off));
+	tracker__free(t);
+	replay__free(rp);
+	tmpdir_remove(&d);
+}
+
 static void test_rotation_and_replay(void **state)
 {
 	struct tmpdir d;
@@ -738,6 +787,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_record_skipped_trailing_rejected),
 		cmocka_unit_test(test_implausible_stamp),
 		cmocka_unit_test(test_write_error_recovers),
+		cmocka_unit_test(test_symbols_round_trip),
 		cmocka_unit_test(test_rotation_and_replay),
 		cmocka_unit_test(test_replay_lost_marks_incomplete),
 	};
