@@ -786,37 +786,6 @@ const char *report__role_title(uint32_t role)
 	}
 }
 
-size_t report__utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, i;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
 
 /* ------------------------------------------------------------- markdown */
 
@@ -827,7 +796,7 @@ static size_t md_safe(char *out, size_t cap, const char *str, size_t maxlen, boo
 	size_t n = strnlen(str, maxlen), i = 0, o = 0;
 
 	while (i < n && o + 8 < cap) {
-		size_t l = s[i] < 0x20 || s[i] == 0x7f ? 0 : report__utf8_len(s + i, n - i);
+		size_t l = s[i] < 0x20 || s[i] == 0x7f ? 0 : render__utf8_len(s + i, n - i);
 
 		if (!l) {
 			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", s[i]);

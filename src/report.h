@@ -134,8 +134,6 @@ void report__event_detail(const struct oomreap_incident *inc, uint32_t i,
 			  const struct render_ctx *rc, char *buf, size_t len);
 /* "queued for write" etc., for oomreap_blocked_task.role. */
 const char *report__role_title(uint32_t role);
-/* UTF-8 sequence length at s (0 = not valid UTF-8). */
-size_t report__utf8_len(const unsigned char *s, size_t n);
 
 int report__write_html(struct report *r, FILE *f, const struct report_source *src,
 		       const struct kmsg_log *kmsg);

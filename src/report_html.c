@@ -46,7 +46,7 @@ static void html_text(FILE *f, const char *str, size_t maxlen)
 			i++;
 			continue;
 		}
-		l = c < 0x20 || c == 0x7f ? 0 : report__utf8_len(s + i, n - i);
+		l = c < 0x20 || c == 0x7f ? 0 : render__utf8_len(s + i, n - i);
 		if (!l) {
 			fprintf(f, "\\x%02x", c);
 			i++;
