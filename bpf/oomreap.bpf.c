@@ -403,6 +403,12 @@ static __always_inline int on_wake(void *arg, __u16 source)
 	e = reap_event(OOMREAP_EV_REAPER_WAKE, BPF_CORE_READ(task, pid), source);
 	if (!e)
 		return 0;
+	/*
+	 * A kill from before tracing started: no remembered mm, but the task
+	 * still says which one it was, so a silent timer is still seen as one.
+	 */
+	if (!e->hdr.victim_seq)
+		read_mm(victim_mm(task), &e->mm);
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
 	bpf_ringbuf_submit(e, submit_flags());
