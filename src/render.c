@@ -162,6 +162,7 @@ static bool boring_frame(const char *name)
 		"__schedule", "schedule", "io_schedule", "rwsem_down_", "down_read",
 		"down_write", "__down_", "mmap_read_lock", "mmap_write_lock", "__mmap_lock",
 		"wait_for_completion", "__wait_", "preempt_schedule", "__cond_resched",
+		"msleep", "usleep_range", "do_nanosleep", "hrtimer_nanosleep",
 	};
 	size_t i;
 
