@@ -1,0 +1,384 @@
+#!/bin/sh
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Runs inside a qemu guest (tests/vm/init) -- or on the host, for the host's
+# row of the matrix (vmtest.py sets BIN, CGROOT, ... in the environment):
+# `oomreap-trace probe`, then for each attach rung one tracing session
+# through which the scenarios run.
+# The guest does not judge: it prints, between markers, the tool's JSON,
+# the kernel's own log lines and the tracefs oom:* / mmap_lock events of
+# each scenario; tests/vm/vmtest.py parses and asserts on the host.
+#
+#   @@PROBE <line>                       `oomreap-trace probe` output
+#   @@RUNG BEGIN rung=R | @@RUNG END rung=R rc=N
+#   @@SCEN BEGIN rung=R scen=S victim=PID [key=value...]
+#   @@KMSG <dmesg line>                 lines logged during the scenario
+#   @@TRACE <trace line>                tracefs instance, trace_clock=mono
+#   @@SCEN END rung=R scen=S
+#   @@JSON rung=R <incident>             the tool's --json output
+#   @@TOOLERR rung=R <line>              the tool's stderr
+#   @@STEP ...                           progress (for a hung guest's tail)
+#
+# Config (env or /vmtest/config): RUNGS, SCENARIOS, BIN, VMFIX, MODULE, FX,
+# TOOL_ARGS (extra options for the tool, e.g. -v for its raw events).
+# Safety: every OOM happens in a memory cgroup made here; everything is
+# thawed, killed and removed again.
+# shellcheck disable=SC2016 # eval '...' expands later, on purpose
+
+# shellcheck source=/dev/null
+[ -f /vmtest/config ] && . /vmtest/config
+: "${RUNGS:=fentry kprobe tracepoint auto}"
+: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse}"
+: "${BIN:=/vmtest/oomreap-trace}"
+: "${VMFIX:=/vmtest/vmfix}"
+: "${MODULE:=/vmtest/oomhold.ko}"
+: "${FX:=/vmtest/fx}"
+: "${WORK:=/tmp/vmtest.$$}"
+: "${CGROOT:=/sys/fs/cgroup}"
+: "${FREEZER:=/freezer}"
+TRACEFS=/sys/kernel/tracing
+INST=$TRACEFS/instances/oomreap_vmtest
+mkdir -p "$WORK"
+# Every file a background process writes and we then poll is removed
+# first, by us: the parent polls right after forking, before the child's ">"
+# has truncated what an earlier scenario or rung left there.
+
+step() { echo "@@STEP t=$(cut -d' ' -f1 /proc/uptime) $*"; }
+
+# alive PID: exists and is not a zombie.
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	! sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q '^Z'
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s; 1 on timeout.
+wait_for() {
+	_n=$(($1 * 10))
+	shift
+	while [ "$_n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	return 1
+}
+
+reaper_pid() {
+	for d in /proc/[0-9]*; do
+		[ "$(cat "$d/comm" 2>/dev/null)" = oom_reaper ] && { echo "${d#/proc/}"; return; }
+	done
+	echo 0
+}
+
+setup_trace() {
+	[ -d "$INST" ] || mkdir "$INST" || return 1
+	echo 0 >"$INST/tracing_on"
+	echo mono >"$INST/trace_clock"
+	echo 2048 >"$INST/buffer_size_kb"
+	for e in mark_victim wake_reaper start_task_reaping finish_task_reaping skip_task_reaping; do
+		echo 1 >"$INST/events/oom/$e/enable"
+	done
+	# Ground truth for trylock failures: the reaper kthread's failed
+	# mmap_read_trylock().  A hot path: only in this instance, filtered.
+	RP=$(reaper_pid)
+	if [ -d "$INST/events/mmap_lock/mmap_lock_acquire_returned" ]; then
+		echo "common_pid == $RP && success == 0" \
+			>"$INST/events/mmap_lock/mmap_lock_acquire_returned/filter"
+		echo 1 >"$INST/events/mmap_lock/mmap_lock_acquire_returned/enable"
+	fi
+	echo 1 >"$INST/tracing_on"
+	echo "@@INFO oom_reaper_pid=$RP"
+}
+
+teardown_trace() {
+	[ -d "$INST" ] || return 0
+	echo 0 >"$INST/tracing_on"
+	echo 0 >"$INST/events/enable"
+	rmdir "$INST" 2>/dev/null
+}
+
+# trigger_done LOG PID: the trigger got its memory, or was killed too.
+trigger_done() { grep -q 'done' "$1" || ! alive "$2"; }
+module_done() { kmsg_since "$KMSG_T0" | grep -q "oomhold: done pid=$1"; }
+
+# The kernel log by timestamp, not by line count: on a host the ring
+# buffer may wrap while we run (and we never clear it).
+kmsg_now() {
+	_t=$(dmesg | tail -n 1 | sed -n 's/^\[ *\([0-9]*\.[0-9]*\)\].*/\1/p')
+	echo "${_t:-0}"
+}
+kmsg_since() {
+	dmesg | awk -v t0="$1" '{ s = $0; if (sub(/^\[ */, "", s) == 0) next;
+		split(s, a, "]"); if (a[1] + 0 > t0 + 0) print }'
+}
+
+# scen_begin NAME: clear the trace, remember where the kernel log stands.
+scen_begin() {
+	SCEN=$1
+	step "rung=$RUNG scen=$SCEN start"
+	echo >"$INST/trace"
+	KMSG_T0=$(kmsg_now)
+}
+
+# scen_end VICTIM [key=value...]: print everything the host needs.
+scen_end() {
+	_v=$1
+	shift
+	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$_v $*"
+	kmsg_since "$KMSG_T0" |
+		grep -E 'Killed process|oom_reaper:|oomhold:|oom-kill:|Out of memory|BUG|WARNING|Call Trace' |
+		sed 's/^/@@KMSG /'
+	grep -v '^#' "$INST/trace" | sed 's/^/@@TRACE /'
+	echo "@@SCEN END rung=$RUNG scen=$SCEN"
+}
+
+# new_memcg NAME LIMIT: a cgroup with a memory limit, v2 or (host) v1.
+new_memcg() {
+	if [ -f "$CGROOT/cgroup.controllers" ]; then
+		grep -qw memory "$CGROOT/cgroup.subtree_control" ||
+			echo +memory >"$CGROOT/cgroup.subtree_control"
+		mkdir "$CGROOT/$1" && echo "$2" >"$CGROOT/$1/memory.max" || return 1
+		[ -f "$CGROOT/$1/memory.swap.max" ] && echo 0 >"$CGROOT/$1/memory.swap.max"
+	else
+		mkdir "$CGROOT/$1" && echo "$2" >"$CGROOT/$1/memory.limit_in_bytes" || return 1
+		[ -f "$CGROOT/$1/memory.memsw.limit_in_bytes" ] &&
+			echo "$2" >"$CGROOT/$1/memory.memsw.limit_in_bytes"
+	fi
+	echo "$CGROOT/$1"
+}
+
+# kill_wait PID...: SIGKILL and reap (our children only).
+kill_wait() {
+	for p in "$@"; do kill -9 "$p" 2>/dev/null; done
+	for p in "$@"; do wait "$p" 2>/dev/null; done
+}
+
+rm_cgroup() {
+	[ -d "$1" ] || return 0
+	wait_for 5 rmdir "$1" 2>/dev/null || echo "@@WARN cannot remove $1"
+}
+
+# A: the hog alone in 64 MiB is killed in its own page fault and exits
+# before the reaper's timer fires.
+scen_A() {
+	cg=$(new_memcg "vmt_A_$RUNG" 64M) || return 1
+	scen_begin A
+	rm -f "$WORK/hogA"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 256" >"$WORK/hogA" 2>&1 &
+	hp=$!
+	wait "$hp"
+	rc=$?
+	# Let the 2 s reaper timer fire (silently: the mm is gone).
+	sleep 2.4
+	scen_end "$hp" "exit=$rc"
+	rm_cgroup "$cg"
+}
+
+# B: a two-thread victim in a frozen v1 freezer cgroup; the OOM killer
+# thaws only the chosen thread, the frozen one keeps the mm: reaped at +2 s.
+scen_B() {
+	if [ ! -f "$FREEZER/freezer.state" ] && [ ! -d "$FREEZER" ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=B-frz no v1 freezer"
+		return 0
+	fi
+	cg=$(new_memcg "vmt_B_$RUNG" 128M) || return 1
+	fz=$FREEZER/vmt_B_$RUNG
+	mkdir "$fz" || return 1
+	rm -f "$WORK/readyB"
+	sh -c "echo \$\$ >$cg/cgroup.procs; echo 1000 >/proc/self/oom_score_adj; exec $VMFIX victim 100 2 $WORK/readyB" &
+	vp=$!
+	wait_for 60 test -f "$WORK/readyB" || echo "@@WARN victim not ready"
+	echo "$vp" >"$fz/cgroup.procs"
+	echo FROZEN >"$fz/freezer.state"
+	wait_for 10 grep -q '^FROZEN' "$fz/freezer.state" || echo "@@WARN freezer: $(cat "$fz/freezer.state")"
+	frozen=$(thread_states "$vp")
+	scen_begin B-frz
+	rm -f "$WORK/hogB"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hogB" 2>&1 &
+	hp=$!
+	wait_for 20 trigger_done "$WORK/hogB" "$hp" || echo "@@WARN trigger did not finish"
+	sleep 0.3
+	scen_end "$vp" "trigger=$hp frozen=$frozen after=$(thread_states "$vp")"
+	echo THAWED >"$fz/freezer.state"
+	kill_wait "$vp" "$hp"
+	rm_cgroup "$fz"
+	rm_cgroup "$cg"
+}
+
+# C-mod-reap / C-mod-unable: the test module (module/oomhold.c) holds the
+# victim's mmap_lock for write from the kill on: trylock failures, then a
+# reap (held 2.5 s, mm kept 1 s more) or 10 failures and "unable to reap"
+# (held 3.4 s).
+scen_C() {
+	name=$1 hold=$2 linger=$3
+	if [ ! -f "$MODULE" ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=$name no module"
+		return 0
+	fi
+	cg=$(new_memcg "vmt_${name}_$RUNG" 128M) || return 1
+	rm -f "$WORK/ready$name"
+	sh -c "echo \$\$ >$cg/cgroup.procs; echo 1000 >/proc/self/oom_score_adj; exec $VMFIX victim 100 1 $WORK/ready$name" &
+	vp=$!
+	wait_for 60 test -f "$WORK/ready$name" || echo "@@WARN victim not ready"
+	scen_begin "$name"
+	insmod "$MODULE" pid="$vp" hold_ms="$hold" linger_ms="$linger" timeout_ms=20000 ||
+		echo "@@WARN insmod failed"
+	rm -f "$WORK/hog$name"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hog$name" 2>&1 &
+	hp=$!
+	wait_for 30 module_done "$vp" || echo "@@WARN module not done"
+	wait_for 10 trigger_done "$WORK/hog$name" "$hp" || echo "@@WARN trigger still running"
+	sleep 0.3
+	scen_end "$vp" "trigger=$hp hold_ms=$hold linger_ms=$linger"
+	rmmod oomhold || echo "@@WARN rmmod failed"
+	kill_wait "$vp" "$hp"
+	rm_cgroup "$cg"
+}
+
+# ---- FUSE recipes (LAB.md B2 and C2), with tests/fixtures/ built statically
+
+fuse_start() {
+	FMNT=$WORK/fuse
+	mkdir -p "$FMNT"
+	rm -f "$WORK/fh.in" "$WORK/fh.out"
+	mkfifo "$WORK/fh.in"
+	exec 7<>"$WORK/fh.in"
+	"$FX/fuse_hold" -s 16 "$FMNT" <"$WORK/fh.in" >"$WORK/fh.out" 2>&1 &
+	FHP=$!
+	wait_for 10 grep -q '^ready' "$WORK/fh.out" || { echo "@@WARN fuse_hold not ready: $(cat "$WORK/fh.out")"; return 1; }
+}
+
+fuse_stop() {
+	echo quit >&7
+	wait_for 5 eval '! alive $FHP' || kill -9 "$FHP" 2>/dev/null
+	wait "$FHP" 2>/dev/null
+	exec 7>&-
+	umount "$FMNT" 2>/dev/null
+}
+
+# victim_fuse CG ARGS...: oom_victim with a stdin that stays open; sets VP, VOUT.
+victim_fuse() {
+	_cg=$1
+	shift
+	rm -f "$WORK/ov.in" "$WORK/ov.out"
+	mkfifo "$WORK/ov.in"
+	exec 8<>"$WORK/ov.in"
+	"$FX/oom_victim" -c "$_cg" -o 1000 -m 100 "$@" <"$WORK/ov.in" >"$WORK/ov.out" 2>&1 7>&- &
+	VP=$!
+	VOUT=$WORK/ov.out
+	wait_for 60 grep -q '^ready' "$VOUT" || { echo "@@WARN oom_victim not ready: $(cat "$VOUT")"; return 1; }
+}
+
+# thread_states PID: "tid:state,..." (from /proc/PID/task/*/stat; never
+# cmdline: that blocks on a stuck victim's mmap_lock).
+thread_states() {
+	for t in /proc/"$1"/task/*; do
+		[ -r "$t/stat" ] && printf '%s:%s,' "${t##*/}" "$(sed 's/.*) //; s/ .*//' "$t/stat" 2>/dev/null)"
+	done
+	echo
+}
+
+held_by() { grep -q "^held .*pid=$1 " "$WORK/fh.out"; }
+in_state() { alive "$1" && sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | grep -q "^$2"; }
+
+# B-fuse: a victim thread blocked in a held FUSE READ pins the mm.
+scen_Bfuse() {
+	cg=$(new_memcg "vmt_Bf_$RUNG" 128M) || return 1
+	fuse_start || return 1
+	victim_fuse "$cg" -r "$FMNT/data" || { fuse_stop; return 1; }
+	vp=$VP
+	reader=$(sed -n 's/.*reader_tid=\([0-9]*\).*/\1/p' "$VOUT")
+	wait_for 10 held_by "$reader" || echo "@@WARN reader $reader not held"
+	scen_begin B-fuse
+	rm -f "$WORK/hogBf"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hogBf" 2>&1 7>&- 8>&- &
+	hp=$!
+	wait_for 20 trigger_done "$WORK/hogBf" "$hp" || echo "@@WARN trigger did not finish"
+	sleep 0.3
+	scen_end "$vp" "trigger=$hp reader=$reader"
+	echo release >&7
+	wait_for 10 eval '! alive $vp' || echo "@@WARN victim still alive after release"
+	kill_wait "$vp" "$hp"
+	exec 8>&-
+	fuse_stop
+	rm_cgroup "$cg"
+}
+
+# C-fuse: /proc/PID/mem reader stuck in a held FUSE READ with the victim's
+# mmap_lock, clear_refs writer queued behind it: 10 failures, unable to reap.
+scen_Cfuse() {
+	cg=$(new_memcg "vmt_Cf_$RUNG" 128M) || return 1
+	fuse_start || return 1
+	victim_fuse "$cg" -p "$FMNT/data" || { fuse_stop; return 1; }
+	vp=$VP
+	map=$(sed -n 's/.*map=\(0x[0-9a-f]*\).*/\1/p' "$VOUT")
+	addr=$(printf '0x%x' $((map + 65536)))
+	rm -f "$WORK/pm.out"
+	"$FX/procpoke" mem "$vp" "$addr" >"$WORK/pm.out" 2>&1 </dev/null 7>&- 8>&- &
+	rp=$!
+	wait_for 10 held_by "$rp" || echo "@@WARN /proc/mem reader $rp not held"
+	rm -f "$WORK/pc.out"
+	"$FX/procpoke" clear_refs "$vp" >"$WORK/pc.out" 2>&1 </dev/null 7>&- 8>&- &
+	wp=$!
+	wait_for 10 in_state "$wp" D || echo "@@WARN clear_refs writer $wp not blocked"
+	scen_begin C-fuse
+	rm -f "$WORK/hogCf"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hogCf" 2>&1 7>&- 8>&- &
+	hp=$!
+	wait_for 20 eval 'kmsg_since "$KMSG_T0" | grep -q "unable to reap pid:$vp "' || echo "@@WARN no unable to reap"
+	wait_for 10 trigger_done "$WORK/hogCf" "$hp" || echo "@@WARN trigger still running"
+	sleep 0.3
+	scen_end "$vp" "trigger=$hp reader=$rp writer=$wp"
+	echo release >&7
+	wait_for 10 eval '! alive $vp' || echo "@@WARN victim still alive after release"
+	kill_wait "$vp" "$hp" "$rp" "$wp"
+	exec 8>&-
+	fuse_stop
+	rm_cgroup "$cg"
+}
+
+run_rung() {
+	RUNG=$1
+	echo "@@RUNG BEGIN rung=$RUNG"
+	rm -f "$WORK/tool.json" "$WORK/tool.err"
+	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
+	"$BIN" --json --attach="$RUNG" $TOOL_ARGS >"$WORK/tool.json" 2>"$WORK/tool.err" &
+	tp=$!
+	wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/tool.err" || ! alive $tp'
+	if ! grep -q 'oomreap-trace: ready' "$WORK/tool.err"; then
+		kill -9 "$tp" 2>/dev/null
+		wait "$tp"
+		sed "s/^/@@TOOLERR rung=$RUNG /" "$WORK/tool.err"
+		echo "@@RUNG END rung=$RUNG rc=start-failed"
+		return 1
+	fi
+	for s in $SCENARIOS; do
+		case $s in
+		A) scen_A ;;
+		B-frz) scen_B ;;
+		B-fuse) scen_Bfuse ;;
+		C-mod-reap) scen_C C-mod-reap 2500 1000 ;;
+		C-mod-unable) scen_C C-mod-unable 3400 500 ;;
+		C-fuse) scen_Cfuse ;;
+		*) echo "@@WARN unknown scenario $s" ;;
+		esac
+	done
+	kill -INT "$tp"
+	wait "$tp"
+	rc=$?
+	sed "s/^/@@JSON rung=$RUNG /" "$WORK/tool.json"
+	sed "s/^/@@TOOLERR rung=$RUNG /" "$WORK/tool.err"
+	echo "@@RUNG END rung=$RUNG rc=$rc"
+}
+
+main() {
+	"$BIN" probe >"$WORK/probe" 2>&1
+	echo "@@PROBE rc=$?"
+	sed 's/^/@@PROBE /' "$WORK/probe"
+	setup_trace || echo "@@WARN no tracefs instance"
+	for r in $RUNGS; do
+		run_rung "$r"
+	done
+	teardown_trace
+}
+
+main

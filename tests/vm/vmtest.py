@@ -1,0 +1,914 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""The kernel matrix: one oomreap-trace binary on Debian's newest 6.1 and
+6.12 kernels under qemu (TCG), every attach rung, the end-to-end scenarios,
+plus this host's own kernel on the tracepoint rung.  `make vmtest`.
+
+Host side of tests/vm/: fetches the kernels with `apt-get download` (cached
+in .vmtest-cache/), builds the test module against each kernel's Debian
+headers (extracted, not installed), an initramfs per kernel (busybox-static,
+the static tool, tests/vm/vmfix, the tests/fixtures/ programs linked
+statically, tests/vm/init and guest.sh), boots one guest at a time, and
+asserts on what the guest printed between its markers: the tool's JSON
+against the guest kernel's own log lines and tracefs events.  Prints a
+table kernel x rung x scenario and "N passed, N failed"; exits non-zero on
+any failure, and on a guest that hangs, panics or prints nothing (with the
+tail of its console log).
+
+Environment knobs:
+  VMTEST_KERNELS    series to boot (default "6.1 6.12")
+  VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
+  VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse"
+  VMTEST_HOST       0 skips this host's row (default 1)
+  VMTEST_TIMEOUT    seconds per guest (default 480)
+  VMTEST_CACHE      download cache (default .vmtest-cache)
+  VMTEST_TOOL_ARGS  extra options for the tool in the guests (e.g. -v)
+  VMTEST_VERBOSE=1  print every failed check's details
+  VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
+                    'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
+"""
+import json
+import lzma
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+BUILD = os.path.join(ROOT, "build", "vmtest")
+CACHE = os.path.abspath(os.path.join(ROOT, os.environ.get("VMTEST_CACHE", ".vmtest-cache")))
+DEBS = os.path.join(CACHE, "debs")
+TOOL = os.path.join(ROOT, "build", "static", "oomreap-trace")
+
+SERIES = {
+    # series: (apt-cache search pattern, regex with release and sort key)
+    "6.1": (r"^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$",
+            r"^linux-image-(6\.1\.0-(\d+)-amd64)-unsigned$"),
+    "6.12": (r"^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$",
+             r"^linux-image-(6\.12\.(\d+)\+deb\d+-amd64)-unsigned$"),
+}
+RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
+SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
+                           "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse").split()
+HOST_SCENARIOS = ["A", "B-fuse", "C-fuse"]  # no freezer recipe (6.18 thaws the group), no module
+GUEST_TIMEOUT = int(os.environ.get("VMTEST_TIMEOUT", "480"))
+# The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
+TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
+VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
+
+# What each scenario must end as (LAB.md).  fails = trylock failures range.
+EXPECT = {
+    "A": dict(outcome="victim_exited", fails=(0, 0), kmsg="none"),
+    "B-frz": dict(outcome="reaped", fails=(0, 0), kmsg="reaped"),
+    "B-fuse": dict(outcome="reaped", fails=(0, 0), kmsg="reaped"),
+    "C-mod-reap": dict(outcome="reaped", fails=(1, 9), kmsg="reaped"),
+    "C-mod-unable": dict(outcome="gave_up", fails=(10, 10), kmsg="unable"),
+    "C-fuse": dict(outcome="gave_up", fails=(10, 10), kmsg="unable"),
+}
+# Tool timestamp vs the tracefs event of the same moment.  On the function
+# rungs the tool stamps the function's entry, before the tracepoint, with its
+# own program in between; under TCG on this shared 2-CPU host a vCPU can
+# stall for several ms at any point (measured: up to 15 ms).  40 ms is still
+# less than half the reaper's 100 ms retry interval: a timestamp cannot be
+# matched to the wrong attempt.
+TS_TOL_NS = 40_000_000
+RSS_TOL_BYTES = 512 << 10      # percpu_counter batches: 2 CPUs x 32 pages, and then some
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def run(cmd, **kw):
+    """Run a command; raise with its output on failure."""
+    kw.setdefault("stdout", subprocess.PIPE)
+    kw.setdefault("stderr", subprocess.STDOUT)
+    kw.setdefault("text", True)
+    p = subprocess.run(cmd, **kw)
+    if p.returncode != 0:
+        out = (p.stdout or "")[-3000:]
+        raise RuntimeError(f"{' '.join(cmd) if isinstance(cmd, list) else cmd} "
+                           f"failed ({p.returncode}):\n{out}")
+    return p.stdout or ""
+
+
+class Failure(Exception):
+    pass
+
+
+# ---------------------------------------------------------------- kernels
+
+def newest_package(series):
+    """The newest linux-image-*-unsigned of a series: from apt, else the cache."""
+    pattern, rx = SERIES[series]
+    names = []
+    try:
+        out = run(["apt-cache", "search", "--names-only", pattern])
+        names = [l.split(" - ")[0].strip() for l in out.splitlines()]
+    except RuntimeError:
+        pass
+    if not names and os.path.isdir(DEBS):    # offline: what the cache holds
+        names = [f.split("_")[0] for d in os.listdir(DEBS)
+                 for f in os.listdir(os.path.join(DEBS, d)) if f.startswith("linux-image-")]
+    cands = [(int(m.group(2)), m.group(0), m.group(1))
+             for m in (re.match(rx, n) for n in names) if m]
+    if not cands:
+        raise Failure(f"no linux-image package for {series} (apt-get update?)")
+    _, pkg, rel = max(cands)
+    return pkg, rel
+
+
+def cached_deb(pkg, rel):
+    d = os.path.join(DEBS, rel)
+    if os.path.isdir(d):
+        for f in sorted(os.listdir(d)):
+            if f.startswith(pkg + "_") and f.endswith(".deb"):
+                return os.path.join(d, f)
+    return None
+
+
+def fetch(pkg, rel):
+    """The .deb of pkg, cached per kernel release (linux-kbuild-6.1 is one
+    package name for every 6.1 ABI)."""
+    deb = cached_deb(pkg, rel)
+    if deb:
+        return deb
+    d = os.path.join(DEBS, rel)
+    os.makedirs(d, exist_ok=True)
+    log(f"  apt-get download {pkg}")
+    # root downloads unsandboxed into our cache (the _apt user cannot write it)
+    run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", pkg], cwd=d)
+    deb = cached_deb(pkg, rel)
+    if not deb:
+        raise Failure(f"apt-get download {pkg}: no .deb")
+    return deb
+
+
+def header_packages(rel):
+    """linux-headers-REL and what it needs to build a module: -common, kbuild."""
+    pkgs = [f"linux-headers-{rel}"]
+    meta = os.path.join(CACHE, "kernels", rel, "header-packages.json")
+    if os.path.exists(meta):
+        with open(meta) as f:
+            return json.load(f)
+    out = run(["apt-cache", "depends", pkgs[0]])
+    for m in re.finditer(r"Depends: (linux-(?:headers-\S+-common|kbuild-\S+))", out):
+        if m.group(1) not in pkgs:
+            pkgs.append(m.group(1))
+    os.makedirs(os.path.dirname(meta), exist_ok=True)
+    with open(meta, "w") as f:
+        json.dump(pkgs, f)
+    return pkgs
+
+
+def prepare_kernel(series):
+    """Download and extract: vmlinuz, config, fuse.ko (if a module), headers."""
+    pkg, rel = newest_package(series)
+    kdir = os.path.join(CACHE, "kernels", rel)
+    stamp = os.path.join(kdir, ".extracted")
+    os.makedirs(kdir, exist_ok=True)
+    hpkgs = header_packages(rel)
+    if not os.path.exists(stamp):
+        deb = fetch(pkg, rel)
+        hdebs = [fetch(p, rel) for p in hpkgs]
+        log(f"  extracting {os.path.basename(deb)}")
+        tar = f"dpkg-deb --fsys-tarfile '{deb}' | tar -x -C '{kdir}' --wildcards "
+        run(tar + "'./boot/vmlinuz-*' './boot/config-*'", shell=True)
+        cfg = open(os.path.join(kdir, "boot", f"config-{rel}")).read()
+        if "CONFIG_FUSE_FS=m" in cfg:
+            run(tar + "'./lib/modules/*/kernel/fs/fuse/fuse.ko*'", shell=True)
+        hdr = os.path.join(kdir, "hdr")
+        shutil.rmtree(hdr, ignore_errors=True)
+        for d in hdebs:
+            run(["dpkg-deb", "-x", d, hdr])
+        # The arch Makefile includes the -common one by its installed path.
+        mk = os.path.join(hdr, "usr", "src", f"linux-headers-{rel}", "Makefile")
+        text = open(mk).read()
+        text = re.sub(r"^include /usr/src/", f"include {hdr}/usr/src/", text, flags=re.M)
+        open(mk, "w").write(text)
+        open(stamp, "w").write(pkg + "\n")
+        prune_series(series, rel)
+    k = dict(series=series, pkg=pkg, rel=rel, dir=kdir,
+             vmlinuz=os.path.join(kdir, "boot", f"vmlinuz-{rel}"),
+             kdir_build=os.path.join(kdir, "hdr", "usr", "src", f"linux-headers-{rel}"),
+             fuse_ko=None)
+    mods = os.path.join(kdir, "lib", "modules", rel, "kernel", "fs", "fuse")
+    for name in ("fuse.ko", "fuse.ko.xz"):
+        if os.path.exists(os.path.join(mods, name)):
+            k["fuse_ko"] = os.path.join(mods, name)
+    return k
+
+
+def prune_series(series, keep_rel):
+    """Drop older kernels of the series from the cache once a newer one is in."""
+    rx = SERIES[series][1]
+    for root in (os.path.join(CACHE, "kernels"), DEBS):
+        for d in os.listdir(root):
+            if d != keep_rel and re.match(rx, f"linux-image-{d}-unsigned"):
+                shutil.rmtree(os.path.join(root, d), ignore_errors=True)
+                log(f"  pruned {os.path.basename(root)}/{d} from the cache")
+
+
+def build_module(k):
+    out = os.path.join(BUILD, k["rel"], "module")
+    os.makedirs(out, exist_ok=True)
+    for f in ("oomhold.c", "Kbuild"):
+        shutil.copy(os.path.join(HERE, "module", f), out)
+    run(["make", "-s", "-C", k["kdir_build"], f"M={out}", "modules"])
+    return os.path.join(out, "oomhold.ko")
+
+
+# ---------------------------------------------------------------- guest payload
+
+def is_static_elf(path):
+    with open(path, "rb") as f:
+        data = f.read(1 << 16)
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    phoff = int.from_bytes(data[32:40], "little")
+    phentsize = int.from_bytes(data[54:56], "little")
+    phnum = int.from_bytes(data[56:58], "little")
+    for i in range(phnum):
+        off = phoff + i * phentsize
+        if int.from_bytes(data[off:off + 4], "little") == 3:  # PT_INTERP
+            return False
+    return True
+
+
+def build_common():
+    """Static guest binaries shared by every kernel.  Returns notes on what is missing."""
+    os.makedirs(BUILD, exist_ok=True)
+    if not os.path.exists(TOOL):
+        run(["make", "-s", "-C", ROOT, "build/static/oomreap-trace"])
+    vmfix = os.path.join(BUILD, "vmfix")
+    run(["gcc", "-O2", "-Wall", "-Wextra", "-static", "-pthread", "-o", vmfix,
+         os.path.join(HERE, "vmfix.c")])
+    fx = os.path.join(BUILD, "fixtures")
+    fx_err = None
+    try:
+        run(["make", "-s", "-C", ROOT, "-f", "tests/fixtures/fixtures.mk",
+             "FIXTURES_STATIC=1", f"FIXTURES_OUT={fx}", "fixtures"])
+        for n in ("fuse_hold", "oom_victim", "procpoke"):
+            if not is_static_elf(os.path.join(fx, n)):
+                fx_err = f"{n} is not statically linked"
+    except RuntimeError as e:
+        fx_err = f"tests/fixtures/ static build failed: {str(e)[-400:]}"
+    busybox = shutil.which("busybox") or "/bin/busybox"
+    if not os.path.exists(busybox) or not is_static_elf(busybox):
+        raise Failure("a static busybox is needed (apt-get install busybox-static)")
+    if not is_static_elf(TOOL):
+        raise Failure(f"{TOOL} is not statically linked")
+    return dict(vmfix=vmfix, fx=fx, fx_err=fx_err, busybox=busybox)
+
+
+def build_initramfs(k, common, module):
+    root = os.path.join(BUILD, k["rel"], "initramfs")
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ("bin", "dev", "proc", "sys", "tmp", "etc", "vmtest/fx"):
+        os.makedirs(os.path.join(root, d))
+    shutil.copy(common["busybox"], os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+    shutil.copy(os.path.join(HERE, "init"), os.path.join(root, "init"))
+    os.chmod(os.path.join(root, "init"), 0o755)
+    v = os.path.join(root, "vmtest")
+    shutil.copy(os.path.join(HERE, "guest.sh"), v)
+    shutil.copy(TOOL, os.path.join(v, "oomreap-trace"))
+    shutil.copy(common["vmfix"], v)
+    if module:
+        shutil.copy(module, os.path.join(v, "oomhold.ko"))
+    if not common["fx_err"]:
+        for n in ("fuse_hold", "oom_victim", "procpoke"):
+            shutil.copy(os.path.join(common["fx"], n), os.path.join(v, "fx", n))
+    if k["fuse_ko"]:
+        dst = os.path.join(v, "fuse.ko")
+        if k["fuse_ko"].endswith(".xz"):
+            with lzma.open(k["fuse_ko"]) as src, open(dst, "wb") as out:
+                out.write(src.read())
+        else:
+            shutil.copy(k["fuse_ko"], dst)
+    scen = [s for s in SCENARIOS if not (s in ("B-fuse", "C-fuse") and common["fx_err"])]
+    with open(os.path.join(v, "config"), "w") as f:
+        f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
+                f'TOOL_ARGS="{TOOL_ARGS}"\n')
+        # harness self-test: shell run by the guest first (e.g. a panic)
+        f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
+    img = os.path.join(BUILD, k["rel"], "initrd.cpio.gz")
+    run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{img}'", shell=True)
+    return img
+
+
+def boot(k, initrd):
+    """One guest, TCG; returns (console text, seconds, how it ended)."""
+    logf = os.path.join(BUILD, k["rel"], "console.log")
+    cmd = ["qemu-system-x86_64", "-nographic", "-no-reboot", "-m", "1024", "-smp", "2",
+           "-kernel", k["vmlinuz"], "-initrd", initrd,
+           "-append", "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M",
+           "-nic", "none"]
+    t0 = time.monotonic()
+    with open(logf, "wb") as out:
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+        try:
+            rc = p.wait(timeout=GUEST_TIMEOUT)
+            how = f"qemu exited {rc}"
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            how = f"timeout after {GUEST_TIMEOUT} s (killed)"
+    text = open(logf, "rb").read().decode("utf-8", "replace")
+    return clean(text), time.monotonic() - t0, how, logf
+
+
+ESC = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|c|\][^\x07]*\x07|[()][A-Z0-9])")
+
+
+def clean(text):
+    return ESC.sub("", text.replace("\r", ""))
+
+
+# ---------------------------------------------------------------- parsing
+
+TRACE_RX = re.compile(r"^\s*(?P<comm>.*?)-(?P<tid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
+                      r"(?P<s>\d+)\.(?P<us>\d+): (?P<event>\w+): (?P<rest>.*)$")
+KILLED_RX = re.compile(r"Killed process (?P<pid>\d+) \((?P<comm>.*?)\) total-vm:(?P<vm>\d+)kB, "
+                       r"anon-rss:(?P<anon>\d+)kB, file-rss:(?P<file>\d+)kB, "
+                       r"shmem-rss:(?P<shmem>\d+)kB, UID:(?P<uid>\d+) pgtables:(?P<pgt>\d+)kB "
+                       r"oom_score_adj:(?P<adj>-?\d+)")
+OOMKILL_RX = re.compile(r"oom-kill:.*oom_memcg=(?P<oom_memcg>[^,]*),task_memcg=(?P<task_memcg>[^,]*),"
+                        r"task=(?P<comm>.*),pid=(?P<pid>\d+),uid=")
+REAPED_RX = re.compile(r"oom_reaper: reaped process (?P<pid>\d+) \((?P<comm>.*?)\), now "
+                       r"anon-rss:(?P<anon>\d+)kB, file-rss:(?P<file>\d+)kB, shmem-rss:(?P<shmem>\d+)kB")
+UNABLE_RX = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
+
+
+def kv(s):
+    return dict(m.groups() for m in re.finditer(r"(\S+?)=(\S+)", s))
+
+
+def parse_console(text):
+    r = dict(begin=None, end=None, probe=[], probe_rc=None, rungs={}, warns=[], lines=0)
+    rung = scen = None
+    for raw in text.split("\n"):
+        i = raw.find("@@")
+        if i < 0:
+            continue
+        line = raw[i:]
+        r["lines"] += 1
+        tag, _, rest = line.partition(" ")
+        if tag == "@@VMTEST":
+            if rest.startswith("BEGIN"):
+                r["begin"] = kv(rest).get("release")
+            elif rest.startswith("END"):
+                r["end"] = kv(rest).get("rc")
+        elif tag == "@@PROBE":
+            if rest.startswith("rc=") and r["probe_rc"] is None:
+                r["probe_rc"] = rest[3:].strip()
+            else:
+                r["probe"].append(rest)
+        elif tag == "@@RUNG":
+            a = kv(rest)
+            if rest.startswith("BEGIN"):
+                rung = r["rungs"].setdefault(a["rung"], dict(rc=None, json=[], toolerr=[],
+                                                             scens={}, warns=[], skipped={},
+                                                             attempts=[]))
+            elif rest.startswith("END") and a.get("rung") in r["rungs"]:
+                r["rungs"][a["rung"]]["rc"] = a.get("rc")
+        elif tag == "@@SCEN":
+            a = kv(rest)
+            if rest.startswith("BEGIN") and rung is not None:
+                scen = dict(victim=int(a["victim"]), attrs=a, kmsg=[], trace=[], warns=[])
+                rung["scens"][a["scen"]] = scen     # the last attempt
+                rung["attempts"].append(scen)
+            elif rest.startswith("END"):
+                scen = None
+            elif rest.startswith("SKIP") and rung is not None:
+                rung["skipped"][a.get("scen")] = rest
+        elif tag == "@@KMSG" and scen is not None:
+            scen["kmsg"].append(rest)
+        elif tag == "@@TRACE" and scen is not None:
+            scen["trace"].append(rest)
+        elif tag == "@@JSON" and rung is not None:
+            rung["json"].append(rest.partition(" ")[2])
+        elif tag == "@@TOOLERR" and rung is not None:
+            rung["toolerr"].append(rest.partition(" ")[2])
+        elif tag == "@@STEP" and rung is not None:
+            rung["cur"] = kv(rest).get("scen")
+        elif tag == "@@WARN":
+            if rung is not None:
+                rung["warns"].append((rung.get("cur"), rest))
+            else:
+                r["warns"].append(rest)
+    return r
+
+
+def parse_trace(lines):
+    evs = []
+    for l in lines:
+        m = TRACE_RX.match(l)
+        if not m:
+            continue
+        e = dict(event=m.group("event"), tid=int(m.group("tid")), comm=m.group("comm").strip(),
+                 ts=int(m.group("s")) * 1_000_000_000 + int(m.group("us").ljust(6, "0")[:6]) * 1000)
+        rest = m.group("rest")
+        pm = re.match(r"pid=(\d+)", rest)
+        if pm:
+            e["pid"] = int(pm.group(1))
+        e.update({k: v for k, v in re.findall(r"(\w+)=(\S+)", rest) if k not in ("pid",)})
+        evs.append(e)
+    return evs
+
+
+def probe_features(probe_lines):
+    """What `probe` said about the kernel's BTF and the rungs."""
+    f = {}
+    for l in probe_lines:
+        m = re.match(r"kernel release:\s+(\S+)", l)
+        if m:
+            f["release"] = m.group(1)
+        m = re.match(r"tracepoint oom:mark_victim:\s+(\w+) \((.*)\)", l)
+        if m:
+            f["mark_victim"] = "(task, uid)" if "task" in m.group(2) else "(int pid)"
+        m = re.match(r"reaper delay timer:\s+(\w+)", l)
+        if m:
+            f["reaper_timer"] = m.group(1)
+        m = re.match(r"rss_stat:\s+(\S+)", l)
+        if m:
+            f["rss_stat"] = m.group(1)
+        m = re.match(r"mm->flags:\s+(.*)", l)
+        if m:
+            f["mm_flags"] = m.group(1).strip()
+        m = re.match(r"rung (\w+)\s+(usable|rejected)(.*)", l)
+        if m:
+            f.setdefault("rungs", {})[m.group(1)] = m.group(2)
+        m = re.match(r"attach rung:\s+(\w+)", l)
+        if m:
+            f["auto"] = m.group(1)
+        m = re.match(r"blocker attribution:\s+(\S+)", l)
+        if m:
+            f["blockers"] = m.group(1).rstrip(":")
+        if "tp_skip_blockers" in l:
+            f["blockers"] = "on"
+    return f
+
+
+# ---------------------------------------------------------------- checks
+
+def fmt_bytes(b):
+    if b is None:
+        return "-"
+    if b >= 1 << 20:
+        return f"{b / (1 << 20):.1f}M"
+    if b >= 1 << 10:
+        return f"{b / 1024:.0f}K"
+    return f"{b}B"
+
+
+def fmt_ns(ns):
+    if ns is None:
+        return "-"
+    if ns >= 1_000_000_000:
+        return f"{ns / 1e9:.3f}s"
+    return f"{ns / 1e6:.1f}ms"
+
+
+class Cell:
+    def __init__(self, kernel, rung, scen):
+        self.kernel, self.rung, self.scen = kernel, rung, scen
+        self.errors = []
+        self.outcome = "-"
+        self.fails = "-"
+        self.freed = "-"
+        self.latency = "-"
+        self.attach = "-"
+
+    def check(self, cond, msg):
+        if not cond:
+            self.errors.append(msg)
+        return cond
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def frames(task):
+    """Function names of a blocked task's symbolized stack (tool JSON)."""
+    return [f.split("+")[0] for f in (task or {}).get("stack") or []]
+
+
+def check_blockers(cell, inc, tf, blockers_on):
+    """Blocker attribution: one picture per failed trylock where the kernel
+    has bpf_task_from_pid (6.2+); in the module scenarios the holder must be
+    the module's kthread, for write, waiting inside the module."""
+    if not blockers_on:
+        cell.check(inc.get("blockers") == [] and inc.get("blocker_events") == 0,
+                   "tool: blocker data on a kernel where attribution is off")
+        return
+    cell.check(inc.get("blocker_events") == tf,
+               f"tool blocker_events {inc.get('blocker_events')} != trylock failures {tf}")
+    if not cell.scen.startswith("C-mod"):
+        return
+    bl = inc.get("blockers") or []
+    for b in bl:
+        h = b.get("holder") or {}
+        cell.check(h.get("mode") == "write" and h.get("hint") is False
+                   and (h.get("comm") or "").startswith("oomhold/"),
+                   f"blocker holder {h.get('pid')} {h.get('comm')!r} mode {h.get('mode')}: "
+                   "want the oomhold kthread, for write")
+        # a task running on another CPU at that instant has no walkable stack
+        cell.check(not frames(h) or "oomhold_thread" in frames(h),
+                   f"blocker holder stack {frames(h)[:6]}: want it in oomhold_thread")
+    cell.check(any("oomhold_thread" in frames(b.get("holder")) for b in bl),
+               "no blocker picture shows the holder's stack in oomhold_thread")
+
+
+def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_on):
+    """The tool against the kernel, and the kernel against the scenario's purpose."""
+    exp = EXPECT[cell.scen]
+    v = sc["victim"]
+    for w in sc["warns"]:
+        cell.check(False, f"guest: {w}")
+    for l in sc["kmsg"]:
+        cell.check(not re.search(r"\bBUG\b|WARNING:", l), f"kernel: {l}")
+    killed = [m for m in map(KILLED_RX.search, sc["kmsg"]) if m and int(m.group("pid")) == v]
+    reaped = [m for m in map(REAPED_RX.search, sc["kmsg"]) if m and int(m.group("pid")) == v]
+    unable = [m for m in map(UNABLE_RX.search, sc["kmsg"]) if m and int(m.group("pid")) == v]
+    ook = [m for m in map(OOMKILL_RX.search, sc["kmsg"]) if m and int(m.group("pid")) == v]
+    if not cell.check(len(killed) == 1, f'kmsg: {len(killed)} "Killed process {v}" lines, want 1'):
+        return
+    kl = killed[0]
+    # what the kernel itself says happened
+    kernel_end = "reaped" if reaped else "unable" if unable else "none"
+    cell.check(kernel_end == exp["kmsg"],
+               f"kernel: {kernel_end!r} log line for {v}, scenario wants {exp['kmsg']!r}")
+
+    ev = parse_trace(sc["trace"])
+    of = lambda name: [e for e in ev if e["event"] == name and e.get("pid") == v]
+    mv = of("mark_victim")
+    wake, starts, fins, skips = (of("wake_reaper"), of("start_task_reaping"),
+                                 of("finish_task_reaping"), of("skip_task_reaping"))
+    if not cell.check(len(mv) == 1, f"tracefs: {len(mv)} mark_victim pid={v}, want 1"):
+        return
+    kill_ts = mv[0]["ts"]
+    reaper_evs = wake + starts + fins + skips
+    end_ts = max([e["ts"] for e in reaper_evs], default=kill_ts)
+    lock_fails = [e for e in ev if e["event"] == "mmap_lock_acquire_returned"
+                  and e.get("success") == "false" and kill_ts <= e["ts"] <= end_ts]
+    have_lock_ev = any(e["event"] == "mmap_lock_acquire_returned" for e in ev) or not skips
+    truth_fails = len(lock_fails) if have_lock_ev else len(skips)
+    if kernel_end == "unable":
+        cell.check(len(skips) == 10 and not starts,
+                   f"tracefs: {len(skips)} skips, {len(starts)} starts; want 10 and 0")
+    if exp["kmsg"] == "none":
+        cell.check(not reaper_evs, f"tracefs: {len(reaper_evs)} reaper events for a victim "
+                   "that exited first")
+
+    mine = [i for i in incidents if i.get("tgid") == v or i.get("pid") == v]
+    if not cell.check(len(mine) == 1, f"tool: {len(mine)} incidents for {v}, want 1"):
+        return
+    inc = mine[0]
+    cell.outcome = inc.get("outcome")
+    cell.attach = inc.get("attach")
+    cell.fails = f"{inc.get('trylock_failures')}/{truth_fails}"
+    # identity, against the kernel's own log line
+    cell.check(inc.get("pid") == mv[0]["pid"], f"tool pid {inc.get('pid')} != mark_victim pid")
+    cell.check(inc.get("comm") == kl.group("comm"),
+               f"tool comm {inc.get('comm')!r} != kmsg {kl.group('comm')!r}")
+    cell.check(inc.get("oom_score_adj") == int(kl.group("adj")),
+               f"tool oom_score_adj {inc.get('oom_score_adj')} != kmsg {kl.group('adj')}")
+    cell.check(inc.get("attach") == expect_source,
+               f"tool attach {inc.get('attach')!r}, want {expect_source!r}")
+    if ook:
+        cell.check(inc.get("cgroup") == ook[0].group("task_memcg"),
+                   f"tool cgroup {inc.get('cgroup')!r} != kmsg task_memcg "
+                   f"{ook[0].group('task_memcg')!r}")
+        if function_rung:
+            oom = inc.get("oom") or {}
+            cell.check(oom.get("constraint") == "memcg" and
+                       oom.get("domain_cgroup") == ook[0].group("oom_memcg"),
+                       f"tool oom context {oom} != kmsg oom_memcg {ook[0].group('oom_memcg')!r}")
+    cell.check(not inc.get("incomplete") and not inc.get("evicted"), "tool: incomplete/evicted")
+    rk = (inc.get("rss_at_kill_bytes") or {}).get("anon")
+    cell.check(rk is not None and abs(rk - int(kl.group("anon")) * 1024) <= RSS_TOL_BYTES,
+               f"tool rss_at_kill anon {rk} vs kmsg anon-rss {int(kl.group('anon')) * 1024}")
+    # the reap loop, against tracefs
+    cell.check(inc.get("outcome") == exp["outcome"],
+               f"tool outcome {inc.get('outcome')!r}, want {exp['outcome']!r}")
+    tf = inc.get("trylock_failures")
+    cell.check(tf == truth_fails, f"tool trylock_failures {tf} != kernel {truth_fails} "
+               "(failed oom_reaper mmap_read_trylock in tracefs)")
+    lo, hi = exp["fails"]
+    cell.check(tf is not None and lo <= tf <= hi, f"trylock_failures {tf} not in {lo}..{hi}")
+    cell.check(inc.get("attempts") == len(skips) + len(starts),
+               f"tool attempts {inc.get('attempts')} != tracefs skips+starts "
+               f"{len(skips) + len(starts)}")
+    cell.check(inc.get("unknown_skips") == 0, f"tool unknown_skips {inc.get('unknown_skips')}")
+    check_blockers(cell, inc, tf, blockers_on)
+
+    def near(field, ts, what, tol=TS_TOL_NS):
+        got = inc.get(field)
+        cell.check(got is not None and abs(got - ts) <= tol,
+                   f"tool {field} {got} vs tracefs {what} {ts} (tolerance {tol} ns)")
+
+    near("kill_ts_ns", kill_ts, "mark_victim")
+    if wake:
+        near("wake_ts_ns", wake[0]["ts"], "wake_reaper")
+    elif exp["kmsg"] == "none":
+        cell.check(inc.get("wake_ts_ns") is None or inc.get("wake_ignored"),
+                   "tool reports a reaper wake-up the kernel did not trace")
+    if skips or starts:
+        near("first_attempt_ts_ns", min(e["ts"] for e in skips + starts), "first attempt")
+    freed = inc.get("freed_bytes") or {}
+    if kernel_end == "reaped":
+        rl = reaped[0]
+        if cell.check(len(fins) >= 1, "tracefs: no finish_task_reaping"):
+            near("finish_ts_ns", fins[-1]["ts"], "finish_task_reaping")
+            rlat = inc.get("reap_latency_ns")
+            cell.check(rlat is not None and abs(rlat - (fins[-1]["ts"] - kill_ts)) <=
+                       2 * TS_TOL_NS,
+                       f"tool reap_latency_ns {rlat} vs tracefs {fins[-1]['ts'] - kill_ts}")
+        want = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
+        got = freed.get("anon")
+        cell.check(got is not None and abs(got - want) <= max(RSS_TOL_BYTES, want // 50),
+                   f"tool freed anon {got} vs kmsg killed-minus-left {want}")
+        cell.freed = f"{fmt_bytes(got)}/{fmt_bytes(want)}"
+        cell.latency = f"reap {fmt_ns(inc.get('reap_latency_ns'))}"
+    else:
+        cell.check(sum(freed.values()) == 0 if freed else True,
+                   f"tool freed {freed} but the reaper did not reap")
+        cell.freed = f"{fmt_bytes(sum(freed.values()) if freed else 0)}/0"
+        if kernel_end == "unable":
+            last = [t for t in inc.get("timeline", []) if t.get("event") == "skip"]
+            cell.latency = f"10th fail {fmt_ns(last[-1].get('t_ns')) if last else '-'}"
+        else:
+            el = inc.get("exit_latency_ns")
+            cell.check(el is not None, "tool: no exit latency for a victim that exited")
+            cell.latency = f"exit {fmt_ns(el)}"
+
+
+def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason):
+    cells = []
+    incidents = []
+    bad_json = []
+    for j in rung["json"] if rung else []:
+        try:
+            incidents.append(json.loads(j))
+        except ValueError:
+            bad_json.append(j[:200])
+    expect_source = feats.get("auto", "?") if rname == "auto" else rname
+    function_rung = expect_source in ("fentry", "kprobe")
+    for s in scenarios:
+        c = Cell(kernel, rname, s)
+        cells.append(c)
+        if s in skipped_reason:
+            c.check(False, f"not run: {skipped_reason[s]}")
+            continue
+        if rung is None:
+            c.check(False, "rung never started in the guest")
+            continue
+        if rung["rc"] != "0":
+            c.check(False, f"tool session ended rc={rung['rc']}: " +
+                    " | ".join(rung["toolerr"][-6:]))
+        for j in bad_json:
+            c.check(False, f"tool printed a line that is not JSON: {j}")
+        for cur, w in rung["warns"]:
+            if cur == s:
+                c.check(False, f"guest: {w}")
+        if s in rung["skipped"]:
+            c.check(False, f"guest skipped it: {rung['skipped'][s]}")
+            continue
+        sc = rung["scens"].get(s)
+        if not c.check(sc is not None, "scenario printed nothing"):
+            continue
+        check_scenario(c, sc, incidents, expect_source, function_rung,
+                       feats.get("blockers") == "on")
+    if rung:
+        # Every kill in the test cgroups is one incident, and nothing else.
+        kpids = set()
+        for sc in rung["attempts"]:
+            for m in map(OOMKILL_RX.search, sc["kmsg"]):
+                if m and "/vmt_" in m.group("task_memcg"):
+                    kpids.add(int(m.group("pid")))
+        tpids = {i.get("tgid") for i in incidents if "/vmt_" in (i.get("cgroup") or "")}
+        if cells and kpids != tpids:
+            cells[-1].check(False, f"kills in kmsg {sorted(kpids)} != tool incidents "
+                            f"{sorted(tpids)}")
+        lost = [l for l in rung["toolerr"] if re.search(r"events lost: [1-9]", l)]
+        if cells and lost:
+            cells[-1].check(False, f"tool lost events: {lost}")
+    return cells
+
+
+# ---------------------------------------------------------------- runs
+
+def guest_run(series, common):
+    t0 = time.monotonic()
+    k = prepare_kernel(series)
+    module = None
+    mod_err = None
+    try:
+        module = build_module(k)
+    except RuntimeError as e:
+        mod_err = f"module build failed: {str(e)[-600:]}"
+    initrd = build_initramfs(k, common, module)
+    prep = time.monotonic() - t0
+    log(f"== {k['rel']} ({k['pkg']}): prepared in {prep:.1f} s, booting")
+    text, secs, how, logf = boot(k, initrd)
+    r = parse_console(text)
+    r["logf"] = logf
+    log(f"   guest done in {secs:.1f} s ({how}), console: {os.path.relpath(logf, ROOT)}")
+    return k, r, text, secs, how, logf, mod_err
+
+
+def host_run(common):
+    """This host's kernel, tracepoint rung, through the same guest.sh."""
+    cgroot = None
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers") and \
+            "memory" in open("/sys/fs/cgroup/cgroup.controllers").read():
+        cgroot = "/sys/fs/cgroup"
+    elif os.path.isdir("/sys/fs/cgroup/memory"):
+        cgroot = "/sys/fs/cgroup/memory"
+    if os.geteuid() != 0 or not cgroot:
+        return None, "needs root and a memory cgroup controller"
+    if not os.path.isdir("/sys/kernel/tracing/instances"):
+        subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"])
+    work = os.path.join(BUILD, "host")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    scen = [s for s in HOST_SCENARIOS if not (s in ("B-fuse", "C-fuse") and common["fx_err"])]
+    env = dict(os.environ, RUNGS="tracepoint", SCENARIOS=" ".join(scen), BIN=TOOL, TOOL_ARGS=TOOL_ARGS,
+               VMFIX=common["vmfix"], FX=common["fx"], MODULE="/nonexistent",
+               CGROOT=cgroot, FREEZER="/nonexistent", WORK=work)
+    logf = os.path.join(BUILD, "host-console.log")
+    t0 = time.monotonic()
+    with open(logf, "w") as out:
+        p = subprocess.Popen(["sh", os.path.join(HERE, "guest.sh")], env=env, stdout=out,
+                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
+        try:
+            rc = p.wait(timeout=180)
+            how = f"exited {rc}"
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+            how = "timeout after 180 s (killed)"
+    # leftovers of an interrupted run: kill what is in our cgroups, remove them
+    for d in os.listdir(cgroot):
+        if d.startswith("vmt_"):
+            path = os.path.join(cgroot, d)
+            try:
+                for pid in open(os.path.join(path, "cgroup.procs")).read().split():
+                    os.kill(int(pid), signal.SIGKILL)
+                time.sleep(0.5)
+                os.rmdir(path)
+            except OSError:
+                pass
+    text = clean(open(logf).read())
+    r = parse_console(text)
+    r["logf"] = logf
+    r["begin"] = os.uname().release
+    r["end"] = "0" if how == "exited 0" else how
+    return (r, text, time.monotonic() - t0, how, logf, scen), None
+
+
+def tail(text, n=40):
+    return "\n".join("    | " + l for l in text.rstrip("\n").split("\n")[-n:])
+
+
+def main():
+    t_start = time.monotonic()
+    os.chdir(ROOT)
+    results = []        # (kernel label, features, cells)
+    extra_fail = []     # (what, detail)
+    extra_pass = 0
+
+    log("== BTF fixture: the old mark_victim(int pid) prototype")
+    p = subprocess.run(["bash", os.path.join(HERE, "btf_fixture_test.sh")], text=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       env=dict(os.environ, OOMREAP_TRACE=TOOL))
+    for l in p.stdout.splitlines():
+        if l.startswith("ok - "):
+            extra_pass += 1
+            log("   " + l)
+        elif l.startswith("not ok - "):
+            extra_fail.append(("btf fixture", l[9:]))
+            log("   " + l)
+    if p.returncode != 0 and not any(w == "btf fixture" for w, _ in extra_fail):
+        extra_fail.append(("btf fixture", p.stdout[-500:]))
+
+    try:
+        common = build_common()
+    except (RuntimeError, Failure) as e:
+        log(f"cannot build the guest payload: {e}")
+        log("0 passed, 1 failed")
+        return 1
+    if common["fx_err"]:
+        log(f"   FUSE scenarios cannot run: {common['fx_err']}")
+
+    if os.environ.get("VMTEST_HOST", "1") == "1":
+        log(f"== host {os.uname().release}: tracepoint rung, {' '.join(HOST_SCENARIOS)}")
+        h, why = host_run(common)
+        if h is None:
+            extra_fail.append(("host row", why))
+        else:
+            r, text, secs, how, logf, scen = h
+            log(f"   host done in {secs:.1f} s ({how})")
+            skipped = {s: common["fx_err"] for s in HOST_SCENARIOS if s not in scen}
+            feats = probe_features(r["probe"])
+            cells = check_rung(f"{os.uname().release} (host)", "tracepoint",
+                               r["rungs"].get("tracepoint"), feats, HOST_SCENARIOS, skipped)
+            results.append((f"{os.uname().release} (host)", feats, cells, r))
+            if how != "exited 0":
+                extra_fail.append(("host row", f"guest.sh {how}:\n{tail(text)}"))
+
+    kernels = os.environ.get("VMTEST_KERNELS", "6.1 6.12").split()
+    for series in kernels:
+        try:
+            k, r, text, secs, how, logf, mod_err = guest_run(series, common)
+        except (RuntimeError, Failure, OSError) as e:
+            extra_fail.append((f"kernel {series}", f"could not prepare/boot: {e}"))
+            continue
+        label = k["rel"]
+        finished = r["end"] is not None
+        if not finished or r["begin"] is None:
+            what = "printed nothing" if r["lines"] == 0 else \
+                "did not finish (hang, panic or timeout)"
+            extra_fail.append((label, f"guest {what}; {how}; console tail:\n{tail(text)}"))
+        if r["probe_rc"] != "0":
+            extra_fail.append((label, f"`oomreap-trace probe` exit {r['probe_rc']}: "
+                               + " | ".join(r["probe"][-8:])))
+        else:
+            extra_pass += 1
+        for w in r["warns"]:
+            extra_fail.append((label, f"guest: {w}"))
+        feats = probe_features(r["probe"])
+        for rung in ("fentry", "kprobe", "tracepoint"):
+            if feats.get("rungs", {}).get(rung) != "usable":
+                extra_fail.append((label, f"probe: rung {rung} not usable in the guest"))
+        skipped = {}
+        for s in SCENARIOS:
+            if s.startswith("C-mod") and mod_err:
+                skipped[s] = mod_err
+            if s in ("B-fuse", "C-fuse") and common["fx_err"]:
+                skipped[s] = common["fx_err"]
+        cells = []
+        for rung in RUNGS:
+            cells += check_rung(label, rung, r["rungs"].get(rung), feats, SCENARIOS, skipped)
+        if not finished and all(c.ok for c in cells):
+            pass  # already counted above
+        results.append((label, feats, cells, r))
+
+    # ---- report
+    log("")
+    hdr = f"{'kernel':<28} {'rung':<10} {'scenario':<13} {'result':<6} {'outcome':<13} " \
+          f"{'attach':<10} {'fails tool/kern':<15} {'freed tool/kmsg':<16} {'latency'}"
+    log(hdr)
+    log("-" * len(hdr))
+    npass = extra_pass
+    nfail = len(extra_fail)
+    for label, feats, cells, r in results:
+        for c in cells:
+            res = "PASS" if c.ok else "FAIL"
+            log(f"{label:<28} {c.rung:<10} {c.scen:<13} {res:<6} "
+                f"{str(c.outcome):<13} {str(c.attach):<10} {c.fails:<15} {c.freed:<16} "
+                f"{c.latency}")
+            if c.ok:
+                npass += 1
+            else:
+                nfail += 1
+    log("")
+    log("BTF features seen by `oomreap-trace probe`:")
+    for label, feats, cells, r in results:
+        rungs = ", ".join(f"{k} {v}" for k, v in feats.get("rungs", {}).items())
+        log(f"  {label:<28} mark_victim{feats.get('mark_victim', '?')}, reaper timer "
+            f"{feats.get('reaper_timer', '?')}, rss_stat {feats.get('rss_stat', '?')}, "
+            f"mm->flags {feats.get('mm_flags', '?')}; {rungs}; auto -> {feats.get('auto', '?')}; "
+            f"blocker attribution {feats.get('blockers', '?')}")
+    failed_cells = [c for _, _, cells, _ in results for c in cells if not c.ok]
+    if failed_cells or extra_fail:
+        log("")
+        log("Failures:")
+        for c in failed_cells:
+            log(f"  {c.kernel} / {c.rung} / {c.scen}:")
+            for e in (c.errors if VERBOSE else c.errors[:6]):
+                log(f"    - {e}")
+        for what, detail in extra_fail:
+            log(f"  {what}: {detail}")
+        logs = sorted({os.path.relpath(r.get("logf", ""), ROOT) for label, _, cells, r in results
+                       if r.get("logf") and any(not c.ok for c in cells)})
+        if logs:
+            log("  console logs (the tool's raw events are its @@TOOLERR lines): " + ", ".join(logs))
+    total = time.monotonic() - t_start
+    log("")
+    log(f"kernel matrix: {len(results)} kernels, wall time {total:.0f} s "
+        f"({total / 60:.1f} min; goal 15 min)")
+    log(f"{npass} passed, {nfail} failed")
+    return 0 if nfail == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
