@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "event.h"
 #include "ksyms.h"
+#include "sink_prom.h"
 #include "timefmt.h"
 
 #define POLL_INTERVAL_MS 100
@@ -85,6 +86,34 @@ static void reopen_sinks(struct session *s)
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->reopen)
 			s->sinks[i].ops->reopen(&s->sinks[i]);
+}
+
+int session__open_outputs(struct session *s, const char *kernel_release)
+{
+	const struct env *env = s->env;
+	int err;
+
+	err = sink_stream__open(&s->sinks[s->nsinks], stdout, env->json, &s->rc);
+	if (err) {
+		p_err("cannot set up output: %s", strerror(-err));
+		return err;
+	}
+	s->nsinks++;
+	if (env->prom_textfile) {
+		struct prom_opts po = { .path = env->prom_textfile,
+					.interval_s = env->interval_s,
+					.cgroup_cap = env->prom_cgroup_cap,
+					.tracker = s->tracker,
+					.kernel = kernel_release };
+
+		err = sink_prom__open(&s->sinks[s->nsinks], &po, &s->rc);
+		if (err) {
+			p_err("cannot set up metrics: %s", strerror(-err));
+			return err;
+		}
+		s->nsinks++;
+	}
+	return 0;
 }
 
 int session__close_sinks(struct session *s)

@@ -36,6 +36,12 @@ struct session {
 
 /* Called by the tracker for each finished incident: filters, then sinks. */
 void session__on_incident(const struct oomreap_incident *inc, void *ctx);
+/*
+ * The outputs live tracing and replay share: text or JSON on stdout, and
+ * the Prometheus textfile when asked.  On error (said on stderr) the sinks
+ * opened so far stay in s for session__close_sinks().
+ */
+int session__open_outputs(struct session *s, const char *kernel_release);
 /* Close every sink; returns the first error (-errno) or 0. */
 int session__close_sinks(struct session *s);
 /* Trace until stopped.  Returns an EXIT_* status. */

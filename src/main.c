@@ -22,7 +22,6 @@
 #include "options.h"
 #include "privdrop.h"
 #include "replay_cmd.h"
-#include "sink_prom.h"
 #include "sink_record.h"
 #include "timefmt.h"
 
@@ -172,34 +171,15 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 		}
 		s.nsinks++;
 	}
-	err = sink_stream__open(&s.sinks[s.nsinks], stdout, env->json, &s.rc);
-	if (err) {
-		p_err("cannot set up output: %s", strerror(-err));
+	if (session__open_outputs(&s, kf->release)) {
 		session__close_sinks(&s);
 		tracker__free(s.tracker);
 		attach__stop(&s.tracer);
 		return EXIT_RUNTIME;
 	}
-	s.nsinks++;
-	if (env->prom_textfile) {
-		struct prom_opts po = { .path = env->prom_textfile,
-					.interval_s = env->interval_s,
-					.cgroup_cap = env->prom_cgroup_cap,
-					.tracker = s.tracker,
-					.kernel = kf->release };
-
-		err = sink_prom__open(&s.sinks[s.nsinks], &po, &s.rc);
-		if (err) {
-			p_err("cannot set up metrics: %s", strerror(-err));
-			session__close_sinks(&s);
-			tracker__free(s.tracker);
-			attach__stop(&s.tracer);
-			return EXIT_RUNTIME;
-		}
-		s.nsinks++;
+	if (env->prom_textfile)
 		fprintf(stderr, "oomreap-trace: metrics to %s every %u s\n", env->prom_textfile,
 			env->interval_s);
-	}
 	/* Attached and every output open: nothing below needs privilege. */
 	status = privdrop__session(&s);
 	if (status) {

@@ -12,7 +12,6 @@
 #include "errors.h"
 #include "replay.h"
 #include "replay_cmd.h"
-#include "sink_prom.h"
 #include "report.h"
 #include "timefmt.h"
 
@@ -76,31 +75,12 @@ int cmd_replay(const struct env *env)
 		replay__free(rp);
 		return EXIT_RUNTIME;
 	}
-	err = sink_stream__open(&s.sinks[s.nsinks], stdout, env->json, &s.rc);
-	if (err) {
-		p_err("cannot set up output: %s", strerror(-err));
+	/* with --prom-textfile: the metrics a live run would have left at its end */
+	if (session__open_outputs(&s, h->kernel_release)) {
+		session__close_sinks(&s);
 		tracker__free(s.tracker);
 		replay__free(rp);
 		return EXIT_RUNTIME;
-	}
-	s.nsinks++;
-	if (env->prom_textfile) {
-		/* The metrics a live run would have left at its end. */
-		struct prom_opts po = { .path = env->prom_textfile,
-					.interval_s = env->interval_s,
-					.cgroup_cap = env->prom_cgroup_cap,
-					.tracker = s.tracker,
-					.kernel = h->kernel_release };
-
-		err = sink_prom__open(&s.sinks[s.nsinks], &po, &s.rc);
-		if (err) {
-			p_err("cannot set up metrics: %s", strerror(-err));
-			session__close_sinks(&s);
-			tracker__free(s.tracker);
-			replay__free(rp);
-			return EXIT_RUNTIME;
-		}
-		s.nsinks++;
 	}
 	/*
 	 * Blocker stacks are named from the symbols stored in the recording,
