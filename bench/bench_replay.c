@@ -12,7 +12,7 @@
  *   replay    reader + tracker (what `replay` does before its sinks)
  *   +json     ... + the JSON renderer of every incident to /dev/null
  *   report md / report html: replay + collect + write the postmortem
- * Goals from the issue: replay >= 5 M events/s, report of 100,000
+ * Goals: replay >= 5 M events/s, report of 100,000
  * incidents < 2 s.
  */
 #include <errno.h>

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """oomreap-trace benchmarks: one table, each figure beside its baseline
 measured in the same run (interleaved where the two cannot run at once),
-and beside the goal of issue 6.  Figures, not pass/fail: a 2-vCPU machine
+and beside the project's goal.  Figures, not pass/fail: a 2-vCPU machine
 shared with other work is noisy, so the load is printed with them.
 
   a. BPF cost per event of each attached program (kernel.bpf_stats_enabled,
