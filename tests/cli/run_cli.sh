@@ -66,6 +66,25 @@ if [ "$(id -u)" -eq 0 ]; then
 		expect "forced fentry rung" 0 "ready \(attach=fentry" -- \
 			"$BIN" --attach=fentry --duration 1
 	fi
+	# A non-interactive shell starts background jobs with SIGINT ignored;
+	# `kill -INT` must stop the tracer all the same, with its summary (it
+	# does: a blocked signal is queued for the signalfd even when ignored).
+	"$BIN" >"$out" 2>"$err" &
+	bg=$!
+	for _ in $(seq 100); do grep -q ready "$err" && break; sleep 0.05; done
+	kill -INT "$bg"
+	for _ in $(seq 100); do kill -0 "$bg" 2>/dev/null || break; sleep 0.05; done
+	if kill -0 "$bg" 2>/dev/null; then
+		kill -TERM "$bg"
+		echo "not ok - SIGINT stops a background tracer: still running after 5 s"
+		fail=$((fail + 1))
+	elif wait "$bg" && grep -q "Summary: 0 incidents" "$out"; then
+		echo "ok - SIGINT stops a background tracer"
+		pass=$((pass + 1))
+	else
+		echo "not ok - SIGINT stops a background tracer: bad exit or no summary"
+		fail=$((fail + 1))
+	fi
 	expect "duration ends tracing with a summary" 0 "Summary: 0 incidents" -- \
 		"$BIN" --duration 1 --attach=tracepoint
 else
