@@ -3,8 +3,9 @@
 # Installs everything oomreap-trace needs to build and to run all its tests,
 # from the distribution's archive (Debian/Ubuntu).  Idempotent.
 set -euo pipefail
+# --list: print the package names only (for .ci/run), install nothing.
 
-if [ "$(id -u)" -ne 0 ]; then
+if [ "${1:-}" != "--list" ] && [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (apt-get needs it)" >&2
 	exit 1
 fi
@@ -31,6 +32,11 @@ packages=(
 	# the HTML report opened in a real browser (tests/golden/check_html.sh)
 	chromium
 )
+
+if [ "${1:-}" = "--list" ]; then
+	printf '%s\n' "${packages[@]}"
+	exit 0
+fi
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
