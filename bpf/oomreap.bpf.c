@@ -73,60 +73,93 @@ static __always_inline struct mm_struct *victim_mm(struct task_struct *task)
 }
 
 #define CGROUP_MAX_DEPTH 16
-#define CGROUP_NAME_BUDGET (OOMREAP_CGROUP_PATH_LEN / 2)
+#define CGROUP_NAME_MAX 256 /* kernfs names are at most NAME_MAX (255) bytes */
+#define CGROUP_BUILD_END 511 /* the path is built leftwards from here */
+
+/*
+ * Where the path is assembled, leaf first, right to left: the path ends at
+ * build[CGROUP_BUILD_END] and grows leftwards a component at a time.  The
+ * sizes let every copy use an offset masked to 511 and a length masked to
+ * 255, which the verifier can bound without knowing the depth.  Per CPU:
+ * these programs do not nest on one CPU.
+ */
+struct cgroup_path_scratch {
+	char build[CGROUP_BUILD_END + 1 + OOMREAP_CGROUP_PATH_LEN];
+	char name[CGROUP_NAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgroup_path_scratch);
+} cgroup_path_scratch SEC(".maps");
 
 /*
  * Write the cgroup's path ("/a/b/c", relative to its hierarchy's root) into
  * buf by walking kernfs parents.  Done here, not in userspace, because a
  * test or an orchestrator may remove the cgroup right after the kill.
- * Returns true when the path had to be truncated.
+ * Returns true when the path had to be truncated (more than
+ * CGROUP_MAX_DEPTH levels: outer ones missing; longer than buf: tail cut).
+ *
+ * One loop whose early exits all leave it: only one path goes on to the
+ * next iteration, so the verifier's work stays linear in the depth.  (A
+ * version that collected the chain first and then wrote it outermost first
+ * was verified once per possible depth: 24k instructions, 24 ms of start-up.)
  */
 static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 {
-	struct kernfs_node *chain[CGROUP_MAX_DEPTH];
+	struct cgroup_path_scratch *scratch;
 	struct kernfs_node *kn, *parent;
+	__u32 start = CGROUP_BUILD_END, zero = 0, len;
 	bool truncated = false;
-	__u32 depth = 0, off = 0;
+	long n;
 	int i;
 
 	buf[0] = '/';
 	buf[1] = 0;
-	if (!cg)
+	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
+	if (!cg || !scratch)
 		return false;
+	scratch->build[CGROUP_BUILD_END] = 0;
 	kn = BPF_CORE_READ(cg, kn);
 	for (i = 0; i < CGROUP_MAX_DEPTH; i++) {
-		if (!kn)
-			break;
-		parent = kernfs_parent(kn);
+		parent = kn ? kernfs_parent(kn) : NULL;
 		if (!parent)
-			break; /* the hierarchy root itself has no name in the path */
-		chain[depth++] = kn;
-		kn = parent;
-	}
-	if (kn && kernfs_parent(kn))
-		truncated = true;
-
-	for (i = CGROUP_MAX_DEPTH - 1; i >= 0; i--) {
-		const char *name;
-		long n;
-
-		if (i >= depth)
-			continue;
-		if (off >= OOMREAP_CGROUP_PATH_LEN - 2) {
-			truncated = true;
-			break;
-		}
-		buf[off & (OOMREAP_CGROUP_PATH_LEN - 1)] = '/';
-		off++;
-		name = BPF_CORE_READ(chain[i], name);
-		n = bpf_probe_read_kernel_str(&buf[off & (CGROUP_NAME_BUDGET - 1)],
-					      CGROUP_NAME_BUDGET, name);
+			break; /* kn is the hierarchy root: no name in the path */
+		n = bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name),
+					      BPF_CORE_READ(kn, name));
 		if (n <= 0)
 			break;
-		if (n == CGROUP_NAME_BUDGET)
-			truncated = true;
-		off = (off & (CGROUP_NAME_BUDGET - 1)) + n - 1;
+		len = n - 1; /* n counts the NUL */
+		if (len + 1 > start) {
+			truncated = true; /* over 510 bytes: outer levels missing */
+			break;
+		}
+		start -= len;
+		/*
+		 * barrier_var: the compiler can prove the masks below are
+		 * no-ops and would drop them; the verifier needs them.
+		 */
+		barrier_var(start);
+		barrier_var(len);
+		bpf_probe_read_kernel(&scratch->build[start & CGROUP_BUILD_END],
+				      len & (CGROUP_NAME_MAX - 1), scratch->name);
+		start--;
+		barrier_var(start);
+		scratch->build[start & CGROUP_BUILD_END] = '/';
+		kn = parent;
 	}
+	if (i == CGROUP_MAX_DEPTH && kn && kernfs_parent(kn))
+		truncated = true;
+	if (start == CGROUP_BUILD_END)
+		return truncated; /* the root cgroup: "/" */
+	if (CGROUP_BUILD_END - start >= OOMREAP_CGROUP_PATH_LEN)
+		truncated = true;
+	barrier_var(start);
+	bpf_probe_read_kernel(buf, OOMREAP_CGROUP_PATH_LEN,
+			      &scratch->build[start & CGROUP_BUILD_END]);
+	buf[OOMREAP_CGROUP_PATH_LEN - 1] = 0;
 	return truncated;
 }
 

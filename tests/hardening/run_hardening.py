@@ -243,6 +243,57 @@ def t_user_nobody_incident(stack):
            "; ".join(errs) or None)
 
 
+def t_deep_cgroup(stack):
+    """The victim's cgroup path as BPF builds it at the kill, against the
+    path the test made: a long one (over 128 bytes, whole), one over the
+    255-byte field (kept from the root, cut at the end, flagged) and one
+    deeper than BPF walks (17 levels below the root: flagged)."""
+    top = Memcg(f"/{TAG}-deep")
+    stack.callback(top.close)
+    cases = [("long", [b"a" * 60, b"b" * 60, b"c" * 60], False),
+             ("cut", [b"d" * 100, b"e" * 100, b"f" * 100], True),
+             ("deep", [b"%d" % i for i in range(16)], True)]
+    # No --cgroup filter: the too-deep path lacks its outer levels.
+    tool = Tool(["--json"], name="tool-deep")
+    stack.callback(tool.kill)
+    errs = []
+    for label, names, want_cut in cases:
+        chain = [top]
+        for name in names:
+            cg = Memcg(chain[-1].rel + b"/" + name)
+            stack.callback(cg.close)    # innermost closed first (LIFO)
+            chain.append(cg)
+        chain[-1].limit(64)
+        hog = Proc("memhog", [f"{oomlab.FIXTURES}/memhog", "-c", chain[-1].dir.decode(),
+                              "-o", "100", "-w", "256"])
+        stack.callback(hog.kill)
+        pid = int(hog.expect(rb"^ready pid=(\d+)", 10).group(1))
+        hog.send("go")
+        if hog.wait(15) != -9:
+            raise Fail(f"{label}: memhog was not OOM-killed")
+        incs = wait_for(lambda: [i for i in json_incidents(tool) if i.get("pid") == pid], 10,
+                        f"the incident of pid {pid}")
+        want = chain[-1].rel
+        got = incs[0].get("cgroup", "").encode()
+        cut = incs[0].get("cgroup_truncated")
+        note(f"deep/{label}: path {len(want)} bytes, reported {len(got)}, truncated {cut}")
+        if label == "deep":
+            # Outer levels are missing: what is there is the innermost part.
+            ok = cut is True and want.endswith(got.rstrip(b"/")) and len(got) < len(want)
+        elif want_cut:
+            ok = cut is True and got == want[:255]
+        else:
+            ok = cut is False and got == want
+        if not ok:
+            errs.append(f"{label}: cgroup {got[:60]!r}... ({len(got)} bytes, truncated "
+                        f"{cut}), want {want[:60]!r}... ({len(want)} bytes)")
+    rc = tool.stop()
+    if rc != 0:
+        errs.append(f"tool exit status {rc}")
+    report("deep cgroup paths: long path whole, over-long cut and flagged, too deep flagged",
+           "; ".join(errs) or None)
+
+
 def t_hostile(stack):
     parent = Memcg(f"/{TAG}-hostile")
     stack.callback(parent.close)
@@ -444,6 +495,7 @@ ROOT_TESTS = [
     ("ambient caps only", lambda s: t_ambient_only()),
     ("--user nobody incident", t_user_nobody_incident),
     ("hostile names", t_hostile),
+    ("deep cgroup paths", t_deep_cgroup),
     ("valgrind live", lambda s: t_valgrind_live()),
 ]
 # Need neither root nor the kernel.
