@@ -16,7 +16,9 @@
   cgroup whose name is hostile too: the text output escapes every control
   byte, each JSON line is valid (jq) and decodes to the kernel's bytes,
   the Prometheus textfile passes promtool, the HTML report shows the names
-  as text (the last two when the tool has them).
+  as text (the last two when the tool has them);
+- cgroup paths built in BPF at the kill: a 206-byte path whole, a 326-byte
+  one cut at 255 bytes and flagged, one 17 levels deep flagged.
 
 Not root: each test is skipped with the reason; OOMREAP_E2E_REQUIRE=1 (CI)
 turns a skip into a failure.  Output: "ok - NAME", "not ok - NAME: WHY",
