@@ -43,7 +43,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
-.SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(OUT)/bpf/blockers.bpf.o
+.SECONDARY: $(OUT)/bpf/oomreap.bpf.o
 .PHONY: all clean check deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
@@ -57,7 +57,7 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
 # Objects that include the skeleton must wait for it.
-$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h $(OUT)/blockers.skel.h
+$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h
 
 $(OUT)/obj/%.o: src/%.c | $(OUT)/obj
 	$(call msg,CC,$@)

@@ -552,3 +552,6 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
+
+/* At failed trylocks: who holds and who waits on the mmap_lock. */
+#include "blockers.bpf.h"

@@ -9,7 +9,6 @@
 
 #include "attach.h"
 #include "errors.h"
-#include "blockers.skel.h"
 #include "oomreap.skel.h"
 
 const char *rung__name(enum rung r)
@@ -171,25 +170,24 @@ static int precheck_rung(const struct kernel_features *kf, enum rung r, const ch
 	return 0;
 }
 
-/* Try one rung for real.  On failure, fills why[] and leaves *skel NULL. */
-static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
-		    const char *btf_path, char *why, size_t whylen)
+/*
+ * Open the object and set it up for rung r: knobs, and autoload for the
+ * rung's hooks (plus tp_skip_blockers when *blockers).  NULL with why[]
+ * filled when the rung cannot work here.
+ */
+static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung r,
+				     const char *btf_path, bool blockers,
+				     struct hook_choice *hc, int *nhc, char *why, size_t whylen)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
-	struct hook_choice hc[PLAN_MAX_HOOKS];
 	struct bpf_program *prog;
-	struct attach_plan *plan = &tr->plan;
 	struct oomreap *s;
-	int n, i, err;
+	int n, i;
 
-	err = precheck_rung(kf, r, btf_path, why, whylen);
-	if (err)
-		return err;
 	s = oomreap__open_opts(&opts);
 	if (!s) {
-		err = -errno;
-		snprintf(why, whylen, "open failed: %s", strerror(-err));
-		return err;
+		snprintf(why, whylen, "open failed: %s", strerror(errno));
+		return NULL;
 	}
 	s->rodata->exit_tp_has_group_dead = kf->exit_tp_has_group_dead;
 	s->rodata->wake_is_timer_callback = kf->reaper_timer;
@@ -199,7 +197,8 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		if (!hc[i].available && !hc[i].optional) {
 			snprintf(why, whylen, "%s: not in this kernel's BTF", hc[i].hook);
 			oomreap__destroy(s);
-			return -ENOENT;
+			errno = ENOENT;
+			return NULL;
 		}
 	}
 	bpf_object__for_each_program(prog, s->obj)
@@ -207,8 +206,64 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	for (i = 0; i < n; i++)
 		if (hc[i].available)
 			bpf_program__set_autoload(hc[i].prog, true);
+	bpf_program__set_autoload(s->progs.tp_skip_blockers, blockers);
+	*nhc = n;
+	return s;
+}
 
+/*
+ * Whether to load blocker attribution, and if not, why (plan->blockers_why).
+ * Its kfuncs are weak: without them the program must stay unloaded.
+ */
+static bool blockers_possible(const struct kernel_features *kf, struct attach_plan *plan)
+{
+	if (!kf->tp_reaper) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "no oom:skip_task_reaping tracepoint");
+		return false;
+	}
+	if (!kf->kfunc_task_from_pid) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "needs the bpf_task_from_pid kfunc (6.2+)");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Try one rung for real.  Blocker attribution rides in the same object
+ * (one BTF parse); should this kernel refuse that one program, the rung is
+ * loaded again without it rather than lost.  On failure, fills why[] and
+ * leaves tr->skel NULL.
+ */
+static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
+		    const char *btf_path, bool blockers, char *why, size_t whylen)
+{
+	struct hook_choice hc[PLAN_MAX_HOOKS];
+	struct attach_plan *plan = &tr->plan;
+	struct oomreap *s;
+	struct bpf_link *link;
+	int n = 0, i, err;
+
+	err = precheck_rung(kf, r, btf_path, why, whylen);
+	if (err)
+		return err;
+	plan->blockers_why[0] = 0;
+	blockers = blockers && blockers_possible(kf, plan);
+	s = open_for_rung(kf, r, btf_path, blockers, hc, &n, why, whylen);
+	if (!s)
+		return -errno;
 	err = oomreap__load(s);
+	if (err && blockers) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "load refused (%s)",
+			 strerror(-err));
+		oomreap__destroy(s);
+		blockers = false;
+		s = open_for_rung(kf, r, btf_path, false, hc, &n, why, whylen);
+		if (!s)
+			return -errno;
+		err = oomreap__load(s);
+	}
 	if (err) {
 		snprintf(why, whylen, "load refused (%s)%s", strerror(-err), load_hint(err, r));
 		oomreap__destroy(s);
@@ -216,9 +271,8 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	}
 	plan->nhooks = 0;
 	tr->nlinks = 0;
+	tr->skel = s;
 	for (i = 0; i < n; i++) {
-		struct bpf_link *link;
-
 		if (!hc[i].available)
 			continue;
 		link = bpf_program__attach(hc[i].prog);
@@ -226,7 +280,6 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 			err = -errno;
 			snprintf(why, whylen, "%s: attach failed (%s)%s", hc[i].hook, strerror(-err),
 				 load_hint(err, r));
-			tr->skel = s;
 			attach__stop(tr);
 			return err;
 		}
@@ -235,8 +288,19 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		plan->hooks[plan->nhooks].hook = hc[i].hook;
 		plan->nhooks++;
 	}
+	plan->blockers = false;
+	if (blockers) {
+		/* Not fatal: the tracer is complete without it. */
+		link = bpf_program__attach(s->progs.tp_skip_blockers);
+		if (link) {
+			tr->links[tr->nlinks++] = link;
+			plan->blockers = true;
+		} else {
+			snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+				 "attach to oom:skip_task_reaping failed (%s)", strerror(errno));
+		}
+	}
 	plan->rung = r;
-	tr->skel = s;
 	return 0;
 }
 
@@ -244,54 +308,12 @@ void attach__stop(struct tracer *tr)
 {
 	while (tr->nlinks > 0)
 		bpf_link__destroy(tr->links[--tr->nlinks]);
-	blockers__destroy(tr->blockers);
-	tr->blockers = NULL;
 	oomreap__destroy(tr->skel);
 	tr->skel = NULL;
 }
 
-void attach__start_blockers(struct tracer *tr, const char *btf_path)
-{
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
-	struct attach_plan *plan = &tr->plan;
-	struct bpf_link *link;
-	struct blockers *b;
-	int err;
-
-	b = blockers__open_opts(&opts);
-	if (!b) {
-		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "open failed: %s",
-			 strerror(errno));
-		return;
-	}
-	/* Same ring buffer and victim map as the main object. */
-	err = bpf_map__reuse_fd(b->maps.events, bpf_map__fd(tr->skel->maps.events));
-	if (!err)
-		err = bpf_map__reuse_fd(b->maps.victims_by_pid,
-					bpf_map__fd(tr->skel->maps.victims_by_pid));
-	if (!err)
-		err = blockers__load(b);
-	if (err) {
-		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
-			 "load refused (%s): needs the bpf_task_from_pid kfunc (6.2+)",
-			 strerror(-err));
-		blockers__destroy(b);
-		return;
-	}
-	link = bpf_program__attach(b->progs.tp_skip_blockers);
-	if (!link) {
-		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
-			 "attach to oom:skip_task_reaping failed (%s)", strerror(errno));
-		blockers__destroy(b);
-		return;
-	}
-	tr->links[tr->nlinks++] = link;
-	tr->blockers = b;
-	plan->blockers = true;
-}
-
 int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
-		  const char *btf_path)
+		  const char *btf_path, bool blockers)
 {
 	static const enum rung ladder[] = { RUNG_FENTRY, RUNG_KPROBE, RUNG_TRACEPOINT };
 	struct attach_plan *plan = &tr->plan;
@@ -304,7 +326,8 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung
 
 		if (want != RUNG_AUTO && want != r)
 			continue;
-		err = try_rung(tr, kf, r, btf_path, plan->rejected[r], sizeof(plan->rejected[r]));
+		err = try_rung(tr, kf, r, btf_path, blockers, plan->rejected[r],
+			       sizeof(plan->rejected[r]));
 		if (!err)
 			return 0;
 		p_info("%s rung rejected: %s", rung__name(r), plan->rejected[r]);
@@ -331,9 +354,7 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan)
 
 uint64_t tracer__dropped(const struct tracer *tr)
 {
-	uint64_t n = tr->skel ? tr->skel->bss->dropped_events : 0;
-
-	return n + (tr->blockers ? tr->blockers->bss->blocker_dropped : 0);
+	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;
 }
 
 int tracer__events_fd(const struct tracer *tr)

@@ -35,13 +35,11 @@ struct attach_plan {
 };
 
 struct oomreap;
-struct blockers;
 struct bpf_link;
 
 /* A loaded, attached tracer. */
 struct tracer {
 	struct oomreap *skel;
-	struct blockers *blockers;
 	struct bpf_link *links[PLAN_MAX_HOOKS + 1];
 	int nlinks;
 	struct attach_plan plan;
@@ -54,15 +52,12 @@ int rung__parse(const char *s, enum rung *r);
  * Open, configure, load and attach the BPF object on the best rung (or on
  * `want` only).  On success tr is attached and tr->plan says how.
  * Returns -errno; tr->plan.rejected says why each rung failed.
+ * With `blockers`, blocker attribution is attached too where the kernel
+ * allows it; where not, tr->plan.blockers_why says why and tracing goes on.
  */
 int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
-		  const char *btf_path);
+		  const char *btf_path, bool blockers);
 void attach__stop(struct tracer *tr);
-/*
- * Blocker attribution (a second object sharing the ring buffer): optional.
- * On failure the plan says why and tracing goes on without it.
- */
-void attach__start_blockers(struct tracer *tr, const char *btf_path);
 void attach__print_plan(FILE *f, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t tracer__dropped(const struct tracer *tr);

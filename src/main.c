@@ -93,7 +93,7 @@ static int cmd_probe(const struct env *env, const struct kernel_features *kf)
 		return status;
 	printf("\n");
 	for (r = RUNG_FENTRY; r < RUNG_NR; r++) {
-		if (attach__start(&tr, kf, r, env->btf_path) == 0) {
+		if (attach__start(&tr, kf, r, env->btf_path, !env->no_blockers) == 0) {
 			printf("rung %-10s usable\n", rung__name(r));
 			attach__stop(&tr);
 		} else {
@@ -101,12 +101,10 @@ static int cmd_probe(const struct env *env, const struct kernel_features *kf)
 		}
 	}
 	printf("\nplan (--attach=%s):\n", rung__name(env->attach));
-	if (attach__start(&tr, kf, env->attach, env->btf_path)) {
+	if (attach__start(&tr, kf, env->attach, env->btf_path, !env->no_blockers)) {
 		printf("no usable rung\n");
 		return EXIT_UNSUPPORTED;
 	}
-	if (!env->no_blockers)
-		attach__start_blockers(&tr, env->btf_path);
 	attach__print_plan(stdout, &tr.plan);
 	attach__stop(&tr);
 	return EXIT_OK;
@@ -132,7 +130,7 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 	status = check_privileges();
 	if (status)
 		return status;
-	err = attach__start(&s.tracer, kf, env->attach, env->btf_path);
+	err = attach__start(&s.tracer, kf, env->attach, env->btf_path, !env->no_blockers);
 	if (err) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");
@@ -140,11 +138,8 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 		/* privileges were checked above: a refusal now is the kernel's policy */
 		return EXIT_UNSUPPORTED;
 	}
-	if (!env->no_blockers) {
-		attach__start_blockers(&s.tracer, env->btf_path);
-		if (!s.tracer.plan.blockers)
-			p_err("blocker attribution off: %s", s.tracer.plan.blockers_why);
-	}
+	if (!env->no_blockers && !s.tracer.plan.blockers)
+		p_err("blocker attribution off: %s", s.tracer.plan.blockers_why);
 	s.tracker = tracker__new(&topts);
 	if (!s.tracker) {
 		p_err("out of memory");

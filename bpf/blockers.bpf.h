@@ -1,28 +1,26 @@
-// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Blocker attribution: at every reaper skip that is a failed trylock, name
  * who holds the victim's mmap_lock and who waits on it, with kernel stacks.
  *
- * A separate object from oomreap.bpf.c because it needs the
- * bpf_task_from_pid() kfunc (6.2+): bpf_get_task_stack() wants a trusted
- * task, and the rwsem owner word is only a number.  Where this object does
- * not load, the main tracer still runs and incidents say "no blocker data".
- * Userspace hands it the main object's ring buffer and victim map.
+ * Part of the main object (included at the end of oomreap.bpf.c) so that
+ * start-up loads the kernel's BTF once, but a room of its own: it needs
+ * the bpf_task_from_pid() kfunc (6.2+), because bpf_get_task_stack() wants
+ * a trusted task and the rwsem owner word is only a number.  The kfuncs
+ * are weak: on a kernel without them userspace leaves tp_skip_blockers
+ * unloaded, the rest of the tracer runs, and incidents say "no blocker
+ * data".
  *
  * Cost: this runs only on skip_task_reaping, i.e. only while the reaper is
  * failing to get a victim's lock; never on a hot path.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
+#ifndef OOMREAP_BLOCKERS_BPF_H
+#define OOMREAP_BLOCKERS_BPF_H
 
 #include "oomreap.bpf.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym;
-extern void bpf_task_release(struct task_struct *p) __ksym;
+extern struct task_struct *bpf_task_from_pid(s32 pid) __ksym __weak;
+extern void bpf_task_release(struct task_struct *p) __ksym __weak;
 
 __u64 blocker_dropped = 0;
 
@@ -32,7 +30,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct oomreap_blocker_event);
-} scratch SEC(".maps");
+} blocker_scratch SEC(".maps");
 
 /* rwsem_waiter_type (kernel/locking/rwsem.c) */
 #define RWSEM_WAITING_FOR_WRITE 0
@@ -88,7 +86,7 @@ int BPF_PROG(tp_skip_blockers, int pid)
 	if (classify_skip(&snap, mm) != OOMREAP_SKIP_TRYLOCK_FAILED)
 		return 0;
 
-	e = bpf_map_lookup_elem(&scratch, &zero);
+	e = bpf_map_lookup_elem(&blocker_scratch, &zero);
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
@@ -139,3 +137,5 @@ int BPF_PROG(tp_skip_blockers, int pid)
 		__sync_fetch_and_add(&blocker_dropped, 1);
 	return 0;
 }
+
+#endif /* OOMREAP_BLOCKERS_BPF_H */
