@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -91,6 +95,36 @@ int features__from_btf(struct kernel_features *kf, const struct btf *btf)
 	return 0;
 }
 
+#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
+
+/*
+ * The running kernel's BTF, read the cheap way where the kernel allows it
+ * (6.16+ maps /sys/kernel/btf/vmlinux): libbpf's own loader reads the
+ * 5 MB a page per read() and copies it once more, which made this feature
+ * probe a fifth of the tool's start-up.  Elsewhere, libbpf's loader.
+ */
+static struct btf *load_vmlinux_btf(void)
+{
+	struct btf *btf = NULL;
+	struct stat st;
+	void *data;
+	int fd;
+
+	fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
+		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (data != MAP_FAILED) {
+			btf = btf__new(data, st.st_size);
+			munmap(data, st.st_size);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (!btf || libbpf_get_error(btf))
+		btf = btf__load_vmlinux_btf();
+	return btf;
+}
+
 int features__probe(struct kernel_features *kf, const char *btf_path)
 {
 	struct utsname u;
@@ -100,7 +134,7 @@ int features__probe(struct kernel_features *kf, const char *btf_path)
 	memset(kf, 0, sizeof(*kf));
 	if (uname(&u) == 0)
 		snprintf(kf->release, sizeof(kf->release), "%s", u.release);
-	btf = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
+	btf = btf_path ? btf__parse(btf_path, NULL) : load_vmlinux_btf();
 	err = libbpf_get_error(btf);
 	if (err)
 		return err < 0 ? err : -err;
