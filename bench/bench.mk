@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #
-# `make bench`: bench/run_bench.py and its two load generators.  Figures,
+# `make bench`: bench/run_bench.py, its two load generators and the
+# start-up floor (btf_floor).  Figures,
 # not tests: run as root on an otherwise quiet machine when you can.
 # Included by the top-level Makefile.
 
 BENCH_OUT := $(OUT)/bench
-BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm
+BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm $(BENCH_OUT)/btf_floor
 
 .PHONY: bench
 
@@ -15,6 +16,10 @@ bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS)
 $(BENCH_OUT)/%: bench/%.c | $(BENCH_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@
+
+$(BENCH_OUT)/btf_floor: bench/btf_floor.c | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@ -lbpf
 
 $(BENCH_OUT):
 	$(Q)mkdir -p $@
