@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Postmortem reports: the collector, the shared prose, and the Markdown
- * renderer (HTML: report_html.c).  Output is deterministic for a given
- * recording (UTC times, no generation date) so golden tests can compare
- * it byte for byte.
+ * Postmortem reports: time arguments, the collector, and the one walk that
+ * writes both formats.  What a report shows, in which order, in which words
+ * and with which numbers is decided here once; the Markdown (report_md.c)
+ * and HTML (report_html.c) markups only mark it up and escape it.  Output
+ * is deterministic for a given recording (UTC times, no generation date)
+ * so golden tests can compare it byte for byte.
  *
- * Untrusted strings (comm, cgroup paths, kernel log lines) only ever reach
- * Markdown inside code spans or fenced code blocks, whose delimiters are
- * chosen longer than any backtick run in the string: nothing in them is
- * parsed as Markdown, HTML, entity or link.  Control characters and bytes
- * that are not UTF-8 are shown as \xNN.
+ * Untrusted strings (comm, cgroup paths, kernel log lines, file names)
+ * only ever reach the markup's code() and text(), which escape them for
+ * their format; our own sentences go through prose().
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -482,7 +482,6 @@ static void finalize(struct report *r)
 	if (r->ndetails)
 		qsort(r->details, r->ndetails, sizeof(*r->details), detail_cmp);
 }
-
 /* ---------------------------------------------------------------- prose */
 
 const char *report__outcome_title(uint8_t outcome)
@@ -502,57 +501,44 @@ const char *report__outcome_title(uint8_t outcome)
 }
 
 /*
- * Our own prose, with `code` marks: Markdown keeps them, HTML turns them
- * into <code>.  It never carries an untrusted string, only numbers.
+ * One report being written: where, in which markup, and whether inside a
+ * table (Markdown must escape | there, even in code spans).
  */
-static void prose(FILE *f, bool html, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+struct out {
+	FILE *f;
+	const struct report_markup *m;
+	bool in_table;
+};
 
-static void prose(FILE *f, bool html, const char *fmt, ...)
+static void put(struct out *o, const char *s)
+{
+	fputs(s, o->f);
+}
+
+/*
+ * Our own prose, with Markdown's `code` and *emphasis* marks that the
+ * markup keeps or turns into tags.  It never carries an untrusted string,
+ * only numbers and our own words.
+ */
+static void vsay(struct out *o, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void vsay(struct out *o, const char *fmt, va_list ap)
 {
 	char buf[2048];
-	bool in_code = false;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	o->m->prose(o->f, buf);
+}
+
+static void say(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(struct out *o, const char *fmt, ...)
+{
 	va_list ap;
-	const char *p;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsay(o, fmt, ap);
 	va_end(ap);
-	if (!html) {
-		fputs(buf, f);
-		return;
-	}
-	for (p = buf; *p; p++) {
-		switch (*p) {
-		case '`':
-			fputs(in_code ? "</code>" : "<code>", f);
-			in_code = !in_code;
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*p, f);
-		}
-	}
-}
-
-static void para_open(FILE *f, bool html)
-{
-	fputs(html ? "<p>" : "", f);
-}
-
-static void para_close(FILE *f, bool html)
-{
-	fputs(html ? "</p>\n" : "\n\n", f);
 }
 
 static void dur(char *buf, size_t len, uint64_t ns)
@@ -560,7 +546,7 @@ static void dur(char *buf, size_t len, uint64_t ns)
 	timefmt__duration(buf, len, ns);
 }
 
-static void explain_delay(FILE *f, const struct oomreap_incident *inc, bool html)
+static void explain_delay(struct out *o, const struct oomreap_incident *inc)
 {
 	uint64_t k2w = incident__kill_to_wake_ns(inc);
 	char d[16];
@@ -569,77 +555,77 @@ static void explain_delay(FILE *f, const struct oomreap_incident *inc, bool html
 		return;
 	dur(d, sizeof(d), k2w);
 	if (k2w >= 1900000000ull)
-		prose(f, html,
+		say(o,
 		      " The reaper was woken %s after the kill: the 2 s `OOM_REAPER_DELAY` that "
 		      "kernels since 5.18 (and stable backports) leave the victim to exit on its "
 		      "own first.",
 		      d);
 	else if (k2w < 1000000000ull)
-		prose(f, html,
+		say(o,
 		      " The reaper was woken %s after the kill, without the 2 s delay of "
 		      "kernels since 5.18: this kernel wakes it at once.",
 		      d);
 	else
-		prose(f, html, " The reaper was woken %s after the kill.", d);
+		say(o, " The reaper was woken %s after the kill.", d);
 }
 
-static void explain_exit(FILE *f, const struct oomreap_incident *inc, bool html)
+static void explain_exit(struct out *o, const struct oomreap_incident *inc)
 {
 	char d[16];
 
 	if (inc->exit_ns) {
 		dur(d, sizeof(d), incident__exit_latency_ns(inc));
-		prose(f, html, " The victim's last thread exited %s after the kill.", d);
+		say(o, " The victim's last thread exited %s after the kill.", d);
 	} else {
-		prose(f, html, " The victim was not seen exiting while the recording ran.");
+		say(o, " The victim was not seen exiting while the recording ran.");
 	}
 }
 
-void report__explain(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
-		     bool html)
+/* Plain-language paragraphs on what happened to one victim. */
+static void explain(struct out *o, const struct oomreap_incident *inc, const struct render_ctx *rc)
 {
 	char freed[16], t1[16], t2[16];
 
 	timefmt__bytes(freed, sizeof(freed), freed_bytes(inc, rc->page_size));
-	para_open(f, html);
+	put(o, o->m->para_open);
 	switch (inc->outcome) {
 	case OUTCOME_REAPED:
-		prose(f, html,
+		say(o,
 		      "The victim did not release its memory by itself in time: something kept "
 		      "its address space alive (typically a thread stuck in an uninterruptible "
 		      "sleep, such as a FUSE or NFS request, or another process sharing the mm).");
-		explain_delay(f, inc, html);
+		explain_delay(o, inc);
 		dur(t1, sizeof(t1), incident__reap_duration_ns(inc));
 		dur(t2, sizeof(t2), incident__reap_latency_ns(inc));
-		prose(f, html,
+		say(o,
 		      " The kernel's `oom_reaper` thread took the victim's `mmap_lock` with "
 		      "`mmap_read_trylock()` on attempt %u of at most 10 and unmapped its "
 		      "anonymous and private memory without waiting for it to exit: %s freed in "
 		      "%s, %s after the kill.",
 		      inc->attempts ? inc->attempts : 1, freed, t1, t2);
 		if (inc->trylock_failures)
-			prose(f, html,
+			say(o,
 			      " Before that, %u attempt%s failed because another task held the "
 			      "lock.",
 			      inc->trylock_failures, inc->trylock_failures == 1 ? "" : "s");
-		explain_exit(f, inc, html);
+		explain_exit(o, inc);
 		break;
 	case OUTCOME_GAVE_UP:
-		prose(f, html,
+		say(o,
 		      "The victim could not exit and free its memory by itself.");
-		explain_delay(f, inc, html);
-		prose(f, html,
+		explain_delay(o, inc);
+		say(o,
 		      " The reaper then tried the victim's `mmap_lock` %u times "
 		      "(`MAX_OOM_REAP_RETRIES` is 10), sleeping about 100 ms (`HZ/10`) after "
 		      "each failure; %u of the attempts failed in `mmap_read_trylock()`.",
 		      inc->attempts, inc->trylock_failures);
-		prose(f, html,
+		say(o,
 		      " A trylock fails while another task holds the lock for writing, or while a "
 		      "writer is queued behind a reader: typically a thread that holds the lock "
 		      "for reading while it sleeps in a page fault (on FUSE or NFS) or in a "
 		      "`/proc/PID/mem` access, with an `mmap()`, `munmap()` or `mprotect()` "
 		      "waiting behind it.");
-		prose(f, html,
+		say(o,
 		      " After the last attempt the kernel logged \"oom_reaper: unable to reap "
 		      "pid:%u\" and set `MMF_OOM_SKIP` on the mm anyway. That means the OOM "
 		      "killer stops waiting for this victim and may kill another task if memory "
@@ -647,38 +633,38 @@ void report__explain(FILE *f, const struct oomreap_incident *inc, const struct r
 		      "holds the lock lets go: one stuck victim can cost a second kill.",
 		      inc->pid);
 		if (inc->unknown_skips)
-			prose(f, html,
+			say(o,
 			      " %u attempt%s could not be classified on this attach rung.",
 			      inc->unknown_skips, inc->unknown_skips == 1 ? "" : "s");
-		explain_exit(f, inc, html);
+		explain_exit(o, inc);
 		break;
 	case OUTCOME_VICTIM_EXITED:
 		if (!inc->attempts) {
 			dur(t1, sizeof(t1), incident__exit_latency_ns(inc));
-			prose(f, html,
+			say(o,
 			      "The victim released its memory itself: it exited %s after the kill, "
 			      "before the reaper's 2 s delay was up. This is the common case since "
 			      "5.18; the reaper had nothing to do.",
 			      t1);
 			if (inc->wake_ignored)
-				prose(f, html,
+				say(o,
 				      " When the reaper's timer fired it found `MMF_OOM_SKIP` already "
 				      "set and returned without a word.");
 		} else {
-			prose(f, html, "The reaper came for this victim but it tore down its own "
+			say(o, "The reaper came for this victim but it tore down its own "
 				       "address space first.");
-			explain_delay(f, inc, html);
-			prose(f, html,
+			explain_delay(o, inc);
+			say(o,
 			      " Of %u attempt%s, %u failed in `mmap_read_trylock()` (another task "
 			      "held the lock); then the victim's own exit set `MMF_OOM_SKIP` and "
 			      "the reaper stopped: the victim's exit, not the reaper, freed the "
 			      "memory.",
 			      inc->attempts, inc->attempts == 1 ? "" : "s", inc->trylock_failures);
-			explain_exit(f, inc, html);
+			explain_exit(o, inc);
 		}
 		break;
 	case OUTCOME_PARTIAL:
-		prose(f, html,
+		say(o,
 		      "The reaper got the lock and unmapped part of the address space, but "
 		      "`__oom_reap_task_mm()` reported that some of it could not be reaped yet "
 		      "(for example a range whose MMU notifier could not be invalidated without "
@@ -687,33 +673,41 @@ void report__explain(FILE *f, const struct oomreap_incident *inc, const struct r
 		      "may pick another victim. It freed %s.",
 		      inc->attempts, inc->partial_reaps, inc->partial_reaps == 1 ? "" : "es",
 		      freed);
-		explain_delay(f, inc, html);
-		explain_exit(f, inc, html);
+		explain_delay(o, inc);
+		explain_exit(o, inc);
 		break;
 	default:
-		prose(f, html,
+		say(o,
 		      "The recording ended while this incident was still in progress: this is "
 		      "what had happened up to then.");
 		if (inc->evicted)
-			prose(f, html,
+			say(o,
 			      " It was closed early because too many incidents were open at once "
 			      "(`--max-open`).");
 		break;
 	}
-	para_close(f, html);
+	put(o, o->m->para_close);
 	if (!inc->have_identity || inc->incomplete) {
-		para_open(f, html);
+		put(o, o->m->para_open);
 		if (!inc->have_identity)
-			prose(f, html,
+			say(o,
 			      "The kill itself was not seen (tracing started after it, or its event "
 			      "was lost): the victim's name and cgroup are unknown.%s",
 			      inc->incomplete ? " " : "");
 		if (inc->incomplete)
-			prose(f, html,
+			say(o,
 			      "Events were lost while this incident was open (the ring buffer was "
 			      "full, or the recorder could not write): steps may be missing.");
-		para_close(f, html);
+		put(o, o->m->para_close);
 	}
+}
+
+void report__explain(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
+		     bool html)
+{
+	struct out o = { .f = f, .m = html ? &report__html : &report__markdown };
+
+	explain(&o, inc, rc);
 }
 
 const char *report__event_label(const struct timeline_entry *te, uint32_t *attempt, char *buf,
@@ -786,68 +780,141 @@ const char *report__role_title(uint32_t role)
 	}
 }
 
+/* ----------------------------------------------------------------- walk */
 
-/* ------------------------------------------------------------- markdown */
+/*
+ * One walk over the report model writes both formats: what is shown, in
+ * which order and in which words lives here; o->m supplies the markup.
+ */
 
-/* Untrusted bytes as code-span-safe text: \xNN for controls and non-UTF-8. */
-static size_t md_safe(char *out, size_t cap, const char *str, size_t maxlen, bool in_table)
+static void heading(struct out *o, int level, const char *title)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, maxlen), i = 0, o = 0;
-
-	while (i < n && o + 8 < cap) {
-		size_t l = s[i] < 0x20 || s[i] == 0x7f ? 0 : render__utf8_len(s + i, n - i);
-
-		if (!l) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", s[i]);
-			i++;
-		} else if (in_table && s[i] == '|') {
-			/* GFM splits cells on | even inside code spans, unless escaped */
-			out[o++] = '\\';
-			out[o++] = '|';
-			i++;
-		} else {
-			memcpy(out + o, s + i, l);
-			o += l;
-			i += l;
-		}
-	}
-	out[o] = 0;
-	return o;
+	o->m->heading_open(o->f, level);
+	o->m->prose(o->f, title);
+	o->m->heading_close(o->f, level);
 }
 
-static size_t longest_backticks(const char *s)
-{
-	size_t best = 0, run = 0;
+/* A paragraph of prose, as say() writes it. */
+static void para(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	for (; *s; s++) {
-		run = *s == '`' ? run + 1 : 0;
-		if (run > best)
-			best = run;
-	}
-	return best;
+static void para(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	put(o, o->m->para_open);
+	va_start(ap, fmt);
+	vsay(o, fmt, ap);
+	va_end(ap);
+	put(o, o->m->para_close);
 }
 
-/* A code span around an untrusted string; "(none)" for an empty one. */
-static void md_code(FILE *f, const char *str, size_t maxlen, bool in_table)
+static void item(struct out *o, const char *s)
 {
-	char buf[4200];
-	size_t n = md_safe(buf, sizeof(buf), str, maxlen, in_table), ticks, i;
-	bool pad;
+	put(o, o->m->item_open);
+	o->m->prose(o->f, s);
+	put(o, o->m->item_close);
+}
 
-	if (!n) {
-		fputs("(none)", f);
-		return;
-	}
-	ticks = longest_backticks(buf) + 1;
-	pad = buf[0] == '`' || buf[n - 1] == '`' || buf[0] == ' ';
-	for (i = 0; i < ticks; i++)
-		fputc('`', f);
-	fputs(pad ? " " : "", f);
-	fputs(buf, f);
-	fputs(pad ? " " : "", f);
-	for (i = 0; i < ticks; i++)
-		fputc('`', f);
+static void code(struct out *o, const char *s, size_t maxlen)
+{
+	o->m->code(o->f, s, maxlen, o->in_table);
+}
+
+static void table_open(struct out *o, const char *cls, const struct report_column *cols,
+		       size_t ncols)
+{
+	o->m->table_open(o->f, cls, cols, ncols);
+	o->in_table = true;
+}
+
+static void table_close(struct out *o)
+{
+	put(o, o->m->table_close);
+	o->in_table = false;
+}
+
+/* A key/value row: the key, then the caller writes the value and calls row_end. */
+static void row_key(struct out *o, const char *key, bool numeric)
+{
+	put(o, o->m->row_open);
+	put(o, o->m->key_open);
+	o->m->prose(o->f, key);
+	put(o, o->m->key_close);
+	put(o, numeric ? o->m->num_cell_open : o->m->cell_open);
+}
+
+static void row_end(struct out *o)
+{
+	put(o, o->m->cell_close);
+	put(o, o->m->row_close);
+}
+
+/* A key/value row whose value is printf output: numbers, times, our own words. */
+static void kvf(struct out *o, bool numeric, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void kvf(struct out *o, bool numeric, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	row_key(o, key, numeric);
+	va_start(ap, fmt);
+	vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	row_end(o);
+}
+
+/* A cell the caller fills, then closes with cell_end. */
+static void cell(struct out *o, bool numeric)
+{
+	put(o, numeric ? o->m->num_cell_open : o->m->cell_open);
+}
+
+static void cell_end(struct out *o)
+{
+	put(o, o->m->cell_close);
+}
+
+/* A cell of printf output. */
+static void cellf(struct out *o, bool numeric, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cellf(struct out *o, bool numeric, const char *fmt, ...)
+{
+	va_list ap;
+
+	cell(o, numeric);
+	va_start(ap, fmt);
+	vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	cell_end(o);
+}
+
+/* A cell with an untrusted string as code, or "?" when it is not known. */
+static void cell_code(struct out *o, const char *s, size_t maxlen)
+{
+	cell(o, false);
+	if (s)
+		code(o, s, maxlen);
+	else
+		put(o, "?");
+	cell_end(o);
+}
+
+static void empty_cells(struct out *o, size_t n)
+{
+	while (n--)
+		put(o, o->m->empty_cell);
+}
+
+/* "N more ... not kept" where the incident's bounds dropped some: in column 2 of ncols. */
+static void not_kept_row(struct out *o, size_t ncols, const char *what, uint32_t n)
+{
+	put(o, o->m->row_open);
+	empty_cells(o, 1);
+	cellf(o, false, "%u more %s not kept", n, what);
+	empty_cells(o, ncols - 2);
+	put(o, o->m->row_close);
 }
 
 static const char *rung_title(uint32_t rung)
@@ -864,99 +931,148 @@ static const char *rung_title(uint32_t rung)
 	}
 }
 
-static void md_source(FILE *f, const struct report *r, const struct report_source *src)
+/* ------------------------------------------------------ walk: the source */
+
+static void source(struct out *o, const struct report *r, const struct report_source *src)
 {
 	const struct oomrec_header *h = &r->hdr;
 	char a[48], b[48], d[16];
 
-	fputs("# OOM postmortem: ", f);
-	md_code(f, h->hostname, sizeof(h->hostname), false);
-	fputs("\n\n| | |\n|---|---|\n| Recording | ", f);
-	md_code(f, src->name, 4096, true);
-	fputs(" |\n| Host | ", f);
-	md_code(f, h->hostname, sizeof(h->hostname), true);
-	fputs(" (", f);
-	md_code(f, h->machine, sizeof(h->machine), true);
-	fputs("), kernel ", f);
-	md_code(f, h->kernel_release, sizeof(h->kernel_release), true);
-	fputs(" |\n| Boot id | ", f);
-	md_code(f, h->boot_id, sizeof(h->boot_id), true);
-	fputs(" |\n", f);
+	if (o->m->doc_open)
+		o->m->doc_open(o->f, h);
+	o->m->heading_open(o->f, 1);
+	put(o, "OOM postmortem: ");
+	code(o, h->hostname, sizeof(h->hostname));
+	o->m->heading_close(o->f, 1);
+
+	table_open(o, "meta", NULL, 0);
+	row_key(o, "Recording", false);
+	code(o, src->name, 4096);
+	row_end(o);
+	row_key(o, "Host", false);
+	code(o, h->hostname, sizeof(h->hostname));
+	put(o, " (");
+	code(o, h->machine, sizeof(h->machine));
+	put(o, "), kernel ");
+	code(o, h->kernel_release, sizeof(h->kernel_release));
+	row_end(o);
+	row_key(o, "Boot id", false);
+	code(o, h->boot_id, sizeof(h->boot_id));
+	row_end(o);
+	row_key(o, "Events", false);
 	if (src->first_ts_ns) {
 		report__utc(a, sizeof(a), report__real_ns(src->first_ts_ns, h->mono_to_real_ns));
 		report__utc(b, sizeof(b), report__real_ns(src->last_ts_ns, h->mono_to_real_ns));
 		dur(d, sizeof(d), src->last_ts_ns - src->first_ts_ns);
-		fprintf(f, "| Events | %" PRIu64 ", from %s to %s (%s) |\n", src->events, a, b, d);
+		fprintf(o->f, "%" PRIu64 ", from %s to %s (%s)", src->events, a, b, d);
 	} else {
-		fprintf(f, "| Events | none |\n");
+		put(o, "none");
 	}
+	row_end(o);
 	report__utc(a, sizeof(a), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
-	fprintf(f, "| Recording started | %s |\n", a);
-	fprintf(f, "| Attach rung | %s |\n| Recorded by | oomreap-trace ", rung_title(h->rung));
-	md_code(f, h->tool_version, sizeof(h->tool_version), true);
-	fputs(" |\n| Kernel log | ", f);
+	kvf(o, false, "Recording started", "%s", a);
+	kvf(o, false, "Attach rung", "%s", rung_title(h->rung));
+	row_key(o, "Recorded by", false);
+	put(o, "oomreap-trace ");
+	code(o, h->tool_version, sizeof(h->tool_version));
+	row_end(o);
+	row_key(o, "Kernel log", false);
 	if (src->kmsg_name) {
-		md_code(f, src->kmsg_name, 4096, true);
-		fprintf(f, ", %" PRIu64 " lines", src->kmsg_lines);
+		code(o, src->kmsg_name, 4096);
+		fprintf(o->f, ", %" PRIu64 " lines", src->kmsg_lines);
 	} else {
-		fputs("none (record with /dev/kmsg capture, or pass `--kmsg FILE`)", f);
+		say(o, "none (record with /dev/kmsg capture, or pass `--kmsg FILE`)");
 	}
-	fputs(" |\n", f);
+	row_end(o);
 	if (r->opts.have_since || r->opts.have_until) {
-		fputs("| Window | kills ", f);
+		row_key(o, "Window", false);
+		put(o, "kills ");
 		if (r->opts.have_since) {
 			report__utc(a, sizeof(a), r->opts.since_real_ns);
-			fprintf(f, "from %s ", a);
+			fprintf(o->f, "from %s ", a);
 		}
 		if (r->opts.have_until) {
 			report__utc(a, sizeof(a), r->opts.until_real_ns);
-			fprintf(f, "until %s ", a);
+			fprintf(o->f, "until %s ", a);
 		}
-		fprintf(f, "(%" PRIu64 " incidents outside) |\n", r->filtered);
+		fprintf(o->f, "(%" PRIu64 " incidents outside)", r->filtered);
+		row_end(o);
 	}
-	fputc('\n', f);
+	table_close(o);
+
 	if (src->problem) {
-		fputs("> **Warning: the recording is not whole.** ", f);
-		md_code(f, src->problem, 1024, false);
-		fputs("\n> Everything up to that point is in this report.\n\n", f);
+		put(o, o->m->warn_open);
+		say(o, "**Warning: the recording is not whole.** ");
+		code(o, src->problem, 1024);
+		put(o, o->m->warn_break);
+		say(o, "Everything up to that point is in this report.");
+		put(o, o->m->warn_close);
 	}
-	if (src->ringbuf_lost || src->unrecorded)
-		fprintf(f,
-			"> **Warning: events were lost** (%" PRIu64 " in the ring buffer, %" PRIu64
-			" not written to the recording): incidents open at the time are marked "
-			"incomplete.\n\n",
-			src->ringbuf_lost, src->unrecorded);
+	if (src->ringbuf_lost || src->unrecorded) {
+		put(o, o->m->warn_open);
+		say(o,
+		    "**Warning: events were lost** (%" PRIu64 " in the ring buffer, %" PRIu64
+		    " not written to the recording): incidents open at the time are marked "
+		    "incomplete.",
+		    src->ringbuf_lost, src->unrecorded);
+		put(o, o->m->warn_close);
+	}
 }
 
-static void md_hist(FILE *f, const char *title, const struct log2_hist *h)
+/* ----------------------------------------------------- walk: the summary */
+
+/* The incident table's columns; the worst latencies leave out "#". */
+static const struct report_column incident_columns[] = {
+	{ "#", true },
+	{ "Killed", false },
+	{ "PID", true },
+	{ "Comm", false },
+	{ "Cgroup", false },
+	{ "Outcome", false },
+	{ "Done in", true },
+	{ "Trylock fails", true },
+	{ "Freed", true },
+};
+#define ROW_COLUMNS (incident_columns + 1)
+#define NROW_COLUMNS (sizeof(incident_columns) / sizeof(incident_columns[0]) - 1)
+
+static void row_cells(struct out *o, const struct report *r, const struct report_row *row)
 {
-	if (!h->count)
-		return;
-	fprintf(f, "%s\n\n```text\n", title);
-	hist__print(f, h, "msecs");
-	fputs("```\n\n", f);
+	char when[48], d[16], fr[16];
+
+	report__utc(when, sizeof(when), report__real_ns(row->sort_ns, r->rc.mono_to_real_ns));
+	dur(d, sizeof(d), row->done_ns);
+	timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
+	cellf(o, false, "%s", when);
+	cellf(o, true, "%u", row->pid);
+	cell_code(o, row->have_identity ? row->comm : NULL, sizeof(row->comm));
+	cell_code(o, row->cgroup != UINT32_MAX ? r->strings[row->cgroup] : NULL,
+		  OOMREAP_CGROUP_PATH_LEN);
+	cell(o, false);
+	o->m->outcome(o->f, row->outcome);
+	put(o, row->incomplete ? " (incomplete)" : "");
+	cell_end(o);
+	cellf(o, true, "%s", d);
+	cellf(o, true, "%u", row->trylock_failures);
+	cellf(o, true, "%s", fr);
 }
 
-static size_t *worst_rows(const struct report *r, size_t *n)
+/* The REPORT_WORST longest kill-to-over latencies, worst first; rows may be 100k. */
+static size_t worst_rows(const struct report *r, size_t idx[REPORT_WORST])
 {
-	size_t *idx = malloc((r->nrows ? r->nrows : 1) * sizeof(*idx)), i, k = 0, j;
+	size_t i, k = 0, j;
 
-	*n = 0;
-	if (!idx)
-		return NULL;
-	/* Partial selection: REPORT_WORST is small, rows may be 100k. */
 	for (i = 0; i < r->nrows; i++) {
 		uint64_t v = r->rows[i].done_ns;
 
 		if (v == LATENCY_NONE)
 			continue;
-		if (k < REPORT_WORST) {
+		if (k < REPORT_WORST)
 			idx[k++] = i;
-		} else if (v > r->rows[idx[k - 1]].done_ns) {
+		else if (v > r->rows[idx[k - 1]].done_ns)
 			idx[k - 1] = i;
-		} else {
+		else
 			continue;
-		}
 		for (j = k - 1; j > 0 && r->rows[idx[j]].done_ns > r->rows[idx[j - 1]].done_ns;
 		     j--) {
 			size_t t = idx[j];
@@ -965,163 +1081,129 @@ static size_t *worst_rows(const struct report *r, size_t *n)
 			idx[j - 1] = t;
 		}
 	}
-	*n = k;
-	return idx;
+	return k;
 }
 
-static void md_row_cells(FILE *f, const struct report *r, const struct report_row *row)
+static void histogram(struct out *o, const char *title, const char *cls,
+		      const struct log2_hist *h)
 {
-	char when[48], d[16], fr[16];
-
-	report__utc(when, sizeof(when), report__real_ns(row->sort_ns, r->rc.mono_to_real_ns));
-	dur(d, sizeof(d), row->done_ns);
-	timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
-	fprintf(f, "%s | %u | ", when, row->pid);
-	if (row->have_identity)
-		md_code(f, row->comm, sizeof(row->comm), true);
-	else
-		fputs("?", f);
-	fputs(" | ", f);
-	if (row->cgroup != UINT32_MAX)
-		md_code(f, r->strings[row->cgroup], OOMREAP_CGROUP_PATH_LEN, true);
-	else
-		fputs("?", f);
-	fprintf(f, " | %s%s | %s | %u | %s |", outcome__name((enum oomreap_outcome)row->outcome),
-		row->incomplete ? " (incomplete)" : "", d, row->trylock_failures, fr);
+	if (!h->count)
+		return;
+	heading(o, 3, title);
+	o->m->histogram(o->f, title, cls, h);
 }
 
-static void md_summary(FILE *f, const struct report *r)
+static void summary(struct out *o, const struct report *r)
 {
 	const struct summary *s = &r->sum;
+	size_t idx[REPORT_WORST], n, i;
 	char fr[16];
-	size_t *idx, n, i;
 
 	timefmt__bytes(fr, sizeof(fr),
 		       (s->freed_pages[OOMREAP_RSS_ANON] + s->freed_pages[OOMREAP_RSS_FILE] +
 			s->freed_pages[OOMREAP_RSS_SHMEM]) *
 			       r->rc.page_size);
-	fputs("## Summary\n\n| | |\n|---|---|\n", f);
-	fprintf(f, "| OOM kills (incidents) | %zu |\n", r->nrows);
-	fprintf(f, "| Reaped by the oom_reaper | %" PRIu64 " |\n", s->incidents[OUTCOME_REAPED]);
-	fprintf(f, "| Reaper gave up (\"unable to reap\") | %" PRIu64 " |\n",
-		s->incidents[OUTCOME_GAVE_UP]);
-	fprintf(f, "| Partly reaped, then gave up | %" PRIu64 " |\n", s->incidents[OUTCOME_PARTIAL]);
-	fprintf(f, "| Victim exited on its own | %" PRIu64 " |\n",
-		s->incidents[OUTCOME_VICTIM_EXITED]);
-	fprintf(f, "| Still open at the end | %" PRIu64 " |\n", s->incidents[OUTCOME_OPEN]);
-	fprintf(f, "| Memory freed by the reaper | %s |\n", fr);
-	fprintf(f, "| Reaper trylock failures | %" PRIu64 " |\n", s->trylock_failures);
+	heading(o, 2, "Summary");
+	table_open(o, NULL, NULL, 0);
+	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
+	kvf(o, true, "Reaped by the oom_reaper", "%" PRIu64, s->incidents[OUTCOME_REAPED]);
+	kvf(o, true, "Reaper gave up (\"unable to reap\")", "%" PRIu64,
+	    s->incidents[OUTCOME_GAVE_UP]);
+	kvf(o, true, "Partly reaped, then gave up", "%" PRIu64, s->incidents[OUTCOME_PARTIAL]);
+	kvf(o, true, "Victim exited on its own", "%" PRIu64, s->incidents[OUTCOME_VICTIM_EXITED]);
+	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN]);
+	kvf(o, true, "Memory freed by the reaper", "%s", fr);
+	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
-		fprintf(f, "| Incomplete incidents (events lost) | %" PRIu64 " |\n", s->incomplete);
-	fputc('\n', f);
+		kvf(o, true, "Incomplete incidents (events lost)", "%" PRIu64, s->incomplete);
+	table_close(o);
 
-	idx = worst_rows(r, &n);
+	n = worst_rows(r, idx);
 	if (n) {
-		fputs("### Worst latencies (kill until the incident was over)\n\n"
-		      "| Killed | PID | Comm | Cgroup | Outcome | Done in | Trylock fails | Freed |\n"
-		      "|---|---:|---|---|---|---:|---:|---:|\n",
-		      f);
+		heading(o, 3, "Worst latencies (kill until the incident was over)");
+		table_open(o, NULL, ROW_COLUMNS, NROW_COLUMNS);
 		for (i = 0; i < n; i++) {
-			fputs("| ", f);
-			md_row_cells(f, r, &r->rows[idx[i]]);
-			fputc('\n', f);
+			put(o, o->m->row_open);
+			row_cells(o, r, &r->rows[idx[i]]);
+			put(o, o->m->row_close);
 		}
-		fputc('\n', f);
+		table_close(o);
 	}
-	free(idx);
-	md_hist(f, "### Reap latency (kill until the reaper finished)", &s->reap_latency_ms);
-	md_hist(f, "### Exit latency (kill until the victim exited)", &s->exit_latency_ms);
+	histogram(o, "Reap latency (kill until the reaper finished)", "reap", &s->reap_latency_ms);
+	histogram(o, "Exit latency (kill until the victim exited)", "exit", &s->exit_latency_ms);
 }
 
-static void md_design(FILE *f)
+/* What every reader of a postmortem needs before the incidents make sense. */
+static void design(struct out *o)
 {
-	fputs("## How the OOM reaper works\n\n"
-	      "When memory runs out, the OOM killer picks a victim, sends it SIGKILL and marks "
-	      "it as an OOM victim. A killed task frees its memory only when it exits, and it "
-	      "may not exit soon: a thread can be stuck in an uninterruptible sleep, or another "
-	      "process may share its address space. The kernel's `oom_reaper` thread exists for "
-	      "that case: it unmaps the victim's anonymous and private memory without waiting "
-	      "for the victim.\n\n"
-	      "- Since 5.18 (and in stable backports) the reaper waits 2 s (`OOM_REAPER_DELAY`) "
-	      "after the kill, so that a victim exiting anyway does it by itself; most victims "
-	      "do, and the reaper then does nothing.\n"
-	      "- It needs the victim's `mmap_lock` for reading and only *tries* it "
-	      "(`mmap_read_trylock()`), up to 10 times (`MAX_OOM_REAP_RETRIES`), sleeping about "
-	      "100 ms (`HZ/10`) after each failure. The trylock fails while another task holds "
-	      "the lock for writing, or while a writer waits behind a reader, e.g. a thread "
-	      "blocked in a page fault or in `/proc/PID/mem` with `mmap()`/`munmap()` queued "
-	      "behind it.\n"
-	      "- After 10 failures the kernel logs \"oom_reaper: unable to reap pid:N\" and sets "
-	      "`MMF_OOM_SKIP`: the OOM killer stops waiting for this victim and may kill "
-	      "another task, while the stuck victim's memory stays in use.\n\n",
-	      f);
+	heading(o, 2, "How the OOM reaper works");
+	para(o, "When memory runs out, the OOM killer picks a victim, sends it SIGKILL and marks "
+		"it as an OOM victim. A killed task frees its memory only when it exits, and it "
+		"may not exit soon: a thread can be stuck in an uninterruptible sleep, or another "
+		"process may share its address space. The kernel's `oom_reaper` thread exists for "
+		"that case: it unmaps the victim's anonymous and private memory without waiting "
+		"for the victim.");
+	put(o, o->m->list_open);
+	item(o, "Since 5.18 (and in stable backports) the reaper waits 2 s (`OOM_REAPER_DELAY`) "
+	        "after the kill, so that a victim exiting anyway does it by itself; most victims "
+	        "do, and the reaper then does nothing.");
+	item(o, "It needs the victim's `mmap_lock` for reading and only *tries* it "
+	        "(`mmap_read_trylock()`), up to 10 times (`MAX_OOM_REAP_RETRIES`), sleeping about "
+	        "100 ms (`HZ/10`) after each failure. The trylock fails while another task holds "
+	        "the lock for writing, or while a writer waits behind a reader, e.g. a thread "
+	        "blocked in a page fault or in `/proc/PID/mem` with `mmap()`/`munmap()` queued "
+	        "behind it.");
+	item(o, "After 10 failures the kernel logs \"oom_reaper: unable to reap pid:N\" and sets "
+	        "`MMF_OOM_SKIP`: the OOM killer stops waiting for this victim and may kill "
+	        "another task, while the stuck victim's memory stays in use.");
+	put(o, o->m->list_close);
 }
 
-static void md_kmsg_line(FILE *f, const struct kmsg_log *k, size_t i)
+/* --------------------------------------------------- walk: one incident */
+
+static void kmsg_line(struct out *o, const struct kmsg_log *k, size_t i)
 {
 	const struct kmsg_entry *e = &k->v[i];
-	char buf[KMSG_LINE_MAX * 4 + 16];
 
-	md_safe(buf, sizeof(buf), kmsg_log__text(k, e), e->text_len, false);
-	fprintf(f, "[%5" PRIu64 ".%06" PRIu64 "] %s\n", e->ts_ns / UINT64_C(1000000000),
-		e->ts_ns / 1000 % 1000000, buf);
+	fprintf(o->f, "[%5" PRIu64 ".%06" PRIu64 "] ", e->ts_ns / UINT64_C(1000000000),
+		e->ts_ns / 1000 % 1000000);
+	o->m->text(o->f, kmsg_log__text(k, e), e->text_len);
+	fputc('\n', o->f);
 }
 
-/* Fence longer than any backtick run in the block's lines. */
-static size_t kmsg_fence(const struct kmsg_log *k, const struct kmsg_block *b)
-{
-	size_t ticks = 3, i, t;
-
-	for (i = b->first; i <= b->last && b->last >= b->first; i++) {
-		t = longest_backticks(kmsg_log__text(k, &k->v[i])) + 1;
-		if (t > ticks)
-			ticks = t;
-	}
-	for (i = 0; i < (size_t)b->nextra; i++) {
-		t = longest_backticks(kmsg_log__text(k, &k->v[b->extra[i]])) + 1;
-		if (t > ticks)
-			ticks = t;
-	}
-	return ticks;
-}
-
-static void md_kmsg(FILE *f, const struct kmsg_log *k, const struct oomreap_incident *inc)
+/* The kernel's own lines about this victim: head and tail of a long block. */
+static void kmsg(struct out *o, const struct kmsg_log *k, const struct oomreap_incident *inc,
+		 uint64_t base)
 {
 	struct kmsg_block b;
-	size_t i, n, ticks;
+	size_t i, n;
 
 	if (!k)
 		return;
-	fputs("#### Kernel log\n\n", f);
-	if (!kmsg_log__find_block(k, inc->pid, inc->tgid, inc->kill_ns ? inc->kill_ns : sort_ns(inc),
-				  &b)) {
-		fprintf(f, "The kernel log has no lines about pid %u around this kill.\n\n", inc->pid);
+	heading(o, o->m->kmsg_heading_level, "Kernel log");
+	if (!kmsg_log__find_block(k, inc->pid, inc->tgid, base, &b)) {
+		para(o, "The kernel log has no lines about pid %u around this kill.", inc->pid);
 		return;
 	}
-	ticks = kmsg_fence(k, &b);
-	for (i = 0; i < ticks; i++)
-		fputc('`', f);
-	fputs("text\n", f);
+	o->m->kmsg_open(o->f, k, &b);
 	if (b.last >= b.first) {
 		n = b.last - b.first + 1;
 		for (i = b.first; i <= b.last; i++) {
 			if (n > REPORT_KMSG_HEAD + REPORT_KMSG_TAIL && i == b.first + REPORT_KMSG_HEAD) {
-				fprintf(f, "[... %zu lines omitted ...]\n",
+				fprintf(o->f, "[... %zu lines omitted ...]\n",
 					n - REPORT_KMSG_HEAD - REPORT_KMSG_TAIL);
 				i = b.last - REPORT_KMSG_TAIL;
 				continue;
 			}
-			md_kmsg_line(f, k, i);
+			kmsg_line(o, k, i);
 		}
 	}
 	for (i = 0; i < (size_t)b.nextra; i++)
-		md_kmsg_line(f, k, b.extra[i]);
-	for (i = 0; i < ticks; i++)
-		fputc('`', f);
-	fputs("\n\n", f);
+		kmsg_line(o, k, b.extra[i]);
+	o->m->kmsg_close(o->f, k, &b);
 }
 
-static void md_bytes4(FILE *f, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
+static void bytes4(struct out *o, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
 {
 	char a[16], b[16], c[16], d[16];
 
@@ -1129,24 +1211,33 @@ static void md_bytes4(FILE *f, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps
 	timefmt__bytes(b, sizeof(b), pages[OOMREAP_RSS_FILE] * ps);
 	timefmt__bytes(c, sizeof(c), pages[OOMREAP_RSS_SHMEM] * ps);
 	timefmt__bytes(d, sizeof(d), pages[OOMREAP_RSS_SWAP] * ps);
-	fprintf(f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
+	fprintf(o->f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
 }
 
-static void md_blockers(FILE *f, const struct oomreap_incident *inc,
-			const struct render_ctx *rc)
+static const struct report_column blocker_columns[] = {
+	{ "Failed attempts", false },
+	{ "Task", false },
+	{ "PID", true },
+	{ "TGID", true },
+	{ "Comm", false },
+	{ "Where (kernel stack)", false },
+};
+#define NBLOCKER_COLUMNS (sizeof(blocker_columns) / sizeof(blocker_columns[0]))
+
+/* Who held the victim's mmap_lock at the failed trylocks. */
+static void blockers(struct out *o, const struct oomreap_incident *inc,
+		     const struct render_ctx *rc)
 {
 	char where[160];
 	uint32_t i, j;
 
 	if (!inc->nblockers)
 		return;
-	fputs("### Who held the lock\n\n"
-	      "At each failed trylock the victim's `mmap_lock` was read: its owner and the "
-	      "tasks queued on it. A writer queued behind a reader makes every new reader "
-	      "wait, the reaper's trylock included.\n\n"
-	      "| Failed attempts | Task | PID | TGID | Comm | Where (kernel stack) |\n"
-	      "|---|---|---:|---:|---|---|\n",
-	      f);
+	heading(o, 3, "Who held the lock");
+	para(o, "At each failed trylock the victim's `mmap_lock` was read: its owner and the "
+		"tasks queued on it. A writer queued behind a reader makes every new reader "
+		"wait, the reaper's trylock included.");
+	table_open(o, "blockers", blocker_columns, NBLOCKER_COLUMNS);
 	for (i = 0; i < inc->nblockers; i++) {
 		const struct blocker_snapshot *bs = &inc->blockers[i];
 		uint32_t n = bs->ntasks < 1 + OOMREAP_MAX_WAITERS ? bs->ntasks : 1 + OOMREAP_MAX_WAITERS;
@@ -1154,166 +1245,237 @@ static void md_blockers(FILE *f, const struct oomreap_incident *inc,
 		for (j = 0; j < n; j++) {
 			const struct oomreap_blocked_task *bt = &bs->tasks[j];
 
-			if (j == 0)
-				fprintf(f, "| %u to %u (%u) | ", bs->first_attempt, bs->last_attempt,
-					bs->count);
+			put(o, o->m->row_open);
+			if (j == 0) /* the attempts once, for the snapshot's first task */
+				cellf(o, false, "%u to %u (%u)", bs->first_attempt,
+				      bs->last_attempt, bs->count);
 			else
-				fputs("| | ", f);
-			fprintf(f, "%s | %u | %u | ", report__role_title(bt->role), bt->pid, bt->tgid);
-			md_code(f, bt->comm, sizeof(bt->comm), true);
-			fputs(" | ", f);
+				empty_cells(o, 1);
+			cellf(o, false, "%s", report__role_title(bt->role));
+			cellf(o, true, "%u", bt->pid);
+			cellf(o, true, "%u", bt->tgid);
+			cell_code(o, bt->comm, sizeof(bt->comm));
+			cell(o, false);
 			render__task_where(where, sizeof(where), bt, rc->ksyms);
 			if (where[0])
-				md_code(f, where, sizeof(where), true);
-			fputs(" |\n", f);
+				code(o, where, sizeof(where));
+			cell_end(o);
+			put(o, o->m->row_close);
 		}
-		if (!n)
-			fprintf(f, "| %u to %u (%u) | owner unknown | | | | |\n", bs->first_attempt,
-				bs->last_attempt, bs->count);
+		if (!n) {
+			put(o, o->m->row_open);
+			cellf(o, false, "%u to %u (%u)", bs->first_attempt, bs->last_attempt,
+			      bs->count);
+			cellf(o, false, "owner unknown");
+			empty_cells(o, 4);
+			put(o, o->m->row_close);
+		}
 	}
 	if (inc->blockers_dropped)
-		fprintf(f, "| | %u more pictures not kept | | | | |\n", inc->blockers_dropped);
-	fputs("\nKernel stacks of these tasks are in `oomreap-trace replay --json` "
-	      "(`blockers`).\n\n",
-	      f);
+		not_kept_row(o, NBLOCKER_COLUMNS, "pictures", inc->blockers_dropped);
+	table_close(o);
+	para(o, "Kernel stacks of these tasks are in `oomreap-trace replay --json` "
+		"(`blockers`).");
 }
 
-static void md_incident(FILE *f, const struct report *r, size_t num,
-			const struct oomreap_incident *inc, const struct kmsg_log *k)
+static const struct report_column timeline_columns[] = {
+	{ "After the kill", true },
+	{ "Event", false },
+	{ "Details", false },
+};
+#define NTIMELINE_COLUMNS (sizeof(timeline_columns) / sizeof(timeline_columns[0]))
+
+/* Every event kept, as offsets from the kill. */
+static void timeline(struct out *o, const struct oomreap_incident *inc,
+		     const struct render_ctx *rc, uint64_t base)
 {
-	const struct render_ctx *rc = &r->rc;
-	char when[48], buf[128], det[128], off[32], tv[16], pt[16];
+	char buf[128], det[128], off[32];
 	uint32_t i, attempt = 0;
-	uint64_t base = inc->kill_ns ? inc->kill_ns : sort_ns(inc);
 
-	fprintf(f, "## Incident %zu: ", num);
-	if (inc->have_identity)
-		md_code(f, inc->comm, sizeof(inc->comm), false);
-	else
-		fputs("unknown victim", f);
-	fprintf(f, " (pid %u): %s\n\n", inc->pid, report__outcome_title((uint8_t)inc->outcome));
-
-	fputs("| | |\n|---|---|\n", f);
-	report__utc(when, sizeof(when), report__real_ns(base, rc->mono_to_real_ns));
-	fprintf(f, "| %s | %s (monotonic %" PRIu64 ".%09" PRIu64 " s) |\n",
-		inc->kill_ns ? "Killed at" : "First seen", when, base / UINT64_C(1000000000),
-		base % UINT64_C(1000000000));
-	fprintf(f, "| Victim | pid %u, tgid %u", inc->pid, inc->tgid);
-	if (inc->have_identity) {
-		fputs(", comm ", f);
-		md_code(f, inc->comm, sizeof(inc->comm), true);
-		fprintf(f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
-	}
-	fputs(" |\n| Memory cgroup | ", f);
-	if (inc->have_identity) {
-		md_code(f, inc->cgroup_path, sizeof(inc->cgroup_path), true);
-		fprintf(f, " (cgroup v%d, id %" PRIu64 "%s)", inc->cgroup_hierarchy == 0 ? 2 : 1,
-			inc->cgroup_id, inc->cgroup_truncated ? ", path truncated" : "");
-	} else {
-		fputs("unknown", f);
-	}
-	fputs(" |\n", f);
-	if (inc->trigger_pid) {
-		fprintf(f, "| Triggered by | pid %u, comm ", inc->trigger_pid);
-		md_code(f, inc->trigger_comm, sizeof(inc->trigger_comm), true);
-		fputs(" |\n", f);
-	}
-	if (inc->have_context) {
-		fprintf(f, "| OOM | constraint %s, order %d, %" PRIu64 " pages in the domain",
-			constraint__name(inc->constraint), inc->order, inc->totalpages);
-		if (inc->domain_cgroup_path[0]) {
-			fputs(", domain ", f);
-			md_code(f, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path), true);
-		}
-		fputs(" |\n", f);
-	} else {
-		fputs("| OOM | constraint unknown (the tracepoint rung cannot see `oom_control`) |\n",
-		      f);
-	}
-	if (inc->have_rss_at_kill) {
-		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
-		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
-		fputs("| Memory at the kill | ", f);
-		md_bytes4(f, inc->rss_at_kill_pages, rc->page_size);
-		fprintf(f, "; total-vm %s, page tables %s |\n", tv, pt);
-	}
-	fputs("| Freed by the reaper | ", f);
-	md_bytes4(f, inc->freed_pages, rc->page_size);
-	fprintf(f, " |\n| Reaper attempts | %u (%u trylock failures", inc->attempts,
-		inc->trylock_failures);
-	if (inc->unknown_skips)
-		fprintf(f, ", %u unclassified skips", inc->unknown_skips);
-	fputs(") |\n", f);
-	dur(det, sizeof(det), done_ns(inc));
-	fprintf(f, "| Over after | %s |\n\n", det);
-
-	fputs("### What happened\n\n", f);
-	report__explain(f, inc, rc, false);
-	md_blockers(f, inc, rc);
-
-	fputs("### Timeline\n\n| After the kill | Event | Details |\n|---:|---|---|\n", f);
+	heading(o, 3, "Timeline");
+	table_open(o, "events", timeline_columns, NTIMELINE_COLUMNS);
 	for (i = 0; i < inc->timeline_len; i++) {
 		const struct timeline_entry *te = &inc->timeline[i];
 		const char *label = report__event_label(te, &attempt, buf, sizeof(buf));
 
 		report__offset(off, sizeof(off), base, te->ts_ns);
 		report__event_detail(inc, i, rc, det, sizeof(det));
-		fprintf(f, "| %s | %s | %s |\n", off, label, det);
+		put(o, o->m->row_open);
+		cellf(o, true, "%s", off);
+		cell(o, false);
+		o->m->text(o->f, label, sizeof(buf));
+		cell_end(o);
+		cell(o, false);
+		o->m->text(o->f, det, sizeof(det));
+		cell_end(o);
+		put(o, o->m->row_close);
 	}
 	if (inc->timeline_dropped)
-		fprintf(f, "| | %u more events not kept | |\n", inc->timeline_dropped);
+		not_kept_row(o, NTIMELINE_COLUMNS, "events", inc->timeline_dropped);
 	if (inc->closed_ns && inc->outcome != OUTCOME_OPEN) {
 		report__offset(off, sizeof(off), base, inc->closed_ns);
-		fprintf(f, "| %s | over: %s | |\n", off, outcome__name(inc->outcome));
+		put(o, o->m->row_open);
+		cellf(o, true, "%s", off);
+		cellf(o, false, "over: %s", outcome__name(inc->outcome));
+		empty_cells(o, 1);
+		put(o, o->m->row_close);
 	}
-	fputc('\n', f);
-	md_kmsg(f, k, inc);
+	table_close(o);
 }
 
-static int write_md(struct report *r, FILE *f, const struct report_source *src,
-		    const struct kmsg_log *kmsg)
+/* Who the victim was and what the OOM killer and the reaper did, as facts. */
+static void incident_facts(struct out *o, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc, uint64_t base)
+{
+	char when[48], d[16], tv[16], pt[16];
+
+	table_open(o, "meta", NULL, 0);
+	report__utc(when, sizeof(when), report__real_ns(base, rc->mono_to_real_ns));
+	kvf(o, false, inc->kill_ns ? "Killed at" : "First seen",
+	    "%s (monotonic %" PRIu64 ".%09" PRIu64 " s)", when, base / UINT64_C(1000000000),
+	    base % UINT64_C(1000000000));
+	if (o->m->outcome_row) {
+		row_key(o, "Outcome", false);
+		o->m->outcome(o->f, (uint8_t)inc->outcome);
+		fprintf(o->f, "%s%s", inc->incomplete ? " (incomplete)" : "",
+			inc->evicted ? " (evicted)" : "");
+		row_end(o);
+	}
+	row_key(o, "Victim", false);
+	fprintf(o->f, "pid %u, tgid %u", inc->pid, inc->tgid);
+	if (inc->have_identity) {
+		put(o, ", comm ");
+		code(o, inc->comm, sizeof(inc->comm));
+		fprintf(o->f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
+	}
+	row_end(o);
+	row_key(o, "Memory cgroup", false);
+	if (inc->have_identity) {
+		code(o, inc->cgroup_path, sizeof(inc->cgroup_path));
+		fprintf(o->f, " (cgroup v%d, id %" PRIu64 "%s)", inc->cgroup_hierarchy == 0 ? 2 : 1,
+			inc->cgroup_id, inc->cgroup_truncated ? ", path truncated" : "");
+	} else {
+		put(o, "unknown");
+	}
+	row_end(o);
+	if (inc->trigger_pid) {
+		row_key(o, "Triggered by", false);
+		fprintf(o->f, "pid %u, comm ", inc->trigger_pid);
+		code(o, inc->trigger_comm, sizeof(inc->trigger_comm));
+		row_end(o);
+	}
+	row_key(o, "OOM", false);
+	if (inc->have_context) {
+		fprintf(o->f, "constraint %s, order %d, %" PRIu64 " pages in the domain",
+			constraint__name(inc->constraint), inc->order, inc->totalpages);
+		if (inc->domain_cgroup_path[0]) {
+			put(o, ", domain ");
+			code(o, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+		}
+	} else {
+		say(o, "constraint unknown (the tracepoint rung cannot see `oom_control`)");
+	}
+	row_end(o);
+	if (inc->have_rss_at_kill) {
+		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
+		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
+		row_key(o, "Memory at the kill", false);
+		bytes4(o, inc->rss_at_kill_pages, rc->page_size);
+		fprintf(o->f, "; total-vm %s, page tables %s", tv, pt);
+		row_end(o);
+	}
+	row_key(o, "Freed by the reaper", false);
+	bytes4(o, inc->freed_pages, rc->page_size);
+	row_end(o);
+	row_key(o, "Reaper attempts", false);
+	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);
+	if (inc->unknown_skips)
+		fprintf(o->f, ", %u unclassified skips", inc->unknown_skips);
+	put(o, ")");
+	row_end(o);
+	dur(d, sizeof(d), done_ns(inc));
+	kvf(o, false, "Over after", "%s", d);
+	table_close(o);
+}
+
+static void incident(struct out *o, const struct report *r, size_t num,
+		     const struct oomreap_incident *inc, const struct kmsg_log *k)
+{
+	const struct render_ctx *rc = &r->rc;
+	uint64_t base = sort_ns(inc); /* the kill, else the first thing seen */
+
+	if (o->m->incident_open)
+		o->m->incident_open(o->f, num);
+	o->m->heading_open(o->f, 2);
+	fprintf(o->f, "Incident %zu: ", num);
+	if (inc->have_identity)
+		code(o, inc->comm, sizeof(inc->comm));
+	else
+		put(o, "unknown victim");
+	fprintf(o->f, " (pid %u): %s", inc->pid, report__outcome_title((uint8_t)inc->outcome));
+	o->m->heading_close(o->f, 2);
+
+	incident_facts(o, inc, rc, base);
+	if (o->m->timeline && inc->timeline_len)
+		o->m->timeline(o->f, inc, rc, num);
+	heading(o, 3, "What happened");
+	explain(o, inc, rc);
+	blockers(o, inc, rc);
+	timeline(o, inc, rc, base);
+	kmsg(o, k, inc, base);
+	if (o->m->incident_close)
+		o->m->incident_close(o->f);
+}
+
+/* ------------------------------------------------------ walk: the report */
+
+static void write_report(struct out *o, const struct report *r, const struct report_source *src,
+			 const struct kmsg_log *kmsg)
 {
 	size_t i;
 
-	md_source(f, r, src);
-	md_summary(f, r);
-	md_design(f);
+	source(o, r, src);
+	summary(o, r);
+	design(o);
+	if (r->nrows || o->m->incidents_heading_always)
+		heading(o, 2, "All incidents");
 	if (r->nrows) {
-		fputs("## All incidents\n\n"
-		      "| # | Killed | PID | Comm | Cgroup | Outcome | Done in | Trylock fails | "
-		      "Freed |\n|---:|---|---:|---|---|---|---:|---:|---:|\n",
-		      f);
+		table_open(o, "incidents", incident_columns, NROW_COLUMNS + 1);
 		for (i = 0; i < r->nrows; i++) {
-			fprintf(f, "| %zu | ", i + 1);
-			md_row_cells(f, r, &r->rows[i]);
-			fputc('\n', f);
+			put(o, o->m->row_open);
+			cell(o, true);
+			o->m->incident_number(o->f, i + 1, i < r->ndetails);
+			cell_end(o);
+			row_cells(o, r, &r->rows[i]);
+			put(o, o->m->row_close);
 		}
-		fputc('\n', f);
+		table_close(o);
 	} else {
-		fputs("No OOM kill in this recording", f);
-		fputs(r->filtered ? " within the window.\n\n" : ".\n\n", f);
+		para(o, "No OOM kill in this recording%s", r->filtered ? " within the window." : ".");
 	}
 	if (r->nrows > r->ndetails)
-		fprintf(f,
-			"Details follow for the first %zu of %zu incidents; narrow the window with "
-			"`--since` and `--until` for the others.\n\n",
-			r->ndetails, r->nrows);
+		para(o,
+		     "Details follow for the first %zu of %zu incidents; narrow the window with "
+		     "`--since` and `--until` for the others.",
+		     r->ndetails, r->nrows);
 	for (i = 0; i < r->ndetails; i++)
-		md_incident(f, r, i + 1, &r->details[i].inc, kmsg);
-	return 0;
+		incident(o, r, i + 1, &r->details[i].inc, kmsg);
+	if (o->m->doc_close)
+		o->m->doc_close(o->f);
 }
 
 int report__write(struct report *r, FILE *f, const struct report_source *src,
 		  const struct kmsg_log *kmsg)
 {
-	int err;
+	struct out o = {
+		.f = f,
+		.m = r->opts.format == REPORT_HTML ? &report__html : &report__markdown,
+	};
+	int err = 0;
 
 	finalize(r);
-	if (r->opts.format == REPORT_HTML)
-		err = report__write_html(r, f, src, kmsg);
-	else
-		err = write_md(r, f, src, kmsg);
-	if (!err && fflush(f))
+	write_report(&o, r, src, kmsg);
+	if (fflush(f))
 		err = -errno;
 	if (!err && ferror(f))
 		err = -EIO;

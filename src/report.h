@@ -114,9 +114,9 @@ struct report {
 	int error;
 };
 
-/* Shared by both renderers (report.c). */
+/* Shared by the walk (report.c) and the formats' figures. */
 const char *report__outcome_title(uint8_t outcome);
-/* Plain-language sentences on what happened to one victim. */
+/* Plain-language sentences on what happened to one victim; html: else Markdown. */
 void report__explain(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
 		     bool html);
 /*
@@ -135,7 +135,68 @@ void report__event_detail(const struct oomreap_incident *inc, uint32_t i,
 /* "queued for write" etc., for oomreap_blocked_task.role. */
 const char *report__role_title(uint32_t role);
 
-int report__write_html(struct report *r, FILE *f, const struct report_source *src,
-		       const struct kmsg_log *kmsg);
+/* ------------------------------------------------------------- markup */
+
+/*
+ * Both formats say the same things in the same order: the walk in report.c
+ * decides what is shown, in which words and with which numbers.  A markup
+ * supplies only how one format marks that up and escapes it.
+ */
+struct report_column {
+	const char *title;
+	bool numeric;              /* right-aligned */
+};
+
+struct report_markup {
+	/* Fixed pieces around blocks, rows and cells. */
+	const char *para_open, *para_close;
+	const char *list_open, *item_open, *item_close, *list_close;
+	const char *warn_open, *warn_break, *warn_close; /* warn_break: a new line inside */
+	const char *row_open, *row_close;
+	const char *key_open, *key_close;                /* the key of a key/value row */
+	const char *cell_open, *num_cell_open, *cell_close, *empty_cell;
+	const char *table_close;
+
+	/* Where the two layouts have always differed; kept so old reports still compare. */
+	int kmsg_heading_level;          /* Markdown nests it one level deeper */
+	bool outcome_row;                /* HTML repeats the outcome as a coloured badge */
+	bool incidents_heading_always;   /* HTML keeps "All incidents" with none to list */
+
+	/* Around the document and each incident: NULL writes nothing. */
+	void (*doc_open)(FILE *f, const struct oomrec_header *h);
+	void (*doc_close)(FILE *f);
+	void (*incident_open)(FILE *f, size_t num);
+	void (*incident_close)(FILE *f);
+
+	void (*heading_open)(FILE *f, int level);
+	void (*heading_close)(FILE *f, int level);
+	/* cols NULL: a key/value table.  cls: a class name for HTML's styles, or NULL. */
+	void (*table_open)(FILE *f, const char *cls, const struct report_column *cols,
+			   size_t ncols);
+
+	/*
+	 * Our own sentences, marked up as Markdown: `code`, *emphasis* and
+	 * **strong**.  They carry numbers, never an untrusted string.
+	 */
+	void (*prose)(FILE *f, const char *s);
+	/* Words without markup: our event labels, kernel log lines (untrusted). */
+	void (*text)(FILE *f, const char *s, size_t maxlen);
+	/* An untrusted string (comm, cgroup path, file name) as code; "(none)" if empty. */
+	void (*code)(FILE *f, const char *s, size_t maxlen, bool in_table);
+	void (*outcome)(FILE *f, uint8_t outcome);
+	/* The "#" cell of the incident table; linked: a detailed section follows. */
+	void (*incident_number)(FILE *f, size_t num, bool linked);
+
+	/* Figures: timeline may be NULL (Markdown has its table only). */
+	void (*timeline)(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
+			 size_t num);
+	void (*histogram)(FILE *f, const char *title, const char *cls, const struct log2_hist *h);
+	/* Around the quoted kernel log lines (a code fence, a <pre>). */
+	void (*kmsg_open)(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b);
+	void (*kmsg_close)(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b);
+};
+
+extern const struct report_markup report__markdown; /* report_md.c */
+extern const struct report_markup report__html;     /* report_html.c */
 
 #endif /* OOMREAP_REPORT_H */

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The HTML postmortem: one file, no network, no script.  A Content
+ * The HTML markup of the postmortem (what it says: the walk in report.c),
+ * and its SVG figures: one file, no network, no script.  A Content
  * Security Policy forbids scripts and remote loads outright, so even an
  * escaping bug could not turn a hostile comm into running code; the
  * escaping below is still complete (text and attribute contexts alike:
  * & < > " ' all become entities, control bytes and non-UTF-8 become
  * visible \xNN).
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -15,40 +15,42 @@
 #include "report.h"
 #include "timefmt.h"
 
+/* The entity for a byte HTML would read as markup, or NULL. */
+static const char *entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
 static void html_text(FILE *f, const char *str, size_t maxlen)
 {
 	const unsigned char *s = (const unsigned char *)str;
 	size_t n = strnlen(str, maxlen), i = 0;
 
 	while (i < n) {
-		unsigned char c = s[i];
+		const char *ent = entity((char)s[i]);
 		size_t l;
 
-		switch (c) {
-		case '&':
-			fputs("&amp;", f);
-			i++;
-			continue;
-		case '<':
-			fputs("&lt;", f);
-			i++;
-			continue;
-		case '>':
-			fputs("&gt;", f);
-			i++;
-			continue;
-		case '"':
-			fputs("&quot;", f);
-			i++;
-			continue;
-		case '\'':
-			fputs("&#39;", f);
+		if (ent) {
+			fputs(ent, f);
 			i++;
 			continue;
 		}
-		l = c < 0x20 || c == 0x7f ? 0 : render__utf8_len(s + i, n - i);
+		l = s[i] < 0x20 || s[i] == 0x7f ? 0 : render__utf8_len(s + i, n - i);
 		if (!l) {
-			fprintf(f, "\\x%02x", c);
+			fprintf(f, "\\x%02x", s[i]);
 			i++;
 			continue;
 		}
@@ -95,18 +97,9 @@ static void badge(FILE *f, uint8_t outcome)
 		outcome__name((enum oomreap_outcome)outcome));
 }
 
-static const char *rung_title(uint32_t rung)
+/* Everything before the report's first heading: one file, styles inline, CSP on. */
+static void html_doc_open(FILE *f, const struct oomrec_header *h)
 {
-	static const char *const names[] = { "unknown", "fentry/fexit", "kprobe", "tracepoint" };
-
-	return rung < 4 ? names[rung] : names[0];
-}
-
-static void head(FILE *f, const struct report *r, const struct report_source *src)
-{
-	const struct oomrec_header *h = &r->hdr;
-	char a[48], b[48], d[16];
-
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
 	      "style-src 'unsafe-inline'; img-src data:\">\n"
@@ -114,66 +107,31 @@ static void head(FILE *f, const struct report *r, const struct report_source *sr
 	      "<title>OOM postmortem: ",
 	      f);
 	html_text(f, h->hostname, sizeof(h->hostname));
-	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>OOM postmortem: ", style);
-	html_code(f, h->hostname, sizeof(h->hostname));
-	fputs("</h1>\n<table class=\"meta\">\n<tr><th>Recording</th><td>", f);
-	html_code(f, src->name, 4096);
-	fputs("</td></tr>\n<tr><th>Host</th><td>", f);
-	html_code(f, h->hostname, sizeof(h->hostname));
-	fputs(" (", f);
-	html_code(f, h->machine, sizeof(h->machine));
-	fputs("), kernel ", f);
-	html_code(f, h->kernel_release, sizeof(h->kernel_release));
-	fputs("</td></tr>\n<tr><th>Boot id</th><td>", f);
-	html_code(f, h->boot_id, sizeof(h->boot_id));
-	fputs("</td></tr>\n", f);
-	if (src->first_ts_ns) {
-		report__utc(a, sizeof(a), report__real_ns(src->first_ts_ns, h->mono_to_real_ns));
-		report__utc(b, sizeof(b), report__real_ns(src->last_ts_ns, h->mono_to_real_ns));
-		timefmt__duration(d, sizeof(d), src->last_ts_ns - src->first_ts_ns);
-		fprintf(f, "<tr><th>Events</th><td>%" PRIu64 ", from %s to %s (%s)</td></tr>\n",
-			src->events, a, b, d);
-	} else {
-		fputs("<tr><th>Events</th><td>none</td></tr>\n", f);
-	}
-	report__utc(a, sizeof(a), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
-	fprintf(f, "<tr><th>Recording started</th><td>%s</td></tr>\n", a);
-	fprintf(f, "<tr><th>Attach rung</th><td>%s</td></tr>\n", rung_title(h->rung));
-	fputs("<tr><th>Recorded by</th><td>oomreap-trace ", f);
-	html_code(f, h->tool_version, sizeof(h->tool_version));
-	fputs("</td></tr>\n<tr><th>Kernel log</th><td>", f);
-	if (src->kmsg_name) {
-		html_code(f, src->kmsg_name, 4096);
-		fprintf(f, ", %" PRIu64 " lines", src->kmsg_lines);
-	} else {
-		fputs("none (record with /dev/kmsg capture, or pass <code>--kmsg FILE</code>)", f);
-	}
-	fputs("</td></tr>\n", f);
-	if (r->opts.have_since || r->opts.have_until) {
-		fputs("<tr><th>Window</th><td>kills ", f);
-		if (r->opts.have_since) {
-			report__utc(a, sizeof(a), r->opts.since_real_ns);
-			fprintf(f, "from %s ", a);
-		}
-		if (r->opts.have_until) {
-			report__utc(a, sizeof(a), r->opts.until_real_ns);
-			fprintf(f, "until %s ", a);
-		}
-		fprintf(f, "(%" PRIu64 " incidents outside)</td></tr>\n", r->filtered);
-	}
-	fputs("</table>\n", f);
-	if (src->problem) {
-		fputs("<p class=\"warn\"><strong>Warning: the recording is not whole.</strong> ", f);
-		html_code(f, src->problem, 1024);
-		fputs(" Everything up to that point is in this report.</p>\n", f);
-	}
-	if (src->ringbuf_lost || src->unrecorded)
-		fprintf(f,
-			"<p class=\"warn\"><strong>Warning: events were lost</strong> (%" PRIu64
-			" in the ring buffer, %" PRIu64
-			" not written to the recording): incidents open at the time are marked "
-			"incomplete.</p>\n",
-			src->ringbuf_lost, src->unrecorded);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", style);
+}
+
+static void html_doc_close(FILE *f)
+{
+	fputs("</body>\n</html>\n", f);
+}
+
+/* Each incident is a section its row in the incident table links to. */
+static void html_incident_open(FILE *f, size_t num)
+{
+	fprintf(f, "<section class=\"incident\" id=\"incident-%zu\">\n", num);
+}
+
+static void html_incident_close(FILE *f)
+{
+	fputs("</section>\n", f);
+}
+
+static void html_incident_number(FILE *f, size_t num, bool linked)
+{
+	if (linked)
+		fprintf(f, "<a href=\"#incident-%zu\">%zu</a>", num, num);
+	else
+		fprintf(f, "%zu", num);
 }
 
 /* --------------------------------------------------------------- svg */
@@ -346,7 +304,7 @@ static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const stru
 	fputs("</svg>\n", f);
 }
 
-/* A log2 histogram as bars, same buckets as the text summary. */
+/* A log2 histogram as bars, same buckets as the text summary (the walk wrote its heading). */
 static void svg_hist(FILE *f, const char *title, const char *cls, const struct log2_hist *h)
 {
 	int first = -1, last = -1, i, n;
@@ -368,7 +326,6 @@ static void svg_hist(FILE *f, const char *title, const char *cls, const struct l
 	bw = (double)SVG_PW / n;
 	if (bw > 64)
 		bw = 64; /* a lone bucket is a bar, not a wall */
-	fprintf(f, "<h3>%s</h3>\n", title);
 	fprintf(f,
 		"<svg class=\"histogram %s\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 190\" "
 		"width=\"%d\" height=\"190\" role=\"img\" aria-label=\"%s\" "
@@ -399,372 +356,119 @@ static void svg_hist(FILE *f, const char *title, const char *cls, const struct l
 		SVG_W / 2);
 }
 
-static void row_cells(FILE *f, const struct report *r, const struct report_row *row)
+/* ------------------------------------------------------------ markup */
+
+/*
+ * Our own sentences, written with Markdown's marks: `code`, *emphasis* and
+ * **strong** become tags.  They never carry an untrusted string, nor go
+ * into an attribute, so their apostrophes stay as they are; & < > and "
+ * still become entities.
+ */
+static void html_prose(FILE *f, const char *s)
 {
-	char when[48], d[16], fr[16];
+	bool code = false, em = false, strong = false;
+	const char *ent;
 
-	report__utc(when, sizeof(when), report__real_ns(row->sort_ns, r->rc.mono_to_real_ns));
-	timefmt__duration(d, sizeof(d), row->done_ns);
-	timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
-	fprintf(f, "<td>%s</td><td class=\"n\">%u</td><td>", when, row->pid);
-	if (row->have_identity)
-		html_code(f, row->comm, sizeof(row->comm));
-	else
-		fputs("?", f);
-	fputs("</td><td>", f);
-	if (row->cgroup != UINT32_MAX)
-		html_code(f, r->strings[row->cgroup], OOMREAP_CGROUP_PATH_LEN);
-	else
-		fputs("?", f);
-	fputs("</td><td>", f);
-	badge(f, row->outcome);
-	fprintf(f, "%s</td><td class=\"n\">%s</td><td class=\"n\">%u</td><td class=\"n\">%s</td>",
-		row->incomplete ? " (incomplete)" : "", d, row->trylock_failures, fr);
-}
-
-static void summary(FILE *f, const struct report *r)
-{
-	const struct summary *s = &r->sum;
-	size_t idx[REPORT_WORST], n = 0, i, j;
-	char fr[16];
-
-	timefmt__bytes(fr, sizeof(fr),
-		       (s->freed_pages[OOMREAP_RSS_ANON] + s->freed_pages[OOMREAP_RSS_FILE] +
-			s->freed_pages[OOMREAP_RSS_SHMEM]) *
-			       r->rc.page_size);
-	fputs("<h2>Summary</h2>\n<table>\n", f);
-	fprintf(f, "<tr><th>OOM kills (incidents)</th><td class=\"n\">%zu</td></tr>\n", r->nrows);
-	fprintf(f, "<tr><th>Reaped by the oom_reaper</th><td class=\"n\">%" PRIu64 "</td></tr>\n",
-		s->incidents[OUTCOME_REAPED]);
-	fprintf(f,
-		"<tr><th>Reaper gave up (&quot;unable to reap&quot;)</th><td class=\"n\">%" PRIu64
-		"</td></tr>\n",
-		s->incidents[OUTCOME_GAVE_UP]);
-	fprintf(f, "<tr><th>Partly reaped, then gave up</th><td class=\"n\">%" PRIu64 "</td></tr>\n",
-		s->incidents[OUTCOME_PARTIAL]);
-	fprintf(f, "<tr><th>Victim exited on its own</th><td class=\"n\">%" PRIu64 "</td></tr>\n",
-		s->incidents[OUTCOME_VICTIM_EXITED]);
-	fprintf(f, "<tr><th>Still open at the end</th><td class=\"n\">%" PRIu64 "</td></tr>\n",
-		s->incidents[OUTCOME_OPEN]);
-	fprintf(f, "<tr><th>Memory freed by the reaper</th><td class=\"n\">%s</td></tr>\n", fr);
-	fprintf(f, "<tr><th>Reaper trylock failures</th><td class=\"n\">%" PRIu64 "</td></tr>\n",
-		s->trylock_failures);
-	if (s->incomplete)
-		fprintf(f,
-			"<tr><th>Incomplete incidents (events lost)</th><td class=\"n\">%" PRIu64
-			"</td></tr>\n",
-			s->incomplete);
-	fputs("</table>\n", f);
-
-	/* The same worst-first selection as the Markdown renderer. */
-	for (i = 0; i < r->nrows; i++) {
-		uint64_t v = r->rows[i].done_ns;
-
-		if (v == LATENCY_NONE)
-			continue;
-		if (n < REPORT_WORST)
-			idx[n++] = i;
-		else if (v > r->rows[idx[n - 1]].done_ns)
-			idx[n - 1] = i;
-		else
-			continue;
-		for (j = n - 1; j > 0 && r->rows[idx[j]].done_ns > r->rows[idx[j - 1]].done_ns; j--) {
-			size_t t = idx[j];
-
-			idx[j] = idx[j - 1];
-			idx[j - 1] = t;
+	for (; *s; s++) {
+		if (*s == '`') {
+			fputs(code ? "</code>" : "<code>", f);
+			code = !code;
+		} else if (*s == '*' && !code && s[1] == '*') {
+			fputs(strong ? "</strong>" : "<strong>", f);
+			strong = !strong;
+			s++;
+		} else if (*s == '*' && !code) {
+			fputs(em ? "</em>" : "<em>", f);
+			em = !em;
+		} else if (*s != '\'' && (ent = entity(*s))) {
+			fputs(ent, f);
+		} else {
+			fputc(*s, f);
 		}
 	}
-	if (n) {
-		fputs("<h3>Worst latencies (kill until the incident was over)</h3>\n<table>\n"
-		      "<tr><th>Killed</th><th>PID</th><th>Comm</th><th>Cgroup</th><th>Outcome</th>"
-		      "<th>Done in</th><th>Trylock fails</th><th>Freed</th></tr>\n",
-		      f);
-		for (i = 0; i < n; i++) {
-			fputs("<tr>", f);
-			row_cells(f, r, &r->rows[idx[i]]);
-			fputs("</tr>\n", f);
-		}
-		fputs("</table>\n", f);
-	}
-	svg_hist(f, "Reap latency (kill until the reaper finished)", "reap", &s->reap_latency_ms);
-	svg_hist(f, "Exit latency (kill until the victim exited)", "exit", &s->exit_latency_ms);
 }
 
-static void design(FILE *f)
+/* Only Markdown tables need anything more of a code span. */
+static void html_code_cell(FILE *f, const char *s, size_t maxlen, bool in_table)
 {
-	fputs("<h2>How the OOM reaper works</h2>\n"
-	      "<p>When memory runs out, the OOM killer picks a victim, sends it SIGKILL and marks "
-	      "it as an OOM victim. A killed task frees its memory only when it exits, and it "
-	      "may not exit soon: a thread can be stuck in an uninterruptible sleep, or another "
-	      "process may share its address space. The kernel's <code>oom_reaper</code> thread "
-	      "exists for that case: it unmaps the victim's anonymous and private memory without "
-	      "waiting for the victim.</p>\n<ul>\n"
-	      "<li>Since 5.18 (and in stable backports) the reaper waits 2 s "
-	      "(<code>OOM_REAPER_DELAY</code>) after the kill, so that a victim exiting anyway "
-	      "does it by itself; most victims do, and the reaper then does nothing.</li>\n"
-	      "<li>It needs the victim's <code>mmap_lock</code> for reading and only "
-	      "<em>tries</em> it (<code>mmap_read_trylock()</code>), up to 10 times "
-	      "(<code>MAX_OOM_REAP_RETRIES</code>), sleeping about 100 ms (<code>HZ/10</code>) "
-	      "after each failure. The trylock fails while another task holds the lock for "
-	      "writing, or while a writer waits behind a reader, e.g. a thread blocked in a page "
-	      "fault or in <code>/proc/PID/mem</code> with <code>mmap()</code>/<code>munmap()"
-	      "</code> queued behind it.</li>\n"
-	      "<li>After 10 failures the kernel logs &quot;oom_reaper: unable to reap pid:N&quot; "
-	      "and sets <code>MMF_OOM_SKIP</code>: the OOM killer stops waiting for this victim "
-	      "and may kill another task, while the stuck victim's memory stays in use.</li>\n"
-	      "</ul>\n",
-	      f);
+	html_code(f, s, maxlen);
 }
 
-static void kmsg_line(FILE *f, const struct kmsg_log *k, size_t i)
+static void html_heading_open(FILE *f, int level)
 {
-	const struct kmsg_entry *e = &k->v[i];
-
-	fprintf(f, "[%5" PRIu64 ".%06" PRIu64 "] ", e->ts_ns / UINT64_C(1000000000),
-		e->ts_ns / 1000 % 1000000);
-	html_text(f, kmsg_log__text(k, e), e->text_len);
-	fputc('\n', f);
+	fprintf(f, "<h%d>", level);
 }
 
-static void kmsg_block(FILE *f, const struct kmsg_log *k, const struct oomreap_incident *inc,
-		       uint64_t base)
+static void html_heading_close(FILE *f, int level)
 {
-	struct kmsg_block b;
-	size_t i, n;
-
-	if (!k)
-		return;
-	fputs("<h3>Kernel log</h3>\n", f);
-	if (!kmsg_log__find_block(k, inc->pid, inc->tgid, base, &b)) {
-		fprintf(f, "<p>The kernel log has no lines about pid %u around this kill.</p>\n",
-			inc->pid);
-		return;
-	}
-	fputs("<pre class=\"kmsg\">", f);
-	if (b.last >= b.first) {
-		n = b.last - b.first + 1;
-		for (i = b.first; i <= b.last; i++) {
-			if (n > REPORT_KMSG_HEAD + REPORT_KMSG_TAIL && i == b.first + REPORT_KMSG_HEAD) {
-				fprintf(f, "[... %zu lines omitted ...]\n",
-					n - REPORT_KMSG_HEAD - REPORT_KMSG_TAIL);
-				i = b.last - REPORT_KMSG_TAIL;
-				continue;
-			}
-			kmsg_line(f, k, i);
-		}
-	}
-	for (i = 0; i < (size_t)b.nextra; i++)
-		kmsg_line(f, k, b.extra[i]);
-	fputs("</pre>\n", f);
+	fprintf(f, "</h%d>\n", level);
 }
 
-static void bytes4(FILE *f, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
-{
-	char a[16], b[16], c[16], d[16];
-
-	timefmt__bytes(a, sizeof(a), pages[OOMREAP_RSS_ANON] * ps);
-	timefmt__bytes(b, sizeof(b), pages[OOMREAP_RSS_FILE] * ps);
-	timefmt__bytes(c, sizeof(c), pages[OOMREAP_RSS_SHMEM] * ps);
-	timefmt__bytes(d, sizeof(d), pages[OOMREAP_RSS_SWAP] * ps);
-	fprintf(f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
-}
-
-static void blockers(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc)
-{
-	char where[160];
-	uint32_t i, j;
-
-	if (!inc->nblockers)
-		return;
-	fputs("<h3>Who held the lock</h3>\n<p>At each failed trylock the victim's "
-	      "<code>mmap_lock</code> was read: its owner and the tasks queued on it. A writer "
-	      "queued behind a reader makes every new reader wait, the reaper's trylock "
-	      "included.</p>\n<table class=\"blockers\">\n<tr><th>Failed attempts</th><th>Task"
-	      "</th><th>PID</th><th>TGID</th><th>Comm</th><th>Where (kernel stack)</th></tr>\n",
-	      f);
-	for (i = 0; i < inc->nblockers; i++) {
-		const struct blocker_snapshot *bs = &inc->blockers[i];
-		uint32_t n = bs->ntasks < 1 + OOMREAP_MAX_WAITERS ? bs->ntasks : 1 + OOMREAP_MAX_WAITERS;
-
-		for (j = 0; j < n; j++) {
-			const struct oomreap_blocked_task *bt = &bs->tasks[j];
-
-			if (j == 0)
-				fprintf(f, "<tr><td>%u to %u (%u)</td>", bs->first_attempt,
-					bs->last_attempt, bs->count);
-			else
-				fputs("<tr><td></td>", f);
-			fprintf(f, "<td>%s</td><td class=\"n\">%u</td><td class=\"n\">%u</td><td>",
-				report__role_title(bt->role), bt->pid, bt->tgid);
-			html_code(f, bt->comm, sizeof(bt->comm));
-			fputs("</td><td>", f);
-			render__task_where(where, sizeof(where), bt, rc->ksyms);
-			if (where[0])
-				html_code(f, where, sizeof(where));
-			fputs("</td></tr>\n", f);
-		}
-		if (!n)
-			fprintf(f, "<tr><td>%u to %u (%u)</td><td>owner unknown</td><td></td><td></td>"
-				   "<td></td><td></td></tr>\n",
-				bs->first_attempt, bs->last_attempt, bs->count);
-	}
-	if (inc->blockers_dropped)
-		fprintf(f, "<tr><td></td><td>%u more pictures not kept</td><td></td><td></td><td>"
-			   "</td><td></td></tr>\n",
-			inc->blockers_dropped);
-	fputs("</table>\n<p>Kernel stacks of these tasks are in <code>oomreap-trace replay "
-	      "--json</code> (<code>blockers</code>).</p>\n",
-	      f);
-}
-
-static void incident(FILE *f, const struct report *r, size_t num,
-		     const struct oomreap_incident *inc, const struct kmsg_log *k)
-{
-	const struct render_ctx *rc = &r->rc;
-	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->timeline[0].ts_ns;
-	char when[48], buf[128], det[128], off[32], tv[16], pt[16];
-	uint32_t i, attempt = 0;
-
-	if (!inc->kill_ns && !inc->timeline_len)
-		base = inc->closed_ns;
-	fprintf(f, "<section class=\"incident\" id=\"incident-%zu\">\n<h2>Incident %zu: ", num, num);
-	if (inc->have_identity)
-		html_code(f, inc->comm, sizeof(inc->comm));
-	else
-		fputs("unknown victim", f);
-	fprintf(f, " (pid %u): %s</h2>\n<table class=\"meta\">\n", inc->pid,
-		report__outcome_title((uint8_t)inc->outcome));
-	report__utc(when, sizeof(when), report__real_ns(base, rc->mono_to_real_ns));
-	fprintf(f, "<tr><th>%s</th><td>%s (monotonic %" PRIu64 ".%09" PRIu64 " s)</td></tr>\n",
-		inc->kill_ns ? "Killed at" : "First seen", when, base / UINT64_C(1000000000),
-		base % UINT64_C(1000000000));
-	fputs("<tr><th>Outcome</th><td>", f);
-	badge(f, (uint8_t)inc->outcome);
-	fprintf(f, "%s%s</td></tr>\n", inc->incomplete ? " (incomplete)" : "",
-		inc->evicted ? " (evicted)" : "");
-	fprintf(f, "<tr><th>Victim</th><td>pid %u, tgid %u", inc->pid, inc->tgid);
-	if (inc->have_identity) {
-		fputs(", comm ", f);
-		html_code(f, inc->comm, sizeof(inc->comm));
-		fprintf(f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
-	}
-	fputs("</td></tr>\n<tr><th>Memory cgroup</th><td>", f);
-	if (inc->have_identity) {
-		html_code(f, inc->cgroup_path, sizeof(inc->cgroup_path));
-		fprintf(f, " (cgroup v%d, id %" PRIu64 "%s)", inc->cgroup_hierarchy == 0 ? 2 : 1,
-			inc->cgroup_id, inc->cgroup_truncated ? ", path truncated" : "");
-	} else {
-		fputs("unknown", f);
-	}
-	fputs("</td></tr>\n", f);
-	if (inc->trigger_pid) {
-		fprintf(f, "<tr><th>Triggered by</th><td>pid %u, comm ", inc->trigger_pid);
-		html_code(f, inc->trigger_comm, sizeof(inc->trigger_comm));
-		fputs("</td></tr>\n", f);
-	}
-	if (inc->have_context) {
-		fprintf(f,
-			"<tr><th>OOM</th><td>constraint %s, order %d, %" PRIu64 " pages in the domain",
-			constraint__name(inc->constraint), inc->order, inc->totalpages);
-		if (inc->domain_cgroup_path[0]) {
-			fputs(", domain ", f);
-			html_code(f, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
-		}
-		fputs("</td></tr>\n", f);
-	} else {
-		fputs("<tr><th>OOM</th><td>constraint unknown (the tracepoint rung cannot see "
-		      "<code>oom_control</code>)</td></tr>\n",
-		      f);
-	}
-	if (inc->have_rss_at_kill) {
-		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
-		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
-		fputs("<tr><th>Memory at the kill</th><td>", f);
-		bytes4(f, inc->rss_at_kill_pages, rc->page_size);
-		fprintf(f, "; total-vm %s, page tables %s</td></tr>\n", tv, pt);
-	}
-	fputs("<tr><th>Freed by the reaper</th><td>", f);
-	bytes4(f, inc->freed_pages, rc->page_size);
-	fprintf(f, "</td></tr>\n<tr><th>Reaper attempts</th><td>%u (%u trylock failures",
-		inc->attempts, inc->trylock_failures);
-	if (inc->unknown_skips)
-		fprintf(f, ", %u unclassified skips", inc->unknown_skips);
-	fputs(")</td></tr>\n", f);
-	timefmt__duration(det, sizeof(det),
-			  inc->kill_ns && inc->closed_ns >= inc->kill_ns ? inc->closed_ns - inc->kill_ns
-									 : LATENCY_NONE);
-	fprintf(f, "<tr><th>Over after</th><td>%s</td></tr>\n</table>\n", det);
-
-	if (inc->timeline_len)
-		svg_timeline(f, inc, rc, num);
-	fputs("<h3>What happened</h3>\n", f);
-	report__explain(f, inc, rc, true);
-	blockers(f, inc, rc);
-
-	fputs("<h3>Timeline</h3>\n<table class=\"events\">\n<tr><th>After the kill</th><th>Event</th>"
-	      "<th>Details</th></tr>\n",
-	      f);
-	for (i = 0; i < inc->timeline_len; i++) {
-		const struct timeline_entry *te = &inc->timeline[i];
-		const char *label = report__event_label(te, &attempt, buf, sizeof(buf));
-
-		report__offset(off, sizeof(off), base, te->ts_ns);
-		report__event_detail(inc, i, rc, det, sizeof(det));
-		fprintf(f, "<tr><td class=\"n\">%s</td><td>", off);
-		html_text(f, label, sizeof(buf));
-		fputs("</td><td>", f);
-		html_text(f, det, sizeof(det));
-		fputs("</td></tr>\n", f);
-	}
-	if (inc->timeline_dropped)
-		fprintf(f, "<tr><td></td><td>%u more events not kept</td><td></td></tr>\n",
-			inc->timeline_dropped);
-	if (inc->closed_ns && inc->outcome != OUTCOME_OPEN) {
-		report__offset(off, sizeof(off), base, inc->closed_ns);
-		fprintf(f, "<tr><td class=\"n\">%s</td><td>over: %s</td><td></td></tr>\n", off,
-			outcome__name(inc->outcome));
-	}
-	fputs("</table>\n", f);
-	kmsg_block(f, k, inc, base);
-	fputs("</section>\n", f);
-}
-
-int report__write_html(struct report *r, FILE *f, const struct report_source *src,
-		       const struct kmsg_log *kmsg)
+static void html_table_open(FILE *f, const char *cls, const struct report_column *cols,
+			    size_t ncols)
 {
 	size_t i;
 
-	head(f, r, src);
-	summary(f, r);
-	design(f);
-	fputs("<h2>All incidents</h2>\n", f);
-	if (r->nrows) {
-		fputs("<table class=\"incidents\">\n<tr><th>#</th><th>Killed</th><th>PID</th>"
-		      "<th>Comm</th><th>Cgroup</th><th>Outcome</th><th>Done in</th>"
-		      "<th>Trylock fails</th><th>Freed</th></tr>\n",
-		      f);
-		for (i = 0; i < r->nrows; i++) {
-			if (i < r->ndetails)
-				fprintf(f, "<tr><td class=\"n\"><a href=\"#incident-%zu\">%zu</a></td>",
-					i + 1, i + 1);
-			else
-				fprintf(f, "<tr><td class=\"n\">%zu</td>", i + 1);
-			row_cells(f, r, &r->rows[i]);
-			fputs("</tr>\n", f);
-		}
-		fputs("</table>\n", f);
-	} else {
-		fprintf(f, "<p>No OOM kill in this recording%s</p>\n",
-			r->filtered ? " within the window." : ".");
-	}
-	if (r->nrows > r->ndetails)
-		fprintf(f,
-			"<p>Details follow for the first %zu of %zu incidents; narrow the window with "
-			"<code>--since</code> and <code>--until</code> for the others.</p>\n",
-			r->ndetails, r->nrows);
-	for (i = 0; i < r->ndetails; i++)
-		incident(f, r, i + 1, &r->details[i].inc, kmsg);
-	fputs("</body>\n</html>\n", f);
-	return 0;
+	if (cls)
+		fprintf(f, "<table class=\"%s\">\n", cls);
+	else
+		fputs("<table>\n", f);
+	if (!cols)
+		return;
+	fputs("<tr>", f);
+	for (i = 0; i < ncols; i++)
+		fprintf(f, "<th>%s</th>", cols[i].title);
+	fputs("</tr>\n", f);
 }
+
+static void html_kmsg_open(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b)
+{
+	fputs("<pre class=\"kmsg\">", f);
+}
+
+static void html_kmsg_close(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b)
+{
+	fputs("</pre>\n", f);
+}
+
+const struct report_markup report__html = {
+	.para_open = "<p>",
+	.para_close = "</p>\n",
+	.list_open = "<ul>\n",
+	.item_open = "<li>",
+	.item_close = "</li>\n",
+	.list_close = "</ul>\n",
+	.warn_open = "<p class=\"warn\">",
+	.warn_break = " ",
+	.warn_close = "</p>\n",
+	.row_open = "<tr>",
+	.row_close = "</tr>\n",
+	.key_open = "<th>",
+	.key_close = "</th>",
+	.cell_open = "<td>",
+	.num_cell_open = "<td class=\"n\">",
+	.cell_close = "</td>",
+	.empty_cell = "<td></td>",
+	.table_close = "</table>\n",
+
+	.kmsg_heading_level = 3,
+	.outcome_row = true,
+	.incidents_heading_always = true,
+
+	.doc_open = html_doc_open,
+	.doc_close = html_doc_close,
+	.incident_open = html_incident_open,
+	.incident_close = html_incident_close,
+	.heading_open = html_heading_open,
+	.heading_close = html_heading_close,
+	.table_open = html_table_open,
+	.prose = html_prose,
+	.text = html_text,
+	.code = html_code_cell,
+	.outcome = badge,
+	.incident_number = html_incident_number,
+	.timeline = svg_timeline,
+	.histogram = svg_hist,
+	.kmsg_open = html_kmsg_open,
+	.kmsg_close = html_kmsg_close,
+};
