@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What the main BPF object and the blocker object share: the ring buffer
- * and the victim map (userspace hands the second object the first one's
- * map fds), reading a victim mm, and classifying a reaper skip.
+ * What the tracer's programs (oomreap.bpf.c) and blocker attribution
+ * (blockers.bpf.h) share: the ring buffer, the victim map, reading a
+ * victim mm, and classifying a reaper skip.
  */
 #ifndef OOMREAP_BPF_H
 #define OOMREAP_BPF_H

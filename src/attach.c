@@ -132,7 +132,8 @@ static const char *load_hint(int err, enum rung r)
 
 /*
  * Rule a rung out cheaply when we can: each full attempt parses the 5 MB
- * vmlinux BTF again (30-60 ms).  fentry: load a two-instruction fentry
+ * vmlinux BTF again and relocates and verifies every program (about 30 ms
+ * on a 2-vCPU VM).  fentry: load a two-instruction fentry
  * program on mark_oom_victim; a lockdown EPERM shows up right there.
  * kprobe: no kprobe PMU and no kprobe_events means no kprobes at all.
  * Returns 0 when the rung is still worth a real try.
