@@ -154,12 +154,21 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 		truncated = true;
 	if (start == CGROUP_BUILD_END)
 		return truncated; /* the root cgroup: "/" */
-	if (CGROUP_BUILD_END - start >= OOMREAP_CGROUP_PATH_LEN)
+	/*
+	 * Copy the path's bytes only: the scratch area holds older paths
+	 * past this one's end, and events must not carry them.
+	 */
+	len = CGROUP_BUILD_END - start;
+	if (len >= OOMREAP_CGROUP_PATH_LEN) {
 		truncated = true;
+		len = OOMREAP_CGROUP_PATH_LEN - 1;
+	}
 	barrier_var(start);
-	bpf_probe_read_kernel(buf, OOMREAP_CGROUP_PATH_LEN,
+	barrier_var(len);
+	bpf_probe_read_kernel(buf, len & (OOMREAP_CGROUP_PATH_LEN - 1),
 			      &scratch->build[start & CGROUP_BUILD_END]);
-	buf[OOMREAP_CGROUP_PATH_LEN - 1] = 0;
+	barrier_var(len);
+	buf[len & (OOMREAP_CGROUP_PATH_LEN - 1)] = 0;
 	return truncated;
 }
 
