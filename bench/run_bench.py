@@ -45,7 +45,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "hardening"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "lib"))
 import oomlab  # noqa: E402
 from oomlab import Fail, Memcg, Proc, Tool, TraceInstance, mono_ns, wait_for  # noqa: E402
 

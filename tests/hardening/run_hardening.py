@@ -36,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
 import oomlab  # noqa: E402
 from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, wait_for  # noqa: E402
 

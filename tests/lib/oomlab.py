@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""Making OOM kills safely, for the hardening tests and the benchmarks.
+"""Making OOM kills safely, for the test layers and the benchmarks.
 
 The same rules as tests/e2e (LAB.md): every OOM happens inside a memory
 cgroup made here with a small limit; every process is started here and
