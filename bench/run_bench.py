@@ -45,7 +45,7 @@ import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "hardening"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests", "lib"))
 import oomlab  # noqa: E402
 from oomlab import Fail, Memcg, Proc, Tool, TraceInstance, mono_ns, wait_for  # noqa: E402
 
@@ -250,7 +250,7 @@ def bench_storm(args, stack):
     stack.callback(parent.close)
     lanes = []
     for i in range(max(lane_counts)):
-        lanes.append(Memcg(parent.rel + f"/lane{i}".encode(), 16))
+        lanes.append(Memcg(parent.rel + f"/lane{i}", 16))
         stack.callback(lanes[-1].close)
     trace = TraceInstance(f"{TAG}-storm", buffer_kb=8192)
     stack.callback(trace.close)
@@ -266,7 +266,7 @@ def bench_storm(args, stack):
 
     runs = []
     for k in sorted({best, max(lane_counts)}):
-        tool = Tool(["--json", "--cgroup", parent.rel.decode()])
+        tool = Tool(["--json", "--cgroup", parent.rel])
         stack.callback(tool.kill)
         kills, own, took = storm(args, lanes[:k], secs, trace)
         pids_ok = lambda: sum(1 for _, l in tool.lines if l.startswith(b"{"))  # noqa: E731
@@ -299,17 +299,14 @@ def bench_latency(args, stack):
     n = 15 if args.quick else 40
     cg = Memcg(f"/{TAG}-lat", 64)
     stack.callback(cg.close)
-    tool = Tool(["--json", "--cgroup", cg.rel.decode()])
+    tool = Tool(["--json", "--cgroup", cg.rel])
     stack.callback(tool.kill)
     lat, exit_lat = [], []
     for i in range(n):
-        hog = Proc("memhog", [f"{oomlab.FIXTURES}/memhog", "-c", cg.dir.decode(), "-w", "256"])
-        try:
-            pid = int(hog.expect(rb"^ready pid=(\d+)", 10).group(1))
+        with contextlib.ExitStack() as hog_stack:     # each hog killed and reaped in turn
+            hog, pid = oomlab.start_memhog(hog_stack, cg, 256)
             hog.send("go")
             hog.wait(15)
-        finally:
-            hog.kill()
 
         def incident():
             with tool.cond:
@@ -355,7 +352,7 @@ def bench_bpf_cost(args, script, floor_script):
             stack.callback(parent.close)
             lanes = []
             for i in range(4):
-                lanes.append(Memcg(parent.rel + f"/lane{i}".encode(), 16))
+                lanes.append(Memcg(parent.rel + f"/lane{i}", 16))
                 stack.callback(lanes[-1].close)
             subprocess.run([f"{args.out}/bench/oomstorm", "-n", COMM, "-m", "32", "-d",
                             "1000" if args.quick else "3000"] + [l.dir for l in lanes],
@@ -533,10 +530,7 @@ def main():
         print("bench: bpftrace not installed (scripts/install-deps.sh)", file=sys.stderr)
         return 1
 
-    def on_term(sig, frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    oomlab.unwind_on_signals()
 
     script, floor = f"/tmp/{TAG}.bt", f"/tmp/{TAG}-floor.bt"
     for path, text in ((script, BPFTRACE_SCRIPT), (floor, FLOOR_SCRIPT)):

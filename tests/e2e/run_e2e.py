@@ -28,9 +28,7 @@ wchan/state, a tracefs event, a kmsg line) against a deadline.
 
 import argparse
 import contextlib
-import ctypes
 import errno
-import fcntl
 import json
 import os
 import re
@@ -38,13 +36,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-MEMCG_ROOT = "/sys/fs/cgroup/memory"
-TRACEFS = "/sys/kernel/tracing"
-MiB = 1 << 20
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
+import oomlab  # noqa: E402  (memcgs, processes, tracefs, waits: shared with the other layers)
+from oomlab import (Fail, Memcg, mono_ns, note, read_file, task_state,  # noqa: E402
+                    wait_for)
+
+REPO = oomlab.REPO
 PAGE = os.sysconf("SC_PAGE_SIZE")
 NCPUS = os.cpu_count() or 1
 
@@ -88,153 +88,23 @@ OOM_EVENTS = ("mark_victim", "wake_reaper", "start_task_reaping",
 VERBOSE = False
 
 
-class Fail(Exception):
-    """The scenario cannot go on: setup broke or a wait timed out."""
-
-
-def note(msg):
-    print("# " + msg, flush=True)
-
-
 def debug(msg):
     if VERBOSE:
         note(msg)
 
 
-def mono_ns():
-    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
-
-
-def wait_for(cond, timeout, what, poll=0.005):
-    """Poll cond() until it returns something true; Fail after timeout s."""
-    deadline = time.monotonic() + timeout
-    while True:
-        res = cond()
-        if res:
-            return res
-        if time.monotonic() > deadline:
-            raise Fail(f"timed out after {timeout:g}s waiting for {what}")
-        time.sleep(poll)
-
-
-def write_file(path, val):
-    with open(path, "w") as f:
-        f.write(val)
-
-
-def read_file(path, default=None):
-    try:
-        with open(path) as f:
-            return f.read()
-    except OSError:
-        return default
-
-
-def task_state(tid):
-    """(state letter, wchan) of a thread from /proc/TID/{stat,wchan}.
-
-    Only these two files: in recipe C, /proc/PID/cmdline, status or anything
-    that takes the victim's mmap_lock would block the harness too."""
-    stat = read_file(f"/proc/{tid}/stat")
-    if stat is None:
-        return None, None
-    state = stat[stat.rindex(")") + 2]
-    wchan = (read_file(f"/proc/{tid}/wchan", "") or "").strip()
-    return state, wchan
-
-
 # --------------------------------------------------------------------------
 # processes we start
 
-
-def _die_with_parent():
-    """preexec: SIGTERM this child if the harness dies (even by SIGKILL).
-
-    Fixtures also notice the harness is gone by EOF on stdin; the tool,
-    which reads no stdin, needs this."""
-    PR_SET_PDEATHSIG = 1
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+# e2e's children: lines as text; SIGTERM, not SIGKILL, if the harness dies
+# (even by SIGKILL).  Fixtures also notice the harness is gone by EOF on
+# stdin; the tool, which reads no stdin, needs the signal.
+CHILD = {"text": True, "deathsig": signal.SIGTERM}
 
 
-class Proc:
-    """A child in its own session; its stdout lines are collected by a thread.
-
-    Every child is started by us and ended by us, by pid."""
-
-    def __init__(self, name, argv, stdin=True):
-        self.name = name
-        self.argv = argv
-        self.lines = []
-        self.err = []
-        self.eof = False
-        self.cond = threading.Condition()
-        self.p = subprocess.Popen(
-            argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1,
-            start_new_session=True, preexec_fn=_die_with_parent)
-        self.pid = self.p.pid
-        self.pumps = [threading.Thread(target=self._pump, args=(stream, sink), daemon=True)
-                      for stream, sink in ((self.p.stdout, self.lines),
-                                           (self.p.stderr, self.err))]
-        for t in self.pumps:
-            t.start()
-
-    def _pump(self, stream, sink):
-        for line in stream:
-            with self.cond:
-                sink.append(line.rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            if sink is self.lines:
-                self.eof = True
-            self.cond.notify_all()
-
-    def expect(self, pattern, timeout, start=0):
-        """Wait for a stdout line matching pattern; return the match."""
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        with self.cond:
-            while True:
-                for line in self.lines[start:]:
-                    m = rx.search(line)
-                    if m:
-                        return m
-                left = deadline - time.monotonic()
-                if left <= 0 or self.eof:
-                    raise Fail(f"{self.name}: no line /{pattern}/ within {timeout:g}s "
-                               f"(rc={self.p.poll()}, stdout={self.lines[-5:]}, "
-                               f"stderr={self.err[-5:]})")
-                self.cond.wait(min(left, 0.1))
-
-    def send(self, line):
-        try:
-            self.p.stdin.write(line + "\n")
-            self.p.stdin.flush()
-        except (BrokenPipeError, ValueError, OSError):
-            pass
-
-    def close_stdin(self):
-        with contextlib.suppress(OSError, ValueError):
-            self.p.stdin.close()
-
-    def wait(self, timeout):
-        """Exit status (negative: signal), or None if still running."""
-        try:
-            rc = self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        for t in self.pumps:     # collect its last lines
-            t.join(2)
-        return rc
-
-    def kill(self, timeout=5.0):
-        """SIGKILL this pid (never a process we did not start) and reap it."""
-        if self.p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        if self.wait(timeout) is None:
-            note(f"warning: {self.name} pid {self.pid} did not die within {timeout}s "
-                 f"(state/wchan {task_state(self.pid)})")
+def Proc(name, argv, stdin=True):
+    """An oomlab.Proc as e2e's children are run (CHILD)."""
+    return oomlab.Proc(name, argv, stdin, **CHILD)
 
 
 # --------------------------------------------------------------------------
@@ -292,32 +162,29 @@ def oom_reaper_pid():
     raise Fail("no oom_reaper kthread found")
 
 
-class TraceInstance:
-    """A private tracefs instance, trace_clock=mono, read through trace_pipe."""
+class TraceInstance(oomlab.TraceInstance):
+    """A private tracefs instance (trace_clock=mono, the kernel's buffer
+    size), read through trace_pipe."""
 
     def __init__(self, name):
-        self.dir = f"{TRACEFS}/instances/{name}"
         self.events = []
         self.fd = None
         self.partial = ""
-        os.mkdir(self.dir)
+        super().__init__(name, buffer_kb=None, events=())
 
     def setup(self, reaper_pid):
-        write_file(f"{self.dir}/trace_clock", "mono")
         for ev in OOM_EVENTS:
-            write_file(f"{self.dir}/events/oom/{ev}/enable", "1")
+            self.enable(f"oom/{ev}")
         # Classification ground truth: a failed mmap_read_trylock() by the
         # reaper.  A hot tracepoint, so filtered to that one kthread.
-        ml = f"{self.dir}/events/mmap_lock/mmap_lock_acquire_returned"
-        write_file(f"{ml}/filter", f"common_pid == {reaper_pid} && success == 0")
-        write_file(f"{ml}/enable", "1")
+        self.enable("mmap_lock/mmap_lock_acquire_returned",
+                    f"common_pid == {reaper_pid} && success == 0")
         self.fd = os.open(f"{self.dir}/trace_pipe", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
 
     def watch_exits(self, pids):
         """Record sched_process_exit for these tids (set once they exist)."""
-        se = f"{self.dir}/events/sched/sched_process_exit"
-        write_file(f"{se}/filter", " || ".join(f"pid == {p}" for p in sorted(set(pids))))
-        write_file(f"{se}/enable", "1")
+        self.enable("sched/sched_process_exit",
+                    " || ".join(f"pid == {p}" for p in sorted(set(pids))))
 
     def drain(self):
         while True:
@@ -362,42 +229,8 @@ class TraceInstance:
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
-        with contextlib.suppress(OSError):
-            write_file(f"{self.dir}/tracing_on", "0")
-        for attempt in range(50):
-            try:
-                os.rmdir(self.dir)
-                return
-            except OSError as e:
-                if e.errno != errno.EBUSY:
-                    note(f"warning: rmdir {self.dir}: {e}")
-                    return
-            time.sleep(0.02)     # instance busy right after close: retry
-        note(f"warning: could not remove {self.dir}")
-
-
-class Memcg:
-    """A cgroup v1 memory cgroup with a hard limit and no swap headroom."""
-
-    def __init__(self, name):
-        self.rel = "/" + name
-        self.dir = MEMCG_ROOT + self.rel
-        os.mkdir(self.dir)
-
-    def limit(self, limit_mib):
-        write_file(f"{self.dir}/memory.limit_in_bytes", str(limit_mib * MiB))
-        if os.path.exists(f"{self.dir}/memory.memsw.limit_in_bytes"):
-            write_file(f"{self.dir}/memory.memsw.limit_in_bytes", str(limit_mib * MiB))
-
-    def procs(self):
-        return [int(p) for p in (read_file(f"{self.dir}/cgroup.procs", "") or "").split()]
-
-    def close(self):
-        try:
-            wait_for(lambda: not self.procs(), 10, f"{self.dir} to empty")
-            os.rmdir(self.dir)
-        except (Fail, OSError) as e:
-            note(f"warning: cannot remove {self.dir}: {e} (procs {self.procs()})")
+            self.fd = None
+        super().close()
 
 
 class FuseHold:
@@ -433,18 +266,13 @@ class FuseHold:
 
 
 class Tool:
-    def __init__(self, binary, cgroup_rel):
-        self.argv = [binary, "--json", "--cgroup", cgroup_rel]
-        self.proc = Proc("oomreap-trace", self.argv, stdin=False)
+    """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
+    running oomlab.Tool, rc its exit status once stopped."""
+
+    def __init__(self, binary, cgroup_rel, extra=()):
+        self.argv = [binary, "--json", "--cgroup", cgroup_rel, *extra]
+        self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
         self.rc = None
-        try:
-            wait_for(lambda: any(l.startswith("oomreap-trace: ready") for l in self.proc.err)
-                     or self.proc.p.poll() is not None, 30, "oomreap-trace: ready")
-        except Fail:
-            raise Fail(f"tool not ready in 30s; stderr: {self.proc.err[-10:]}")
-        if self.proc.p.poll() is not None:
-            raise Fail(f"tool exited rc={self.proc.p.returncode} before ready; "
-                       f"stderr: {self.proc.err[-10:]}")
 
     def incidents(self):
         out = []
@@ -473,12 +301,7 @@ class Tool:
 
     def stop(self):
         if self.rc is None:
-            if self.proc.p.poll() is None:
-                os.kill(self.proc.pid, signal.SIGINT)
-            self.rc = self.proc.wait(15)
-            if self.rc is None:
-                self.proc.kill()
-                self.rc = "hung after SIGINT"
+            self.rc = self.proc.stop()
         return self.rc
 
 
@@ -497,7 +320,6 @@ class Run:
         self.tag = f"oomreap-e2e-{sid}-{suffix}"
         self.stack = contextlib.ExitStack()
         self.failures = []
-        self.procs = []
         self.tool = None
         self.fuse = None
 
@@ -521,12 +343,11 @@ class Run:
     # -- setup helpers, each registering its cleanup
     def spawn(self, name, argv, stdin=True):
         p = Proc(name, argv, stdin)
-        self.procs.append(p)
         self.stack.callback(p.kill)
         return p
 
     def setup_common(self, limit_mib):
-        self.memcg = Memcg(self.tag)
+        self.memcg = Memcg("/" + self.tag)
         self.stack.callback(self.memcg.close)   # runs after the kills
         self.memcg.limit(limit_mib)
         self.reaper = oom_reaper_pid()
@@ -711,8 +532,8 @@ def ms(ns):
 def scenario_a(r):
     """A: a 256 MiB hog in a 64 MiB memcg; it exits before the reaper."""
     r.setup_common(64)
-    hog = r.spawn("memhog", [r.fx("memhog"), "-c", r.memcg.dir, "-o", "100", "-w", "256"])
-    pid = int(hog.expect(r"^ready pid=(\d+)", 10).group(1))
+    hog, pid = oomlab.start_memhog(r.stack, r.memcg, 256, adj=100, binary=r.fx("memhog"),
+                                   **CHILD)
     r.trace.watch_exits([pid])
     r.start_tool()
     hog.send("go")
@@ -771,8 +592,8 @@ def victim_tids(pid):
 
 def trigger_setup(r, watch):
     """A 64 MiB memhog in the victim's memcg, armed but not yet allocating."""
-    g = r.spawn("trigger", [r.fx("memhog"), "-c", r.memcg.dir, "-w", "64"])
-    gpid = int(g.expect(r"^ready pid=(\d+)", 10).group(1))
+    g, gpid = oomlab.start_memhog(r.stack, r.memcg, 64, binary=r.fx("memhog"), name="trigger",
+                                  **CHILD)
     r.trace.watch_exits(watch + [gpid])
     return g, gpid
 
@@ -859,7 +680,7 @@ def c_setup(r, writer_inside):
     addr = int(m.group(2), 16)
     # a page in the middle of the untouched 1 MiB FUSE-backed private mapping
     reader = r.spawn("procpoke-mem", [r.fx("procpoke"), "mem", str(pid), hex(addr + 64 * 1024)])
-    rpid = int(reader.expect(r"^ready pid=(\d+)", 10).group(1))
+    rpid = reader.ready_pid()
     r.fuse.held_by(rpid, 10)
     r.wait_asleep_in(rpid, "request_wait_answer", 10, "/proc/PID/mem reader")
     if writer_inside:
@@ -870,7 +691,7 @@ def c_setup(r, writer_inside):
         wdesc = f"victim thread {wtid} in set_mempolicy_home_node ({st[1]})"
     else:
         writer = r.spawn("procpoke-clear_refs", [r.fx("procpoke"), "clear_refs", str(pid)])
-        wtid = int(writer.expect(r"^ready pid=(\d+)", 10).group(1))
+        wtid = writer.ready_pid()
         st = r.wait_blocked(wtid, None, 10, "clear_refs writer")
         wdesc = f"clear_refs helper {wtid} ({st[1]})"
     debug(f"reader {rpid} held, writer queued: {wdesc}")
@@ -1053,54 +874,12 @@ SCENARIOS = {
 
 def preflight(args):
     """Reasons this machine cannot run the scenarios (-> skip)."""
-    if os.geteuid() != 0:
-        return "not root (needs CAP_SYS_ADMIN for memcg, tracefs, FUSE and BPF)"
-    if not os.path.exists(f"{MEMCG_ROOT}/memory.limit_in_bytes"):
-        return f"no cgroup v1 memory controller at {MEMCG_ROOT}"
-    if not os.path.exists("/dev/fuse"):
-        return "no /dev/fuse"
-    if not os.path.isdir(f"{TRACEFS}/instances"):
-        r = subprocess.run(["mount", "-t", "tracefs", "tracefs", TRACEFS],
-                           capture_output=True, text=True)
-        if r.returncode or not os.path.isdir(f"{TRACEFS}/instances"):
-            return f"no tracefs at {TRACEFS}: {r.stderr.strip()}"
-    if not os.path.isdir(f"{TRACEFS}/events/oom/wake_reaper"):
-        return "kernel has no oom:wake_reaper tracepoint"
-    return None
+    return oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False)
 
 
-def exclusive(timeout=900):
-    """One run at a time per machine: all runs share the one oom_reaper
-    kthread, whose lock failures are part of the ground truth."""
-    path = "/run/lock/oomreap-e2e.lock" if os.path.isdir("/run/lock") else "/tmp/oomreap-e2e.lock"
-    f = open(path, "w")
-    def take():
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            return False
-    if not take():
-        note(f"waiting for another end-to-end run to finish ({path})")
-        wait_for(take, timeout, f"the lock {path}", poll=0.1)
-    return f
-
-
-def remove_stale():
-    """Remove memcgs and tracefs instances left by a run that was SIGKILLed
-    (named oomreap-e2e-<scenario>-<pid>[-<n>], that pid no longer alive).
-    Only empty cgroups: never kill processes this run did not start."""
-    rx = re.compile(r"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
-    for base in (MEMCG_ROOT, f"{TRACEFS}/instances", "/tmp"):
-        for d in os.listdir(base):
-            m = rx.match(d)
-            if not m or os.path.exists(f"/proc/{m.group(1)}") or os.path.ismount(f"{base}/{d}"):
-                continue
-            try:
-                os.rmdir(f"{base}/{d}")
-                note(f"removed stale {base}/{d}")
-            except OSError as e:
-                note(f"warning: stale {base}/{d} not removed: {e}")
+# What a SIGKILLed run left: memcgs, tracefs instances and FUSE mount points
+# in /tmp named oomreap-e2e-<scenario>-<pid>[-<n>|-mnt...], that pid gone.
+STALE_RX = re.compile(rb"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
 
 
 def ensure_fixtures(args):
@@ -1133,19 +912,15 @@ def main():
         if s not in SCENARIOS:
             ap.error(f"unknown scenario {s!r}")
 
-    # SIGTERM/SIGHUP unwind like Ctrl-C, so every cleanup path runs.
-    def on_term(sig, frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    oomlab.unwind_on_signals()
 
     skip_reason = preflight(args)
     passed = failed = skipped = 0
     setup_error = lock = None
     if not skip_reason:
         try:
-            lock = exclusive()      # held until we exit
-            remove_stale()
+            lock = oomlab.exclusive()      # held until we exit
+            oomlab.remove_stale(STALE_RX, also=("/tmp",))
             ensure_fixtures(args)
         except (subprocess.CalledProcessError, OSError, Fail) as e:
             setup_error = f"cannot start: {e}"

@@ -36,7 +36,8 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
 import oomlab  # noqa: E402
 from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, wait_for  # noqa: E402
 
@@ -203,7 +204,7 @@ def t_user_nobody_incident(stack):
     stack.callback(cg.close)
     trace = TraceInstance(f"{TAG}-nobody")
     stack.callback(trace.close)
-    tool = Tool(["--user", "nobody", "--json", "--cgroup", cg.rel.decode()], name="tool-nobody")
+    tool = Tool(["--user", "nobody", "--json", "--cgroup", cg.rel], name="tool-nobody")
     stack.callback(tool.kill)
     st = status_of(tool.pid)
     errs = []
@@ -216,10 +217,7 @@ def t_user_nobody_incident(stack):
     # to root, not to the uid the tool now runs as.
     if os.stat(f"/proc/{tool.pid}/fd").st_uid != 0:
         errs.append("dumpable: /proc/<pid>/fd owned by the new uid (ptrace/fd theft possible)")
-    hog = Proc("memhog", [f"{oomlab.FIXTURES}/memhog", "-c", cg.dir.decode(), "-o", "100",
-                          "-w", "256"])
-    stack.callback(hog.kill)
-    pid = int(hog.expect(rb"^ready pid=(\d+)", 10).group(1))
+    hog, pid = oomlab.start_memhog(stack, cg, 256, adj=100)
     hog.send("go")
     rc = hog.wait(15)
     if rc != -9:
@@ -250,7 +248,7 @@ def t_deep_cgroup(stack):
     path the test made: a long one (over 128 bytes, whole), one over the
     255-byte field (kept from the root, cut at the end, flagged) and one
     deeper than BPF walks (17 levels below the root: flagged)."""
-    top = Memcg(f"/{TAG}-deep")
+    top = Memcg(f"/{TAG}-deep".encode())    # bytes, as the paths it is compared with
     stack.callback(top.close)
     cases = [("long", [b"a" * 60, b"b" * 60, b"c" * 60], False),
              ("cut", [b"d" * 100, b"e" * 100, b"f" * 100], True),
@@ -266,10 +264,7 @@ def t_deep_cgroup(stack):
             stack.callback(cg.close)    # innermost closed first (LIFO)
             chain.append(cg)
         chain[-1].limit(64)
-        hog = Proc("memhog", [f"{oomlab.FIXTURES}/memhog", "-c", chain[-1].dir.decode(),
-                              "-o", "100", "-w", "256"])
-        stack.callback(hog.kill)
-        pid = int(hog.expect(rb"^ready pid=(\d+)", 10).group(1))
+        hog, pid = oomlab.start_memhog(stack, chain[-1], 256, adj=100)
         hog.send("go")
         if hog.wait(15) != -9:
             raise Fail(f"{label}: memhog was not OOM-killed")
@@ -297,7 +292,7 @@ def t_deep_cgroup(stack):
 
 
 def t_hostile(stack):
-    parent = Memcg(f"/{TAG}-hostile")
+    parent = Memcg(f"/{TAG}-hostile".encode())    # bytes: its child's name is not UTF-8
     stack.callback(parent.close)
     try:
         os.mkdir(parent.dir + b"/bad\nname")
@@ -330,7 +325,7 @@ def t_hostile(stack):
         v = Proc("hostile_victim", [f"{HARD_BIN}/hostile_victim", "-n", name.hex(), "-c",
                                     child.dir, "256"])
         stack.callback(v.kill)
-        pid = int(v.expect(rb"^ready pid=(\d+)", 10).group(1))
+        pid = v.ready_pid()
         v.send("go")
         rc = v.wait(15)
         if rc != -9:
@@ -531,8 +526,8 @@ def main():
         report("build hardening helpers", str(e))
         print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
         return 1
-    lock = oomlab.exclusive(note=print)
-    oomlab.remove_stale(note=print)
+    lock = oomlab.exclusive()
+    oomlab.remove_stale()
     only = os.environ.get("OOMREAP_HARD_ONLY", "")    # a substring of test names
     for name, fn in ROOT_TESTS:
         if only not in name:

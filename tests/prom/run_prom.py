@@ -44,12 +44,11 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-import run_e2e as e2e  # noqa: E402  (the e2e harness: processes, memcgs, scenarios)
-
-Fail = e2e.Fail
-wait_for = e2e.wait_for
-note = e2e.note
+import oomlab  # noqa: E402  (memcgs, processes, waits: shared with the other layers)
+import run_e2e as e2e  # noqa: E402  (the e2e harness and its scenarios)
+from oomlab import Fail, note, wait_for  # noqa: E402
 
 INTERVAL = 1
 CONSTRAINTS = ("none", "cpuset", "memory_policy", "memcg", "unknown")
@@ -213,15 +212,8 @@ class PromTool(e2e.Tool):
     """run_e2e's Tool with the textfile options added."""
 
     def __init__(self, binary, cgroup_rel, prom_path, interval=INTERVAL, extra=()):
-        self.argv = [binary, "--json", "--cgroup", cgroup_rel, "--prom-textfile", prom_path,
-                     "--interval", str(interval), *extra]
-        self.proc = e2e.Proc("oomreap-trace", self.argv, stdin=False)
-        self.rc = None
-        wait_for(lambda: any(l.startswith("oomreap-trace: ready") for l in self.proc.err)
-                 or self.proc.p.poll() is not None, 30, "oomreap-trace: ready")
-        if self.proc.p.poll() is not None:
-            raise Fail(f"tool exited rc={self.proc.p.returncode} before ready; "
-                       f"stderr: {self.proc.err[-10:]}")
+        super().__init__(binary, cgroup_rel, extra=("--prom-textfile", prom_path,
+                                                    "--interval", str(interval), *extra))
 
     def stderr_count(self, pattern):
         return sum(1 for l in list(self.proc.err) if re.search(pattern, l))
@@ -308,7 +300,7 @@ class T:
         return fs
 
     def memcg(self, limit_mib=64, name=None):
-        m = e2e.Memcg(name or self.tag)
+        m = oomlab.Memcg("/" + (name or self.tag))
         self.stack.callback(m.close)
         m.limit(limit_mib)
         return m
@@ -397,10 +389,8 @@ class Tmpfs:
 
 def oom_once(t, memcg, tool, hog=None):
     """One scenario-A OOM in memcg (a 256 MiB hog in 64 MiB); wait for the tool's incident."""
-    argv = [hog or f"{ARGS.fixtures}/memhog", "-c", memcg.dir, "-w", "256"]
-    p = e2e.Proc("memhog", argv)
-    t.stack.callback(p.kill)
-    pid = int(p.expect(r"^ready pid=(\d+)", 10).group(1))
+    p, pid = oomlab.start_memhog(t.stack, memcg, 256, binary=hog or f"{ARGS.fixtures}/memhog",
+                                 **e2e.CHILD)
     p.send("go")
     rc = p.wait(15)
     t.expect_eq(rc, -signal.SIGKILL, "memhog exit status (OOM-killed)")
@@ -877,10 +867,7 @@ def main():
         if n not in TESTS:
             ap.error(f"unknown test {n!r}")
 
-    def on_term(sig, frame):
-        raise KeyboardInterrupt(f"signal {sig}")
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    oomlab.unwind_on_signals()
 
     passed = failed = skipped = 0
     reasons = {}
