@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Host end-to-end tests for oomreap-trace, on this machine's real kernel.
 
 Each scenario makes the kernel OOM-kill a process inside a memory cgroup made
