@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "attach.h"
+#include "corebtf.h"
 #include "errors.h"
 #include "oomreap.skel.h"
 
@@ -138,10 +139,11 @@ static const char *load_hint(int err, enum rung r)
  * kprobe: no kprobe PMU and no kprobe_events means no kprobes at all.
  * Returns 0 when the rung is still worth a real try.
  */
-static int precheck_rung(const struct kernel_features *kf, enum rung r, const char *btf_path,
+static int precheck_rung(const struct kernel_features *kf, enum rung r, bool user_btf,
 			 char *why, size_t whylen)
 {
-	if (r == RUNG_FENTRY && !btf_path && kf->mark_oom_victim_btf_id > 0) {
+	/* With --btf the ids in kf are the file's, not the kernel's. */
+	if (r == RUNG_FENTRY && !user_btf && kf->mark_oom_victim_btf_id > 0) {
 		const struct bpf_insn insns[] = {
 			{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
 			{ .code = 0x95 },                        /* exit */
@@ -177,10 +179,10 @@ static int precheck_rung(const struct kernel_features *kf, enum rung r, const ch
  * filled when the rung cannot work here.
  */
 static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung r,
-				     const char *btf_path, bool blockers,
+				     const struct attach_opts *o, bool blockers,
 				     struct hook_choice *hc, int *nhc, char *why, size_t whylen)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->core_btf_path);
 	struct bpf_program *prog;
 	struct oomreap *s;
 	int n, i;
@@ -238,20 +240,21 @@ static bool blockers_possible(const struct kernel_features *kf, struct attach_pl
  * leaves tr->skel NULL.
  */
 static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
-		    const char *btf_path, bool blockers, char *why, size_t whylen)
+		    const struct attach_opts *o, char *why, size_t whylen)
 {
+	bool blockers = o->blockers;
 	struct hook_choice hc[PLAN_MAX_HOOKS];
 	struct attach_plan *plan = &tr->plan;
 	struct oomreap *s;
 	struct bpf_link *link;
 	int n = 0, i, err;
 
-	err = precheck_rung(kf, r, btf_path, why, whylen);
+	err = precheck_rung(kf, r, o->user_btf, why, whylen);
 	if (err)
 		return err;
 	plan->blockers_why[0] = 0;
 	blockers = blockers && blockers_possible(kf, plan);
-	s = open_for_rung(kf, r, btf_path, blockers, hc, &n, why, whylen);
+	s = open_for_rung(kf, r, o, blockers, hc, &n, why, whylen);
 	if (!s)
 		return -errno;
 	err = oomreap__load(s);
@@ -260,7 +263,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 			 strerror(-err));
 		oomreap__destroy(s);
 		blockers = false;
-		s = open_for_rung(kf, r, btf_path, false, hc, &n, why, whylen);
+		s = open_for_rung(kf, r, o, false, hc, &n, why, whylen);
 		if (!s)
 			return -errno;
 		err = oomreap__load(s);
@@ -313,8 +316,8 @@ void attach__stop(struct tracer *tr)
 	tr->skel = NULL;
 }
 
-int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
-		  const char *btf_path, bool blockers)
+int attach__start(struct tracer *tr, const struct kernel_features *kf,
+		  const struct attach_opts *o)
 {
 	static const enum rung ladder[] = { RUNG_FENTRY, RUNG_KPROBE, RUNG_TRACEPOINT };
 	struct attach_plan *plan = &tr->plan;
@@ -325,10 +328,9 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung
 	for (i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
 		enum rung r = ladder[i];
 
-		if (want != RUNG_AUTO && want != r)
+		if (o->want != RUNG_AUTO && o->want != r)
 			continue;
-		err = try_rung(tr, kf, r, btf_path, blockers, plan->rejected[r],
-			       sizeof(plan->rejected[r]));
+		err = try_rung(tr, kf, r, o, plan->rejected[r], sizeof(plan->rejected[r]));
 		if (!err)
 			return 0;
 		p_info("%s rung rejected: %s", rung__name(r), plan->rejected[r]);
@@ -361,4 +363,34 @@ uint64_t tracer__dropped(const struct tracer *tr)
 int tracer__events_fd(const struct tracer *tr)
 {
 	return bpf_map__fd(tr->skel->maps.events);
+}
+
+int attach__core_btf(const struct btf *kernel, char *path, size_t pathlen)
+{
+	struct oomreap *s = oomreap__open();
+	int fd;
+
+	if (!s)
+		return -errno;
+	fd = corebtf__write(kernel, bpf_object__btf(s->obj), path, pathlen);
+	oomreap__destroy(s);
+	return fd;
+}
+
+void attach__print_tags(FILE *f, const struct tracer *tr)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, tr->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog), i;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		fprintf(f, "program tag:               %s ", bpf_program__name(prog));
+		for (i = 0; i < BPF_TAG_SIZE; i++)
+			fprintf(f, "%02x", info.tag[i]);
+		fprintf(f, "\n");
+	}
 }

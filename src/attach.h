@@ -36,6 +36,7 @@ struct attach_plan {
 
 struct oomreap;
 struct bpf_link;
+struct btf;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -48,19 +49,35 @@ struct tracer {
 const char *rung__name(enum rung r);
 int rung__parse(const char *s, enum rung *r);
 
+struct attach_opts {
+	enum rung want;            /* RUNG_AUTO: the best that works */
+	bool blockers;             /* also attach blocker attribution where possible */
+	bool user_btf;             /* --btf: feature ids are the file's, not the kernel's */
+	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
+};
+
 /*
  * Open, configure, load and attach the BPF object on the best rung (or on
- * `want` only).  On success tr is attached and tr->plan says how.
- * Returns -errno; tr->plan.rejected says why each rung failed.
- * With `blockers`, blocker attribution is attached too where the kernel
- * allows it; where not, tr->plan.blockers_why says why and tracing goes on.
+ * o->want only).  On success tr is attached and tr->plan says how.
+ * Returns -errno; tr->plan.rejected says why each rung failed.  Blocker
+ * attribution, when asked for and the kernel does not allow it, is left
+ * out: tr->plan.blockers_why says why and tracing goes on.
  */
-int attach__start(struct tracer *tr, const struct kernel_features *kf, enum rung want,
-		  const char *btf_path, bool blockers);
+int attach__start(struct tracer *tr, const struct kernel_features *kf,
+		  const struct attach_opts *o);
 void attach__stop(struct tracer *tr);
 void attach__print_plan(FILE *f, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t tracer__dropped(const struct tracer *tr);
 int tracer__events_fd(const struct tracer *tr);
+
+/*
+ * The CO-RE target subset of `kernel` for our object (src/corebtf.c), in a
+ * memfd: pass path as attach_opts.core_btf_path, close the fd once
+ * attached.  Returns the fd or -errno (then use the whole BTF).
+ */
+int attach__core_btf(const struct btf *kernel, char *path, size_t pathlen);
+/* Each loaded program's tag: equal tags, byte-identical relocated programs. */
+void attach__print_tags(FILE *f, const struct tracer *tr);
 
 #endif /* OOMREAP_ATTACH_H */

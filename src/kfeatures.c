@@ -125,22 +125,19 @@ static struct btf *load_vmlinux_btf(void)
 	return btf;
 }
 
-int features__probe(struct kernel_features *kf, const char *btf_path)
+struct btf *features__load_btf(const char *btf_path)
+{
+	return btf_path ? btf__parse(btf_path, NULL) : load_vmlinux_btf();
+}
+
+int features__probe(struct kernel_features *kf, const struct btf *btf)
 {
 	struct utsname u;
-	struct btf *btf;
-	int err;
 
 	memset(kf, 0, sizeof(*kf));
 	if (uname(&u) == 0)
 		snprintf(kf->release, sizeof(kf->release), "%s", u.release);
-	btf = btf_path ? btf__parse(btf_path, NULL) : load_vmlinux_btf();
-	err = libbpf_get_error(btf);
-	if (err)
-		return err < 0 ? err : -err;
-	err = features__from_btf(kf, btf);
-	btf__free(btf);
-	return err;
+	return features__from_btf(kf, btf);
 }
 
 static const char *yes_no(bool b)

@@ -35,7 +35,9 @@ struct kernel_features {
 };
 
 /* Fill kf from btf (NULL: this kernel's vmlinux BTF). Returns -errno. */
-int features__probe(struct kernel_features *kf, const char *btf_path);
+/* The kernel's BTF (btf_path NULL) or the one in btf_path; NULL, errno set. */
+struct btf *features__load_btf(const char *btf_path);
+int features__probe(struct kernel_features *kf, const struct btf *btf);
 int features__from_btf(struct kernel_features *kf, const struct btf *btf);
 void features__print(FILE *f, const struct kernel_features *kf);
 

@@ -9,10 +9,12 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
@@ -61,17 +63,71 @@ static int check_privileges(void)
 	return EXIT_PRIVILEGE;
 }
 
-static int probe_features(const struct env *env, struct kernel_features *kf)
-{
-	int err = features__probe(kf, env->btf_path);
+/*
+ * The CO-RE target subset of the BTF the features were read from
+ * (src/corebtf.c): built while that BTF is parsed anyway, so that loading
+ * the object does not scan the whole kernel BTF per relocated type.
+ * OOMREAP_FULL_CORE_BTF=1 relocates against the whole BTF instead (the
+ * tests compare the two).
+ */
+struct core_btf {
+	int fd;         /* memfd, -1 when not built */
+	char path[32];  /* "/proc/self/fd/N" */
+};
 
-	if (err) {
+static void core_btf__build(struct core_btf *core, const struct btf *btf)
+{
+	const char *full = getenv("OOMREAP_FULL_CORE_BTF");
+
+	core->fd = -1;
+	if (full && !strcmp(full, "1"))
+		return;
+	core->fd = attach__core_btf(btf, core->path, sizeof(core->path));
+	if (core->fd < 0)
+		p_info("CO-RE subset BTF not built (%s): relocating against the whole BTF",
+		       strerror(-core->fd));
+}
+
+static void core_btf__close(struct core_btf *core)
+{
+	if (core->fd >= 0)
+		close(core->fd);
+	core->fd = -1;
+}
+
+static struct attach_opts attach_opts_of(const struct env *env, const struct core_btf *core,
+					 enum rung want)
+{
+	struct attach_opts o = { .want = want,
+				 .blockers = !env->no_blockers,
+				 .user_btf = env->btf_path != NULL,
+				 .core_btf_path = core->fd >= 0 ? core->path : env->btf_path };
+
+	return o;
+}
+
+static int probe_features(const struct env *env, struct kernel_features *kf,
+			  struct core_btf *core)
+{
+	struct btf *btf = features__load_btf(env->btf_path);
+	int err;
+
+	if (!btf) {
+		err = errno;
 		if (env->btf_path)
-			p_err("cannot read BTF from %s: %s", env->btf_path, strerror(-err));
+			p_err("cannot read BTF from %s: %s", env->btf_path, strerror(err));
 		else
 			p_err("kernel BTF not available (%s): this kernel needs "
 			      "CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
-			      strerror(-err));
+			      strerror(err));
+		return EXIT_UNSUPPORTED;
+	}
+	err = features__probe(kf, btf);
+	if (!err && kf->tp_mark_victim && kf->tp_reaper)
+		core_btf__build(core, btf);
+	btf__free(btf);
+	if (err) {
+		p_err("cannot read kernel features from BTF: %s", strerror(-err));
 		return EXIT_UNSUPPORTED;
 	}
 	if (!kf->tp_mark_victim || !kf->tp_reaper) {
@@ -82,8 +138,10 @@ static int probe_features(const struct env *env, struct kernel_features *kf)
 }
 
 /* `probe`: features, then each rung tried for real, then the auto plan. */
-static int cmd_probe(const struct env *env, const struct kernel_features *kf)
+static int cmd_probe(const struct env *env, const struct kernel_features *kf,
+		     const struct core_btf *core)
 {
+	struct attach_opts o;
 	struct tracer tr;
 	int r, status;
 
@@ -93,7 +151,8 @@ static int cmd_probe(const struct env *env, const struct kernel_features *kf)
 		return status;
 	printf("\n");
 	for (r = RUNG_FENTRY; r < RUNG_NR; r++) {
-		if (attach__start(&tr, kf, r, env->btf_path, !env->no_blockers) == 0) {
+		o = attach_opts_of(env, core, r);
+		if (attach__start(&tr, kf, &o) == 0) {
 			printf("rung %-10s usable\n", rung__name(r));
 			attach__stop(&tr);
 		} else {
@@ -101,11 +160,14 @@ static int cmd_probe(const struct env *env, const struct kernel_features *kf)
 		}
 	}
 	printf("\nplan (--attach=%s):\n", rung__name(env->attach));
-	if (attach__start(&tr, kf, env->attach, env->btf_path, !env->no_blockers)) {
+	o = attach_opts_of(env, core, env->attach);
+	if (attach__start(&tr, kf, &o)) {
 		printf("no usable rung\n");
 		return EXIT_UNSUPPORTED;
 	}
 	attach__print_plan(stdout, &tr.plan);
+	if (env->verbose)
+		attach__print_tags(stdout, &tr);
 	attach__stop(&tr);
 	return EXIT_OK;
 }
@@ -119,8 +181,10 @@ static void print_rejections(const struct attach_plan *plan)
 			p_err("%s: %s", rung__name(r), plan->rejected[r]);
 }
 
-static int cmd_trace(const struct env *env, const struct kernel_features *kf)
+static int cmd_trace(const struct env *env, const struct kernel_features *kf,
+		     struct core_btf *core)
 {
+	struct attach_opts o = attach_opts_of(env, core, env->attach);
 	struct session s = { .env = env };
 	struct tracker_opts topts = { .max_open = env->max_open,
 				      .on_close = session__on_incident,
@@ -130,7 +194,8 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 	status = check_privileges();
 	if (status)
 		return status;
-	err = attach__start(&s.tracer, kf, env->attach, env->btf_path, !env->no_blockers);
+	err = attach__start(&s.tracer, kf, &o);
+	core_btf__close(core); /* read at load time only */
 	if (err) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");
@@ -206,6 +271,7 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf)
 
 int main(int argc, char **argv)
 {
+	struct core_btf core = { .fd = -1 };
 	struct kernel_features kf;
 	struct env env;
 	int status;
@@ -224,10 +290,13 @@ int main(int argc, char **argv)
 		return cmd_replay(&env);
 	if (env.command == CMD_REPORT)
 		return cmd_report(&env);
-	status = probe_features(&env, &kf);
+	status = probe_features(&env, &kf, &core);
 	if (status)
 		return status;
 	if (env.command == CMD_PROBE)
-		return cmd_probe(&env, &kf);
-	return cmd_trace(&env, &kf);
+		status = cmd_probe(&env, &kf, &core);
+	else
+		status = cmd_trace(&env, &kf, &core);
+	core_btf__close(&core);
+	return status;
 }

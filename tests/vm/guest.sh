@@ -9,6 +9,8 @@
 # each scenario; tests/vm/vmtest.py parses and asserts on the host.
 #
 #   @@PROBE <line>                       `oomreap-trace probe` output
+#   @@CORETAGS rung=R n=N same|differ     program tags relocated against the
+#                                        CO-RE subset BTF vs the whole BTF
 #   @@RUNG BEGIN rung=R | @@RUNG END rung=R rc=N
 #   @@SCEN BEGIN rung=R scen=S victim=PID [key=value...]
 #   @@KMSG <dmesg line>                 lines logged during the scenario
@@ -370,10 +372,27 @@ run_rung() {
 	echo "@@RUNG END rung=$RUNG rc=$rc"
 }
 
+# The CO-RE subset BTF (src/corebtf.c) must relocate every program of a
+# rung exactly as the whole BTF does: same program tags.
+core_tags() {
+	for _r in fentry kprobe tracepoint; do
+		"$BIN" probe -v --attach="$_r" 2>/dev/null | grep '^program tag:' >"$WORK/tags.sub"
+		OOMREAP_FULL_CORE_BTF=1 "$BIN" probe -v --attach="$_r" 2>/dev/null |
+			grep '^program tag:' >"$WORK/tags.full"
+		_n=$(wc -l <"$WORK/tags.sub")
+		if [ "$_n" -gt 0 ] && cmp -s "$WORK/tags.sub" "$WORK/tags.full"; then
+			echo "@@CORETAGS rung=$_r n=$_n same"
+		else
+			echo "@@CORETAGS rung=$_r n=$_n differ"
+		fi
+	done
+}
+
 main() {
 	"$BIN" probe >"$WORK/probe" 2>&1
 	echo "@@PROBE rc=$?"
 	sed 's/^/@@PROBE /' "$WORK/probe"
+	core_tags
 	setup_trace || echo "@@WARN no tracefs instance"
 	for r in $RUNGS; do
 		run_rung "$r"

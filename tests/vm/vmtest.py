@@ -349,8 +349,25 @@ def kv(s):
     return dict(m.groups() for m in re.finditer(r"(\S+?)=(\S+)", s))
 
 
+def check_core_tags(r, feats):
+    """Each rung `probe` found usable must load the same programs (tags)
+    whether CO-RE relocated against the subset BTF or the whole BTF.
+    Returns (rungs that passed, problems)."""
+    ok, errs = 0, []
+    for rung, use in sorted(feats.get("rungs", {}).items()):
+        if use != "usable":
+            continue
+        verdict, n = r["coretags"].get(rung, ("missing", 0))
+        if verdict == "same" and n > 0:
+            ok += 1
+        else:
+            errs.append(f"CO-RE subset BTF, rung {rung}: program tags {verdict} (n={n})")
+    return ok, errs
+
+
 def parse_console(text):
-    r = dict(begin=None, end=None, probe=[], probe_rc=None, rungs={}, warns=[], lines=0)
+    r = dict(begin=None, end=None, probe=[], probe_rc=None, rungs={}, warns=[], lines=0,
+             coretags={})
     rung = scen = None
     for raw in text.split("\n"):
         i = raw.find("@@")
@@ -369,6 +386,9 @@ def parse_console(text):
                 r["probe_rc"] = rest[3:].strip()
             else:
                 r["probe"].append(rest)
+        elif tag == "@@CORETAGS":
+            a = kv(rest)
+            r["coretags"][a.get("rung")] = (rest.split()[-1], int(a.get("n", "0")))
         elif tag == "@@RUNG":
             a = kv(rest)
             if rest.startswith("BEGIN"):
@@ -819,6 +839,9 @@ def main():
             log(f"   host done in {secs:.1f} s ({how})")
             skipped = {s: common["fx_err"] for s in HOST_SCENARIOS if s not in scen}
             feats = probe_features(r["probe"])
+            ok, errs = check_core_tags(r, feats)
+            extra_pass += ok
+            extra_fail += [("host row", e) for e in errs]
             cells = check_rung(f"{os.uname().release} (host)", "tracepoint",
                                r["rungs"].get("tracepoint"), feats, HOST_SCENARIOS, skipped)
             results.append((f"{os.uname().release} (host)", feats, cells, r))
@@ -849,6 +872,9 @@ def main():
         for rung in ("fentry", "kprobe", "tracepoint"):
             if feats.get("rungs", {}).get(rung) != "usable":
                 extra_fail.append((label, f"probe: rung {rung} not usable in the guest"))
+        ok, errs = check_core_tags(r, feats)
+        extra_pass += ok
+        extra_fail += [(label, e) for e in errs]
         skipped = {}
         for s in SCENARIOS:
             if s.startswith("C-mod") and mod_err:
