@@ -32,7 +32,7 @@ CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.
 CORE_SRCS += src/container.c src/metrics.c src/textfile.c
 # Record files, the kernel log parser, replay and postmortem reports.
 CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_md.c src/report_html.c
-TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/kfeatures.c \
+TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/nameset.c src/kfeatures.c \
 	     src/consumer.c src/errors.c src/sink_stream.c src/privdrop.c
 TOOL_SRCS += src/sink_prom.c
 TOOL_SRCS += src/sink_record.c src/replay_cmd.c

@@ -16,7 +16,6 @@
  * Attaching (tp_btf, fentry, kfuncs) still uses the kernel's own BTF.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include <bpf/btf.h>
 
 #include "corebtf.h"
+#include "nameset.h"
 
 /* Types CO-RE matches by name: the kinds of a relocation's root type. */
 static bool named_root_kind(const struct btf_type *t)
@@ -42,53 +42,14 @@ static size_t essential_len(const char *name)
 	return flavor ? (size_t)(flavor - name) : strlen(name);
 }
 
-/* A small open-addressing set of the local object's essential names. */
-struct name_set {
-	const char **names;
-	size_t *lens;
-	size_t cap; /* power of two */
-};
-
-static uint32_t name_hash(const char *s, size_t n)
-{
-	uint32_t h = 2166136261u; /* FNV-1a */
-
-	while (n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
-static bool name_set_has(const struct name_set *set, const char *s, size_t n)
-{
-	size_t i = name_hash(s, n) & (set->cap - 1);
-
-	for (; set->names[i]; i = (i + 1) & (set->cap - 1))
-		if (set->lens[i] == n && !memcmp(set->names[i], s, n))
-			return true;
-	return false;
-}
-
-static void name_set_add(struct name_set *set, const char *s, size_t n)
-{
-	size_t i = name_hash(s, n) & (set->cap - 1);
-
-	for (; set->names[i]; i = (i + 1) & (set->cap - 1))
-		if (set->lens[i] == n && !memcmp(set->names[i], s, n))
-			return;
-	set->names[i] = s;
-	set->lens[i] = n;
-}
-
-static int name_set_init(struct name_set *set, const struct btf *local)
+/* The essential names of every named root type in the local object. */
+static int local_names(struct nameset *set, const struct btf *local)
 {
 	__u32 i, n = btf__type_cnt(local);
+	int err = nameset__init(set, n);
 
-	for (set->cap = 64; set->cap < 2 * (size_t)n; set->cap *= 2)
-		;
-	set->names = calloc(set->cap, sizeof(*set->names));
-	set->lens = calloc(set->cap, sizeof(*set->lens));
-	if (!set->names || !set->lens)
-		return -ENOMEM;
+	if (err)
+		return err;
 	for (i = 1; i < n; i++) {
 		const struct btf_type *t = btf__type_by_id(local, i);
 		const char *name;
@@ -96,15 +57,9 @@ static int name_set_init(struct name_set *set, const struct btf *local)
 		if (!named_root_kind(t))
 			continue;
 		name = btf__name_by_offset(local, t->name_off);
-		name_set_add(set, name, essential_len(name));
+		nameset__add(set, name, essential_len(name), 1);
 	}
 	return 0;
-}
-
-static void name_set_free(struct name_set *set)
-{
-	free(set->names);
-	free(set->lens);
 }
 
 /*
@@ -168,7 +123,7 @@ static void remap(__u32 *id, void *ctx)
 }
 
 /* Build the subset as a new BTF object.  NULL with errno set on failure. */
-static struct btf *subset_of(const struct btf *kernel, const struct name_set *names)
+static struct btf *subset_of(const struct btf *kernel, const struct nameset *names)
 {
 	__u32 i, n = btf__type_cnt(kernel);
 	struct closure c = { 0 };
@@ -188,7 +143,7 @@ static struct btf *subset_of(const struct btf *kernel, const struct name_set *na
 		if (!named_root_kind(t))
 			continue;
 		name = btf__name_by_offset(kernel, t->name_off);
-		if (name_set_has(names, name, strlen(name)))
+		if (nameset__find_str(names, name) >= 0)
 			closure_add(&i, &c);
 	}
 	/* Breadth first: c.order grows while we walk it. */
@@ -234,13 +189,13 @@ out:
 int corebtf__write(const struct btf *kernel, const struct btf *local, char *path,
 		   size_t pathlen)
 {
-	struct name_set names = { 0 };
+	struct nameset names = { 0 };
 	const void *raw;
 	struct btf *sub = NULL;
 	__u32 size;
 	int fd = -1, err;
 
-	err = name_set_init(&names, local);
+	err = local_names(&names, local);
 	if (err)
 		goto out;
 	sub = subset_of(kernel, &names);
@@ -265,7 +220,7 @@ int corebtf__write(const struct btf *kernel, const struct btf *local, char *path
 	}
 	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
 out:
-	name_set_free(&names);
+	nameset__free(&names);
 	btf__free(sub);
 	if (err) {
 		if (fd >= 0)

@@ -11,19 +11,90 @@
 #include <bpf/libbpf.h>
 
 #include "kfeatures.h"
+#include "nameset.h"
+
+/*
+ * Every name the probe looks up, found in one pass over the BTF: a lookup
+ * per name (btf__find_by_name_kind) scans all 130,000 types each time, and
+ * a dozen of them were 3.5 ms of start-up.
+ */
+enum lookup {
+	TP_MARK_VICTIM,
+	TP_WAKE_REAPER,
+	TP_START_TASK_REAPING,
+	TP_FINISH_TASK_REAPING,
+	TP_SKIP_TASK_REAPING,
+	TP_SCHED_PROCESS_EXIT,
+	FN_MARK_OOM_VICTIM,
+	FN_OOM_KILL_PROCESS,
+	FN_QUEUE_OOM_REAPER,
+	FN_WAKE_OOM_REAPER,
+	FN_OOM_REAP_TASK_MM,
+	FN_BPF_TASK_FROM_PID,
+	ST_TASK_STRUCT,
+	ST_MM_STRUCT,
+	ST_MM_RSS_STAT,
+	TD_MM_FLAGS_T,
+	LOOKUP_NR
+};
+
+static const struct {
+	__u16 kind;
+	const char *name;
+} lookups[LOOKUP_NR] = {
+	[TP_MARK_VICTIM] = { BTF_KIND_TYPEDEF, "btf_trace_mark_victim" },
+	[TP_WAKE_REAPER] = { BTF_KIND_TYPEDEF, "btf_trace_wake_reaper" },
+	[TP_START_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_start_task_reaping" },
+	[TP_FINISH_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_finish_task_reaping" },
+	[TP_SKIP_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_skip_task_reaping" },
+	[TP_SCHED_PROCESS_EXIT] = { BTF_KIND_TYPEDEF, "btf_trace_sched_process_exit" },
+	[FN_MARK_OOM_VICTIM] = { BTF_KIND_FUNC, "mark_oom_victim" },
+	[FN_OOM_KILL_PROCESS] = { BTF_KIND_FUNC, "oom_kill_process" },
+	[FN_QUEUE_OOM_REAPER] = { BTF_KIND_FUNC, "queue_oom_reaper" },
+	[FN_WAKE_OOM_REAPER] = { BTF_KIND_FUNC, "wake_oom_reaper" },
+	[FN_OOM_REAP_TASK_MM] = { BTF_KIND_FUNC, "__oom_reap_task_mm" },
+	[FN_BPF_TASK_FROM_PID] = { BTF_KIND_FUNC, "bpf_task_from_pid" },
+	[ST_TASK_STRUCT] = { BTF_KIND_STRUCT, "task_struct" },
+	[ST_MM_STRUCT] = { BTF_KIND_STRUCT, "mm_struct" },
+	[ST_MM_RSS_STAT] = { BTF_KIND_STRUCT, "mm_rss_stat" },
+	[TD_MM_FLAGS_T] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
+};
+
+/* ids[i]: the first type of lookups[i]'s kind and name, or 0. */
+static int find_all(const struct btf *btf, __u32 ids[LOOKUP_NR])
+{
+	__u32 i, n = btf__type_cnt(btf);
+	struct nameset set;
+	int err, k;
+
+	memset(ids, 0, LOOKUP_NR * sizeof(ids[0]));
+	err = nameset__init(&set, LOOKUP_NR);
+	if (err)
+		return err;
+	for (k = 0; k < LOOKUP_NR; k++)
+		nameset__add(&set, lookups[k].name, strlen(lookups[k].name), k);
+	for (i = 1; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(btf, i);
+		__u16 kind = btf_kind(t);
+
+		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_STRUCT)
+			continue;
+		k = nameset__find_str(&set, btf__name_by_offset(btf, t->name_off));
+		if (k >= 0 && lookups[k].kind == kind && !ids[k])
+			ids[k] = i;
+	}
+	nameset__free(&set);
+	return 0;
+}
 
 /* Number of parameters of a tracepoint's btf_trace_<name> prototype, or -1. */
-static int tp_nr_params(const struct btf *btf, const char *tp)
+static int tp_nr_params(const struct btf *btf, __u32 typedef_id)
 {
-	char name[128];
 	const struct btf_type *t;
-	int id;
 
-	snprintf(name, sizeof(name), "btf_trace_%s", tp);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF);
-	if (id < 0)
+	if (!typedef_id)
 		return -1;
-	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, typedef_id);
 	t = btf__type_by_id(btf, t->type); /* pointer */
 	if (!t || !btf_is_ptr(t))
 		return -1;
@@ -33,22 +104,16 @@ static int tp_nr_params(const struct btf *btf, const char *tp)
 	return btf_vlen(t) - 1; /* the first parameter is the tracepoint's void *data */
 }
 
-static bool has_func(const struct btf *btf, const char *fn)
-{
-	return btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) > 0;
-}
-
-static const struct btf_member *find_member(const struct btf *btf, const char *type,
+static const struct btf_member *find_member(const struct btf *btf, __u32 struct_id,
 					    const char *member)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
-	int id, i;
+	int i;
 
-	id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
-	if (id < 0)
+	if (!struct_id)
 		return NULL;
-	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, struct_id);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++)
 		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
@@ -60,38 +125,42 @@ int features__from_btf(struct kernel_features *kf, const struct btf *btf)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
-	int n;
+	__u32 id[LOOKUP_NR];
+	int n, err;
 
+	err = find_all(btf, id);
+	if (err)
+		return err;
 	kf->have_btf = true;
-	n = tp_nr_params(btf, "mark_victim");
+	n = tp_nr_params(btf, id[TP_MARK_VICTIM]);
 	kf->tp_mark_victim = n >= 1;
 	kf->mark_victim_has_task = n >= 2;
-	kf->tp_reaper = tp_nr_params(btf, "wake_reaper") == 1 &&
-			tp_nr_params(btf, "start_task_reaping") == 1 &&
-			tp_nr_params(btf, "finish_task_reaping") == 1 &&
-			tp_nr_params(btf, "skip_task_reaping") == 1;
-	n = tp_nr_params(btf, "sched_process_exit");
+	kf->tp_reaper = tp_nr_params(btf, id[TP_WAKE_REAPER]) == 1 &&
+			tp_nr_params(btf, id[TP_START_TASK_REAPING]) == 1 &&
+			tp_nr_params(btf, id[TP_FINISH_TASK_REAPING]) == 1 &&
+			tp_nr_params(btf, id[TP_SKIP_TASK_REAPING]) == 1;
+	n = tp_nr_params(btf, id[TP_SCHED_PROCESS_EXIT]);
 	kf->tp_sched_process_exit = n >= 1;
 	kf->exit_tp_has_group_dead = n >= 2;
 
-	kf->fn_mark_oom_victim = has_func(btf, "mark_oom_victim");
-	kf->mark_oom_victim_btf_id = btf__find_by_name_kind(btf, "mark_oom_victim", BTF_KIND_FUNC);
-	kf->fn_oom_kill_process = has_func(btf, "oom_kill_process");
-	kf->fn_queue_oom_reaper = has_func(btf, "queue_oom_reaper");
-	kf->fn_wake_oom_reaper = has_func(btf, "wake_oom_reaper");
-	kf->fn_oom_reap_task_mm = has_func(btf, "__oom_reap_task_mm");
-	kf->kfunc_task_from_pid = has_func(btf, "bpf_task_from_pid");
+	kf->fn_mark_oom_victim = id[FN_MARK_OOM_VICTIM] > 0;
+	kf->mark_oom_victim_btf_id = id[FN_MARK_OOM_VICTIM] ? (int)id[FN_MARK_OOM_VICTIM] : -ENOENT;
+	kf->fn_oom_kill_process = id[FN_OOM_KILL_PROCESS] > 0;
+	kf->fn_queue_oom_reaper = id[FN_QUEUE_OOM_REAPER] > 0;
+	kf->fn_wake_oom_reaper = id[FN_WAKE_OOM_REAPER] > 0;
+	kf->fn_oom_reap_task_mm = id[FN_OOM_REAP_TASK_MM] > 0;
+	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 
-	kf->reaper_timer = find_member(btf, "task_struct", "oom_reaper_timer") != NULL;
-	m = find_member(btf, "mm_struct", "rss_stat");
+	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
+	m = find_member(btf, id[ST_MM_STRUCT], "rss_stat");
 	if (!m) {
 		/* mm_struct fields may sit in an anonymous struct: look one level down */
-		kf->rss_percpu = btf__find_by_name_kind(btf, "mm_rss_stat", BTF_KIND_STRUCT) < 0;
+		kf->rss_percpu = !id[ST_MM_RSS_STAT];
 	} else {
 		t = btf__type_by_id(btf, m->type);
 		kf->rss_percpu = t && btf_is_array(t);
 	}
-	kf->mm_flags_bitmap = btf__find_by_name_kind(btf, "mm_flags_t", BTF_KIND_TYPEDEF) > 0;
+	kf->mm_flags_bitmap = id[TD_MM_FLAGS_T] > 0;
 	return 0;
 }
 
