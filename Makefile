@@ -32,7 +32,7 @@ CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.
 CORE_SRCS += src/container.c src/metrics.c src/textfile.c
 # Record files, the kernel log parser, replay and postmortem reports.
 CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_md.c src/report_html.c
-TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/nameset.c src/kfeatures.c \
+TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/kbtf.c src/nameset.c src/kfeatures.c \
 	     src/consumer.c src/errors.c src/sink_stream.c src/privdrop.c
 TOOL_SRCS += src/sink_prom.c
 TOOL_SRCS += src/sink_record.c src/replay_cmd.c
@@ -66,6 +66,13 @@ $(OUT)/obj/%.o: src/%.c | $(OUT)/obj
 $(OUT)/oomreap-trace: $(TOOL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# The start-up path's BTF code needs libbpf, which the other unit tests do not.
+BTF_OBJS := $(OUT)/obj/kbtf.o $(OUT)/obj/nameset.o $(OUT)/obj/corebtf.o
+$(OUT)/tests/test_btf: tests/unit/test_btf.c $(CORE_OBJS) $(BTF_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) $(BTF_OBJS) \
+		-lcmocka $(LDLIBS) -o $@
 
 $(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)

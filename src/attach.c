@@ -365,7 +365,7 @@ int tracer__events_fd(const struct tracer *tr)
 	return bpf_map__fd(tr->skel->maps.events);
 }
 
-int attach__core_btf(const struct btf *kernel, char *path, size_t pathlen)
+int attach__core_btf(const struct kbtf *kernel, char *path, size_t pathlen)
 {
 	struct oomreap *s = oomreap__open();
 	int fd;

@@ -36,7 +36,7 @@ struct attach_plan {
 
 struct oomreap;
 struct bpf_link;
-struct btf;
+struct kbtf;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -76,7 +76,7 @@ int tracer__events_fd(const struct tracer *tr);
  * memfd: pass path as attach_opts.core_btf_path, close the fd once
  * attached.  Returns the fd or -errno (then use the whole BTF).
  */
-int attach__core_btf(const struct btf *kernel, char *path, size_t pathlen);
+int attach__core_btf(const struct kbtf *kernel, char *path, size_t pathlen);
 /* Each loaded program's tag: equal tags, byte-identical relocated programs. */
 void attach__print_tags(FILE *f, const struct tracer *tr);
 

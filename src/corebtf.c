@@ -25,6 +25,7 @@
 #include <bpf/btf.h>
 
 #include "corebtf.h"
+#include "kbtf.h"
 #include "nameset.h"
 
 /* Types CO-RE matches by name: the kinds of a relocation's root type. */
@@ -103,6 +104,7 @@ struct closure {
 	__u32 *new_id;  /* kernel id -> subset id, 0 = not in the subset */
 	__u32 *order;   /* kernel ids in subset order */
 	__u32 n;
+	size_t nstrs;   /* an upper bound on the names the subset holds */
 };
 
 static void closure_add(__u32 *id, void *ctx)
@@ -122,106 +124,189 @@ static void remap(__u32 *id, void *ctx)
 	*id = *id ? c->new_id[*id] : 0;
 }
 
-/* Build the subset as a new BTF object.  NULL with errno set on failure. */
-static struct btf *subset_of(const struct btf *kernel, const struct nameset *names)
+/* The kernel types named in `names`, and every type they embed. */
+static int closure_of(struct closure *c, const struct kbtf *kernel, const struct nameset *names)
 {
-	__u32 i, n = btf__type_cnt(kernel);
-	struct closure c = { 0 };
-	struct btf *out = NULL;
-	int err = 0;
+	__u32 i;
 
-	c.new_id = calloc(n, sizeof(*c.new_id));
-	c.order = calloc(n, sizeof(*c.order));
-	if (!c.new_id || !c.order) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(kernel, i);
-		const char *name;
+	c->new_id = calloc(kernel->nr, sizeof(*c->new_id));
+	c->order = calloc(kernel->nr, sizeof(*c->order));
+	if (!c->new_id || !c->order)
+		return -ENOMEM;
+	for (i = 1; i < kernel->nr; i++) {
+		const struct btf_type *t = kbtf__type(kernel, i);
 
-		if (!named_root_kind(t))
-			continue;
-		name = btf__name_by_offset(kernel, t->name_off);
-		if (nameset__find_str(names, name) >= 0)
-			closure_add(&i, &c);
+		if (named_root_kind(t) && nameset__find_str(names, kbtf__str(kernel, t->name_off)) >= 0)
+			closure_add(&i, c);
 	}
-	/* Breadth first: c.order grows while we walk it. */
-	for (i = 0; i < c.n; i++)
-		for_each_ref((struct btf_type *)btf__type_by_id(kernel, c.order[i]), closure_add,
-			     &c);
+	/* Breadth first: c->order grows while we walk it. */
+	for (i = 0; i < c->n; i++) {
+		struct btf_type *t = (struct btf_type *)kbtf__type(kernel, c->order[i]);
 
-	out = btf__new_empty();
-	if (!out) {
-		err = -errno;
-		goto out;
+		/* for_each_ref only reads here: the mapping is read-only */
+		for_each_ref(t, closure_add, c);
+		c->nstrs += 1 + btf_vlen(t);
 	}
-	for (i = 0; i < c.n; i++) {
-		struct btf_type *t;
-		int id = btf__add_type(out, kernel, btf__type_by_id(kernel, c.order[i]));
-
-		if (id < 0) {
-			err = id;
-			goto out;
-		}
-		/*
-		 * btf__add_type() copies ids as they are: point them at the
-		 * subset's ids.  The copy is ours and writable (libbpf's own
-		 * btf__add_*() helpers write types in place the same way).
-		 */
-		t = (struct btf_type *)btf__type_by_id(out, id);
-		if (btf_is_ptr(t))
-			t->type = 0;
-		else
-			for_each_ref(t, remap, &c);
-	}
-out:
-	free(c.new_id);
-	free(c.order);
-	if (err) {
-		btf__free(out);
-		errno = -err;
-		return NULL;
-	}
-	return out;
+	return 0;
 }
 
-int corebtf__write(const struct btf *kernel, const struct btf *local, char *path,
+/* The subset being written: raw BTF, type section then string section. */
+struct writer {
+	char *types, *strs;
+	size_t types_len, types_cap, strs_len, strs_cap;
+	struct nameset seen; /* kernel string -> its offset in strs */
+};
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+	size_t n = *cap ? *cap : 4096;
+	char *p;
+
+	while (n < need)
+		n *= 2;
+	if (n == *cap)
+		return 0;
+	p = realloc(*buf, n);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = n;
+	return 0;
+}
+
+/* Offset of s in the subset's strings, adding it the first time. */
+static int add_str(struct writer *w, const char *s, __u32 *off)
+{
+	size_t len = strlen(s);
+	int at;
+
+	if (!len) {
+		*off = 0;
+		return 0;
+	}
+	at = nameset__find(&w->seen, s, len);
+	if (at < 0) {
+		if (grow(&w->strs, &w->strs_cap, w->strs_len + len + 1))
+			return -ENOMEM;
+		at = (int)w->strs_len;
+		memcpy(w->strs + at, s, len + 1);
+		w->strs_len += len + 1;
+		nameset__add(&w->seen, s, len, at);
+	}
+	*off = at;
+	return 0;
+}
+
+/* Copy kernel type t into the subset, its ids and names translated. */
+static int add_type(struct writer *w, const struct kbtf *kernel, const struct btf_type *t,
+		    const struct closure *c)
+{
+	size_t sz = kbtf__type_size(t);
+	struct btf_type *nt;
+	__u16 i, n = btf_vlen(t);
+	int err = 0;
+
+	if (grow(&w->types, &w->types_cap, w->types_len + sz))
+		return -ENOMEM;
+	nt = (struct btf_type *)(w->types + w->types_len);
+	memcpy(nt, t, sz);
+	w->types_len += sz;
+
+	err = add_str(w, kbtf__str(kernel, t->name_off), &nt->name_off);
+	switch (btf_kind(nt)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		for (i = 0; i < n && !err; i++)
+			err = add_str(w, kbtf__str(kernel, btf_members(t)[i].name_off),
+				      &btf_members(nt)[i].name_off);
+		break;
+	case BTF_KIND_ENUM:
+		for (i = 0; i < n && !err; i++)
+			err = add_str(w, kbtf__str(kernel, btf_enum(t)[i].name_off),
+				      &btf_enum(nt)[i].name_off);
+		break;
+	case BTF_KIND_ENUM64:
+		for (i = 0; i < n && !err; i++)
+			err = add_str(w, kbtf__str(kernel, btf_enum64(t)[i].name_off),
+				      &btf_enum64(nt)[i].name_off);
+		break;
+	case BTF_KIND_FUNC_PROTO:
+		for (i = 0; i < n && !err; i++)
+			err = add_str(w, kbtf__str(kernel, btf_params(t)[i].name_off),
+				      &btf_params(nt)[i].name_off);
+		break;
+	}
+	if (btf_is_ptr(nt))
+		nt->type = 0;
+	else
+		for_each_ref(nt, remap, (void *)c);
+	return err;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	ssize_t w;
+
+	for (; n; p = (const char *)p + w, n -= w) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *path,
 		   size_t pathlen)
 {
 	struct nameset names = { 0 };
-	const void *raw;
-	struct btf *sub = NULL;
-	__u32 size;
+	struct closure c = { 0 };
+	struct writer w = { 0 };
+	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION,
+				.hdr_len = sizeof(h) };
+	__u32 i;
 	int fd = -1, err;
 
 	err = local_names(&names, local);
+	if (!err)
+		err = closure_of(&c, kernel, &names);
+	if (!err)
+		err = nameset__init(&w.seen, c.nstrs);
+	if (!err)
+		err = grow(&w.strs, &w.strs_cap, 1);
 	if (err)
 		goto out;
-	sub = subset_of(kernel, &names);
-	if (!sub) {
-		err = -errno;
+	w.strs[w.strs_len++] = '\0'; /* offset 0: the empty name */
+	for (i = 0; i < c.n && !err; i++)
+		err = add_type(&w, kernel, kbtf__type(kernel, c.order[i]), &c);
+	if (err)
 		goto out;
-	}
-	raw = btf__raw_data(sub, &size);
-	if (!raw) {
-		err = -errno;
-		goto out;
-	}
+	h.type_len = w.types_len;
+	h.str_off = w.types_len;
+	h.str_len = w.strs_len;
 	/* Private to this process; libbpf opens it by name at load time. */
 	fd = memfd_create("oomreap-core-btf", MFD_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
 		goto out;
 	}
-	if (write(fd, raw, size) != (ssize_t)size) {
-		err = errno ? -errno : -EIO;
-		goto out;
-	}
-	snprintf(path, pathlen, "/proc/self/fd/%d", fd);
+	err = write_all(fd, &h, sizeof(h));
+	if (!err)
+		err = write_all(fd, w.types, w.types_len);
+	if (!err)
+		err = write_all(fd, w.strs, w.strs_len);
+	if (!err)
+		snprintf(path, pathlen, "/proc/self/fd/%d", fd);
 out:
 	nameset__free(&names);
-	btf__free(sub);
+	nameset__free(&w.seen);
+	free(c.new_id);
+	free(c.order);
+	free(w.types);
+	free(w.strs);
 	if (err) {
 		if (fd >= 0)
 			close(fd);

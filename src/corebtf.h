@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 struct btf;
+struct kbtf;
 
 /*
  * Write to a memfd the kernel types whose names `local` (a BPF object's
@@ -17,7 +18,7 @@ struct btf;
  * open ("/proc/self/fd/N").  Returns the fd (the caller closes it once
  * the object is loaded) or -errno.
  */
-int corebtf__write(const struct btf *kernel, const struct btf *local, char *path,
+int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *path,
 		   size_t pathlen);
 
 #endif /* OOMREAP_COREBTF_H */

@@ -1,15 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <sys/utsname.h>
-#include <unistd.h>
 
 #include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
+#include "kbtf.h"
 #include "kfeatures.h"
 #include "nameset.h"
 
@@ -61,10 +57,10 @@ static const struct {
 };
 
 /* ids[i]: the first type of lookups[i]'s kind and name, or 0. */
-static int find_all(const struct btf *btf, __u32 ids[LOOKUP_NR])
+static int find_all(const struct kbtf *btf, __u32 ids[LOOKUP_NR])
 {
-	__u32 i, n = btf__type_cnt(btf);
 	struct nameset set;
+	__u32 i;
 	int err, k;
 
 	memset(ids, 0, LOOKUP_NR * sizeof(ids[0]));
@@ -73,13 +69,13 @@ static int find_all(const struct btf *btf, __u32 ids[LOOKUP_NR])
 		return err;
 	for (k = 0; k < LOOKUP_NR; k++)
 		nameset__add(&set, lookups[k].name, strlen(lookups[k].name), k);
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(btf, i);
+	for (i = 1; i < btf->nr; i++) {
+		const struct btf_type *t = kbtf__type(btf, i);
 		__u16 kind = btf_kind(t);
 
 		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_STRUCT)
 			continue;
-		k = nameset__find_str(&set, btf__name_by_offset(btf, t->name_off));
+		k = nameset__find_str(&set, kbtf__str(btf, t->name_off));
 		if (k >= 0 && lookups[k].kind == kind && !ids[k])
 			ids[k] = i;
 	}
@@ -88,40 +84,38 @@ static int find_all(const struct btf *btf, __u32 ids[LOOKUP_NR])
 }
 
 /* Number of parameters of a tracepoint's btf_trace_<name> prototype, or -1. */
-static int tp_nr_params(const struct btf *btf, __u32 typedef_id)
+static int tp_nr_params(const struct kbtf *btf, __u32 typedef_id)
 {
-	const struct btf_type *t;
+	const struct btf_type *t = kbtf__type(btf, typedef_id);
 
-	if (!typedef_id)
+	if (!t)
 		return -1;
-	t = btf__type_by_id(btf, typedef_id);
-	t = btf__type_by_id(btf, t->type); /* pointer */
+	t = kbtf__type(btf, t->type); /* pointer */
 	if (!t || !btf_is_ptr(t))
 		return -1;
-	t = btf__type_by_id(btf, t->type);
+	t = kbtf__type(btf, t->type);
 	if (!t || !btf_is_func_proto(t))
 		return -1;
 	return btf_vlen(t) - 1; /* the first parameter is the tracepoint's void *data */
 }
 
-static const struct btf_member *find_member(const struct btf *btf, __u32 struct_id,
+static const struct btf_member *find_member(const struct kbtf *btf, __u32 struct_id,
 					    const char *member)
 {
+	const struct btf_type *t = kbtf__type(btf, struct_id);
 	const struct btf_member *m;
-	const struct btf_type *t;
 	int i;
 
-	if (!struct_id)
+	if (!t)
 		return NULL;
-	t = btf__type_by_id(btf, struct_id);
 	m = btf_members(t);
 	for (i = 0; i < btf_vlen(t); i++, m++)
-		if (!strcmp(btf__name_by_offset(btf, m->name_off), member))
+		if (!strcmp(kbtf__str(btf, m->name_off), member))
 			return m;
 	return NULL;
 }
 
-int features__from_btf(struct kernel_features *kf, const struct btf *btf)
+int features__from_btf(struct kernel_features *kf, const struct kbtf *btf)
 {
 	const struct btf_member *m;
 	const struct btf_type *t;
@@ -157,49 +151,14 @@ int features__from_btf(struct kernel_features *kf, const struct btf *btf)
 		/* mm_struct fields may sit in an anonymous struct: look one level down */
 		kf->rss_percpu = !id[ST_MM_RSS_STAT];
 	} else {
-		t = btf__type_by_id(btf, m->type);
+		t = kbtf__type(btf, m->type);
 		kf->rss_percpu = t && btf_is_array(t);
 	}
 	kf->mm_flags_bitmap = id[TD_MM_FLAGS_T] > 0;
 	return 0;
 }
 
-#define VMLINUX_BTF "/sys/kernel/btf/vmlinux"
-
-/*
- * The running kernel's BTF, read the cheap way where the kernel allows it
- * (6.16+ maps /sys/kernel/btf/vmlinux): libbpf's own loader reads the
- * 5 MB a page per read() and copies it once more, which made this feature
- * probe a fifth of the tool's start-up.  Elsewhere, libbpf's loader.
- */
-static struct btf *load_vmlinux_btf(void)
-{
-	struct btf *btf = NULL;
-	struct stat st;
-	void *data;
-	int fd;
-
-	fd = open(VMLINUX_BTF, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_size > 0) {
-		data = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (data != MAP_FAILED) {
-			btf = btf__new(data, st.st_size);
-			munmap(data, st.st_size);
-		}
-	}
-	if (fd >= 0)
-		close(fd);
-	if (!btf || libbpf_get_error(btf))
-		btf = btf__load_vmlinux_btf();
-	return btf;
-}
-
-struct btf *features__load_btf(const char *btf_path)
-{
-	return btf_path ? btf__parse(btf_path, NULL) : load_vmlinux_btf();
-}
-
-int features__probe(struct kernel_features *kf, const struct btf *btf)
+int features__probe(struct kernel_features *kf, const struct kbtf *btf)
 {
 	struct utsname u;
 

@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-struct btf;
+struct kbtf;
 
 struct kernel_features {
 	char release[65];
@@ -35,10 +35,9 @@ struct kernel_features {
 };
 
 /* Fill kf from btf (NULL: this kernel's vmlinux BTF). Returns -errno. */
-/* The kernel's BTF (btf_path NULL) or the one in btf_path; NULL, errno set. */
-struct btf *features__load_btf(const char *btf_path);
-int features__probe(struct kernel_features *kf, const struct btf *btf);
-int features__from_btf(struct kernel_features *kf, const struct btf *btf);
+/* kf from BTF (src/kbtf.h) and uname(2). */
+int features__probe(struct kernel_features *kf, const struct kbtf *btf);
+int features__from_btf(struct kernel_features *kf, const struct kbtf *btf);
 void features__print(FILE *f, const struct kernel_features *kf);
 
 #endif /* OOMREAP_KFEATURES_H */

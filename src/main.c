@@ -14,12 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "attach.h"
 #include "consumer.h"
 #include "errors.h"
+#include "kbtf.h"
 #include "kfeatures.h"
 #include "options.h"
 #include "privdrop.h"
@@ -75,7 +75,7 @@ struct core_btf {
 	char path[32];  /* "/proc/self/fd/N" */
 };
 
-static void core_btf__build(struct core_btf *core, const struct btf *btf)
+static void core_btf__build(struct core_btf *core, const struct kbtf *btf)
 {
 	const char *full = getenv("OOMREAP_FULL_CORE_BTF");
 
@@ -109,23 +109,22 @@ static struct attach_opts attach_opts_of(const struct env *env, const struct cor
 static int probe_features(const struct env *env, struct kernel_features *kf,
 			  struct core_btf *core)
 {
-	struct btf *btf = features__load_btf(env->btf_path);
-	int err;
+	struct kbtf btf;
+	int err = kbtf__open(&btf, env->btf_path);
 
-	if (!btf) {
-		err = errno;
+	if (err) {
 		if (env->btf_path)
-			p_err("cannot read BTF from %s: %s", env->btf_path, strerror(err));
+			p_err("cannot read BTF from %s: %s", env->btf_path, strerror(-err));
 		else
 			p_err("kernel BTF not available (%s): this kernel needs "
 			      "CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
-			      strerror(err));
+			      strerror(-err));
 		return EXIT_UNSUPPORTED;
 	}
-	err = features__probe(kf, btf);
+	err = features__probe(kf, &btf);
 	if (!err && kf->tp_mark_victim && kf->tp_reaper)
-		core_btf__build(core, btf);
-	btf__free(btf);
+		core_btf__build(core, &btf);
+	kbtf__close(&btf);
 	if (err) {
 		p_err("cannot read kernel features from BTF: %s", strerror(-err));
 		return EXIT_UNSUPPORTED;
