@@ -32,6 +32,7 @@ static uint32_t name_hash(const char *s, size_t n)
 
 int nameset__init(struct nameset *s, size_t n)
 {
+	memset(s, 0, sizeof(*s));
 	for (s->cap = 16; s->cap < 2 * n; s->cap *= 2)
 		;
 	s->names = calloc(s->cap, sizeof(*s->names));
@@ -73,11 +74,30 @@ void nameset__add(struct nameset *s, const char *name, size_t len, int val)
 	s->names[i] = name;
 	s->lens[i] = len;
 	s->vals[i] = val;
+	if (len < 64)
+		s->lens_seen |= 1ull << len;
+	else
+		s->long_seen = true;
+	if (len)
+		s->firsts_seen[(unsigned char)name[0] >> 6] |= 1ull << ((unsigned char)name[0] & 63);
+}
+
+/* False when no name of this length and first byte was added. */
+static bool may_hold(const struct nameset *s, const char *name, size_t len)
+{
+	if (len < 64 ? !(s->lens_seen & (1ull << len)) : !s->long_seen)
+		return false;
+	return !len || (s->firsts_seen[(unsigned char)name[0] >> 6] &
+			(1ull << ((unsigned char)name[0] & 63)));
 }
 
 int nameset__find(const struct nameset *s, const char *name, size_t len)
 {
-	size_t i = slot_of(s, name, len, name_hash(name, len));
+	size_t i;
+
+	if (!may_hold(s, name, len))
+		return -1;
+	i = slot_of(s, name, len, name_hash(name, len));
 
 	return s->names[i] ? s->vals[i] : -1;
 }

@@ -8,6 +8,7 @@
 #ifndef OOMREAP_NAMESET_H
 #define OOMREAP_NAMESET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct nameset {
@@ -15,6 +16,13 @@ struct nameset {
 	size_t *lens;
 	int *vals;
 	size_t cap; /* a power of two, at least twice the names added */
+	/*
+	 * A first sieve: the lengths (below 64) and first bytes of the names
+	 * added.  Most kernel names fail it without being hashed.
+	 */
+	unsigned long long lens_seen;
+	unsigned long long firsts_seen[4];
+	bool long_seen;   /* a name of 64 bytes or more was added */
 };
 
 /* Room for up to n names.  0 or -ENOMEM. */
