@@ -42,6 +42,21 @@ static void nameset_finds_what_was_added(void **state)
 	assert_int_equal(nameset__find_str(&s, "abcdefgh3ijklmnop"), -1);
 	assert_int_equal(nameset__find_str(&s, ""), -1);
 	assert_int_equal(nameset__find(&s, "xy", 1), 3); /* a prefix, by length */
+	assert_int_equal(nameset__find_str(&s, "y"), -1); /* length seen, first byte not */
+	nameset__free(&s);
+
+	/* Names of 64 bytes and more go past the length sieve. */
+	char long_a[80], long_b[80];
+
+	memset(long_a, 'a', 70);
+	long_a[70] = 0;
+	memcpy(long_b, long_a, sizeof(long_a));
+	long_b[35] = 'b';
+	assert_int_equal(nameset__init(&s, 2), 0);
+	assert_int_equal(nameset__find_str(&s, long_a), -1);
+	nameset__add(&s, long_a, strlen(long_a), 7);
+	assert_int_equal(nameset__find_str(&s, long_a), 7);
+	assert_int_equal(nameset__find_str(&s, long_b), -1);
 	nameset__free(&s);
 }
 
