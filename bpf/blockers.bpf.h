@@ -36,12 +36,19 @@ struct {
 #define RWSEM_WAITING_FOR_WRITE 0
 #define ESRCH 3
 
-static __always_inline void fill_task(struct oomreap_blocked_task *bt,
-				      struct task_struct *raw, __u32 role)
+/*
+ * A global (not static) function: the verifier checks it once, not at each
+ * of its five call sites (start-up), so its arguments are plain: the task
+ * as an address, bt as memory of its size.
+ */
+__noinline int fill_task(struct oomreap_blocked_task *bt, __u64 raw_addr, __u32 role)
 {
+	struct task_struct *raw = (struct task_struct *)raw_addr;
 	struct task_struct *t;
 	long n;
 
+	if (!bt)
+		return 0;
 	bt->pid = BPF_CORE_READ(raw, pid);
 	bt->tgid = BPF_CORE_READ(raw, tgid);
 	BPF_CORE_READ_STR_INTO(&bt->comm, raw, comm);
@@ -54,7 +61,7 @@ static __always_inline void fill_task(struct oomreap_blocked_task *bt,
 	 */
 	t = bpf_task_from_pid(bt->pid);
 	if (!t)
-		return;
+		return 0;
 	/*
 	 * Same task iff same start time.  (Comparing the pointers would let
 	 * the compiler pass the equal but untrusted `raw` to the helper.)
@@ -64,6 +71,7 @@ static __always_inline void fill_task(struct oomreap_blocked_task *bt,
 		bt->stack_len = n > 0 ? n / sizeof(__u64) : n;
 	}
 	bpf_task_release(t);
+	return 0;
 }
 
 SEC("tp_btf/skip_task_reaping")
@@ -101,7 +109,7 @@ int BPF_PROG(tp_skip_blockers, int pid)
 	e->lock_count = BPF_CORE_READ(mm, mmap_lock.count.counter);
 
 	if (mm_lock_owner(mm, &owner) && (owner & ~7L)) {
-		fill_task(&e->tasks[0], (struct task_struct *)(owner & ~7L),
+		fill_task(&e->tasks[0], owner & ~7L,
 			  (owner & 1) ? OOMREAP_ROLE_OWNER_READER : OOMREAP_ROLE_OWNER_WRITER);
 		n = 1;
 	} else {
@@ -122,7 +130,7 @@ int BPF_PROG(tp_skip_blockers, int pid)
 		task = BPF_CORE_READ(w, task);
 		type = BPF_CORE_READ(w, type);
 		if (task && n < 1 + OOMREAP_MAX_WAITERS) {
-			fill_task(&e->tasks[n], task,
+			fill_task(&e->tasks[n], (__u64)task,
 				  type == RWSEM_WAITING_FOR_WRITE ? OOMREAP_ROLE_WAITER_WRITE
 								  : OOMREAP_ROLE_WAITER_READ);
 			n++;
