@@ -86,7 +86,7 @@ int BPF_PROG(tp_skip_blockers, int pid)
 	long owner = 0;
 	int i;
 
-	v = bpf_map_lookup_elem(&victims_by_pid, &(__u32){ pid });
+	v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
 	if (!v || !v->mm)
 		return 0;
 	mm = (struct mm_struct *)v->mm;

@@ -31,20 +31,6 @@ __u64 kill_seq = 0;
 __u32 reaper_current_pid = 0;
 
 
-/*
- * The reaper tracepoints name the victim by thread id; process exit by
- * tgid.  LRU: a victim we never hear from again cannot fill the map.
- * (victims_by_pid and struct victim live in oomreap.bpf.h: the blocker
- * object shares the map.)
- */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct victim);
-} victims_by_tgid SEC(".maps");
-
 static __always_inline void *reserve(__u32 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
@@ -188,14 +174,20 @@ static __always_inline struct cgroup *task_memcg(struct task_struct *task)
 	return BPF_CORE_READ(cset, dfl_cgrp);
 }
 
+/*
+ * Under the victim's thread id (the reaper's tracepoints name it so) and,
+ * when that is not the process id, under the process id too (process
+ * exit looks it up so).  One map, usually one update: an LRU hash update
+ * costs about 2 us here, most of what this program did.
+ */
 static __always_inline void remember_victim(__u32 pid, __u32 tgid, __u64 seq,
 					    struct mm_struct *mm)
 {
 	struct victim v = { .seq = seq, .mm = (__u64)mm, .tgid = tgid, .pid = pid };
 
-	bpf_map_update_elem(&victims_by_pid, &pid, &v, BPF_ANY);
-	if (tgid)
-		bpf_map_update_elem(&victims_by_tgid, &tgid, &v, BPF_ANY);
+	bpf_map_update_elem(&victims, &pid, &v, BPF_ANY);
+	if (tgid && tgid != pid)
+		bpf_map_update_elem(&victims, &tgid, &v, BPF_ANY);
 }
 
 static __always_inline void fill_trigger(struct oomreap_kill_event *e)
@@ -355,7 +347,7 @@ static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 p
 	fill_header(&e->hdr, type, sizeof(*e), source);
 	e->hdr.pid = pid;
 	e->actor_pid = (__u32)bpf_get_current_pid_tgid();
-	v = bpf_map_lookup_elem(&victims_by_pid, &pid);
+	v = bpf_map_lookup_elem(&victims, &pid);
 	if (v) {
 		e->hdr.victim_seq = v->seq;
 		e->hdr.tgid = v->tgid;
@@ -382,7 +374,7 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 
 	if (!e)
 		return 0;
-	v = bpf_map_lookup_elem(&victims_by_pid, &(__u32){ pid });
+	v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
 	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
@@ -530,7 +522,7 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		group_dead = (bool)ctx[1];
 	else /* older kernels fire after signal->live was decremented */
 		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
-	v = bpf_map_lookup_elem(&victims_by_tgid, &tgid);
+	v = bpf_map_lookup_elem(&victims, &tgid);
 	/* Threads other than the chosen one matter only when they end the group. */
 	if (!group_dead && (!v || v->pid != tid))
 		return 0;

@@ -34,6 +34,12 @@ static __always_inline __u64 submit_flags(void)
 		       : BPF_RB_NO_WAKEUP;
 }
 
+/*
+ * The victims we were told about: keyed by thread id (the reaper's
+ * tracepoints report that) and also by process id when it differs
+ * (process exit looks up that).  LRU: a victim we never hear from again
+ * cannot fill the map.
+ */
 struct victim {
 	__u64 seq;
 	__u64 mm;   /* kernel pointer; never leaves BPF */
@@ -46,7 +52,7 @@ struct {
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct victim);
-} victims_by_pid SEC(".maps");
+} victims SEC(".maps");
 
 static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snapshot *s)
 {
