@@ -9,7 +9,9 @@ shared with other work is noisy, so the load is printed with them.
      run_time_ns / run_cnt from /proc/<tool>/fdinfo), driven by a fork/exit
      load, scenario-A OOM kills and the e2e scenarios B2 and C2 (reaper
      reaps; reaper gives up); bpftrace's programs on the same events are the
-     baseline.  The sysctl is restored on every exit path.
+     baseline, with two floors: a bpftrace count() and bench/event_floor
+     (a program that only emits a ring-buffer event of our size).  The
+     sysctl is restored on every exit path.
   b. fork+exit+wait with and without the tool attached (the exit tracepoint
      is the only program that runs outside OOM kills), ABBA-interleaved.
   c. OOM storm: many memory cgroups OOM-killing at once.  First the highest
@@ -178,6 +180,31 @@ def bench_forkexit(args):
 # d. start-up and peak RSS
 
 
+class EventFloor(Proc):
+    """bench/event_floor: on our OOM tracepoints, programs that only emit a
+    ring-buffer event of our size (reserve, zero, stamp, submit)."""
+
+    def __init__(self, out):
+        super().__init__("event_floor", [f"{out}/bench/event_floor"], stdin=False)
+        self.expect(rb"^ready", 30, stream="err")
+
+    def stop(self):
+        if self.p.poll() is None:
+            os.kill(self.pid, signal.SIGINT)
+        if self.wait(15) is None:
+            self.kill()
+
+
+# Our program -> the event floor's program on the same tracepoint, same event size.
+EVENT_FLOOR_OF = {
+    "tp_mark_victim": "floor_mark_victim",
+    "tp_wake_reaper": "floor_wake_reaper",
+    "tp_start_task_reaping": "floor_start_task_reaping",
+    "tp_finish_task_reaping": "floor_finish_task_reaping",
+    "tp_skip_task_reaping": "floor_skip_task_reaping",
+}
+
+
 class BtfFloor(Proc):
     """bench/btf_floor: one libbpf parse of the kernel's BTF, then "ready"."""
 
@@ -330,7 +357,7 @@ def bench_latency(args, stack):
 def bench_bpf_cost(args, script, floor_script):
     old = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
     res = {"old_sysctl": old}
-    tool = bt = fl = None
+    tool = bt = fl = ev = None
     try:
         oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
         tool = Tool(["--json", "--no-summary", "--cgroup", f"/{TAG}-cost"])
@@ -338,6 +365,7 @@ def bench_bpf_cost(args, script, floor_script):
         bt.wait_attached()
         fl = Bpftrace(floor_script)
         fl.wait_attached()
+        ev = EventFloor(args.out)
         # 1. processes that are not OOM victims: the exit filter's fast path
         before = prog_stats(tool.pid), prog_stats(bt.pid), prog_stats(fl.pid)
         subprocess.run([f"{args.out}/bench/forkexit", "3000"], check=True, capture_output=True)
@@ -365,13 +393,15 @@ def bench_bpf_cost(args, script, floor_script):
                                text=True, timeout=600)
             res["e2e"] = [l for l in r.stdout.splitlines() if l.startswith(("ok", "not ok"))]
         mine, theirs, floor = prog_stats(tool.pid), prog_stats(bt.pid), prog_stats(fl.pid)
-        names = prog_names(set(mine) | set(theirs) | set(floor))
+        event = prog_stats(ev.pid)
+        names = prog_names(set(mine) | set(theirs) | set(floor) | set(event))
+        res["event"] = {names.get(i, str(i)): v for i, v in event.items()}
         res["tool"] = {names.get(i, str(i)): v for i, v in mine.items()}
         res["bpftrace"] = {names.get(i, str(i)): v for i, v in theirs.items()}
         res["floor"] = {names.get(i, str(i)): v for i, v in floor.items()}
         res["fast"] = [{names.get(i, str(i)): v for i, v in f.items()} for f in res["fast"]]
     finally:
-        for p in (fl, bt, tool):
+        for p in (ev, fl, bt, tool):
             if p:
                 p.stop()
         oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old)
@@ -442,13 +472,16 @@ def table(res, env):
         def bt_of(d, name):
             key = BT_MATCH.get(name, "?")
             return next((v for n, v in d.items() if key.startswith(n)), None)
-        def base(bt, fl):
+        def base(bt, fl, ev=None):
             return (f"bpftrace printf {fmt_ns(per_event(bt)) if bt and bt[1] else '-'}; "
-                    f"count() floor {fmt_ns(per_event(fl)) if fl and fl[1] else '-'}")
+                    f"count() floor {fmt_ns(per_event(fl)) if fl and fl[1] else '-'}"
+                    + (f"; event floor {fmt_ns(per_event(ev))}" if ev and ev[1] else ""))
         for name, v in sorted(a["tool"].items()):
+            ev = a.get("event", {}).get(EVENT_FLOOR_OF.get(name, "?"))
             rows.append((f"a. BPF cost/event `{name}`, whole run ({v[1]} runs)",
                          fmt_ns(per_event(v)),
-                         base(bt_of(a["bpftrace"], name), bt_of(a["floor"], name)), "<= 1 us"))
+                         base(bt_of(a["bpftrace"], name), bt_of(a["floor"], name), ev),
+                         "<= 1 us"))
         mine, theirs, floor = a["fast"]
         v = mine.get("tp_sched_process_exit")
         if v and v[1]:

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The cost floor of an event on the OOM path, for `make bench`: on the
+ * same tracepoints as oomreap-trace, each program only reserves a
+ * ring-buffer record of the size ours emits, zeroes it, stamps the time
+ * and submits it without a wake-up, as ours do.  Nothing is read from the
+ * kernel.  What our programs cost above this is what they read.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} floor_events SEC(".maps");
+
+#define KILL_EVENT_SIZE 424 /* sizeof(struct oomreap_kill_event) */
+#define REAP_EVENT_SIZE 104 /* sizeof(struct oomreap_reap_event) */
+
+static __always_inline int emit(__u32 size)
+{
+	__u64 *e = bpf_ringbuf_reserve(&floor_events, size, 0);
+
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, size);
+	e[1] = bpf_ktime_get_ns();
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	return 0;
+}
+
+SEC("tp_btf/mark_victim")
+int BPF_PROG(floor_mark_victim)
+{
+	return emit(KILL_EVENT_SIZE);
+}
+
+SEC("tp_btf/wake_reaper")
+int BPF_PROG(floor_wake_reaper)
+{
+	return emit(REAP_EVENT_SIZE);
+}
+
+SEC("tp_btf/start_task_reaping")
+int BPF_PROG(floor_start_task_reaping)
+{
+	return emit(REAP_EVENT_SIZE);
+}
+
+SEC("tp_btf/finish_task_reaping")
+int BPF_PROG(floor_finish_task_reaping)
+{
+	return emit(REAP_EVENT_SIZE);
+}
+
+SEC("tp_btf/skip_task_reaping")
+int BPF_PROG(floor_skip_task_reaping)
+{
+	return emit(REAP_EVENT_SIZE);
+}
