@@ -32,32 +32,16 @@ static __always_inline int emit(__u32 size)
 	return 0;
 }
 
-SEC("tp_btf/mark_victim")
-int BPF_PROG(floor_mark_victim)
-{
-	return emit(KILL_EVENT_SIZE);
-}
+/* One program per tracepoint ours use on the OOM path. */
+#define FLOOR_PROGRAM(tp, size)                  \
+	SEC("tp_btf/" #tp)                       \
+	int BPF_PROG(floor_##tp)                 \
+	{                                        \
+		return emit(size);               \
+	}
 
-SEC("tp_btf/wake_reaper")
-int BPF_PROG(floor_wake_reaper)
-{
-	return emit(REAP_EVENT_SIZE);
-}
-
-SEC("tp_btf/start_task_reaping")
-int BPF_PROG(floor_start_task_reaping)
-{
-	return emit(REAP_EVENT_SIZE);
-}
-
-SEC("tp_btf/finish_task_reaping")
-int BPF_PROG(floor_finish_task_reaping)
-{
-	return emit(REAP_EVENT_SIZE);
-}
-
-SEC("tp_btf/skip_task_reaping")
-int BPF_PROG(floor_skip_task_reaping)
-{
-	return emit(REAP_EVENT_SIZE);
-}
+FLOOR_PROGRAM(mark_victim, KILL_EVENT_SIZE)
+FLOOR_PROGRAM(wake_reaper, REAP_EVENT_SIZE)
+FLOOR_PROGRAM(start_task_reaping, REAP_EVENT_SIZE)
+FLOOR_PROGRAM(finish_task_reaping, REAP_EVENT_SIZE)
+FLOOR_PROGRAM(skip_task_reaping, REAP_EVENT_SIZE)

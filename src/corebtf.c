@@ -197,6 +197,24 @@ static int add_str(struct writer *w, const char *s, __u32 *off)
 	return 0;
 }
 
+/* Size of t's trailing records that carry a name, or 0 when they carry none. */
+static size_t named_record_size(const struct btf_type *t)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(struct btf_enum);
+	case BTF_KIND_ENUM64:
+		return sizeof(struct btf_enum64);
+	case BTF_KIND_FUNC_PROTO:
+		return sizeof(struct btf_param);
+	default:
+		return 0;
+	}
+}
+
 /* Copy kernel type t into the subset, its ids and names translated. */
 static int add_type(struct writer *w, const struct kbtf *kernel, const struct btf_type *t,
 		    const struct closure *c)
@@ -204,6 +222,7 @@ static int add_type(struct writer *w, const struct kbtf *kernel, const struct bt
 	size_t sz = kbtf__type_size(t);
 	struct btf_type *nt;
 	__u16 i, n = btf_vlen(t);
+	size_t stride;
 	int err = 0;
 
 	if (grow(&w->types, &w->types_cap, w->types_len + sz))
@@ -213,28 +232,13 @@ static int add_type(struct writer *w, const struct kbtf *kernel, const struct bt
 	w->types_len += sz;
 
 	err = add_str(w, kbtf__str(kernel, t->name_off), &nt->name_off);
-	switch (btf_kind(nt)) {
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		for (i = 0; i < n && !err; i++)
-			err = add_str(w, kbtf__str(kernel, btf_members(t)[i].name_off),
-				      &btf_members(nt)[i].name_off);
-		break;
-	case BTF_KIND_ENUM:
-		for (i = 0; i < n && !err; i++)
-			err = add_str(w, kbtf__str(kernel, btf_enum(t)[i].name_off),
-				      &btf_enum(nt)[i].name_off);
-		break;
-	case BTF_KIND_ENUM64:
-		for (i = 0; i < n && !err; i++)
-			err = add_str(w, kbtf__str(kernel, btf_enum64(t)[i].name_off),
-				      &btf_enum64(nt)[i].name_off);
-		break;
-	case BTF_KIND_FUNC_PROTO:
-		for (i = 0; i < n && !err; i++)
-			err = add_str(w, kbtf__str(kernel, btf_params(t)[i].name_off),
-				      &btf_params(nt)[i].name_off);
-		break;
+	/* Members, enum values and parameters each begin with their name_off. */
+	stride = named_record_size(t);
+	for (i = 0; i < n && stride && !err; i++) {
+		const __u32 *from = (const void *)((const char *)(t + 1) + i * stride);
+		__u32 *to = (void *)((char *)(nt + 1) + i * stride);
+
+		err = add_str(w, kbtf__str(kernel, *from), to);
 	}
 	if (btf_is_ptr(nt))
 		nt->type = 0;
