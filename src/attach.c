@@ -365,16 +365,13 @@ int tracer__events_fd(const struct tracer *tr)
 	return bpf_map__fd(tr->skel->maps.events);
 }
 
+#include "oomreap.core_names.h"
+
 int attach__core_btf(const struct kbtf *kernel, char *path, size_t pathlen)
 {
-	struct oomreap *s = oomreap__open();
-	int fd;
-
-	if (!s)
-		return -errno;
-	fd = corebtf__write(kernel, bpf_object__btf(s->obj), path, pathlen);
-	oomreap__destroy(s);
-	return fd;
+	return corebtf__write(kernel, oomreap_core_names,
+			      sizeof(oomreap_core_names) / sizeof(oomreap_core_names[0]), path,
+			      pathlen);
 }
 
 void attach__print_tags(FILE *f, const struct tracer *tr)

@@ -43,24 +43,15 @@ static size_t essential_len(const char *name)
 	return flavor ? (size_t)(flavor - name) : strlen(name);
 }
 
-/* The essential names of every named root type in the local object. */
-static int local_names(struct nameset *set, const struct btf *local)
+/* The set of essential names (a name's flavour suffix does not count). */
+static int name_set_of(struct nameset *set, const char *const *names, size_t n)
 {
-	__u32 i, n = btf__type_cnt(local);
 	int err = nameset__init(set, n);
+	size_t i;
 
-	if (err)
-		return err;
-	for (i = 1; i < n; i++) {
-		const struct btf_type *t = btf__type_by_id(local, i);
-		const char *name;
-
-		if (!named_root_kind(t))
-			continue;
-		name = btf__name_by_offset(local, t->name_off);
-		nameset__add(set, name, essential_len(name), 1);
-	}
-	return 0;
+	for (i = 0; !err && i < n; i++)
+		nameset__add(set, names[i], essential_len(names[i]), 1);
+	return err;
 }
 
 /*
@@ -263,10 +254,10 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *path,
-		   size_t pathlen)
+int corebtf__write(const struct kbtf *kernel, const char *const *names, size_t nnames,
+		   char *path, size_t pathlen)
 {
-	struct nameset names = { 0 };
+	struct nameset wanted = { 0 };
 	struct closure c = { 0 };
 	struct writer w = { 0 };
 	struct btf_header h = { .magic = BTF_MAGIC, .version = BTF_VERSION,
@@ -274,9 +265,9 @@ int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *pat
 	__u32 i;
 	int fd = -1, err;
 
-	err = local_names(&names, local);
+	err = name_set_of(&wanted, names, nnames);
 	if (!err)
-		err = closure_of(&c, kernel, &names);
+		err = closure_of(&c, kernel, &wanted);
 	if (!err)
 		err = nameset__init(&w.seen, c.nstrs);
 	if (!err)
@@ -305,7 +296,7 @@ int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *pat
 	if (!err)
 		snprintf(path, pathlen, "/proc/self/fd/%d", fd);
 out:
-	nameset__free(&names);
+	nameset__free(&wanted);
 	nameset__free(&w.seen);
 	free(c.new_id);
 	free(c.order);

@@ -9,16 +9,15 @@
 
 #include <stddef.h>
 
-struct btf;
 struct kbtf;
 
 /*
- * Write to a memfd the kernel types whose names `local` (a BPF object's
- * own BTF) uses, with every type they embed.  path gets a name libbpf can
- * open ("/proc/self/fd/N").  Returns the fd (the caller closes it once
- * the object is loaded) or -errno.
+ * Write to a memfd the kernel types with these names (a flavour suffix,
+ * "___x", is ignored), with every type they embed.  path gets a name
+ * libbpf can open ("/proc/self/fd/N").  Returns the fd (the caller closes
+ * it once the object is loaded) or -errno.
  */
-int corebtf__write(const struct kbtf *kernel, const struct btf *local, char *path,
-		   size_t pathlen);
+int corebtf__write(const struct kbtf *kernel, const char *const *names, size_t nnames,
+		   char *path, size_t pathlen);
 
 #endif /* OOMREAP_COREBTF_H */
