@@ -22,27 +22,6 @@
  */
 #define ADVANCE_SLACK_NS 50000000ull
 
-/* Is path equal to, or below, the filter cgroup? */
-static bool cgroup_matches(const char *filter, const char *path)
-{
-	size_t n = strlen(filter);
-
-	while (n > 1 && filter[n - 1] == '/')
-		n--;
-	if (n == 1) /* "/" matches everything */
-		return true;
-	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
-}
-
-static bool incident_wanted(const struct env *env, const struct oomreap_incident *inc)
-{
-	if (env->pid && inc->pid != env->pid && inc->tgid != env->pid)
-		return false;
-	if (env->cgroup && (!inc->have_identity || !cgroup_matches(env->cgroup, inc->cgroup_path)))
-		return false;
-	return true;
-}
-
 /* Symbols cost ~100 ms and memory: load them only once stacks appear. */
 static void session_need_ksyms(struct session *s)
 {
@@ -61,7 +40,7 @@ void session__on_incident(const struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
-	if (!incident_wanted(s->env, inc))
+	if (!incident__selected(inc, s->env->pid, s->env->cgroup))
 		return;
 	if (inc->nblockers)
 		session_need_ksyms(s);

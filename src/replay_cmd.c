@@ -309,7 +309,9 @@ static int resolve_time(const char *arg, const struct oomrec_header *h, int64_t 
 
 int cmd_report(const struct env *env)
 {
-	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD };
+	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
+				     .pid = env->pid,
+				     .cgroup = env->cgroup };
 	struct tracker_opts topts = { .max_open = env->max_open, .on_close = report__on_incident };
 	struct report_source src = { 0 };
 	struct tracker *t = NULL;

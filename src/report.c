@@ -418,6 +418,10 @@ void report__on_incident(const struct oomreap_incident *inc, void *ctx)
 	int64_t real = report__real_ns(key, r->rc.mono_to_real_ns);
 	struct report_row *row;
 
+	if (!incident__selected(inc, r->opts.pid, r->opts.cgroup)) {
+		r->unselected++;
+		return;
+	}
 	if ((r->opts.have_since && real < r->opts.since_real_ns) ||
 	    (r->opts.have_until && real > r->opts.until_real_ns)) {
 		r->filtered++;
@@ -998,6 +1002,19 @@ static void source(struct out *o, const struct report *r, const struct report_so
 		fprintf(o->f, "(%" PRIu64 " incidents outside)", r->filtered);
 		row_end(o);
 	}
+	if (r->opts.pid || r->opts.cgroup) {
+		row_key(o, "Selection", false);
+		put(o, "victims ");
+		if (r->opts.pid)
+			fprintf(o->f, "with pid or tgid %" PRIu32 " ", r->opts.pid);
+		if (r->opts.cgroup) {
+			put(o, "in memory cgroup ");
+			code(o, r->opts.cgroup, 4096);
+			put(o, " or below it ");
+		}
+		fprintf(o->f, "(%" PRIu64 " incidents not selected)", r->unselected);
+		row_end(o);
+	}
 	table_close(o);
 
 	if (src->problem) {
@@ -1451,7 +1468,9 @@ static void write_report(struct out *o, const struct report *r, const struct rep
 		}
 		table_close(o);
 	} else {
-		para(o, "No OOM kill in this recording%s", r->filtered ? " within the window." : ".");
+		para(o, "No OOM kill in this recording%s%s.",
+		     r->unselected ? " among the selected victims" : "",
+		     r->filtered ? " within the window" : "");
 	}
 	if (r->nrows > r->ndetails)
 		para(o,

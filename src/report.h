@@ -50,6 +50,8 @@ struct report_opts {
 	bool have_since, have_until;
 	int64_t since_real_ns, until_real_ns; /* CLOCK_REALTIME bounds on the kill time */
 	uint32_t detail_max;       /* 0 = REPORT_DETAIL_MAX */
+	uint32_t pid;              /* --pid: 0 = every victim */
+	const char *cgroup;        /* --cgroup: NULL = every victim */
 };
 
 /*
@@ -111,6 +113,7 @@ struct report {
 	uint32_t hash_cap;
 	uint64_t ordinal;
 	uint64_t filtered;              /* outside --since/--until */
+	uint64_t unselected;            /* not the --pid/--cgroup victims */
 	int error;
 };
 

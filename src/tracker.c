@@ -714,3 +714,24 @@ void tracker__flush(struct tracker *t)
 		close_incident(t, t->nopen - 1, o, inc->deadline_ns ? inc->deadline_stamp_ns : 0);
 	}
 }
+
+/* Is path equal to, or below, the cgroup filter? */
+static bool cgroup_matches(const char *filter, const char *path)
+{
+	size_t n = strlen(filter);
+
+	while (n > 1 && filter[n - 1] == '/')
+		n--;
+	if (n == 1) /* "/" matches everything */
+		return true;
+	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
+}
+
+bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup)
+{
+	if (pid && inc->pid != pid && inc->tgid != pid)
+		return false;
+	if (cgroup && (!inc->have_identity || !cgroup_matches(cgroup, inc->cgroup_path)))
+		return false;
+	return true;
+}

@@ -186,6 +186,14 @@ void tracker__note_lost(struct tracker *t, uint64_t lost_total);
  * completed reap); the rest close as OUTCOME_OPEN.
  */
 void tracker__flush(struct tracker *t);
+
+/*
+ * The --pid/--cgroup selection, the same for live tracing, replay and
+ * report: pid 0 and cgroup NULL select everything; a pid matches the
+ * victim's thread or process id; a cgroup ("/a/b") matches itself and what
+ * is below it, never a sibling that shares a prefix ("/a/bc").
+ */
+bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup);
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);
 

@@ -1913,6 +1913,35 @@ static void test_names(void **state)
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 #define T2(fn) cmocka_unit_test_setup_teardown(fn, fx_setup2, fx_teardown)
 
+/* The --pid/--cgroup selection shared by live tracing, replay and report. */
+static void test_selection(void **state)
+{
+	struct oomreap_incident inc;
+
+	(void)state;
+	memset(&inc, 0, sizeof(inc));
+	inc.pid = 4242;
+	inc.tgid = 4240;
+	inc.have_identity = true;
+	snprintf(inc.cgroup_path, sizeof(inc.cgroup_path), "/kubepods/pod1/ctr");
+
+	assert_true(incident__selected(&inc, 0, NULL));
+	assert_true(incident__selected(&inc, 4242, NULL));   /* thread id */
+	assert_true(incident__selected(&inc, 4240, NULL));   /* process id */
+	assert_false(incident__selected(&inc, 4241, NULL));
+	assert_true(incident__selected(&inc, 0, "/"));
+	assert_true(incident__selected(&inc, 0, "/kubepods"));
+	assert_true(incident__selected(&inc, 0, "/kubepods/pod1/"));
+	assert_true(incident__selected(&inc, 0, "/kubepods/pod1/ctr"));
+	assert_false(incident__selected(&inc, 0, "/kubepods/pod")); /* a sibling's prefix */
+	assert_false(incident__selected(&inc, 0, "/kubepods/pod1/ctr/x"));
+	assert_false(incident__selected(&inc, 4241, "/kubepods"));
+	/* pid-only incidents (old mark_victim) have no cgroup to match */
+	inc.have_identity = false;
+	assert_false(incident__selected(&inc, 0, "/kubepods"));
+	assert_true(incident__selected(&inc, 4242, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1964,6 +1993,7 @@ int main(void)
 		T(test_blocker_invalid_rejected),
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_selection),
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
