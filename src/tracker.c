@@ -8,8 +8,9 @@
  *
  * An incident ends when the kernel's loop ends: a finish that reaped all
  * (or, without the fexit result, one not followed by a retry within
- * REAPER_RETRY_LINGER_NS), an MMF_OOM_SKIP skip, the 10th failed attempt,
- * or the victim releasing its mm before the reaper came.
+ * REAPER_RETRY_LINGER_NS), an MMF_OOM_SKIP skip, the 10th failed attempt
+ * (for an incomplete incident, which cannot count them: REAPER_SILENCE_NS
+ * without another), or the victim releasing its mm before the reaper came.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -182,6 +183,15 @@ uint32_t tracker__open_count(const struct tracker *t)
 	return t->nopen;
 }
 
+/*
+ * The outcome of an incident that must end before its deadline (evicted,
+ * or tracing stops): the deadline's, unless that one is only a guess.
+ */
+static enum oomreap_outcome outcome_now(const struct oomreap_incident *inc)
+{
+	return inc->deadline_ns && !inc->deadline_guess ? inc->deadline_outcome : OUTCOME_OPEN;
+}
+
 static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_outcome outcome,
 			   uint64_t when)
 {
@@ -269,7 +279,7 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 		old->evicted = true;
 		t->stats.evictions++;
 		/* one only waiting out a deadline already knows its outcome */
-		if (old->deadline_ns)
+		if (outcome_now(old) != OUTCOME_OPEN)
 			close_incident(t, oldest, old->deadline_outcome, old->deadline_stamp_ns);
 		else
 			close_incident(t, oldest, OUTCOME_OPEN, h->ts_ns);
@@ -419,7 +429,9 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
 	inc->deadline_ns = deadline;
 	inc->deadline_stamp_ns = stamp;
 	inc->deadline_outcome = outcome;
+	inc->deadline_guess = false;
 }
+
 
 /*
  * The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts.  The
@@ -428,10 +440,20 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
  */
 static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
 {
-	if (inc->attempts < REAPER_MAX_ATTEMPTS)
+	enum oomreap_outcome gave_up = inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP;
+
+	if (inc->attempts < REAPER_MAX_ATTEMPTS) {
+		/*
+		 * Attempts we did not see may have come before: if no other
+		 * follows, this one was the last (REAPER_SILENCE_NS).
+		 */
+		if (inc->incomplete) {
+			set_deadline(t, inc, ts + REAPER_SILENCE_NS, ts, gave_up);
+			inc->deadline_guess = true;
+		}
 		return false;
-	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts,
-		     inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP);
+	}
+	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts, gave_up);
 	return true;
 }
 
@@ -463,6 +485,10 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 		break;
 	case OOMREAP_EV_REAP_START:
 		begin_attempt(inc, ts);
+		/* a reap can outlast REAPER_SILENCE_NS: its finish decides */
+		if (inc->deadline_ns && (inc->deadline_outcome == OUTCOME_GAVE_UP ||
+					 inc->deadline_outcome == OUTCOME_PARTIAL))
+			inc->deadline_ns = 0;
 		inc->reaping = true;
 		inc->last_start_ns = ts;
 		inc->last_reap_ret = -1;
@@ -709,9 +735,9 @@ void tracker__flush(struct tracker *t)
 {
 	while (t->nopen) {
 		struct oomreap_incident *inc = &t->slots[t->open[t->nopen - 1]];
-		enum oomreap_outcome o = inc->deadline_ns ? inc->deadline_outcome : OUTCOME_OPEN;
+		enum oomreap_outcome o = outcome_now(inc);
 
-		close_incident(t, t->nopen - 1, o, inc->deadline_ns ? inc->deadline_stamp_ns : 0);
+		close_incident(t, t->nopen - 1, o, o != OUTCOME_OPEN ? inc->deadline_stamp_ns : 0);
 	}
 }
 

@@ -37,6 +37,13 @@
 #define REAPER_WAIT_AFTER_KILL_NS (REAPER_DELAY_NS + 1000000000ull)
 /* After the last attempt, wait this long for its blocker event. */
 #define REAPER_SETTLE_NS 10000000ull
+/*
+ * An incomplete incident (its kill or some of its events never seen, e.g.
+ * tracing started mid-loop) cannot count to the 10th attempt.  The
+ * reaper's attempts on one victim come HZ/10 apart without a break, so
+ * this long after a failed attempt with none following, its loop is over.
+ */
+#define REAPER_SILENCE_NS 1000000000ull
 
 #define TIMELINE_MAX 24
 /* Distinct blocker pictures kept per incident; identical ones are counted. */
@@ -134,6 +141,7 @@ struct oomreap_incident {
 	uint64_t deadline_ns;       /* close at this time unless more comes */
 	uint64_t deadline_stamp_ns; /* ... stamped as ended at this time */
 	enum oomreap_outcome deadline_outcome;
+	bool deadline_guess;        /* the outcome holds only if the deadline passes */
 	bool saw_loss;              /* tracker__note_lost() while open */
 	uint32_t open_pos;          /* index in the tracker's open list */
 	bool in_use;

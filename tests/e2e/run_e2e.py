@@ -3,7 +3,8 @@
 """Host end-to-end tests for oomreap-trace, on this machine's real kernel.
 
 Each scenario makes the kernel OOM-kill a process inside a memory cgroup made
-for it (LAB.md recipes A, B2, C2, C1 and C2 with partial contention), records
+for it (LAB.md recipes A, B2, C2, C1, C2 with partial contention, and C2 with
+the tool started in the middle of the reaper's loop), records
 the kernel's own account of what happened -- a private tracefs instance
 (oom:* events, failed mmap_lock acquisitions by the oom_reaper kthread,
 sched_process_exit of the test's tasks) and /dev/kmsg ("Killed process",
@@ -269,8 +270,9 @@ class Tool:
     """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
     running oomlab.Tool, rc its exit status once stopped."""
 
-    def __init__(self, binary, cgroup_rel, extra=()):
-        self.argv = [binary, "--json", "--cgroup", cgroup_rel, *extra]
+    def __init__(self, binary, cgroup_rel, extra=(), select=None):
+        select = select if select is not None else ["--cgroup", cgroup_rel]
+        self.argv = [binary, "--json", *select, *extra]
         self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
         self.rc = None
 
@@ -361,10 +363,10 @@ class Run:
         self.fuse = FuseHold(self.fixtures, self.sid)
         self.stack.callback(self.fuse.close)
 
-    def start_tool(self):
+    def start_tool(self, select=None):
         if self.args.ground_truth_only:
             return
-        self.tool = Tool(self.args.tool, self.memcg.rel)
+        self.tool = Tool(self.args.tool, self.memcg.rel, select=select)
         self.stack.callback(self.tool.stop)
         # On this kernel (6.18) blocker attribution must load: its absence
         # would silently pass the scenarios without failed trylocks.
@@ -860,12 +862,57 @@ def scenario_c_partial(r):
                   exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
 
 
+def scenario_c_mid_loop(r):
+    """C2 with the tool started in the middle of the reaper's loop: it never
+    saw the kill, so it cannot count to the 10th attempt; the incident must
+    still end once the reaper falls silent, while the victim is stuck."""
+    v, pid, g, gpid, wdesc = c_setup(r, False)
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 3, 10, "3 skip_task_reaping")
+    # An incident without its kill has no cgroup to filter on: select by pid.
+    r.start_tool(select=["--pid", str(pid)])
+    skips = wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
+                     and r.trace.of("skip_task_reaping", pid), 10, "10 skip_task_reaping")
+    r.kmsg.wait(UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+    if not r.tool:
+        r.fuse.release()
+        return
+    # The victim is still stuck in the FUSE read: only the silence can end it.
+    incs = r.tool.wait_incident(pid, 5)
+    state = task_state(pid)[0]
+    r.expect(bool(incs), "no incident within 5 s of the give-up (victim still stuck)")
+    r.expect(state not in (None, "Z"), f"victim state {state} when its incident ended: "
+             "want it still stuck, so that the silence, not its exit, ended the incident")
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    seen = [s for s in skips if s["ts"] >= r.tool.proc.t_exec]
+    after_ready = [s for s in skips if s["ts"] >= r.tool.proc.t_ready]
+    tl = r.timeline(inc, "skip")
+    note(f"C2-mid-loop: victim {pid}: kernel 10 skips, {len(after_ready)}..{len(seen)} after "
+         f"the tool's start; tool saw {len(tl)}, outcome {inc.get('outcome')}")
+    r.expect_eq(inc.get("outcome"), "gave_up", "outcome")
+    r.expect_eq(inc.get("incomplete"), True, "incomplete (the kill was not seen)")
+    r.expect(len(after_ready) <= len(tl) <= len(seen),
+             f"tool saw {len(tl)} skips, kernel had {len(after_ready)}..{len(seen)} "
+             "after the tool's start")
+    r.expect_eq(inc.get("attempts"), len(tl), "attempts (= skips seen)")
+    # the ones it saw are the kernel's last ones, in order, to the 10th
+    for i, (t, k) in enumerate(zip(tl, skips[len(skips) - len(tl):])):
+        r.expect_near(t.get("ts_ns"), k["ts"], f"timeline skip[{i}].ts_ns (kernel's last)")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
     "C2": ("C2-gave-up", lambda r: scenario_c(r, False)),
     "C1": ("C1-gave-up-inside-writer", lambda r: scenario_c(r, True)),
     "Cp": ("C2-partial", scenario_c_partial),
+    "Cm": ("C2-mid-loop", scenario_c_mid_loop),
 }
 
 

@@ -853,6 +853,47 @@ static void test_reaper_events_without_kill(void **state)
 	assert_int_equal(f->c.inc[1].trylock_failures, 1);
 }
 
+/*
+ * Tracing started in the middle of a reaper loop that then gives up: the
+ * incident cannot count to the 10th attempt, so it ends when the reaper
+ * falls silent (REAPER_SILENCE_NS after its last failed attempt).
+ */
+static void test_mid_loop_incident_ends_when_the_reaper_falls_silent(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t last = T0 + 3 * 100 * MS;
+	int i;
+
+	for (i = 0; i < 4; i++) /* attempts 7..10 of the kernel's loop */
+		FEED(f, ev_skip(21, 2100, T0 + (uint64_t)i * 100 * MS,
+				OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f->t, last + REAPER_SILENCE_NS - 1);
+	assert_int_equal(f->c.n, 0); /* still within the silence */
+	tracker__advance(f->t, last + REAPER_SILENCE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_true(inc->incomplete); /* 4 is what we saw, not what happened */
+	assert_int_equal(inc->trylock_failures, 4);
+	assert_int_equal(inc->closed_ns, last);
+
+	/* a reap that starts within the silence decides by its own finish */
+	FEED(f, ev_skip(22, 2200, T0 + 2 * SEC, OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_start(22, 2200, T0 + 2 * SEC + 100 * MS, 5000, 20));
+	tracker__advance(f->t, T0 + 2 * SEC + 100 * MS + 2 * REAPER_SILENCE_NS);
+	assert_int_equal(f->c.n, 1); /* a long reap is not silence */
+	FEED(f, ev_finish(22, 2200, T0 + 4 * SEC, 0, 20));
+	tracker__advance(f->t, T0 + 4 * SEC + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(f->c.n, 2);
+	assert_int_equal(f->c.inc[1].outcome, OUTCOME_REAPED);
+
+	/* stopping within the silence: the outcome is not known, so open */
+	FEED(f, ev_skip(23, 2300, T0 + 6 * SEC, OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 3);
+	assert_int_equal(f->c.inc[2].outcome, OUTCOME_OPEN);
+}
+
 /* ------------------------------------------------------------ pid reuse */
 
 static void test_pid_reuse_never_merges(void **state)
@@ -1960,6 +2001,7 @@ int main(void)
 		T(test_ten_finishes_without_result),
 		T(test_lost_marks_open_only),
 		T(test_reaper_events_without_kill),
+		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
 		T(test_pid_reuse_never_merges),
 		T(test_pid_reuse_exit_before_its_kill),
 		T(test_seq0_events_match_by_pid),
@@ -1994,6 +2036,7 @@ int main(void)
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_selection),
+
 	};
 
 	return cmocka_run_group_tests_name("tracker", tests, NULL, NULL);
