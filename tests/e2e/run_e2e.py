@@ -366,7 +366,10 @@ class Run:
     def start_tool(self, select=None):
         if self.args.ground_truth_only:
             return
-        self.tool = Tool(self.args.tool, self.memcg.rel, select=select)
+        # Only scenarios that select otherwise pass select (tests/prom swaps
+        # Tool for its own, which takes the cgroup only).
+        self.tool = (Tool(self.args.tool, self.memcg.rel, select=select) if select
+                     else Tool(self.args.tool, self.memcg.rel))
         self.stack.callback(self.tool.stop)
         # On this kernel (6.18) blocker attribution must load: its absence
         # would silently pass the scenarios without failed trylocks.
