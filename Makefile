@@ -29,7 +29,7 @@ endif
 # The tracker and the sinks are pure and shared by the tool and the tests.
 CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c src/ksyms.c
 # Container attribution, the metric model and atomic textfile writes: no libbpf.
-CORE_SRCS += src/container.c src/metrics.c src/textfile.c
+CORE_SRCS += src/container.c src/metrics.c src/textfile.c src/fdio.c
 # Record files, the kernel log parser, replay and postmortem reports.
 CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_md.c src/report_html.c
 TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/kbtf.c src/nameset.c src/kfeatures.c \

@@ -25,6 +25,7 @@
 #include <bpf/btf.h>
 
 #include "corebtf.h"
+#include "fdio.h"
 #include "kbtf.h"
 #include "nameset.h"
 
@@ -238,22 +239,6 @@ static int add_type(struct writer *w, const struct kbtf *kernel, const struct bt
 	return err;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	ssize_t w;
-
-	for (; n; p = (const char *)p + w, n -= w) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR) {
-			w = 0;
-			continue;
-		}
-		if (w <= 0)
-			return w < 0 ? -errno : -EIO;
-	}
-	return 0;
-}
-
 int corebtf__write(const struct kbtf *kernel, const char *const *names, size_t nnames,
 		   char *path, size_t pathlen)
 {
@@ -288,11 +273,11 @@ int corebtf__write(const struct kbtf *kernel, const char *const *names, size_t n
 		err = -errno;
 		goto out;
 	}
-	err = write_all(fd, &h, sizeof(h));
+	err = fdio__write_all(fd, &h, sizeof(h));
 	if (!err)
-		err = write_all(fd, w.types, w.types_len);
+		err = fdio__write_all(fd, w.types, w.types_len);
 	if (!err)
-		err = write_all(fd, w.strs, w.strs_len);
+		err = fdio__write_all(fd, w.strs, w.strs_len);
 	if (!err)
 		snprintf(path, pathlen, "/proc/self/fd/%d", fd);
 out:

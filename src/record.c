@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "event.h"
+#include "fdio.h"
 #include "record.h"
 
 /* ------------------------------------------------------------------ crc32c */
@@ -135,27 +136,6 @@ struct rec_writer {
 	struct rec_writer_stats st;
 };
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 static size_t put_record(struct rec_writer *w, unsigned char *dst, uint32_t type, const void *a,
 			 size_t alen, const void *b, size_t blen)
 {
@@ -184,7 +164,7 @@ static int write_header(struct rec_writer *w)
 	memcpy(pre.magic, OOMREC_MAGIC, OOMREC_MAGIC_LEN);
 	memcpy(bytes, &pre, sizeof(pre));
 	put_record(w, bytes + sizeof(pre), OOMREC_REC_HEADER, &w->hdr, sizeof(w->hdr), NULL, 0);
-	err = pwrite_all(w->fd, bytes, sizeof(bytes), 0);
+	err = fdio__pwrite_all(w->fd, bytes, sizeof(bytes), 0);
 	if (err)
 		return err;
 	w->header_done = true;
@@ -202,7 +182,7 @@ static int flush_buf(struct rec_writer *w)
 	if (!w->header_done)
 		err = write_header(w);
 	if (!err && w->len)
-		err = pwrite_all(w->fd, w->buf, w->len, w->off);
+		err = fdio__pwrite_all(w->fd, w->buf, w->len, w->off);
 	if (err) {
 		w->st.write_errors++;
 		w->st.last_error = -err;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "textfile.h"
 
 #define TMP_TAG ".tmp-"
@@ -82,24 +83,6 @@ static int create_temp(int dfd, const char *base, char *tmp, size_t tmpsz)
 	return -EEXIST;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int textfile__write(const char *path, const void *buf, size_t len)
 {
 	char dir[PATH_MAX], tmp[TEXTFILE_BASE_MAX + 32];
@@ -139,7 +122,7 @@ int textfile__write(const char *path, const void *buf, size_t len)
 		goto out;
 	}
 	/* exactly 0644 whatever the umask: node_exporter runs as another user */
-	if (fchmod(fd, 0644) || (err = write_all(fd, buf, len)) || fsync(fd)) {
+	if (fchmod(fd, 0644) || (err = fdio__write_all(fd, buf, len)) || fsync(fd)) {
 		err = err ? err : -errno;
 		close(fd);
 		goto unlink;
