@@ -22,21 +22,30 @@ void hist__add(struct log2_hist *h, uint64_t value)
 
 #define BAR_WIDTH 40
 
-void hist__print(FILE *f, const struct log2_hist *h, const char *unit)
+bool hist__range(const struct log2_hist *h, int *first, int *last, uint64_t *peak)
 {
-	uint64_t peak = 0;
-	int first = -1, last = -1, i;
+	int i;
 
+	*first = *last = -1;
+	*peak = 0;
 	for (i = 0; i < LOG2_SLOTS; i++) {
 		if (!h->slots[i])
 			continue;
-		if (first < 0)
-			first = i;
-		last = i;
-		if (h->slots[i] > peak)
-			peak = h->slots[i];
+		if (*first < 0)
+			*first = i;
+		*last = i;
+		if (h->slots[i] > *peak)
+			*peak = h->slots[i];
 	}
-	if (first < 0) {
+	return *first >= 0;
+}
+
+void hist__print(FILE *f, const struct log2_hist *h, const char *unit)
+{
+	uint64_t peak;
+	int first, last, i;
+
+	if (!hist__range(h, &first, &last, &peak)) {
 		fprintf(f, "  (no samples)\n");
 		return;
 	}

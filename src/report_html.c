@@ -307,21 +307,12 @@ static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const stru
 /* A log2 histogram as bars, same buckets as the text summary (the walk wrote its heading). */
 static void svg_hist(FILE *f, const char *title, const char *cls, const struct log2_hist *h)
 {
-	int first = -1, last = -1, i, n;
-	uint64_t peak = 0;
+	int first, last, i, n;
+	uint64_t peak;
 	double bw;
 
-	if (!h->count)
+	if (!h->count || !hist__range(h, &first, &last, &peak))
 		return;
-	for (i = 0; i < LOG2_SLOTS; i++) {
-		if (!h->slots[i])
-			continue;
-		if (first < 0)
-			first = i;
-		last = i;
-		if (h->slots[i] > peak)
-			peak = h->slots[i];
-	}
 	n = last - first + 1;
 	bw = (double)SVG_PW / n;
 	if (bw > 64)
