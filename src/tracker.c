@@ -486,8 +486,7 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 	case OOMREAP_EV_REAP_START:
 		begin_attempt(inc, ts);
 		/* a reap can outlast REAPER_SILENCE_NS: its finish decides */
-		if (inc->deadline_ns && (inc->deadline_outcome == OUTCOME_GAVE_UP ||
-					 inc->deadline_outcome == OUTCOME_PARTIAL))
+		if (inc->deadline_guess)
 			inc->deadline_ns = 0;
 		inc->reaping = true;
 		inc->last_start_ns = ts;
