@@ -39,7 +39,6 @@ import json
 import os
 import platform
 import re
-import signal
 import statistics
 import subprocess
 import sys
@@ -142,10 +141,7 @@ class Bpftrace(Proc):
                  "bpftrace to attach its probes")
 
     def stop(self):
-        if self.p.poll() is None:
-            os.kill(self.pid, signal.SIGINT)
-        if self.wait(15) is None:
-            self.kill()
+        self.interrupt()
 
 
 # --------------------------------------------------------------------------
@@ -189,10 +185,7 @@ class EventFloor(Proc):
         self.expect(rb"^ready", 30, stream="err")
 
     def stop(self):
-        if self.p.poll() is None:
-            os.kill(self.pid, signal.SIGINT)
-        if self.wait(15) is None:
-            self.kill()
+        self.interrupt()
 
 
 # Our program -> the event floor's program on the same tracepoint, same event size.
@@ -216,10 +209,7 @@ class BtfFloor(Proc):
             self.t_ready = next(t for t, l in self.err if l.startswith(b"ready"))
 
     def stop(self):
-        if self.p.poll() is None:
-            os.kill(self.pid, signal.SIGINT)
-        if self.wait(15) is None:
-            self.kill()
+        self.interrupt()
 
 
 def bench_startup(args, script):

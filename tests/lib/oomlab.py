@@ -283,6 +283,17 @@ class Proc:
             t.join(2)
         return rc
 
+    def interrupt(self, timeout=15):
+        """SIGINT, wait; SIGKILL after timeout.  The exit status, or None
+        when it had to be killed."""
+        if self.p.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGINT)
+        rc = self.wait(timeout)
+        if rc is None:
+            self.kill()
+        return rc
+
     def kill(self, timeout=10.0):
         """SIGKILL this pid (only ever a process we started) and reap it."""
         if self.p.poll() is None:
@@ -339,11 +350,8 @@ class Tool(Proc):
         """SIGINT, wait; the exit status ("hung after SIGINT": SIGKILLed after
         timeout).  Once stopped, the same answer again."""
         if self.rc is None:
-            if self.p.poll() is None:
-                os.kill(self.pid, signal.SIGINT)
-            self.rc = self.wait(timeout)
+            self.rc = self.interrupt(timeout)
             if self.rc is None:
-                self.kill()
                 self.rc = "hung after SIGINT"
         return self.rc
 
