@@ -26,17 +26,19 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# The tracker and the sinks are pure and shared by the tool and the tests.
-CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c src/ksyms.c
-# Container attribution, the metric model and atomic textfile writes: no libbpf.
-CORE_SRCS += src/container.c src/metrics.c src/textfile.c src/fdio.c
-# Record files, the kernel log parser, replay and postmortem reports.
-CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_md.c src/report_html.c
-TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/kbtf.c src/nameset.c src/kfeatures.c \
-	     src/consumer.c src/errors.c src/sink_stream.c src/privdrop.c
-TOOL_SRCS += src/sink_prom.c
-TOOL_SRCS += src/sink_record.c src/replay_cmd.c
-CORE_OBJS := $(CORE_SRCS:src/%.c=$(OUT)/obj/%.o)
+# src/ is in layers (see README, "How it works"); each folder is one.
+CORE_SRCS := $(addprefix src/core/,event.c tracker.c histogram.c timefmt.c ksyms.c container.c \
+	     errors.c fdio.c)
+REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
+SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
+	      sink_record.c)
+REPORT_SRCS := $(addprefix src/report/,report.c markdown.c html.c)
+LIVE_SRCS := $(addprefix src/live/,attach.c corebtf.c kbtf.c nameset.c kfeatures.c consumer.c \
+	     privdrop.c)
+# Everything without libbpf: what the unit tests, the fuzzers and the bench link.
+LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
+TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) src/main.c src/options.c src/replay_cmd.c
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
@@ -58,7 +60,7 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 
 # The names of the types our object's CO-RE relocations can target (every
 # named struct, union, enum, typedef; flavour suffixes dropped), for the
-# CO-RE subset BTF (src/corebtf.c): known at build time, so start-up need
+# CO-RE subset BTF (src/live/corebtf.c): known at build time, so start-up need
 # not open the object twice to learn them.
 $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	$(call msg,GEN,$@)
@@ -70,10 +72,11 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	  echo '};'; } > $@
 
 # Objects that include the skeleton must wait for it.
-$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h $(OUT)/oomreap.core_names.h
+$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h $(OUT)/oomreap.core_names.h
 
-$(OUT)/obj/%.o: src/%.c | $(OUT)/obj
+$(OUT)/obj/%.o: src/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/oomreap-trace: $(TOOL_OBJS)
@@ -81,22 +84,22 @@ $(OUT)/oomreap-trace: $(TOOL_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The start-up path's BTF code needs libbpf, which the other unit tests do not.
-BTF_OBJS := $(OUT)/obj/kbtf.o $(OUT)/obj/nameset.o $(OUT)/obj/corebtf.o
-$(OUT)/tests/test_btf: tests/unit/test_btf.c $(CORE_OBJS) $(BTF_OBJS) | $(OUT)/tests
+BTF_OBJS := $(addprefix $(OUT)/obj/live/,kbtf.o nameset.o corebtf.o)
+$(OUT)/tests/test_btf: tests/unit/test_btf.c $(LIB_OBJS) $(BTF_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) $(BTF_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(LIB_OBJS) $(BTF_OBJS) \
 		-lcmocka $(LDLIBS) -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) -lcmocka -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(LIB_OBJS) -lcmocka -o $@
 
 # BTF of a "kernel" without the oom tracepoints, for the CLI tests.
 $(OUT)/tests/%.o: tests/cli/%.c | $(OUT)/tests
 	$(call msg,CC-BTF,$@)
 	$(Q)$(CLANG) -g -target bpf -c $< -o $@
 
-$(OUT) $(OUT)/bpf $(OUT)/obj $(OUT)/tests:
+$(OUT) $(OUT)/bpf $(OUT)/tests:
 	$(Q)mkdir -p $@
 
 # Distribution packages for building and for every test layer (needs root).
@@ -149,4 +152,4 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)

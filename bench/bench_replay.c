@@ -25,11 +25,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "render.h"
-#include "replay.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/record.h"
+#include "sinks/render.h"
+#include "rec/replay.h"
+#include "report/report.h"
+#include "core/tracker.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull

@@ -5,7 +5,7 @@
  *
  * Three rungs feed the same event types (include/oomreap_abi.h):
  *   fentry/fexit  -> kprobe/kretprobe -> tp_btf tracepoints
- * Userspace (src/attach.c) picks one rung and sets autoload accordingly.
+ * Userspace (src/live/attach.c) picks one rung and sets autoload accordingly.
  * The reaper's start/finish/skip tracepoints and the process-exit
  * tracepoint are used on every rung: nothing else sees those moments.
  */

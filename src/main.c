@@ -16,16 +16,16 @@
 
 #include <bpf/libbpf.h>
 
-#include "attach.h"
-#include "consumer.h"
-#include "errors.h"
-#include "kbtf.h"
-#include "kfeatures.h"
+#include "live/attach.h"
+#include "live/consumer.h"
+#include "core/errors.h"
+#include "live/kbtf.h"
+#include "live/kfeatures.h"
 #include "options.h"
-#include "privdrop.h"
+#include "live/privdrop.h"
 #include "replay_cmd.h"
-#include "sink_record.h"
-#include "timefmt.h"
+#include "sinks/sink_record.h"
+#include "core/timefmt.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -65,7 +65,7 @@ static int check_privileges(void)
 
 /*
  * The CO-RE target subset of the BTF the features were read from
- * (src/corebtf.c): built while that BTF is parsed anyway, so that loading
+ * (src/live/corebtf.c): built while that BTF is parsed anyway, so that loading
  * the object does not scan the whole kernel BTF per relocated type.
  * OOMREAP_FULL_CORE_BTF=1 relocates against the whole BTF instead (the
  * tests compare the two).

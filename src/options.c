@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
+#include "core/errors.h"
 #include "options.h"
-#include "report.h"
-#include "textfile.h"
+#include "report/report.h"
+#include "sinks/textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;
 const char *argp_program_bug_address = "the oomreap-trace issue tracker";

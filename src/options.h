@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "attach.h"
+#include "live/attach.h"
 
 enum command {
 	CMD_TRACE = 0,

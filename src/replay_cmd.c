@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "consumer.h"
-#include "errors.h"
-#include "replay.h"
+#include "live/consumer.h"
+#include "core/errors.h"
+#include "rec/replay.h"
 #include "replay_cmd.h"
-#include "report.h"
-#include "timefmt.h"
+#include "report/report.h"
+#include "core/timefmt.h"
 
 /* A --kmsg file larger than this is not a kernel log of one incident window. */
 #define KMSG_FILE_MAX (256u << 20)

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kmsg.h"
-#include "record.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/kmsg.h"
+#include "rec/record.h"
+#include "report/report.h"
+#include "core/tracker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,7 +2,7 @@
 /*
  * SYNTHETIC recordings for the golden tests, until recordings captured on
  * real runs of the LAB.md scenarios replace them.  Each is built with the
- * real writer (src/record.c) from wire events laid out as the BPF side
+ * real writer (src/rec/record.c) from wire events laid out as the BPF side
  * emits them on this machine's tracepoint rung (and one on the fentry rung
  * of the Debian guests), with the timings measured in LAB.md and kernel log
  * lines in mm/oom_kill.c's formats.  Every file says "synthetic" in its
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "oomreap_abi.h"
-#include "record.h"
+#include "rec/record.h"
 
 #define NO_RSS INT64_MIN /* no mm snapshot */
 #define MS 1000000ull

@@ -2,7 +2,7 @@
 /*
  * Bounded memory: a long-running tracer must not grow with the number of
  * OOM kills it has seen, nor with what one victim does.  A million
- * synthetic incidents go through the tracker API (src/tracker.c) and the
+ * synthetic incidents go through the tracker API (src/core/tracker.c) and the
  * heap (mallinfo2) and the peak RSS (VmHWM) must not move once the
  * incident slots are warm; what could not be kept is counted instead
  * (evictions, dropped timeline entries, dropped blocker pictures,
@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
 #include "oomreap_abi.h"
-#include "tracker.h"
+#include "core/tracker.h"
 
 #define MS 1000000ull
 #define T0 (1000ull * 1000 * MS)

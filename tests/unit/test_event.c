@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * event__validate() and the name tables (src/event.c).  Every buffer handed
+ * event__validate() and the name tables (src/core/event.c).  Every buffer handed
  * to the validator is a heap copy of exactly the length claimed, so an
  * overread shows up under -fsanitize=address.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
 #include "oomreap_abi.h"
 
 /* One buffer big enough for any event, aligned like the ring buffer's. */

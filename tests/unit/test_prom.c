@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "textfile.h"
+#include "sinks/metrics.h"
+#include "sinks/textfile.h"
 
 #define SEC 1000000000ull
 #define MS 1000000ull

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Record files (src/record.c) and replay (src/replay.c): round trips, the
+ * Record files (src/rec/record.c) and replay (src/rec/replay.c): round trips, the
  * writer's file-safety rules, write errors, rotation, and every kind of
  * bad file: truncated at every byte offset, a byte corrupted at every
  * offset, a future version, empty, not a recording.  Each bad file must
@@ -22,12 +22,12 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "ksyms.h"
+#include "core/event.h"
+#include "core/ksyms.h"
 #include "oomreap_abi.h"
-#include "record.h"
-#include "replay.h"
-#include "tracker.h"
+#include "rec/record.h"
+#include "rec/replay.h"
+#include "core/tracker.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Postmortem reports (src/report.c, src/report_html.c): time arguments,
+ * Postmortem reports (src/report/report.c, src/report/html.c): time arguments,
  * ordering and bounds of the collector, the window filter, and above all
  * escaping: a victim chooses its comm and cgroup names, and the kernel log
  * quotes them, so none of it may become Markdown or HTML markup.
@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "kmsg.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/kmsg.h"
+#include "report/report.h"
+#include "core/tracker.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Scenario tests for the per-victim state machine (src/tracker.c).
+ * Scenario tests for the per-victim state machine (src/core/tracker.c).
  *
  * Every scenario feeds wire events built exactly as the BPF side would emit
  * them and checks the incidents that come out of on_close.  Times follow the
@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
 #include "oomreap_abi.h"
-#include "tracker.h"
+#include "core/tracker.h"
 
 #define US 1000ull
 #define MS 1000000ull

@@ -372,7 +372,7 @@ run_rung() {
 	echo "@@RUNG END rung=$RUNG rc=$rc"
 }
 
-# The CO-RE subset BTF (src/corebtf.c) must relocate every program of a
+# The CO-RE subset BTF (src/live/corebtf.c) must relocate every program of a
 # rung exactly as the whole BTF does: same program tags.
 core_tags() {
 	for _r in fentry kprobe tracepoint; do

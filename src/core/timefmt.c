@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <time.h>
+
+#include "core/timefmt.h"
+
+static int64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t timefmt__mono_now(void)
+{
+	return (uint64_t)clock_ns(CLOCK_MONOTONIC);
+}
+
+int64_t timefmt__mono_to_real_offset(void)
+{
+	/* Bracket the realtime read so the offset error is at most half the gap. */
+	int64_t m1 = clock_ns(CLOCK_MONOTONIC);
+	int64_t r = clock_ns(CLOCK_REALTIME);
+	int64_t m2 = clock_ns(CLOCK_MONOTONIC);
+
+	return r - (m1 + (m2 - m1) / 2);
+}
+
+static void split(int64_t real_ns, time_t *sec, long *ms)
+{
+	*sec = (time_t)(real_ns / 1000000000);
+	*ms = (long)((real_ns % 1000000000) / 1000000);
+	if (*ms < 0) {
+		*ms += 1000;
+		(*sec)--;
+	}
+}
+
+void timefmt__iso8601(char *buf, size_t len, int64_t real_ns)
+{
+	struct tm tm;
+	time_t sec;
+	long ms;
+	char tmp[32];
+
+	split(real_ns, &sec, &ms);
+	gmtime_r(&sec, &tm);
+	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ldZ", tmp, ms);
+}
+
+void timefmt__hms(char *buf, size_t len, int64_t real_ns)
+{
+	struct tm tm;
+	time_t sec;
+	long ms;
+
+	split(real_ns, &sec, &ms);
+	localtime_r(&sec, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+void timefmt__duration(char *buf, size_t len, uint64_t ns)
+{
+	if (ns == UINT64_MAX)
+		snprintf(buf, len, "-");
+	else if (ns >= 1000000000ull)
+		snprintf(buf, len, "%.3fs", ns / 1e9);
+	else if (ns >= 1000000ull)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%lluus", (unsigned long long)(ns / 1000));
+}
+
+void timefmt__bytes(char *buf, size_t len, uint64_t bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	unsigned int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, len, "%lluB", (unsigned long long)bytes);
+	else
+		snprintf(buf, len, "%.1f%s", v, units[u]);
+}

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/event.h"
+#include "sinks/metrics.h"
+#include "sinks/render.h"
+
+#define MS 1000000ull
+const uint64_t metrics_bucket_ns[METRICS_NBUCKETS] = {
+	MS / 2,    MS,         5 * MS / 2, 5 * MS,    10 * MS,    25 * MS,    50 * MS,    100 * MS,
+	250 * MS,  500 * MS,   1000 * MS,  2000 * MS, 2050 * MS,  2100 * MS,  2250 * MS,  2500 * MS,
+	3000 * MS, 4000 * MS,  5000 * MS,  10000 * MS, 30000 * MS, 60000 * MS,
+};
+const char *const metrics_bucket_le[METRICS_NBUCKETS] = {
+	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+	"0.25",   "0.5",   "1",      "2",     "2.05", "2.1",   "2.25", "2.5",
+	"3",      "4",     "5",      "10",    "30",   "60",
+};
+
+static const char *const rss_label[OOMREAP_RSS_NR] = {
+	[OOMREAP_RSS_FILE] = "file",
+	[OOMREAP_RSS_ANON] = "anon",
+	[OOMREAP_RSS_SWAP] = "swap",
+	[OOMREAP_RSS_SHMEM] = "shmem",
+};
+
+int metrics__init(struct metrics *m, uint32_t cgroup_cap)
+{
+	memset(m, 0, sizeof(*m));
+	if (cgroup_cap) {
+		m->cgroups = calloc(cgroup_cap, sizeof(*m->cgroups));
+		if (!m->cgroups)
+			return -ENOMEM;
+		m->cgroup_cap = cgroup_cap;
+		strcpy(m->other.label, "other");
+	}
+	return 0;
+}
+
+void metrics__free(struct metrics *m)
+{
+	free(m->cgroups);
+	m->cgroups = NULL;
+	m->cgroup_cap = m->ncgroups = 0;
+}
+
+static void hist_observe(struct metrics_hist *h, uint64_t ns)
+{
+	int i;
+
+	if (ns == LATENCY_NONE)
+		return;
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		if (ns <= metrics_bucket_ns[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	}
+	h->count++;
+	h->sum_ns += ns;
+}
+
+void prom__sanitize_utf8(char *out, size_t outsz, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, maxlen), i = 0, o = 0;
+
+	if (!outsz)
+		return;
+	while (i < n) {
+		size_t len = render__utf8_len(s + i, n - i);
+		const char *src = (const char *)s + i;
+
+		/* control bytes would reach a terminal reading the file */
+		if (!len || (s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7f) {
+			src = "\xef\xbf\xbd"; /* U+FFFD REPLACEMENT CHARACTER */
+			len = 3;
+			i++;
+		} else {
+			i += len;
+		}
+		if (o + len >= outsz)
+			break;
+		memcpy(out + o, src, len);
+		o += len;
+	}
+	out[o] = 0;
+}
+
+void prom__escape_label(FILE *f, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, maxlen), i = 0;
+
+	while (i < n) {
+		size_t len;
+
+		switch (s[i]) {
+		case '\\':
+			fputs("\\\\", f);
+			i++;
+			continue;
+		case '"':
+			fputs("\\\"", f);
+			i++;
+			continue;
+		case '\n':
+			fputs("\\n", f);
+			i++;
+			continue;
+		}
+		len = render__utf8_len(s + i, n - i);
+		if (!len || s[i] < 0x20 || s[i] == 0x7f) {
+			fputs("\xef\xbf\xbd", f);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, len, f);
+		i += len;
+	}
+}
+
+/*
+ * The cgroup's entry, keyed by its sanitised label value: two raw paths
+ * that sanitise alike must share one series, or the exposition would carry
+ * a duplicate.  Past the cap: the "other" entry.
+ */
+static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomreap_incident *inc)
+{
+	char label[METRICS_LABEL_MAX];
+	struct container_info ci;
+	struct metrics_cgroup *c;
+	uint32_t i;
+
+	if (inc->have_identity && inc->cgroup_path[0])
+		prom__sanitize_utf8(label, sizeof(label), inc->cgroup_path,
+				    sizeof(inc->cgroup_path));
+	else
+		strcpy(label, "unknown");
+	for (i = 0; i < m->ncgroups; i++)
+		if (!strcmp(m->cgroups[i].label, label))
+			return &m->cgroups[i];
+	if (m->ncgroups == m->cgroup_cap) {
+		m->cgroup_overflows++;
+		return &m->other;
+	}
+	c = &m->cgroups[m->ncgroups++];
+	strcpy(c->label, label);
+	if (inc->have_identity &&
+	    container__parse(inc->cgroup_path, sizeof(inc->cgroup_path), &ci)) {
+		strcpy(c->container_id, ci.id);
+		strcpy(c->pod_uid, ci.pod_uid);
+	}
+	return c;
+}
+
+void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc,
+			   uint64_t page_size)
+{
+	int constraint = METRICS_CONSTRAINT_UNKNOWN;
+	uint64_t freed = 0;
+	int i;
+
+	/* oom_control is only seen on the fentry/kprobe rungs */
+	if (inc->have_context && inc->constraint < METRICS_CONSTRAINT_UNKNOWN)
+		constraint = (int)inc->constraint;
+	m->kills[constraint]++;
+	if ((unsigned int)inc->outcome < OUTCOME_NR)
+		m->incidents[inc->outcome]++;
+	if (inc->incomplete)
+		m->incomplete++;
+	m->attempts += inc->attempts;
+	m->trylock_failures += inc->trylock_failures;
+	for (i = 0; i < OOMREAP_RSS_NR; i++) {
+		m->freed_bytes[i] += inc->freed_pages[i] * page_size;
+		if (i != OOMREAP_RSS_SWAP)
+			freed += inc->freed_pages[i] * page_size;
+	}
+	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
+	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
+	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
+
+	if (m->cgroup_cap) {
+		struct metrics_cgroup *c = cgroup_entry(m, inc);
+
+		if ((unsigned int)inc->outcome < OUTCOME_NR)
+			c->incidents[inc->outcome]++;
+		c->trylock_failures += inc->trylock_failures;
+		c->freed_bytes += freed;
+	}
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A value in seconds from ns, exactly: no float rounding in the file. */
+static void print_seconds(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
+}
+
+static void write_hist(FILE *f, const char *name, const char *help, const struct metrics_hist *h)
+{
+	uint64_t cum = 0;
+	int i;
+
+	family(f, name, "histogram", help);
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		cum += h->buckets[i];
+		fprintf(f, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, metrics_bucket_le[i], cum);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n%s_sum ", name, h->count, name);
+	print_seconds(f, h->sum_ns);
+	fprintf(f, "\n%s_count %" PRIu64 "\n", name, h->count);
+}
+
+static void cgroup_labels(FILE *f, const struct metrics_cgroup *c)
+{
+	fputs("{cgroup=\"", f);
+	prom__escape_label(f, c->label, sizeof(c->label));
+	fprintf(f, "\",container_id=\"%s\",pod_uid=\"%s\"", c->container_id, c->pod_uid);
+}
+
+static void write_cgroups(FILE *f, const struct metrics *m)
+{
+	/* every cgroup in use, then "other" once something overflowed */
+	uint32_t n = m->ncgroups + (m->cgroup_overflows ? 1 : 0), i;
+	const struct metrics_cgroup *c;
+	int o;
+
+#define for_each_cgroup(c, i) \
+	for (i = 0; i < n && ((c) = i < m->ncgroups ? &m->cgroups[i] : &m->other); i++)
+
+	/* a family is written only with samples: no HELP/TYPE over nothing */
+	if (n) {
+		family(f, "oomreap_cgroup_incidents_total", "counter",
+		       "OOM kill incidents per victim memory cgroup and outcome "
+		       "(--prom-cgroup-labels).");
+		for_each_cgroup(c, i) {
+			for (o = 0; o < OUTCOME_NR; o++) {
+				/* only outcomes seen: most would be zeros */
+				if (!c->incidents[o])
+					continue;
+				fputs("oomreap_cgroup_incidents_total", f);
+				cgroup_labels(f, c);
+				fprintf(f, ",outcome=\"%s\"} %" PRIu64 "\n",
+					outcome__name((enum oomreap_outcome)o), c->incidents[o]);
+			}
+		}
+		family(f, "oomreap_cgroup_reaper_trylock_failures_total", "counter",
+		       "Failed mmap_lock trylocks by the OOM reaper per victim memory cgroup.");
+		for_each_cgroup(c, i) {
+			fputs("oomreap_cgroup_reaper_trylock_failures_total", f);
+			cgroup_labels(f, c);
+			fprintf(f, "} %" PRIu64 "\n", c->trylock_failures);
+		}
+		family(f, "oomreap_cgroup_reaper_freed_bytes_total", "counter",
+		       "Bytes the OOM reaper unmapped (anon + file + shmem) per victim memory "
+		       "cgroup.");
+		for_each_cgroup(c, i) {
+			fputs("oomreap_cgroup_reaper_freed_bytes_total", f);
+			cgroup_labels(f, c);
+			fprintf(f, "} %" PRIu64 "\n", c->freed_bytes);
+		}
+	}
+#undef for_each_cgroup
+	family(f, "oomreap_cgroup_label_overflows_total", "counter",
+	       "Incidents counted under cgroup=\"other\" because the cgroup label cap was "
+	       "reached.");
+	fprintf(f, "oomreap_cgroup_label_overflows_total %" PRIu64 "\n", m->cgroup_overflows);
+	family(f, "oomreap_cgroup_labels", "gauge", "Distinct cgroup label values in use.");
+	fprintf(f, "oomreap_cgroup_labels %u\n", m->ncgroups);
+	family(f, "oomreap_cgroup_labels_max", "gauge",
+	       "Cap on distinct cgroup label values (--prom-cgroup-labels=MAX).");
+	fprintf(f, "oomreap_cgroup_labels_max %u\n", m->cgroup_cap);
+}
+
+void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
+{
+	int i;
+
+	family(f, "oomreap_info", "gauge",
+	       "oomreap-trace version, attach rung in use and kernel release (always 1).");
+	fputs("oomreap_info{version=\"", f);
+	prom__escape_label(f, info->version, 64);
+	fputs("\",attach=\"", f);
+	prom__escape_label(f, info->attach, 64);
+	fputs("\",kernel=\"", f);
+	prom__escape_label(f, info->kernel, 65);
+	fputs("\"} 1\n", f);
+	family(f, "oomreap_start_time_seconds", "gauge",
+	       "When this oomreap-trace process started, in seconds since the epoch.");
+	fprintf(f, "oomreap_start_time_seconds %" PRIu64 "\n", info->start_time_s);
+
+	family(f, "oomreap_kills_total", "counter",
+	       "OOM kills seen, by OOM constraint (\"unknown\" on the tracepoint rung, which "
+	       "cannot see oom_control).");
+	for (i = 0; i < METRICS_NCONSTRAINT; i++)
+		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
+			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
+			m->kills[i]);
+	family(f, "oomreap_incidents_total", "counter",
+	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
+	       "open: still open at exit or evicted).");
+	for (i = 0; i < OUTCOME_NR; i++)
+		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
+			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
+	family(f, "oomreap_incidents_incomplete_total", "counter",
+	       "Incidents that were open while events were lost; their figures may be partial.");
+	fprintf(f, "oomreap_incidents_incomplete_total %" PRIu64 "\n", m->incomplete);
+	family(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.");
+	fprintf(f, "oomreap_open_incidents %" PRIu64 "\n", m->open_incidents);
+
+	family(f, "oomreap_reaper_attempts_total", "counter",
+	       "OOM reaper attempts (start_task_reaping or skip_task_reaping).");
+	fprintf(f, "oomreap_reaper_attempts_total %" PRIu64 "\n", m->attempts);
+	family(f, "oomreap_reaper_trylock_failures_total", "counter",
+	       "OOM reaper attempts that failed to take the victim's mmap_lock.");
+	fprintf(f, "oomreap_reaper_trylock_failures_total %" PRIu64 "\n", m->trylock_failures);
+	family(f, "oomreap_reaper_freed_bytes_total", "counter",
+	       "Memory the OOM reaper unmapped, by memory type (swap: swap entries freed).");
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		fprintf(f, "oomreap_reaper_freed_bytes_total{type=\"%s\"} %" PRIu64 "\n",
+			rss_label[i], m->freed_bytes[i]);
+
+	write_hist(f, "oomreap_reap_latency_seconds",
+		   "From the OOM kill to the end of the reap (finish_task_reaping); includes the "
+		   "reaper's 2 s delay.",
+		   &m->reap_latency);
+	write_hist(f, "oomreap_reap_duration_seconds",
+		   "One reap pass, from start_task_reaping to finish_task_reaping.",
+		   &m->reap_duration);
+	write_hist(f, "oomreap_victim_exit_latency_seconds",
+		   "From the OOM kill to the victim's exit.", &m->exit_latency);
+
+	family(f, "oomreap_events_lost_total", "counter",
+	       "Events the BPF side could not queue (ring buffer full).");
+	fprintf(f, "oomreap_events_lost_total %" PRIu64 "\n", m->events_lost);
+	family(f, "oomreap_tracker_evictions_total", "counter",
+	       "Incidents closed early because --max-open incidents were already tracked.");
+	fprintf(f, "oomreap_tracker_evictions_total %" PRIu64 "\n", m->evictions);
+	family(f, "oomreap_textfile_write_failures_total", "counter",
+	       "Failed attempts to write this file (the count shows once a write succeeds).");
+	fprintf(f, "oomreap_textfile_write_failures_total %" PRIu64 "\n", m->write_failures);
+
+	if (m->cgroup_cap)
+		write_cgroups(f, m);
+}
