@@ -27,8 +27,8 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 # src/ is in layers (see README, "How it works"); each folder is one.
-CORE_SRCS := $(addprefix src/core/,event.c tracker.c histogram.c timefmt.c ksyms.c container.c \
-	     errors.c fdio.c)
+CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histogram.c timefmt.c \
+	     ksyms.c container.c errors.c fdio.c)
 REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
 	      sink_record.c)

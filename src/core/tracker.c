@@ -101,40 +101,6 @@ const char *outcome__name(enum oomreap_outcome o)
 	return (unsigned)o < OUTCOME_NR ? names[o] : "unknown";
 }
 
-static uint64_t span(uint64_t from, uint64_t to)
-{
-	if (!from || !to)
-		return LATENCY_NONE;
-	return to >= from ? to - from : 0; /* cross-CPU skew: never negative */
-}
-
-uint64_t incident__kill_to_wake_ns(const struct oomreap_incident *inc)
-{
-	return span(inc->kill_ns, inc->wake_ns);
-}
-
-uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc)
-{
-	return span(inc->wake_ns, inc->first_attempt_ns);
-}
-
-uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc)
-{
-	if (inc->finish_ns < inc->last_start_ns)
-		return LATENCY_NONE;
-	return span(inc->last_start_ns, inc->finish_ns);
-}
-
-uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc)
-{
-	return span(inc->kill_ns, inc->finish_ns);
-}
-
-uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc)
-{
-	return span(inc->kill_ns, inc->exit_ns);
-}
-
 struct tracker *tracker__new(const struct tracker_opts *opts)
 {
 	struct tracker *t = calloc(1, sizeof(*t));
@@ -738,25 +704,4 @@ void tracker__flush(struct tracker *t)
 
 		close_incident(t, t->nopen - 1, o, o != OUTCOME_OPEN ? inc->deadline_stamp_ns : 0);
 	}
-}
-
-/* Is path equal to, or below, the cgroup filter? */
-static bool cgroup_matches(const char *filter, const char *path)
-{
-	size_t n = strlen(filter);
-
-	while (n > 1 && filter[n - 1] == '/')
-		n--;
-	if (n == 1) /* "/" matches everything */
-		return true;
-	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
-}
-
-bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup)
-{
-	if (pid && inc->pid != pid && inc->tgid != pid)
-		return false;
-	if (cgroup && (!inc->have_identity || !cgroup_matches(cgroup, inc->cgroup_path)))
-		return false;
-	return true;
 }

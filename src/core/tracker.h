@@ -147,14 +147,6 @@ struct oomreap_incident {
 	bool in_use;
 };
 
-/* Derived figures in ns; UINT64_MAX when not applicable. */
-#define LATENCY_NONE UINT64_MAX
-uint64_t incident__kill_to_wake_ns(const struct oomreap_incident *inc);
-uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc);
-uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc);
-uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc);
-uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
-
 const char *outcome__name(enum oomreap_outcome o);
 
 typedef void (*incident_fn)(const struct oomreap_incident *inc, void *ctx);
@@ -195,13 +187,6 @@ void tracker__note_lost(struct tracker *t, uint64_t lost_total);
  */
 void tracker__flush(struct tracker *t);
 
-/*
- * The --pid/--cgroup selection, the same for live tracing, replay and
- * report: pid 0 and cgroup NULL select everything; a pid matches the
- * victim's thread or process id; a cgroup ("/a/b") matches itself and what
- * is below it, never a sibling that shares a prefix ("/a/bc").
- */
-bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup);
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);
 

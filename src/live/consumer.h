@@ -10,6 +10,7 @@
 
 #include "live/attach.h"
 #include "options.h"
+#include "core/summary.h"
 #include "sinks/render.h"
 #include "sinks/sink.h"
 #include "core/tracker.h"

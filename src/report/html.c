@@ -15,48 +15,9 @@
 #include "report/report.h"
 #include "core/timefmt.h"
 
-/* The entity for a byte HTML would read as markup, or NULL. */
-static const char *entity(char c)
+static void html_text(FILE *f, const char *s, size_t maxlen)
 {
-	switch (c) {
-	case '&':
-		return "&amp;";
-	case '<':
-		return "&lt;";
-	case '>':
-		return "&gt;";
-	case '"':
-		return "&quot;";
-	case '\'':
-		return "&#39;";
-	default:
-		return NULL;
-	}
-}
-
-static void html_text(FILE *f, const char *str, size_t maxlen)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, maxlen), i = 0;
-
-	while (i < n) {
-		const char *ent = entity((char)s[i]);
-		size_t l;
-
-		if (ent) {
-			fputs(ent, f);
-			i++;
-			continue;
-		}
-		l = s[i] < 0x20 || s[i] == 0x7f ? 0 : render__utf8_len(s + i, n - i);
-		if (!l) {
-			fprintf(f, "\\x%02x", s[i]);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, l, f);
-		i += l;
-	}
+	incident__escape(f, ESCAPE_HTML, s, maxlen);
 }
 
 static void html_code(FILE *f, const char *s, size_t maxlen)
@@ -371,7 +332,7 @@ static void html_prose(FILE *f, const char *s)
 		} else if (*s == '*' && !code) {
 			fputs(em ? "</em>" : "<em>", f);
 			em = !em;
-		} else if (*s != '\'' && (ent = entity(*s))) {
+		} else if (*s != '\'' && (ent = incident__html_entity(*s))) {
 			fputs(ent, f);
 		} else {
 			fputc(*s, f);

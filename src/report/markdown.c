@@ -9,43 +9,18 @@
  * parsed as Markdown, HTML, entity or link.  Control characters and bytes
  * that are not UTF-8 are shown as \xNN.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/event.h"
 #include "report/report.h"
 
-/* Untrusted bytes as code-span-safe text: \xNN for controls and non-UTF-8. */
-static size_t md_safe(char *out, size_t cap, const char *str, size_t maxlen, bool in_table)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, maxlen), i = 0, o = 0;
-
-	while (i < n && o + 8 < cap) {
-		size_t l = s[i] < 0x20 || s[i] == 0x7f ? 0 : render__utf8_len(s + i, n - i);
-
-		if (!l) {
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02x", s[i]);
-			i++;
-		} else if (in_table && s[i] == '|') {
-			/* GFM splits cells on | even inside code spans, unless escaped */
-			out[o++] = '\\';
-			out[o++] = '|';
-			i++;
-		} else {
-			memcpy(out + o, s + i, l);
-			o += l;
-			i += l;
-		}
-	}
-	out[o] = 0;
-	return o;
-}
-
-static size_t longest_backticks(const char *s)
+/* The longest run of backticks in s (n bytes at most, up to its NUL). */
+static size_t longest_backticks(const char *s, size_t n)
 {
 	size_t best = 0, run = 0;
 
-	for (; *s; s++) {
+	for (; n && *s; s++, n--) {
 		run = *s == '`' ? run + 1 : 0;
 		if (run > best)
 			best = run;
@@ -59,22 +34,26 @@ static void backticks(FILE *f, size_t n)
 		fputc('`', f);
 }
 
-/* A code span around an untrusted string; "(none)" for an empty one. */
+/*
+ * A code span around an untrusted string; "(none)" for an empty one.  The
+ * escaper passes backticks and spaces through as they are and writes
+ * nothing else that is one, so the fence and the padding can be read off
+ * the string itself.
+ */
 static void md_code(FILE *f, const char *str, size_t maxlen, bool in_table)
 {
-	char buf[4200];
-	size_t n = md_safe(buf, sizeof(buf), str, maxlen, in_table), ticks;
+	size_t n = strnlen(str, maxlen), ticks;
 	bool pad;
 
 	if (!n) {
 		fputs("(none)", f);
 		return;
 	}
-	ticks = longest_backticks(buf) + 1;
-	pad = buf[0] == '`' || buf[n - 1] == '`' || buf[0] == ' ';
+	ticks = longest_backticks(str, n) + 1;
+	pad = str[0] == '`' || str[n - 1] == '`' || str[0] == ' ';
 	backticks(f, ticks);
 	fputs(pad ? " " : "", f);
-	fputs(buf, f);
+	incident__escape(f, in_table ? ESCAPE_MARKDOWN_CELL : ESCAPE_MARKDOWN, str, n);
 	fputs(pad ? " " : "", f);
 	backticks(f, ticks);
 }
@@ -82,10 +61,7 @@ static void md_code(FILE *f, const char *str, size_t maxlen, bool in_table)
 /* Only ever inside a fence (kernel log) or our own words (event labels). */
 static void md_text(FILE *f, const char *s, size_t maxlen)
 {
-	char buf[KMSG_LINE_MAX * 4 + 16];
-
-	md_safe(buf, sizeof(buf), s, maxlen, false);
-	fputs(buf, f);
+	incident__escape(f, ESCAPE_MARKDOWN, s, maxlen);
 }
 
 /* Our prose is written in Markdown already. */
@@ -148,12 +124,12 @@ static size_t kmsg_fence(const struct kmsg_log *k, const struct kmsg_block *b)
 	size_t ticks = 3, i, t;
 
 	for (i = b->first; i <= b->last && b->last >= b->first; i++) {
-		t = longest_backticks(kmsg_log__text(k, &k->v[i])) + 1;
+		t = longest_backticks(kmsg_log__text(k, &k->v[i]), SIZE_MAX) + 1;
 		if (t > ticks)
 			ticks = t;
 	}
 	for (i = 0; i < (size_t)b->nextra; i++) {
-		t = longest_backticks(kmsg_log__text(k, &k->v[b->extra[i]])) + 1;
+		t = longest_backticks(kmsg_log__text(k, &k->v[b->extra[i]]), SIZE_MAX) + 1;
 		if (t > ticks)
 			ticks = t;
 	}

@@ -217,20 +217,6 @@ void report__offset(char *buf, size_t len, uint64_t from, uint64_t to)
 
 /* -------------------------------------------------------------- collect */
 
-static uint64_t freed_bytes(const struct oomreap_incident *inc, uint64_t page_size)
-{
-	return (inc->freed_pages[OOMREAP_RSS_ANON] + inc->freed_pages[OOMREAP_RSS_FILE] +
-		inc->freed_pages[OOMREAP_RSS_SHMEM]) *
-	       page_size;
-}
-
-static uint64_t done_ns(const struct oomreap_incident *inc)
-{
-	if (!inc->kill_ns || !inc->closed_ns || inc->closed_ns < inc->kill_ns)
-		return LATENCY_NONE;
-	return inc->closed_ns - inc->kill_ns;
-}
-
 static uint64_t sort_ns(const struct oomreap_incident *inc)
 {
 	if (inc->kill_ns)
@@ -443,8 +429,8 @@ void report__on_incident(const struct oomreap_incident *inc, void *ctx)
 	memset(row, 0, sizeof(*row));
 	row->sort_ns = key;
 	row->ordinal = ord;
-	row->done_ns = done_ns(inc);
-	row->freed_bytes = freed_bytes(inc, r->rc.page_size);
+	row->done_ns = incident__done_ns(inc);
+	row->freed_bytes = incident__freed_bytes(inc->freed_pages, r->rc.page_size);
 	row->pid = inc->pid;
 	row->tgid = inc->tgid;
 	row->attempts = inc->attempts;
@@ -590,7 +576,7 @@ static void explain(struct out *o, const struct oomreap_incident *inc, const str
 {
 	char freed[16], t1[16], t2[16];
 
-	timefmt__bytes(freed, sizeof(freed), freed_bytes(inc, rc->page_size));
+	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(inc->freed_pages, rc->page_size));
 	put(o, o->m->para_open);
 	switch (inc->outcome) {
 	case OUTCOME_REAPED:
@@ -766,22 +752,6 @@ void report__event_detail(const struct oomreap_incident *inc, uint32_t i,
 	timefmt__bytes(fl, sizeof(fl), (uint64_t)te->rss_pages[OOMREAP_RSS_FILE] * rc->page_size);
 	snprintf(buf, len, "%s anon %s, file %s",
 		 te->type == OOMREAP_EV_REAP_FINISH ? "left:" : "rss:", a, fl);
-}
-
-const char *report__role_title(uint32_t role)
-{
-	switch (role) {
-	case OOMREAP_ROLE_OWNER_WRITER:
-		return "holding it for write";
-	case OOMREAP_ROLE_OWNER_READER:
-		return "holding it for read (the last reader: a strong hint, not proof)";
-	case OOMREAP_ROLE_WAITER_WRITE:
-		return "queued for write";
-	case OOMREAP_ROLE_WAITER_READ:
-		return "queued for read";
-	default:
-		return "unknown role";
-	}
 }
 
 /* ----------------------------------------------------------------- walk */
@@ -1116,10 +1086,7 @@ static void summary(struct out *o, const struct report *r)
 	size_t idx[REPORT_WORST], n, i;
 	char fr[16];
 
-	timefmt__bytes(fr, sizeof(fr),
-		       (s->freed_pages[OOMREAP_RSS_ANON] + s->freed_pages[OOMREAP_RSS_FILE] +
-			s->freed_pages[OOMREAP_RSS_SHMEM]) *
-			       r->rc.page_size);
+	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
 	heading(o, 2, "Summary");
 	table_open(o, NULL, NULL, 0);
 	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
@@ -1268,12 +1235,12 @@ static void blockers(struct out *o, const struct oomreap_incident *inc,
 				      bs->last_attempt, bs->count);
 			else
 				empty_cells(o, 1);
-			cellf(o, false, "%s", report__role_title(bt->role));
+			cellf(o, false, "%s", incident__role_title(bt->role));
 			cellf(o, true, "%u", bt->pid);
 			cellf(o, true, "%u", bt->tgid);
 			cell_code(o, bt->comm, sizeof(bt->comm));
 			cell(o, false);
-			render__task_where(where, sizeof(where), bt, rc->ksyms);
+			incident__task_where(where, sizeof(where), bt, rc->ksyms);
 			if (where[0])
 				code(o, where, sizeof(where));
 			cell_end(o);
@@ -1410,7 +1377,7 @@ static void incident_facts(struct out *o, const struct oomreap_incident *inc,
 		fprintf(o->f, ", %u unclassified skips", inc->unknown_skips);
 	put(o, ")");
 	row_end(o);
-	dur(d, sizeof(d), done_ns(inc));
+	dur(d, sizeof(d), incident__done_ns(inc));
 	kvf(o, false, "Over after", "%s", d);
 	table_close(o);
 }

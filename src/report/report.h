@@ -17,10 +17,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/histogram.h"
+#include "core/incident.h"
+#include "core/summary.h"
 #include "rec/kmsg.h"
 #include "rec/record.h"
-#include "sinks/render.h"
-#include "core/tracker.h"
 
 enum report_format {
 	REPORT_MD = 0,
@@ -135,8 +136,6 @@ const char *report__event_label(const struct timeline_entry *te, uint32_t *attem
 				size_t len);
 void report__event_detail(const struct oomreap_incident *inc, uint32_t i,
 			  const struct render_ctx *rc, char *buf, size_t len);
-/* "queued for write" etc., for oomreap_blocked_task.role. */
-const char *report__role_title(uint32_t role);
 
 /* ------------------------------------------------------------- markup */
 

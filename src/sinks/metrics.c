@@ -6,7 +6,6 @@
 
 #include "core/event.h"
 #include "sinks/metrics.h"
-#include "sinks/render.h"
 
 #define MS 1000000ull
 const uint64_t metrics_bucket_ns[METRICS_NBUCKETS] = {
@@ -63,66 +62,6 @@ static void hist_observe(struct metrics_hist *h, uint64_t ns)
 	h->sum_ns += ns;
 }
 
-void prom__sanitize_utf8(char *out, size_t outsz, const char *str, size_t maxlen)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, maxlen), i = 0, o = 0;
-
-	if (!outsz)
-		return;
-	while (i < n) {
-		size_t len = render__utf8_len(s + i, n - i);
-		const char *src = (const char *)s + i;
-
-		/* control bytes would reach a terminal reading the file */
-		if (!len || (s[i] < 0x20 && s[i] != '\n') || s[i] == 0x7f) {
-			src = "\xef\xbf\xbd"; /* U+FFFD REPLACEMENT CHARACTER */
-			len = 3;
-			i++;
-		} else {
-			i += len;
-		}
-		if (o + len >= outsz)
-			break;
-		memcpy(out + o, src, len);
-		o += len;
-	}
-	out[o] = 0;
-}
-
-void prom__escape_label(FILE *f, const char *str, size_t maxlen)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strnlen(str, maxlen), i = 0;
-
-	while (i < n) {
-		size_t len;
-
-		switch (s[i]) {
-		case '\\':
-			fputs("\\\\", f);
-			i++;
-			continue;
-		case '"':
-			fputs("\\\"", f);
-			i++;
-			continue;
-		case '\n':
-			fputs("\\n", f);
-			i++;
-			continue;
-		}
-		len = render__utf8_len(s + i, n - i);
-		if (!len || s[i] < 0x20 || s[i] == 0x7f) {
-			fputs("\xef\xbf\xbd", f);
-			i++;
-			continue;
-		}
-		fwrite(s + i, 1, len, f);
-		i += len;
-	}
-}
-
 /*
  * The cgroup's entry, keyed by its sanitised label value: two raw paths
  * that sanitise alike must share one series, or the exposition would carry
@@ -136,8 +75,8 @@ static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomre
 	uint32_t i;
 
 	if (inc->have_identity && inc->cgroup_path[0])
-		prom__sanitize_utf8(label, sizeof(label), inc->cgroup_path,
-				    sizeof(inc->cgroup_path));
+		incident__escape_buf(label, sizeof(label), ESCAPE_PROM_UTF8, inc->cgroup_path,
+				     sizeof(inc->cgroup_path));
 	else
 		strcpy(label, "unknown");
 	for (i = 0; i < m->ncgroups; i++)
@@ -161,7 +100,6 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 			   uint64_t page_size)
 {
 	int constraint = METRICS_CONSTRAINT_UNKNOWN;
-	uint64_t freed = 0;
 	int i;
 
 	/* oom_control is only seen on the fentry/kprobe rungs */
@@ -174,11 +112,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		m->incomplete++;
 	m->attempts += inc->attempts;
 	m->trylock_failures += inc->trylock_failures;
-	for (i = 0; i < OOMREAP_RSS_NR; i++) {
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
 		m->freed_bytes[i] += inc->freed_pages[i] * page_size;
-		if (i != OOMREAP_RSS_SWAP)
-			freed += inc->freed_pages[i] * page_size;
-	}
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
@@ -189,8 +124,13 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		if ((unsigned int)inc->outcome < OUTCOME_NR)
 			c->incidents[inc->outcome]++;
 		c->trylock_failures += inc->trylock_failures;
-		c->freed_bytes += freed;
+		c->freed_bytes += incident__freed_bytes(inc->freed_pages, page_size);
 	}
+}
+
+static void label_value(FILE *f, const char *s, size_t maxlen)
+{
+	incident__escape(f, ESCAPE_PROM_LABEL, s, maxlen);
 }
 
 static void family(FILE *f, const char *name, const char *type, const char *help)
@@ -222,7 +162,7 @@ static void write_hist(FILE *f, const char *name, const char *help, const struct
 static void cgroup_labels(FILE *f, const struct metrics_cgroup *c)
 {
 	fputs("{cgroup=\"", f);
-	prom__escape_label(f, c->label, sizeof(c->label));
+	label_value(f, c->label, sizeof(c->label));
 	fprintf(f, "\",container_id=\"%s\",pod_uid=\"%s\"", c->container_id, c->pod_uid);
 }
 
@@ -287,11 +227,11 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	family(f, "oomreap_info", "gauge",
 	       "oomreap-trace version, attach rung in use and kernel release (always 1).");
 	fputs("oomreap_info{version=\"", f);
-	prom__escape_label(f, info->version, 64);
+	label_value(f, info->version, 64);
 	fputs("\",attach=\"", f);
-	prom__escape_label(f, info->attach, 64);
+	label_value(f, info->attach, 64);
 	fputs("\",kernel=\"", f);
-	prom__escape_label(f, info->kernel, 65);
+	label_value(f, info->kernel, 65);
 	fputs("\"} 1\n", f);
 	family(f, "oomreap_start_time_seconds", "gauge",
 	       "When this oomreap-trace process started, in seconds since the epoch.");

@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "core/container.h"
-#include "core/tracker.h"
+#include "core/incident.h"
 
 /*
  * Histogram bounds, shared by the three latency histograms so they can be
@@ -96,14 +96,5 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 /* Upper bounds in ns and as the `le` label spells them. */
 extern const uint64_t metrics_bucket_ns[METRICS_NBUCKETS];
 extern const char *const metrics_bucket_le[METRICS_NBUCKETS];
-
-/*
- * A label value as the exposition format wants it: backslash, double quote
- * and newline escaped; bytes that are not valid UTF-8 replaced by U+FFFD
- * (Prometheus rejects invalid UTF-8 in label values).  No quotes around.
- */
-void prom__escape_label(FILE *f, const char *s, size_t maxlen);
-/* Only the UTF-8 repair, into out (size >= 3 * strnlen(s, maxlen) + 1). */
-void prom__sanitize_utf8(char *out, size_t outsz, const char *s, size_t maxlen);
 
 #endif /* OOMREAP_METRICS_H */

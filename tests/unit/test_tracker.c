@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/event.h"
+#include "core/incident.h"
 #include "oomreap_abi.h"
 #include "core/tracker.h"
 
