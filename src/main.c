@@ -24,6 +24,7 @@
 #include "options.h"
 #include "live/privdrop.h"
 #include "replay_cmd.h"
+#include "rec/record.h"
 #include "sinks/sink_record.h"
 #include "core/timefmt.h"
 
@@ -216,12 +217,15 @@ static int cmd_trace(const struct env *env, const struct kernel_features *kf,
 	if (env->verbose)
 		attach__print_plan(stderr, &s.tracer.plan);
 	if (env->record_path) {
+		char plan[OOMREC_PLAN_LEN];
 		struct record_opts ro = { .path = env->record_path,
 					  .max_bytes = env->record_max_bytes,
 					  .kmsg = !env->no_kmsg,
-					  .plan = &s.tracer.plan,
+					  .rung = (uint32_t)s.tracer.plan.rung,
+					  .plan = plan,
 					  .tracker = s.tracker };
 
+		attach__plan_text(plan, sizeof(plan), &s.tracer.plan);
 		/* First, so a refused FILE fails before anything is printed. */
 		if (sink_record__open(&s.sinks[s.nsinks], &ro, &s.rc)) {
 			tracker__free(s.tracker);

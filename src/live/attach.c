@@ -355,6 +355,23 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan)
 			fprintf(f, "rejected %-10s        %s\n", rung__name(i), plan->rejected[i]);
 }
 
+void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
+{
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = 0;
+	for (i = 0; i < plan->nhooks && off < len; i++) {
+		n = snprintf(buf + off, len - off, "%s %s\n", plan->hooks[i].program ?: "?",
+			     plan->hooks[i].hook ?: "?");
+		if (n < 0 || (size_t)n >= len - off) {
+			buf[off] = 0; /* drop a line that does not fit whole */
+			break;
+		}
+		off += (size_t)n;
+	}
+}
+
 uint64_t tracer__dropped(const struct tracer *tr)
 {
 	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;

@@ -67,6 +67,11 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf,
 		  const struct attach_opts *o);
 void attach__stop(struct tracer *tr);
 void attach__print_plan(FILE *f, const struct attach_plan *plan);
+/*
+ * The plan as a recording's header keeps it: "program hook\n" per attached
+ * program; a line that does not fit whole is left out.
+ */
+void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t tracer__dropped(const struct tracer *tr);
 int tracer__events_fd(const struct tracer *tr);

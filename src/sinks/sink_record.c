@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "live/attach.h"
 #include "core/errors.h"
 #include "rec/record.h"
 #include "core/ksyms.h"
@@ -217,23 +216,6 @@ static const struct sink_ops record_ops = {
 	.close = record_close,
 };
 
-static void plan_text(char *buf, size_t len, const struct attach_plan *plan)
-{
-	size_t off = 0;
-	int i, n;
-
-	buf[0] = 0;
-	for (i = 0; plan && i < plan->nhooks && off < len; i++) {
-		n = snprintf(buf + off, len - off, "%s %s\n", plan->hooks[i].program ?: "?",
-			     plan->hooks[i].hook ?: "?");
-		if (n < 0 || (size_t)n >= len - off) {
-			buf[off] = 0; /* drop a line that does not fit whole */
-			break;
-		}
-		off += (size_t)n;
-	}
-}
-
 static void open_error(const char *path, int err)
 {
 	struct stat sb;
@@ -274,8 +256,8 @@ int sink_record__open(struct sink *s, const struct record_opts *o, const struct 
 	hdr.page_size = (uint32_t)rc->page_size;
 	hdr.mono_to_real_ns = rc->mono_to_real_ns;
 	hdr.start_mono_ns = timefmt__mono_now();
-	hdr.rung = o->plan ? (uint32_t)o->plan->rung : 0;
-	plan_text(hdr.attach_plan, sizeof(hdr.attach_plan), o->plan);
+	hdr.rung = o->rung;
+	snprintf(hdr.attach_plan, sizeof(hdr.attach_plan), "%s", o->plan ? o->plan : "");
 	if (o->kmsg) {
 		st->kbuf = malloc(KMSG_READ_MAX);
 		st->kmsg_fd = st->kbuf ? open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;

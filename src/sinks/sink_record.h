@@ -16,13 +16,12 @@
 
 #include "sinks/sink.h"
 
-struct attach_plan;
-
 struct record_opts {
 	const char *path;
 	uint64_t max_bytes;             /* rotate to PATH.1, PATH.2, ...; 0 = never */
 	bool kmsg;                      /* capture /dev/kmsg */
-	const struct attach_plan *plan; /* stored in the header */
+	uint32_t rung;                  /* the attach rung (1..3), stored in the header */
+	const char *plan;               /* "program hook\n" per attached program, likewise */
 	/* drop counter read at each tick (not at close: it may be freed by then) */
 	const struct tracker *tracker;
 };
