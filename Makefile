@@ -32,7 +32,7 @@ CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histog
 REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
 	      sink_record.c)
-REPORT_SRCS := $(addprefix src/report/,report.c markdown.c html.c)
+REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,attach.c corebtf.c kbtf.c nameset.c kfeatures.c consumer.c \
 	     privdrop.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.

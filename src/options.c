@@ -7,7 +7,7 @@
 
 #include "core/errors.h"
 #include "options.h"
-#include "report/report.h"
+#include "report/time.h"
 #include "sinks/textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;

@@ -13,6 +13,7 @@
 #include "rec/replay.h"
 #include "replay_cmd.h"
 #include "report/report.h"
+#include "report/time.h"
 #include "core/timefmt.h"
 
 /* A --kmsg file larger than this is not a kernel log of one incident window. */

@@ -40,6 +40,13 @@ uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc)
 	return span(inc->kill_ns, inc->exit_ns);
 }
 
+uint64_t incident__start_ns(const struct oomreap_incident *inc)
+{
+	if (inc->kill_ns)
+		return inc->kill_ns;
+	return inc->timeline_len ? inc->timeline[0].ts_ns : inc->closed_ns;
+}
+
 uint64_t incident__done_ns(const struct oomreap_incident *inc)
 {
 	if (!inc->kill_ns || !inc->closed_ns || inc->closed_ns < inc->kill_ns)

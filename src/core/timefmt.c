@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -48,6 +49,30 @@ void timefmt__iso8601(char *buf, size_t len, int64_t real_ns)
 	gmtime_r(&sec, &tm);
 	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
 	snprintf(buf, len, "%s.%03ldZ", tmp, ms);
+}
+
+void timefmt__utc(char *buf, size_t len, int64_t real_ns)
+{
+	struct tm tm;
+	time_t sec;
+	long ms;
+	char tmp[32];
+
+	split(real_ns, &sec, &ms);
+	if (!gmtime_r(&sec, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03ld UTC", tmp, ms);
+}
+
+void timefmt__offset(char *buf, size_t len, uint64_t from, uint64_t to)
+{
+	uint64_t d = to >= from ? to - from : from - to;
+
+	snprintf(buf, len, "%c%" PRIu64 ".%03" PRIu64 " s", to >= from ? '+' : '-',
+		 d / UINT64_C(1000000000), d / UINT64_C(1000000) % 1000);
 }
 
 void timefmt__hms(char *buf, size_t len, int64_t real_ns)

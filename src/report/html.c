@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The HTML markup of the postmortem (what it says: the walk in report.c),
+ * The HTML markup of the postmortem (what it says: the walk in walk.c),
  * and its SVG figures: one file, no network, no script.  A Content
  * Security Policy forbids scripts and remote loads outright, so even an
  * escaping bug could not turn a hostile comm into running code; the
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/event.h"
-#include "report/report.h"
+#include "report/markup.h"
 #include "core/timefmt.h"
 
 static void html_text(FILE *f, const char *s, size_t maxlen)
@@ -130,7 +130,7 @@ static void svg_title(FILE *f, const char *label, uint64_t base, uint64_t t)
 {
 	char off[32];
 
-	report__offset(off, sizeof(off), base, t);
+	timefmt__offset(off, sizeof(off), base, t);
 	fprintf(f, "<title>%s ", off);
 	html_text(f, label, 256);
 	fputs("</title>", f);
@@ -139,7 +139,7 @@ static void svg_title(FILE *f, const char *label, uint64_t base, uint64_t t)
 static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
 			 size_t num)
 {
-	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->timeline[0].ts_ns, end = base, span,
+	uint64_t base = incident__start_ns(inc), end = base, span,
 		 step, t, start_ts = 0;
 	uint32_t i, attempt = 0;
 	const int track = 58, axis = 92;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The Markdown markup of the postmortem (what it says: the walk in
- * report.c).  GitHub-flavoured: pipe tables, fenced code.
+ * walk.c).  GitHub-flavoured: pipe tables, fenced code.
  *
  * Untrusted strings (comm, cgroup paths, kernel log lines) only ever reach
  * Markdown inside code spans or fenced code blocks, whose delimiters are
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "core/event.h"
-#include "report/report.h"
+#include "report/markup.h"
 
 /* The longest run of backticks in s (n bytes at most, up to its NUL). */
 static size_t longest_backticks(const char *s, size_t n)

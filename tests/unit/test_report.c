@@ -18,6 +18,7 @@
 
 #include "rec/kmsg.h"
 #include "report/report.h"
+#include "report/time.h"
 #include "core/tracker.h"
 
 #define MS 1000000ull
