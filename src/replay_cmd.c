@@ -14,6 +14,7 @@
 #include "replay_cmd.h"
 #include "report/report.h"
 #include "report/time.h"
+#include "sinks/textfile.h"
 #include "core/timefmt.h"
 
 /* A --kmsg file larger than this is not a kernel log of one incident window. */
@@ -181,23 +182,20 @@ static int load_kmsg_file(const char *path, struct kmsg_log *k)
 }
 
 /*
- * -o FILE: written beside FILE under a fresh name (O_EXCL: never through a
- * symlink), then renamed over it, so readers never see half a report and a
- * symlink planted at FILE is replaced, never followed.  FILE itself being a
- * symlink is refused outright: the user probably did not mean to replace it.
+ * Where the report goes: stdout, or -o FILE replaced atomically
+ * (sinks/textfile.h: readers never see half a report, a symlink planted
+ * at FILE is refused, never followed).  As for any new file, the umask
+ * decides its mode: reports are for sharing.
  */
 struct output {
 	FILE *f;
-	char *tmp;
-	const char *path;
+	struct textfile t;
+	const char *path;     /* NULL: stdout */
 };
 
 static int output_open(struct output *o, const char *path)
 {
-	struct stat sb;
-	mode_t mask;
-	int fd, i;
-	size_t n;
+	int err;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
@@ -205,68 +203,34 @@ static int output_open(struct output *o, const char *path)
 		return 0;
 	}
 	o->path = path;
-	if (!lstat(path, &sb)) {
-		if (S_ISLNK(sb.st_mode)) {
-			p_err("cannot write %s: it is a symbolic link, which is never followed", path);
-			return -ELOOP;
-		}
-		if (!S_ISREG(sb.st_mode)) {
-			p_err("cannot write %s: not a regular file", path);
-			return -EINVAL;
-		}
-	}
-	n = strlen(path) + 32;
-	o->tmp = malloc(n);
-	if (!o->tmp) {
-		p_err("out of memory");
-		return -ENOMEM;
-	}
-	/* Reports are for sharing: the umask decides, as for any new file. */
-	mask = umask(0);
-	umask(mask);
-	for (i = 0; i < 100; i++) {
-		snprintf(o->tmp, n, "%s.tmp.%d.%d", path, (int)getpid(), i);
-		fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0666 & ~mask);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		p_err("cannot write %s: %s", path, strerror(errno));
-		free(o->tmp);
-		o->tmp = NULL;
-		return -errno;
-	}
-	o->f = fdopen(fd, "w");
+	err = textfile__create(&o->t, path, TEXTFILE_MODE_UMASK);
+	if (err == -ELOOP)
+		p_err("cannot write %s: it is a symbolic link, which is never followed", path);
+	else if (err == -EISDIR || err == -EEXIST || err == -EINVAL)
+		p_err("cannot write %s: not a regular file", path);
+	else if (err)
+		p_err("cannot write %s: %s", path, strerror(-err));
+	if (err)
+		return err;
+	o->f = textfile__stream(&o->t);
 	if (!o->f) {
+		err = -errno;
 		p_err("cannot write %s: %s", path, strerror(errno));
-		close(fd);
-		unlink(o->tmp);
-		free(o->tmp);
-		o->tmp = NULL;
-		return -ENOMEM;
+		textfile__abort(&o->t);
 	}
-	return 0;
+	return err;
 }
 
+/* keep: the report is whole; else the old FILE stays as it was. */
 static int output_close(struct output *o, bool keep)
 {
-	int err = 0;
-
-	if (o->f == stdout)
-		return fflush(stdout) ? -errno : 0;
-	if (!o->f)
+	if (!o->path)
+		return o->f && fflush(o->f) ? -errno : 0;
+	if (!keep) {
+		textfile__abort(&o->t);
 		return 0;
-	if (fflush(o->f) || fsync(fileno(o->f)))
-		err = -errno;
-	if (fclose(o->f) && !err)
-		err = -errno;
-	if (!err && keep && rename(o->tmp, o->path))
-		err = -errno;
-	if (err || !keep)
-		unlink(o->tmp);
-	free(o->tmp);
-	return err;
+	}
+	return textfile__commit(&o->t);
 }
 
 /* "a.oomrec" or "a.oomrec, a.oomrec.1": basenames, so reports do not leak paths. */

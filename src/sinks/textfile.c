@@ -69,83 +69,152 @@ static uint64_t random_u64(void)
  * within one file system).  O_EXCL refuses anything already there, a
  * symlink included; O_NOFOLLOW says so twice.
  */
-static int create_temp(int dfd, const char *base, char *tmp, size_t tmpsz)
+static int create_temp(int dfd, const char *base, char *tmp, size_t tmpsz, mode_t mode)
 {
 	int i, fd;
 
 	for (i = 0; i < CREATE_TRIES; i++) {
 		snprintf(tmp, tmpsz, ".%s" TMP_TAG "%016llx", base,
 			 (unsigned long long)random_u64());
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 		if (fd >= 0 || errno != EEXIST)
 			return fd >= 0 ? fd : -errno;
 	}
 	return -EEXIST;
 }
 
-int textfile__write(const char *path, const void *buf, size_t len)
+/*
+ * rename(2) would replace a symlink rather than follow it, but a link at
+ * path means someone other than us put it there: refuse and let the
+ * operator look, rather than silently delete it.
+ */
+static int check_target(int dfd, const char *base)
 {
-	char dir[PATH_MAX], tmp[TEXTFILE_BASE_MAX + 32];
-	const char *base;
 	struct stat st;
-	int dfd, fd, err;
 
-	err = split_path(path, dir, sizeof(dir), &base);
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EEXIST;
+	return 0;
+}
+
+static void release(struct textfile *t)
+{
+	close(t->dfd);
+	t->dfd = t->fd = -1;
+	t->f = NULL;
+}
+
+int textfile__create(struct textfile *t, const char *path, int mode)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->dfd = t->fd = -1;
+	err = split_path(path, dir, sizeof(dir), &t->base);
 	if (err)
 		return err;
-	/* One directory fd for the whole sequence: create, rename and fsync
-	 * all act on the same directory even if its path is swapped meanwhile. */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	t->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->dfd < 0)
 		return -errno;
-	/*
-	 * rename(2) would replace a symlink rather than follow it, but a link
-	 * at PATH means someone other than us put it there: refuse and let the
-	 * operator look, rather than silently delete it.
-	 */
-	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (S_ISLNK(st.st_mode))
-			err = -ELOOP;
-		else if (S_ISDIR(st.st_mode))
-			err = -EISDIR;
-		else if (!S_ISREG(st.st_mode))
-			err = -EEXIST;
-	} else if (errno != ENOENT) {
+	err = check_target(t->dfd, t->base);
+	if (!err) {
+		t->fd = create_temp(t->dfd, t->base, t->tmp, sizeof(t->tmp),
+				    mode == TEXTFILE_MODE_UMASK ? 0666 : (mode_t)mode);
+		if (t->fd < 0)
+			err = t->fd;
+	}
+	/* an exact mode whatever the umask: node_exporter runs as another user */
+	if (!err && mode != TEXTFILE_MODE_UMASK && fchmod(t->fd, (mode_t)mode)) {
 		err = -errno;
+		textfile__abort(t);
+		return err;
 	}
 	if (err)
-		goto out;
-
-	fd = create_temp(dfd, base, tmp, sizeof(tmp));
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	/* exactly 0644 whatever the umask: node_exporter runs as another user */
-	if (fchmod(fd, 0644) || (err = fdio__write_all(fd, buf, len)) || fsync(fd)) {
-		err = err ? err : -errno;
-		close(fd);
-		goto unlink;
-	}
-	if (close(fd)) {
-		err = -errno;
-		goto unlink;
-	}
-	if (renameat(dfd, tmp, dfd, base)) {
-		err = -errno;
-		goto unlink;
-	}
-	/*
-	 * Make the rename itself durable.  Its failure is not reported: the
-	 * new file is already in place and complete for every reader.
-	 */
-	(void)fsync(dfd);
-	goto out;
-unlink:
-	unlinkat(dfd, tmp, 0);
-out:
-	close(dfd);
+		release(t);
 	return err;
+}
+
+FILE *textfile__stream(struct textfile *t)
+{
+	if (!t->f)
+		t->f = fdopen(t->fd, "w");
+	return t->f;
+}
+
+/* Close the temporary file, its stream first if it has one. */
+static int close_temp(struct textfile *t)
+{
+	int err = 0;
+
+	if (t->f) {
+		if (fflush(t->f))
+			err = -errno;
+		else if (ferror(t->f))
+			err = -EIO;
+		if (!err && fsync(t->fd))
+			err = -errno;
+		if (fclose(t->f) && !err)
+			err = -errno;
+	} else {
+		if (fsync(t->fd))
+			err = -errno;
+		if (close(t->fd) && !err)
+			err = -errno;
+	}
+	t->f = NULL;
+	t->fd = -1;
+	return err;
+}
+
+int textfile__commit(struct textfile *t)
+{
+	int err = close_temp(t);
+
+	if (!err && renameat(t->dfd, t->tmp, t->dfd, t->base))
+		err = -errno;
+	if (err) {
+		unlinkat(t->dfd, t->tmp, 0);
+	} else {
+		/*
+		 * Make the rename itself durable.  Its failure is not reported:
+		 * the new file is already in place and complete for every reader.
+		 */
+		(void)fsync(t->dfd);
+	}
+	release(t);
+	return err;
+}
+
+void textfile__abort(struct textfile *t)
+{
+	if (t->f)
+		fclose(t->f);
+	else if (t->fd >= 0)
+		close(t->fd);
+	unlinkat(t->dfd, t->tmp, 0);
+	release(t);
+}
+
+int textfile__write(const char *path, const void *buf, size_t len)
+{
+	struct textfile t;
+	int err = textfile__create(&t, path, 0644);
+
+	if (err)
+		return err;
+	err = fdio__write_all(t.fd, buf, len);
+	if (err) {
+		textfile__abort(&t);
+		return err;
+	}
+	return textfile__commit(&t);
 }
 
 static bool is_stale_temp(const char *name, const char *base)

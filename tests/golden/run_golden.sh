@@ -166,7 +166,7 @@ if [ -f "$good" ]; then
 	# -o: written whole, atomically, equal to stdout; a symlink is refused.
 	"$BIN" report "$good" >"$tmp/stdout.md" 2>/dev/null
 	if "$BIN" report "$good" -o "$tmp/out.md" 2>"$tmp/err" && cmp -s "$tmp/stdout.md" \
-		"$tmp/out.md" && [ -z "$(ls "$tmp" | grep '\.tmp\.')" ]; then
+		"$tmp/out.md" && [ -z "$(ls "$tmp" | grep '\.tmp')" ]; then
 		ok "report -o writes the report"
 	else
 		not_ok "report -o: $(cat "$tmp/err")"
