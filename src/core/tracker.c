@@ -653,16 +653,21 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 
 int tracker__feed(struct tracker *t, const void *event, size_t size)
 {
-	const struct oomreap_event_header *h = event;
-	int type = event__validate(event, size);
-
-	if (type < 0) {
+	if (event__validate(event, size) < 0) {
 		t->stats.invalid_events++;
 		return -EINVAL;
 	}
+	tracker__feed_checked(t, event);
+	return 0;
+}
+
+void tracker__feed_checked(struct tracker *t, const void *event)
+{
+	const struct oomreap_event_header *h = event;
+
 	t->stats.events++;
 	tracker__advance(t, h->ts_ns);
-	switch (type) {
+	switch (h->type) {
 	case OOMREAP_EV_KILL:
 		on_kill(t, event);
 		break;
@@ -680,7 +685,6 @@ int tracker__feed(struct tracker *t, const void *event, size_t size)
 		on_reap_event(t, event);
 		break;
 	}
-	return 0;
 }
 
 void tracker__note_lost(struct tracker *t, uint64_t lost_total)

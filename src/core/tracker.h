@@ -163,7 +163,7 @@ struct tracker_stats {
 	uint64_t incidents_closed[OUTCOME_NR];
 	uint64_t evictions;         /* closed early because max_open was hit */
 	uint64_t orphan_events;     /* matched no incident and opened none */
-	uint64_t invalid_events;    /* rejected by validation */
+	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
 };
 
@@ -172,8 +172,16 @@ struct tracker;
 struct tracker *tracker__new(const struct tracker_opts *opts);
 void tracker__free(struct tracker *t);
 /*
- * Feed one wire event, already checked by event__validate() (event.h).  Events should come
- * in time order; small reorderings across CPUs are tolerated.
+ * Feed one wire event that event__validate() (core/event.h) accepted, as
+ * the consumer and the record reader do: each event is checked once, by
+ * whoever first holds its bytes.  Events should come in time order; small
+ * reorderings across CPUs are tolerated.
+ */
+void tracker__feed_checked(struct tracker *t, const void *event);
+/*
+ * The same for bytes nobody checked yet (tests, tools): validated here,
+ * and refused (-EINVAL, counted in invalid_events) when they are not one
+ * wire event.  0 or -EINVAL.
  */
 int tracker__feed(struct tracker *t, const void *event, size_t size);
 /* Time passes with no events: close incidents whose deadline is <= now. */

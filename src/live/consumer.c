@@ -131,7 +131,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->event)
 			s->sinks[i].ops->event(&s->sinks[i], data, size);
-	tracker__feed(s->tracker, data, size);
+	tracker__feed_checked(s->tracker, data); /* checked above */
 	return 0;
 }
 

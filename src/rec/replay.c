@@ -147,7 +147,7 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			note_time(&rp->st, h->ts_ns);
 			if (on_event)
 				on_event(it.data, it.len, ctx);
-			tracker__feed(t, it.data, it.len);
+			tracker__feed_checked(t, it.data); /* the reader checked it */
 			break;
 		}
 		case REC_ITEM_LOST:
