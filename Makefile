@@ -31,13 +31,14 @@ CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histog
 	     ksyms.c container.c errors.c fdio.c)
 REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
-	      sink_record.c)
+	      sink_record.c session.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
-LIVE_SRCS := $(addprefix src/live/,attach.c corebtf.c kbtf.c nameset.c kfeatures.c consumer.c \
+LIVE_SRCS := $(addprefix src/live/,attach.c corebtf.c kbtf.c nameset.c features.c consumer.c \
 	     privdrop.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
-TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) src/main.c src/options.c src/replay_cmd.c
+TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
+	     cmd_replay.c cmd_report.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 
@@ -71,8 +72,9 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	    sed -E 's/___.*//' | LC_ALL=C sort -u | sed 's/.*/\t"&",/'; \
 	  echo '};'; } > $@
 
-# Objects that include the skeleton must wait for it.
-$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h $(OUT)/oomreap.core_names.h
+# Objects that include what is generated from the BPF object must wait for it.
+$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 
 $(OUT)/obj/%.o: src/%.c
 	$(call msg,CC,$@)

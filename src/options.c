@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "options.h"
 #include "report/time.h"
+#include "sinks/session.h"
 #include "sinks/textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;
@@ -306,6 +307,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+void options__session(const struct env *env, const char *kernel, struct session_opts *so)
+{
+	*so = (struct session_opts){ .pid = env->pid,
+				     .cgroup = env->cgroup,
+				     .max_open = env->max_open,
+				     .json = env->json,
+				     .verbose = env->verbose,
+				     .no_summary = env->no_summary,
+				     .prom_textfile = env->prom_textfile,
+				     .interval_s = env->interval_s,
+				     .prom_cgroup_cap = env->prom_cgroup_cap,
+				     .kernel = kernel };
 }
 
 int options__parse(int argc, char **argv, struct env *env)

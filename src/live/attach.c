@@ -308,6 +308,17 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	return 0;
 }
 
+void attach__opts(struct attach_opts *o, enum rung want, bool blockers, const char *btf_path,
+		  const struct corebtf *core)
+{
+	const char *subset = corebtf__path(core);
+
+	*o = (struct attach_opts){ .want = want,
+				   .blockers = blockers,
+				   .user_btf = btf_path != NULL,
+				   .core_btf_path = subset ? subset : btf_path };
+}
+
 void attach__stop(struct tracer *tr)
 {
 	while (tr->nlinks > 0)
@@ -372,23 +383,14 @@ void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
 	}
 }
 
-uint64_t tracer__dropped(const struct tracer *tr)
+uint64_t attach__dropped(const struct tracer *tr)
 {
 	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;
 }
 
-int tracer__events_fd(const struct tracer *tr)
+int attach__events_fd(const struct tracer *tr)
 {
 	return bpf_map__fd(tr->skel->maps.events);
-}
-
-#include "oomreap.core_names.h"
-
-int attach__core_btf(const struct kbtf *kernel, char *path, size_t pathlen)
-{
-	return corebtf__write(kernel, oomreap_core_names,
-			      sizeof(oomreap_core_names) / sizeof(oomreap_core_names[0]), path,
-			      pathlen);
 }
 
 void attach__print_tags(FILE *f, const struct tracer *tr)

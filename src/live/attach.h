@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "live/kfeatures.h"
+#include "live/features.h"
 
 enum rung {
 	RUNG_AUTO = 0,
@@ -36,7 +36,6 @@ struct attach_plan {
 
 struct oomreap;
 struct bpf_link;
-struct kbtf;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -56,6 +55,15 @@ struct attach_opts {
 	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
 };
 
+struct corebtf;
+
+/*
+ * The options for rung want: CO-RE relocation against core's subset when
+ * it was built, else against btf_path (--btf) or the kernel's own BTF.
+ */
+void attach__opts(struct attach_opts *o, enum rung want, bool blockers, const char *btf_path,
+		  const struct corebtf *core);
+
 /*
  * Open, configure, load and attach the BPF object on the best rung (or on
  * o->want only).  On success tr is attached and tr->plan says how.
@@ -73,15 +81,9 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan);
  */
 void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
-uint64_t tracer__dropped(const struct tracer *tr);
-int tracer__events_fd(const struct tracer *tr);
+uint64_t attach__dropped(const struct tracer *tr);
+int attach__events_fd(const struct tracer *tr);
 
-/*
- * The CO-RE target subset of `kernel` for our object (src/live/corebtf.c), in a
- * memfd: pass path as attach_opts.core_btf_path, close the fd once
- * attached.  Returns the fd or -errno (then use the whole BTF).
- */
-int attach__core_btf(const struct kbtf *kernel, char *path, size_t pathlen);
 /* Each loaded program's tag: equal tags, byte-identical relocated programs. */
 void attach__print_tags(FILE *f, const struct tracer *tr);
 

@@ -1,53 +1,39 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Consumer: drains the BPF ring buffer into the tracker, feeds finished
- * incidents to the sinks, and stops on SIGINT/SIGTERM or --duration.
+ * Consumer: drains the BPF ring buffer into a session (sinks/session.h),
+ * ticks it every 100 ms, and stops on SIGINT/SIGTERM, --duration or a
+ * failed write.
  */
 #ifndef OOMREAP_CONSUMER_H
 #define OOMREAP_CONSUMER_H
 
-#include <stdio.h>
+#include <stdint.h>
 
 #include "live/attach.h"
-#include "options.h"
-#include "core/summary.h"
-#include "sinks/render.h"
-#include "sinks/sink.h"
-#include "core/tracker.h"
+#include "sinks/session.h"
 
-/* Everything one live tracing session needs, passed explicitly. */
 struct ring_buffer;
 
-struct session {
-	const struct env *env;
-	struct tracer tracer;
-	struct tracker *tracker;
-	struct render_ctx rc;
-	struct summary summary;
-	struct sink sinks[MAX_SINKS];
-	int nsinks;
-	int write_error;   /* errno of the first failed sink write */
-	struct ksyms *ksyms; /* loaded on the first incident with stacks */
-	bool ksyms_tried;
-	/* /proc/kallsyms opened before the privilege drop (src/live/privdrop.c) */
-	bool kallsyms_open;
-	int kallsyms_fd;
-	struct ring_buffer *rb; /* set up by consumer__open_ring(), or by run */
+struct consumer {
+	struct session *session;
+	const struct tracer *tracer;
+	uint64_t duration_s;       /* 0 = until SIGINT/SIGTERM */
+	struct ring_buffer *rb;
 };
 
-/* Called by the tracker for each finished incident: filters, then sinks. */
-void session__on_incident(const struct oomreap_incident *inc, void *ctx);
 /*
- * The outputs live tracing and replay share: text or JSON on stdout, and
- * the Prometheus textfile when asked.  On error (said on stderr) the sinks
- * opened so far stay in s for session__close_sinks().
+ * Map the ring buffer, before the privilege drop: ring_buffer__new() asks
+ * the kernel about the map (BPF_OBJ_GET_INFO_BY_FD), which kernels before
+ * 5.16 refuse without CAP_BPF when unprivileged BPF is disabled.
+ * Returns -errno.
  */
-int session__open_outputs(struct session *s, const char *kernel_release);
-/* Close every sink; returns the first error (-errno) or 0. */
-int session__close_sinks(struct session *s);
-/* Trace until stopped.  Returns an EXIT_* status. */
-int consumer__run(struct session *s);
-/* Optional, before consumer__run(): map the ring buffer now.  Returns -errno. */
-int consumer__open_ring(struct session *s);
+int consumer__open(struct consumer *c, struct session *s, const struct tracer *tr,
+		   uint64_t duration_s);
+/*
+ * Trace until stopped, then drain what is left.  Returns an EXIT_*
+ * status; a failed sink write stops it too, for session__close() to say.
+ */
+int consumer__run(struct consumer *c);
+void consumer__close(struct consumer *c);
 
 #endif /* OOMREAP_CONSUMER_H */

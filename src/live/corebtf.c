@@ -24,10 +24,12 @@
 
 #include <bpf/btf.h>
 
-#include "live/corebtf.h"
+#include "core/errors.h"
 #include "core/fdio.h"
+#include "live/corebtf.h"
 #include "live/kbtf.h"
 #include "live/nameset.h"
+#include "oomreap.core_names.h"
 
 /* Types CO-RE matches by name: the kinds of a relocation's root type. */
 static bool named_root_kind(const struct btf_type *t)
@@ -293,4 +295,37 @@ out:
 		return err;
 	}
 	return fd;
+}
+
+void corebtf__init(struct corebtf *c)
+{
+	c->fd = -1;
+	c->path[0] = 0;
+}
+
+void corebtf__open(struct corebtf *c, const struct kbtf *kernel)
+{
+	const char *full = getenv("OOMREAP_FULL_CORE_BTF");
+
+	corebtf__init(c);
+	if (full && !strcmp(full, "1"))
+		return;
+	c->fd = corebtf__write(kernel, oomreap_core_names,
+			       sizeof(oomreap_core_names) / sizeof(oomreap_core_names[0]), c->path,
+			       sizeof(c->path));
+	if (c->fd < 0)
+		p_info("CO-RE subset BTF not built (%s): relocating against the whole BTF",
+		       strerror(-c->fd));
+}
+
+const char *corebtf__path(const struct corebtf *c)
+{
+	return c->fd >= 0 ? c->path : NULL;
+}
+
+void corebtf__close(struct corebtf *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
 }

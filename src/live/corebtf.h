@@ -11,6 +11,25 @@
 
 struct kbtf;
 
+/* Our object's subset, as attach_opts.core_btf_path wants it. */
+struct corebtf {
+	int fd;         /* memfd, -1 when not built */
+	char path[32];  /* "/proc/self/fd/N" */
+};
+
+void corebtf__init(struct corebtf *c);
+/*
+ * Build it from kernel for the type names our object's relocations can
+ * target (known at build time: oomreap.core_names.h).  Not built (said
+ * under -v; libbpf then relocates against the whole BTF) when that fails,
+ * or with OOMREAP_FULL_CORE_BTF=1 (the tests compare the two).
+ */
+void corebtf__open(struct corebtf *c, const struct kbtf *kernel);
+/* NULL when not built. */
+const char *corebtf__path(const struct corebtf *c);
+/* Read at load time only: close it once the object is loaded. */
+void corebtf__close(struct corebtf *c);
+
 /*
  * Write to a memfd the kernel types with these names (a flavour suffix,
  * "___x", is ignored), with every type they embed.  path gets a name

@@ -11,9 +11,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <bpf/libbpf.h>
-
-#include "live/consumer.h"
 #include "core/errors.h"
 #include "live/privdrop.h"
 
@@ -21,6 +18,12 @@
 #ifndef PR_CAP_AMBIENT
 #define PR_CAP_AMBIENT 47
 #define PR_CAP_AMBIENT_CLEAR_ALL 4
+#endif
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
 #endif
 #ifndef PR_SET_NO_NEW_PRIVS
 #define PR_SET_NO_NEW_PRIVS 38
@@ -78,14 +81,32 @@ static int capget_all(struct __user_cap_data_struct data[2])
 	return syscall(SYS_capget, &hdr, data) ? -errno : 0;
 }
 
+static bool has_cap(const struct __user_cap_data_struct data[2], int cap)
+{
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
 /* Is cap in our effective set right now? */
 static bool have_cap(int cap)
 {
 	struct __user_cap_data_struct data[2];
 
-	if (capget_all(data))
-		return false;
-	return data[cap / 32].effective & (1u << (cap % 32));
+	return !capget_all(data) && has_cap(data, cap);
+}
+
+int privdrop__check(void)
+{
+	struct __user_cap_data_struct data[2];
+	int err = capget_all(data);
+
+	if (err) {
+		p_err("cannot read own capabilities: %s", strerror(-err));
+		return EXIT_PRIVILEGE;
+	}
+	if (has_cap(data, CAP_SYS_ADMIN) || (has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON)))
+		return 0;
+	p_err("missing capabilities CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN): run as root");
+	return EXIT_PRIVILEGE;
 }
 
 int privdrop__drop(const struct privdrop_target *t, const char **what)
@@ -171,48 +192,4 @@ int privdrop__open_kallsyms(void)
 	int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
-}
-
-int privdrop__session(struct session *s)
-{
-	struct privdrop_target t = { .switch_user = false };
-	int status = EXIT_USAGE, err, fd;
-	const char *what = NULL;
-
-	err = consumer__open_ring(s);
-	if (err) {
-		p_err("cannot open the ring buffer: %s", strerror(-err));
-		return EXIT_RUNTIME;
-	}
-	if (s->tracer.plan.blockers) {
-		fd = privdrop__open_kallsyms();
-		if (fd >= 0) {
-			s->kallsyms_fd = fd;
-			s->kallsyms_open = true;
-		} /* else: stacks print as addresses, as they would anyway */
-	}
-	if (s->env->user) {
-		err = privdrop__lookup(s->env->user, &t);
-		if (err) {
-			p_err("--user %s: %s", s->env->user,
-			      err == -ENOENT ? "no such user" : strerror(-err));
-			goto fail;
-		}
-	}
-	err = privdrop__drop(&t, &what);
-	if (err) {
-		p_err("cannot drop privileges: %s failed: %s", what, strerror(-err));
-		status = EXIT_PRIVILEGE;
-		goto fail;
-	}
-	if (t.switch_user)
-		p_info("running as uid %u gid %u, no capabilities", (unsigned)t.uid,
-		       (unsigned)t.gid);
-	else
-		p_info("no capabilities left");
-	return 0;
-fail:
-	ring_buffer__free(s->rb);
-	s->rb = NULL;
-	return status;
 }

@@ -13,6 +13,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/*
+ * Loading and attaching needs CAP_BPF + CAP_PERFMON, or CAP_SYS_ADMIN.
+ * Returns 0, or EXIT_PRIVILEGE after saying what is missing.
+ */
+int privdrop__check(void);
+
 struct privdrop_target {
 	bool switch_user;   /* false: stay this uid/gid, only lose capabilities */
 	uid_t uid;
@@ -35,13 +41,5 @@ int privdrop__lookup(const char *user, struct privdrop_target *t);
 int privdrop__drop(const struct privdrop_target *t, const char **what);
 /* Open /proc/kallsyms while we may still see its addresses (see .c). */
 int privdrop__open_kallsyms(void);
-
-struct session;
-/*
- * The live tool's step between "attached" and "ready": keep what later
- * needs privilege (the kallsyms fd when blocker stacks may come), resolve
- * --user, drop.  Prints one line on failure; returns 0 or an EXIT_* status.
- */
-int privdrop__session(struct session *s);
 
 #endif /* OOMREAP_PRIVDROP_H */

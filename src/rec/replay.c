@@ -16,6 +16,7 @@ struct replay {
 	struct replay_stats st;
 	struct ksyms *symbols;     /* recorded with the blocker stacks */
 	char err[512];
+	char note[600];
 };
 
 static int open_error(struct replay *rp, const char *path, int err)
@@ -86,6 +87,17 @@ const struct replay_stats *replay__stats(const struct replay *rp)
 const char *replay__error(const struct replay *rp)
 {
 	return rp->err;
+}
+
+const char *replay__note(struct replay *rp)
+{
+	rp->note[0] = 0;
+	if (rp->st.next_segment)
+		snprintf(rp->note, sizeof(rp->note),
+			 "the recording goes on in %s.%u, not given: incidents still open at the end "
+			 "of %s are reported as open",
+			 rp->paths[0], rp->st.next_segment, rp->paths[rp->npaths - 1]);
+	return rp->note;
 }
 
 void replay__free(struct replay *rp)

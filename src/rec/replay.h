@@ -49,6 +49,11 @@ int replay__run(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 const struct replay_stats *replay__stats(const struct replay *rp);
 /* "PATH: what is wrong, and what was read", or "" */
 const char *replay__error(const struct replay *rp);
+/*
+ * After a clean run: "" or, when the last END names a segment that was
+ * not given, the line that says what that means for the output.
+ */
+const char *replay__note(struct replay *rp);
 struct ksyms;
 /*
  * Kernel symbols the recorder stored for its blocker stacks: filled as the

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What this kernel offers, read from its BTF (never from the version
- * string: distributions backport).  Also fed with crafted BTF in tests.
+ * string: distributions backport).  Also fed with crafted BTF in tests
+ * (--btf).  Every field decides something: which rung can work, which
+ * hooks it uses, or a knob the BPF side is loaded with.
  */
-#ifndef OOMREAP_KFEATURES_H
-#define OOMREAP_KFEATURES_H
+#ifndef OOMREAP_FEATURES_H
+#define OOMREAP_FEATURES_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
-struct kbtf;
+struct corebtf;
 
 struct kernel_features {
 	char release[65];
-	bool have_btf;
 	/* tracepoints (btf_trace_* typedefs) */
 	bool tp_mark_victim;
 	bool mark_victim_has_task;   /* (task, uid) since 6.9 and backports */
@@ -27,17 +28,19 @@ struct kernel_features {
 	bool fn_queue_oom_reaper;
 	bool fn_wake_oom_reaper;
 	bool fn_oom_reap_task_mm;
+	bool kfunc_task_from_pid;
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
-	bool rss_percpu;             /* mm_struct.rss_stat is percpu_counter[] */
-	bool mm_flags_bitmap;        /* mm_struct.flags is mm_flags_t */
-	bool kfunc_task_from_pid;
 };
 
-/* Fill kf from btf (NULL: this kernel's vmlinux BTF). Returns -errno. */
-/* kf from BTF (src/live/kbtf.h) and uname(2). */
-int features__probe(struct kernel_features *kf, const struct kbtf *btf);
-int features__from_btf(struct kernel_features *kf, const struct kbtf *btf);
-void features__print(FILE *f, const struct kernel_features *kf);
+/*
+ * Read the kernel's BTF (btf_path NULL) or the BTF in btf_path once, in
+ * one pass: kf from it (and uname(2)), and, while it is open, the CO-RE
+ * subset into core (live/corebtf.h).  print_to: also what `probe` shows
+ * of it.  Returns 0, or EXIT_UNSUPPORTED after saying why (no BTF, or no
+ * OOM tracepoints).
+ */
+int features__load(struct kernel_features *kf, struct corebtf *core, const char *btf_path,
+		   FILE *print_to);
 
-#endif /* OOMREAP_KFEATURES_H */
+#endif /* OOMREAP_FEATURES_H */

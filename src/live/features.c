@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 
 #include <bpf/btf.h>
 
+#include "core/errors.h"
+#include "live/corebtf.h"
+#include "live/features.h"
 #include "live/kbtf.h"
-#include "live/kfeatures.h"
 #include "live/nameset.h"
 
 /*
@@ -115,17 +118,24 @@ static const struct btf_member *find_member(const struct kbtf *btf, __u32 struct
 	return NULL;
 }
 
-int features__from_btf(struct kernel_features *kf, const struct kbtf *btf)
+/* mm_struct.rss_stat is percpu_counter[] (6.2+), not atomic_long_t[]. */
+static bool rss_percpu(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
 {
-	const struct btf_member *m;
+	const struct btf_member *m = find_member(btf, id[ST_MM_STRUCT], "rss_stat");
 	const struct btf_type *t;
-	__u32 id[LOOKUP_NR];
-	int n, err;
 
-	err = find_all(btf, id);
-	if (err)
-		return err;
-	kf->have_btf = true;
+	/* mm_struct fields may sit in an anonymous struct: look one level down */
+	if (!m)
+		return !id[ST_MM_RSS_STAT];
+	t = kbtf__type(btf, m->type);
+	return t && btf_is_array(t);
+}
+
+static void features_from(struct kernel_features *kf, const struct kbtf *btf,
+			  const __u32 id[LOOKUP_NR])
+{
+	int n;
+
 	n = tp_nr_params(btf, id[TP_MARK_VICTIM]);
 	kf->tp_mark_victim = n >= 1;
 	kf->mark_victim_has_task = n >= 2;
@@ -144,28 +154,7 @@ int features__from_btf(struct kernel_features *kf, const struct kbtf *btf)
 	kf->fn_wake_oom_reaper = id[FN_WAKE_OOM_REAPER] > 0;
 	kf->fn_oom_reap_task_mm = id[FN_OOM_REAP_TASK_MM] > 0;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
-
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
-	m = find_member(btf, id[ST_MM_STRUCT], "rss_stat");
-	if (!m) {
-		/* mm_struct fields may sit in an anonymous struct: look one level down */
-		kf->rss_percpu = !id[ST_MM_RSS_STAT];
-	} else {
-		t = kbtf__type(btf, m->type);
-		kf->rss_percpu = t && btf_is_array(t);
-	}
-	kf->mm_flags_bitmap = id[TD_MM_FLAGS_T] > 0;
-	return 0;
-}
-
-int features__probe(struct kernel_features *kf, const struct kbtf *btf)
-{
-	struct utsname u;
-
-	memset(kf, 0, sizeof(*kf));
-	if (uname(&u) == 0)
-		snprintf(kf->release, sizeof(kf->release), "%s", u.release);
-	return features__from_btf(kf, btf);
 }
 
 static const char *yes_no(bool b)
@@ -173,10 +162,16 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
-void features__print(FILE *f, const struct kernel_features *kf)
+/*
+ * What `probe` prints.  The data structure shapes at the end are for
+ * people only (CO-RE reads them right in BPF), so they are read from the
+ * BTF here rather than kept in kernel_features.
+ */
+static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *btf,
+		  const __u32 id[LOOKUP_NR])
 {
 	fprintf(f, "kernel release:            %s\n", kf->release);
-	fprintf(f, "BTF:                       %s\n", yes_no(kf->have_btf));
+	fprintf(f, "BTF:                       yes\n");
 	fprintf(f, "tracepoint oom:mark_victim: %s (%s)\n", yes_no(kf->tp_mark_victim),
 		kf->mark_victim_has_task ? "task, uid: 6.9+ or backport" : "int pid");
 	fprintf(f, "reaper tracepoints:        %s\n", yes_no(kf->tp_reaper));
@@ -185,10 +180,54 @@ void features__print(FILE *f, const struct kernel_features *kf)
 	fprintf(f, "reaper delay timer:        %s\n",
 		kf->reaper_timer ? "yes (2 s OOM_REAPER_DELAY, 5.18+)" : "no (reaper woken at once)");
 	fprintf(f, "rss_stat:                  %s\n",
-		kf->rss_percpu ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
-	fprintf(f, "mm->flags:                 %s\n", kf->mm_flags_bitmap ? "mm_flags_t bitmap" : "unsigned long");
+		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
+	fprintf(f, "mm->flags:                 %s\n",
+		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
 	fprintf(f, "functions in BTF:          mark_oom_victim=%s oom_kill_process=%s "
 		   "queue_oom_reaper=%s wake_oom_reaper=%s __oom_reap_task_mm=%s\n",
-		yes_no(kf->fn_mark_oom_victim), yes_no(kf->fn_oom_kill_process), yes_no(kf->fn_queue_oom_reaper),
-		yes_no(kf->fn_wake_oom_reaper), yes_no(kf->fn_oom_reap_task_mm));
+		yes_no(kf->fn_mark_oom_victim), yes_no(kf->fn_oom_kill_process),
+		yes_no(kf->fn_queue_oom_reaper), yes_no(kf->fn_wake_oom_reaper),
+		yes_no(kf->fn_oom_reap_task_mm));
+}
+
+int features__load(struct kernel_features *kf, struct corebtf *core, const char *btf_path,
+		   FILE *print_to)
+{
+	__u32 id[LOOKUP_NR];
+	struct kbtf btf;
+	struct utsname u;
+	int err, status = 0;
+
+	memset(kf, 0, sizeof(*kf));
+	corebtf__init(core);
+	err = kbtf__open(&btf, btf_path);
+	if (err) {
+		if (btf_path)
+			p_err("cannot read BTF from %s: %s", btf_path, strerror(-err));
+		else
+			p_err("kernel BTF not available (%s): this kernel needs "
+			      "CONFIG_DEBUG_INFO_BTF=y, or pass --btf FILE",
+			      strerror(-err));
+		return EXIT_UNSUPPORTED;
+	}
+	if (uname(&u) == 0)
+		snprintf(kf->release, sizeof(kf->release), "%s", u.release);
+	err = find_all(&btf, id);
+	if (err) {
+		p_err("cannot read kernel features from BTF: %s", strerror(-err));
+		status = EXIT_UNSUPPORTED;
+	} else {
+		features_from(kf, &btf, id);
+		if (!kf->tp_mark_victim || !kf->tp_reaper) {
+			p_err("kernel has no oom:mark_victim / oom reaper tracepoints (needs 4.13+)");
+			status = EXIT_UNSUPPORTED;
+		} else {
+			/* while this BTF is parsed anyway */
+			corebtf__open(core, &btf);
+			if (print_to)
+				print(print_to, kf, &btf, id);
+		}
+	}
+	kbtf__close(&btf);
+	return status;
 }

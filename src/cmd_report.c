@@ -1,4 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `report FILE...`: a postmortem of a recording, in Markdown or HTML, on
+ * stdout or replacing -o FILE atomically.  The recording goes through the
+ * live tool's own tracker into the report's collector.  Needs neither BTF
+ * nor privileges.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -8,121 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "live/consumer.h"
+#include "commands.h"
 #include "core/errors.h"
+#include "rec/kmsg.h"
 #include "rec/replay.h"
-#include "replay_cmd.h"
 #include "report/report.h"
 #include "report/time.h"
 #include "sinks/textfile.h"
-#include "core/timefmt.h"
 
 /* A --kmsg file larger than this is not a kernel log of one incident window. */
 #define KMSG_FILE_MAX (256u << 20)
-
-static const char *rung_name_of(uint32_t rung)
-{
-	return rung > RUNG_AUTO && rung < RUNG_NR ? rung__name((enum rung)rung) : "unknown";
-}
-
-static void print_event(const void *event, size_t size, void *ctx)
-{
-	struct session *s = ctx;
-
-	render__text_event(s->env->json ? stderr : stdout, event, &s->rc);
-}
-
-static void announce(const char *verb, const struct env *env, const struct oomrec_header *h)
-{
-	char when[40];
-
-	timefmt__iso8601(when, sizeof(when), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
-	fprintf(stderr, "oomreap-trace: %s %s%s (host %s, kernel %s, recorded %s, attach=%s)\n",
-		verb, env->files[0], env->nfiles > 1 ? " ..." : "", h->hostname, h->kernel_release,
-		when, rung_name_of(h->rung));
-}
-
-static void note_segments(const struct env *env, const struct replay_stats *st)
-{
-	if (st->next_segment)
-		p_err("the recording goes on in %s.%u, not given: incidents still open at the "
-		      "end of %s are reported as open",
-		      env->files[0], st->next_segment, env->files[env->nfiles - 1]);
-}
-
-int cmd_replay(const struct env *env)
-{
-	struct session s = { .env = env };
-	struct tracker_opts topts = { .max_open = env->max_open,
-				      .on_close = session__on_incident,
-				      .ctx = &s };
-	const struct oomrec_header *h;
-	const struct replay_stats *st;
-	struct replay *rp;
-	int status = EXIT_OK, err;
-
-	err = replay__open(&rp, env->files, env->nfiles);
-	if (err) {
-		p_err("%s", rp ? replay__error(rp) : strerror(-err));
-		replay__free(rp);
-		return EXIT_RUNTIME;
-	}
-	h = replay__header(rp);
-	s.rc.mono_to_real_ns = h->mono_to_real_ns;
-	s.rc.page_size = h->page_size;
-	s.rc.attach = rung_name_of(h->rung);
-	s.tracker = tracker__new(&topts);
-	if (!s.tracker) {
-		p_err("out of memory");
-		replay__free(rp);
-		return EXIT_RUNTIME;
-	}
-	/* with --prom-textfile: the metrics a live run would have left at its end */
-	if (session__open_outputs(&s, h->kernel_release)) {
-		session__close_sinks(&s);
-		tracker__free(s.tracker);
-		replay__free(rp);
-		return EXIT_RUNTIME;
-	}
-	/*
-	 * Blocker stacks are named from the symbols stored in the recording,
-	 * never from this machine's kallsyms: the output is the same wherever
-	 * and whenever it is replayed (KASLR and modules move addresses).
-	 */
-	s.ksyms_tried = true;
-	s.rc.ksyms = replay__symbols(rp);
-	announce("replaying", env, h);
-
-	err = replay__run(rp, s.tracker, NULL, env->verbose ? print_event : NULL, &s);
-	st = replay__stats(rp);
-	/* One last tick at the recording's end, as live tracing does at its stop. */
-	for (int i = 0; i < s.nsinks; i++)
-		if (s.sinks[i].ops->tick)
-			s.sinks[i].ops->tick(&s.sinks[i], st->last_ts_ns);
-	if (!env->no_summary)
-		summary__print(env->json ? stderr : stdout, &s.summary, &s.rc,
-			       st->ringbuf_lost + st->unrecorded);
-	if (err) {
-		p_err("%s", replay__error(rp));
-		status = EXIT_RUNTIME;
-	} else {
-		note_segments(env, st);
-	}
-	if (s.write_error && status == EXIT_OK) {
-		p_err("cannot write output: %s", strerror(s.write_error));
-		status = EXIT_RUNTIME;
-	}
-	err = session__close_sinks(&s);
-	if (err && status == EXIT_OK) {
-		p_err("cannot write output: %s", strerror(-err));
-		status = EXIT_RUNTIME;
-	}
-	tracker__free(s.tracker);
-	replay__free(rp);
-	return status;
-}
-
-/* ------------------------------------------------------------------ report */
 
 static int load_kmsg_file(const char *path, struct kmsg_log *k)
 {
@@ -257,22 +158,22 @@ static char *source_name(const struct env *env)
 	return out;
 }
 
-static int resolve_time(const char *arg, const struct oomrec_header *h, int64_t *out)
+static void source_of(struct report_source *src, const struct replay *rp, const char *name,
+		      const char *problem)
 {
-	bool rel;
-	int64_t ns;
+	const struct replay_stats *st = replay__stats(rp);
 
-	if (report__parse_time(arg, &ns, &rel))
-		return -EINVAL;
-	if (!rel)
-		*out = ns;
-	else if (__builtin_add_overflow(report__real_ns(h->start_mono_ns, h->mono_to_real_ns), ns,
-					out))
-		*out = INT64_MAX;
-	return 0;
+	src->hdr = replay__header(rp);
+	src->name = name;
+	src->first_ts_ns = st->first_ts_ns;
+	src->last_ts_ns = st->last_ts_ns;
+	src->events = st->events;
+	src->ringbuf_lost = st->ringbuf_lost;
+	src->unrecorded = st->unrecorded;
+	src->problem = problem;
 }
 
-int cmd_report(const struct env *env)
+int do_report(const struct env *env)
 {
 	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
 				     .pid = env->pid,
@@ -282,11 +183,10 @@ int cmd_report(const struct env *env)
 	struct tracker *t = NULL;
 	struct report *r = NULL;
 	struct replay *rp = NULL;
-	const struct replay_stats *st;
 	const struct oomrec_header *h;
 	struct kmsg_log klog;
 	struct output out = { 0 };
-	char *name = NULL, kname[64];
+	char *name = NULL;
 	int status = EXIT_RUNTIME, err, rerr, rerr2;
 
 	kmsg_log__init(&klog);
@@ -296,8 +196,8 @@ int cmd_report(const struct env *env)
 		goto cleanup;
 	}
 	h = replay__header(rp);
-	ropts.have_since = env->since && !resolve_time(env->since, h, &ropts.since_real_ns);
-	ropts.have_until = env->until && !resolve_time(env->until, h, &ropts.until_real_ns);
+	ropts.have_since = env->since && !report__resolve_time(env->since, h, &ropts.since_real_ns);
+	ropts.have_until = env->until && !report__resolve_time(env->until, h, &ropts.until_real_ns);
 	r = report__new(&ropts, h);
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
@@ -312,24 +212,14 @@ int cmd_report(const struct env *env)
 		goto cleanup;
 
 	rerr = replay__run(rp, t, env->kmsg_path ? NULL : &klog, NULL, NULL);
-	st = replay__stats(rp);
 	if (report__error(r))
 		p_err("out of memory: some incidents are missing from the report");
-
-	src.hdr = h;
-	src.name = name;
-	src.first_ts_ns = st->first_ts_ns;
-	src.last_ts_ns = st->last_ts_ns;
-	src.events = st->events;
-	src.ringbuf_lost = st->ringbuf_lost;
-	src.unrecorded = st->unrecorded;
-	src.problem = rerr ? replay__error(rp) : NULL;
+	source_of(&src, rp, name, rerr ? replay__error(rp) : NULL);
 	if (env->kmsg_path) {
 		src.kmsg_name = env->kmsg_path;
 		src.kmsg_lines = klog.n;
 	} else if (h->flags & OOMREC_F_KMSG) {
-		snprintf(kname, sizeof(kname), "/dev/kmsg (recorded)");
-		src.kmsg_name = kname;
+		src.kmsg_name = "/dev/kmsg (recorded)";
 		src.kmsg_lines = klog.n;
 	}
 
@@ -345,8 +235,8 @@ int cmd_report(const struct env *env)
 	/* A report of a damaged recording is still written, and still a failure. */
 	if (rerr)
 		p_err("%s", replay__error(rp));
-	else if (!err)
-		note_segments(env, st);
+	else if (!err && *replay__note(rp))
+		p_err("%s", replay__note(rp));
 	status = err || rerr || report__error(r) ? EXIT_RUNTIME : EXIT_OK;
 cleanup:
 	tracker__free(t);
