@@ -26,7 +26,8 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# src/ is in layers (see README, "How it works"); each folder is one.
+# src/ is in layers, each folder one (README, "How it works"); a layer
+# includes only those below it (make check-layers).
 CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
 REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
@@ -47,7 +48,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
 .SECONDARY: $(OUT)/bpf/oomreap.bpf.o
-.PHONY: all clean check deps test-unit test-e2e vmlinux fixtures install
+.PHONY: all clean check check-layers deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
@@ -140,6 +141,11 @@ $(OUT)/static/oomreap-trace: $(TOOL_OBJS)
 .PHONY: vmtest
 vmtest: $(OUT)/static/oomreap-trace
 	$(Q)python3 tests/vm/vmtest.py
+
+# The include rule of src/ (README, "How it works"): each folder uses only
+# the layers below it, and only live/ and src/ itself use libbpf.
+check-layers:
+	$(Q)tests/layers/check_layers.py
 
 # Every layer; the last line is the one CI reads.
 check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o
