@@ -15,7 +15,6 @@
 struct sink;
 
 struct sink_ops {
-	const char *name;
 	/* One finished incident.  Returns 0 or -errno (the sink keeps going). */
 	int (*incident)(struct sink *s, const struct oomreap_incident *inc);
 	/* Called about every 100 ms with CLOCK_MONOTONIC now; may be NULL. */

@@ -153,7 +153,6 @@ static int prom_close(struct sink *s)
 }
 
 static const struct sink_ops prom_ops = {
-	.name = "prometheus",
 	.incident = prom_incident,
 	.tick = prom_tick,
 	.reopen = prom_reopen,

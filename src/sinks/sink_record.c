@@ -209,7 +209,6 @@ static int record_close(struct sink *s)
 }
 
 static const struct sink_ops record_ops = {
-	.name = "record",
 	.incident = record_incident,
 	.event = record_event,
 	.tick = record_tick,

@@ -32,7 +32,6 @@ static int stream_close(struct sink *s)
 }
 
 static const struct sink_ops stream_ops = {
-	.name = "stream",
 	.incident = stream_incident,
 	.close = stream_close,
 };
