@@ -30,7 +30,7 @@ endif
 # includes only those below it (make check-layers).
 CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
-REC_SRCS := $(addprefix src/rec/,record.c kmsg.c replay.c)
+REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
 	      sink_record.c session.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)

@@ -12,7 +12,7 @@ FUZZ_OUT := $(OUT)/fuzz
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-# The standard libFuzzer define: record.c then skips its checksums, so
+# The standard libFuzzer define: the record reader then skips its checksums, so
 # mutations get past them into the parsers (the unit tests cover the CRC).
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_OUT)/obj/%.o)

@@ -2,7 +2,7 @@
 /*
  * SYNTHETIC recordings for the golden tests, until recordings captured on
  * real runs of the LAB.md scenarios replace them.  Each is built with the
- * real writer (src/rec/record.c) from wire events laid out as the BPF side
+ * real writer (src/rec/writer.c) from wire events laid out as the BPF side
  * emits them on this machine's tracepoint rung (and one on the fentry rung
  * of the Debian guests), with the timings measured in LAB.md and kernel log
  * lines in mm/oom_kill.c's formats.  Every file says "synthetic" in its

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Record files (src/rec/record.c) and replay (src/rec/replay.c): round trips, the
- * writer's file-safety rules, write errors, rotation, and every kind of
- * bad file: truncated at every byte offset, a byte corrupted at every
- * offset, a future version, empty, not a recording.  Each bad file must
- * give one line saying what is wrong and what was read, never a crash.
+ * Record files (src/rec/writer.c, src/rec/reader.c) and replay
+ * (src/rec/replay.c): round trips, the writer's file-safety rules, write
+ * errors, rotation, and every kind of bad file: truncated at every byte
+ * offset, a byte corrupted at every offset, a future version, empty, not
+ * a recording.  Each bad file must give one line saying what is wrong and
+ * what was read, never a crash.
  * Buffers handed to the reader are heap copies of exactly the length
  * under test, so an overread shows under -fsanitize=address (make asan).
  */
