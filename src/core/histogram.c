@@ -12,7 +12,7 @@ static unsigned int log2_slot(uint64_t v)
 	return s;
 }
 
-void hist__add(struct log2_hist *h, uint64_t value)
+void histogram__add(struct log2_hist *h, uint64_t value)
 {
 	h->slots[log2_slot(value)]++;
 	h->count++;
@@ -22,7 +22,7 @@ void hist__add(struct log2_hist *h, uint64_t value)
 
 #define BAR_WIDTH 40
 
-bool hist__range(const struct log2_hist *h, int *first, int *last, uint64_t *peak)
+bool histogram__range(const struct log2_hist *h, int *first, int *last, uint64_t *peak)
 {
 	int i;
 
@@ -40,12 +40,12 @@ bool hist__range(const struct log2_hist *h, int *first, int *last, uint64_t *pea
 	return *first >= 0;
 }
 
-void hist__print(FILE *f, const struct log2_hist *h, const char *unit)
+void histogram__print(FILE *f, const struct log2_hist *h, const char *unit)
 {
 	uint64_t peak;
 	int first, last, i;
 
-	if (!hist__range(h, &first, &last, &peak)) {
+	if (!histogram__range(h, &first, &last, &peak)) {
 		fprintf(f, "  (no samples)\n");
 		return;
 	}

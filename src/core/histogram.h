@@ -16,12 +16,12 @@ struct log2_hist {
 };
 
 /* Slot i counts values in [2^(i-1), 2^i), slot 0 counts 0. */
-void hist__add(struct log2_hist *h, uint64_t value);
-void hist__print(FILE *f, const struct log2_hist *h, const char *unit);
+void histogram__add(struct log2_hist *h, uint64_t value);
+void histogram__print(FILE *f, const struct log2_hist *h, const char *unit);
 /*
  * The occupied slots, first..last, and the largest slot count: what any
  * drawing of h needs.  False (nothing set) when h has no sample.
  */
-bool hist__range(const struct log2_hist *h, int *first, int *last, uint64_t *peak);
+bool histogram__range(const struct log2_hist *h, int *first, int *last, uint64_t *peak);
 
 #endif /* OOMREAP_HISTOGRAM_H */

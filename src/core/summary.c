@@ -15,10 +15,10 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->incomplete++;
 	v = incident__reap_latency_ns(inc);
 	if (v != LATENCY_NONE)
-		hist__add(&s->reap_latency_ms, v / 1000000);
+		histogram__add(&s->reap_latency_ms, v / 1000000);
 	v = incident__exit_latency_ns(inc);
 	if (v != LATENCY_NONE)
-		hist__add(&s->exit_latency_ms, v / 1000000);
+		histogram__add(&s->exit_latency_ms, v / 1000000);
 }
 
 static uint64_t incidents_total(const struct summary *s)
@@ -50,10 +50,10 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 	fputc('\n', f);
 	if (s->reap_latency_ms.count) {
 		fprintf(f, "\nReap latency (kill -> reaper finished):\n");
-		hist__print(f, &s->reap_latency_ms, "msecs");
+		histogram__print(f, &s->reap_latency_ms, "msecs");
 	}
 	if (s->exit_latency_ms.count) {
 		fprintf(f, "\nExit latency (kill -> victim exited):\n");
-		hist__print(f, &s->exit_latency_ms, "msecs");
+		histogram__print(f, &s->exit_latency_ms, "msecs");
 	}
 }

@@ -272,7 +272,7 @@ static void svg_hist(FILE *f, const char *title, const char *cls, const struct l
 	uint64_t peak;
 	double bw;
 
-	if (!h->count || !hist__range(h, &first, &last, &peak))
+	if (!h->count || !histogram__range(h, &first, &last, &peak))
 		return;
 	n = last - first + 1;
 	bw = (double)SVG_PW / n;

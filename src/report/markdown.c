@@ -114,7 +114,7 @@ static void md_incident_number(FILE *f, size_t num, bool linked)
 static void md_histogram(FILE *f, const char *title, const char *cls, const struct log2_hist *h)
 {
 	fputs("```text\n", f);
-	hist__print(f, h, "msecs");
+	histogram__print(f, h, "msecs");
 	fputs("```\n\n", f);
 }
 
