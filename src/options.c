@@ -204,7 +204,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->no_blockers = true;
 		break;
 	case OPT_MAX_OPEN:
-		/* ~6 KiB per slot, touched only when used: cap the worst case */
+		/* a whole incident per slot, touched only when used: cap the worst case */
 		if (parse_u64(arg, 65536, &v) || v == 0)
 			argp_error(state, "invalid --max-open '%s'", arg);
 		env->max_open = (uint32_t)v;

@@ -137,9 +137,9 @@ static const char *load_hint(int err, enum rung r)
 }
 
 /*
- * Rule a rung out cheaply when we can: each full attempt parses the 5 MB
- * vmlinux BTF again and relocates and verifies every program (about 30 ms
- * on a 2-vCPU VM).  fentry: load a two-instruction fentry
+ * Rule a rung out cheaply when we can: each full attempt parses the whole
+ * vmlinux BTF again and relocates and verifies every program, most of a
+ * start-up.  fentry: load a two-instruction fentry
  * program on mark_oom_victim; a lockdown EPERM shows up right there.
  * kprobe: no kprobe PMU and no kprobe_events means no kprobes at all.
  * Returns 0 when the rung is still worth a real try.

@@ -3,15 +3,15 @@
  * The CO-RE target subset of the kernel's BTF.
  *
  * libbpf 1.1 resolves each CO-RE relocation by scanning every type of the
- * target BTF (130,000 in a 6.18 vmlinux) once per distinct local type: 18
- * scans, 14 ms of a 44 ms start-up here.  Given instead (btf_custom_path) a
- * BTF holding only the kernel types whose names our object uses, with
- * every type they embed, the scans cover a few thousand types.  CO-RE's
- * answers do not change: members, offsets, sizes, enum values and type
- * existence are copied as they are.  Only pointers are cut (to void *):
- * CO-RE never looks behind a pointer within one relocation, each
- * dereference is a relocation of its own on the pointed-to type, which is
- * in the subset by name.
+ * target BTF (over a hundred thousand in a recent vmlinux) once per
+ * distinct local type, a good part of start-up (README, Performance, d.).
+ * Given instead (btf_custom_path) a BTF holding only the kernel types
+ * whose names our object uses, with every type they embed, the scans cover
+ * a few thousand types.  CO-RE's answers do not change: members, offsets,
+ * sizes, enum values and type existence are copied as they are.  Only
+ * pointers are cut (to void *): CO-RE never looks behind a pointer within
+ * one relocation, each dereference is a relocation of its own on the
+ * pointed-to type, which is in the subset by name.
  *
  * Attaching (tp_btf, fentry, kfuncs) still uses the kernel's own BTF.
  */

@@ -14,8 +14,8 @@
 
 /*
  * Every name the probe looks up, found in one pass over the BTF: a lookup
- * per name (btf__find_by_name_kind) scans all 130,000 types each time, and
- * a dozen of them were 3.5 ms of start-up.
+ * per name (btf__find_by_name_kind) scans every type of the kernel's BTF
+ * (over a hundred thousand) each time, a dozen times over.
  */
 enum lookup {
 	TP_MARK_VICTIM,

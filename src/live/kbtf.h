@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A read-only view of the kernel's BTF, for the feature probe and the
- * CO-RE subset.  libbpf's btf__new()/btf__parse() copy the 5 MB blob and
- * index it (4 ms here, a sixth of start-up); this maps it where the kernel
- * allows (6.16+), indexes it in one pass (0.7 ms) and copies nothing.
+ * CO-RE subset.  libbpf's btf__new()/btf__parse() copy the whole blob
+ * (megabytes) and index it, a large share of start-up (README,
+ * Performance, d.); this maps it where the kernel allows (6.16+), indexes
+ * it in one pass and copies nothing.
  * libbpf's static inline accessors (btf_kind, btf_members, ...) work on
  * the types it hands out.
  */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * A small fixed-size hash set of names, each with an int value: what lets
- * one pass over the kernel's 130,000 BTF types answer many "is this a name
- * we want?" questions (btf__find_by_name_kind() scans every type per call).
+ * one pass over the kernel's BTF types (over a hundred thousand) answer
+ * many "is this a name we want?" questions (btf__find_by_name_kind()
+ * scans every type per call).
  * Names are not copied: they must outlive the set.
  */
 #ifndef OOMREAP_NAMESET_H

@@ -10,7 +10,7 @@
 #include "sinks/session.h"
 #include "sinks/sink_prom.h"
 
-/* Symbols cost ~100 ms and memory: load them only once stacks appear. */
+/* Symbols mean reading all of /proc/kallsyms and holding it: only once stacks appear. */
 static void need_ksyms(struct session *s)
 {
 	if (s->ksyms_tried)
