@@ -106,9 +106,18 @@ $(OUT)/tests/test_bpf_compat: tests/unit/test_bpf_compat.c $(OUT)/bpf/oomreap.bp
 		-DOOMREAP_BPF_OBJ='"$(OUT)/bpf/oomreap.bpf.o"' \
 		-DCOMPAT_BAD_OBJ='"$(OUT)/tests/bpf_compat_bad.bpf.o"' $< -lcmocka $(LDLIBS) -lelf -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(OUT)/tests
+# What the C tests, the golden generator and the bench share: tests/lib/.
+TEST_CPPFLAGS := -Itests/lib
+TEST_LIB_OBJS := $(OUT)/tests/lib/wire.o
+$(OUT)/tests/lib/%.o: tests/lib/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(LIB_OBJS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(TEST_LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
+		$(LIB_OBJS) -lcmocka -o $@
 
 # BTF of a "kernel" without the oom tracepoints, for the CLI tests.
 $(OUT)/tests/%.o: tests/cli/%.c | $(OUT)/tests
@@ -173,4 +182,5 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d \
+	$(OUT)/tests/lib/*.d)
