@@ -38,20 +38,8 @@ static void split(int64_t real_ns, time_t *sec, long *ms)
 	}
 }
 
-void timefmt__iso8601(char *buf, size_t len, int64_t real_ns)
-{
-	struct tm tm;
-	time_t sec;
-	long ms;
-	char tmp[32];
-
-	split(real_ns, &sec, &ms);
-	gmtime_r(&sec, &tm);
-	strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", tmp, ms);
-}
-
-void timefmt__utc(char *buf, size_t len, int64_t real_ns)
+/* A UTC time, "date<sep>time.mmm<suffix>"; "?" past what gmtime takes. */
+static void utc(char *buf, size_t len, int64_t real_ns, char sep, const char *suffix)
 {
 	struct tm tm;
 	time_t sec;
@@ -64,7 +52,17 @@ void timefmt__utc(char *buf, size_t len, int64_t real_ns)
 		return;
 	}
 	strftime(tmp, sizeof(tmp), "%Y-%m-%d %H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ld UTC", tmp, ms);
+	snprintf(buf, len, "%.10s%c%s.%03ld%s", tmp, sep, tmp + 11, ms, suffix);
+}
+
+void timefmt__iso8601(char *buf, size_t len, int64_t real_ns)
+{
+	utc(buf, len, real_ns, 'T', "Z");
+}
+
+void timefmt__utc(char *buf, size_t len, int64_t real_ns)
+{
+	utc(buf, len, real_ns, ' ', " UTC");
 }
 
 void timefmt__offset(char *buf, size_t len, uint64_t from, uint64_t to)

@@ -138,6 +138,13 @@ static void family(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one sample without labels. */
+static void scalar(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
 /* A value in seconds from ns, exactly: no float rounding in the file. */
 static void print_seconds(FILE *f, uint64_t ns)
 {
@@ -209,15 +216,15 @@ static void write_cgroups(FILE *f, const struct metrics *m)
 		}
 	}
 #undef for_each_cgroup
-	family(f, "oomreap_cgroup_label_overflows_total", "counter",
+	scalar(f, "oomreap_cgroup_label_overflows_total", "counter",
 	       "Incidents counted under cgroup=\"other\" because the cgroup label cap was "
-	       "reached.");
-	fprintf(f, "oomreap_cgroup_label_overflows_total %" PRIu64 "\n", m->cgroup_overflows);
-	family(f, "oomreap_cgroup_labels", "gauge", "Distinct cgroup label values in use.");
-	fprintf(f, "oomreap_cgroup_labels %u\n", m->ncgroups);
-	family(f, "oomreap_cgroup_labels_max", "gauge",
-	       "Cap on distinct cgroup label values (--prom-cgroup-labels=MAX).");
-	fprintf(f, "oomreap_cgroup_labels_max %u\n", m->cgroup_cap);
+	       "reached.",
+	       m->cgroup_overflows);
+	scalar(f, "oomreap_cgroup_labels", "gauge", "Distinct cgroup label values in use.",
+	       m->ncgroups);
+	scalar(f, "oomreap_cgroup_labels_max", "gauge",
+	       "Cap on distinct cgroup label values (--prom-cgroup-labels=MAX).",
+	       m->cgroup_cap);
 }
 
 void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
@@ -233,9 +240,9 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	fputs("\",kernel=\"", f);
 	label_value(f, info->kernel, 65);
 	fputs("\"} 1\n", f);
-	family(f, "oomreap_start_time_seconds", "gauge",
-	       "When this oomreap-trace process started, in seconds since the epoch.");
-	fprintf(f, "oomreap_start_time_seconds %" PRIu64 "\n", info->start_time_s);
+	scalar(f, "oomreap_start_time_seconds", "gauge",
+	       "When this oomreap-trace process started, in seconds since the epoch.",
+	       info->start_time_s);
 
 	family(f, "oomreap_kills_total", "counter",
 	       "OOM kills seen, by OOM constraint (\"unknown\" on the tracepoint rung, which "
@@ -250,18 +257,18 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	for (i = 0; i < OUTCOME_NR; i++)
 		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
 			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
-	family(f, "oomreap_incidents_incomplete_total", "counter",
-	       "Incidents that were open while events were lost; their figures may be partial.");
-	fprintf(f, "oomreap_incidents_incomplete_total %" PRIu64 "\n", m->incomplete);
-	family(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.");
-	fprintf(f, "oomreap_open_incidents %" PRIu64 "\n", m->open_incidents);
+	scalar(f, "oomreap_incidents_incomplete_total", "counter",
+	       "Incidents that were open while events were lost; their figures may be partial.",
+	       m->incomplete);
+	scalar(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.",
+	       m->open_incidents);
 
-	family(f, "oomreap_reaper_attempts_total", "counter",
-	       "OOM reaper attempts (start_task_reaping or skip_task_reaping).");
-	fprintf(f, "oomreap_reaper_attempts_total %" PRIu64 "\n", m->attempts);
-	family(f, "oomreap_reaper_trylock_failures_total", "counter",
-	       "OOM reaper attempts that failed to take the victim's mmap_lock.");
-	fprintf(f, "oomreap_reaper_trylock_failures_total %" PRIu64 "\n", m->trylock_failures);
+	scalar(f, "oomreap_reaper_attempts_total", "counter",
+	       "OOM reaper attempts (start_task_reaping or skip_task_reaping).",
+	       m->attempts);
+	scalar(f, "oomreap_reaper_trylock_failures_total", "counter",
+	       "OOM reaper attempts that failed to take the victim's mmap_lock.",
+	       m->trylock_failures);
 	family(f, "oomreap_reaper_freed_bytes_total", "counter",
 	       "Memory the OOM reaper unmapped, by memory type (swap: swap entries freed).");
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
@@ -278,15 +285,15 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	write_hist(f, "oomreap_victim_exit_latency_seconds",
 		   "From the OOM kill to the victim's exit.", &m->exit_latency);
 
-	family(f, "oomreap_events_lost_total", "counter",
-	       "Events the BPF side could not queue (ring buffer full).");
-	fprintf(f, "oomreap_events_lost_total %" PRIu64 "\n", m->events_lost);
-	family(f, "oomreap_tracker_evictions_total", "counter",
-	       "Incidents closed early because --max-open incidents were already tracked.");
-	fprintf(f, "oomreap_tracker_evictions_total %" PRIu64 "\n", m->evictions);
-	family(f, "oomreap_textfile_write_failures_total", "counter",
-	       "Failed attempts to write this file (the count shows once a write succeeds).");
-	fprintf(f, "oomreap_textfile_write_failures_total %" PRIu64 "\n", m->write_failures);
+	scalar(f, "oomreap_events_lost_total", "counter",
+	       "Events the BPF side could not queue (ring buffer full).",
+	       m->events_lost);
+	scalar(f, "oomreap_tracker_evictions_total", "counter",
+	       "Incidents closed early because --max-open incidents were already tracked.",
+	       m->evictions);
+	scalar(f, "oomreap_textfile_write_failures_total", "counter",
+	       "Failed attempts to write this file (the count shows once a write succeeds).",
+	       m->write_failures);
 
 	if (m->cgroup_cap)
 		write_cgroups(f, m);
