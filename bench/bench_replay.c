@@ -5,7 +5,7 @@
  *
  *   bench_replay [INCIDENTS]    (default 100000)
  *
- * Writes a synthetic recording of INCIDENTS incidents (the LAB.md shapes
+ * Writes a synthetic recording of INCIDENTS incidents (the docs/LAB.md shapes
  * in turn: exit before reap, reaped, 10 trylock failures) to a temporary
  * file with the real writer, then times, each on the whole file:
  *   read      reader only: framing, CRC-32C, event validation

@@ -19,8 +19,10 @@
 #include "oomreap_abi.h"
 
 /*
- * The reaper's design constants (mm/oom_kill.c).  They are not in BTF;
- * the tracker uses them only to decide when an incident is over.
+ * The reaper's design constants (mm/oom_kill.c, docs/KERNEL.md).  They are
+ * not in BTF; the tracker uses them only to decide when an incident is
+ * over.  What each waiting time below rests on, as measured: docs/LAB.md,
+ * "The timings the tracker rests on".
  */
 #define REAPER_MAX_ATTEMPTS 10            /* MAX_OOM_REAP_RETRIES */
 #define REAPER_DELAY_NS 2000000000ull     /* OOM_REAPER_DELAY, 5.18+ */

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * SYNTHETIC recordings for the golden tests, until recordings captured on
- * real runs of the LAB.md scenarios replace them.  Each is built with the
+ * real runs of the docs/LAB.md scenarios replace them.  Each is built with the
  * real writer (src/rec/writer.c) from wire events laid out as the BPF side
  * emits them on this machine's tracepoint rung (and one on the fentry rung
- * of the Debian guests), with the timings measured in LAB.md and kernel log
+ * of the Debian guests), with the timings measured in docs/LAB.md and kernel log
  * lines in mm/oom_kill.c's formats.  Every file says "synthetic" in its
  * header (hostname, kernel release, boot id).
  *

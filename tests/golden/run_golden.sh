@@ -13,7 +13,7 @@
 #   NAME.EXTRA        for each line "EXTRA ARGS..." of NAME.args (more runs)
 #
 # The recordings are whatever is committed: synthetic ones (gen_synthetic.c)
-# until real LAB.md captures are added; drop a capture in and run with
+# until real docs/LAB.md captures are added; drop a capture in and run with
 # UPDATE=1 to write its expectations, then review them.  Then a few command
 # line checks on bad files.  Last line: "N passed, N failed".
 set -uo pipefail

@@ -113,7 +113,7 @@ static void feed_reap(struct tracker *t, uint32_t type, uint64_t seq, uint32_t p
 
 /*
  * A million kills with recycled pids: three in four exit at once (the
- * common case, LAB.md A), one in four is never heard of again (events
+ * common case, docs/LAB.md A), one in four is never heard of again (events
  * lost, or a victim stuck for good).  Only max_open can be held: the
  * rest must be evicted, oldest first, counted, and reported.
  */

@@ -236,7 +236,7 @@ scen_C() {
 	rm_cgroup "$cg"
 }
 
-# ---- FUSE recipes (LAB.md B2 and C2), with tests/fixtures/ built statically
+# ---- FUSE recipes (docs/LAB.md B2 and C2), with tests/fixtures/ built statically
 
 fuse_start() {
 	FMNT=$WORK/fuse
