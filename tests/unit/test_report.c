@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Postmortem reports (src/report/report.c, src/report/html.c): time arguments,
- * ordering and bounds of the collector, the window filter, and above all
+ * Postmortem reports (src/report/): time arguments, ordering and bounds of
+ * the collector, the window filter, and above all
  * escaping: a victim chooses its comm and cgroup names, and the kernel log
  * quotes them, so none of it may become Markdown or HTML markup.
  */
