@@ -152,7 +152,8 @@ test-unit: $(UNIT_TESTS)
 test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
 
-# The kernel matrix (tests/vm/): Debian 6.1 and 6.12 under qemu, every rung.
+# The kernel matrix (tests/vm/): Debian 11's 5.10 (two) and 12's 6.1 and 6.12
+# under qemu, every rung.
 # The guests get a statically linked tool (libbpf, libelf, zlib archives).
 $(OUT)/static/oomreap-trace: $(TOOL_OBJS)
 	$(call msg,LINK,$@)
