@@ -45,16 +45,25 @@ TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
+# The BPF object: each program family its own .bpf.c, linked into one object
+# (one skeleton, one parse of the kernel's BTF at start-up).
+BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o blockers.bpf.o)
+
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
-.SECONDARY: $(OUT)/bpf/oomreap.bpf.o
+.SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(BPF_PARTS)
 .PHONY: all clean check check-layers deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+$(OUT)/bpf/parts/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/bpf/oomreap.bpf.o: $(BPF_PARTS) | $(OUT)/bpf
+	$(call msg,BPF-LD,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -183,5 +192,5 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d \
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/parts/*.d $(OUT)/tests/*.d \
 	$(OUT)/tests/lib/*.d)

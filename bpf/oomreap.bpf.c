@@ -18,8 +18,6 @@
 #include "oomreap.bpf.h"
 #include "oomreap_abi.h"
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
 /* Knobs set by userspace between open and load. */
 const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, group_dead) */
 const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) since 5.18 */
@@ -120,7 +118,7 @@ struct {
  * One loop whose early exits all leave it: only one path goes on to the
  * next iteration, so the verifier's work stays linear in the depth.  (A
  * version that collected the chain first and then wrote it outermost first
- * was verified once per possible depth: 24k instructions, 24 ms of start-up.)
+ * was verified once per possible depth, a large share of start-up.)
  */
 static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 {
@@ -207,7 +205,7 @@ static __always_inline struct cgroup *task_memcg(struct task_struct *task)
  * Under the victim's thread id (the reaper's tracepoints name it so) and,
  * when that is not the process id, under the process id too (process
  * exit looks it up so).  One map, usually one update: an LRU hash update
- * costs about 2 us here, most of what this program did.
+ * is most of what this program costs (README, Performance, a.).
  */
 static __always_inline void remember_victim(__u32 pid, __u32 tgid, __u64 seq,
 					    struct mm_struct *mm)
@@ -633,6 +631,3 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
-
-/* At failed trylocks: who holds and who waits on the mmap_lock. */
-#include "blockers.bpf.h"

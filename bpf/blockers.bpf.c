@@ -1,10 +1,10 @@
-/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Blocker attribution: at every reaper skip that is a failed trylock, name
  * who holds the victim's mmap_lock and who waits on it, with kernel stacks.
  *
- * Part of the main object (included at the end of oomreap.bpf.c) so that
- * start-up loads the kernel's BTF once, but a room of its own: it needs
+ * Linked into the one object (maps.bpf.c says how), so that start-up
+ * loads the kernel's BTF once, but a room of its own: it needs
  * the bpf_task_from_pid() kfunc (6.2+), because bpf_get_task_stack() wants
  * a trusted task and the rwsem owner word is only a number.  The kfuncs
  * are weak: on a kernel without them userspace leaves tp_skip_blockers
@@ -14,8 +14,10 @@
  * Cost: this runs only on skip_task_reaping, i.e. only while the reaper is
  * failing to get a victim's lock; never on a hot path.
  */
-#ifndef OOMREAP_BLOCKERS_BPF_H
-#define OOMREAP_BLOCKERS_BPF_H
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "oomreap.bpf.h"
 
@@ -145,5 +147,3 @@ int BPF_PROG(tp_skip_blockers, int pid)
 		__sync_fetch_and_add(&blocker_dropped, 1);
 	return 0;
 }
-
-#endif /* OOMREAP_BLOCKERS_BPF_H */
