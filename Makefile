@@ -34,8 +34,8 @@ REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
 	      sink_record.c session.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
-LIVE_SRCS := $(addprefix src/live/,attach.c corebtf.c kbtf.c nameset.c features.c consumer.c \
-	     privdrop.c)
+LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
+	     consumer.c privdrop.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \

@@ -76,7 +76,7 @@ __noinline int fill_task(struct oomreap_blocked_task *bt, __u64 raw_addr, __u32 
 	return 0;
 }
 
-SEC("tp_btf/skip_task_reaping")
+SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
 int BPF_PROG(tp_skip_blockers, int pid)
 {
 	struct oomreap_blocker_event *e;

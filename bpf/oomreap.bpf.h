@@ -15,6 +15,7 @@
 
 #include "core_fixes.bpf.h"
 #include "oomreap_abi.h"
+#include "oomreap_hooks.h"
 
 struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

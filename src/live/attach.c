@@ -9,6 +9,7 @@
 
 #include "live/attach.h"
 #include "live/corebtf.h"
+#include "live/hooks.h"
 #include "core/errors.h"
 #include "oomreap.skel.h"
 
@@ -40,16 +41,16 @@ int rung__parse(const char *s, enum rung *r)
 /* One hook of a rung: the program and whether the rung can do without it. */
 struct hook_choice {
 	struct bpf_program *prog;
-	const char *hook;
+	char hook[PLAN_HOOK_LEN]; /* the plan's label (live/hooks.h) */
 	bool optional;
 	bool available; /* the kernel has the function/tracepoint */
 };
 
-static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, const char *hook,
-		    bool available, bool optional)
+static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, enum hook h,
+		    enum hook_attach as, const char *suffix, bool available, bool optional)
 {
 	hc[n].prog = prog;
-	hc[n].hook = hook;
+	hooks__label(hc[n].hook, sizeof(hc[n].hook), h, as, suffix);
 	hc[n].available = available;
 	hc[n].optional = optional;
 	return n + 1;
@@ -57,71 +58,66 @@ static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, con
 
 /*
  * The programs a rung uses.  The reaper loop's start/finish/skip and the
- * process exit are tracepoints on every rung: no function sees more.
+ * process exit are tracepoints on every rung: no function sees more.  The
+ * fentry and kprobe rungs hook the same functions, each with its own
+ * programs.
  */
 static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enum rung r,
 			struct hook_choice *hc)
 {
+	const bool *has = kf->in_btf;
+	const bool fe = r == RUNG_FENTRY;
+	const enum hook_attach entry = fe ? HOOK_AS_FENTRY : HOOK_AS_KPROBE;
 	int n = 0;
 
 	switch (r) {
 	case RUNG_FENTRY:
-		n = add_hook(hc, n, s->progs.fentry_mark_oom_victim, "fentry mark_oom_victim",
-			     kf->fn_mark_oom_victim, false);
-		n = add_hook(hc, n, s->progs.fentry_oom_kill_process, "fentry oom_kill_process",
-			     kf->fn_oom_kill_process, true);
-		n = add_hook(hc, n, s->progs.fentry_queue_oom_reaper, "fentry queue_oom_reaper",
-			     kf->fn_queue_oom_reaper && kf->reaper_timer, true);
-		if (kf->fn_wake_oom_reaper)
-			n = add_hook(hc, n, s->progs.fentry_wake_oom_reaper,
-				     "fentry wake_oom_reaper", true, false);
-		else
-			n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
-				     kf->tp_reaper, false);
-		n = add_hook(hc, n, s->progs.fexit_oom_reap_task_mm, "fexit __oom_reap_task_mm",
-			     kf->fn_oom_reap_task_mm, true);
-		break;
 	case RUNG_KPROBE:
-		n = add_hook(hc, n, s->progs.kprobe_mark_oom_victim, "kprobe mark_oom_victim",
-			     kf->fn_mark_oom_victim, false);
-		n = add_hook(hc, n, s->progs.kprobe_oom_kill_process, "kprobe oom_kill_process",
-			     kf->fn_oom_kill_process, true);
-		n = add_hook(hc, n, s->progs.kprobe_queue_oom_reaper, "kprobe queue_oom_reaper",
-			     kf->fn_queue_oom_reaper && kf->reaper_timer, true);
-		if (kf->fn_wake_oom_reaper)
-			n = add_hook(hc, n, s->progs.kprobe_wake_oom_reaper,
-				     "kprobe wake_oom_reaper", true, false);
+		n = add_hook(hc, n, fe ? s->progs.fentry_mark_oom_victim : s->progs.kprobe_mark_oom_victim,
+			     HOOK_MARK_OOM_VICTIM, entry, NULL, has[HOOK_MARK_OOM_VICTIM], false);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fentry_oom_kill_process : s->progs.kprobe_oom_kill_process,
+			     HOOK_OOM_KILL_PROCESS, entry, NULL, has[HOOK_OOM_KILL_PROCESS], true);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fentry_queue_oom_reaper : s->progs.kprobe_queue_oom_reaper,
+			     HOOK_QUEUE_OOM_REAPER, entry, NULL,
+			     has[HOOK_QUEUE_OOM_REAPER] && kf->reaper_timer, true);
+		if (has[HOOK_WAKE_OOM_REAPER])
+			n = add_hook(hc, n,
+				     fe ? s->progs.fentry_wake_oom_reaper
+					: s->progs.kprobe_wake_oom_reaper,
+				     HOOK_WAKE_OOM_REAPER, entry, NULL, true, false);
 		else
-			n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
-				     kf->tp_reaper, false);
-		n = add_hook(hc, n, s->progs.kretprobe_oom_reap_task_mm,
-			     "kretprobe __oom_reap_task_mm", kf->fn_oom_reap_task_mm, true);
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
+				     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fexit_oom_reap_task_mm : s->progs.kretprobe_oom_reap_task_mm,
+			     HOOK_OOM_REAP_TASK_MM, fe ? HOOK_AS_FEXIT : HOOK_AS_KRETPROBE, NULL,
+			     has[HOOK_OOM_REAP_TASK_MM], true);
 		break;
 	default:
 		if (kf->mark_victim_has_task)
-			n = add_hook(hc, n, s->progs.tp_mark_victim,
-				     "tracepoint oom:mark_victim(task, uid)", kf->tp_mark_victim,
-				     false);
+			n = add_hook(hc, n, s->progs.tp_mark_victim, HOOK_MARK_VICTIM,
+				     HOOK_AS_TRACEPOINT, "(task, uid)", kf->tp_mark_victim, false);
 		else {
-			n = add_hook(hc, n, s->progs.tp_mark_victim_pid,
-				     "tracepoint oom:mark_victim(pid)", kf->tp_mark_victim, false);
+			n = add_hook(hc, n, s->progs.tp_mark_victim_pid, HOOK_MARK_VICTIM,
+				     HOOK_AS_TRACEPOINT, "(pid)", kf->tp_mark_victim, false);
 			/* the victim's task, for a pid-only mark_victim */
-			n = add_hook(hc, n, s->progs.tp_signal_generate,
-				     "tracepoint signal:signal_generate", kf->tp_signal_generate,
-				     true);
+			n = add_hook(hc, n, s->progs.tp_signal_generate, HOOK_SIGNAL_GENERATE,
+				     HOOK_AS_TRACEPOINT, NULL, kf->tp_signal_generate, true);
 		}
-		n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
-			     kf->tp_reaper, false);
+		n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT,
+			     NULL, kf->tp_reaper, false);
 		break;
 	}
-	n = add_hook(hc, n, s->progs.tp_start_task_reaping, "tracepoint oom:start_task_reaping",
-		     kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, "tracepoint oom:finish_task_reaping",
-		     kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_skip_task_reaping, "tracepoint oom:skip_task_reaping",
-		     kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_sched_process_exit, "tracepoint sched:sched_process_exit",
-		     kf->tp_sched_process_exit, false);
+	n = add_hook(hc, n, s->progs.tp_start_task_reaping, HOOK_START_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, HOOK_FINISH_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_skip_task_reaping, HOOK_SKIP_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_sched_process_exit, HOOK_SCHED_PROCESS_EXIT,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit, false);
 	return n;
 }
 
@@ -227,7 +223,7 @@ static bool blockers_possible(const struct kernel_features *kf, struct attach_pl
 {
 	if (!kf->tp_reaper) {
 		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
-			 "no oom:skip_task_reaping tracepoint");
+			 "no %s tracepoint", hooks__info(HOOK_SKIP_TASK_REAPING)->event);
 		return false;
 	}
 	if (!kf->kfunc_task_from_pid) {
@@ -294,7 +290,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		}
 		tr->links[tr->nlinks++] = link;
 		plan->hooks[plan->nhooks].program = bpf_program__name(hc[i].prog);
-		plan->hooks[plan->nhooks].hook = hc[i].hook;
+		memcpy(plan->hooks[plan->nhooks].hook, hc[i].hook, sizeof(hc[i].hook));
 		plan->nhooks++;
 	}
 	plan->blockers = false;
@@ -306,7 +302,8 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 			plan->blockers = true;
 		} else {
 			snprintf(plan->blockers_why, sizeof(plan->blockers_why),
-				 "attach to oom:skip_task_reaping failed (%s)", strerror(errno));
+				 "attach to %s failed (%s)", hooks__info(HOOK_SKIP_TASK_REAPING)->event,
+				 strerror(errno));
 		}
 	}
 	plan->rung = r;
@@ -356,16 +353,19 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf,
 
 void attach__print_plan(FILE *f, const struct attach_plan *plan)
 {
+	char label[PLAN_HOOK_LEN];
 	int i;
 
 	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
 	for (i = 0; i < plan->nhooks; i++)
 		fprintf(f, "  %-28s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
-	if (plan->blockers)
-		fprintf(f, "  %-28s -> %s\n", "tp_skip_blockers",
-			"tracepoint oom:skip_task_reaping (blocker attribution)");
-	else if (plan->blockers_why[0])
+	if (plan->blockers) {
+		hooks__label(label, sizeof(label), HOOK_SKIP_TASK_REAPING, HOOK_AS_TRACEPOINT,
+			     " (blocker attribution)");
+		fprintf(f, "  %-28s -> %s\n", "tp_skip_blockers", label);
+	} else if (plan->blockers_why[0]) {
 		fprintf(f, "blocker attribution:       off: %s\n", plan->blockers_why);
+	}
 	for (i = RUNG_FENTRY; i < RUNG_NR; i++)
 		if (plan->rejected[i][0])
 			fprintf(f, "rejected %-10s        %s\n", rung__name(i), plan->rejected[i]);
@@ -379,7 +379,7 @@ void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
 	buf[0] = 0;
 	for (i = 0; i < plan->nhooks && off < len; i++) {
 		n = snprintf(buf + off, len - off, "%s %s\n", plan->hooks[i].program ?: "?",
-			     plan->hooks[i].hook ?: "?");
+			     plan->hooks[i].hook);
 		if (n < 0 || (size_t)n >= len - off) {
 			buf[off] = 0; /* drop a line that does not fit whole */
 			break;

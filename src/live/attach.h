@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "live/features.h"
+#include "live/hooks.h"
 
 enum rung {
 	RUNG_AUTO = 0,
@@ -21,13 +22,14 @@ enum rung {
 };
 
 #define PLAN_MAX_HOOKS 12
+#define PLAN_HOOK_LEN 64
 
 struct attach_plan {
 	enum rung rung;                  /* the rung in use */
 	int nhooks;
 	struct {
 		const char *program;
-		const char *hook;
+		char hook[PLAN_HOOK_LEN]; /* "tracepoint oom:mark_victim(task, uid)" */
 	} hooks[PLAN_MAX_HOOKS];
 	char rejected[RUNG_NR][192];    /* why each rung was not used ("" = not tried) */
 	bool blockers;                  /* blocker attribution attached */

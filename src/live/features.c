@@ -9,28 +9,18 @@
 #include "core/errors.h"
 #include "live/corebtf.h"
 #include "live/features.h"
+#include "live/hooks.h"
 #include "live/kbtf.h"
 #include "live/nameset.h"
 
 /*
  * Every name the probe looks up, found in one pass over the BTF: a lookup
  * per name (btf__find_by_name_kind) scans every type of the kernel's BTF
- * (over a hundred thousand) each time, a dozen times over.
+ * (over a hundred thousand) each time, a dozen times over.  The hooks come
+ * first, with their own ids (live/hooks.h); then what is not a hook.
  */
 enum lookup {
-	TP_MARK_VICTIM,
-	TP_WAKE_REAPER,
-	TP_START_TASK_REAPING,
-	TP_FINISH_TASK_REAPING,
-	TP_SKIP_TASK_REAPING,
-	TP_SCHED_PROCESS_EXIT,
-	TP_SIGNAL_GENERATE,
-	FN_MARK_OOM_VICTIM,
-	FN_OOM_KILL_PROCESS,
-	FN_QUEUE_OOM_REAPER,
-	FN_WAKE_OOM_REAPER,
-	FN_OOM_REAP_TASK_MM,
-	FN_BPF_TASK_FROM_PID,
+	FN_BPF_TASK_FROM_PID = HOOK_NR,
 	ST_TASK_STRUCT,
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
@@ -38,30 +28,32 @@ enum lookup {
 	LOOKUP_NR
 };
 
-static const struct {
+struct lookup_name {
 	__u16 kind;
 	const char *name;
-} lookups[LOOKUP_NR] = {
-	[TP_MARK_VICTIM] = { BTF_KIND_TYPEDEF, "btf_trace_mark_victim" },
-	[TP_WAKE_REAPER] = { BTF_KIND_TYPEDEF, "btf_trace_wake_reaper" },
-	[TP_START_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_start_task_reaping" },
-	[TP_FINISH_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_finish_task_reaping" },
-	[TP_SKIP_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_skip_task_reaping" },
-	[TP_SCHED_PROCESS_EXIT] = { BTF_KIND_TYPEDEF, "btf_trace_sched_process_exit" },
-	[TP_SIGNAL_GENERATE] = { BTF_KIND_TYPEDEF, "btf_trace_signal_generate" },
-	[FN_MARK_OOM_VICTIM] = { BTF_KIND_FUNC, "mark_oom_victim" },
-	[FN_OOM_KILL_PROCESS] = { BTF_KIND_FUNC, "oom_kill_process" },
-	[FN_QUEUE_OOM_REAPER] = { BTF_KIND_FUNC, "queue_oom_reaper" },
-	[FN_WAKE_OOM_REAPER] = { BTF_KIND_FUNC, "wake_oom_reaper" },
-	[FN_OOM_REAP_TASK_MM] = { BTF_KIND_FUNC, "__oom_reap_task_mm" },
-	[FN_BPF_TASK_FROM_PID] = { BTF_KIND_FUNC, "bpf_task_from_pid" },
-	[ST_TASK_STRUCT] = { BTF_KIND_STRUCT, "task_struct" },
-	[ST_MM_STRUCT] = { BTF_KIND_STRUCT, "mm_struct" },
-	[ST_MM_RSS_STAT] = { BTF_KIND_STRUCT, "mm_rss_stat" },
-	[TD_MM_FLAGS_T] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
 };
 
-/* ids[i]: the first type of lookups[i]'s kind and name, or 0. */
+static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
+	[FN_BPF_TASK_FROM_PID - HOOK_NR] = { BTF_KIND_FUNC, "bpf_task_from_pid" },
+	[ST_TASK_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "task_struct" },
+	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
+	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
+	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
+};
+
+/* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
+static struct lookup_name lookup(int k)
+{
+	const struct hook_info *h;
+
+	if (k >= HOOK_NR)
+		return others[k - HOOK_NR];
+	h = hooks__info((enum hook)k);
+	return (struct lookup_name){ h->kind == HOOK_TRACEPOINT ? BTF_KIND_TYPEDEF : BTF_KIND_FUNC,
+				     h->btf_name };
+}
+
+/* ids[k]: the first type of lookup k's kind and name, or 0. */
 static int find_all(const struct kbtf *btf, __u32 ids[LOOKUP_NR])
 {
 	struct nameset set;
@@ -73,7 +65,7 @@ static int find_all(const struct kbtf *btf, __u32 ids[LOOKUP_NR])
 	if (err)
 		return err;
 	for (k = 0; k < LOOKUP_NR; k++)
-		nameset__add(&set, lookups[k].name, strlen(lookups[k].name), k);
+		nameset__add(&set, lookup(k).name, strlen(lookup(k).name), k);
 	for (i = 1; i < btf->nr; i++) {
 		const struct btf_type *t = kbtf__type(btf, i);
 		__u16 kind = btf_kind(t);
@@ -81,7 +73,7 @@ static int find_all(const struct kbtf *btf, __u32 ids[LOOKUP_NR])
 		if (kind != BTF_KIND_FUNC && kind != BTF_KIND_TYPEDEF && kind != BTF_KIND_STRUCT)
 			continue;
 		k = nameset__find_str(&set, kbtf__str(btf, t->name_off));
-		if (k >= 0 && lookups[k].kind == kind && !ids[k])
+		if (k >= 0 && lookup(k).kind == kind && !ids[k])
 			ids[k] = i;
 	}
 	nameset__free(&set);
@@ -138,25 +130,22 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 {
 	int n;
 
-	n = tp_nr_params(btf, id[TP_MARK_VICTIM]);
+	for (n = 0; n < HOOK_NR; n++)
+		kf->in_btf[n] = id[n] > 0;
+	n = tp_nr_params(btf, id[HOOK_MARK_VICTIM]);
 	kf->tp_mark_victim = n >= 1;
 	kf->mark_victim_has_task = n >= 2;
-	kf->tp_reaper = tp_nr_params(btf, id[TP_WAKE_REAPER]) == 1 &&
-			tp_nr_params(btf, id[TP_START_TASK_REAPING]) == 1 &&
-			tp_nr_params(btf, id[TP_FINISH_TASK_REAPING]) == 1 &&
-			tp_nr_params(btf, id[TP_SKIP_TASK_REAPING]) == 1;
-	n = tp_nr_params(btf, id[TP_SCHED_PROCESS_EXIT]);
+	kf->tp_reaper = tp_nr_params(btf, id[HOOK_WAKE_REAPER]) == 1 &&
+			tp_nr_params(btf, id[HOOK_START_TASK_REAPING]) == 1 &&
+			tp_nr_params(btf, id[HOOK_FINISH_TASK_REAPING]) == 1 &&
+			tp_nr_params(btf, id[HOOK_SKIP_TASK_REAPING]) == 1;
+	n = tp_nr_params(btf, id[HOOK_SCHED_PROCESS_EXIT]);
 	kf->tp_sched_process_exit = n >= 1;
 	kf->exit_tp_has_group_dead = n >= 2;
 	/* (sig, info, task, group, result) since 4.20 (kernel_siginfo) */
-	kf->tp_signal_generate = tp_nr_params(btf, id[TP_SIGNAL_GENERATE]) >= 3;
-
-	kf->fn_mark_oom_victim = id[FN_MARK_OOM_VICTIM] > 0;
-	kf->mark_oom_victim_btf_id = id[FN_MARK_OOM_VICTIM] ? (int)id[FN_MARK_OOM_VICTIM] : -ENOENT;
-	kf->fn_oom_kill_process = id[FN_OOM_KILL_PROCESS] > 0;
-	kf->fn_queue_oom_reaper = id[FN_QUEUE_OOM_REAPER] > 0;
-	kf->fn_wake_oom_reaper = id[FN_WAKE_OOM_REAPER] > 0;
-	kf->fn_oom_reap_task_mm = id[FN_OOM_REAP_TASK_MM] > 0;
+	kf->tp_signal_generate = tp_nr_params(btf, id[HOOK_SIGNAL_GENERATE]) >= 3;
+	kf->mark_oom_victim_btf_id = id[HOOK_MARK_OOM_VICTIM] ? (int)id[HOOK_MARK_OOM_VICTIM]
+							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
 }
@@ -174,16 +163,27 @@ static const char *yes_no(bool b)
 static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *btf,
 		  const __u32 id[LOOKUP_NR])
 {
+	char key[64];
+	int h;
+
 	fprintf(f, "kernel release:            %s\n", kf->release);
 	fprintf(f, "BTF:                       yes\n");
-	fprintf(f, "tracepoint oom:mark_victim: %s (%s)\n", yes_no(kf->tp_mark_victim),
+	hooks__label(key, sizeof(key), HOOK_MARK_VICTIM, HOOK_AS_TRACEPOINT, ":");
+	fprintf(f, "%s %s (%s)\n", key, yes_no(kf->tp_mark_victim),
 		kf->mark_victim_has_task ? "task, uid: 6.9+ or backport" : "int pid");
-	if (kf->tp_mark_victim && !kf->mark_victim_has_task)
-		fprintf(f, "victim's task on the tracepoint rung: %s\n",
-			kf->tp_signal_generate ? "from signal:signal_generate (the OOM killer's SIGKILL)"
-					       : "none (pid only: no signal_generate tracepoint)");
+	if (kf->tp_mark_victim && !kf->mark_victim_has_task) {
+		if (kf->tp_signal_generate)
+			fprintf(f, "victim's task on the tracepoint rung: from %s (the OOM killer's "
+				   "SIGKILL)\n",
+				hooks__info(HOOK_SIGNAL_GENERATE)->event);
+		else
+			fprintf(f, "victim's task on the tracepoint rung: none (pid only: no %s "
+				   "tracepoint)\n",
+				hooks__info(HOOK_SIGNAL_GENERATE)->name);
+	}
 	fprintf(f, "reaper tracepoints:        %s\n", yes_no(kf->tp_reaper));
-	fprintf(f, "sched_process_exit:        %s%s\n", yes_no(kf->tp_sched_process_exit),
+	snprintf(key, sizeof(key), "%s:", hooks__info(HOOK_SCHED_PROCESS_EXIT)->name);
+	fprintf(f, "%-27s%s%s\n", key, yes_no(kf->tp_sched_process_exit),
 		kf->exit_tp_has_group_dead ? " (with group_dead)" : "");
 	fprintf(f, "reaper delay timer:        %s\n",
 		kf->reaper_timer ? "yes (2 s OOM_REAPER_DELAY, 5.18+)" : "no (reaper woken at once)");
@@ -191,11 +191,11 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
-	fprintf(f, "functions in BTF:          mark_oom_victim=%s oom_kill_process=%s "
-		   "queue_oom_reaper=%s wake_oom_reaper=%s __oom_reap_task_mm=%s\n",
-		yes_no(kf->fn_mark_oom_victim), yes_no(kf->fn_oom_kill_process),
-		yes_no(kf->fn_queue_oom_reaper), yes_no(kf->fn_wake_oom_reaper),
-		yes_no(kf->fn_oom_reap_task_mm));
+	fprintf(f, "functions in BTF:         ");
+	for (h = 0; h < HOOK_NR; h++)
+		if (hooks__info(h)->kind == HOOK_FUNCTION)
+			fprintf(f, " %s=%s", hooks__info(h)->name, yes_no(kf->in_btf[h]));
+	fputc('\n', f);
 }
 
 int features__load(struct kernel_features *kf, struct corebtf *core, const char *btf_path,
@@ -227,7 +227,8 @@ int features__load(struct kernel_features *kf, struct corebtf *core, const char 
 	} else {
 		features_from(kf, &btf, id);
 		if (!kf->tp_mark_victim || !kf->tp_reaper) {
-			p_err("kernel has no oom:mark_victim / oom reaper tracepoints (needs 4.13+)");
+			p_err("kernel has no %s / oom reaper tracepoints (needs 4.13+)",
+			      hooks__info(HOOK_MARK_VICTIM)->event);
 			status = EXIT_UNSUPPORTED;
 		} else {
 			/* while this BTF is parsed anyway */

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "live/hooks.h"
+
 struct corebtf;
 
 struct kernel_features {
@@ -22,13 +24,9 @@ struct kernel_features {
 	bool tp_sched_process_exit;
 	bool exit_tp_has_group_dead; /* sched_process_exit(p, group_dead) */
 	bool tp_signal_generate;     /* signal_generate(sig, info, task, ...) */
-	/* kernel functions that exist as attachable symbols */
-	bool fn_mark_oom_victim;
+	/* each hook's typedef or function is in BTF (a function: attachable) */
+	bool in_btf[HOOK_NR];
 	int mark_oom_victim_btf_id;  /* for the cheap fentry probe */
-	bool fn_oom_kill_process;
-	bool fn_queue_oom_reaper;
-	bool fn_wake_oom_reaper;
-	bool fn_oom_reap_task_mm;
 	bool kfunc_task_from_pid;
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
