@@ -274,7 +274,7 @@ scen_C() {
 	rm_cgroup "$cg"
 }
 
-# ---- FUSE recipes (LAB.md B2 and C2), with tests/fixtures/ built statically
+# ---- FUSE recipes (docs/LAB.md B2 and C2), with tests/fixtures/ built statically
 
 fuse_start() {
 	FMNT=$WORK/fuse
@@ -443,7 +443,7 @@ run_rung() {
 	echo "@@RUNG END rung=$RUNG rc=$rc"
 }
 
-# The CO-RE subset BTF (src/corebtf.c) must relocate every program of a
+# The CO-RE subset BTF (src/live/corebtf.c) must relocate every program of a
 # rung exactly as the whole BTF does: same program tags.
 core_tags() {
 	for _r in fentry kprobe tracepoint; do

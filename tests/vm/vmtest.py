@@ -81,7 +81,7 @@ JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1))
 TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
 VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
 
-# What each scenario must end as (LAB.md).  fails = trylock failures range.
+# What each scenario must end as (docs/LAB.md).  fails = trylock failures range.
 EXPECT = {
     "A": dict(outcome="victim_exited", fails=(0, 0), kmsg="none"),
     "B-frz": dict(outcome="reaped", fails=(0, 0), kmsg="reaped"),
