@@ -1131,6 +1131,9 @@ def run_matrix(t_start):
             extra_pass += 1
         for w in r["warns"]:
             extra_fail.append((label, f"guest: {w}"))
+        if int(r["info"].get("trylock_truth_missed", "0")):
+            extra_fail.append((label, "the ground truth's kretprobe missed "
+                               f"{r['info']['trylock_truth_missed']} returns"))
         feats = probe_features(r["probe"])
         for rung in ("fentry", "kprobe", "tracepoint"):
             if feats.get("rungs", {}).get(rung) != "usable":
