@@ -527,6 +527,7 @@ static __always_inline int on_wake(void *arg, __u16 source)
 	struct oomreap_reap_event *e;
 	struct task_struct *task = arg;
 	struct victim *v;
+	__u32 pid;
 
 	if (wake_is_timer_callback)
 		task = (void *)((char *)arg -
@@ -542,7 +543,9 @@ static __always_inline int on_wake(void *arg, __u16 source)
 		read_mm(victim_mm(task), &e->mm);
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
-	v = bpf_map_lookup_elem(&victims, &e->hdr.pid);
+	/* the key on the stack: 5.10 takes no ring-buffer memory as a map key */
+	pid = e->hdr.pid;
+	v = bpf_map_lookup_elem(&victims, &pid);
 	if (v)
 		v->woken = 1; /* the tracepoint need not report this wake */
 	bpf_ringbuf_submit(e, submit_flags());
