@@ -22,6 +22,7 @@
 /* Knobs set by userspace between open and load. */
 const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, group_dead) */
 const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) since 5.18 */
+const volatile bool wake_tp_is_backstop = false;    /* function rung: see tp_wake_reaper */
 
 /* Reported by userspace at exit and as a metric: a lost OOM must be visible. */
 __u64 dropped_events = 0;
@@ -472,9 +473,25 @@ int BPF_PROG(tp_finish_task_reaping, int pid)
 	return emit_reap(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT);
 }
 
+/*
+ * On the function rungs this tracepoint is a backstop: a kprobe is missed
+ * when it fires while another kprobe's handler runs on the same CPU (the
+ * kernel counts it in nmissed and moves on), and wake_oom_reaper() runs in
+ * the timer softirq, which can interrupt any kprobe handler: seen in the
+ * kernel matrix with a kretprobe on a hot function beside us.  The
+ * tracepoint fires inside wake_oom_reaper(), after its function program:
+ * it reports the wake only when that program did not.
+ */
 SEC("tp_btf/" OOMREAP_HOOK_WAKE_REAPER)
 int BPF_PROG(tp_wake_reaper, int pid)
 {
+	struct victim *v;
+
+	if (wake_tp_is_backstop) {
+		v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
+		if (!v || v->woken)
+			return 0;
+	}
 	return emit_reap(OOMREAP_EV_REAPER_WAKE, pid, OOMREAP_SRC_TRACEPOINT);
 }
 
@@ -509,6 +526,8 @@ static __always_inline int on_wake(void *arg, __u16 source)
 {
 	struct oomreap_reap_event *e;
 	struct task_struct *task = arg;
+	struct victim *v;
+	__u32 pid;
 
 	if (wake_is_timer_callback)
 		task = (void *)((char *)arg -
@@ -524,6 +543,11 @@ static __always_inline int on_wake(void *arg, __u16 source)
 		read_mm(victim_mm(task), &e->mm);
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
+	/* the key on the stack: 5.10 takes no ring-buffer memory as a map key */
+	pid = e->hdr.pid;
+	v = bpf_map_lookup_elem(&victims, &pid);
+	if (v)
+		v->woken = 1; /* the tracepoint need not report this wake */
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

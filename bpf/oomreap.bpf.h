@@ -48,6 +48,8 @@ struct victim {
 	__u64 mm;   /* kernel pointer; never leaves BPF */
 	__u32 tgid;
 	__u32 pid;
+	__u32 woken; /* a function rung's wake_oom_reaper program saw its wake */
+	__u32 pad;
 };
 
 struct victims_map {

@@ -491,8 +491,18 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 	case OOMREAP_EV_REAP_SKIP:
 		begin_attempt(inc, ts);
 		if (r->skip_reason == OOMREAP_SKIP_MM_GONE) {
-			close_inc(t, inc, OUTCOME_VICTIM_EXITED, ts);
-			return;
+			/*
+			 * The loop is over.  The incident ends when both the
+			 * reaper and the victim's exit are done, whichever
+			 * event the kernel fires last (apply_exit).
+			 */
+			inc->mm_gone = true;
+			if (inc->exited) {
+				close_inc(t, inc, OUTCOME_VICTIM_EXITED, ts);
+				return;
+			}
+			set_deadline(t, inc, ts + EXIT_AFTER_MM_GONE_NS, ts, OUTCOME_VICTIM_EXITED);
+			break;
 		}
 		if (r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
 			inc->trylock_failures++;
@@ -513,6 +523,11 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 	if (!inc->exit_ns)
 		inc->exit_ns = x->hdr.ts_ns;
 	inc->mm_released_by_exit = x->mm_released;
+	if (inc->mm_gone) {
+		/* the reaper's loop ended first (see OOMREAP_SKIP_MM_GONE) */
+		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+		return;
+	}
 	if (inc->wake_ns || inc->attempts)
 		return; /* the reaper is on it and will end its own loop */
 	if (x->mm_released) {

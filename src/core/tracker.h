@@ -46,6 +46,13 @@
  * this long after a failed attempt with none following, its loop is over.
  */
 #define REAPER_SILENCE_NS 1000000000ull
+/*
+ * Before 6.18, sched_process_exit fires after exit_mm(): the reaper can
+ * find the victim's mm gone (an MMF_OOM_SKIP skip) a few ms before the
+ * victim's exit event arrives.  Wait this long for it before ending the
+ * incident without one.
+ */
+#define EXIT_AFTER_MM_GONE_NS 1000000000ull
 
 #define TIMELINE_MAX 24
 /* Distinct blocker pictures kept per incident; identical ones are counted. */
@@ -119,6 +126,7 @@ struct oomreap_incident {
 	uint32_t unknown_skips;     /* skips the BPF side could not classify */
 	bool wake_ignored;          /* timer fired after the victim was gone */
 	bool exited;                /* last victim thread reached do_exit */
+	bool mm_gone;               /* the reaper found the mm torn down */
 	bool mm_released_by_exit;
 	uint64_t freed_pages[OOMREAP_RSS_NR];
 	int last_reap_ret;          /* -1 unknown, 0 partial, 1 complete */

@@ -82,12 +82,15 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 			     fe ? s->progs.fentry_queue_oom_reaper : s->progs.kprobe_queue_oom_reaper,
 			     HOOK_QUEUE_OOM_REAPER, entry, NULL,
 			     has[HOOK_QUEUE_OOM_REAPER] && kf->reaper_timer, true);
-		if (has[HOOK_WAKE_OOM_REAPER])
+		if (has[HOOK_WAKE_OOM_REAPER]) {
 			n = add_hook(hc, n,
 				     fe ? s->progs.fentry_wake_oom_reaper
 					: s->progs.kprobe_wake_oom_reaper,
 				     HOOK_WAKE_OOM_REAPER, entry, NULL, true, false);
-		else
+			/* a wake that program missed (bpf: tp_wake_reaper) */
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
+				     HOOK_AS_TRACEPOINT, "(backstop)", kf->tp_reaper, true);
+		} else
 			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
 				     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
 		n = add_hook(hc, n,
@@ -195,6 +198,7 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	}
 	s->rodata->exit_tp_has_group_dead = kf->exit_tp_has_group_dead;
 	s->rodata->wake_is_timer_callback = kf->reaper_timer;
+	s->rodata->wake_tp_is_backstop = r != RUNG_TRACEPOINT && kf->in_btf[HOOK_WAKE_OOM_REAPER];
 
 	n = choose_hooks(s, kf, r, hc);
 	for (i = 0; i < n; i++) {

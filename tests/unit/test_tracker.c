@@ -581,6 +581,56 @@ static void test_lab_c_partial_contention(void **state)
 	assert_int_equal(inc->timeline[inc->timeline_len - 1].skip_reason, OOMREAP_SKIP_MM_GONE);
 }
 
+/*
+ * Before 6.18 sched_process_exit fires after exit_mm(): the reaper's
+ * mm-gone skip can come first, and the exit a few ms later still belongs
+ * to the incident (seen on 6.12 in the kernel matrix, C-fuse-partial).
+ */
+static void test_lab_c_partial_mm_gone_before_exit(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t exit_ts = C_SKIP(4) + 4 * MS;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 4; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_skip(3, 6000, C_SKIP(4), OOMREAP_SKIP_MM_GONE));
+	assert_int_equal(f->c.n, 0); /* its exit is still to come */
+	tracker__advance(f->t, exit_ts);
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_exit(3, 6000, exit_ts, 1, 1));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->trylock_failures, 4);
+	assert_int_equal(inc->attempts, 5);
+	assert_int_equal(inc->closed_ns, exit_ts); /* the later of the two */
+	assert_true(inc->exited);
+	assert_int_equal(incident__exit_latency_ns(inc), exit_ts - T0);
+}
+
+/* The exit after an mm-gone skip is never seen: the incident still ends. */
+static void test_mm_gone_without_exit_ends_at_deadline(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	FEED(f, ev_skip(3, 6000, C_SKIP(0), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_skip(3, 6000, C_SKIP(1), OOMREAP_SKIP_MM_GONE));
+	tracker__advance(f->t, C_SKIP(1) + EXIT_AFTER_MM_GONE_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, C_SKIP(1) + EXIT_AFTER_MM_GONE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->closed_ns, C_SKIP(1)); /* stamped at the skip */
+	assert_false(inc->exited);
+	assert_int_equal(inc->trylock_failures, 1);
+}
+
 /* ------------------------------------------------------- partial reaps */
 
 static void test_partial_retry_then_reaped(void **state)
@@ -1935,6 +1985,8 @@ int main(void)
 		T(test_lab_c_gave_up),
 		T(test_lab_c_unknown_skips_also_exhaust),
 		T(test_lab_c_partial_contention),
+		T(test_lab_c_partial_mm_gone_before_exit),
+		T(test_mm_gone_without_exit_ends_at_deadline),
 		T(test_partial_retry_then_reaped),
 		T(test_partial_result_zero_then_one),
 		T(test_partial_ten_attempts_result_zero),
