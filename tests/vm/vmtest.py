@@ -34,6 +34,7 @@ Environment knobs:
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
 import concurrent.futures
+import contextlib
 import json
 import lzma
 import os
@@ -469,6 +470,7 @@ def boot(k, initrd):
     with open(logf, "wb") as out:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              start_new_session=True)
+        RUNNING.add(p)
         try:
             rc = p.wait(timeout=GUEST_TIMEOUT)
             how = f"qemu exited {rc}"
@@ -476,6 +478,8 @@ def boot(k, initrd):
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
             how = f"timeout after {GUEST_TIMEOUT} s (killed)"
+        finally:
+            RUNNING.discard(p)
     text = open(logf, "rb").read().decode("utf-8", "replace")
     return clean(text), time.monotonic() - t0, how, logf
 
@@ -974,7 +978,9 @@ def guest_runs(kernels, common):
             prepared.append(guest_prepare(series, common))
         except (RuntimeError, Failure, OSError) as e:
             prepared.append((series, f"could not prepare: {e}"))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=JOBS) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
+    futs = []
+    try:
         futs = [pool.submit(guest_boot, *p) if len(p) == 3 else None for p in prepared]
         out = []
         for p, f in zip(prepared, futs):
@@ -985,6 +991,15 @@ def guest_runs(kernels, common):
                 out.append(f.result())
             except (RuntimeError, Failure, OSError) as e:
                 out.append((p[0]["series"], f"could not boot: {e}"))
+    except BaseException:
+        # interrupted: end the guests, or the pool would wait for them
+        for f in futs:
+            if f:
+                f.cancel()
+        kill_guests()
+        raise
+    finally:
+        pool.shutdown(wait=True)
     return out
 
 
@@ -1049,6 +1064,17 @@ def tail(text, n=40):
     return "\n".join("    | " + l for l in text.rstrip("\n").split("\n")[-n:])
 
 
+# Guests booting now: killed if the run is interrupted (Ctrl-C, SIGTERM),
+# so that no qemu outlives it.
+RUNNING = set()
+
+
+def kill_guests():
+    for p in list(RUNNING):
+        with contextlib.suppress(OSError):
+            os.killpg(p.pid, signal.SIGKILL)
+
+
 def busy_loops(n):
     """n processes that only spin (VMTEST_BUSY): ended with the run."""
     procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"],
@@ -1064,9 +1090,14 @@ def main():
     start_run_logs()
     log(f"== run {RUN_ID}: logs in {os.path.relpath(LOGDIR, ROOT)}")
     busy = busy_loops(int(os.environ.get("VMTEST_BUSY", "0")))
+
+    def on_term(sig, frame):
+        raise KeyboardInterrupt(f"signal {sig}")
+    signal.signal(signal.SIGTERM, on_term)
     try:
         return run_matrix(t_start)
     finally:
+        kill_guests()
         for p in busy:
             p.kill()
             p.wait()
