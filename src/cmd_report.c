@@ -229,8 +229,9 @@ int do_report(const struct env *env)
 	rerr2 = output_close(&out, !err);
 	if (err || rerr2) {
 		err = err ? err : rerr2;
-		p_err("cannot write the report%s%s: %s", env->output ? " to " : "",
-		      env->output ? env->output : "", strerror(-err));
+		p_err("cannot write %s: %s", env->output && strcmp(env->output, "-") ? env->output
+										       : "stdout",
+		      strerror(-err));
 	}
 	/* A report of a damaged recording is still written, and still a failure. */
 	if (rerr)

@@ -46,6 +46,7 @@ struct session {
 	struct sink sinks[MAX_SINKS];
 	int nsinks;
 	int write_error;           /* errno of the first failed sink write */
+	const char *write_error_name; /* and the sink's name (struct sink) */
 	/*
 	 * Kernel symbols for blocker stacks: given (replay: the recording's
 	 * own), or loaded from kallsyms_fd (opened before the privilege drop,

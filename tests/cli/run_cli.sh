@@ -9,7 +9,10 @@ pass=0
 fail=0
 out=$(mktemp)
 err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+work=$(mktemp -d)
+trap 'rm -f "$out" "$err"; rm -rf "$work"' EXIT
+G=tests/golden
+rec=$G/real-6.18-lab-a.oomrec
 
 # expect NAME STATUS STDERR_REGEX -- command...
 expect() {
@@ -52,6 +55,29 @@ else
 	echo "not ok - kernel without oom tracepoints: build/tests/no_oom_btf.o not built"
 	fail=$((fail + 1))
 fi
+
+# Offline commands: every write error ends in one line naming the file
+# (or stdout) and the real errno, and exit 1; never a silent exit 0.
+expect "replay to a full stdout" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" replay "$1" >/dev/full' "$BIN" "$rec"
+expect "replay --json to a full stdout" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" replay --json "$1" >/dev/full' "$BIN" "$rec"
+expect "replay --json past ulimit -f" 1 "cannot write stdout: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" replay --json "$1" >"$2"' "$BIN" "$rec" "$work/ulimit.txt"
+expect "report to a full stdout says ENOSPC" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" report "$1" >/dev/full' "$BIN" "$rec"
+expect "report past ulimit -f says EFBIG" 1 "cannot write stdout: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" report "$1" >"$2"' "$BIN" "$rec" "$work/ulimit.md"
+expect "report -o past ulimit -f names the file" 1 "cannot write $work/u.md: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" report "$1" -o "$2"' "$BIN" "$rec" "$work/u.md"
+# A pipe whose reader is gone before the first write (no race with a buffer).
+for cmd in replay report; do
+	expect "$cmd into a closed pipe says EPIPE" 1 "cannot write stdout: Broken pipe" -- \
+		python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(sys.argv[1:], stdout=w).returncode)' "$BIN" "$cmd" "$rec"
+done
 
 if [ "$(id -u)" -eq 0 ]; then
 	# Drop every capability: the tool must name what it misses.
