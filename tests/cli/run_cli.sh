@@ -79,6 +79,29 @@ os.close(r)
 sys.exit(subprocess.run(sys.argv[1:], stdout=w).returncode)' "$BIN" "$cmd" "$rec"
 done
 
+# An output that is an input, however named, is refused before anything
+# is written: the recording stays as it was.
+cp "$rec" "$work/x.oomrec"
+ln "$work/x.oomrec" "$work/hard.oomrec"
+ln -s x.oomrec "$work/sym.oomrec"
+expect "report -o over its recording" 2 "is the input .*x.oomrec" -- \
+	"$BIN" report "$work/x.oomrec" -o "$work/x.oomrec"
+expect "report -o over its recording, ./ spelling" 2 "is the input" -- \
+	bash -c 'cd "$0" && "$1" report x.oomrec -o ./x.oomrec' "$work" "$(realpath "$BIN")"
+expect "report -o over a symlink's target" 2 "is the input .*sym.oomrec" -- \
+	"$BIN" report "$work/sym.oomrec" -o "$work/x.oomrec"
+expect "report -o over the --kmsg file" 2 "would destroy the kernel log" -- \
+	"$BIN" report "$rec" --kmsg "$work/x.oomrec" -o "$work/x.oomrec"
+expect "replay --prom-textfile over a hard link of its recording" 2 "is the input" -- \
+	"$BIN" replay "$work/x.oomrec" --prom-textfile "$work/hard.oomrec"
+if cmp -s "$rec" "$work/x.oomrec"; then
+	echo "ok - the recording is intact"
+	pass=$((pass + 1))
+else
+	echo "not ok - an output overwrote the recording"
+	fail=$((fail + 1))
+fi
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Drop every capability: the tool must name what it misses.
 	expect "unprivileged" 3 "missing capabilities CAP_BPF and CAP_PERFMON" -- \
