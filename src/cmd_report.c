@@ -32,7 +32,8 @@ static int load_kmsg_file(const char *path, struct kmsg_log *k)
 	size_t len = 0;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block open(2); only a regular file is read */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		p_err("cannot read kernel log %s: %s", path, strerror(errno));
 		return -errno;

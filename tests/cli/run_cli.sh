@@ -102,6 +102,17 @@ else
 	fail=$((fail + 1))
 fi
 
+# A FIFO or a device as an input is refused at once, never waited on.
+mkfifo "$work/fifo"
+expect "replay of a FIFO does not block" 1 "fifo: not a regular file" -- \
+	timeout 10 "$BIN" replay "$work/fifo"
+expect "report of a FIFO does not block" 1 "fifo: not a regular file" -- \
+	timeout 10 "$BIN" report "$work/fifo"
+expect "report --kmsg FIFO does not block" 1 "kernel log .*fifo: not a regular file" -- \
+	timeout 10 "$BIN" report "$rec" --kmsg "$work/fifo"
+expect "replay of a device" 1 "/dev/null: not a regular file" -- \
+	timeout 10 "$BIN" replay /dev/null
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Drop every capability: the tool must name what it misses.
 	expect "unprivileged" 3 "missing capabilities CAP_BPF and CAP_PERFMON" -- \
