@@ -342,7 +342,8 @@ void options__session(const struct env *env, const char *kernel, struct session_
 				     .prom_textfile = env->prom_textfile,
 				     .interval_s = env->interval_s,
 				     .prom_cgroup_cap = env->prom_cgroup_cap,
-				     .kernel = kernel };
+				     .kernel = kernel,
+				     .replay = env->command == CMD_REPLAY };
 }
 
 int options__parse(int argc, char **argv, struct env *env)

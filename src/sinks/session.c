@@ -84,7 +84,8 @@ int session__open_outputs(struct session *s)
 					.interval_s = s->o.interval_s,
 					.cgroup_cap = s->o.prom_cgroup_cap,
 					.tracker = s->tracker,
-					.kernel = s->o.kernel };
+					.kernel = s->o.kernel,
+					.once = s->o.replay };
 
 		err = sink_prom__open(&s->sinks[s->nsinks], &po, &s->rc);
 		if (err) {

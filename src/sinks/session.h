@@ -36,6 +36,7 @@ struct session_opts {
 	uint32_t interval_s;
 	uint32_t prom_cgroup_cap;
 	const char *kernel;        /* release, for oomreap_info */
+	bool replay;               /* the Prometheus file is written once (prom_opts.once) */
 };
 
 struct session {

@@ -113,6 +113,18 @@ expect "report --kmsg FIFO does not block" 1 "kernel log .*fifo: not a regular f
 expect "replay of a device" 1 "/dev/null: not a regular file" -- \
 	timeout 10 "$BIN" replay /dev/null
 
+# replay writes its metrics once: a failure is replay's, exit 1, no retry promised.
+mkdir "$work/dir.prom"
+ln -s nowhere.prom "$work/link.prom"
+for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/fifo" /dev/full; do
+	expect "replay --prom-textfile $(basename "$target") fails" 1 "cannot write $target: " -- \
+		"$BIN" replay "$rec" --prom-textfile "$target"
+	if grep -q retrying "$err"; then
+		echo "not ok - replay --prom-textfile $(basename "$target"): live mode's message"
+		fail=$((fail + 1))
+	fi
+done
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Drop every capability: the tool must name what it misses.
 	expect "unprivileged" 3 "missing capabilities CAP_BPF and CAP_PERFMON" -- \
