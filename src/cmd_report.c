@@ -32,7 +32,8 @@ static int load_kmsg_file(const char *path, struct kmsg_log *k)
 	size_t len = 0;
 	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must not block open(2); only a regular file is read */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		p_err("cannot read kernel log %s: %s", path, strerror(errno));
 		return -errno;
@@ -229,8 +230,9 @@ int do_report(const struct env *env)
 	rerr2 = output_close(&out, !err);
 	if (err || rerr2) {
 		err = err ? err : rerr2;
-		p_err("cannot write the report%s%s: %s", env->output ? " to " : "",
-		      env->output ? env->output : "", strerror(-err));
+		p_err("cannot write %s: %s", env->output && strcmp(env->output, "-") ? env->output
+										       : "stdout",
+		      strerror(-err));
 	}
 	/* A report of a damaged recording is still written, and still a failure. */
 	if (rerr)

@@ -42,6 +42,8 @@ int main(int argc, char **argv)
 	libbpf_set_print(libbpf_print);
 	/* A closed pipe must surface as a write error, not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Nor a file past `ulimit -f`: then write(2) fails with EFBIG, which is said. */
+	signal(SIGXFSZ, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return commands[env.command](&env);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/errors.h"
+#include "core/fdio.h"
 #include "options.h"
 #include "report/time.h"
 #include "sinks/session.h"
@@ -162,6 +163,25 @@ static void check_time(struct argp_state *state, const char *opt, const char *ar
 			   opt, arg);
 }
 
+/*
+ * An output that is an input would replace the recording (or the kernel
+ * log) it is made from: refused before anything is read or written.
+ */
+static void refuse_input_as_output(struct argp_state *state, const char *out)
+{
+	struct env *env = state->input;
+
+	if (!out || !strcmp(out, "-"))
+		return;
+	for (int i = 0; i < env->nfiles; i++)
+		if (fdio__same_file(out, env->files[i]))
+			argp_error(state, "%s is the input %s: writing it would destroy the recording",
+				   out, env->files[i]);
+	if (env->kmsg_path && fdio__same_file(out, env->kmsg_path))
+		argp_error(state, "%s is the input %s: writing it would destroy the kernel log", out,
+			   env->kmsg_path);
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
@@ -287,6 +307,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--interval and --prom-cgroup-labels need --prom-textfile");
 		if (!env->interval_s)
 			env->interval_s = PROM_INTERVAL_DEFAULT_S;
+		refuse_input_as_output(state, env->output);
+		refuse_input_as_output(state, env->prom_textfile);
 		break;
 	case ARGP_KEY_ARG:
 		if (state->arg_num == 0 && !strcmp(arg, "probe"))
@@ -320,7 +342,8 @@ void options__session(const struct env *env, const char *kernel, struct session_
 				     .prom_textfile = env->prom_textfile,
 				     .interval_s = env->interval_s,
 				     .prom_cgroup_cap = env->prom_cgroup_cap,
-				     .kernel = kernel };
+				     .kernel = kernel,
+				     .replay = env->command == CMD_REPLAY };
 }
 
 int options__parse(int argc, char **argv, struct env *env)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -33,4 +34,11 @@ int fdio__write_all(int fd, const void *buf, size_t len)
 int fdio__pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
 {
 	return write_loop(fd, buf, len, off, true);
+}
+
+bool fdio__same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }

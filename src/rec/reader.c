@@ -76,7 +76,13 @@ int rec_reader__open(struct rec_reader **out, const char *path)
 	struct stat st;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: a FIFO would block open(2) until a writer came, for
+	 * ever.  Opened without waiting, anything but a regular file is then
+	 * refused (a recording has a size, read(2) on a device or FIFO may
+	 * block or never end); O_NOCTTY: a terminal never becomes ours.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -84,9 +90,14 @@ int rec_reader__open(struct rec_reader **out, const char *path)
 		close(fd);
 		return err;
 	}
-	if (S_ISDIR(st.st_mode)) {
+	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return -EISDIR;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, 0)) { /* a regular file: blocking reads again */
+		err = -errno;
+		close(fd);
+		return err;
 	}
 	err = reader_new(&r);
 	if (!err) {
@@ -101,7 +112,7 @@ int rec_reader__open(struct rec_reader **out, const char *path)
 		return err;
 	}
 	r->fd = fd;
-	r->file_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	r->file_size = (uint64_t)st.st_size;
 	*out = r;
 	return 0;
 }

@@ -196,7 +196,11 @@ struct rec_reader_stats {
 
 struct rec_reader;
 
-/* Open a file / a memory buffer (not copied: must outlive the reader). */
+/*
+ * Open a file / a memory buffer (not copied: must outlive the reader).
+ * Only a regular file, never blocking in open(2): -EISDIR for a directory,
+ * -EINVAL for a FIFO, device or socket.
+ */
 int rec_reader__open(struct rec_reader **out, const char *path);
 int rec_reader__open_mem(struct rec_reader **out, const void *buf, size_t len);
 /*

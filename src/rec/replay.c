@@ -23,6 +23,9 @@ static int open_error(struct replay *rp, const char *path, int err)
 {
 	if (err == -ENOENT)
 		snprintf(rp->err, sizeof(rp->err), "%s: no such file", path);
+	else if (err == -EINVAL)
+		snprintf(rp->err, sizeof(rp->err),
+			 "%s: not a regular file (a FIFO, device or socket is never read)", path);
 	else
 		snprintf(rp->err, sizeof(rp->err), "%s: cannot open: %s", path, strerror(-err));
 	return err;

@@ -762,10 +762,14 @@ int report__write(struct report *r, FILE *f, const struct report_source *src,
 	int err = 0;
 
 	report__sort(r);
+	/*
+	 * A line-buffered stdout fails inside write_report, where nothing
+	 * looks; errno is left by the last failed write(2) and says what it
+	 * was (ENOSPC, EFBIG, EPIPE).  EIO only when nothing says more.
+	 */
+	errno = 0;
 	write_report(&o, r, src, kmsg);
-	if (fflush(f))
-		err = -errno;
-	if (!err && ferror(f))
-		err = -EIO;
+	if (fflush(f) || ferror(f))
+		err = -(errno ? errno : EIO);
 	return err;
 }

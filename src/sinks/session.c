@@ -37,8 +37,10 @@ static void on_incident(const struct oomreap_incident *inc, void *ctx)
 	for (int i = 0; i < s->nsinks; i++) {
 		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
 
-		if (err && !s->write_error)
+		if (err && !s->write_error) {
 			s->write_error = -err;
+			s->write_error_name = s->sinks[i].name;
+		}
 	}
 }
 
@@ -82,7 +84,8 @@ int session__open_outputs(struct session *s)
 					.interval_s = s->o.interval_s,
 					.cgroup_cap = s->o.prom_cgroup_cap,
 					.tracker = s->tracker,
-					.kernel = s->o.kernel };
+					.kernel = s->o.kernel,
+					.once = s->o.replay };
 
 		err = sink_prom__open(&s->sinks[s->nsinks], &po, &s->rc);
 		if (err) {
@@ -138,28 +141,39 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events)
 {
 	tracker__flush(s->tracker);
 	session__tick(s, now_ns);
-	if (!s->o.no_summary)
+	if (!s->o.no_summary) {
+		errno = 0;
 		summary__print(s->o.json ? stderr : stdout, &s->summary, &s->rc, lost_events);
+		/* the stream sink's close sees only a stale errno by then */
+		if (!s->o.json && ferror(stdout) && !s->write_error) {
+			s->write_error = errno ? errno : EIO;
+			s->write_error_name = "stdout";
+		}
+	}
 }
 
 int session__close(struct session *s, int status)
 {
 	int err = 0;
 
-	if (s->write_error && status == EXIT_OK) {
-		p_err("cannot write output: %s", strerror(s->write_error));
-		status = EXIT_RUNTIME;
-	}
+	const char *name = s->write_error_name;
+
+	/* A failed write is said once, with its file and errno, however it ended. */
+	err = -s->write_error;
 	while (s->nsinks > 0) {
 		struct sink *k = &s->sinks[--s->nsinks];
+		const char *kname = k->name;
 		int e = k->ops->close(k);
 
-		if (e && !err)
+		if (e && !err) {
 			err = e;
+			name = kname;
+		}
 	}
-	if (err && status == EXIT_OK) {
-		p_err("cannot write output: %s", strerror(-err));
-		status = EXIT_RUNTIME;
+	if (err) {
+		p_err("cannot write %s: %s", name ? name : "output", strerror(-err));
+		if (status == EXIT_OK)
+			status = EXIT_RUNTIME;
 	}
 	tracker__free(s->tracker);
 	s->tracker = NULL;

@@ -36,6 +36,7 @@ struct session_opts {
 	uint32_t interval_s;
 	uint32_t prom_cgroup_cap;
 	const char *kernel;        /* release, for oomreap_info */
+	bool replay;               /* the Prometheus file is written once (prom_opts.once) */
 };
 
 struct session {
@@ -46,6 +47,7 @@ struct session {
 	struct sink sinks[MAX_SINKS];
 	int nsinks;
 	int write_error;           /* errno of the first failed sink write */
+	const char *write_error_name; /* and the sink's name (struct sink) */
 	/*
 	 * Kernel symbols for blocker stacks: given (replay: the recording's
 	 * own), or loaded from kallsyms_fd (opened before the privilege drop,

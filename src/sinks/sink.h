@@ -34,6 +34,8 @@ struct sink {
 	const struct sink_ops *ops;
 	const struct render_ctx *rc;
 	void *state;
+	/* what it writes, for the write-error line ("stdout"); outlives close; NULL: "output" */
+	const char *name;
 };
 
 #define MAX_SINKS 4

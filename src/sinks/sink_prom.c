@@ -21,6 +21,7 @@ struct prom_state {
 	uint64_t next_due_ns;           /* 0: at the next tick */
 	int failing;                    /* errno of the failure being retried; 0 = fine */
 	bool said;                      /* this failure was reported on stderr */
+	bool once;                      /* prom_opts.once */
 	uint64_t episode_failures;      /* failed writes since the last good one */
 };
 
@@ -83,12 +84,14 @@ static void prom_flush(struct prom_state *st)
 	}
 	st->m.write_failures++;
 	st->episode_failures++;
+	st->failing = -err;
+	if (st->once) /* nothing retries: prom_close returns it, the session says it */
+		return;
 	/* Said once per episode: a full disk must not also fill the journal. */
 	if (!st->said)
 		p_err("cannot write metrics to %s: %s%s; tracing goes on, retrying every %llu s",
 		      st->path, strerror(-err), failure_hint(-err),
 		      (unsigned long long)(st->interval_ns / 1000000000ull));
-	st->failing = -err;
 	st->said = true;
 }
 
@@ -139,17 +142,22 @@ static int prom_reopen(struct sink *s)
 	return 0;
 }
 
-/* The final write; its failure was already said and counted, so not fatal. */
+/*
+ * The final write.  Live, its failure was already said and counted, so not
+ * fatal; in replay (once) it is the command's failure.
+ */
 static int prom_close(struct sink *s)
 {
 	struct prom_state *st = s->state;
+	int err;
 
 	prom_flush(st);
+	err = st->once ? -st->failing : 0;
 	metrics__free(&st->m);
 	free(st->path);
 	free(st);
 	s->state = NULL;
-	return 0;
+	return err;
 }
 
 static const struct sink_ops prom_ops = {
@@ -177,6 +185,7 @@ int sink_prom__open(struct sink *s, const struct prom_opts *o, const struct rend
 	}
 	st->interval_ns = (uint64_t)o->interval_s * 1000000000ull;
 	st->tracker = o->tracker;
+	st->once = o->once;
 	st->info.version = OOMREAP_VERSION;
 	st->info.attach = rc->attach ? rc->attach : "unknown";
 	snprintf(st->kernel, sizeof(st->kernel), "%s", o->kernel ? o->kernel : "");
@@ -190,5 +199,6 @@ int sink_prom__open(struct sink *s, const struct prom_opts *o, const struct rend
 	s->ops = &prom_ops;
 	s->rc = rc;
 	s->state = st;
+	s->name = o->once ? o->path : NULL;
 	return 0;
 }

@@ -20,6 +20,12 @@ struct prom_opts {
 	/* statistics read at each tick; the last is session__finish's, while it lives */
 	const struct tracker *tracker;
 	const char *kernel;             /* release, for oomreap_info */
+	/*
+	 * replay: the file is written once, at the end, and a failure is the
+	 * command's (said by the session with the path, exit 1), not a retry.
+	 * path must then outlive the sink (it names the failure after close).
+	 */
+	bool once;
 };
 
 int sink_prom__open(struct sink *s, const struct prom_opts *o, const struct render_ctx *rc);

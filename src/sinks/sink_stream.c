@@ -8,23 +8,42 @@
 struct stream_state {
 	FILE *f;
 	bool json;
+	int err;  /* -errno of the first failed write, kept */
 };
+
+/*
+ * Flush, and keep the first failure's errno.  stdout is line-buffered, so
+ * the failing write(2) is usually inside the render call, not here: the
+ * caller zeroes errno before it, and errno still says what failed
+ * (ENOSPC, EFBIG, EPIPE) when the stream's error flag is found set.
+ * Later failures may carry a stale errno: only the first is kept.
+ */
+static int stream_flush(struct stream_state *st)
+{
+	if ((fflush(st->f) || ferror(st->f)) && !st->err)
+		st->err = -(errno ? errno : EIO);
+	return st->err;
+}
 
 static int stream_incident(struct sink *s, const struct oomreap_incident *inc)
 {
 	struct stream_state *st = s->state;
 
+	errno = 0;
 	if (st->json)
 		render__json_incident(st->f, inc, s->rc);
 	else
 		render__text_incident(st->f, inc, s->rc);
-	return fflush(st->f) ? -(errno ? errno : EIO) : 0;
+	return stream_flush(st);
 }
 
 static int stream_close(struct sink *s)
 {
 	struct stream_state *st = s->state;
-	int err = fflush(st->f) ? -(errno ? errno : EIO) : 0;
+	int err;
+
+	errno = 0;
+	err = stream_flush(st);
 
 	free(st);
 	s->state = NULL;
@@ -47,9 +66,11 @@ int sink_stream__open(struct sink *s, FILE *f, bool json, const struct render_ct
 	s->ops = &stream_ops;
 	s->rc = rc;
 	s->state = st;
+	s->name = "stdout";
 	if (!json) {
+		errno = 0;
 		render__text_header(f);
-		fflush(f);
+		stream_flush(st);
 	}
 	return 0;
 }

@@ -9,7 +9,10 @@ pass=0
 fail=0
 out=$(mktemp)
 err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
+work=$(mktemp -d)
+trap 'rm -f "$out" "$err"; rm -rf "$work"' EXIT
+G=tests/golden
+rec=$G/real-6.18-lab-a.oomrec
 
 # expect NAME STATUS STDERR_REGEX -- command...
 expect() {
@@ -52,6 +55,75 @@ else
 	echo "not ok - kernel without oom tracepoints: build/tests/no_oom_btf.o not built"
 	fail=$((fail + 1))
 fi
+
+# Offline commands: every write error ends in one line naming the file
+# (or stdout) and the real errno, and exit 1; never a silent exit 0.
+expect "replay to a full stdout" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" replay "$1" >/dev/full' "$BIN" "$rec"
+expect "replay --json to a full stdout" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" replay --json "$1" >/dev/full' "$BIN" "$rec"
+expect "replay --json past ulimit -f" 1 "cannot write stdout: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" replay --json "$1" >"$2"' "$BIN" "$rec" "$work/ulimit.txt"
+expect "report to a full stdout says ENOSPC" 1 "cannot write stdout: No space left on device" -- \
+	bash -c '"$0" report "$1" >/dev/full' "$BIN" "$rec"
+expect "report past ulimit -f says EFBIG" 1 "cannot write stdout: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" report "$1" >"$2"' "$BIN" "$rec" "$work/ulimit.md"
+expect "report -o past ulimit -f names the file" 1 "cannot write $work/u.md: File too large" -- \
+	bash -c 'ulimit -f 1; "$0" report "$1" -o "$2"' "$BIN" "$rec" "$work/u.md"
+# A pipe whose reader is gone before the first write (no race with a buffer).
+for cmd in replay report; do
+	expect "$cmd into a closed pipe says EPIPE" 1 "cannot write stdout: Broken pipe" -- \
+		python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(sys.argv[1:], stdout=w).returncode)' "$BIN" "$cmd" "$rec"
+done
+
+# An output that is an input, however named, is refused before anything
+# is written: the recording stays as it was.
+cp "$rec" "$work/x.oomrec"
+ln "$work/x.oomrec" "$work/hard.oomrec"
+ln -s x.oomrec "$work/sym.oomrec"
+expect "report -o over its recording" 2 "is the input .*x.oomrec" -- \
+	"$BIN" report "$work/x.oomrec" -o "$work/x.oomrec"
+expect "report -o over its recording, ./ spelling" 2 "is the input" -- \
+	bash -c 'cd "$0" && "$1" report x.oomrec -o ./x.oomrec' "$work" "$(realpath "$BIN")"
+expect "report -o over a symlink's target" 2 "is the input .*sym.oomrec" -- \
+	"$BIN" report "$work/sym.oomrec" -o "$work/x.oomrec"
+expect "report -o over the --kmsg file" 2 "would destroy the kernel log" -- \
+	"$BIN" report "$rec" --kmsg "$work/x.oomrec" -o "$work/x.oomrec"
+expect "replay --prom-textfile over a hard link of its recording" 2 "is the input" -- \
+	"$BIN" replay "$work/x.oomrec" --prom-textfile "$work/hard.oomrec"
+if cmp -s "$rec" "$work/x.oomrec"; then
+	echo "ok - the recording is intact"
+	pass=$((pass + 1))
+else
+	echo "not ok - an output overwrote the recording"
+	fail=$((fail + 1))
+fi
+
+# A FIFO or a device as an input is refused at once, never waited on.
+mkfifo "$work/fifo"
+expect "replay of a FIFO does not block" 1 "fifo: not a regular file" -- \
+	timeout 10 "$BIN" replay "$work/fifo"
+expect "report of a FIFO does not block" 1 "fifo: not a regular file" -- \
+	timeout 10 "$BIN" report "$work/fifo"
+expect "report --kmsg FIFO does not block" 1 "kernel log .*fifo: not a regular file" -- \
+	timeout 10 "$BIN" report "$rec" --kmsg "$work/fifo"
+expect "replay of a device" 1 "/dev/null: not a regular file" -- \
+	timeout 10 "$BIN" replay /dev/null
+
+# replay writes its metrics once: a failure is replay's, exit 1, no retry promised.
+mkdir "$work/dir.prom"
+ln -s nowhere.prom "$work/link.prom"
+for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/fifo" /dev/full; do
+	expect "replay --prom-textfile $(basename "$target") fails" 1 "cannot write $target: " -- \
+		"$BIN" replay "$rec" --prom-textfile "$target"
+	if grep -q retrying "$err"; then
+		echo "not ok - replay --prom-textfile $(basename "$target"): live mode's message"
+		fail=$((fail + 1))
+	fi
+done
 
 if [ "$(id -u)" -eq 0 ]; then
 	# Drop every capability: the tool must name what it misses.
