@@ -100,9 +100,11 @@ SCRAPE_S = 1
 # The rule files the alerts come from; their names, in the order of the file
 ALERTS = ("OOMReaperGaveUp", "OOMReapLatencyHigh", "OOMReaperTrylockFailuresRising",
           "OOMReapTraceEventsLost", "OOMReapTraceStale")
-# Paths podman writes whatever --root says (containers/image's blob info
-# cache for root); removed after the run when the run created them
-PODMAN_SIDE_PATHS = ("/var/lib/containers/cache", "/var/lib/containers")
+# What podman writes whatever --root says: containers/image's blob info
+# cache for root (a file in a directory in a directory), removed after the
+# run when the run made it; a directory only once empty
+PODMAN_SIDE_PATHS = ("/var/lib/containers/cache/blob-info-cache-v1.boltdb",
+                     "/var/lib/containers/cache", "/var/lib/containers")
 
 VERBOSE = False
 
@@ -370,6 +372,31 @@ class Podman:
         self("rmi", "-a", "-f", timeout=60, check=False)
 
 
+def libpod_parents():
+    """Where podman's cgroupfs manager puts its containers, in every
+    hierarchy (cgroup v1: one per controller; v2: the one)."""
+    root = "/sys/fs/cgroup"
+    dirs = [root] + [os.path.join(root, d) for d in sorted(os.listdir(root))
+                     if os.path.isdir(os.path.join(root, d))]
+    return [os.path.join(d, "libpod_parent") for d in dirs]
+
+
+def remove_made_outside(paths):
+    """Remove what a run made outside its directory: files, and directories
+    and cgroups only once empty (rmdir: never what another user put there)."""
+    for p in paths:
+        if p.startswith("/sys/fs/cgroup/"):
+            for d in (os.path.join(p, "conmon"), p):   # conmon's own cgroup first
+                with contextlib.suppress(OSError):
+                    os.rmdir(d)
+        elif os.path.isfile(p):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+        else:
+            with contextlib.suppress(OSError):
+                os.rmdir(p)
+
+
 def remove_stale_runs():
     """What a SIGKILLed run left: its containers (still running under
     conmon), its mounts and its directory."""
@@ -383,6 +410,8 @@ def remove_stale_runs():
             if os.path.exists(f"{d}/containers.conf"):
                 Podman(d, create=False).cleanup()
         unmount_under(d)
+        made = (oomlab.read_file(f"{d}/made-outside", "") or "").split("\n")
+        remove_made_outside([p for p in made if p])
         shutil.rmtree(d, ignore_errors=True)
         note(f"removed stale {d}")
 
@@ -506,11 +535,13 @@ class Lab:
         os.chmod(self.base, 0o711)
         stack.callback(shutil.rmtree, self.base, True)
         stack.callback(unmount_under, self.base)
-        self.side = [p for p in PODMAN_SIDE_PATHS if not os.path.exists(p)]
-        stack.callback(self._remove_side_paths)
-        self.cgroup_parents = [p for p in self._libpod_parents(all_possible=True)
-                               if not os.path.exists(p)]
-        stack.callback(self._remove_cgroup_parents)
+        # What podman makes outside its directories, when this run makes it:
+        # written down first, so the next run removes it if this one is
+        # SIGKILLed (remove_stale_runs)
+        made = [p for p in PODMAN_SIDE_PATHS if not os.path.exists(p)]
+        made += [p for p in libpod_parents() if not os.path.exists(p)]
+        oomlab.write_file(f"{self.base}/made-outside", "".join(p + "\n" for p in made))
+        stack.callback(remove_made_outside, made)
         self.podman = Podman(f"{self.base}/podman")
         stack.callback(self.podman.cleanup)
         self.kmsg = e2e.Kmsg()
@@ -519,27 +550,6 @@ class Lab:
         self.incident_pids = {}        # scenario -> [victim host pids]
         self.containers = {}           # scenario -> (id, cgroup)
         self.fed = None
-
-    @staticmethod
-    def _libpod_parents(all_possible=False):
-        """podman's cgroupfs parent in every hierarchy (it makes them)."""
-        root = "/sys/fs/cgroup"
-        dirs = [root] + [os.path.join(root, d) for d in os.listdir(root)
-                         if os.path.isdir(os.path.join(root, d))]
-        return [os.path.join(d, "libpod_parent") for d in dirs
-                if all_possible or os.path.isdir(os.path.join(d, "libpod_parent"))]
-
-    def _remove_cgroup_parents(self):
-        # only those this run made, and only once empty (rmdir, never a kill)
-        for p in self.cgroup_parents:
-            for sub in ("conmon", ""):
-                with contextlib.suppress(OSError):
-                    os.rmdir(os.path.join(p, sub) if sub else p)
-
-    def _remove_side_paths(self):
-        for p in self.side:
-            if os.path.isdir(p):
-                shutil.rmtree(p, ignore_errors=True)
 
     # -- a tmpfs like the DaemonSet's emptyDir (medium: Memory)
     def tmpfs(self, name, size):
@@ -890,6 +900,17 @@ class Victim:
         self.proc.kill()
 
 
+class FuseHold(e2e.FuseHold):
+    """tests/e2e's FUSE daemon, mounted inside the run's directory, so that
+    the next run unmounts what a SIGKILLed one left."""
+
+    def __init__(self, lab, name):
+        self.mnt = tempfile.mkdtemp(prefix=f"fuse-{name}-", dir=lab.base)
+        self.proc = e2e.Proc("fuse_hold", [f"{HOST_FIXTURES}/fuse_hold", "-s", "16", self.mnt])
+        self.proc.expect(r"^ready ", 10)
+        self.file = f"{self.mnt}/data"
+
+
 def wait_asleep_in(tid, wchan, timeout, what):
     wait_for(lambda: task_state(tid)[0] in ("S", "D") and task_state(tid)[1] == wchan,
              timeout, f"{what} (tid {tid}) to sleep in {wchan}")
@@ -960,7 +981,7 @@ def test_b2(t, lab):
     """B2: the victim (the container's init) has a thread held in a FUSE
     read served beside the container; the reaper reaps."""
     tr = scenario_trace(t, "B2")
-    fuse = e2e.FuseHold(HOST_FIXTURES, "deployB2")
+    fuse = FuseHold(lab, "B2")
     t.stack.callback(fuse.close)
     v = Victim(t, lab, "B2", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
                volumes=[f"{fuse.mnt}:/fuse"])
@@ -1010,7 +1031,7 @@ def test_c2(t, lab):
     read and a clear_refs writer queues: the reaper gives up; the trigger
     is killed next."""
     tr = scenario_trace(t, "C2")
-    fuse = e2e.FuseHold(HOST_FIXTURES, "deployC2")
+    fuse = FuseHold(lab, "C2")
     t.stack.callback(fuse.close)
     v = Victim(t, lab, "C2", 128, ["/oom_victim", "-o", "500", "-m", "100", "-p", "/fuse/data"],
                volumes=[f"{fuse.mnt}:/fuse"])
