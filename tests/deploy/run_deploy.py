@@ -997,8 +997,22 @@ def test_b2(t, lab):
     kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
     fin = wait_for(lambda: tr.of("finish_task_reaping", v.pid), 10, "finish_task_reaping")[0]
     rl = lab.kmsg.wait(e2e.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
-    g.expect(r"^done ", 15)           # the reaped memory let the trigger finish
-    t.expect(not tr.of("mark_victim", gpid), "kernel: the trigger was killed too")
+    # The reaped memory lets the trigger finish, or the kernel kills it
+    # too: the trigger retries its charge all along, and the memcg OOM path
+    # checks the margin (none: the victim not yet unmapped) before it picks
+    # a victim (the old one now skipped: MMF_OOM_SKIP, set by the reaper
+    # once done).  The kernel logged the trigger's kill 0.3 ms after the
+    # reap once in ten runs on this loaded 2-CPU host.  Either way the tool
+    # must say what the kernel did.
+    wait_for(lambda: any(l.startswith("done ") for l in g.lines) or g.p.poll() is not None,
+             15, "the trigger to finish or die")
+    gev = tr.of("mark_victim", gpid)
+    if gev:
+        gkl = lab.kmsg.wait(e2e.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
+        t.expect(gev[0]["ts"] > fin["ts"], "kernel: the trigger was killed before the reap "
+                 "finished")
+        note(f"B2: the kernel killed the trigger {gpid} too, "
+             f"{(gev[0]['ts'] - fin['ts']) / 1e6:.3f} ms after the reap")
     fuse.release()
     t.expect_eq(v.proc.wait(30), 137, "victim container's exit status (SIGKILL)")
     inc = lab.tool.incident(v.pid, 10)[0]
@@ -1019,7 +1033,14 @@ def test_b2(t, lab):
         w = (int(kl.group(k)) - int(rl.group(k))) * 1024
         t.expect(freed.get(k) is not None and abs(freed[k] - w) <= e2e.PCPU_SLACK_BYTES,
                  f"B2: freed {k} {freed.get(k)} vs kmsg kill - left {w}")
-    lab.containers["B2"] = (v.id, v.cgroup, {"reaped": 1})
+    outcomes = {"reaped": 1}
+    if gev:
+        ginc = lab.tool.incident(gpid, 10)[0]
+        check_identity(t, ginc, gkl, v, "B2 trigger")
+        check_kill_ts(t, ginc, gev[0], "B2 trigger")
+        t.expect_eq(ginc.get("outcome"), "victim_exited", "B2 trigger: outcome")
+        outcomes["victim_exited"] = 1
+    lab.containers["B2"] = (v.id, v.cgroup, outcomes)
     note(f"B2: container {v.id[:12]} victim {v.pid}: reaped {inc.get('reap_latency_ns')} ns "
          f"after the kill, freed anon {freed.get('anon')} B (kmsg {want} B)")
     check_exported(t, lab, "B2")
@@ -1303,10 +1324,9 @@ def test_stop(t, lab):
                     "textfile write failures")
     t.expect(not [l for l in lab.tool.proc.err if "events lost" in l or "cannot" in l],
              f"tool stderr: {lab.tool.proc.err[-3:]}")
-    for sid, pids in (("A", 1), ("B2", 1), ("C2", 2)):
-        cid = lab.containers.get(sid, ("?",))[0]
-        t.expect_eq(len([i for i in incs if (i.get("container") or {}).get("id") == cid]), pids,
-                    f"incidents of the {sid} container")
+    for sid, (cid, _, outcomes) in lab.containers.items():
+        t.expect_eq(len([i for i in incs if (i.get("container") or {}).get("id") == cid]),
+                    sum(outcomes.values()), f"incidents of the {sid} container")
     scraped = scrape(lab.node)
     t.expect_eq(prom.ours(scraped), prom.ours(s or {}), "node_exporter serves the final file")
     note(f"stop: {len(incs)} incidents, exit {rc}, final textfile "
