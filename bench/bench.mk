@@ -7,7 +7,7 @@
 
 BENCH_OUT := $(OUT)/bench
 BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm $(BENCH_OUT)/btf_floor \
-	      $(BENCH_OUT)/event_floor
+	      $(BENCH_OUT)/event_floor $(BENCH_OUT)/hook_loader
 
 .PHONY: bench
 
@@ -21,6 +21,11 @@ $(BENCH_OUT)/%: bench/%.c | $(BENCH_OUT)
 $(BENCH_OUT)/btf_floor: bench/btf_floor.c | $(BENCH_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@ -lbpf
+
+# Loads chosen programs of our own object (bench/hook_loader.c).
+$(BENCH_OUT)/hook_loader: bench/hook_loader.c $(OUT)/bpf/oomreap.bpf.o | $(BENCH_OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@ $(LDLIBS)
 
 $(BENCH_OUT)/event_floor.bpf.o: bench/event_floor.bpf.c | $(BENCH_OUT)
 	$(call msg,BPF,$@)

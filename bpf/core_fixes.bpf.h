@@ -13,8 +13,11 @@
 #include <bpf/bpf_helpers.h>
 
 /*
- * mm->flags bit numbers (include/linux/mm_types.h).  #defines are not in BTF.
- * MMF_OOM_SKIP has been bit 21 on every kernel since 4.9 (and still on 6.18).
+ * mm->flags bit numbers (include/linux/sched/coredump.h, later mm_types.h).
+ * #defines are not in BTF.  MMF_OOM_SKIP has been bit 21 on every kernel
+ * since 4.9 (and still on 6.18); it is the only one we read.  Others moved:
+ * 6.0 removed MMF_OOM_VICTIM (bit 25) and MMF_OOM_REAP_QUEUED went from 26
+ * to 25, so those are not used here.
  */
 #define MMF_OOM_SKIP_BIT 21
 

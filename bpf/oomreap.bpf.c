@@ -26,7 +26,6 @@ const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) si
 
 /* Reported by userspace at exit and as a metric: a lost OOM must be visible. */
 __u64 dropped_events = 0;
-__u64 kill_seq = 0;
 /* The victim the oom_reaper kthread is working on (it is a single thread). */
 __u32 reaper_current_pid = 0;
 
@@ -38,6 +37,36 @@ static __always_inline void *reserve(__u32 size)
 	if (!e)
 		__sync_fetch_and_add(&dropped_events, 1);
 	return e;
+}
+
+/*
+ * Kill sequence numbers: unique and never 0, so that a recycled pid can
+ * never merge two victims.  Not a global __sync_fetch_and_add(): BPF
+ * atomics that return a value arrived in 5.12, and 5.10 refuses the whole
+ * object for one of them ("BPF_STX uses reserved fields").  Each CPU
+ * counts its own kills instead (no program nests on one CPU) and the CPU
+ * goes into the low bits: unique without any atomic.  Userspace treats the
+ * number as opaque.
+ */
+#define KILL_SEQ_CPU_BITS 12
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} kill_count SEC(".maps");
+
+static __always_inline __u64 next_kill_seq(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&kill_count, &zero);
+
+	if (!n)
+		return 0; /* cannot happen for an array; 0 = "not a known victim" */
+	*n += 1;
+	return (*n << KILL_SEQ_CPU_BITS) |
+	       (bpf_get_smp_processor_id() & ((1 << KILL_SEQ_CPU_BITS) - 1));
 }
 
 static __always_inline void fill_header(struct oomreap_event_header *h, __u32 type,
@@ -213,7 +242,7 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	fill_header(&e->hdr, OOMREAP_EV_KILL, sizeof(*e), source);
 	e->hdr.pid = BPF_CORE_READ(task, pid);
 	e->hdr.tgid = BPF_CORE_READ(task, tgid);
-	e->hdr.victim_seq = __sync_fetch_and_add(&kill_seq, 1) + 1;
+	e->hdr.victim_seq = next_kill_seq();
 	fill_trigger(e);
 	if (e->trigger_tgid == e->hdr.tgid)
 		e->kill_flags |= OOMREAP_KILL_SELF;
@@ -261,21 +290,72 @@ int BPF_PROG(tp_mark_victim, struct task_struct *task, uid_t uid)
 }
 
 /*
- * Before 6.9: TP_PROTO(int pid), called in the trigger's context.  Only the
- * pid is known; the incident says so (no OOMREAP_KILL_HAVE_TASK).
+ * Before 6.9 (and on kernels without the backport, such as Debian 11's
+ * 5.10.223) mark_victim is TP_PROTO(int pid): no task.  Without kfuncs
+ * (bpf_task_from_pid is 6.2+) and without fentry or kprobes (a locked-down
+ * kernel), a tracepoint must hand us the task: __oom_kill_process() sends
+ * the victim SIGKILL (do_send_sig_info(SIGKILL, SEND_SIG_PRIV, victim, ...))
+ * right before mark_oom_victim(victim), in the same thread, so
+ * signal:signal_generate sees the victim's task_struct a moment before
+ * mark_victim sees its pid.  The task is remembered under the sending
+ * thread's id; mark_victim takes it back if the pid matches.
+ *
+ * Attached only where mark_victim is pid-only: signal_generate fires for
+ * every signal in the system (SIGCHLD at every exit), so the filter is
+ * the first thing and costs one compare (make bench measures it).
  */
+#define SIGKILL 9
+#define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256); /* kernel-sent SIGKILLs not followed by a mark */
+	__type(key, __u32);       /* the sending thread */
+	__type(value, __u64);     /* the receiving task_struct */
+} sigkill_sent SEC(".maps");
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(tp_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task)
+{
+	__u32 tid;
+	__u64 t;
+
+	if (sig != SIGKILL || info != SEND_SIG_PRIV)
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	t = (__u64)task;
+	bpf_map_update_elem(&sigkill_sent, &tid, &t, BPF_ANY);
+	return 0;
+}
+
 SEC("tp_btf/mark_victim")
 int BPF_PROG(tp_mark_victim_pid, int pid)
 {
 	struct oomreap_kill_event *e;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct task_struct *task;
+	__u64 *sent;
 
+	sent = bpf_map_lookup_elem(&sigkill_sent, &tid);
+	if (sent) {
+		task = (struct task_struct *)*sent;
+		bpf_map_delete_elem(&sigkill_sent, &tid);
+		if (BPF_CORE_READ(task, pid) == pid)
+			return on_mark_victim(task, OOMREAP_SRC_TRACEPOINT);
+	}
+	/* out_of_memory() marks an exiting current without a signal */
+	if (tid == (__u32)pid)
+		return on_mark_victim((struct task_struct *)bpf_get_current_task(),
+				      OOMREAP_SRC_TRACEPOINT);
+
+	/* Only the pid is known; the incident says so (no OOMREAP_KILL_HAVE_TASK). */
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_header(&e->hdr, OOMREAP_EV_KILL, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
 	e->hdr.pid = pid;
-	e->hdr.victim_seq = __sync_fetch_and_add(&kill_seq, 1) + 1;
+	e->hdr.victim_seq = next_kill_seq();
 	e->cgroup_hierarchy = -1;
 	fill_trigger(e);
 	remember_victim(pid, 0, e->hdr.victim_seq, NULL);

@@ -102,9 +102,14 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 			n = add_hook(hc, n, s->progs.tp_mark_victim,
 				     "tracepoint oom:mark_victim(task, uid)", kf->tp_mark_victim,
 				     false);
-		else
+		else {
 			n = add_hook(hc, n, s->progs.tp_mark_victim_pid,
 				     "tracepoint oom:mark_victim(pid)", kf->tp_mark_victim, false);
+			/* the victim's task, for a pid-only mark_victim */
+			n = add_hook(hc, n, s->progs.tp_signal_generate,
+				     "tracepoint signal:signal_generate", kf->tp_signal_generate,
+				     true);
+		}
 		n = add_hook(hc, n, s->progs.tp_wake_reaper, "tracepoint oom:wake_reaper",
 			     kf->tp_reaper, false);
 		break;

@@ -21,6 +21,7 @@ enum lookup {
 	TP_FINISH_TASK_REAPING,
 	TP_SKIP_TASK_REAPING,
 	TP_SCHED_PROCESS_EXIT,
+	TP_SIGNAL_GENERATE,
 	FN_MARK_OOM_VICTIM,
 	FN_OOM_KILL_PROCESS,
 	FN_QUEUE_OOM_REAPER,
@@ -44,6 +45,7 @@ static const struct {
 	[TP_FINISH_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_finish_task_reaping" },
 	[TP_SKIP_TASK_REAPING] = { BTF_KIND_TYPEDEF, "btf_trace_skip_task_reaping" },
 	[TP_SCHED_PROCESS_EXIT] = { BTF_KIND_TYPEDEF, "btf_trace_sched_process_exit" },
+	[TP_SIGNAL_GENERATE] = { BTF_KIND_TYPEDEF, "btf_trace_signal_generate" },
 	[FN_MARK_OOM_VICTIM] = { BTF_KIND_FUNC, "mark_oom_victim" },
 	[FN_OOM_KILL_PROCESS] = { BTF_KIND_FUNC, "oom_kill_process" },
 	[FN_QUEUE_OOM_REAPER] = { BTF_KIND_FUNC, "queue_oom_reaper" },
@@ -136,6 +138,8 @@ int features__from_btf(struct kernel_features *kf, const struct kbtf *btf)
 	n = tp_nr_params(btf, id[TP_SCHED_PROCESS_EXIT]);
 	kf->tp_sched_process_exit = n >= 1;
 	kf->exit_tp_has_group_dead = n >= 2;
+	/* (sig, info, task, group, result) since 4.20 (kernel_siginfo) */
+	kf->tp_signal_generate = tp_nr_params(btf, id[TP_SIGNAL_GENERATE]) >= 3;
 
 	kf->fn_mark_oom_victim = id[FN_MARK_OOM_VICTIM] > 0;
 	kf->mark_oom_victim_btf_id = id[FN_MARK_OOM_VICTIM] ? (int)id[FN_MARK_OOM_VICTIM] : -ENOENT;
@@ -179,6 +183,10 @@ void features__print(FILE *f, const struct kernel_features *kf)
 	fprintf(f, "BTF:                       %s\n", yes_no(kf->have_btf));
 	fprintf(f, "tracepoint oom:mark_victim: %s (%s)\n", yes_no(kf->tp_mark_victim),
 		kf->mark_victim_has_task ? "task, uid: 6.9+ or backport" : "int pid");
+	if (kf->tp_mark_victim && !kf->mark_victim_has_task)
+		fprintf(f, "victim's task on the tracepoint rung: %s\n",
+			kf->tp_signal_generate ? "from signal:signal_generate (the OOM killer's SIGKILL)"
+					       : "none (pid only: no signal_generate tracepoint)");
 	fprintf(f, "reaper tracepoints:        %s\n", yes_no(kf->tp_reaper));
 	fprintf(f, "sched_process_exit:        %s%s\n", yes_no(kf->tp_sched_process_exit),
 		kf->exit_tp_has_group_dead ? " (with group_dead)" : "");

@@ -20,6 +20,7 @@ struct kernel_features {
 	bool tp_reaper;              /* wake/start/finish/skip_task_reaping */
 	bool tp_sched_process_exit;
 	bool exit_tp_has_group_dead; /* sched_process_exit(p, group_dead) */
+	bool tp_signal_generate;     /* signal_generate(sig, info, task, ...) */
 	/* kernel functions that exist as attachable symbols */
 	bool fn_mark_oom_victim;
 	int mark_oom_victim_btf_id;  /* for the cheap fentry probe */

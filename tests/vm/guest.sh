@@ -16,6 +16,10 @@
 #   @@KMSG <dmesg line>                 lines logged during the scenario
 #   @@TRACE <trace line>                tracefs instance, trace_clock=mono
 #   @@SCEN END rung=R scen=S
+#   @@RKMSG rung=R <dmesg line>          every kill logged while the rung's
+#                                        tool ran (scenario windows leave gaps)
+#   @@OOMKILLS rung=R cg=PATH n=N         a test memcg's own OOM kill count,
+#                                        read just before it is removed
 #   @@JSON rung=R <incident>             the tool's --json output
 #   @@TOOLERR rung=R <line>              the tool's stderr
 #   @@STEP ...                           progress (for a hung guest's tail)
@@ -154,8 +158,21 @@ kill_wait() {
 	for p in "$@"; do wait "$p" 2>/dev/null; done
 }
 
+# oom_kills CG: the memory cgroup's own count of OOM kills in it (v2
+# memory.events, v1 memory.oom_control): unlike the kernel's "oom-kill:"
+# log line it is not ratelimited, so other OOMs on a host cannot hide one.
+oom_kills() {
+	for _f in "$1/memory.events" "$1/memory.oom_control"; do
+		[ -f "$_f" ] && { sed -n 's/^oom_kill //p' "$_f"; return; }
+	done
+}
+
+# rm_cgroup CG: report a memory cgroup's kill count (its processes are all
+# gone by now), then remove it.
 rm_cgroup() {
 	[ -d "$1" ] || return 0
+	_k=$(oom_kills "$1")
+	[ -n "$_k" ] && echo "@@OOMKILLS rung=$RUNG cg=${1#"$CGROOT"} n=$_k"
 	wait_for 5 rmdir "$1" 2>/dev/null || echo "@@WARN cannot remove $1"
 }
 
@@ -353,6 +370,7 @@ run_rung() {
 		echo "@@RUNG END rung=$RUNG rc=start-failed"
 		return 1
 	fi
+	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
 		case $s in
 		A) scen_A ;;
@@ -367,6 +385,10 @@ run_rung() {
 	kill -INT "$tp"
 	wait "$tp"
 	rc=$?
+	# Every kill of the session, gaps between scenarios included: a
+	# scenario's trigger may itself be killed after its window closed.
+	kmsg_since "$RUNG_KMSG_T0" | grep -E 'Killed process|oom-kill:' |
+		sed "s/^/@@RKMSG rung=$RUNG /"
 	sed "s/^/@@JSON rung=$RUNG /" "$WORK/tool.json"
 	sed "s/^/@@TOOLERR rung=$RUNG /" "$WORK/tool.err"
 	echo "@@RUNG END rung=$RUNG rc=$rc"
