@@ -59,7 +59,6 @@ import re
 import shutil
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import tarfile
@@ -224,7 +223,9 @@ def cpus(q):
 class DaemonSetSpec:
     """The oomreap-trace container of deploy/kubernetes, as podman arguments."""
 
-    def __init__(self, textfile_dir):
+    def __init__(self, textfile_dir=None):
+        """textfile_dir: the host directory for the emptyDir (None: only
+        reading the manifest)."""
         import yaml
         with open(MANIFEST) as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
@@ -288,7 +289,7 @@ class DaemonSetSpec:
         for m in c.get("volumeMounts") or []:
             v = vols[m["name"]]
             if "emptyDir" in v:
-                src = textfile_dir
+                src = textfile_dir or "EMPTYDIR"
                 self.textfile_mount = m["mountPath"]
                 self.empty_dir_size = quantity(v["emptyDir"].get("sizeLimit", "1Mi"))
             elif "hostPath" in v:
@@ -314,7 +315,7 @@ class DaemonSetSpec:
                 not self.prom_textfile.startswith(self.textfile_mount.rstrip("/") + "/"):
             raise Fail(f"--prom-textfile {self.prom_textfile} is not in the emptyDir mount "
                        f"{self.textfile_mount}")
-        self.textfile = os.path.join(textfile_dir,
+        self.textfile = os.path.join(textfile_dir or "EMPTYDIR",
                                      os.path.relpath(self.prom_textfile, self.textfile_mount))
 
 
@@ -625,7 +626,7 @@ def image_files(lab, image, where):
 def test_image(t, lab):
     """make image: FROM scratch, the static tool alone at the DaemonSet's
     command path, OCI labels; the manifest names the same image."""
-    spec = DaemonSetSpec(os.path.join(lab.base, "unused"))
+    spec = DaemonSetSpec()
     lab.spec_image = spec.image
     image = f"localhost/oomreap-trace:{lab.version}"
     run(["make", "-s", "-C", REPO, "image", "PODMAN=" + " ".join(lab.podman.argv),
@@ -716,8 +717,7 @@ def test_tool(t, lab):
     """The tool's container starts, attaches, drops to --user with no
     capability, writes the textfile into the shared tmpfs; node_exporter
     (as nobody, like the sidecar) serves it."""
-    probe = DaemonSetSpec("/nonexistent")
-    lab.textfile_dir = lab.tmpfs("textfile", probe.empty_dir_size)
+    lab.textfile_dir = lab.tmpfs("textfile", DaemonSetSpec().empty_dir_size)
     spec = lab.spec = DaemonSetSpec(lab.textfile_dir)
     for n in spec.notes:
         note(f"tool: {n}")
@@ -793,7 +793,7 @@ def test_stack(t, lab):
     # The "events lost" node: a textfile the test writes (see the docstring)
     lab.fed_dir = os.path.join(lab.base, "fed")
     os.mkdir(lab.fed_dir)
-    lab.fed_text = open(lab.spec.textfile).read()
+    lab.fed_text = oomlab.read_file(lab.spec.textfile)
     write_fed(lab, 0)
     lab.fed = Service("node_exporter (fed)", lambda port: [
         "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--pdeathsig", "TERM",
@@ -1084,6 +1084,7 @@ def test_c2(t, lab):
     gkl = lab.kmsg.wait(e2e.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
     t.expect_eq(g.wait(30), 137, "trigger's exit status (podman exec, SIGKILL)")
     kinds = tr.skip_kinds(v.pid)
+    lab.kernel_trylock_failures = sum(f for _, f in kinds)
     t.expect(len(skips) == 10 and all(f for _, f in kinds),
              f"kernel: {len(skips)} skips, {sum(f for _, f in kinds)} after a failed trylock")
     fuse.release()
@@ -1193,12 +1194,18 @@ def test_alerts_c2(t, lab):
                         "cgroup": cg, "container_id": cid}, "OOMReaperGaveUp labels")
         t.expect_eq(a.get("summary"), f"OOM reaper gave up on a victim on {lab.instance} in {cg}",
                     "OOMReaperGaveUp summary")
+        t.expect("gave up (1 in the last 15 minutes)" in a.get("description", ""),
+                 f"OOMReaperGaveUp description: {a.get('description')!r}")
         note(f"OOMReaperGaveUp: {l}")
     for l, a in {json.dumps(l, sort_keys=True): (l, a) for l, a in
                  delivered(lab, "OOMReaperTrylockFailuresRising")}.values():
         t.expect_eq(l, {"alertname": "OOMReaperTrylockFailuresRising", "severity": "info",
                         "instance": lab.instance, "job": "node"},
                     "OOMReaperTrylockFailuresRising labels")
+        # the kernel's count: C2's skips that followed a failed trylock
+        t.expect_eq(a.get("description"), f"{lab.kernel_trylock_failures} failed mmap_lock "
+                    "trylocks by the OOM reaper in the last 30 minutes.",
+                    "OOMReaperTrylockFailuresRising description")
         note(f"OOMReaperTrylockFailuresRising: {l}, {a.get('description')}")
 
 
@@ -1217,6 +1224,8 @@ def test_alerts_lost(t, lab):
         t.expect_eq(l, {"alertname": "OOMReapTraceEventsLost", "severity": "warning",
                         "instance": lab.fed_instance, "job": "node"},
                     "OOMReapTraceEventsLost labels")
+        t.expect(a.get("description", "").startswith("3 events could not be queued"),
+                 f"OOMReapTraceEventsLost description: {a.get('description')!r}")
     t.expect_eq(lab.prom.value(f'oomreap_events_lost_total{{instance="{lab.instance}"}}'), 0.0,
                 "events lost by the real tool")
 
@@ -1378,9 +1387,8 @@ def preflight():
     missing = [b for b in TOOLS if not shutil.which(b)]
     if missing:
         return f"not installed: {', '.join(missing)} (scripts/install-deps.sh)"
-    try:
-        import yaml  # noqa: F401
-    except ImportError:
+    import importlib.util
+    if importlib.util.find_spec("yaml") is None:
         return "no python3-yaml (scripts/install-deps.sh)"
     for n in ("fuse_hold", "procpoke"):
         if not os.access(f"{HOST_FIXTURES}/{n}", os.X_OK):
