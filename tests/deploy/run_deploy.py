@@ -548,8 +548,8 @@ class Lab:
         self.kmsg = e2e.Kmsg()
         stack.callback(self.kmsg.close)
         self.tool = None
-        self.incident_pids = {}        # scenario -> [victim host pids]
-        self.containers = {}           # scenario -> (id, cgroup)
+        # scenario -> (container id, its memcg path, {outcome: incidents})
+        self.containers = {}
         self.fed = None
 
     # -- a tmpfs like the DaemonSet's emptyDir (medium: Memory)
