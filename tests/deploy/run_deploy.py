@@ -121,11 +121,11 @@ def makefile_version():
     return m.group(1)
 
 
-def run(argv, timeout=120, env=None, check=True, what=None):
+def run(argv, timeout=120, env=None, check=True, what=None, cwd=None):
     """subprocess.run with a deadline; Fail with its stderr when it fails."""
     try:
         r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env,
-                           stdin=subprocess.DEVNULL)
+                           stdin=subprocess.DEVNULL, cwd=cwd)
     except subprocess.TimeoutExpired:
         raise Fail(f"{what or argv[0]}: no answer within {timeout}s")
     if check and r.returncode != 0:
@@ -355,13 +355,15 @@ class Podman:
                      "--runtime", "runc", "--cgroup-manager", "cgroupfs",
                      "--events-backend", "file", "--storage-driver", "vfs"]
 
+    # Every podman runs in base: conmon leaves a file named "oom" in its
+    # working directory when its container is OOM-killed.
     def __call__(self, *args, timeout=120, check=True):
         return run(self.argv + list(args), timeout=timeout, env=self.env, check=check,
-                   what=f"podman {args[0]}")
+                   what=f"podman {args[0]}", cwd=self.base)
 
     def proc(self, name, *args, stdin=True):
-        return oomlab.Proc(name, self.argv + list(args), stdin=stdin, env=self.env, text=True,
-                           deathsig=signal.SIGTERM)
+        return oomlab.Proc(name, ["env", "-C", self.base] + self.argv + list(args), stdin=stdin,
+                           env=self.env, text=True, deathsig=signal.SIGTERM)
 
     def inspect(self, name, fmt):
         return self("inspect", "--format", fmt, name, timeout=30).stdout.strip()
@@ -408,8 +410,8 @@ def remove_stale_runs():
             continue
         d = os.path.join(tmp, n)
         with contextlib.suppress(Fail, OSError):
-            if os.path.exists(f"{d}/containers.conf"):
-                Podman(d, create=False).cleanup()
+            if os.path.exists(f"{d}/podman/containers.conf"):
+                Podman(f"{d}/podman", create=False).cleanup()
         unmount_under(d)
         made = (oomlab.read_file(f"{d}/made-outside", "") or "").split("\n")
         remove_made_outside([p for p in made if p])
@@ -543,7 +545,7 @@ class Lab:
         made += [p for p in libpod_parents() if not os.path.exists(p)]
         oomlab.write_file(f"{self.base}/made-outside", "".join(p + "\n" for p in made))
         stack.callback(remove_made_outside, made)
-        self.podman = Podman(f"{self.base}/podman")
+        self.podman = Podman(f"{self.base}/podman")     # remove_stale_runs knows this path
         stack.callback(self.podman.cleanup)
         self.kmsg = e2e.Kmsg()
         stack.callback(self.kmsg.close)
@@ -630,7 +632,8 @@ def test_image(t, lab):
     lab.spec_image = spec.image
     image = f"localhost/oomreap-trace:{lab.version}"
     run(["make", "-s", "-C", REPO, "image", "PODMAN=" + " ".join(lab.podman.argv),
-         f"IMAGE={image}"], timeout=600, env=lab.podman.env, what="make image")
+         f"IMAGE={image}"], timeout=600, env=lab.podman.env, what="make image",
+        cwd=lab.podman.base)
     lab.image = image
     info = json.loads(lab.podman("image", "inspect", image).stdout)[0]
     labels = info.get("Labels") or (info.get("Config") or {}).get("Labels") or {}
