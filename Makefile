@@ -26,31 +26,44 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# The tracker and the sinks are pure and shared by the tool and the tests.
-CORE_SRCS := src/tracker.c src/event.c src/render.c src/histogram.c src/timefmt.c src/ksyms.c
-# Container attribution, the metric model and atomic textfile writes: no libbpf.
-CORE_SRCS += src/container.c src/metrics.c src/textfile.c src/fdio.c
-# Record files, the kernel log parser, replay and postmortem reports.
-CORE_SRCS += src/record.c src/kmsg.c src/replay.c src/report.c src/report_md.c src/report_html.c
-TOOL_SRCS := $(CORE_SRCS) src/main.c src/options.c src/attach.c src/corebtf.c src/kbtf.c src/nameset.c src/kfeatures.c \
-	     src/consumer.c src/errors.c src/sink_stream.c src/privdrop.c
-TOOL_SRCS += src/sink_prom.c
-TOOL_SRCS += src/sink_record.c src/replay_cmd.c
-CORE_OBJS := $(CORE_SRCS:src/%.c=$(OUT)/obj/%.o)
+# src/ is in layers, each folder one (README, "How it works"); a layer
+# includes only those below it (make check-layers).
+CORE_SRCS := $(addprefix src/core/,event.c tracker.c incident.c summary.c histogram.c timefmt.c \
+	     ksyms.c container.c errors.c fdio.c)
+REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c replay.c)
+SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
+	      sink_record.c session.c)
+REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
+LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
+	     consumer.c privdrop.c)
+# Everything without libbpf: what the unit tests, the fuzzers and the bench link.
+LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
+TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
+	     cmd_replay.c cmd_report.c)
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o)
 TOOL_OBJS := $(TOOL_SRCS:src/%.c=$(OUT)/obj/%.o)
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/test_*.c))
 
+# The BPF object: each program family its own .bpf.c, linked into one object
+# (one skeleton, one parse of the kernel's BTF at start-up).
+BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o blockers.bpf.o)
+
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
-.SECONDARY: $(OUT)/bpf/oomreap.bpf.o
-.PHONY: all clean check deps test-unit test-e2e vmlinux fixtures install
+.SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(BPF_PARTS)
+.PHONY: all clean check check-layers deps test-unit test-e2e vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUT)/bpf
+$(OUT)/bpf/parts/%.bpf.o: bpf/%.bpf.c
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/bpf/oomreap.bpf.o: $(BPF_PARTS) | $(OUT)/bpf
+	$(call msg,BPF-LD,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
 
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -58,7 +71,7 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 
 # The names of the types our object's CO-RE relocations can target (every
 # named struct, union, enum, typedef; flavour suffixes dropped), for the
-# CO-RE subset BTF (src/corebtf.c): known at build time, so start-up need
+# CO-RE subset BTF (src/live/corebtf.c): known at build time, so start-up need
 # not open the object twice to learn them.
 $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	$(call msg,GEN,$@)
@@ -69,11 +82,13 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	    sed -E 's/___.*//' | LC_ALL=C sort -u | sed 's/.*/\t"&",/'; \
 	  echo '};'; } > $@
 
-# Objects that include the skeleton must wait for it.
-$(OUT)/obj/attach.o: $(OUT)/oomreap.skel.h $(OUT)/oomreap.core_names.h
+# Objects that include what is generated from the BPF object must wait for it.
+$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 
-$(OUT)/obj/%.o: src/%.c | $(OUT)/obj
+$(OUT)/obj/%.o: src/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP -c $< -o $@
 
 $(OUT)/oomreap-trace: $(TOOL_OBJS)
@@ -81,10 +96,10 @@ $(OUT)/oomreap-trace: $(TOOL_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The start-up path's BTF code needs libbpf, which the other unit tests do not.
-BTF_OBJS := $(OUT)/obj/kbtf.o $(OUT)/obj/nameset.o $(OUT)/obj/corebtf.o
-$(OUT)/tests/test_btf: tests/unit/test_btf.c $(CORE_OBJS) $(BTF_OBJS) | $(OUT)/tests
+BTF_OBJS := $(addprefix $(OUT)/obj/live/,kbtf.o nameset.o corebtf.o)
+$(OUT)/tests/test_btf: tests/unit/test_btf.c $(LIB_OBJS) $(BTF_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) $(BTF_OBJS) \
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(LIB_OBJS) $(BTF_OBJS) \
 		-lcmocka $(LDLIBS) -o $@
 
 # The oldest-kernel check reads the built objects: ours, and one made of
@@ -100,16 +115,25 @@ $(OUT)/tests/test_bpf_compat: tests/unit/test_bpf_compat.c $(OUT)/bpf/oomreap.bp
 		-DOOMREAP_BPF_OBJ='"$(OUT)/bpf/oomreap.bpf.o"' \
 		-DCOMPAT_BAD_OBJ='"$(OUT)/tests/bpf_compat_bad.bpf.o"' $< -lcmocka $(LDLIBS) -lelf -o $@
 
-$(OUT)/tests/%: tests/unit/%.c $(CORE_OBJS) | $(OUT)/tests
+# What the C tests, the golden generator and the bench share: tests/lib/.
+TEST_CPPFLAGS := -Itests/lib
+TEST_LIB_OBJS := $(OUT)/tests/lib/wire.o
+$(OUT)/tests/lib/%.o: tests/lib/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) -lcmocka -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(TEST_LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
+		$(LIB_OBJS) -lcmocka -o $@
 
 # BTF of a "kernel" without the oom tracepoints, for the CLI tests.
 $(OUT)/tests/%.o: tests/cli/%.c | $(OUT)/tests
 	$(call msg,CC-BTF,$@)
 	$(Q)$(CLANG) -g -target bpf -c $< -o $@
 
-$(OUT) $(OUT)/bpf $(OUT)/obj $(OUT)/tests:
+$(OUT) $(OUT)/bpf $(OUT)/tests:
 	$(Q)mkdir -p $@
 
 # Distribution packages for building and for every test layer (needs root).
@@ -171,6 +195,11 @@ image: $(OUT)/static/oomreap-trace deploy/container/Containerfile
 		--build-arg VERSION=$(VERSION) --build-arg SOURCE='$(IMAGE_SOURCE)' \
 		--build-arg REVISION=$(IMAGE_REVISION) -t $(IMAGE) $(OUT)/image >/dev/null
 
+# The include rule of src/ (README, "How it works"): each folder uses only
+# the layers below it, and only live/ and src/ itself use libbpf.
+check-layers:
+	$(Q)tests/layers/check_layers.py
+
 # Every layer; the last line is the one CI reads.
 check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o
 	$(Q)tests/run-all.sh
@@ -184,4 +213,5 @@ clean:
 	$(call msg,CLEAN,$(OUT))
 	$(Q)rm -rf $(OUT)
 
--include $(wildcard $(OUT)/obj/*.d $(OUT)/bpf/*.d $(OUT)/tests/*.d)
+-include $(wildcard $(OUT)/obj/*.d $(OUT)/obj/*/*.d $(OUT)/bpf/parts/*.d $(OUT)/tests/*.d \
+	$(OUT)/tests/lib/*.d)

@@ -5,7 +5,7 @@
  *
  *   bench_replay [INCIDENTS]    (default 100000)
  *
- * Writes a synthetic recording of INCIDENTS incidents (the LAB.md shapes
+ * Writes a synthetic recording of INCIDENTS incidents (the docs/LAB.md shapes
  * in turn: exit before reap, reaped, 10 trylock failures) to a temporary
  * file with the real writer, then times, each on the whole file:
  *   read      reader only: framing, CRC-32C, event validation
@@ -25,11 +25,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "record.h"
-#include "render.h"
-#include "replay.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/record.h"
+#include "sinks/render.h"
+#include "rec/replay.h"
+#include "report/report.h"
+#include "core/tracker.h"
+#include "wire.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -48,18 +49,6 @@ static void die(const char *what, int err)
 	exit(1);
 }
 
-static void hdr(struct oomreap_event_header *h, uint32_t type, uint32_t size, uint64_t seq,
-		uint32_t pid, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->size = size;
-	h->ts_ns = ts;
-	h->victim_seq = seq;
-	h->pid = h->tgid = pid;
-	h->source = OOMREAP_SRC_TRACEPOINT;
-}
-
 static void put(struct rec_writer *w, const void *ev, size_t len)
 {
 	int err = rec_writer__event(w, ev, len);
@@ -71,12 +60,9 @@ static void put(struct rec_writer *w, const void *ev, size_t len)
 static void reap(struct rec_writer *w, uint32_t type, uint64_t seq, uint32_t pid, uint64_t ts,
 		 int64_t anon, uint32_t reason)
 {
-	struct oomreap_reap_event r;
+	struct oomreap_reap_event r = wire__reap(type, seq, pid, ts);
 
-	memset(&r, 0, sizeof(r));
-	hdr(&r.hdr, type, sizeof(r), seq, pid, ts);
-	r.mm.rss_pages[OOMREAP_RSS_ANON] = anon;
-	r.mm.snap_flags = OOMREAP_SNAP_VALID;
+	r.mm = wire__mm(anon, 0, 0);
 	r.skip_reason = reason;
 	put(w, &r, sizeof(r));
 }
@@ -102,16 +88,14 @@ static uint64_t make_recording(const char *path, uint32_t n)
 	for (i = 0; i < n; i++, t += 50 * MS) {
 		uint64_t seq = i + 1;
 		uint32_t pid = 1000 + i % 30000;
+		char comm[OOMREAP_COMM_LEN], cgroup[64];
 		struct oomreap_kill_event k;
 		struct oomreap_exit_event x;
 
-		memset(&k, 0, sizeof(k));
-		hdr(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, t);
-		k.kill_flags = OOMREAP_KILL_HAVE_TASK;
-		k.mm.snap_flags = OOMREAP_SNAP_VALID;
-		k.mm.rss_pages[OOMREAP_RSS_ANON] = 25600;
-		snprintf(k.comm, sizeof(k.comm), "worker-%u", i % 97);
-		snprintf(k.cgroup_path, sizeof(k.cgroup_path), "/kubepods/burstable/pod%u/c", i % 50);
+		snprintf(comm, sizeof(comm), "worker-%u", i % 97);
+		snprintf(cgroup, sizeof(cgroup), "/kubepods/burstable/pod%u/c", i % 50);
+		k = wire__kill(seq, pid, pid, t, comm, cgroup);
+		k.mm = wire__mm(25600, 0, 0);
 		put(w, &k, sizeof(k));
 		events++;
 		switch (i % 3) {
@@ -131,11 +115,7 @@ static uint64_t make_recording(const char *path, uint32_t n)
 			events += 11;
 			break;
 		}
-		memset(&x, 0, sizeof(x));
-		hdr(&x.hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(x), seq, pid,
-		    t + (i % 3 == 0 ? 5 * MS : 3100 * MS));
-		x.group_dead = 1;
-		x.mm_released = 1;
+		x = wire__exit(seq, pid, t + (i % 3 == 0 ? 5 * MS : 3100 * MS), 1, 1);
 		put(w, &x, sizeof(x));
 		events++;
 	}

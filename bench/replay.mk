@@ -9,10 +9,11 @@ BENCH_INCIDENTS ?= 100000
 
 .PHONY: bench bench-replay
 
-$(BENCH_REPLAY): bench/bench_replay.c $(CORE_OBJS)
+$(BENCH_REPLAY): bench/bench_replay.c $(LIB_OBJS) $(TEST_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
+		$(LIB_OBJS) -o $@
 
 bench-replay: $(BENCH_REPLAY)
 	$(Q)$(BENCH_REPLAY) $(BENCH_INCIDENTS)

@@ -5,7 +5,7 @@
  *
  * Three rungs feed the same event types (include/oomreap_abi.h):
  *   fentry/fexit  -> kprobe/kretprobe -> tp_btf tracepoints
- * Userspace (src/attach.c) picks one rung and sets autoload accordingly.
+ * Userspace (src/live/attach.c) picks one rung and sets autoload accordingly.
  * The reaper's start/finish/skip tracepoints and the process-exit
  * tracepoint are used on every rung: nothing else sees those moments.
  */
@@ -17,12 +17,12 @@
 #include "core_fixes.bpf.h"
 #include "oomreap.bpf.h"
 #include "oomreap_abi.h"
-
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#include "oomreap_hooks.h"
 
 /* Knobs set by userspace between open and load. */
 const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, group_dead) */
 const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) since 5.18 */
+const volatile bool wake_tp_is_backstop = false;    /* function rung: see tp_wake_reaper */
 
 /* Reported by userspace at exit and as a metric: a lost OOM must be visible. */
 __u64 dropped_events = 0;
@@ -120,7 +120,7 @@ struct {
  * One loop whose early exits all leave it: only one path goes on to the
  * next iteration, so the verifier's work stays linear in the depth.  (A
  * version that collected the chain first and then wrote it outermost first
- * was verified once per possible depth: 24k instructions, 24 ms of start-up.)
+ * was verified once per possible depth, a large share of start-up.)
  */
 static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 {
@@ -207,7 +207,7 @@ static __always_inline struct cgroup *task_memcg(struct task_struct *task)
  * Under the victim's thread id (the reaper's tracepoints name it so) and,
  * when that is not the process id, under the process id too (process
  * exit looks it up so).  One map, usually one update: an LRU hash update
- * costs about 2 us here, most of what this program did.
+ * is most of what this program costs (README, Performance, a.).
  */
 static __always_inline void remember_victim(__u32 pid, __u32 tgid, __u64 seq,
 					    struct mm_struct *mm)
@@ -270,20 +270,20 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	return 0;
 }
 
-SEC("fentry/mark_oom_victim")
+SEC("fentry/" OOMREAP_HOOK_MARK_OOM_VICTIM)
 int BPF_PROG(fentry_mark_oom_victim, struct task_struct *task)
 {
 	return on_mark_victim(task, OOMREAP_SRC_FENTRY);
 }
 
-SEC("kprobe/mark_oom_victim")
+SEC("kprobe/" OOMREAP_HOOK_MARK_OOM_VICTIM)
 int BPF_KPROBE(kprobe_mark_oom_victim, struct task_struct *task)
 {
 	return on_mark_victim(task, OOMREAP_SRC_KPROBE);
 }
 
 /* 6.9+ and stable backports: TP_PROTO(struct task_struct *task, uid_t uid). */
-SEC("tp_btf/mark_victim")
+SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
 int BPF_PROG(tp_mark_victim, struct task_struct *task, uid_t uid)
 {
 	return on_mark_victim(task, OOMREAP_SRC_TRACEPOINT);
@@ -314,7 +314,7 @@ struct {
 	__type(value, __u64);     /* the receiving task_struct */
 } sigkill_sent SEC(".maps");
 
-SEC("tp_btf/signal_generate")
+SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
 int BPF_PROG(tp_signal_generate, int sig, struct kernel_siginfo *info, struct task_struct *task)
 {
 	__u32 tid;
@@ -328,7 +328,7 @@ int BPF_PROG(tp_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	return 0;
 }
 
-SEC("tp_btf/mark_victim")
+SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
 int BPF_PROG(tp_mark_victim_pid, int pid)
 {
 	struct oomreap_kill_event *e;
@@ -398,13 +398,13 @@ static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 sou
 	return 0;
 }
 
-SEC("fentry/oom_kill_process")
+SEC("fentry/" OOMREAP_HOOK_OOM_KILL_PROCESS)
 int BPF_PROG(fentry_oom_kill_process, struct oom_control *oc)
 {
 	return on_oom_kill_process(oc, OOMREAP_SRC_FENTRY);
 }
 
-SEC("kprobe/oom_kill_process")
+SEC("kprobe/" OOMREAP_HOOK_OOM_KILL_PROCESS)
 int BPF_KPROBE(kprobe_oom_kill_process, struct oom_control *oc)
 {
 	return on_oom_kill_process(oc, OOMREAP_SRC_KPROBE);
@@ -445,7 +445,7 @@ static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
 	return 0;
 }
 
-SEC("tp_btf/skip_task_reaping")
+SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
 int BPF_PROG(tp_skip_task_reaping, int pid)
 {
 	struct oomreap_reap_event *e = reap_event(OOMREAP_EV_REAP_SKIP, pid,
@@ -460,22 +460,38 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 	return 0;
 }
 
-SEC("tp_btf/start_task_reaping")
+SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)
 int BPF_PROG(tp_start_task_reaping, int pid)
 {
 	reaper_current_pid = pid;
 	return emit_reap(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT);
 }
 
-SEC("tp_btf/finish_task_reaping")
+SEC("tp_btf/" OOMREAP_HOOK_FINISH_TASK_REAPING)
 int BPF_PROG(tp_finish_task_reaping, int pid)
 {
 	return emit_reap(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT);
 }
 
-SEC("tp_btf/wake_reaper")
+/*
+ * On the function rungs this tracepoint is a backstop: a kprobe is missed
+ * when it fires while another kprobe's handler runs on the same CPU (the
+ * kernel counts it in nmissed and moves on), and wake_oom_reaper() runs in
+ * the timer softirq, which can interrupt any kprobe handler: seen in the
+ * kernel matrix with a kretprobe on a hot function beside us.  The
+ * tracepoint fires inside wake_oom_reaper(), after its function program:
+ * it reports the wake only when that program did not.
+ */
+SEC("tp_btf/" OOMREAP_HOOK_WAKE_REAPER)
 int BPF_PROG(tp_wake_reaper, int pid)
 {
+	struct victim *v;
+
+	if (wake_tp_is_backstop) {
+		v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
+		if (!v || v->woken)
+			return 0;
+	}
 	return emit_reap(OOMREAP_EV_REAPER_WAKE, pid, OOMREAP_SRC_TRACEPOINT);
 }
 
@@ -488,13 +504,13 @@ static __always_inline int on_queue(struct task_struct *task, __u16 source)
 	return emit_reap(OOMREAP_EV_REAPER_QUEUE, BPF_CORE_READ(task, pid), source);
 }
 
-SEC("fentry/queue_oom_reaper")
+SEC("fentry/" OOMREAP_HOOK_QUEUE_OOM_REAPER)
 int BPF_PROG(fentry_queue_oom_reaper, struct task_struct *task)
 {
 	return on_queue(task, OOMREAP_SRC_FENTRY);
 }
 
-SEC("kprobe/queue_oom_reaper")
+SEC("kprobe/" OOMREAP_HOOK_QUEUE_OOM_REAPER)
 int BPF_KPROBE(kprobe_queue_oom_reaper, struct task_struct *task)
 {
 	return on_queue(task, OOMREAP_SRC_KPROBE);
@@ -510,6 +526,8 @@ static __always_inline int on_wake(void *arg, __u16 source)
 {
 	struct oomreap_reap_event *e;
 	struct task_struct *task = arg;
+	struct victim *v;
+	__u32 pid;
 
 	if (wake_is_timer_callback)
 		task = (void *)((char *)arg -
@@ -525,17 +543,22 @@ static __always_inline int on_wake(void *arg, __u16 source)
 		read_mm(victim_mm(task), &e->mm);
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
+	/* the key on the stack: 5.10 takes no ring-buffer memory as a map key */
+	pid = e->hdr.pid;
+	v = bpf_map_lookup_elem(&victims, &pid);
+	if (v)
+		v->woken = 1; /* the tracepoint need not report this wake */
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
-SEC("fentry/wake_oom_reaper")
+SEC("fentry/" OOMREAP_HOOK_WAKE_OOM_REAPER)
 int BPF_PROG(fentry_wake_oom_reaper, void *arg)
 {
 	return on_wake(arg, OOMREAP_SRC_FENTRY);
 }
 
-SEC("kprobe/wake_oom_reaper")
+SEC("kprobe/" OOMREAP_HOOK_WAKE_OOM_REAPER)
 int BPF_KPROBE(kprobe_wake_oom_reaper, void *arg)
 {
 	return on_wake(arg, OOMREAP_SRC_KPROBE);
@@ -563,13 +586,13 @@ static __always_inline int on_reap_result(long ret, __u16 source)
 	return 0;
 }
 
-SEC("fexit/__oom_reap_task_mm")
+SEC("fexit/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
 int BPF_PROG(fexit_oom_reap_task_mm, struct mm_struct *mm, bool ret)
 {
 	return on_reap_result(ret, OOMREAP_SRC_FENTRY);
 }
 
-SEC("kretprobe/__oom_reap_task_mm")
+SEC("kretprobe/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
 int BPF_KRETPROBE(kretprobe_oom_reap_task_mm, long ret)
 {
 	return on_reap_result(ret & 0xff, OOMREAP_SRC_KPROBE);
@@ -579,7 +602,7 @@ int BPF_KRETPROBE(kretprobe_oom_reap_task_mm, long ret)
  * Process exit fires for every thread in the system, so the filter comes
  * first and costs two loads: signal->oom_mm is set only for OOM victims.
  */
-SEC("tp_btf/sched_process_exit")
+SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
 int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 {
 	struct oomreap_exit_event *e;
@@ -633,6 +656,3 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
-
-/* At failed trylocks: who holds and who waits on the mmap_lock. */
-#include "blockers.bpf.h"

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What the tracer's programs (oomreap.bpf.c) and blocker attribution
- * (blockers.bpf.h) share: the ring buffer, the victim map, reading a
- * victim mm, and classifying a reaper skip.
+ * What the program families (oomreap.bpf.c: the tracer; blockers.bpf.c:
+ * blocker attribution) share, declared: the ring buffer and the victim
+ * map (defined once, in maps.bpf.c, and linked into the one object with
+ * `bpftool gen object`), reading a victim mm, and classifying a reaper
+ * skip.
  */
 #ifndef OOMREAP_BPF_H
 #define OOMREAP_BPF_H
@@ -13,16 +15,17 @@
 
 #include "core_fixes.bpf.h"
 #include "oomreap_abi.h"
+#include "oomreap_hooks.h"
 
-struct {
+struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
-} events SEC(".maps");
+};
+extern struct events_map events SEC(".maps");
 
 /*
- * Waking the reader is most of an event's cost here (irq_work: about
- * 20 us per event measured on a 2-vCPU VM, against ~8 us without).  The
- * reader polls every 100 ms anyway, so events go in without a wakeup
+ * Waking the reader is most of an event's cost (an irq_work IPI: README,
+ * Performance, a.).  The reader polls every 100 ms anyway, so events go in without a wakeup
  * unless the buffer is a quarter full: a storm is still drained promptly.
  */
 #define RINGBUF_WAKE_BYTES (256 << 10)
@@ -45,14 +48,17 @@ struct victim {
 	__u64 mm;   /* kernel pointer; never leaves BPF */
 	__u32 tgid;
 	__u32 pid;
+	__u32 woken; /* a function rung's wake_oom_reaper program saw its wake */
+	__u32 pad;
 };
 
-struct {
+struct victims_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, struct victim);
-} victims SEC(".maps");
+};
+extern struct victims_map victims SEC(".maps");
 
 static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snapshot *s)
 {

@@ -5,11 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
+#include "core/errors.h"
+#include "live/privdrop.h"
 #include "options.h"
-#include "privdrop.h"
-#include "report.h"
-#include "textfile.h"
+#include "report/time.h"
+#include "sinks/session.h"
+#include "sinks/textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;
 const char *argp_program_bug_address = "the oomreap-trace issue tracker";
@@ -205,7 +206,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->no_blockers = true;
 		break;
 	case OPT_MAX_OPEN:
-		/* ~6 KiB per slot, touched only when used: cap the worst case */
+		/* a whole incident per slot, touched only when used: cap the worst case */
 		if (parse_u64(arg, 65536, &v) || v == 0)
 			argp_error(state, "invalid --max-open '%s'", arg);
 		env->max_open = (uint32_t)v;
@@ -312,6 +313,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
+}
+
+void options__session(const struct env *env, const char *kernel, struct session_opts *so)
+{
+	*so = (struct session_opts){ .pid = env->pid,
+				     .cgroup = env->cgroup,
+				     .max_open = env->max_open,
+				     .json = env->json,
+				     .verbose = env->verbose,
+				     .no_summary = env->no_summary,
+				     .prom_textfile = env->prom_textfile,
+				     .interval_s = env->interval_s,
+				     .prom_cgroup_cap = env->prom_cgroup_cap,
+				     .kernel = kernel };
 }
 
 int options__parse(int argc, char **argv, struct env *env)

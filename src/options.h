@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "attach.h"
+#include "live/attach.h" /* enum rung */
 
 enum command {
 	CMD_TRACE = 0,
@@ -38,7 +38,7 @@ struct env {
 	bool no_kmsg;              /* do not capture /dev/kmsg while recording */
 	const char *files[ENV_MAX_FILES]; /* replay/report: the recording's files */
 	int nfiles;
-	const char *since, *until; /* report: window on kill times (report.h syntax) */
+	const char *since, *until; /* report: window on kill times (report/time.h syntax) */
 	bool report_html;          /* report: --format html */
 	const char *output;        /* report: -o FILE instead of stdout */
 	const char *kmsg_path;     /* report: kernel log file instead of the recorded one */
@@ -49,5 +49,9 @@ struct env {
 
 /* Returns 0, or an exit status (EXIT_USAGE) after printing why. */
 int options__parse(int argc, char **argv, struct env *env);
+
+struct session_opts;
+/* What the command line asks of a session (sinks/session.h), for live tracing and replay. */
+void options__session(const struct env *env, const char *kernel, struct session_opts *so);
 
 #endif /* OOMREAP_OPTIONS_H */

@@ -42,6 +42,7 @@ run_layer() {
 	fi
 }
 
+run_layer "layers (the include rule of src/)" tests/layers/check_layers.py
 run_layer "unit" tests/run-unit.sh $(find build/tests -maxdepth 1 -name "test_*" -type f -executable ! -name "*.d" | sort)
 run_layer "cli" tests/cli/run_cli.sh
 run_layer "golden (replay and report of committed recordings)" tests/golden/run_golden.sh

@@ -3,7 +3,7 @@
 """Host end-to-end tests for oomreap-trace, on this machine's real kernel.
 
 Each scenario makes the kernel OOM-kill a process inside a memory cgroup made
-for it (LAB.md recipes A, B2, C2, C1, C2 with partial contention, and C2 with
+for it (docs/LAB.md recipes A, B2, C2, C1, C2 with partial contention, and C2 with
 the tool started in the middle of the reaper's loop), records
 the kernel's own account of what happened -- a private tracefs instance
 (oom:* events, failed mmap_lock acquisitions by the oom_reaper kthread,

@@ -12,10 +12,10 @@ FUZZ_OUT := $(OUT)/fuzz
 FUZZ_CC ?= clang
 FUZZ_TIME ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-# The standard libFuzzer define: record.c then skips its checksums, so
+# The standard libFuzzer define: the record reader then skips its checksums, so
 # mutations get past them into the parsers (the unit tests cover the CRC).
 FUZZ_CFLAGS := -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-FUZZ_OBJS := $(CORE_SRCS:src/%.c=$(FUZZ_OUT)/obj/%.o)
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZERS := $(FUZZ_OUT)/fuzz_record $(FUZZ_OUT)/fuzz_kmsg
 
 .PHONY: fuzz fuzzers
@@ -24,18 +24,19 @@ FUZZERS := $(FUZZ_OUT)/fuzz_record $(FUZZ_OUT)/fuzz_kmsg
 
 fuzzers: $(FUZZERS)
 
-$(FUZZ_OUT)/obj/%.o: src/%.c | $(FUZZ_OUT)/obj
+$(FUZZ_OUT)/obj/%.o: src/%.c
 	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
 $(FUZZ_OUT)/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(FUZZ_OUT)
 	$(call msg,FUZZ-LD,$@)
 	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_OBJS) -o $@
 
-$(FUZZ_OUT) $(FUZZ_OUT)/obj:
+$(FUZZ_OUT):
 	$(Q)mkdir -p $@
 
 fuzz: $(FUZZERS)
 	$(Q)FUZZ_TIME=$(FUZZ_TIME) FUZZ_OUT=$(FUZZ_OUT) tests/fuzz/run_fuzz.sh
 
--include $(wildcard $(FUZZ_OUT)/obj/*.d)
+-include $(wildcard $(FUZZ_OUT)/obj/*/*.d)

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kmsg.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/kmsg.h"
+#include "report/model.h" /* the harness switches the format of one report */
+#include "core/tracker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

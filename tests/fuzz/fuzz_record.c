@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "kmsg.h"
-#include "record.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/kmsg.h"
+#include "rec/record.h"
+#include "report/model.h" /* the harness switches the format of one report */
+#include "core/tracker.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kmsg_log__init(&k);
 	while (t && (ret = rec_reader__next(r, &it)) > 0) {
 		if (it.type == REC_ITEM_EVENT)
-			tracker__feed(t, it.data, it.len);
+			tracker__feed_checked(t, it.data); /* as replay does: the reader checked it */
 		else if (it.type == REC_ITEM_LOST)
 			tracker__note_lost(t, it.lost.ringbuf_lost + it.lost.unrecorded);
 		else if (it.type == REC_ITEM_KMSG)

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * SYNTHETIC recordings for the golden tests, until recordings captured on
- * real runs of the LAB.md scenarios replace them.  Each is built with the
- * real writer (src/record.c) from wire events laid out as the BPF side
+ * real runs of the docs/LAB.md scenarios replace them.  Each is built with the
+ * real writer (src/rec/writer.c) from wire events laid out as the BPF side
  * emits them on this machine's tracepoint rung (and one on the fentry rung
- * of the Debian guests), with the timings measured in LAB.md and kernel log
+ * of the Debian guests), with the timings measured in docs/LAB.md and kernel log
  * lines in mm/oom_kill.c's formats.  Every file says "synthetic" in its
  * header (hostname, kernel release, boot id).
  *
@@ -18,9 +18,10 @@
 #include <unistd.h>
 
 #include "oomreap_abi.h"
-#include "record.h"
+#include "rec/record.h"
+#include "wire.h"
 
-#define NO_RSS INT64_MIN /* no mm snapshot */
+#define NO_RSS WIRE_NO_RSS /* no mm snapshot */
 #define MS 1000000ull
 #define SEC 1000000000ull
 /* Like a machine up for about an hour. */
@@ -44,31 +45,7 @@ static void die(const char *what, int err)
 
 static struct oomreap_mm_snapshot snap(int64_t anon, int64_t file)
 {
-	struct oomreap_mm_snapshot mm;
-
-	memset(&mm, 0, sizeof(mm));
-	if (anon == NO_RSS)
-		return mm;
-	mm.rss_pages[OOMREAP_RSS_ANON] = anon;
-	mm.rss_pages[OOMREAP_RSS_FILE] = file;
-	mm.rss_pages[OOMREAP_RSS_SHMEM] = 2;
-	mm.mm_flags = 0x800000cdull;
-	mm.mm_users = 1;
-	mm.snap_flags = OOMREAP_SNAP_VALID | OOMREAP_SNAP_RSS_APPROX;
-	return mm;
-}
-
-static void hdr(struct oomreap_event_header *h, uint32_t type, uint32_t size, uint64_t seq,
-		uint32_t pid, uint32_t tgid, uint64_t ts, uint16_t src)
-{
-	h->type = type;
-	h->size = size;
-	h->ts_ns = ts;
-	h->victim_seq = seq;
-	h->pid = pid;
-	h->tgid = tgid;
-	h->cpu = 1;
-	h->source = src;
+	return wire__mm(anon, file, 2);
 }
 
 static void put(struct gen *g, const void *ev, size_t len)
@@ -83,102 +60,67 @@ static void kill_ev(struct gen *g, uint64_t seq, uint32_t pid, uint64_t ts, cons
 		    const char *cgroup, int64_t anon, int64_t file, uint32_t trigger,
 		    const char *trigger_comm, uint16_t src)
 {
-	struct oomreap_kill_event k;
+	struct oomreap_kill_event k = wire__kill(seq, pid, pid, ts, comm, cgroup);
 
-	memset(&k, 0, sizeof(k));
-	hdr(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, pid, ts, src);
+	k.hdr.source = src;
 	k.mm = snap(anon, file);
 	k.total_vm_pages = (uint64_t)(anon + file) + 1800;
 	k.pgtables_bytes = 266240;
 	k.cgroup_id = 4000 + seq;
 	k.uid = 1000;
-	k.oom_score_adj = 0;
-	k.kill_flags = OOMREAP_KILL_HAVE_TASK;
 	k.trigger_pid = trigger;
 	k.trigger_tgid = trigger;
 	k.cgroup_hierarchy = 5; /* cgroup v1 memory controller, as on this machine */
-	snprintf(k.comm, sizeof(k.comm), "%s", comm);
 	snprintf(k.trigger_comm, sizeof(k.trigger_comm), "%s", trigger_comm);
-	snprintf(k.cgroup_path, sizeof(k.cgroup_path), "%s", cgroup);
 	put(g, &k, sizeof(k));
 }
 
 static void ctx_ev(struct gen *g, uint32_t pid, uint64_t ts, uint32_t trigger, const char *tcomm,
 		   const char *domain)
 {
-	struct oomreap_oom_context_event c;
+	struct oomreap_oom_context_event c = wire__context(pid, ts, trigger, tcomm, domain);
 
-	memset(&c, 0, sizeof(c));
-	hdr(&c.hdr, OOMREAP_EV_OOM_CONTEXT, sizeof(c), 0, pid, pid, ts, OOMREAP_SRC_FENTRY);
-	c.totalpages = 32768;
 	c.chosen_points = 26000;
 	c.domain_cgroup_id = 3999;
-	c.constraint = 3; /* CONSTRAINT_MEMCG */
-	c.order = 0;
-	c.trigger_pid = trigger;
-	c.trigger_tgid = trigger;
-	snprintf(c.trigger_comm, sizeof(c.trigger_comm), "%s", tcomm);
-	snprintf(c.domain_cgroup_path, sizeof(c.domain_cgroup_path), "%s", domain);
 	put(g, &c, sizeof(c));
 }
 
 static void reap_ev(struct gen *g, uint32_t type, uint64_t seq, uint32_t pid, uint64_t ts,
 		    int64_t anon, int64_t file, uint32_t reason, int32_t ret, uint16_t src)
 {
-	struct oomreap_reap_event r;
+	struct oomreap_reap_event r = wire__reap(type, seq, pid, ts);
 
-	memset(&r, 0, sizeof(r));
-	hdr(&r.hdr, type, sizeof(r), seq, pid, 0, ts, src);
+	r.hdr.source = src;
 	r.mm = snap(anon, file);
 	r.skip_reason = reason;
 	r.reap_ret = ret;
-	r.actor_pid = 53;
 	put(g, &r, sizeof(r));
 }
 
 static void exit_ev(struct gen *g, uint64_t seq, uint32_t pid, uint64_t ts, int released,
 		    uint16_t src)
 {
-	struct oomreap_exit_event x;
+	struct oomreap_exit_event x = wire__exit(seq, pid, ts, 1, (uint32_t)released);
 
-	memset(&x, 0, sizeof(x));
-	hdr(&x.hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(x), seq, pid, pid, ts, src);
+	x.hdr.source = src;
 	x.mm = snap(released ? 0 : 25600, 300);
-	x.exiting_tid = pid;
-	x.group_dead = 1;
-	x.mm_released = (uint32_t)released;
 	put(g, &x, sizeof(x));
 }
 
-/* Who held mmap_lock at a failed trylock (LAB.md recipe C2's picture). */
+/* Who held mmap_lock at a failed trylock (docs/LAB.md recipe C2's picture). */
 static void blocker_ev(struct gen *g, uint64_t seq, uint32_t pid, uint64_t ts,
 		       const char *holder, const char *writer, const char *victim)
 {
 	static const uint64_t stack[] = { 0xffffffff81a1c2d0ull, 0xffffffff81a1b0f4ull,
 					  0xffffffff8136e7a2ull };
-	struct oomreap_blocker_event b;
+	struct oomreap_blocker_event b = wire__blocker(seq, pid, ts, 0x103);
 	struct oomreap_blocked_task *t;
 
-	memset(&b, 0, sizeof(b));
-	hdr(&b.hdr, OOMREAP_EV_BLOCKER, sizeof(b), seq, pid, 0, ts, OOMREAP_SRC_TRACEPOINT);
-	b.lock_count = 0x103;
-	b.ntasks = 3;
-	t = &b.tasks[0];
-	t->pid = t->tgid = pid + 10;
-	snprintf(t->comm, sizeof(t->comm), "%s", holder);
-	t->role = OOMREAP_ROLE_OWNER_READER;
-	t->stack_len = 3;
+	t = wire__blocked(&b, pid + 10, OOMREAP_ROLE_OWNER_READER, holder, 3);
 	memcpy(t->stack, stack, sizeof(stack));
-	t = &b.tasks[1];
-	t->pid = t->tgid = pid + 11;
-	snprintf(t->comm, sizeof(t->comm), "%s", writer);
-	t->role = OOMREAP_ROLE_WAITER_WRITE;
-	t->stack_len = -2; /* -ENOENT: no stack */
-	t = &b.tasks[2];
-	t->pid = t->tgid = pid;
-	snprintf(t->comm, sizeof(t->comm), "%s", victim);
-	t->role = OOMREAP_ROLE_WAITER_READ;
-	t->stack_len = -2;
+	/* -ENOENT: no stack */
+	wire__blocked(&b, pid + 11, OOMREAP_ROLE_WAITER_WRITE, writer, -2);
+	wire__blocked(&b, pid, OOMREAP_ROLE_WAITER_READ, victim, -2);
 	put(g, &b, sizeof(b));
 }
 

@@ -13,9 +13,10 @@ GOLDEN_GEN := $(GOLDEN_OUT)/gen_synthetic
 
 .PHONY: golden-synthetic test-golden test-report-browser
 
-$(GOLDEN_GEN): tests/golden/gen_synthetic.c $(CORE_OBJS) | $(GOLDEN_OUT)
+$(GOLDEN_GEN): tests/golden/gen_synthetic.c $(LIB_OBJS) $(TEST_LIB_OBJS) | $(GOLDEN_OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(CORE_OBJS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
+		$(LIB_OBJS) -o $@
 
 $(GOLDEN_OUT):
 	$(Q)mkdir -p $@

@@ -13,7 +13,7 @@
 #   NAME.EXTRA        for each line "EXTRA ARGS..." of NAME.args (more runs)
 #
 # The recordings are whatever is committed: synthetic ones (gen_synthetic.c)
-# until real LAB.md captures are added; drop a capture in and run with
+# until real docs/LAB.md captures are added; drop a capture in and run with
 # UPDATE=1 to write its expectations, then review them.  Then a few command
 # line checks on bad files.  Last line: "N passed, N failed".
 set -uo pipefail
@@ -166,7 +166,7 @@ if [ -f "$good" ]; then
 	# -o: written whole, atomically, equal to stdout; a symlink is refused.
 	"$BIN" report "$good" >"$tmp/stdout.md" 2>/dev/null
 	if "$BIN" report "$good" -o "$tmp/out.md" 2>"$tmp/err" && cmp -s "$tmp/stdout.md" \
-		"$tmp/out.md" && [ -z "$(ls "$tmp" | grep '\.tmp\.')" ]; then
+		"$tmp/out.md" && [ -z "$(ls "$tmp" | grep '\.tmp')" ]; then
 		ok "report -o writes the report"
 	else
 		not_ok "report -o: $(cat "$tmp/err")"

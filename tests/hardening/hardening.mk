@@ -13,8 +13,8 @@ HARDENING_BINS := $(HARDENING_OUT)/privdrop_check $(HARDENING_OUT)/hostile_victi
 hardening: $(HARDENING_BINS)
 
 # privdrop.c on its own (its session glue is stubbed by the test).
-$(HARDENING_OUT)/privdrop_check: tests/hardening/privdrop_check.c src/privdrop.c src/ksyms.c \
-		src/errors.c src/privdrop.h src/ksyms.h | $(HARDENING_OUT)
+$(HARDENING_OUT)/privdrop_check: tests/hardening/privdrop_check.c src/live/privdrop.c \
+		src/core/ksyms.c src/core/errors.c src/live/privdrop.h src/core/ksyms.h | $(HARDENING_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * privdrop_check: src/privdrop.c on its own, as root.  Drops to USER the
+ * privdrop_check: src/live/privdrop.c on its own, as root.  Drops to USER the
  * way the tool does, then checks from the inside that nothing is left:
  * no capability in any set, no way back to uid 0, no new BPF objects, and
  * that /proc/kallsyms opened before the drop still shows addresses while
@@ -18,17 +18,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "ksyms.h"
-#include "privdrop.h"
-
-/* privdrop__session() glue is not under test here. */
-struct session;
-int consumer__open_ring(struct session *s);
-int consumer__open_ring(struct session *s)
-{
-	(void)s;
-	return -ENOSYS;
-}
+#include "core/ksyms.h"
+#include "live/privdrop.h"
 
 static int failed;
 

@@ -6,7 +6,7 @@
   any set (read from /proc/<pid>/status), has no_new_privs, and with
   --user it runs as that user, is not dumpable, and still reports an OOM
   kill made in a memory cgroup created here;
-- src/privdrop.c from the inside (privdrop_check): no way back to root, no
+- src/live/privdrop.c from the inside (privdrop_check): no way back to root, no
   new BPF objects, /proc/kallsyms opened before the drop still readable;
 - valgrind --leak-check=full on replays and reports of the committed
   recordings (no root needed) and on a live `--duration 2` run: no leak, no

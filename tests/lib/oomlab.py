@@ -3,7 +3,7 @@
 Prometheus and hardening tests and the benchmarks share (tests/e2e,
 tests/prom, tests/hardening, bench).
 
-The rules (LAB.md): every OOM happens inside a memory cgroup made here with
+The rules (docs/LAB.md): every OOM happens inside a memory cgroup made here with
 a small limit; every process is started here and ended here, by pid; every
 cgroup and tracefs instance is removed on every exit path; waits poll a
 condition against a deadline, never a fixed sleep.

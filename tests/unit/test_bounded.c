@@ -2,7 +2,7 @@
 /*
  * Bounded memory: a long-running tracer must not grow with the number of
  * OOM kills it has seen, nor with what one victim does.  A million
- * synthetic incidents go through the tracker API (src/tracker.c) and the
+ * synthetic incidents go through the tracker API (src/core/tracker.c) and the
  * heap (mallinfo2) and the peak RSS (VmHWM) must not move once the
  * incident slots are warm; what could not be kept is counted instead
  * (evictions, dropped timeline entries, dropped blocker pictures,
@@ -19,9 +19,10 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
 #include "oomreap_abi.h"
-#include "tracker.h"
+#include "core/tracker.h"
+#include "wire.h"
 
 #define MS 1000000ull
 #define T0 (1000ull * 1000 * MS)
@@ -83,59 +84,36 @@ static size_t heap_in_use(void)
 	return mallinfo2().uordblks;
 }
 
-static void hdr(struct oomreap_event_header *h, uint32_t type, uint32_t size, uint64_t seq,
-		uint32_t pid, uint64_t ts)
-{
-	memset(h, 0, sizeof(*h));
-	h->type = type;
-	h->size = size;
-	h->ts_ns = ts;
-	h->victim_seq = seq;
-	h->pid = pid;
-	h->tgid = pid;
-	h->cpu = 0;
-	h->source = OOMREAP_SRC_TRACEPOINT;
-}
-
 static void feed_kill(struct tracker *t, uint64_t seq, uint32_t pid, uint64_t ts)
 {
+	char comm[OOMREAP_COMM_LEN], cgroup[64];
 	struct oomreap_kill_event k;
 
-	memset(&k, 0, sizeof(k));
-	hdr(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, ts);
-	k.kill_flags = OOMREAP_KILL_HAVE_TASK;
-	k.mm.snap_flags = OOMREAP_SNAP_VALID;
-	k.mm.rss_pages[OOMREAP_RSS_ANON] = 25600;
-	snprintf(k.comm, sizeof(k.comm), "victim%u", pid % 100000);
-	snprintf(k.cgroup_path, sizeof(k.cgroup_path), "/kubepods/pod-%llu",
-		 (unsigned long long)seq);
+	snprintf(comm, sizeof(comm), "victim%u", pid % 100000);
+	snprintf(cgroup, sizeof(cgroup), "/kubepods/pod-%llu", (unsigned long long)seq);
+	k = wire__kill(seq, pid, pid, ts, comm, cgroup);
+	k.mm = wire__mm(25600, 0, 0);
 	assert_int_equal(tracker__feed(t, &k, sizeof(k)), 0);
 }
 
 static void feed_exit(struct tracker *t, uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_exit_event x;
+	struct oomreap_exit_event x = wire__exit(seq, pid, ts, 1, 1);
 
-	memset(&x, 0, sizeof(x));
-	hdr(&x.hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(x), seq, pid, ts);
-	x.exiting_tid = pid;
-	x.group_dead = 1;
-	x.mm_released = 1;
 	assert_int_equal(tracker__feed(t, &x, sizeof(x)), 0);
 }
 
 static void feed_reap(struct tracker *t, uint32_t type, uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_reap_event r;
+	struct oomreap_reap_event r = wire__reap(type, seq, pid, ts);
 
-	memset(&r, 0, sizeof(r));
-	hdr(&r.hdr, type, sizeof(r), seq, pid, ts);
+	r.hdr.tgid = pid;
 	assert_int_equal(tracker__feed(t, &r, sizeof(r)), 0);
 }
 
 /*
  * A million kills with recycled pids: three in four exit at once (the
- * common case, LAB.md A), one in four is never heard of again (events
+ * common case, docs/LAB.md A), one in four is never heard of again (events
  * lost, or a victim stuck for good).  Only max_open can be held: the
  * rest must be evicted, oldest first, counted, and reported.
  */
@@ -271,13 +249,9 @@ static void test_one_incident_million_events(void **state)
 	}
 	for (i = 0; i < MILLION / 2; i++) {
 		ts += 1000;
-		memset(&b, 0, sizeof(b));
-		hdr(&b.hdr, OOMREAP_EV_BLOCKER, sizeof(b), 1, 4242, ts);
-		b.ntasks = 1;
-		b.tasks[0].pid = 5000 + i; /* a new holder every time: a new picture */
-		b.tasks[0].tgid = 5000 + i;
-		b.tasks[0].role = OOMREAP_ROLE_OWNER_READER;
-		b.tasks[0].stack_len = -3;
+		b = wire__blocker(1, 4242, ts, 0);
+		/* a new holder every time: a new picture */
+		wire__blocked(&b, 5000 + i, OOMREAP_ROLE_OWNER_READER, "", -3);
 		assert_int_equal(tracker__feed(t, &b, sizeof(b)), 0);
 	}
 	tracker__flush(t);

@@ -16,7 +16,7 @@
  *   - map types past BPF_MAP_TYPE_INODE_STORAGE = 28.
  *
  * Calls are followed into subprograms (.text), as the loader links them.
- * Programs that src/attach.c loads only where the kernel has what they need
+ * Programs that src/live/attach.c loads only where the kernel has what they need
  * are listed in gated[] with the reason; they may use newer features.
  * A second object, built from tests/unit/bpf_compat_bad.bpf.c, holds one of
  * each refused feature: the checker must find every one (it can fail).
@@ -49,7 +49,7 @@
 #define OLDEST_MAX_HELPER 155   /* BPF_FUNC_redirect_peer */
 #define OLDEST_MAX_MAP_TYPE 28  /* BPF_MAP_TYPE_INODE_STORAGE */
 
-/* Loaded only where the kernel offers what they need (src/attach.c). */
+/* Loaded only where the kernel offers what they need (src/live/attach.c). */
 static const struct {
 	const char *prog;
 	const char *why;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * The start-up path's own BTF code: the name set, the read-only kernel BTF
- * view (src/kbtf.c) and the CO-RE target subset (src/corebtf.c), on small
+ * view (src/live/kbtf.c) and the CO-RE target subset (src/live/corebtf.c), on small
  * BTF built here with libbpf's writer.  (That the subset relocates our real
  * object exactly as the whole kernel BTF does is checked on real kernels by
  * the kernel matrix: tests/vm, program tags.)
@@ -20,9 +20,9 @@
 
 #include <bpf/btf.h>
 
-#include "corebtf.h"
-#include "kbtf.h"
-#include "nameset.h"
+#include "live/corebtf.h"
+#include "live/kbtf.h"
+#include "live/nameset.h"
 
 static void nameset_finds_what_was_added(void **state)
 {

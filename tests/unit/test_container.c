@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "container.h"
+#include "core/container.h"
 
 #define ID1 "4b3f0c2d9a8e7f6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * event__validate() and the name tables (src/event.c).  Every buffer handed
+ * event__validate() and the name tables (src/core/event.c).  Every buffer handed
  * to the validator is a heap copy of exactly the length claimed, so an
  * overread shows up under -fsanitize=address.
  */
@@ -14,7 +14,8 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
+#include "wire.h"
 #include "oomreap_abi.h"
 
 /* One buffer big enough for any event, aligned like the ring buffer's. */
@@ -55,41 +56,38 @@ static size_t wire_size(uint32_t type)
 /* A valid event of this type, strings filled like the BPF side does. */
 static size_t make_valid(union any_event *e, uint32_t type)
 {
-	size_t size = wire_size(type);
+	const uint64_t ts = 123456789;
+	struct oomreap_blocked_task *bt;
 
 	memset(e, 0, sizeof(*e));
-	e->hdr.type = type;
-	e->hdr.size = (uint32_t)size;
-	e->hdr.ts_ns = 123456789;
-	e->hdr.victim_seq = 7;
-	e->hdr.pid = 4242;
-	e->hdr.tgid = 4242;
-	e->hdr.source = OOMREAP_SRC_TRACEPOINT;
-	if (type == OOMREAP_EV_KILL) {
-		e->kill.kill_flags = OOMREAP_KILL_HAVE_TASK;
-		strcpy(e->kill.comm, "memhog");
+	switch (type) {
+	case OOMREAP_EV_KILL:
+		e->kill = wire__kill(7, 4242, 4242, ts, "memhog", "/oomtest/a");
 		strcpy(e->kill.trigger_comm, "memhog");
-		strcpy(e->kill.cgroup_path, "/oomtest/a");
-	} else if (type == OOMREAP_EV_OOM_CONTEXT) {
-		strcpy(e->ctx.trigger_comm, "memhog");
-		strcpy(e->ctx.domain_cgroup_path, "/oomtest");
-	} else if (type == OOMREAP_EV_BLOCKER) {
+		break;
+	case OOMREAP_EV_OOM_CONTEXT:
+		e->ctx = wire__context(4242, ts, 4242, "memhog", "/oomtest");
+		e->ctx.hdr.victim_seq = 7;
+		break;
+	case OOMREAP_EV_VICTIM_EXIT:
+		e->exit = wire__exit(7, 4242, ts, 1, 1);
+		break;
+	case OOMREAP_EV_BLOCKER:
 		/* a reader holds mmap_lock, a writer waits */
-		e->blk.lock_count = 0x102;
-		e->blk.ntasks = 2;
-		e->blk.tasks[0].pid = e->blk.tasks[0].tgid = 1234;
-		strcpy(e->blk.tasks[0].comm, "holdlock");
-		e->blk.tasks[0].role = OOMREAP_ROLE_OWNER_READER;
-		e->blk.tasks[0].stack_len = 3;
-		e->blk.tasks[0].stack[0] = 0xffffffffc0001010ull;
-		e->blk.tasks[0].stack[1] = 0xffffffff81000100ull;
-		e->blk.tasks[0].stack[2] = 0xffffffff81000200ull;
-		e->blk.tasks[1].pid = e->blk.tasks[1].tgid = 1240;
-		strcpy(e->blk.tasks[1].comm, "mmapper");
-		e->blk.tasks[1].role = OOMREAP_ROLE_WAITER_WRITE;
-		e->blk.tasks[1].stack_len = -14; /* -EFAULT: no stack */
+		e->blk = wire__blocker(7, 4242, ts, 0x102);
+		bt = wire__blocked(&e->blk, 1234, OOMREAP_ROLE_OWNER_READER, "holdlock", 3);
+		bt->stack[0] = 0xffffffffc0001010ull;
+		bt->stack[1] = 0xffffffff81000100ull;
+		bt->stack[2] = 0xffffffff81000200ull;
+		/* -EFAULT: no stack */
+		wire__blocked(&e->blk, 1240, OOMREAP_ROLE_WAITER_WRITE, "mmapper", -14);
+		break;
+	default:
+		e->reap = wire__reap(type, 7, 4242, ts);
+		break;
 	}
-	return size;
+	assert_int_equal(e->hdr.size, wire_size(type));
+	return e->hdr.size;
 }
 
 /* Validate a heap copy of exactly len bytes (ASan catches overreads). */

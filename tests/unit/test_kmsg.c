@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The kernel log parser and block finder (src/kmsg.c): every format it
+ * The kernel log parser and block finder (src/rec/kmsg.c): every format it
  * accepts, what it refuses, the OOM line classifier (including comms that
  * imitate the kernel's own punctuation), and matching a victim's block by
  * pid and time.  Inputs are heap copies of exactly the length under test.
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "kmsg.h"
+#include "rec/kmsg.h"
 
 static int parse_record_copy(const char *s, size_t n, struct kmsg_line *out, char **keep)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The kernel symbolizer (src/ksyms.c) on small kallsyms-format files written
+ * The kernel symbolizer (src/core/ksyms.c) on small kallsyms-format files written
  * to a private temporary directory: which symbol types are kept, lookups at,
  * inside, before and between symbols, module symbols, formatting, and the
  * two ways loading fails.
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "ksyms.h"
+#include "core/ksyms.h"
 
 struct dir {
 	char path[256];

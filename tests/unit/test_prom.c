@@ -20,8 +20,9 @@
 
 #include <cmocka.h>
 
-#include "metrics.h"
-#include "textfile.h"
+#include "core/incident.h"
+#include "sinks/metrics.h"
+#include "sinks/textfile.h"
 
 #define SEC 1000000000ull
 #define MS 1000000ull
@@ -97,7 +98,7 @@ static void test_escape_label(void **state)
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
-	prom__escape_label(f, "a\"b\\c\nd}{=,\t\xc3\xa9\xff" "end", 64);
+	incident__escape(f, ESCAPE_PROM_LABEL, "a\"b\\c\nd}{=,\t\xc3\xa9\xff" "end", 64);
 	fclose(f);
 	/* the three escapes of the format; U+FFFD for the TAB and the invalid byte */
 	assert_string_equal(buf, "a\\\"b\\\\c\\nd}{=,\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd" "end");
@@ -105,7 +106,7 @@ static void test_escape_label(void **state)
 
 	buf = NULL;
 	f = open_memstream(&buf, &len);
-	prom__escape_label(f, "abcdef", 3); /* maxlen honoured */
+	incident__escape(f, ESCAPE_PROM_LABEL, "abcdef", 3); /* maxlen honoured */
 	fclose(f);
 	assert_string_equal(buf, "abc");
 	free(buf);
@@ -115,13 +116,13 @@ static void test_sanitize_utf8(void **state)
 {
 	char out[16];
 
-	prom__sanitize_utf8(out, sizeof(out), "/a\xff\xfe", 64);
+	incident__escape_buf(out, sizeof(out), ESCAPE_PROM_UTF8, "/a\xff\xfe", 64);
 	assert_string_equal(out, "/a\xef\xbf\xbd\xef\xbf\xbd");
 	/* a truncated multibyte sequence at the end is invalid too */
-	prom__sanitize_utf8(out, sizeof(out), "/\xe2\x82", 64);
+	incident__escape_buf(out, sizeof(out), ESCAPE_PROM_UTF8, "/\xe2\x82", 64);
 	assert_string_equal(out, "/\xef\xbf\xbd\xef\xbf\xbd");
 	/* never overruns: cut at a character boundary */
-	prom__sanitize_utf8(out, 6, "/\xff\xff", 64);
+	incident__escape_buf(out, 6, ESCAPE_PROM_UTF8, "/\xff\xff", 64);
 	assert_string_equal(out, "/\xef\xbf\xbd");
 }
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Record files (src/record.c) and replay (src/replay.c): round trips, the
- * writer's file-safety rules, write errors, rotation, and every kind of
- * bad file: truncated at every byte offset, a byte corrupted at every
- * offset, a future version, empty, not a recording.  Each bad file must
- * give one line saying what is wrong and what was read, never a crash.
+ * Record files (src/rec/writer.c, src/rec/reader.c) and replay
+ * (src/rec/replay.c): round trips, the writer's file-safety rules, write
+ * errors, rotation, and every kind of bad file: truncated at every byte
+ * offset, a byte corrupted at every offset, a future version, empty, not
+ * a recording.  Each bad file must give one line saying what is wrong and
+ * what was read, never a crash.
  * Buffers handed to the reader are heap copies of exactly the length
  * under test, so an overread shows under -fsanitize=address (make asan).
  */
@@ -22,12 +23,13 @@
 
 #include <cmocka.h>
 
-#include "event.h"
-#include "ksyms.h"
+#include "core/event.h"
+#include "core/ksyms.h"
 #include "oomreap_abi.h"
-#include "record.h"
-#include "replay.h"
-#include "tracker.h"
+#include "rec/record.h"
+#include "rec/replay.h"
+#include "core/tracker.h"
+#include "wire.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -68,50 +70,24 @@ static void header(struct oomrec_header *h)
 
 static struct oomreap_kill_event kill_ev(uint64_t seq, uint32_t pid, uint64_t ts)
 {
+	char comm[OOMREAP_COMM_LEN];
 	struct oomreap_kill_event k;
 
-	memset(&k, 0, sizeof(k));
-	k.hdr.type = OOMREAP_EV_KILL;
-	k.hdr.size = sizeof(k);
-	k.hdr.ts_ns = ts;
-	k.hdr.victim_seq = seq;
-	k.hdr.pid = k.hdr.tgid = pid;
-	k.hdr.source = OOMREAP_SRC_TRACEPOINT;
-	k.kill_flags = OOMREAP_KILL_HAVE_TASK;
-	k.mm.snap_flags = OOMREAP_SNAP_VALID;
-	k.mm.rss_pages[OOMREAP_RSS_ANON] = 1000;
-	snprintf(k.comm, sizeof(k.comm), "victim%u", pid);
-	strcpy(k.cgroup_path, "/test");
+	snprintf(comm, sizeof(comm), "victim%u", pid);
+	k = wire__kill(seq, pid, pid, ts, comm, "/test");
+	k.mm = wire__mm(1000, 0, 0);
 	return k;
 }
 
 static struct oomreap_exit_event exit_ev(uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_exit_event x;
-
-	memset(&x, 0, sizeof(x));
-	x.hdr.type = OOMREAP_EV_VICTIM_EXIT;
-	x.hdr.size = sizeof(x);
-	x.hdr.ts_ns = ts;
-	x.hdr.victim_seq = seq;
-	x.hdr.pid = x.hdr.tgid = pid;
-	x.hdr.source = OOMREAP_SRC_TRACEPOINT;
-	x.group_dead = 1;
-	x.mm_released = 1;
-	return x;
+	return wire__exit(seq, pid, ts, 1, 1);
 }
 
 static struct oomreap_reap_event skip_ev(uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_reap_event r;
+	struct oomreap_reap_event r = wire__reap(OOMREAP_EV_REAP_SKIP, seq, pid, ts);
 
-	memset(&r, 0, sizeof(r));
-	r.hdr.type = OOMREAP_EV_REAP_SKIP;
-	r.hdr.size = sizeof(r);
-	r.hdr.ts_ns = ts;
-	r.hdr.victim_seq = seq;
-	r.hdr.pid = pid;
-	r.hdr.source = OOMREAP_SRC_TRACEPOINT;
 	r.skip_reason = OOMREAP_SKIP_TRYLOCK_FAILED;
 	return r;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Postmortem reports (src/report.c, src/report_html.c): time arguments,
- * ordering and bounds of the collector, the window filter, and above all
+ * Postmortem reports (src/report/): time arguments, ordering and bounds of
+ * the collector, the window filter, and above all
  * escaping: a victim chooses its comm and cgroup names, and the kernel log
  * quotes them, so none of it may become Markdown or HTML markup.
  */
@@ -16,9 +16,10 @@
 
 #include <cmocka.h>
 
-#include "kmsg.h"
-#include "report.h"
-#include "tracker.h"
+#include "rec/kmsg.h"
+#include "report/report.h"
+#include "report/time.h"
+#include "core/tracker.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull

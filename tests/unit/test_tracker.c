@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Scenario tests for the per-victim state machine (src/tracker.c).
+ * Scenario tests for the per-victim state machine (src/core/tracker.c).
  *
  * Every scenario feeds wire events built exactly as the BPF side would emit
  * them and checks the incidents that come out of on_close.  Times follow the
@@ -18,47 +18,24 @@
 
 #include <cmocka.h>
 
-#include "event.h"
+#include "core/event.h"
+#include "core/incident.h"
 #include "oomreap_abi.h"
-#include "tracker.h"
+#include "core/tracker.h"
+#include "wire.h"
 
 #define US 1000ull
 #define MS 1000000ull
 #define SEC 1000000000ull
 #define T0 (1000 * SEC) /* an arbitrary, realistic CLOCK_MONOTONIC stamp */
 
-#define NO_RSS INT64_MIN /* builder argument: no valid mm snapshot */
+#define NO_RSS WIRE_NO_RSS /* builder argument: no valid mm snapshot */
 
 /* ---------------------------------------------------------------- builders */
 
 static struct oomreap_mm_snapshot snap(int64_t anon, int64_t file)
 {
-	struct oomreap_mm_snapshot mm;
-
-	memset(&mm, 0, sizeof(mm));
-	if (anon == NO_RSS)
-		return mm; /* snap_flags 0: nothing read */
-	mm.rss_pages[OOMREAP_RSS_ANON] = anon;
-	mm.rss_pages[OOMREAP_RSS_FILE] = file;
-	mm.rss_pages[OOMREAP_RSS_SWAP] = 0;
-	mm.rss_pages[OOMREAP_RSS_SHMEM] = 7;
-	mm.mm_flags = 0x800000cdull;
-	mm.mm_users = 1;
-	mm.snap_flags = OOMREAP_SNAP_VALID | OOMREAP_SNAP_RSS_APPROX;
-	return mm;
-}
-
-static void hdr_init(struct oomreap_event_header *h, uint32_t type, uint32_t size, uint64_t seq,
-		     uint32_t pid, uint32_t tgid, uint64_t ts)
-{
-	h->type = type;
-	h->size = size;
-	h->ts_ns = ts;
-	h->victim_seq = seq;
-	h->pid = pid;
-	h->tgid = tgid;
-	h->cpu = 1;
-	h->source = OOMREAP_SRC_TRACEPOINT;
+	return wire__mm(anon, file, 7);
 }
 
 /* mark_victim(task, uid): full identity and an mm snapshot. */
@@ -66,51 +43,42 @@ static struct oomreap_kill_event ev_kill(uint64_t seq, uint32_t pid, uint32_t tg
 					 int64_t anon, int64_t file)
 {
 	struct oomreap_kill_event k;
+	char comm[OOMREAP_COMM_LEN], cgroup[64];
 
-	memset(&k, 0, sizeof(k));
-	hdr_init(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, tgid, ts);
+	snprintf(comm, sizeof(comm), "victim%u", pid);
+	snprintf(cgroup, sizeof(cgroup), "/oomtest/case%llu", (unsigned long long)seq);
+	k = wire__kill(seq, pid, tgid, ts, comm, cgroup);
 	k.mm = snap(anon, file);
 	k.total_vm_pages = 70000;
 	k.pgtables_bytes = 266240;
 	k.cgroup_id = 4000 + seq;
 	k.uid = 1000;
 	k.oom_score_adj = 500;
-	k.kill_flags = OOMREAP_KILL_HAVE_TASK;
 	k.trigger_pid = pid + 1;
 	k.trigger_tgid = tgid;
 	k.cgroup_hierarchy = 5;
-	snprintf(k.comm, sizeof(k.comm), "victim%u", pid);
 	snprintf(k.trigger_comm, sizeof(k.trigger_comm), "trigger%u", pid + 1);
-	snprintf(k.cgroup_path, sizeof(k.cgroup_path), "/oomtest/case%llu",
-		 (unsigned long long)seq);
 	return k;
 }
 
 /* mark_victim(int pid): only the pid, no task, no mm snapshot. */
 static struct oomreap_kill_event ev_kill_pidonly(uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_kill_event k;
+	struct oomreap_kill_event k = wire__kill(seq, pid, 0, ts, "", "/stale");
 
-	memset(&k, 0, sizeof(k));
-	hdr_init(&k.hdr, OOMREAP_EV_KILL, sizeof(k), seq, pid, 0, ts);
-	k.oom_score_adj = 0;
 	k.kill_flags = 0;
 	k.trigger_pid = 9999;
-	k.cgroup_hierarchy = 3; /* garbage the tracker must not trust */
-	strcpy(k.cgroup_path, "/stale"); /* likewise */
+	k.cgroup_hierarchy = 3; /* garbage the tracker must not trust, as the path */
 	return k;
 }
 
 static struct oomreap_reap_event ev_reap(uint32_t type, uint64_t seq, uint32_t pid, uint64_t ts,
 					 int64_t anon, int64_t file, uint32_t skip_reason)
 {
-	struct oomreap_reap_event r;
+	struct oomreap_reap_event r = wire__reap(type, seq, pid, ts);
 
-	memset(&r, 0, sizeof(r));
-	hdr_init(&r.hdr, type, sizeof(r), seq, pid, 0, ts);
 	r.mm = snap(anon, file);
 	r.skip_reason = skip_reason;
-	r.actor_pid = 53; /* the oom_reaper kthread */
 	return r;
 }
 
@@ -153,33 +121,16 @@ static struct oomreap_reap_event ev_result(uint64_t seq, uint32_t pid, uint64_t 
 static struct oomreap_exit_event ev_exit(uint64_t seq, uint32_t tgid, uint64_t ts,
 					 uint32_t group_dead, uint32_t mm_released)
 {
-	struct oomreap_exit_event x;
-
-	memset(&x, 0, sizeof(x));
-	hdr_init(&x.hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(x), seq, tgid, tgid, ts);
-	x.mm = snap(NO_RSS, 0);
-	x.exiting_tid = tgid;
-	x.group_dead = group_dead;
-	x.mm_released = mm_released;
-	return x;
+	return wire__exit(seq, tgid, ts, group_dead, mm_released);
 }
 
 static struct oomreap_oom_context_event ev_ctx(uint32_t trigger_pid, uint64_t ts)
 {
-	struct oomreap_oom_context_event c;
+	struct oomreap_oom_context_event c = wire__context(0, ts, trigger_pid, "trig", "/oomtest");
 
-	memset(&c, 0, sizeof(c));
-	hdr_init(&c.hdr, OOMREAP_EV_OOM_CONTEXT, sizeof(c), 0, 0, 0, ts);
-	c.hdr.source = OOMREAP_SRC_FENTRY;
-	c.totalpages = 32768;
 	c.chosen_points = 1200;
 	c.domain_cgroup_id = 321;
-	c.constraint = 3; /* CONSTRAINT_MEMCG */
 	c.order = 2;
-	c.trigger_pid = trigger_pid;
-	c.trigger_tgid = trigger_pid;
-	strcpy(c.trigger_comm, "trig");
-	strcpy(c.domain_cgroup_path, "/oomtest");
 	return c;
 }
 
@@ -194,26 +145,16 @@ static uint64_t frame_at(uint64_t base, int i)
 
 static struct oomreap_blocker_event ev_blocker(uint64_t seq, uint32_t pid, uint64_t ts)
 {
-	struct oomreap_blocker_event b;
-
-	memset(&b, 0, sizeof(b));
-	hdr_init(&b.hdr, OOMREAP_EV_BLOCKER, sizeof(b), seq, pid, 0, ts);
-	b.lock_count = 0x100 | 0x2; /* one reader, waiters queued */
-	return b;
+	return wire__blocker(seq, pid, ts, 0x100 | 0x2); /* one reader, waiters queued */
 }
 
 static void blk_add(struct oomreap_blocker_event *b, uint32_t pid, uint32_t role,
 		    const char *comm, int32_t stack_len, uint64_t base)
 {
-	struct oomreap_blocked_task *bt = &b->tasks[b->ntasks++];
+	struct oomreap_blocked_task *bt = wire__blocked(b, pid, role, comm, stack_len);
 	int i;
 
-	assert_true(b->ntasks <= 1 + OOMREAP_MAX_WAITERS);
-	bt->pid = pid;
-	bt->tgid = pid;
-	snprintf(bt->comm, sizeof(bt->comm), "%s", comm);
-	bt->role = role;
-	bt->stack_len = stack_len;
+	assert_non_null(bt);
 	for (i = 0; i < stack_len; i++)
 		bt->stack[i] = frame_at(base, i);
 }
@@ -638,6 +579,56 @@ static void test_lab_c_partial_contention(void **state)
 	assert_true(inc->exited);
 	assert_int_equal(incident__exit_latency_ns(inc), C_SKIP(3) + 50 * MS - T0);
 	assert_int_equal(inc->timeline[inc->timeline_len - 1].skip_reason, OOMREAP_SKIP_MM_GONE);
+}
+
+/*
+ * Before 6.18 sched_process_exit fires after exit_mm(): the reaper's
+ * mm-gone skip can come first, and the exit a few ms later still belongs
+ * to the incident (seen on 6.12 in the kernel matrix, C-fuse-partial).
+ */
+static void test_lab_c_partial_mm_gone_before_exit(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t exit_ts = C_SKIP(4) + 4 * MS;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 4; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_skip(3, 6000, C_SKIP(4), OOMREAP_SKIP_MM_GONE));
+	assert_int_equal(f->c.n, 0); /* its exit is still to come */
+	tracker__advance(f->t, exit_ts);
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_exit(3, 6000, exit_ts, 1, 1));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->trylock_failures, 4);
+	assert_int_equal(inc->attempts, 5);
+	assert_int_equal(inc->closed_ns, exit_ts); /* the later of the two */
+	assert_true(inc->exited);
+	assert_int_equal(incident__exit_latency_ns(inc), exit_ts - T0);
+}
+
+/* The exit after an mm-gone skip is never seen: the incident still ends. */
+static void test_mm_gone_without_exit_ends_at_deadline(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	FEED(f, ev_skip(3, 6000, C_SKIP(0), OOMREAP_SKIP_TRYLOCK_FAILED));
+	FEED(f, ev_skip(3, 6000, C_SKIP(1), OOMREAP_SKIP_MM_GONE));
+	tracker__advance(f->t, C_SKIP(1) + EXIT_AFTER_MM_GONE_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, C_SKIP(1) + EXIT_AFTER_MM_GONE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->closed_ns, C_SKIP(1)); /* stamped at the skip */
+	assert_false(inc->exited);
+	assert_int_equal(inc->trylock_failures, 1);
 }
 
 /* ------------------------------------------------------- partial reaps */
@@ -1994,6 +1985,8 @@ int main(void)
 		T(test_lab_c_gave_up),
 		T(test_lab_c_unknown_skips_also_exhaust),
 		T(test_lab_c_partial_contention),
+		T(test_lab_c_partial_mm_gone_before_exit),
+		T(test_mm_gone_without_exit_ends_at_deadline),
 		T(test_partial_retry_then_reaped),
 		T(test_partial_result_zero_then_one),
 		T(test_partial_ten_attempts_result_zero),

@@ -33,7 +33,7 @@
 # shellcheck source=/dev/null
 [ -f /vmtest/config ] && . /vmtest/config
 : "${RUNGS:=fentry kprobe tracepoint auto}"
-: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse}"
+: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse C-fuse-partial}"
 : "${BIN:=/vmtest/oomreap-trace}"
 : "${VMFIX:=/vmtest/vmfix}"
 : "${MODULE:=/vmtest/oomhold.ko}"
@@ -89,7 +89,19 @@ setup_trace() {
 	if [ -d "$INST/events/mmap_lock/mmap_lock_acquire_returned" ]; then
 		echo "common_pid == $RP && success == 0" \
 			>"$INST/events/mmap_lock/mmap_lock_acquire_returned/filter"
-		echo 1 >"$INST/events/mmap_lock/mmap_lock_acquire_returned/enable"
+		echo 1 >"$INST/events/mmap_lock/mmap_lock_acquire_returned/enable" &&
+			echo "@@INFO trylock_truth=mmap_lock"
+	elif [ -f "$TRACEFS/kprobe_events" ]; then
+		# No mmap_lock tracepoints before 5.11: the same truth from a
+		# kretprobe on down_read_trylock (what mmap_read_trylock() calls),
+		# the reaper's failed ones only.
+		echo 'r:oomreap_vmtest/trylock down_read_trylock ret=$retval' \
+			>>"$TRACEFS/kprobe_events" &&
+			echo "common_pid == $RP && ret == 0" \
+				>"$INST/events/oomreap_vmtest/trylock/filter" &&
+			echo 1 >"$INST/events/oomreap_vmtest/trylock/enable" &&
+			echo "@@INFO trylock_truth=kretprobe" ||
+			echo "@@WARN no trylock ground truth (kretprobe)"
 	fi
 	echo 1 >"$INST/tracing_on"
 	echo "@@INFO oom_reaper_pid=$RP"
@@ -100,6 +112,12 @@ teardown_trace() {
 	echo 0 >"$INST/tracing_on"
 	echo 0 >"$INST/events/enable"
 	rmdir "$INST" 2>/dev/null
+	if grep -q oomreap_vmtest/trylock "$TRACEFS/kprobe_events" 2>/dev/null; then
+		# a kretprobe can miss (nested in another kprobe): then it is no truth
+		awk '$1 ~ /trylock$/ { print "@@INFO trylock_truth_missed=" $3 }' \
+			"$TRACEFS/kprobe_profile"
+		echo '-:oomreap_vmtest/trylock' >>"$TRACEFS/kprobe_events"
+	fi
 }
 
 # trigger_done LOG PID: the trigger got its memory, or was killed too.
@@ -248,12 +266,18 @@ scen_C() {
 	wait_for 10 trigger_done "$WORK/hog$name" "$hp" || echo "@@WARN trigger still running"
 	sleep 0.3
 	scen_end "$vp" "trigger=$hp hold_ms=$hold linger_ms=$linger"
+	# The tool names the module's frames from kallsyms, which it reads
+	# when the first stack arrives; under TCG one read of it takes about a
+	# second.  Unload the module only once the tool has reported the
+	# victim, not while it may still be reading the module's symbols.
+	wait_for 20 grep -q "\"pid\":$vp," "$WORK/tool.json" ||
+		echo "@@WARN the tool has not reported $vp"
 	rmmod oomhold || echo "@@WARN rmmod failed"
 	kill_wait "$vp" "$hp"
 	rm_cgroup "$cg"
 }
 
-# ---- FUSE recipes (LAB.md B2 and C2), with tests/fixtures/ built statically
+# ---- FUSE recipes (docs/LAB.md B2 and C2), with tests/fixtures/ built statically
 
 fuse_start() {
 	FMNT=$WORK/fuse
@@ -322,10 +346,29 @@ scen_Bfuse() {
 	rm_cgroup "$cg"
 }
 
+# skips_of PID: the reaper's skip_task_reaping events for PID so far.
+skips_of() { grep -c "skip_task_reaping: pid=$1\$" "$INST/trace"; }
+# lock_fails: the reaper's failed trylocks so far (the ground truth above).
+lock_fails() {
+	grep -cE 'mmap_lock_acquire_returned: .*success=false|trylock: .*ret=0x0' "$INST/trace"
+}
+# loop_over PID: the reaper is done with PID: a skip that was no failed
+# trylock (mm gone), a finish, or the 10th attempt.
+loop_over() {
+	_s=$(skips_of "$1")
+	[ "$_s" -ge 10 ] || [ "$_s" -gt "$(lock_fails)" ] ||
+		grep -q "finish_task_reaping: pid=$1\$" "$INST/trace"
+}
+
 # C-fuse: /proc/PID/mem reader stuck in a held FUSE READ with the victim's
 # mmap_lock, clear_refs writer queued behind it: 10 failures, unable to reap.
+# C-fuse-partial: the same, released after the 4th failed attempt: the
+# victim exits while the reaper retries (on 4.17-5.19 its own exit_mmap()
+# unmaps the memory first), and the reaper's next attempt finds
+# MMF_OOM_SKIP: failures, then "mm gone", no "unable to reap".
 scen_Cfuse() {
-	cg=$(new_memcg "vmt_Cf_$RUNG" 128M) || return 1
+	name=$1
+	cg=$(new_memcg "vmt_Cf${name#C-fuse}_$RUNG" 128M) || return 1
 	fuse_start || return 1
 	victim_fuse "$cg" -p "$FMNT/data" || { fuse_stop; return 1; }
 	vp=$VP
@@ -339,11 +382,20 @@ scen_Cfuse() {
 	"$FX/procpoke" clear_refs "$vp" >"$WORK/pc.out" 2>&1 </dev/null 7>&- 8>&- &
 	wp=$!
 	wait_for 10 in_state "$wp" D || echo "@@WARN clear_refs writer $wp not blocked"
-	scen_begin C-fuse
+	scen_begin "$name"
 	rm -f "$WORK/hogCf"
 	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hogCf" 2>&1 7>&- 8>&- &
 	hp=$!
-	wait_for 20 eval 'kmsg_since "$KMSG_T0" | grep -q "unable to reap pid:$vp "' || echo "@@WARN no unable to reap"
+	if [ "$name" = C-fuse ]; then
+		wait_for 20 eval 'kmsg_since "$KMSG_T0" | grep -q "unable to reap pid:$vp "' ||
+			echo "@@WARN no unable to reap"
+	else
+		wait_for 20 eval '[ "$(skips_of $vp)" -ge 4 ]' || echo "@@WARN no 4th skip"
+		echo release >&7
+		wait_for 10 eval '! alive $vp' || echo "@@WARN victim still alive after release"
+		# its mm is gone now: the reaper's next attempt ends the loop
+		wait_for 5 loop_over "$vp" || echo "@@WARN reap loop still going"
+	fi
 	wait_for 10 trigger_done "$WORK/hogCf" "$hp" || echo "@@WARN trigger still running"
 	sleep 0.3
 	scen_end "$vp" "trigger=$hp reader=$rp writer=$wp"
@@ -378,7 +430,7 @@ run_rung() {
 		B-fuse) scen_Bfuse ;;
 		C-mod-reap) scen_C C-mod-reap 2500 1000 ;;
 		C-mod-unable) scen_C C-mod-unable 3400 500 ;;
-		C-fuse) scen_Cfuse ;;
+		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		*) echo "@@WARN unknown scenario $s" ;;
 		esac
 	done
@@ -394,7 +446,7 @@ run_rung() {
 	echo "@@RUNG END rung=$RUNG rc=$rc"
 }
 
-# The CO-RE subset BTF (src/corebtf.c) must relocate every program of a
+# The CO-RE subset BTF (src/live/corebtf.c) must relocate every program of a
 # rung exactly as the whole BTF does: same program tags.
 core_tags() {
 	for _r in fentry kprobe tracepoint; do

@@ -13,7 +13,7 @@
  *       "PID" to READYFILE (atomically: rename) and sleep until killed.
  *       With NTHREADS=2 in a frozen v1 freezer cgroup the thread the OOM
  *       killer thaws exits while the other one, still frozen, keeps the mm
- *       alive: the reaper reaps (scenario B, LAB.md).
+ *       alive: the reaper reaps (scenario B, docs/LAB.md).
  *   vmfix mono
  *       print CLOCK_MONOTONIC in ns (to line up with trace_clock=mono).
  *

@@ -10,7 +10,7 @@
  * (in the OOM killer's context, before the SIGKILL can be acted on) takes
  * P's mmap_lock for write with a trylock: P sleeps in pause(), so the
  * trylock succeeds and P's own exit then waits behind it (as a real
- * writer queued behind a stuck reader would make it, LAB.md recipe C).
+ * writer queued behind a stuck reader would make it, docs/LAB.md recipe C).
  * Should the trylock fail, a kthread polling signal->oom_mm takes the lock
  * the sleeping way.  The kthread releases the lock H ms after the kill (a
  * rwsem released by another task than the one that took it: fine without

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `replay FILE...`: a recording through the live tool's own tracker and
+ * sinks (sinks/session.h), as if it were happening now.  Needs neither
+ * BTF nor privileges.  A bad file: one line saying what was read, exit 1.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "core/errors.h"
+#include "core/timefmt.h"
+#include "live/attach.h"
+#include "rec/replay.h"
+#include "report/time.h"
+#include "sinks/session.h"
+
+static const char *rung_name_of(uint32_t rung)
+{
+	return rung > RUNG_AUTO && rung < RUNG_NR ? rung__name((enum rung)rung) : "unknown";
+}
+
+static void announce(const struct env *env, const struct oomrec_header *h)
+{
+	char when[40];
+
+	timefmt__iso8601(when, sizeof(when), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
+	fprintf(stderr, "oomreap-trace: replaying %s%s (host %s, kernel %s, recorded %s, attach=%s)\n",
+		env->files[0], env->nfiles > 1 ? " ..." : "", h->hostname, h->kernel_release, when,
+		rung_name_of(h->rung));
+}
+
+int do_replay(const struct env *env)
+{
+	const struct oomrec_header *h;
+	const struct replay_stats *st;
+	struct render_ctx rc = { 0 };
+	struct session_opts so;
+	struct replay *rp;
+	struct session s;
+	int status = EXIT_OK, err;
+
+	err = replay__open(&rp, env->files, env->nfiles);
+	if (err) {
+		p_err("%s", rp ? replay__error(rp) : strerror(-err));
+		replay__free(rp);
+		return EXIT_RUNTIME;
+	}
+	h = replay__header(rp);
+	rc.mono_to_real_ns = h->mono_to_real_ns;
+	rc.page_size = h->page_size;
+	rc.attach = rung_name_of(h->rung);
+	options__session(env, h->kernel_release, &so);
+	/* with --prom-textfile: the metrics a live run would have left at its end */
+	if (session__open(&s, &so, &rc)) {
+		replay__free(rp);
+		return EXIT_RUNTIME;
+	}
+	if (session__open_outputs(&s)) {
+		status = session__close(&s, EXIT_RUNTIME);
+		replay__free(rp);
+		return status;
+	}
+	/*
+	 * Blocker stacks are named from the symbols stored in the recording,
+	 * never from this machine's kallsyms: the output is the same wherever
+	 * and whenever it is replayed (KASLR and modules move addresses).
+	 */
+	session__set_symbols(&s, replay__symbols(rp));
+	announce(env, h);
+
+	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
+	st = replay__stats(rp);
+	/* The recording's end is when live tracing stopped. */
+	session__finish(&s, st->last_ts_ns, st->ringbuf_lost + st->unrecorded);
+	if (err) {
+		p_err("%s", replay__error(rp));
+		status = EXIT_RUNTIME;
+	} else if (*replay__note(rp)) {
+		p_err("%s", replay__note(rp));
+	}
+	status = session__close(&s, status);
+	replay__free(rp);
+	return status;
+}

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Live tracing (no command word): features -> attach ladder -> session
+ * (tracker and sinks) -> privilege drop -> the consumer until stopped.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "core/errors.h"
+#include "core/timefmt.h"
+#include "live/attach.h"
+#include "live/consumer.h"
+#include "live/corebtf.h"
+#include "live/features.h"
+#include "live/privdrop.h"
+#include "rec/record.h"
+#include "sinks/session.h"
+
+static void print_rejections(const struct attach_plan *plan)
+{
+	int r;
+
+	for (r = RUNG_FENTRY; r < RUNG_NR; r++)
+		if (plan->rejected[r][0])
+			p_err("%s: %s", rung__name(r), plan->rejected[r]);
+}
+
+static int attach(const struct env *env, const struct kernel_features *kf,
+		  const struct corebtf *core, struct tracer *tr)
+{
+	struct attach_opts o;
+	int status = privdrop__check();
+
+	if (status)
+		return status;
+	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
+	if (attach__start(tr, kf, &o)) {
+		p_err("cannot attach on %s rung%s", rung__name(env->attach),
+		      env->attach == RUNG_AUTO ? "s" : "");
+		print_rejections(&tr->plan);
+		/* privileges were checked above: a refusal now is the kernel's policy */
+		return EXIT_UNSUPPORTED;
+	}
+	if (!env->no_blockers && !tr->plan.blockers)
+		p_err("blocker attribution off: %s", tr->plan.blockers_why);
+	return EXIT_OK;
+}
+
+static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
+{
+	char plan[OOMREC_PLAN_LEN];
+	struct record_opts ro = { .path = env->record_path,
+				  .max_bytes = env->record_max_bytes,
+				  .kmsg = !env->no_kmsg,
+				  .rung = (uint32_t)tr->plan.rung,
+				  .plan = plan,
+				  .tracker = s->tracker };
+
+	attach__plan_text(plan, sizeof(plan), &tr->plan);
+	return session__open_record(s, &ro);
+}
+
+/*
+ * Between "attached" and "ready": keep what later needs privilege (the
+ * ring buffer's mapping; the kallsyms fd when blocker stacks may come),
+ * resolve --user, drop.  Returns 0 or an EXIT_* status, said.
+ */
+static int drop_privileges(const struct env *env, struct session *s, struct consumer *c,
+			   const struct tracer *tr)
+{
+	struct privdrop_target t = { .switch_user = false };
+	const char *what = NULL;
+	int err, fd;
+
+	err = consumer__open(c, s, tr, env->duration_s);
+	if (err) {
+		p_err("cannot open the ring buffer: %s", strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	if (tr->plan.blockers) {
+		fd = privdrop__open_kallsyms();
+		if (fd >= 0)
+			s->kallsyms_fd = fd; /* else: stacks print as addresses, as they would anyway */
+	}
+	if (env->user) {
+		err = privdrop__lookup(env->user, &t);
+		if (err) {
+			p_err("--user %s: %s", env->user,
+			      err == -ENOENT ? "no such user (names need a passwd database; "
+					       "without one, as in the container image, "
+					       "give UID[:GID])"
+					     : strerror(-err));
+			return EXIT_USAGE;
+		}
+	}
+	err = privdrop__drop(&t, &what);
+	if (err) {
+		p_err("cannot drop privileges: %s failed: %s", what, strerror(-err));
+		return EXIT_PRIVILEGE;
+	}
+	if (t.switch_user)
+		p_info("running as uid %u gid %u, no capabilities", (unsigned)t.uid,
+		       (unsigned)t.gid);
+	else
+		p_info("no capabilities left");
+	return EXIT_OK;
+}
+
+static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr)
+{
+	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
+				 .page_size = (uint64_t)sysconf(_SC_PAGESIZE),
+				 .attach = rung__name(tr->plan.rung) };
+	struct session_opts so;
+	struct consumer c = { 0 };
+	struct session s;
+	int status;
+
+	options__session(env, kf->release, &so);
+	if (session__open(&s, &so, &rc))
+		return EXIT_RUNTIME;
+	if (env->verbose)
+		attach__print_plan(stderr, &tr->plan);
+	if ((env->record_path && open_record(env, &s, tr)) || session__open_outputs(&s))
+		return session__close(&s, EXIT_RUNTIME);
+	if (env->prom_textfile)
+		fprintf(stderr, "oomreap-trace: metrics to %s every %u s\n", env->prom_textfile,
+			env->interval_s);
+	/* Attached and every output open: nothing below needs privilege. */
+	status = drop_privileges(env, &s, &c, tr);
+	if (!status) {
+		fprintf(stderr, "oomreap-trace: ready (attach=%s, kernel %s)\n", rc.attach,
+			kf->release);
+		status = consumer__run(&c);
+		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
+		if (attach__dropped(tr))
+			p_err("%llu events lost: ring buffer full",
+			      (unsigned long long)attach__dropped(tr));
+	}
+	consumer__close(&c);
+	return session__close(&s, status);
+}
+
+int do_trace(const struct env *env)
+{
+	struct kernel_features kf;
+	struct corebtf core;
+	struct tracer tr;
+	int status;
+
+	status = features__load(&kf, &core, env->btf_path, NULL);
+	if (!status)
+		status = attach(env, &kf, &core, &tr);
+	corebtf__close(&core); /* read at load time only */
+	if (status)
+		return status;
+	status = trace(env, &kf, &tr);
+	attach__stop(&tr);
+	return status;
+}

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Decoder: the wire structs are already in host form (same machine), so
+ * decoding is validation.  Everything that reads untrusted bytes (record
+ * files, fuzzers) goes through event__validate() before the tracker.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/event.h"
+
+static const struct {
+	const char *name;
+	size_t size;
+} event_types[OOMREAP_EV_MAX + 1] = {
+	[OOMREAP_EV_KILL] = { "kill", sizeof(struct oomreap_kill_event) },
+	[OOMREAP_EV_OOM_CONTEXT] = { "oom", sizeof(struct oomreap_oom_context_event) },
+	[OOMREAP_EV_REAPER_QUEUE] = { "queue", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_REAPER_WAKE] = { "wake", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_REAP_START] = { "start", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_REAP_FINISH] = { "finish", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_REAP_SKIP] = { "skip", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_REAP_RESULT] = { "result", sizeof(struct oomreap_reap_event) },
+	[OOMREAP_EV_VICTIM_EXIT] = { "exit", sizeof(struct oomreap_exit_event) },
+	[OOMREAP_EV_BLOCKER] = { "blocker", sizeof(struct oomreap_blocker_event) },
+};
+
+const char *event__type_name(uint32_t type)
+{
+	if (type == 0 || type > OOMREAP_EV_MAX)
+		return "unknown";
+	return event_types[type].name;
+}
+
+size_t event__type_size(uint32_t type)
+{
+	if (type == 0 || type > OOMREAP_EV_MAX)
+		return 0;
+	return event_types[type].size;
+}
+
+static bool nul_terminated(const char *s, size_t n)
+{
+	return memchr(s, 0, n) != NULL;
+}
+
+int event__validate(const void *buf, size_t len)
+{
+	struct oomreap_event_header h;
+
+	if (!buf || len < sizeof(h))
+		return -EINVAL;
+	memcpy(&h, buf, sizeof(h));
+	if (h.type == 0 || h.type > OOMREAP_EV_MAX)
+		return -EINVAL;
+	if (h.size != event_types[h.type].size || len != h.size)
+		return -EINVAL;
+	if (h.source < OOMREAP_SRC_TRACEPOINT || h.source > OOMREAP_SRC_KPROBE)
+		return -EINVAL;
+	/* Strings are C strings on the wire; reject rather than overread. */
+	if (h.type == OOMREAP_EV_KILL) {
+		const struct oomreap_kill_event *k = buf;
+
+		if (!nul_terminated(k->comm, sizeof(k->comm)) ||
+		    !nul_terminated(k->trigger_comm, sizeof(k->trigger_comm)) ||
+		    !nul_terminated(k->cgroup_path, sizeof(k->cgroup_path)))
+			return -EINVAL;
+	} else if (h.type == OOMREAP_EV_BLOCKER) {
+		const struct oomreap_blocker_event *b = buf;
+		uint32_t i;
+
+		if (b->ntasks > 1 + OOMREAP_MAX_WAITERS)
+			return -EINVAL;
+		for (i = 0; i < b->ntasks; i++)
+			if (!nul_terminated(b->tasks[i].comm, sizeof(b->tasks[i].comm)) ||
+			    b->tasks[i].stack_len > OOMREAP_STACK_DEPTH)
+				return -EINVAL;
+	} else if (h.type == OOMREAP_EV_OOM_CONTEXT) {
+		const struct oomreap_oom_context_event *c = buf;
+
+		if (!nul_terminated(c->trigger_comm, sizeof(c->trigger_comm)) ||
+		    !nul_terminated(c->domain_cgroup_path, sizeof(c->domain_cgroup_path)))
+			return -EINVAL;
+	}
+	return (int)h.type;
+}
+
+const char *skip_reason__name(uint32_t reason)
+{
+	switch (reason) {
+	case OOMREAP_SKIP_TRYLOCK_FAILED:
+		return "trylock_failed";
+	case OOMREAP_SKIP_MM_GONE:
+		return "mm_gone";
+	default:
+		return "unknown";
+	}
+}
+
+const char *source__name(uint32_t source)
+{
+	switch (source) {
+	case OOMREAP_SRC_TRACEPOINT:
+		return "tracepoint";
+	case OOMREAP_SRC_FENTRY:
+		return "fentry";
+	case OOMREAP_SRC_KPROBE:
+		return "kprobe";
+	default:
+		return "unknown";
+	}
+}
+
+const char *constraint__name(uint32_t constraint)
+{
+	static const char *const names[] = { "none", "cpuset", "memory_policy", "memcg" };
+
+	if (constraint < sizeof(names) / sizeof(names[0]))
+		return names[constraint];
+	return "unknown";
+}

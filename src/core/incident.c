@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <string.h>
+
+#include "core/incident.h"
+#include "core/ksyms.h"
+
+/* ------------------------------------------------------------- figures */
+
+static uint64_t span(uint64_t from, uint64_t to)
+{
+	if (!from || !to)
+		return LATENCY_NONE;
+	return to >= from ? to - from : 0; /* cross-CPU skew: never negative */
+}
+
+uint64_t incident__kill_to_wake_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->wake_ns);
+}
+
+uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->wake_ns, inc->first_attempt_ns);
+}
+
+uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc)
+{
+	if (inc->finish_ns < inc->last_start_ns)
+		return LATENCY_NONE;
+	return span(inc->last_start_ns, inc->finish_ns);
+}
+
+uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->finish_ns);
+}
+
+uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc)
+{
+	return span(inc->kill_ns, inc->exit_ns);
+}
+
+uint64_t incident__start_ns(const struct oomreap_incident *inc)
+{
+	if (inc->kill_ns)
+		return inc->kill_ns;
+	return inc->timeline_len ? inc->timeline[0].ts_ns : inc->closed_ns;
+}
+
+uint64_t incident__done_ns(const struct oomreap_incident *inc)
+{
+	if (!inc->kill_ns || !inc->closed_ns || inc->closed_ns < inc->kill_ns)
+		return LATENCY_NONE;
+	return inc->closed_ns - inc->kill_ns;
+}
+
+uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint64_t page_size)
+{
+	return (freed_pages[OOMREAP_RSS_ANON] + freed_pages[OOMREAP_RSS_FILE] +
+		freed_pages[OOMREAP_RSS_SHMEM]) *
+	       page_size;
+}
+
+/* Is path equal to, or below, the cgroup filter? */
+static bool cgroup_matches(const char *filter, const char *path)
+{
+	size_t n = strlen(filter);
+
+	while (n > 1 && filter[n - 1] == '/')
+		n--;
+	if (n == 1) /* "/" matches everything */
+		return true;
+	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
+}
+
+bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup)
+{
+	if (pid && inc->pid != pid && inc->tgid != pid)
+		return false;
+	if (cgroup && (!inc->have_identity || !cgroup_matches(cgroup, inc->cgroup_path)))
+		return false;
+	return true;
+}
+
+/* --------------------------------------------------------------- roles */
+
+bool incident__role_is_owner(uint32_t role)
+{
+	return role == OOMREAP_ROLE_OWNER_WRITER || role == OOMREAP_ROLE_OWNER_READER;
+}
+
+const char *incident__role_mode(uint32_t role)
+{
+	switch (role) {
+	case OOMREAP_ROLE_OWNER_WRITER:
+	case OOMREAP_ROLE_WAITER_WRITE:
+		return "write";
+	case OOMREAP_ROLE_OWNER_READER:
+	case OOMREAP_ROLE_WAITER_READ:
+		return "read";
+	default:
+		return "unknown";
+	}
+}
+
+const char *incident__role_title(uint32_t role)
+{
+	switch (role) {
+	case OOMREAP_ROLE_OWNER_WRITER:
+		return "holding it for write";
+	case OOMREAP_ROLE_OWNER_READER:
+		return "holding it for read (the last reader: a strong hint, not proof)";
+	case OOMREAP_ROLE_WAITER_WRITE:
+		return "queued for write";
+	case OOMREAP_ROLE_WAITER_READ:
+		return "queued for read";
+	default:
+		return "unknown role";
+	}
+}
+
+/* Frames that say only "this task is waiting": skipped in verdicts. */
+static bool boring_frame(const char *name)
+{
+	static const char *const prefixes[] = {
+		"__schedule", "schedule", "io_schedule", "rwsem_down_", "down_read",
+		"down_write", "__down_", "mmap_read_lock", "mmap_write_lock", "__mmap_lock",
+		"wait_for_completion", "__wait_", "preempt_schedule", "__cond_resched",
+		"msleep", "usleep_range", "do_nanosleep", "hrtimer_nanosleep",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* The syscall the task entered by, from its outermost frames. */
+static const char *stack_syscall(const struct oomreap_blocked_task *bt, const struct ksyms *ks)
+{
+	static const char *const prefixes[] = { "__x64_sys_", "__arm64_sys_", "__do_sys_",
+						"__se_sys_", "ksys_" };
+	int i;
+	size_t j;
+
+	for (i = bt->stack_len - 1; i >= 0; i--) {
+		uint64_t off;
+		const char *name = ksyms__lookup(ks, bt->stack[i], &off);
+
+		for (j = 0; name && j < sizeof(prefixes) / sizeof(prefixes[0]); j++)
+			if (!strncmp(name, prefixes[j], strlen(prefixes[j])))
+				return name + strlen(prefixes[j]);
+	}
+	return NULL;
+}
+
+void incident__task_where(char *buf, size_t len, const struct oomreap_blocked_task *bt,
+			  const struct ksyms *ks)
+{
+	const char *sys = NULL, *top = NULL;
+	int i;
+
+	buf[0] = 0;
+	if (bt->stack_len <= 0 || !ks)
+		return;
+	for (i = 0; i < bt->stack_len && !top; i++) {
+		uint64_t off;
+		const char *name = ksyms__lookup(ks, bt->stack[i], &off);
+
+		if (name && !boring_frame(name))
+			top = name;
+	}
+	sys = stack_syscall(bt, ks);
+	if (sys && top && strcmp(sys, top))
+		snprintf(buf, len, "%s -> ... -> %s", sys, top);
+	else if (top)
+		snprintf(buf, len, "%s", top);
+}
+
+/* ------------------------------------------------------------ escapers */
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+const char *incident__html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
+/* The escape of a byte the format reserves, or NULL. */
+static const char *reserved(enum escape_format how, unsigned char c)
+{
+	switch (how) {
+	case ESCAPE_TEXT:
+		return c == '\\' ? "\\\\" : NULL;
+	case ESCAPE_JSON:
+		switch (c) {
+		case '"':
+			return "\\\"";
+		case '\\':
+			return "\\\\";
+		case '\n':
+			return "\\n";
+		case '\r':
+			return "\\r";
+		case '\t':
+			return "\\t";
+		}
+		return NULL;
+	case ESCAPE_PROM_LABEL:
+		switch (c) {
+		case '\\':
+			return "\\\\";
+		case '"':
+			return "\\\"";
+		case '\n':
+			return "\\n";
+		}
+		return NULL;
+	case ESCAPE_PROM_UTF8:
+		return c == '\n' ? "\n" : NULL; /* the label escaper's to escape */
+	case ESCAPE_HTML:
+		return incident__html_entity((char)c);
+	case ESCAPE_MARKDOWN_CELL:
+		/* GFM splits cells on | even inside code spans, unless escaped */
+		return c == '|' ? "\\|" : NULL;
+	default:
+		return NULL;
+	}
+}
+
+/* A control byte or one that is not UTF-8, as the format shows it. */
+static size_t bad_byte(enum escape_format how, unsigned char c, char out[8])
+{
+	switch (how) {
+	case ESCAPE_JSON:
+		/* the code point of the same value: valid JSON, the byte still recoverable */
+		return (size_t)snprintf(out, 8, "\\u%04x", c);
+	case ESCAPE_PROM_LABEL:
+	case ESCAPE_PROM_UTF8:
+		/* Prometheus rejects invalid UTF-8 in label values */
+		memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD REPLACEMENT CHARACTER */
+		return 3;
+	default:
+		return (size_t)snprintf(out, 8, "\\x%02x", c);
+	}
+}
+
+/* Where an escaper writes: a stream, or a buffer that takes only whole units. */
+struct escape_out {
+	FILE *f;
+	char *buf;
+	size_t size, len;
+};
+
+static bool put(struct escape_out *o, const void *p, size_t n)
+{
+	if (o->f)
+		return fwrite(p, 1, n, o->f), true;
+	if (o->len + n >= o->size)
+		return false;
+	memcpy(o->buf + o->len, p, n);
+	o->len += n;
+	return true;
+}
+
+static void escape(struct escape_out *o, enum escape_format how, const char *str, size_t maxlen)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strnlen(str, maxlen), i = 0, len;
+	const char *esc;
+	char bad[8];
+
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if ((esc = reserved(how, c))) {
+			if (!put(o, esc, strlen(esc)))
+				return;
+			i++;
+			continue;
+		}
+		if (how == ESCAPE_TEXT)
+			len = c >= 0x20 && c < 0x7f;
+		else
+			len = c < 0x20 || c == 0x7f ? 0 : utf8_seq_len(s + i, n - i);
+		if (!len) {
+			if (!put(o, bad, bad_byte(how, c, bad)))
+				return;
+			i++;
+			continue;
+		}
+		if (!put(o, s + i, len))
+			return;
+		i += len;
+	}
+}
+
+void incident__escape(FILE *f, enum escape_format how, const char *s, size_t maxlen)
+{
+	struct escape_out o = { .f = f };
+
+	escape(&o, how, s, maxlen);
+}
+
+size_t incident__escape_buf(char *buf, size_t size, enum escape_format how, const char *s,
+			    size_t maxlen)
+{
+	struct escape_out o = { .buf = buf, .size = size };
+
+	if (!size)
+		return 0;
+	escape(&o, how, s, maxlen);
+	buf[o.len] = 0;
+	return o.len;
+}

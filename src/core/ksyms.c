@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/ksyms.h"
+
+struct ksym {
+	uint64_t addr;
+	uint32_t name_off;
+};
+
+struct ksyms {
+	struct ksym *syms;
+	size_t nsyms, cap;
+	char *names;
+	size_t names_len, names_cap;
+};
+
+static int add_sym(struct ksyms *ks, uint64_t addr, const char *name)
+{
+	size_t n = strlen(name) + 1;
+
+	if (ks->nsyms == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		struct ksym *p = realloc(ks->syms, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		ks->syms = p;
+		ks->cap = cap;
+	}
+	if (ks->names_len + n > ks->names_cap) {
+		size_t cap = ks->names_cap ? ks->names_cap * 2 : 1 << 20;
+		char *p;
+
+		while (cap < ks->names_len + n)
+			cap *= 2;
+		p = realloc(ks->names, cap);
+		if (!p)
+			return -ENOMEM;
+		ks->names = p;
+		ks->names_cap = cap;
+	}
+	memcpy(ks->names + ks->names_len, name, n);
+	ks->syms[ks->nsyms].addr = addr;
+	ks->syms[ks->nsyms].name_off = (uint32_t)ks->names_len;
+	ks->nsyms++;
+	ks->names_len += n;
+	return 0;
+}
+
+static int cmp_ksym(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Reads f to its end and closes it. */
+static struct ksyms *load_file(FILE *f)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+	char line[512], name[256], type;
+	bool nonzero = false;
+	uint64_t addr;
+
+	if (!ks) {
+		fclose(f);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3)
+			continue;
+		/* text symbols only: stacks hold return addresses */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (addr)
+			nonzero = true;
+		if (add_sym(ks, addr, name)) {
+			fclose(f);
+			ksyms__free(ks);
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	fclose(f);
+	if (!nonzero) {
+		ksyms__free(ks);
+		errno = EPERM;
+		return NULL;
+	}
+	qsort(ks->syms, ks->nsyms, sizeof(*ks->syms), cmp_ksym);
+	return ks;
+}
+
+struct ksyms *ksyms__load(const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	return f ? load_file(f) : NULL;
+}
+
+struct ksyms *ksyms__load_fd(int fd)
+{
+	int dfd = dup(fd);
+	FILE *f;
+
+	if (dfd < 0)
+		return NULL;
+	/* the same open file, rewound: kallsyms keeps its open-time view */
+	if (lseek(dfd, 0, SEEK_SET) < 0 || !(f = fdopen(dfd, "r"))) {
+		close(dfd);
+		return NULL;
+	}
+	return load_file(f);
+}
+
+struct ksyms *ksyms__new(void)
+{
+	return calloc(1, sizeof(struct ksyms));
+}
+
+int ksyms__add(struct ksyms *ks, uint64_t start, const char *name)
+{
+	struct ksym tmp;
+	size_t lo = 0, hi = ks->nsyms;
+	int err;
+
+	while (lo < hi) { /* first symbol with addr >= start */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr < start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < ks->nsyms && ks->syms[lo].addr == start)
+		return 0;
+	err = add_sym(ks, start, name); /* appended last: move it into place */
+	if (err)
+		return err;
+	tmp = ks->syms[ks->nsyms - 1];
+	memmove(&ks->syms[lo + 1], &ks->syms[lo], (ks->nsyms - 1 - lo) * sizeof(tmp));
+	ks->syms[lo] = tmp;
+	return 0;
+}
+
+void ksyms__free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->names);
+	free(ks);
+}
+
+const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !ks->nsyms || addr < ks->syms[0].addr)
+		return NULL;
+	hi = ks->nsyms;
+	/* last symbol with start <= addr */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*off = addr - ks->syms[lo].addr;
+	return ks->names + ks->syms[lo].name_off;
+}
+
+void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
+{
+	uint64_t off = 0;
+	const char *name = ksyms__lookup(ks, addr, &off);
+
+	if (name)
+		snprintf(buf, len, "%s+0x%" PRIx64, name, off);
+	else
+		snprintf(buf, len, "0x%" PRIx64, addr);
+}

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "core/summary.h"
+#include "core/timefmt.h"
+
+void summary__add(struct summary *s, const struct oomreap_incident *inc)
+{
+	uint64_t v;
+	int i;
+
+	s->incidents[inc->outcome]++;
+	s->trylock_failures += inc->trylock_failures;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		s->freed_pages[i] += inc->freed_pages[i];
+	if (inc->incomplete)
+		s->incomplete++;
+	v = incident__reap_latency_ns(inc);
+	if (v != LATENCY_NONE)
+		histogram__add(&s->reap_latency_ms, v / 1000000);
+	v = incident__exit_latency_ns(inc);
+	if (v != LATENCY_NONE)
+		histogram__add(&s->exit_latency_ms, v / 1000000);
+}
+
+static uint64_t incidents_total(const struct summary *s)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < OUTCOME_NR; i++)
+		total += s->incidents[i];
+	return total;
+}
+
+void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
+		    uint64_t lost_events)
+{
+	char freed[16];
+	int i;
+
+	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(s->freed_pages, rc->page_size));
+	fprintf(f, "\nSummary: %llu incidents", (unsigned long long)incidents_total(s));
+	for (i = 0; i < OUTCOME_NR; i++)
+		if (s->incidents[i])
+			fprintf(f, ", %llu %s", (unsigned long long)s->incidents[i],
+				outcome__name(i));
+	fprintf(f, "\n  trylock failures: %llu, freed by the reaper: %s, events lost: %llu",
+		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
+	if (s->incomplete)
+		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
+	fputc('\n', f);
+	if (s->reap_latency_ms.count) {
+		fprintf(f, "\nReap latency (kill -> reaper finished):\n");
+		histogram__print(f, &s->reap_latency_ms, "msecs");
+	}
+	if (s->exit_latency_ms.count) {
+		fprintf(f, "\nExit latency (kill -> victim exited):\n");
+		histogram__print(f, &s->exit_latency_ms, "msecs");
+	}
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Counters and latency histograms over every finished incident: the
+ * summary live tracing and replay print at the end, and the one a
+ * postmortem opens with.
+ */
+#ifndef OOMREAP_SUMMARY_H
+#define OOMREAP_SUMMARY_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/histogram.h"
+#include "core/incident.h"
+
+struct summary {
+	uint64_t incidents[OUTCOME_NR];
+	uint64_t trylock_failures;
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+	uint64_t incomplete;
+	struct log2_hist reap_latency_ms;
+	struct log2_hist exit_latency_ms;
+};
+
+void summary__add(struct summary *s, const struct oomreap_incident *inc);
+/* The text summary, for people, after the incident lines. */
+void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
+		    uint64_t lost_events);
+
+#endif /* OOMREAP_SUMMARY_H */

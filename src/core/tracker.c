@@ -1,0 +1,726 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tracker: one state machine per OOM victim.  See tracker.h for the
+ * contract; the rules below follow mm/oom_kill.c:
+ *
+ *   kill --(2 s timer, 5.18+)--> wake --> attempt 1..10
+ *   attempt = skip (trylock failed | MMF_OOM_SKIP) or start..finish
+ *
+ * An incident ends when the kernel's loop ends: a finish that reaped all
+ * (or, without the fexit result, one not followed by a retry within
+ * REAPER_RETRY_LINGER_NS), an MMF_OOM_SKIP skip, the 10th failed attempt
+ * (for an incomplete incident, which cannot count them: REAPER_SILENCE_NS
+ * without another), or the victim releasing its mm before the reaper came.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/event.h"
+#include "core/tracker.h"
+
+#define DEFAULT_MAX_OPEN 1024
+#define ORPHAN_EXITS 16
+/* An exit may be emitted on another CPU just before its kill event. */
+#define ORPHAN_WINDOW_NS 100000000ull
+/* Victims of one oom_kill_process() call are marked within this window. */
+#define CONTEXT_WINDOW_NS 1000000000ull
+#define RECENTLY_CLOSED 64
+
+struct tracker {
+	struct tracker_opts opts;
+	struct oomreap_incident *slots;
+	uint32_t nslots;
+	uint32_t *open;       /* indices of in-use slots, unordered */
+	uint32_t nopen;
+	uint32_t *free_stack; /* indices of free slots */
+	uint32_t nfree;
+	struct tracker_stats stats;
+	struct oomreap_exit_event orphans[ORPHAN_EXITS];
+	bool orphan_used[ORPHAN_EXITS];
+	uint32_t orphan_next;
+	struct oomreap_oom_context_event last_ctx;
+	bool have_ctx;
+	uint64_t closed_seqs[RECENTLY_CLOSED];
+	uint32_t closed_next;
+	/* victim_seq -> slot index + 1 (0 = empty), linear probing */
+	uint32_t *seq_index;
+	uint32_t seq_mask;
+	/* no deadline is earlier than this: lets most events skip the scan */
+	uint64_t earliest_deadline;
+};
+
+static uint32_t seq_hash(uint64_t seq)
+{
+	seq ^= seq >> 33;
+	seq *= 0xff51afd7ed558ccdull;
+	seq ^= seq >> 33;
+	return (uint32_t)seq;
+}
+
+static void seq_index_add(struct tracker *t, uint64_t seq, uint32_t idx)
+{
+	uint32_t h = seq_hash(seq) & t->seq_mask;
+
+	while (t->seq_index[h])
+		h = (h + 1) & t->seq_mask;
+	t->seq_index[h] = idx + 1;
+}
+
+/* Backward-shift deletion keeps probe chains whole without tombstones. */
+static void seq_index_del(struct tracker *t, uint64_t seq)
+{
+	uint32_t h = seq_hash(seq) & t->seq_mask, j, k;
+
+	while (t->seq_index[h] && t->slots[t->seq_index[h] - 1].victim_seq != seq)
+		h = (h + 1) & t->seq_mask;
+	if (!t->seq_index[h])
+		return;
+	t->seq_index[h] = 0;
+	for (j = (h + 1) & t->seq_mask; t->seq_index[j]; j = (j + 1) & t->seq_mask) {
+		k = seq_hash(t->slots[t->seq_index[j] - 1].victim_seq) & t->seq_mask;
+		/* move j back to h unless its home k lies cyclically in (h, j] */
+		if ((j > h && (k <= h || k > j)) || (j < h && (k <= h && k > j))) {
+			t->seq_index[h] = t->seq_index[j];
+			t->seq_index[j] = 0;
+			h = j;
+		}
+	}
+}
+
+const char *outcome__name(enum oomreap_outcome o)
+{
+	static const char *const names[OUTCOME_NR] = {
+		[OUTCOME_OPEN] = "open",
+		[OUTCOME_REAPED] = "reaped",
+		[OUTCOME_GAVE_UP] = "gave_up",
+		[OUTCOME_VICTIM_EXITED] = "victim_exited",
+		[OUTCOME_PARTIAL] = "partial",
+	};
+
+	return (unsigned)o < OUTCOME_NR ? names[o] : "unknown";
+}
+
+struct tracker *tracker__new(const struct tracker_opts *opts)
+{
+	struct tracker *t = calloc(1, sizeof(*t));
+	uint32_t i;
+
+	if (!t)
+		return NULL;
+	t->opts = *opts;
+	t->nslots = opts->max_open ? opts->max_open : DEFAULT_MAX_OPEN;
+	t->slots = calloc(t->nslots, sizeof(*t->slots));
+	t->open = calloc(t->nslots, sizeof(*t->open));
+	t->free_stack = calloc(t->nslots, sizeof(*t->free_stack));
+	for (t->seq_mask = 1; t->seq_mask < 2 * t->nslots; t->seq_mask <<= 1)
+		;
+	t->seq_index = calloc(t->seq_mask, sizeof(*t->seq_index));
+	t->seq_mask--;
+	t->earliest_deadline = UINT64_MAX;
+	if (!t->slots || !t->open || !t->free_stack || !t->seq_index) {
+		tracker__free(t);
+		return NULL;
+	}
+	for (i = 0; i < t->nslots; i++)
+		t->free_stack[i] = t->nslots - 1 - i;
+	t->nfree = t->nslots;
+	return t;
+}
+
+void tracker__free(struct tracker *t)
+{
+	if (!t)
+		return;
+	free(t->slots);
+	free(t->open);
+	free(t->free_stack);
+	free(t->seq_index);
+	free(t);
+}
+
+const struct tracker_stats *tracker__stats(const struct tracker *t)
+{
+	return &t->stats;
+}
+
+uint32_t tracker__open_count(const struct tracker *t)
+{
+	return t->nopen;
+}
+
+/*
+ * The outcome of an incident that must end before its deadline (evicted,
+ * or tracing stops): the deadline's, unless that one is only a guess.
+ */
+static enum oomreap_outcome outcome_now(const struct oomreap_incident *inc)
+{
+	return inc->deadline_ns && !inc->deadline_guess ? inc->deadline_outcome : OUTCOME_OPEN;
+}
+
+static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_outcome outcome,
+			   uint64_t when)
+{
+	uint32_t idx = t->open[open_pos];
+	struct oomreap_incident *inc = &t->slots[idx];
+
+	inc->outcome = outcome;
+	inc->closed_ns = when;
+	inc->deadline_ns = 0;
+	t->stats.incidents_closed[outcome]++;
+	if (inc->victim_seq) {
+		t->closed_seqs[t->closed_next] = inc->victim_seq;
+		t->closed_next = (t->closed_next + 1) % RECENTLY_CLOSED;
+	}
+	if (t->opts.on_close)
+		t->opts.on_close(inc, t->opts.ctx);
+	if (inc->victim_seq)
+		seq_index_del(t, inc->victim_seq);
+	inc->in_use = false;
+	t->open[open_pos] = t->open[--t->nopen];
+	t->slots[t->open[open_pos]].open_pos = open_pos;
+	t->free_stack[t->nfree++] = idx;
+}
+
+static void close_inc(struct tracker *t, struct oomreap_incident *inc,
+		      enum oomreap_outcome outcome, uint64_t when)
+{
+	if (inc->in_use)
+		close_incident(t, inc->open_pos, outcome, when);
+}
+
+static bool recently_closed(const struct tracker *t, uint64_t seq)
+{
+	uint32_t i;
+
+	for (i = 0; i < RECENTLY_CLOSED; i++)
+		if (seq && t->closed_seqs[i] == seq)
+			return true;
+	return false;
+}
+
+static struct oomreap_incident *find_by_seq(struct tracker *t, uint64_t seq)
+{
+	uint32_t h;
+
+	if (!seq)
+		return NULL;
+	for (h = seq_hash(seq) & t->seq_mask; t->seq_index[h]; h = (h + 1) & t->seq_mask)
+		if (t->slots[t->seq_index[h] - 1].victim_seq == seq)
+			return &t->slots[t->seq_index[h] - 1];
+	return NULL;
+}
+
+/* Newest open incident of this thread (pid) or process (tgid). */
+static struct oomreap_incident *find_by_id(struct tracker *t, uint32_t pid, uint32_t tgid)
+{
+	struct oomreap_incident *best = NULL;
+	uint32_t i;
+
+	for (i = 0; i < t->nopen; i++) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		if ((pid && inc->pid == pid) || (tgid && inc->tgid == tgid))
+			if (!best || inc->kill_ns > best->kill_ns)
+				best = inc;
+	}
+	return best;
+}
+
+static struct oomreap_incident *new_incident(struct tracker *t,
+					     const struct oomreap_event_header *h)
+{
+	struct oomreap_incident *inc;
+	uint32_t idx;
+
+	if (!t->nfree) {
+		/* Full: report the oldest incident as it stands, never drop it. */
+		struct oomreap_incident *old;
+		uint32_t i, oldest = 0;
+
+		for (i = 1; i < t->nopen; i++)
+			if (t->slots[t->open[i]].kill_ns < t->slots[t->open[oldest]].kill_ns)
+				oldest = i;
+		old = &t->slots[t->open[oldest]];
+		old->evicted = true;
+		t->stats.evictions++;
+		/* one only waiting out a deadline already knows its outcome */
+		if (outcome_now(old) != OUTCOME_OPEN)
+			close_incident(t, oldest, old->deadline_outcome, old->deadline_stamp_ns);
+		else
+			close_incident(t, oldest, OUTCOME_OPEN, h->ts_ns);
+	}
+	idx = t->free_stack[--t->nfree];
+	inc = &t->slots[idx];
+	memset(inc, 0, sizeof(*inc));
+	inc->in_use = true;
+	inc->victim_seq = h->victim_seq;
+	inc->pid = h->pid;
+	inc->tgid = h->tgid;
+	inc->source = h->source;
+	inc->cgroup_hierarchy = -1;
+	inc->last_reap_ret = -1;
+	inc->constraint = OOMREAP_CONSTRAINT_UNKNOWN;
+	inc->open_pos = t->nopen;
+	t->open[t->nopen++] = idx;
+	if (inc->victim_seq)
+		seq_index_add(t, inc->victim_seq, idx);
+	t->stats.incidents_opened++;
+	return inc;
+}
+
+static void timeline_add(struct oomreap_incident *inc, const struct oomreap_event_header *h,
+			 const struct oomreap_mm_snapshot *mm, uint16_t skip_reason,
+			 int32_t reap_ret)
+{
+	struct timeline_entry *te;
+	int i;
+
+	if (inc->timeline_len >= TIMELINE_MAX) {
+		inc->timeline_dropped++;
+		return;
+	}
+	te = &inc->timeline[inc->timeline_len++];
+	te->ts_ns = h->ts_ns;
+	te->type = (uint16_t)h->type;
+	te->skip_reason = skip_reason;
+	te->reap_ret = reap_ret;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		te->rss_pages[i] = (mm && (mm->snap_flags & OOMREAP_SNAP_VALID))
+					   ? (int64_t)rss__clamp(mm->rss_pages[i])
+					   : -1;
+}
+
+static void apply_context(struct oomreap_incident *inc, const struct oomreap_oom_context_event *c)
+{
+	inc->have_context = true;
+	inc->constraint = c->constraint;
+	inc->order = c->order;
+	inc->totalpages = c->totalpages;
+	inc->domain_cgroup_id = c->domain_cgroup_id;
+	memcpy(inc->domain_cgroup_path, c->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+}
+
+static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_exit_event *x);
+
+static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
+{
+	struct oomreap_incident *inc = find_by_seq(t, k->hdr.victim_seq);
+	uint32_t i;
+
+	if (inc && inc->kill_ns) {
+		t->stats.orphan_events++; /* the same kill twice: ignore */
+		return;
+	}
+	if (!inc)
+		inc = new_incident(t, &k->hdr);
+	else
+		inc->incomplete = inc->saw_loss; /* later events came first; now whole */
+	inc->pid = k->hdr.pid;
+	inc->tgid = k->hdr.tgid;
+	inc->source = k->hdr.source;
+	inc->kill_ns = k->hdr.ts_ns;
+	inc->have_identity = k->kill_flags & OOMREAP_KILL_HAVE_TASK;
+	memcpy(inc->comm, k->comm, sizeof(inc->comm));
+	inc->uid = k->uid;
+	inc->oom_score_adj = k->oom_score_adj;
+	inc->trigger_pid = k->trigger_pid;
+	inc->trigger_tgid = k->trigger_tgid;
+	memcpy(inc->trigger_comm, k->trigger_comm, sizeof(inc->trigger_comm));
+	inc->cgroup_id = k->cgroup_id;
+	inc->cgroup_hierarchy = inc->have_identity ? k->cgroup_hierarchy : -1;
+	inc->cgroup_truncated = k->kill_flags & OOMREAP_KILL_CGROUP_TRUNC;
+	memcpy(inc->cgroup_path, k->cgroup_path, sizeof(inc->cgroup_path));
+	if (!inc->have_identity)
+		inc->cgroup_path[0] = 0;
+	if (k->mm.snap_flags & OOMREAP_SNAP_VALID) {
+		inc->have_rss_at_kill = true;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->rss_at_kill_pages[i] = rss__clamp(k->mm.rss_pages[i]);
+		inc->total_vm_pages = k->total_vm_pages;
+		inc->pgtables_bytes = k->pgtables_bytes;
+	}
+	if (t->have_ctx && t->last_ctx.trigger_pid == k->trigger_pid &&
+	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
+	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
+		apply_context(inc, &t->last_ctx);
+	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
+
+	/* An exit seen (on another CPU) just before this kill belongs here. */
+	for (i = 0; i < ORPHAN_EXITS; i++) {
+		const struct oomreap_exit_event *x = &t->orphans[i];
+
+		if (!t->orphan_used[i] || x->hdr.tgid != inc->tgid || !inc->tgid)
+			continue;
+		if (x->hdr.victim_seq && x->hdr.victim_seq != inc->victim_seq)
+			continue; /* another victim that had the same tgid */
+		if (x->hdr.ts_ns + ORPHAN_WINDOW_NS < inc->kill_ns ||
+		    x->hdr.ts_ns > inc->kill_ns + ORPHAN_WINDOW_NS)
+			continue;
+		t->orphan_used[i] = false;
+		t->stats.orphan_events--; /* counted when held; it found its incident */
+		apply_exit(t, inc, x);
+		return; /* apply_exit may have closed inc */
+	}
+}
+
+/* A finish that left a retry pending turned out to be partial. */
+static void settle_pending_finish(struct oomreap_incident *inc)
+{
+	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_REAPED) {
+		inc->partial_reaps++;
+		inc->deadline_ns = 0;
+	}
+}
+
+static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
+{
+	settle_pending_finish(inc);
+	inc->attempts++;
+	if (!inc->first_attempt_ns)
+		inc->first_attempt_ns = ts;
+}
+
+/*
+ * Close at `deadline` unless more events come; the incident is stamped as
+ * ended at `stamp` (the event that ended it, not the time we gave up
+ * waiting for another).
+ */
+static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64_t deadline,
+			 uint64_t stamp, enum oomreap_outcome outcome)
+{
+	if (deadline < t->earliest_deadline)
+		t->earliest_deadline = deadline;
+	inc->deadline_ns = deadline;
+	inc->deadline_stamp_ns = stamp;
+	inc->deadline_outcome = outcome;
+	inc->deadline_guess = false;
+}
+
+
+/*
+ * The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts.  The
+ * blocker event for the last attempt is emitted just after its skip, so
+ * the incident stays open for REAPER_SETTLE_NS to collect it.
+ */
+static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
+{
+	enum oomreap_outcome gave_up = inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP;
+
+	if (inc->attempts < REAPER_MAX_ATTEMPTS) {
+		/*
+		 * Attempts we did not see may have come before: if no other
+		 * follows, this one was the last (REAPER_SILENCE_NS).
+		 */
+		if (inc->incomplete) {
+			set_deadline(t, inc, ts + REAPER_SILENCE_NS, ts, gave_up);
+			inc->deadline_guess = true;
+		}
+		return false;
+	}
+	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts, gave_up);
+	return true;
+}
+
+static void on_reap(struct tracker *t, struct oomreap_incident *inc,
+		    const struct oomreap_reap_event *r)
+{
+	uint64_t ts = r->hdr.ts_ns;
+	int i;
+
+	timeline_add(inc, &r->hdr, &r->mm, (uint16_t)r->skip_reason, r->reap_ret);
+	/*
+	 * The victim exited leaving its mm to a sibling, and now the reaper has
+	 * come after all: its own loop ends the incident, not the exit's timer.
+	 */
+	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_VICTIM_EXITED &&
+	    ((r->hdr.type == OOMREAP_EV_REAPER_WAKE && !r->wake_ignored) ||
+	     r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP))
+		inc->deadline_ns = 0;
+	switch (r->hdr.type) {
+	case OOMREAP_EV_REAPER_QUEUE:
+		if (!inc->queue_ns)
+			inc->queue_ns = ts;
+		break;
+	case OOMREAP_EV_REAPER_WAKE:
+		if (r->wake_ignored)
+			inc->wake_ignored = true;
+		else if (!inc->wake_ns)
+			inc->wake_ns = ts;
+		break;
+	case OOMREAP_EV_REAP_START:
+		begin_attempt(inc, ts);
+		/* a reap can outlast REAPER_SILENCE_NS: its finish decides */
+		if (inc->deadline_guess)
+			inc->deadline_ns = 0;
+		inc->reaping = true;
+		inc->last_start_ns = ts;
+		inc->last_reap_ret = -1;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->reap_start_rss[i] = (r->mm.snap_flags & OOMREAP_SNAP_VALID)
+							 ? (int64_t)rss__clamp(r->mm.rss_pages[i])
+							 : -1;
+		break;
+	case OOMREAP_EV_REAP_RESULT:
+		inc->last_reap_ret = r->reap_ret ? 1 : 0;
+		break;
+	case OOMREAP_EV_REAP_FINISH:
+		if (inc->reaping && (r->mm.snap_flags & OOMREAP_SNAP_VALID)) {
+			for (i = 0; i < OOMREAP_RSS_NR; i++) {
+				uint64_t after = rss__clamp(r->mm.rss_pages[i]);
+
+				if (inc->reap_start_rss[i] > (int64_t)after)
+					inc->freed_pages[i] += inc->reap_start_rss[i] - after;
+			}
+		}
+		inc->reaping = false;
+		inc->finish_ns = ts;
+		if (inc->last_reap_ret == 1) {
+			close_inc(t, inc, OUTCOME_REAPED, ts);
+		} else if (inc->last_reap_ret == 0) {
+			inc->partial_reaps++;
+			loop_exhausted(t, inc, ts);
+		} else if (inc->attempts >= REAPER_MAX_ATTEMPTS) {
+			/* last possible attempt; without fexit assume it completed */
+			close_inc(t, inc, OUTCOME_REAPED, ts);
+		} else {
+			set_deadline(t, inc, ts + REAPER_RETRY_LINGER_NS, ts, OUTCOME_REAPED);
+		}
+		break;
+	case OOMREAP_EV_REAP_SKIP:
+		begin_attempt(inc, ts);
+		if (r->skip_reason == OOMREAP_SKIP_MM_GONE) {
+			/*
+			 * The loop is over.  The incident ends when both the
+			 * reaper and the victim's exit are done, whichever
+			 * event the kernel fires last (apply_exit).
+			 */
+			inc->mm_gone = true;
+			if (inc->exited) {
+				close_inc(t, inc, OUTCOME_VICTIM_EXITED, ts);
+				return;
+			}
+			set_deadline(t, inc, ts + EXIT_AFTER_MM_GONE_NS, ts, OUTCOME_VICTIM_EXITED);
+			break;
+		}
+		if (r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
+			inc->trylock_failures++;
+		else
+			inc->unknown_skips++;
+		loop_exhausted(t, inc, ts);
+		break;
+	}
+}
+
+static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_exit_event *x)
+{
+	timeline_add(inc, &x->hdr, &x->mm, 0, 0);
+	if (!x->group_dead)
+		return;
+	inc->exited = true;
+	if (!inc->exit_ns)
+		inc->exit_ns = x->hdr.ts_ns;
+	inc->mm_released_by_exit = x->mm_released;
+	if (inc->mm_gone) {
+		/* the reaper's loop ended first (see OOMREAP_SKIP_MM_GONE) */
+		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+		return;
+	}
+	if (inc->wake_ns || inc->attempts)
+		return; /* the reaper is on it and will end its own loop */
+	if (x->mm_released) {
+		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+	} else {
+		/* Another process shares the mm: the reaper may still come. */
+		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
+
+		set_deadline(t, inc, wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns, x->hdr.ts_ns,
+			     OUTCOME_VICTIM_EXITED);
+	}
+}
+
+static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
+{
+	struct oomreap_incident *inc = find_by_seq(t, x->hdr.victim_seq);
+
+	if (!inc && x->hdr.victim_seq && recently_closed(t, x->hdr.victim_seq)) {
+		t->stats.orphan_events++;
+		return;
+	}
+	if (!inc && !x->hdr.victim_seq)
+		inc = find_by_id(t, 0, x->hdr.tgid);
+	if (!inc) {
+		/* Maybe its kill is still in flight from another CPU. */
+		t->orphans[t->orphan_next] = *x;
+		t->orphan_used[t->orphan_next] = true;
+		t->orphan_next = (t->orphan_next + 1) % ORPHAN_EXITS;
+		t->stats.orphan_events++;
+		return;
+	}
+	apply_exit(t, inc, x);
+}
+
+static void on_reap_event(struct tracker *t, const struct oomreap_reap_event *r)
+{
+	struct oomreap_incident *inc = find_by_seq(t, r->hdr.victim_seq);
+
+	if (!inc && !r->hdr.victim_seq)
+		inc = find_by_id(t, r->hdr.pid, 0);
+	if (!inc) {
+		/* Late news about a closed incident, or a silent timer. */
+		if (recently_closed(t, r->hdr.victim_seq) || r->wake_ignored ||
+		    r->hdr.type == OOMREAP_EV_REAP_RESULT) {
+			t->stats.orphan_events++;
+			return;
+		}
+		/* We missed the kill (lost, or tracing started after it). */
+		inc = new_incident(t, &r->hdr);
+		inc->incomplete = true;
+	}
+	/*
+	 * The kernel never makes an 11th attempt: one arriving while the loop's
+	 * end settles is reordered or mismatched, not the reaper's.
+	 */
+	if (inc->attempts >= REAPER_MAX_ATTEMPTS &&
+	    (r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP)) {
+		t->stats.orphan_events++;
+		return;
+	}
+	on_reap(t, inc, r);
+}
+
+static bool same_task(const struct oomreap_blocked_task *a, const struct oomreap_blocked_task *b)
+{
+	return a->pid == b->pid && a->role == b->role && a->stack_len == b->stack_len &&
+	       (a->stack_len <= 0 ||
+		!memcmp(a->stack, b->stack, (size_t)a->stack_len * sizeof(a->stack[0])));
+}
+
+static bool same_picture(const struct blocker_snapshot *bs, const struct oomreap_blocker_event *b)
+{
+	uint32_t i;
+
+	if (bs->ntasks != b->ntasks || bs->blk_flags != b->blk_flags)
+		return false;
+	for (i = 0; i < b->ntasks; i++)
+		if (!same_task(&bs->tasks[i], &b->tasks[i]))
+			return false;
+	return true;
+}
+
+/* Emitted right after the skip it explains: attempt = attempts so far. */
+static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
+{
+	struct oomreap_incident *inc = find_by_seq(t, b->hdr.victim_seq);
+	struct blocker_snapshot *bs;
+	uint32_t i, attempt;
+
+	if (!inc && !b->hdr.victim_seq)
+		inc = find_by_id(t, b->hdr.pid, 0);
+	if (!inc) {
+		t->stats.orphan_events++;
+		return;
+	}
+	attempt = inc->attempts ? inc->attempts : 1;
+	inc->blocker_events++;
+	for (i = 0; i < inc->nblockers; i++) {
+		bs = &inc->blockers[i];
+		if (same_picture(bs, b)) {
+			bs->count++;
+			bs->last_attempt = attempt;
+			return;
+		}
+	}
+	if (inc->nblockers >= BLOCKER_SNAPSHOTS) {
+		inc->blockers_dropped++;
+		return;
+	}
+	bs = &inc->blockers[inc->nblockers++];
+	bs->count = 1;
+	bs->first_attempt = bs->last_attempt = attempt;
+	bs->blk_flags = b->blk_flags;
+	bs->ntasks = b->ntasks;
+	memcpy(bs->tasks, b->tasks, sizeof(bs->tasks));
+}
+
+void tracker__advance(struct tracker *t, uint64_t now_ns)
+{
+	uint64_t earliest = UINT64_MAX;
+	uint32_t i = 0;
+
+	if (now_ns < t->earliest_deadline)
+		return;
+	while (i < t->nopen) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		if (inc->deadline_ns && inc->deadline_ns <= now_ns) {
+			close_incident(t, i, inc->deadline_outcome, inc->deadline_stamp_ns);
+			continue; /* slot i now holds another incident */
+		}
+		if (inc->deadline_ns && inc->deadline_ns < earliest)
+			earliest = inc->deadline_ns;
+		i++;
+	}
+	t->earliest_deadline = earliest;
+}
+
+int tracker__feed(struct tracker *t, const void *event, size_t size)
+{
+	if (event__validate(event, size) < 0) {
+		t->stats.invalid_events++;
+		return -EINVAL;
+	}
+	tracker__feed_checked(t, event);
+	return 0;
+}
+
+void tracker__feed_checked(struct tracker *t, const void *event)
+{
+	const struct oomreap_event_header *h = event;
+
+	t->stats.events++;
+	tracker__advance(t, h->ts_ns);
+	switch (h->type) {
+	case OOMREAP_EV_KILL:
+		on_kill(t, event);
+		break;
+	case OOMREAP_EV_OOM_CONTEXT:
+		memcpy(&t->last_ctx, event, sizeof(t->last_ctx));
+		t->have_ctx = true;
+		break;
+	case OOMREAP_EV_VICTIM_EXIT:
+		on_exit_event(t, event);
+		break;
+	case OOMREAP_EV_BLOCKER:
+		on_blocker(t, event);
+		break;
+	default:
+		on_reap_event(t, event);
+		break;
+	}
+}
+
+void tracker__note_lost(struct tracker *t, uint64_t lost_total)
+{
+	uint32_t i;
+
+	if (lost_total <= t->stats.lost_events)
+		return;
+	t->stats.lost_events = lost_total;
+	for (i = 0; i < t->nopen; i++) {
+		t->slots[t->open[i]].incomplete = true;
+		t->slots[t->open[i]].saw_loss = true;
+	}
+}
+
+void tracker__flush(struct tracker *t)
+{
+	while (t->nopen) {
+		struct oomreap_incident *inc = &t->slots[t->open[t->nopen - 1]];
+		enum oomreap_outcome o = outcome_now(inc);
+
+		close_incident(t, t->nopen - 1, o, o != OUTCOME_OPEN ? inc->deadline_stamp_ns : 0);
+	}
+}

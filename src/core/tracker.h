@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Tracker: wire events in, per-victim incidents out.  Pure state machine:
+ * no I/O, no clock reads, no allocation after tracker__new().  Live tracing,
+ * replay and the unit tests drive the very same code.
+ *
+ * An incident is keyed by the victim_seq that BPF stamps on every event of
+ * one kill, so a recycled pid can never merge two victims.  Events with
+ * victim_seq == 0 (a kill the BPF side did not see, e.g. the old
+ * mark_victim(int pid) prototype) are matched by pid/tgid instead.
+ */
+#ifndef OOMREAP_TRACKER_H
+#define OOMREAP_TRACKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oomreap_abi.h"
+
+/*
+ * The reaper's design constants (mm/oom_kill.c, docs/KERNEL.md).  They are
+ * not in BTF; the tracker uses them only to decide when an incident is
+ * over.  What each waiting time below rests on, as measured: docs/LAB.md,
+ * "The timings the tracker rests on".
+ */
+#define REAPER_MAX_ATTEMPTS 10            /* MAX_OOM_REAP_RETRIES */
+#define REAPER_DELAY_NS 2000000000ull     /* OOM_REAPER_DELAY, 5.18+ */
+/*
+ * After a finish with an unknown __oom_reap_task_mm() result, wait this long
+ * for a retry (the reaper sleeps HZ/10 between attempts) before calling the
+ * reap complete.
+ */
+#define REAPER_RETRY_LINGER_NS 250000000ull
+/*
+ * A victim that exited while another process still shares its mm may yet
+ * be reaped; wait this long after the kill for the reaper to show up.
+ */
+#define REAPER_WAIT_AFTER_KILL_NS (REAPER_DELAY_NS + 1000000000ull)
+/* After the last attempt, wait this long for its blocker event. */
+#define REAPER_SETTLE_NS 10000000ull
+/*
+ * An incomplete incident (its kill or some of its events never seen, e.g.
+ * tracing started mid-loop) cannot count to the 10th attempt.  The
+ * reaper's attempts on one victim come HZ/10 apart without a break, so
+ * this long after a failed attempt with none following, its loop is over.
+ */
+#define REAPER_SILENCE_NS 1000000000ull
+/*
+ * Before 6.18, sched_process_exit fires after exit_mm(): the reaper can
+ * find the victim's mm gone (an MMF_OOM_SKIP skip) a few ms before the
+ * victim's exit event arrives.  Wait this long for it before ending the
+ * incident without one.
+ */
+#define EXIT_AFTER_MM_GONE_NS 1000000000ull
+
+#define TIMELINE_MAX 24
+/* Distinct blocker pictures kept per incident; identical ones are counted. */
+#define BLOCKER_SNAPSHOTS 4
+
+enum oomreap_outcome {
+	OUTCOME_OPEN = 0,       /* still running when tracing stopped/evicted */
+	OUTCOME_REAPED,         /* the reaper unmapped the victim's memory */
+	OUTCOME_GAVE_UP,        /* 10 failed attempts: "unable to reap" */
+	OUTCOME_VICTIM_EXITED,  /* the victim released its mm itself */
+	OUTCOME_PARTIAL,        /* 10 attempts, some memory unmapped, not all */
+	OUTCOME_NR
+};
+
+struct timeline_entry {
+	uint64_t ts_ns;
+	uint16_t type;          /* OOMREAP_EV_* */
+	uint16_t skip_reason;   /* REAP_SKIP */
+	int32_t reap_ret;       /* REAP_RESULT */
+	int64_t rss_pages[OOMREAP_RSS_NR]; /* clamped >= 0; -1 = not read */
+};
+
+/* Who held and who waited on mmap_lock at one or more failed trylocks. */
+struct blocker_snapshot {
+	uint32_t count;          /* failed attempts that looked exactly like this */
+	uint32_t first_attempt;  /* 1-based attempt numbers */
+	uint32_t last_attempt;
+	uint32_t blk_flags;      /* OOMREAP_BLK_* */
+	uint32_t ntasks;         /* owner first when known, then waiters in order */
+	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
+};
+
+struct oomreap_incident {
+	/* identity */
+	uint64_t victim_seq;
+	uint32_t pid, tgid;
+	char comm[OOMREAP_COMM_LEN];
+	bool have_identity;     /* a kill event with a task was seen */
+	uint32_t uid;
+	int16_t oom_score_adj;
+	uint32_t trigger_pid, trigger_tgid;
+	char trigger_comm[OOMREAP_COMM_LEN];
+	uint64_t cgroup_id;
+	int32_t cgroup_hierarchy; /* 0 = cgroup2, > 0 = v1 hierarchy, -1 unknown */
+	bool cgroup_truncated;
+	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+	uint16_t source;        /* OOMREAP_SRC_* of the kill event */
+
+	/* OOM context: only the fentry/kprobe rungs can know it */
+	bool have_context;
+	uint32_t constraint;
+	int32_t order;
+	uint64_t totalpages;
+	uint64_t domain_cgroup_id;
+	char domain_cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+
+	/* memory at the kill */
+	bool have_rss_at_kill;
+	uint64_t rss_at_kill_pages[OOMREAP_RSS_NR];
+	uint64_t total_vm_pages;
+	uint64_t pgtables_bytes;
+
+	/* times, CLOCK_MONOTONIC ns; 0 = did not happen */
+	uint64_t kill_ns, queue_ns, wake_ns, first_attempt_ns;
+	uint64_t last_start_ns, finish_ns, exit_ns, closed_ns;
+
+	/* the reap loop */
+	uint32_t attempts;          /* start + skip events */
+	uint32_t trylock_failures;  /* skips with mmap_read_trylock() failed */
+	uint32_t partial_reaps;     /* finishes followed by a retry / ret 0 */
+	uint32_t unknown_skips;     /* skips the BPF side could not classify */
+	bool wake_ignored;          /* timer fired after the victim was gone */
+	bool exited;                /* last victim thread reached do_exit */
+	bool mm_gone;               /* the reaper found the mm torn down */
+	bool mm_released_by_exit;
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+	int last_reap_ret;          /* -1 unknown, 0 partial, 1 complete */
+
+	/* blocker attribution, one per failed trylock (collapsed if identical) */
+	struct blocker_snapshot blockers[BLOCKER_SNAPSHOTS];
+	uint32_t nblockers;
+	uint32_t blocker_events;    /* failed trylocks with blocker data */
+	uint32_t blockers_dropped;  /* blocker events that found no free snapshot */
+
+	enum oomreap_outcome outcome;
+	bool incomplete;            /* events were lost while it was open */
+	bool evicted;               /* closed early: tracker was full */
+
+	struct timeline_entry timeline[TIMELINE_MAX];
+	uint32_t timeline_len;
+	uint32_t timeline_dropped;
+
+	/* tracker-private bookkeeping */
+	int64_t reap_start_rss[OOMREAP_RSS_NR];
+	bool reaping;               /* between start and finish */
+	uint64_t deadline_ns;       /* close at this time unless more comes */
+	uint64_t deadline_stamp_ns; /* ... stamped as ended at this time */
+	enum oomreap_outcome deadline_outcome;
+	bool deadline_guess;        /* the outcome holds only if the deadline passes */
+	bool saw_loss;              /* tracker__note_lost() while open */
+	uint32_t open_pos;          /* index in the tracker's open list */
+	bool in_use;
+};
+
+const char *outcome__name(enum oomreap_outcome o);
+
+typedef void (*incident_fn)(const struct oomreap_incident *inc, void *ctx);
+
+struct tracker_opts {
+	uint32_t max_open;          /* bound on open incidents; 0 = default */
+	incident_fn on_close;       /* called once per finished incident */
+	void *ctx;
+};
+
+struct tracker_stats {
+	uint64_t events;
+	uint64_t incidents_opened;
+	uint64_t incidents_closed[OUTCOME_NR];
+	uint64_t evictions;         /* closed early because max_open was hit */
+	uint64_t orphan_events;     /* matched no incident and opened none */
+	uint64_t invalid_events;    /* refused by tracker__feed() */
+	uint64_t lost_events;       /* last value given to tracker__note_lost */
+};
+
+struct tracker;
+
+struct tracker *tracker__new(const struct tracker_opts *opts);
+void tracker__free(struct tracker *t);
+/*
+ * Feed one wire event that event__validate() (core/event.h) accepted, as
+ * the consumer and the record reader do: each event is checked once, by
+ * whoever first holds its bytes.  Events should come in time order; small
+ * reorderings across CPUs are tolerated.
+ */
+void tracker__feed_checked(struct tracker *t, const void *event);
+/*
+ * The same for bytes nobody checked yet (tests, tools): validated here,
+ * and refused (-EINVAL, counted in invalid_events) when they are not one
+ * wire event.  0 or -EINVAL.
+ */
+int tracker__feed(struct tracker *t, const void *event, size_t size);
+/* Time passes with no events: close incidents whose deadline is <= now. */
+void tracker__advance(struct tracker *t, uint64_t now_ns);
+/* The BPF side's drop counter; any increase marks open incidents incomplete. */
+void tracker__note_lost(struct tracker *t, uint64_t lost_total);
+/*
+ * End of stream: close everything still open.  An incident waiting on a
+ * deadline takes that deadline's outcome (a finish no retry followed is a
+ * completed reap); the rest close as OUTCOME_OPEN.
+ */
+void tracker__flush(struct tracker *t);
+
+const struct tracker_stats *tracker__stats(const struct tracker *t);
+uint32_t tracker__open_count(const struct tracker *t);
+
+/* Clamp a raw RSS counter read like percpu_counter_read_positive(). */
+static inline uint64_t rss__clamp(int64_t pages) { return pages < 0 ? 0 : (uint64_t)pages; }
+
+#endif /* OOMREAP_TRACKER_H */

@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include <bpf/libbpf.h>
+
+#include "live/attach.h"
+#include "live/corebtf.h"
+#include "live/hooks.h"
+#include "core/errors.h"
+#include "oomreap.skel.h"
+
+const char *rung__name(enum rung r)
+{
+	static const char *const names[RUNG_NR] = {
+		[RUNG_AUTO] = "auto",
+		[RUNG_FENTRY] = "fentry",
+		[RUNG_KPROBE] = "kprobe",
+		[RUNG_TRACEPOINT] = "tracepoint",
+	};
+
+	return (unsigned)r < RUNG_NR ? names[r] : "unknown";
+}
+
+int rung__parse(const char *s, enum rung *r)
+{
+	int i;
+
+	for (i = 0; i < RUNG_NR; i++) {
+		if (!strcmp(s, rung__name(i))) {
+			*r = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* One hook of a rung: the program and whether the rung can do without it. */
+struct hook_choice {
+	struct bpf_program *prog;
+	char hook[PLAN_HOOK_LEN]; /* the plan's label (live/hooks.h) */
+	bool optional;
+	bool available; /* the kernel has the function/tracepoint */
+};
+
+static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, enum hook h,
+		    enum hook_attach as, const char *suffix, bool available, bool optional)
+{
+	hc[n].prog = prog;
+	hooks__label(hc[n].hook, sizeof(hc[n].hook), h, as, suffix);
+	hc[n].available = available;
+	hc[n].optional = optional;
+	return n + 1;
+}
+
+/*
+ * The programs a rung uses.  The reaper loop's start/finish/skip and the
+ * process exit are tracepoints on every rung: no function sees more.  The
+ * fentry and kprobe rungs hook the same functions, each with its own
+ * programs.
+ */
+static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enum rung r,
+			struct hook_choice *hc)
+{
+	const bool *has = kf->in_btf;
+	const bool fe = r == RUNG_FENTRY;
+	const enum hook_attach entry = fe ? HOOK_AS_FENTRY : HOOK_AS_KPROBE;
+	int n = 0;
+
+	switch (r) {
+	case RUNG_FENTRY:
+	case RUNG_KPROBE:
+		n = add_hook(hc, n, fe ? s->progs.fentry_mark_oom_victim : s->progs.kprobe_mark_oom_victim,
+			     HOOK_MARK_OOM_VICTIM, entry, NULL, has[HOOK_MARK_OOM_VICTIM], false);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fentry_oom_kill_process : s->progs.kprobe_oom_kill_process,
+			     HOOK_OOM_KILL_PROCESS, entry, NULL, has[HOOK_OOM_KILL_PROCESS], true);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fentry_queue_oom_reaper : s->progs.kprobe_queue_oom_reaper,
+			     HOOK_QUEUE_OOM_REAPER, entry, NULL,
+			     has[HOOK_QUEUE_OOM_REAPER] && kf->reaper_timer, true);
+		if (has[HOOK_WAKE_OOM_REAPER]) {
+			n = add_hook(hc, n,
+				     fe ? s->progs.fentry_wake_oom_reaper
+					: s->progs.kprobe_wake_oom_reaper,
+				     HOOK_WAKE_OOM_REAPER, entry, NULL, true, false);
+			/* a wake that program missed (bpf: tp_wake_reaper) */
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
+				     HOOK_AS_TRACEPOINT, "(backstop)", kf->tp_reaper, true);
+		} else
+			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
+				     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+		n = add_hook(hc, n,
+			     fe ? s->progs.fexit_oom_reap_task_mm : s->progs.kretprobe_oom_reap_task_mm,
+			     HOOK_OOM_REAP_TASK_MM, fe ? HOOK_AS_FEXIT : HOOK_AS_KRETPROBE, NULL,
+			     has[HOOK_OOM_REAP_TASK_MM], true);
+		break;
+	default:
+		if (kf->mark_victim_has_task)
+			n = add_hook(hc, n, s->progs.tp_mark_victim, HOOK_MARK_VICTIM,
+				     HOOK_AS_TRACEPOINT, "(task, uid)", kf->tp_mark_victim, false);
+		else {
+			n = add_hook(hc, n, s->progs.tp_mark_victim_pid, HOOK_MARK_VICTIM,
+				     HOOK_AS_TRACEPOINT, "(pid)", kf->tp_mark_victim, false);
+			/* the victim's task, for a pid-only mark_victim */
+			n = add_hook(hc, n, s->progs.tp_signal_generate, HOOK_SIGNAL_GENERATE,
+				     HOOK_AS_TRACEPOINT, NULL, kf->tp_signal_generate, true);
+		}
+		n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT,
+			     NULL, kf->tp_reaper, false);
+		break;
+	}
+	n = add_hook(hc, n, s->progs.tp_start_task_reaping, HOOK_START_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, HOOK_FINISH_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_skip_task_reaping, HOOK_SKIP_TASK_REAPING,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n, s->progs.tp_sched_process_exit, HOOK_SCHED_PROCESS_EXIT,
+		     HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit, false);
+	return n;
+}
+
+static const char *load_hint(int err, enum rung r)
+{
+	if (err == -EPERM && r == RUNG_FENTRY)
+		return " (kernel lockdown?)";
+	if (err == -EPERM)
+		return " (missing CAP_BPF/CAP_PERFMON, or lockdown?)";
+	if ((err == -ENOENT || err == -EOPNOTSUPP) && r == RUNG_KPROBE)
+		return " (kernel without kprobes?)";
+	return "";
+}
+
+/*
+ * Rule a rung out cheaply when we can: each full attempt parses the whole
+ * vmlinux BTF again and relocates and verifies every program, most of a
+ * start-up.  fentry: load a two-instruction fentry
+ * program on mark_oom_victim; a lockdown EPERM shows up right there.
+ * kprobe: no kprobe PMU and no kprobe_events means no kprobes at all.
+ * Returns 0 when the rung is still worth a real try.
+ */
+static int precheck_rung(const struct kernel_features *kf, enum rung r, bool user_btf,
+			 char *why, size_t whylen)
+{
+	/* With --btf the ids in kf are the file's, not the kernel's. */
+	if (r == RUNG_FENTRY && !user_btf && kf->mark_oom_victim_btf_id > 0) {
+		const struct bpf_insn insns[] = {
+			{ .code = 0xb7, .dst_reg = 0, .imm = 0 }, /* r0 = 0 */
+			{ .code = 0x95 },                        /* exit */
+		};
+		LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
+			    .attach_btf_id = (__u32)kf->mark_oom_victim_btf_id);
+		int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "oomreap_probe", "GPL", insns, 2,
+				       &opts);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+		if (fd == -EPERM) {
+			snprintf(why, whylen, "load refused (%s)%s", strerror(-fd),
+				 load_hint(fd, r));
+			return fd;
+		}
+		return 0; /* something else: let the real attempt say what */
+	}
+	if (r == RUNG_KPROBE && access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    access("/sys/kernel/tracing/kprobe_events", F_OK) &&
+	    access("/sys/kernel/debug/tracing/kprobe_events", F_OK)) {
+		snprintf(why, whylen, "no kprobe PMU and no kprobe_events: kernel without kprobes?");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/*
+ * Open the object and set it up for rung r: knobs, and autoload for the
+ * rung's hooks (plus tp_skip_blockers when *blockers).  NULL with why[]
+ * filled when the rung cannot work here.
+ */
+static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung r,
+				     const struct attach_opts *o, bool blockers,
+				     struct hook_choice *hc, int *nhc, char *why, size_t whylen)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->core_btf_path);
+	struct bpf_program *prog;
+	struct oomreap *s;
+	int n, i;
+
+	s = oomreap__open_opts(&opts);
+	if (!s) {
+		snprintf(why, whylen, "open failed: %s", strerror(errno));
+		return NULL;
+	}
+	s->rodata->exit_tp_has_group_dead = kf->exit_tp_has_group_dead;
+	s->rodata->wake_is_timer_callback = kf->reaper_timer;
+	s->rodata->wake_tp_is_backstop = r != RUNG_TRACEPOINT && kf->in_btf[HOOK_WAKE_OOM_REAPER];
+
+	n = choose_hooks(s, kf, r, hc);
+	for (i = 0; i < n; i++) {
+		if (!hc[i].available && !hc[i].optional) {
+			snprintf(why, whylen, "%s: not in this kernel's BTF", hc[i].hook);
+			oomreap__destroy(s);
+			errno = ENOENT;
+			return NULL;
+		}
+	}
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < n; i++)
+		if (hc[i].available)
+			bpf_program__set_autoload(hc[i].prog, true);
+	bpf_program__set_autoload(s->progs.tp_skip_blockers, blockers);
+	*nhc = n;
+	return s;
+}
+
+/*
+ * Whether to load blocker attribution, and if not, why (plan->blockers_why).
+ * Its kfuncs are weak: without them the program must stay unloaded.
+ */
+static bool blockers_possible(const struct kernel_features *kf, struct attach_plan *plan)
+{
+	if (!kf->tp_reaper) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "no %s tracepoint", hooks__info(HOOK_SKIP_TASK_REAPING)->event);
+		return false;
+	}
+	if (!kf->kfunc_task_from_pid) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "needs the bpf_task_from_pid kfunc (6.2+)");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Try one rung for real.  Blocker attribution rides in the same object
+ * (one BTF parse); should this kernel refuse that one program, the rung is
+ * loaded again without it rather than lost.  On failure, fills why[] and
+ * leaves tr->skel NULL.
+ */
+static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
+		    const struct attach_opts *o, char *why, size_t whylen)
+{
+	bool blockers = o->blockers;
+	struct hook_choice hc[PLAN_MAX_HOOKS];
+	struct attach_plan *plan = &tr->plan;
+	struct oomreap *s;
+	struct bpf_link *link;
+	int n = 0, i, err;
+
+	err = precheck_rung(kf, r, o->user_btf, why, whylen);
+	if (err)
+		return err;
+	plan->blockers_why[0] = 0;
+	blockers = blockers && blockers_possible(kf, plan);
+	s = open_for_rung(kf, r, o, blockers, hc, &n, why, whylen);
+	if (!s)
+		return -errno;
+	err = oomreap__load(s);
+	if (err && blockers) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "load refused (%s)",
+			 strerror(-err));
+		oomreap__destroy(s);
+		blockers = false;
+		s = open_for_rung(kf, r, o, false, hc, &n, why, whylen);
+		if (!s)
+			return -errno;
+		err = oomreap__load(s);
+	}
+	if (err) {
+		snprintf(why, whylen, "load refused (%s)%s", strerror(-err), load_hint(err, r));
+		oomreap__destroy(s);
+		return err;
+	}
+	plan->nhooks = 0;
+	tr->nlinks = 0;
+	tr->skel = s;
+	for (i = 0; i < n; i++) {
+		if (!hc[i].available)
+			continue;
+		link = bpf_program__attach(hc[i].prog);
+		if (!link) {
+			err = -errno;
+			snprintf(why, whylen, "%s: attach failed (%s)%s", hc[i].hook, strerror(-err),
+				 load_hint(err, r));
+			attach__stop(tr);
+			return err;
+		}
+		tr->links[tr->nlinks++] = link;
+		plan->hooks[plan->nhooks].program = bpf_program__name(hc[i].prog);
+		memcpy(plan->hooks[plan->nhooks].hook, hc[i].hook, sizeof(hc[i].hook));
+		plan->nhooks++;
+	}
+	plan->blockers = false;
+	if (blockers) {
+		/* Not fatal: the tracer is complete without it. */
+		link = bpf_program__attach(s->progs.tp_skip_blockers);
+		if (link) {
+			tr->links[tr->nlinks++] = link;
+			plan->blockers = true;
+		} else {
+			snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+				 "attach to %s failed (%s)", hooks__info(HOOK_SKIP_TASK_REAPING)->event,
+				 strerror(errno));
+		}
+	}
+	plan->rung = r;
+	return 0;
+}
+
+void attach__opts(struct attach_opts *o, enum rung want, bool blockers, const char *btf_path,
+		  const struct corebtf *core)
+{
+	const char *subset = corebtf__path(core);
+
+	*o = (struct attach_opts){ .want = want,
+				   .blockers = blockers,
+				   .user_btf = btf_path != NULL,
+				   .core_btf_path = subset ? subset : btf_path };
+}
+
+void attach__stop(struct tracer *tr)
+{
+	while (tr->nlinks > 0)
+		bpf_link__destroy(tr->links[--tr->nlinks]);
+	oomreap__destroy(tr->skel);
+	tr->skel = NULL;
+}
+
+int attach__start(struct tracer *tr, const struct kernel_features *kf,
+		  const struct attach_opts *o)
+{
+	static const enum rung ladder[] = { RUNG_FENTRY, RUNG_KPROBE, RUNG_TRACEPOINT };
+	struct attach_plan *plan = &tr->plan;
+	int err = -ENOENT;
+	size_t i;
+
+	memset(tr, 0, sizeof(*tr));
+	for (i = 0; i < sizeof(ladder) / sizeof(ladder[0]); i++) {
+		enum rung r = ladder[i];
+
+		if (o->want != RUNG_AUTO && o->want != r)
+			continue;
+		err = try_rung(tr, kf, r, o, plan->rejected[r], sizeof(plan->rejected[r]));
+		if (!err)
+			return 0;
+		p_info("%s rung rejected: %s", rung__name(r), plan->rejected[r]);
+	}
+	return err;
+}
+
+void attach__print_plan(FILE *f, const struct attach_plan *plan)
+{
+	char label[PLAN_HOOK_LEN];
+	int i;
+
+	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
+	for (i = 0; i < plan->nhooks; i++)
+		fprintf(f, "  %-28s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
+	if (plan->blockers) {
+		hooks__label(label, sizeof(label), HOOK_SKIP_TASK_REAPING, HOOK_AS_TRACEPOINT,
+			     " (blocker attribution)");
+		fprintf(f, "  %-28s -> %s\n", "tp_skip_blockers", label);
+	} else if (plan->blockers_why[0]) {
+		fprintf(f, "blocker attribution:       off: %s\n", plan->blockers_why);
+	}
+	for (i = RUNG_FENTRY; i < RUNG_NR; i++)
+		if (plan->rejected[i][0])
+			fprintf(f, "rejected %-10s        %s\n", rung__name(i), plan->rejected[i]);
+}
+
+void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
+{
+	size_t off = 0;
+	int i, n;
+
+	buf[0] = 0;
+	for (i = 0; i < plan->nhooks && off < len; i++) {
+		n = snprintf(buf + off, len - off, "%s %s\n", plan->hooks[i].program ?: "?",
+			     plan->hooks[i].hook);
+		if (n < 0 || (size_t)n >= len - off) {
+			buf[off] = 0; /* drop a line that does not fit whole */
+			break;
+		}
+		off += (size_t)n;
+	}
+}
+
+uint64_t attach__dropped(const struct tracer *tr)
+{
+	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;
+}
+
+int attach__events_fd(const struct tracer *tr)
+{
+	return bpf_map__fd(tr->skel->maps.events);
+}
+
+void attach__print_tags(FILE *f, const struct tracer *tr)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, tr->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog), i;
+
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
+			continue;
+		fprintf(f, "program tag:               %s ", bpf_program__name(prog));
+		for (i = 0; i < BPF_TAG_SIZE; i++)
+			fprintf(f, "%02x", info.tag[i]);
+		fprintf(f, "\n");
+	}
+}

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The attach ladder: fentry/fexit -> kprobe/kretprobe -> tracepoints.
+ * One function decides, tries each rung for real (open, load, attach), and
+ * records why a rung was rejected.
+ */
+#ifndef OOMREAP_ATTACH_H
+#define OOMREAP_ATTACH_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "live/features.h"
+#include "live/hooks.h"
+
+enum rung {
+	RUNG_AUTO = 0,
+	RUNG_FENTRY,
+	RUNG_KPROBE,
+	RUNG_TRACEPOINT,
+	RUNG_NR
+};
+
+#define PLAN_MAX_HOOKS 12
+#define PLAN_HOOK_LEN 64
+
+struct attach_plan {
+	enum rung rung;                  /* the rung in use */
+	int nhooks;
+	struct {
+		const char *program;
+		char hook[PLAN_HOOK_LEN]; /* "tracepoint oom:mark_victim(task, uid)" */
+	} hooks[PLAN_MAX_HOOKS];
+	char rejected[RUNG_NR][192];    /* why each rung was not used ("" = not tried) */
+	bool blockers;                  /* blocker attribution attached */
+	char blockers_why[192];         /* why not, when it is not */
+};
+
+struct oomreap;
+struct bpf_link;
+
+/* A loaded, attached tracer. */
+struct tracer {
+	struct oomreap *skel;
+	struct bpf_link *links[PLAN_MAX_HOOKS + 1];
+	int nlinks;
+	struct attach_plan plan;
+};
+
+const char *rung__name(enum rung r);
+int rung__parse(const char *s, enum rung *r);
+
+struct attach_opts {
+	enum rung want;            /* RUNG_AUTO: the best that works */
+	bool blockers;             /* also attach blocker attribution where possible */
+	bool user_btf;             /* --btf: feature ids are the file's, not the kernel's */
+	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
+};
+
+struct corebtf;
+
+/*
+ * The options for rung want: CO-RE relocation against core's subset when
+ * it was built, else against btf_path (--btf) or the kernel's own BTF.
+ */
+void attach__opts(struct attach_opts *o, enum rung want, bool blockers, const char *btf_path,
+		  const struct corebtf *core);
+
+/*
+ * Open, configure, load and attach the BPF object on the best rung (or on
+ * o->want only).  On success tr is attached and tr->plan says how.
+ * Returns -errno; tr->plan.rejected says why each rung failed.  Blocker
+ * attribution, when asked for and the kernel does not allow it, is left
+ * out: tr->plan.blockers_why says why and tracing goes on.
+ */
+int attach__start(struct tracer *tr, const struct kernel_features *kf,
+		  const struct attach_opts *o);
+void attach__stop(struct tracer *tr);
+void attach__print_plan(FILE *f, const struct attach_plan *plan);
+/*
+ * The plan as a recording's header keeps it: "program hook\n" per attached
+ * program; a line that does not fit whole is left out.
+ */
+void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan);
+/* Ring-buffer reserve failures counted by the BPF side so far. */
+uint64_t attach__dropped(const struct tracer *tr);
+int attach__events_fd(const struct tracer *tr);
+
+/* Each loaded program's tag: equal tags, byte-identical relocated programs. */
+void attach__print_tags(FILE *f, const struct tracer *tr);
+
+#endif /* OOMREAP_ATTACH_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Consumer: drains the BPF ring buffer into a session (sinks/session.h),
+ * ticks it every 100 ms, and stops on SIGINT/SIGTERM, --duration or a
+ * failed write.
+ */
+#ifndef OOMREAP_CONSUMER_H
+#define OOMREAP_CONSUMER_H
+
+#include <stdint.h>
+
+#include "live/attach.h"
+#include "sinks/session.h"
+
+struct ring_buffer;
+
+struct consumer {
+	struct session *session;
+	const struct tracer *tracer;
+	uint64_t duration_s;       /* 0 = until SIGINT/SIGTERM */
+	struct ring_buffer *rb;
+};
+
+/*
+ * Map the ring buffer, before the privilege drop: ring_buffer__new() asks
+ * the kernel about the map (BPF_OBJ_GET_INFO_BY_FD), which kernels before
+ * 5.16 refuse without CAP_BPF when unprivileged BPF is disabled.
+ * Returns -errno.
+ */
+int consumer__open(struct consumer *c, struct session *s, const struct tracer *tr,
+		   uint64_t duration_s);
+/*
+ * Trace until stopped, then drain what is left.  Returns an EXIT_*
+ * status; a failed sink write stops it too, for session__close() to say.
+ */
+int consumer__run(struct consumer *c);
+void consumer__close(struct consumer *c);
+
+#endif /* OOMREAP_CONSUMER_H */

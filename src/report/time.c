@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "rec/record.h"
+#include "report/time.h"
+
+static bool parse_uint(const char **p, uint64_t *v, int *ndigits)
+{
+	const char *s = *p;
+	uint64_t x = 0;
+	int n = 0;
+
+	while (*s >= '0' && *s <= '9') {
+		if (x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*s - '0');
+		s++;
+		n++;
+	}
+	if (!n)
+		return false;
+	*p = s;
+	*v = x;
+	if (ndigits)
+		*ndigits = n;
+	return true;
+}
+
+/* ".123456789" -> ns; no fraction -> 0. */
+static bool parse_frac(const char **p, int64_t *ns)
+{
+	const char *s = *p;
+	int64_t v = 0, scale = 100000000;
+
+	*ns = 0;
+	if (*s != '.')
+		return true;
+	s++;
+	if (*s < '0' || *s > '9')
+		return false;
+	while (*s >= '0' && *s <= '9') {
+		v += (*s - '0') * scale;
+		scale /= 10;
+		s++;
+	}
+	*ns = v;
+	*p = s;
+	return true;
+}
+
+static bool fixed_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	while (n--) {
+		if (**p < '0' || **p > '9')
+			return false;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return true;
+}
+
+#define NS_PER_SEC 1000000000ll
+/* Up to year ~2262 in int64 ns. */
+#define MAX_EPOCH_S 9000000000ll
+
+int report__parse_time(const char *s, int64_t *ns, bool *relative)
+{
+	const char *p = s;
+	uint64_t v;
+	int64_t frac;
+
+	if (!s || !*s)
+		return -EINVAL;
+	*relative = false;
+	if (*p == '+') {
+		uint64_t mult = NS_PER_SEC;
+
+		p++;
+		if (!parse_uint(&p, &v, NULL) || !parse_frac(&p, &frac))
+			return -EINVAL;
+		if (!strcmp(p, "") || !strcmp(p, "s"))
+			mult = NS_PER_SEC;
+		else if (!strcmp(p, "ms"))
+			mult = 1000000;
+		else if (!strcmp(p, "m") || !strcmp(p, "min"))
+			mult = 60 * NS_PER_SEC;
+		else if (!strcmp(p, "h"))
+			mult = 3600 * NS_PER_SEC;
+		else
+			return -EINVAL;
+		if (v > (uint64_t)MAX_EPOCH_S * NS_PER_SEC / mult)
+			return -EINVAL;
+		*ns = (int64_t)(v * mult) + (int64_t)((double)frac / NS_PER_SEC * (double)mult);
+		*relative = true;
+		return 0;
+	}
+	if (*p == '@') {
+		p++;
+		if (!parse_uint(&p, &v, NULL) || v > MAX_EPOCH_S || !parse_frac(&p, &frac) || *p)
+			return -EINVAL;
+		*ns = (int64_t)v * NS_PER_SEC + frac;
+		return 0;
+	}
+	{
+		struct tm tm;
+		int year, mon, day, hh = 0, mm = 0, ss = 0, zh, zm;
+		int64_t off_s = 0;
+		time_t t;
+
+		memset(&tm, 0, sizeof(tm));
+		frac = 0;
+		if (!fixed_digits(&p, 4, &year) || *p++ != '-' || !fixed_digits(&p, 2, &mon) ||
+		    *p++ != '-' || !fixed_digits(&p, 2, &day))
+			return -EINVAL;
+		if (*p == 'T' || *p == ' ') {
+			p++;
+			if (!fixed_digits(&p, 2, &hh) || *p++ != ':' || !fixed_digits(&p, 2, &mm))
+				return -EINVAL;
+			if (*p == ':') {
+				p++;
+				if (!fixed_digits(&p, 2, &ss) || !parse_frac(&p, &frac))
+					return -EINVAL;
+			}
+			if (*p == 'Z') {
+				p++;
+			} else if (*p == '+' || *p == '-') {
+				int sign = *p++ == '-' ? -1 : 1;
+
+				if (!fixed_digits(&p, 2, &zh))
+					return -EINVAL;
+				if (*p == ':')
+					p++;
+				if (!fixed_digits(&p, 2, &zm) || zh > 23 || zm > 59)
+					return -EINVAL;
+				off_s = sign * (zh * 3600 + zm * 60);
+			}
+		}
+		if (*p || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 ||
+		    ss > 60 || year < 1970)
+			return -EINVAL;
+		tm.tm_year = year - 1900;
+		tm.tm_mon = mon - 1;
+		tm.tm_mday = day;
+		tm.tm_hour = hh;
+		tm.tm_min = mm;
+		tm.tm_sec = ss;
+		t = timegm(&tm);
+		if (t == (time_t)-1 || t - off_s > MAX_EPOCH_S)
+			return -EINVAL;
+		*ns = ((int64_t)t - off_s) * NS_PER_SEC + frac;
+		return 0;
+	}
+}
+
+#define REAL_MAX (INT64_MAX / 2) /* far beyond any date strftime prints */
+
+int64_t report__real_ns(uint64_t mono_ns, int64_t mono_to_real_ns)
+{
+	int64_t sum;
+
+	if (mono_ns > (uint64_t)REAL_MAX)
+		mono_ns = (uint64_t)REAL_MAX;
+	if (__builtin_add_overflow((int64_t)mono_ns, mono_to_real_ns, &sum))
+		return mono_to_real_ns > 0 ? REAL_MAX : -REAL_MAX;
+	return sum > REAL_MAX ? REAL_MAX : sum < -REAL_MAX ? -REAL_MAX : sum;
+}
+
+
+int report__resolve_time(const char *s, const struct oomrec_header *h, int64_t *real_ns)
+{
+	bool rel;
+	int64_t ns;
+
+	if (report__parse_time(s, &ns, &rel))
+		return -EINVAL;
+	if (!rel)
+		*real_ns = ns;
+	else if (__builtin_add_overflow(report__real_ns(h->start_mono_ns, h->mono_to_real_ns), ns,
+					real_ns))
+		*real_ns = INT64_MAX;
+	return 0;
+}

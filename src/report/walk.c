@@ -1,0 +1,771 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The one walk that writes both formats: what a report shows, in which
+ * order, in which words (explain.c) and with which numbers is decided
+ * here once; the Markdown (markdown.c) and HTML (html.c) markups only
+ * mark it up and escape it.  Output is deterministic for a given
+ * recording (UTC times, no generation date) so golden tests can compare
+ * it byte for byte.
+ *
+ * Untrusted strings (comm, cgroup paths, kernel log lines, file names)
+ * only ever reach the markup's code() and text(), which escape them for
+ * their format; our own sentences go through prose().
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "core/event.h"
+#include "core/timefmt.h"
+#include "report/markup.h"
+#include "report/model.h"
+#include "report/time.h"
+
+#define REPORT_WORST 10
+/* Kernel log lines quoted per incident: head and tail around an omission. */
+#define REPORT_KMSG_HEAD 12
+#define REPORT_KMSG_TAIL 40
+
+static const char *outcome_title(uint8_t outcome)
+{
+	switch (outcome) {
+	case OUTCOME_REAPED:
+		return "reaped by the oom_reaper";
+	case OUTCOME_GAVE_UP:
+		return "the reaper gave up (unable to reap)";
+	case OUTCOME_VICTIM_EXITED:
+		return "the victim exited on its own";
+	case OUTCOME_PARTIAL:
+		return "partly reaped, then the reaper gave up";
+	default:
+		return "still open when the recording ended";
+	}
+}
+
+/* The details column of one timeline entry: memory then, or why nothing happened. */
+static void event_detail(const struct oomreap_incident *inc, uint32_t i,
+			 const struct render_ctx *rc, char *buf, size_t len)
+{
+	const struct timeline_entry *te = &inc->timeline[i];
+	char a[16], fl[16];
+
+	buf[0] = 0;
+	if (te->type == OOMREAP_EV_REAPER_WAKE && inc->wake_ignored && te->ts_ns != inc->wake_ns) {
+		snprintf(buf, len, "victim already gone: nothing to do");
+		return;
+	}
+	if (te->rss_pages[0] < 0)
+		return;
+	timefmt__bytes(a, sizeof(a), (uint64_t)te->rss_pages[OOMREAP_RSS_ANON] * rc->page_size);
+	timefmt__bytes(fl, sizeof(fl), (uint64_t)te->rss_pages[OOMREAP_RSS_FILE] * rc->page_size);
+	snprintf(buf, len, "%s anon %s, file %s",
+		 te->type == OOMREAP_EV_REAP_FINISH ? "left:" : "rss:", a, fl);
+}
+
+static void heading(struct report_out *o, int level, const char *title)
+{
+	o->m->heading_open(o->f, level);
+	o->m->prose(o->f, title);
+	o->m->heading_close(o->f, level);
+}
+
+/* A paragraph of prose, as say() writes it. */
+static void para(struct report_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void para(struct report_out *o, const char *fmt, ...)
+{
+	va_list ap;
+
+	report__put(o, o->m->para_open);
+	va_start(ap, fmt);
+	report__vsay(o, fmt, ap);
+	va_end(ap);
+	report__put(o, o->m->para_close);
+}
+
+static void item(struct report_out *o, const char *s)
+{
+	report__put(o, o->m->item_open);
+	o->m->prose(o->f, s);
+	report__put(o, o->m->item_close);
+}
+
+static void code(struct report_out *o, const char *s, size_t maxlen)
+{
+	o->m->code(o->f, s, maxlen, o->in_table);
+}
+
+static void table_open(struct report_out *o, const char *cls, const struct report_column *cols,
+		       size_t ncols)
+{
+	o->m->table_open(o->f, cls, cols, ncols);
+	o->in_table = true;
+}
+
+static void table_close(struct report_out *o)
+{
+	report__put(o, o->m->table_close);
+	o->in_table = false;
+}
+
+/* A key/value row: the key, then the caller writes the value and calls row_end. */
+static void row_key(struct report_out *o, const char *key, bool numeric)
+{
+	report__put(o, o->m->row_open);
+	report__put(o, o->m->key_open);
+	o->m->prose(o->f, key);
+	report__put(o, o->m->key_close);
+	report__put(o, numeric ? o->m->num_cell_open : o->m->cell_open);
+}
+
+static void row_end(struct report_out *o)
+{
+	report__put(o, o->m->cell_close);
+	report__put(o, o->m->row_close);
+}
+
+/* A key/value row whose value is printf output: numbers, times, our own words. */
+static void kvf(struct report_out *o, bool numeric, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void kvf(struct report_out *o, bool numeric, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	row_key(o, key, numeric);
+	va_start(ap, fmt);
+	vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	row_end(o);
+}
+
+/* A cell the caller fills, then closes with cell_end. */
+static void cell(struct report_out *o, bool numeric)
+{
+	report__put(o, numeric ? o->m->num_cell_open : o->m->cell_open);
+}
+
+static void cell_end(struct report_out *o)
+{
+	report__put(o, o->m->cell_close);
+}
+
+/* A cell of printf output. */
+static void cellf(struct report_out *o, bool numeric, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void cellf(struct report_out *o, bool numeric, const char *fmt, ...)
+{
+	va_list ap;
+
+	cell(o, numeric);
+	va_start(ap, fmt);
+	vfprintf(o->f, fmt, ap);
+	va_end(ap);
+	cell_end(o);
+}
+
+/* A cell with an untrusted string as code, or "?" when it is not known. */
+static void cell_code(struct report_out *o, const char *s, size_t maxlen)
+{
+	cell(o, false);
+	if (s)
+		code(o, s, maxlen);
+	else
+		report__put(o, "?");
+	cell_end(o);
+}
+
+static void empty_cells(struct report_out *o, size_t n)
+{
+	while (n--)
+		report__put(o, o->m->empty_cell);
+}
+
+/* "N more ... not kept" where the incident's bounds dropped some: in column 2 of ncols. */
+static void not_kept_row(struct report_out *o, size_t ncols, const char *what, uint32_t n)
+{
+	report__put(o, o->m->row_open);
+	empty_cells(o, 1);
+	cellf(o, false, "%u more %s not kept", n, what);
+	empty_cells(o, ncols - 2);
+	report__put(o, o->m->row_close);
+}
+
+static const char *rung_title(uint32_t rung)
+{
+	switch (rung) {
+	case 1:
+		return "fentry/fexit";
+	case 2:
+		return "kprobe";
+	case 3:
+		return "tracepoint";
+	default:
+		return "unknown";
+	}
+}
+
+/* ------------------------------------------------------ walk: the source */
+
+static void source(struct report_out *o, const struct report *r, const struct report_source *src)
+{
+	const struct oomrec_header *h = &r->hdr;
+	char a[48], b[48], d[16];
+
+	if (o->m->doc_open)
+		o->m->doc_open(o->f, h);
+	o->m->heading_open(o->f, 1);
+	report__put(o, "OOM postmortem: ");
+	code(o, h->hostname, sizeof(h->hostname));
+	o->m->heading_close(o->f, 1);
+
+	table_open(o, "meta", NULL, 0);
+	row_key(o, "Recording", false);
+	code(o, src->name, 4096);
+	row_end(o);
+	row_key(o, "Host", false);
+	code(o, h->hostname, sizeof(h->hostname));
+	report__put(o, " (");
+	code(o, h->machine, sizeof(h->machine));
+	report__put(o, "), kernel ");
+	code(o, h->kernel_release, sizeof(h->kernel_release));
+	row_end(o);
+	row_key(o, "Boot id", false);
+	code(o, h->boot_id, sizeof(h->boot_id));
+	row_end(o);
+	row_key(o, "Events", false);
+	if (src->first_ts_ns) {
+		timefmt__utc(a, sizeof(a), report__real_ns(src->first_ts_ns, h->mono_to_real_ns));
+		timefmt__utc(b, sizeof(b), report__real_ns(src->last_ts_ns, h->mono_to_real_ns));
+		timefmt__duration(d, sizeof(d), src->last_ts_ns - src->first_ts_ns);
+		fprintf(o->f, "%" PRIu64 ", from %s to %s (%s)", src->events, a, b, d);
+	} else {
+		report__put(o, "none");
+	}
+	row_end(o);
+	timefmt__utc(a, sizeof(a), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
+	kvf(o, false, "Recording started", "%s", a);
+	kvf(o, false, "Attach rung", "%s", rung_title(h->rung));
+	row_key(o, "Recorded by", false);
+	report__put(o, "oomreap-trace ");
+	code(o, h->tool_version, sizeof(h->tool_version));
+	row_end(o);
+	row_key(o, "Kernel log", false);
+	if (src->kmsg_name) {
+		code(o, src->kmsg_name, 4096);
+		fprintf(o->f, ", %" PRIu64 " lines", src->kmsg_lines);
+	} else {
+		report__say(o, "none (record with /dev/kmsg capture, or pass `--kmsg FILE`)");
+	}
+	row_end(o);
+	if (r->opts.have_since || r->opts.have_until) {
+		row_key(o, "Window", false);
+		report__put(o, "kills ");
+		if (r->opts.have_since) {
+			timefmt__utc(a, sizeof(a), r->opts.since_real_ns);
+			fprintf(o->f, "from %s ", a);
+		}
+		if (r->opts.have_until) {
+			timefmt__utc(a, sizeof(a), r->opts.until_real_ns);
+			fprintf(o->f, "until %s ", a);
+		}
+		fprintf(o->f, "(%" PRIu64 " incidents outside)", r->filtered);
+		row_end(o);
+	}
+	if (r->opts.pid || r->opts.cgroup) {
+		row_key(o, "Selection", false);
+		report__put(o, "victims ");
+		if (r->opts.pid)
+			fprintf(o->f, "with pid or tgid %" PRIu32 " ", r->opts.pid);
+		if (r->opts.cgroup) {
+			report__put(o, "in memory cgroup ");
+			code(o, r->opts.cgroup, 4096);
+			report__put(o, " or below it ");
+		}
+		fprintf(o->f, "(%" PRIu64 " incidents not selected)", r->unselected);
+		row_end(o);
+	}
+	table_close(o);
+
+	if (src->problem) {
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Warning: the recording is not whole.** ");
+		code(o, src->problem, 1024);
+		report__put(o, o->m->warn_break);
+		report__say(o, "Everything up to that point is in this report.");
+		report__put(o, o->m->warn_close);
+	}
+	if (src->ringbuf_lost || src->unrecorded) {
+		report__put(o, o->m->warn_open);
+		report__say(o,
+		    "**Warning: events were lost** (%" PRIu64 " in the ring buffer, %" PRIu64
+		    " not written to the recording): incidents open at the time are marked "
+		    "incomplete.",
+		    src->ringbuf_lost, src->unrecorded);
+		report__put(o, o->m->warn_close);
+	}
+}
+
+/* ----------------------------------------------------- walk: the summary */
+
+/* The incident table's columns; the worst latencies leave out "#". */
+static const struct report_column incident_columns[] = {
+	{ "#", true },
+	{ "Killed", false },
+	{ "PID", true },
+	{ "Comm", false },
+	{ "Cgroup", false },
+	{ "Outcome", false },
+	{ "Done in", true },
+	{ "Trylock fails", true },
+	{ "Freed", true },
+};
+#define ROW_COLUMNS (incident_columns + 1)
+#define NROW_COLUMNS (sizeof(incident_columns) / sizeof(incident_columns[0]) - 1)
+
+static void row_cells(struct report_out *o, const struct report *r, const struct report_row *row)
+{
+	char when[48], d[16], fr[16];
+
+	timefmt__utc(when, sizeof(when), report__real_ns(row->sort_ns, r->rc.mono_to_real_ns));
+	timefmt__duration(d, sizeof(d), row->done_ns);
+	timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
+	cellf(o, false, "%s", when);
+	cellf(o, true, "%u", row->pid);
+	cell_code(o, row->have_identity ? row->comm : NULL, sizeof(row->comm));
+	cell_code(o, row->cgroup != UINT32_MAX ? r->strings[row->cgroup] : NULL,
+		  OOMREAP_CGROUP_PATH_LEN);
+	cell(o, false);
+	o->m->outcome(o->f, row->outcome);
+	report__put(o, row->incomplete ? " (incomplete)" : "");
+	cell_end(o);
+	cellf(o, true, "%s", d);
+	cellf(o, true, "%u", row->trylock_failures);
+	cellf(o, true, "%s", fr);
+}
+
+/* The REPORT_WORST longest kill-to-over latencies, worst first; rows may be 100k. */
+static size_t worst_rows(const struct report *r, size_t idx[REPORT_WORST])
+{
+	size_t i, k = 0, j;
+
+	for (i = 0; i < r->nrows; i++) {
+		uint64_t v = r->rows[i].done_ns;
+
+		if (v == LATENCY_NONE)
+			continue;
+		if (k < REPORT_WORST)
+			idx[k++] = i;
+		else if (v > r->rows[idx[k - 1]].done_ns)
+			idx[k - 1] = i;
+		else
+			continue;
+		for (j = k - 1; j > 0 && r->rows[idx[j]].done_ns > r->rows[idx[j - 1]].done_ns;
+		     j--) {
+			size_t t = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	}
+	return k;
+}
+
+static void histogram(struct report_out *o, const char *title, const char *cls,
+		      const struct log2_hist *h)
+{
+	if (!h->count)
+		return;
+	heading(o, 3, title);
+	o->m->histogram(o->f, title, cls, h);
+}
+
+static void summary(struct report_out *o, const struct report *r)
+{
+	const struct summary *s = &r->sum;
+	size_t idx[REPORT_WORST], n, i;
+	char fr[16];
+
+	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
+	heading(o, 2, "Summary");
+	table_open(o, NULL, NULL, 0);
+	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
+	kvf(o, true, "Reaped by the oom_reaper", "%" PRIu64, s->incidents[OUTCOME_REAPED]);
+	kvf(o, true, "Reaper gave up (\"unable to reap\")", "%" PRIu64,
+	    s->incidents[OUTCOME_GAVE_UP]);
+	kvf(o, true, "Partly reaped, then gave up", "%" PRIu64, s->incidents[OUTCOME_PARTIAL]);
+	kvf(o, true, "Victim exited on its own", "%" PRIu64, s->incidents[OUTCOME_VICTIM_EXITED]);
+	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN]);
+	kvf(o, true, "Memory freed by the reaper", "%s", fr);
+	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
+	if (s->incomplete)
+		kvf(o, true, "Incomplete incidents (events lost)", "%" PRIu64, s->incomplete);
+	table_close(o);
+
+	n = worst_rows(r, idx);
+	if (n) {
+		heading(o, 3, "Worst latencies (kill until the incident was over)");
+		table_open(o, NULL, ROW_COLUMNS, NROW_COLUMNS);
+		for (i = 0; i < n; i++) {
+			report__put(o, o->m->row_open);
+			row_cells(o, r, &r->rows[idx[i]]);
+			report__put(o, o->m->row_close);
+		}
+		table_close(o);
+	}
+	histogram(o, "Reap latency (kill until the reaper finished)", "reap", &s->reap_latency_ms);
+	histogram(o, "Exit latency (kill until the victim exited)", "exit", &s->exit_latency_ms);
+}
+
+/* What every reader of a postmortem needs before the incidents make sense. */
+static void design(struct report_out *o)
+{
+	heading(o, 2, "How the OOM reaper works");
+	para(o, "When memory runs out, the OOM killer picks a victim, sends it SIGKILL and marks "
+		"it as an OOM victim. A killed task frees its memory only when it exits, and it "
+		"may not exit soon: a thread can be stuck in an uninterruptible sleep, or another "
+		"process may share its address space. The kernel's `oom_reaper` thread exists for "
+		"that case: it unmaps the victim's anonymous and private memory without waiting "
+		"for the victim.");
+	report__put(o, o->m->list_open);
+	item(o, "Since 5.18 (and in stable backports) the reaper waits 2 s (`OOM_REAPER_DELAY`) "
+	        "after the kill, so that a victim exiting anyway does it by itself; most victims "
+	        "do, and the reaper then does nothing.");
+	item(o, "It needs the victim's `mmap_lock` for reading and only *tries* it "
+	        "(`mmap_read_trylock()`), up to 10 times (`MAX_OOM_REAP_RETRIES`), sleeping about "
+	        "100 ms (`HZ/10`) after each failure. The trylock fails while another task holds "
+	        "the lock for writing, or while a writer waits behind a reader, e.g. a thread "
+	        "blocked in a page fault or in `/proc/PID/mem` with `mmap()`/`munmap()` queued "
+	        "behind it.");
+	item(o, "After 10 failures the kernel logs \"oom_reaper: unable to reap pid:N\" and sets "
+	        "`MMF_OOM_SKIP`: the OOM killer stops waiting for this victim and may kill "
+	        "another task, while the stuck victim's memory stays in use.");
+	report__put(o, o->m->list_close);
+}
+
+/* --------------------------------------------------- walk: one incident */
+
+static void kmsg_line(struct report_out *o, const struct kmsg_log *k, size_t i)
+{
+	const struct kmsg_entry *e = &k->v[i];
+
+	fprintf(o->f, "[%5" PRIu64 ".%06" PRIu64 "] ", e->ts_ns / UINT64_C(1000000000),
+		e->ts_ns / 1000 % 1000000);
+	o->m->text(o->f, kmsg_log__text(k, e), e->text_len);
+	fputc('\n', o->f);
+}
+
+/* The kernel's own lines about this victim: head and tail of a long block. */
+static void kmsg(struct report_out *o, const struct kmsg_log *k, const struct oomreap_incident *inc,
+		 uint64_t base)
+{
+	struct kmsg_block b;
+	size_t i, n;
+
+	if (!k)
+		return;
+	heading(o, o->m->kmsg_heading_level, "Kernel log");
+	if (!kmsg_log__find_block(k, inc->pid, inc->tgid, base, &b)) {
+		para(o, "The kernel log has no lines about pid %u around this kill.", inc->pid);
+		return;
+	}
+	o->m->kmsg_open(o->f, k, &b);
+	if (b.last >= b.first) {
+		n = b.last - b.first + 1;
+		for (i = b.first; i <= b.last; i++) {
+			if (n > REPORT_KMSG_HEAD + REPORT_KMSG_TAIL && i == b.first + REPORT_KMSG_HEAD) {
+				fprintf(o->f, "[... %zu lines omitted ...]\n",
+					n - REPORT_KMSG_HEAD - REPORT_KMSG_TAIL);
+				i = b.last - REPORT_KMSG_TAIL;
+				continue;
+			}
+			kmsg_line(o, k, i);
+		}
+	}
+	for (i = 0; i < (size_t)b.nextra; i++)
+		kmsg_line(o, k, b.extra[i]);
+	o->m->kmsg_close(o->f, k, &b);
+}
+
+static void bytes4(struct report_out *o, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
+{
+	char a[16], b[16], c[16], d[16];
+
+	timefmt__bytes(a, sizeof(a), pages[OOMREAP_RSS_ANON] * ps);
+	timefmt__bytes(b, sizeof(b), pages[OOMREAP_RSS_FILE] * ps);
+	timefmt__bytes(c, sizeof(c), pages[OOMREAP_RSS_SHMEM] * ps);
+	timefmt__bytes(d, sizeof(d), pages[OOMREAP_RSS_SWAP] * ps);
+	fprintf(o->f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
+}
+
+static const struct report_column blocker_columns[] = {
+	{ "Failed attempts", false },
+	{ "Task", false },
+	{ "PID", true },
+	{ "TGID", true },
+	{ "Comm", false },
+	{ "Where (kernel stack)", false },
+};
+#define NBLOCKER_COLUMNS (sizeof(blocker_columns) / sizeof(blocker_columns[0]))
+
+/* Who held the victim's mmap_lock at the failed trylocks. */
+static void blockers(struct report_out *o, const struct oomreap_incident *inc,
+		     const struct render_ctx *rc)
+{
+	char where[160];
+	uint32_t i, j;
+
+	if (!inc->nblockers)
+		return;
+	heading(o, 3, "Who held the lock");
+	para(o, "At each failed trylock the victim's `mmap_lock` was read: its owner and the "
+		"tasks queued on it. A writer queued behind a reader makes every new reader "
+		"wait, the reaper's trylock included.");
+	table_open(o, "blockers", blocker_columns, NBLOCKER_COLUMNS);
+	for (i = 0; i < inc->nblockers; i++) {
+		const struct blocker_snapshot *bs = &inc->blockers[i];
+		uint32_t n = bs->ntasks < 1 + OOMREAP_MAX_WAITERS ? bs->ntasks : 1 + OOMREAP_MAX_WAITERS;
+
+		for (j = 0; j < n; j++) {
+			const struct oomreap_blocked_task *bt = &bs->tasks[j];
+
+			report__put(o, o->m->row_open);
+			if (j == 0) /* the attempts once, for the snapshot's first task */
+				cellf(o, false, "%u to %u (%u)", bs->first_attempt,
+				      bs->last_attempt, bs->count);
+			else
+				empty_cells(o, 1);
+			cellf(o, false, "%s", incident__role_title(bt->role));
+			cellf(o, true, "%u", bt->pid);
+			cellf(o, true, "%u", bt->tgid);
+			cell_code(o, bt->comm, sizeof(bt->comm));
+			cell(o, false);
+			incident__task_where(where, sizeof(where), bt, rc->ksyms);
+			if (where[0])
+				code(o, where, sizeof(where));
+			cell_end(o);
+			report__put(o, o->m->row_close);
+		}
+		if (!n) {
+			report__put(o, o->m->row_open);
+			cellf(o, false, "%u to %u (%u)", bs->first_attempt, bs->last_attempt,
+			      bs->count);
+			cellf(o, false, "owner unknown");
+			empty_cells(o, 4);
+			report__put(o, o->m->row_close);
+		}
+	}
+	if (inc->blockers_dropped)
+		not_kept_row(o, NBLOCKER_COLUMNS, "pictures", inc->blockers_dropped);
+	table_close(o);
+	para(o, "Kernel stacks of these tasks are in `oomreap-trace replay --json` "
+		"(`blockers`).");
+}
+
+static const struct report_column timeline_columns[] = {
+	{ "After the kill", true },
+	{ "Event", false },
+	{ "Details", false },
+};
+#define NTIMELINE_COLUMNS (sizeof(timeline_columns) / sizeof(timeline_columns[0]))
+
+/* Every event kept, as offsets from the kill. */
+static void timeline(struct report_out *o, const struct oomreap_incident *inc,
+		     const struct render_ctx *rc, uint64_t base)
+{
+	char buf[128], det[128], off[32];
+	uint32_t i, attempt = 0;
+
+	heading(o, 3, "Timeline");
+	table_open(o, "events", timeline_columns, NTIMELINE_COLUMNS);
+	for (i = 0; i < inc->timeline_len; i++) {
+		const struct timeline_entry *te = &inc->timeline[i];
+		const char *label = report__event_label(te, &attempt, buf, sizeof(buf));
+
+		timefmt__offset(off, sizeof(off), base, te->ts_ns);
+		event_detail(inc, i, rc, det, sizeof(det));
+		report__put(o, o->m->row_open);
+		cellf(o, true, "%s", off);
+		cell(o, false);
+		o->m->text(o->f, label, sizeof(buf));
+		cell_end(o);
+		cell(o, false);
+		o->m->text(o->f, det, sizeof(det));
+		cell_end(o);
+		report__put(o, o->m->row_close);
+	}
+	if (inc->timeline_dropped)
+		not_kept_row(o, NTIMELINE_COLUMNS, "events", inc->timeline_dropped);
+	if (inc->closed_ns && inc->outcome != OUTCOME_OPEN) {
+		timefmt__offset(off, sizeof(off), base, inc->closed_ns);
+		report__put(o, o->m->row_open);
+		cellf(o, true, "%s", off);
+		cellf(o, false, "over: %s", outcome__name(inc->outcome));
+		empty_cells(o, 1);
+		report__put(o, o->m->row_close);
+	}
+	table_close(o);
+}
+
+/* Who the victim was and what the OOM killer and the reaper did, as facts. */
+static void incident_facts(struct report_out *o, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc, uint64_t base)
+{
+	char when[48], d[16], tv[16], pt[16];
+
+	table_open(o, "meta", NULL, 0);
+	timefmt__utc(when, sizeof(when), report__real_ns(base, rc->mono_to_real_ns));
+	kvf(o, false, inc->kill_ns ? "Killed at" : "First seen",
+	    "%s (monotonic %" PRIu64 ".%09" PRIu64 " s)", when, base / UINT64_C(1000000000),
+	    base % UINT64_C(1000000000));
+	if (o->m->outcome_row) {
+		row_key(o, "Outcome", false);
+		o->m->outcome(o->f, (uint8_t)inc->outcome);
+		fprintf(o->f, "%s%s", inc->incomplete ? " (incomplete)" : "",
+			inc->evicted ? " (evicted)" : "");
+		row_end(o);
+	}
+	row_key(o, "Victim", false);
+	fprintf(o->f, "pid %u, tgid %u", inc->pid, inc->tgid);
+	if (inc->have_identity) {
+		report__put(o, ", comm ");
+		code(o, inc->comm, sizeof(inc->comm));
+		fprintf(o->f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
+	}
+	row_end(o);
+	row_key(o, "Memory cgroup", false);
+	if (inc->have_identity) {
+		code(o, inc->cgroup_path, sizeof(inc->cgroup_path));
+		fprintf(o->f, " (cgroup v%d, id %" PRIu64 "%s)", inc->cgroup_hierarchy == 0 ? 2 : 1,
+			inc->cgroup_id, inc->cgroup_truncated ? ", path truncated" : "");
+	} else {
+		report__put(o, "unknown");
+	}
+	row_end(o);
+	if (inc->trigger_pid) {
+		row_key(o, "Triggered by", false);
+		fprintf(o->f, "pid %u, comm ", inc->trigger_pid);
+		code(o, inc->trigger_comm, sizeof(inc->trigger_comm));
+		row_end(o);
+	}
+	row_key(o, "OOM", false);
+	if (inc->have_context) {
+		fprintf(o->f, "constraint %s, order %d, %" PRIu64 " pages in the domain",
+			constraint__name(inc->constraint), inc->order, inc->totalpages);
+		if (inc->domain_cgroup_path[0]) {
+			report__put(o, ", domain ");
+			code(o, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
+		}
+	} else {
+		report__say(o, "constraint unknown (the tracepoint rung cannot see `oom_control`)");
+	}
+	row_end(o);
+	if (inc->have_rss_at_kill) {
+		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
+		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
+		row_key(o, "Memory at the kill", false);
+		bytes4(o, inc->rss_at_kill_pages, rc->page_size);
+		fprintf(o->f, "; total-vm %s, page tables %s", tv, pt);
+		row_end(o);
+	}
+	row_key(o, "Freed by the reaper", false);
+	bytes4(o, inc->freed_pages, rc->page_size);
+	row_end(o);
+	row_key(o, "Reaper attempts", false);
+	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);
+	if (inc->unknown_skips)
+		fprintf(o->f, ", %u unclassified skips", inc->unknown_skips);
+	report__put(o, ")");
+	row_end(o);
+	timefmt__duration(d, sizeof(d), incident__done_ns(inc));
+	kvf(o, false, "Over after", "%s", d);
+	table_close(o);
+}
+
+static void incident(struct report_out *o, const struct report *r, size_t num,
+		     const struct oomreap_incident *inc, const struct kmsg_log *k)
+{
+	const struct render_ctx *rc = &r->rc;
+	uint64_t base = incident__start_ns(inc); /* the kill, else the first thing seen */
+
+	if (o->m->incident_open)
+		o->m->incident_open(o->f, num);
+	o->m->heading_open(o->f, 2);
+	fprintf(o->f, "Incident %zu: ", num);
+	if (inc->have_identity)
+		code(o, inc->comm, sizeof(inc->comm));
+	else
+		report__put(o, "unknown victim");
+	fprintf(o->f, " (pid %u): %s", inc->pid, outcome_title((uint8_t)inc->outcome));
+	o->m->heading_close(o->f, 2);
+
+	incident_facts(o, inc, rc, base);
+	if (o->m->timeline && inc->timeline_len)
+		o->m->timeline(o->f, inc, rc, num);
+	heading(o, 3, "What happened");
+	report__explain_to(o, inc, rc);
+	blockers(o, inc, rc);
+	timeline(o, inc, rc, base);
+	kmsg(o, k, inc, base);
+	if (o->m->incident_close)
+		o->m->incident_close(o->f);
+}
+
+/* ------------------------------------------------------ walk: the report */
+
+static void write_report(struct report_out *o, const struct report *r, const struct report_source *src,
+			 const struct kmsg_log *kmsg)
+{
+	size_t i;
+
+	source(o, r, src);
+	summary(o, r);
+	design(o);
+	if (r->nrows || o->m->incidents_heading_always)
+		heading(o, 2, "All incidents");
+	if (r->nrows) {
+		table_open(o, "incidents", incident_columns, NROW_COLUMNS + 1);
+		for (i = 0; i < r->nrows; i++) {
+			report__put(o, o->m->row_open);
+			cell(o, true);
+			o->m->incident_number(o->f, i + 1, i < r->ndetails);
+			cell_end(o);
+			row_cells(o, r, &r->rows[i]);
+			report__put(o, o->m->row_close);
+		}
+		table_close(o);
+	} else {
+		para(o, "No OOM kill in this recording%s%s.",
+		     r->unselected ? " among the selected victims" : "",
+		     r->filtered ? " within the window" : "");
+	}
+	if (r->nrows > r->ndetails)
+		para(o,
+		     "Details follow for the first %zu of %zu incidents; narrow the window with "
+		     "`--since` and `--until` for the others.",
+		     r->ndetails, r->nrows);
+	for (i = 0; i < r->ndetails; i++)
+		incident(o, r, i + 1, &r->details[i].inc, kmsg);
+	if (o->m->doc_close)
+		o->m->doc_close(o->f);
+}
+
+int report__write(struct report *r, FILE *f, const struct report_source *src,
+		  const struct kmsg_log *kmsg)
+{
+	struct report_out o = {
+		.f = f,
+		.m = r->opts.format == REPORT_HTML ? &report__html : &report__markdown,
+	};
+	int err = 0;
+
+	report__sort(r);
+	write_report(&o, r, src, kmsg);
+	if (fflush(f))
+		err = -errno;
+	if (!err && ferror(f))
+		err = -EIO;
+	return err;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/event.h"
+#include "sinks/metrics.h"
+
+#define MS 1000000ull
+const uint64_t metrics_bucket_ns[METRICS_NBUCKETS] = {
+	MS / 2,    MS,         5 * MS / 2, 5 * MS,    10 * MS,    25 * MS,    50 * MS,    100 * MS,
+	250 * MS,  500 * MS,   1000 * MS,  2000 * MS, 2050 * MS,  2100 * MS,  2250 * MS,  2500 * MS,
+	3000 * MS, 4000 * MS,  5000 * MS,  10000 * MS, 30000 * MS, 60000 * MS,
+};
+const char *const metrics_bucket_le[METRICS_NBUCKETS] = {
+	"0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
+	"0.25",   "0.5",   "1",      "2",     "2.05", "2.1",   "2.25", "2.5",
+	"3",      "4",     "5",      "10",    "30",   "60",
+};
+
+static const char *const rss_label[OOMREAP_RSS_NR] = {
+	[OOMREAP_RSS_FILE] = "file",
+	[OOMREAP_RSS_ANON] = "anon",
+	[OOMREAP_RSS_SWAP] = "swap",
+	[OOMREAP_RSS_SHMEM] = "shmem",
+};
+
+int metrics__init(struct metrics *m, uint32_t cgroup_cap)
+{
+	memset(m, 0, sizeof(*m));
+	if (cgroup_cap) {
+		m->cgroups = calloc(cgroup_cap, sizeof(*m->cgroups));
+		if (!m->cgroups)
+			return -ENOMEM;
+		m->cgroup_cap = cgroup_cap;
+		strcpy(m->other.label, "other");
+	}
+	return 0;
+}
+
+void metrics__free(struct metrics *m)
+{
+	free(m->cgroups);
+	m->cgroups = NULL;
+	m->cgroup_cap = m->ncgroups = 0;
+}
+
+static void hist_observe(struct metrics_hist *h, uint64_t ns)
+{
+	int i;
+
+	if (ns == LATENCY_NONE)
+		return;
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		if (ns <= metrics_bucket_ns[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	}
+	h->count++;
+	h->sum_ns += ns;
+}
+
+/*
+ * The cgroup's entry, keyed by its sanitised label value: two raw paths
+ * that sanitise alike must share one series, or the exposition would carry
+ * a duplicate.  Past the cap: the "other" entry.
+ */
+static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomreap_incident *inc)
+{
+	char label[METRICS_LABEL_MAX];
+	struct container_info ci;
+	struct metrics_cgroup *c;
+	uint32_t i;
+
+	if (inc->have_identity && inc->cgroup_path[0])
+		incident__escape_buf(label, sizeof(label), ESCAPE_PROM_UTF8, inc->cgroup_path,
+				     sizeof(inc->cgroup_path));
+	else
+		strcpy(label, "unknown");
+	for (i = 0; i < m->ncgroups; i++)
+		if (!strcmp(m->cgroups[i].label, label))
+			return &m->cgroups[i];
+	if (m->ncgroups == m->cgroup_cap) {
+		m->cgroup_overflows++;
+		return &m->other;
+	}
+	c = &m->cgroups[m->ncgroups++];
+	strcpy(c->label, label);
+	if (inc->have_identity &&
+	    container__parse(inc->cgroup_path, sizeof(inc->cgroup_path), &ci)) {
+		strcpy(c->container_id, ci.id);
+		strcpy(c->pod_uid, ci.pod_uid);
+	}
+	return c;
+}
+
+void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc,
+			   uint64_t page_size)
+{
+	int constraint = METRICS_CONSTRAINT_UNKNOWN;
+	int i;
+
+	/* oom_control is only seen on the fentry/kprobe rungs */
+	if (inc->have_context && inc->constraint < METRICS_CONSTRAINT_UNKNOWN)
+		constraint = (int)inc->constraint;
+	m->kills[constraint]++;
+	if ((unsigned int)inc->outcome < OUTCOME_NR)
+		m->incidents[inc->outcome]++;
+	if (inc->incomplete)
+		m->incomplete++;
+	m->attempts += inc->attempts;
+	m->trylock_failures += inc->trylock_failures;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		m->freed_bytes[i] += inc->freed_pages[i] * page_size;
+	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
+	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
+	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
+
+	if (m->cgroup_cap) {
+		struct metrics_cgroup *c = cgroup_entry(m, inc);
+
+		if ((unsigned int)inc->outcome < OUTCOME_NR)
+			c->incidents[inc->outcome]++;
+		c->trylock_failures += inc->trylock_failures;
+		c->freed_bytes += incident__freed_bytes(inc->freed_pages, page_size);
+	}
+}
+
+static void label_value(FILE *f, const char *s, size_t maxlen)
+{
+	incident__escape(f, ESCAPE_PROM_LABEL, s, maxlen);
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A family of one sample without labels. */
+static void scalar(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+/* A value in seconds from ns, exactly: no float rounding in the file. */
+static void print_seconds(FILE *f, uint64_t ns)
+{
+	fprintf(f, "%" PRIu64 ".%09" PRIu64, ns / UINT64_C(1000000000), ns % UINT64_C(1000000000));
+}
+
+static void write_hist(FILE *f, const char *name, const char *help, const struct metrics_hist *h)
+{
+	uint64_t cum = 0;
+	int i;
+
+	family(f, name, "histogram", help);
+	for (i = 0; i < METRICS_NBUCKETS; i++) {
+		cum += h->buckets[i];
+		fprintf(f, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", name, metrics_bucket_le[i], cum);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n%s_sum ", name, h->count, name);
+	print_seconds(f, h->sum_ns);
+	fprintf(f, "\n%s_count %" PRIu64 "\n", name, h->count);
+}
+
+static void cgroup_labels(FILE *f, const struct metrics_cgroup *c)
+{
+	fputs("{cgroup=\"", f);
+	label_value(f, c->label, sizeof(c->label));
+	fprintf(f, "\",container_id=\"%s\",pod_uid=\"%s\"", c->container_id, c->pod_uid);
+}
+
+static void write_cgroups(FILE *f, const struct metrics *m)
+{
+	/* every cgroup in use, then "other" once something overflowed */
+	uint32_t n = m->ncgroups + (m->cgroup_overflows ? 1 : 0), i;
+	const struct metrics_cgroup *c;
+	int o;
+
+#define for_each_cgroup(c, i) \
+	for (i = 0; i < n && ((c) = i < m->ncgroups ? &m->cgroups[i] : &m->other); i++)
+
+	/* a family is written only with samples: no HELP/TYPE over nothing */
+	if (n) {
+		family(f, "oomreap_cgroup_incidents_total", "counter",
+		       "OOM kill incidents per victim memory cgroup and outcome "
+		       "(--prom-cgroup-labels).");
+		for_each_cgroup(c, i) {
+			for (o = 0; o < OUTCOME_NR; o++) {
+				/* only outcomes seen: most would be zeros */
+				if (!c->incidents[o])
+					continue;
+				fputs("oomreap_cgroup_incidents_total", f);
+				cgroup_labels(f, c);
+				fprintf(f, ",outcome=\"%s\"} %" PRIu64 "\n",
+					outcome__name((enum oomreap_outcome)o), c->incidents[o]);
+			}
+		}
+		family(f, "oomreap_cgroup_reaper_trylock_failures_total", "counter",
+		       "Failed mmap_lock trylocks by the OOM reaper per victim memory cgroup.");
+		for_each_cgroup(c, i) {
+			fputs("oomreap_cgroup_reaper_trylock_failures_total", f);
+			cgroup_labels(f, c);
+			fprintf(f, "} %" PRIu64 "\n", c->trylock_failures);
+		}
+		family(f, "oomreap_cgroup_reaper_freed_bytes_total", "counter",
+		       "Bytes the OOM reaper unmapped (anon + file + shmem) per victim memory "
+		       "cgroup.");
+		for_each_cgroup(c, i) {
+			fputs("oomreap_cgroup_reaper_freed_bytes_total", f);
+			cgroup_labels(f, c);
+			fprintf(f, "} %" PRIu64 "\n", c->freed_bytes);
+		}
+	}
+#undef for_each_cgroup
+	scalar(f, "oomreap_cgroup_label_overflows_total", "counter",
+	       "Incidents counted under cgroup=\"other\" because the cgroup label cap was "
+	       "reached.",
+	       m->cgroup_overflows);
+	scalar(f, "oomreap_cgroup_labels", "gauge", "Distinct cgroup label values in use.",
+	       m->ncgroups);
+	scalar(f, "oomreap_cgroup_labels_max", "gauge",
+	       "Cap on distinct cgroup label values (--prom-cgroup-labels=MAX).",
+	       m->cgroup_cap);
+}
+
+void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
+{
+	int i;
+
+	family(f, "oomreap_info", "gauge",
+	       "oomreap-trace version, attach rung in use and kernel release (always 1).");
+	fputs("oomreap_info{version=\"", f);
+	label_value(f, info->version, 64);
+	fputs("\",attach=\"", f);
+	label_value(f, info->attach, 64);
+	fputs("\",kernel=\"", f);
+	label_value(f, info->kernel, 65);
+	fputs("\"} 1\n", f);
+	scalar(f, "oomreap_start_time_seconds", "gauge",
+	       "When this oomreap-trace process started, in seconds since the epoch.",
+	       info->start_time_s);
+
+	family(f, "oomreap_kills_total", "counter",
+	       "OOM kills seen, by OOM constraint (\"unknown\" on the tracepoint rung, which "
+	       "cannot see oom_control).");
+	for (i = 0; i < METRICS_NCONSTRAINT; i++)
+		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
+			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
+			m->kills[i]);
+	family(f, "oomreap_incidents_total", "counter",
+	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
+	       "open: still open at exit or evicted).");
+	for (i = 0; i < OUTCOME_NR; i++)
+		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
+			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
+	scalar(f, "oomreap_incidents_incomplete_total", "counter",
+	       "Incidents that were open while events were lost; their figures may be partial.",
+	       m->incomplete);
+	scalar(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.",
+	       m->open_incidents);
+
+	scalar(f, "oomreap_reaper_attempts_total", "counter",
+	       "OOM reaper attempts (start_task_reaping or skip_task_reaping).",
+	       m->attempts);
+	scalar(f, "oomreap_reaper_trylock_failures_total", "counter",
+	       "OOM reaper attempts that failed to take the victim's mmap_lock.",
+	       m->trylock_failures);
+	family(f, "oomreap_reaper_freed_bytes_total", "counter",
+	       "Memory the OOM reaper unmapped, by memory type (swap: swap entries freed).");
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		fprintf(f, "oomreap_reaper_freed_bytes_total{type=\"%s\"} %" PRIu64 "\n",
+			rss_label[i], m->freed_bytes[i]);
+
+	write_hist(f, "oomreap_reap_latency_seconds",
+		   "From the OOM kill to the end of the reap (finish_task_reaping); includes the "
+		   "reaper's 2 s delay.",
+		   &m->reap_latency);
+	write_hist(f, "oomreap_reap_duration_seconds",
+		   "One reap pass, from start_task_reaping to finish_task_reaping.",
+		   &m->reap_duration);
+	write_hist(f, "oomreap_victim_exit_latency_seconds",
+		   "From the OOM kill to the victim's exit.", &m->exit_latency);
+
+	scalar(f, "oomreap_events_lost_total", "counter",
+	       "Events the BPF side could not queue (ring buffer full).",
+	       m->events_lost);
+	scalar(f, "oomreap_tracker_evictions_total", "counter",
+	       "Incidents closed early because --max-open incidents were already tracked.",
+	       m->evictions);
+	scalar(f, "oomreap_textfile_write_failures_total", "counter",
+	       "Failed attempts to write this file (the count shows once a write succeeds).",
+	       m->write_failures);
+
+	if (m->cgroup_cap)
+		write_cgroups(f, m);
+}

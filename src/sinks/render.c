@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
+#include <string.h>
+
+#include "core/container.h"
+#include "core/event.h"
+#include "core/ksyms.h"
+#include "core/timefmt.h"
+#include "sinks/render.h"
+
+static void json_string(FILE *f, const char *s, size_t maxlen)
+{
+	fputc('"', f);
+	incident__escape(f, ESCAPE_JSON, s, maxlen);
+	fputc('"', f);
+}
+
+static void text_string(FILE *f, const char *s, size_t maxlen)
+{
+	incident__escape(f, ESCAPE_TEXT, s, maxlen);
+}
+
+/* comm, escaped for a terminal, into buf */
+static void text_comm(char *buf, size_t len, const char *comm)
+{
+	incident__escape_buf(buf, len, ESCAPE_TEXT, comm, OOMREAP_COMM_LEN);
+}
+
+/*
+ * The one-line verdict on who blocked the reaper ("" when there were no
+ * failed trylocks with blocker data).
+ */
+static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident *inc,
+			     const struct render_ctx *rc)
+{
+	const struct blocker_snapshot *bs;
+	char comm[OOMREAP_COMM_LEN * 4 + 1], where[160];
+	size_t used = 0;
+	uint32_t i;
+
+	buf[0] = 0;
+	if (!inc->nblockers)
+		return;
+	/* the picture seen most often speaks for the incident */
+	bs = &inc->blockers[0];
+	for (i = 1; i < inc->nblockers; i++)
+		if (inc->blockers[i].count > bs->count)
+			bs = &inc->blockers[i];
+#define APPEND(...)                                                                      \
+	do {                                                                             \
+		if (used < len)                                                          \
+			used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__);   \
+	} while (0)
+	APPEND("reaper blocked %ux:", inc->trylock_failures);
+	for (i = 0; i < bs->ntasks; i++) {
+		const struct oomreap_blocked_task *bt = &bs->tasks[i];
+
+		text_comm(comm, sizeof(comm), bt->comm);
+		incident__task_where(where, sizeof(where), bt, rc->ksyms);
+		if (incident__role_is_owner(bt->role))
+			APPEND(" mmap_lock held for %s by %u (%s)%s%s%s", incident__role_mode(bt->role),
+			       bt->pid, comm,
+			       bt->role == OOMREAP_ROLE_OWNER_READER ? " [last reader: a hint]" : "",
+			       where[0] ? " in " : "", where);
+		else
+			APPEND("%s %s waiter %u (%s)%s%s", i ? ";" : "", incident__role_mode(bt->role), bt->pid,
+			       comm, where[0] ? " in " : "", where);
+	}
+	if (bs->blk_flags & OOMREAP_BLK_NO_OWNER)
+		APPEND(" (owner unknown)");
+	if (inc->nblockers > 1)
+		APPEND(" (%u other pictures)", inc->nblockers - 1);
+#undef APPEND
+}
+
+void render__text_header(FILE *f)
+{
+	fprintf(f, "%-8s %-7s %-15s %-13s %8s %5s %8s %s\n", "TIME", "PID", "COMM", "OUTCOME",
+		"DONE_IN", "FAILS", "FREED", "CGROUP");
+}
+
+void render__text_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	char when[16] = "-", dur[16], freed[16], comm[OOMREAP_COMM_LEN * 4 + 1];
+	int pad;
+
+	if (inc->kill_ns)
+		timefmt__hms(when, sizeof(when), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+	timefmt__duration(dur, sizeof(dur), incident__done_ns(inc));
+	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(inc->freed_pages, rc->page_size));
+	fprintf(f, "%-8s %-7u ", when, inc->pid);
+	/* comm is escaped, so its printed width can exceed 15: pad by hand */
+	text_comm(comm, sizeof(comm), inc->have_identity ? inc->comm : "?");
+	fputs(comm, f);
+	pad = 15 - (int)strlen(comm);
+	fprintf(f, "%*s ", pad > 0 ? pad : 0, "");
+	fprintf(f, "%-13s %8s %5u %8s ", outcome__name(inc->outcome), dur, inc->trylock_failures,
+		freed);
+	if (inc->have_identity)
+		text_string(f, inc->cgroup_path, sizeof(inc->cgroup_path));
+	else
+		fputs("?", f);
+	if (inc->incomplete)
+		fputs(" [incomplete]", f);
+	if (inc->evicted)
+		fputs(" [evicted]", f);
+	fputc('\n', f);
+	if (inc->nblockers) {
+		char verdict[1024];
+
+		blocker_verdict(verdict, sizeof(verdict), inc, rc);
+		fprintf(f, "  %s\n", verdict);
+	}
+}
+
+static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
+{
+	if (v == UINT64_MAX || (v == 0 && strstr(key, "_ts_ns")))
+		fprintf(f, "\"%s\":null", key);
+	else
+		fprintf(f, "\"%s\":%" PRIu64, key, v);
+	if (comma)
+		fputc(',', f);
+}
+
+static void json_bytes_obj(FILE *f, const char *key, const uint64_t pages[OOMREAP_RSS_NR],
+			   uint64_t page_size)
+{
+	fprintf(f, "\"%s\":{\"anon\":%" PRIu64 ",\"file\":%" PRIu64 ",\"shmem\":%" PRIu64
+		   ",\"swap\":%" PRIu64 "}",
+		key, pages[OOMREAP_RSS_ANON] * page_size, pages[OOMREAP_RSS_FILE] * page_size,
+		pages[OOMREAP_RSS_SHMEM] * page_size, pages[OOMREAP_RSS_SWAP] * page_size);
+}
+
+static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t page_size)
+{
+	uint32_t i;
+	int j;
+
+	fputs("\"timeline\":[", f);
+	for (i = 0; i < inc->timeline_len; i++) {
+		const struct timeline_entry *te = &inc->timeline[i];
+
+		fprintf(f, "%s{\"event\":\"%s\",\"ts_ns\":%" PRIu64, i ? "," : "",
+			event__type_name(te->type), te->ts_ns);
+		if (inc->kill_ns)
+			fprintf(f, ",\"t_ns\":%" PRId64, (int64_t)(te->ts_ns - inc->kill_ns));
+		if (te->type == OOMREAP_EV_REAP_SKIP)
+			fprintf(f, ",\"reason\":\"%s\"", skip_reason__name(te->skip_reason));
+		if (te->type == OOMREAP_EV_REAP_RESULT)
+			fprintf(f, ",\"complete\":%s", te->reap_ret ? "true" : "false");
+		if (te->rss_pages[0] >= 0) {
+			uint64_t pages[OOMREAP_RSS_NR];
+
+			for (j = 0; j < OOMREAP_RSS_NR; j++)
+				pages[j] = (uint64_t)te->rss_pages[j];
+			fputc(',', f);
+			json_bytes_obj(f, "rss_bytes", pages, page_size);
+		}
+		fputc('}', f);
+	}
+	fputs("]", f);
+	if (inc->timeline_dropped)
+		fprintf(f, ",\"timeline_dropped\":%u", inc->timeline_dropped);
+}
+
+static void json_blocked_task(FILE *f, const struct oomreap_blocked_task *bt,
+			      const struct render_ctx *rc)
+{
+	char frame[160];
+	int i;
+
+	fprintf(f, "{\"pid\":%u,\"tgid\":%u,\"comm\":", bt->pid, bt->tgid);
+	json_string(f, bt->comm, sizeof(bt->comm));
+	fprintf(f, ",\"mode\":\"%s\"", incident__role_mode(bt->role));
+	if (incident__role_is_owner(bt->role))
+		fprintf(f, ",\"hint\":%s", bt->role == OOMREAP_ROLE_OWNER_READER ? "true" : "false");
+	if (bt->stack_len < 0) {
+		fprintf(f, ",\"stack\":null,\"stack_error\":%d}", -bt->stack_len);
+		return;
+	}
+	fputs(",\"stack\":[", f);
+	for (i = 0; i < bt->stack_len && i < OOMREAP_STACK_DEPTH; i++) {
+		ksyms__format(rc->ksyms, bt->stack[i], frame, sizeof(frame));
+		fprintf(f, "%s", i ? "," : "");
+		json_string(f, frame, sizeof(frame));
+	}
+	fputs("]}", f);
+}
+
+static void json_blockers(FILE *f, const struct oomreap_incident *inc,
+			  const struct render_ctx *rc)
+{
+	uint32_t i, j;
+	char verdict[1024];
+
+	fputs("\"blockers\":[", f);
+	for (i = 0; i < inc->nblockers; i++) {
+		const struct blocker_snapshot *bs = &inc->blockers[i];
+		bool holder = bs->ntasks && incident__role_is_owner(bs->tasks[0].role);
+
+		fprintf(f, "%s{\"count\":%u,\"first_attempt\":%u,\"last_attempt\":%u,"
+			   "\"waiters_truncated\":%s,\"holder\":",
+			i ? "," : "", bs->count, bs->first_attempt, bs->last_attempt,
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false");
+		if (holder)
+			json_blocked_task(f, &bs->tasks[0], rc);
+		else
+			fputs("null", f);
+		fputs(",\"waiters\":[", f);
+		for (j = holder ? 1 : 0; j < bs->ntasks; j++) {
+			if (j > (holder ? 1u : 0u))
+				fputc(',', f);
+			json_blocked_task(f, &bs->tasks[j], rc);
+		}
+		fputs("]}", f);
+	}
+	fprintf(f, "],\"blocker_events\":%u,\"blockers_dropped\":%u,\"blocker_verdict\":",
+		inc->blocker_events, inc->blockers_dropped);
+	blocker_verdict(verdict, sizeof(verdict), inc, rc);
+	if (verdict[0])
+		json_string(f, verdict, sizeof(verdict));
+	else
+		fputs("null", f);
+	fputc(',', f);
+}
+
+/* "container": runtime, id, pod and QoS from the cgroup path, or null. */
+static void json_container(FILE *f, const struct oomreap_incident *inc)
+{
+	struct container_info ci;
+
+	if (!inc->have_identity ||
+	    !container__parse(inc->cgroup_path, sizeof(inc->cgroup_path), &ci)) {
+		fputs(",\"container\":null", f);
+		return;
+	}
+	fputs(",\"container\":{\"runtime\":", f);
+	if (ci.id[0])
+		fprintf(f, "\"%s\",\"id\":\"%s\"", container__runtime_name(ci.runtime), ci.id);
+	else
+		fputs("null,\"id\":null", f);
+	if (ci.pod_uid[0])
+		fprintf(f, ",\"pod_uid\":\"%s\",\"qos\":\"%s\"}", ci.pod_uid, pod_qos__name(ci.qos));
+	else
+		fputs(",\"pod_uid\":null,\"qos\":null}", f);
+}
+
+void render__json_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	char iso[40];
+
+	fprintf(f, "{\"victim_seq\":%" PRIu64 ",\"pid\":%u,\"tgid\":%u,\"comm\":", inc->victim_seq,
+		inc->pid, inc->tgid);
+	if (inc->have_identity)
+		json_string(f, inc->comm, sizeof(inc->comm));
+	else
+		fputs("null", f);
+	if (inc->have_identity)
+		fprintf(f, ",\"uid\":%u,\"oom_score_adj\":%d,\"cgroup\":", inc->uid,
+			inc->oom_score_adj);
+	else
+		fputs(",\"uid\":null,\"oom_score_adj\":null,\"cgroup\":", f);
+	if (inc->have_identity)
+		json_string(f, inc->cgroup_path, sizeof(inc->cgroup_path));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"cgroup_id\":%" PRIu64 ",\"cgroup_version\":", inc->cgroup_id);
+	if (inc->cgroup_hierarchy < 0)
+		fputs("null", f);
+	else
+		fputs(inc->cgroup_hierarchy == 0 ? "2" : "1", f);
+	fprintf(f, ",\"cgroup_truncated\":%s", inc->cgroup_truncated ? "true" : "false");
+	json_container(f, inc);
+
+	fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
+		inc->trigger_tgid);
+	json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
+	fputs("},\"oom\":", f);
+	if (inc->have_context) {
+		fprintf(f, "{\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
+			   ",\"domain_cgroup\":",
+			constraint__name(inc->constraint), inc->order, inc->totalpages);
+		if (inc->domain_cgroup_id) /* oc->memcg is NULL for a global OOM */
+			json_string(f, inc->domain_cgroup_path,
+					    sizeof(inc->domain_cgroup_path));
+		else
+			fputs("null", f);
+		fputc('}', f);
+	} else {
+		fputs("{\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
+		      "\"domain_cgroup\":null}",
+		      f);
+	}
+
+	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"evicted\":%s,\"attach\":\"%s\"",
+		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
+		inc->evicted ? "true" : "false",
+		rc->attach ? rc->attach : source__name(inc->source));
+	fprintf(f, ",\"attempts\":%u,\"trylock_failures\":%u,\"partial_reaps\":%u,"
+		   "\"unknown_skips\":%u,\"wake_ignored\":%s,",
+		inc->attempts, inc->trylock_failures, inc->partial_reaps, inc->unknown_skips,
+		inc->wake_ignored ? "true" : "false");
+	if (inc->have_rss_at_kill) {
+		json_bytes_obj(f, "rss_at_kill_bytes", inc->rss_at_kill_pages, rc->page_size);
+		fprintf(f, ",\"total_vm_bytes\":%" PRIu64 ",\"pgtables_bytes\":%" PRIu64 ",",
+			inc->total_vm_pages * rc->page_size, inc->pgtables_bytes);
+	} else {
+		fputs("\"rss_at_kill_bytes\":null,\"total_vm_bytes\":null,\"pgtables_bytes\":null,",
+		      f);
+	}
+	json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size);
+	fputc(',', f);
+
+	fputs("\"kill_time\":", f);
+	if (inc->kill_ns) {
+		timefmt__iso8601(iso, sizeof(iso), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+		fprintf(f, "\"%s\",", iso);
+	} else {
+		fputs("null,", f);
+	}
+	json_u64_or_null(f, "kill_ts_ns", inc->kill_ns, true);
+	json_u64_or_null(f, "queue_ts_ns", inc->queue_ns, true);
+	json_u64_or_null(f, "wake_ts_ns", inc->wake_ns, true);
+	json_u64_or_null(f, "first_attempt_ts_ns", inc->first_attempt_ns, true);
+	json_u64_or_null(f, "finish_ts_ns", inc->finish_ns, true);
+	json_u64_or_null(f, "exit_ts_ns", inc->exit_ns, true);
+	json_u64_or_null(f, "kill_to_wake_ns", incident__kill_to_wake_ns(inc), true);
+	json_u64_or_null(f, "wake_to_first_attempt_ns", incident__wake_to_first_attempt_ns(inc),
+			 true);
+	json_u64_or_null(f, "reap_duration_ns", incident__reap_duration_ns(inc), true);
+	json_u64_or_null(f, "reap_latency_ns", incident__reap_latency_ns(inc), true);
+	json_u64_or_null(f, "exit_latency_ns", incident__exit_latency_ns(inc), true);
+	fprintf(f, "\"mm_released_by_exit\":%s,", inc->mm_released_by_exit ? "true" : "false");
+	json_blockers(f, inc, rc);
+	json_timeline(f, inc, rc->page_size);
+	fputs("}\n", f);
+}
+
+void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
+{
+	const struct oomreap_event_header *h = event;
+	char when[16];
+
+	timefmt__hms(when, sizeof(when), (int64_t)h->ts_ns + rc->mono_to_real_ns);
+	fprintf(f, "%s.%06llu %-6s seq=%llu pid=%u tgid=%u cpu=%u src=%s", when,
+		(unsigned long long)((h->ts_ns + (uint64_t)rc->mono_to_real_ns) % 1000000000ull / 1000),
+		event__type_name(h->type), (unsigned long long)h->victim_seq, h->pid, h->tgid,
+		h->cpu, source__name(h->source));
+	switch (h->type) {
+	case OOMREAP_EV_KILL: {
+		const struct oomreap_kill_event *k = event;
+
+		fputs(" comm=", f);
+		text_string(f, k->comm, sizeof(k->comm));
+		fprintf(f, " anon=%lld file=%lld shmem=%lld cgroup=",
+			(long long)k->mm.rss_pages[OOMREAP_RSS_ANON],
+			(long long)k->mm.rss_pages[OOMREAP_RSS_FILE],
+			(long long)k->mm.rss_pages[OOMREAP_RSS_SHMEM]);
+		text_string(f, k->cgroup_path, sizeof(k->cgroup_path));
+		break;
+	}
+	case OOMREAP_EV_OOM_CONTEXT: {
+		const struct oomreap_oom_context_event *c = event;
+
+		fprintf(f, " constraint=%s order=%d", constraint__name(c->constraint), c->order);
+		break;
+	}
+	case OOMREAP_EV_VICTIM_EXIT: {
+		const struct oomreap_exit_event *x = event;
+
+		fprintf(f, " tid=%u group_dead=%u mm_released=%u", x->exiting_tid, x->group_dead,
+			x->mm_released);
+		break;
+	}
+	default: {
+		const struct oomreap_reap_event *r = event;
+
+		fprintf(f, " anon=%lld file=%lld flags=%#llx",
+			(long long)r->mm.rss_pages[OOMREAP_RSS_ANON],
+			(long long)r->mm.rss_pages[OOMREAP_RSS_FILE], (unsigned long long)r->mm.mm_flags);
+		if (h->type == OOMREAP_EV_REAP_SKIP)
+			fprintf(f, " reason=%s", skip_reason__name(r->skip_reason));
+		if (h->type == OOMREAP_EV_REAP_RESULT)
+			fprintf(f, " ret=%d", r->reap_ret);
+		if (r->wake_ignored)
+			fputs(" ignored=1", f);
+		break;
+	}
+	}
+	fputc('\n', f);
+}

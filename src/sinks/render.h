@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Renderers: pure functions from an incident (or event) to a FILE *.
+ * Text for people, JSON Lines for machines; every string that came from
+ * the kernel goes through the escapers of core/incident.h.
+ */
+#ifndef OOMREAP_RENDER_H
+#define OOMREAP_RENDER_H
+
+#include <stdio.h>
+
+#include "core/incident.h"
+
+void render__text_header(FILE *f);
+void render__text_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc);
+void render__json_incident(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc);
+/* One line per raw event, for -v. */
+void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
+
+#endif /* OOMREAP_RENDER_H */

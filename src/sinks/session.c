@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/ksyms.h"
+#include "sinks/render.h"
+#include "sinks/session.h"
+#include "sinks/sink_prom.h"
+
+/* Symbols mean reading all of /proc/kallsyms and holding it: only once stacks appear. */
+static void need_ksyms(struct session *s)
+{
+	if (s->ksyms_tried)
+		return;
+	s->ksyms_tried = true;
+	s->ksyms = s->kallsyms_fd >= 0 ? ksyms__load_fd(s->kallsyms_fd)
+				       : ksyms__load("/proc/kallsyms");
+	if (!s->ksyms)
+		p_err("kernel symbols unavailable (%s): stacks shown as addresses",
+		      strerror(errno));
+	s->rc.ksyms = s->ksyms;
+}
+
+/* The tracker's on_close: the selection, the summary, then every sink. */
+static void on_incident(const struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (!incident__selected(inc, s->o.pid, s->o.cgroup))
+		return;
+	if (inc->nblockers)
+		need_ksyms(s);
+	summary__add(&s->summary, inc);
+	for (int i = 0; i < s->nsinks; i++) {
+		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
+
+		if (err && !s->write_error)
+			s->write_error = -err;
+	}
+}
+
+int session__open(struct session *s, const struct session_opts *o, const struct render_ctx *rc)
+{
+	struct tracker_opts topts = { .max_open = o->max_open, .on_close = on_incident, .ctx = s };
+
+	memset(s, 0, sizeof(*s));
+	s->o = *o;
+	s->rc = *rc;
+	s->kallsyms_fd = -1;
+	s->tracker = tracker__new(&topts);
+	if (!s->tracker) {
+		p_err("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int session__open_record(struct session *s, const struct record_opts *ro)
+{
+	int err = sink_record__open(&s->sinks[s->nsinks], ro, &s->rc);
+
+	if (!err)
+		s->nsinks++;
+	return err;
+}
+
+int session__open_outputs(struct session *s)
+{
+	int err;
+
+	err = sink_stream__open(&s->sinks[s->nsinks], stdout, s->o.json, &s->rc);
+	if (err) {
+		p_err("cannot set up output: %s", strerror(-err));
+		return err;
+	}
+	s->nsinks++;
+	if (s->o.prom_textfile) {
+		struct prom_opts po = { .path = s->o.prom_textfile,
+					.interval_s = s->o.interval_s,
+					.cgroup_cap = s->o.prom_cgroup_cap,
+					.tracker = s->tracker,
+					.kernel = s->o.kernel };
+
+		err = sink_prom__open(&s->sinks[s->nsinks], &po, &s->rc);
+		if (err) {
+			p_err("cannot set up metrics: %s", strerror(-err));
+			return err;
+		}
+		s->nsinks++;
+	}
+	return 0;
+}
+
+void session__set_symbols(struct session *s, const struct ksyms *ks)
+{
+	s->ksyms_tried = true;
+	s->rc.ksyms = ks;
+}
+
+void session__observe(const void *event, size_t size, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->o.verbose)
+		render__text_event(s->o.json ? stderr : stdout, event, &s->rc);
+	/* the record sink stores the symbols of a stack before the stack */
+	if (((const struct oomreap_event_header *)event)->type == OOMREAP_EV_BLOCKER)
+		need_ksyms(s);
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->event)
+			s->sinks[i].ops->event(&s->sinks[i], event, size);
+}
+
+void session__feed(struct session *s, const void *event, size_t size)
+{
+	session__observe(event, size, s);
+	tracker__feed_checked(s->tracker, event);
+}
+
+void session__tick(struct session *s, uint64_t now_ns)
+{
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->tick)
+			s->sinks[i].ops->tick(&s->sinks[i], now_ns);
+}
+
+void session__reopen(struct session *s)
+{
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->reopen)
+			s->sinks[i].ops->reopen(&s->sinks[i]);
+}
+
+void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events)
+{
+	tracker__flush(s->tracker);
+	session__tick(s, now_ns);
+	if (!s->o.no_summary)
+		summary__print(s->o.json ? stderr : stdout, &s->summary, &s->rc, lost_events);
+}
+
+int session__close(struct session *s, int status)
+{
+	int err = 0;
+
+	if (s->write_error && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(s->write_error));
+		status = EXIT_RUNTIME;
+	}
+	while (s->nsinks > 0) {
+		struct sink *k = &s->sinks[--s->nsinks];
+		int e = k->ops->close(k);
+
+		if (e && !err)
+			err = e;
+	}
+	if (err && status == EXIT_OK) {
+		p_err("cannot write output: %s", strerror(-err));
+		status = EXIT_RUNTIME;
+	}
+	tracker__free(s->tracker);
+	s->tracker = NULL;
+	ksyms__free(s->ksyms);
+	s->ksyms = NULL;
+	s->rc.ksyms = NULL;
+	if (s->kallsyms_fd >= 0)
+		close(s->kallsyms_fd);
+	s->kallsyms_fd = -1;
+	return status;
+}

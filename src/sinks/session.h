@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * A session: one tracker and the sinks its incidents go to, with the one
+ * lifecycle live tracing and replay share.  Events come from the ring
+ * buffer (live/consumer.c) or a recording (rec/replay.c); everything
+ * after that is here, in one order:
+ *
+ *   session__open -> [session__open_record] -> session__open_outputs
+ *   -> events (session__feed, or session__observe before a replay feeds
+ *      the tracker), ticks, SIGHUP reopens
+ *   -> session__finish (close what is open, one last tick, the summary)
+ *   -> session__close (sinks, then the tracker; the write-error epilogue)
+ */
+#ifndef OOMREAP_SESSION_H
+#define OOMREAP_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/incident.h"
+#include "core/summary.h"
+#include "sinks/sink.h"
+#include "sinks/sink_record.h"
+
+struct ksyms;
+
+struct session_opts {
+	uint32_t pid;              /* --pid: 0 = every victim */
+	const char *cgroup;        /* --cgroup: NULL = every victim */
+	uint32_t max_open;         /* the tracker's bound; 0 = its default */
+	bool json;                 /* JSON Lines on stdout; -v and the summary go to stderr */
+	bool verbose;              /* every event, as it comes */
+	bool no_summary;
+	const char *prom_textfile; /* NULL: no Prometheus sink */
+	uint32_t interval_s;
+	uint32_t prom_cgroup_cap;
+	const char *kernel;        /* release, for oomreap_info */
+};
+
+struct session {
+	struct session_opts o;
+	struct tracker *tracker;
+	struct render_ctx rc;
+	struct summary summary;
+	struct sink sinks[MAX_SINKS];
+	int nsinks;
+	int write_error;           /* errno of the first failed sink write */
+	/*
+	 * Kernel symbols for blocker stacks: given (replay: the recording's
+	 * own), or loaded from kallsyms_fd (opened before the privilege drop,
+	 * -1 for none) or /proc/kallsyms once the first stack appears.
+	 */
+	struct ksyms *ksyms;       /* loaded here, freed by session__close */
+	bool ksyms_tried;
+	int kallsyms_fd;
+};
+
+/* The tracker, with rc as the way to show its incidents.  0 or -ENOMEM (said). */
+int session__open(struct session *s, const struct session_opts *o, const struct render_ctx *rc);
+/*
+ * The record sink, before the outputs, so a refused FILE fails before
+ * anything is printed.  0 or -errno (said).
+ */
+int session__open_record(struct session *s, const struct record_opts *ro);
+/* Text or JSON on stdout, and the Prometheus textfile when asked.  0 or -errno (said). */
+int session__open_outputs(struct session *s);
+/* Name stacks from these symbols only (a recording's), never from this machine. */
+void session__set_symbols(struct session *s, const struct ksyms *ks);
+
+/*
+ * One event, already checked (event__validate), before the tracker sees
+ * it: -v prints it, the record sink stores it (with its stack symbols
+ * first).  ctx is the session: replay_event_fn.
+ */
+void session__observe(const void *event, size_t size, void *ctx);
+/* The same, then into the tracker (live tracing). */
+void session__feed(struct session *s, const void *event, size_t size);
+/* About every 100 ms, and once at the end (session__finish). */
+void session__tick(struct session *s, uint64_t now_ns);
+/* SIGHUP: every sink reopens its files. */
+void session__reopen(struct session *s);
+
+/*
+ * The end of the events: the tracker closes what is still open, every sink
+ * gets one last tick at now_ns (the final statistics, while the tracker
+ * lives), and the summary is printed with lost_events.
+ */
+void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events);
+/*
+ * Close every sink, then free the tracker they read.  A failed sink write
+ * or close turns EXIT_OK into EXIT_RUNTIME, said once.  Returns the
+ * status to exit with.
+ */
+int session__close(struct session *s, int status);
+
+#endif /* OOMREAP_SESSION_H */
