@@ -17,7 +17,7 @@ struct prom_opts {
 	const char *path;
 	uint32_t interval_s;
 	uint32_t cgroup_cap;            /* 0: no per-cgroup label families */
-	/* statistics read at each tick (not at close: it may be freed by then) */
+	/* statistics read at each tick; the last is session__finish's, while it lives */
 	const struct tracker *tracker;
 	const char *kernel;             /* release, for oomreap_info */
 };

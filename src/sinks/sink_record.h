@@ -22,7 +22,7 @@ struct record_opts {
 	bool kmsg;                      /* capture /dev/kmsg */
 	uint32_t rung;                  /* the attach rung (1..3), stored in the header */
 	const char *plan;               /* "program hook\n" per attached program, likewise */
-	/* drop counter read at each tick (not at close: it may be freed by then) */
+	/* drop counter read at each tick; the last is session__finish's, while it lives */
 	const struct tracker *tracker;
 };
 
