@@ -174,6 +174,27 @@ $(OUT)/static/oomreap-trace: $(TOOL_OBJS)
 vmtest: $(OUT)/static/oomreap-trace
 	$(Q)python3 tests/vm/vmtest.py
 
+# The container image deploy/kubernetes runs (deploy/container/Containerfile):
+# FROM scratch, the static tool at /usr/local/sbin/oomreap-trace, OCI labels.
+# PODMAN may carry global options (tests/deploy passes its own storage);
+# IMAGE_SOURCE is the repository's URL when origin is one, else set it.
+# --layers=false: one image, no intermediate ones, and no layer cache
+# (buildah's ignores --build-arg values: it would keep an older build's labels).
+PODMAN    ?= podman
+STRIP     ?= strip
+IMAGE     ?= localhost/oomreap-trace:$(VERSION)
+IMAGE_SOURCE   ?= $(shell u=$$(git config --get remote.origin.url 2>/dev/null); \
+		    case "$$u" in (*://*|git@*) echo "$$u" ;; (*) echo unknown ;; esac)
+IMAGE_REVISION ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+.PHONY: image
+image: $(OUT)/static/oomreap-trace deploy/container/Containerfile
+	$(call msg,IMAGE,$(IMAGE))
+	$(Q)rm -rf $(OUT)/image && mkdir -p $(OUT)/image
+	$(Q)$(STRIP) -o $(OUT)/image/oomreap-trace $(OUT)/static/oomreap-trace
+	$(Q)$(PODMAN) build --pull=never --layers=false --quiet -f deploy/container/Containerfile \
+		--build-arg VERSION=$(VERSION) --build-arg SOURCE='$(IMAGE_SOURCE)' \
+		--build-arg REVISION=$(IMAGE_REVISION) -t $(IMAGE) $(OUT)/image >/dev/null
+
 # The include rule of src/ (README, "How it works"): each folder uses only
 # the layers below it, and only live/ and src/ itself use libbpf.
 check-layers:

@@ -31,6 +31,12 @@ packages=(
 	valgrind libcap2-bin bpftrace
 	# the HTML report opened in a real browser (tests/golden/check_html.sh)
 	chromium
+	# make image and the deployment layer (tests/deploy): podman builds and
+	# runs the images with runc (crun refuses hybrid cgroup layouts; naming
+	# runc here also keeps apt from choosing crun for podman), a real
+	# Alertmanager beside the Prometheus server above, and python3-yaml: the
+	# layer reads the DaemonSet's manifest to run the image as it says
+	podman runc prometheus-alertmanager python3-yaml
 )
 
 if [ "${1:-}" = "--list" ]; then

@@ -89,7 +89,10 @@ static int drop_privileges(const struct env *env, struct session *s, struct cons
 		err = privdrop__lookup(env->user, &t);
 		if (err) {
 			p_err("--user %s: %s", env->user,
-			      err == -ENOENT ? "no such user" : strerror(-err));
+			      err == -ENOENT ? "no such user (names need a passwd database; "
+					       "without one, as in the container image, "
+					       "give UID[:GID])"
+					     : strerror(-err));
 			return EXIT_USAGE;
 		}
 	}

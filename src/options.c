@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/fdio.h"
+#include "live/privdrop.h"
 #include "options.h"
 #include "report/time.h"
 #include "sinks/session.h"
@@ -74,8 +75,9 @@ static const struct argp_option opts[] = {
 	{ "max-open", OPT_MAX_OPEN, "N", 0, "bound on incidents tracked at once (default 1024)",
 	  0 },
 	{ "user", OPT_USER, "USER", 0,
-	  "once attached, run as USER (name or uid) instead of root; every capability is "
-	  "dropped in any case", 0 },
+	  "once attached, run as USER instead of root: a name, or UID[:GID] taken as is "
+	  "without a passwd lookup (the only form a static build, as in the container "
+	  "image, can use); every capability is dropped in any case", 0 },
 	{ NULL, 0, NULL, 0, "Prometheus (node_exporter textfile collector):", 1 },
 	{ "prom-textfile", OPT_PROM_TEXTFILE, "PATH", 0,
 	  "keep metrics in PATH (atomic rename; a symlink at PATH is refused, not followed)",
@@ -229,11 +231,15 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "invalid --max-open '%s'", arg);
 		env->max_open = (uint32_t)v;
 		break;
-	case OPT_USER:
-		if (!*arg)
-			argp_error(state, "invalid --user ''");
+	case OPT_USER: {
+		uid_t uid;
+		gid_t gid;
+
+		if (!*arg || privdrop__parse_ids(arg, &uid, &gid) < 0)
+			argp_error(state, "invalid --user '%s' (a name, UID or UID:GID)", arg);
 		env->user = arg;
 		break;
+	}
 	case OPT_PROM_TEXTFILE:
 		if (textfile__check_path(arg))
 			argp_error(state, "invalid --prom-textfile '%s': a file name is needed", arg);

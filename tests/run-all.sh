@@ -53,6 +53,8 @@ run_layer "end-to-end (root, real kernel)" python3 tests/e2e/run_e2e.py
 run_layer "kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12 under qemu, every rung)" \
 	make -s --no-print-directory vmtest
 run_layer "prometheus (root, node_exporter, promtool)" python3 tests/prom/run_prom.py
+run_layer "deployment (root: make image, podman+runc, Prometheus, Alertmanager)" \
+	python3 tests/deploy/run_deploy.py
 run_layer "hardening (root, real kernel)" python3 tests/hardening/run_hardening.py
 run_layer "sanitizers (ASan+UBSan)" make -s --no-print-directory asan
 

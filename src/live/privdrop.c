@@ -29,29 +29,63 @@
 #define PR_SET_NO_NEW_PRIVS 38
 #endif
 
+/* One decimal id: no sign, no blank, below (uid_t)-1 (which means "unchanged"). */
+static int parse_id(const char *s, size_t n, unsigned long *out)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	if (!n || n > 10)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	if (v >= (unsigned long)(uid_t)-1)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int privdrop__parse_ids(const char *user, uid_t *uid, gid_t *gid)
+{
+	const char *colon = strchr(user, ':');
+	size_t n = colon ? (size_t)(colon - user) : strlen(user);
+	unsigned long u, g;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (user[i] < '0' || user[i] > '9')
+			return colon ? -EINVAL : 1;   /* "a:b" is nothing; "abc" a name */
+	if (parse_id(user, n, &u))
+		return -EINVAL;
+	if (colon && parse_id(colon + 1, strlen(colon + 1), &g))
+		return -EINVAL;
+	*uid = (uid_t)u;
+	*gid = colon ? (gid_t)g : (gid_t)u;
+	return 0;
+}
+
 int privdrop__lookup(const char *user, struct privdrop_target *t)
 {
 	struct passwd *pw;
-	char *end;
+	int err;
 
 	memset(t, 0, sizeof(*t));
-	pw = getpwnam(user);
-	if (!pw) {
-		unsigned long id;
-
-		/*
-		 * errno says little here (glibc leaves ENOENT from a missing
-		 * nscd socket).  A bare number need not be in the passwd
-		 * database (containers).
-		 */
-		errno = 0;
-		id = strtoul(user, &end, 10);
-		if (!*user || *end || errno || id >= (uid_t)-1)
+	/*
+	 * Numbers are taken as they are, without NSS: the static build in a
+	 * container image FROM scratch has no passwd database, and glibc
+	 * cannot load NSS modules into a static binary anyway.
+	 */
+	err = privdrop__parse_ids(user, &t->uid, &t->gid);
+	if (err < 0)
+		return err;
+	if (err > 0) {
+		/* errno says little here (glibc leaves ENOENT from a missing nscd socket) */
+		pw = getpwnam(user);
+		if (!pw)
 			return -ENOENT;
-		pw = getpwuid((uid_t)id);
-		t->uid = (uid_t)id;
-		t->gid = pw ? pw->pw_gid : (gid_t)id;
-	} else {
 		t->uid = pw->pw_uid;
 		t->gid = pw->pw_gid;
 	}

@@ -27,9 +27,17 @@ struct privdrop_target {
 };
 
 /*
- * Resolve USER (a name, or a number) before anything is attached, so a
- * typo fails fast.  Its primary group becomes the gid; no supplementary
- * groups are kept.  Returns 0, -ENOENT (no such user) or -errno.
+ * USER as numbers: "UID" (the gid is then UID too) or "UID:GID", decimal.
+ * Returns 0 with *uid and *gid set, 1 when USER is a name (no ':', not all
+ * digits), -EINVAL when it is neither (an id out of range, "1:", "a:b").
+ */
+int privdrop__parse_ids(const char *user, uid_t *uid, gid_t *gid);
+/*
+ * Resolve USER before anything is attached, so a typo fails fast: numbers
+ * as privdrop__parse_ids() reads them, without any lookup; a name through
+ * the passwd database (NSS), its primary group becoming the gid.  No
+ * supplementary groups are kept.  Returns 0, -ENOENT (no such user) or
+ * -errno.
  */
 int privdrop__lookup(const char *user, struct privdrop_target *t);
 /*

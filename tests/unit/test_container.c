@@ -48,6 +48,11 @@ static const struct shape shapes[] = {
 	  QOS_NONE },
 	{ "podman conmon is not the container", "/machine.slice/libpod-conmon-" ID1 ".scope", false,
 	  RUNTIME_NONE, "", "", QOS_NONE },
+	/* as this project's podman/runc on cgroup v1 makes them (tests/deploy) */
+	{ "podman cgroupfs conmon is not the container", "/libpod_parent/conmon", false,
+	  RUNTIME_NONE, "", "", QOS_NONE },
+	{ "podman cgroupfs custom parent", "/oomreap-deploy/libpod-" ID2, true, RUNTIME_PODMAN,
+	  ID2, "", QOS_NONE },
 
 	/* Kubernetes, cgroupfs driver */
 	{ "k8s cgroupfs burstable (containerd)", "/kubepods/burstable/pod" UID "/" ID1, true,
