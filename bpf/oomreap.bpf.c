@@ -210,9 +210,10 @@ static __always_inline struct cgroup *task_memcg(struct task_struct *task)
  * is most of what this program costs (README, Performance, a.).
  */
 static __always_inline void remember_victim(__u32 pid, __u32 tgid, __u64 seq,
-					    struct mm_struct *mm)
+					    struct mm_struct *mm, struct task_struct *task)
 {
-	struct victim v = { .seq = seq, .mm = (__u64)mm, .tgid = tgid, .pid = pid };
+	struct victim v = { .seq = seq, .mm = (__u64)mm, .task = (__u64)task,
+			    .tgid = tgid, .pid = pid };
 
 	bpf_map_update_elem(&victims, &pid, &v, BPF_ANY);
 	if (tgid && tgid != pid)
@@ -228,6 +229,56 @@ static __always_inline void fill_trigger(struct oomreap_kill_event *e)
 	bpf_get_current_comm(e->trigger_comm, sizeof(e->trigger_comm));
 }
 
+/*
+ * memory.oom.group on the task's memcg and up, for oom_group_levels (see
+ * the ABI).  mem_cgroup_get_oom_group() walks the same chain at the kill and
+ * stops at the OOM domain, which only the function rungs see here:
+ * userspace clips the answer to the domain where it knows it.  cgroup v1
+ * has no memory.oom.group file, so the flags there are all false.
+ */
+#define MEMCG_MAX_DEPTH 16
+
+static __always_inline bool memcg_oom_group_levels(struct task_struct *task, __u32 *levels)
+{
+	struct cgroup_subsys_state *css = NULL;
+	struct css_set *cset = BPF_CORE_READ(task, cgroups);
+	int id, i;
+
+	*levels = 0;
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return false;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	bpf_core_read(&css, sizeof(css), &cset->subsys[id & 15]);
+	if (!css)
+		return false;
+	for (i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
+		/* css is the first member of struct mem_cgroup */
+		if (BPF_CORE_READ((struct mem_cgroup *)css, oom_group))
+			*levels |= 1u << i;
+		css = BPF_CORE_READ(css, parent);
+	}
+	return true;
+}
+
+/*
+ * The function rungs see every call of mark_oom_victim(), the tracepoint
+ * only the first per thread: the kernel returns early when TIF_MEMDIE is
+ * already set.  A memory.oom.group kill calls it twice for the chosen
+ * victim (once as the victim, once as a member of its group).  A second
+ * call for the same thread is not a new kill: its process's oom_mm is
+ * already set and we already hold this very task under its pid.
+ */
+static __always_inline bool marked_before(struct task_struct *task)
+{
+	__u32 pid = BPF_CORE_READ(task, pid);
+	struct victim *v;
+
+	if (!BPF_CORE_READ(task, signal, oom_mm))
+		return false;
+	v = bpf_map_lookup_elem(&victims, &pid);
+	return v && v->task == (__u64)task;
+}
+
 /* A task was marked as OOM victim; identify it and its memory. */
 static __always_inline int on_mark_victim(struct task_struct *task, __u16 source)
 {
@@ -235,6 +286,8 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	struct mm_struct *mm;
 	struct cgroup *cg;
 
+	if (source != OOMREAP_SRC_TRACEPOINT && marked_before(task))
+		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return 0;
@@ -264,8 +317,10 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	}
 	if (cgroup_path_fill(cg, e->cgroup_path))
 		e->kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
+	if (memcg_oom_group_levels(task, &e->oom_group_levels))
+		e->kill_flags |= OOMREAP_KILL_GROUP_READ;
 
-	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm);
+	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm, task);
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
@@ -358,7 +413,7 @@ int BPF_PROG(tp_mark_victim_pid, int pid)
 	e->hdr.victim_seq = next_kill_seq();
 	e->cgroup_hierarchy = -1;
 	fill_trigger(e);
-	remember_victim(pid, 0, e->hdr.victim_seq, NULL);
+	remember_victim(pid, 0, e->hdr.victim_seq, NULL, NULL);
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }

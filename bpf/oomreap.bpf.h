@@ -46,6 +46,7 @@ static __always_inline __u64 submit_flags(void)
 struct victim {
 	__u64 seq;
 	__u64 mm;   /* kernel pointer; never leaves BPF */
+	__u64 task; /* the marked task_struct, likewise: tells a second mark */
 	__u32 tgid;
 	__u32 pid;
 	__u32 woken; /* a function rung's wake_oom_reaper program saw its wake */

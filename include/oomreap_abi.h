@@ -55,6 +55,7 @@
 #define OOMREAP_KILL_HAVE_TASK 0x1      /* victim task was readable */
 #define OOMREAP_KILL_CGROUP_TRUNC 0x2   /* cgroup_path was truncated */
 #define OOMREAP_KILL_SELF 0x4           /* trigger == victim (exiting task) */
+#define OOMREAP_KILL_GROUP_READ 0x8     /* oom_group_levels was read (see there) */
 
 /* Flags in oomreap_mm_snapshot.snap_flags. */
 #define OOMREAP_SNAP_VALID 0x1          /* an mm was found and read */
@@ -97,7 +98,14 @@ struct oomreap_kill_event {
 	__u32 trigger_pid;     /* task that ran the OOM killer */
 	__u32 trigger_tgid;
 	__s32 cgroup_hierarchy; /* cgroup_root.hierarchy_id: 0 = cgroup2 */
-	__u32 pad0;
+	/*
+	 * memory.oom.group on the victim's memcg and its ancestors, as
+	 * mem_cgroup_get_oom_group() will read them at the kill: bit N set =
+	 * the memcg N levels above the victim's (bit 0: its own) has it set.
+	 * Meaningful only with OOMREAP_KILL_GROUP_READ (recordings made
+	 * before it have 0 here and no flag).
+	 */
+	__u32 oom_group_levels;
 	char comm[OOMREAP_COMM_LEN];
 	char trigger_comm[OOMREAP_COMM_LEN];
 	char cgroup_path[OOMREAP_CGROUP_PATH_LEN]; /* victim's memcg, "/"-rooted */

@@ -13,6 +13,13 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->freed_pages[i] += inc->freed_pages[i];
 	if (inc->incomplete)
 		s->incomplete++;
+	if (inc->oom_event.index == 1) {
+		s->oom_events++;
+		if (inc->oom_event.group_kill == GROUP_KILL_YES)
+			s->group_events++;
+	}
+	if (inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES)
+		s->group_victims++;
 	v = incident__reap_latency_ns(inc);
 	if (v != LATENCY_NONE)
 		histogram__add(&s->reap_latency_ms, v / 1000000);
@@ -48,6 +55,10 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 	if (s->incomplete)
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
 	fputc('\n', f);
+	if (s->group_events)
+		fprintf(f, "  OOM events: %llu, of which memory.oom.group kills: %llu (%llu victims)\n",
+			(unsigned long long)s->oom_events, (unsigned long long)s->group_events,
+			(unsigned long long)s->group_victims);
 	if (s->reap_latency_ms.count) {
 		fprintf(f, "\nReap latency (kill -> reaper finished):\n");
 		histogram__print(f, &s->reap_latency_ms, "msecs");

@@ -18,6 +18,10 @@ struct summary {
 	uint64_t trylock_failures;
 	uint64_t freed_pages[OOMREAP_RSS_NR];
 	uint64_t incomplete;
+	/* OOM events, each counted once, at its first victim's close */
+	uint64_t oom_events;
+	uint64_t group_events;        /* ... of which memory.oom.group killed a group */
+	uint64_t group_victims;       /* victims of those */
 	struct log2_hist reap_latency_ms;
 	struct log2_hist exit_latency_ms;
 };

@@ -41,6 +41,8 @@ struct tracker {
 	uint32_t orphan_next;
 	struct oomreap_oom_context_event last_ctx;
 	bool have_ctx;
+	uint64_t ctx_gen;     /* OOM_CONTEXT events seen: oom_kill_process() calls */
+	struct oom_events oom_events;
 	uint64_t closed_seqs[RECENTLY_CLOSED];
 	uint32_t closed_next;
 	/* victim_seq -> slot index + 1 (0 = empty), linear probing */
@@ -311,6 +313,7 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 
 	if (inc && inc->kill_ns) {
 		t->stats.orphan_events++; /* the same kill twice: ignore */
+		t->stats.duplicate_kills++;
 		return;
 	}
 	if (!inc)
@@ -345,6 +348,14 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
 	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
 		apply_context(inc, &t->last_ctx);
+	oom_events__assign(&t->oom_events, k,
+			   inc->have_context && inc->domain_cgroup_id ? inc->domain_cgroup_path : NULL,
+			   t->ctx_gen, &inc->oom_event);
+	if (inc->oom_event.index == 1) {
+		t->stats.oom_events++;
+		if (inc->oom_event.group_kill == GROUP_KILL_YES)
+			t->stats.oom_group_events++;
+	}
 	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
 
 	/* An exit seen (on another CPU) just before this kill belongs here. */
@@ -689,6 +700,7 @@ void tracker__feed_checked(struct tracker *t, const void *event)
 	case OOMREAP_EV_OOM_CONTEXT:
 		memcpy(&t->last_ctx, event, sizeof(t->last_ctx));
 		t->have_ctx = true;
+		t->ctx_gen++;
 		break;
 	case OOMREAP_EV_VICTIM_EXIT:
 		on_exit_event(t, event);

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "oomreap_abi.h"
+#include "core/oom_event.h"
 
 /*
  * The reaper's design constants (mm/oom_kill.c, docs/KERNEL.md).  They are
@@ -109,6 +110,9 @@ struct oomreap_incident {
 	uint64_t domain_cgroup_id;
 	char domain_cgroup_path[OOMREAP_CGROUP_PATH_LEN];
 
+	/* the OOM-killer invocation this victim died in (core/oom_event.h) */
+	struct oom_event_info oom_event;
+
 	/* memory at the kill */
 	bool have_rss_at_kill;
 	uint64_t rss_at_kill_pages[OOMREAP_RSS_NR];
@@ -175,6 +179,9 @@ struct tracker_stats {
 	uint64_t orphan_events;     /* matched no incident and opened none */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
+	uint64_t oom_events;        /* OOM-killer invocations seen (first kills) */
+	uint64_t oom_group_events;  /* ... of which memory.oom.group killed a group */
+	uint64_t duplicate_kills;   /* a second kill event for the same seq */
 };
 
 struct tracker;

@@ -106,6 +106,11 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 	if (inc->have_context && inc->constraint < METRICS_CONSTRAINT_UNKNOWN)
 		constraint = (int)inc->constraint;
 	m->kills[constraint]++;
+	if (inc->oom_event.id && inc->oom_event.group_kill < 3) {
+		if (inc->oom_event.index == 1)
+			m->oom_events[inc->oom_event.group_kill]++;
+		m->oom_event_victims[inc->oom_event.group_kill]++;
+	}
 	if ((unsigned int)inc->outcome < OUTCOME_NR)
 		m->incidents[inc->outcome]++;
 	if (inc->incomplete)
@@ -251,6 +256,23 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
 			m->kills[i]);
+	family(f, "oomreap_oom_events_total", "counter",
+	       "OOM-killer invocations that killed, by whether memory.oom.group killed a whole "
+	       "cgroup (\"unknown\": the kill could not be read for it); counted at the first "
+	       "victim's end.");
+	for (i = GROUP_KILL_NO; i <= GROUP_KILL_YES; i++)
+		fprintf(f, "oomreap_oom_events_total{group_kill=\"%s\"} %" PRIu64 "\n",
+			group_kill__name((uint8_t)i), m->oom_events[i]);
+	fprintf(f, "oomreap_oom_events_total{group_kill=\"unknown\"} %" PRIu64 "\n",
+		m->oom_events[GROUP_KILL_UNKNOWN]);
+	family(f, "oomreap_oom_event_victims_total", "counter",
+	       "Victims of those OOM events, by the same label: divided by "
+	       "oomreap_oom_events_total, victims per event.");
+	for (i = GROUP_KILL_NO; i <= GROUP_KILL_YES; i++)
+		fprintf(f, "oomreap_oom_event_victims_total{group_kill=\"%s\"} %" PRIu64 "\n",
+			group_kill__name((uint8_t)i), m->oom_event_victims[i]);
+	fprintf(f, "oomreap_oom_event_victims_total{group_kill=\"unknown\"} %" PRIu64 "\n",
+		m->oom_event_victims[GROUP_KILL_UNKNOWN]);
 	family(f, "oomreap_incidents_total", "counter",
 	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
 	       "open: still open at exit or evicted).");

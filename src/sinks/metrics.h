@@ -56,6 +56,9 @@ struct metrics {
 	uint64_t kills[METRICS_NCONSTRAINT];
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t incomplete;           /* incidents that overlapped lost events */
+	/* by group_kill (enum oom_group_kill): events, and the victims in them */
+	uint64_t oom_events[3];
+	uint64_t oom_event_victims[3];
 	uint64_t attempts;             /* reap attempts (start or skip) */
 	uint64_t trylock_failures;
 	uint64_t freed_bytes[OOMREAP_RSS_NR];

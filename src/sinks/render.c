@@ -79,6 +79,22 @@ void render__text_header(FILE *f)
 		"DONE_IN", "FAILS", "FREED", "CGROUP");
 }
 
+void render__text_oom_event(FILE *f, const struct oomreap_incident *inc,
+			    const struct render_ctx *rc)
+{
+	char when[16] = "-";
+
+	if (inc->kill_ns)
+		timefmt__hms(when, sizeof(when), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+	fprintf(f, "%-8s OOM event %" PRIu64 ": memory.oom.group kill of ", when,
+		inc->oom_event.id);
+	if (inc->oom_event.group_cgroup_known)
+		text_string(f, inc->oom_event.group_cgroup, sizeof(inc->oom_event.group_cgroup));
+	else
+		fputs("? (the victim's cgroup path was cut)", f);
+	fputs(", its victims:\n", f);
+}
+
 void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -247,6 +263,28 @@ static void json_container(FILE *f, const struct oomreap_incident *inc)
 		fputs(",\"pod_uid\":null,\"qos\":null}", f);
 }
 
+/*
+ * The OOM event's keys, first in "oom": event_id and event_victim (1 =
+ * the chosen victim, 2.. = group members in kill order), group_kill
+ * (true, false, or null when the kill could not be read for it) and the
+ * group's memcg.
+ */
+static void json_oom_event(FILE *f, const struct oom_event_info *ev)
+{
+	if (ev->id)
+		fprintf(f, "\"event_id\":%" PRIu64 ",\"event_victim\":%u", ev->id, ev->index);
+	else
+		fputs("\"event_id\":null,\"event_victim\":null", f);
+	fprintf(f, ",\"group_kill\":%s,\"group_cgroup\":",
+		ev->group_kill == GROUP_KILL_YES  ? "true"
+		: ev->group_kill == GROUP_KILL_NO ? "false"
+						  : "null");
+	if (ev->group_cgroup_known)
+		json_string(f, ev->group_cgroup, sizeof(ev->group_cgroup));
+	else
+		fputs("null", f);
+}
+
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -278,9 +316,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
 		inc->trigger_tgid);
 	json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
-	fputs("},\"oom\":", f);
+	fputs("},\"oom\":{", f);
+	json_oom_event(f, &inc->oom_event);
 	if (inc->have_context) {
-		fprintf(f, "{\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
+		fprintf(f, ",\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
 			   ",\"domain_cgroup\":",
 			constraint__name(inc->constraint), inc->order, inc->totalpages);
 		if (inc->domain_cgroup_id) /* oc->memcg is NULL for a global OOM */
@@ -290,7 +329,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			fputs("null", f);
 		fputc('}', f);
 	} else {
-		fputs("{\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
+		fputs(",\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
 		      "\"domain_cgroup\":null}",
 		      f);
 	}

@@ -12,6 +12,12 @@
 #include "core/incident.h"
 
 void render__text_header(FILE *f);
+/*
+ * The line that opens a group kill's victims in text output ("OOM event
+ * N: memory.oom.group kill of CGROUP"), printed before the first of them.
+ */
+void render__text_oom_event(FILE *f, const struct oomreap_incident *inc,
+			    const struct render_ctx *rc);
 void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc);
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,

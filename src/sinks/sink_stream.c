@@ -5,11 +5,35 @@
 
 #include "sinks/sink.h"
 
+/*
+ * Group kills whose event line is out.  Victims of one event close within
+ * seconds of each other, and group kills are rare: a few suffice.
+ */
+#define ANNOUNCED_EVENTS 8
+
 struct stream_state {
 	FILE *f;
 	bool json;
 	int err;  /* -errno of the first failed write, kept */
+	uint64_t announced[ANNOUNCED_EVENTS];
+	unsigned announced_next;
 };
+
+/* A group kill's first victim to close brings its event line (text only). */
+static void announce_event(struct stream_state *st, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	unsigned i;
+
+	if (inc->oom_event.group_kill != GROUP_KILL_YES || !inc->oom_event.id)
+		return;
+	for (i = 0; i < ANNOUNCED_EVENTS; i++)
+		if (st->announced[i] == inc->oom_event.id)
+			return;
+	st->announced[st->announced_next] = inc->oom_event.id;
+	st->announced_next = (st->announced_next + 1) % ANNOUNCED_EVENTS;
+	render__text_oom_event(st->f, inc, rc);
+}
 
 /*
  * Flush, and keep the first failure's errno.  stdout is line-buffered, so
@@ -32,8 +56,10 @@ static int stream_incident(struct sink *s, const struct oomreap_incident *inc)
 	errno = 0;
 	if (st->json)
 		render__json_incident(st->f, inc, s->rc);
-	else
+	else {
+		announce_event(st, inc, s->rc);
 		render__text_incident(st->f, inc, s->rc);
+	}
 	return stream_flush(st);
 }
 
