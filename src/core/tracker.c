@@ -255,6 +255,8 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	idx = t->free_stack[--t->nfree];
 	inc = &t->slots[idx];
 	memset(inc, 0, sizeof(*inc));
+	/* until its kill is seen, nothing ties the kernel log to it */
+	oom_context__missing(&inc->ctx, CTX_WHY_NO_TASK);
 	inc->in_use = true;
 	inc->victim_seq = h->victim_seq;
 	inc->pid = h->pid;
@@ -348,6 +350,12 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
 	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
 		apply_context(inc, &t->last_ctx);
+	oom_context__missing(&inc->ctx, CTX_WHY_LOG_NOT_READ);
+	if (!inc->have_identity)
+		oom_context__missing(&inc->ctx, CTX_WHY_NO_TASK);
+	if (inc->have_context)
+		oom_context__from_control(&inc->ctx, inc->constraint, inc->order, inc->totalpages,
+					  inc->domain_cgroup_id, inc->domain_cgroup_path);
 	oom_events__assign(&t->oom_events, k,
 			   inc->have_context && inc->domain_cgroup_id ? inc->domain_cgroup_path : NULL,
 			   t->ctx_gen, &inc->oom_event);
@@ -356,6 +364,8 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		if (inc->oom_event.group_kill == GROUP_KILL_YES)
 			t->stats.oom_group_events++;
 	}
+	if (t->opts.on_kill && inc->have_identity)
+		t->opts.on_kill(inc, t->opts.ctx);
 	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
 
 	/* An exit seen (on another CPU) just before this kill belongs here. */

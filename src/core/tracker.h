@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "oomreap_abi.h"
+#include "core/oom_context.h"
 #include "core/oom_event.h"
 
 /*
@@ -113,6 +114,13 @@ struct oomreap_incident {
 	/* the OOM-killer invocation this victim died in (core/oom_event.h) */
 	struct oom_event_info oom_event;
 
+	/*
+	 * The OOM context on every rung, each field with its source: from
+	 * oom_control (the block above) where the rung read it, else from the
+	 * kernel log through tracker_opts.on_kill; null with a reason otherwise.
+	 */
+	struct oom_context ctx;
+
 	/* memory at the kill */
 	bool have_rss_at_kill;
 	uint64_t rss_at_kill_pages[OOMREAP_RSS_NR];
@@ -168,6 +176,13 @@ typedef void (*incident_fn)(const struct oomreap_incident *inc, void *ctx);
 struct tracker_opts {
 	uint32_t max_open;          /* bound on open incidents; 0 = default */
 	incident_fn on_close;       /* called once per finished incident */
+	/*
+	 * Called once per incident when its kill is applied (identity and
+	 * oom_control context set, inc->ctx filled from oom_control or marked
+	 * "kernel log not read"), to add what only I/O can tell: the kernel
+	 * log's OOM context.  May be NULL.
+	 */
+	void (*on_kill)(struct oomreap_incident *inc, void *ctx);
 	void *ctx;
 };
 

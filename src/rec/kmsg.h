@@ -77,6 +77,11 @@ void kmsg_log__free(struct kmsg_log *l);
 int kmsg_log__add_record(struct kmsg_log *l, const char *buf, size_t len);
 /* Add every line of a log file's contents; unparseable lines are counted. */
 int kmsg_log__add_text(struct kmsg_log *l, const char *buf, size_t len);
+/*
+ * Keep only the newest keep lines (by position; call after sorting): a
+ * live log must not grow for as long as tracing runs.
+ */
+void kmsg_log__keep_newest(struct kmsg_log *l, size_t keep);
 /* Order by time (then sequence); call once after adding. */
 void kmsg_log__sort(struct kmsg_log *l);
 static inline const char *kmsg_log__text(const struct kmsg_log *l, const struct kmsg_entry *e)
@@ -102,5 +107,75 @@ struct kmsg_block {
 };
 bool kmsg_log__find_block(const struct kmsg_log *l, uint32_t pid, uint32_t tgid,
 			  uint64_t kill_ns, struct kmsg_block *b);
+
+/*
+ * The OOM killer's context lines, from dump_header() and dump_oom_victim()
+ * in mm/oom_kill.c (both under one ratelimit, printed before the victim is
+ * marked).  COMM in either is anyone's choice of name, and cgroup names may
+ * hold anything: both are parsed from the kernel-formatted right end.
+ *
+ * "COMM invoked oom-killer: gfp_mask=0xHEX(NAMES), order=N, oom_score_adj=N"
+ */
+struct kmsg_invoked {
+	const char *comm;        /* into the text, not NUL-terminated */
+	size_t comm_len;
+	uint32_t gfp_mask;
+	const char *gfp_names;   /* "GFP_KERNEL|__GFP_NOWARN", as printed (%pGg) */
+	size_t gfp_names_len;
+	int32_t order;
+	int32_t oom_score_adj;
+};
+int kmsg__parse_invoked(const char *text, size_t len, struct kmsg_invoked *out);
+
+/*
+ * "oom-kill:constraint=CONSTRAINT_X,nodemask=...,cpuset=...,mems_allowed=...,
+ *  (oom_memcg=PATH|global_oom),task_memcg=PATH,task=COMM,pid=N,uid=N"
+ * head is everything before ",pid=": it ends with ",task=COMM", which only
+ * the victim's comm (known from the kill event) can split exactly.
+ */
+struct kmsg_summary {
+	int32_t constraint;      /* constraint__name() index, -1 for a name we do not know */
+	uint32_t pid, uid;
+	const char *head;
+	size_t head_len;
+};
+int kmsg__parse_summary(const char *text, size_t len, struct kmsg_summary *out);
+
+/* The victim one kill event named, for kmsg_log__oom_context(). */
+struct kmsg_ctx_query {
+	uint32_t pid, tgid;
+	uint64_t kill_ns;        /* CLOCK_MONOTONIC */
+	const char *comm;        /* NUL-terminated, as the kill event read it */
+	const char *cgroup;      /* the victim's memcg path; NULL when not known whole */
+};
+
+/*
+ * How far before its kill an OOM report may be printed: dump_header()
+ * lists every task (dump_tasks) between the "invoked" line and the
+ * summary, which on a big machine with a slow console takes a while.
+ */
+#define KMSG_REPORT_SPAN_NS (10ull * 1000000000)
+
+struct oom_context;
+/*
+ * Fill the fields of c that have no source yet from this kill's lines in
+ * l (sorted): the summary whose pid= is the victim's tgid (or pid) within
+ * KMSG_MATCH_WINDOW_NS of kill_ns and whose ",task=COMM" is the victim's,
+ * and the "invoked oom-killer" line right before it.  A field it cannot
+ * fill exactly gets a reason: lines lost (a /dev/kmsg sequence gap near
+ * the kill), no report (ratelimited), a report cut short.  Returns true
+ * when the summary was found.
+ */
+bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query *q,
+			   struct oom_context *c);
+
+struct oomreap_incident;
+/*
+ * The kernel log's part of inc->ctx, as tracker_opts.on_kill wants it: l
+ * is the log to look in, or NULL, and then why (CTX_WHY_*) says what the
+ * log-only fields are missing for.  Returns true when this kill's report
+ * was found.
+ */
+bool kmsg__incident_context(const struct kmsg_log *l, uint8_t why, struct oomreap_incident *inc);
 
 #endif /* OOMREAP_KMSG_H */

@@ -2,12 +2,14 @@
 /*
  * libFuzzer harness: arbitrary bytes as a kernel log (a --kmsg file) and as
  * one raw /dev/kmsg record (a recording's KMSG record): parse, classify,
- * sort, find each victim's block, and quote it in both report formats.
+ * sort, find each victim's block, and quote it in both report formats; the
+ * OOM context parsers on every line, and the join for each pid named.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/oom_context.h"
 #include "rec/kmsg.h"
 #include "report/model.h" /* the harness switches the format of one report */
 #include "core/tracker.h"
@@ -60,10 +62,44 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	kmsg_log__add_text(&k, (const char *)data, size);
 	kmsg_log__add_record(&k, (const char *)data, size);
 	kmsg_log__sort(&k);
+	for (i = 0; i < k.n; i++) {
+		const char *t = kmsg_log__text(&k, &k.v[i]);
+		struct kmsg_invoked iv;
+		struct kmsg_summary sm;
+
+		if (kmsg__parse_invoked(t, k.v[i].text_len, &iv) == 0 &&
+		    (iv.comm + iv.comm_len > t + k.v[i].text_len ||
+		     iv.gfp_names + iv.gfp_names_len > t + k.v[i].text_len))
+			__builtin_trap();
+		if (kmsg__parse_summary(t, k.v[i].text_len, &sm) == 0 &&
+		    sm.head_len > k.v[i].text_len)
+			__builtin_trap();
+	}
 	for (i = 0; i < k.n && n < 4; i++) {
+		struct oomreap_incident inc;
+		const char *t = kmsg_log__text(&k, &k.v[i]);
+		struct kmsg_summary sm;
+
 		if (!k.v[i].pid)
 			continue;
 		n++;
+		/* the join, for the victim this line names (its comm from the summary's tail) */
+		memset(&inc, 0, sizeof(inc));
+		inc.have_identity = true;
+		inc.pid = inc.tgid = k.v[i].pid;
+		inc.kill_ns = k.v[i].ts_ns;
+		inc.oom_event.index = 1 + (k.v[i].seq & 1);
+		if (kmsg__parse_summary(t, k.v[i].text_len, &sm) == 0 && sm.head_len > 6) {
+			size_t cl = sm.head_len > 15 ? 15 : sm.head_len;
+
+			memcpy(inc.comm, sm.head + sm.head_len - cl, cl);
+			memcpy(inc.cgroup_path, t, k.v[i].text_len < 32 ? k.v[i].text_len : 32);
+		}
+		oom_context__missing(&inc.ctx, CTX_WHY_LOG_NOT_READ);
+		kmsg__incident_context(&k, 0, &inc);
+		if (inc.ctx.domain[sizeof(inc.ctx.domain) - 1] || inc.ctx.gfp_names[sizeof(inc.ctx.gfp_names) - 1] ||
+		    inc.ctx.trigger_comm[sizeof(inc.ctx.trigger_comm) - 1])
+			__builtin_trap();
 		kmsg_log__find_block(&k, k.v[i].pid, k.v[i].pid, k.v[i].ts_ns, &b);
 		if (b.last >= b.first && (b.last >= k.n || b.first >= k.n))
 			__builtin_trap();
