@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/oom_context.h"
 #include "core/timefmt.h"
 #include "live/attach.h"
 #include "rec/replay.h"
@@ -37,8 +38,9 @@ int do_replay(const struct env *env)
 	struct render_ctx rc = { 0 };
 	struct session_opts so;
 	struct replay *rp;
+	struct kmsg_log klog;
 	struct session s;
-	int status = EXIT_OK, err;
+	int status = EXIT_OK, err, have_kmsg;
 
 	err = replay__open(&rp, env->files, env->nfiles);
 	if (err) {
@@ -67,6 +69,17 @@ int do_replay(const struct env *env)
 	 * and whenever it is replayed (KASLR and modules move addresses).
 	 */
 	session__set_symbols(&s, replay__symbols(rp));
+	/* the OOM context from the recorded kernel log, as live tracing found it */
+	kmsg_log__init(&klog);
+	have_kmsg = replay__load_kmsg(rp, &klog);
+	if (have_kmsg < 0) {
+		p_err("out of memory");
+		kmsg_log__free(&klog);
+		status = session__close(&s, EXIT_RUNTIME);
+		replay__free(rp);
+		return status;
+	}
+	session__use_kmsg(&s, have_kmsg ? &klog : NULL, CTX_WHY_LOG_NOT_READ);
 	announce(env, h);
 
 	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
@@ -81,5 +94,6 @@ int do_replay(const struct env *env)
 	}
 	status = session__close(&s, status);
 	replay__free(rp);
+	kmsg_log__free(&klog);
 	return status;
 }

@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/oom_context.h"
 #include "rec/kmsg.h"
 #include "rec/replay.h"
 #include "report/report.h"
@@ -174,12 +175,32 @@ static void source_of(struct report_source *src, const struct replay *rp, const 
 	src->problem = problem;
 }
 
+/* The tracker's one ctx, for both its callbacks. */
+struct report_run {
+	struct report *r;
+	const struct kmsg_log *kmsg; /* where kills' OOM context is looked up; NULL: none */
+};
+
+static void run_on_close(const struct oomreap_incident *inc, void *ctx)
+{
+	report__on_incident(inc, ((struct report_run *)ctx)->r);
+}
+
+static void run_on_kill(struct oomreap_incident *inc, void *ctx)
+{
+	kmsg__incident_context(((struct report_run *)ctx)->kmsg, CTX_WHY_LOG_NOT_READ, inc);
+}
+
 int do_report(const struct env *env)
 {
 	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
 				     .pid = env->pid,
 				     .cgroup = env->cgroup };
-	struct tracker_opts topts = { .max_open = env->max_open, .on_close = report__on_incident };
+	struct report_run run = { 0 };
+	struct tracker_opts topts = { .max_open = env->max_open,
+				      .on_close = run_on_close,
+				      .on_kill = run_on_kill,
+				      .ctx = &run };
 	struct report_source src = { 0 };
 	struct tracker *t = NULL;
 	struct report *r = NULL;
@@ -202,7 +223,7 @@ int do_report(const struct env *env)
 	r = report__new(&ropts, h);
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
-	topts.ctx = r;
+	run.r = r;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);
 	if (!r || !t || !name) {
@@ -211,8 +232,20 @@ int do_report(const struct env *env)
 	}
 	if (env->kmsg_path && load_kmsg_file(env->kmsg_path, &klog))
 		goto cleanup;
+	/* the recording's own log, whole, before its kills are applied */
+	if (!env->kmsg_path) {
+		int have = replay__load_kmsg(rp, &klog);
 
-	rerr = replay__run(rp, t, env->kmsg_path ? NULL : &klog, NULL, NULL);
+		if (have < 0) {
+			p_err("out of memory");
+			goto cleanup;
+		}
+		run.kmsg = have ? &klog : NULL;
+	} else {
+		run.kmsg = &klog;
+	}
+
+	rerr = replay__run(rp, t, NULL, NULL, NULL);
 	if (report__error(r))
 		p_err("out of memory: some incidents are missing from the report");
 	source_of(&src, rp, name, rerr ? replay__error(rp) : NULL);

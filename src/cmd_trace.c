@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/oom_context.h"
 #include "core/timefmt.h"
 #include "live/attach.h"
 #include "live/consumer.h"
@@ -49,12 +50,23 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	return EXIT_OK;
 }
 
+/* Does the rung in use read oom_control (an oom_kill_process() hook attached)? */
+static bool reads_oom_control(const struct tracer *tr)
+{
+	int i;
+
+	for (i = 0; i < tr->plan.nhooks; i++)
+		if (strstr(tr->plan.hooks[i].hook, "oom_kill_process"))
+			return true;
+	return false;
+}
+
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
 {
 	char plan[OOMREC_PLAN_LEN];
 	struct record_opts ro = { .path = env->record_path,
 				  .max_bytes = env->record_max_bytes,
-				  .kmsg = !env->no_kmsg,
+				  .kmsg = s->kmsg_fd >= 0,
 				  .rung = (uint32_t)tr->plan.rung,
 				  .plan = plan,
 				  .tracker = s->tracker };
@@ -124,6 +136,15 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		return EXIT_RUNTIME;
 	if (env->verbose)
 		attach__print_plan(stderr, &tr->plan);
+	/*
+	 * One reader of the kernel log, opened now (under dmesg_restrict it
+	 * needs CAP_SYSLOG, gone after the drop): for the OOM context where
+	 * the rung cannot read oom_control, and for a recording.
+	 */
+	if (!env->no_kmsg && (env->record_path || !reads_oom_control(tr)))
+		session__open_kmsg(&s);
+	else
+		session__use_kmsg(&s, NULL, CTX_WHY_LOG_NOT_READ);
 	if ((env->record_path && open_record(env, &s, tr)) || session__open_outputs(&s))
 		return session__close(&s, EXIT_RUNTIME);
 	if (env->prom_textfile)

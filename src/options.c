@@ -93,7 +93,8 @@ static const struct argp_option opts[] = {
 	{ "record-max-size", OPT_RECORD_MAX_SIZE, "SIZE", 0,
 	  "go on in FILE.1, FILE.2, ... when a file would pass SIZE bytes (K, M, G suffixes)",
 	  2 },
-	{ "no-kmsg", OPT_NO_KMSG, NULL, 0, "do not store /dev/kmsg lines in the recording", 2 },
+	{ "no-kmsg", OPT_NO_KMSG, NULL, 0,
+	  "do not read /dev/kmsg: no kernel log in the recording, and no OOM context from it", 2 },
 	{ NULL, 0, NULL, 0, "report:", 3 },
 	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or one self-contained HTML page",
 	  3 },
@@ -301,8 +302,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		    (env->record_path || env->record_max_bytes || env->no_kmsg))
 			argp_error(state, "--record, --record-max-size and --no-kmsg are for live "
 					  "tracing");
-		if (!env->record_path && (env->record_max_bytes || env->no_kmsg))
-			argp_error(state, "--record-max-size and --no-kmsg need --record");
+		if (!env->record_path && env->record_max_bytes)
+			argp_error(state, "--record-max-size needs --record");
 		if (env->command != CMD_REPORT && (env->since || env->until || env->output ||
 						  env->kmsg_path || env->report_html))
 			argp_error(state, "--format, --output, --since, --until and --kmsg are for "

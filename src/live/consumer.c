@@ -113,6 +113,8 @@ int consumer__run(struct consumer *c)
 		for (i = 0; i < n; i++)
 			if (got[i].data.fd == sfd && read_signals(c, sfd))
 				stop = true;
+		/* the kernel log first: the lines printed before a kill precede its event */
+		session__drain_kmsg(s, timefmt__mono_now());
 		err = ring_buffer__consume(c->rb);
 		if (err < 0) {
 			p_err("reading the ring buffer failed: %s", strerror(-err));
@@ -129,6 +131,7 @@ int consumer__run(struct consumer *c)
 	}
 
 	/* Drain what is left; session__finish() reports what never finished. */
+	session__drain_kmsg(s, timefmt__mono_now());
 	ring_buffer__consume(c->rb);
 	tracker__note_lost(s->tracker, attach__dropped(c->tracer));
 cleanup:

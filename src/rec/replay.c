@@ -231,3 +231,30 @@ out:
 		kmsg_log__sort(kmsg);
 	return err;
 }
+
+int replay__load_kmsg(struct replay *rp, struct kmsg_log *kmsg)
+{
+	struct rec_reader *r = NULL;
+	struct rec_item it;
+	int i, ret = 0;
+
+	for (i = 0; i < rp->npaths && ret >= 0; i++) {
+		if (rec_reader__open(&r, rp->paths[i]) || rec_reader__start(r)) {
+			rec_reader__free(r);
+			r = NULL;
+			break;
+		}
+		while ((ret = rec_reader__next(r, &it)) > 0)
+			if (it.type == REC_ITEM_KMSG &&
+			    kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM) {
+				ret = -ENOMEM;
+				break;
+			}
+		rec_reader__free(r);
+		r = NULL;
+	}
+	kmsg_log__sort(kmsg);
+	if (ret == -ENOMEM)
+		return -ENOMEM;
+	return (rp->first.flags & OOMREC_F_KMSG) != 0;
+}

@@ -46,6 +46,14 @@ const struct oomrec_header *replay__header(const struct replay *rp);
  */
 int replay__run(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		replay_event_fn on_event, void *ctx);
+/*
+ * Every kernel log record of the recording (all its files) into kmsg,
+ * sorted, before the run: a kill's context lines are written at the tick
+ * after its event, and are looked up when the kill is applied.  Read
+ * errors are replay__run()'s to say.  Returns whether the recording
+ * captured /dev/kmsg at all; -ENOMEM.
+ */
+int replay__load_kmsg(struct replay *rp, struct kmsg_log *kmsg);
 const struct replay_stats *replay__stats(const struct replay *rp);
 /* "PATH: what is wrong, and what was read", or "" */
 const char *replay__error(const struct replay *rp);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,12 +47,18 @@ static void on_incident(const struct oomreap_incident *inc, void *ctx)
 
 int session__open(struct session *s, const struct session_opts *o, const struct render_ctx *rc)
 {
-	struct tracker_opts topts = { .max_open = o->max_open, .on_close = on_incident, .ctx = s };
+	struct tracker_opts topts = { .max_open = o->max_open,
+				      .on_close = on_incident,
+				      .on_kill = session__kill_context,
+				      .ctx = s };
 
 	memset(s, 0, sizeof(*s));
 	s->o = *o;
 	s->rc = *rc;
 	s->kallsyms_fd = -1;
+	s->kmsg_fd = -1;
+	kmsg_log__init(&s->kmsg_live);
+	s->rc.verbose = o->verbose;
 	s->tracker = tracker__new(&topts);
 	if (!s->tracker) {
 		p_err("out of memory");
@@ -125,6 +132,7 @@ void session__feed(struct session *s, const void *event, size_t size)
 
 void session__tick(struct session *s, uint64_t now_ns)
 {
+	session__drain_kmsg(s, now_ns);
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->tick)
 			s->sinks[i].ops->tick(&s->sinks[i], now_ns);
@@ -139,6 +147,11 @@ void session__reopen(struct session *s)
 
 void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events)
 {
+	session__drain_kmsg(s, now_ns);
+	if (s->kmsg_overruns)
+		p_info("/dev/kmsg overran %llu times: some kernel log lines were lost (to the OOM "
+		       "context, and to a recording)",
+		       (unsigned long long)s->kmsg_overruns);
 	tracker__flush(s->tracker);
 	session__tick(s, now_ns);
 	if (!s->o.no_summary) {
@@ -183,5 +196,12 @@ int session__close(struct session *s, int status)
 	if (s->kallsyms_fd >= 0)
 		close(s->kallsyms_fd);
 	s->kallsyms_fd = -1;
+	if (s->kmsg_fd >= 0)
+		close(s->kmsg_fd);
+	s->kmsg_fd = -1;
+	free(s->kmsg_buf);
+	s->kmsg_buf = NULL;
+	kmsg_log__free(&s->kmsg_live);
+	s->kmsg = NULL;
 	return status;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/incident.h"
+#include "rec/kmsg.h"
 #include "core/summary.h"
 #include "sinks/sink.h"
 #include "sinks/sink_record.h"
@@ -56,6 +57,18 @@ struct session {
 	struct ksyms *ksyms;       /* loaded here, freed by session__close */
 	bool ksyms_tried;
 	int kallsyms_fd;
+
+	/*
+	 * The kernel log (sinks/session_kmsg.c): the OOM context of each kill
+	 * is looked up in kmsg when the kill is applied.  Live, one reader of
+	 * /dev/kmsg (kmsg_fd) feeds both kmsg_live and the record sink.
+	 */
+	int kmsg_fd;               /* -1: not reading /dev/kmsg */
+	char *kmsg_buf;
+	struct kmsg_log kmsg_live;
+	const struct kmsg_log *kmsg; /* the log to look in; NULL: none */
+	uint8_t kmsg_why;          /* enum ctx_missing, when kmsg is NULL */
+	uint64_t kmsg_overruns;    /* EPIPE: lines overwritten before we read them */
 };
 
 /* The tracker, with rc as the way to show its incidents.  0 or -ENOMEM (said). */
@@ -95,5 +108,23 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events);
  * status to exit with.
  */
 int session__close(struct session *s, int status);
+
+/*
+ * The kernel log (sinks/session_kmsg.c).  Live: open /dev/kmsg before the
+ * privilege drop (it needs CAP_SYSLOG under dmesg_restrict), from its end;
+ * a failure is said once and the log-only context fields are null with
+ * that reason.  0 or -errno.
+ */
+int session__open_kmsg(struct session *s);
+/*
+ * Read what /dev/kmsg has now, into the log and the record sink: before
+ * the tracker is fed a batch of events, so the lines printed before a
+ * kill are there when it is applied.
+ */
+void session__drain_kmsg(struct session *s, uint64_t now_ns);
+/* Replay: look kills up in this log (a recording's, whole); NULL: none, for why. */
+void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t why);
+/* The tracker's on_kill: the kernel log's OOM context for inc (tracker_opts). */
+void session__kill_context(struct oomreap_incident *inc, void *ctx);
 
 #endif /* OOMREAP_SESSION_H */

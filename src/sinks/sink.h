@@ -26,6 +26,11 @@ struct sink_ops {
 	 * record sink stores them); may be NULL.  Errors are the sink's to report.
 	 */
 	int (*event)(struct sink *s, const void *event, size_t size);
+	/*
+	 * One raw /dev/kmsg record, as the session read it at now_ns (the
+	 * record sink stores it); may be NULL.
+	 */
+	int (*kmsg)(struct sink *s, uint64_t now_ns, const char *rec, size_t len);
 	/* Final flush and free.  Returns 0 or -errno. */
 	int (*close)(struct sink *s);
 };

@@ -13,17 +13,10 @@
 #include "sinks/sink_record.h"
 #include "core/timefmt.h"
 
-/* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */
-#define KMSG_READ_MAX 8192
-/* Per tick: a printk flood must not starve the ring buffer. */
-#define KMSG_RECORDS_PER_TICK 4096
-
 struct record_state {
 	struct rec_writer *w;
 	const struct tracker *tracker;
-	int kmsg_fd;                 /* -1: not capturing */
-	char *kbuf;
-	uint64_t kmsg_overruns;      /* EPIPE: the kernel's buffer wrapped before we read */
+	bool kmsg;                   /* the session hands us /dev/kmsg records */
 	int failing;                 /* errno of the first failed write, said once */
 	bool rotate_reported;
 	char *path;
@@ -69,32 +62,17 @@ static void check_writer(struct record_state *st, int err)
 	}
 }
 
-static void read_kmsg(struct record_state *st, uint64_t now)
+/* The session's one reader of /dev/kmsg hands each record here. */
+static int record_kmsg(struct sink *s, uint64_t now_ns, const char *rec, size_t len)
 {
-	int i;
+	struct record_state *st = s->state;
+	int err;
 
-	for (i = 0; st->kmsg_fd >= 0 && i < KMSG_RECORDS_PER_TICK; i++) {
-		ssize_t n = read(st->kmsg_fd, st->kbuf, KMSG_READ_MAX);
-
-		if (n > 0) {
-			check_writer(st, rec_writer__kmsg(st->w, now, st->kbuf, (size_t)n));
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EPIPE) {
-			/* Lines overwritten before we read them; the next read goes on. */
-			st->kmsg_overruns++;
-			continue;
-		}
-		if (n < 0 && errno != EAGAIN) {
-			p_err("reading /dev/kmsg failed: %s: recording goes on without the kernel log",
-			      strerror(errno));
-			close(st->kmsg_fd);
-			st->kmsg_fd = -1;
-		}
-		break;
-	}
+	if (!st->kmsg)
+		return 0;
+	err = rec_writer__kmsg(st->w, now_ns, rec, len);
+	check_writer(st, err);
+	return err;
 }
 
 /*
@@ -153,7 +131,6 @@ static int record_tick(struct sink *s, uint64_t now_ns)
 	struct record_state *st = s->state;
 	int err;
 
-	read_kmsg(st, now_ns);
 	err = rec_writer__lost(st->w, now_ns, tracker__stats(st->tracker)->lost_events);
 	if (!err)
 		err = rec_writer__flush(st->w, now_ns);
@@ -174,7 +151,6 @@ static int record_close(struct sink *s)
 	uint32_t segments;
 	int err;
 
-	read_kmsg(st, now);
 	unrecorded = ws->unrecorded;
 	kmsg_unrecorded = ws->kmsg_unrecorded;
 	write_errors = ws->write_errors;
@@ -194,14 +170,8 @@ static int record_close(struct sink *s)
 		if (!err) /* the exit status says the recording is not whole */
 			err = st->failing ? -st->failing : -EIO;
 	}
-	if (st->kmsg_overruns)
-		p_info("/dev/kmsg overran %llu times: some kernel log lines are not in the recording",
-		       (unsigned long long)st->kmsg_overruns);
 	p_info("recorded %llu events in %u file%s", (unsigned long long)events, segments,
 	       segments == 1 ? "" : "s");
-	if (st->kmsg_fd >= 0)
-		close(st->kmsg_fd);
-	free(st->kbuf);
 	free(st->path);
 	free(st);
 	s->state = NULL;
@@ -211,6 +181,7 @@ static int record_close(struct sink *s)
 static const struct sink_ops record_ops = {
 	.incident = record_incident,
 	.event = record_event,
+	.kmsg = record_kmsg,
 	.tick = record_tick,
 	.close = record_close,
 };
@@ -241,7 +212,6 @@ int sink_record__open(struct sink *s, const struct record_opts *o, const struct 
 		p_err("out of memory");
 		return -ENOMEM;
 	}
-	st->kmsg_fd = -1;
 	st->tracker = o->tracker;
 	st->path = strdup(o->path);
 	if (!st->path) {
@@ -257,24 +227,14 @@ int sink_record__open(struct sink *s, const struct record_opts *o, const struct 
 	hdr.start_mono_ns = timefmt__mono_now();
 	hdr.rung = o->rung;
 	snprintf(hdr.attach_plan, sizeof(hdr.attach_plan), "%s", o->plan ? o->plan : "");
+	/* the session's reader opened /dev/kmsg from its end: the window starts now */
 	if (o->kmsg) {
-		st->kbuf = malloc(KMSG_READ_MAX);
-		st->kmsg_fd = st->kbuf ? open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
-		if (st->kmsg_fd < 0) {
-			p_err("cannot read /dev/kmsg (%s): recording without the kernel log",
-			      strerror(st->kbuf ? errno : ENOMEM));
-		} else {
-			/* The window starts now: older lines are not this session's. */
-			lseek(st->kmsg_fd, 0, SEEK_END);
-			hdr.flags |= OOMREC_F_KMSG;
-		}
+		st->kmsg = true;
+		hdr.flags |= OOMREC_F_KMSG;
 	}
 	err = rec_writer__open(&st->w, o->path, &hdr, o->max_bytes);
 	if (err) {
 		open_error(o->path, err);
-		if (st->kmsg_fd >= 0)
-			close(st->kmsg_fd);
-		free(st->kbuf);
 		free(st->path);
 		free(st);
 		return err;

@@ -19,7 +19,7 @@
 struct record_opts {
 	const char *path;
 	uint64_t max_bytes;             /* rotate to PATH.1, PATH.2, ...; 0 = never */
-	bool kmsg;                      /* capture /dev/kmsg */
+	bool kmsg;                      /* store the records session__drain_kmsg() reads */
 	uint32_t rung;                  /* the attach rung (1..3), stored in the header */
 	const char *plan;               /* "program hook\n" per attached program, likewise */
 	/* drop counter read at each tick; the last is session__finish's, while it lives */

@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The session's kernel log: one reader of /dev/kmsg for the OOM context
+ * and the record sink, and the lookup of each kill's context lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/errors.h"
+#include "core/oom_context.h"
+#include "core/timefmt.h"
+#include "sinks/session.h"
+
+/* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */
+#define KMSG_READ_MAX 8192
+/* Per drain: a printk flood must not starve the ring buffer. */
+#define KMSG_RECORDS_PER_DRAIN 4096
+/*
+ * Lines kept live.  A kill's lines are looked up when it is applied, right
+ * after they were read, so only the last moments matter; the bound keeps a
+ * daemon's memory flat however long it runs.
+ */
+#define KMSG_LIVE_MAX 16384
+
+int session__open_kmsg(struct session *s)
+{
+	int err;
+
+	s->kmsg_buf = malloc(KMSG_READ_MAX);
+	s->kmsg_fd = s->kmsg_buf ? open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC) : -1;
+	if (s->kmsg_fd < 0) {
+		err = s->kmsg_buf ? errno : ENOMEM;
+		free(s->kmsg_buf);
+		s->kmsg_buf = NULL;
+		s->kmsg = NULL;
+		s->kmsg_why = CTX_WHY_LOG_UNREADABLE;
+		p_err("cannot read /dev/kmsg (%s): the OOM context only the kernel log states is "
+		      "unknown, and a recording gets no kernel log",
+		      strerror(err));
+		return -err;
+	}
+	/* The window starts now: older lines are not this session's. */
+	lseek(s->kmsg_fd, 0, SEEK_END);
+	s->kmsg = &s->kmsg_live;
+	return 0;
+}
+
+void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t why)
+{
+	s->kmsg = log;
+	s->kmsg_why = why;
+}
+
+void session__drain_kmsg(struct session *s, uint64_t now_ns)
+{
+	bool added = false;
+	int i, j;
+
+	for (i = 0; s->kmsg_fd >= 0 && i < KMSG_RECORDS_PER_DRAIN; i++) {
+		ssize_t n = read(s->kmsg_fd, s->kmsg_buf, KMSG_READ_MAX);
+
+		if (n > 0) {
+			/* a record that is not one is still the recording's to keep */
+			if (kmsg_log__add_record(&s->kmsg_live, s->kmsg_buf, (size_t)n) == 0)
+				added = true;
+			for (j = 0; j < s->nsinks; j++)
+				if (s->sinks[j].ops->kmsg)
+					s->sinks[j].ops->kmsg(&s->sinks[j], now_ns, s->kmsg_buf,
+							      (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EPIPE) {
+			/* Lines overwritten before we read them: the sequence gap says where. */
+			s->kmsg_overruns++;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN) {
+			p_err("reading /dev/kmsg failed: %s: going on without the kernel log",
+			      strerror(errno));
+			close(s->kmsg_fd);
+			s->kmsg_fd = -1;
+		}
+		break;
+	}
+	if (added) {
+		kmsg_log__sort(&s->kmsg_live);
+		if (s->kmsg_live.n > KMSG_LIVE_MAX)
+			kmsg_log__keep_newest(&s->kmsg_live, KMSG_LIVE_MAX / 2);
+	}
+}
+
+void session__kill_context(struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (kmsg__incident_context(s->kmsg, s->kmsg_why, inc) || !s->kmsg)
+		return;
+	/*
+	 * The kernel prints the report before it marks the victim, but maybe
+	 * after our last read: read once more, then the answer is final.
+	 */
+	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
+		session__drain_kmsg(s, timefmt__mono_now());
+		kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
+	}
+}
