@@ -24,6 +24,7 @@ struct render_ctx {
 	uint64_t page_size;
 	const char *attach;      /* the rung in use, for JSON "attach" */
 	const struct ksyms *ksyms; /* kernel symbols for stacks; NULL: raw addresses */
+	bool verbose;            /* -v: text output adds each incident's OOM context */
 };
 
 /* Derived figures in ns; LATENCY_NONE when not applicable. */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "core/event.h"
 #include "core/summary.h"
 #include "core/timefmt.h"
 
@@ -13,6 +14,11 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->freed_pages[i] += inc->freed_pages[i];
 	if (inc->incomplete)
 		s->incomplete++;
+	if (inc->kill_ns) {
+		int c = oom_context__constraint(&inc->ctx);
+
+		s->kills_by_constraint[c >= 0 && c < 4 ? c : 4]++;
+	}
 	if (inc->oom_event.index == 1) {
 		s->oom_events++;
 		if (inc->oom_event.group_kill == GROUP_KILL_YES)
@@ -59,6 +65,19 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		fprintf(f, "  OOM events: %llu, of which memory.oom.group kills: %llu (%llu victims)\n",
 			(unsigned long long)s->oom_events, (unsigned long long)s->group_events,
 			(unsigned long long)s->group_victims);
+	{
+		const char *sep = "  kills by constraint: ";
+
+		for (i = 0; i < 5; i++) {
+			if (!s->kills_by_constraint[i])
+				continue;
+			fprintf(f, "%s%s %llu", sep, i < 4 ? constraint__name((uint32_t)i) : "unknown",
+				(unsigned long long)s->kills_by_constraint[i]);
+			sep = ", ";
+		}
+		if (*sep == ',')
+			fputc('\n', f);
+	}
 	if (s->reap_latency_ms.count) {
 		fprintf(f, "\nReap latency (kill -> reaper finished):\n");
 		histogram__print(f, &s->reap_latency_ms, "msecs");

@@ -22,6 +22,8 @@ struct summary {
 	uint64_t oom_events;
 	uint64_t group_events;        /* ... of which memory.oom.group killed a group */
 	uint64_t group_victims;       /* victims of those */
+	/* kills by OOM constraint, as oom_context__constraint(); [4]: unknown */
+	uint64_t kills_by_constraint[5];
 	struct log2_hist reap_latency_ms;
 	struct log2_hist exit_latency_ms;
 };

@@ -447,6 +447,62 @@ static void design(struct report_out *o)
 
 /* --------------------------------------------------- walk: one incident */
 
+/*
+ * The OOM context: each known field, where the fields came from
+ * (oom_control, the kernel log), then each unknown one and why.  Kernel
+ * strings (cgroup, gfp names, comm) go through code(); the rest is ours.
+ */
+static void oom_context_row(struct report_out *o, const struct oom_context *c)
+{
+	const char *src = oom_context__source(c), *sep = "";
+	bool missing = false;
+	char num[32];
+	int i;
+
+	if (c->src[CTXF_CONSTRAINT]) {
+		report__say(o, "constraint %s", constraint__name(c->constraint));
+		sep = ", ";
+	}
+	if (c->src[CTXF_DOMAIN]) {
+		report__say(o, "%sdomain ", sep);
+		if (c->global)
+			report__say(o, "global (no memory cgroup)");
+		else
+			code(o, c->domain, sizeof(c->domain));
+		sep = ", ";
+	}
+	if (c->src[CTXF_GFP]) {
+		snprintf(num, sizeof(num), "%#x", c->gfp_mask);
+		report__say(o, "%sgfp_mask %s ", sep, num);
+		code(o, c->gfp_names, sizeof(c->gfp_names));
+		sep = ", ";
+	}
+	if (c->src[CTXF_ORDER]) {
+		report__say(o, "%sorder %d", sep, c->order);
+		sep = ", ";
+	}
+	if (c->src[CTXF_TOTALPAGES]) {
+		report__say(o, "%s%" PRIu64 " pages in the domain", sep, c->totalpages);
+		sep = ", ";
+	}
+	if (c->src[CTXF_TRIGGER]) {
+		report__say(o, "%strigger ", sep);
+		code(o, c->trigger_comm, sizeof(c->trigger_comm));
+		report__say(o, " (oom_score_adj %d)", c->trigger_oom_score_adj);
+	}
+	if (src)
+		report__say(o, " (from %s)", !strcmp(src, "kernel_log")    ? "the kernel log"
+					     : !strcmp(src, "oom_control") ? "`oom_control`"
+									   : "`oom_control` and the kernel log");
+	for (i = 0; i < CTXF_NR; i++) {
+		if (c->src[i] || i == CTXF_TOTALPAGES)
+			continue;
+		report__say(o, "%s%s unknown: %s", missing ? "; " : src ? ". " : "", ctx_field__name(i),
+			    ctx_missing__reason(c->why[i]));
+		missing = true;
+	}
+}
+
 static void kmsg_line(struct report_out *o, const struct kmsg_log *k, size_t i)
 {
 	const struct kmsg_entry *e = &k->v[i];
@@ -651,16 +707,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		row_end(o);
 	}
 	row_key(o, "OOM", false);
-	if (inc->have_context) {
-		fprintf(o->f, "constraint %s, order %d, %" PRIu64 " pages in the domain",
-			constraint__name(inc->constraint), inc->order, inc->totalpages);
-		if (inc->domain_cgroup_path[0]) {
-			report__put(o, ", domain ");
-			code(o, inc->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
-		}
-	} else {
-		report__say(o, "constraint unknown (the tracepoint rung cannot see `oom_control`)");
-	}
+	oom_context_row(o, &inc->ctx);
 	row_end(o);
 	if (inc->have_rss_at_kill) {
 		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);

@@ -102,9 +102,10 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 	int constraint = METRICS_CONSTRAINT_UNKNOWN;
 	int i;
 
-	/* oom_control is only seen on the fentry/kprobe rungs */
-	if (inc->have_context && inc->constraint < METRICS_CONSTRAINT_UNKNOWN)
-		constraint = (int)inc->constraint;
+	/* from oom_control or the kernel log, as the JSON's "constraint" */
+	if (oom_context__constraint(&inc->ctx) >= 0 &&
+	    oom_context__constraint(&inc->ctx) < METRICS_CONSTRAINT_UNKNOWN)
+		constraint = oom_context__constraint(&inc->ctx);
 	m->kills[constraint]++;
 	if (inc->oom_event.id && inc->oom_event.group_kill < 3) {
 		if (inc->oom_event.index == 1)
@@ -250,8 +251,8 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	       info->start_time_s);
 
 	family(f, "oomreap_kills_total", "counter",
-	       "OOM kills seen, by OOM constraint (\"unknown\" on the tracepoint rung, which "
-	       "cannot see oom_control).");
+	       "OOM kills seen, by OOM constraint, from oom_control or the kernel log (\"unknown\": "
+	       "neither told it, e.g. the kernel ratelimited its OOM report).");
 	for (i = 0; i < METRICS_NCONSTRAINT; i++)
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),

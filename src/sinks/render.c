@@ -128,6 +128,61 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 		blocker_verdict(verdict, sizeof(verdict), inc, rc);
 		fprintf(f, "  %s\n", verdict);
 	}
+	if (rc->verbose)
+		render__text_oom_context(f, &inc->ctx);
+}
+
+void render__text_oom_context(FILE *f, const struct oom_context *c)
+{
+	const char *src = oom_context__source(c), *sep = " ";
+	bool missing = false;
+	int i;
+
+	fputs("  OOM context:", f);
+	if (c->src[CTXF_CONSTRAINT]) {
+		fprintf(f, "%sconstraint %s", sep, constraint__name(c->constraint));
+		sep = ", ";
+	}
+	if (c->src[CTXF_DOMAIN]) {
+		fprintf(f, "%sdomain ", sep);
+		if (c->global)
+			fputs("global", f);
+		else
+			text_string(f, c->domain, sizeof(c->domain));
+		sep = ", ";
+	}
+	if (c->src[CTXF_GFP]) {
+		fprintf(f, "%sgfp_mask %#x(", sep, c->gfp_mask);
+		text_string(f, c->gfp_names, sizeof(c->gfp_names));
+		fputc(')', f);
+		sep = ", ";
+	}
+	if (c->src[CTXF_ORDER]) {
+		fprintf(f, "%sorder %d", sep, c->order);
+		sep = ", ";
+	}
+	if (c->src[CTXF_TOTALPAGES]) {
+		fprintf(f, "%s%" PRIu64 " pages in the domain", sep, c->totalpages);
+		sep = ", ";
+	}
+	if (c->src[CTXF_TRIGGER]) {
+		fprintf(f, "%strigger ", sep);
+		text_string(f, c->trigger_comm, sizeof(c->trigger_comm));
+		fprintf(f, " (oom_score_adj %d)", c->trigger_oom_score_adj);
+	}
+	if (src)
+		fprintf(f, " [from %s]\n", src);
+	else
+		fputs(" none\n", f);
+	for (i = 0; i < CTXF_NR; i++) {
+		if (c->src[i] || i == CTXF_TOTALPAGES)
+			continue;
+		fprintf(f, "%s%s: %s", missing ? "; " : "    unknown ", ctx_field__name(i),
+			ctx_missing__reason(c->why[i]));
+		missing = true;
+	}
+	if (missing)
+		fputc('\n', f);
 }
 
 static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
@@ -285,6 +340,70 @@ static void json_oom_event(FILE *f, const struct oom_event_info *ev)
 		fputs("null", f);
 }
 
+/*
+ * The OOM context's keys in "oom", after the event's: each value from
+ * inc->ctx whatever its source (oom_control or the kernel log), null when
+ * missing; then where each came from, and why each null one is.
+ */
+static void json_oom_context(FILE *f, const struct oom_context *c)
+{
+	int i;
+	bool first = true;
+
+	fputs(",\"constraint\":", f);
+	if (c->src[CTXF_CONSTRAINT])
+		fprintf(f, "\"%s\"", constraint__name(c->constraint));
+	else
+		fputs("null", f);
+	fputs(",\"order\":", f);
+	if (c->src[CTXF_ORDER])
+		fprintf(f, "%d", c->order);
+	else
+		fputs("null", f);
+	fputs(",\"totalpages\":", f);
+	if (c->src[CTXF_TOTALPAGES])
+		fprintf(f, "%" PRIu64, c->totalpages);
+	else
+		fputs("null", f);
+	fputs(",\"domain_cgroup\":", f);
+	if (c->src[CTXF_DOMAIN] && !c->global) /* null for a global OOM: no domain memcg */
+		json_string(f, c->domain, sizeof(c->domain));
+	else
+		fputs("null", f);
+	if (c->src[CTXF_GFP]) {
+		fprintf(f, ",\"gfp_mask\":\"%#x\",\"gfp_flags\":", c->gfp_mask);
+		json_string(f, c->gfp_names, sizeof(c->gfp_names));
+	} else {
+		fputs(",\"gfp_mask\":null,\"gfp_flags\":null", f);
+	}
+	if (c->src[CTXF_TRIGGER]) {
+		fputs(",\"trigger_comm\":", f);
+		json_string(f, c->trigger_comm, sizeof(c->trigger_comm));
+		fprintf(f, ",\"trigger_oom_score_adj\":%d", c->trigger_oom_score_adj);
+	} else {
+		fputs(",\"trigger_comm\":null,\"trigger_oom_score_adj\":null", f);
+	}
+	fputs(",\"context_source\":{", f);
+	for (i = 0; i < CTXF_NR; i++) {
+		const char *src = ctx_source__name(c->src[i]);
+
+		fprintf(f, "%s\"%s\":", i ? "," : "", ctx_field__name(i));
+		if (src)
+			fprintf(f, "\"%s\"", src);
+		else
+			fputs("null", f);
+	}
+	fputs("},\"context_missing\":{", f);
+	for (i = 0; i < CTXF_NR; i++) {
+		if (c->src[i])
+			continue;
+		fprintf(f, "%s\"%s\":\"%s\"", first ? "" : ",", ctx_field__name(i),
+			ctx_missing__reason(c->why[i]));
+		first = false;
+	}
+	fputc('}', f);
+}
+
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -318,21 +437,8 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
 	fputs("},\"oom\":{", f);
 	json_oom_event(f, &inc->oom_event);
-	if (inc->have_context) {
-		fprintf(f, ",\"constraint\":\"%s\",\"order\":%d,\"totalpages\":%" PRIu64
-			   ",\"domain_cgroup\":",
-			constraint__name(inc->constraint), inc->order, inc->totalpages);
-		if (inc->domain_cgroup_id) /* oc->memcg is NULL for a global OOM */
-			json_string(f, inc->domain_cgroup_path,
-					    sizeof(inc->domain_cgroup_path));
-		else
-			fputs("null", f);
-		fputc('}', f);
-	} else {
-		fputs(",\"constraint\":\"unknown\",\"order\":null,\"totalpages\":null,"
-		      "\"domain_cgroup\":null}",
-		      f);
-	}
+	json_oom_context(f, &inc->ctx);
+	fputc('}', f);
 
 	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"evicted\":%s,\"attach\":\"%s\"",
 		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",

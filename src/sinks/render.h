@@ -22,6 +22,12 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc);
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc);
+/*
+ * -v: the OOM context under an incident's line, and where it came from;
+ * then what is unknown and why (totalpages, which only oom_control gives,
+ * is left out).
+ */
+void render__text_oom_context(FILE *f, const struct oom_context *c);
 /* One line per raw event, for -v. */
 void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
 

@@ -230,6 +230,8 @@ static void test_incidents(void **state)
 	c.have_identity = true;
 	c.have_context = true;
 	c.constraint = 3; /* memcg */
+	/* what the tracker makes of it: the metrics read the resolved context */
+	oom_context__from_control(&c.ctx, 3, 0, 0, 0, NULL);
 	c.kill_ns = 300 * SEC;
 	c.exit_ns = c.kill_ns + 3 * SEC + 100 * MS;
 	c.attempts = 10;
