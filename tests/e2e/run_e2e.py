@@ -33,6 +33,7 @@ import errno
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -79,6 +80,16 @@ KILL_LINE = re.compile(
 REAPED_LINE = re.compile(
     r"oom_reaper: reaped process (?P<pid>\d+) \((?P<comm>.*?)\), now anon-rss:(?P<anon>\d+)kB, "
     r"file-rss:(?P<file>\d+)kB, shmem-rss:(?P<shmem>\d+)kB")
+# The OOM report dump_header()/dump_oom_victim() print before the kill:
+# what the tool's OOM context must equal on the tracepoint rung.
+SUMMARY_LINE = re.compile(
+    r"^oom-kill:constraint=CONSTRAINT_(?P<constraint>\w+),nodemask=.*?,"
+    r"(?:oom_memcg=(?P<memcg>.*)|global_oom),task_memcg=(?P<task_memcg>.*),"
+    r"task=(?P<comm>.*),pid=(?P<pid>\d+),uid=(?P<uid>\d+)$")
+INVOKED_LINE = re.compile(
+    r"^(?P<comm>.*) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-f]+|0)\((?P<names>[^)]*)\), "
+    r"order=(?P<order>-?\d+), oom_score_adj=(?P<adj>-?\d+)$")
+RATELIMITED = "no OOM report for this kill in the kernel log: the kernel ratelimits it"
 UNABLE_LINE = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
 TRACE_LINE = re.compile(
     r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
@@ -324,6 +335,7 @@ class Run:
         self.failures = []
         self.tool = None
         self.fuse = None
+        self.recording = None
 
     # -- assertions
     def expect(self, cond, msg):
@@ -368,8 +380,14 @@ class Run:
             return
         # Only scenarios that select otherwise pass select (tests/prom swaps
         # Tool for its own, which takes the cgroup only).
-        self.tool = (Tool(self.args.tool, self.memcg.rel, select=select) if select
-                     else Tool(self.args.tool, self.memcg.rel))
+        if select:
+            self.tool = Tool(self.args.tool, self.memcg.rel, select=select)
+        else:
+            # recorded too: replaying it must give the same OOM context
+            rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
+            self.stack.callback(shutil.rmtree, rdir, True)
+            self.recording = os.path.join(rdir, "run.oomrec")
+            self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording])
         self.stack.callback(self.tool.stop)
         # On this kernel (6.18) blocker attribution must load: its absence
         # would silently pass the scenarios without failed trylocks.
@@ -434,6 +452,76 @@ class Run:
                 self.expect_eq(inc[key], int(kl.group(grp)) * 1024, f"{key} (kmsg kB*1024)")
         if trigger is not None and isinstance(inc.get("trigger"), dict):
             self.expect_eq(inc["trigger"].get("pid"), trigger, "trigger.pid")
+
+    def kernel_context(self, pid):
+        """This kill's OOM report in /dev/kmsg: (summary, invoked line) matches,
+        None for each line the kernel did not print (ratelimited)."""
+        self.kmsg.drain()
+        lines = [t for _, _, t in self.kmsg.lines]
+        for i, text in enumerate(lines):
+            m = SUMMARY_LINE.match(text)
+            if not m or int(m.group("pid")) != pid:
+                continue
+            for t in reversed(lines[:i]):
+                if SUMMARY_LINE.match(t) or KILL_LINE.search(t):
+                    break       # an earlier OOM's lines
+                im = INVOKED_LINE.match(t)
+                if im:
+                    return m, im
+            return m, None
+        return None, None
+
+    def check_context(self, inc, pid):
+        """The OOM context (tracepoint rung: from the kernel log) against the
+        kernel's own lines for this kill; then the same from a replay of the
+        run's recording."""
+        oom = inc.get("oom") or {}
+        src = oom.get("context_source") or {}
+        why = oom.get("context_missing") or {}
+        sm, inv = self.kernel_context(pid)
+        if sm is None:
+            # The kernel ratelimits its report (10 per 5 s): the tool must say so, not guess.
+            for f in ("constraint", "domain_cgroup", "gfp_mask", "order"):
+                self.expect_eq(oom.get(f), None, f"oom.{f} without a kernel report")
+                self.expect_eq(why.get(f), RATELIMITED, f"oom.context_missing.{f}")
+            note(f"{self.sid}: kernel printed no OOM report for {pid} (ratelimited)")
+        else:
+            self.expect_eq(sm.group("memcg"), self.memcg.rel, "kmsg oom_memcg (our memcg)")
+            self.expect_eq(oom.get("constraint"), sm.group("constraint").lower(),
+                           "oom.constraint (kmsg constraint=)")
+            self.expect_eq(oom.get("domain_cgroup"), sm.group("memcg"),
+                           "oom.domain_cgroup (kmsg oom_memcg=)")
+            for f in ("constraint", "domain_cgroup"):
+                self.expect_eq(src.get(f), "kernel_log", f"oom.context_source.{f}")
+            if self.expect(inv is not None, f"kmsg: no 'invoked oom-killer' line before "
+                           f"the report of {pid}"):
+                self.expect_eq(oom.get("gfp_mask"), inv.group("gfp"), "oom.gfp_mask (kmsg)")
+                self.expect_eq(oom.get("gfp_flags"), inv.group("names"),
+                               "oom.gfp_flags (kmsg)")
+                self.expect_eq(oom.get("order"), int(inv.group("order")), "oom.order (kmsg)")
+                self.expect_eq(oom.get("trigger_comm"), inv.group("comm"),
+                               "oom.trigger_comm (kmsg)")
+                self.expect_eq(oom.get("trigger_oom_score_adj"), int(inv.group("adj")),
+                               "oom.trigger_oom_score_adj (kmsg)")
+                self.expect_eq(oom.get("trigger_comm"), (inc.get("trigger") or {}).get("comm"),
+                               "oom.trigger_comm vs trigger.comm (mark_victim's current)")
+                for f in ("gfp_mask", "order", "trigger"):
+                    self.expect_eq(src.get(f), "kernel_log", f"oom.context_source.{f}")
+                note(f"{self.sid}: OOM context of {pid} = kmsg: constraint "
+                     f"{oom.get('constraint')}, domain {oom.get('domain_cgroup')}, gfp "
+                     f"{oom.get('gfp_mask')}({oom.get('gfp_flags')}), order "
+                     f"{oom.get('order')}, trigger {oom.get('trigger_comm')} "
+                     f"(adj {oom.get('trigger_oom_score_adj')})")
+        self.expect_eq(src.get("totalpages"), None, "oom.context_source.totalpages")
+        if not self.recording:
+            return
+        out = subprocess.run([self.args.tool, "replay", "--json", self.recording],
+                             capture_output=True, text=True, timeout=60)
+        self.expect_eq(out.returncode, 0, f"replay exit status ({out.stderr.strip()[-200:]})")
+        rep = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+        rep = [i for i in rep if i.get("pid") == pid]
+        if self.expect(len(rep) == 1, f"replay: {len(rep)} incidents for {pid}, want 1"):
+            self.expect_eq(rep[0].get("oom"), oom, "replay's oom object vs live")
 
     def check_times(self, inc, kill_ev, wake=None, starts=(), finishes=(), skips=(),
                     exits=()):
@@ -567,6 +655,7 @@ def scenario_a(r):
     if not inc:
         return
     r.check_identity(inc, kl, pid, trigger=pid)
+    r.check_context(inc, pid)
     r.expect_eq(inc.get("outcome"), "victim_exited", "outcome")
     for k in ("wake_ts_ns", "first_attempt_ts_ns", "finish_ts_ns"):
         r.expect_eq(inc.get(k), None, k)
@@ -647,6 +736,7 @@ def scenario_b2(r):
     if not inc:
         return
     r.check_identity(inc, kl, pid, trigger=gpid)
+    r.check_context(inc, pid)
     r.expect_eq(inc.get("outcome"), "reaped", "outcome")
     r.expect_eq(inc.get("attempts"), 1, "attempts")
     r.expect_eq(inc.get("trylock_failures"), 0, "trylock_failures")
@@ -796,6 +886,7 @@ def scenario_c(r, writer_inside):
     inc = r.the_incident(pid)
     if inc:
         r.check_identity(inc, kl, pid, trigger=gpid)
+        r.check_context(inc, pid)
         r.expect_eq(inc.get("outcome"), "gave_up", "outcome")
         r.expect_eq(inc.get("attempts"), 10, "attempts")
         r.expect_eq(inc.get("trylock_failures"), 10, "trylock_failures")
@@ -809,6 +900,7 @@ def scenario_c(r, writer_inside):
     ginc = r.the_incident(gpid)
     if ginc:     # the trigger, killed after the give-up: an A-like incident
         r.check_identity(ginc, gkl, gpid, trigger=gpid)
+        r.check_context(ginc, gpid)
         r.expect_eq(ginc.get("outcome"), "victim_exited", "trigger incident outcome")
         r.check_times(ginc, gev, exits=r.trace.of("sched_process_exit", gpid))
 
