@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
 #include <string.h>
 
 #include "core/oom_context.h"
@@ -89,4 +90,35 @@ const char *oom_context__source(const struct oom_context *c)
 		log |= c->src[i] == CTX_SRC_KERNEL_LOG;
 	}
 	return ctl && log ? "oom_control+kernel_log" : ctl ? "oom_control" : log ? "kernel_log" : NULL;
+}
+
+static bool unknown_with(const struct oom_context *c, int j, uint8_t why)
+{
+	return !c->src[j] && j != CTXF_TOTALPAGES && c->why[j] == why;
+}
+
+int oom_context__unknown_group(const struct oom_context *c, int i, char *names, size_t len)
+{
+	size_t used = 0;
+	int j, n = 0, last = -1;
+
+	if (!unknown_with(c, i, c->why[i]))
+		return 0;
+	for (j = 0; j < i; j++)
+		if (unknown_with(c, j, c->why[i]))
+			return 0; /* said with an earlier field */
+	for (j = i; j < CTXF_NR; j++)
+		if (unknown_with(c, j, c->why[i]))
+			last = j;
+	names[0] = 0;
+	for (j = i; j < CTXF_NR; j++) {
+		if (!unknown_with(c, j, c->why[i]))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(names + used, len - used, "%s%s",
+						 !n ? "" : j == last ? " and " : ", ",
+						 ctx_field__name((enum ctx_field)j));
+		n++;
+	}
+	return n;
 }

@@ -10,6 +10,7 @@
 #define OOMREAP_OOM_CONTEXT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "oomreap_abi.h"
@@ -75,6 +76,13 @@ void oom_context__missing(struct oom_context *c, enum ctx_missing why);
 void oom_context__from_control(struct oom_context *c, uint32_t constraint, int32_t order,
 			       uint64_t totalpages, uint64_t domain_cgroup_id,
 			       const char *domain_path);
+/*
+ * For saying what is unknown, fields missing for one reason together:
+ * when field i is the first missing field with its reason (totalpages
+ * aside: it is only ever oom_control's), write "a, b and c" into names
+ * and return how many; else 0.
+ */
+int oom_context__unknown_group(const struct oom_context *c, int i, char *names, size_t len);
 /* The constraint when known, else -1 (Prometheus: "unknown"). */
 static inline int oom_context__constraint(const struct oom_context *c)
 {

@@ -494,10 +494,13 @@ static void oom_context_row(struct report_out *o, const struct oom_context *c)
 		report__say(o, " (from %s)", !strcmp(src, "kernel_log")    ? "the kernel log"
 					     : !strcmp(src, "oom_control") ? "`oom_control`"
 									   : "`oom_control` and the kernel log");
+	/* the unknown ones, those missing for one reason together */
 	for (i = 0; i < CTXF_NR; i++) {
-		if (c->src[i] || i == CTXF_TOTALPAGES)
+		char names[128];
+
+		if (!oom_context__unknown_group(c, i, names, sizeof(names)))
 			continue;
-		report__say(o, "%s%s unknown: %s", missing ? "; " : src ? ". " : "", ctx_field__name(i),
+		report__say(o, "%s%s unknown: %s", missing ? "; " : src ? ". " : "", names,
 			    ctx_missing__reason(c->why[i]));
 		missing = true;
 	}

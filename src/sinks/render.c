@@ -175,9 +175,11 @@ void render__text_oom_context(FILE *f, const struct oom_context *c)
 	else
 		fputs(" none\n", f);
 	for (i = 0; i < CTXF_NR; i++) {
-		if (c->src[i] || i == CTXF_TOTALPAGES)
+		char names[128];
+
+		if (!oom_context__unknown_group(c, i, names, sizeof(names)))
 			continue;
-		fprintf(f, "%s%s: %s", missing ? "; " : "    unknown ", ctx_field__name(i),
+		fprintf(f, "%s%s: %s", missing ? "; " : "    unknown ", names,
 			ctx_missing__reason(c->why[i]));
 		missing = true;
 	}
