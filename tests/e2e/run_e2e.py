@@ -3,12 +3,14 @@
 """Host end-to-end tests for oomreap-trace, on this machine's real kernel.
 
 Each scenario makes the kernel OOM-kill a process inside a memory cgroup made
-for it (docs/LAB.md recipes A, B2, C2, C1, C2 with partial contention, and C2 with
-the tool started in the middle of the reaper's loop), records
+for it (docs/LAB.md recipes A, B2, C2, C1, C2 with partial contention, C2 with
+the tool started in the middle of the reaper's loop, and a storm of kills the
+kernel's OOM report ratelimit cuts short), records
 the kernel's own account of what happened -- a private tracefs instance
 (oom:* events, failed mmap_lock acquisitions by the oom_reaper kthread,
 sched_process_exit of the test's tasks) and /dev/kmsg ("Killed process",
-"oom_reaper: reaped process", "oom_reaper: unable to reap") -- and compares
+"oom_reaper: reaped process", "oom_reaper: unable to reap", the OOM report's
+"oom-kill:" and "invoked oom-killer" lines) -- and compares
 the incidents that `oomreap-trace --json --cgroup ...` printed with it.
 
 Needs root, cgroup v1 memory controller, tracefs, /dev/fuse, and the
@@ -1001,6 +1003,66 @@ def scenario_c_mid_loop(r):
         r.expect_near(t.get("ts_ns"), k["ts"], f"timeline skip[{i}].ts_ns (kernel's last)")
 
 
+def scenario_storm(r):
+    """S: 14 hogs killed one after another in a 16 MiB memcg, in well under
+    5 s: the kernel ratelimits its OOM report (10 per 5 s), so some kills
+    have none.  Each kill's context must equal the kernel's lines, or be
+    null with the ratelimit reason where the kernel printed none: never
+    another kill's.  A second tool in a mount namespace without /dev/kmsg
+    (as in a container) must say so once and give that reason."""
+    n = 14
+    r.setup_common(16)
+    hogs = [oomlab.start_memhog(r.stack, r.memcg, 64, binary=r.fx("memhog"), **CHILD)
+            for _ in range(n)]
+    pids = [pid for _, pid in hogs]
+    r.trace.watch_exits(pids)
+    r.start_tool()
+    blind = None
+    if r.tool:
+        blind = oomlab.Tool(
+            ["-m", "--propagation", "private", "sh", "-c",
+             'mount -t tmpfs none /dev && exec "$0" "$@"', r.args.tool, "--json",
+             "--cgroup", r.memcg.rel], name="oomreap-trace-nokmsg", binary="unshare", **CHILD)
+        r.stack.callback(blind.stop)
+    t0 = mono_ns()
+    for hog, pid in hogs:
+        hog.send("go")
+        wait_for(lambda: r.trace.of("mark_victim", pid), 10, f"tracefs mark_victim pid={pid}")
+    span = mono_ns() - t0
+    for hog, pid in hogs:
+        r.expect_eq(hog.wait(10), -signal.SIGKILL, f"hog {pid} exit status")
+    reported = [p for p in pids if r.kernel_context(p)[0] is not None]
+    note(f"S: {n} kills in {ms(span)}; the kernel printed an OOM report for "
+         f"{len(reported)} of them")
+    r.expect(span < 5_000_000_000, f"kills took {ms(span)}: not a storm within the ratelimit")
+    r.expect(len(reported) <= 10, f"kernel reported {len(reported)} of {n} kills in 5 s")
+    if not r.tool:
+        return
+    for pid in pids:
+        r.tool.wait_incident(pid, 10)
+    r.finish_tool()
+    brc = blind.stop()
+    r.expect_eq(brc, 0, "tool without /dev/kmsg: exit status")
+    said = [l for l in blind.err if "cannot read /dev/kmsg" in l]
+    r.expect(len(said) == 1, f"tool without /dev/kmsg said it {len(said)} times: {said}")
+    bincs = {}
+    for line in blind.lines:
+        with contextlib.suppress(ValueError):
+            i = json.loads(line)
+            bincs[i.get("pid")] = i
+    for pid in pids:
+        inc = r.the_incident(pid)
+        if inc:
+            r.check_context(inc, pid)
+        b = bincs.get(pid)
+        if r.expect(b is not None, f"tool without /dev/kmsg: no incident for {pid}"):
+            oom = b.get("oom") or {}
+            r.expect_eq(oom.get("constraint"), None, f"{pid}: constraint without /dev/kmsg")
+            r.expect_eq((oom.get("context_missing") or {}).get("constraint"),
+                        "kernel log not readable (/dev/kmsg could not be opened)",
+                        f"{pid}: reason without /dev/kmsg")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1008,6 +1070,7 @@ SCENARIOS = {
     "C1": ("C1-gave-up-inside-writer", lambda r: scenario_c(r, True)),
     "Cp": ("C2-partial", scenario_c_partial),
     "Cm": ("C2-mid-loop", scenario_c_mid_loop),
+    "S": ("S-storm-ratelimited", scenario_storm),
 }
 
 
