@@ -214,8 +214,10 @@ static int add_line(struct kmsg_log *l, const struct kmsg_line *ln)
 	size_t tlen = ln->text_len < KMSG_LINE_MAX ? ln->text_len : KMSG_LINE_MAX;
 	struct kmsg_entry *e;
 
-	if (l->n >= KMSG_LOG_MAX_LINES)
+	if (l->n >= KMSG_LOG_MAX_LINES) {
+		l->full = true;
 		return -E2BIG;
+	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct kmsg_entry *v = realloc(l->v, cap * sizeof(*v));
@@ -295,6 +297,8 @@ void kmsg_log__keep_newest(struct kmsg_log *l, size_t keep)
 	if (l->n <= keep)
 		return;
 	drop = l->n - keep;
+	if (l->v[drop - 1].ts_ns > l->dropped_until_ns)
+		l->dropped_until_ns = l->v[drop - 1].ts_ns;
 	memmove(l->v, l->v + drop, keep * sizeof(*l->v));
 	l->n = keep;
 	/* text in entry order is not text order once sorted: copy through a fresh buffer */
@@ -590,6 +594,12 @@ static bool lost_between(const struct kmsg_log *l, uint64_t lo_t, uint64_t hi_t)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, cnt = 0;
 	size_t i = lower_bound(l, lo_t);
+
+	/* what we let go ourselves is as lost as what the kernel overwrote */
+	if (l->dropped_until_ns && lo_t <= l->dropped_until_ns)
+		return true;
+	if (l->full && (!l->n || hi_t >= l->v[l->n - 1].ts_ns))
+		return true;
 
 	/* the line before the window too: a hole right at its start counts */
 	if (i > 0)

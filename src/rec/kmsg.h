@@ -65,6 +65,13 @@ struct kmsg_log {
 	char *text;
 	size_t text_len, text_cap;
 	uint64_t rejected;   /* lines that were not kernel log lines */
+	/*
+	 * Lines this log itself let go, as lines lost: up to this printk time
+	 * (kmsg_log__keep_newest), and every line after the last when it was
+	 * full (KMSG_LOG_MAX_LINES).
+	 */
+	uint64_t dropped_until_ns;
+	bool full;
 };
 
 /* Bounds: a hostile file must not make us hold gigabytes. */

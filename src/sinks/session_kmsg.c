@@ -21,9 +21,10 @@
 /*
  * Lines kept live.  A kill's lines are looked up when it is applied, right
  * after they were read, so only the last moments matter; the bound keeps a
- * daemon's memory flat however long it runs.
+ * daemon's memory flat however long it runs.  Half go at a time; a kill
+ * whose window reaches into them is told its lines were lost (kmsg.h).
  */
-#define KMSG_LIVE_MAX 16384
+#define KMSG_LIVE_MAX 8192
 
 int session__open_kmsg(struct session *s)
 {

@@ -508,6 +508,11 @@ static void test_keep_newest(void **state)
 	victim(&inc, 30, "v", "/a", 5000120 * US);
 	assert_true(kmsg__incident_context(&l, 0, &inc));
 	assert_from_log(&inc.ctx, "/a");
+	/* a kill whose lines the bound let go: lost, never "ratelimited" */
+	kmsg_log__keep_newest(&l, 1);
+	victim(&inc, 30, "v", "/a", 5000120 * US);
+	assert_false(kmsg__incident_context(&l, 0, &inc));
+	assert_all_missing(&inc.ctx, CTX_WHY_OVERRUN);
 	kmsg_log__free(&l);
 }
 
