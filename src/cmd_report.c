@@ -242,6 +242,7 @@ int do_report(const struct env *env)
 		}
 		run.kmsg = have ? &klog : NULL;
 	} else {
+		klog.given = true;
 		run.kmsg = &klog;
 	}
 

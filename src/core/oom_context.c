@@ -44,6 +44,7 @@ const char *ctx_missing__reason(uint8_t why)
 		[CTX_WHY_GROUP_MEMBER] = "a memory.oom.group member: the kernel's OOM report names "
 					 "only the chosen victim",
 		[CTX_WHY_NOT_LOGGED] = "the kernel log does not state it; only oom_control has it",
+		[CTX_WHY_LOG_NOT_COVERING] = "the kernel log given does not reach this kill",
 	};
 
 	return why < CTX_WHY_NR && r[why] ? r[why] : "";

@@ -43,6 +43,7 @@ enum ctx_missing {
 	CTX_WHY_NO_TASK,          /* the kill's task was not read: nothing to match by */
 	CTX_WHY_GROUP_MEMBER,     /* memory.oom.group member: the report names the chosen victim */
 	CTX_WHY_NOT_LOGGED,       /* the kernel log never states this field */
+	CTX_WHY_LOG_NOT_COVERING, /* report --kmsg FILE: its lines do not reach the kill */
 	CTX_WHY_NR
 };
 

@@ -822,6 +822,9 @@ bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query
 	if (best == SIZE_MAX) {
 		uint8_t why = lost_between(l, lo_t, hi_t) ? CTX_WHY_OVERRUN : CTX_WHY_RATELIMITED;
 
+		if (l->given && (!l->n || l->v[0].ts_ns > q->kill_ns || l->v[l->n - 1].ts_ns < q->kill_ns))
+			why = CTX_WHY_LOG_NOT_COVERING;
+
 		for (f = 0; f < CTXF_NR; f++)
 			if (f != CTXF_TOTALPAGES)
 				set_why(c, f, why);

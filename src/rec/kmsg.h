@@ -72,6 +72,11 @@ struct kmsg_log {
 	 */
 	uint64_t dropped_until_ns;
 	bool full;
+	/*
+	 * A log given by hand (report --kmsg FILE), not read beside the events:
+	 * it may not reach a kill at all, and then says so instead of "ratelimited".
+	 */
+	bool given;
 };
 
 /* Bounds: a hostile file must not make us hold gigabytes. */

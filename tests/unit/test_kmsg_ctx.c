@@ -454,6 +454,28 @@ static void test_reasons_without_log(void **state)
 	assert_null(oom_context__source(&inc.ctx));
 }
 
+static void test_given_log(void **state)
+{
+	struct oomreap_incident inc;
+	struct kmsg_log l;
+
+	kmsg_log__init(&l);
+	l.given = true;
+	add(&l, 1, 1000000, "long before");
+	add(&l, 2, 2000000, "still before");
+	kmsg_log__sort(&l);
+	/* a dmesg file that ends before the kill cannot say it was ratelimited */
+	victim(&inc, 5, "v", "/a", 50 * SEC);
+	assert_false(kmsg__incident_context(&l, 0, &inc));
+	assert_all_missing(&inc.ctx, CTX_WHY_LOG_NOT_COVERING);
+	/* one that goes past it can */
+	add(&l, 3, 60000000, "after");
+	kmsg_log__sort(&l);
+	assert_false(kmsg__incident_context(&l, 0, &inc));
+	assert_all_missing(&inc.ctx, CTX_WHY_RATELIMITED);
+	kmsg_log__free(&l);
+}
+
 static void test_group_member(void **state)
 {
 	struct oomreap_incident inc;
@@ -530,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_global_oom),
 		cmocka_unit_test(test_reasons_without_log),
+		cmocka_unit_test(test_given_log),
 		cmocka_unit_test(test_group_member),
 		cmocka_unit_test(test_oom_control_wins),
 		cmocka_unit_test(test_keep_newest),
