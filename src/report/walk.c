@@ -394,8 +394,8 @@ static void summary(struct report_out *o, const struct report *r)
 	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
 	if (s->group_events) {
 		kvf(o, true, "OOM events (OOM-killer invocations)", "%" PRIu64, s->oom_events);
-		kvf(o, true, "... memory.oom.group kills, and their victims", "%" PRIu64 ", %" PRIu64,
-		    s->group_events, s->group_victims);
+		kvf(o, true, "Of which memory.oom.group kills", "%" PRIu64, s->group_events);
+		kvf(o, true, "Tasks those group kills killed", "%" PRIu64, s->group_victims);
 	}
 	kvf(o, true, "Reaped by the oom_reaper", "%" PRIu64, s->incidents[OUTCOME_REAPED]);
 	kvf(o, true, "Reaper gave up (\"unable to reap\")", "%" PRIu64,
@@ -747,16 +747,17 @@ static const struct report_column event_columns[] = {
 };
 #define NEVENT_COLUMNS (sizeof(event_columns) / sizeof(event_columns[0]))
 
+/* A group's victims die within microseconds of each other: us, ms or s. */
 static void offset_cell(struct report_out *o, uint64_t base, uint64_t ts)
 {
-	char off[32];
+	char d[16];
 
-	if (!ts) {
+	if (!ts || ts < base) {
 		cellf(o, true, "-");
 		return;
 	}
-	timefmt__offset(off, sizeof(off), base, ts);
-	cellf(o, true, "%s", off);
+	timefmt__duration(d, sizeof(d), ts - base);
+	cellf(o, true, "+%s", d);
 }
 
 /*
