@@ -21,7 +21,7 @@ Environment knobs:
   VMTEST_KERNELS    series to boot (default "5.10-bullseye 5.10 6.1 6.12")
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
-                    C-fuse-partial"
+                    C-fuse-partial G"
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 480)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
