@@ -261,22 +261,30 @@ static __always_inline bool memcg_oom_group_levels(struct task_struct *task, __u
 }
 
 /*
- * The function rungs see every call of mark_oom_victim(), the tracepoint
- * only the first per thread: the kernel returns early when TIF_MEMDIE is
- * already set.  A memory.oom.group kill calls it twice for the chosen
- * victim (once as the victim, once as a member of its group).  A second
- * call for the same thread is not a new kill: its process's oom_mm is
- * already set and we already hold this very task under its pid.
+ * One victim process, one kill event.  The kernel can mark a process more
+ * than once: a memory.oom.group kill calls __oom_kill_process() for the
+ * chosen victim again, as a member of its group (the function rungs see
+ * mark_oom_victim() called twice for the same thread: the kernel's
+ * TIF_MEMDIE test that stops the second is inside the function; a
+ * tracepoint fires again when the thread marked second is another one),
+ * and an exiting thread of a victim can be marked by a later OOM.  Those
+ * are not new kills: the process already had its oom_mm set, and we hold
+ * it under its process id with that same mm.  Its new thread is
+ * remembered under the victim's kill sequence, so the reaper's events for
+ * that thread find the one incident.
  */
-static __always_inline bool marked_before(struct task_struct *task)
+static __always_inline bool marked_before(struct task_struct *task, struct mm_struct *mm)
 {
-	__u32 pid = BPF_CORE_READ(task, pid);
+	__u32 tgid = BPF_CORE_READ(task, tgid);
 	struct victim *v;
 
-	if (!BPF_CORE_READ(task, signal, oom_mm))
+	if (!mm || !BPF_CORE_READ(task, signal, oom_mm))
 		return false;
-	v = bpf_map_lookup_elem(&victims, &pid);
-	return v && v->task == (__u64)task;
+	v = bpf_map_lookup_elem(&victims, &tgid);
+	if (!v || v->tgid != tgid || v->mm != (__u64)mm)
+		return false;
+	remember_victim(BPF_CORE_READ(task, pid), tgid, v->seq, mm, task);
+	return true;
 }
 
 /* A task was marked as OOM victim; identify it and its memory. */
@@ -286,7 +294,8 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	struct mm_struct *mm;
 	struct cgroup *cg;
 
-	if (source != OOMREAP_SRC_TRACEPOINT && marked_before(task))
+	mm = victim_mm(task);
+	if (marked_before(task, mm))
 		return 0;
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -304,7 +313,6 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	e->uid = BPF_CORE_READ(task, real_cred, uid.val);
 	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 
-	mm = victim_mm(task);
 	read_mm(mm, &e->mm);
 	if (mm) {
 		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);

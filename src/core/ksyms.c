@@ -175,6 +175,14 @@ const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off)
 		else
 			hi = mid;
 	}
+	/*
+	 * kallsyms gives starts, not sizes: an address past the end of the
+	 * last function before it (an unlisted module, a freed BPF program)
+	 * would be named after whatever symbol precedes it, gigabytes away.
+	 * No kernel function is anywhere near this long: beyond, it is unknown.
+	 */
+	if (addr - ks->syms[lo].addr > KSYMS_MAX_OFFSET)
+		return NULL;
 	*off = addr - ks->syms[lo].addr;
 	return ks->names + ks->syms[lo].name_off;
 }

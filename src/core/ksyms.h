@@ -26,6 +26,8 @@ void ksyms__free(struct ksyms *ks);
  */
 struct ksyms *ksyms__new(void);
 int ksyms__add(struct ksyms *ks, uint64_t start, const char *name);
+/* Past this offset from the symbol below it, an address has no known symbol. */
+#define KSYMS_MAX_OFFSET (256u << 10)
 /* Symbol containing addr, or NULL; *off = addr - symbol start. */
 const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off);
 /* "name+0xoff" (or "0xaddr" when unknown) into buf. */

@@ -392,6 +392,11 @@ static void summary(struct report_out *o, const struct report *r)
 	heading(o, 2, "Summary");
 	table_open(o, NULL, NULL, 0);
 	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
+	if (s->group_events) {
+		kvf(o, true, "OOM events (OOM-killer invocations)", "%" PRIu64, s->oom_events);
+		kvf(o, true, "Of which memory.oom.group kills", "%" PRIu64, s->group_events);
+		kvf(o, true, "Tasks those group kills killed", "%" PRIu64, s->group_victims);
+	}
 	kvf(o, true, "Reaped by the oom_reaper", "%" PRIu64, s->incidents[OUTCOME_REAPED]);
 	kvf(o, true, "Reaper gave up (\"unable to reap\")", "%" PRIu64,
 	    s->incidents[OUTCOME_GAVE_UP]);
@@ -709,6 +714,22 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		code(o, inc->trigger_comm, sizeof(inc->trigger_comm));
 		row_end(o);
 	}
+	row_key(o, "OOM event", false);
+	if (!inc->oom_event.id) {
+		report__put(o, "unknown (the kill was not seen)");
+	} else {
+		fprintf(o->f, "%" PRIu64 ", victim %u", inc->oom_event.id, inc->oom_event.index);
+		if (inc->oom_event.group_kill == GROUP_KILL_YES) {
+			report__say(o, ", a memory.oom.group kill of ");
+			if (inc->oom_event.group_cgroup_known)
+				code(o, inc->oom_event.group_cgroup, sizeof(inc->oom_event.group_cgroup));
+			else
+				report__put(o, "a cgroup whose path was cut");
+		} else if (inc->oom_event.group_kill == GROUP_KILL_UNKNOWN) {
+			report__say(o, " (whether memory.oom.group applied was not recorded)");
+		}
+	}
+	row_end(o);
 	row_key(o, "OOM", false);
 	oom_context_row(o, &inc->ctx);
 	row_end(o);
@@ -763,6 +784,108 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 		o->m->incident_close(o->f);
 }
 
+static const struct report_column event_columns[] = {
+	{ "#", true },
+	{ "Victim", true },
+	{ "PID", true },
+	{ "Comm", false },
+	{ "Killed", true },
+	{ "Exited", true },
+	{ "Reaper done", true },
+	{ "Over", true },
+	{ "Outcome", false },
+};
+#define NEVENT_COLUMNS (sizeof(event_columns) / sizeof(event_columns[0]))
+
+/* A group's victims die within microseconds of each other: us, ms or s. */
+static void offset_cell(struct report_out *o, uint64_t base, uint64_t ts)
+{
+	char d[16];
+
+	if (!ts || ts < base) {
+		cellf(o, true, "-");
+		return;
+	}
+	timefmt__duration(d, sizeof(d), ts - base);
+	cellf(o, true, "+%s", d);
+}
+
+/*
+ * A memory.oom.group kill: one section before its victims' own, with every
+ * victim on one time axis (from the event's first kill), so that one can
+ * see at a glance who died when and who took longest.
+ */
+static void oom_event(struct report_out *o, const struct report *r, size_t first)
+{
+	const struct oomreap_incident *lead = &r->details[first].inc;
+	uint64_t id = lead->oom_event.id, base = UINT64_MAX;
+	size_t i, n = 0;
+	char when[48];
+
+	for (i = first; i < r->ndetails; i++) {
+		const struct oomreap_incident *inc = &r->details[i].inc;
+
+		if (inc->oom_event.id != id)
+			continue;
+		n++;
+		if (inc->kill_ns && inc->kill_ns < base)
+			base = inc->kill_ns;
+	}
+	if (base == UINT64_MAX)
+		base = incident__start_ns(lead);
+	o->m->heading_open(o->f, 2);
+	fprintf(o->f, "OOM event %" PRIu64 ": memory.oom.group killed %zu task%s", id, n,
+		n == 1 ? "" : "s");
+	o->m->heading_close(o->f, 2);
+	timefmt__utc(when, sizeof(when), report__real_ns(base, r->rc.mono_to_real_ns));
+	report__put(o, o->m->para_open);
+	fprintf(o->f, "At %s the OOM killer chose one victim and, because memory.oom.group "
+		      "is set on ", when);
+	if (lead->oom_event.group_cgroup_known)
+		code(o, lead->oom_event.group_cgroup, sizeof(lead->oom_event.group_cgroup));
+	else
+		report__put(o, "its memory cgroup (path cut)");
+	report__say(o, ", killed every task of that cgroup with it. Times are from the first "
+		       "kill.");
+	report__put(o, o->m->para_close);
+	table_open(o, "oomevent", event_columns, NEVENT_COLUMNS);
+	for (i = first; i < r->ndetails; i++) {
+		const struct oomreap_incident *inc = &r->details[i].inc;
+
+		if (inc->oom_event.id != id)
+			continue;
+		report__put(o, o->m->row_open);
+		cell(o, true);
+		o->m->incident_number(o->f, i + 1, true);
+		cell_end(o);
+		cellf(o, true, "%u%s", inc->oom_event.index,
+		      inc->oom_event.index == 1 ? " (chosen)" : "");
+		cellf(o, true, "%u", inc->pid);
+		cell_code(o, inc->have_identity ? inc->comm : NULL, sizeof(inc->comm));
+		offset_cell(o, base, inc->kill_ns);
+		offset_cell(o, base, inc->exit_ns);
+		offset_cell(o, base, inc->finish_ns);
+		offset_cell(o, base, inc->outcome != OUTCOME_OPEN ? inc->closed_ns : 0);
+		cell(o, false);
+		o->m->outcome(o->f, (uint8_t)inc->outcome);
+		cell_end(o);
+		report__put(o, o->m->row_close);
+	}
+	table_close(o);
+}
+
+/* Has an earlier detail already opened this incident's event section? */
+static bool event_shown(const struct report *r, size_t idx)
+{
+	uint64_t id = r->details[idx].inc.oom_event.id;
+	size_t i;
+
+	for (i = 0; i < idx; i++)
+		if (r->details[i].inc.oom_event.id == id)
+			return true;
+	return false;
+}
+
 /* ------------------------------------------------------ walk: the report */
 
 static void write_report(struct report_out *o, const struct report *r, const struct report_source *src,
@@ -796,8 +919,14 @@ static void write_report(struct report_out *o, const struct report *r, const str
 		     "Details follow for the first %zu of %zu incidents; narrow the window with "
 		     "`--since` and `--until` for the others.",
 		     r->ndetails, r->nrows);
-	for (i = 0; i < r->ndetails; i++)
-		incident(o, r, i + 1, &r->details[i].inc, kmsg);
+	for (i = 0; i < r->ndetails; i++) {
+		const struct oomreap_incident *inc = &r->details[i].inc;
+
+		if (inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES &&
+		    !event_shown(r, i))
+			oom_event(o, r, i);
+		incident(o, r, i + 1, inc, kmsg);
+	}
 	if (o->m->doc_close)
 		o->m->doc_close(o->f);
 }

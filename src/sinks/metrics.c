@@ -233,6 +233,18 @@ static void write_cgroups(FILE *f, const struct metrics *m)
 	       m->cgroup_cap);
 }
 
+/* A counter family by group_kill (enum oom_group_kill): false, true, unknown. */
+static void by_group_kill(FILE *f, const char *name, const char *help, const uint64_t v[3])
+{
+	static const uint8_t order[] = { GROUP_KILL_NO, GROUP_KILL_YES, GROUP_KILL_UNKNOWN };
+	size_t i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i < sizeof(order); i++)
+		fprintf(f, "%s{group_kill=\"%s\"} %" PRIu64 "\n", name, group_kill__name(order[i]),
+			v[order[i]]);
+}
+
 void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
 {
 	int i;
@@ -257,23 +269,15 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
 			m->kills[i]);
-	family(f, "oomreap_oom_events_total", "counter",
-	       "OOM-killer invocations that killed, by whether memory.oom.group killed a whole "
-	       "cgroup (\"unknown\": the kill could not be read for it); counted at the first "
-	       "victim's end.");
-	for (i = GROUP_KILL_NO; i <= GROUP_KILL_YES; i++)
-		fprintf(f, "oomreap_oom_events_total{group_kill=\"%s\"} %" PRIu64 "\n",
-			group_kill__name((uint8_t)i), m->oom_events[i]);
-	fprintf(f, "oomreap_oom_events_total{group_kill=\"unknown\"} %" PRIu64 "\n",
-		m->oom_events[GROUP_KILL_UNKNOWN]);
-	family(f, "oomreap_oom_event_victims_total", "counter",
-	       "Victims of those OOM events, by the same label: divided by "
-	       "oomreap_oom_events_total, victims per event.");
-	for (i = GROUP_KILL_NO; i <= GROUP_KILL_YES; i++)
-		fprintf(f, "oomreap_oom_event_victims_total{group_kill=\"%s\"} %" PRIu64 "\n",
-			group_kill__name((uint8_t)i), m->oom_event_victims[i]);
-	fprintf(f, "oomreap_oom_event_victims_total{group_kill=\"unknown\"} %" PRIu64 "\n",
-		m->oom_event_victims[GROUP_KILL_UNKNOWN]);
+	by_group_kill(f, "oomreap_oom_events_total",
+		      "OOM-killer invocations that killed, by whether memory.oom.group killed a "
+		      "whole cgroup (\"unknown\": the kill could not be read for it); counted at the "
+		      "first victim's end.",
+		      m->oom_events);
+	by_group_kill(f, "oomreap_oom_event_victims_total",
+		      "Victims of those OOM events, by the same label: divided by "
+		      "oomreap_oom_events_total, victims per event.",
+		      m->oom_event_victims);
 	family(f, "oomreap_incidents_total", "counter",
 	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
 	       "open: still open at exit or evicted).");

@@ -507,6 +507,17 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 			(long long)k->mm.rss_pages[OOMREAP_RSS_FILE],
 			(long long)k->mm.rss_pages[OOMREAP_RSS_SHMEM]);
 		text_string(f, k->cgroup_path, sizeof(k->cgroup_path));
+		fprintf(f, " trigger=%u", k->trigger_pid);
+		if (k->kill_flags & OOMREAP_KILL_GROUP_READ)
+			fprintf(f, " oom_group_levels=%#x", k->oom_group_levels);
+		break;
+	}
+	case OOMREAP_EV_BLOCKER: {
+		/* not a reap event: its own fields (the tasks are in the incident) */
+		const struct oomreap_blocker_event *b = event;
+
+		fprintf(f, " lock_count=%#llx tasks=%u flags=%#x", (unsigned long long)b->lock_count,
+			b->ntasks, b->blk_flags);
 		break;
 	}
 	case OOMREAP_EV_OOM_CONTEXT: {

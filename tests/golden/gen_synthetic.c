@@ -407,6 +407,92 @@ static void storm_rotated(const char *dir)
 	close_gen(&g, t + 3 * SEC);
 }
 
+/*
+ * A Kubernetes container OOM with memory.oom.group set (cgroup v2), as the
+ * kernel matrix's scenario G saw it on 6.12: the container's hog is chosen
+ * and killed, then every task of the container, the hog again among them
+ * (two "Killed process" lines for it, one mark).  90 ms later a plain OOM
+ * in a service's memcg, an OOM event of its own.
+ */
+#define GK_POD "/kubepods.slice/kubepods-burstable.slice/" \
+	       "kubepods-burstable-pod1b2c3d4e_5f60_4a7b_8c9d_0e1f2a3b4c5d.slice"
+#define GK_CTR GK_POD "/cri-containerd-" \
+	       "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope"
+
+static void group_kill_ev(struct gen *g, uint64_t seq, uint32_t pid, uint64_t ts, const char *comm,
+			  const char *cgroup, int64_t anon, uint32_t trigger, uint32_t levels)
+{
+	struct oomreap_kill_event k = wire__kill(seq, pid, pid, ts, comm, cgroup);
+
+	k.mm = snap(anon, 0);
+	k.total_vm_pages = (uint64_t)anon + 2300;
+	k.pgtables_bytes = 118784;
+	k.cgroup_id = 9000 + seq;
+	k.uid = 0;
+	k.trigger_pid = k.trigger_tgid = trigger;
+	snprintf(k.trigger_comm, sizeof(k.trigger_comm), "java");
+	k.cgroup_hierarchy = 0; /* cgroup2 */
+	k.kill_flags |= OOMREAP_KILL_GROUP_READ;
+	k.oom_group_levels = levels;
+	put(g, &k, sizeof(k));
+}
+
+static void gk_killed(struct gen *g, uint64_t ts, uint32_t pid, const char *comm, uint64_t anon_kb)
+{
+	kmsg(g, ts, 3, "Memory cgroup out of memory: Killed process %u (%s) total-vm:%llukB, "
+		       "anon-rss:%llukB, file-rss:0kB, shmem-rss:568kB, UID:0 pgtables:116kB "
+		       "oom_score_adj:0",
+	     pid, comm, (unsigned long long)anon_kb + 1600, (unsigned long long)anon_kb);
+}
+
+static void group_kill(const char *dir)
+{
+	static const struct {
+		uint32_t pid;
+		const char *comm;
+		int64_t anon;
+	} members[] = { { 237, "sidecar", 2048 }, { 239, "worker", 2048 }, { 241, "worker", 2016 } };
+	struct gen g;
+	uint64_t t = BOOT_T0 + 19 * SEC, k;
+	unsigned i;
+
+	open_gen(&g, dir, "synthetic-group-kill.oomrec", 0, 3, true);
+	kmsg(&g, t - 4 * MS, 4, "java invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+				"oom_score_adj=0");
+	kmsg(&g, t - 1 * MS, 6, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+				"mems_allowed=0,oom_memcg=%s,task_memcg=%s,task=java,pid=250,uid=0",
+	     GK_CTR, GK_CTR);
+	gk_killed(&g, t + 1 * MS, 250, "java", 40448);
+	group_kill_ev(&g, 1, 250, t, "java", GK_CTR, 10112, 250, 1);
+	kmsg(&g, t + 1 * MS, 6, "Tasks in %s are going to be killed due to memory.oom.group set",
+	     GK_CTR);
+	for (i = 0; i < 3; i++) {
+		k = t + 1 * MS + (i + 1) * 300000;
+		gk_killed(&g, k, members[i].pid, members[i].comm, (uint64_t)members[i].anon * 4);
+		group_kill_ev(&g, 2 + i, members[i].pid, k, members[i].comm, GK_CTR,
+			      members[i].anon, 250, 1);
+	}
+	gk_killed(&g, t + 2 * MS + 100000, 250, "java", 40448);
+	exit_ev(&g, 2, 237, t + 3 * MS, 1, TP);
+	exit_ev(&g, 3, 239, t + 3 * MS + 200000, 1, TP);
+	exit_ev(&g, 4, 241, t + 3 * MS + 400000, 1, TP);
+	exit_ev(&g, 1, 250, t + 9 * MS, 1, TP);
+	/* the plain OOM */
+	k = t + 90 * MS;
+	kmsg(&g, k - 2 * MS, 4, "backup invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+				"oom_score_adj=0");
+	kmsg(&g, k - 1 * MS, 6, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+				"mems_allowed=0,oom_memcg=/system.slice/backup.service,"
+				"task_memcg=/system.slice/backup.service,task=backup,pid=251,uid=0");
+	kmsg(&g, k + 1 * MS, 3, "Memory cgroup out of memory: Killed process 251 (backup) "
+				"total-vm:66600kB, anon-rss:65152kB, file-rss:0kB, shmem-rss:568kB, "
+				"UID:0 pgtables:164kB oom_score_adj:0");
+	group_kill_ev(&g, 5, 251, k, "backup", "/system.slice/backup.service", 16288, 251, 0);
+	exit_ev(&g, 5, 251, k + 6 * MS, 1, TP);
+	rec_writer__flush(g.w, k + 100 * MS);
+	close_gen(&g, k + 3 * SEC);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/golden";
@@ -418,5 +504,6 @@ int main(int argc, char **argv)
 	lab_b_fentry(dir);
 	hostile(dir);
 	storm_rotated(dir);
+	group_kill(dir);
 	return 0;
 }

@@ -160,9 +160,13 @@ static void test_lookup_between_skips_data(void **state)
 	expect_sym(ks, 0xffffffff81002900ull, "weak_fn", 0x1100);
 	expect_sym(ks, 0xffffffff81002fffull, "weak_fn", 0x17ff);
 	expect_sym(ks, 0xffffffff81004000ull, "weak_undef_fn", 0xf00);
-	/* between the kernel image and the first module symbol */
-	expect_sym(ks, 0xffffffffc0000fffull, "weak_undef_fn",
-		   0xffffffffc0000fffull - 0xffffffff81003100ull);
+	/*
+	 * Between the kernel image and the first module symbol: no symbol,
+	 * not weak_undef_fn+3GiB; up to KSYMS_MAX_OFFSET past one, still it.
+	 */
+	assert_null(ksyms__lookup(ks, 0xffffffffc0000fffull, &(uint64_t){ 0 }));
+	expect_sym(ks, 0xffffffff81003100ull + KSYMS_MAX_OFFSET, "weak_undef_fn", KSYMS_MAX_OFFSET);
+	assert_null(ksyms__lookup(ks, 0xffffffff81003100ull + KSYMS_MAX_OFFSET + 1, &(uint64_t){ 0 }));
 	ksyms__free(ks);
 }
 

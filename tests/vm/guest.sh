@@ -33,7 +33,7 @@
 # shellcheck source=/dev/null
 [ -f /vmtest/config ] && . /vmtest/config
 : "${RUNGS:=fentry kprobe tracepoint auto}"
-: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse C-fuse-partial}"
+: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse C-fuse-partial G}"
 : "${BIN:=/vmtest/oomreap-trace}"
 : "${VMFIX:=/vmtest/vmfix}"
 : "${MODULE:=/vmtest/oomhold.ko}"
@@ -149,7 +149,7 @@ scen_end() {
 	shift
 	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$_v $*"
 	kmsg_since "$KMSG_T0" |
-		grep -E 'Killed process|oom_reaper:|oomhold:|oom-kill:|Out of memory|BUG|WARNING|Call Trace' |
+		grep -E 'Killed process|oom_reaper:|oomhold:|oom-kill:|Out of memory|memory.oom.group|already exiting|BUG|WARNING|Call Trace' |
 		sed 's/^/@@KMSG /'
 	grep -v '^#' "$INST/trace" | sed 's/^/@@TRACE /'
 	echo "@@SCEN END rung=$RUNG scen=$SCEN"
@@ -275,6 +275,68 @@ scen_C() {
 	rmmod oomhold || echo "@@WARN rmmod failed"
 	kill_wait "$vp" "$hp"
 	rm_cgroup "$cg"
+}
+
+# G: a memory.oom.group kill in a Kubernetes-shaped container cgroup
+# (kubelet sets memory.oom.group=1 on every container since 1.28): three
+# 8 MiB tasks and a hog in 64 MiB.  The kernel kills the hog and then every
+# task of the group, the hog again among them.  At the same moment a
+# plain OOM in a memcg of its own: the tool must keep the two OOMs apart.
+G_POD=kubepods-burstable-pod1b2c3d4e_5f60_4a7b_8c9d_0e1f2a3b4c5d.slice
+G_CTR=cri-containerd-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope
+scen_G() {
+	if [ ! -f "$CGROOT/cgroup.controllers" ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=G no cgroup v2 (memory.oom.group)"
+		return 0
+	fi
+	top=$CGROOT/vmt_G_$RUNG
+	g_rel=vmt_G_$RUNG/kubepods.slice/kubepods-burstable.slice/$G_POD/$G_CTR
+	# every level passes the memory controller down
+	_d=$CGROOT
+	for _c in vmt_G_$RUNG kubepods.slice kubepods-burstable.slice "$G_POD"; do
+		grep -qw memory "$_d/cgroup.subtree_control" || echo +memory >"$_d/cgroup.subtree_control"
+		_d=$_d/$_c
+		mkdir "$_d" || return 1
+	done
+	grep -qw memory "$_d/cgroup.subtree_control" || echo +memory >"$_d/cgroup.subtree_control"
+	gc=$(new_memcg "$g_rel" 64M) || return 1
+	echo 1 >"$gc/memory.oom.group" || { echo "@@WARN cannot set memory.oom.group"; return 1; }
+	pc=$(new_memcg "vmt_Gp_$RUNG" 64M) || return 1
+	members=
+	for i in 1 2 3; do
+		rm -f "$WORK/readyG$i"
+		sh -c "echo \$\$ >$gc/cgroup.procs; exec $VMFIX victim 8 1 $WORK/readyG$i" &
+		members="$members $!"
+	done
+	for i in 1 2 3; do
+		wait_for 60 test -f "$WORK/readyG$i" || echo "@@WARN member $i not ready"
+	done
+	scen_begin G
+	rm -f "$WORK/hogG" "$WORK/hogGp"
+	sh -c "echo \$\$ >$gc/cgroup.procs; exec $VMFIX hog 256" >"$WORK/hogG" 2>&1 &
+	gh=$!
+	sh -c "echo \$\$ >$pc/cgroup.procs; exec $VMFIX hog 256" >"$WORK/hogGp" 2>&1 &
+	ph=$!
+	wait "$gh"
+	wait "$ph"
+	for m in $members; do
+		wait_for 20 eval '! alive $m' || echo "@@WARN group member $m survived"
+	done
+	# the tool has reported every victim: then its lines are all in
+	for p in $gh $ph $members; do
+		wait_for 20 grep -q "\"tgid\":$p," "$WORK/tool.json" ||
+			echo "@@WARN the tool has not reported $p"
+	done
+	scen_end "$gh" "plain=$ph members=$(echo $members | tr ' ' ,) group=/$g_rel plaincg=/vmt_Gp_$RUNG"
+	kill_wait $members "$gh" "$ph"
+	rm_cgroup "$gc"
+	rm_cgroup "$pc"
+	# the levels above count their descendants' kills: removed, not reported
+	_d=$(dirname "$gc")
+	while [ "$_d" != "$CGROOT" ]; do
+		wait_for 5 rmdir "$_d" 2>/dev/null || echo "@@WARN cannot remove $_d"
+		_d=$(dirname "$_d")
+	done
 }
 
 # ---- FUSE recipes (docs/LAB.md B2 and C2), with tests/fixtures/ built statically
@@ -431,6 +493,7 @@ run_rung() {
 		C-mod-reap) scen_C C-mod-reap 2500 1000 ;;
 		C-mod-unable) scen_C C-mod-unable 3400 500 ;;
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
+		G) scen_G ;;
 		*) echo "@@WARN unknown scenario $s" ;;
 		esac
 	done

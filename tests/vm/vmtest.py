@@ -21,7 +21,7 @@ Environment knobs:
   VMTEST_KERNELS    series to boot (default "5.10-bullseye 5.10 6.1 6.12")
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
-                    C-fuse-partial"
+                    C-fuse-partial G"
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 480)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
@@ -73,7 +73,7 @@ DEFAULT_KERNELS = "5.10-bullseye 5.10 6.1 6.12"
 RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
 SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
                            "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse "
-                           "C-fuse-partial").split()
+                           "C-fuse-partial G").split()
 HOST_SCENARIOS = ["A", "B-fuse", "C-fuse", "C-fuse-partial"]  # no freezer recipe (6.18 thaws the group), no module
 GUEST_TIMEOUT = int(os.environ.get("VMTEST_TIMEOUT", "480"))
 # Guests booted at once (each is one host thread); the host row runs alone.
@@ -503,6 +503,7 @@ OOMKILL_RX = re.compile(r"oom-kill:.*oom_memcg=(?P<oom_memcg>[^,]*),task_memcg=(
                         r"task=(?P<comm>.*),pid=(?P<pid>\d+),uid=")
 REAPED_RX = re.compile(r"oom_reaper: reaped process (?P<pid>\d+) \((?P<comm>.*?)\), now "
                        r"anon-rss:(?P<anon>\d+)kB, file-rss:(?P<file>\d+)kB, shmem-rss:(?P<shmem>\d+)kB")
+GROUP_RX = re.compile(r"Tasks in (?P<cg>\S+) are going to be killed due to memory\.oom\.group set")
 UNABLE_RX = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
 
 
@@ -716,9 +717,85 @@ def check_blockers(cell, inc, tf, blockers_on):
                "no blocker picture shows the holder's stack in oomhold_thread")
 
 
+def check_group(cell, sc, incidents):
+    """G: one memory.oom.group kill of four tasks and, at the same moment, a
+    plain OOM elsewhere.  Against the kernel's log ("Killed process" lines,
+    the chosen victim's twice; the "memory.oom.group set" line) and
+    tracefs (mark_victim once per task)."""
+    a = sc["attrs"]
+    chosen, plain = sc["victim"], int(a["plain"])
+    members = [int(p) for p in a["members"].split(",")]
+    group, plaincg = a["group"], a["plaincg"]
+    for w in sc["warns"]:
+        cell.check(False, f"guest: {w}")
+    for l in sc["kmsg"]:
+        cell.check(not re.search(r"\bBUG\b|WARNING:", l), f"kernel: {l}")
+    killed = [m for m in map(KILLED_RX.search, sc["kmsg"]) if m]
+    kpids = [int(m.group("pid")) for m in killed]
+    glines = [m.group("cg") for m in map(GROUP_RX.search, sc["kmsg"]) if m]
+    # the kernel itself: one group line for our group, every task killed
+    cell.check(glines == [group], f"kmsg: memory.oom.group lines {glines}, want [{group!r}]")
+    cell.check(set(kpids) == set(members) | {chosen, plain},
+               f"kmsg: killed {sorted(set(kpids))}, want {sorted(set(members) | {chosen, plain})}")
+    ev = parse_trace(sc["trace"])
+    marks = sorted(e.get("pid") for e in ev if e["event"] == "mark_victim")
+    cell.check(marks == sorted(set(members) | {chosen, plain}),
+               f"tracefs: mark_victim pids {marks}, want each victim once")
+
+    mine = [i for i in incidents if i.get("tgid") in set(members) | {chosen, plain}]
+    by_tgid = {}
+    for i in mine:
+        by_tgid.setdefault(i.get("tgid"), []).append(i)
+    for p in sorted(set(members) | {chosen, plain}):
+        n = len(by_tgid.get(p, []))
+        cell.check(n == 1, f"tool: {n} incidents for victim {p}, want 1")
+    if any(len(v) != 1 for v in by_tgid.values()) or len(by_tgid) != len(members) + 2:
+        return
+    one = {p: v[0] for p, v in by_tgid.items()}
+    for p, inc in one.items():
+        cell.check(inc.get("outcome") not in (None, "open"),
+                   f"tool: victim {p} outcome {inc.get('outcome')!r}")
+        first = next(m for m in killed if int(m.group("pid")) == p)
+        cell.check(inc.get("comm") == first.group("comm"),
+                   f"tool comm {inc.get('comm')!r} != kmsg {first.group('comm')!r} for {p}")
+        rk = (inc.get("rss_at_kill_bytes") or {}).get("anon")
+        cell.check(rk is not None and abs(rk - int(first.group("anon")) * 1024) <= RSS_TOL_BYTES,
+                   f"tool rss_at_kill anon {rk} vs kmsg {int(first.group('anon')) * 1024} for {p}")
+    # the group: one event, the chosen victim first, the members after it
+    gev = {p: one[p].get("oom") or {} for p in members + [chosen]}
+    ids = {o.get("event_id") for o in gev.values()}
+    cell.check(len(ids) == 1 and None not in ids, f"tool: group victims' event_ids {ids}, want one")
+    for p, o in gev.items():
+        cell.check(o.get("group_kill") is True and o.get("group_cgroup") == group,
+                   f"tool: victim {p} group_kill {o.get('group_kill')} group_cgroup "
+                   f"{o.get('group_cgroup')!r}, want true and {group!r}")
+        cell.check(one[p].get("cgroup") == group, f"tool cgroup {one[p].get('cgroup')!r} for {p}")
+    order = [p for p in dict.fromkeys(kpids) if p in gev]  # first kill line of each
+    idx = sorted(members + [chosen], key=lambda p: gev[p].get("event_victim") or 0)
+    cell.check(idx == order, f"tool: event_victim order {idx}, kernel's kill order {order}")
+    cell.check(gev[chosen].get("event_victim") == 1,
+               f"tool: the chosen victim {chosen} is event_victim {gev[chosen].get('event_victim')}")
+    c = one[chosen].get("container") or {}
+    cell.check(c.get("id") == group.rsplit("cri-containerd-", 1)[1][:64] and
+               c.get("pod_uid") == "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+               f"tool container {c}")
+    # the plain OOM beside it: an event of its own
+    po = one[plain].get("oom") or {}
+    cell.check(po.get("group_kill") is False and po.get("event_victim") == 1 and
+               po.get("event_id") not in ids and po.get("group_cgroup") is None,
+               f"tool: plain victim's oom {po}: want its own event, no group kill")
+    cell.check(one[plain].get("cgroup") == plaincg, f"tool cgroup {one[plain].get('cgroup')!r}")
+    cell.outcome = "group+plain"
+    cell.fails = f"{len(gev)}+1 victims"
+    cell.attach = one[chosen].get("attach")
+
+
 def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_on,
                    truth_source):
     """The tool against the kernel, and the kernel against the scenario's purpose."""
+    if cell.scen == "G":
+        check_group(cell, sc, incidents)
+        return
     exp = EXPECT[cell.scen]
     v = sc["victim"]
     for w in sc["warns"]:
@@ -917,8 +994,18 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
         by_cg = {}
         for i in mine:
             by_cg[i["cgroup"]] = by_cg.get(i["cgroup"], 0) + 1
+        # A group kill kills its chosen victim twice (once chosen, once as
+        # a member: two "Killed process" lines, two counts in oom_kill).
+        twice = {}
+        for p in {int(m.group("pid")) for m in map(KILLED_RX.search, rung["kmsg"]) if m}:
+            n = sum(1 for m in map(KILLED_RX.search, rung["kmsg"]) if m and int(m.group("pid")) == p)
+            cg = next((i.get("cgroup") for i in mine if i.get("tgid") == p), None)
+            if n > 1 and cg:
+                twice[cg] = twice.get(cg, 0) + n - 1
         for cg in sorted(set(rung["oomkills"]) | set(by_cg)):
             n = rung["oomkills"].get(cg)
+            if n is not None:
+                n -= twice.get(cg, 0)
             if cells and by_cg.get(cg, 0) != n:
                 cells[-1].check(False, f"{cg}: the kernel counted {n} OOM kills (memcg "
                                 f"oom_kill), the tool has {by_cg.get(cg, 0)} incidents")
