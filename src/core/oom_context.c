@@ -123,3 +123,38 @@ int oom_context__unknown_group(const struct oom_context *c, int i, char *names, 
 	}
 	return n;
 }
+
+void oom_context__inherit(struct oom_context *dst, const struct oom_context *chosen)
+{
+	int f;
+
+	for (f = 0; f < CTXF_NR; f++) {
+		if (dst->src[f])
+			continue;
+		dst->src[f] = chosen->src[f];
+		dst->why[f] = chosen->why[f];
+		switch (f) {
+		case CTXF_CONSTRAINT:
+			dst->constraint = chosen->constraint;
+			break;
+		case CTXF_DOMAIN:
+			dst->global = chosen->global;
+			memcpy(dst->domain, chosen->domain, sizeof(dst->domain));
+			break;
+		case CTXF_GFP:
+			dst->gfp_mask = chosen->gfp_mask;
+			memcpy(dst->gfp_names, chosen->gfp_names, sizeof(dst->gfp_names));
+			break;
+		case CTXF_ORDER:
+			dst->order = chosen->order;
+			break;
+		case CTXF_TOTALPAGES:
+			dst->totalpages = chosen->totalpages;
+			break;
+		case CTXF_TRIGGER:
+			memcpy(dst->trigger_comm, chosen->trigger_comm, sizeof(dst->trigger_comm));
+			dst->trigger_oom_score_adj = chosen->trigger_oom_score_adj;
+			break;
+		}
+	}
+}

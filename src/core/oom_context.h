@@ -84,6 +84,11 @@ void oom_context__from_control(struct oom_context *c, uint32_t constraint, int32
  * and return how many; else 0.
  */
 int oom_context__unknown_group(const struct oom_context *c, int i, char *names, size_t len);
+/*
+ * A group kill's other victims: every field dst has no source for, as the
+ * event's chosen victim has it (its value, source, or reason).
+ */
+void oom_context__inherit(struct oom_context *dst, const struct oom_context *chosen);
 /* The constraint when known, else -1 (Prometheus: "unknown"). */
 static inline int oom_context__constraint(const struct oom_context *c)
 {

@@ -43,6 +43,9 @@ struct tracker {
 	bool have_ctx;
 	uint64_t ctx_gen;     /* OOM_CONTEXT events seen: oom_kill_process() calls */
 	struct oom_events oom_events;
+	/* the OOM context of the current event's chosen victim, for its group's other victims */
+	struct oom_context event_ctx;
+	uint64_t event_ctx_id;
 	uint64_t closed_seqs[RECENTLY_CLOSED];
 	uint32_t closed_next;
 	/* victim_seq -> slot index + 1 (0 = empty), linear probing */
@@ -366,6 +369,16 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	}
 	if (t->opts.on_kill && inc->have_identity)
 		t->opts.on_kill(inc, t->opts.ctx);
+	/*
+	 * One invocation, one context: the kernel reports the chosen victim
+	 * only, and what it says holds for every victim of the group kill.
+	 */
+	if (inc->oom_event.index == 1) {
+		t->event_ctx = inc->ctx;
+		t->event_ctx_id = inc->oom_event.id;
+	} else if (inc->oom_event.id && inc->oom_event.id == t->event_ctx_id) {
+		oom_context__inherit(&inc->ctx, &t->event_ctx);
+	}
 	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
 
 	/* An exit seen (on another CPU) just before this kill belongs here. */

@@ -20,6 +20,7 @@
 #include "core/oom_context.h"
 #include "core/tracker.h"
 #include "rec/kmsg.h"
+#include "wire.h"
 
 #define SEC 1000000000ull
 #define MS 1000000ull
@@ -538,6 +539,55 @@ static void test_keep_newest(void **state)
 	kmsg_log__free(&l);
 }
 
+static struct oomreap_incident closed[8];
+static unsigned nclosed;
+
+static void keep(const struct oomreap_incident *inc, void *ctx)
+{
+	if (nclosed < 8)
+		closed[nclosed++] = *inc;
+}
+
+static void look_up(struct oomreap_incident *inc, void *ctx)
+{
+	kmsg__incident_context(ctx, 0, inc);
+}
+
+/* Through the tracker: a group kill's other victims share the chosen one's report. */
+static void test_group_inherits(void **state)
+{
+	static const char ctr[] = "/kubepods.slice/pod1.slice/cri-containerd-ab.scope";
+	struct kmsg_log l;
+	struct tracker_opts o = { .on_close = keep, .on_kill = look_up, .ctx = &l };
+	struct tracker *t;
+	uint32_t pid;
+	unsigned i;
+
+	kmsg_log__init(&l);
+	add_kill(&l, 1, 1000000000, "task", ctr, "task", 100);
+	kmsg_log__sort(&l);
+	nclosed = 0;
+	t = tracker__new(&o);
+	for (pid = 100; pid <= 102; pid++) {
+		struct oomreap_kill_event k =
+			wire__kill(10 + pid, pid, pid, 1000 * SEC + 200 * US + (pid - 100) * MS, "task", ctr);
+
+		k.kill_flags |= OOMREAP_KILL_GROUP_READ;
+		k.oom_group_levels = 1;
+		k.trigger_pid = k.trigger_tgid = 100;
+		k.cgroup_hierarchy = 0;
+		assert_int_equal(tracker__feed(t, &k, sizeof(k)), 0);
+	}
+	tracker__flush(t);
+	assert_int_equal(nclosed, 3);
+	for (i = 0; i < nclosed; i++) {
+		assert_int_equal(closed[i].oom_event.id, 110);
+		assert_from_log(&closed[i].ctx, ctr);
+	}
+	tracker__free(t);
+	kmsg_log__free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_reasons_without_log),
 		cmocka_unit_test(test_given_log),
 		cmocka_unit_test(test_group_member),
+		cmocka_unit_test(test_group_inherits),
 		cmocka_unit_test(test_oom_control_wins),
 		cmocka_unit_test(test_keep_newest),
 	};
