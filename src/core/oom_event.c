@@ -3,6 +3,7 @@
  * OOM events (oom_event.h): the grouping rule, on kill events only.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/oom_event.h"
@@ -69,13 +70,18 @@ void oom_events__assign(struct oom_events *s, const struct oomreap_kill_event *k
 			const char *domain_path, uint64_t ctx_gen, struct oom_event_info *out)
 {
 	struct oom_event_info mine = { 0 };
+	bool may_continue = s->open && s->cur.group_kill == GROUP_KILL_YES &&
+			    k->trigger_pid == s->trigger_pid && ctx_gen == s->ctx_gen &&
+			    k->hdr.ts_ns >= s->last_kill_ns &&
+			    k->hdr.ts_ns - s->last_kill_ns <= EVENT_MEMBER_GAP_NS;
 
+	/* the kernel reports the chosen victim only: a member's domain is its event's */
+	if (!domain_path && may_continue && s->have_domain)
+		domain_path = s->domain;
 	mine.group_kill = (uint8_t)oom_event__group_of(k, domain_path, mine.group_cgroup,
 							 sizeof(mine.group_cgroup));
 	mine.group_cgroup_known = mine.group_kill == GROUP_KILL_YES && mine.group_cgroup[0];
-	if (s->open && s->cur.group_kill == GROUP_KILL_YES && mine.group_kill == GROUP_KILL_YES &&
-	    k->trigger_pid == s->trigger_pid && ctx_gen == s->ctx_gen &&
-	    k->hdr.ts_ns >= s->last_kill_ns && k->hdr.ts_ns - s->last_kill_ns <= EVENT_MEMBER_GAP_NS &&
+	if (may_continue && mine.group_kill == GROUP_KILL_YES &&
 	    mine.group_cgroup_known == s->cur.group_cgroup_known &&
 	    strcmp(mine.group_cgroup, s->cur.group_cgroup) == 0) {
 		s->cur.index++;
@@ -90,6 +96,9 @@ void oom_events__assign(struct oom_events *s, const struct oomreap_kill_event *k
 	s->trigger_pid = k->trigger_pid;
 	s->last_kill_ns = k->hdr.ts_ns;
 	s->ctx_gen = ctx_gen;
+	s->have_domain = domain_path != NULL;
+	if (domain_path)
+		snprintf(s->domain, sizeof(s->domain), "%s", domain_path);
 	*out = mine;
 }
 

@@ -359,16 +359,19 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	if (inc->have_context)
 		oom_context__from_control(&inc->ctx, inc->constraint, inc->order, inc->totalpages,
 					  inc->domain_cgroup_id, inc->domain_cgroup_path);
+	/* the kernel log's report, joined first: it may name the OOM domain */
+	if (t->opts.on_kill && inc->have_identity)
+		t->opts.on_kill(inc, t->opts.ctx);
 	oom_events__assign(&t->oom_events, k,
-			   inc->have_context && inc->domain_cgroup_id ? inc->domain_cgroup_path : NULL,
+			   inc->ctx.src[CTXF_DOMAIN] != CTX_SRC_NONE && !inc->ctx.global
+				   ? inc->ctx.domain
+				   : NULL,
 			   t->ctx_gen, &inc->oom_event);
 	if (inc->oom_event.index == 1) {
 		t->stats.oom_events++;
 		if (inc->oom_event.group_kill == GROUP_KILL_YES)
 			t->stats.oom_group_events++;
 	}
-	if (t->opts.on_kill && inc->have_identity)
-		t->opts.on_kill(inc, t->opts.ctx);
 	/*
 	 * One invocation, one context: the kernel reports the chosen victim
 	 * only, and what it says holds for every victim of the group kill.

@@ -211,6 +211,28 @@ static void test_group_is_outermost_within_domain(void **state)
 	tracker__free(t);
 }
 
+/*
+ * The kernel log reports the chosen victim only: its OOM domain clips the
+ * group for the members too, or a flag above the domain would split them
+ * off into an event of their own.
+ */
+static void test_members_take_the_events_domain(void **state)
+{
+	struct oom_events ev = { 0 };
+	struct oom_event_info a, b;
+	struct oomreap_kill_event k;
+
+	(void)state;
+	k = kill(1, 100, T0, 50, CTR, 0x3);
+	oom_events__assign(&ev, &k, CTR, 0, &a);
+	k = kill(2, 101, T0 + 1000, 50, CTR, 0x3);
+	oom_events__assign(&ev, &k, NULL, 0, &b);
+	assert_string_equal(a.group_cgroup, CTR);
+	assert_int_equal(b.id, 1);
+	assert_int_equal(b.index, 2);
+	assert_string_equal(b.group_cgroup, CTR);
+}
+
 /* What cannot be read is unknown, never "no"; a cut path names no group. */
 static void test_unknown_and_truncated(void **state)
 {
@@ -261,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_plain_kills_one_each),
 		cmocka_unit_test(test_same_trigger_new_invocation),
 		cmocka_unit_test(test_group_is_outermost_within_domain),
+		cmocka_unit_test(test_members_take_the_events_domain),
 		cmocka_unit_test(test_unknown_and_truncated),
 		cmocka_unit_test(test_duplicate_kill_is_one_incident),
 	};
