@@ -785,6 +785,18 @@ def check_group(cell, sc, incidents):
                po.get("event_id") not in ids and po.get("group_cgroup") is None,
                f"tool: plain victim's oom {po}: want its own event, no group kill")
     cell.check(one[plain].get("cgroup") == plaincg, f"tool cgroup {one[plain].get('cgroup')!r}")
+    # the OOM context: the kernel reports the chosen victims only; the
+    # group's members take their event's
+    for m in map(OOMKILL_RX.search, sc["kmsg"]):
+        if not m or int(m.group("pid")) not in (chosen, plain):
+            continue
+        victims = members + [chosen] if int(m.group("pid")) == chosen else [plain]
+        for p in victims:
+            o = one[p].get("oom") or {}
+            cell.check(o.get("constraint") == "memcg" and
+                       o.get("domain_cgroup") == m.group("oom_memcg"),
+                       f"tool: victim {p} oom context {o.get('constraint')!r} "
+                       f"{o.get('domain_cgroup')!r}, kmsg oom_memcg {m.group('oom_memcg')!r}")
     cell.outcome = "group+plain"
     cell.fails = f"{len(gev)}+1 victims"
     cell.attach = one[chosen].get("attach")
@@ -870,11 +882,15 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
         cell.check(inc.get("cgroup") == ook[0].group("task_memcg"),
                    f"tool cgroup {inc.get('cgroup')!r} != kmsg task_memcg "
                    f"{ook[0].group('task_memcg')!r}")
-        if function_rung:
-            oom = inc.get("oom") or {}
-            cell.check(oom.get("constraint") == "memcg" and
-                       oom.get("domain_cgroup") == ook[0].group("oom_memcg"),
-                       f"tool oom context {oom} != kmsg oom_memcg {ook[0].group('oom_memcg')!r}")
+        # the kernel printed its report: the tool has the context on every
+        # rung, from oom_control on the function rungs, else from that line
+        oom = inc.get("oom") or {}
+        src = "oom_control" if function_rung else "kernel_log"
+        cell.check(oom.get("constraint") == "memcg" and
+                   oom.get("domain_cgroup") == ook[0].group("oom_memcg") and
+                   (oom.get("context_source") or {}).get("constraint") == src,
+                   f"tool oom context {oom} != kmsg oom_memcg {ook[0].group('oom_memcg')!r} "
+                   f"(source wanted: {src})")
     cell.check(not inc.get("incomplete") and not inc.get("evicted"), "tool: incomplete/evicted")
     rk = (inc.get("rss_at_kill_bytes") or {}).get("anon")
     cell.check(rk is not None and abs(rk - int(kl.group("anon")) * 1024) <= RSS_TOL_BYTES,
