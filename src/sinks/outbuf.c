@@ -136,6 +136,7 @@ int outbuf__flush(struct outbuf *o)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		o->err = n < 0 ? -errno : -EIO;
+		o->off = o->len; /* lost to the error, which the session says */
 	}
 	if (o->off == o->len)
 		o->off = o->len = 0;

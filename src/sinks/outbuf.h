@@ -58,7 +58,8 @@ static inline bool outbuf__pending(const struct outbuf *o) { return o->len > o->
 static inline int outbuf__poll_fd(const struct outbuf *o) { return o->wfd; }
 /*
  * The end: wait at most wait_ms for the reader to take what is pending,
- * count what it did not as dropped, close.  Returns the kept -errno or 0.
+ * count what it did not as dropped, close.  (A record the pipe took only
+ * part of stays cut: it is counted too.)  Returns the kept -errno or 0.
  */
 int outbuf__close(struct outbuf *o, int wait_ms);
 

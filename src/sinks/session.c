@@ -207,6 +207,23 @@ int session__close(struct session *s, int status)
 
 	/* A failed write is said once, with its file and errno, however it ended. */
 	err = -s->write_error;
+	if (s->out_open) {
+		/*
+		 * What the reader has not taken yet gets a second to go; tracing
+		 * is over, but a reader that never reads must not hold the exit.
+		 * Before the sinks close: the last metrics count what it dropped.
+		 */
+		int e = outbuf__close(&s->out, 1000);
+
+		s->out_open = false;
+		if (e && !err) {
+			err = e;
+			name = "stdout";
+		}
+		if (s->out.dropped_lines)
+			p_err("%llu lines were not written to stdout: its reader was not reading",
+			      (unsigned long long)s->out.dropped_lines);
+	}
 	while (s->nsinks > 0) {
 		struct sink *k = &s->sinks[--s->nsinks];
 		const char *kname = k->name;
@@ -221,22 +238,6 @@ int session__close(struct session *s, int status)
 		p_err("cannot write %s: %s", name ? name : "output", strerror(-err));
 		if (status == EXIT_OK)
 			status = EXIT_RUNTIME;
-	}
-	if (s->out_open) {
-		/*
-		 * What the reader has not taken yet gets a second to go; tracing
-		 * is over, but a reader that never reads must not hold the exit.
-		 */
-		int e = outbuf__close(&s->out, 1000);
-
-		s->out_open = false;
-		if (e && !err) {
-			err = e;
-			name = "stdout";
-		}
-		if (s->out.dropped_lines)
-			p_err("%llu lines were not written to stdout: its reader was not reading",
-			      (unsigned long long)s->out.dropped_lines);
 	}
 	tracker__free(s->tracker);
 	s->tracker = NULL;
