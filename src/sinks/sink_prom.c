@@ -164,6 +164,7 @@ static int prom_close(struct sink *s)
 	struct prom_state *st = s->state;
 	int err;
 
+	prom_snapshot(st); /* the session's last counts (stdout closes just before) */
 	prom_flush(st);
 	err = st->once ? -st->failing : 0;
 	metrics__free(&st->m);
