@@ -33,9 +33,9 @@ shared with other work is noisy, so the load is printed with them.
      (VmRSS) then.
 
 With --baseline BINARY (make bench BENCH_BASELINE_REV=main builds it from
-that revision), a, c, e and f also run that build of the tool in the same
-run: at the same time as ours in a and e (both see the same events),
-interleaved in c and f.
+that revision), a, e and f also run that build of the tool in the same
+run: at the same time as ours in a and e (both see the same events), one
+after the other in f.
 
 Needs root.  OOMs happen only in memory cgroups made here (16-64 MiB), and
 the OOM-making parts hold the e2e lock.
@@ -718,7 +718,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
     ap.add_argument("--only", default="abcdef", help="which parts, e.g. 'bd'")
     ap.add_argument("--baseline", help="another build of the tool (e.g. main's), measured "
-                    "beside this one in a, c, e and f")
+                    "beside this one in a, e and f")
     ap.add_argument("--markdown", help="also write the table to this file")
     args = ap.parse_args()
     oomlab.TOOL = os.environ.get("OOMREAP_TRACE", f"{args.out}/oomreap-trace")
