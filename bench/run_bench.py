@@ -355,17 +355,69 @@ def bench_storm(args, stack):
 # e. latency kill -> printed line
 
 
+class LineStamper:
+    """A tool whose stdout is a raw pipe, read by a thread that does only
+    that: each JSON line stamped (CLOCK_MONOTONIC) on the read(2) it arrived
+    in.  oomlab.Proc's pumps share a condition with the waiting thread,
+    which added milliseconds here; this measures the tool, not the harness."""
+
+    def __init__(self, binary, args, name):
+        r, w = os.pipe()
+        self.err = f"/tmp/{TAG}-{name}.err"
+        with open(self.err, "wb") as ef:
+            self.p = subprocess.Popen([binary] + args, stdin=subprocess.DEVNULL, stdout=w,
+                                      stderr=ef)
+        os.close(w)
+        self.r, self.lines = r, []
+        self.th = threading.Thread(target=self._read, daemon=True)
+        self.th.start()
+        wait_for(lambda: b"ready" in (oomlab.read_file(self.err, "") or "").encode()
+                 or self.p.poll() is not None, 60, f"{name} to be ready")
+
+    def _read(self):
+        buf = b""
+        while True:
+            d = os.read(self.r, 1 << 16)
+            if not d:
+                return
+            t = mono_ns()
+            buf += d
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.lines.append((t, line))   # list.append: atomic, no lock
+
+    def find(self, pid):
+        for t, line in list(self.lines):
+            if line.startswith(b"{") and f'"pid":{pid},'.encode() in line:
+                return t, json.loads(line)
+        return None
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.send_signal(2)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.th.join(5)
+        if self.r is not None:   # stop() may come twice: explicitly, then on unwind
+            os.close(self.r)
+            self.r = None
+        with contextlib.suppress(OSError):
+            os.unlink(self.err)
+
+
 def bench_latency(args, stack):
     n = 15 if args.quick else 40
     cg = Memcg(f"/{TAG}-lat", 64)
     stack.callback(cg.close)
     # ours and, when given, the baseline build: both at once, the same kills
-    tools = {"tool": Tool(["--json", "--cgroup", cg.rel])}
-    stack.callback(tools["tool"].kill)
+    tools = {"tool": LineStamper(oomlab.TOOL, ["--json", "--cgroup", cg.rel], "tool")}
+    stack.callback(tools["tool"].stop)
     if args.baseline:
-        tools["base"] = Tool(["--json", "--cgroup", cg.rel], binary=args.baseline,
-                             name="baseline")
-        stack.callback(tools["base"].kill)
+        tools["base"] = LineStamper(args.baseline, ["--json", "--cgroup", cg.rel], "base")
+        stack.callback(tools["base"].stop)
     lat = {k: [] for k in tools}
     close = {k: [] for k in tools}
     exit_lat = []
@@ -374,15 +426,8 @@ def bench_latency(args, stack):
             hog, pid = oomlab.start_memhog(hog_stack, cg, 256)
             hog.send("go")
             hog.wait(15)
-
-        def incident(tool):
-            with tool.cond:
-                for t, l in tool.lines:
-                    if l.startswith(b"{") and f'"pid":{pid},'.encode() in l:
-                        return t, json.loads(l)
-            return None
         for k, tool in tools.items():
-            t, inc = wait_for(lambda: incident(tool), 15, f"incident of {pid} ({k})")
+            t, inc = wait_for(lambda: tool.find(pid), 15, f"incident of {pid} ({k})")
             lat[k].append(t - inc["kill_ts_ns"])
             # the event that closed it: the latest stamp of its timeline
             close[k].append(t - max(e["ts_ns"] for e in inc["timeline"]))
