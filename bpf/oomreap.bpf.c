@@ -476,8 +476,11 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 	if (!e)
 		return 0;
 	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
-	if (v)
+	if (v) {
 		v->attempts++;
+		if (e->skip_reason == OOMREAP_SKIP_MM_GONE)
+			v->mm_gone = 1;
+	}
 	wake = !v || v->attempts >= REAPER_MAX_ATTEMPTS ||
 	       e->skip_reason == OOMREAP_SKIP_MM_GONE;
 	bpf_ringbuf_submit(e, wake_flags(wake));
@@ -688,7 +691,12 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		else
 			e->mm_released = e->mm.mm_users == 0;
 	}
-	/* the last thread's exit can end the incident: wake the reader */
-	bpf_ringbuf_submit(e, wake_flags(group_dead));
+	/*
+	 * The last thread's exit can end the incident, unless the reaper has
+	 * begun its loop: then its own last attempt does (and wakes the
+	 * reader), except when a skip already found the mm gone and the
+	 * incident waits for this exit.  One wake-up per incident, not two.
+	 */
+	bpf_ringbuf_submit(e, wake_flags(group_dead && (!v || !v->attempts || v->mm_gone)));
 	return 0;
 }

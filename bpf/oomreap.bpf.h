@@ -76,6 +76,12 @@ struct victim {
 	 * a plain increment): from the 10th on, each may be the last.
 	 */
 	__u32 attempts;
+	/*
+	 * A skip found the mm torn down (OOMREAP_SKIP_MM_GONE): the incident
+	 * now ends with the victim's exit, which must wake the reader.
+	 */
+	__u32 mm_gone;
+	__u32 pad;
 };
 
 struct victims_map {
