@@ -31,8 +31,8 @@ endif
 CORE_SRCS := $(addprefix src/core/,event.c tracker.c oom_event.c oom_context.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
 REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c replay.c)
-SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c sink_stream.c sink_prom.c \
-	      sink_record.c session.c session_kmsg.c)
+SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c outbuf.c sink_stream.c \
+	      sink_prom.c sink_record.c session.c session_kmsg.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
 	     consumer.c privdrop.c)

@@ -11,8 +11,22 @@ BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm $(BENCH_OUT)/btf_floor
 
 .PHONY: bench
 
-bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS)
-	$(Q)python3 bench/run_bench.py --out $(OUT) $(BENCH_ARGS)
+# BENCH_BASELINE_REV=main: that revision of the tool is built too and
+# measured beside this one in the same run (run_bench.py --baseline).
+BENCH_BASELINE_REV ?=
+BENCH_BASELINE := $(if $(BENCH_BASELINE_REV),$(BENCH_OUT)/baseline/build/oomreap-trace)
+
+bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS) $(BENCH_BASELINE)
+	$(Q)python3 bench/run_bench.py --out $(OUT) $(if $(BENCH_BASELINE),--baseline \
+		$(BENCH_BASELINE)) $(BENCH_ARGS)
+
+# Rebuilt every time: the revision may have moved.
+.PHONY: $(BENCH_OUT)/baseline/build/oomreap-trace
+$(BENCH_OUT)/baseline/build/oomreap-trace:
+	$(call msg,BASELINE,$(BENCH_BASELINE_REV))
+	$(Q)rm -rf $(BENCH_OUT)/baseline && mkdir -p $(BENCH_OUT)/baseline
+	$(Q)git archive $(BENCH_BASELINE_REV) | tar -x -C $(BENCH_OUT)/baseline
+	$(Q)$(MAKE) -s -C $(BENCH_OUT)/baseline build/oomreap-trace
 
 $(BENCH_OUT)/%: bench/%.c | $(BENCH_OUT)
 	$(call msg,CC,$@)

@@ -477,12 +477,13 @@ int BPF_KPROBE(kprobe_oom_kill_process, struct oom_control *oc)
  * A reaper-side event about the victim known by thread id.  Reads the mm
  * remembered at the kill: the tracepoints carry only the pid.
  */
-static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 pid,
-							     __u16 source)
+static __always_inline struct oomreap_reap_event *reap_event_v(__u32 type, __u32 pid,
+								__u16 source, struct victim **vp)
 {
 	struct oomreap_reap_event *e;
 	struct victim *v;
 
+	*vp = NULL;
 	e = reserve(sizeof(*e));
 	if (!e)
 		return NULL;
@@ -496,44 +497,81 @@ static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 p
 		e->hdr.tgid = v->tgid;
 		read_mm((struct mm_struct *)v->mm, &e->mm);
 	}
+	*vp = v;
 	return e;
 }
 
-static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
+static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 pid,
+							     __u16 source)
+{
+	struct victim *v;
+
+	return reap_event_v(type, pid, source, &v);
+}
+
+static __always_inline int emit_reap_flags(__u32 type, __u32 pid, __u16 source, bool wake)
 {
 	struct oomreap_reap_event *e = reap_event(type, pid, source);
 
 	if (e)
-		bpf_ringbuf_submit(e, submit_flags());
+		bpf_ringbuf_submit(e, wake_flags(wake));
 	return 0;
 }
 
+static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
+{
+	return emit_reap_flags(type, pid, source, false);
+}
+
+/*
+ * A skip may end the reaper's loop: the mm is gone, or it is the 10th
+ * failed attempt (or later: an attempt we could not count, of a victim we
+ * do not know, may be too), so the reader is woken for it.
+ */
 SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
 int BPF_PROG(tp_skip_task_reaping, int pid)
 {
-	struct oomreap_reap_event *e = reap_event(OOMREAP_EV_REAP_SKIP, pid,
-						  OOMREAP_SRC_TRACEPOINT);
+	struct oomreap_reap_event *e;
 	struct victim *v;
+	bool wake;
 
+	e = reap_event_v(OOMREAP_EV_REAP_SKIP, pid, OOMREAP_SRC_TRACEPOINT, &v);
 	if (!e)
 		return 0;
-	v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
 	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
-	bpf_ringbuf_submit(e, submit_flags());
+	if (v) {
+		v->attempts++;
+		if (e->skip_reason == OOMREAP_SKIP_MM_GONE)
+			v->mm_gone = 1;
+	}
+	wake = !v || v->attempts >= REAPER_MAX_ATTEMPTS ||
+	       e->skip_reason == OOMREAP_SKIP_MM_GONE;
+	bpf_ringbuf_submit(e, wake_flags(wake));
 	return 0;
 }
 
 SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)
 int BPF_PROG(tp_start_task_reaping, int pid)
 {
+	struct oomreap_reap_event *e;
+	struct victim *v;
+
 	reaper_current_pid = pid;
-	return emit_reap(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT);
+	e = reap_event_v(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT, &v);
+	if (!e)
+		return 0;
+	if (v)
+		v->attempts++;
+	/* its finish says how it went, and wakes the reader */
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
 }
 
 SEC("tp_btf/" OOMREAP_HOOK_FINISH_TASK_REAPING)
 int BPF_PROG(tp_finish_task_reaping, int pid)
 {
-	return emit_reap(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT);
+	/* a finish can end the incident: wake the reader */
+	return emit_reap_flags(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT, true);
 }
 
 /*
@@ -716,6 +754,12 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		else
 			e->mm_released = e->mm.mm_users == 0;
 	}
-	bpf_ringbuf_submit(e, submit_flags());
+	/*
+	 * The last thread's exit can end the incident, unless the reaper has
+	 * begun its loop: then its own last attempt does (and wakes the
+	 * reader), except when a skip already found the mm gone and the
+	 * incident waits for this exit.  One wake-up per incident, not two.
+	 */
+	bpf_ringbuf_submit(e, wake_flags(group_dead && (!v || !v->attempts || v->mm_gone)));
 	return 0;
 }

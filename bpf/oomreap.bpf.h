@@ -25,16 +25,38 @@ extern struct events_map events SEC(".maps");
 
 /*
  * Waking the reader is most of an event's cost (an irq_work IPI: README,
- * Performance, a.).  The reader polls every 100 ms anyway, so events go in without a wakeup
- * unless the buffer is a quarter full: a storm is still drained promptly.
+ * Performance, a.), so most events go in without one: the reader drains
+ * them when it wakes for a reason.  The reasons, and only these, wake it
+ * (wake_flags()):
+ *  - an event that can end an incident: the exit of a victim's last
+ *    thread, the reaper's finish, an attempt that may be the reaper's last
+ *    (the line is printed within milliseconds of it, not at a poll);
+ *  - the buffer a quarter full: a storm is still drained promptly;
+ *  - -v (wake_every_event): a person watches each event as it comes.
+ * Whatever else the reader waits for (the reaper falling silent, the
+ * Prometheus interval) is a deadline it keeps on its own timer, and it
+ * drains the buffer before judging one.
  */
 #define RINGBUF_WAKE_BYTES (256 << 10)
 
+/* Set by userspace before load (-v); defined in maps.bpf.c. */
+extern const volatile bool wake_every_event;
+
 static __always_inline __u64 submit_flags(void)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RINGBUF_WAKE_BYTES
+	return wake_every_event ||
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RINGBUF_WAKE_BYTES
 		       ? BPF_RB_FORCE_WAKEUP
 		       : BPF_RB_NO_WAKEUP;
+}
+
+/* MAX_OOM_REAP_RETRIES (mm/oom_kill.c), as src/core/tracker.h counts it. */
+#define REAPER_MAX_ATTEMPTS 10
+
+/* For an event someone waits for: wake the reader now. */
+static __always_inline __u64 wake_flags(bool wake)
+{
+	return wake ? BPF_RB_FORCE_WAKEUP : submit_flags();
 }
 
 /*
@@ -50,6 +72,16 @@ struct victim {
 	__u32 tgid;
 	__u32 pid;
 	__u32 woken; /* a function rung's wake_oom_reaper program saw its wake */
+	/*
+	 * The reaper's attempts seen (starts and skips; it is one thread, so
+	 * a plain increment): from the 10th on, each may be the last.
+	 */
+	__u32 attempts;
+	/*
+	 * A skip found the mm torn down (OOMREAP_SKIP_MM_GONE): the incident
+	 * now ends with the victim's exit, which must wake the reader.
+	 */
+	__u32 mm_gone;
 	__u32 pad;
 };
 

@@ -38,6 +38,7 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	if (status)
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
+	o.wake_every_event = env->verbose;
 	if (attach__start(tr, kf, &o)) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");

@@ -45,7 +45,7 @@ static uint64_t incidents_total(const struct summary *s)
 }
 
 void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
-		    uint64_t lost_events)
+		    uint64_t lost_events, uint64_t stdout_dropped)
 {
 	char freed[16];
 	int i;
@@ -60,6 +60,8 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
 	if (s->incomplete)
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
+	if (stdout_dropped)
+		fprintf(f, ", stdout lines dropped: %llu", (unsigned long long)stdout_dropped);
 	fputc('\n', f);
 	if (s->group_events)
 		fprintf(f, "  OOM events: %llu, of which memory.oom.group kills: %llu (%llu victims)\n",

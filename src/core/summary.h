@@ -30,7 +30,8 @@ struct summary {
 
 void summary__add(struct summary *s, const struct oomreap_incident *inc);
 /* The text summary, for people, after the incident lines. */
+/* stdout_dropped: lines stdout's reader did not take (said only when some were). */
 void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
-		    uint64_t lost_events);
+		    uint64_t lost_events, uint64_t stdout_dropped);
 
 #endif /* OOMREAP_SUMMARY_H */

@@ -53,6 +53,8 @@ struct tracker {
 	uint32_t seq_mask;
 	/* no deadline is earlier than this: lets most events skip the scan */
 	uint64_t earliest_deadline;
+	/* 0, or until when a held exit's kill may still come (tracker__next_deadline) */
+	uint64_t orphan_wait_ns;
 };
 
 static uint32_t seq_hash(uint64_t seq)
@@ -594,6 +596,8 @@ static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 		t->orphan_used[t->orphan_next] = true;
 		t->orphan_next = (t->orphan_next + 1) % ORPHAN_EXITS;
 		t->stats.orphan_events++;
+		if (x->hdr.ts_ns + ORPHAN_WINDOW_NS > t->orphan_wait_ns)
+			t->orphan_wait_ns = x->hdr.ts_ns + ORPHAN_WINDOW_NS;
 		return;
 	}
 	apply_exit(t, inc, x);
@@ -687,6 +691,8 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 	uint64_t earliest = UINT64_MAX;
 	uint32_t i = 0;
 
+	if (t->orphan_wait_ns && now_ns >= t->orphan_wait_ns)
+		t->orphan_wait_ns = 0;
 	if (now_ns < t->earliest_deadline)
 		return;
 	while (i < t->nopen) {
@@ -701,6 +707,13 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 		i++;
 	}
 	t->earliest_deadline = earliest;
+}
+
+uint64_t tracker__next_deadline(const struct tracker *t)
+{
+	if (t->orphan_wait_ns && t->orphan_wait_ns < t->earliest_deadline)
+		return t->orphan_wait_ns;
+	return t->earliest_deadline;
 }
 
 int tracker__feed(struct tracker *t, const void *event, size_t size)

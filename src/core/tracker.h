@@ -218,6 +218,15 @@ void tracker__feed_checked(struct tracker *t, const void *event);
 int tracker__feed(struct tracker *t, const void *event, size_t size);
 /* Time passes with no events: close incidents whose deadline is <= now. */
 void tracker__advance(struct tracker *t, uint64_t now_ns);
+/*
+ * The earliest time (the events' clock) at which tracker__advance() may
+ * change something, UINT64_MAX when nothing waits: the reader sleeps until
+ * then.  Never later than a real deadline; it may be earlier (a deadline
+ * since dropped), and tracker__advance() then finds the next one.  An
+ * exit held for its kill (still in flight from another CPU) counts until
+ * the window in which the kill can come has passed.
+ */
+uint64_t tracker__next_deadline(const struct tracker *t);
 /* The BPF side's drop counter; any increase marks open incidents incomplete. */
 void tracker__note_lost(struct tracker *t, uint64_t lost_total);
 /*

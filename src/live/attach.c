@@ -199,6 +199,7 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	s->rodata->exit_tp_has_group_dead = kf->exit_tp_has_group_dead;
 	s->rodata->wake_is_timer_callback = kf->reaper_timer;
 	s->rodata->wake_tp_is_backstop = r != RUNG_TRACEPOINT && kf->in_btf[HOOK_WAKE_OOM_REAPER];
+	s->rodata->wake_every_event = o->wake_every_event;
 
 	n = choose_hooks(s, kf, r, hc);
 	for (i = 0; i < n; i++) {

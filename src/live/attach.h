@@ -55,6 +55,7 @@ struct attach_opts {
 	bool blockers;             /* also attach blocker attribution where possible */
 	bool user_btf;             /* --btf: feature ids are the file's, not the kernel's */
 	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
+	bool wake_every_event;     /* -v: each event wakes the reader (bpf/oomreap.bpf.h) */
 };
 
 struct corebtf;

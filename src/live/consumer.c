@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
@@ -13,12 +15,19 @@
 #include "core/timefmt.h"
 #include "live/consumer.h"
 
-#define POLL_INTERVAL_MS 100
 /*
  * Deadlines are judged against the clock only after this much slack, so an
  * event still in flight in the ring buffer is never overtaken.
  */
 #define ADVANCE_SLACK_NS 50000000ull
+/*
+ * While an incident is open the reader still looks at least this often,
+ * the fixed tick it had before: the events that end an incident wake it
+ * (bpf/oomreap.bpf.h), and this makes sure none is ever later than then.
+ */
+#define OPEN_BACKSTOP_NS 100000000ull
+/* Retrying stdout when it cannot be polled (it then never blocks anyway). */
+#define STDOUT_RETRY_NS 100000000ull
 
 /* Each event is checked here, once: the session and the tracker trust it. */
 static int handle_event(void *ctx, void *data, size_t size)
@@ -79,41 +88,107 @@ static bool read_signals(struct consumer *c, int sfd)
 	return stop;
 }
 
+/*
+ * When to look again with no event to wake us: the tracker's next
+ * deadline (plus the slack), the sinks' next tick (the Prometheus
+ * interval), --duration, the backstop while incidents are open, stdout
+ * when it is waiting and cannot be polled.  UINT64_MAX: only an event or a
+ * signal; idle, the reader never wakes.
+ */
+static uint64_t next_wake(const struct consumer *c, uint64_t now, uint64_t stop_at,
+			  bool out_unpollable)
+{
+	const struct session *s = c->session;
+	uint64_t at = session__next_tick(s), d = tracker__next_deadline(s->tracker);
+
+	if (d != UINT64_MAX && d + ADVANCE_SLACK_NS < at)
+		at = d + ADVANCE_SLACK_NS;
+	if (stop_at && stop_at < at)
+		at = stop_at;
+	if (tracker__open_count(s->tracker) && now + OPEN_BACKSTOP_NS < at)
+		at = now + OPEN_BACKSTOP_NS;
+	if (out_unpollable && outbuf__pending(&s->out) && now + STDOUT_RETRY_NS < at)
+		at = now + STDOUT_RETRY_NS;
+	return at;
+}
+
+/* Arm the timer for `at` (CLOCK_MONOTONIC, absolute), or disarm it. */
+static void arm(int tfd, uint64_t at, uint64_t *armed)
+{
+	struct itimerspec its = { 0 };
+
+	if (at == *armed)
+		return;
+	*armed = at;
+	if (at != UINT64_MAX) {
+		if (!at)
+			at = 1; /* 0 would disarm it: "now" is any time already past */
+		its.it_value.tv_sec = (time_t)(at / 1000000000ull);
+		its.it_value.tv_nsec = (long)(at % 1000000000ull);
+	}
+	timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
 int consumer__run(struct consumer *c)
 {
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	struct session *s = c->session;
-	uint64_t stop_at = 0;
-	int ep = -1, sfd = -1, status = EXIT_OK, err;
-	bool stop = false;
+	uint64_t stop_at = 0, armed = UINT64_MAX, expirations;
+	int ep = -1, sfd = -1, tfd = -1, status = EXIT_OK, err, out_fd = -1;
+	bool stop = false, out_polled = false, out_unpollable = false;
 
 	sfd = open_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0) {
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (sfd < 0 || ep < 0 || tfd < 0) {
 		p_err("cannot set up event polling: %s", strerror(errno));
 		status = EXIT_RUNTIME;
 		goto cleanup;
 	}
 	ev.data.fd = sfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = ring_buffer__epoll_fd(c->rb);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	if (s->out_open)
+		out_fd = outbuf__poll_fd(&s->out);
 	if (c->duration_s)
 		stop_at = timefmt__mono_now() + c->duration_s * 1000000000ull;
 
 	while (!stop && !s->write_error) {
-		int n = epoll_wait(ep, got, 4, POLL_INTERVAL_MS), i;
 		uint64_t now;
+		int n, i;
 
+		/* stdout's reader is waited for only while something is pending */
+		if (out_fd >= 0 && !out_unpollable && outbuf__pending(&s->out) != out_polled) {
+			struct epoll_event oev = { .events = EPOLLOUT, .data.fd = out_fd };
+
+			if (!epoll_ctl(ep, out_polled ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, out_fd, &oev))
+				out_polled = !out_polled;
+			else
+				out_unpollable = true;
+		}
+		arm(tfd, next_wake(c, timefmt__mono_now(), stop_at, out_unpollable), &armed);
+		n = epoll_wait(ep, got, 4, -1);
 		if (n < 0 && errno != EINTR) {
 			p_err("polling failed: %s", strerror(errno));
 			status = EXIT_RUNTIME;
 			break;
 		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			if (got[i].data.fd == sfd && read_signals(c, sfd))
 				stop = true;
-		/* the kernel log first: the lines printed before a kill precede its event */
+			else if (got[i].data.fd == tfd) {
+				if (read(tfd, &expirations, sizeof(expirations)) > 0)
+					armed = UINT64_MAX; /* fired: arm anew */
+			}
+		}
+		/*
+		 * The kernel log first (the lines printed before a kill precede
+		 * its event), then what was queued without a wake-up, then the
+		 * deadlines.
+		 */
 		session__drain_kmsg(s, timefmt__mono_now());
 		err = ring_buffer__consume(c->rb);
 		if (err < 0) {
@@ -126,6 +201,11 @@ int consumer__run(struct consumer *c)
 		if (now > ADVANCE_SLACK_NS)
 			tracker__advance(s->tracker, now - ADVANCE_SLACK_NS);
 		session__tick(s, now);
+		if (s->out_open && outbuf__pending(&s->out) && outbuf__flush(&s->out) &&
+		    !s->write_error) {
+			s->write_error = -s->out.err; /* EPIPE: stop, as a failed incident write does */
+			s->write_error_name = "stdout";
+		}
 		if (stop_at && now >= stop_at)
 			stop = true;
 	}
@@ -137,6 +217,8 @@ int consumer__run(struct consumer *c)
 cleanup:
 	if (ep >= 0)
 		close(ep);
+	if (tfd >= 0)
+		close(tfd);
 	if (sfd >= 0)
 		close(sfd);
 	return status;

@@ -321,6 +321,11 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	scalar(f, "oomreap_textfile_write_failures_total", "counter",
 	       "Failed attempts to write this file (the count shows once a write succeeds).",
 	       m->write_failures);
+	/* live only: replay never drops, and its files stay as they were */
+	if (m->have_stdout)
+		scalar(f, "oomreap_stdout_dropped_lines_total", "counter",
+		       "Lines not written to stdout because its reader was not reading.",
+		       m->stdout_dropped);
 
 	if (m->cgroup_cap)
 		write_cgroups(f, m);

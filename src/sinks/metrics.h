@@ -71,6 +71,8 @@ struct metrics {
 	uint64_t evictions;            /* tracker closed incidents early */
 	uint64_t open_incidents;       /* gauge */
 	uint64_t write_failures;       /* textfile writes that failed */
+	bool have_stdout;              /* live: stdout may drop lines (outbuf.h) */
+	uint64_t stdout_dropped;       /* lines stdout's reader did not take */
 
 	/* opt-in per-cgroup families; cgroup_cap == 0: off */
 	uint32_t cgroup_cap;

@@ -11,6 +11,15 @@
 #include "sinks/session.h"
 #include "sinks/sink_prom.h"
 
+/* The first failed write to stdout stops live tracing; session__close says it. */
+static void note_write(struct session *s, int err)
+{
+	if (err && !s->write_error) {
+		s->write_error = -err;
+		s->write_error_name = "stdout";
+	}
+}
+
 /* Symbols mean reading all of /proc/kallsyms and holding it: only once stacks appear. */
 static void need_ksyms(struct session *s)
 {
@@ -80,7 +89,10 @@ int session__open_outputs(struct session *s)
 {
 	int err;
 
-	err = sink_stream__open(&s->sinks[s->nsinks], stdout, s->o.json, &s->rc);
+	/* live: stdout's reader is never waited for (outbuf.h) */
+	outbuf__open(&s->out, STDOUT_FILENO, !s->o.replay, 0);
+	s->out_open = true;
+	err = sink_stream__open(&s->sinks[s->nsinks], &s->out, s->o.json, &s->rc);
 	if (err) {
 		p_err("cannot set up output: %s", strerror(-err));
 		return err;
@@ -92,7 +104,9 @@ int session__open_outputs(struct session *s)
 					.cgroup_cap = s->o.prom_cgroup_cap,
 					.tracker = s->tracker,
 					.kernel = s->o.kernel,
-					.once = s->o.replay };
+					.once = s->o.replay,
+					.stdout_dropped = s->o.replay ? NULL
+								      : &s->out.dropped_lines };
 
 		err = sink_prom__open(&s->sinks[s->nsinks], &po, &s->rc);
 		if (err) {
@@ -114,8 +128,16 @@ void session__observe(const void *event, size_t size, void *ctx)
 {
 	struct session *s = ctx;
 
-	if (s->o.verbose)
-		render__text_event(s->o.json ? stderr : stdout, event, &s->rc);
+	if (s->o.verbose && s->o.json) {
+		render__text_event(stderr, event, &s->rc);
+	} else if (s->o.verbose && s->out_open) {
+		FILE *f = outbuf__begin(&s->out);
+
+		if (f) {
+			render__text_event(f, event, &s->rc);
+			note_write(s, outbuf__commit(&s->out, f));
+		}
+	}
 	/* the record sink stores the symbols of a stack before the stack */
 	if (((const struct oomreap_event_header *)event)->type == OOMREAP_EV_BLOCKER)
 		need_ksyms(s);
@@ -133,9 +155,29 @@ void session__feed(struct session *s, const void *event, size_t size)
 void session__tick(struct session *s, uint64_t now_ns)
 {
 	session__drain_kmsg(s, now_ns);
+	s->last_tick_ns = now_ns;
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->tick)
 			s->sinks[i].ops->tick(&s->sinks[i], now_ns);
+}
+
+uint64_t session__next_tick(const struct session *s)
+{
+	uint64_t next = UINT64_MAX, t;
+
+	for (int i = 0; i < s->nsinks; i++) {
+		const struct sink *k = &s->sinks[i];
+
+		if (k->ops->next_tick)
+			t = k->ops->next_tick((struct sink *)k);
+		else if (k->ops->tick)
+			t = s->last_tick_ns + SINK_TICK_NS;
+		else
+			continue;
+		if (t < next)
+			next = t;
+	}
+	return next;
 }
 
 void session__reopen(struct session *s)
@@ -154,13 +196,18 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events)
 		       (unsigned long long)s->kmsg_overruns);
 	tracker__flush(s->tracker);
 	session__tick(s, now_ns);
-	if (!s->o.no_summary) {
-		errno = 0;
-		summary__print(s->o.json ? stderr : stdout, &s->summary, &s->rc, lost_events);
-		/* the stream sink's close sees only a stale errno by then */
-		if (!s->o.json && ferror(stdout) && !s->write_error) {
-			s->write_error = errno ? errno : EIO;
-			s->write_error_name = "stdout";
+	if (s->o.no_summary)
+		return;
+	if (s->o.json || !s->out_open) {
+		summary__print(stderr, &s->summary, &s->rc, lost_events,
+			       session__stdout_dropped(s));
+	} else {
+		FILE *f = outbuf__begin(&s->out);
+
+		if (f) {
+			summary__print(f, &s->summary, &s->rc, lost_events,
+				       session__stdout_dropped(s));
+			note_write(s, outbuf__commit(&s->out, f));
 		}
 	}
 }
@@ -173,6 +220,23 @@ int session__close(struct session *s, int status)
 
 	/* A failed write is said once, with its file and errno, however it ended. */
 	err = -s->write_error;
+	if (s->out_open) {
+		/*
+		 * What the reader has not taken yet gets a second to go; tracing
+		 * is over, but a reader that never reads must not hold the exit.
+		 * Before the sinks close: the last metrics count what it dropped.
+		 */
+		int e = outbuf__close(&s->out, 1000);
+
+		s->out_open = false;
+		if (e && !err) {
+			err = e;
+			name = "stdout";
+		}
+		if (s->out.dropped_lines)
+			p_err("%llu lines were not written to stdout: its reader was not reading",
+			      (unsigned long long)s->out.dropped_lines);
+	}
 	while (s->nsinks > 0) {
 		struct sink *k = &s->sinks[--s->nsinks];
 		const char *kname = k->name;

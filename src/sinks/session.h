@@ -21,6 +21,7 @@
 #include "core/incident.h"
 #include "rec/kmsg.h"
 #include "core/summary.h"
+#include "sinks/outbuf.h"
 #include "sinks/sink.h"
 #include "sinks/sink_record.h"
 
@@ -37,7 +38,11 @@ struct session_opts {
 	uint32_t interval_s;
 	uint32_t prom_cgroup_cap;
 	const char *kernel;        /* release, for oomreap_info */
-	bool replay;               /* the Prometheus file is written once (prom_opts.once) */
+	/*
+	 * The Prometheus file is written once (prom_opts.once), and stdout
+	 * may block (no ring buffer waits on it: outbuf.h)
+	 */
+	bool replay;
 };
 
 struct session {
@@ -47,6 +52,9 @@ struct session {
 	struct summary summary;
 	struct sink sinks[MAX_SINKS];
 	int nsinks;
+	struct outbuf out;         /* stdout: every sink and line that goes there */
+	bool out_open;
+	uint64_t last_tick_ns;
 	int write_error;           /* errno of the first failed sink write */
 	const char *write_error_name; /* and the sink's name (struct sink) */
 	/*
@@ -91,8 +99,19 @@ void session__set_symbols(struct session *s, const struct ksyms *ks);
 void session__observe(const void *event, size_t size, void *ctx);
 /* The same, then into the tracker (live tracing). */
 void session__feed(struct session *s, const void *event, size_t size);
-/* About every 100 ms, and once at the end (session__finish). */
+/* After each drain of events, at session__next_tick(), and once at the end (session__finish). */
 void session__tick(struct session *s, uint64_t now_ns);
+/*
+ * When the sinks next want a tick (CLOCK_MONOTONIC ns; UINT64_MAX: no
+ * sink does; the Prometheus file at its interval, the record sink every
+ * 100 ms).
+ */
+uint64_t session__next_tick(const struct session *s);
+/* Lines stdout's reader did not take (live tracing: outbuf.h). */
+static inline uint64_t session__stdout_dropped(const struct session *s)
+{
+	return s->out.dropped_lines;
+}
 /* SIGHUP: every sink reopens its files. */
 void session__reopen(struct session *s);
 

@@ -17,8 +17,17 @@ struct sink;
 struct sink_ops {
 	/* One finished incident.  Returns 0 or -errno (the sink keeps going). */
 	int (*incident)(struct sink *s, const struct oomreap_incident *inc);
-	/* Called about every 100 ms with CLOCK_MONOTONIC now; may be NULL. */
+	/*
+	 * Called with CLOCK_MONOTONIC now after each drain of events, and at
+	 * the time next_tick asks for; may be NULL.
+	 */
 	int (*tick)(struct sink *s, uint64_t now_ns);
+	/*
+	 * When the sink next wants a tick (CLOCK_MONOTONIC ns; 0: now;
+	 * UINT64_MAX: never): the reader sleeps until then.  NULL with a tick:
+	 * every 100 ms (SINK_TICK_NS).
+	 */
+	uint64_t (*next_tick)(struct sink *s);
 	/* SIGHUP: reopen files (after log rotation, a remount, ...); may be NULL. */
 	int (*reopen)(struct sink *s);
 	/*
@@ -44,8 +53,12 @@ struct sink {
 };
 
 #define MAX_SINKS 4
+/* The tick of a sink that does not say when it wants one (next_tick NULL). */
+#define SINK_TICK_NS 100000000ull
 
-/* Text (one line per incident) or JSON Lines to a stream. */
-int sink_stream__open(struct sink *s, FILE *f, bool json, const struct render_ctx *rc);
+struct outbuf;
+
+/* Text (one line per incident) or JSON Lines to stdout as the session writes it. */
+int sink_stream__open(struct sink *s, struct outbuf *out, bool json, const struct render_ctx *rc);
 
 #endif /* OOMREAP_SINK_H */

@@ -15,6 +15,7 @@ struct prom_state {
 	char *path;
 	uint64_t interval_ns;
 	const struct tracker *tracker;
+	const uint64_t *stdout_dropped;
 	struct metrics m;
 	struct metrics_info info;
 	char kernel[65];
@@ -105,6 +106,10 @@ static void prom_snapshot(struct prom_state *st)
 	st->m.events_lost = ts->lost_events;
 	st->m.evictions = ts->evictions;
 	st->m.open_incidents = tracker__open_count(st->tracker);
+	if (st->stdout_dropped) {
+		st->m.have_stdout = true;
+		st->m.stdout_dropped = *st->stdout_dropped;
+	}
 }
 
 static int prom_incident(struct sink *s, const struct oomreap_incident *inc)
@@ -113,6 +118,14 @@ static int prom_incident(struct sink *s, const struct oomreap_incident *inc)
 
 	metrics__add_incident(&st->m, inc, s->rc->page_size);
 	return 0;
+}
+
+/* The reader sleeps until the file is due: one wake-up per interval. */
+static uint64_t prom_next_tick(struct sink *s)
+{
+	const struct prom_state *st = s->state;
+
+	return st->next_due_ns;
 }
 
 static int prom_tick(struct sink *s, uint64_t now_ns)
@@ -151,6 +164,7 @@ static int prom_close(struct sink *s)
 	struct prom_state *st = s->state;
 	int err;
 
+	prom_snapshot(st); /* the session's last counts (stdout closes just before) */
 	prom_flush(st);
 	err = st->once ? -st->failing : 0;
 	metrics__free(&st->m);
@@ -163,6 +177,7 @@ static int prom_close(struct sink *s)
 static const struct sink_ops prom_ops = {
 	.incident = prom_incident,
 	.tick = prom_tick,
+	.next_tick = prom_next_tick,
 	.reopen = prom_reopen,
 	.close = prom_close,
 };
@@ -186,6 +201,7 @@ int sink_prom__open(struct sink *s, const struct prom_opts *o, const struct rend
 	st->interval_ns = (uint64_t)o->interval_s * 1000000000ull;
 	st->tracker = o->tracker;
 	st->once = o->once;
+	st->stdout_dropped = o->stdout_dropped;
 	st->info.version = OOMREAP_VERSION;
 	st->info.attach = rc->attach ? rc->attach : "unknown";
 	snprintf(st->kernel, sizeof(st->kernel), "%s", o->kernel ? o->kernel : "");

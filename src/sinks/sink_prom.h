@@ -26,6 +26,11 @@ struct prom_opts {
 	 * path must then outlive the sink (it names the failure after close).
 	 */
 	bool once;
+	/*
+	 * Live: stdout lines its reader did not take, read at each write
+	 * (oomreap_stdout_dropped_lines_total); NULL in replay, which drops none.
+	 */
+	const uint64_t *stdout_dropped;
 };
 
 int sink_prom__open(struct sink *s, const struct prom_opts *o, const struct render_ctx *rc);

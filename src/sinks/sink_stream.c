@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* The stdout sink: text lines for people, JSON Lines for jq. */
+/*
+ * The stdout sink: text lines for people, JSON Lines for jq.  Each
+ * incident is rendered whole, then handed to the session's stdout
+ * (outbuf.h): written at once, and in live tracing never waited for.
+ */
 #include <errno.h>
 #include <stdlib.h>
 
+#include "sinks/outbuf.h"
 #include "sinks/sink.h"
 
 /*
@@ -12,15 +17,14 @@
 #define ANNOUNCED_EVENTS 8
 
 struct stream_state {
-	FILE *f;
+	struct outbuf *out;
 	bool json;
-	int err;  /* -errno of the first failed write, kept */
 	uint64_t announced[ANNOUNCED_EVENTS];
 	unsigned announced_next;
 };
 
 /* A group kill's first victim to close brings its event line (text only). */
-static void announce_event(struct stream_state *st, const struct oomreap_incident *inc,
+static void announce_event(struct stream_state *st, FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
 	unsigned i;
@@ -32,44 +36,31 @@ static void announce_event(struct stream_state *st, const struct oomreap_inciden
 			return;
 	st->announced[st->announced_next] = inc->oom_event.id;
 	st->announced_next = (st->announced_next + 1) % ANNOUNCED_EVENTS;
-	render__text_oom_event(st->f, inc, rc);
-}
-
-/*
- * Flush, and keep the first failure's errno.  stdout is line-buffered, so
- * the failing write(2) is usually inside the render call, not here: the
- * caller zeroes errno before it, and errno still says what failed
- * (ENOSPC, EFBIG, EPIPE) when the stream's error flag is found set.
- * Later failures may carry a stale errno: only the first is kept.
- */
-static int stream_flush(struct stream_state *st)
-{
-	if ((fflush(st->f) || ferror(st->f)) && !st->err)
-		st->err = -(errno ? errno : EIO);
-	return st->err;
+	render__text_oom_event(f, inc, rc);
 }
 
 static int stream_incident(struct sink *s, const struct oomreap_incident *inc)
 {
 	struct stream_state *st = s->state;
+	FILE *f = outbuf__begin(st->out);
 
-	errno = 0;
+	if (!f)
+		return -ENOMEM;
 	if (st->json)
-		render__json_incident(st->f, inc, s->rc);
+		render__json_incident(f, inc, s->rc);
 	else {
-		announce_event(st, inc, s->rc);
-		render__text_incident(st->f, inc, s->rc);
+		/* one record: the event's line goes, or is dropped, with its victim's */
+		announce_event(st, f, inc, s->rc);
+		render__text_incident(f, inc, s->rc);
 	}
-	return stream_flush(st);
+	return outbuf__commit(st->out, f);
 }
 
+/* The session closes stdout itself, after the summary (session__close). */
 static int stream_close(struct sink *s)
 {
 	struct stream_state *st = s->state;
-	int err;
-
-	errno = 0;
-	err = stream_flush(st);
+	int err = outbuf__flush(st->out);
 
 	free(st);
 	s->state = NULL;
@@ -81,22 +72,25 @@ static const struct sink_ops stream_ops = {
 	.close = stream_close,
 };
 
-int sink_stream__open(struct sink *s, FILE *f, bool json, const struct render_ctx *rc)
+int sink_stream__open(struct sink *s, struct outbuf *out, bool json, const struct render_ctx *rc)
 {
 	struct stream_state *st = calloc(1, sizeof(*st));
+	FILE *f;
 
 	if (!st)
 		return -ENOMEM;
-	st->f = f;
+	st->out = out;
 	st->json = json;
 	s->ops = &stream_ops;
 	s->rc = rc;
 	s->state = st;
 	s->name = "stdout";
 	if (!json) {
-		errno = 0;
+		f = outbuf__begin(out);
+		if (!f)
+			return -ENOMEM;
 		render__text_header(f);
-		stream_flush(st);
+		outbuf__commit(out, f); /* a failure is kept, and the first incident returns it */
 	}
 	return 0;
 }

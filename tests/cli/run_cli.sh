@@ -187,6 +187,79 @@ if [ "$(id -u)" -eq 0 ]; then
 	fi
 	expect "duration ends tracing with a summary" 0 "Summary: 0 incidents" -- \
 		"$BIN" --duration 1 --attach=tracepoint
+
+	# Idle, the tracer must not wake at all: no event, no timer, no tick.
+	# A count, not a timing: voluntary context switches of every thread
+	# (/proc/PID/task/*/status) over a few seconds once it sleeps.
+	vcsw() {
+		local n=0 f v
+		for f in /proc/"$1"/task/*/status; do
+			v=$(awk '/^voluntary_ctxt_switches/ {print $2}' "$f" 2>/dev/null)
+			n=$((n + ${v:-0}))
+		done
+		echo "$n"
+	}
+	# started, ready, and asleep (in its event loop: nothing left to do)
+	start_idle() {
+		"$BIN" "$@" >"$work/idle.out" 2>"$work/idle.err" &
+		bg=$!
+		for _ in $(seq 1200); do grep -q ready "$work/idle.err" && break; sleep 0.05; done
+		for _ in $(seq 200); do
+			[ "$(awk '{print $3}' /proc/$bg/stat 2>/dev/null)" = S ] && break
+			sleep 0.05
+		done
+	}
+	stop_idle() {
+		kill -INT "$bg"
+		wait "$bg"
+	}
+	IDLE_S=3
+	start_idle --json
+	a=$(vcsw "$bg")
+	sleep "$IDLE_S"
+	b=$(vcsw "$bg")
+	stop_idle
+	if grep -q ready "$work/idle.err" && [ "$((b - a))" -eq 0 ]; then
+		echo "ok - idle without --prom-textfile: 0 wake-ups in $IDLE_S s"
+		pass=$((pass + 1))
+	else
+		echo "not ok - idle without --prom-textfile: $((b - a)) wake-ups in $IDLE_S s" \
+			"(want 0); stderr: $(tail -n 2 "$work/idle.err")"
+		fail=$((fail + 1))
+	fi
+	# With --prom-textfile --interval 1: one wake-up per write.  A window
+	# of N seconds holds N or N+1 interval ends (its phase), hence N+1 at
+	# most; at least N-1, or the file is not written every interval.  On
+	# tmpfs when there is one: its fsync never waits (a disk's would, and
+	# count as more switches).
+	pdir=$work
+	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && pdir=$(mktemp -d /dev/shm/oomreap-cli-XXXXXX)
+	IDLE_S=4
+	start_idle --json --prom-textfile "$pdir/idle.prom" --interval 1
+	a=$(vcsw "$bg")
+	sleep "$IDLE_S"
+	b=$(vcsw "$bg")
+	stop_idle
+	[ "$pdir" != "$work" ] && rm -rf "$pdir"
+	if [ "$((b - a))" -le "$((IDLE_S + 1))" ] && [ "$((b - a))" -ge "$((IDLE_S - 1))" ]; then
+		echo "ok - idle with --prom-textfile --interval 1: $((b - a)) wake-ups in $IDLE_S s"
+		pass=$((pass + 1))
+	else
+		echo "not ok - idle with --prom-textfile --interval 1: $((b - a)) wake-ups in" \
+			"$IDLE_S s (want $((IDLE_S - 1))..$((IDLE_S + 1)))"
+		fail=$((fail + 1))
+	fi
+	# A stdout nobody reads never stalls draining (real OOM kills; this
+	# shell's lock, fd 9, is inherited and held).
+	if [ -x "${OOMREAP_FIXTURES:-build/fixtures}/memhog" ]; then
+		python3 tests/cli/stalled_stdout.py --lock-held >"$work/stalled.txt" 2>&1
+		cat "$work/stalled.txt"
+		pass=$((pass + $(grep -c '^ok - ' "$work/stalled.txt")))
+		fail=$((fail + $(grep -c '^not ok - ' "$work/stalled.txt")))
+	else
+		echo "not ok - stalled stdout: fixtures not built (make fixtures)"
+		fail=$((fail + 1))
+	fi
 else
 	echo "# not root: privileged CLI checks skipped"
 	if [ "${OOMREAP_E2E_REQUIRE:-}" = "1" ]; then
