@@ -151,6 +151,16 @@ int consumer__run(struct consumer *c)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = ring_buffer__epoll_fd(c->rb);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	/*
+	 * A recording keeps the whole kernel log: a new line wakes the reader
+	 * (rare on a quiet kernel), so none waits for an OOM to be read and
+	 * none is overwritten while nothing else happens.  Without one, the
+	 * log is only read before each batch of events, for their context.
+	 */
+	if (s->kmsg_fd >= 0 && session__records_kmsg(s)) {
+		ev.data.fd = s->kmsg_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, s->kmsg_fd, &ev);
+	}
 	if (s->out_open)
 		out_fd = outbuf__poll_fd(&s->out);
 	if (c->duration_s)

@@ -135,6 +135,8 @@ int session__close(struct session *s, int status);
  * that reason.  0 or -errno.
  */
 int session__open_kmsg(struct session *s);
+/* Does a sink keep the kernel log (the record sink)? */
+bool session__records_kmsg(const struct session *s);
 /*
  * Read what /dev/kmsg has now, into the log and the record sink: before
  * the tracker is fed a batch of events, so the lines printed before a

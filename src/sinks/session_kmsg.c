@@ -55,6 +55,16 @@ void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t wh
 	s->kmsg_why = why;
 }
 
+bool session__records_kmsg(const struct session *s)
+{
+	int i;
+
+	for (i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].ops->kmsg)
+			return true;
+	return false;
+}
+
 void session__drain_kmsg(struct session *s, uint64_t now_ns)
 {
 	bool added = false;

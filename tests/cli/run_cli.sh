@@ -227,6 +227,31 @@ if [ "$(id -u)" -eq 0 ]; then
 			"(want 0); stderr: $(tail -n 2 "$work/idle.err")"
 		fail=$((fail + 1))
 	fi
+	# With --record: the kernel log wakes it, and nothing else.  Lines
+	# others print meanwhile (the machine is shared) may wake it, a few
+	# switches each (the segment is written out); none printed, none may.
+	IDLE_S=3
+	rm -f "$work/idle.oomrec"*
+	start_idle --json --record "$work/idle.oomrec"
+	l1=$(dmesg | wc -l)
+	a=$(vcsw "$bg")
+	sleep "$IDLE_S"
+	b=$(vcsw "$bg")
+	l2=$(dmesg | wc -l)
+	# one line of our own, which the recording must then hold
+	echo "oomreap-trace cli test: idle --record $$" >/dev/kmsg
+	for _ in $(seq 100); do [ "$(vcsw "$bg")" -gt "$b" ] && break; sleep 0.05; done
+	stop_idle
+	lines=$((l2 - l1))
+	if grep -q ready "$work/idle.err" && [ "$((b - a))" -le "$((lines * 10))" ] &&
+		"$BIN" report "$work/idle.oomrec" 2>/dev/null | grep -qE 'recorded\)`?, [1-9][0-9]* line'; then
+		echo "ok - idle with --record: $((b - a)) wake-ups in $IDLE_S s with $lines kernel log lines; the line written then is recorded"
+		pass=$((pass + 1))
+	else
+		echo "not ok - idle with --record: $((b - a)) wake-ups in $IDLE_S s with $lines kernel log" \
+			"lines (want at most $((lines * 10))), or the line written after is not recorded"
+		fail=$((fail + 1))
+	fi
 	# With --prom-textfile --interval 1: one wake-up per write.  A window
 	# of N seconds holds N or N+1 interval ends (its phase), hence N+1 at
 	# most; at least N-1, or the file is not written every interval.  On
