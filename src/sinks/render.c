@@ -34,7 +34,8 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 			     const struct render_ctx *rc)
 {
 	const struct blocker_snapshot *bs;
-	char comm[OOMREAP_COMM_LEN * 4 + 1], where[160];
+	/* where is made of recorded symbol names: escaped, as comm is (4 bytes a byte at worst) */
+	char comm[OOMREAP_COMM_LEN * 4 + 1], raw[160], where[sizeof(raw) * 4];
 	size_t used = 0;
 	uint32_t i;
 
@@ -56,7 +57,8 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 		const struct oomreap_blocked_task *bt = &bs->tasks[i];
 
 		text_comm(comm, sizeof(comm), bt->comm);
-		incident__task_where(where, sizeof(where), bt, rc->ksyms);
+		incident__task_where(raw, sizeof(raw), bt, rc->ksyms);
+		incident__escape_buf(where, sizeof(where), ESCAPE_TEXT, raw, sizeof(raw));
 		if (incident__role_is_owner(bt->role))
 			APPEND(" mmap_lock held for %s by %u (%s)%s%s%s", incident__role_mode(bt->role),
 			       bt->pid, comm,

@@ -132,6 +132,45 @@ for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/f
 	fi
 done
 
+# Crafted recordings (tests/cli/mkrec.c): valid checksums, hostile contents.
+MKREC=${OOMREAP_MKREC:-build/tests/mkrec}
+if [ ! -x "$MKREC" ]; then
+	echo "not ok - crafted recordings: $MKREC not built (make $MKREC)"
+	fail=$((fail + 1))
+	MKREC=false
+fi
+# no_raw_controls NAME FILE...: ok when the files hold no control byte but newline and tab
+no_raw_controls() {
+	local name=$1
+	shift
+	if LC_ALL=C grep -q "[$(printf '\001-\010\013-\037\177')]" "$@"; then
+		echo "not ok - $name: a raw control byte reached the terminal"
+		fail=$((fail + 1))
+	else
+		echo "ok - $name"
+		pass=$((pass + 1))
+	fi
+}
+
+# Every byte of a recording that reaches a terminal goes through the escaper.
+"$MKREC" hostile "$work/hostile.oomrec"
+expect "replay of hostile header and symbols" 0 'host evil\\x1b\[31mhost\\x0aNEXTLINE, kernel 6\.18\\x1b' -- \
+	"$BIN" replay "$work/hostile.oomrec"
+no_raw_controls "replay banner and blocker verdict: no raw ESC" "$out" "$err"
+if [ "$(grep -c . "$err")" -eq 1 ] && grep -q 'evil_sym\\x1b\[2J\\x0aINJECTED' "$out" &&
+	[ "$(grep -c 'reaper blocked' "$out")" -eq 1 ] && ! grep -q '^INJECTED' "$out"; then
+	echo "ok - a symbol's newline does not split the verdict; the banner is one line"
+	pass=$((pass + 1))
+else
+	echo "not ok - hostile symbol or header split a line: $(head -c 300 "$out" "$err")"
+	fail=$((fail + 1))
+fi
+for args in "replay -v" "replay --json" "report" "report --format html"; do
+	# shellcheck disable=SC2086
+	"$BIN" $args "$work/hostile.oomrec" >"$out" 2>"$err"
+	no_raw_controls "$args of hostile strings: no raw control byte" "$out" "$err"
+done
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0
 	# incidents": no other run may make OOM kills meanwhile.  Those runs
