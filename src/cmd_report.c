@@ -199,6 +199,13 @@ int do_report(const struct env *env)
 	h = replay__header(rp);
 	ropts.have_since = env->since && !report__resolve_time(env->since, h, &ropts.since_real_ns);
 	ropts.have_until = env->until && !report__resolve_time(env->until, h, &ropts.until_real_ns);
+	/* one relative, one absolute: only comparable now (options.c compares the rest) */
+	if (ropts.have_since && ropts.have_until && ropts.since_real_ns > ropts.until_real_ns) {
+		p_err("--since '%s' is after --until '%s' (from the recording's start)", env->since,
+		      env->until);
+		status = EXIT_USAGE;
+		goto cleanup;
+	}
 	r = report__new(&ropts, h);
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));

@@ -166,6 +166,23 @@ static void check_time(struct argp_state *state, const char *opt, const char *ar
 }
 
 /*
+ * A window that ends before it starts selects nothing: a mistake, said as
+ * one.  Two times of the same kind compare here; a relative and an
+ * absolute one only against the recording's start (cmd_report.c).
+ */
+static void check_window(struct argp_state *state, const char *since, const char *until)
+{
+	int64_t s_ns, u_ns;
+	bool s_rel, u_rel;
+
+	if (!since || !until || report__parse_time(since, &s_ns, &s_rel) ||
+	    report__parse_time(until, &u_ns, &u_rel) || s_rel != u_rel)
+		return;
+	if (s_ns > u_ns)
+		argp_error(state, "--since '%s' is after --until '%s'", since, until);
+}
+
+/*
  * An output that is an input would replace the recording (or the kernel
  * log) it is made from: refused before anything is read or written.
  */
@@ -307,6 +324,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 						  env->kmsg_path || env->report_html))
 			argp_error(state, "--format, --output, --since, --until and --kmsg are for "
 					  "report");
+		check_window(state, env->since, env->until);
 		if (env->command != CMD_TRACE && env->command != CMD_REPLAY && env->prom_textfile)
 			argp_error(state, "--prom-textfile is for live tracing and replay");
 		if (!env->prom_textfile && (env->interval_s || env->prom_cgroup_cap))

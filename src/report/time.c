@@ -64,6 +64,15 @@ static bool fixed_digits(const char **p, int n, int *out)
 	return true;
 }
 
+/* Days in a month of the proleptic Gregorian calendar: 2026-02-30 is no date. */
+static int month_days(int year, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 2 && leap ? 29 : days[mon - 1];
+}
+
 #define NS_PER_SEC 1000000000ll
 /* Up to year ~2262 in int64 ns. */
 #define MAX_EPOCH_S 9000000000ll
@@ -140,8 +149,9 @@ int report__parse_time(const char *s, int64_t *ns, bool *relative)
 				off_s = sign * (zh * 3600 + zm * 60);
 			}
 		}
-		if (*p || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 ||
-		    ss > 60 || year < 1970)
+		/* ss 60: a leap second, as ISO 8601 writes it (timegm takes it as :00 next) */
+		if (*p || mon < 1 || mon > 12 || day < 1 || hh > 23 || mm > 59 || ss > 60 ||
+		    year < 1970 || day > month_days(year, mon))
 			return -EINVAL;
 		tm.tm_year = year - 1900;
 		tm.tm_mon = mon - 1;

@@ -132,6 +132,19 @@ for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/f
 	fi
 done
 
+# A window on kill times must be a window, of dates that exist.
+expect "--since after --until (dates)" 2 "--since '2026-11-26' is after --until '2026-11-25'" -- \
+	"$BIN" report "$rec" --since 2026-11-26 --until 2026-11-25
+expect "--since after --until (relative)" 2 "--since '\+5s' is after --until '\+1s'" -- \
+	"$BIN" report "$rec" --since +5s --until +1s
+expect "--since after --until (relative against a date)" 2 "is after --until" -- \
+	"$BIN" report "$rec" --since +10s --until 2000-01-01
+for bad in 2026-02-30 2026-02-29 2026-04-31 2100-02-29; do
+	expect "impossible date $bad refused" 2 "invalid --since '$bad'" -- \
+		"$BIN" report "$rec" --since "$bad"
+done
+expect "a leap day is a date" 0 "" -- "$BIN" report "$rec" --since 2028-02-29 --until 2028-03-01
+
 # Crafted recordings (tests/cli/mkrec.c): valid checksums, hostile contents.
 MKREC=${OOMREAP_MKREC:-build/tests/mkrec}
 if [ ! -x "$MKREC" ]; then

@@ -108,10 +108,16 @@ static void test_parse_time(void **state)
 	assert_int_equal(ns, REAL0);
 	assert_int_equal(report__parse_time("2026-11-25", &ns, &rel), 0);
 	assert_int_equal(ns, REAL0 - (18 * 3600 + 30 * 60) * (int64_t)SEC);
+	/* leap days exist where the calendar has them, and only there */
+	assert_int_equal(report__parse_time("2028-02-29", &ns, &rel), 0);
+	assert_int_equal(report__parse_time("2000-02-29", &ns, &rel), 0);
+	assert_int_equal(report__parse_time("2026-01-31T23:59:59Z", &ns, &rel), 0);
 
 	static const char *const bad[] = { "", "+", "+5x", "@", "@12a", "2026-13-01", "2026-11-25T",
 					   "2026-11-25T18", "yesterday", "2026-11-25T18:30:00+25:00",
-					   "+99999999999999999999" };
+					   "+99999999999999999999", "2026-02-29", "2026-02-30",
+					   "2026-04-31", "2026-06-31T00:00Z", "2100-02-29",
+					   "2026-11-25T24:00", "2026-11-25T18:60" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(report__parse_time(bad[i], &ns, &rel), -EINVAL);
 }
