@@ -2,6 +2,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,93 @@ static const struct argp_option opts[] = {
 	{},
 };
 
+/*
+ * Which commands each option does something in.  Any other use is refused
+ * with the usage error: an option silently ignored reads as if it had
+ * been honoured (report --json, replay --duration).
+ */
+#define IN_TRACE (1u << CMD_TRACE)
+#define IN_PROBE (1u << CMD_PROBE)
+#define IN_REPLAY (1u << CMD_REPLAY)
+#define IN_REPORT (1u << CMD_REPORT)
+
+static const struct {
+	int key;
+	unsigned in;
+} scope[] = {
+	{ 'j', IN_TRACE | IN_REPLAY },
+	{ 'v', IN_TRACE | IN_PROBE | IN_REPLAY },
+	{ 'p', IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ 'c', IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ 'd', IN_TRACE },
+	{ OPT_ATTACH, IN_TRACE | IN_PROBE },
+	{ OPT_BTF, IN_TRACE | IN_PROBE },
+	{ OPT_NO_SUMMARY, IN_TRACE | IN_REPLAY },
+	{ OPT_NO_BLOCKERS, IN_TRACE | IN_PROBE }, /* replay shows what was recorded */
+	{ OPT_MAX_OPEN, IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ OPT_USER, IN_TRACE },
+	{ OPT_PROM_TEXTFILE, IN_TRACE | IN_REPLAY },
+	{ OPT_INTERVAL, IN_TRACE }, /* replay writes its metrics once */
+	{ OPT_PROM_CGROUP_LABELS, IN_TRACE | IN_REPLAY },
+	{ OPT_RECORD, IN_TRACE },
+	{ OPT_RECORD_MAX_SIZE, IN_TRACE },
+	{ OPT_NO_KMSG, IN_TRACE },
+	{ OPT_FORMAT, IN_REPORT },
+	{ 'o', IN_REPORT },
+	{ OPT_SINCE, IN_REPORT },
+	{ OPT_UNTIL, IN_REPORT },
+	{ OPT_KMSG, IN_REPORT },
+};
+_Static_assert(sizeof(scope) / sizeof(scope[0]) <= 64, "env.opts_given has 64 bits");
+
+static const char *const command_names[] = {
+	[CMD_TRACE] = "live tracing",
+	[CMD_PROBE] = "probe",
+	[CMD_REPLAY] = "replay",
+	[CMD_REPORT] = "report",
+};
+
+static int scope_index(int key)
+{
+	for (size_t i = 0; i < sizeof(scope) / sizeof(scope[0]); i++)
+		if (scope[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+/* "--json" for 'j': the name the user most likely typed. */
+static const char *option_name(int key, char *buf, size_t len)
+{
+	for (const struct argp_option *o = opts; o->name || o->key || o->doc; o++)
+		if (o->name && o->key == key) {
+			snprintf(buf, len, "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, len, "-%c", key);
+	return buf;
+}
+
+/* Each option given where it does nothing: the usage error, naming where it does. */
+static void refuse_out_of_scope(struct argp_state *state)
+{
+	const struct env *env = state->input;
+
+	for (size_t i = 0; i < sizeof(scope) / sizeof(scope[0]); i++) {
+		char name[40], where[80] = "";
+		unsigned c;
+
+		if (!(env->opts_given & (UINT64_C(1) << i)) || (scope[i].in & (1u << env->command)))
+			continue;
+		for (c = 0; c < sizeof(command_names) / sizeof(command_names[0]); c++)
+			if (scope[i].in & (1u << c))
+				snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s",
+					 where[0] ? ", " : "", command_names[c]);
+		argp_error(state, "%s does nothing in %s: it is for %s",
+			   option_name(scope[i].key, name, sizeof(name)), command_names[env->command],
+			   where);
+	}
+}
+
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
 	char *end;
@@ -204,8 +292,11 @@ static void refuse_input_as_output(struct argp_state *state, const char *out)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
+	int given = scope_index(key);
 	uint64_t v;
 
+	if (given >= 0)
+		env->opts_given |= UINT64_C(1) << given;
 	switch (key) {
 	case 'j':
 		env->json = true;
@@ -314,19 +405,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s needs a recording: %s FILE...",
 				   env->command == CMD_REPLAY ? "replay" : "report",
 				   env->command == CMD_REPLAY ? "replay" : "report");
-		if (env->command != CMD_TRACE &&
-		    (env->record_path || env->record_max_bytes || env->no_kmsg))
-			argp_error(state, "--record, --record-max-size and --no-kmsg are for live "
-					  "tracing");
+		refuse_out_of_scope(state);
 		if (!env->record_path && (env->record_max_bytes || env->no_kmsg))
 			argp_error(state, "--record-max-size and --no-kmsg need --record");
-		if (env->command != CMD_REPORT && (env->since || env->until || env->output ||
-						  env->kmsg_path || env->report_html))
-			argp_error(state, "--format, --output, --since, --until and --kmsg are for "
-					  "report");
 		check_window(state, env->since, env->until);
-		if (env->command != CMD_TRACE && env->command != CMD_REPLAY && env->prom_textfile)
-			argp_error(state, "--prom-textfile is for live tracing and replay");
 		if (!env->prom_textfile && (env->interval_s || env->prom_cgroup_cap))
 			argp_error(state, "--interval and --prom-cgroup-labels need --prom-textfile");
 		if (!env->interval_s)

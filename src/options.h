@@ -42,6 +42,7 @@ struct env {
 	bool report_html;          /* report: --format html */
 	const char *output;        /* report: -o FILE instead of stdout */
 	const char *kmsg_path;     /* report: kernel log file instead of the recorded one */
+	uint64_t opts_given;       /* options.c: which options the command line had */
 };
 
 #define PROM_INTERVAL_DEFAULT_S 15

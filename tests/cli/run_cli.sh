@@ -132,6 +132,26 @@ for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/f
 	fi
 done
 
+# An option that does nothing in a command is refused, naming where it does something.
+for opt in --user=65534 --duration=1 --attach=kprobe --btf=/x --json --no-blockers -v \
+	--no-summary --interval=5 --record=x --no-kmsg; do
+	expect "report $opt refused" 2 "^oomreap-trace: --[a-z-]+ does nothing in report: it is for" -- \
+		"$BIN" report "$rec" "$opt"
+done
+for opt in --user=65534 --duration=1 --attach=kprobe --btf=/x --no-blockers --format=html \
+	-o=x.md --since=+1s --until=+1s --kmsg=/etc/hostname "--interval=5 --prom-textfile=$work/i.prom"; do
+	# shellcheck disable=SC2086
+	expect "replay $opt refused" 2 "does nothing in replay: it is for" -- \
+		"$BIN" replay "$rec" $opt
+done
+for opt in --json --pid=1 --cgroup=/ --duration=1 --no-summary --max-open=8 --user=65534 \
+	--prom-textfile=x.prom --since=+1s; do
+	expect "probe $opt refused" 2 "does nothing in probe: it is for" -- "$BIN" probe "$opt"
+done
+expect "live tracing --since refused" 2 "--since does nothing in live tracing: it is for report" -- \
+	"$BIN" --since=+1s
+expect "the usage error is the usage error" 2 "Try .oomreap-trace --help" -- "$BIN" report "$rec" --json
+
 # A window on kill times must be a window, of dates that exist.
 expect "--since after --until (dates)" 2 "--since '2026-11-26' is after --until '2026-11-25'" -- \
 	"$BIN" report "$rec" --since 2026-11-26 --until 2026-11-25
