@@ -61,16 +61,29 @@ uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint6
 	       page_size;
 }
 
-/* Is path equal to, or below, the cgroup filter? */
+/*
+ * Is path equal to, or below, the cgroup filter?  Compared a component at
+ * a time, so that a run of slashes is one separator as in any path:
+ * "//" is "/", "/a//b/" is "/a/b".
+ */
 static bool cgroup_matches(const char *filter, const char *path)
 {
-	size_t n = strlen(filter);
+	for (;;) {
+		size_t fn, pn;
 
-	while (n > 1 && filter[n - 1] == '/')
-		n--;
-	if (n == 1) /* "/" matches everything */
-		return true;
-	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
+		while (*filter == '/')
+			filter++;
+		while (*path == '/')
+			path++;
+		if (!*filter) /* every component of the filter matched */
+			return true;
+		fn = strcspn(filter, "/");
+		pn = strcspn(path, "/");
+		if (fn != pn || strncmp(filter, path, fn))
+			return false;
+		filter += fn;
+		path += pn;
+	}
 }
 
 bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup)

@@ -152,6 +152,31 @@ expect "live tracing --since refused" 2 "--since does nothing in live tracing: i
 	"$BIN" --since=+1s
 expect "the usage error is the usage error" 2 "Try .oomreap-trace --help" -- "$BIN" report "$rec" --json
 
+# --cgroup is a path: a run of slashes is one separator ('//' is '/').
+storm=$(ls $G/synthetic-storm-rotated.oomrec $G/synthetic-storm-rotated.oomrec.* | sort -V)
+# shellcheck disable=SC2086
+"$BIN" replay --no-summary --cgroup /kubepods/pod1 $storm >"$work/canon.txt" 2>/dev/null
+for spelling in /kubepods//pod1 //kubepods/pod1/ /kubepods///pod1//; do
+	# shellcheck disable=SC2086
+	"$BIN" replay --no-summary --cgroup "$spelling" $storm >"$out" 2>/dev/null
+	if [ "$(grep -c worker- "$out")" -eq 10 ] && cmp -s "$out" "$work/canon.txt"; then
+		echo "ok - --cgroup $spelling selects what /kubepods/pod1 does"
+		pass=$((pass + 1))
+	else
+		echo "not ok - --cgroup $spelling: $(grep -c worker- "$out") incidents, want 10"
+		fail=$((fail + 1))
+	fi
+done
+# shellcheck disable=SC2086
+"$BIN" replay --no-summary --cgroup // $storm >"$out" 2>/dev/null
+if [ "$(grep -c worker- "$out")" -eq 40 ]; then
+	echo "ok - --cgroup // is the root"
+	pass=$((pass + 1))
+else
+	echo "not ok - --cgroup //: $(grep -c worker- "$out") incidents, want 40"
+	fail=$((fail + 1))
+fi
+
 # A window on kill times must be a window, of dates that exist.
 expect "--since after --until (dates)" 2 "--since '2026-11-26' is after --until '2026-11-25'" -- \
 	"$BIN" report "$rec" --since 2026-11-26 --until 2026-11-25
