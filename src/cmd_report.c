@@ -87,7 +87,7 @@ static int load_kmsg_file(const char *path, struct kmsg_log *k)
  * Where the report goes: stdout, or -o FILE replaced atomically
  * (sinks/textfile.h: readers never see half a report, a symlink planted
  * at FILE is refused, never followed).  As for any new file, the umask
- * decides its mode: reports are for sharing.
+ * decides a new file's mode: reports are for sharing.
  */
 struct output {
 	FILE *f;
@@ -97,7 +97,8 @@ struct output {
 
 static int output_open(struct output *o, const char *path)
 {
-	int err;
+	int err, mode = TEXTFILE_MODE_UMASK;
+	struct stat sb;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
@@ -105,7 +106,20 @@ static int output_open(struct output *o, const char *path)
 		return 0;
 	}
 	o->path = path;
-	err = textfile__create(&o->t, path, TEXTFILE_MODE_UMASK);
+	/*
+	 * A file already at path: its write permission is honoured (a
+	 * read-only file is refused, as a shell's > would refuse it, even for
+	 * root, who could rename over it) and its mode is kept (a report
+	 * someone made private stays private).  A new file: the umask decides.
+	 */
+	if (!lstat(path, &sb) && S_ISREG(sb.st_mode)) {
+		if (!(sb.st_mode & 0222) || access(path, W_OK)) {
+			p_err("cannot write %s: the file is read-only (%s)", path, strerror(EACCES));
+			return -EACCES;
+		}
+		mode = (int)(sb.st_mode & 07777);
+	}
+	err = textfile__create(&o->t, path, mode);
 	if (err == -ELOOP)
 		p_err("cannot write %s: it is a symbolic link, which is never followed", path);
 	else if (err == -EISDIR || err == -EEXIST || err == -EINVAL)

@@ -109,6 +109,29 @@ else
 	fail=$((fail + 1))
 fi
 
+# -o honours an existing file's permissions: read-only is refused, the mode kept.
+echo old >"$work/ro.md"
+chmod 0444 "$work/ro.md"
+expect "report -o over a read-only file refused" 1 "cannot write $work/ro.md: the file is read-only" -- \
+	"$BIN" report "$rec" -o "$work/ro.md"
+if [ "$(cat "$work/ro.md")" = old ] && [ "$(stat -c %a "$work/ro.md")" = 444 ]; then
+	echo "ok - the read-only file is as it was"
+	pass=$((pass + 1))
+else
+	echo "not ok - the read-only file was replaced (mode $(stat -c %a "$work/ro.md"))"
+	fail=$((fail + 1))
+fi
+echo old >"$work/private.md"
+chmod 0600 "$work/private.md"
+"$BIN" report "$rec" -o "$work/private.md" 2>"$err"
+if [ "$(stat -c %a "$work/private.md")" = 600 ] && grep -q "OOM postmortem" "$work/private.md"; then
+	echo "ok - a replaced report keeps its mode"
+	pass=$((pass + 1))
+else
+	echo "not ok - the replaced report has mode $(stat -c %a "$work/private.md"), want 600"
+	fail=$((fail + 1))
+fi
+
 # A FIFO or a device as an input is refused at once, never waited on.
 mkfifo "$work/fifo"
 expect "replay of a FIFO does not block" 1 "fifo: not a regular file" -- \
@@ -188,7 +211,7 @@ for bad in 2026-02-30 2026-02-29 2026-04-31 2100-02-29; do
 	expect "impossible date $bad refused" 2 "invalid --since '$bad'" -- \
 		"$BIN" report "$rec" --since "$bad"
 done
-expect "a leap day is a date" 0 "" -- "$BIN" report "$rec" --since 2028-02-29 --until 2028-03-01
+expect "a leap day is a date" 0 "OOM postmortem" -- "$BIN" report "$rec" --since 2028-02-29 --until 2028-03-01
 
 # Crafted recordings (tests/cli/mkrec.c): valid checksums, hostile contents.
 MKREC=${OOMREAP_MKREC:-build/tests/mkrec}
