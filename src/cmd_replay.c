@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/checked.h"
 #include "core/errors.h"
 #include "core/timefmt.h"
 #include "live/attach.h"
@@ -73,7 +74,7 @@ int do_replay(const struct env *env)
 	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
 	st = replay__stats(rp);
 	/* The recording's end is when live tracing stopped. */
-	session__finish(&s, st->last_ts_ns, st->ringbuf_lost + st->unrecorded);
+	session__finish(&s, st->last_ts_ns, sat_add_u64(st->ringbuf_lost, st->unrecorded));
 	if (err) {
 		p_err("%s", replay__error(rp));
 		status = EXIT_RUNTIME;

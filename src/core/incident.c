@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/incident.h"
 #include "core/ksyms.h"
 
@@ -56,9 +57,16 @@ uint64_t incident__done_ns(const struct oomreap_incident *inc)
 
 uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint64_t page_size)
 {
-	return (freed_pages[OOMREAP_RSS_ANON] + freed_pages[OOMREAP_RSS_FILE] +
-		freed_pages[OOMREAP_RSS_SHMEM]) *
-	       page_size;
+	uint64_t pages = sat_add_u64(sat_add_u64(freed_pages[OOMREAP_RSS_ANON],
+						 freed_pages[OOMREAP_RSS_FILE]),
+				     freed_pages[OOMREAP_RSS_SHMEM]);
+
+	return sat_mul_u64(pages, page_size);
+}
+
+uint64_t incident__bytes(uint64_t pages, uint64_t page_size)
+{
+	return sat_mul_u64(pages, page_size);
 }
 
 /*

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/ksyms.h"
 #include "rec/replay.h"
 
@@ -169,7 +170,7 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			rp->st.ringbuf_lost = it.lost.ringbuf_lost;
 			rp->st.unrecorded = it.lost.unrecorded;
 			/* Events the recorder could not store are as lost as ring-buffer drops. */
-			tracker__note_lost(t, it.lost.ringbuf_lost + it.lost.unrecorded);
+			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded));
 			break;
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
@@ -184,11 +185,11 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			if (it.end.end_mono_ns > rp->st.last_ts_ns && rp->st.first_ts_ns)
 				rp->st.last_ts_ns = it.end.end_mono_ns;
 			rp->st.next_segment = it.end.next_segment;
-			if (it.end.ringbuf_lost + it.end.unrecorded >
-			    rp->st.ringbuf_lost + rp->st.unrecorded) {
+			if (sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded) >
+			    sat_add_u64(rp->st.ringbuf_lost, rp->st.unrecorded)) {
 				rp->st.ringbuf_lost = it.end.ringbuf_lost;
 				rp->st.unrecorded = it.end.unrecorded;
-				tracker__note_lost(t, it.end.ringbuf_lost + it.end.unrecorded);
+				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded));
 			}
 			break;
 		}

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/timefmt.h"
 #include "rec/record.h"
 #include "report/time.h"
 
@@ -167,19 +168,11 @@ int report__parse_time(const char *s, int64_t *ns, bool *relative)
 	}
 }
 
-#define REAL_MAX (INT64_MAX / 2) /* far beyond any date strftime prints */
-
+/* The live tool's own conversion (core/timefmt.h): one time in every output. */
 int64_t report__real_ns(uint64_t mono_ns, int64_t mono_to_real_ns)
 {
-	int64_t sum;
-
-	if (mono_ns > (uint64_t)REAL_MAX)
-		mono_ns = (uint64_t)REAL_MAX;
-	if (__builtin_add_overflow((int64_t)mono_ns, mono_to_real_ns, &sum))
-		return mono_to_real_ns > 0 ? REAL_MAX : -REAL_MAX;
-	return sum > REAL_MAX ? REAL_MAX : sum < -REAL_MAX ? -REAL_MAX : sum;
+	return timefmt__real_ns(mono_ns, mono_to_real_ns);
 }
-
 
 int report__resolve_time(const char *s, const struct oomrec_header *h, int64_t *real_ns)
 {

@@ -57,8 +57,8 @@ static void event_detail(const struct oomreap_incident *inc, uint32_t i,
 	}
 	if (te->rss_pages[0] < 0)
 		return;
-	timefmt__bytes(a, sizeof(a), (uint64_t)te->rss_pages[OOMREAP_RSS_ANON] * rc->page_size);
-	timefmt__bytes(fl, sizeof(fl), (uint64_t)te->rss_pages[OOMREAP_RSS_FILE] * rc->page_size);
+	timefmt__bytes(a, sizeof(a), incident__bytes((uint64_t)te->rss_pages[OOMREAP_RSS_ANON], rc->page_size));
+	timefmt__bytes(fl, sizeof(fl), incident__bytes((uint64_t)te->rss_pages[OOMREAP_RSS_FILE], rc->page_size));
 	snprintf(buf, len, "%s anon %s, file %s",
 		 te->type == OOMREAP_EV_REAP_FINISH ? "left:" : "rss:", a, fl);
 }
@@ -663,7 +663,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 	}
 	row_end(o);
 	if (inc->have_rss_at_kill) {
-		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
+		timefmt__bytes(tv, sizeof(tv), incident__bytes(inc->total_vm_pages, rc->page_size));
 		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
 		row_key(o, "Memory at the kill", false);
 		bytes4(o, inc->rss_at_kill_pages, rc->page_size);

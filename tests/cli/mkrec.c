@@ -9,6 +9,7 @@
  *                            symbols of a blocker stack
  *   mkrec big PATH           numbers at their bounds: clock offset 2^62,
  *                            lost counters near 2^64, RSS near INT64_MAX
+ *   mkrec big-end PATH       the same with an END stamp past 2^62
  *   mkrec segments N PATH    one kill per segment, N segments (PATH, PATH.1, ...)
  */
 #include <errno.h>
@@ -86,32 +87,81 @@ static void hostile(const char *path)
 	check(rec_writer__close(w, ts + SEC), "close");
 }
 
-static void big(const char *path)
+/*
+ * The writer keeps its counters honest; a file need not: records written
+ * one by one, each with its valid CRC.
+ */
+struct raw {
+	FILE *f;
+	struct crc32c_table crc;
+};
+
+static void raw_record(struct raw *w, uint32_t type, const void *payload, uint32_t len)
+{
+	struct oomrec_record rec = { .type = type, .len = len };
+
+	rec.crc32c = record__crc(&w->crc, type, payload, len);
+	if (fwrite(&rec, sizeof(rec), 1, w->f) != 1 || fwrite(payload, len, 1, w->f) != 1)
+		die("write", errno);
+}
+
+static void raw_open(struct raw *w, const char *path, const struct oomrec_header *h)
+{
+	struct oomrec_preamble pre = { .format_version = OOMREC_FORMAT_VERSION,
+				       .byte_order = OOMREC_BYTE_ORDER };
+
+	memcpy(pre.magic, OOMREC_MAGIC, OOMREC_MAGIC_LEN);
+	crc32c__init(&w->crc);
+	w->f = fopen(path, "wx");
+	if (!w->f || fwrite(&pre, sizeof(pre), 1, w->f) != 1)
+		die(path, errno);
+	raw_record(w, OOMREC_REC_HEADER, h, sizeof(*h));
+}
+
+static void raw_close(struct raw *w)
+{
+	if (fclose(w->f))
+		die("close", errno);
+}
+
+/*
+ * Numbers at their bounds: the clock offset at the documented 2^62, RSS
+ * near INT64_MAX pages, drop counters whose sum passes 2^64.  end_ns:
+ * the END record's stamp (2^62 + 1 makes the file corrupted).
+ */
+static void big(const char *path, uint64_t end_ns)
 {
 	struct oomrec_header h;
-	struct rec_writer *w;
 	struct oomreap_kill_event k;
 	struct oomreap_exit_event x;
 	struct oomreap_reap_event r;
-	uint64_t ts = T0 + SEC;
+	struct oomrec_lost lost = { .ringbuf_lost = UINT64_MAX - 1, .unrecorded = 5 };
+	struct oomrec_end end = { .ringbuf_lost = UINT64_MAX - 1, .unrecorded = 5, .events = 4 };
+	struct raw w;
+	/* stamps near their bound too: stamp + offset is past INT64_MAX */
+	uint64_t ts = (UINT64_C(1) << 62) - 10 * SEC;
 
 	header(&h);
-	/* the documented bound on the clock offset, exactly */
+	h.abi_version = OOMREAP_ABI_VERSION;
 	h.mono_to_real_ns = INT64_C(1) << 62;
-	check(rec_writer__open(&w, path, &h, 0), path);
+	raw_open(&w, path, &h);
 	k = wire__kill(1, 4242, 4242, ts, "big", "/crafted");
-	k.mm = wire__mm(INT64_MAX - 1, 0, 0);
-	event(w, &k, sizeof(k));
+	k.mm = wire__mm(INT64_MAX - 1, INT64_MAX - 1, 0);
+	k.total_vm_pages = UINT64_MAX / 2;
+	raw_record(&w, OOMREC_REC_EVENT, &k, sizeof(k));
 	r = wire__reap(OOMREAP_EV_REAP_START, 1, 4242, ts + MS);
-	r.mm = wire__mm(INT64_MAX - 1, 0, 0);
-	event(w, &r, sizeof(r));
+	r.mm = wire__mm(INT64_MAX - 1, INT64_MAX - 1, 0);
+	raw_record(&w, OOMREC_REC_EVENT, &r, sizeof(r));
 	r = wire__reap(OOMREAP_EV_REAP_FINISH, 1, 4242, ts + 2 * MS);
 	r.mm = wire__mm(0, 0, 0);
-	event(w, &r, sizeof(r));
+	raw_record(&w, OOMREC_REC_EVENT, &r, sizeof(r));
+	lost.mono_ns = ts + 2 * MS + 1;
+	raw_record(&w, OOMREC_REC_LOST, &lost, sizeof(lost));
 	x = wire__exit(1, 4242, ts + 3 * MS, 1, 1);
-	event(w, &x, sizeof(x));
-	check(rec_writer__lost(w, ts + 4 * MS, UINT64_MAX - 1), "lost");
-	check(rec_writer__close(w, ts + SEC), "close");
+	raw_record(&w, OOMREC_REC_EVENT, &x, sizeof(x));
+	end.end_mono_ns = end_ns ? end_ns : ts + 4 * MS;
+	raw_record(&w, OOMREC_REC_END, &end, sizeof(end));
+	raw_close(&w);
 }
 
 static void segments(const char *path, unsigned n)
@@ -144,11 +194,13 @@ int main(int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "hostile"))
 		hostile(argv[2]);
 	else if (argc == 3 && !strcmp(argv[1], "big"))
-		big(argv[2]);
+		big(argv[2], 0);
+	else if (argc == 3 && !strcmp(argv[1], "big-end"))
+		big(argv[2], (UINT64_C(1) << 62) + 1);
 	else if (argc == 4 && !strcmp(argv[1], "segments"))
 		segments(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: mkrec hostile|big PATH | mkrec segments N PATH\n");
+		fprintf(stderr, "usage: mkrec hostile|big|big-end PATH | mkrec segments N PATH\n");
 		return 2;
 	}
 	return 0;

@@ -252,6 +252,22 @@ for args in "replay -v" "replay --json" "report" "report --format html"; do
 	no_raw_controls "$args of hostile strings: no raw control byte" "$out" "$err"
 done
 
+# Numbers at their bounds saturate, never wrap; every output shows one time.
+"$MKREC" big "$work/big.oomrec"
+expect "replay --json at the clock bound: the saturated time" 0 \
+	'"kill_time":"2116-02-20T23:53:38.427Z"' -- "$BIN" replay --json "$work/big.oomrec"
+expect "replay --json: RSS pages x page size saturates" 0 \
+	'"freed_bytes":\{"anon":18446744073709551615,"file":18446744073709551615' -- \
+	"$BIN" replay --json "$work/big.oomrec"
+expect "replay: drop counters past 2^64 saturate, not wrap" 0 \
+	"events lost: 18446744073709551615," -- "$BIN" replay "$work/big.oomrec"
+expect "report at the clock bound: the same time as replay" 0 \
+	"Killed at \| 2116-02-20 23:53:38.427 UTC" -- "$BIN" report "$work/big.oomrec"
+"$MKREC" big-end "$work/big-end.oomrec"
+expect "an END stamp past 2^62 is refused like an event's" 1 \
+	"big-end.oomrec: corrupted: implausible time stamp in record 7" -- \
+	"$BIN" replay "$work/big-end.oomrec"
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0
 	# incidents": no other run may make OOM kills meanwhile.  Those runs
