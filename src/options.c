@@ -425,8 +425,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env->command = CMD_REPORT;
 		else if (state->arg_num > 0 &&
 			 (env->command == CMD_REPLAY || env->command == CMD_REPORT)) {
-			if (env->nfiles == ENV_MAX_FILES)
-				argp_error(state, "too many files (at most %d)", ENV_MAX_FILES);
+			const char **files = realloc(env->files, (size_t)(env->nfiles + 1) *
+									sizeof(*files));
+
+			if (!files)
+				argp_failure(state, EXIT_RUNTIME, ENOMEM, "too many files");
+			env->files = files;
 			env->files[env->nfiles++] = arg;
 		} else
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -450,6 +454,13 @@ void options__session(const struct env *env, const char *kernel, struct session_
 				     .prom_cgroup_cap = env->prom_cgroup_cap,
 				     .kernel = kernel,
 				     .replay = env->command == CMD_REPLAY };
+}
+
+void options__free(struct env *env)
+{
+	free(env->files);
+	env->files = NULL;
+	env->nfiles = 0;
 }
 
 int options__parse(int argc, char **argv, struct env *env)

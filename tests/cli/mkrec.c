@@ -10,7 +10,7 @@
  *   mkrec big PATH           numbers at their bounds: clock offset 2^62,
  *                            lost counters near 2^64, RSS near INT64_MAX
  *   mkrec big-end PATH       the same with an END stamp past 2^62
- *   mkrec segments N PATH    one kill per segment, N segments (PATH, PATH.1, ...)
+ *   mkrec segments N PATH    N segments (PATH, PATH.1, ... PATH.N-1), a kill in each
  */
 #include <errno.h>
 #include <stdint.h>
@@ -172,9 +172,9 @@ static void segments(const char *path, unsigned n)
 	unsigned i;
 
 	header(&h);
-	/* small enough that each kill lands in its own segment */
-	check(rec_writer__open(&w, path, &h, 2048), path);
-	for (i = 0; i < n; i++) {
+	/* one kill (and its exit) fills a segment: the next kill rotates */
+	check(rec_writer__open(&w, path, &h, 1700), path);
+	for (i = 0; rec_writer__stats(w)->segments < n || i == 0; i++) {
 		uint64_t ts = T0 + (i + 1) * SEC;
 		struct oomreap_kill_event k;
 		struct oomreap_exit_event x;
@@ -186,7 +186,7 @@ static void segments(const char *path, unsigned n)
 		event(w, &x, sizeof(x));
 		check(rec_writer__flush(w, ts + 2 * MS), "flush");
 	}
-	check(rec_writer__close(w, T0 + (n + 1) * SEC), "close");
+	check(rec_writer__close(w, T0 + (i + 1) * SEC), "close");
 }
 
 int main(int argc, char **argv)

@@ -268,6 +268,17 @@ expect "an END stamp past 2^62 is refused like an event's" 1 \
 	"big-end.oomrec: corrupted: implausible time stamp in record 7" -- \
 	"$BIN" replay "$work/big-end.oomrec"
 
+# The recorder rotates without limit, so replay and report take any number of segments.
+mkdir "$work/seg"
+"$MKREC" segments 100 "$work/seg/s.oomrec"
+segs=$(ls "$work"/seg/s.oomrec* | sort -V)
+# shellcheck disable=SC2086
+expect "replay of 100 segments as one set" 0 "Summary: [0-9]+ incidents" -- "$BIN" replay $segs
+kills=$(grep -Eo 'Summary: [0-9]+' "$out" | grep -Eo '[0-9]+')
+# shellcheck disable=SC2086
+expect "report of 100 segments as one set" 0 "OOM kills \(incidents\) \| $kills \|" -- \
+	"$BIN" report $segs
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0
 	# incidents": no other run may make OOM kills meanwhile.  Those runs
