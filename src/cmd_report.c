@@ -173,6 +173,52 @@ static char *source_name(const struct env *env)
 	return out;
 }
 
+/* The basename of path, in a buffer the caller frees; NULL: out of memory. */
+static char *base_of(const char *path)
+{
+	char *copy = strdup(path), *b;
+
+	if (!copy)
+		return NULL;
+	b = strdup(basename(copy));
+	free(copy);
+	return b;
+}
+
+/*
+ * msg (a reader's or replay's line, which names the files as given, and
+ * segments named after them) with the directory of every input left out,
+ * as the rest of the report shows them: a report is for sharing and must
+ * not leak the paths of the machine it was made on.  The caller frees it;
+ * NULL: out of memory.
+ */
+static char *with_basenames(const struct env *env, const char *msg)
+{
+	char *out = malloc(strlen(msg) + 1);
+	size_t len = 0;
+
+	while (out && *msg) {
+		size_t best = 0;
+		int i;
+
+		for (i = 0; i <= env->nfiles; i++) {
+			const char *p = i < env->nfiles ? env->files[i] : env->kmsg_path;
+			const char *slash = p ? strrchr(p, '/') : NULL;
+			size_t n = slash ? (size_t)(slash - p) + 1 : 0; /* "dir/", with its slash */
+
+			if (n > best && !strncmp(msg, p, n))
+				best = n;
+		}
+		if (best)
+			msg += best;
+		else
+			out[len++] = *msg++;
+	}
+	if (out)
+		out[len] = 0;
+	return out;
+}
+
 static void source_of(struct report_source *src, const struct replay *rp, const char *name,
 		      const char *problem)
 {
@@ -201,7 +247,7 @@ int do_report(const struct env *env)
 	const struct oomrec_header *h;
 	struct kmsg_log klog;
 	struct output out = { 0 };
-	char *name = NULL;
+	char *name = NULL, *problem = NULL, *partial = NULL, *kmsg_base = NULL;
 	int status = EXIT_RUNTIME, err, rerr, rerr2;
 
 	kmsg_log__init(&klog);
@@ -236,9 +282,16 @@ int do_report(const struct env *env)
 	rerr = replay__run(rp, t, env->kmsg_path ? NULL : &klog, NULL, NULL);
 	if (report__error(r))
 		p_err("out of memory: some incidents are missing from the report");
-	source_of(&src, rp, name, rerr ? replay__error(rp) : NULL);
+	if (rerr && !(problem = with_basenames(env, replay__error(rp))))
+		goto oom;
+	if (!rerr && *replay__note(rp) && !(partial = with_basenames(env, replay__note(rp))))
+		goto oom;
+	source_of(&src, rp, name, problem);
+	src.partial = partial;
 	if (env->kmsg_path) {
-		src.kmsg_name = env->kmsg_path;
+		if (!(kmsg_base = base_of(env->kmsg_path)))
+			goto oom;
+		src.kmsg_name = kmsg_base;
 		src.kmsg_lines = klog.n;
 	} else if (h->flags & OOMREC_F_KMSG) {
 		src.kmsg_name = "/dev/kmsg (recorded)";
@@ -261,7 +314,13 @@ int do_report(const struct env *env)
 	else if (!err && *replay__note(rp))
 		p_err("%s", replay__note(rp));
 	status = err || rerr || report__error(r) ? EXIT_RUNTIME : EXIT_OK;
+	goto cleanup;
+oom:
+	p_err("out of memory");
 cleanup:
+	free(problem);
+	free(partial);
+	free(kmsg_base);
 	tracker__free(t);
 	report__free(r);
 	replay__free(rp);

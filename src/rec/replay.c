@@ -17,7 +17,7 @@ struct replay {
 	struct replay_stats st;
 	struct ksyms *symbols;     /* recorded with the blocker stacks */
 	char err[512];
-	char note[600];
+	char note[1600];
 };
 
 static int open_error(struct replay *rp, const char *path, int err)
@@ -93,14 +93,66 @@ const char *replay__error(const struct replay *rp)
 	return rp->err;
 }
 
+/*
+ * The recording's own name (FILE) from the name of its segment n (FILE.n),
+ * into buf; NULL when the name does not end in ".n" (renamed by hand).
+ */
+static const char *base_name_of(const char *path, uint32_t segment, char *buf, size_t len)
+{
+	char suffix[16];
+	size_t pl = strlen(path), sl;
+
+	if (!segment)
+		return path;
+	sl = (size_t)snprintf(suffix, sizeof(suffix), ".%u", segment);
+	if (pl <= sl || strcmp(path + pl - sl, suffix) || pl - sl >= len)
+		return NULL;
+	memcpy(buf, path, pl - sl);
+	buf[pl - sl] = 0;
+	return buf;
+}
+
 const char *replay__note(struct replay *rp)
 {
+	char base[512];
+	const char *b;
+	size_t used = 0;
+
 	rp->note[0] = 0;
-	if (rp->st.next_segment)
-		snprintf(rp->note, sizeof(rp->note),
-			 "the recording goes on in %s.%u, not given: incidents still open at the end "
-			 "of %s are reported as open",
-			 rp->paths[0], rp->st.next_segment, rp->paths[rp->npaths - 1]);
+	if (rp->first.segment) {
+		b = base_name_of(rp->paths[0], rp->first.segment, base, sizeof(base));
+		if (rp->first.segment == 1)
+			used += (size_t)snprintf(rp->note, sizeof(rp->note),
+						 "the set is incomplete: %s is segment 1, and segment 0 "
+						 "(%s) is not given",
+						 rp->paths[0], b ? b : "the first file");
+		else
+			used += (size_t)snprintf(rp->note, sizeof(rp->note),
+						 "the set is incomplete: %s is segment %u, and segments "
+						 "0 to %u (%s, ...) are not given",
+						 rp->paths[0], rp->first.segment, rp->first.segment - 1,
+						 b ? b : "the first file");
+		if (used < sizeof(rp->note))
+			used += (size_t)snprintf(rp->note + used, sizeof(rp->note) - used,
+						 ": incidents that began before it are missing or "
+						 "incomplete");
+	}
+	if (rp->st.next_segment && used < sizeof(rp->note)) {
+		const char *last = rp->paths[rp->npaths - 1];
+		uint32_t seg = rp->r ? rec_reader__header(rp->r)->segment : 0;
+
+		b = base_name_of(last, seg, base, sizeof(base));
+		if (b)
+			snprintf(rp->note + used, sizeof(rp->note) - used,
+				 "%sthe recording goes on in %s.%u, not given: incidents still open "
+				 "at the end of %s are reported as open",
+				 used ? "; " : "the set is incomplete: ", b, rp->st.next_segment, last);
+		else
+			snprintf(rp->note + used, sizeof(rp->note) - used,
+				 "%sthe recording goes on in its segment %u, not given: incidents "
+				 "still open at the end of %s are reported as open",
+				 used ? "; " : "the set is incomplete: ", rp->st.next_segment, last);
+	}
 	return rp->note;
 }
 

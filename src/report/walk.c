@@ -297,6 +297,14 @@ static void source(struct report_out *o, const struct report *r, const struct re
 		report__say(o, "Everything up to that point is in this report.");
 		report__put(o, o->m->warn_close);
 	}
+	if (src->partial) {
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Warning: this is not the whole recording.** ");
+		code(o, src->partial, 2048);
+		report__put(o, o->m->warn_break);
+		report__say(o, "This report covers only the segments given.");
+		report__put(o, o->m->warn_close);
+	}
 	if (src->ringbuf_lost || src->unrecorded) {
 		report__put(o, o->m->warn_open);
 		report__say(o,

@@ -279,6 +279,42 @@ kills=$(grep -Eo 'Summary: [0-9]+' "$out" | grep -Eo '[0-9]+')
 expect "report of 100 segments as one set" 0 "OOM kills \(incidents\) \| $kills \|" -- \
 	"$BIN" report $segs
 
+# Rotated sets: a partial set says which segments are missing, under their right names.
+S=$G/synthetic-storm-rotated.oomrec
+expect "replay of segment 1 alone names segment 2 rightly" 0 "goes on in $S\.2, not given" -- \
+	"$BIN" replay "$S.1"
+if grep -q 'oomrec\.1\.2' "$err"; then
+	echo "not ok - replay of segment 1 alone: a wrong next-segment name"
+	fail=$((fail + 1))
+fi
+expect "replay of segment 1 alone says segment 0 is missing" 0 \
+	"$S.1 is segment 1, and segment 0 \($S\) is not given" -- "$BIN" replay "$S.1"
+expect "replay of segments 3 and 4 says 0 to 2 are missing" 0 \
+	"is segment 3, and segments 0 to 2 \($S, \.\.\.\) are not given" -- \
+	"$BIN" replay "$S.3" "$S.4"
+expect "report of segment 0 alone warns in its body" 0 \
+	"Warning: this is not the whole recording.*goes on in synthetic-storm-rotated\.oomrec\.1" -- \
+	"$BIN" report "$S"
+expect "report --format html of segment 1 alone warns in its body" 0 \
+	"Warning: this is not the whole recording.*segment 0 \(synthetic-storm-rotated\.oomrec\)" -- \
+	"$BIN" report --format html "$S.1"
+
+# Reports show the inputs by their basenames only, whatever the paths given.
+mkdir -p "$work/deep/er"
+cp $G/synthetic-hostile-cut.oomrec "$work/deep/er/cut.oomrec"
+cp $G/synthetic-lab-b.journal "$work/deep/er/k.log"
+for fmt in md html; do
+	"$BIN" report --format "$fmt" "$work/deep/er/cut.oomrec" >"$out" 2>"$err"
+	"$BIN" report --format "$fmt" "$work/deep/er/cut.oomrec" --kmsg "$work/deep/er/k.log" >>"$out" 2>>"$err"
+	if ! grep -qF "$work" "$out" && grep -q 'cut.oomrec: ends at byte' "$out" && grep -q 'k.log' "$out"; then
+		echo "ok - report ($fmt) names its inputs by basename only"
+		pass=$((pass + 1))
+	else
+		echo "not ok - report ($fmt) shows a full path: $(grep -F "$work" "$out" | head -c 300)"
+		fail=$((fail + 1))
+	fi
+done
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0
 	# incidents": no other run may make OOM kills meanwhile.  Those runs
