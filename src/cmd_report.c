@@ -286,7 +286,11 @@ int do_report(const struct env *env)
 		goto oom;
 	if (!rerr && *replay__note(rp) && !(partial = with_basenames(env, replay__note(rp))))
 		goto oom;
-	source_of(&src, rp, name, problem);
+	/* the body must say what stderr says: incidents were left out */
+	source_of(&src, rp, name,
+		  problem ? problem
+		  : report__error(r) ? "out of memory: some incidents are missing from this report"
+				     : NULL);
 	src.partial = partial;
 	if (env->kmsg_path) {
 		if (!(kmsg_base = base_of(env->kmsg_path)))

@@ -200,6 +200,19 @@ static void note_time(struct replay_stats *st, uint64_t ts)
 		st->last_ts_ns = ts;
 }
 
+/* A failure of ours, not of the file (the reader's message is empty then). */
+static int run_failed(struct replay *rp, int err)
+{
+	const struct rec_reader_stats *rs = rec_reader__stats(rp->r);
+
+	snprintf(rp->err, sizeof(rp->err),
+		 "%s: %s at byte %llu: %llu events and %llu kernel log lines read before it",
+		 rp->paths[rp->cur], err == -ENOMEM ? "out of memory" : strerror(-err),
+		 (unsigned long long)rs->offset, (unsigned long long)rs->events,
+		 (unsigned long long)rs->kmsg_records);
+	return err;
+}
+
 static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		    replay_event_fn on_event, void *ctx)
 {
@@ -227,11 +240,11 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
 			if (kmsg && kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM)
-				return -ENOMEM;
+				return run_failed(rp, -ENOMEM);
 			break;
 		case REC_ITEM_SYMBOL:
 			if (ksyms__add(rp->symbols, it.sym_start, it.data))
-				return -ENOMEM;
+				return run_failed(rp, -ENOMEM);
 			break;
 		case REC_ITEM_END:
 			if (it.end.end_mono_ns > rp->st.last_ts_ns && rp->st.first_ts_ns)
@@ -251,6 +264,7 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			 rec_reader__error(rp->r));
 	return ret;
 }
+
 
 int replay__run(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		replay_event_fn on_event, void *ctx)

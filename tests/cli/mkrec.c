@@ -10,6 +10,7 @@
  *   mkrec big PATH           numbers at their bounds: clock offset 2^62,
  *                            lost counters near 2^64, RSS near INT64_MAX
  *   mkrec big-end PATH       the same with an END stamp past 2^62
+ *   mkrec many N PATH        N kills with their exits and kernel log lines, one file
  *   mkrec segments N PATH    N segments (PATH, PATH.1, ... PATH.N-1), a kill in each
  */
 #include <errno.h>
@@ -189,6 +190,35 @@ static void segments(const char *path, unsigned n)
 	check(rec_writer__close(w, T0 + (i + 1) * SEC), "close");
 }
 
+/* n kills, each with its exit and a kernel log line, in one file: for memory limits. */
+static void many(const char *path, unsigned n)
+{
+	struct oomrec_header h;
+	struct rec_writer *w;
+	char comm[16], line[160];
+	unsigned i;
+
+	header(&h);
+	h.flags = OOMREC_F_KMSG;
+	check(rec_writer__open(&w, path, &h, 0), path);
+	for (i = 0; i < n; i++) {
+		uint64_t ts = T0 + (i + 1) * MS;
+		struct oomreap_kill_event k;
+		struct oomreap_exit_event x;
+		int len;
+
+		snprintf(comm, sizeof(comm), "many-%u", i);
+		k = wire__kill(i + 1, 5000 + i, 5000 + i, ts, comm, "/crafted");
+		event(w, &k, sizeof(k));
+		x = wire__exit(i + 1, 5000 + i, ts + 1000, 1, 1);
+		event(w, &x, sizeof(x));
+		len = snprintf(line, sizeof(line), "3,%u,%llu,-;Out of memory: Killed process %u (%s)\n",
+			       i, (unsigned long long)(ts / 1000), 5000 + i, comm);
+		check(rec_writer__kmsg(w, ts + 1000, line, (size_t)len), "kmsg");
+	}
+	check(rec_writer__close(w, T0 + (n + 1) * MS), "close");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "hostile"))
@@ -197,10 +227,12 @@ int main(int argc, char **argv)
 		big(argv[2], 0);
 	else if (argc == 3 && !strcmp(argv[1], "big-end"))
 		big(argv[2], (UINT64_C(1) << 62) + 1);
+	else if (argc == 4 && !strcmp(argv[1], "many"))
+		many(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
 	else if (argc == 4 && !strcmp(argv[1], "segments"))
 		segments(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: mkrec hostile|big|big-end PATH | mkrec segments N PATH\n");
+		fprintf(stderr, "usage: mkrec hostile|big|big-end PATH | mkrec many|segments N PATH\n");
 		return 2;
 	}
 	return 0;

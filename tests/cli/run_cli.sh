@@ -315,6 +315,30 @@ for fmt in md html; do
 	fi
 done
 
+# Out of memory (a large recording under ulimit -v): a real message, and a
+# partial report that says why it is partial.
+"$MKREC" many 30000 "$work/many.oomrec"
+oom_runs=0 oom_bad=0
+for v in 12000 16000 20000 22000 24000; do
+	(ulimit -v $v; exec "$BIN" report "$work/many.oomrec") >"$out" 2>"$err"
+	rc=$?
+	[ "$rc" -eq 0 ] && continue
+	oom_runs=$((oom_runs + 1))
+	if grep -qx 'oomreap-trace: *' "$err" || ! grep -q 'out of memory' "$err" ||
+		grep -q 'not whole.\*\* (none)\|not whole.</strong> (none)' "$out"; then
+		echo "# ulimit -v $v: exit $rc; stderr: $(head -c 300 "$err"); $(grep -m1 'not whole' "$out")"
+		oom_bad=$((oom_bad + 1))
+	fi
+done
+if [ "$oom_runs" -gt 0 ] && [ "$oom_bad" -eq 0 ]; then
+	echo "ok - out of memory: $oom_runs runs, each with a message, none with an empty one"
+	pass=$((pass + 1))
+else
+	echo "not ok - out of memory: $oom_runs failing runs, $oom_bad without a real message"
+	fail=$((fail + 1))
+fi
+rm -f "$work/many.oomrec"
+
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0
 	# incidents": no other run may make OOM kills meanwhile.  Those runs
