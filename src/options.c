@@ -19,8 +19,8 @@ const char *argp_program_bug_address = "the oomreap-trace issue tracker";
 
 static const char doc[] =
 	"Trace the Linux OOM killer and the OOM reaper: for each victim, how long "
-	"the reaper took, how often its mmap_lock trylock failed, and how much "
-	"memory it freed.\v"
+	"the reaper took, how often its mmap_lock trylock failed, and the memory "
+	"it freed.\v"
 	"COMMANDS\n"
 	"  (none)   trace live until SIGINT/SIGTERM or --duration\n"
 	"  probe    print the kernel features found and the attach plan\n"
@@ -32,11 +32,11 @@ static const char doc[] =
 	"  oomreap-trace --cgroup /kubepods   # only victims in that memcg subtree\n"
 	"  oomreap-trace probe                # what this kernel allows\n"
 	"  oomreap-trace --prom-textfile /var/lib/prometheus/node-exporter/oomreap.prom\n"
-	"                                     # daemon for node_exporter; SIGHUP rewrites\n"
+	"                                     # for node_exporter; SIGHUP rewrites\n"
 	"  oomreap-trace --record /var/tmp/oom.oomrec   # keep the events for later\n"
 	"  oomreap-trace replay /var/tmp/oom.oomrec --json\n"
 	"  oomreap-trace report /var/tmp/oom.oomrec --format html -o oom.html\n\n"
-	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 missing privileges, "
+	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 missing privileges,\n"
 	"4 kernel unsupported.";
 
 static const char args_doc[] = "[probe]\nreplay FILE...\nreport FILE...";
@@ -96,13 +96,12 @@ static const struct argp_option opts[] = {
 	  2 },
 	{ "no-kmsg", OPT_NO_KMSG, NULL, 0, "do not store /dev/kmsg lines in the recording", 2 },
 	{ NULL, 0, NULL, 0, "report:", 3 },
-	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or one self-contained HTML page",
-	  3 },
+	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or a self-contained HTML page", 3 },
 	{ "output", 'o', "FILE", 0,
 	  "write to FILE (replaced atomically; a symlink is refused) instead of stdout", 3 },
 	{ "since", OPT_SINCE, "TIME", 0,
 	  "only kills from TIME: +SEC after the recording's start (s/m/h/ms), @EPOCH, or "
-	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (UTC if no zone)", 3 },
+	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], UTC if no zone", 3 },
 	{ "until", OPT_UNTIL, "TIME", 0, "only kills up to TIME (same forms)", 3 },
 	{ "kmsg", OPT_KMSG, "FILE", 0,
 	  "quote the kernel log from FILE (dmesg, journalctl -k -o short-monotonic, or a "
@@ -468,6 +467,13 @@ int options__parse(int argc, char **argv, struct env *env)
 	static const struct argp argp = { opts, parse_arg, args_doc, doc, NULL, NULL, NULL };
 
 	memset(env, 0, sizeof(*env));
+	/*
+	 * getopt, under argp, names the program by argv[0] in its errors
+	 * ("/usr/local/sbin/oomreap-trace: unrecognized option"): the basename,
+	 * as every other message has it.
+	 */
+	if (argc > 0 && argv[0] && strrchr(argv[0], '/') && strrchr(argv[0], '/')[1])
+		argv[0] = strrchr(argv[0], '/') + 1;
 	/* argp_error() exits with argp_err_exit_status. */
 	argp_err_exit_status = EXIT_USAGE;
 	return argp_parse(&argp, argc, argv, 0, NULL, env) ? EXIT_USAGE : 0;

@@ -394,6 +394,7 @@ static void summary(struct report_out *o, const struct report *r)
 {
 	const struct summary *s = &r->sum;
 	size_t idx[REPORT_WORST], n, i;
+	uint64_t evicted = 0;
 	char fr[16];
 
 	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
@@ -405,7 +406,15 @@ static void summary(struct report_out *o, const struct report *r)
 	    s->incidents[OUTCOME_GAVE_UP]);
 	kvf(o, true, "Partly reaped, then gave up", "%" PRIu64, s->incidents[OUTCOME_PARTIAL]);
 	kvf(o, true, "Victim exited on its own", "%" PRIu64, s->incidents[OUTCOME_VICTIM_EXITED]);
-	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN]);
+	/*
+	 * An incident closed early because --max-open was reached has the
+	 * outcome "open" but did not last to the end: counted apart.
+	 */
+	for (i = 0; i < r->nrows; i++)
+		evicted += r->rows[i].evicted && r->rows[i].outcome == OUTCOME_OPEN;
+	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN] - evicted);
+	if (evicted)
+		kvf(o, true, "Closed early, still open (--max-open reached)", "%" PRIu64, evicted);
 	kvf(o, true, "Memory freed by the reaper", "%s", fr);
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
@@ -706,7 +715,10 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 		code(o, inc->comm, sizeof(inc->comm));
 	else
 		report__put(o, "unknown victim");
-	fprintf(o->f, " (pid %u): %s", inc->pid, outcome_title((uint8_t)inc->outcome));
+	fprintf(o->f, " (pid %u): %s", inc->pid,
+		inc->evicted && inc->outcome == OUTCOME_OPEN
+			? "closed early while still open (--max-open reached)"
+			: outcome_title((uint8_t)inc->outcome));
 	o->m->heading_close(o->f, 2);
 
 	incident_facts(o, inc, rc, base);

@@ -11,9 +11,11 @@
  *                            lost counters near 2^64, RSS near INT64_MAX
  *   mkrec big-end PATH       the same with an END stamp past 2^62
  *   mkrec many N PATH        N kills with their exits and kernel log lines, one file
+ *   mkrec open N PATH        the same without the exits: N incidents open at once
  *   mkrec segments N PATH    N segments (PATH, PATH.1, ... PATH.N-1), a kill in each
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,7 +193,7 @@ static void segments(const char *path, unsigned n)
 }
 
 /* n kills, each with its exit and a kernel log line, in one file: for memory limits. */
-static void many(const char *path, unsigned n)
+static void many(const char *path, unsigned n, bool exits)
 {
 	struct oomrec_header h;
 	struct rec_writer *w;
@@ -211,7 +213,8 @@ static void many(const char *path, unsigned n)
 		k = wire__kill(i + 1, 5000 + i, 5000 + i, ts, comm, "/crafted");
 		event(w, &k, sizeof(k));
 		x = wire__exit(i + 1, 5000 + i, ts + 1000, 1, 1);
-		event(w, &x, sizeof(x));
+		if (exits)
+			event(w, &x, sizeof(x));
 		len = snprintf(line, sizeof(line), "3,%u,%llu,-;Out of memory: Killed process %u (%s)\n",
 			       i, (unsigned long long)(ts / 1000), 5000 + i, comm);
 		check(rec_writer__kmsg(w, ts + 1000, line, (size_t)len), "kmsg");
@@ -228,11 +231,13 @@ int main(int argc, char **argv)
 	else if (argc == 3 && !strcmp(argv[1], "big-end"))
 		big(argv[2], (UINT64_C(1) << 62) + 1);
 	else if (argc == 4 && !strcmp(argv[1], "many"))
-		many(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
+		many(argv[3], (unsigned)strtoul(argv[2], NULL, 10), true);
+	else if (argc == 4 && !strcmp(argv[1], "open"))
+		many(argv[3], (unsigned)strtoul(argv[2], NULL, 10), false);
 	else if (argc == 4 && !strcmp(argv[1], "segments"))
 		segments(argv[3], (unsigned)strtoul(argv[2], NULL, 10));
 	else {
-		fprintf(stderr, "usage: mkrec hostile|big|big-end PATH | mkrec many|segments N PATH\n");
+		fprintf(stderr, "usage: mkrec hostile|big|big-end PATH | mkrec many|open|segments N PATH\n");
 		return 2;
 	}
 	return 0;

@@ -52,6 +52,16 @@ for bad in "" "65534:" ":65534" "1:2:3" "nobody:nogroup" "4294967295" "65534:429
 	expect "--user '$bad' refused" 2 "invalid --user '$bad' \(a name, UID or UID:GID\)" -- \
 		"$BIN" --user "$bad" --duration 1
 done
+expect "argp's errors name the program by its basename" 2 "^oomreap-trace: unrecognized option" -- \
+	"$(realpath "$BIN")" --bogus
+"$BIN" --help >"$out" 2>&1
+if grep -q '^ \+$' "$out" || grep -Eq '^[a-z][A-Za-z.,;]*$' "$out" || awk 'length > 79 { bad = 1 } END { exit !bad }' "$out"; then
+	echo "not ok - --help: a whitespace-only line, a lone wrapped word or a line past 79 columns"
+	fail=$((fail + 1))
+else
+	echo "ok - --help has no stray blank line or lone wrapped word"
+	pass=$((pass + 1))
+fi
 expect "--help names UID:GID for --user" 0 "UID\[:GID\]" -- "$BIN" --help
 expect "missing BTF file" 4 "cannot read BTF from /nonexistent" -- "$BIN" --btf /nonexistent/vmlinux
 expect "garbage BTF file" 4 "cannot read BTF from" -- "$BIN" --btf /etc/hostname
@@ -314,6 +324,14 @@ for fmt in md html; do
 		fail=$((fail + 1))
 	fi
 done
+
+# An incident closed early by --max-open is not "still open at the end".
+"$MKREC" open 5 "$work/open.oomrec"
+expect "report --max-open 2: evicted incidents counted apart" 0 \
+	"Still open at the end \| 2 \|" -- "$BIN" report --max-open 2 "$work/open.oomrec"
+expect "report --max-open 2: the evicted count" 0 \
+	"Closed early, still open \(--max-open reached\) \| 3 \|" -- \
+	"$BIN" report --max-open 2 "$work/open.oomrec"
 
 # Out of memory (a large recording under ulimit -v): a real message, and a
 # partial report that says why it is partial.
