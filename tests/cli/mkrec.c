@@ -74,10 +74,18 @@ static void hostile(const char *path)
 	header(&h);
 	snprintf(h.hostname, sizeof(h.hostname), "evil\x1b[31mhost\nNEXTLINE");
 	snprintf(h.kernel_release, sizeof(h.kernel_release), "6.18\x1b]0;title\x07-x");
+	h.flags = OOMREC_F_KMSG;
 	check(rec_writer__open(&w, path, &h, 0), path);
 	k = wire__kill(1, 4242, 4242, ts, "victim", "/crafted");
 	k.mm = wire__mm(1000, 10, 0);
 	event(w, &k, sizeof(k));
+	{
+		/* the kernel log quotes comm as the victim set it: ESC and all */
+		static const char line[] = "3,7,3601000000,-;Out of memory: Killed process 4242 "
+					   "(vic\x1b[5mtim\x07) total-vm:1kB\n";
+
+		check(rec_writer__kmsg(w, ts + MS, line, sizeof(line) - 1), "kmsg");
+	}
 	r = wire__reap(OOMREAP_EV_REAP_SKIP, 1, 4242, ts + 10 * MS);
 	r.skip_reason = OOMREAP_SKIP_TRYLOCK_FAILED;
 	event(w, &r, sizeof(r));

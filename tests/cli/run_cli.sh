@@ -341,6 +341,8 @@ for v in 12000 16000 20000 22000 24000; do
 	(ulimit -v $v; exec "$BIN" report "$work/many.oomrec") >"$out" 2>"$err"
 	rc=$?
 	[ "$rc" -eq 0 ] && continue
+	# the loader or a sanitizer's runtime failed before our code ran: not ours to judge
+	grep -q 'error while loading shared libraries\|Sanitizer' "$err" && continue
 	oom_runs=$((oom_runs + 1))
 	if grep -qx 'oomreap-trace: *' "$err" || ! grep -q 'out of memory' "$err" ||
 		grep -q 'not whole.\*\* (none)\|not whole.</strong> (none)' "$out"; then
@@ -348,7 +350,9 @@ for v in 12000 16000 20000 22000 24000; do
 		oom_bad=$((oom_bad + 1))
 	fi
 done
-if [ "$oom_runs" -gt 0 ] && [ "$oom_bad" -eq 0 ]; then
+if [ "$oom_runs" -eq 0 ]; then
+	echo "# out of memory: no run reached our code under these limits (a sanitizer build?): skipped"
+elif [ "$oom_bad" -eq 0 ]; then
 	echo "ok - out of memory: $oom_runs runs, each with a message, none with an empty one"
 	pass=$((pass + 1))
 else
