@@ -19,6 +19,8 @@
 #include "rec/kmsg.h"
 #include "report/report.h"
 #include "report/time.h"
+#include "core/incident.h"
+#include "core/timefmt.h"
 #include "core/tracker.h"
 
 #define MS 1000000ull
@@ -120,6 +122,28 @@ static void test_parse_time(void **state)
 					   "2026-11-25T24:00", "2026-11-25T18:60" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(report__parse_time(bad[i], &ns, &rel), -EINVAL);
+}
+
+/* Numbers from a file saturate, never wrap (docs/RECORD-FORMAT.md, Bounds). */
+static void test_saturation(void **state)
+{
+	uint64_t big[OOMREAP_RSS_NR] = { 0 }, small[OOMREAP_RSS_NR] = { 0 };
+	const int64_t bound = INT64_C(1) << 62;
+
+	(void)state;
+	big[OOMREAP_RSS_ANON] = big[OOMREAP_RSS_FILE] = big[OOMREAP_RSS_SHMEM] = INT64_MAX;
+	small[OOMREAP_RSS_ANON] = 1;
+	small[OOMREAP_RSS_FILE] = 2;
+	small[OOMREAP_RSS_SHMEM] = 3;
+	small[OOMREAP_RSS_SWAP] = 100; /* swap entries are not memory */
+	assert_true(incident__freed_bytes(big, 4096) == UINT64_MAX);
+	assert_true(incident__freed_bytes(small, 4096) == 6 * 4096);
+	assert_true(incident__bytes(UINT64_MAX / 2, 4096) == UINT64_MAX);
+	/* stamp and offset both at their bound: one saturated time, also in the report */
+	assert_true(timefmt__real_ns((uint64_t)bound, bound) == INT64_MAX / 2);
+	assert_true(report__real_ns((uint64_t)bound, bound) == timefmt__real_ns((uint64_t)bound, bound));
+	assert_true(timefmt__real_ns(0, -bound) == -(INT64_MAX / 2));
+	assert_true(timefmt__real_ns(5, 7) == 12);
 }
 
 static void test_order_and_detail_cap(void **state)
@@ -346,6 +370,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_order_and_detail_cap),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_markdown_escaping),
