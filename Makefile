@@ -128,6 +128,12 @@ $(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS) $(TEST_LIB_OBJS) | $(OUT)/tests
 	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
 		$(LIB_OBJS) -lcmocka -o $@
 
+# Crafted recordings for the CLI tests (hostile strings, numbers at their bounds, many segments).
+$(OUT)/tests/mkrec: tests/cli/mkrec.c $(LIB_OBJS) $(TEST_LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(TEST_CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(TEST_LIB_OBJS) \
+		$(LIB_OBJS) -o $@
+
 # BTF of a "kernel" without the oom tracepoints, for the CLI tests.
 $(OUT)/tests/%.o: tests/cli/%.c | $(OUT)/tests
 	$(call msg,CC-BTF,$@)
@@ -201,7 +207,7 @@ check-layers:
 	$(Q)tests/layers/check_layers.py
 
 # Every layer; the last line is the one CI reads.
-check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o
+check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o $(OUT)/tests/mkrec
 	$(Q)tests/run-all.sh
 
 PREFIX ?= /usr/local

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/checked.h"
 #include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
@@ -26,9 +27,10 @@ static void announce(const struct env *env, const struct oomrec_header *h)
 	char when[40];
 
 	timefmt__iso8601(when, sizeof(when), report__real_ns(h->start_mono_ns, h->mono_to_real_ns));
-	fprintf(stderr, "oomreap-trace: replaying %s%s (host %s, kernel %s, recorded %s, attach=%s)\n",
-		env->files[0], env->nfiles > 1 ? " ..." : "", h->hostname, h->kernel_release, when,
-		rung_name_of(h->rung));
+	/* hostname and kernel release are the recording's: p_note escapes them */
+	p_note("replaying %s%s (host %.*s, kernel %.*s, recorded %s, attach=%s)", env->files[0],
+	       env->nfiles > 1 ? " ..." : "", (int)sizeof(h->hostname), h->hostname,
+	       (int)sizeof(h->kernel_release), h->kernel_release, when, rung_name_of(h->rung));
 }
 
 int do_replay(const struct env *env)
@@ -85,7 +87,7 @@ int do_replay(const struct env *env)
 	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
 	st = replay__stats(rp);
 	/* The recording's end is when live tracing stopped. */
-	session__finish(&s, st->last_ts_ns, st->ringbuf_lost + st->unrecorded);
+	session__finish(&s, st->last_ts_ns, sat_add_u64(st->ringbuf_lost, st->unrecorded));
 	if (err) {
 		p_err("%s", replay__error(rp));
 		status = EXIT_RUNTIME;

@@ -88,7 +88,7 @@ static int load_kmsg_file(const char *path, struct kmsg_log *k)
  * Where the report goes: stdout, or -o FILE replaced atomically
  * (sinks/textfile.h: readers never see half a report, a symlink planted
  * at FILE is refused, never followed).  As for any new file, the umask
- * decides its mode: reports are for sharing.
+ * decides a new file's mode: reports are for sharing.
  */
 struct output {
 	FILE *f;
@@ -98,7 +98,8 @@ struct output {
 
 static int output_open(struct output *o, const char *path)
 {
-	int err;
+	int err, mode = TEXTFILE_MODE_UMASK;
+	struct stat sb;
 
 	memset(o, 0, sizeof(*o));
 	if (!path || !strcmp(path, "-")) {
@@ -106,7 +107,20 @@ static int output_open(struct output *o, const char *path)
 		return 0;
 	}
 	o->path = path;
-	err = textfile__create(&o->t, path, TEXTFILE_MODE_UMASK);
+	/*
+	 * A file already at path: its write permission is honoured (a
+	 * read-only file is refused, as a shell's > would refuse it, even for
+	 * root, who could rename over it) and its mode is kept (a report
+	 * someone made private stays private).  A new file: the umask decides.
+	 */
+	if (!lstat(path, &sb) && S_ISREG(sb.st_mode)) {
+		if (!(sb.st_mode & 0222) || access(path, W_OK)) {
+			p_err("cannot write %s: the file is read-only (%s)", path, strerror(EACCES));
+			return -EACCES;
+		}
+		mode = (int)(sb.st_mode & 07777);
+	}
+	err = textfile__create(&o->t, path, mode);
 	if (err == -ELOOP)
 		p_err("cannot write %s: it is a symbolic link, which is never followed", path);
 	else if (err == -EISDIR || err == -EEXIST || err == -EINVAL)
@@ -160,6 +174,52 @@ static char *source_name(const struct env *env)
 	return out;
 }
 
+/* The basename of path, in a buffer the caller frees; NULL: out of memory. */
+static char *base_of(const char *path)
+{
+	char *copy = strdup(path), *b;
+
+	if (!copy)
+		return NULL;
+	b = strdup(basename(copy));
+	free(copy);
+	return b;
+}
+
+/*
+ * msg (a reader's or replay's line, which names the files as given, and
+ * segments named after them) with the directory of every input left out,
+ * as the rest of the report shows them: a report is for sharing and must
+ * not leak the paths of the machine it was made on.  The caller frees it;
+ * NULL: out of memory.
+ */
+static char *with_basenames(const struct env *env, const char *msg)
+{
+	char *out = malloc(strlen(msg) + 1);
+	size_t len = 0;
+
+	while (out && *msg) {
+		size_t best = 0;
+		int i;
+
+		for (i = 0; i <= env->nfiles; i++) {
+			const char *p = i < env->nfiles ? env->files[i] : env->kmsg_path;
+			const char *slash = p ? strrchr(p, '/') : NULL;
+			size_t n = slash ? (size_t)(slash - p) + 1 : 0; /* "dir/", with its slash */
+
+			if (n > best && !strncmp(msg, p, n))
+				best = n;
+		}
+		if (best)
+			msg += best;
+		else
+			out[len++] = *msg++;
+	}
+	if (out)
+		out[len] = 0;
+	return out;
+}
+
 static void source_of(struct report_source *src, const struct replay *rp, const char *name,
 		      const char *problem)
 {
@@ -208,7 +268,7 @@ int do_report(const struct env *env)
 	const struct oomrec_header *h;
 	struct kmsg_log klog;
 	struct output out = { 0 };
-	char *name = NULL;
+	char *name = NULL, *problem = NULL, *partial = NULL, *kmsg_base = NULL;
 	int status = EXIT_RUNTIME, err, rerr, rerr2;
 
 	kmsg_log__init(&klog);
@@ -220,6 +280,13 @@ int do_report(const struct env *env)
 	h = replay__header(rp);
 	ropts.have_since = env->since && !report__resolve_time(env->since, h, &ropts.since_real_ns);
 	ropts.have_until = env->until && !report__resolve_time(env->until, h, &ropts.until_real_ns);
+	/* one relative, one absolute: only comparable now (options.c compares the rest) */
+	if (ropts.have_since && ropts.have_until && ropts.since_real_ns > ropts.until_real_ns) {
+		p_err("--since '%s' is after --until '%s' (from the recording's start)", env->since,
+		      env->until);
+		status = EXIT_USAGE;
+		goto cleanup;
+	}
 	r = report__new(&ropts, h);
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
@@ -249,9 +316,20 @@ int do_report(const struct env *env)
 	rerr = replay__run(rp, t, NULL, NULL, NULL);
 	if (report__error(r))
 		p_err("out of memory: some incidents are missing from the report");
-	source_of(&src, rp, name, rerr ? replay__error(rp) : NULL);
+	if (rerr && !(problem = with_basenames(env, replay__error(rp))))
+		goto oom;
+	if (!rerr && *replay__note(rp) && !(partial = with_basenames(env, replay__note(rp))))
+		goto oom;
+	/* the body must say what stderr says: incidents were left out */
+	source_of(&src, rp, name,
+		  problem ? problem
+		  : report__error(r) ? "out of memory: some incidents are missing from this report"
+				     : NULL);
+	src.partial = partial;
 	if (env->kmsg_path) {
-		src.kmsg_name = env->kmsg_path;
+		if (!(kmsg_base = base_of(env->kmsg_path)))
+			goto oom;
+		src.kmsg_name = kmsg_base;
 		src.kmsg_lines = klog.n;
 	} else if (h->flags & OOMREC_F_KMSG) {
 		src.kmsg_name = "/dev/kmsg (recorded)";
@@ -274,7 +352,13 @@ int do_report(const struct env *env)
 	else if (!err && *replay__note(rp))
 		p_err("%s", replay__note(rp));
 	status = err || rerr || report__error(r) ? EXIT_RUNTIME : EXIT_OK;
+	goto cleanup;
+oom:
+	p_err("out of memory");
 cleanup:
+	free(problem);
+	free(partial);
+	free(kmsg_base);
 	tracker__free(t);
 	report__free(r);
 	replay__free(rp);

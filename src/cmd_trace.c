@@ -149,13 +149,11 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	if ((env->record_path && open_record(env, &s, tr)) || session__open_outputs(&s))
 		return session__close(&s, EXIT_RUNTIME);
 	if (env->prom_textfile)
-		fprintf(stderr, "oomreap-trace: metrics to %s every %u s\n", env->prom_textfile,
-			env->interval_s);
+		p_note("metrics to %s every %u s", env->prom_textfile, env->interval_s);
 	/* Attached and every output open: nothing below needs privilege. */
 	status = drop_privileges(env, &s, &c, tr);
 	if (!status) {
-		fprintf(stderr, "oomreap-trace: ready (attach=%s, kernel %s)\n", rc.attach,
-			kf->release);
+		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
 		if (attach__dropped(tr))

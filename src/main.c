@@ -45,5 +45,7 @@ int main(int argc, char **argv)
 	/* Nor a file past `ulimit -f`: then write(2) fails with EFBIG, which is said. */
 	signal(SIGXFSZ, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return commands[env.command](&env);
+	status = commands[env.command](&env);
+	options__free(&env);
+	return status;
 }

@@ -2,6 +2,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,8 +19,8 @@ const char *argp_program_bug_address = "the oomreap-trace issue tracker";
 
 static const char doc[] =
 	"Trace the Linux OOM killer and the OOM reaper: for each victim, how long "
-	"the reaper took, how often its mmap_lock trylock failed, and how much "
-	"memory it freed.\v"
+	"the reaper took, how often its mmap_lock trylock failed, and the memory "
+	"it freed.\v"
 	"COMMANDS\n"
 	"  (none)   trace live until SIGINT/SIGTERM or --duration\n"
 	"  probe    print the kernel features found and the attach plan\n"
@@ -31,11 +32,11 @@ static const char doc[] =
 	"  oomreap-trace --cgroup /kubepods   # only victims in that memcg subtree\n"
 	"  oomreap-trace probe                # what this kernel allows\n"
 	"  oomreap-trace --prom-textfile /var/lib/prometheus/node-exporter/oomreap.prom\n"
-	"                                     # daemon for node_exporter; SIGHUP rewrites\n"
+	"                                     # for node_exporter; SIGHUP rewrites\n"
 	"  oomreap-trace --record /var/tmp/oom.oomrec   # keep the events for later\n"
 	"  oomreap-trace replay /var/tmp/oom.oomrec --json\n"
 	"  oomreap-trace report /var/tmp/oom.oomrec --format html -o oom.html\n\n"
-	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 missing privileges, "
+	"Exit status: 0 ok, 1 runtime error, 2 usage, 3 missing privileges,\n"
 	"4 kernel unsupported.";
 
 static const char args_doc[] = "[probe]\nreplay FILE...\nreport FILE...";
@@ -96,19 +97,105 @@ static const struct argp_option opts[] = {
 	{ "no-kmsg", OPT_NO_KMSG, NULL, 0,
 	  "do not read /dev/kmsg: no kernel log in the recording, and no OOM context from it", 2 },
 	{ NULL, 0, NULL, 0, "report:", 3 },
-	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or one self-contained HTML page",
-	  3 },
+	{ "format", OPT_FORMAT, "md|html", 0, "Markdown (default) or a self-contained HTML page", 3 },
 	{ "output", 'o', "FILE", 0,
 	  "write to FILE (replaced atomically; a symlink is refused) instead of stdout", 3 },
 	{ "since", OPT_SINCE, "TIME", 0,
 	  "only kills from TIME: +SEC after the recording's start (s/m/h/ms), @EPOCH, or "
-	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM] (UTC if no zone)", 3 },
+	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], UTC if no zone", 3 },
 	{ "until", OPT_UNTIL, "TIME", 0, "only kills up to TIME (same forms)", 3 },
 	{ "kmsg", OPT_KMSG, "FILE", 0,
 	  "quote the kernel log from FILE (dmesg, journalctl -k -o short-monotonic, or a "
 	  "/dev/kmsg dump) instead of the recorded one", 3 },
 	{},
 };
+
+/*
+ * Which commands each option does something in.  Any other use is refused
+ * with the usage error: an option silently ignored reads as if it had
+ * been honoured (report --json, replay --duration).
+ */
+#define IN_TRACE (1u << CMD_TRACE)
+#define IN_PROBE (1u << CMD_PROBE)
+#define IN_REPLAY (1u << CMD_REPLAY)
+#define IN_REPORT (1u << CMD_REPORT)
+
+static const struct {
+	int key;
+	unsigned in;
+} scope[] = {
+	{ 'j', IN_TRACE | IN_REPLAY },
+	{ 'v', IN_TRACE | IN_PROBE | IN_REPLAY },
+	{ 'p', IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ 'c', IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ 'd', IN_TRACE },
+	{ OPT_ATTACH, IN_TRACE | IN_PROBE },
+	{ OPT_BTF, IN_TRACE | IN_PROBE },
+	{ OPT_NO_SUMMARY, IN_TRACE | IN_REPLAY },
+	{ OPT_NO_BLOCKERS, IN_TRACE | IN_PROBE }, /* replay shows what was recorded */
+	{ OPT_MAX_OPEN, IN_TRACE | IN_REPLAY | IN_REPORT },
+	{ OPT_USER, IN_TRACE },
+	{ OPT_PROM_TEXTFILE, IN_TRACE | IN_REPLAY },
+	{ OPT_INTERVAL, IN_TRACE }, /* replay writes its metrics once */
+	{ OPT_PROM_CGROUP_LABELS, IN_TRACE | IN_REPLAY },
+	{ OPT_RECORD, IN_TRACE },
+	{ OPT_RECORD_MAX_SIZE, IN_TRACE },
+	{ OPT_NO_KMSG, IN_TRACE },
+	{ OPT_FORMAT, IN_REPORT },
+	{ 'o', IN_REPORT },
+	{ OPT_SINCE, IN_REPORT },
+	{ OPT_UNTIL, IN_REPORT },
+	{ OPT_KMSG, IN_REPORT },
+};
+_Static_assert(sizeof(scope) / sizeof(scope[0]) <= 64, "env.opts_given has 64 bits");
+
+static const char *const command_names[] = {
+	[CMD_TRACE] = "live tracing",
+	[CMD_PROBE] = "probe",
+	[CMD_REPLAY] = "replay",
+	[CMD_REPORT] = "report",
+};
+
+static int scope_index(int key)
+{
+	for (size_t i = 0; i < sizeof(scope) / sizeof(scope[0]); i++)
+		if (scope[i].key == key)
+			return (int)i;
+	return -1;
+}
+
+/* "--json" for 'j': the name the user most likely typed. */
+static const char *option_name(int key, char *buf, size_t len)
+{
+	for (const struct argp_option *o = opts; o->name || o->key || o->doc; o++)
+		if (o->name && o->key == key) {
+			snprintf(buf, len, "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, len, "-%c", key);
+	return buf;
+}
+
+/* Each option given where it does nothing: the usage error, naming where it does. */
+static void refuse_out_of_scope(struct argp_state *state)
+{
+	const struct env *env = state->input;
+
+	for (size_t i = 0; i < sizeof(scope) / sizeof(scope[0]); i++) {
+		char name[40], where[80] = "";
+		unsigned c;
+
+		if (!(env->opts_given & (UINT64_C(1) << i)) || (scope[i].in & (1u << env->command)))
+			continue;
+		for (c = 0; c < sizeof(command_names) / sizeof(command_names[0]); c++)
+			if (scope[i].in & (1u << c))
+				snprintf(where + strlen(where), sizeof(where) - strlen(where), "%s%s",
+					 where[0] ? ", " : "", command_names[c]);
+		argp_error(state, "%s does nothing in %s: it is for %s",
+			   option_name(scope[i].key, name, sizeof(name)), command_names[env->command],
+			   where);
+	}
+}
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
 {
@@ -167,6 +254,23 @@ static void check_time(struct argp_state *state, const char *opt, const char *ar
 }
 
 /*
+ * A window that ends before it starts selects nothing: a mistake, said as
+ * one.  Two times of the same kind compare here; a relative and an
+ * absolute one only against the recording's start (cmd_report.c).
+ */
+static void check_window(struct argp_state *state, const char *since, const char *until)
+{
+	int64_t s_ns, u_ns;
+	bool s_rel, u_rel;
+
+	if (!since || !until || report__parse_time(since, &s_ns, &s_rel) ||
+	    report__parse_time(until, &u_ns, &u_rel) || s_rel != u_rel)
+		return;
+	if (s_ns > u_ns)
+		argp_error(state, "--since '%s' is after --until '%s'", since, until);
+}
+
+/*
  * An output that is an input would replace the recording (or the kernel
  * log) it is made from: refused before anything is read or written.
  */
@@ -188,8 +292,11 @@ static void refuse_input_as_output(struct argp_state *state, const char *out)
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	struct env *env = state->input;
+	int given = scope_index(key);
 	uint64_t v;
 
+	if (given >= 0)
+		env->opts_given |= UINT64_C(1) << given;
 	switch (key) {
 	case 'j':
 		env->json = true;
@@ -298,18 +405,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "%s needs a recording: %s FILE...",
 				   env->command == CMD_REPLAY ? "replay" : "report",
 				   env->command == CMD_REPLAY ? "replay" : "report");
-		if (env->command != CMD_TRACE &&
-		    (env->record_path || env->record_max_bytes || env->no_kmsg))
-			argp_error(state, "--record, --record-max-size and --no-kmsg are for live "
-					  "tracing");
+		refuse_out_of_scope(state);
 		if (!env->record_path && env->record_max_bytes)
 			argp_error(state, "--record-max-size needs --record");
-		if (env->command != CMD_REPORT && (env->since || env->until || env->output ||
-						  env->kmsg_path || env->report_html))
-			argp_error(state, "--format, --output, --since, --until and --kmsg are for "
-					  "report");
-		if (env->command != CMD_TRACE && env->command != CMD_REPLAY && env->prom_textfile)
-			argp_error(state, "--prom-textfile is for live tracing and replay");
+		check_window(state, env->since, env->until);
 		if (!env->prom_textfile && (env->interval_s || env->prom_cgroup_cap))
 			argp_error(state, "--interval and --prom-cgroup-labels need --prom-textfile");
 		if (!env->interval_s)
@@ -326,8 +425,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env->command = CMD_REPORT;
 		else if (state->arg_num > 0 &&
 			 (env->command == CMD_REPLAY || env->command == CMD_REPORT)) {
-			if (env->nfiles == ENV_MAX_FILES)
-				argp_error(state, "too many files (at most %d)", ENV_MAX_FILES);
+			const char **files = realloc(env->files, (size_t)(env->nfiles + 1) *
+									sizeof(*files));
+
+			if (!files)
+				argp_failure(state, EXIT_RUNTIME, ENOMEM, "too many files");
+			env->files = files;
 			env->files[env->nfiles++] = arg;
 		} else
 			argp_error(state, "unexpected argument '%s'", arg);
@@ -353,11 +456,25 @@ void options__session(const struct env *env, const char *kernel, struct session_
 				     .replay = env->command == CMD_REPLAY };
 }
 
+void options__free(struct env *env)
+{
+	free(env->files);
+	env->files = NULL;
+	env->nfiles = 0;
+}
+
 int options__parse(int argc, char **argv, struct env *env)
 {
 	static const struct argp argp = { opts, parse_arg, args_doc, doc, NULL, NULL, NULL };
 
 	memset(env, 0, sizeof(*env));
+	/*
+	 * getopt, under argp, names the program by argv[0] in its errors
+	 * ("/usr/local/sbin/oomreap-trace: unrecognized option"): the basename,
+	 * as every other message has it.
+	 */
+	if (argc > 0 && argv[0] && strrchr(argv[0], '/') && strrchr(argv[0], '/')[1])
+		argv[0] = strrchr(argv[0], '/') + 1;
 	/* argp_error() exits with argp_err_exit_status. */
 	argp_err_exit_status = EXIT_USAGE;
 	return argp_parse(&argp, argc, argv, 0, NULL, env) ? EXIT_USAGE : 0;

@@ -15,8 +15,6 @@ enum command {
 	CMD_REPORT,     /* report FILE...: a postmortem in Markdown or HTML */
 };
 
-#define ENV_MAX_FILES 64
-
 struct env {
 	enum command command;
 	bool json;
@@ -36,12 +34,15 @@ struct env {
 	const char *record_path;   /* --record: store the wire events here */
 	uint64_t record_max_bytes; /* rotate to PATH.1, PATH.2, ...; 0 = never */
 	bool no_kmsg;              /* do not capture /dev/kmsg while recording */
-	const char *files[ENV_MAX_FILES]; /* replay/report: the recording's files */
+	/* replay/report: the recording's files, as many as the command line holds
+	 * (the recorder rotates without limit); options__free() releases them */
+	const char **files;
 	int nfiles;
 	const char *since, *until; /* report: window on kill times (report/time.h syntax) */
 	bool report_html;          /* report: --format html */
 	const char *output;        /* report: -o FILE instead of stdout */
 	const char *kmsg_path;     /* report: kernel log file instead of the recorded one */
+	uint64_t opts_given;       /* options.c: which options the command line had */
 };
 
 #define PROM_INTERVAL_DEFAULT_S 15
@@ -49,6 +50,8 @@ struct env {
 
 /* Returns 0, or an exit status (EXIT_USAGE) after printing why. */
 int options__parse(int argc, char **argv, struct env *env);
+/* What options__parse() allocated. */
+void options__free(struct env *env);
 
 struct session_opts;
 /* What the command line asks of a session (sinks/session.h), for live tracing and replay. */

@@ -47,7 +47,7 @@ run_layer "unit" tests/run-unit.sh $(find build/tests -maxdepth 1 -name "test_*"
 run_layer "cli" tests/cli/run_cli.sh
 run_layer "golden (replay and report of committed recordings)" tests/golden/run_golden.sh
 run_layer "report in headless chromium" tests/golden/check_html.sh
-run_layer "fuzz (record reader, kmsg parser; ${FUZZ_TIME:-15} s each, ASan+UBSan)" \
+run_layer "fuzz (record reader, replay --json and report end to end, kmsg parser; ${FUZZ_TIME:-15} s each, ASan+UBSan)" \
 	env FUZZ_TIME="${FUZZ_TIME:-15}" tests/fuzz/run_fuzz.sh
 run_layer "end-to-end (root, real kernel)" python3 tests/e2e/run_e2e.py
 run_layer "kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12 under qemu, every rung)" \

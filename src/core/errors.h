@@ -2,6 +2,8 @@
 /*
  * One error sink.  Functions return -errno; the place that understands a
  * failure prints one lowercase line, with a hint where there is one.
+ * Every line goes through the terminal escaper (core/incident.h): what a
+ * message quotes from a file cannot break it or drive the terminal.
  */
 #ifndef OOMREAP_ERRORS_H
 #define OOMREAP_ERRORS_H
@@ -16,6 +18,9 @@
 #define EXIT_UNSUPPORTED 4 /* kernel lacks BTF, tracepoints or every attach rung */
 
 void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Always printed, not a failure: banners such as "replaying ...". */
+void p_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed with -v only. */
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void errors__set_verbose(bool verbose);
 bool errors__verbose(void);

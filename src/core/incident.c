@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/incident.h"
 #include "core/ksyms.h"
 
@@ -56,21 +57,41 @@ uint64_t incident__done_ns(const struct oomreap_incident *inc)
 
 uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint64_t page_size)
 {
-	return (freed_pages[OOMREAP_RSS_ANON] + freed_pages[OOMREAP_RSS_FILE] +
-		freed_pages[OOMREAP_RSS_SHMEM]) *
-	       page_size;
+	uint64_t pages = sat_add_u64(sat_add_u64(freed_pages[OOMREAP_RSS_ANON],
+						 freed_pages[OOMREAP_RSS_FILE]),
+				     freed_pages[OOMREAP_RSS_SHMEM]);
+
+	return sat_mul_u64(pages, page_size);
 }
 
-/* Is path equal to, or below, the cgroup filter? */
+uint64_t incident__bytes(uint64_t pages, uint64_t page_size)
+{
+	return sat_mul_u64(pages, page_size);
+}
+
+/*
+ * Is path equal to, or below, the cgroup filter?  Compared a component at
+ * a time, so that a run of slashes is one separator as in any path:
+ * "//" is "/", "/a//b/" is "/a/b".
+ */
 static bool cgroup_matches(const char *filter, const char *path)
 {
-	size_t n = strlen(filter);
+	for (;;) {
+		size_t fn, pn;
 
-	while (n > 1 && filter[n - 1] == '/')
-		n--;
-	if (n == 1) /* "/" matches everything */
-		return true;
-	return !strncmp(filter, path, n) && (path[n] == 0 || path[n] == '/');
+		while (*filter == '/')
+			filter++;
+		while (*path == '/')
+			path++;
+		if (!*filter) /* every component of the filter matched */
+			return true;
+		fn = strcspn(filter, "/");
+		pn = strcspn(path, "/");
+		if (fn != pn || strncmp(filter, path, fn))
+			return false;
+		filter += fn;
+		path += pn;
+	}
 }
 
 bool incident__selected(const struct oomreap_incident *inc, uint32_t pid, const char *cgroup)

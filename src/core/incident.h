@@ -41,8 +41,11 @@ uint64_t incident__done_ns(const struct oomreap_incident *inc);
 /*
  * Memory the reaper unmapped, in bytes: anon + file + shmem pages (swap
  * entries are not memory).  Of an incident's freed_pages, or of a sum.
+ * Saturates at UINT64_MAX, never wraps.
  */
 uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint64_t page_size);
+/* pages * page_size in bytes; both may come from a file: saturates at UINT64_MAX. */
+uint64_t incident__bytes(uint64_t pages, uint64_t page_size);
 
 /*
  * The --pid/--cgroup selection, the same for live tracing, replay and

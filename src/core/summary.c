@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "core/checked.h"
 #include "core/event.h"
 #include "core/summary.h"
 #include "core/timefmt.h"
@@ -11,7 +12,7 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 	s->incidents[inc->outcome]++;
 	s->trylock_failures += inc->trylock_failures;
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
-		s->freed_pages[i] += inc->freed_pages[i];
+		s->freed_pages[i] = sat_add_u64(s->freed_pages[i], inc->freed_pages[i]);
 	if (inc->incomplete)
 		s->incomplete++;
 	if (inc->kill_ns) {

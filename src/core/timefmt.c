@@ -28,6 +28,19 @@ int64_t timefmt__mono_to_real_offset(void)
 	return r - (m1 + (m2 - m1) / 2);
 }
 
+#define REAL_MAX (INT64_MAX / 2) /* far beyond any date strftime prints */
+
+int64_t timefmt__real_ns(uint64_t mono_ns, int64_t mono_to_real_ns)
+{
+	int64_t sum;
+
+	if (mono_ns > (uint64_t)REAL_MAX)
+		mono_ns = (uint64_t)REAL_MAX;
+	if (__builtin_add_overflow((int64_t)mono_ns, mono_to_real_ns, &sum))
+		return mono_to_real_ns > 0 ? REAL_MAX : -REAL_MAX;
+	return sum > REAL_MAX ? REAL_MAX : sum < -REAL_MAX ? -REAL_MAX : sum;
+}
+
 static void split(int64_t real_ns, time_t *sec, long *ms)
 {
 	*sec = (time_t)(real_ns / 1000000000);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/event.h"
 #include "core/tracker.h"
 
@@ -510,7 +511,8 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 				uint64_t after = rss__clamp(r->mm.rss_pages[i]);
 
 				if (inc->reap_start_rss[i] > (int64_t)after)
-					inc->freed_pages[i] += inc->reap_start_rss[i] - after;
+					inc->freed_pages[i] = sat_add_u64(
+						inc->freed_pages[i], inc->reap_start_rss[i] - after);
 			}
 		}
 		inc->reaping = false;

@@ -21,6 +21,12 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
+/*
+ * A line's stamp in us, bounded like every stamp of a recording (2^62 ns,
+ * docs/RECORD-FORMAT.md): matching adds windows to it, which must not wrap.
+ */
+#define KMSG_TS_US_MAX ((UINT64_C(1) << 62) / 1000)
+
 /* Decimal at *p (advancing it); false on no digits or overflow. */
 static bool parse_u64(const char **p, const char *end, uint64_t *out)
 {
@@ -66,7 +72,7 @@ int kmsg__parse_record(const char *buf, size_t len, struct kmsg_line *out)
 	/* Later kernels may append ",key=value" fields before ';'. */
 	if (p != semi && *p != ',')
 		return -EINVAL;
-	if (ts > UINT64_MAX / 1000)
+	if (ts > KMSG_TS_US_MAX)
 		return -EINVAL;
 	out->level = (int)(pri & 7);
 	out->seq = seq;
@@ -131,7 +137,7 @@ int kmsg__parse_line(const char *buf, size_t len, struct kmsg_line *out)
 		p++;
 		have_pri = true;
 	}
-	if (!parse_bracket_ts(&p, end, &ts) || ts > UINT64_MAX / 1000)
+	if (!parse_bracket_ts(&p, end, &ts) || ts > KMSG_TS_US_MAX)
 		return -EINVAL;
 	if (p < end && *p == ' ')
 		p++;

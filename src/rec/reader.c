@@ -339,6 +339,13 @@ int rec_reader__start(struct rec_reader *r)
 	return 0;
 }
 
+/* Every stamp of a record (event, LOST, KMSG, END) has the bound of the header's. */
+static int stamp_error(struct rec_reader *r, uint64_t at)
+{
+	return fail(r, -EBADMSG, "corrupted: implausible time stamp in record %llu at byte %llu",
+		    (unsigned long long)r->st.records, (unsigned long long)at);
+}
+
 int rec_reader__next(struct rec_reader *r, struct rec_item *item)
 {
 	struct oomrec_record rec;
@@ -389,9 +396,7 @@ again:
 				    (unsigned long long)r->st.records, (unsigned long long)at,
 				    rec.len >= 4 ? r->ev.h.type : 0, rec.len);
 		if (r->ev.h.ts_ns > (uint64_t)STAMP_MAX)
-			return fail(r, -EBADMSG,
-				    "corrupted: implausible time stamp in record %llu at byte %llu",
-				    (unsigned long long)r->st.records, (unsigned long long)at);
+			return stamp_error(r, at);
 		item->type = REC_ITEM_EVENT;
 		item->data = r->ev.b;
 		item->len = rec.len;
@@ -403,6 +408,8 @@ again:
 				    (unsigned long long)at);
 		item->type = REC_ITEM_LOST;
 		memcpy(&item->lost, p, sizeof(item->lost));
+		if (item->lost.mono_ns > (uint64_t)STAMP_MAX)
+			return stamp_error(r, at);
 		return 1;
 	case OOMREC_REC_KMSG: {
 		struct oomrec_kmsg k;
@@ -411,6 +418,8 @@ again:
 			return fail(r, -EBADMSG, "corrupted: short kernel log record at byte %llu",
 				    (unsigned long long)at);
 		memcpy(&k, p, sizeof(k));
+		if (k.read_mono_ns > (uint64_t)STAMP_MAX)
+			return stamp_error(r, at);
 		item->type = REC_ITEM_KMSG;
 		item->kmsg_mono_ns = k.read_mono_ns;
 		item->data = p + sizeof(k); /* valid until the next call */
@@ -439,6 +448,9 @@ again:
 				    (unsigned long long)at);
 		item->type = REC_ITEM_END;
 		memcpy(&item->end, p, sizeof(item->end));
+		/* the end's stamp becomes the recording's last time: bounded like an event's */
+		if (item->end.end_mono_ns > (uint64_t)STAMP_MAX)
+			return stamp_error(r, at);
 		r->st.saw_end = true;
 		return 1;
 	case OOMREC_REC_HEADER:

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/ksyms.h"
 #include "rec/replay.h"
 
@@ -16,7 +17,7 @@ struct replay {
 	struct replay_stats st;
 	struct ksyms *symbols;     /* recorded with the blocker stacks */
 	char err[512];
-	char note[600];
+	char note[1600];
 };
 
 static int open_error(struct replay *rp, const char *path, int err)
@@ -92,14 +93,66 @@ const char *replay__error(const struct replay *rp)
 	return rp->err;
 }
 
+/*
+ * The recording's own name (FILE) from the name of its segment n (FILE.n),
+ * into buf; NULL when the name does not end in ".n" (renamed by hand).
+ */
+static const char *base_name_of(const char *path, uint32_t segment, char *buf, size_t len)
+{
+	char suffix[16];
+	size_t pl = strlen(path), sl;
+
+	if (!segment)
+		return path;
+	sl = (size_t)snprintf(suffix, sizeof(suffix), ".%u", segment);
+	if (pl <= sl || strcmp(path + pl - sl, suffix) || pl - sl >= len)
+		return NULL;
+	memcpy(buf, path, pl - sl);
+	buf[pl - sl] = 0;
+	return buf;
+}
+
 const char *replay__note(struct replay *rp)
 {
+	char base[512];
+	const char *b;
+	size_t used = 0;
+
 	rp->note[0] = 0;
-	if (rp->st.next_segment)
-		snprintf(rp->note, sizeof(rp->note),
-			 "the recording goes on in %s.%u, not given: incidents still open at the end "
-			 "of %s are reported as open",
-			 rp->paths[0], rp->st.next_segment, rp->paths[rp->npaths - 1]);
+	if (rp->first.segment) {
+		b = base_name_of(rp->paths[0], rp->first.segment, base, sizeof(base));
+		if (rp->first.segment == 1)
+			used += (size_t)snprintf(rp->note, sizeof(rp->note),
+						 "the set is incomplete: %s is segment 1, and segment 0 "
+						 "(%s) is not given",
+						 rp->paths[0], b ? b : "the first file");
+		else
+			used += (size_t)snprintf(rp->note, sizeof(rp->note),
+						 "the set is incomplete: %s is segment %u, and segments "
+						 "0 to %u (%s, ...) are not given",
+						 rp->paths[0], rp->first.segment, rp->first.segment - 1,
+						 b ? b : "the first file");
+		if (used < sizeof(rp->note))
+			used += (size_t)snprintf(rp->note + used, sizeof(rp->note) - used,
+						 ": incidents that began before it are missing or "
+						 "incomplete");
+	}
+	if (rp->st.next_segment && used < sizeof(rp->note)) {
+		const char *last = rp->paths[rp->npaths - 1];
+		uint32_t seg = rp->r ? rec_reader__header(rp->r)->segment : 0;
+
+		b = base_name_of(last, seg, base, sizeof(base));
+		if (b)
+			snprintf(rp->note + used, sizeof(rp->note) - used,
+				 "%sthe recording goes on in %s.%u, not given: incidents still open "
+				 "at the end of %s are reported as open",
+				 used ? "; " : "the set is incomplete: ", b, rp->st.next_segment, last);
+		else
+			snprintf(rp->note + used, sizeof(rp->note) - used,
+				 "%sthe recording goes on in its segment %u, not given: incidents "
+				 "still open at the end of %s are reported as open",
+				 used ? "; " : "the set is incomplete: ", rp->st.next_segment, last);
+	}
 	return rp->note;
 }
 
@@ -147,6 +200,19 @@ static void note_time(struct replay_stats *st, uint64_t ts)
 		st->last_ts_ns = ts;
 }
 
+/* A failure of ours, not of the file (the reader's message is empty then). */
+static int run_failed(struct replay *rp, int err)
+{
+	const struct rec_reader_stats *rs = rec_reader__stats(rp->r);
+
+	snprintf(rp->err, sizeof(rp->err),
+		 "%s: %s at byte %llu: %llu events and %llu kernel log lines read before it",
+		 rp->paths[rp->cur], err == -ENOMEM ? "out of memory" : strerror(-err),
+		 (unsigned long long)rs->offset, (unsigned long long)rs->events,
+		 (unsigned long long)rs->kmsg_records);
+	return err;
+}
+
 static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		    replay_event_fn on_event, void *ctx)
 {
@@ -169,26 +235,26 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			rp->st.ringbuf_lost = it.lost.ringbuf_lost;
 			rp->st.unrecorded = it.lost.unrecorded;
 			/* Events the recorder could not store are as lost as ring-buffer drops. */
-			tracker__note_lost(t, it.lost.ringbuf_lost + it.lost.unrecorded);
+			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded));
 			break;
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
 			if (kmsg && kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM)
-				return -ENOMEM;
+				return run_failed(rp, -ENOMEM);
 			break;
 		case REC_ITEM_SYMBOL:
 			if (ksyms__add(rp->symbols, it.sym_start, it.data))
-				return -ENOMEM;
+				return run_failed(rp, -ENOMEM);
 			break;
 		case REC_ITEM_END:
 			if (it.end.end_mono_ns > rp->st.last_ts_ns && rp->st.first_ts_ns)
 				rp->st.last_ts_ns = it.end.end_mono_ns;
 			rp->st.next_segment = it.end.next_segment;
-			if (it.end.ringbuf_lost + it.end.unrecorded >
-			    rp->st.ringbuf_lost + rp->st.unrecorded) {
+			if (sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded) >
+			    sat_add_u64(rp->st.ringbuf_lost, rp->st.unrecorded)) {
 				rp->st.ringbuf_lost = it.end.ringbuf_lost;
 				rp->st.unrecorded = it.end.unrecorded;
-				tracker__note_lost(t, it.end.ringbuf_lost + it.end.unrecorded);
+				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded));
 			}
 			break;
 		}
@@ -198,6 +264,7 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			 rec_reader__error(rp->r));
 	return ret;
 }
+
 
 int replay__run(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		replay_event_fn on_event, void *ctx)

@@ -58,8 +58,10 @@ const struct replay_stats *replay__stats(const struct replay *rp);
 /* "PATH: what is wrong, and what was read", or "" */
 const char *replay__error(const struct replay *rp);
 /*
- * After a clean run: "" or, when the last END names a segment that was
- * not given, the line that says what that means for the output.
+ * After a clean run: "" or, when the set of segments given is not the
+ * whole recording (its first file is not segment 0, or the last END names
+ * a segment that was not given), the line that says what that means for
+ * the output.
  */
 const char *replay__note(struct replay *rp);
 struct ksyms;

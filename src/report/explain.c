@@ -160,13 +160,15 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 		explain_exit(o, inc);
 		break;
 	default:
-		report__say(o,
-		      "The recording ended while this incident was still in progress: this is "
-		      "what had happened up to then.");
 		if (inc->evicted)
 			report__say(o,
-			      " It was closed early because too many incidents were open at once "
-			      "(`--max-open`).");
+			      "This incident was still in progress when it was closed early, "
+			      "because too many incidents were open at once (`--max-open`): this "
+			      "is what had happened up to then.");
+		else
+			report__say(o,
+			      "The recording ended while this incident was still in progress: "
+			      "this is what had happened up to then.");
 		break;
 	}
 	report__put(o, o->m->para_close);

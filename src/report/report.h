@@ -37,6 +37,7 @@ struct report_source {
 	uint64_t events;
 	uint64_t ringbuf_lost, unrecorded;
 	const char *problem;       /* the reader's error line; NULL: read whole */
+	const char *partial;       /* not the whole set of segments (replay__note); NULL: whole */
 	const char *kmsg_name;     /* "/dev/kmsg (recorded)", a --kmsg file, or NULL */
 	uint64_t kmsg_lines;
 };

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/timefmt.h"
 #include "rec/record.h"
 #include "report/time.h"
 
@@ -62,6 +63,15 @@ static bool fixed_digits(const char **p, int n, int *out)
 	}
 	*out = v;
 	return true;
+}
+
+/* Days in a month of the proleptic Gregorian calendar: 2026-02-30 is no date. */
+static int month_days(int year, int mon)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return mon == 2 && leap ? 29 : days[mon - 1];
 }
 
 #define NS_PER_SEC 1000000000ll
@@ -140,8 +150,9 @@ int report__parse_time(const char *s, int64_t *ns, bool *relative)
 				off_s = sign * (zh * 3600 + zm * 60);
 			}
 		}
-		if (*p || mon < 1 || mon > 12 || day < 1 || day > 31 || hh > 23 || mm > 59 ||
-		    ss > 60 || year < 1970)
+		/* ss 60: a leap second, as ISO 8601 writes it (timegm takes it as :00 next) */
+		if (*p || mon < 1 || mon > 12 || day < 1 || hh > 23 || mm > 59 || ss > 60 ||
+		    year < 1970 || day > month_days(year, mon))
 			return -EINVAL;
 		tm.tm_year = year - 1900;
 		tm.tm_mon = mon - 1;
@@ -157,19 +168,11 @@ int report__parse_time(const char *s, int64_t *ns, bool *relative)
 	}
 }
 
-#define REAL_MAX (INT64_MAX / 2) /* far beyond any date strftime prints */
-
+/* The live tool's own conversion (core/timefmt.h): one time in every output. */
 int64_t report__real_ns(uint64_t mono_ns, int64_t mono_to_real_ns)
 {
-	int64_t sum;
-
-	if (mono_ns > (uint64_t)REAL_MAX)
-		mono_ns = (uint64_t)REAL_MAX;
-	if (__builtin_add_overflow((int64_t)mono_ns, mono_to_real_ns, &sum))
-		return mono_to_real_ns > 0 ? REAL_MAX : -REAL_MAX;
-	return sum > REAL_MAX ? REAL_MAX : sum < -REAL_MAX ? -REAL_MAX : sum;
+	return timefmt__real_ns(mono_ns, mono_to_real_ns);
 }
-
 
 int report__resolve_time(const char *s, const struct oomrec_header *h, int64_t *real_ns)
 {

@@ -57,8 +57,8 @@ static void event_detail(const struct oomreap_incident *inc, uint32_t i,
 	}
 	if (te->rss_pages[0] < 0)
 		return;
-	timefmt__bytes(a, sizeof(a), (uint64_t)te->rss_pages[OOMREAP_RSS_ANON] * rc->page_size);
-	timefmt__bytes(fl, sizeof(fl), (uint64_t)te->rss_pages[OOMREAP_RSS_FILE] * rc->page_size);
+	timefmt__bytes(a, sizeof(a), incident__bytes((uint64_t)te->rss_pages[OOMREAP_RSS_ANON], rc->page_size));
+	timefmt__bytes(fl, sizeof(fl), incident__bytes((uint64_t)te->rss_pages[OOMREAP_RSS_FILE], rc->page_size));
 	snprintf(buf, len, "%s anon %s, file %s",
 		 te->type == OOMREAP_EV_REAP_FINISH ? "left:" : "rss:", a, fl);
 }
@@ -297,6 +297,14 @@ static void source(struct report_out *o, const struct report *r, const struct re
 		report__say(o, "Everything up to that point is in this report.");
 		report__put(o, o->m->warn_close);
 	}
+	if (src->partial) {
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Warning: this is not the whole recording.** ");
+		code(o, src->partial, 2048);
+		report__put(o, o->m->warn_break);
+		report__say(o, "This report covers only the segments given.");
+		report__put(o, o->m->warn_close);
+	}
 	if (src->ringbuf_lost || src->unrecorded) {
 		report__put(o, o->m->warn_open);
 		report__say(o,
@@ -386,6 +394,7 @@ static void summary(struct report_out *o, const struct report *r)
 {
 	const struct summary *s = &r->sum;
 	size_t idx[REPORT_WORST], n, i;
+	uint64_t evicted = 0;
 	char fr[16];
 
 	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
@@ -402,7 +411,15 @@ static void summary(struct report_out *o, const struct report *r)
 	    s->incidents[OUTCOME_GAVE_UP]);
 	kvf(o, true, "Partly reaped, then gave up", "%" PRIu64, s->incidents[OUTCOME_PARTIAL]);
 	kvf(o, true, "Victim exited on its own", "%" PRIu64, s->incidents[OUTCOME_VICTIM_EXITED]);
-	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN]);
+	/*
+	 * An incident closed early because --max-open was reached has the
+	 * outcome "open" but did not last to the end: counted apart.
+	 */
+	for (i = 0; i < r->nrows; i++)
+		evicted += r->rows[i].evicted && r->rows[i].outcome == OUTCOME_OPEN;
+	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN] - evicted);
+	if (evicted)
+		kvf(o, true, "Closed early, still open (--max-open reached)", "%" PRIu64, evicted);
 	kvf(o, true, "Memory freed by the reaper", "%s", fr);
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
@@ -734,7 +751,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 	oom_context_row(o, &inc->ctx);
 	row_end(o);
 	if (inc->have_rss_at_kill) {
-		timefmt__bytes(tv, sizeof(tv), inc->total_vm_pages * rc->page_size);
+		timefmt__bytes(tv, sizeof(tv), incident__bytes(inc->total_vm_pages, rc->page_size));
 		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
 		row_key(o, "Memory at the kill", false);
 		bytes4(o, inc->rss_at_kill_pages, rc->page_size);
@@ -769,7 +786,10 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 		code(o, inc->comm, sizeof(inc->comm));
 	else
 		report__put(o, "unknown victim");
-	fprintf(o->f, " (pid %u): %s", inc->pid, outcome_title((uint8_t)inc->outcome));
+	fprintf(o->f, " (pid %u): %s", inc->pid,
+		inc->evicted && inc->outcome == OUTCOME_OPEN
+			? "closed early while still open (--max-open reached)"
+			: outcome_title((uint8_t)inc->outcome));
 	o->m->heading_close(o->f, 2);
 
 	incident_facts(o, inc, rc, base);

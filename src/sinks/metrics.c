@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "core/event.h"
 #include "sinks/metrics.h"
 
@@ -119,7 +120,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 	m->attempts += inc->attempts;
 	m->trylock_failures += inc->trylock_failures;
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
-		m->freed_bytes[i] += inc->freed_pages[i] * page_size;
+		m->freed_bytes[i] = sat_add_u64(m->freed_bytes[i],
+						incident__bytes(inc->freed_pages[i], page_size));
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));

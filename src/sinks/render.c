@@ -34,7 +34,8 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 			     const struct render_ctx *rc)
 {
 	const struct blocker_snapshot *bs;
-	char comm[OOMREAP_COMM_LEN * 4 + 1], where[160];
+	/* where is made of recorded symbol names: escaped, as comm is (4 bytes a byte at worst) */
+	char comm[OOMREAP_COMM_LEN * 4 + 1], raw[160], where[sizeof(raw) * 4];
 	size_t used = 0;
 	uint32_t i;
 
@@ -56,7 +57,8 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 		const struct oomreap_blocked_task *bt = &bs->tasks[i];
 
 		text_comm(comm, sizeof(comm), bt->comm);
-		incident__task_where(where, sizeof(where), bt, rc->ksyms);
+		incident__task_where(raw, sizeof(raw), bt, rc->ksyms);
+		incident__escape_buf(where, sizeof(where), ESCAPE_TEXT, raw, sizeof(raw));
 		if (incident__role_is_owner(bt->role))
 			APPEND(" mmap_lock held for %s by %u (%s)%s%s%s", incident__role_mode(bt->role),
 			       bt->pid, comm,
@@ -102,7 +104,7 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	int pad;
 
 	if (inc->kill_ns)
-		timefmt__hms(when, sizeof(when), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+		timefmt__hms(when, sizeof(when), timefmt__real_ns(inc->kill_ns, rc->mono_to_real_ns));
 	timefmt__duration(dur, sizeof(dur), incident__done_ns(inc));
 	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(inc->freed_pages, rc->page_size));
 	fprintf(f, "%-8s %-7u ", when, inc->pid);
@@ -202,8 +204,10 @@ static void json_bytes_obj(FILE *f, const char *key, const uint64_t pages[OOMREA
 {
 	fprintf(f, "\"%s\":{\"anon\":%" PRIu64 ",\"file\":%" PRIu64 ",\"shmem\":%" PRIu64
 		   ",\"swap\":%" PRIu64 "}",
-		key, pages[OOMREAP_RSS_ANON] * page_size, pages[OOMREAP_RSS_FILE] * page_size,
-		pages[OOMREAP_RSS_SHMEM] * page_size, pages[OOMREAP_RSS_SWAP] * page_size);
+		key, incident__bytes(pages[OOMREAP_RSS_ANON], page_size),
+		incident__bytes(pages[OOMREAP_RSS_FILE], page_size),
+		incident__bytes(pages[OOMREAP_RSS_SHMEM], page_size),
+		incident__bytes(pages[OOMREAP_RSS_SWAP], page_size));
 }
 
 static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t page_size)
@@ -453,7 +457,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	if (inc->have_rss_at_kill) {
 		json_bytes_obj(f, "rss_at_kill_bytes", inc->rss_at_kill_pages, rc->page_size);
 		fprintf(f, ",\"total_vm_bytes\":%" PRIu64 ",\"pgtables_bytes\":%" PRIu64 ",",
-			inc->total_vm_pages * rc->page_size, inc->pgtables_bytes);
+			incident__bytes(inc->total_vm_pages, rc->page_size), inc->pgtables_bytes);
 	} else {
 		fputs("\"rss_at_kill_bytes\":null,\"total_vm_bytes\":null,\"pgtables_bytes\":null,",
 		      f);
@@ -463,7 +467,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 
 	fputs("\"kill_time\":", f);
 	if (inc->kill_ns) {
-		timefmt__iso8601(iso, sizeof(iso), (int64_t)inc->kill_ns + rc->mono_to_real_ns);
+		timefmt__iso8601(iso, sizeof(iso), timefmt__real_ns(inc->kill_ns, rc->mono_to_real_ns));
 		fprintf(f, "\"%s\",", iso);
 	} else {
 		fputs("null,", f);
@@ -489,11 +493,13 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 {
 	const struct oomreap_event_header *h = event;
+	int64_t real = timefmt__real_ns(h->ts_ns, rc->mono_to_real_ns);
 	char when[16];
 
-	timefmt__hms(when, sizeof(when), (int64_t)h->ts_ns + rc->mono_to_real_ns);
+	timefmt__hms(when, sizeof(when), real);
+	/* microseconds within the second, also before 1970 (a negative real) */
 	fprintf(f, "%s.%06llu %-6s seq=%llu pid=%u tgid=%u cpu=%u src=%s", when,
-		(unsigned long long)((h->ts_ns + (uint64_t)rc->mono_to_real_ns) % 1000000000ull / 1000),
+		(unsigned long long)((real % 1000000000 + 1000000000) % 1000000000 / 1000),
 		event__type_name(h->type), (unsigned long long)h->victim_seq, h->pid, h->tgid,
 		h->cpu, source__name(h->source));
 	switch (h->type) {

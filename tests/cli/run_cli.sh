@@ -52,6 +52,16 @@ for bad in "" "65534:" ":65534" "1:2:3" "nobody:nogroup" "4294967295" "65534:429
 	expect "--user '$bad' refused" 2 "invalid --user '$bad' \(a name, UID or UID:GID\)" -- \
 		"$BIN" --user "$bad" --duration 1
 done
+expect "argp's errors name the program by its basename" 2 "^oomreap-trace: unrecognized option" -- \
+	"$(realpath "$BIN")" --bogus
+"$BIN" --help >"$out" 2>&1
+if grep -q '^ \+$' "$out" || grep -Eq '^[a-z][A-Za-z.,;]*$' "$out" || awk 'length > 79 { bad = 1 } END { exit !bad }' "$out"; then
+	echo "not ok - --help: a whitespace-only line, a lone wrapped word or a line past 79 columns"
+	fail=$((fail + 1))
+else
+	echo "ok - --help has no stray blank line or lone wrapped word"
+	pass=$((pass + 1))
+fi
 expect "--help names UID:GID for --user" 0 "UID\[:GID\]" -- "$BIN" --help
 expect "missing BTF file" 4 "cannot read BTF from /nonexistent" -- "$BIN" --btf /nonexistent/vmlinux
 expect "garbage BTF file" 4 "cannot read BTF from" -- "$BIN" --btf /etc/hostname
@@ -109,6 +119,29 @@ else
 	fail=$((fail + 1))
 fi
 
+# -o honours an existing file's permissions: read-only is refused, the mode kept.
+echo old >"$work/ro.md"
+chmod 0444 "$work/ro.md"
+expect "report -o over a read-only file refused" 1 "cannot write $work/ro.md: the file is read-only" -- \
+	"$BIN" report "$rec" -o "$work/ro.md"
+if [ "$(cat "$work/ro.md")" = old ] && [ "$(stat -c %a "$work/ro.md")" = 444 ]; then
+	echo "ok - the read-only file is as it was"
+	pass=$((pass + 1))
+else
+	echo "not ok - the read-only file was replaced (mode $(stat -c %a "$work/ro.md"))"
+	fail=$((fail + 1))
+fi
+echo old >"$work/private.md"
+chmod 0600 "$work/private.md"
+"$BIN" report "$rec" -o "$work/private.md" 2>"$err"
+if [ "$(stat -c %a "$work/private.md")" = 600 ] && grep -q "OOM postmortem" "$work/private.md"; then
+	echo "ok - a replaced report keeps its mode"
+	pass=$((pass + 1))
+else
+	echo "not ok - the replaced report has mode $(stat -c %a "$work/private.md"), want 600"
+	fail=$((fail + 1))
+fi
+
 # A FIFO or a device as an input is refused at once, never waited on.
 mkfifo "$work/fifo"
 expect "replay of a FIFO does not block" 1 "fifo: not a regular file" -- \
@@ -131,6 +164,202 @@ for target in "$work/missing/x.prom" "$work/dir.prom" "$work/link.prom" "$work/f
 		fail=$((fail + 1))
 	fi
 done
+
+# An option that does nothing in a command is refused, naming where it does something.
+for opt in --user=65534 --duration=1 --attach=kprobe --btf=/x --json --no-blockers -v \
+	--no-summary --interval=5 --record=x --no-kmsg; do
+	expect "report $opt refused" 2 "^oomreap-trace: --[a-z-]+ does nothing in report: it is for" -- \
+		"$BIN" report "$rec" "$opt"
+done
+for opt in --user=65534 --duration=1 --attach=kprobe --btf=/x --no-blockers --format=html \
+	-o=x.md --since=+1s --until=+1s --kmsg=/etc/hostname "--interval=5 --prom-textfile=$work/i.prom"; do
+	# shellcheck disable=SC2086
+	expect "replay $opt refused" 2 "does nothing in replay: it is for" -- \
+		"$BIN" replay "$rec" $opt
+done
+for opt in --json --pid=1 --cgroup=/ --duration=1 --no-summary --max-open=8 --user=65534 \
+	--prom-textfile=x.prom --since=+1s; do
+	expect "probe $opt refused" 2 "does nothing in probe: it is for" -- "$BIN" probe "$opt"
+done
+expect "live tracing --since refused" 2 "--since does nothing in live tracing: it is for report" -- \
+	"$BIN" --since=+1s
+expect "the usage error is the usage error" 2 "Try .oomreap-trace --help" -- "$BIN" report "$rec" --json
+
+# --cgroup is a path: a run of slashes is one separator ('//' is '/').
+storm=$(ls $G/synthetic-storm-rotated.oomrec $G/synthetic-storm-rotated.oomrec.* | sort -V)
+# shellcheck disable=SC2086
+"$BIN" replay --no-summary --cgroup /kubepods/pod1 $storm >"$work/canon.txt" 2>/dev/null
+for spelling in /kubepods//pod1 //kubepods/pod1/ /kubepods///pod1//; do
+	# shellcheck disable=SC2086
+	"$BIN" replay --no-summary --cgroup "$spelling" $storm >"$out" 2>/dev/null
+	if [ "$(grep -c worker- "$out")" -eq 10 ] && cmp -s "$out" "$work/canon.txt"; then
+		echo "ok - --cgroup $spelling selects what /kubepods/pod1 does"
+		pass=$((pass + 1))
+	else
+		echo "not ok - --cgroup $spelling: $(grep -c worker- "$out") incidents, want 10"
+		fail=$((fail + 1))
+	fi
+done
+# shellcheck disable=SC2086
+"$BIN" replay --no-summary --cgroup // $storm >"$out" 2>/dev/null
+if [ "$(grep -c worker- "$out")" -eq 40 ]; then
+	echo "ok - --cgroup // is the root"
+	pass=$((pass + 1))
+else
+	echo "not ok - --cgroup //: $(grep -c worker- "$out") incidents, want 40"
+	fail=$((fail + 1))
+fi
+
+# A window on kill times must be a window, of dates that exist.
+expect "--since after --until (dates)" 2 "--since '2026-11-26' is after --until '2026-11-25'" -- \
+	"$BIN" report "$rec" --since 2026-11-26 --until 2026-11-25
+expect "--since after --until (relative)" 2 "--since '\+5s' is after --until '\+1s'" -- \
+	"$BIN" report "$rec" --since +5s --until +1s
+expect "--since after --until (relative against a date)" 2 "is after --until" -- \
+	"$BIN" report "$rec" --since +10s --until 2000-01-01
+for bad in 2026-02-30 2026-02-29 2026-04-31 2100-02-29; do
+	expect "impossible date $bad refused" 2 "invalid --since '$bad'" -- \
+		"$BIN" report "$rec" --since "$bad"
+done
+expect "a leap day is a date" 0 "OOM postmortem" -- "$BIN" report "$rec" --since 2028-02-29 --until 2028-03-01
+
+# Crafted recordings (tests/cli/mkrec.c): valid checksums, hostile contents.
+MKREC=${OOMREAP_MKREC:-build/tests/mkrec}
+if [ ! -x "$MKREC" ]; then
+	echo "not ok - crafted recordings: $MKREC not built (make $MKREC)"
+	fail=$((fail + 1))
+	MKREC=false
+fi
+# no_raw_controls NAME FILE...: ok when the files hold no control byte but newline and tab
+no_raw_controls() {
+	local name=$1
+	shift
+	if LC_ALL=C grep -q "[$(printf '\001-\010\013-\037\177')]" "$@"; then
+		echo "not ok - $name: a raw control byte reached the terminal"
+		fail=$((fail + 1))
+	else
+		echo "ok - $name"
+		pass=$((pass + 1))
+	fi
+}
+
+# Every byte of a recording that reaches a terminal goes through the escaper.
+"$MKREC" hostile "$work/hostile.oomrec"
+expect "replay of hostile header and symbols" 0 'host evil\\x1b\[31mhost\\x0aNEXTLINE, kernel 6\.18\\x1b' -- \
+	"$BIN" replay "$work/hostile.oomrec"
+no_raw_controls "replay banner and blocker verdict: no raw ESC" "$out" "$err"
+if [ "$(grep -c . "$err")" -eq 1 ] && grep -q 'evil_sym\\x1b\[2J\\x0aINJECTED' "$out" &&
+	[ "$(grep -c 'reaper blocked' "$out")" -eq 1 ] && ! grep -q '^INJECTED' "$out"; then
+	echo "ok - a symbol's newline does not split the verdict; the banner is one line"
+	pass=$((pass + 1))
+else
+	echo "not ok - hostile symbol or header split a line: $(head -c 300 "$out" "$err")"
+	fail=$((fail + 1))
+fi
+for args in "replay -v" "replay --json" "report" "report --format html"; do
+	# shellcheck disable=SC2086
+	"$BIN" $args "$work/hostile.oomrec" >"$out" 2>"$err"
+	no_raw_controls "$args of hostile strings: no raw control byte" "$out" "$err"
+done
+
+# Numbers at their bounds saturate, never wrap; every output shows one time.
+"$MKREC" big "$work/big.oomrec"
+expect "replay --json at the clock bound: the saturated time" 0 \
+	'"kill_time":"2116-02-20T23:53:38.427Z"' -- "$BIN" replay --json "$work/big.oomrec"
+expect "replay --json: RSS pages x page size saturates" 0 \
+	'"freed_bytes":\{"anon":18446744073709551615,"file":18446744073709551615' -- \
+	"$BIN" replay --json "$work/big.oomrec"
+expect "replay: drop counters past 2^64 saturate, not wrap" 0 \
+	"events lost: 18446744073709551615," -- "$BIN" replay "$work/big.oomrec"
+expect "report at the clock bound: the same time as replay" 0 \
+	"Killed at \| 2116-02-20 23:53:38.427 UTC" -- "$BIN" report "$work/big.oomrec"
+"$MKREC" big-end "$work/big-end.oomrec"
+expect "an END stamp past 2^62 is refused like an event's" 1 \
+	"big-end.oomrec: corrupted: implausible time stamp in record 7" -- \
+	"$BIN" replay "$work/big-end.oomrec"
+
+# The recorder rotates without limit, so replay and report take any number of segments.
+mkdir "$work/seg"
+"$MKREC" segments 100 "$work/seg/s.oomrec"
+segs=$(ls "$work"/seg/s.oomrec* | sort -V)
+# shellcheck disable=SC2086
+expect "replay of 100 segments as one set" 0 "Summary: [0-9]+ incidents" -- "$BIN" replay $segs
+kills=$(grep -Eo 'Summary: [0-9]+' "$out" | grep -Eo '[0-9]+')
+# shellcheck disable=SC2086
+expect "report of 100 segments as one set" 0 "OOM kills \(incidents\) \| $kills \|" -- \
+	"$BIN" report $segs
+
+# Rotated sets: a partial set says which segments are missing, under their right names.
+S=$G/synthetic-storm-rotated.oomrec
+expect "replay of segment 1 alone names segment 2 rightly" 0 "goes on in $S\.2, not given" -- \
+	"$BIN" replay "$S.1"
+if grep -q 'oomrec\.1\.2' "$err"; then
+	echo "not ok - replay of segment 1 alone: a wrong next-segment name"
+	fail=$((fail + 1))
+fi
+expect "replay of segment 1 alone says segment 0 is missing" 0 \
+	"$S.1 is segment 1, and segment 0 \($S\) is not given" -- "$BIN" replay "$S.1"
+expect "replay of segments 3 and 4 says 0 to 2 are missing" 0 \
+	"is segment 3, and segments 0 to 2 \($S, \.\.\.\) are not given" -- \
+	"$BIN" replay "$S.3" "$S.4"
+expect "report of segment 0 alone warns in its body" 0 \
+	"Warning: this is not the whole recording.*goes on in synthetic-storm-rotated\.oomrec\.1" -- \
+	"$BIN" report "$S"
+expect "report --format html of segment 1 alone warns in its body" 0 \
+	"Warning: this is not the whole recording.*segment 0 \(synthetic-storm-rotated\.oomrec\)" -- \
+	"$BIN" report --format html "$S.1"
+
+# Reports show the inputs by their basenames only, whatever the paths given.
+mkdir -p "$work/deep/er"
+cp $G/synthetic-hostile-cut.oomrec "$work/deep/er/cut.oomrec"
+cp $G/synthetic-lab-b.journal "$work/deep/er/k.log"
+for fmt in md html; do
+	"$BIN" report --format "$fmt" "$work/deep/er/cut.oomrec" >"$out" 2>"$err"
+	"$BIN" report --format "$fmt" "$work/deep/er/cut.oomrec" --kmsg "$work/deep/er/k.log" >>"$out" 2>>"$err"
+	if ! grep -qF "$work" "$out" && grep -q 'cut.oomrec: ends at byte' "$out" && grep -q 'k.log' "$out"; then
+		echo "ok - report ($fmt) names its inputs by basename only"
+		pass=$((pass + 1))
+	else
+		echo "not ok - report ($fmt) shows a full path: $(grep -F "$work" "$out" | head -c 300)"
+		fail=$((fail + 1))
+	fi
+done
+
+# An incident closed early by --max-open is not "still open at the end".
+"$MKREC" open 5 "$work/open.oomrec"
+expect "report --max-open 2: evicted incidents counted apart" 0 \
+	"Still open at the end \| 2 \|" -- "$BIN" report --max-open 2 "$work/open.oomrec"
+expect "report --max-open 2: the evicted count" 0 \
+	"Closed early, still open \(--max-open reached\) \| 3 \|" -- \
+	"$BIN" report --max-open 2 "$work/open.oomrec"
+
+# Out of memory (a large recording under ulimit -v): a real message, and a
+# partial report that says why it is partial.
+"$MKREC" many 30000 "$work/many.oomrec"
+oom_runs=0 oom_bad=0
+for v in 12000 16000 20000 22000 24000; do
+	(ulimit -v $v; exec "$BIN" report "$work/many.oomrec") >"$out" 2>"$err"
+	rc=$?
+	[ "$rc" -eq 0 ] && continue
+	# the loader or a sanitizer's runtime failed before our code ran: not ours to judge
+	grep -q 'error while loading shared libraries\|Sanitizer' "$err" && continue
+	oom_runs=$((oom_runs + 1))
+	if grep -qx 'oomreap-trace: *' "$err" || ! grep -q 'out of memory' "$err" ||
+		grep -q 'not whole.\*\* (none)\|not whole.</strong> (none)' "$out"; then
+		echo "# ulimit -v $v: exit $rc; stderr: $(head -c 300 "$err"); $(grep -m1 'not whole' "$out")"
+		oom_bad=$((oom_bad + 1))
+	fi
+done
+if [ "$oom_runs" -eq 0 ]; then
+	echo "# out of memory: no run reached our code under these limits (a sanitizer build?): skipped"
+elif [ "$oom_bad" -eq 0 ]; then
+	echo "ok - out of memory: $oom_runs runs, each with a message, none with an empty one"
+	pass=$((pass + 1))
+else
+	echo "not ok - out of memory: $oom_runs failing runs, $oom_bad without a real message"
+	fail=$((fail + 1))
+fi
+rm -f "$work/many.oomrec"
 
 if [ "$(id -u)" -eq 0 ]; then
 	# Below, a tracer of the whole machine must report "Summary: 0

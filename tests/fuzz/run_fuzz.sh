@@ -24,20 +24,23 @@ if ! make --no-print-directory -s fuzzers >"$FUZZ_OUT.build.log" 2>&1; then
 	exit 1
 fi
 
-for h in record kmsg; do
+for h in record replay kmsg; do
 	bin="$FUZZ_OUT/fuzz_$h"
 	corpus="$FUZZ_OUT/corpus-$h"
 	mkdir -p "$corpus" "$FUZZ_OUT/artifacts"
-	if [ "$h" = record ]; then
+	extra=()
+	if [ "$h" = record ] || [ "$h" = replay ]; then
 		cp tests/golden/*.oomrec* "$corpus/" 2>/dev/null
 	else
 		cp tests/fuzz/seeds/kmsg/* "$corpus/" 2>/dev/null
 	fi
+	# replay prints every incident: libFuzzer keeps its own reports, the rest is dropped
+	[ "$h" = replay ] && extra=(-close_fd_mask=3)
 	log="$FUZZ_OUT/fuzz_$h.log"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		"$bin" -max_total_time="$FUZZ_TIME" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=65536 -print_final_stats=1 \
+		-max_len=65536 -print_final_stats=1 "${extra[@]}" \
 		-artifact_prefix="$FUZZ_OUT/artifacts/$h-" "$corpus" >"$log" 2>&1
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)

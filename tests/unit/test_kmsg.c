@@ -253,6 +253,20 @@ static void test_add_record_and_bounds(void **state)
 	kmsg_log__free(&k);
 }
 
+/* A line's stamp has the bound of every recorded stamp (2^62 ns), in every format. */
+static void test_stamp_bound(void **state)
+{
+	static const char at[] = "6,1,4611686018427387,-;at the bound";
+	static const char past[] = "6,1,4611686018427388,-;past it";
+	static const char dmesg_past[] = "[4611686018427.388000] past it";
+	struct kmsg_line ln;
+
+	(void)state;
+	assert_int_equal(kmsg__parse_record(at, sizeof(at) - 1, &ln), 0);
+	assert_int_equal(kmsg__parse_record(past, sizeof(past) - 1, &ln), -EINVAL);
+	assert_int_equal(kmsg__parse_line(dmesg_past, sizeof(dmesg_past) - 1, &ln), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_find_block),
 		cmocka_unit_test(test_add_record_and_bounds),
+		cmocka_unit_test(test_stamp_bound),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

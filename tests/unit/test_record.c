@@ -572,6 +572,45 @@ static void test_implausible_stamp(void **state)
 	tmpdir_remove(&d);
 }
 
+/* LOST, KMSG and END stamps have the bound of event stamps: 2^62 ns. */
+static void test_implausible_record_stamps(void **state)
+{
+	static const uint64_t past = (1ull << 62) + 1;
+	struct tmpdir d;
+	struct oomrec_header h;
+	struct rec_writer *w;
+	char path[128], err[512];
+	unsigned char buf[8192];
+	int counts[8], which;
+	size_t n;
+	FILE *f;
+
+	(void)state;
+	tmpdir_make(&d);
+	for (which = 0; which < 4; which++) {
+		header(&h);
+		snprintf(path, sizeof(path), "%s/stamp%d.oomrec", d.path, which);
+		assert_int_equal(rec_writer__open(&w, path, &h, 0), 0);
+		if (which == 0)
+			assert_int_equal(rec_writer__lost(w, past, 1), 0);
+		else if (which == 1)
+			assert_int_equal(rec_writer__kmsg(w, past, KMSG_LINE, strlen(KMSG_LINE)), 0);
+		/* 2: the END's stamp; 3: the same at the bound, accepted */
+		assert_int_equal(rec_writer__close(w, which == 2 ? past : which == 3 ? 1ull << 62 : T0),
+				 0);
+		f = fopen(path, "rb");
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		if (which == 3) {
+			assert_int_equal(read_all(buf, n, counts, err, sizeof(err)), 0);
+		} else {
+			assert_int_equal(read_all(buf, n, counts, err, sizeof(err)), -EBADMSG);
+			assert_non_null(strstr(err, "implausible time stamp"));
+		}
+	}
+	tmpdir_remove(&d);
+}
+
 struct count_ctx {
 	int incidents;
 	int incomplete;
@@ -762,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_corrupted_at_every_offset),
 		cmocka_unit_test(test_unknown_record_skipped_trailing_rejected),
 		cmocka_unit_test(test_implausible_stamp),
+		cmocka_unit_test(test_implausible_record_stamps),
 		cmocka_unit_test(test_write_error_recovers),
 		cmocka_unit_test(test_symbols_round_trip),
 		cmocka_unit_test(test_rotation_and_replay),

@@ -19,6 +19,8 @@
 #include "rec/kmsg.h"
 #include "report/report.h"
 #include "report/time.h"
+#include "core/incident.h"
+#include "core/timefmt.h"
 #include "core/tracker.h"
 
 #define MS 1000000ull
@@ -108,12 +110,40 @@ static void test_parse_time(void **state)
 	assert_int_equal(ns, REAL0);
 	assert_int_equal(report__parse_time("2026-11-25", &ns, &rel), 0);
 	assert_int_equal(ns, REAL0 - (18 * 3600 + 30 * 60) * (int64_t)SEC);
+	/* leap days exist where the calendar has them, and only there */
+	assert_int_equal(report__parse_time("2028-02-29", &ns, &rel), 0);
+	assert_int_equal(report__parse_time("2000-02-29", &ns, &rel), 0);
+	assert_int_equal(report__parse_time("2026-01-31T23:59:59Z", &ns, &rel), 0);
 
 	static const char *const bad[] = { "", "+", "+5x", "@", "@12a", "2026-13-01", "2026-11-25T",
 					   "2026-11-25T18", "yesterday", "2026-11-25T18:30:00+25:00",
-					   "+99999999999999999999" };
+					   "+99999999999999999999", "2026-02-29", "2026-02-30",
+					   "2026-04-31", "2026-06-31T00:00Z", "2100-02-29",
+					   "2026-11-25T24:00", "2026-11-25T18:60" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(report__parse_time(bad[i], &ns, &rel), -EINVAL);
+}
+
+/* Numbers from a file saturate, never wrap (docs/RECORD-FORMAT.md, Bounds). */
+static void test_saturation(void **state)
+{
+	uint64_t big[OOMREAP_RSS_NR] = { 0 }, small[OOMREAP_RSS_NR] = { 0 };
+	const int64_t bound = INT64_C(1) << 62;
+
+	(void)state;
+	big[OOMREAP_RSS_ANON] = big[OOMREAP_RSS_FILE] = big[OOMREAP_RSS_SHMEM] = INT64_MAX;
+	small[OOMREAP_RSS_ANON] = 1;
+	small[OOMREAP_RSS_FILE] = 2;
+	small[OOMREAP_RSS_SHMEM] = 3;
+	small[OOMREAP_RSS_SWAP] = 100; /* swap entries are not memory */
+	assert_true(incident__freed_bytes(big, 4096) == UINT64_MAX);
+	assert_true(incident__freed_bytes(small, 4096) == 6 * 4096);
+	assert_true(incident__bytes(UINT64_MAX / 2, 4096) == UINT64_MAX);
+	/* stamp and offset both at their bound: one saturated time, also in the report */
+	assert_true(timefmt__real_ns((uint64_t)bound, bound) == INT64_MAX / 2);
+	assert_true(report__real_ns((uint64_t)bound, bound) == timefmt__real_ns((uint64_t)bound, bound));
+	assert_true(timefmt__real_ns(0, -bound) == -(INT64_MAX / 2));
+	assert_true(timefmt__real_ns(5, 7) == 12);
 }
 
 static void test_order_and_detail_cap(void **state)
@@ -340,6 +370,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_time),
+		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_order_and_detail_cap),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_markdown_escaping),

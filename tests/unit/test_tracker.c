@@ -1967,6 +1967,12 @@ static void test_selection(void **state)
 	assert_true(incident__selected(&inc, 0, "/kubepods/pod1/ctr"));
 	assert_false(incident__selected(&inc, 0, "/kubepods/pod")); /* a sibling's prefix */
 	assert_false(incident__selected(&inc, 0, "/kubepods/pod1/ctr/x"));
+	/* a run of slashes is one separator, as in any path */
+	assert_true(incident__selected(&inc, 0, "//"));
+	assert_true(incident__selected(&inc, 0, "/kubepods//pod1"));
+	assert_true(incident__selected(&inc, 0, "//kubepods///pod1//ctr//"));
+	assert_false(incident__selected(&inc, 0, "/kubepods//pod"));
+	assert_false(incident__selected(&inc, 0, "/kubepods//pod1//ctr//x"));
 	assert_false(incident__selected(&inc, 4241, "/kubepods"));
 	/* pid-only incidents (old mark_victim) have no cgroup to match */
 	inc.have_identity = false;
