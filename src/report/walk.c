@@ -209,6 +209,18 @@ static const char *rung_title(uint32_t rung)
 
 /* ------------------------------------------------------ walk: the source */
 
+/* A boxed warning: what, the tool's own words on it (code), what it means. */
+static void warning(struct report_out *o, const char *title, const char *what, size_t maxlen,
+		    const char *meaning)
+{
+	report__put(o, o->m->warn_open);
+	report__say(o, "%s", title);
+	code(o, what, maxlen);
+	report__put(o, o->m->warn_break);
+	report__say(o, "%s", meaning);
+	report__put(o, o->m->warn_close);
+}
+
 static void source(struct report_out *o, const struct report *r, const struct report_source *src)
 {
 	const struct oomrec_header *h = &r->hdr;
@@ -289,22 +301,12 @@ static void source(struct report_out *o, const struct report *r, const struct re
 	}
 	table_close(o);
 
-	if (src->problem) {
-		report__put(o, o->m->warn_open);
-		report__say(o, "**Warning: the recording is not whole.** ");
-		code(o, src->problem, 1024);
-		report__put(o, o->m->warn_break);
-		report__say(o, "Everything up to that point is in this report.");
-		report__put(o, o->m->warn_close);
-	}
-	if (src->partial) {
-		report__put(o, o->m->warn_open);
-		report__say(o, "**Warning: this is not the whole recording.** ");
-		code(o, src->partial, 2048);
-		report__put(o, o->m->warn_break);
-		report__say(o, "This report covers only the segments given.");
-		report__put(o, o->m->warn_close);
-	}
+	if (src->problem)
+		warning(o, "**Warning: the recording is not whole.** ", src->problem, 1024,
+			"Everything up to that point is in this report.");
+	if (src->partial)
+		warning(o, "**Warning: this is not the whole recording.** ", src->partial, 2048,
+			"This report covers only the segments given.");
 	if (src->ringbuf_lost || src->unrecorded) {
 		report__put(o, o->m->warn_open);
 		report__say(o,

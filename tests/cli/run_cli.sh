@@ -442,11 +442,17 @@ if [ "$(id -u)" -eq 0 ]; then
 		kill -INT "$bg"
 		wait "$bg"
 	}
+	# idle_window SECONDS ARGS...: start, count over the window (a, b), leave it running
+	idle_window() {
+		local secs=$1
+		shift
+		start_idle "$@"
+		a=$(vcsw "$bg")
+		sleep "$secs"
+		b=$(vcsw "$bg")
+	}
 	IDLE_S=3
-	start_idle --json
-	a=$(vcsw "$bg")
-	sleep "$IDLE_S"
-	b=$(vcsw "$bg")
+	idle_window "$IDLE_S" --json
 	stop_idle
 	if grep -q ready "$work/idle.err" && [ "$((b - a))" -eq 0 ]; then
 		echo "ok - idle without --prom-textfile: 0 wake-ups in $IDLE_S s"
@@ -461,11 +467,8 @@ if [ "$(id -u)" -eq 0 ]; then
 	# switches each (the segment is written out); none printed, none may.
 	IDLE_S=3
 	rm -f "$work/idle.oomrec"*
-	start_idle --json --record "$work/idle.oomrec"
 	l1=$(dmesg | wc -l)
-	a=$(vcsw "$bg")
-	sleep "$IDLE_S"
-	b=$(vcsw "$bg")
+	idle_window "$IDLE_S" --json --record "$work/idle.oomrec"
 	l2=$(dmesg | wc -l)
 	# one line of our own, which the recording must then hold
 	echo "oomreap-trace cli test: idle --record $$" >/dev/kmsg
@@ -489,10 +492,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	pdir=$work
 	[ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ] && pdir=$(mktemp -d /dev/shm/oomreap-cli-XXXXXX)
 	IDLE_S=4
-	start_idle --json --prom-textfile "$pdir/idle.prom" --interval 1
-	a=$(vcsw "$bg")
-	sleep "$IDLE_S"
-	b=$(vcsw "$bg")
+	idle_window "$IDLE_S" --json --prom-textfile "$pdir/idle.prom" --interval 1
 	stop_idle
 	[ "$pdir" != "$work" ] && rm -rf "$pdir"
 	if [ "$((b - a))" -le "$((IDLE_S + 1))" ] && [ "$((b - a))" -ge "$((IDLE_S - 1))" ]; then
