@@ -83,6 +83,7 @@ int do_replay(const struct env *env)
 	}
 	session__use_kmsg(&s, have_kmsg ? &klog : NULL, CTX_WHY_LOG_NOT_READ);
 	announce(env, h);
+	kmsg_log__say_if_full(&klog);
 
 	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
 	st = replay__stats(rp);

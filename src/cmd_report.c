@@ -308,6 +308,7 @@ int do_report(const struct env *env)
 			goto cleanup;
 		}
 		run.kmsg = have ? &klog : NULL;
+		kmsg_log__say_if_full(&klog);
 	} else {
 		klog.given = true;
 		run.kmsg = &klog;

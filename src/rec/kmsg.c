@@ -14,6 +14,7 @@
 
 #include "core/oom_context.h"
 #include "core/tracker.h"
+#include "core/errors.h"
 #include "rec/kmsg.h"
 
 static bool is_digit(char c)
@@ -213,6 +214,14 @@ void kmsg_log__free(struct kmsg_log *l)
 	free(l->v);
 	free(l->text);
 	kmsg_log__init(l);
+}
+
+void kmsg_log__say_if_full(const struct kmsg_log *l)
+{
+	if (l->full)
+		p_info("the kernel log holds more than %u lines: only the first %u are used "
+		       "(the OOM context of later kills says their lines were lost)",
+		       KMSG_LOG_MAX_LINES, KMSG_LOG_MAX_LINES);
 }
 
 static int add_line(struct kmsg_log *l, const struct kmsg_line *ln)

@@ -85,6 +85,11 @@ struct kmsg_log {
 
 void kmsg_log__init(struct kmsg_log *l);
 void kmsg_log__free(struct kmsg_log *l);
+/*
+ * One line on stderr when the log stopped at KMSG_LOG_MAX_LINES: the
+ * lines after it were not kept (their kills' context says "lost").
+ */
+void kmsg_log__say_if_full(const struct kmsg_log *l);
 /* Add one raw /dev/kmsg record (from a recording).  0, -EINVAL, -ENOMEM, -E2BIG. */
 int kmsg_log__add_record(struct kmsg_log *l, const char *buf, size_t len);
 /* Add every line of a log file's contents; unparseable lines are counted. */
