@@ -312,6 +312,15 @@ scen_G() {
 		wait_for 60 test -f "$WORK/readyG$i" || echo "@@WARN member $i not ready"
 	done
 	scen_begin G
+	# RECORD_G: a second tool records the scenario (tracepoint rung only)
+	grp=
+	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
+		rm -f "$WORK/g.oomrec" "$WORK/grec.err"
+		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/g.oomrec" \
+			>/dev/null 2>"$WORK/grec.err" &
+		grp=$!
+		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/grec.err" || ! alive $grp'
+	fi
 	rm -f "$WORK/hogG" "$WORK/hogGp"
 	sh -c "echo \$\$ >$gc/cgroup.procs; exec $VMFIX hog 256" >"$WORK/hogG" 2>&1 &
 	gh=$!
@@ -327,6 +336,11 @@ scen_G() {
 		wait_for 20 grep -q "\"tgid\":$p," "$WORK/tool.json" ||
 			echo "@@WARN the tool has not reported $p"
 	done
+	if [ -n "$grp" ]; then
+		kill -INT "$grp"
+		wait "$grp"
+		echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-group-kill.oomrec $(base64 -w 0 "$WORK/g.oomrec")"
+	fi
 	scen_end "$gh" "plain=$ph members=$(echo $members | tr ' ' ,) group=/$g_rel plaincg=/vmt_Gp_$RUNG"
 	kill_wait $members "$gh" "$ph"
 	rm_cgroup "$gc"

@@ -30,9 +30,12 @@ Environment knobs:
   VMTEST_VERBOSE=1  print every failed check's details
   VMTEST_BUSY=N     N busy loops on the host for the whole run (flake hunt:
                     the matrix must pass with the host's CPUs taken)
+  VMTEST_RECORD_G=1 scenario G recorded too (tracepoint rung), kept beside the
+                    guest's console log as real-<release>-group-kill.oomrec
   VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
+import base64
 import concurrent.futures
 import contextlib
 import json
@@ -81,6 +84,9 @@ JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
 TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
 VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
+# Scenario G also recorded, on the tracepoint rung, by a second tool: the
+# recording is kept beside the guest's console log (a golden's source).
+RECORD_G = "1" if os.environ.get("VMTEST_RECORD_G") == "1" else ""
 
 # What each scenario must end as (docs/LAB.md).  fails = trylock failures range.
 EXPECT = {
@@ -440,7 +446,7 @@ def build_initramfs(k, common, module):
     scen = [s for s in SCENARIOS if not (s in ("B-fuse", "C-fuse") and common["fx_err"])]
     with open(os.path.join(v, "config"), "w") as f:
         f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
-                f'TOOL_ARGS="{TOOL_ARGS}"\n')
+                f'TOOL_ARGS="{TOOL_ARGS}"\nRECORD_G="{RECORD_G}"\n')
         # harness self-test: shell run by the guest first (e.g. a panic)
         f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
     img = os.path.join(BUILD, k["rel"], "initrd.cpio.gz")
@@ -529,7 +535,7 @@ def check_core_tags(r, feats):
 
 def parse_console(text):
     r = dict(begin=None, end=None, probe=[], probe_rc=None, rungs={}, warns=[], lines=0,
-             coretags={}, info={})
+             coretags={}, info={}, files=[])
     rung = scen = None
     for raw in text.split("\n"):
         i = raw.find("@@")
@@ -548,6 +554,9 @@ def parse_console(text):
                 r["probe_rc"] = rest[3:].strip()
             else:
                 r["probe"].append(rest)
+        elif tag == "@@FILE":
+            name, _, data = rest.partition(" ")
+            r["files"].append((name, data.strip()))
         elif tag == "@@INFO":
             r["info"].update(kv(rest))
         elif tag == "@@CORETAGS":
@@ -1065,6 +1074,11 @@ def guest_boot(k, initrd, mod_err):
     text, secs, how, logf = boot(k, initrd)
     r = parse_console(text)
     r["logf"] = logf
+    for name, data in r["files"]:
+        # a bare file name from the guest: written beside the console log only
+        if re.fullmatch(r"[A-Za-z0-9._+-]+", name):
+            with open(os.path.join(os.path.dirname(logf), name), "wb") as f:
+                f.write(base64.b64decode(data))
     log(f"   {k['rel']}: guest done in {secs:.1f} s ({how}), console: "
         f"{os.path.relpath(logf, ROOT)}")
     return k, r, text, secs, how, logf, mod_err
