@@ -189,7 +189,8 @@ def bench_forkexit(args):
 
 class EventFloor(Proc):
     """bench/event_floor: on our OOM tracepoints, programs that only emit a
-    ring-buffer event of our size (reserve, zero, stamp, submit)."""
+    ring-buffer event of our size (reserve, zero, stamp, submit), waking
+    the reader where ours always do (the reaper's finish)."""
 
     def __init__(self, out):
         super().__init__("event_floor", [f"{out}/bench/event_floor"], stdin=False)
