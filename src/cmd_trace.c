@@ -52,16 +52,6 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 }
 
 /* Does the rung in use read oom_control (an oom_kill_process() hook attached)? */
-static bool reads_oom_control(const struct tracer *tr)
-{
-	int i;
-
-	for (i = 0; i < tr->plan.nhooks; i++)
-		if (strstr(tr->plan.hooks[i].hook, "oom_kill_process"))
-			return true;
-	return false;
-}
-
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
 {
 	char plan[OOMREC_PLAN_LEN];
@@ -139,10 +129,12 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		attach__print_plan(stderr, &tr->plan);
 	/*
 	 * One reader of the kernel log, opened now (under dmesg_restrict it
-	 * needs CAP_SYSLOG, gone after the drop): for the OOM context where
-	 * the rung cannot read oom_control, and for a recording.
+	 * needs CAP_SYSLOG, gone after the drop), on every rung: for the OOM
+	 * context oom_control does not give (the gfp mask and the trigger's
+	 * line everywhere; all of it on the tracepoint rung), and for a
+	 * recording.
 	 */
-	if (!env->no_kmsg && (env->record_path || !reads_oom_control(tr)))
+	if (!env->no_kmsg)
 		session__open_kmsg(&s);
 	else
 		session__use_kmsg(&s, NULL, CTX_WHY_LOG_NOT_READ);

@@ -428,7 +428,8 @@ def scenario_test(sid, check_kernel):
         r.tag = t.tag
         t.stack.callback(r.close)
         saved_tool = e2e.Tool
-        e2e.Tool = lambda binary, rel: PromTool(binary, rel, path)
+        # the e2e scenario's own options too (--record: its replay is checked)
+        e2e.Tool = lambda binary, rel, extra=(): PromTool(binary, rel, path, extra=tuple(extra))
         t.stack.callback(setattr, e2e, "Tool", saved_tool)
         live = {}
         finish = r.finish_tool
