@@ -187,8 +187,8 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 	return truncated;
 }
 
-/* The task's cgroup in the memory controller's hierarchy (v1 or v2). */
-static __always_inline struct cgroup *task_memcg(struct task_struct *task)
+/* The task's memory controller css (v1 or v2), NULL when it has none. */
+static __always_inline struct cgroup_subsys_state *task_memory_css(struct task_struct *task)
 {
 	struct css_set *cset = BPF_CORE_READ(task, cgroups);
 	struct cgroup_subsys_state *css = NULL;
@@ -197,10 +197,15 @@ static __always_inline struct cgroup *task_memcg(struct task_struct *task)
 		int id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
 
 		bpf_core_read(&css, sizeof(css), &cset->subsys[id & 15]);
-		if (css)
-			return BPF_CORE_READ(css, cgroup);
 	}
-	return BPF_CORE_READ(cset, dfl_cgrp);
+	return css;
+}
+
+/* The task's cgroup in that hierarchy, else its default (cgroup2) one. */
+static __always_inline struct cgroup *task_memcg(struct task_struct *task,
+						 struct cgroup_subsys_state *css)
+{
+	return css ? BPF_CORE_READ(css, cgroup) : BPF_CORE_READ(task, cgroups, dfl_cgrp);
 }
 
 /*
@@ -230,7 +235,7 @@ static __always_inline void fill_trigger(struct oomreap_kill_event *e)
 }
 
 /*
- * memory.oom.group on the task's memcg and up, for oom_group_levels (see
+ * memory.oom.group on a memory css and up, for oom_group_levels (see
  * the ABI).  mem_cgroup_get_oom_group() walks the same chain at the kill and
  * stops at the OOM domain, which only the function rungs see here:
  * userspace clips the answer to the domain where it knows it.  cgroup v1
@@ -238,26 +243,18 @@ static __always_inline void fill_trigger(struct oomreap_kill_event *e)
  */
 #define MEMCG_MAX_DEPTH 16
 
-static __always_inline bool memcg_oom_group_levels(struct task_struct *task, __u32 *levels)
+static __always_inline __u32 memcg_oom_group_levels(struct cgroup_subsys_state *css)
 {
-	struct cgroup_subsys_state *css = NULL;
-	struct css_set *cset = BPF_CORE_READ(task, cgroups);
-	int id, i;
+	__u32 levels = 0;
+	int i;
 
-	*levels = 0;
-	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		return false;
-	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	bpf_core_read(&css, sizeof(css), &cset->subsys[id & 15]);
-	if (!css)
-		return false;
 	for (i = 0; i < MEMCG_MAX_DEPTH && css; i++) {
 		/* css is the first member of struct mem_cgroup */
 		if (BPF_CORE_READ((struct mem_cgroup *)css, oom_group))
-			*levels |= 1u << i;
+			levels |= 1u << i;
 		css = BPF_CORE_READ(css, parent);
 	}
-	return true;
+	return levels;
 }
 
 /*
@@ -290,6 +287,7 @@ static __always_inline bool marked_before(struct task_struct *task, struct mm_st
 /* A task was marked as OOM victim; identify it and its memory. */
 static __always_inline int on_mark_victim(struct task_struct *task, __u16 source)
 {
+	struct cgroup_subsys_state *css;
 	struct oomreap_kill_event *e;
 	struct mm_struct *mm;
 	struct cgroup *cg;
@@ -318,15 +316,18 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
 		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
 	}
-	cg = task_memcg(task);
+	css = task_memory_css(task);
+	cg = task_memcg(task, css);
 	if (cg) {
 		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
 		e->cgroup_hierarchy = BPF_CORE_READ(cg, root, hierarchy_id);
 	}
 	if (cgroup_path_fill(cg, e->cgroup_path))
 		e->kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
-	if (memcg_oom_group_levels(task, &e->oom_group_levels))
+	if (css) {
+		e->oom_group_levels = memcg_oom_group_levels(css);
 		e->kill_flags |= OOMREAP_KILL_GROUP_READ;
+	}
 
 	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm, task);
 	bpf_ringbuf_submit(e, submit_flags());
