@@ -154,7 +154,6 @@ void session__feed(struct session *s, const void *event, size_t size)
 
 void session__tick(struct session *s, uint64_t now_ns)
 {
-	session__drain_kmsg(s, now_ns);
 	s->last_tick_ns = now_ns;
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->tick)
