@@ -76,7 +76,7 @@ void oom_events__assign(struct oom_events *s, const struct oomreap_kill_event *k
 			    k->hdr.ts_ns - s->last_kill_ns <= EVENT_MEMBER_GAP_NS;
 
 	/* the kernel reports the chosen victim only: a member's domain is its event's */
-	if (!domain_path && may_continue && s->have_domain)
+	if (!domain_path && may_continue && s->domain[0])
 		domain_path = s->domain;
 	mine.group_kill = (uint8_t)oom_event__group_of(k, domain_path, mine.group_cgroup,
 							 sizeof(mine.group_cgroup));
@@ -96,9 +96,7 @@ void oom_events__assign(struct oom_events *s, const struct oomreap_kill_event *k
 	s->trigger_pid = k->trigger_pid;
 	s->last_kill_ns = k->hdr.ts_ns;
 	s->ctx_gen = ctx_gen;
-	s->have_domain = domain_path != NULL;
-	if (domain_path)
-		snprintf(s->domain, sizeof(s->domain), "%s", domain_path);
+	snprintf(s->domain, sizeof(s->domain), "%s", domain_path ? domain_path : "");
 	*out = mine;
 }
 

@@ -55,8 +55,7 @@ struct oom_events {
 	uint32_t trigger_pid;
 	uint64_t last_kill_ns;
 	uint64_t ctx_gen;         /* oom_kill_process() calls seen when it began */
-	/* the OOM domain its first kill knew, for the members (whose own is not said) */
-	bool have_domain;
+	/* the OOM domain its first kill knew ("": none), for the members (whose own is not said) */
 	char domain[OOMREAP_CGROUP_PATH_LEN];
 };
 

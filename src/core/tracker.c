@@ -321,7 +321,6 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 
 	if (inc && inc->kill_ns) {
 		t->stats.orphan_events++; /* the same kill twice: ignore */
-		t->stats.duplicate_kills++;
 		return;
 	}
 	if (!inc)
@@ -370,11 +369,6 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 				   ? inc->ctx.domain
 				   : NULL,
 			   t->ctx_gen, &inc->oom_event);
-	if (inc->oom_event.index == 1) {
-		t->stats.oom_events++;
-		if (inc->oom_event.group_kill == GROUP_KILL_YES)
-			t->stats.oom_group_events++;
-	}
 	/*
 	 * One invocation, one context: the kernel reports the chosen victim
 	 * only, and what it says holds for every victim of the group kill.

@@ -194,9 +194,6 @@ struct tracker_stats {
 	uint64_t orphan_events;     /* matched no incident and opened none */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
-	uint64_t oom_events;        /* OOM-killer invocations seen (first kills) */
-	uint64_t oom_group_events;  /* ... of which memory.oom.group killed a group */
-	uint64_t duplicate_kills;   /* a second kill event for the same seq */
 };
 
 struct tracker;

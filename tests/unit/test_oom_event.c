@@ -62,6 +62,18 @@ static void feed(struct tracker *t, const void *ev, size_t size)
 }
 #define FEED(t, ev) feed(t, &(ev), sizeof(ev))
 
+/* OOM events among the closed incidents: each has one first victim. */
+static unsigned events(bool group_only)
+{
+	unsigned i, n = 0;
+
+	for (i = 0; i < nclosed; i++)
+		if (closed[i].oom_event.index == 1 &&
+		    (!group_only || closed[i].oom_event.group_kill == GROUP_KILL_YES))
+			n++;
+	return n;
+}
+
 static const struct oomreap_incident *by_pid(uint32_t pid)
 {
 	unsigned i;
@@ -98,8 +110,8 @@ static void test_group_kill_one_event(void **state)
 		assert_true(inc->oom_event.group_cgroup_known);
 		assert_string_equal(inc->oom_event.group_cgroup, CTR);
 	}
-	assert_int_equal(tracker__stats(t)->oom_events, 1);
-	assert_int_equal(tracker__stats(t)->oom_group_events, 1);
+	assert_int_equal(events(false), 1);
+	assert_int_equal(events(true), 1);
 	tracker__free(t);
 }
 
@@ -133,8 +145,8 @@ static void test_events_never_merge(void **state)
 	assert_int_equal(by_pid(300)->oom_event.id, 4);
 	assert_int_equal(by_pid(301)->oom_event.id, 4);
 	assert_int_equal(by_pid(301)->oom_event.index, 2);
-	assert_int_equal(tracker__stats(t)->oom_events, 3);
-	assert_int_equal(tracker__stats(t)->oom_group_events, 2);
+	assert_int_equal(events(false), 3);
+	assert_int_equal(events(true), 2);
 	tracker__free(t);
 }
 
@@ -271,7 +283,7 @@ static void test_duplicate_kill_is_one_incident(void **state)
 	FEED(t, k);
 	tracker__flush(t);
 	assert_int_equal(nclosed, 1);
-	assert_int_equal(tracker__stats(t)->duplicate_kills, 1);
+	assert_int_equal(tracker__stats(t)->orphan_events, 1); /* the second kill event */
 	tracker__free(t);
 }
 
