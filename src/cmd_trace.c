@@ -17,6 +17,7 @@
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/privdrop.h"
+#include "live/sched_slice.h"
 #include "rec/record.h"
 #include "sinks/session.h"
 
@@ -112,6 +113,26 @@ static int drop_privileges(const struct env *env, struct session *s, struct cons
 	return EXIT_OK;
 }
 
+/*
+ * So that the wake-up at an incident's end runs the reader at once, even
+ * behind a victim tearing its memory down on the same CPU (live/sched_slice.h).
+ * A kernel that refuses or ignores it costs the line a few milliseconds at
+ * worst: said with -v, not an error.
+ */
+static void ask_for_short_slice(void)
+{
+	enum slice_outcome o;
+	int err;
+
+	o = sched_slice__request(READER_SLICE_NS, &err);
+	if (o == SLICE_FAILED)
+		p_info("scheduler slice of %llu us: %s (%s)", READER_SLICE_NS / 1000,
+		       sched_slice__outcome_name(o), strerror(err));
+	else
+		p_info("scheduler slice of %llu us: %s", READER_SLICE_NS / 1000,
+		       sched_slice__outcome_name(o));
+}
+
 static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr)
 {
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
@@ -145,6 +166,7 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	/* Attached and every output open: nothing below needs privilege. */
 	status = drop_privileges(env, &s, &c, tr);
 	if (!status) {
+		ask_for_short_slice();
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));

@@ -417,6 +417,48 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect "duration ends tracing with a summary" 0 "Summary: 0 incidents" -- \
 		"$BIN" --duration 1 --attach=tracepoint
 
+	# The reader asks for a short scheduler slice (src/live/sched_slice.h):
+	# the kernel's own view of the task (/proc/PID/sched) says whether it
+	# got it.  From 6.12 it must have it; earlier kernels ignore it.  The
+	# nice value it was started with stays; another policy is left alone.
+	slice_case() { # NAME WANT_POLICY LAUNCHER...
+		local name=$1 want_policy=$2 slice policy nice msg
+		shift 2
+		"$@" "$BIN" -v --json >"$work/slice.out" 2>"$work/slice.err" &
+		bg=$!
+		for _ in $(seq 1200); do grep -q ready "$work/slice.err" && break; sleep 0.05; done
+		slice=$(awk -F: '/^se.slice / {gsub(/ /, "", $2); print $2}' /proc/$bg/sched 2>/dev/null)
+		policy=$(awk -F: '/^policy / {gsub(/ /, "", $2); print $2}' /proc/$bg/sched 2>/dev/null)
+		nice=$(awk '{print $19}' /proc/$bg/stat 2>/dev/null)
+		kill -INT "$bg"
+		wait "$bg"
+		msg=$(grep -o 'scheduler slice of 500 us: [a-z]*' "$work/slice.err")
+		local kv ok=0
+		kv=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
+		if [ "$want_policy" != 0 ]; then
+			[ "$policy" = "$want_policy" ] && [ "$msg" = "scheduler slice of 500 us: not" ] && ok=1
+		elif [ "$kv" -ge 6012 ]; then
+			[ "$slice" = 500000 ] && [ "$nice" = 5 ] && [ "$msg" = "scheduler slice of 500 us: granted" ] && ok=1
+		else
+			[ "$nice" = 5 ] && [ "$msg" = "scheduler slice of 500 us: ignored" ] && ok=1
+		fi
+		if [ "$ok" = 1 ]; then
+			echo "ok - scheduler slice, $name: policy $policy, nice $nice, se.slice ${slice:-none}; $msg"
+			pass=$((pass + 1))
+		else
+			echo "not ok - scheduler slice, $name: policy $policy, nice $nice, se.slice" \
+				"${slice:-none}, said '${msg}' (kernel $(uname -r))"
+			fail=$((fail + 1))
+		fi
+	}
+	slice_case "SCHED_OTHER at nice 5" 0 nice -n 5
+	if command -v chrt >/dev/null; then
+		slice_case "SCHED_BATCH left alone" 3 chrt -b 0
+	else
+		echo "not ok - scheduler slice: chrt missing (util-linux)"
+		fail=$((fail + 1))
+	fi
+
 	# Idle, the tracer must not wake at all: no event, no timer, no tick.
 	# A count, not a timing: voluntary context switches of every thread
 	# (/proc/PID/task/*/status) over a few seconds once it sleeps.
