@@ -5,9 +5,11 @@
  * ring-buffer record of the size ours emits, zeroes it, stamps the time
  * and submits it, waking the reader where ours always do (the reaper's
  * finish ends an incident: oomreap.bpf.h, closing events) and not where
- * ours never do.  The wake-up is an irq_work, a self-IPI: in a VM, a VM
- * exit, the larger part of a waking event's cost.  Nothing is read from
- * the kernel.  What our programs cost above this is what they read.
+ * ours never do.  The wake-up is an irq_work, a self-IPI, that wakes the
+ * floor's own reader (bench/event_floor.c waits on this buffer as the
+ * tool's reader waits on its own): in a VM, VM exits, the larger part of a
+ * waking event's cost.  Nothing is read from the kernel.  What our
+ * programs cost above this is what they read.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -49,3 +51,14 @@ FLOOR_PROGRAM(start_task_reaping, REAP_EVENT_SIZE, BPF_RB_NO_WAKEUP)
 FLOOR_PROGRAM(finish_task_reaping, REAP_EVENT_SIZE, BPF_RB_FORCE_WAKEUP)
 /* ours wakes only for a skip that may be the last: rarely, as here never */
 FLOOR_PROGRAM(skip_task_reaping, REAP_EVENT_SIZE, BPF_RB_NO_WAKEUP)
+
+/*
+ * Where ours filters every exit in the system: an empty program, the cost
+ * of running any program there as bpf_stats measures it (its own clock
+ * reads included).  The floor under the exit filter's figure.
+ */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(floor_sched_process_exit)
+{
+	return 0;
+}
