@@ -467,8 +467,9 @@ class WriteStamps:
     tracefs instance (mono clock: the clock of the events' ts_ns).  A line
     is in the pipe when the write(2) that holds its last byte returns."""
 
+    # tracefs prints small values in decimal ("fd: 1"), others in hex
     WRITE = re.compile(r"-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d{6}): sys_write"
-                       r"(?:\(fd: (0x[0-9a-f]+)| -> (0x[0-9a-f]+))")
+                       r"(?:\(fd: (0x[0-9a-f]+|\d+)| -> (0x[0-9a-f]+|-?\d+))")
 
     @staticmethod
     def available():
@@ -496,10 +497,10 @@ class WriteStamps:
             for m in self.WRITE.finditer(text):
                 pid, ts = int(m.group(1)), int(m.group(2)) * 10**9 + int(m.group(3)) * 1000
                 if m.group(4) is not None:
-                    fd_of[pid] = int(m.group(4), 16)
+                    fd_of[pid] = int(m.group(4), 0)
                 elif pid in fd_of:
-                    ret = int(m.group(5), 16)
-                    if ret < 1 << 63:      # an error reads as a huge unsigned number
+                    ret = int(m.group(5), 0)
+                    if 0 <= ret < 1 << 63:  # an error: negative, or a huge unsigned number
                         self.done.append((pid, fd_of[pid], ts, ret))
                     del fd_of[pid]
         return self.done
