@@ -703,6 +703,67 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
     return res
 
 
+def oom_workload(args):
+    """The OOM path's events, once: a short storm in memcgs of our own,
+    then the e2e scenarios B2 (reaped) and C2 (gave up)."""
+    with contextlib.ExitStack() as stack:
+        lock = oomlab.exclusive(note=note)
+        stack.callback(lock.close)
+        parent = Memcg(f"/{TAG}-cost")
+        stack.callback(parent.close)
+        lanes = []
+        for i in range(2):
+            lanes.append(Memcg(parent.rel + f"/lane{i}", 16))
+            stack.callback(lanes[-1].close)
+        subprocess.run([f"{args.out}/bench/oomstorm", "-n", COMM, "-m", "32", "-d", "1000"]
+                       + [l.dir for l in lanes], check=True, capture_output=True, timeout=120)
+    r = subprocess.run([sys.executable, f"{oomlab.REPO}/tests/e2e/run_e2e.py",
+                        "--ground-truth-only", "B2", "C2"], capture_output=True,
+                       text=True, timeout=600)
+    return [l for l in r.stdout.splitlines() if l.startswith(("ok", "not ok"))]
+
+
+def bench_alone_cost(args, rounds=2):
+    """Ours and the event floor, each alone on the tracepoints (as the tool
+    is when deployed: its programs the first and only ones there, caches as
+    cold as they come), alternating, the same OOM workload each time.
+    Beside everything else at once (bench_bpf_cost), the attach order
+    decides who pays for the cold caches; alone, nobody is spared."""
+    old = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
+    sums = {"tool": {}, "floor": {}}
+    fast = {"tool": {}, "floor": {}}    # the fork/exit load alone: the exit filter's path
+    e2e = []
+
+    def add(into, stats, names):
+        for prog, (ns, n) in stats.items():
+            name = names.get(prog, str(prog))
+            was = into.get(name, (0, 0))
+            into[name] = (was[0] + ns, was[1] + n)
+    try:
+        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
+        for i in range(rounds):
+            for arm in (("floor", "tool") if i % 2 == 0 else ("tool", "floor")):
+                p = EventFloor(args.out) if arm == "floor" else \
+                    Tool(["--json", "--no-summary", "--cgroup", f"/{TAG}-cost"])
+                try:
+                    before = prog_stats(p.pid)
+                    subprocess.run([f"{args.out}/bench/forkexit", "3000"], check=True,
+                                   capture_output=True)
+                    mid = prog_stats(p.pid)
+                    e2e += oom_workload(args)
+                    stats = prog_stats(p.pid)
+                    names = prog_names(set(stats))
+                finally:
+                    p.stop()
+                add(fast[arm], {k: (v[0] - before.get(k, (0, 0))[0], v[1] - before.get(k, (0, 0))[1])
+                                for k, v in mid.items()}, names)
+                add(sums[arm], stats, names)
+    finally:
+        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old)
+    return {"rounds": rounds, "tool": sums["tool"], "floor": sums["floor"], "fast": fast,
+            "e2e": e2e}
+
+
 # --------------------------------------------------------------------------
 
 
@@ -817,6 +878,24 @@ def table(res, env):
             rows.append((f"a. BPF cost/event `tp_signal_generate`, whole run incl. the "
                          f"OOM killer's SIGKILLs ({v[1]} runs)", fmt_ns(per_event(v)),
                          "-", "<= 1 us"))
+    al = res.get("a_alone")
+    if al:
+        for name in sorted(EVENT_FLOOR_OF):
+            v, fl = al["tool"].get(name), al["floor"].get(EVENT_FLOOR_OF[name])
+            if not (v and v[1] and fl and fl[1]):
+                continue
+            rows.append((f"a. BPF cost/event `{name}`, alone on its tracepoint (the deployed "
+                         f"case; {al['rounds']} rounds alternating with the floor, "
+                         f"{v[1]} runs)", fmt_ns(per_event(v)),
+                         f"event floor alone, same workload: {fmt_ns(per_event(fl))} "
+                         f"({fl[1]} runs)",
+                         f"within 3 us of the event floor ({fmt_ns(per_event(fl) + 3000)})"))
+        v = al["fast"]["tool"].get("tp_sched_process_exit")
+        e0 = al["fast"]["floor"].get("floor_sched_process_exit")
+        if v and v[1] and e0 and e0[1]:
+            rows.append((f"a. BPF cost/event `tp_sched_process_exit`, alone, fork/exit load "
+                         f"only (the filter's path; {v[1]} runs)", fmt_ns(per_event(v)),
+                         f"an empty program alone there: {fmt_ns(per_event(e0))}", "<= 100 ns"))
     b = res.get("b")
     if b:
         exit_cost = None
@@ -982,6 +1061,12 @@ def main():
             res["a"] = bench_bpf_cost(args, script, floor)
             for l in res["a"].get("e2e", []):
                 note(f"  e2e driver: {l}")
+            if not args.quick:
+                note("a, alone: ours and the event floor, each alone on the tracepoints")
+                res["a_alone"] = bench_alone_cost(args)
+                for l in res["a_alone"]["e2e"]:
+                    if not l.startswith("ok"):
+                        note(f"  e2e driver: {l}")
             if args.baseline:
                 note("a, again: the baseline attached before ours")
                 res["a2"] = bench_bpf_cost(args, script, floor, base_first=True)
