@@ -743,6 +743,13 @@ def test_tool(t, lab):
         t.expect_eq(int(st.get(k, "1"), 16), 0, f"{k} once attached")
     t.expect_eq(st.get("NoNewPrivs"), "1", "NoNewPrivs")
     t.expect_eq(st.get("Seccomp"), "0", "seccomp (the manifest says Unconfined)")
+    # The reader's short scheduler slice (src/live/sched_slice.h), asked for
+    # after the drop, as --user, in the container: the kernel's own view.
+    # Kernels before 6.12 ignore the request.
+    if tuple(int(x) for x in re.findall(r"\d+", os.uname().release)[:2]) >= (6, 12):
+        sched = oomlab.read_file(f"/proc/{lab.tool_pid}/sched", "") or ""
+        m = re.search(r"^se\.slice\s*:\s*(\d+)", sched, re.M)
+        t.expect_eq(int(m.group(1)) if m else None, 500000, "the reader's se.slice (ns)")
     note(f"tool container {lab.tool_id[:12]}: pid {lab.tool_pid}, uid/gid "
          f"{st.get('Uid', '').split()[:1]}/{st.get('Gid', '').split()[:1]}, CapBnd {st.get('CapBnd')}")
     path = spec.textfile
