@@ -661,28 +661,11 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
         last = None
         res["fast"] = [{i: (a[i][0] - b.get(i, (0, 0))[0], a[i][1] - b.get(i, (0, 0))[1])
                         for i in a} for a, b in zip(after, before)]
-        # 2. OOM kills: a short storm in memcgs of our own (victims exit at once)
-        with contextlib.ExitStack() as stack:
-            lock = oomlab.exclusive(note=note)
-            stack.callback(lock.close)
-            parent = Memcg(f"/{TAG}-cost")
-            stack.callback(parent.close)
-            lanes = []
-            for i in range(4):
-                lanes.append(Memcg(parent.rel + f"/lane{i}", 16))
-                stack.callback(lanes[-1].close)
-            subprocess.run([f"{args.out}/bench/oomstorm", "-n", COMM, "-m", "32", "-d",
-                            "1000" if args.quick else "3000"] + [l.dir for l in lanes],
-                           check=True, capture_output=True, timeout=120)
-        # 3. the reaper's programs: the e2e scenarios B2 (reaped) and C2 (gave up),
-        #    with their own lock, memcgs and cleanup; five of each, for an
-        #    average over more than one finish
-        if not args.quick:
-            r = subprocess.run([sys.executable, f"{oomlab.REPO}/tests/e2e/run_e2e.py",
-                                "--ground-truth-only", "--repeat", "5", "B2", "C2"],
-                               capture_output=True,
-                               text=True, timeout=600)
-            res["e2e"] = [l for l in r.stdout.splitlines() if l.startswith(("ok", "not ok"))]
+        # 2. OOM kills: a short storm in memcgs of our own (victims exit at once);
+        # 3. the reaper's programs: the e2e scenarios B2 (reaped) and C2 (gave
+        #    up), five of each, for an average over more than one finish
+        res["e2e"] = oom_workload(args, lanes=4, storm_ms=1000 if args.quick else 3000,
+                                  reaper_rounds=0 if args.quick else 5)
         mine, theirs, floor = prog_stats(tool.pid), prog_stats(bt.pid), prog_stats(fl.pid)
         event, hooked = prog_stats(ev.pid), prog_stats(hooks.pid)
         based = prog_stats(base.pid) if base else {}
@@ -703,23 +686,27 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
     return res
 
 
-def oom_workload(args):
-    """The OOM path's events, once: a short storm in memcgs of our own,
-    then the e2e scenarios B2 (reaped) and C2 (gave up)."""
+def oom_workload(args, lanes=2, storm_ms=1000, reaper_rounds=1):
+    """The OOM path's events: a short storm in memcgs of our own (victims
+    exit at once), then reaper_rounds of the e2e scenarios B2 (reaped) and
+    C2 (gave up), with their own lock, memcgs and cleanup.  Their verdicts."""
     with contextlib.ExitStack() as stack:
         lock = oomlab.exclusive(note=note)
         stack.callback(lock.close)
         parent = Memcg(f"/{TAG}-cost")
         stack.callback(parent.close)
-        lanes = []
-        for i in range(2):
-            lanes.append(Memcg(parent.rel + f"/lane{i}", 16))
-            stack.callback(lanes[-1].close)
-        subprocess.run([f"{args.out}/bench/oomstorm", "-n", COMM, "-m", "32", "-d", "1000"]
-                       + [l.dir for l in lanes], check=True, capture_output=True, timeout=120)
+        dirs = []
+        for i in range(lanes):
+            lane = Memcg(parent.rel + f"/lane{i}", 16)
+            stack.callback(lane.close)
+            dirs.append(lane.dir)
+        subprocess.run([f"{args.out}/bench/oomstorm", "-n", COMM, "-m", "32", "-d",
+                        str(storm_ms)] + dirs, check=True, capture_output=True, timeout=120)
+    if not reaper_rounds:
+        return []
     r = subprocess.run([sys.executable, f"{oomlab.REPO}/tests/e2e/run_e2e.py",
-                        "--ground-truth-only", "B2", "C2"], capture_output=True,
-                       text=True, timeout=600)
+                        "--ground-truth-only", "--repeat", str(reaper_rounds), "B2", "C2"],
+                       capture_output=True, text=True, timeout=600)
     return [l for l in r.stdout.splitlines() if l.startswith(("ok", "not ok"))]
 
 
