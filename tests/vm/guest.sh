@@ -11,6 +11,8 @@
 #   @@PROBE <line>                       `oomreap-trace probe` output
 #   @@CORETAGS rung=R n=N same|differ     program tags relocated against the
 #                                        CO-RE subset BTF vs the whole BTF
+#   @@SLICE <line>                       what the tool said of its scheduler
+#                                        slice request (-v)
 #   @@RUNG BEGIN rung=R | @@RUNG END rung=R rc=N
 #   @@SCEN BEGIN rung=R scen=S victim=PID [key=value...]
 #   @@KMSG <dmesg line>                 lines logged during the scenario
@@ -544,6 +546,10 @@ main() {
 	echo "@@PROBE rc=$?"
 	sed 's/^/@@PROBE /' "$WORK/probe"
 	core_tags
+	# The reader's scheduler slice request, as this kernel answers it
+	# (granted from 6.12, ignored before): said with -v.
+	"$BIN" -v --duration 1 --attach=tracepoint --no-kmsg 2>&1 |
+		grep 'scheduler slice' | sed 's/^/@@SLICE /'
 	setup_trace || echo "@@WARN no tracefs instance"
 	for r in $RUNGS; do
 		run_rung "$r"

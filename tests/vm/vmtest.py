@@ -533,9 +533,22 @@ def check_core_tags(r, feats):
     return ok, errs
 
 
+def check_slice(r, release):
+    """The reader's scheduler slice (src/live/sched_slice.h): kernels from
+    6.12 grant it, older ones accept and ignore it, and the tool says
+    which.  Returns (1 or 0, problems)."""
+    m = re.match(r"(\d+)\.(\d+)", release)
+    want = "granted" if m and (int(m.group(1)), int(m.group(2))) >= (6, 12) else "ignored"
+    said = [l.partition("scheduler slice of 500 us: ")[2] for l in r["slice"]]
+    if len(said) == 1 and said[0].startswith(want):
+        return 1, []
+    return 0, [f"scheduler slice: want '{want}' on {release}, the tool said "
+               f"{said or 'nothing'}"]
+
+
 def parse_console(text):
     r = dict(begin=None, end=None, probe=[], probe_rc=None, rungs={}, warns=[], lines=0,
-             coretags={}, info={}, files=[])
+             coretags={}, info={}, files=[], slice=[])
     rung = scen = None
     for raw in text.split("\n"):
         i = raw.find("@@")
@@ -559,6 +572,8 @@ def parse_console(text):
             r["files"].append((name, data.strip()))
         elif tag == "@@INFO":
             r["info"].update(kv(rest))
+        elif tag == "@@SLICE":
+            r["slice"].append(rest)
         elif tag == "@@CORETAGS":
             a = kv(rest)
             r["coretags"][a.get("rung")] = (rest.split()[-1], int(a.get("n", "0")))
@@ -1261,6 +1276,9 @@ def run_matrix(t_start):
             ok, errs = check_core_tags(r, feats)
             extra_pass += ok
             extra_fail += [("host row", e) for e in errs]
+            ok, errs = check_slice(r, os.uname().release)
+            extra_pass += ok
+            extra_fail += [("host row", e) for e in errs]
             cells = check_rung(f"{os.uname().release} (host)", "tracepoint",
                                r["rungs"].get("tracepoint"), feats, HOST_SCENARIOS, skipped,
                                r["info"].get("trylock_truth"))
@@ -1295,6 +1313,9 @@ def run_matrix(t_start):
             if feats.get("rungs", {}).get(rung) != "usable":
                 extra_fail.append((label, f"probe: rung {rung} not usable in the guest"))
         ok, errs = check_core_tags(r, feats)
+        extra_pass += ok
+        extra_fail += [(label, e) for e in errs]
+        ok, errs = check_slice(r, label)
         extra_pass += ok
         extra_fail += [(label, e) for e in errs]
         skipped = {}
