@@ -52,7 +52,6 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	return EXIT_OK;
 }
 
-/* Does the rung in use read oom_control (an oom_kill_process() hook attached)? */
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
 {
 	char plan[OOMREC_PLAN_LEN];
