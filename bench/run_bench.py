@@ -140,6 +140,23 @@ def prog_stats(pid):
     return out
 
 
+def stats_delta(after, before):
+    """What the programs ran between two prog_stats() readings."""
+    return {i: (ns - before.get(i, (0, 0))[0], n - before.get(i, (0, 0))[1])
+            for i, (ns, n) in after.items()}
+
+
+@contextlib.contextmanager
+def bpf_stats_on():
+    """kernel.bpf_stats_enabled on inside, as it was before on every way out."""
+    old = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
+    oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
+    try:
+        yield
+    finally:
+        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old)
+
+
 def prog_names(ids):
     r = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True)
     names = {}
@@ -343,26 +360,23 @@ def bench_storm(args, stack):
     # (bpf_stats, on for the tool's arms only: its own two clock reads per
     # program run are charged to the tool), against the machine's CPU.
     pairs, spent = [], []
-    old_stats = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
     pair_ms = 2000 if args.quick else 5000
     for i in range(2 if args.quick else 6):
         rate = {}
         for arm in (("alone", "tool") if i % 2 == 0 else ("tool", "alone")):   # ABBA
-            tool = None
-            if arm == "tool":
-                oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
-                tool = Tool(["--json", "--no-summary", "--cgroup", parent.rel])
-            try:
-                cpu0 = task_cpu_ns(tool.pid) if tool else 0
+            if arm == "alone":
                 kills, own, took = storm(args, lanes[:best], pair_ms, trace)
-                if tool:
-                    bpf = sum(v[0] for v in prog_stats(tool.pid).values())
-                    spent.append({"kills": kills, "secs": took, "bpf_ns": bpf,
-                                  "reader_ns": task_cpu_ns(tool.pid) - cpu0})
-            finally:
-                if tool:
-                    tool.stop()
-                    oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old_stats)
+            else:
+                with bpf_stats_on():
+                    tool = Tool(["--json", "--no-summary", "--cgroup", parent.rel])
+                    try:
+                        cpu0 = task_cpu_ns(tool.pid)
+                        kills, own, took = storm(args, lanes[:best], pair_ms, trace)
+                        bpf = sum(v[0] for v in prog_stats(tool.pid).values())
+                        spent.append({"kills": kills, "secs": took, "bpf_ns": bpf,
+                                      "reader_ns": task_cpu_ns(tool.pid) - cpu0})
+                    finally:
+                        tool.stop()
             rate[arm] = kills / took
         pairs.append(rate["tool"] / rate["alone"])
         note(f"storm pair {i}: tool {rate['tool']:.0f}/s, alone {rate['alone']:.0f}/s")
@@ -624,11 +638,14 @@ def bench_idle(args):
 
 
 def bench_bpf_cost(args, script, floor_script, base_first=False):
-    old = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
-    res = {"old_sysctl": old}
+    with bpf_stats_on():
+        return bpf_cost_run(args, script, floor_script, base_first)
+
+
+def bpf_cost_run(args, script, floor_script, base_first):
+    res = {}
     tool = bt = fl = ev = hooks = base = last = None
     try:
-        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
         # Programs on one tracepoint run in the order they were attached,
         # and the first pays for the cold caches: the baseline runs once
         # attached after ours and once before (base_first), and each is
@@ -659,8 +676,7 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
         fast_names = prog_names(set().union(*(set(a) for a in after)))
         last.stop()
         last = None
-        res["fast"] = [{i: (a[i][0] - b.get(i, (0, 0))[0], a[i][1] - b.get(i, (0, 0))[1])
-                        for i in a} for a, b in zip(after, before)]
+        res["fast"] = [stats_delta(a, b) for a, b in zip(after, before)]
         # 2. OOM kills: a short storm in memcgs of our own (victims exit at once);
         # 3. the reaper's programs: the e2e scenarios B2 (reaped) and C2 (gave
         #    up), five of each, for an average over more than one finish
@@ -682,7 +698,6 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
         for p in (last, hooks, ev, fl, bt, base, tool):
             if p:
                 p.stop()
-        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old)
     return res
 
 
@@ -716,7 +731,6 @@ def bench_alone_cost(args, rounds=2):
     cold as they come), alternating, the same OOM workload each time.
     Beside everything else at once (bench_bpf_cost), the attach order
     decides who pays for the cold caches; alone, nobody is spared."""
-    old = oomlab.read_file("/proc/sys/kernel/bpf_stats_enabled", "0").strip()
     sums = {"tool": {}, "floor": {}}
     fast = {"tool": {}, "floor": {}}    # the fork/exit load alone: the exit filter's path
     e2e = []
@@ -726,8 +740,7 @@ def bench_alone_cost(args, rounds=2):
             name = names.get(prog, str(prog))
             was = into.get(name, (0, 0))
             into[name] = (was[0] + ns, was[1] + n)
-    try:
-        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", "1")
+    with bpf_stats_on():
         for i in range(rounds):
             for arm in (("floor", "tool") if i % 2 == 0 else ("tool", "floor")):
                 p = EventFloor(args.out) if arm == "floor" else \
@@ -742,11 +755,8 @@ def bench_alone_cost(args, rounds=2):
                     names = prog_names(set(stats))
                 finally:
                     p.stop()
-                add(fast[arm], {k: (v[0] - before.get(k, (0, 0))[0], v[1] - before.get(k, (0, 0))[1])
-                                for k, v in mid.items()}, names)
+                add(fast[arm], stats_delta(mid, before), names)
                 add(sums[arm], stats, names)
-    finally:
-        oomlab.write_file("/proc/sys/kernel/bpf_stats_enabled", old)
     return {"rounds": rounds, "tool": sums["tool"], "floor": sums["floor"], "fast": fast,
             "e2e": e2e}
 
