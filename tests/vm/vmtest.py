@@ -374,6 +374,13 @@ def header_packages(rel, opts):
     return pkgs
 
 
+def deb_member(deb, names):
+    """The first of names (paths without the leading ./) that deb holds."""
+    listing = {l.split()[-1].lstrip(".").lstrip("/") for l in
+               run(["dpkg-deb", "-c", deb]).splitlines() if l.strip()}
+    return next((n for n in names if n in listing), None)
+
+
 def extract_kernel(layout, deb, rel, kdir, opts):
     """vmlinuz and config into kdir/boot/, fuse.ko into kdir/lib/modules/
     where FUSE is a module, whichever package holds them."""
@@ -381,14 +388,29 @@ def extract_kernel(layout, deb, rel, kdir, opts):
     if layout in ("unsigned", "image"):
         run(tar.format(deb, kdir) + "'./boot/vmlinuz-*' './boot/config-*'", shell=True)
     else:
-        # linux-binary-REL: usr/lib/modules/REL/vmlinuz; linux-base-REL:
-        # usr/lib/modules/REL/config
-        base = fetch(f"linux-base-{rel}", rel, opts)
+        # linux-binary-REL holds vmlinuz (usr/lib/modules/REL/ from 7.1,
+        # boot/ before), linux-base-REL the config.  Some releases
+        # (7.0.13) have only linux-binary-REL in the archive: no config, no
+        # modules.  FUSE is then taken as built in (Debian's 7.x config);
+        # were it not, the FUSE scenarios would fail, visibly (fuse_hold
+        # cannot mount).
+        debs = [deb]
+        if has_package(f"linux-base-{rel}", opts):
+            debs.append(fetch(f"linux-base-{rel}", rel, opts))
         os.makedirs(os.path.join(kdir, "boot"), exist_ok=True)
-        for d, member in ((deb, "vmlinuz"), (base, "config")):
-            run(f"dpkg-deb --fsys-tarfile '{d}' | tar -x -O './usr/lib/modules/{rel}/{member}' "
-                f"> '{os.path.join(kdir, 'boot', f'{member}-{rel}')}'", shell=True)
-    cfg = open(os.path.join(kdir, "boot", f"config-{rel}")).read()
+        for what in ("vmlinuz", "config"):
+            for d in debs:
+                m = deb_member(d, [f"usr/lib/modules/{rel}/{what}", f"boot/{what}-{rel}"])
+                if m:
+                    run(f"dpkg-deb --fsys-tarfile '{d}' | tar -x -O './{m}' "
+                        f"> '{os.path.join(kdir, 'boot', f'{what}-{rel}')}'", shell=True)
+                    break
+            else:
+                if what == "vmlinuz":
+                    raise Failure(f"no vmlinuz in {os.path.basename(deb)}")
+                log(f"  no config of {rel} in the archive: FUSE taken as built in")
+    cfgf = os.path.join(kdir, "boot", f"config-{rel}")
+    cfg = open(cfgf).read() if os.path.exists(cfgf) else ""
     if "CONFIG_FUSE_FS=m" in cfg:
         mdeb = fetch(f"linux-modules-{rel}", rel, opts) if layout == "binary" else deb
         lib = "./lib" if layout == "unsigned" else "./usr/lib"
