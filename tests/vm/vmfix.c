@@ -16,8 +16,11 @@
  *       alive: the reaper reaps (scenario B, docs/LAB.md).
  *   vmfix spread MIB FILE READYFILE
  *       touch MIB MiB from every online CPU: one thread pinned to each CPU
- *       touches its share (each CPU then holds its own unfolded part of
- *       the mm's RSS counters, 6.2+), and checks it ran there.  Then a
+ *       touches its share, and checks it ran there, plus 16 to 31 pages
+ *       more: a whole number of MiB is a multiple of the counters' batch
+ *       (32 pages up to 16 CPUs), which would leave nothing unfolded.
+ *       Each CPU then holds its own part of the mm's RSS counters (6.2+),
+ *       hundreds of KiB in all at 8 CPUs.  Then a
  *       thread pread()s FILE, a file on the fuse_hold mount, and stays in
  *       the held READ: after SIGKILL it keeps the mm alive until the READ
  *       is answered, so the oom_reaper reaps it (scenario R-allcpu).
@@ -71,7 +74,7 @@ static void *sleeper(void *arg)
 
 struct spread_part {
 	int cpu;
-	size_t mib;
+	size_t mib, pages;
 	int err;	/* 0, or why this CPU's share was not touched there */
 };
 
@@ -87,6 +90,18 @@ static void *spread_touch(void *arg)
 		return NULL;
 	}
 	touch(sp->mib);
+	if (sp->pages) {
+		size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+		char *p = mmap(NULL, sp->pages * pg, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			sp->err = errno;
+			return NULL;
+		}
+		for (size_t i = 0; i < sp->pages; i++)
+			p[i * pg] = 1;
+	}
 	if (sched_getcpu() != sp->cpu)
 		sp->err = EXDEV;
 	return NULL;
@@ -126,7 +141,8 @@ static void spread(size_t mib, const char *file, const char *ready)
 	for (long i = 0; i < n; i++) {
 		/* the remainder goes to CPU 0: every MiB is touched */
 		part[i] = (struct spread_part){ .cpu = (int)i,
-			.mib = mib / (size_t)n + (i ? 0 : mib % (size_t)n) };
+			.mib = mib / (size_t)n + (i ? 0 : mib % (size_t)n),
+			.pages = 31 - (size_t)(i % 16) };
 		if (pthread_create(&th[i], NULL, spread_touch, &part[i]))
 			die("pthread_create");
 	}

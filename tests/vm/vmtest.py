@@ -28,7 +28,7 @@ Environment knobs:
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
                     C-fuse-partial G" (R-allcpu also exists)
   VMTEST_HOST       0 skips this host's row (default 1)
-  VMTEST_TIMEOUT    seconds per guest (default 480)
+  VMTEST_TIMEOUT    seconds per guest (default 900)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
   VMTEST_CACHE      download cache (default .vmtest-cache)
   VMTEST_TOOL_ARGS  extra options for the tool in the guests (e.g. -v)
@@ -98,7 +98,7 @@ SERIES = {
     "7.x-rt": (r"^linux-binary-7\.[0-9]+\.[0-9]+\+deb[0-9]+-rt-amd64$",
                r"^linux-binary-(7\.(\d+)\.(\d+)\+deb(\d+)-rt-amd64)$", NEW_SUITES, "binary"),
 }
-DEFAULT_KERNELS = "5.10-bullseye 5.10 6.1 6.12 7.0 7.x 7.x-rt 7.x@8"
+DEFAULT_KERNELS = "5.10-bullseye 5.10 6.1 6.12 6.17 7.0 7.x 7.x-rt 7.x@8 6.12@8"
 RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
 SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
                            "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse "
@@ -112,7 +112,8 @@ THAWS_GROUP = (6, 18)
 # A row "SERIES@N" boots the kernel with N vCPUs and runs these instead: the
 # exactness of the RSS figures where every CPU holds part of the counters.
 MANY_CPU_SCENARIOS = os.environ.get("VMTEST_SMP_SCENARIOS", "R-allcpu").split()
-GUEST_TIMEOUT = int(os.environ.get("VMTEST_TIMEOUT", "480"))
+# a PREEMPT_RT guest takes about 6 minutes under TCG with the host busy
+GUEST_TIMEOUT = int(os.environ.get("VMTEST_TIMEOUT", "900"))
 # Guests booted at once (each is one host thread); the host row runs alone.
 JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1)))))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
@@ -1339,9 +1340,15 @@ def guest_runs(kernels, common):
         except (RuntimeError, Failure, OSError) as e:
             prepared.append((series, f"could not prepare: {e}"))
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=JOBS)
-    futs = []
+    futs = [None] * len(prepared)
+    # Longest guests first (PREEMPT_RT, then the full scenario lists, the
+    # many-CPU rows last): two at a time, the matrix ends soonest that way.
+    order = sorted((i for i, p in enumerate(prepared) if len(p) == 3),
+                   key=lambda i: -len(prepared[i][0]["scenarios"]) *
+                   (2 if "-rt-" in prepared[i][0]["rel"] else 1))
     try:
-        futs = [pool.submit(guest_boot, *p) if len(p) == 3 else None for p in prepared]
+        for i in order:
+            futs[i] = pool.submit(guest_boot, *prepared[i])
         out = []
         for p, f in zip(prepared, futs):
             if f is None:
