@@ -50,7 +50,7 @@ run_layer "report in headless chromium" tests/golden/check_html.sh
 run_layer "fuzz (record reader, replay --json and report end to end, kmsg parser; ${FUZZ_TIME:-15} s each, ASan+UBSan)" \
 	env FUZZ_TIME="${FUZZ_TIME:-15}" tests/fuzz/run_fuzz.sh
 run_layer "end-to-end (root, real kernel)" python3 tests/e2e/run_e2e.py
-run_layer "kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12 under qemu, every rung)" \
+run_layer "kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12, 6.17, 7.0, 7.x and 7.x-rt under qemu, every rung)" \
 	make -s --no-print-directory vmtest
 run_layer "prometheus (root, node_exporter, promtool)" python3 tests/prom/run_prom.py
 run_layer "deployment (root: make image, podman+runc, Prometheus, Alertmanager)" \
