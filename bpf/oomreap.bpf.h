@@ -121,9 +121,10 @@ static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snap
  * PREEMPT_RT's mmap_lock (rwbase_rt) has no owner word: readers are only
  * counted.  There the flag decides, a rule that needs no lock: whoever
  * set MMF_OOM_SKIP before a skip is the victim's own exit_mmap(), after
- * its unmap (5.10: after its own __oom_reap_task_mm(); 6.1 to 7.3: after
- * unmap_vmas() under the read lock, before the write lock), or the OOM
- * killer for an mm it never queues: the mm is gone either way.  Only when
+ * its unmap and before its write lock (5.10 to 6.0: after its own
+ * __oom_reap_task_mm(); 6.1 to 7.3: after unmap_vmas() under the read
+ * lock), or the OOM killer for an mm it never queues: the mm is gone
+ * either way.  Only when
  * the readers word proves that the trylock failed (a writer holds the
  * lock, WRITER_BIAS, or waits with no reader in, 0: the reaper cannot be
  * in it) is the skip still a failed trylock, as the kernel counts it.
