@@ -108,6 +108,15 @@ $(OUT)/tests/test_loadlog: tests/unit/test_loadlog.c $(OUT)/obj/live/loadlog.o |
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(OUT)/obj/live/loadlog.o \
 		-lcmocka -o $@
 
+# Blocker attribution loads on each mmap_lock layout (root): the built
+# object, relocated against this kernel's BTF reshaped.
+$(OUT)/tests/test_blocker_layouts: tests/unit/test_blocker_layouts.c $(OUT)/bpf/oomreap.bpf.o \
+		$(OUT)/obj/live/loadlog.o | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP \
+		-DOOMREAP_BPF_OBJ='"$(OUT)/bpf/oomreap.bpf.o"' $< $(OUT)/obj/live/loadlog.o \
+		-lcmocka $(LDLIBS) -o $@
+
 # The oldest-kernel check reads the built objects: ours, and one made of
 # what 5.10 refuses (the check must find each of those).
 $(OUT)/tests/bpf_compat_bad.bpf.o: tests/unit/bpf_compat_bad.bpf.c | $(OUT)/tests
