@@ -907,8 +907,10 @@ class Cell:
 
 
 def frames(task):
-    """Function names of a blocked task's symbolized stack (tool JSON)."""
-    return [f.split("+")[0] for f in (task or {}).get("stack") or []]
+    """Function names of a blocked task's symbolized stack (tool JSON), the
+    compiler's suffixes cut: a module built with another gcc than the
+    kernel's splits oomhold_thread into oomhold_thread.cold (7.x)."""
+    return [f.split("+")[0].split(".")[0] for f in (task or {}).get("stack") or []]
 
 
 def is_rt(release):
