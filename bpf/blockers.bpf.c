@@ -34,8 +34,9 @@ struct {
 	__type(value, struct oomreap_blocker_event);
 } blocker_scratch SEC(".maps");
 
-/* rwsem_waiter_type (kernel/locking/rwsem.c) */
+/* rwsem_waiter_type and the count's flags (kernel/locking/rwsem.c) */
 #define RWSEM_WAITING_FOR_WRITE 0
+#define RWSEM_FLAG_WAITERS (1UL << 1)
 #define ESRCH 3
 
 /*
@@ -192,6 +193,7 @@ static __always_inline long rt_waiter_node_offset(void)
 static __always_inline __u32 rt_lock(struct oomreap_blocker_event *e, struct mm_struct *mm)
 {
 	struct rw_semaphore___rt *sem = (void *)&mm->mmap_lock;
+	unsigned long owner_word;
 	struct task_struct *owner;
 	struct rb_node *node;
 	long off;
@@ -201,7 +203,8 @@ static __always_inline __u32 rt_lock(struct oomreap_blocker_event *e, struct mm_
 	e->blk_flags |= OOMREAP_BLK_RWBASE;
 	e->lock_count = (__u32)BPF_CORE_READ(sem, rwbase.readers.counter);
 	/* rt_mutex_owner(): bit 0 is RT_MUTEX_HAS_WAITERS */
-	owner = (void *)((unsigned long)BPF_CORE_READ(sem, rwbase.rtmutex.owner) & ~1UL);
+	owner_word = (unsigned long)BPF_CORE_READ(sem, rwbase.rtmutex.owner);
+	owner = (void *)(owner_word & ~1UL);
 	if (owner) {
 		fill_task(&e->tasks[0], (__u64)owner, OOMREAP_ROLE_OWNER_WRITER);
 		n = 1;
@@ -227,6 +230,9 @@ static __always_inline __u32 rt_lock(struct oomreap_blocker_event *e, struct mm_
 	}
 	if (node)
 		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
+	/* RT_MUTEX_HAS_WAITERS set, and not one found: say so, not "no waiter" */
+	if (n == (owner ? 1 : 0) && (owner_word & 1))
+		e->blk_flags |= OOMREAP_BLK_WAITERS_UNSEEN;
 	return n;
 }
 
@@ -234,7 +240,7 @@ static __always_inline __u32 rt_lock(struct oomreap_blocker_event *e, struct mm_
 static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct mm_struct *mm)
 {
 	long owner = 0;
-	__u32 n = 0;
+	__u32 n = 0, waiters;
 
 	e->lock_count = BPF_CORE_READ(mm, mmap_lock.count.counter);
 	if (mm_lock_owner(mm, &owner) && (owner & ~7L)) {
@@ -244,9 +250,15 @@ static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct 
 	} else {
 		e->blk_flags |= OOMREAP_BLK_NO_OWNER;
 	}
+	waiters = n;
 	if (bpf_core_field_exists(mm->mmap_lock.wait_list))
-		return waiters_list(e, n, mm);
-	return waiters_circle(e, n, mm);
+		n = waiters_list(e, n, mm);
+	else
+		n = waiters_circle(e, n, mm);
+	/* RWSEM_FLAG_WAITERS (bit 1 of count) set, and not one found */
+	if (n == waiters && (e->lock_count & RWSEM_FLAG_WAITERS))
+		e->blk_flags |= OOMREAP_BLK_WAITERS_UNSEEN;
+	return n;
 }
 
 SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)

@@ -163,6 +163,8 @@ _Static_assert(sizeof(struct oomreap_exit_event) == 104, "exit ABI");
 #define OOMREAP_BLK_NO_OWNER 0x2      /* owner word empty or unreadable */
 #define OOMREAP_BLK_RWBASE 0x4        /* PREEMPT_RT rwbase_rt: lock_count is its
 				       * 32-bit readers word, the readers a count */
+#define OOMREAP_BLK_WAITERS_UNSEEN 0x8 /* the lock says it has waiters, the walk
+					* found none (it changed under the walk) */
 
 struct oomreap_blocked_task {
 	__u32 pid;

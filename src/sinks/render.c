@@ -80,6 +80,8 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 	}
 	if (bs->blk_flags & OOMREAP_BLK_NO_OWNER)
 		APPEND(" (owner unknown)");
+	if (bs->blk_flags & OOMREAP_BLK_WAITERS_UNSEEN)
+		APPEND(" (the lock had waiters the tool did not find)");
 	incident__lock_state(state, sizeof(state), bs->blk_flags, bs->lock_count);
 	if (state[0])
 		APPEND("; mmap_lock: %s", state);
@@ -312,9 +314,10 @@ static void json_blockers(FILE *f, const struct oomreap_incident *inc,
 		bool holder = bs->ntasks && incident__role_is_owner(bs->tasks[0].role);
 
 		fprintf(f, "%s{\"count\":%u,\"first_attempt\":%u,\"last_attempt\":%u,"
-			   "\"waiters_truncated\":%s,\"holder\":",
+			   "\"waiters_truncated\":%s,%s\"holder\":",
 			i ? "," : "", bs->count, bs->first_attempt, bs->last_attempt,
-			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false");
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false",
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_UNSEEN) ? "\"waiters_unseen\":true," : "");
 		if (holder)
 			json_blocked_task(f, &bs->tasks[0], rc);
 		else

@@ -209,6 +209,29 @@ static void test_text_and_json(void **state)
 	free(s);
 }
 
+/* The lock said it had waiters and the walk found none: said, not hidden. */
+static void test_waiters_unseen(void **state)
+{
+	struct oomreap_incident inc;
+	char *s;
+
+	(void)state;
+	rt_incident(&inc);
+	inc.nblockers = 1;
+	inc.blockers[0].ntasks = 1; /* the writer only */
+	inc.blockers[0].blk_flags |= OOMREAP_BLK_WAITERS_UNSEEN;
+	s = text_of(&inc, false);
+	assert_non_null(strstr(s, "(the lock had waiters the tool did not find)"));
+	free(s);
+	s = text_of(&inc, true);
+	assert_non_null(strstr(s, "\"waiters_truncated\":false,\"waiters_unseen\":true,\"holder\":"));
+	free(s);
+	inc.blockers[0].blk_flags &= ~OOMREAP_BLK_WAITERS_UNSEEN;
+	s = text_of(&inc, true);
+	assert_null(strstr(s, "waiters_unseen"));
+	free(s);
+}
+
 static void test_report_says_it(void **state)
 {
 	struct report_opts o = { .format = REPORT_MD };
@@ -251,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_lock_state_words),
 		cmocka_unit_test(test_tracker_keeps_rt_states_apart),
 		cmocka_unit_test(test_text_and_json),
+		cmocka_unit_test(test_waiters_unseen),
 		cmocka_unit_test(test_report_says_it),
 	};
 
