@@ -35,7 +35,7 @@ SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c outbuf.c sink
 	      sink_prom.c sink_record.c session.c session_kmsg.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
-	     consumer.c privdrop.c sched_slice.c)
+	     consumer.c privdrop.c sched_slice.c loadlog.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
@@ -100,6 +100,21 @@ BTF_OBJS := $(addprefix $(OUT)/obj/live/,kbtf.o nameset.o corebtf.o)
 $(OUT)/tests/test_btf: tests/unit/test_btf.c $(LIB_OBJS) $(BTF_OBJS) | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(LIB_OBJS) $(BTF_OBJS) \
+		-lcmocka $(LDLIBS) -o $@
+
+# Why a program was refused, from its load log: pure, but in live/.
+$(OUT)/tests/test_loadlog: tests/unit/test_loadlog.c $(OUT)/obj/live/loadlog.o | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP $< $(OUT)/obj/live/loadlog.o \
+		-lcmocka -o $@
+
+# Blocker attribution loads on each mmap_lock layout (root): the built
+# object, relocated against this kernel's BTF reshaped.
+$(OUT)/tests/test_blocker_layouts: tests/unit/test_blocker_layouts.c $(OUT)/bpf/oomreap.bpf.o \
+		$(OUT)/obj/live/loadlog.o | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP \
+		-DOOMREAP_BPF_OBJ='"$(OUT)/bpf/oomreap.bpf.o"' $< $(OUT)/obj/live/loadlog.o \
 		-lcmocka $(LDLIBS) -o $@
 
 # The oldest-kernel check reads the built objects: ours, and one made of

@@ -34,8 +34,9 @@ struct {
 	__type(value, struct oomreap_blocker_event);
 } blocker_scratch SEC(".maps");
 
-/* rwsem_waiter_type (kernel/locking/rwsem.c) */
+/* rwsem_waiter_type and the count's flags (kernel/locking/rwsem.c) */
 #define RWSEM_WAITING_FOR_WRITE 0
+#define RWSEM_FLAG_WAITERS (1UL << 1)
 #define ESRCH 3
 
 /*
@@ -76,17 +77,198 @@ __noinline int fill_task(struct oomreap_blocked_task *bt, __u64 raw_addr, __u32 
 	return 0;
 }
 
+/* One waiter of a non-RT rwsem (either layout), as a blocked task. */
+static __always_inline __u32 add_rwsem_waiter(struct oomreap_blocker_event *e, __u32 n,
+					      struct rwsem_waiter *w)
+{
+	struct task_struct *task = BPF_CORE_READ(w, task);
+	__u32 type = BPF_CORE_READ(w, type);
+
+	if (task && n < 1 + OOMREAP_MAX_WAITERS) {
+		fill_task(&e->tasks[n], (__u64)task,
+			  type == RWSEM_WAITING_FOR_WRITE ? OOMREAP_ROLE_WAITER_WRITE
+							  : OOMREAP_ROLE_WAITER_READ);
+		n++;
+	}
+	return n;
+}
+
+/* Up to 7.0: wait_list holds struct rwsem_waiter, linked through .list, in queue order. */
+static __always_inline __u32 waiters_list(struct oomreap_blocker_event *e, __u32 n,
+					  struct mm_struct *mm)
+{
+	struct list_head *head = &mm->mmap_lock.wait_list, *node;
+	int i;
+
+	node = BPF_CORE_READ(head, next);
+	for (i = 0; i < OOMREAP_MAX_WAITERS; i++) {
+		if (!node || node == head)
+			break;
+		n = add_rwsem_waiter(
+			e, n, (void *)((char *)node - bpf_core_field_offset(struct rwsem_waiter, list)));
+		node = BPF_CORE_READ(node, next);
+	}
+	if (node && node != head)
+		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
+	return n;
+}
+
+/*
+ * 7.1+: first_waiter, and the waiters in a headless circle through .list,
+ * in queue order: the walk ends when it is back at the first.
+ */
+static __always_inline __u32 waiters_circle(struct oomreap_blocker_event *e, __u32 n,
+					    struct mm_struct *mm)
+{
+	struct rw_semaphore___first_waiter *sem = (void *)&mm->mmap_lock;
+	struct rwsem_waiter *first, *w;
+	struct list_head *next;
+	int i;
+
+	first = BPF_CORE_READ(sem, first_waiter);
+	w = first;
+	for (i = 0; i < OOMREAP_MAX_WAITERS; i++) {
+		if (!w)
+			break;
+		n = add_rwsem_waiter(e, n, w);
+		next = BPF_CORE_READ(w, list.next);
+		w = next ? (void *)((char *)next - bpf_core_field_offset(struct rwsem_waiter, list))
+			 : NULL;
+		if (w == first)
+			w = NULL;
+	}
+	if (w)
+		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
+	return n;
+}
+
+/*
+ * The rb-tree's next node in order (lib/rbtree.c rb_next), each climb
+ * bounded: a red-black tree of 2^16 waiters is at most 32 deep.  The tree
+ * may change under us (we hold no lock): every read is a probe read, and a
+ * torn walk ends early, it cannot loop.
+ */
+#define RB_MAX_DEPTH 32
+
+static __always_inline struct rb_node *rb_next_bounded(struct rb_node *node)
+{
+	struct rb_node *parent, *child;
+	int j;
+
+	child = BPF_CORE_READ(node, rb_right);
+	if (child) {
+		for (j = 0; j < RB_MAX_DEPTH; j++) {
+			node = child;
+			child = BPF_CORE_READ(node, rb_left);
+			if (!child)
+				return node;
+		}
+		return NULL;
+	}
+	for (j = 0; j < RB_MAX_DEPTH; j++) {
+		parent = (void *)(BPF_CORE_READ(node, __rb_parent_color) & ~3UL);
+		if (!parent || BPF_CORE_READ(parent, rb_right) != node)
+			return parent;
+		node = parent;
+	}
+	return NULL;
+}
+
+/* Where a struct rt_mutex_waiter's rb_node sits in it: 6.6 moved it. */
+static __always_inline long rt_waiter_node_offset(void)
+{
+	if (bpf_core_field_exists(struct rt_mutex_waiter___old, tree_entry))
+		return bpf_core_field_offset(struct rt_mutex_waiter___old, tree_entry);
+	return bpf_core_field_offset(struct rt_mutex_waiter, tree.entry);
+}
+
+/*
+ * PREEMPT_RT: the mmap_lock is an rwbase_rt.  A failed read trylock means
+ * a writer owns its rtmutex (holding the lock, or waiting for the readers
+ * in it to leave): that writer is named.  The readers are a count the
+ * kernel keeps and nothing more: lock_count carries it (OOMREAP_BLK_RWBASE).
+ * The tasks blocked on the rtmutex, in its rb-tree in priority order, are
+ * the waiters; the tree does not say whether each wants to read or write.
+ */
+static __always_inline __u32 rt_lock(struct oomreap_blocker_event *e, struct mm_struct *mm)
+{
+	struct rw_semaphore___rt *sem = (void *)&mm->mmap_lock;
+	unsigned long owner_word;
+	struct task_struct *owner;
+	struct rb_node *node;
+	long off;
+	__u32 n = 0;
+	int i;
+
+	e->blk_flags |= OOMREAP_BLK_RWBASE;
+	e->lock_count = (__u32)BPF_CORE_READ(sem, rwbase.readers.counter);
+	/* rt_mutex_owner(): bit 0 is RT_MUTEX_HAS_WAITERS */
+	owner_word = (unsigned long)BPF_CORE_READ(sem, rwbase.rtmutex.owner);
+	owner = (void *)(owner_word & ~1UL);
+	if (owner) {
+		fill_task(&e->tasks[0], (__u64)owner, OOMREAP_ROLE_OWNER_WRITER);
+		n = 1;
+	} else {
+		e->blk_flags |= OOMREAP_BLK_NO_OWNER;
+	}
+
+	off = rt_waiter_node_offset();
+	node = BPF_CORE_READ(sem, rwbase.rtmutex.waiters.rb_leftmost);
+	for (i = 0; i < OOMREAP_MAX_WAITERS; i++) {
+		struct rt_mutex_waiter *w;
+		struct task_struct *task;
+
+		if (!node)
+			break;
+		w = (void *)((char *)node - off);
+		task = BPF_CORE_READ(w, task);
+		if (task && n < 1 + OOMREAP_MAX_WAITERS) {
+			fill_task(&e->tasks[n], (__u64)task, OOMREAP_ROLE_WAITER_RT);
+			n++;
+		}
+		node = rb_next_bounded(node);
+	}
+	if (node)
+		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
+	/* RT_MUTEX_HAS_WAITERS set, and not one found: say so, not "no waiter" */
+	if (n == (owner ? 1 : 0) && (owner_word & 1))
+		e->blk_flags |= OOMREAP_BLK_WAITERS_UNSEEN;
+	return n;
+}
+
+/* Not RT: the rwsem's count and owner word, then its waiters in either layout. */
+static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct mm_struct *mm)
+{
+	long owner = 0;
+	__u32 n = 0, waiters;
+
+	e->lock_count = BPF_CORE_READ(mm, mmap_lock.count.counter);
+	if (mm_lock_owner(mm, &owner) && (owner & ~7L)) {
+		fill_task(&e->tasks[0], owner & ~7L,
+			  (owner & 1) ? OOMREAP_ROLE_OWNER_READER : OOMREAP_ROLE_OWNER_WRITER);
+		n = 1;
+	} else {
+		e->blk_flags |= OOMREAP_BLK_NO_OWNER;
+	}
+	waiters = n;
+	if (bpf_core_field_exists(mm->mmap_lock.wait_list))
+		n = waiters_list(e, n, mm);
+	else
+		n = waiters_circle(e, n, mm);
+	/* RWSEM_FLAG_WAITERS (bit 1 of count) set, and not one found */
+	if (n == waiters && (e->lock_count & RWSEM_FLAG_WAITERS))
+		e->blk_flags |= OOMREAP_BLK_WAITERS_UNSEEN;
+	return n;
+}
+
 SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
 int BPF_PROG(tp_skip_blockers, int pid)
 {
 	struct oomreap_blocker_event *e;
 	struct oomreap_mm_snapshot snap = {};
-	struct list_head *head, *node;
 	struct mm_struct *mm;
 	struct victim *v;
-	__u32 zero = 0, n = 0;
-	long owner = 0;
-	int i;
+	__u32 zero = 0;
 
 	v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
 	if (!v || !v->mm)
@@ -108,40 +290,11 @@ int BPF_PROG(tp_skip_blockers, int pid)
 	e->hdr.tgid = v->tgid;
 	e->hdr.cpu = bpf_get_smp_processor_id();
 	e->hdr.source = OOMREAP_SRC_TRACEPOINT;
-	e->lock_count = BPF_CORE_READ(mm, mmap_lock.count.counter);
-
-	if (mm_lock_owner(mm, &owner) && (owner & ~7L)) {
-		fill_task(&e->tasks[0], owner & ~7L,
-			  (owner & 1) ? OOMREAP_ROLE_OWNER_READER : OOMREAP_ROLE_OWNER_WRITER);
-		n = 1;
-	} else {
-		e->blk_flags |= OOMREAP_BLK_NO_OWNER;
-	}
-
-	/* wait_list holds struct rwsem_waiter, linked through .list, in queue order. */
-	head = &mm->mmap_lock.wait_list;
-	node = BPF_CORE_READ(head, next);
-	for (i = 0; i < OOMREAP_MAX_WAITERS; i++) {
-		struct rwsem_waiter *w;
-		struct task_struct *task;
-		__u32 type;
-
-		if (!node || node == head)
-			break;
-		w = (void *)((char *)node - bpf_core_field_offset(struct rwsem_waiter, list));
-		task = BPF_CORE_READ(w, task);
-		type = BPF_CORE_READ(w, type);
-		if (task && n < 1 + OOMREAP_MAX_WAITERS) {
-			fill_task(&e->tasks[n], (__u64)task,
-				  type == RWSEM_WAITING_FOR_WRITE ? OOMREAP_ROLE_WAITER_WRITE
-								  : OOMREAP_ROLE_WAITER_READ);
-			n++;
-		}
-		node = BPF_CORE_READ(node, next);
-	}
-	if (node && node != head)
-		e->blk_flags |= OOMREAP_BLK_WAITERS_TRUNC;
-	e->ntasks = n;
+	/* the layout this kernel has, from its BTF (core_fixes.bpf.h) */
+	if (mm_lock_is_rwbase(mm))
+		e->ntasks = rt_lock(e, mm);
+	else
+		e->ntasks = rwsem_lock(e, mm);
 
 	if (bpf_ringbuf_output(&events, e, sizeof(*e), submit_flags()))
 		__sync_fetch_and_add(&blocker_dropped, 1);

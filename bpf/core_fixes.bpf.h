@@ -103,6 +103,68 @@ static __always_inline bool mm_lock_owner(struct mm_struct *mm, long *owner)
 	return false;
 }
 
+/*
+ * The mmap_lock's three shapes, for blocker attribution (blockers.bpf.c).
+ * Each is told apart by what the kernel's BTF has, never by version.
+ *
+ * Up to 7.0 (non-RT): struct rw_semaphore { count, owner, osq, wait_lock,
+ * struct list_head wait_list }: waiters (struct rwsem_waiter) hang off
+ * the wait_list head, linked through waiter->list.  vmlinux.h has it.
+ *
+ * 7.1, 1ea4b473504b ("locking/rwsem: Remove the list_head from struct
+ * rw_semaphore"): wait_list became struct rwsem_waiter *first_waiter; the
+ * waiters are still linked through waiter->list, but in a circle with no
+ * head: the walk stops when it comes back to first_waiter.
+ */
+struct rw_semaphore___first_waiter {
+	struct rwsem_waiter *first_waiter;
+} __attribute__((preserve_access_index));
+
+/*
+ * PREEMPT_RT (5.15, 943f0edb754f "locking/rt: Add base code for RT
+ * rw_semaphore and rwlock"): struct rw_semaphore { struct rwbase_rt
+ * rwbase; }, rwbase_rt { atomic_t readers; struct rt_mutex_base rtmutex; }.
+ * No count, no owner word, no rwsem_waiter: a writer owns the rtmutex
+ * (owner's bit 0 is RT_MUTEX_HAS_WAITERS), readers are only a count in
+ * `readers`, blocked tasks wait on the rtmutex's rb-tree.
+ */
+struct rwbase_rt___rt {
+	atomic_t readers;
+	struct rt_mutex_base rtmutex;
+} __attribute__((preserve_access_index));
+
+struct rw_semaphore___rt {
+	struct rwbase_rt___rt rwbase;
+} __attribute__((preserve_access_index));
+
+/*
+ * 6.6 ("locking/rtmutex: Fix task->pi_waiters integrity"): the rt_mutex
+ * waiter's rb_node moved from tree_entry into struct rt_waiter_node tree
+ * { entry, prio, deadline }.
+ */
+struct rt_mutex_waiter___old {
+	struct rb_node tree_entry;
+} __attribute__((preserve_access_index));
+
+/* The mmap_lock is PREEMPT_RT's rwbase_rt. */
+static __always_inline bool mm_lock_is_rwbase(struct mm_struct *mm)
+{
+	struct rw_semaphore___rt *sem = (void *)&mm->mmap_lock;
+
+	return bpf_core_field_exists(sem->rwbase);
+}
+
+/* PREEMPT_RT: the rwbase_rt readers word (READER_BIAS, WRITER_BIAS: rwbase_rt.h). */
+static __always_inline bool mm_lock_rwbase_readers(struct mm_struct *mm, __s32 *readers)
+{
+	struct rw_semaphore___rt *sem = (void *)&mm->mmap_lock;
+
+	if (!bpf_core_field_exists(sem->rwbase))
+		return false;
+	*readers = BPF_CORE_READ(sem, rwbase.readers.counter);
+	return true;
+}
+
 static __always_inline struct kernfs_node *kernfs_parent(struct kernfs_node *kn)
 {
 	struct kernfs_node___old *old = (void *)kn;

@@ -117,22 +117,39 @@ static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snap
  * apart (6.18's exit_mmap() sets MMF_OOM_SKIP *before* taking the write
  * lock that makes the trylock fail), so when the flag is set we also ask
  * whether the lock is reader-owned by us, the reaper.
+ *
+ * PREEMPT_RT's mmap_lock (rwbase_rt) has no owner word: readers are only
+ * counted.  There the flag decides, a rule that needs no lock: whoever
+ * set MMF_OOM_SKIP before a skip is the victim's own exit_mmap(), after
+ * its unmap and before its write lock (5.10 to 6.0: after its own
+ * __oom_reap_task_mm(); 6.1 to 7.3: after unmap_vmas() under the read
+ * lock), or the OOM killer for an mm it never queues: the mm is gone
+ * either way.  Only when
+ * the readers word proves that the trylock failed (a writer holds the
+ * lock, WRITER_BIAS, or waits with no reader in, 0: the reaper cannot be
+ * in it) is the skip still a failed trylock, as the kernel counts it.
  */
+#define RWBASE_WRITER_BIAS (1 << 30)
+
 static __always_inline __u32 classify_skip(const struct oomreap_mm_snapshot *snap,
 					   struct mm_struct *mm)
 {
+	__s32 readers;
 	long owner;
 
 	if (!(snap->snap_flags & OOMREAP_SNAP_VALID))
 		return OOMREAP_SKIP_UNKNOWN;
 	if (!(snap->mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		return OOMREAP_SKIP_TRYLOCK_FAILED;
-	if (!mm_lock_owner(mm, &owner))
-		return OOMREAP_SKIP_UNKNOWN;
-	if ((owner & 1) && (owner & ~7L) == (long)bpf_get_current_task())
-		return OOMREAP_SKIP_MM_GONE;
-	return OOMREAP_SKIP_TRYLOCK_FAILED;
+	if (mm_lock_owner(mm, &owner)) {
+		if ((owner & 1) && (owner & ~7L) == (long)bpf_get_current_task())
+			return OOMREAP_SKIP_MM_GONE;
+		return OOMREAP_SKIP_TRYLOCK_FAILED;
+	}
+	if (mm_lock_rwbase_readers(mm, &readers) &&
+	    (readers == 0 || readers == RWBASE_WRITER_BIAS))
+		return OOMREAP_SKIP_TRYLOCK_FAILED;
+	return OOMREAP_SKIP_MM_GONE;
 }
-
 
 #endif /* OOMREAP_BPF_H */

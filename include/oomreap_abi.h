@@ -155,10 +155,16 @@ _Static_assert(sizeof(struct oomreap_exit_event) == 104, "exit ABI");
 #define OOMREAP_ROLE_OWNER_READER 2  /* owner word: the LAST reader (a hint) */
 #define OOMREAP_ROLE_WAITER_WRITE 3  /* queued on wait_list for write */
 #define OOMREAP_ROLE_WAITER_READ 4   /* queued on wait_list for read */
+#define OOMREAP_ROLE_WAITER_RT 5     /* PREEMPT_RT: blocked on the lock's rtmutex,
+				      * for read or write: the kernel does not say */
 
 /* Flags in oomreap_blocker_event.blk_flags. */
 #define OOMREAP_BLK_WAITERS_TRUNC 0x1 /* more waiters than reported */
 #define OOMREAP_BLK_NO_OWNER 0x2      /* owner word empty or unreadable */
+#define OOMREAP_BLK_RWBASE 0x4        /* PREEMPT_RT rwbase_rt: lock_count is its
+				       * 32-bit readers word, the readers a count */
+#define OOMREAP_BLK_WAITERS_UNSEEN 0x8 /* the lock says it has waiters, the walk
+					* found none (it changed under the walk) */
 
 struct oomreap_blocked_task {
 	__u32 pid;
@@ -172,7 +178,8 @@ _Static_assert(sizeof(struct oomreap_blocked_task) == 192, "blocked task ABI");
 
 struct oomreap_blocker_event {
 	struct oomreap_event_header hdr;
-	__u64 lock_count;   /* mmap_lock rwsem count word at the failure */
+	__u64 lock_count;   /* mmap_lock rwsem count word at the failure
+			     * (OOMREAP_BLK_RWBASE: rwbase_rt.readers) */
 	__u32 ntasks;       /* valid entries in tasks[]: owner first if known */
 	__u32 blk_flags;    /* OOMREAP_BLK_* */
 	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <inttypes.h>
 #include <string.h>
 
 #include "core/checked.h"
@@ -119,6 +120,8 @@ const char *incident__role_mode(uint32_t role)
 	case OOMREAP_ROLE_OWNER_READER:
 	case OOMREAP_ROLE_WAITER_READ:
 		return "read";
+	case OOMREAP_ROLE_WAITER_RT:
+		return "unrecorded"; /* PREEMPT_RT: the rtmutex waiter does not say */
 	default:
 		return "unknown";
 	}
@@ -135,8 +138,65 @@ const char *incident__role_title(uint32_t role)
 		return "queued for write";
 	case OOMREAP_ROLE_WAITER_READ:
 		return "queued for read";
+	case OOMREAP_ROLE_WAITER_RT:
+		return "queued (for read or write: PREEMPT_RT does not record which)";
 	default:
 		return "unknown role";
+	}
+}
+
+/*
+ * PREEMPT_RT's rwbase_rt readers word (include/linux/rwbase_rt.h,
+ * kernel/locking/rwbase_rt.c): READER_BIAS (bit 31) set while no writer
+ * is in, plus one per reader; a writer that owns the rtmutex removes the
+ * bias and waits until the readers are gone (the word is then the number
+ * of readers still in), then sets WRITER_BIAS (bit 30) alone.
+ */
+#define RWBASE_READER_BIAS (1u << 31)
+#define RWBASE_WRITER_BIAS (1u << 30)
+
+enum rwbase_state incident__rwbase_state(uint64_t word, uint32_t *readers)
+{
+	uint32_t r = (uint32_t)word;
+
+	*readers = 0;
+	if (r & RWBASE_READER_BIAS) {
+		*readers = r - RWBASE_READER_BIAS;
+		return RWBASE_NO_WRITER;
+	}
+	if (r == RWBASE_WRITER_BIAS)
+		return RWBASE_WRITE_LOCKED;
+	if (r < RWBASE_WRITER_BIAS) {
+		*readers = r;
+		return RWBASE_WRITER_WAITING;
+	}
+	return RWBASE_INVALID;
+}
+
+void incident__lock_state(char *buf, size_t len, uint32_t blk_flags, uint64_t lock_count)
+{
+	static const char unrecorded[] = "PREEMPT_RT counts readers, it does not record who they are";
+	uint32_t readers;
+
+	buf[0] = 0;
+	if (!(blk_flags & OOMREAP_BLK_RWBASE) || !len)
+		return;
+	switch (incident__rwbase_state(lock_count, &readers)) {
+	case RWBASE_WRITE_LOCKED:
+		snprintf(buf, len, "write-locked, no reader in");
+		break;
+	case RWBASE_WRITER_WAITING:
+		snprintf(buf, len, "the writer waits for %u reader%s to leave (%s)", readers,
+			 readers == 1 ? "" : "s", unrecorded);
+		break;
+	case RWBASE_NO_WRITER:
+		snprintf(buf, len, "no writer any more, %u reader%s in (%s)", readers,
+			 readers == 1 ? "" : "s", unrecorded);
+		break;
+	default:
+		snprintf(buf, len, "readers word %#" PRIx32 ": no state of the lock",
+			 (uint32_t)lock_count);
+		break;
 	}
 }
 
@@ -148,6 +208,8 @@ static bool boring_frame(const char *name)
 		"down_write", "__down_", "mmap_read_lock", "mmap_write_lock", "__mmap_lock",
 		"wait_for_completion", "__wait_", "preempt_schedule", "__cond_resched",
 		"msleep", "usleep_range", "do_nanosleep", "hrtimer_nanosleep",
+		/* PREEMPT_RT's mmap_lock: rwbase_rt on an rtmutex */
+		"rwbase_", "__rwbase_", "rt_mutex_", "__rt_mutex_", "rtmutex_", "rtlock_",
 	};
 	size_t i;
 

@@ -61,6 +61,26 @@ bool incident__role_is_owner(uint32_t role);
 const char *incident__role_mode(uint32_t role);
 /* "queued for write", "holding it for read (...)", ...: for people. */
 const char *incident__role_title(uint32_t role);
+
+/*
+ * A PREEMPT_RT mmap_lock (OOMREAP_BLK_RWBASE), from its readers word
+ * (oomreap_blocker_event.lock_count): whether a writer is in or coming,
+ * and *readers, the readers the kernel counts (it never records who they
+ * are).  RWBASE_INVALID: a word no state of the lock can have.
+ */
+enum rwbase_state {
+	RWBASE_NO_WRITER,      /* *readers readers, no writer */
+	RWBASE_WRITER_WAITING, /* a writer owns the rtmutex, waits for *readers to leave */
+	RWBASE_WRITE_LOCKED,   /* the writer holds it; no reader */
+	RWBASE_INVALID,
+};
+enum rwbase_state incident__rwbase_state(uint64_t word, uint32_t *readers);
+/*
+ * The lock's state for people: "the writer holds it", "the writer waits
+ * for 2 readers to leave (PREEMPT_RT counts readers, it does not record
+ * who they are)", ...; "" unless OOMREAP_BLK_RWBASE.
+ */
+void incident__lock_state(char *buf, size_t len, uint32_t blk_flags, uint64_t lock_count);
 /*
  * Where a blocked task waits, from its kernel stack: "pread64 -> ... ->
  * request_wait_answer" (syscall, then the first frame that is not

@@ -641,6 +641,9 @@ static bool same_picture(const struct blocker_snapshot *bs, const struct oomreap
 
 	if (bs->ntasks != b->ntasks || bs->blk_flags != b->blk_flags)
 		return false;
+	/* PREEMPT_RT: how many readers are in is part of the picture */
+	if ((b->blk_flags & OOMREAP_BLK_RWBASE) && bs->lock_count != b->lock_count)
+		return false;
 	for (i = 0; i < b->ntasks; i++)
 		if (!same_task(&bs->tasks[i], &b->tasks[i]))
 			return false;
@@ -679,6 +682,7 @@ static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
 	bs->first_attempt = bs->last_attempt = attempt;
 	bs->blk_flags = b->blk_flags;
 	bs->ntasks = b->ntasks;
+	bs->lock_count = b->lock_count;
 	memcpy(bs->tasks, b->tasks, sizeof(bs->tasks));
 }
 

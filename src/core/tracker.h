@@ -84,6 +84,7 @@ struct blocker_snapshot {
 	uint32_t last_attempt;
 	uint32_t blk_flags;      /* OOMREAP_BLK_* */
 	uint32_t ntasks;         /* owner first when known, then waiters in order */
+	uint64_t lock_count;     /* the lock word (OOMREAP_BLK_RWBASE: its readers) */
 	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
 };
 

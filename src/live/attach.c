@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "live/attach.h"
 #include "live/corebtf.h"
 #include "live/hooks.h"
+#include "live/loadlog.h"
 #include "core/errors.h"
 #include "oomreap.skel.h"
 
@@ -236,21 +238,39 @@ static bool blockers_possible(const struct kernel_features *kf, struct attach_pl
 			 "needs the bpf_task_from_pid kfunc (6.2+)");
 		return false;
 	}
+	/* decided from the BTF: a layout it cannot read would only be refused */
+	if (kf->mmap_lock == MMAP_LOCK_UNKNOWN) {
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why),
+			 "this kernel's mmap_lock is of no layout it reads: %s",
+			 features__mmap_lock_name(kf->mmap_lock));
+		return false;
+	}
 	return true;
 }
 
 /*
+ * The blocker program's load log, kept only to say why the kernel refused
+ * it.  libbpf asks for a log only when a load failed, so on success these
+ * pages are never touched; the verifier keeps a log's tail (6.4+), where
+ * its reason is.
+ */
+#define BLOCKERS_LOG_SIZE (2u << 20)
+
+/*
  * Try one rung for real.  Blocker attribution rides in the same object
- * (one BTF parse); should this kernel refuse that one program, the rung is
- * loaded again without it rather than lost.  On failure, fills why[] and
- * leaves tr->skel NULL.
+ * (one BTF parse), decided from the BTF beforehand (blockers_possible());
+ * should this kernel refuse that one program anyway, the rung is loaded
+ * again without it rather than lost, the verifier's reason is kept, and
+ * *blockers_ok goes false so that no later rung pays for it again.  On
+ * failure, fills why[] and leaves tr->skel NULL.
  */
 static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum rung r,
-		    const struct attach_opts *o, char *why, size_t whylen)
+		    const struct attach_opts *o, bool *blockers_ok, char *why, size_t whylen)
 {
-	bool blockers = o->blockers;
+	bool blockers = o->blockers && *blockers_ok;
 	struct hook_choice hc[PLAN_MAX_HOOKS];
 	struct attach_plan *plan = &tr->plan;
+	char reason[160], *log = NULL;
 	struct oomreap *s;
 	struct bpf_link *link;
 	int n = 0, i, err;
@@ -258,22 +278,41 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	err = precheck_rung(kf, r, o->user_btf, why, whylen);
 	if (err)
 		return err;
-	plan->blockers_why[0] = 0;
+	if (*blockers_ok)
+		plan->blockers_why[0] = 0;
 	blockers = blockers && blockers_possible(kf, plan);
 	s = open_for_rung(kf, r, o, blockers, hc, &n, why, whylen);
 	if (!s)
 		return -errno;
+	if (blockers) {
+		log = calloc(1, BLOCKERS_LOG_SIZE);
+		if (log)
+			bpf_program__set_log_buf(s->progs.tp_skip_blockers, log, BLOCKERS_LOG_SIZE);
+	}
 	err = oomreap__load(s);
 	if (err && blockers) {
-		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "load refused (%s)",
-			 strerror(-err));
+		/*
+		 * libbpf asks for a program's log only once its load failed: a
+		 * log in this buffer means the kernel refused the blocker
+		 * program itself, not another program of the rung.
+		 */
+		bool refused = log && log[0];
+
+		loadlog__reason(log, reason, sizeof(reason));
+		snprintf(plan->blockers_why, sizeof(plan->blockers_why), "load refused (%s)%s%s",
+			 strerror(-err), reason[0] ? ": " : "", reason);
+		if (refused)
+			*blockers_ok = false;
 		oomreap__destroy(s);
 		blockers = false;
 		s = open_for_rung(kf, r, o, false, hc, &n, why, whylen);
-		if (!s)
+		if (!s) {
+			free(log);
 			return -errno;
+		}
 		err = oomreap__load(s);
 	}
+	free(log);
 	if (err) {
 		snprintf(why, whylen, "load refused (%s)%s", strerror(-err), load_hint(err, r));
 		oomreap__destroy(s);
@@ -339,6 +378,7 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf,
 {
 	static const enum rung ladder[] = { RUNG_FENTRY, RUNG_KPROBE, RUNG_TRACEPOINT };
 	struct attach_plan *plan = &tr->plan;
+	bool blockers_ok = true;
 	int err = -ENOENT;
 	size_t i;
 
@@ -348,7 +388,8 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf,
 
 		if (o->want != RUNG_AUTO && o->want != r)
 			continue;
-		err = try_rung(tr, kf, r, o, plan->rejected[r], sizeof(plan->rejected[r]));
+		err = try_rung(tr, kf, r, o, &blockers_ok, plan->rejected[r],
+			       sizeof(plan->rejected[r]));
 		if (!err)
 			return 0;
 		p_info("%s rung rejected: %s", rung__name(r), plan->rejected[r]);

@@ -33,7 +33,7 @@ struct attach_plan {
 	} hooks[PLAN_MAX_HOOKS];
 	char rejected[RUNG_NR][192];    /* why each rung was not used ("" = not tried) */
 	bool blockers;                  /* blocker attribution attached */
-	char blockers_why[192];         /* why not, when it is not */
+	char blockers_why[256];         /* why not, when it is not */
 };
 
 struct oomreap;

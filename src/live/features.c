@@ -25,6 +25,7 @@ enum lookup {
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
 	TD_MM_FLAGS_T,
+	ST_RW_SEMAPHORE,
 	LOOKUP_NR
 };
 
@@ -39,6 +40,7 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
+	[ST_RW_SEMAPHORE - HOOK_NR] = { BTF_KIND_STRUCT, "rw_semaphore" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -125,6 +127,32 @@ static bool rss_percpu(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
 	return t && btf_is_array(t);
 }
 
+/* Which of the mmap_lock's shapes this kernel has, by its members. */
+static enum mmap_lock_layout mmap_lock_layout(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
+{
+	if (find_member(btf, id[ST_RW_SEMAPHORE], "rwbase"))
+		return MMAP_LOCK_RWBASE_RT;
+	if (find_member(btf, id[ST_RW_SEMAPHORE], "first_waiter"))
+		return MMAP_LOCK_FIRST_WAITER;
+	if (find_member(btf, id[ST_RW_SEMAPHORE], "wait_list"))
+		return MMAP_LOCK_WAIT_LIST;
+	return MMAP_LOCK_UNKNOWN;
+}
+
+const char *features__mmap_lock_name(enum mmap_lock_layout l)
+{
+	switch (l) {
+	case MMAP_LOCK_WAIT_LIST:
+		return "rw_semaphore, wait_list";
+	case MMAP_LOCK_FIRST_WAITER:
+		return "rw_semaphore, first_waiter (7.1+)";
+	case MMAP_LOCK_RWBASE_RT:
+		return "rwbase_rt (PREEMPT_RT: the writer and the waiters named, readers only counted)";
+	default:
+		return "unknown (no wait_list, first_waiter or rwbase in struct rw_semaphore)";
+	}
+}
+
 static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 			  const __u32 id[LOOKUP_NR])
 {
@@ -148,6 +176,7 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
+	kf->mmap_lock = mmap_lock_layout(btf, id);
 }
 
 static const char *yes_no(bool b)
@@ -191,6 +220,7 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
+	fprintf(f, "mmap_lock:                 %s\n", features__mmap_lock_name(kf->mmap_lock));
 	fprintf(f, "functions in BTF:         ");
 	for (h = 0; h < HOOK_NR; h++)
 		if (hooks__info(h)->kind == HOOK_FUNCTION)

@@ -15,6 +15,17 @@
 
 struct corebtf;
 
+/*
+ * The mmap_lock's shape (struct rw_semaphore), which decides whether
+ * blocker attribution can load: bpf/core_fixes.bpf.h reads each one.
+ */
+enum mmap_lock_layout {
+	MMAP_LOCK_UNKNOWN,      /* none of the below: blocker attribution stays off */
+	MMAP_LOCK_WAIT_LIST,    /* rwsem, list_head wait_list (up to 7.0) */
+	MMAP_LOCK_FIRST_WAITER, /* rwsem, rwsem_waiter *first_waiter (7.1+) */
+	MMAP_LOCK_RWBASE_RT,    /* PREEMPT_RT: rwbase_rt { readers, rtmutex } */
+};
+
 struct kernel_features {
 	char release[65];
 	/* tracepoints (btf_trace_* typedefs) */
@@ -30,7 +41,11 @@ struct kernel_features {
 	bool kfunc_task_from_pid;
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
+	enum mmap_lock_layout mmap_lock; /* what blocker attribution walks */
 };
+
+/* The layout as `probe` names it: "rw_semaphore, first_waiter (7.1+)", ... */
+const char *features__mmap_lock_name(enum mmap_lock_layout l);
 
 /*
  * Read the kernel's BTF (btf_path NULL) or the BTF in btf_path once, in

@@ -643,6 +643,16 @@ static void blockers(struct report_out *o, const struct oomreap_incident *inc,
 	if (inc->blockers_dropped)
 		not_kept_row(o, NBLOCKER_COLUMNS, "pictures", inc->blockers_dropped);
 	table_close(o);
+	for (i = 0; i < inc->nblockers; i++) {
+		const struct blocker_snapshot *bs = &inc->blockers[i];
+		char state[160];
+
+		incident__lock_state(state, sizeof(state), bs->blk_flags, bs->lock_count);
+		if (state[0])
+			para(o, "Attempts %u to %u, the PREEMPT_RT `mmap_lock`: %s. Its waiters "
+				"do not say whether they wait to read or to write.",
+			      bs->first_attempt, bs->last_attempt, state);
+	}
 	para(o, "Kernel stacks of these tasks are in `oomreap-trace replay --json` "
 		"(`blockers`).");
 }

@@ -35,9 +35,10 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 {
 	const struct blocker_snapshot *bs;
 	/* where is made of recorded symbol names: escaped, as comm is (4 bytes a byte at worst) */
-	char comm[OOMREAP_COMM_LEN * 4 + 1], raw[160], where[sizeof(raw) * 4];
+	char comm[OOMREAP_COMM_LEN * 4 + 1], raw[160], where[sizeof(raw) * 4], state[160];
 	size_t used = 0;
-	uint32_t i;
+	uint32_t i, readers;
+	bool rt_taking;
 
 	buf[0] = 0;
 	if (!inc->nblockers)
@@ -52,6 +53,9 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 		if (used < len)                                                          \
 			used += (size_t)snprintf(buf + used, len - used, __VA_ARGS__);   \
 	} while (0)
+	/* PREEMPT_RT: the rtmutex's owner may still wait for readers to leave */
+	rt_taking = (bs->blk_flags & OOMREAP_BLK_RWBASE) &&
+		    incident__rwbase_state(bs->lock_count, &readers) == RWBASE_WRITER_WAITING;
 	APPEND("reaper blocked %ux:", inc->trylock_failures);
 	for (i = 0; i < bs->ntasks; i++) {
 		const struct oomreap_blocked_task *bt = &bs->tasks[i];
@@ -59,17 +63,28 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 		text_comm(comm, sizeof(comm), bt->comm);
 		incident__task_where(raw, sizeof(raw), bt, rc->ksyms);
 		incident__escape_buf(where, sizeof(where), ESCAPE_TEXT, raw, sizeof(raw));
-		if (incident__role_is_owner(bt->role))
+		if (incident__role_is_owner(bt->role) && rt_taking)
+			APPEND(" mmap_lock being taken for write by %u (%s)%s%s", bt->pid, comm,
+			       where[0] ? " in " : "", where);
+		else if (incident__role_is_owner(bt->role))
 			APPEND(" mmap_lock held for %s by %u (%s)%s%s%s", incident__role_mode(bt->role),
 			       bt->pid, comm,
 			       bt->role == OOMREAP_ROLE_OWNER_READER ? " [last reader: a hint]" : "",
 			       where[0] ? " in " : "", where);
+		else if (bt->role == OOMREAP_ROLE_WAITER_RT)
+			APPEND("%s waiter %u (%s) [read or write: not recorded]%s%s", i ? ";" : "",
+			       bt->pid, comm, where[0] ? " in " : "", where);
 		else
 			APPEND("%s %s waiter %u (%s)%s%s", i ? ";" : "", incident__role_mode(bt->role), bt->pid,
 			       comm, where[0] ? " in " : "", where);
 	}
 	if (bs->blk_flags & OOMREAP_BLK_NO_OWNER)
 		APPEND(" (owner unknown)");
+	if (bs->blk_flags & OOMREAP_BLK_WAITERS_UNSEEN)
+		APPEND(" (the lock had waiters the tool did not find)");
+	incident__lock_state(state, sizeof(state), bs->blk_flags, bs->lock_count);
+	if (state[0])
+		APPEND("; mmap_lock: %s", state);
 	if (inc->nblockers > 1)
 		APPEND(" (%u other pictures)", inc->nblockers - 1);
 #undef APPEND
@@ -266,6 +281,27 @@ static void json_blocked_task(FILE *f, const struct oomreap_blocked_task *bt,
 	fputs("]}", f);
 }
 
+/*
+ * PREEMPT_RT's lock: its kind, the readers it counts (null when its word
+ * is no state of the lock) and where the writer is.
+ */
+static void json_rwbase(FILE *f, uint64_t lock_count)
+{
+	static const char *const writer[] = {
+		[RWBASE_NO_WRITER] = "none",
+		[RWBASE_WRITER_WAITING] = "waiting_for_readers",
+		[RWBASE_WRITE_LOCKED] = "holding",
+	};
+	uint32_t readers;
+	enum rwbase_state st = incident__rwbase_state(lock_count, &readers);
+
+	fputs(",\"lock\":\"rwbase_rt\",\"readers_recorded\":false", f);
+	if (st == RWBASE_INVALID)
+		fputs(",\"readers\":null,\"writer\":null", f);
+	else
+		fprintf(f, ",\"readers\":%u,\"writer\":\"%s\"", readers, writer[st]);
+}
+
 static void json_blockers(FILE *f, const struct oomreap_incident *inc,
 			  const struct render_ctx *rc)
 {
@@ -278,13 +314,16 @@ static void json_blockers(FILE *f, const struct oomreap_incident *inc,
 		bool holder = bs->ntasks && incident__role_is_owner(bs->tasks[0].role);
 
 		fprintf(f, "%s{\"count\":%u,\"first_attempt\":%u,\"last_attempt\":%u,"
-			   "\"waiters_truncated\":%s,\"holder\":",
+			   "\"waiters_truncated\":%s,%s\"holder\":",
 			i ? "," : "", bs->count, bs->first_attempt, bs->last_attempt,
-			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false");
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_TRUNC) ? "true" : "false",
+			(bs->blk_flags & OOMREAP_BLK_WAITERS_UNSEEN) ? "\"waiters_unseen\":true," : "");
 		if (holder)
 			json_blocked_task(f, &bs->tasks[0], rc);
 		else
 			fputs("null", f);
+		if (bs->blk_flags & OOMREAP_BLK_RWBASE)
+			json_rwbase(f, bs->lock_count);
 		fputs(",\"waiters\":[", f);
 		for (j = holder ? 1 : 0; j < bs->ntasks; j++) {
 			if (j > (holder ? 1u : 0u))

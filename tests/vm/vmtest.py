@@ -842,6 +842,9 @@ def probe_features(probe_lines):
         m = re.match(r"reaper delay timer:\s+(\w+)", l)
         if m:
             f["reaper_timer"] = m.group(1)
+        m = re.match(r"mmap_lock:\s+(.*)", l)
+        if m:
+            f["mmap_lock"] = m.group(1).strip()
         m = re.match(r"rss_stat:\s+(\S+)", l)
         if m:
             f["rss_stat"] = m.group(1)
@@ -905,20 +908,83 @@ class Cell:
 
 
 def frames(task):
-    """Function names of a blocked task's symbolized stack (tool JSON)."""
-    return [f.split("+")[0] for f in (task or {}).get("stack") or []]
+    """Function names of a blocked task's symbolized stack (tool JSON), the
+    compiler's suffixes cut: a module built with another gcc than the
+    kernel's splits oomhold_thread into oomhold_thread.cold (7.x)."""
+    return [f.split("+")[0].split(".")[0] for f in (task or {}).get("stack") or []]
 
 
-def check_blockers(cell, inc, tf, blockers_on):
+def is_rt(release):
+    """Debian's PREEMPT_RT flavours: linux-binary-REL-rt-amd64."""
+    return "-rt-" in (release or "")
+
+
+def mmap_lock_layout(release):
+    """The mmap_lock layout a kernel of the matrix has (docs/KERNEL.md):
+    what `probe` must read from its BTF."""
+    if is_rt(release):
+        return "rwbase_rt"
+    if kernel_version(release) >= (7, 1):
+        return "rw_semaphore, first_waiter"
+    return "rw_semaphore, wait_list"
+
+
+def check_fuse_blockers(cell, inc, attrs):
+    """C-fuse: a /proc/PID/mem reader holds the lock for read, stuck in
+    FUSE; a clear_refs writer wants it.  With an owner word (non-RT) the
+    reader is the holder (the last reader: a hint) and the writer waits for
+    write.  On PREEMPT_RT the writer owns the lock's rtmutex and waits for
+    that one reader to leave: the writer is the holder, the reader only a
+    count, said to be no more than that."""
+    bl = inc.get("blockers") or []
+    reader, writer = int(attrs.get("reader") or 0), int(attrs.get("writer") or 0)
+    if not cell.check(bl, "no blocker picture"):
+        return
+    if is_rt(cell.kernel):
+        for b in bl:
+            h = b.get("holder") or {}
+            cell.check(b.get("lock") == "rwbase_rt" and b.get("readers_recorded") is False
+                       and b.get("writer") == "waiting_for_readers"
+                       and (b.get("readers") or 0) >= 1,
+                       f"RT picture lock {b.get('lock')!r} readers {b.get('readers')} "
+                       f"recorded {b.get('readers_recorded')} writer {b.get('writer')!r}: want "
+                       "rwbase_rt, the writer waiting for >= 1 unrecorded reader")
+            cell.check(h.get("pid") == writer and h.get("mode") == "write",
+                       f"RT holder {h.get('pid')} {h.get('comm')!r} {h.get('mode')}: "
+                       f"want the clear_refs writer {writer}, for write")
+            cell.check(all(w.get("mode") == "unrecorded" for w in b.get("waiters") or []),
+                       "RT waiters with a mode: the rtmutex does not record one")
+    else:
+        cell.check(all(b.get("lock") is None for b in bl), "an RT lock on a non-RT kernel")
+        cell.check(any((b.get("holder") or {}).get("pid") == reader and
+                       (b.get("holder") or {}).get("hint") is True and
+                       any(w.get("pid") == writer and w.get("mode") == "write"
+                           for w in b.get("waiters") or []) for b in bl),
+                   f"no picture with the reader {reader} holding (a hint) and the writer "
+                   f"{writer} waiting for write: {[((b.get('holder') or {}).get('pid'), [w.get('pid') for w in b.get('waiters') or []]) for b in bl]}")
+    # their stacks: the writer in clear_refs_write, the reader in FUSE
+    tasks = [t for b in bl for t in [b.get("holder")] + (b.get("waiters") or []) if t]
+    cell.check(any(t.get("pid") == writer and "clear_refs_write" in frames(t) for t in tasks),
+               "no picture shows the writer's stack in clear_refs_write")
+    if not is_rt(cell.kernel):
+        cell.check(any(t.get("pid") == reader and "request_wait_answer" in frames(t)
+                       for t in tasks),
+                   "no picture shows the reader's stack in request_wait_answer")
+
+
+def check_blockers(cell, inc, tf, blockers_on, attrs=None):
     """Blocker attribution: one picture per failed trylock where the kernel
     has bpf_task_from_pid (6.2+); in the module scenarios the holder must be
-    the module's kthread, for write, waiting inside the module."""
+    the module's kthread, for write, waiting inside the module; in the FUSE
+    ones, check_fuse_blockers()."""
     if not blockers_on:
         cell.check(inc.get("blockers") == [] and inc.get("blocker_events") == 0,
                    "tool: blocker data on a kernel where attribution is off")
         return
     cell.check(inc.get("blocker_events") == tf,
                f"tool blocker_events {inc.get('blocker_events')} != trylock failures {tf}")
+    if cell.scen.startswith("C-fuse") and tf and attrs:
+        check_fuse_blockers(cell, inc, attrs)
     if not cell.scen.startswith("C-mod"):
         return
     bl = inc.get("blockers") or []
@@ -1141,7 +1207,7 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
     reasons = [t.get("reason") for t in inc.get("timeline", []) if t.get("event") == "skip"]
     cell.check(reasons.count("mm_gone") == len(skips) - truth_fails,
                f"tool skip reasons {reasons}: want {len(skips) - truth_fails} mm_gone")
-    check_blockers(cell, inc, tf, blockers_on)
+    check_blockers(cell, inc, tf, blockers_on, sc.get("attrs"))
 
     def near(field, ts, what, tol=TS_TOL_NS):
         got = inc.get(field)
@@ -1567,6 +1633,13 @@ def run_matrix(t_start):
         elif want_blockers:
             extra_pass += 1
         blockers_on = want_blockers or feats.get("blockers") == "on"
+        # the lock's layout, as the tool read it from the BTF (blockers.bpf.c)
+        layout = mmap_lock_layout(k["rel"])
+        if not (feats.get("mmap_lock") or "").startswith(layout):
+            extra_fail.append((label, f"probe: mmap_lock {feats.get('mmap_lock')!r}, "
+                               f"want {layout!r}"))
+        else:
+            extra_pass += 1
         ncpu = int(r["info"].get("ncpu", k["smp"]))
         if ncpu != k["smp"]:
             extra_fail.append((label, f"guest brought up {ncpu} CPUs, want {k['smp']}"))
