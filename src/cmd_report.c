@@ -249,6 +249,7 @@ static void run_on_close(const struct oomreap_incident *inc, void *ctx)
 static void run_on_kill(struct oomreap_incident *inc, void *ctx)
 {
 	kmsg__incident_context(((struct report_run *)ctx)->kmsg, CTX_WHY_LOG_NOT_READ, inc);
+	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
 }
 
 int do_report(const struct env *env)
@@ -291,6 +292,7 @@ int do_report(const struct env *env)
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
 	run.r = r;
+	topts.page_size = h->page_size;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);
 	if (!r || !t || !name) {

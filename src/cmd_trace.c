@@ -4,6 +4,8 @@
  * (tracker and sinks) -> privilege drop -> the consumer until stopped.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,17 +32,48 @@ static void print_rejections(const struct attach_plan *plan)
 			p_err("%s: %s", rung__name(r), plan->rejected[r]);
 }
 
+struct per_cpu_table {
+	uint64_t addr;
+	int err;
+};
+
+static void *find_per_cpu_table(void *arg)
+{
+	struct per_cpu_table *t = arg;
+
+	t->err = features__per_cpu_offset_table(&t->addr);
+	return NULL;
+}
+
 static int attach(const struct env *env, const struct kernel_features *kf,
 		  const struct corebtf *core, struct tracer *tr)
 {
+	struct per_cpu_table table = { .err = -ENOENT };
 	struct attach_opts o;
-	int status = privdrop__check();
+	int status = privdrop__check(), failed;
+	pthread_t th;
+	bool looking;
 
 	if (status)
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
-	if (attach__start(tr, kf, &o)) {
+	/*
+	 * The RSS sums' per-CPU offsets come from a read of all of
+	 * /proc/kallsyms: on another CPU, while the kernel verifies the
+	 * programs, not after.
+	 */
+	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &table);
+	failed = attach__start(tr, kf, &o);
+	if (looking)
+		pthread_join(th, NULL);
+	if (!failed && kf->rss_sum_cpus) {
+		if (table.err)
+			p_info("RSS exact sums off: %s", features__per_cpu_offset_why(table.err));
+		else
+			attach__set_rss_sum_table(tr, table.addr);
+	}
+	if (failed) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");
 		print_rejections(&tr->plan);

@@ -5,8 +5,10 @@
 #include <sys/utsname.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "core/errors.h"
+#include "core/ksyms.h"
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/hooks.h"
@@ -125,6 +127,35 @@ static bool rss_percpu(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
 	return t && btf_is_array(t);
 }
 
+/*
+ * Whether BPF can add the per-CPU remainders of the RSS counters
+ * (bpf/core_fixes.bpf.h, mm_rss_sum()): it needs per-CPU counters and a
+ * CPU count its loop covers; the offsets' table comes later
+ * (features__per_cpu_offset_table()).  Why not, in kf->rss_sum_why.
+ */
+static void rss_sum_plan(struct kernel_features *kf, const struct kbtf *btf,
+			 const __u32 id[LOOKUP_NR])
+{
+	int ncpus;
+
+	kf->rss_percpu = rss_percpu(btf, id);
+	kf->rss_sum_cpus = 0;
+	if (!kf->rss_percpu) {
+		snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why),
+			 "not needed: atomic counters are exact");
+		return;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > FEATURES_RSS_SUM_MAX_CPUS) {
+		snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why),
+			 ncpus <= 0 ? "possible CPUs unknown" : "%d possible CPUs, over %d", ncpus,
+			 FEATURES_RSS_SUM_MAX_CPUS);
+		return;
+	}
+	kf->rss_sum_cpus = (unsigned)ncpus;
+	snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why), "%d possible CPUs", ncpus);
+}
+
 static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 			  const __u32 id[LOOKUP_NR])
 {
@@ -148,6 +179,7 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
+	rss_sum_plan(kf, btf, id);
 }
 
 static const char *yes_no(bool b)
@@ -188,7 +220,17 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 	fprintf(f, "reaper delay timer:        %s\n",
 		kf->reaper_timer ? "yes (2 s OOM_REAPER_DELAY, 5.18+)" : "no (reaper woken at once)");
 	fprintf(f, "rss_stat:                  %s\n",
-		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
+		kf->rss_percpu ? "percpu_counter[] (6.2+: count approximate, sum exact)"
+			       : "atomic_long_t[] (exact)");
+	if (kf->rss_percpu) {
+		uint64_t table;
+		int err = kf->rss_sum_cpus ? features__per_cpu_offset_table(&table) : 0;
+
+		fprintf(f, "rss exact sums:            %s (%s); shown where the kernel's "
+			   "\"Killed process\" line prints them (7.0+)\n",
+			yes_no(kf->rss_sum_cpus > 0 && !err),
+			err ? features__per_cpu_offset_why(err) : kf->rss_sum_why);
+	}
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
 	fprintf(f, "functions in BTF:         ");
@@ -239,4 +281,21 @@ int features__load(struct kernel_features *kf, struct corebtf *core, const char 
 	}
 	kbtf__close(&btf);
 	return status;
+}
+
+int features__per_cpu_offset_table(uint64_t *addr)
+{
+	return ksyms__find("/proc/kallsyms", "__per_cpu_offset", addr);
+}
+
+const char *features__per_cpu_offset_why(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "__per_cpu_offset not in /proc/kallsyms (CONFIG_KALLSYMS_ALL off)";
+	case -EPERM:
+		return "/proc/kallsyms shows no addresses (kptr_restrict)";
+	default:
+		return "/proc/kallsyms unreadable";
+	}
 }

@@ -9,6 +9,7 @@
 #define OOMREAP_FEATURES_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "live/hooks.h"
@@ -30,7 +31,14 @@ struct kernel_features {
 	bool kfunc_task_from_pid;
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
+	bool rss_percpu;             /* mm->rss_stat is percpu_counter[] (6.2+) */
+	/* RSS exact sums in BPF: possible CPUs to add up, 0 = none (and why) */
+	unsigned rss_sum_cpus;
+	char rss_sum_why[80];
 };
+
+/* bpf/core_fixes.bpf.h, RSS_SUM_MAX_CPUS: the loop's hard bound. */
+#define FEATURES_RSS_SUM_MAX_CPUS 1024
 
 /*
  * Read the kernel's BTF (btf_path NULL) or the BTF in btf_path once, in
@@ -41,5 +49,16 @@ struct kernel_features {
  */
 int features__load(struct kernel_features *kf, struct corebtf *core, const char *btf_path,
 		   FILE *print_to);
+
+/*
+ * Where the kernel's per-CPU offsets are (__per_cpu_offset[], in
+ * /proc/kallsyms when CONFIG_KALLSYMS_ALL lists data symbols and
+ * kptr_restrict shows addresses to us): 0 and *addr set, or -errno
+ * (core/ksyms.h, ksyms__find()).  Reads all of /proc/kallsyms (tens of
+ * milliseconds): the caller overlaps it with the load.
+ */
+int features__per_cpu_offset_table(uint64_t *addr);
+/* Why the table is not there, for err from the above. */
+const char *features__per_cpu_offset_why(int err);
 
 #endif /* OOMREAP_FEATURES_H */

@@ -464,6 +464,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	}
 	json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size);
 	fputc(',', f);
+	/* where exact sums were read: which reading the figures above are, and why */
+	if (inc->rss_basis_src != RSS_SRC_NO_SUM)
+		fprintf(f, "\"rss_reading\":\"%s\",\"rss_reading_from\":\"%s\",",
+			rss_basis__name(inc->rss_basis), rss_basis_src__name(inc->rss_basis_src));
 
 	fputs("\"kill_time\":", f);
 	if (inc->kill_ns) {
