@@ -18,6 +18,7 @@
 #include "live/consumer.h"
 #include "live/corebtf.h"
 #include "live/features.h"
+#include "live/percpu_offsets.h"
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
@@ -32,23 +33,23 @@ static void print_rejections(const struct attach_plan *plan)
 			p_err("%s: %s", rung__name(r), plan->rejected[r]);
 }
 
-struct per_cpu_table {
-	uint64_t addr;
-	int err;
+struct per_cpu_job {
+	struct percpu_offsets *t;
+	int ncpus;
 };
 
 static void *find_per_cpu_table(void *arg)
 {
-	struct per_cpu_table *t = arg;
+	struct per_cpu_job *j = arg;
 
-	t->err = features__per_cpu_offset_table(&t->addr);
+	percpu_offsets__find(j->t, j->ncpus);
 	return NULL;
 }
 
 static int attach(const struct env *env, const struct kernel_features *kf,
-		  const struct corebtf *core, struct tracer *tr)
+		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
 {
-	struct per_cpu_table table = { .err = -ENOENT };
+	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus };
 	struct attach_opts o;
 	int status = privdrop__check(), failed;
 	pthread_t th;
@@ -63,15 +64,15 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	 * /proc/kallsyms: on another CPU, while the kernel verifies the
 	 * programs, not after.
 	 */
-	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &table);
+	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
 	failed = attach__start(tr, kf, &o);
 	if (looking)
 		pthread_join(th, NULL);
 	if (!failed && kf->rss_sum_cpus) {
-		if (table.err)
-			p_info("RSS exact sums off: %s", features__per_cpu_offset_why(table.err));
+		if (!table->addr)
+			p_info("RSS exact sums off: %s", table->why);
 		else
-			attach__set_rss_sum_table(tr, table.addr);
+			attach__set_rss_sum_table(tr, table->addr);
 	}
 	if (failed) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
@@ -212,6 +213,7 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 
 int do_trace(const struct env *env)
 {
+	struct percpu_offsets table = { 0 }; /* the RSS sums' per-CPU offsets, while tracing */
 	struct kernel_features kf;
 	struct corebtf core;
 	struct tracer tr;
@@ -219,11 +221,14 @@ int do_trace(const struct env *env)
 
 	status = features__load(&kf, &core, env->btf_path, NULL);
 	if (!status)
-		status = attach(env, &kf, &core, &tr);
+		status = attach(env, &kf, &core, &tr, &table);
 	corebtf__close(&core); /* read at load time only */
-	if (status)
+	if (status) {
+		percpu_offsets__free(&table);
 		return status;
+	}
 	status = trace(env, &kf, &tr);
 	attach__stop(&tr);
+	percpu_offsets__free(&table);
 	return status;
 }

@@ -8,12 +8,12 @@
 #include <bpf/libbpf.h>
 
 #include "core/errors.h"
-#include "core/ksyms.h"
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/hooks.h"
 #include "live/kbtf.h"
 #include "live/nameset.h"
+#include "live/percpu_offsets.h"
 
 /*
  * Every name the probe looks up, found in one pass over the BTF: a lookup
@@ -222,14 +222,19 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 	fprintf(f, "rss_stat:                  %s\n",
 		kf->rss_percpu ? "percpu_counter[] (6.2+: count approximate, sum exact)"
 			       : "atomic_long_t[] (exact)");
-	if (kf->rss_percpu) {
-		uint64_t table;
-		int err = kf->rss_sum_cpus ? features__per_cpu_offset_table(&table) : 0;
+	if (kf->rss_percpu && !kf->rss_sum_cpus)
+		fprintf(f, "rss exact sums:            no (%s)\n", kf->rss_sum_why);
+	else if (kf->rss_percpu) {
+		struct percpu_offsets t;
 
-		fprintf(f, "rss exact sums:            %s (%s); shown where the kernel's "
-			   "\"Killed process\" line prints them (7.0+)\n",
-			yes_no(kf->rss_sum_cpus > 0 && !err),
-			err ? features__per_cpu_offset_why(err) : kf->rss_sum_why);
+		if (percpu_offsets__find(&t, (int)kf->rss_sum_cpus))
+			fprintf(f, "rss exact sums:            no (%s)\n", t.why);
+		else
+			fprintf(f, "rss exact sums:            yes (%s; per-CPU offsets from %s%s%s); "
+				   "shown where the kernel's \"Killed process\" line prints them "
+				   "(7.0+)\n",
+				kf->rss_sum_why, t.from, t.why[0] ? ": " : "", t.why);
+		percpu_offsets__free(&t);
 	}
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
@@ -283,19 +288,3 @@ int features__load(struct kernel_features *kf, struct corebtf *core, const char 
 	return status;
 }
 
-int features__per_cpu_offset_table(uint64_t *addr)
-{
-	return ksyms__find("/proc/kallsyms", "__per_cpu_offset", addr);
-}
-
-const char *features__per_cpu_offset_why(int err)
-{
-	switch (err) {
-	case -ENOENT:
-		return "__per_cpu_offset not in /proc/kallsyms (CONFIG_KALLSYMS_ALL off)";
-	case -EPERM:
-		return "/proc/kallsyms shows no addresses (kptr_restrict)";
-	default:
-		return "/proc/kallsyms unreadable";
-	}
-}

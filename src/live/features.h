@@ -9,7 +9,6 @@
 #define OOMREAP_FEATURES_H
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdio.h>
 
 #include "live/hooks.h"
@@ -49,16 +48,5 @@ struct kernel_features {
  */
 int features__load(struct kernel_features *kf, struct corebtf *core, const char *btf_path,
 		   FILE *print_to);
-
-/*
- * Where the kernel's per-CPU offsets are (__per_cpu_offset[], in
- * /proc/kallsyms when CONFIG_KALLSYMS_ALL lists data symbols and
- * kptr_restrict shows addresses to us): 0 and *addr set, or -errno
- * (core/ksyms.h, ksyms__find()).  Reads all of /proc/kallsyms (tens of
- * milliseconds): the caller overlaps it with the load.
- */
-int features__per_cpu_offset_table(uint64_t *addr);
-/* Why the table is not there, for err from the above. */
-const char *features__per_cpu_offset_why(int err);
 
 #endif /* OOMREAP_FEATURES_H */
