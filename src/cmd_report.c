@@ -252,6 +252,11 @@ static void run_on_kill(struct oomreap_incident *inc, void *ctx)
 	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
 }
 
+static void run_before_close(struct oomreap_incident *inc, void *ctx)
+{
+	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
+}
+
 int do_report(const struct env *env)
 {
 	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
@@ -261,6 +266,7 @@ int do_report(const struct env *env)
 	struct tracker_opts topts = { .max_open = env->max_open,
 				      .on_close = run_on_close,
 				      .on_kill = run_on_kill,
+				      .before_close = run_before_close,
 				      .ctx = &run };
 	struct report_source src = { 0 };
 	struct tracker *t = NULL;

@@ -226,6 +226,16 @@ static void apply_rss_basis(struct tracker *t, struct oomreap_incident *inc)
 	inc->rss_basis_src = RSS_SRC_NO_SUM;
 	if (!inc->have_rss_sum_at_kill || inc->freed_sum_missing)
 		return;
+	/*
+	 * The "Killed process" line comes right after the kill event, maybe
+	 * after the kill was applied (a reader woken at once, -v): a last look.
+	 */
+	if (!inc->have_kill_log_rss && inc->have_identity && t->opts.before_close)
+		t->opts.before_close(inc, t->opts.ctx);
+	if (inc->have_kill_log_rss)
+		inc->log_basis = (int8_t)rss_basis__judge(inc->rss_at_kill_pages,
+							  inc->rss_sum_at_kill_pages,
+							  inc->kill_log_rss_kb, t->opts.page_size);
 	if (inc->log_basis >= 0) {
 		inc->rss_basis = (uint8_t)inc->log_basis;
 		inc->rss_basis_src = RSS_SRC_KERNEL_LOG;
@@ -453,10 +463,6 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	/* the kernel log's report, joined first: it may name the OOM domain */
 	if (t->opts.on_kill && inc->have_identity)
 		t->opts.on_kill(inc, t->opts.ctx);
-	if (inc->have_kill_log_rss && inc->have_rss_sum_at_kill)
-		inc->log_basis = (int8_t)rss_basis__judge(inc->rss_at_kill_pages,
-							  inc->rss_sum_at_kill_pages,
-							  inc->kill_log_rss_kb, t->opts.page_size);
 	oom_events__assign(&t->oom_events, k,
 			   inc->ctx.src[CTXF_DOMAIN] != CTX_SRC_NONE && !inc->ctx.global
 				   ? inc->ctx.domain

@@ -231,6 +231,12 @@ struct tracker_opts {
 	 * log's OOM context.  May be NULL.
 	 */
 	void (*on_kill)(struct oomreap_incident *inc, void *ctx);
+	/*
+	 * Called as an incident with exact RSS sums closes, when on_kill found
+	 * no "Killed process" line for it: another look (have_kill_log_rss,
+	 * kill_log_rss_kb), the line being printed after the kill.  May be NULL.
+	 */
+	void (*before_close)(struct oomreap_incident *inc, void *ctx);
 	void *ctx;
 	/* the RSS counters' page size, to compare them with the log's kB; 0 unknown */
 	uint64_t page_size;

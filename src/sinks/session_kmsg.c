@@ -108,21 +108,32 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns)
 void session__kill_context(struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
-	bool ctx_found = kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
-	bool rss_found = kmsg__incident_kill_rss(s->kmsg, inc);
 
-	if ((ctx_found && rss_found) || !s->kmsg)
+	kmsg__incident_kill_rss(s->kmsg, inc); /* else again at its close */
+	if (kmsg__incident_context(s->kmsg, s->kmsg_why, inc) || !s->kmsg)
 		return;
 	/*
-	 * The kernel prints the report before it marks the victim, and the
-	 * "Killed process" line right after: either maybe after our last
-	 * read.  Read once more, then the answer is final.
+	 * The kernel prints the report before it marks the victim, but maybe
+	 * after our last read: read once more, then the answer is final.
 	 */
 	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
 		session__drain_kmsg(s, timefmt__mono_now());
-		if (!ctx_found)
-			kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
-		if (!rss_found)
-			kmsg__incident_kill_rss(s->kmsg, inc);
+		kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
+	}
+}
+
+void session__kill_rss(struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	/*
+	 * The "Killed process" line follows the kill event: by the incident's
+	 * end it has long been printed, maybe not yet read.
+	 */
+	if (kmsg__incident_kill_rss(s->kmsg, inc) || !s->kmsg)
+		return;
+	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
+		session__drain_kmsg(s, timefmt__mono_now());
+		kmsg__incident_kill_rss(s->kmsg, inc);
 	}
 }

@@ -505,17 +505,33 @@ struct log_fx {
 	struct tracker *t;
 	struct collector c;
 	bool have_line[8];          /* by victim_seq */
+	bool line_late[8];          /* read only after the kill was applied */
 	uint64_t line_kb[8][3];
+	int before_close_calls;
 };
+
+static void give_line(struct log_fx *f, struct oomreap_incident *inc)
+{
+	if (inc->victim_seq < 8 && f->have_line[inc->victim_seq]) {
+		inc->have_kill_log_rss = true;
+		memcpy(inc->kill_log_rss_kb, f->line_kb[inc->victim_seq], sizeof(inc->kill_log_rss_kb));
+	}
+}
 
 static void log_on_kill(struct oomreap_incident *inc, void *ctx)
 {
 	struct log_fx *f = ctx;
 
-	if (inc->victim_seq < 8 && f->have_line[inc->victim_seq]) {
-		inc->have_kill_log_rss = true;
-		memcpy(inc->kill_log_rss_kb, f->line_kb[inc->victim_seq], sizeof(inc->kill_log_rss_kb));
-	}
+	if (inc->victim_seq < 8 && !f->line_late[inc->victim_seq])
+		give_line(f, inc);
+}
+
+static void log_before_close(struct oomreap_incident *inc, void *ctx)
+{
+	struct log_fx *f = ctx;
+
+	f->before_close_calls++;
+	give_line(f, inc);
 }
 
 static void log_collect(const struct oomreap_incident *inc, void *ctx)
@@ -527,7 +543,7 @@ static int log_fx_setup(void **state)
 {
 	struct log_fx *f = calloc(1, sizeof(*f));
 	struct tracker_opts o = { .on_close = log_collect, .on_kill = log_on_kill,
-				  .page_size = SUM_PAGE };
+				  .before_close = log_before_close, .page_size = SUM_PAGE };
 
 	if (!f)
 		return -1;
@@ -649,6 +665,26 @@ static void test_rss_sum_where_the_log_prints_sums(void **state)
 	inc = &f->c.inc[0];
 	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
 	assert_sum_figures(inc);
+	assert_int_equal(f->before_close_calls, 0); /* found at the kill: no second look */
+}
+
+/*
+ * The line printed after the kill was applied (a reader woken at once):
+ * read as the incident closes, and it still decides, here for the counts.
+ */
+static void test_rss_line_read_at_close(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 1, KILL_ANON_COUNT, KILL_FILE_COUNT);
+	f->line_late[1] = true;
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	assert_int_equal(f->c.n, 1);
+	inc = &f->c.inc[0];
+	assert_int_equal(f->before_close_calls, 1);
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
+	assert_count_figures(inc);
 }
 
 /*
@@ -2229,6 +2265,8 @@ int main(void)
 		T(test_lab_b_negative_rss_is_clamped),
 		cmocka_unit_test(test_rss_basis_judge),
 		cmocka_unit_test_setup_teardown(test_rss_sum_where_the_log_prints_sums, log_fx_setup,
+						log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_line_read_at_close, log_fx_setup,
 						log_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rss_count_where_the_log_prints_counts,
 						log_fx_setup, log_fx_teardown),
