@@ -144,6 +144,27 @@ static uint64_t kallsyms_table(void)
 	return 0;
 }
 
+/* Byte offset of name in composite id, anonymous members looked into; -1 when absent. */
+static long member_offset(const struct btf *btf, __u32 id, const char *name, int depth)
+{
+	const struct btf_type *t = btf__type_by_id(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	if (!t || !btf_is_composite(t) || depth > 4)
+		return -1;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++) {
+		const char *n = btf__name_by_offset(btf, m->name_off);
+		long off = (long)(btf_member_bit_offset(t, i) / 8), in;
+
+		if (n && !strcmp(n, name))
+			return off;
+		if ((!n || !*n) && (in = member_offset(btf, m->type, name, depth + 1)) >= 0)
+			return off + in;
+	}
+	return -1;
+}
+
 /* bpf/percpu_offsets.bpf.c run on every CPU; its object stays loaded (the table lives in it). */
 static uint64_t built_table(const char *path, int ncpus, struct bpf_object **out)
 {
@@ -153,8 +174,16 @@ static uint64_t built_table(const char *path, int ncpus, struct bpf_object **out
 	__u32 done = 0;
 	int cpu;
 
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	long off = -1;
+	int id;
+
 	*out = obj;
-	if (!obj || bpf_object__load(obj))
+	if (vmlinux && (id = btf__find_by_name_kind(vmlinux, "bpf_array", BTF_KIND_STRUCT)) > 0)
+		off = member_offset(vmlinux, (__u32)id, "pptrs", 0);
+	btf__free(vmlinux);
+	if (!obj || off < 0 || set_var(obj, ".rodata", "pptrs_offset", &(__u64){ (__u64)off }, 8) ||
+	    bpf_object__load(obj))
 		return 0;
 	prog = bpf_object__find_program_by_name(obj, "fill");
 	for (cpu = 0; prog && cpu < ncpus; cpu++) {

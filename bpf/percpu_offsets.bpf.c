@@ -15,7 +15,6 @@
  * loaded with CAP_PERFMON may do.
  */
 #include "vmlinux.h"
-#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 
 #define TABLE_CPUS 1024
@@ -38,6 +37,12 @@ struct {
 	__type(value, struct table);
 } table SEC(".maps");
 
+/*
+ * offsetof(struct bpf_array, pptrs), from the kernel's BTF by userspace,
+ * which has it parsed already: no CO-RE here, so loading this object
+ * costs no second parse of the kernel's BTF.
+ */
+const volatile __u64 pptrs_offset = 0;
 __u64 table_addr = 0; /* the kernel address of table's value: the tool's per_cpu_offset_addr */
 __u32 cpus_done = 0;
 
@@ -49,13 +54,13 @@ int fill(void *ctx)
 	struct table *t = bpf_map_lookup_elem(&table, &zero);
 	__u64 mine_addr, map_addr, pptr, t_addr;
 
-	if (!mine || !t || cpu >= TABLE_CPUS)
+	if (!mine || !t || cpu >= TABLE_CPUS || !pptrs_offset)
 		return 1;
 	if (bpf_probe_read_kernel(&map_addr, sizeof(map_addr), &m) ||
 	    bpf_probe_read_kernel(&mine_addr, sizeof(mine_addr), &mine) ||
 	    bpf_probe_read_kernel(&t_addr, sizeof(t_addr), &t) ||
 	    bpf_probe_read_kernel(&pptr, sizeof(pptr),
-				  (void *)(map_addr + bpf_core_field_offset(struct bpf_array, pptrs))))
+				  (void *)(map_addr + pptrs_offset)))
 		return 1;
 	t->off[cpu] = mine_addr - pptr;
 	table_addr = t_addr;

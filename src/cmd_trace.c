@@ -36,20 +36,22 @@ static void print_rejections(const struct attach_plan *plan)
 struct per_cpu_job {
 	struct percpu_offsets *t;
 	int ncpus;
+	long pptrs_off;
 };
 
 static void *find_per_cpu_table(void *arg)
 {
 	struct per_cpu_job *j = arg;
 
-	percpu_offsets__find(j->t, j->ncpus);
+	percpu_offsets__find(j->t, j->ncpus, j->pptrs_off);
 	return NULL;
 }
 
 static int attach(const struct env *env, const struct kernel_features *kf,
 		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
 {
-	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus };
+	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus,
+				   .pptrs_off = kf->bpf_array_pptrs_off };
 	struct attach_opts o;
 	int status = privdrop__check(), failed;
 	pthread_t th;
@@ -60,9 +62,9 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
 	/*
-	 * The RSS sums' per-CPU offsets come from a read of all of
-	 * /proc/kallsyms: on another CPU, while the kernel verifies the
-	 * programs, not after.
+	 * The RSS sums' per-CPU offsets (a BPF probe of each CPU, else a read
+	 * of all of /proc/kallsyms): on another CPU, while the kernel verifies
+	 * the programs, not after.
 	 */
 	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
 	failed = attach__start(tr, kf, &o);

@@ -27,6 +27,7 @@ enum lookup {
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
 	TD_MM_FLAGS_T,
+	ST_BPF_ARRAY,
 	LOOKUP_NR
 };
 
@@ -41,6 +42,7 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
+	[ST_BPF_ARRAY - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_array" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -128,10 +130,38 @@ static bool rss_percpu(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
 }
 
 /*
+ * Byte offset of member name in struct or union id, looking into
+ * anonymous members (bpf_array.pptrs sits in an anonymous union's
+ * anonymous struct); -1 when absent.
+ */
+static long member_offset(const struct kbtf *btf, __u32 id, const char *name, int depth)
+{
+	const struct btf_type *t = kbtf__type(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = kbtf__type(btf, t->type);
+	if (!t || !btf_is_composite(t) || depth > 4)
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = kbtf__str(btf, m->name_off);
+		long off = (long)(btf_member_bit_offset(t, i) / 8), in;
+
+		if (n && !strcmp(n, name))
+			return off;
+		if ((!n || !*n) && (in = member_offset(btf, m->type, name, depth + 1)) >= 0)
+			return off + in;
+	}
+	return -1;
+}
+
+/*
  * Whether BPF can add the per-CPU remainders of the RSS counters
  * (bpf/core_fixes.bpf.h, mm_rss_sum()): it needs per-CPU counters and a
  * CPU count its loop covers; the offsets' table comes later
- * (features__per_cpu_offset_table()).  Why not, in kf->rss_sum_why.
+ * (live/percpu_offsets.h).  Why not, in kf->rss_sum_why.
  */
 static void rss_sum_plan(struct kernel_features *kf, const struct kbtf *btf,
 			 const __u32 id[LOOKUP_NR])
@@ -154,6 +184,9 @@ static void rss_sum_plan(struct kernel_features *kf, const struct kbtf *btf,
 	}
 	kf->rss_sum_cpus = (unsigned)ncpus;
 	snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why), "%d possible CPUs", ncpus);
+	/* for the per-CPU offsets' probe (live/percpu_offsets.h): no BTF parse of its own */
+	kf->bpf_array_pptrs_off = id[ST_BPF_ARRAY] ? member_offset(btf, id[ST_BPF_ARRAY], "pptrs", 0)
+						   : -1;
 }
 
 static void features_from(struct kernel_features *kf, const struct kbtf *btf,
@@ -227,7 +260,7 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 	else if (kf->rss_percpu) {
 		struct percpu_offsets t;
 
-		if (percpu_offsets__find(&t, (int)kf->rss_sum_cpus))
+		if (percpu_offsets__find(&t, (int)kf->rss_sum_cpus, kf->bpf_array_pptrs_off))
 			fprintf(f, "rss exact sums:            no (%s)\n", t.why);
 		else
 			fprintf(f, "rss exact sums:            yes (%s; per-CPU offsets from %s%s%s); "
@@ -287,4 +320,3 @@ int features__load(struct kernel_features *kf, struct corebtf *core, const char 
 	kbtf__close(&btf);
 	return status;
 }
-

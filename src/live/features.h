@@ -34,6 +34,7 @@ struct kernel_features {
 	/* RSS exact sums in BPF: possible CPUs to add up, 0 = none (and why) */
 	unsigned rss_sum_cpus;
 	char rss_sum_why[80];
+	long bpf_array_pptrs_off;    /* offsetof(struct bpf_array, pptrs), -1 unknown */
 };
 
 /* bpf/core_fixes.bpf.h, RSS_SUM_MAX_CPUS: the loop's hard bound. */

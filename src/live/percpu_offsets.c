@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,39 +14,61 @@
 /* bpf/percpu_offsets.bpf.c, TABLE_CPUS */
 #define TABLE_CPUS 1024
 
-static int build(struct percpu_offsets *t, int ncpus)
+/* What went wrong, after what t->why says already ("; " between). */
+__attribute__((format(printf, 2, 3))) static void why(struct percpu_offsets *t, const char *fmt,
+						      ...)
+{
+	size_t n = strlen(t->why);
+	va_list ap;
+
+	if (n && n + 2 < sizeof(t->why)) {
+		memcpy(t->why + n, "; ", 3);
+		n += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(t->why + n, sizeof(t->why) - n, fmt, ap);
+	va_end(ap);
+}
+
+static int build(struct percpu_offsets *t, int ncpus, long pptrs_off)
 {
 	struct percpu_offsets_bpf *s;
 	int cpu, err, fd;
 
+	if (pptrs_off < 0) {
+		why(t, "no bpf_array.pptrs in BTF for the per-CPU probe");
+		return -ENOENT;
+	}
 	if (ncpus > TABLE_CPUS) {
-		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-			 "; %d CPUs, over the probe's %d", ncpus, TABLE_CPUS);
+		why(t, "%d CPUs, over the per-CPU probe's %d", ncpus, TABLE_CPUS);
 		return -E2BIG;
 	}
-	s = percpu_offsets_bpf__open_and_load();
+	s = percpu_offsets_bpf__open();
 	if (!s) {
+		why(t, "the per-CPU probe did not open (%s)", strerror(errno));
+		return -ENOENT;
+	}
+	s->rodata->pptrs_offset = (__u64)pptrs_off;
+	if (percpu_offsets_bpf__load(s)) {
 		err = -errno;
-		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-			 "; the per-CPU probe did not load (%s)", strerror(-err));
+		why(t, "the per-CPU probe did not load (%s)", strerror(-err));
+		percpu_offsets_bpf__destroy(s);
 		return err;
 	}
 	fd = bpf_program__fd(s->progs.fill);
 	for (cpu = 0; cpu < ncpus; cpu++) {
 		LIBBPF_OPTS(bpf_test_run_opts, o, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (__u32)cpu);
 
-		/* an offline CPU (ENXIO) has an offset nobody can read here: no sums */
+		/* an offline CPU (ENXIO) cannot run it: kallsyms may still know its offset */
 		err = bpf_prog_test_run_opts(fd, &o) ? -errno : o.retval ? -EFAULT : 0;
 		if (err) {
-			snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-				 "; the per-CPU probe failed on CPU %d (%s)", cpu, strerror(-err));
+			why(t, "the per-CPU probe failed on CPU %d (%s)", cpu, strerror(-err));
 			percpu_offsets_bpf__destroy(s);
 			return err;
 		}
 	}
 	if (s->bss->cpus_done != (__u32)ncpus || !s->bss->table_addr) {
-		snprintf(t->why + strlen(t->why), sizeof(t->why) - strlen(t->why),
-			 "; the per-CPU probe ran on %u of %d CPUs", s->bss->cpus_done, ncpus);
+		why(t, "the per-CPU probe ran on %u CPUs of %d", s->bss->cpus_done, ncpus);
 		percpu_offsets_bpf__destroy(s);
 		return -EIO;
 	}
@@ -55,22 +78,24 @@ static int build(struct percpu_offsets *t, int ncpus)
 	return 0;
 }
 
-int percpu_offsets__find(struct percpu_offsets *t, int ncpus)
+int percpu_offsets__find(struct percpu_offsets *t, int ncpus, long pptrs_off)
 {
 	int err;
 
 	memset(t, 0, sizeof(*t));
+	if (!build(t, ncpus, pptrs_off))
+		return 0;
 	err = ksyms__find("/proc/kallsyms", "__per_cpu_offset", &t->addr);
 	if (!err) {
 		t->from = "kallsyms";
 		return 0;
 	}
-	snprintf(t->why, sizeof(t->why), "%s",
-		 err == -ENOENT ? "__per_cpu_offset not in /proc/kallsyms (CONFIG_KALLSYMS_ALL off)"
-		 : err == -EPERM ? "/proc/kallsyms shows no addresses (kptr_restrict)"
-				 : "/proc/kallsyms unreadable");
+	why(t, "%s",
+	    err == -ENOENT ? "__per_cpu_offset not in /proc/kallsyms (CONFIG_KALLSYMS_ALL off)"
+	    : err == -EPERM ? "/proc/kallsyms shows no addresses (kptr_restrict)"
+			    : "/proc/kallsyms unreadable");
 	t->addr = 0;
-	return build(t, ncpus);
+	return err;
 }
 
 void percpu_offsets__free(struct percpu_offsets *t)

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Where the kernel's per-CPU offsets are, for the exact RSS sums
- * (bpf/core_fixes.bpf.h, mm_rss_sum()): the kernel's own __per_cpu_offset[]
- * when /proc/kallsyms lists it, else a table of the same layout built by
- * bpf/percpu_offsets.bpf.c run on each CPU, kept loaded while tracing.
+ * (bpf/core_fixes.bpf.h, mm_rss_sum()): a table laid out as the kernel's
+ * __per_cpu_offset[], built by bpf/percpu_offsets.bpf.c run on each CPU
+ * and kept loaded while tracing (a millisecond or two); where that cannot
+ * be (a possible CPU offline, the probe refused), the kernel's own
+ * __per_cpu_offset[] when /proc/kallsyms lists it (a read of all of it:
+ * tens of milliseconds).
  */
 #ifndef OOMREAP_PERCPU_OFFSETS_H
 #define OOMREAP_PERCPU_OFFSETS_H
@@ -21,11 +24,12 @@ struct percpu_offsets {
 };
 
 /*
- * Find or build the table for ncpus possible CPUs (0 and t->addr set, or
- * -errno and t->why).  Reads all of /proc/kallsyms (tens of milliseconds):
- * the caller overlaps it with the tracer's load.
+ * Build or find the table for ncpus possible CPUs (0 and t->addr set, or
+ * -errno and t->why); pptrs_off: offsetof(struct bpf_array, pptrs) in this
+ * kernel (features.h), -1 unknown.  The caller overlaps it with the
+ * tracer's load.
  */
-int percpu_offsets__find(struct percpu_offsets *t, int ncpus);
+int percpu_offsets__find(struct percpu_offsets *t, int ncpus, long pptrs_off);
 void percpu_offsets__free(struct percpu_offsets *t);
 
 #endif /* OOMREAP_PERCPU_OFFSETS_H */
