@@ -714,10 +714,11 @@ SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
 int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 {
 	struct oomreap_exit_event *e;
+	__s64 sum[OOMREAP_RSS_NR] = {};
 	struct mm_struct *oom_mm;
 	struct victim *v;
 	__u32 tgid, tid;
-	bool group_dead;
+	bool group_dead, have_sum;
 
 	/*
 	 * Direct (BTF-typed) loads, not bpf_probe_read_kernel(): this is the
@@ -737,6 +738,12 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	/* Threads other than the chosen one matter only when they end the group. */
 	if (!group_dead && (!v || v->pid != tid))
 		return 0;
+	/*
+	 * Summed here, before the event's fields branch on v: the verifier
+	 * walks the per-CPU loop once, not once per path (start-up,
+	 * docs/KERNEL.md).
+	 */
+	have_sum = mm_rss_sum(oom_mm, sum);
 
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -751,7 +758,10 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		e->hdr.pid = v->pid;
 	}
 	read_mm(oom_mm, &e->mm);
-	read_rss_sum(oom_mm, &e->mm, e->rss_sum);
+	if (have_sum) {
+		e->mm.snap_flags |= OOMREAP_SNAP_RSS_SUM;
+		__builtin_memcpy(e->rss_sum, sum, sizeof(e->rss_sum));
+	}
 	/*
 	 * Does the mm die with this exit?  6.18 fires before exit_mm() (the
 	 * task still holds its mm_users reference), older kernels after it.
