@@ -35,7 +35,7 @@ SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c outbuf.c sink
 	      sink_prom.c sink_record.c session.c session_kmsg.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
-	     consumer.c privdrop.c sched_slice.c loadlog.c)
+	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
@@ -69,6 +69,16 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
 
+# Not linked into the tracer's object: loaded alone, and only where
+# kallsyms lists no per-CPU offsets (src/live/percpu_offsets.c).
+$(OUT)/bpf/percpu_offsets.bpf.o: bpf/percpu_offsets.bpf.c | $(OUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/percpu_offsets.skel.h: $(OUT)/bpf/percpu_offsets.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name percpu_offsets_bpf > $@
+
 # The names of the types our object's CO-RE relocations can target (every
 # named struct, union, enum, typedef; flavour suffixes dropped), for the
 # CO-RE subset BTF (src/live/corebtf.c): known at build time, so start-up need
@@ -84,6 +94,7 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 
 # Objects that include what is generated from the BPF object must wait for it.
 $(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/percpu_offsets.o: $(OUT)/percpu_offsets.skel.h
 $(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 
 $(OUT)/obj/%.o: src/%.c

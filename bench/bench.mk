@@ -37,7 +37,8 @@ $(BENCH_OUT)/btf_floor: bench/btf_floor.c | $(BENCH_OUT)
 	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@ -lbpf
 
 # Loads chosen programs of our own object (bench/hook_loader.c).
-$(BENCH_OUT)/hook_loader: bench/hook_loader.c $(OUT)/bpf/oomreap.bpf.o | $(BENCH_OUT)
+$(BENCH_OUT)/hook_loader: bench/hook_loader.c $(OUT)/bpf/oomreap.bpf.o $(OUT)/bpf/percpu_offsets.bpf.o \
+		| $(BENCH_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -D_GNU_SOURCE -O2 -g $(WARNFLAGS) $< -o $@ $(LDLIBS)
 

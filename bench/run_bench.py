@@ -238,16 +238,28 @@ class EventFloor(Proc):
 class HookLoader(Proc):
     """bench/hook_loader: programs of our object that the tool attaches only
     on other kernels (tp_signal_generate: pid-only mark_victim), loaded
-    here so that their cost on a hot path is measured in the same run."""
+    here so that their cost on a hot path is measured in the same run;
+    rss_sum: with the exact RSS sums on (where this kernel's kallsyms lists
+    no per-CPU offsets, from the table bpf/percpu_offsets.bpf.c builds, as
+    the tool does)."""
 
-    def __init__(self, out, progs):
-        super().__init__("hook_loader", [f"{out}/bench/hook_loader",
-                                         f"{out}/bpf/oomreap.bpf.o"] + progs, stdin=False)
+    def __init__(self, out, progs, rss_sum=False, name="hook_loader"):
+        extra = ["--rss-sum", f"{out}/bpf/percpu_offsets.bpf.o"] if rss_sum else []
+        super().__init__(name, [f"{out}/bench/hook_loader"] + extra
+                         + [f"{out}/bpf/oomreap.bpf.o"] + progs, stdin=False)
         self.expect(rb"^ready", 30, stream="err")
+        with self.cond:
+            self.rss_sum = next((l.decode().strip() for t, l in self.err
+                                 if l.startswith(b"rss-sum:")), None)
 
     def stop(self):
         self.interrupt()
 
+
+# The programs that read the victim's RSS (bpf/oomreap.bpf.h, read_rss_sum()):
+# priced with the exact sums and without, as two more copies beside the tool.
+RSS_PROGS = ["tp_mark_victim", "tp_wake_reaper", "tp_start_task_reaping",
+             "tp_finish_task_reaping", "tp_skip_task_reaping", "tp_sched_process_exit"]
 
 # Our program -> the event floor's program on the same tracepoint, same event size.
 EVENT_FLOOR_OF = {
@@ -644,7 +656,7 @@ def bench_bpf_cost(args, script, floor_script, base_first=False):
 
 def bpf_cost_run(args, script, floor_script, base_first):
     res = {}
-    tool = bt = fl = ev = hooks = base = last = None
+    tool = bt = fl = ev = hooks = base = last = rss_sum = rss_count = None
     try:
         # Programs on one tracepoint run in the order they were attached,
         # and the first pays for the cold caches: the baseline runs once
@@ -658,6 +670,10 @@ def bpf_cost_run(args, script, floor_script, base_first):
             base = Tool(["--json", "--no-summary", "--cgroup", f"/{TAG}-cost"],
                         binary=args.baseline, name="baseline")
         hooks = HookLoader(args.out, ["tp_signal_generate"])
+        # the RSS readers with sums first: if the later copy on a tracepoint
+        # runs warmer, that favours the one without
+        rss_sum = HookLoader(args.out, RSS_PROGS, rss_sum=True, name="rss_sum")
+        rss_count = HookLoader(args.out, RSS_PROGS, name="rss_count")
         bt = Bpftrace(script)
         bt.wait_attached()
         fl = Bpftrace(floor_script)
@@ -684,9 +700,13 @@ def bpf_cost_run(args, script, floor_script, base_first):
                                   reaper_rounds=0 if args.quick else 5)
         mine, theirs, floor = prog_stats(tool.pid), prog_stats(bt.pid), prog_stats(fl.pid)
         event, hooked = prog_stats(ev.pid), prog_stats(hooks.pid)
+        summed, counted = prog_stats(rss_sum.pid), prog_stats(rss_count.pid)
         based = prog_stats(base.pid) if base else {}
         names = prog_names(set(mine) | set(theirs) | set(floor) | set(event) | set(hooked)
-                           | set(based))
+                           | set(based) | set(summed) | set(counted))
+        res["rss"] = {"table": rss_sum.rss_sum,
+                      "sum": {names.get(i, str(i)): v for i, v in summed.items()},
+                      "count": {names.get(i, str(i)): v for i, v in counted.items()}}
         res["base"] = {names.get(i, str(i)): v for i, v in based.items()}
         res["event"] = {names.get(i, str(i)): v for i, v in event.items()}
         res["hooks"] = {names.get(i, str(i)): v for i, v in hooked.items()}
@@ -695,7 +715,7 @@ def bpf_cost_run(args, script, floor_script, base_first):
         res["floor"] = {names.get(i, str(i)): v for i, v in floor.items()}
         res["fast"] = [{fast_names.get(i, str(i)): v for i, v in f.items()} for f in res["fast"]]
     finally:
-        for p in (last, hooks, ev, fl, bt, base, tool):
+        for p in (last, rss_count, rss_sum, hooks, ev, fl, bt, base, tool):
             if p:
                 p.stop()
     return res
@@ -875,6 +895,16 @@ def table(res, env):
             rows.append((f"a. BPF cost/event `tp_signal_generate`, whole run incl. the "
                          f"OOM killer's SIGKILLs ({v[1]} runs)", fmt_ns(per_event(v)),
                          "-", "<= 1 us"))
+        rss = a.get("rss")
+        for name in RSS_PROGS if rss else ():
+            v, c = rss["sum"].get(name), rss["count"].get(name)
+            if not (v and v[1] and c and c[1]):
+                continue
+            rows.append((f"a. BPF cost/event `{name}` with the exact RSS sums (7.0+ kernels' "
+                         f"figures; {rss['table']}), whole run ({v[1]} runs)",
+                         fmt_ns(per_event(v)),
+                         f"the same program without them, attached after it: "
+                         f"{fmt_ns(per_event(c))} ({c[1]} runs)", "-"))
     al = res.get("a_alone")
     if al:
         for name in sorted(EVENT_FLOOR_OF):

@@ -84,6 +84,73 @@ static __always_inline __s64 mm_rss_raw(struct mm_struct *mm, int idx, bool *app
 }
 
 /*
+ * The exact value of every RSS counter, as percpu_counter_sum() reads it
+ * (lib/percpu_counter.c): count plus each CPU's s32 remainder, at
+ * counters + that CPU's per-CPU offset (per_cpu_ptr()).  From 7.0 the
+ * kernel's "Killed process" and "reaped process" lines print these sums
+ * (get_mm_counter_sum()); the plain count read above can be short by up to
+ * a batch (max(32, 2 x online CPUs) pages) per CPU that ran the task.
+ *
+ * The kernel sums the online and dying CPUs; this sums every possible CPU,
+ * which is the same: a CPU that went offline had its remainder folded into
+ * count and zeroed (percpu_counter_cpu_dead()).  It reads without the
+ * counter's lock, so a fold racing with the read could be missed or counted
+ * twice; the mm read here is a victim's, being killed or reaped (the
+ * reaper's own updates run on this program's CPU, before or after it).
+ *
+ * CPU n's offset is __per_cpu_offset[n], the table per_cpu_ptr() itself
+ * reads, at the address userspace found in /proc/kallsyms and stored in
+ * per_cpu_offset_addr (0: not found, no sums).  A plain address, not a
+ * typed __ksym: the kernel resolves those through kallsyms at load and
+ * refuses the whole program where data symbols are not listed
+ * (CONFIG_KALLSYMS_ALL off).  rss_sum_cpus is the number of possible CPUs
+ * (libbpf_num_possible_cpus()), at most RSS_SUM_MAX_CPUS; read-only data,
+ * so the verifier walks the loop that many times only.  No bpf_loop(): 5.10
+ * has none.
+ */
+#define RSS_SUM_MAX_CPUS 1024
+
+extern const volatile __u32 rss_sum_cpus;
+extern __u64 per_cpu_offset_addr;
+
+static __always_inline bool mm_rss_sum(struct mm_struct *mm, __s64 sum[4])
+{
+	struct mm_struct___rss_old *old = (void *)mm;
+	__u64 pcpu[4], table = per_cpu_offset_addr;
+	__u32 cpu;
+	int i;
+
+	if (!rss_sum_cpus || !table || bpf_core_field_exists(old->rss_stat))
+		return false;
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		sum[i] = 0;
+		pcpu[i] = 0;
+		bpf_core_read(&sum[i], sizeof(sum[i]), &mm->rss_stat[i].count);
+		if (bpf_core_read(&pcpu[i], sizeof(pcpu[i]), &mm->rss_stat[i].counters) || !pcpu[i])
+			return false;
+	}
+#pragma clang loop unroll(disable)
+	for (cpu = 0; cpu < RSS_SUM_MAX_CPUS; cpu++) {
+		__u64 off;
+
+		if (cpu >= rss_sum_cpus)
+			break;
+		if (bpf_probe_read_kernel(&off, sizeof(off), (void *)(table + cpu * 8ull)))
+			return false;
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			__s32 r;
+
+			if (bpf_probe_read_kernel(&r, sizeof(r), (void *)(pcpu[i] + off)))
+				return false;
+			sum[i] += r;
+		}
+	}
+	return true;
+}
+
+/*
  * The mmap_lock rwsem's owner word: the writer, or the last reader to take
  * it (low bits: 1 = RWSEM_READER_OWNED, 2 = RWSEM_NONSPINNABLE), since 5.3.
  * Returns false when this kernel's rwsem has no owner word (PREEMPT_RT).

@@ -14,3 +14,11 @@ struct events_map events SEC(".maps");
 struct victims_map victims SEC(".maps");
 /* Both families submit events; -v wants every one at once (oomreap.bpf.h). */
 const volatile bool wake_every_event = false;
+/*
+ * Possible CPUs whose RSS remainders mm_rss_sum() adds (core_fixes.bpf.h),
+ * 0: do not sum, set before load; and the kernel's __per_cpu_offset[]
+ * table, set by userspace once it has read /proc/kallsyms (0: not yet, or
+ * not listed).
+ */
+const volatile __u32 rss_sum_cpus = 0;
+__u64 per_cpu_offset_addr = 0;

@@ -312,6 +312,7 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 
 	read_mm(mm, &e->mm);
+	read_rss_sum(mm, &e->mm, e->rss_sum);
 	if (mm) {
 		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
 		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
@@ -497,6 +498,7 @@ static __always_inline struct oomreap_reap_event *reap_event_v(__u32 type, __u32
 		e->hdr.victim_seq = v->seq;
 		e->hdr.tgid = v->tgid;
 		read_mm((struct mm_struct *)v->mm, &e->mm);
+		read_rss_sum((struct mm_struct *)v->mm, &e->mm, e->rss_sum);
 	}
 	*vp = v;
 	return e;
@@ -641,8 +643,12 @@ static __always_inline int on_wake(void *arg, __u16 source)
 	 * A kill from before tracing started: no remembered mm, but the task
 	 * still says which one it was, so a silent timer is still seen as one.
 	 */
-	if (!e->hdr.victim_seq)
-		read_mm(victim_mm(task), &e->mm);
+	if (!e->hdr.victim_seq) {
+		struct mm_struct *mm = victim_mm(task);
+
+		read_mm(mm, &e->mm);
+		read_rss_sum(mm, &e->mm, e->rss_sum);
+	}
 	if (wake_is_timer_callback && (e->mm.mm_flags & (1ull << MMF_OOM_SKIP_BIT)))
 		e->wake_ignored = 1;
 	/* the key on the stack: 5.10 takes no ring-buffer memory as a map key */
@@ -708,10 +714,11 @@ SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
 int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 {
 	struct oomreap_exit_event *e;
+	__s64 sum[OOMREAP_RSS_NR] = {};
 	struct mm_struct *oom_mm;
 	struct victim *v;
 	__u32 tgid, tid;
-	bool group_dead;
+	bool group_dead, have_sum;
 
 	/*
 	 * Direct (BTF-typed) loads, not bpf_probe_read_kernel(): this is the
@@ -731,6 +738,12 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	/* Threads other than the chosen one matter only when they end the group. */
 	if (!group_dead && (!v || v->pid != tid))
 		return 0;
+	/*
+	 * Summed here, before the event's fields branch on v: the verifier
+	 * walks the per-CPU loop once, not once per path (start-up,
+	 * docs/KERNEL.md).
+	 */
+	have_sum = mm_rss_sum(oom_mm, sum);
 
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -745,6 +758,10 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		e->hdr.pid = v->pid;
 	}
 	read_mm(oom_mm, &e->mm);
+	if (have_sum) {
+		e->mm.snap_flags |= OOMREAP_SNAP_RSS_SUM;
+		__builtin_memcpy(e->rss_sum, sum, sizeof(e->rss_sum));
+	}
 	/*
 	 * Does the mm die with this exit?  6.18 fires before exit_mm() (the
 	 * task still holds its mm_users reference), older kernels after it.

@@ -111,6 +111,19 @@ static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snap
 }
 
 /*
+ * The exact sums beside the plain reads (OOMREAP_SNAP_RSS_SUM): userspace
+ * shows the ones the kernel's own lines print.
+ */
+static __always_inline void read_rss_sum(struct mm_struct *mm, struct oomreap_mm_snapshot *s,
+					 __s64 sum[OOMREAP_RSS_NR])
+{
+	if (mm && mm_rss_sum(mm, sum))
+		s->snap_flags |= OOMREAP_SNAP_RSS_SUM;
+	else
+		__builtin_memset(sum, 0, OOMREAP_RSS_NR * sizeof(sum[0]));
+}
+
+/*
  * Why did this attempt skip?  oom_reap_task_mm() fires skip_task_reaping
  * in two places: after mmap_read_trylock() failed, and with the read lock
  * held when MMF_OOM_SKIP is already set.  The flag alone cannot tell them

@@ -16,7 +16,16 @@
 #include <linux/types.h>
 #endif
 
-#define OOMREAP_ABI_VERSION 1
+#define OOMREAP_ABI_VERSION 2
+/*
+ * Version 1 (recordings made before 0.2) had the kill, reap and exit events
+ * without their trailing rss_sum[]: each is a prefix of its version 2
+ * layout, and readers extend it (rss_sum absent, OOMREAP_SNAP_RSS_SUM
+ * clear).  The sizes of version 1, for them:
+ */
+#define OOMREAP_ABI_V1_KILL_SIZE 424
+#define OOMREAP_ABI_V1_REAP_SIZE 104
+#define OOMREAP_ABI_V1_EXIT_SIZE 104
 
 #define OOMREAP_COMM_LEN 16
 #define OOMREAP_CGROUP_PATH_LEN 256
@@ -60,6 +69,14 @@
 /* Flags in oomreap_mm_snapshot.snap_flags. */
 #define OOMREAP_SNAP_VALID 0x1          /* an mm was found and read */
 #define OOMREAP_SNAP_RSS_APPROX 0x2     /* percpu_counter read (>= 6.2) */
+/*
+ * The event's rss_sum[] holds exact sums: each percpu_counter's count plus
+ * every possible CPU's unfolded remainder, what percpu_counter_sum() and
+ * the kernel's 7.0+ "Killed process" and "reaped process" lines read.
+ * Clear: not summed (counters not per-CPU, no per-CPU offsets in BTF, or a
+ * read failed) and rss_sum[] is 0.
+ */
+#define OOMREAP_SNAP_RSS_SUM 0x4
 
 /* Constraint values mirror enum oom_constraint. */
 #define OOMREAP_CONSTRAINT_UNKNOWN 0xffffffffu
@@ -109,8 +126,9 @@ struct oomreap_kill_event {
 	char comm[OOMREAP_COMM_LEN];
 	char trigger_comm[OOMREAP_COMM_LEN];
 	char cgroup_path[OOMREAP_CGROUP_PATH_LEN]; /* victim's memcg, "/"-rooted */
+	__s64 rss_sum[OOMREAP_RSS_NR]; /* exact sums, with OOMREAP_SNAP_RSS_SUM (ABI 2) */
 };
-_Static_assert(sizeof(struct oomreap_kill_event) == 424, "kill ABI");
+_Static_assert(sizeof(struct oomreap_kill_event) == OOMREAP_ABI_V1_KILL_SIZE + 32, "kill ABI");
 
 struct oomreap_oom_context_event {
 	struct oomreap_event_header hdr; /* pid/tgid: the chosen task */
@@ -134,8 +152,9 @@ struct oomreap_reap_event {
 	__s32 reap_ret;      /* REAP_RESULT: 1 = fully reaped, 0 = retry */
 	__u32 actor_pid;     /* current: the oom_reaper kthread, or timer ctx */
 	__u32 wake_ignored;  /* REAPER_WAKE: victim was already gone (>= 5.18) */
+	__s64 rss_sum[OOMREAP_RSS_NR]; /* exact sums, with OOMREAP_SNAP_RSS_SUM (ABI 2) */
 };
-_Static_assert(sizeof(struct oomreap_reap_event) == 104, "reap ABI");
+_Static_assert(sizeof(struct oomreap_reap_event) == OOMREAP_ABI_V1_REAP_SIZE + 32, "reap ABI");
 
 struct oomreap_exit_event {
 	struct oomreap_event_header hdr;
@@ -144,8 +163,9 @@ struct oomreap_exit_event {
 	__u32 group_dead;    /* last thread of the victim process */
 	__u32 mm_released;   /* this exit drops the last mm user */
 	__u32 pad0;
+	__s64 rss_sum[OOMREAP_RSS_NR]; /* exact sums, with OOMREAP_SNAP_RSS_SUM (ABI 2) */
 };
-_Static_assert(sizeof(struct oomreap_exit_event) == 104, "exit ABI");
+_Static_assert(sizeof(struct oomreap_exit_event) == OOMREAP_ABI_V1_EXIT_SIZE + 32, "exit ABI");
 
 #define OOMREAP_STACK_DEPTH 20
 #define OOMREAP_MAX_WAITERS 4

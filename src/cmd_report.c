@@ -249,6 +249,12 @@ static void run_on_close(const struct oomreap_incident *inc, void *ctx)
 static void run_on_kill(struct oomreap_incident *inc, void *ctx)
 {
 	kmsg__incident_context(((struct report_run *)ctx)->kmsg, CTX_WHY_LOG_NOT_READ, inc);
+	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
+}
+
+static void run_before_close(struct oomreap_incident *inc, void *ctx)
+{
+	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
 }
 
 int do_report(const struct env *env)
@@ -260,6 +266,7 @@ int do_report(const struct env *env)
 	struct tracker_opts topts = { .max_open = env->max_open,
 				      .on_close = run_on_close,
 				      .on_kill = run_on_kill,
+				      .before_close = run_before_close,
 				      .ctx = &run };
 	struct report_source src = { 0 };
 	struct tracker *t = NULL;
@@ -291,6 +298,7 @@ int do_report(const struct env *env)
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
 	run.r = r;
+	topts.page_size = h->page_size;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);
 	if (!r || !t || !name) {

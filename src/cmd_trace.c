@@ -4,6 +4,8 @@
  * (tracker and sinks) -> privilege drop -> the consumer until stopped.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "live/consumer.h"
 #include "live/corebtf.h"
 #include "live/features.h"
+#include "live/percpu_offsets.h"
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
@@ -30,17 +33,50 @@ static void print_rejections(const struct attach_plan *plan)
 			p_err("%s: %s", rung__name(r), plan->rejected[r]);
 }
 
-static int attach(const struct env *env, const struct kernel_features *kf,
-		  const struct corebtf *core, struct tracer *tr)
+struct per_cpu_job {
+	struct percpu_offsets *t;
+	int ncpus;
+	long pptrs_off;
+};
+
+static void *find_per_cpu_table(void *arg)
 {
+	struct per_cpu_job *j = arg;
+
+	percpu_offsets__find(j->t, j->ncpus, j->pptrs_off);
+	return NULL;
+}
+
+static int attach(const struct env *env, const struct kernel_features *kf,
+		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
+{
+	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus,
+				   .pptrs_off = kf->bpf_array_pptrs_off };
 	struct attach_opts o;
-	int status = privdrop__check();
+	int status = privdrop__check(), failed;
+	pthread_t th;
+	bool looking;
 
 	if (status)
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
-	if (attach__start(tr, kf, &o)) {
+	/*
+	 * The RSS sums' per-CPU offsets (a BPF probe of each CPU, else a read
+	 * of all of /proc/kallsyms): on another CPU, while the kernel verifies
+	 * the programs, not after.
+	 */
+	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
+	failed = attach__start(tr, kf, &o);
+	if (looking)
+		pthread_join(th, NULL);
+	if (!failed && kf->rss_sum_cpus) {
+		if (!table->addr)
+			p_info("RSS exact sums off: %s", table->why);
+		else
+			attach__set_rss_sum_table(tr, table->addr);
+	}
+	if (failed) {
 		p_err("cannot attach on %s rung%s", rung__name(env->attach),
 		      env->attach == RUNG_AUTO ? "s" : "");
 		print_rejections(&tr->plan);
@@ -179,6 +215,7 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 
 int do_trace(const struct env *env)
 {
+	struct percpu_offsets table = { 0 }; /* the RSS sums' per-CPU offsets, while tracing */
 	struct kernel_features kf;
 	struct corebtf core;
 	struct tracer tr;
@@ -186,11 +223,14 @@ int do_trace(const struct env *env)
 
 	status = features__load(&kf, &core, env->btf_path, NULL);
 	if (!status)
-		status = attach(env, &kf, &core, &tr);
+		status = attach(env, &kf, &core, &tr, &table);
 	corebtf__close(&core); /* read at load time only */
-	if (status)
+	if (status) {
+		percpu_offsets__free(&table);
 		return status;
+	}
 	status = trace(env, &kf, &tr);
 	attach__stop(&tr);
+	percpu_offsets__free(&table);
 	return status;
 }

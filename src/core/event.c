@@ -39,6 +39,40 @@ size_t event__type_size(uint32_t type)
 	return event_types[type].size;
 }
 
+size_t event__from_v1(void *buf, size_t len, size_t cap)
+{
+	struct oomreap_event_header h;
+	size_t v1;
+
+	if (!buf || len < sizeof(h))
+		return len;
+	memcpy(&h, buf, sizeof(h));
+	switch (h.type) {
+	case OOMREAP_EV_KILL:
+		v1 = OOMREAP_ABI_V1_KILL_SIZE;
+		break;
+	case OOMREAP_EV_REAPER_QUEUE:
+	case OOMREAP_EV_REAPER_WAKE:
+	case OOMREAP_EV_REAP_START:
+	case OOMREAP_EV_REAP_FINISH:
+	case OOMREAP_EV_REAP_SKIP:
+	case OOMREAP_EV_REAP_RESULT:
+		v1 = OOMREAP_ABI_V1_REAP_SIZE;
+		break;
+	case OOMREAP_EV_VICTIM_EXIT:
+		v1 = OOMREAP_ABI_V1_EXIT_SIZE;
+		break;
+	default:
+		return len;
+	}
+	if (h.size != v1 || len != v1 || event_types[h.type].size > cap)
+		return len;
+	memset((char *)buf + v1, 0, event_types[h.type].size - v1);
+	h.size = (uint32_t)event_types[h.type].size;
+	memcpy(buf, &h, sizeof(h));
+	return h.size;
+}
+
 static bool nul_terminated(const char *s, size_t n)
 {
 	return memchr(s, 0, n) != NULL;

@@ -14,6 +14,14 @@
  * NUL-terminated strings.  Returns the type (> 0) or -EINVAL.
  */
 int event__validate(const void *buf, size_t len);
+/*
+ * An event of wire ABI version 1 (a recording made before version 2), in
+ * buf of cap bytes: a kill, reap or exit event of its version 1 size grows
+ * to the current one, the fields version 2 appended zero (so
+ * OOMREAP_SNAP_RSS_SUM is clear: no sums).  Returns the event's length now
+ * (len itself for anything else: event__validate() judges it).
+ */
+size_t event__from_v1(void *buf, size_t len, size_t cap);
 const char *event__type_name(uint32_t type);
 size_t event__type_size(uint32_t type);
 const char *skip_reason__name(uint32_t reason);

@@ -120,6 +120,34 @@ struct ksyms *ksyms__load_fd(int fd)
 	return load_file(f);
 }
 
+int ksyms__find(const char *path, const char *name, uint64_t *addr)
+{
+	FILE *f = fopen(path, "re");
+	size_t nlen = strlen(name);
+	char line[512];
+	int ret = -ENOENT;
+
+	*addr = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		/* "ADDR T NAME[\t[MODULE]]\n": the name is the third field */
+		char *p = strchr(line, ' ');
+
+		if (!p || !p[1] || p[2] != ' ')
+			continue;
+		p += 3;
+		if (strncmp(p, name, nlen) || (p[nlen] != '\n' && p[nlen] != 0))
+			continue; /* another name, or a module's (a tab, then [module]) */
+		if (sscanf(line, "%" SCNx64, addr) != 1)
+			continue;
+		ret = *addr ? 0 : -EPERM;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
 struct ksyms *ksyms__new(void)
 {
 	return calloc(1, sizeof(struct ksyms));

@@ -33,4 +33,13 @@ const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off);
 /* "name+0xoff" (or "0xaddr" when unknown) into buf. */
 void ksyms__format(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 
+/*
+ * The address of one symbol, of any type, of the kernel proper (not a
+ * module's), from a kallsyms-format file, without keeping the table.
+ * Returns 0, -ENOENT when it is not listed (data symbols need
+ * CONFIG_KALLSYMS_ALL), -EPERM when it reads as zero (kptr_restrict), or
+ * -errno when the file cannot be read.
+ */
+int ksyms__find(const char *path, const char *name, uint64_t *addr);
+
 #endif /* OOMREAP_KSYMS_H */

@@ -56,6 +56,8 @@ struct tracker {
 	uint64_t earliest_deadline;
 	/* 0, or until when a held exit's kill may still come (tracker__next_deadline) */
 	uint64_t orphan_wait_ns;
+	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */
+	int8_t learned_basis;
 };
 
 static uint32_t seq_hash(uint64_t seq)
@@ -126,6 +128,7 @@ struct tracker *tracker__new(const struct tracker_opts *opts)
 	t->seq_index = calloc(t->seq_mask, sizeof(*t->seq_index));
 	t->seq_mask--;
 	t->earliest_deadline = UINT64_MAX;
+	t->learned_basis = -1;
 	if (!t->slots || !t->open || !t->free_stack || !t->seq_index) {
 		tracker__free(t);
 		return NULL;
@@ -166,12 +169,101 @@ static enum oomreap_outcome outcome_now(const struct oomreap_incident *inc)
 	return inc->deadline_ns && !inc->deadline_guess ? inc->deadline_outcome : OUTCOME_OPEN;
 }
 
+const char *rss_basis__name(uint8_t basis)
+{
+	return basis == RSS_BASIS_SUM ? "sum" : "count";
+}
+
+const char *rss_basis_src__name(uint8_t src)
+{
+	static const char *const names[] = {
+		[RSS_SRC_NO_SUM] = "no_sum",
+		[RSS_SRC_KERNEL_LOG] = "kernel_log",
+		[RSS_SRC_EARLIER_LOG] = "earlier_kernel_log",
+		[RSS_SRC_DEFAULT] = "default",
+	};
+
+	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";
+}
+
+int rss_basis__judge(const uint64_t count_pages[OOMREAP_RSS_NR],
+		     const uint64_t sum_pages[OOMREAP_RSS_NR], const uint64_t log_kb[3],
+		     uint64_t page_size)
+{
+	/* the kernel's order: anon-rss, file-rss, shmem-rss */
+	static const int idx[3] = { OOMREAP_RSS_ANON, OOMREAP_RSS_FILE, OOMREAP_RSS_SHMEM };
+	uint64_t kb = page_size / 1024;
+	bool count = true, sum = true;
+	int i;
+
+	if (!kb)
+		return -1;
+	for (i = 0; i < 3; i++) {
+		/* K(x) = x << (PAGE_SHIFT - 10): no overflow for any real figure */
+		count = count && count_pages[idx[i]] <= UINT64_MAX / kb &&
+			count_pages[idx[i]] * kb == log_kb[i];
+		sum = sum && sum_pages[idx[i]] <= UINT64_MAX / kb &&
+		      sum_pages[idx[i]] * kb == log_kb[i];
+	}
+	if (count == sum)
+		return -1;
+	return count ? RSS_BASIS_COUNT : RSS_BASIS_SUM;
+}
+
+/*
+ * Which reading the incident shows (enum rss_basis): the exact sums only
+ * where every reading it shows has one (the kill's, and each reap's start
+ * and finish), else the counts throughout, never a mix.  The sums where the
+ * kernel's own line for this victim printed them, or, undecided, where an
+ * earlier victim's did; the counts where it printed those; the sums when
+ * no line decides.
+ */
+static void apply_rss_basis(struct tracker *t, struct oomreap_incident *inc)
+{
+	uint32_t i, j;
+
+	inc->rss_basis = RSS_BASIS_COUNT;
+	inc->rss_basis_src = RSS_SRC_NO_SUM;
+	if (!inc->have_rss_sum_at_kill || inc->freed_sum_missing)
+		return;
+	/*
+	 * The "Killed process" line comes right after the kill event, maybe
+	 * after the kill was applied (a reader woken at once, -v): a last look.
+	 */
+	if (!inc->have_kill_log_rss && inc->have_identity && t->opts.before_close)
+		t->opts.before_close(inc, t->opts.ctx);
+	if (inc->have_kill_log_rss)
+		inc->log_basis = (int8_t)rss_basis__judge(inc->rss_at_kill_pages,
+							  inc->rss_sum_at_kill_pages,
+							  inc->kill_log_rss_kb, t->opts.page_size);
+	if (inc->log_basis >= 0) {
+		inc->rss_basis = (uint8_t)inc->log_basis;
+		inc->rss_basis_src = RSS_SRC_KERNEL_LOG;
+		t->learned_basis = inc->log_basis;
+	} else if (t->learned_basis >= 0) {
+		inc->rss_basis = (uint8_t)t->learned_basis;
+		inc->rss_basis_src = RSS_SRC_EARLIER_LOG;
+	} else {
+		inc->rss_basis = RSS_BASIS_SUM;
+		inc->rss_basis_src = RSS_SRC_DEFAULT;
+	}
+	if (inc->rss_basis != RSS_BASIS_SUM)
+		return;
+	memcpy(inc->rss_at_kill_pages, inc->rss_sum_at_kill_pages, sizeof(inc->rss_at_kill_pages));
+	memcpy(inc->freed_pages, inc->freed_sum_pages, sizeof(inc->freed_pages));
+	for (i = 0; i < inc->timeline_len; i++)
+		for (j = 0; j < OOMREAP_RSS_NR; j++)
+			if (inc->timeline[i].rss_sum[j] >= 0)
+				inc->timeline[i].rss_pages[j] = inc->timeline[i].rss_sum[j];
+}
+
 static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_outcome outcome,
 			   uint64_t when)
 {
 	uint32_t idx = t->open[open_pos];
 	struct oomreap_incident *inc = &t->slots[idx];
 
+	apply_rss_basis(t, inc);
 	inc->outcome = outcome;
 	inc->closed_ns = when;
 	inc->deadline_ns = 0;
@@ -261,6 +353,7 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	idx = t->free_stack[--t->nfree];
 	inc = &t->slots[idx];
 	memset(inc, 0, sizeof(*inc));
+	inc->log_basis = -1;
 	/* until its kill is seen, nothing ties the kernel log to it */
 	oom_context__missing(&inc->ctx, CTX_WHY_NO_TASK);
 	inc->in_use = true;
@@ -280,8 +373,8 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 }
 
 static void timeline_add(struct oomreap_incident *inc, const struct oomreap_event_header *h,
-			 const struct oomreap_mm_snapshot *mm, uint16_t skip_reason,
-			 int32_t reap_ret)
+			 const struct oomreap_mm_snapshot *mm, const __s64 *sum,
+			 uint16_t skip_reason, int32_t reap_ret)
 {
 	struct timeline_entry *te;
 	int i;
@@ -299,6 +392,8 @@ static void timeline_add(struct oomreap_incident *inc, const struct oomreap_even
 		te->rss_pages[i] = (mm && (mm->snap_flags & OOMREAP_SNAP_VALID))
 					   ? (int64_t)rss__clamp(mm->rss_pages[i])
 					   : -1;
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		te->rss_sum[i] = rss__has_sum(mm) ? (int64_t)rss__clamp(sum[i]) : -1;
 }
 
 static void apply_context(struct oomreap_incident *inc, const struct oomreap_oom_context_event *c)
@@ -348,6 +443,10 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		inc->have_rss_at_kill = true;
 		for (i = 0; i < OOMREAP_RSS_NR; i++)
 			inc->rss_at_kill_pages[i] = rss__clamp(k->mm.rss_pages[i]);
+		inc->have_rss_sum_at_kill = rss__has_sum(&k->mm);
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->rss_sum_at_kill_pages[i] =
+				inc->have_rss_sum_at_kill ? rss__clamp(k->rss_sum[i]) : 0;
 		inc->total_vm_pages = k->total_vm_pages;
 		inc->pgtables_bytes = k->pgtables_bytes;
 	}
@@ -379,7 +478,7 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	} else if (inc->oom_event.id && inc->oom_event.id == t->event_ctx_id) {
 		oom_context__inherit(&inc->ctx, &t->event_ctx);
 	}
-	timeline_add(inc, &k->hdr, &k->mm, 0, 0);
+	timeline_add(inc, &k->hdr, &k->mm, k->rss_sum, 0, 0);
 
 	/* An exit seen (on another CPU) just before this kill belongs here. */
 	for (i = 0; i < ORPHAN_EXITS; i++) {
@@ -463,7 +562,7 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 	uint64_t ts = r->hdr.ts_ns;
 	int i;
 
-	timeline_add(inc, &r->hdr, &r->mm, (uint16_t)r->skip_reason, r->reap_ret);
+	timeline_add(inc, &r->hdr, &r->mm, r->rss_sum, (uint16_t)r->skip_reason, r->reap_ret);
 	/*
 	 * The victim exited leaving its mm to a sibling, and now the reaper has
 	 * come after all: its own loop ends the incident, not the exit's timer.
@@ -495,6 +594,9 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 			inc->reap_start_rss[i] = (r->mm.snap_flags & OOMREAP_SNAP_VALID)
 							 ? (int64_t)rss__clamp(r->mm.rss_pages[i])
 							 : -1;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->reap_start_sum[i] =
+				rss__has_sum(&r->mm) ? (int64_t)rss__clamp(r->rss_sum[i]) : -1;
 		break;
 	case OOMREAP_EV_REAP_RESULT:
 		inc->last_reap_ret = r->reap_ret ? 1 : 0;
@@ -507,6 +609,16 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 				if (inc->reap_start_rss[i] > (int64_t)after)
 					inc->freed_pages[i] = sat_add_u64(
 						inc->freed_pages[i], inc->reap_start_rss[i] - after);
+			}
+			/* the same in exact sums, where both ends have them */
+			if (!rss__has_sum(&r->mm) || inc->reap_start_sum[0] < 0)
+				inc->freed_sum_missing = true;
+			for (i = 0; i < OOMREAP_RSS_NR && !inc->freed_sum_missing; i++) {
+				uint64_t after = rss__clamp(r->rss_sum[i]);
+
+				if (inc->reap_start_sum[i] > (int64_t)after)
+					inc->freed_sum_pages[i] = sat_add_u64(
+						inc->freed_sum_pages[i], inc->reap_start_sum[i] - after);
 			}
 		}
 		inc->reaping = false;
@@ -551,7 +663,7 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		       const struct oomreap_exit_event *x)
 {
-	timeline_add(inc, &x->hdr, &x->mm, 0, 0);
+	timeline_add(inc, &x->hdr, &x->mm, x->rss_sum, 0, 0);
 	if (!x->group_dead)
 		return;
 	inc->exited = true;

@@ -75,7 +75,43 @@ struct timeline_entry {
 	uint16_t skip_reason;   /* REAP_SKIP */
 	int32_t reap_ret;       /* REAP_RESULT */
 	int64_t rss_pages[OOMREAP_RSS_NR]; /* clamped >= 0; -1 = not read */
+	int64_t rss_sum[OOMREAP_RSS_NR];   /* exact sums, clamped; -1 = not summed */
 };
+
+/*
+ * Which reading of the kernel's per-CPU RSS counters (6.2+) an incident
+ * shows: the counter's plain count (approximate: per-CPU remainders not
+ * folded in), what the kernel's own "Killed process" and "reaped process"
+ * lines print up to 6.19; or the exact sum (count plus every CPU's
+ * remainder), what they print from 7.0 on (get_mm_counter_sum()).  The
+ * count is shown where no sum was read (older recordings, a kernel whose
+ * per-CPU offsets the tool could not find) and where the counters are not
+ * per-CPU (before 6.2: exact either way).
+ */
+enum rss_basis {
+	RSS_BASIS_COUNT = 0,
+	RSS_BASIS_SUM,
+};
+
+/* Why an incident shows the reading it shows. */
+enum rss_basis_src {
+	RSS_SRC_NO_SUM = 0,    /* no exact sum was read: the count is all there is */
+	RSS_SRC_KERNEL_LOG,    /* this victim's "Killed process"/"reaped" line agrees with it */
+	RSS_SRC_EARLIER_LOG,   /* undecided here; an earlier victim's line in this session */
+	RSS_SRC_DEFAULT,       /* no log line decides: the exact sum */
+};
+
+const char *rss_basis__name(uint8_t basis);    /* "count", "sum" */
+const char *rss_basis_src__name(uint8_t src);  /* "no_sum", "kernel_log", ... */
+/*
+ * What one kernel log line's figures (anon, file, shmem in kB) say about
+ * the readings beside it (pages, OOMREAP_RSS_* order): RSS_BASIS_COUNT or
+ * RSS_BASIS_SUM when exactly one of them equals the line in all three,
+ * -1 when both do or neither does.
+ */
+int rss_basis__judge(const uint64_t count_pages[OOMREAP_RSS_NR],
+		     const uint64_t sum_pages[OOMREAP_RSS_NR], const uint64_t log_kb[3],
+		     uint64_t page_size);
 
 /* Who held and who waited on mmap_lock at one or more failed trylocks. */
 struct blocker_snapshot {
@@ -122,9 +158,20 @@ struct oomreap_incident {
 	 */
 	struct oom_context ctx;
 
-	/* memory at the kill */
+	/* memory at the kill, and freed: in the reading rss_basis says */
 	bool have_rss_at_kill;
 	uint64_t rss_at_kill_pages[OOMREAP_RSS_NR];
+	uint8_t rss_basis;          /* enum rss_basis, set as the incident closes */
+	uint8_t rss_basis_src;      /* enum rss_basis_src */
+	/* the exact sums (OOMREAP_SNAP_RSS_SUM) beside the counts, until then */
+	bool have_rss_sum_at_kill;
+	uint64_t rss_sum_at_kill_pages[OOMREAP_RSS_NR];
+	uint64_t freed_sum_pages[OOMREAP_RSS_NR];
+	bool freed_sum_missing;     /* a start or finish without sums: no exact freed */
+	int8_t log_basis;           /* the kernel log's verdict (rss_basis__judge), -1 none */
+	/* "Killed process" line's anon-rss, file-rss, shmem-rss (kB), set by on_kill */
+	bool have_kill_log_rss;
+	uint64_t kill_log_rss_kb[3];
 	uint64_t total_vm_pages;
 	uint64_t pgtables_bytes;
 
@@ -160,6 +207,7 @@ struct oomreap_incident {
 
 	/* tracker-private bookkeeping */
 	int64_t reap_start_rss[OOMREAP_RSS_NR];
+	int64_t reap_start_sum[OOMREAP_RSS_NR]; /* -1: not summed */
 	bool reaping;               /* between start and finish */
 	uint64_t deadline_ns;       /* close at this time unless more comes */
 	uint64_t deadline_stamp_ns; /* ... stamped as ended at this time */
@@ -184,7 +232,15 @@ struct tracker_opts {
 	 * log's OOM context.  May be NULL.
 	 */
 	void (*on_kill)(struct oomreap_incident *inc, void *ctx);
+	/*
+	 * Called as an incident with exact RSS sums closes, when on_kill found
+	 * no "Killed process" line for it: another look (have_kill_log_rss,
+	 * kill_log_rss_kb), the line being printed after the kill.  May be NULL.
+	 */
+	void (*before_close)(struct oomreap_incident *inc, void *ctx);
 	void *ctx;
+	/* the RSS counters' page size, to compare them with the log's kB; 0 unknown */
+	uint64_t page_size;
 };
 
 struct tracker_stats {
@@ -239,5 +295,11 @@ uint32_t tracker__open_count(const struct tracker *t);
 
 /* Clamp a raw RSS counter read like percpu_counter_read_positive(). */
 static inline uint64_t rss__clamp(int64_t pages) { return pages < 0 ? 0 : (uint64_t)pages; }
+/* The snapshot's event carries exact sums (rss_sum[]). */
+static inline bool rss__has_sum(const struct oomreap_mm_snapshot *mm)
+{
+	return (mm->snap_flags & (OOMREAP_SNAP_VALID | OOMREAP_SNAP_RSS_SUM)) ==
+	       (OOMREAP_SNAP_VALID | OOMREAP_SNAP_RSS_SUM);
+}
 
 #endif /* OOMREAP_TRACKER_H */

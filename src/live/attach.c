@@ -202,6 +202,7 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	s->rodata->wake_is_timer_callback = kf->reaper_timer;
 	s->rodata->wake_tp_is_backstop = r != RUNG_TRACEPOINT && kf->in_btf[HOOK_WAKE_OOM_REAPER];
 	s->rodata->wake_every_event = o->wake_every_event;
+	s->rodata->rss_sum_cpus = kf->rss_sum_cpus;
 
 	n = choose_hooks(s, kf, r, hc);
 	for (i = 0; i < n; i++) {
@@ -460,4 +461,10 @@ void attach__print_tags(FILE *f, const struct tracer *tr)
 			fprintf(f, "%02x", info.tag[i]);
 		fprintf(f, "\n");
 	}
+}
+
+void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset)
+{
+	if (tr->skel)
+		tr->skel->bss->per_cpu_offset_addr = per_cpu_offset;
 }

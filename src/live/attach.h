@@ -86,6 +86,12 @@ void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t attach__dropped(const struct tracer *tr);
 int attach__events_fd(const struct tracer *tr);
+/*
+ * The kernel's __per_cpu_offset[] table (features__per_cpu_offset_table()),
+ * from which the loaded programs add the RSS counters' per-CPU remainders;
+ * 0 keeps them off.
+ */
+void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset);
 
 /* Each loaded program's tag: equal tags, byte-identical relocated programs. */
 void attach__print_tags(FILE *f, const struct tracer *tr);

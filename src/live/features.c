@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "core/errors.h"
 #include "live/corebtf.h"
@@ -12,6 +13,7 @@
 #include "live/hooks.h"
 #include "live/kbtf.h"
 #include "live/nameset.h"
+#include "live/percpu_offsets.h"
 
 /*
  * Every name the probe looks up, found in one pass over the BTF: a lookup
@@ -26,6 +28,7 @@ enum lookup {
 	ST_MM_RSS_STAT,
 	TD_MM_FLAGS_T,
 	ST_RW_SEMAPHORE,
+	ST_BPF_ARRAY,
 	LOOKUP_NR
 };
 
@@ -41,6 +44,7 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
 	[ST_RW_SEMAPHORE - HOOK_NR] = { BTF_KIND_STRUCT, "rw_semaphore" },
+	[ST_BPF_ARRAY - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_array" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -153,6 +157,66 @@ const char *features__mmap_lock_name(enum mmap_lock_layout l)
 	}
 }
 
+/*
+ * Byte offset of member name in struct or union id, looking into
+ * anonymous members (bpf_array.pptrs sits in an anonymous union's
+ * anonymous struct); -1 when absent.
+ */
+static long member_offset(const struct kbtf *btf, __u32 id, const char *name, int depth)
+{
+	const struct btf_type *t = kbtf__type(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	while (t && (btf_is_typedef(t) || btf_is_mod(t)))
+		t = kbtf__type(btf, t->type);
+	if (!t || !btf_is_composite(t) || depth > 4)
+		return -1;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		const char *n = kbtf__str(btf, m->name_off);
+		long off = (long)(btf_member_bit_offset(t, i) / 8), in;
+
+		if (n && !strcmp(n, name))
+			return off;
+		if ((!n || !*n) && (in = member_offset(btf, m->type, name, depth + 1)) >= 0)
+			return off + in;
+	}
+	return -1;
+}
+
+/*
+ * Whether BPF can add the per-CPU remainders of the RSS counters
+ * (bpf/core_fixes.bpf.h, mm_rss_sum()): it needs per-CPU counters and a
+ * CPU count its loop covers; the offsets' table comes later
+ * (live/percpu_offsets.h).  Why not, in kf->rss_sum_why.
+ */
+static void rss_sum_plan(struct kernel_features *kf, const struct kbtf *btf,
+			 const __u32 id[LOOKUP_NR])
+{
+	int ncpus;
+
+	kf->rss_percpu = rss_percpu(btf, id);
+	kf->rss_sum_cpus = 0;
+	if (!kf->rss_percpu) {
+		snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why),
+			 "not needed: atomic counters are exact");
+		return;
+	}
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > FEATURES_RSS_SUM_MAX_CPUS) {
+		snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why),
+			 ncpus <= 0 ? "possible CPUs unknown" : "%d possible CPUs, over %d", ncpus,
+			 FEATURES_RSS_SUM_MAX_CPUS);
+		return;
+	}
+	kf->rss_sum_cpus = (unsigned)ncpus;
+	snprintf(kf->rss_sum_why, sizeof(kf->rss_sum_why), "%d possible CPUs", ncpus);
+	/* for the per-CPU offsets' probe (live/percpu_offsets.h): no BTF parse of its own */
+	kf->bpf_array_pptrs_off = id[ST_BPF_ARRAY] ? member_offset(btf, id[ST_BPF_ARRAY], "pptrs", 0)
+						   : -1;
+}
+
 static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 			  const __u32 id[LOOKUP_NR])
 {
@@ -177,6 +241,7 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
 	kf->mmap_lock = mmap_lock_layout(btf, id);
+	rss_sum_plan(kf, btf, id);
 }
 
 static const char *yes_no(bool b)
@@ -217,7 +282,22 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 	fprintf(f, "reaper delay timer:        %s\n",
 		kf->reaper_timer ? "yes (2 s OOM_REAPER_DELAY, 5.18+)" : "no (reaper woken at once)");
 	fprintf(f, "rss_stat:                  %s\n",
-		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
+		kf->rss_percpu ? "percpu_counter[] (6.2+: count approximate, sum exact)"
+			       : "atomic_long_t[] (exact)");
+	if (kf->rss_percpu && !kf->rss_sum_cpus)
+		fprintf(f, "rss exact sums:            no (%s)\n", kf->rss_sum_why);
+	else if (kf->rss_percpu) {
+		struct percpu_offsets t;
+
+		if (percpu_offsets__find(&t, (int)kf->rss_sum_cpus, kf->bpf_array_pptrs_off))
+			fprintf(f, "rss exact sums:            no (%s)\n", t.why);
+		else
+			fprintf(f, "rss exact sums:            yes (%s; per-CPU offsets from %s%s%s); "
+				   "shown where the kernel's \"Killed process\" line prints them "
+				   "(7.0+)\n",
+				kf->rss_sum_why, t.from, t.why[0] ? ": " : "", t.why);
+		percpu_offsets__free(&t);
+	}
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
 	fprintf(f, "mmap_lock:                 %s\n", features__mmap_lock_name(kf->mmap_lock));

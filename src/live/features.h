@@ -42,10 +42,18 @@ struct kernel_features {
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
 	enum mmap_lock_layout mmap_lock; /* what blocker attribution walks */
+	bool rss_percpu;             /* mm->rss_stat is percpu_counter[] (6.2+) */
+	/* RSS exact sums in BPF: possible CPUs to add up, 0 = none (and why) */
+	unsigned rss_sum_cpus;
+	char rss_sum_why[80];
+	long bpf_array_pptrs_off;    /* offsetof(struct bpf_array, pptrs), -1 unknown */
 };
 
 /* The layout as `probe` names it: "rw_semaphore, first_waiter (7.1+)", ... */
 const char *features__mmap_lock_name(enum mmap_lock_layout l);
+
+/* bpf/core_fixes.bpf.h, RSS_SUM_MAX_CPUS: the loop's hard bound. */
+#define FEATURES_RSS_SUM_MAX_CPUS 1024
 
 /*
  * Read the kernel's BTF (btf_path NULL) or the BTF in btf_path once, in

@@ -894,3 +894,57 @@ bool kmsg__incident_context(const struct kmsg_log *l, uint8_t why, struct oomrea
 				inc->ctx.why[f] = CTX_WHY_GROUP_MEMBER;
 	return false;
 }
+
+/* "NAME:<digits>kB" at p (within end): the number, p moved past "kB". */
+static bool kb_field(const char **p, const char *end, const char *name, uint64_t *v)
+{
+	size_t nl = strlen(name);
+	const char *q = *p;
+	uint64_t x = 0;
+	int digits = 0;
+
+	if ((size_t)(end - q) < nl || memcmp(q, name, nl))
+		return false;
+	for (q += nl; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
+		if (x > (UINT64_MAX - 9) / 10)
+			return false;
+		x = x * 10 + (uint64_t)(*q - '0');
+	}
+	if (!digits || end - q < 2 || q[0] != 'k' || q[1] != 'B')
+		return false;
+	*p = q + 2;
+	*v = x;
+	return true;
+}
+
+int kmsg__parse_killed_rss(const char *text, size_t len, uint64_t kb[3])
+{
+	const char *end = text + len, *p = find_last(text, len, " anon-rss:");
+
+	if (!p)
+		return -EINVAL;
+	p++;
+	if (!kb_field(&p, end, "anon-rss:", &kb[0]) || !kb_field(&p, end, ", file-rss:", &kb[1]) ||
+	    !kb_field(&p, end, ", shmem-rss:", &kb[2]))
+		return -EINVAL;
+	/* the line goes on with ", UID:N pgtables:..." (or was cut right here) */
+	if (p != end && ((size_t)(end - p) < 6 || memcmp(p, ", UID:", 6)))
+		return -EINVAL;
+	return 0;
+}
+
+bool kmsg__incident_kill_rss(const struct kmsg_log *l, struct oomreap_incident *inc)
+{
+	struct kmsg_block b;
+	const struct kmsg_entry *e;
+
+	if (!l || !inc->have_identity ||
+	    !kmsg_log__find_block(l, inc->pid, inc->tgid, inc->kill_ns, &b) || b.last < b.first)
+		return false;
+	e = &l->v[b.last];
+	if (e->kind != KMSG_KILLED ||
+	    kmsg__parse_killed_rss(kmsg_log__text(l, e), e->text_len, inc->kill_log_rss_kb))
+		return false;
+	inc->have_kill_log_rss = true;
+	return true;
+}

@@ -195,4 +195,18 @@ struct oomreap_incident;
  */
 bool kmsg__incident_context(const struct kmsg_log *l, uint8_t why, struct oomreap_incident *inc);
 
+/*
+ * "...: Killed process N (COMM) total-vm:NkB, anon-rss:NkB, file-rss:NkB,
+ * shmem-rss:NkB, ...": the three RSS figures in kB (anon, file, shmem),
+ * read from the kernel-formatted right end (COMM may hold anything).
+ * Returns 0, or -EINVAL.
+ */
+int kmsg__parse_killed_rss(const char *text, size_t len, uint64_t kb[3]);
+/*
+ * This kill's "Killed process" line's RSS figures into inc->kill_log_rss_kb
+ * (tracker_opts.on_kill: the tracker then judges which reading the kernel
+ * printed, core/tracker.h, enum rss_basis).  Returns true when found.
+ */
+bool kmsg__incident_kill_rss(const struct kmsg_log *l, struct oomreap_incident *inc);
+
 #endif /* OOMREAP_KMSG_H */

@@ -323,9 +323,10 @@ int rec_reader__start(struct rec_reader *r)
 	    !str_ok(r->hdr.machine, sizeof(r->hdr.machine)) ||
 	    !str_ok(r->hdr.attach_plan, sizeof(r->hdr.attach_plan)))
 		return fail(r, -EBADMSG, "corrupted: unterminated string in the header");
-	if (r->hdr.abi_version != OOMREAP_ABI_VERSION)
+	/* version 1 events are prefixes of today's: read as such (event__from_v1) */
+	if (r->hdr.abi_version != OOMREAP_ABI_VERSION && r->hdr.abi_version != 1)
 		return fail(r, -EPROTONOSUPPORT,
-			    "events use wire ABI version %u; this oomreap-trace reads version %u",
+			    "events use wire ABI version %u; this oomreap-trace reads versions 1 to %u",
 			    r->hdr.abi_version, OOMREAP_ABI_VERSION);
 	/* Every renderer adds the offset to a stamp: keep the sum inside int64_t. */
 	if (r->hdr.mono_to_real_ns > STAMP_MAX || r->hdr.mono_to_real_ns < -STAMP_MAX ||
@@ -351,6 +352,7 @@ int rec_reader__next(struct rec_reader *r, struct rec_item *item)
 	struct oomrec_record rec;
 	const unsigned char *p;
 	uint64_t at;
+	size_t len;
 	int ret;
 
 	if (!r->started)
@@ -389,7 +391,10 @@ again:
 			return fail(r, -EBADMSG, "corrupted: event record %llu at byte %llu is %u bytes",
 				    (unsigned long long)r->st.records, (unsigned long long)at, rec.len);
 		memcpy(r->ev.b, p, rec.len);
-		if (event__validate(r->ev.b, rec.len) < 0)
+		len = rec.len;
+		if (r->hdr.abi_version == 1)
+			len = event__from_v1(r->ev.b, len, sizeof(r->ev.b));
+		if (event__validate(r->ev.b, len) < 0)
 			return fail(r, -EBADMSG,
 				    "corrupted: invalid event in record %llu at byte %llu "
 				    "(type %u, %u bytes)",
@@ -399,7 +404,7 @@ again:
 			return stamp_error(r, at);
 		item->type = REC_ITEM_EVENT;
 		item->data = r->ev.b;
-		item->len = rec.len;
+		item->len = len;
 		r->st.events++;
 		return 1;
 	case OOMREC_REC_LOST:

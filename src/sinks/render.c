@@ -503,6 +503,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	}
 	json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size);
 	fputc(',', f);
+	/* where exact sums were read: which reading the figures above are, and why */
+	if (inc->rss_basis_src != RSS_SRC_NO_SUM)
+		fprintf(f, "\"rss_reading\":\"%s\",\"rss_reading_from\":\"%s\",",
+			rss_basis__name(inc->rss_basis), rss_basis_src__name(inc->rss_basis_src));
 
 	fputs("\"kill_time\":", f);
 	if (inc->kill_ns) {
@@ -547,10 +551,17 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 
 		fputs(" comm=", f);
 		text_string(f, k->comm, sizeof(k->comm));
-		fprintf(f, " anon=%lld file=%lld shmem=%lld cgroup=",
+		fprintf(f, " anon=%lld file=%lld shmem=%lld",
 			(long long)k->mm.rss_pages[OOMREAP_RSS_ANON],
 			(long long)k->mm.rss_pages[OOMREAP_RSS_FILE],
 			(long long)k->mm.rss_pages[OOMREAP_RSS_SHMEM]);
+		/* the exact sums beside the counts, where they were read */
+		if (k->mm.snap_flags & OOMREAP_SNAP_RSS_SUM)
+			fprintf(f, " sum_anon=%lld sum_file=%lld sum_shmem=%lld",
+				(long long)k->rss_sum[OOMREAP_RSS_ANON],
+				(long long)k->rss_sum[OOMREAP_RSS_FILE],
+				(long long)k->rss_sum[OOMREAP_RSS_SHMEM]);
+		fputs(" cgroup=", f);
 		text_string(f, k->cgroup_path, sizeof(k->cgroup_path));
 		fprintf(f, " trigger=%u", k->trigger_pid);
 		if (k->kill_flags & OOMREAP_KILL_GROUP_READ)
@@ -584,6 +595,9 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 		fprintf(f, " anon=%lld file=%lld flags=%#llx",
 			(long long)r->mm.rss_pages[OOMREAP_RSS_ANON],
 			(long long)r->mm.rss_pages[OOMREAP_RSS_FILE], (unsigned long long)r->mm.mm_flags);
+		if (r->mm.snap_flags & OOMREAP_SNAP_RSS_SUM)
+			fprintf(f, " sum_anon=%lld sum_file=%lld", (long long)r->rss_sum[OOMREAP_RSS_ANON],
+				(long long)r->rss_sum[OOMREAP_RSS_FILE]);
 		if (h->type == OOMREAP_EV_REAP_SKIP)
 			fprintf(f, " reason=%s", skip_reason__name(r->skip_reason));
 		if (h->type == OOMREAP_EV_REAP_RESULT)

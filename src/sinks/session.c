@@ -59,7 +59,9 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 	struct tracker_opts topts = { .max_open = o->max_open,
 				      .on_close = on_incident,
 				      .on_kill = session__kill_context,
-				      .ctx = s };
+				      .before_close = session__kill_rss,
+				      .ctx = s,
+				      .page_size = rc->page_size };
 
 	memset(s, 0, sizeof(*s));
 	s->o = *o;

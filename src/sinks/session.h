@@ -147,5 +147,7 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns);
 void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t why);
 /* The tracker's on_kill: the kernel log's OOM context for inc (tracker_opts). */
 void session__kill_context(struct oomreap_incident *inc, void *ctx);
+/* The tracker's before_close: the kill's "Killed process" line, if on_kill missed it. */
+void session__kill_rss(struct oomreap_incident *inc, void *ctx);
 
 #endif /* OOMREAP_SESSION_H */

@@ -109,6 +109,7 @@ void session__kill_context(struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
+	kmsg__incident_kill_rss(s->kmsg, inc); /* else again at its close */
 	if (kmsg__incident_context(s->kmsg, s->kmsg_why, inc) || !s->kmsg)
 		return;
 	/*
@@ -118,5 +119,21 @@ void session__kill_context(struct oomreap_incident *inc, void *ctx)
 	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
 		session__drain_kmsg(s, timefmt__mono_now());
 		kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
+	}
+}
+
+void session__kill_rss(struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	/*
+	 * The "Killed process" line follows the kill event: by the incident's
+	 * end it has long been printed, maybe not yet read.
+	 */
+	if (kmsg__incident_kill_rss(s->kmsg, inc) || !s->kmsg)
+		return;
+	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
+		session__drain_kmsg(s, timefmt__mono_now());
+		kmsg__incident_kill_rss(s->kmsg, inc);
 	}
 }

@@ -50,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct kmsg_log k;
 	struct kmsg_line line;
 	struct kmsg_block b;
+	uint64_t kb[3];
 	uint32_t pid;
 	size_t i, n = 0;
 
@@ -74,6 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (kmsg__parse_summary(t, k.v[i].text_len, &sm) == 0 &&
 		    sm.head_len > k.v[i].text_len)
 			__builtin_trap();
+		kmsg__parse_killed_rss(t, k.v[i].text_len, kb);
 	}
 	for (i = 0; i < k.n && n < 4; i++) {
 		struct oomreap_incident inc;
@@ -97,6 +99,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		oom_context__missing(&inc.ctx, CTX_WHY_LOG_NOT_READ);
 		kmsg__incident_context(&k, 0, &inc);
+		/* the kill's RSS figures: found only with the three of them */
+		if (kmsg__incident_kill_rss(&k, &inc) != inc.have_kill_log_rss)
+			__builtin_trap();
 		if (inc.ctx.domain[sizeof(inc.ctx.domain) - 1] || inc.ctx.gfp_names[sizeof(inc.ctx.gfp_names) - 1] ||
 		    inc.ctx.trigger_comm[sizeof(inc.ctx.trigger_comm) - 1])
 			__builtin_trap();

@@ -30,7 +30,7 @@ ALLOWED = {
 }
 TOP = ""  # src/ itself: main.c, options.c, the commands
 LIBBPF_OK = {"live", TOP}
-GENERATED = {"oomreap.skel.h", "oomreap.core_names.h"}  # in build/, made by the Makefile
+GENERATED = {"oomreap.skel.h", "oomreap.core_names.h", "percpu_offsets.skel.h"}  # in build/, made by the Makefile
 ABI = "include"
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)

@@ -108,10 +108,14 @@ static void test_abi_sizes(void **state)
 {
 	(void)state;
 	assert_int_equal(sizeof(struct oomreap_event_header), 40);
-	assert_int_equal(event__type_size(OOMREAP_EV_KILL), 424);
+	/* ABI 2: kill, reap and exit events end with rss_sum[4] */
+	assert_int_equal(event__type_size(OOMREAP_EV_KILL), 456);
 	assert_int_equal(event__type_size(OOMREAP_EV_OOM_CONTEXT), 352);
-	assert_int_equal(event__type_size(OOMREAP_EV_REAP_SKIP), 104);
-	assert_int_equal(event__type_size(OOMREAP_EV_VICTIM_EXIT), 104);
+	assert_int_equal(event__type_size(OOMREAP_EV_REAP_SKIP), 136);
+	assert_int_equal(event__type_size(OOMREAP_EV_VICTIM_EXIT), 136);
+	assert_int_equal(offsetof(struct oomreap_kill_event, rss_sum), OOMREAP_ABI_V1_KILL_SIZE);
+	assert_int_equal(offsetof(struct oomreap_reap_event, rss_sum), OOMREAP_ABI_V1_REAP_SIZE);
+	assert_int_equal(offsetof(struct oomreap_exit_event, rss_sum), OOMREAP_ABI_V1_EXIT_SIZE);
 	assert_int_equal(sizeof(struct oomreap_blocked_task), 192);
 	assert_int_equal(event__type_size(OOMREAP_EV_BLOCKER), 1016);
 	assert_int_equal(event__type_size(0), 0);
@@ -119,6 +123,55 @@ static void test_abi_sizes(void **state)
 	assert_int_equal(OOMREAP_EV_MAX, OOMREAP_EV_BLOCKER);
 	/* the blocker event is now the largest */
 	assert_int_equal(OOMREAP_EVENT_MAX_SIZE, 1016);
+}
+
+/*
+ * A recording of ABI 1: its kill, reap and exit events are the prefixes
+ * of today's, and grow to today's size with no sums; any other event, or
+ * one whose size is not ABI 1's, is left for event__validate() to judge.
+ */
+static void test_from_v1(void **state)
+{
+	union any_event e;
+	unsigned char junk[sizeof(e)];
+	size_t i, size, v1;
+
+	(void)state;
+	for (i = 0; i < NTYPES; i++) {
+		size = make_valid(&e, all_types[i]);
+		switch (all_types[i]) {
+		case OOMREAP_EV_KILL:
+			v1 = OOMREAP_ABI_V1_KILL_SIZE;
+			break;
+		case OOMREAP_EV_VICTIM_EXIT:
+			v1 = OOMREAP_ABI_V1_EXIT_SIZE;
+			break;
+		case OOMREAP_EV_OOM_CONTEXT:
+		case OOMREAP_EV_BLOCKER:
+			/* unchanged in ABI 2 */
+			assert_int_equal(event__from_v1(&e, size, sizeof(e)), size);
+			assert_int_equal(event__validate(&e, size), (int)all_types[i]);
+			continue;
+		default:
+			v1 = OOMREAP_ABI_V1_REAP_SIZE;
+		}
+		/* as recorded: v1 bytes, size field v1, then whatever was in the buffer */
+		e.hdr.size = (uint32_t)v1;
+		memset(junk, 0xa5, sizeof(junk));
+		memcpy((char *)&e + v1, junk, size - v1);
+		assert_int_equal(event__validate(&e, v1), -EINVAL);
+		assert_int_equal(event__from_v1(&e, v1, sizeof(e)), size);
+		assert_int_equal(e.hdr.size, size);
+		assert_int_equal(event__validate(&e, size), (int)all_types[i]);
+		for (size_t j = v1; j < size; j++)
+			assert_int_equal(((unsigned char *)&e)[j], 0);
+		/* a length that is not v1's, or no room: untouched */
+		e.hdr.size = (uint32_t)v1;
+		assert_int_equal(event__from_v1(&e, v1 - 8, sizeof(e)), v1 - 8);
+		assert_int_equal(event__from_v1(&e, v1, v1), v1);
+		assert_int_equal(e.hdr.size, v1);
+	}
+	assert_int_equal(event__from_v1(NULL, 0, 0), 0);
 }
 
 static void test_accepts_every_valid_type(void **state)
@@ -454,6 +507,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_sizes),
+		cmocka_unit_test(test_from_v1),
 		cmocka_unit_test(test_accepts_every_valid_type),
 		cmocka_unit_test(test_rejects_short_buffers),
 		cmocka_unit_test(test_rejects_every_truncation),

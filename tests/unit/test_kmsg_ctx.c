@@ -206,6 +206,68 @@ static void test_join_basic(void **state)
 	kmsg_log__free(&l);
 }
 
+/*
+ * The "Killed process" line's RSS figures, read from the right: a comm
+ * that imitates them changes nothing; a line cut inside them is no line.
+ */
+static void test_parse_killed_rss(void **state)
+{
+	static const char line[] =
+		"Memory cgroup out of memory: Killed process 4242 (x anon-rss:1kB, file-rss:2kB, "
+		"shmem-rss:3kB) total-vm:110800kB, anon-rss:50232kB, file-rss:1412kB, "
+		"shmem-rss:0kB, UID:0 pgtables:260kB oom_score_adj:0";
+	uint64_t kb[3] = { 0 };
+	size_t cut = strstr(line, ", UID") - line;
+
+	(void)state;
+	assert_int_equal(kmsg__parse_killed_rss(line, strlen(line), kb), 0);
+	assert_int_equal(kb[0], 50232);
+	assert_int_equal(kb[1], 1412);
+	assert_int_equal(kb[2], 0);
+	/* the figures end the line as well as before ", UID" */
+	assert_int_equal(kmsg__parse_killed_rss(line, cut, kb), 0);
+	/* cut anywhere inside the kernel's figures: refused, never half-read */
+	for (size_t i = strstr(line, ", anon-rss") - line + 2; i < cut; i++)
+		assert_int_equal(kmsg__parse_killed_rss(line, i, kb), -EINVAL);
+	/* anything but ", UID" after them is not the kernel's format */
+	assert_int_equal(kmsg__parse_killed_rss(" anon-rss:1kB, file-rss:1kB, shmem-rss:1kB0", 43,
+						kb),
+			 -EINVAL);
+	assert_int_equal(kmsg__parse_killed_rss("anon-rss:1kB", 12, kb), -EINVAL);
+	assert_int_equal(kmsg__parse_killed_rss(" anon-rss:99999999999999999999kB, file-rss:1kB, "
+						"shmem-rss:1kB", 61, kb), -EINVAL);
+}
+
+/* The kill's own line, by pid, into the incident (tracker_opts.on_kill). */
+static void test_incident_kill_rss(void **state)
+{
+	struct oomreap_incident inc, other, ghost;
+	struct kmsg_log l;
+
+	(void)state;
+	kmsg_log__init(&l);
+	add_kill(&l, 1, 5000000, "hog", "/a", "memhog", 4242);
+	add_kill(&l, 4, 9000000, "hog", "/a", "memhog", 4343);
+	kmsg_log__sort(&l);
+	victim(&inc, 4242, "memhog", "/a", 5000120 * US);
+	assert_true(kmsg__incident_kill_rss(&l, &inc));
+	assert_true(inc.have_kill_log_rss);
+	assert_int_equal(inc.kill_log_rss_kb[0], 102400);
+	assert_int_equal(inc.kill_log_rss_kb[1], 1200);
+	assert_int_equal(inc.kill_log_rss_kb[2], 0);
+	victim(&other, 4343, "memhog", "/a", 9000120 * US);
+	assert_true(kmsg__incident_kill_rss(&l, &other));
+	/* no line for this pid, no log, no identity */
+	victim(&ghost, 4444, "memhog", "/a", 9000120 * US);
+	assert_false(kmsg__incident_kill_rss(&l, &ghost));
+	assert_false(ghost.have_kill_log_rss);
+	assert_false(kmsg__incident_kill_rss(NULL, &inc));
+	ghost.pid = ghost.tgid = 4242;
+	ghost.have_identity = false;
+	assert_false(kmsg__incident_kill_rss(&l, &ghost));
+	kmsg_log__free(&l);
+}
+
 static void test_two_kills_one_ms(void **state)
 {
 	struct oomreap_incident a, b;
@@ -594,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_parse_invoked),
 		cmocka_unit_test(test_parse_summary),
 		cmocka_unit_test(test_join_basic),
+		cmocka_unit_test(test_parse_killed_rss),
+		cmocka_unit_test(test_incident_kill_rss),
 		cmocka_unit_test(test_two_kills_one_ms),
 		cmocka_unit_test(test_ratelimited_second),
 		cmocka_unit_test(test_summary_pid_matches_no_kill),

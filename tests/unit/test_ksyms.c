@@ -241,6 +241,34 @@ static void test_missing_file(void **state)
 	ksyms__free(NULL); /* harmless */
 }
 
+/*
+ * One symbol of any type, found by its exact name: a data symbol (the
+ * per-CPU offsets' table), never a longer name or a module's.
+ */
+static void test_find(void **state)
+{
+	struct dir *d = *state;
+	const char *path = write_file(d, "kallsyms", kallsyms);
+	const char *restricted = write_file(d, "kallsyms-zero",
+					    "0000000000000000 T _stext\n"
+					    "0000000000000000 D __per_cpu_offset\n");
+	uint64_t addr = 1;
+
+	assert_int_equal(ksyms__find(path, "some_global", &addr), 0);
+	assert_int_equal(addr, 0xffffffff81001400ull);
+	assert_int_equal(ksyms__find(path, "some_bss", &addr), 0);
+	assert_int_equal(addr, 0xffffffff81004000ull);
+	/* a prefix of a listed name is not that name */
+	assert_int_equal(ksyms__find(path, "some_glob", &addr), -ENOENT);
+	assert_int_equal(addr, 0);
+	/* a module's symbol is not the kernel's */
+	assert_int_equal(ksyms__find(path, "holdlock_data", &addr), -ENOENT);
+	assert_int_equal(ksyms__find(path, "__per_cpu_offset", &addr), -ENOENT);
+	assert_int_equal(ksyms__find(restricted, "__per_cpu_offset", &addr), -EPERM);
+	assert_int_equal(addr, 0);
+	assert_int_equal(ksyms__find("/nonexistent/kallsyms", "_stext", &addr), -ENOENT);
+}
+
 static void test_load_fd(void **state)
 {
 	struct dir *d = *state;
@@ -286,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_restricted_all_zero),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_load_fd),
+		cmocka_unit_test(test_find),
 	};
 
 	return cmocka_run_group_tests_name("ksyms", tests, dir_setup, dir_teardown);

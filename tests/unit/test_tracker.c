@@ -478,6 +478,282 @@ static void test_lab_b_negative_rss_is_clamped(void **state)
 	assert_int_equal(rss__clamp(25600), 25600);
 }
 
+/* ------------------------------------------------------ exact RSS sums */
+
+/*
+ * An 8-CPU victim's counters: the plain counts lag the exact sums by the
+ * per-CPU remainders (anon 180 pages here, file 3).  Pages of 4 KiB.
+ */
+#define SUM_PAGE 4096
+#define KILL_ANON_COUNT 12378
+#define KILL_ANON_SUM 12558
+#define KILL_FILE_COUNT 350
+#define KILL_FILE_SUM 353
+
+static void with_sum(struct oomreap_mm_snapshot *mm, __s64 sum[OOMREAP_RSS_NR], int64_t anon,
+		     int64_t file)
+{
+	mm->snap_flags |= OOMREAP_SNAP_RSS_SUM;
+	sum[OOMREAP_RSS_ANON] = anon;
+	sum[OOMREAP_RSS_FILE] = file;
+	sum[OOMREAP_RSS_SHMEM] = mm->rss_pages[OOMREAP_RSS_SHMEM];
+	sum[OOMREAP_RSS_SWAP] = 0;
+}
+
+/* What the kernel's "Killed process" line says, handed in by on_kill. */
+struct log_fx {
+	struct tracker *t;
+	struct collector c;
+	bool have_line[8];          /* by victim_seq */
+	bool line_late[8];          /* read only after the kill was applied */
+	uint64_t line_kb[8][3];
+	int before_close_calls;
+};
+
+static void give_line(struct log_fx *f, struct oomreap_incident *inc)
+{
+	if (inc->victim_seq < 8 && f->have_line[inc->victim_seq]) {
+		inc->have_kill_log_rss = true;
+		memcpy(inc->kill_log_rss_kb, f->line_kb[inc->victim_seq], sizeof(inc->kill_log_rss_kb));
+	}
+}
+
+static void log_on_kill(struct oomreap_incident *inc, void *ctx)
+{
+	struct log_fx *f = ctx;
+
+	if (inc->victim_seq < 8 && !f->line_late[inc->victim_seq])
+		give_line(f, inc);
+}
+
+static void log_before_close(struct oomreap_incident *inc, void *ctx)
+{
+	struct log_fx *f = ctx;
+
+	f->before_close_calls++;
+	give_line(f, inc);
+}
+
+static void log_collect(const struct oomreap_incident *inc, void *ctx)
+{
+	collect(inc, &((struct log_fx *)ctx)->c);
+}
+
+static int log_fx_setup(void **state)
+{
+	struct log_fx *f = calloc(1, sizeof(*f));
+	struct tracker_opts o = { .on_close = log_collect, .on_kill = log_on_kill,
+				  .before_close = log_before_close, .page_size = SUM_PAGE };
+
+	if (!f)
+		return -1;
+	o.ctx = f;
+	f->t = tracker__new(&o);
+	if (!f->t) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int log_fx_teardown(void **state)
+{
+	struct log_fx *f = *state;
+
+	tracker__free(f->t);
+	free(f);
+	return 0;
+}
+
+static void log_line(struct log_fx *f, uint64_t seq, uint64_t anon_pages, uint64_t file_pages)
+{
+	f->have_line[seq] = true;
+	f->line_kb[seq][0] = anon_pages * (SUM_PAGE / 1024);
+	f->line_kb[seq][1] = file_pages * (SUM_PAGE / 1024);
+	f->line_kb[seq][2] = 7 * (SUM_PAGE / 1024); /* shmem: snap() sets 7, no remainder */
+}
+
+/*
+ * One reaped victim, both readings in every event: the kill, the reap's
+ * start (as at the kill) and its finish (the counts below zero, clamped:
+ * the remainders went negative as the reaper unmapped on another CPU).
+ */
+static void feed_reaped_with_sums(struct log_fx *f, uint64_t seq, uint32_t pid, uint64_t t0,
+				  bool finish_sum)
+{
+	struct oomreap_kill_event k = ev_kill(seq, pid, pid, t0, KILL_ANON_COUNT, KILL_FILE_COUNT);
+	struct oomreap_reap_event st, fin, res;
+
+	with_sum(&k.mm, k.rss_sum, KILL_ANON_SUM, KILL_FILE_SUM);
+	assert_int_equal(tracker__feed(f->t, &k, sizeof(k)), 0);
+	st = ev_start(seq, pid, t0 + 2010 * MS, KILL_ANON_COUNT, KILL_FILE_COUNT);
+	with_sum(&st.mm, st.rss_sum, KILL_ANON_SUM, KILL_FILE_SUM);
+	assert_int_equal(tracker__feed(f->t, &st, sizeof(st)), 0);
+	res = ev_result(seq, pid, t0 + 2017 * MS, 1);
+	assert_int_equal(tracker__feed(f->t, &res, sizeof(res)), 0);
+	fin = ev_finish(seq, pid, t0 + 2018 * MS, -171, 345);
+	if (finish_sum)
+		with_sum(&fin.mm, fin.rss_sum, 9, 349);
+	assert_int_equal(tracker__feed(f->t, &fin, sizeof(fin)), 0);
+}
+
+static void assert_sum_figures(const struct oomreap_incident *inc)
+{
+	assert_int_equal(inc->rss_basis, RSS_BASIS_SUM);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], KILL_ANON_SUM);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_FILE], KILL_FILE_SUM);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], KILL_ANON_SUM - 9);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], KILL_FILE_SUM - 349);
+	/* the timeline in the same reading: kill, start, result (none), finish */
+	assert_int_equal(inc->timeline[0].rss_pages[OOMREAP_RSS_ANON], KILL_ANON_SUM);
+	assert_int_equal(inc->timeline[3].rss_pages[OOMREAP_RSS_ANON], 9);
+	assert_int_equal(inc->timeline[2].rss_pages[OOMREAP_RSS_ANON], -1);
+}
+
+static void assert_count_figures(const struct oomreap_incident *inc)
+{
+	assert_int_equal(inc->rss_basis, RSS_BASIS_COUNT);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], KILL_ANON_COUNT);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_FILE], KILL_FILE_COUNT);
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_ANON], KILL_ANON_COUNT); /* finish: -171 -> 0 */
+	assert_int_equal(inc->freed_pages[OOMREAP_RSS_FILE], KILL_FILE_COUNT - 345);
+	assert_int_equal(inc->timeline[0].rss_pages[OOMREAP_RSS_ANON], KILL_ANON_COUNT);
+	assert_int_equal(inc->timeline[3].rss_pages[OOMREAP_RSS_ANON], 0);
+}
+
+static void test_rss_basis_judge(void **state)
+{
+	uint64_t count[OOMREAP_RSS_NR] = { [OOMREAP_RSS_ANON] = 100, [OOMREAP_RSS_FILE] = 5,
+					   [OOMREAP_RSS_SHMEM] = 1 };
+	uint64_t sum[OOMREAP_RSS_NR] = { [OOMREAP_RSS_ANON] = 130, [OOMREAP_RSS_FILE] = 5,
+					 [OOMREAP_RSS_SHMEM] = 1 };
+	uint64_t kb[3] = { 400, 20, 4 };
+
+	(void)state;
+	assert_int_equal(rss_basis__judge(count, sum, kb, 4096), RSS_BASIS_COUNT);
+	kb[0] = 520;
+	assert_int_equal(rss_basis__judge(count, sum, kb, 4096), RSS_BASIS_SUM);
+	/* every figure must agree: anon alone does not decide */
+	kb[1] = 24;
+	assert_int_equal(rss_basis__judge(count, sum, kb, 4096), -1);
+	kb[1] = 20;
+	/* neither, and both (no remainders: the line cannot tell) */
+	kb[0] = 524;
+	assert_int_equal(rss_basis__judge(count, sum, kb, 4096), -1);
+	kb[0] = 520;
+	assert_int_equal(rss_basis__judge(sum, sum, kb, 4096), -1);
+	/* 64 KiB pages; a page size below 1 KiB is no page size */
+	assert_int_equal(rss_basis__judge(count, sum, (uint64_t[3]){ 8320, 320, 64 }, 65536),
+			 RSS_BASIS_SUM);
+	assert_int_equal(rss_basis__judge(count, sum, kb, 0), -1);
+	assert_string_equal(rss_basis__name(RSS_BASIS_SUM), "sum");
+	assert_string_equal(rss_basis__name(RSS_BASIS_COUNT), "count");
+	assert_string_equal(rss_basis_src__name(RSS_SRC_KERNEL_LOG), "kernel_log");
+	assert_string_equal(rss_basis_src__name(200), "unknown");
+}
+
+/* 7.0+: the kernel's line prints the sums, so the incident shows them. */
+static void test_rss_sum_where_the_log_prints_sums(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 1, KILL_ANON_SUM, KILL_FILE_SUM);
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	assert_int_equal(f->c.n, 1);
+	inc = &f->c.inc[0];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
+	assert_sum_figures(inc);
+	assert_int_equal(f->before_close_calls, 0); /* found at the kill: no second look */
+}
+
+/*
+ * The line printed after the kill was applied (a reader woken at once):
+ * read as the incident closes, and it still decides, here for the counts.
+ */
+static void test_rss_line_read_at_close(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 1, KILL_ANON_COUNT, KILL_FILE_COUNT);
+	f->line_late[1] = true;
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	assert_int_equal(f->c.n, 1);
+	inc = &f->c.inc[0];
+	assert_int_equal(f->before_close_calls, 1);
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
+	assert_count_figures(inc);
+}
+
+/*
+ * Up to 6.19: the line prints the counts, and so does the incident; the
+ * next victim, whose line was not found, follows the earlier one.
+ */
+static void test_rss_count_where_the_log_prints_counts(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 1, KILL_ANON_COUNT, KILL_FILE_COUNT);
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	feed_reaped_with_sums(f, 2, 6001, T0 + 10 * SEC, true);
+	assert_int_equal(f->c.n, 2);
+	inc = &f->c.inc[0];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
+	assert_count_figures(inc);
+	inc = &f->c.inc[1];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_EARLIER_LOG);
+	assert_count_figures(inc);
+}
+
+/* No line decides (no log read, or a line equal to both): the sums. */
+static void test_rss_sum_by_default(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 2, 4 * KILL_ANON_SUM, KILL_FILE_SUM); /* neither reading */
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	feed_reaped_with_sums(f, 2, 6001, T0 + 10 * SEC, true);
+	assert_int_equal(f->c.n, 2);
+	for (int i = 0; i < 2; i++) {
+		inc = &f->c.inc[i];
+		assert_int_equal(inc->rss_basis_src, RSS_SRC_DEFAULT);
+		assert_int_equal(inc->log_basis, -1);
+		assert_sum_figures(inc);
+	}
+}
+
+/*
+ * Never a mix: a finish read without its sums (a failed per-CPU read)
+ * leaves the whole incident in counts, whatever the log says; so does a
+ * recording made before sums (ABI 1).
+ */
+static void test_rss_count_when_a_sum_is_missing(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	log_line(f, 1, KILL_ANON_SUM, KILL_FILE_SUM);
+	feed_reaped_with_sums(f, 1, 6000, T0, false);
+	assert_int_equal(f->c.n, 1);
+	inc = &f->c.inc[0];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_NO_SUM);
+	assert_count_figures(inc);
+
+	/* no sums at all: the counts, as every recording before them showed */
+	log_line(f, 2, KILL_ANON_SUM, KILL_FILE_SUM);
+	FEED(f, ev_kill(2, 6001, 6001, T0 + 10 * SEC, KILL_ANON_COUNT, KILL_FILE_COUNT));
+	FEED(f, ev_exit(2, 6001, T0 + 10 * SEC + MS, 1, 1));
+	assert_int_equal(f->c.n, 2);
+	inc = &f->c.inc[1];
+	assert_int_equal(inc->rss_basis, RSS_BASIS_COUNT);
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_NO_SUM);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], KILL_ANON_COUNT);
+}
+
 static void test_lab_b_negative_rss_at_kill_is_clamped(void **state)
 {
 	struct fx *f = *state;
@@ -1987,6 +2263,17 @@ int main(void)
 		T(test_lab_b_reaped_after_linger),
 		T(test_lab_b_result_closes_at_finish),
 		T(test_lab_b_negative_rss_is_clamped),
+		cmocka_unit_test(test_rss_basis_judge),
+		cmocka_unit_test_setup_teardown(test_rss_sum_where_the_log_prints_sums, log_fx_setup,
+						log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_line_read_at_close, log_fx_setup,
+						log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_count_where_the_log_prints_counts,
+						log_fx_setup, log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_sum_by_default, log_fx_setup,
+						log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_count_when_a_sum_is_missing, log_fx_setup,
+						log_fx_teardown),
 		T(test_lab_b_negative_rss_at_kill_is_clamped),
 		T(test_lab_c_gave_up),
 		T(test_lab_c_unknown_skips_also_exhaust),
