@@ -25,6 +25,7 @@ enum lookup {
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
 	TD_MM_FLAGS_T,
+	ST_BPF_LINK_INFO,
 	LOOKUP_NR
 };
 
@@ -39,6 +40,7 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
+	[ST_BPF_LINK_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_link_info" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -112,6 +114,31 @@ static const struct btf_member *find_member(const struct kbtf *btf, __u32 struct
 	return NULL;
 }
 
+/*
+ * Does struct/union id have the member path[0].path[1]...?  Anonymous
+ * members are looked through, as C names their fields; depth bounds a
+ * crafted BTF's loops.
+ */
+static bool has_member_path(const struct kbtf *btf, __u32 id, const char *const *path, int depth)
+{
+	const struct btf_type *t = kbtf__type(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
+		return false;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (!m->name_off) {
+			if (has_member_path(btf, m->type, path, depth + 1))
+				return true;
+		} else if (!strcmp(kbtf__str(btf, m->name_off), path[0])) {
+			return !path[1] || has_member_path(btf, m->type, path + 1, depth + 1);
+		}
+	}
+	return false;
+}
+
 /* mm_struct.rss_stat is percpu_counter[] (6.2+), not atomic_long_t[]. */
 static bool rss_percpu(const struct kbtf *btf, const __u32 id[LOOKUP_NR])
 {
@@ -148,6 +175,16 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
+	{
+		/*
+		 * The kprobe's own missed count in its link's info came (6.7)
+		 * with the counting of a kprobe program's skipped runs in its
+		 * recursion_misses: before, both went uncounted.
+		 */
+		static const char *const path[] = { "perf_event", "kprobe", "missed", NULL };
+
+		kf->kprobe_missed_counted = has_member_path(btf, id[ST_BPF_LINK_INFO], path, 0);
+	}
 }
 
 static const char *yes_no(bool b)

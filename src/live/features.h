@@ -30,6 +30,8 @@ struct kernel_features {
 	bool kfunc_task_from_pid;
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
+	/* the kernel counts a kprobe program's skipped runs (6.7+: live/attach.c) */
+	bool kprobe_missed_counted;
 };
 
 /*

@@ -237,6 +237,10 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			/* Events the recorder could not store are as lost as ring-buffer drops. */
 			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded));
 			break;
+		case REC_ITEM_MISSED:
+			rp->st.missed = it.missed;
+			tracker__note_missed(t, &it.missed);
+			break;
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
 			if (kmsg && kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM)

@@ -316,6 +316,34 @@ static void source(struct report_out *o, const struct report *r, const struct re
 		    src->ringbuf_lost, src->unrecorded);
 		report__put(o, o->m->warn_close);
 	}
+	if (missed__total(&src->missed)) {
+		const char *sep = "";
+		uint32_t i;
+
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Warning: the kernel skipped %" PRIu64 " runs of the tracer's "
+			       "programs** (",
+			    missed__total(&src->missed));
+		for (i = 0; i < src->missed.n; i++) {
+			if (!src->missed.p[i].known || !src->missed.p[i].runs)
+				continue;
+			report__put(o, sep);
+			code(o, src->missed.p[i].name, MISSED_NAME_LEN);
+			fprintf(o->f, " %" PRIu64, src->missed.p[i].runs);
+			sep = ", ";
+		}
+		report__say(o, "): each one an event lost (a program preempted on a CPU makes its "
+			       "next run there skip, from 7.0 on tracepoints too); incidents open at "
+			       "the time are marked incomplete, and one whose end never came was "
+			       "closed when its events stopped.");
+		report__put(o, o->m->warn_close);
+	} else if (missed__unknown(&src->missed)) {
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Note:** the recording's kernel does not count the skipped runs of "
+			       "%u of the tracer's programs: events may have been lost uncounted.",
+			    missed__unknown(&src->missed));
+		report__put(o, o->m->warn_close);
+	}
 }
 
 /* ----------------------------------------------------- walk: the summary */
@@ -392,7 +420,8 @@ static void histogram(struct report_out *o, const char *title, const char *cls,
 	o->m->histogram(o->f, title, cls, h);
 }
 
-static void summary(struct report_out *o, const struct report *r)
+static void summary(struct report_out *o, const struct report *r,
+		    const struct report_source *src)
 {
 	const struct summary *s = &r->sum;
 	size_t idx[REPORT_WORST], n, i;
@@ -426,6 +455,12 @@ static void summary(struct report_out *o, const struct report *r)
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
 		kvf(o, true, "Incomplete incidents (events lost)", "%" PRIu64, s->incomplete);
+	if (src->missed.n) {
+		char text[64];
+
+		summary__missed_text(text, sizeof(text), &src->missed);
+		kvf(o, true, "Runs of the tracer's programs the kernel skipped", "%s", text);
+	}
 	table_close(o);
 
 	n = worst_rows(r, idx);
@@ -916,7 +951,7 @@ static void write_report(struct report_out *o, const struct report *r, const str
 	size_t i;
 
 	source(o, r, src);
-	summary(o, r);
+	summary(o, r, src);
 	design(o);
 	if (r->nrows || o->m->incidents_heading_always)
 		heading(o, 2, "All incidents");

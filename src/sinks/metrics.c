@@ -153,6 +153,32 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
 }
 
+/*
+ * Runs the kernel skipped, one series per loaded program whose count it
+ * keeps, and which programs those are (program names are C identifiers:
+ * the record reader refuses anything else).
+ */
+static void write_missed(FILE *f, const struct runs_missed *m)
+{
+	uint32_t i;
+
+	family(f, "oomreap_bpf_runs_missed_total", "counter",
+	       "Runs of this BPF program the kernel skipped and counted since it was loaded "
+	       "(recursion_misses: from 7.0 a tracepoint program preempted on a CPU makes the "
+	       "next run there skip; on kprobes also the kprobe's own misses): each one an "
+	       "event lost. Absent for a program whose skipped runs this kernel does not count.");
+	for (i = 0; i < m->n; i++)
+		if (m->p[i].known)
+			fprintf(f, "oomreap_bpf_runs_missed_total{program=\"%.*s\"} %" PRIu64 "\n",
+				MISSED_NAME_LEN, m->p[i].name, m->p[i].runs);
+	family(f, "oomreap_bpf_runs_missed_counted", "gauge",
+	       "1 when the kernel counts this loaded program's skipped runs, 0 when it does not "
+	       "(before 5.12; kprobe programs before 6.7): then runs may be lost uncounted.");
+	for (i = 0; i < m->n; i++)
+		fprintf(f, "oomreap_bpf_runs_missed_counted{program=\"%.*s\"} %d\n", MISSED_NAME_LEN,
+			m->p[i].name, m->p[i].known ? 1 : 0);
+}
+
 /* A value in seconds from ns, exactly: no float rounding in the file. */
 static void print_seconds(FILE *f, uint64_t ns)
 {
@@ -317,6 +343,8 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	scalar(f, "oomreap_events_lost_total", "counter",
 	       "Events the BPF side could not queue (ring buffer full).",
 	       m->events_lost);
+	if (m->missed.n)
+		write_missed(f, &m->missed);
 	scalar(f, "oomreap_tracker_evictions_total", "counter",
 	       "Incidents closed early because --max-open incidents were already tracked.",
 	       m->evictions);

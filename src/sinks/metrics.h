@@ -20,6 +20,7 @@
 
 #include "core/container.h"
 #include "core/incident.h"
+#include "core/missed.h"
 
 /*
  * Histogram bounds, shared by the three latency histograms so they can be
@@ -68,6 +69,7 @@ struct metrics {
 
 	/* set by the owner, not derived from incidents */
 	uint64_t events_lost;          /* the BPF side's ring-buffer drops */
+	struct runs_missed missed;     /* runs the kernel skipped, by program (n 0: unknown) */
 	uint64_t evictions;            /* tracker closed incidents early */
 	uint64_t open_incidents;       /* gauge */
 	uint64_t write_failures;       /* textfile writes that failed */
