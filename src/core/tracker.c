@@ -451,7 +451,7 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->opened_ns;
 	uint64_t at = base + LOSS_WAIT_AFTER_KILL_NS;
 
-	if (!inc->in_use || !inc->incomplete || inc->deadline_ns)
+	if (!inc->in_use || !inc->incomplete || (inc->deadline_ns && !inc->loss_wait))
 		return;
 	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
 		at = inc->last_event_ns + LOSS_SILENCE_NS;
