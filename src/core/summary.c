@@ -15,6 +15,8 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->freed_pages[i] = sat_add_u64(s->freed_pages[i], inc->freed_pages[i]);
 	if (inc->incomplete)
 		s->incomplete++;
+	if (inc->ended_unseen)
+		s->ended_unseen++;
 	if (inc->kill_ns) {
 		int c = oom_context__constraint(&inc->ctx);
 
@@ -75,6 +77,8 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
 	if (s->incomplete)
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
+	if (s->ended_unseen)
+		fprintf(f, " (%llu closed with their end unseen)", (unsigned long long)s->ended_unseen);
 	if (missed && missed->n) {
 		char text[64];
 

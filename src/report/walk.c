@@ -425,7 +425,7 @@ static void summary(struct report_out *o, const struct report *r,
 {
 	const struct summary *s = &r->sum;
 	size_t idx[REPORT_WORST], n, i;
-	uint64_t evicted = 0;
+	uint64_t evicted = 0, unseen = 0;
 	char fr[16];
 
 	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
@@ -448,9 +448,15 @@ static void summary(struct report_out *o, const struct report *r,
 	 */
 	for (i = 0; i < r->nrows; i++)
 		evicted += r->rows[i].evicted && r->rows[i].outcome == OUTCOME_OPEN;
-	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN] - evicted);
+	/* ... and one closed at its loss deadline did not last to the end either */
+	for (i = 0; i < r->nrows; i++)
+		unseen += r->rows[i].ended_unseen && !r->rows[i].evicted;
+	kvf(o, true, "Still open at the end", "%" PRIu64,
+	    s->incidents[OUTCOME_OPEN] - evicted - unseen);
 	if (evicted)
 		kvf(o, true, "Closed early, still open (--max-open reached)", "%" PRIu64, evicted);
+	if (unseen)
+		kvf(o, true, "Closed with their end unseen (events lost)", "%" PRIu64, unseen);
 	kvf(o, true, "Memory freed by the reaper", "%s", fr);
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
@@ -741,8 +747,8 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 	if (o->m->outcome_row) {
 		row_key(o, "Outcome", false);
 		o->m->outcome(o->f, (uint8_t)inc->outcome);
-		fprintf(o->f, "%s%s", inc->incomplete ? " (incomplete)" : "",
-			inc->evicted ? " (evicted)" : "");
+		fprintf(o->f, "%s%s%s", inc->incomplete ? " (incomplete)" : "",
+			inc->ended_unseen ? " (end unseen)" : "", inc->evicted ? " (evicted)" : "");
 		row_end(o);
 	}
 	row_key(o, "Victim", false);
@@ -824,7 +830,8 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 	else
 		report__put(o, "unknown victim");
 	fprintf(o->f, " (pid %u): %s", inc->pid,
-		inc->evicted && inc->outcome == OUTCOME_OPEN
+		inc->ended_unseen ? "closed with its end unseen (events lost)"
+		: inc->evicted && inc->outcome == OUTCOME_OPEN
 			? "closed early while still open (--max-open reached)"
 			: outcome_title((uint8_t)inc->outcome));
 	o->m->heading_close(o->f, 2);

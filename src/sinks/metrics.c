@@ -117,6 +117,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		m->incidents[inc->outcome]++;
 	if (inc->incomplete)
 		m->incomplete++;
+	if (inc->ended_unseen)
+		m->ended_unseen++;
 	m->attempts += inc->attempts;
 	m->trylock_failures += inc->trylock_failures;
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
@@ -308,13 +310,17 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		      m->oom_event_victims);
 	family(f, "oomreap_incidents_total", "counter",
 	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
-	       "open: still open at exit or evicted).");
+	       "open: still open at exit, evicted, or closed with its end unseen).");
 	for (i = 0; i < OUTCOME_NR; i++)
 		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
 			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
 	scalar(f, "oomreap_incidents_incomplete_total", "counter",
 	       "Incidents that were open while events were lost; their figures may be partial.",
 	       m->incomplete);
+	scalar(f, "oomreap_incidents_ended_unseen_total", "counter",
+	       "Incidents closed (outcome open) when events were lost and none of their own came "
+	       "for a while: their end was never seen.",
+	       m->ended_unseen);
 	scalar(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.",
 	       m->open_incidents);
 

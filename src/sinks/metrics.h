@@ -57,6 +57,7 @@ struct metrics {
 	uint64_t kills[METRICS_NCONSTRAINT];
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t incomplete;           /* incidents that overlapped lost events */
+	uint64_t ended_unseen;         /* ... closed at their loss deadline */
 	/* by group_kill (enum oom_group_kill): events, and the victims in them */
 	uint64_t oom_events[3];
 	uint64_t oom_event_victims[3];
