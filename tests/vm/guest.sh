@@ -25,6 +25,7 @@
 #   @@JSON rung=R <incident>             the tool's --json output
 #   @@TOOLERR rung=R <line>              the tool's stderr
 #   @@STEP ...                           progress (for a hung guest's tail)
+#   @@INFO key=value                     facts: ncpu, trylock_truth, ...
 #
 # Config (env or /vmtest/config): RUNGS, SCENARIOS, BIN, VMFIX, MODULE, FX,
 # TOOL_ARGS (extra options for the tool, e.g. -v for its raw events).
@@ -424,6 +425,34 @@ scen_Bfuse() {
 	rm_cgroup "$cg"
 }
 
+# R-allcpu: B-fuse's recipe with a victim whose memory was touched from
+# every CPU (vmfix spread: one pinned thread per CPU), so that its RSS
+# counters' per-CPU parts are spread over all of them: the tool's RSS at the
+# kill and its freed pages against the kernel's lines, on a many-CPU guest.
+scen_R() {
+	cg=$(new_memcg "vmt_R_$RUNG" 128M) || return 1
+	fuse_start || return 1
+	rm -f "$WORK/readyR"
+	sh -c "echo \$\$ >$cg/cgroup.procs; echo 1000 >/proc/self/oom_score_adj; exec $VMFIX spread 96 $FMNT/data $WORK/readyR" 7>&- &
+	vp=$!
+	wait_for 60 test -f "$WORK/readyR" || echo "@@WARN spread victim not ready"
+	reader=$(cut -d' ' -f2 "$WORK/readyR" 2>/dev/null)
+	cpus=$(cut -d' ' -f3 "$WORK/readyR" 2>/dev/null)
+	wait_for 10 held_by "$reader" || echo "@@WARN reader $reader not held"
+	scen_begin R-allcpu
+	rm -f "$WORK/hogR"
+	sh -c "echo \$\$ >$cg/cgroup.procs; exec $VMFIX hog 64" >"$WORK/hogR" 2>&1 7>&- &
+	hp=$!
+	wait_for 20 trigger_done "$WORK/hogR" "$hp" || echo "@@WARN trigger did not finish"
+	sleep 0.3
+	scen_end "$vp" "trigger=$hp reader=$reader cpus=$cpus"
+	echo release >&7
+	wait_for 10 eval '! alive $vp' || echo "@@WARN victim still alive after release"
+	kill_wait "$vp" "$hp"
+	fuse_stop
+	rm_cgroup "$cg"
+}
+
 # skips_of PID: the reaper's skip_task_reaping events for PID so far.
 skips_of() { grep -c "skip_task_reaping: pid=$1\$" "$INST/trace"; }
 # lock_fails: the reaper's failed trylocks so far (the ground truth above).
@@ -510,6 +539,7 @@ run_rung() {
 		C-mod-unable) scen_C C-mod-unable 3400 500 ;;
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		G) scen_G ;;
+		R-allcpu) scen_R ;;
 		*) echo "@@WARN unknown scenario $s" ;;
 		esac
 	done
@@ -542,6 +572,9 @@ core_tags() {
 }
 
 main() {
+	# the CPUs the kernel brought up: the RSS tolerance where the kernel's
+	# log reads the approximate counters depends on it
+	echo "@@INFO ncpu=$(grep -c '^processor' /proc/cpuinfo)"
 	"$BIN" probe >"$WORK/probe" 2>&1
 	echo "@@PROBE rc=$?"
 	sed 's/^/@@PROBE /' "$WORK/probe"

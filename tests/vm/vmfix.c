@@ -14,6 +14,14 @@
  *       With NTHREADS=2 in a frozen v1 freezer cgroup the thread the OOM
  *       killer thaws exits while the other one, still frozen, keeps the mm
  *       alive: the reaper reaps (scenario B, docs/LAB.md).
+ *   vmfix spread MIB FILE READYFILE
+ *       touch MIB MiB from every online CPU: one thread pinned to each CPU
+ *       touches its share (each CPU then holds its own unfolded part of
+ *       the mm's RSS counters, 6.2+), and checks it ran there.  Then a
+ *       thread pread()s FILE, a file on the fuse_hold mount, and stays in
+ *       the held READ: after SIGKILL it keeps the mm alive until the READ
+ *       is answered, so the oom_reaper reaps it (scenario R-allcpu).
+ *       Writes "PID READER_TID NCPU" to READYFILE and sleeps until killed.
  *   vmfix mono
  *       print CLOCK_MONOTONIC in ns (to line up with trace_clock=mono).
  *
@@ -21,11 +29,14 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,8 +69,98 @@ static void *sleeper(void *arg)
 	return NULL;
 }
 
+struct spread_part {
+	int cpu;
+	size_t mib;
+	int err;	/* 0, or why this CPU's share was not touched there */
+};
+
+static void *spread_touch(void *arg)
+{
+	struct spread_part *sp = arg;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(sp->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set)) {
+		sp->err = errno;
+		return NULL;
+	}
+	touch(sp->mib);
+	if (sched_getcpu() != sp->cpu)
+		sp->err = EXDEV;
+	return NULL;
+}
+
+static int read_fd = -1;
+static pid_t reader_tid;
+static pthread_mutex_t reader_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reader_cond = PTHREAD_COND_INITIALIZER;
+
+static void *spread_reader(void *arg)
+{
+	char buf[4096];
+
+	(void)arg;
+	pthread_mutex_lock(&reader_lock);
+	reader_tid = (pid_t)syscall(SYS_gettid);
+	pthread_cond_signal(&reader_cond);
+	pthread_mutex_unlock(&reader_lock);
+	/* Blocks in the FUSE daemon; after SIGKILL we never return. */
+	(void)!pread(read_fd, buf, sizeof(buf), 0);
+	return NULL;
+}
+
+static void spread(size_t mib, const char *file, const char *ready)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct spread_part part[256];
+	pthread_t th[256], rd;
+	char tmp[256];
+	FILE *f;
+
+	if (n < 1 || n > 256) {
+		fprintf(stderr, "vmfix: %ld CPUs\n", n);
+		exit(1);
+	}
+	for (long i = 0; i < n; i++) {
+		/* the remainder goes to CPU 0: every MiB is touched */
+		part[i] = (struct spread_part){ .cpu = (int)i,
+			.mib = mib / (size_t)n + (i ? 0 : mib % (size_t)n) };
+		if (pthread_create(&th[i], NULL, spread_touch, &part[i]))
+			die("pthread_create");
+	}
+	for (long i = 0; i < n; i++) {
+		pthread_join(th[i], NULL);
+		if (part[i].err) {
+			errno = part[i].err;
+			die("touching from its own CPU");
+		}
+	}
+	read_fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (read_fd < 0)
+		die(file);
+	pthread_mutex_lock(&reader_lock);
+	if (pthread_create(&rd, NULL, spread_reader, NULL))
+		die("pthread_create");
+	while (!reader_tid)
+		pthread_cond_wait(&reader_cond, &reader_lock);
+	pthread_mutex_unlock(&reader_lock);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ready);
+	f = fopen(tmp, "w");
+	if (!f)
+		die(tmp);
+	fprintf(f, "%d %d %ld\n", getpid(), reader_tid, n);
+	if (fclose(f) || rename(tmp, ready))
+		die(ready);
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 5 && !strcmp(argv[1], "spread"))
+		spread(strtoul(argv[2], NULL, 0), argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "hog")) {
 		touch(strtoul(argv[2], NULL, 0));
 		printf("hog done\n");
@@ -96,6 +197,7 @@ int main(int argc, char **argv)
 		printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 		return 0;
 	}
-	fprintf(stderr, "usage: vmfix hog MIB | victim MIB NTHREADS READYFILE | mono\n");
+	fprintf(stderr, "usage: vmfix hog MIB | victim MIB NTHREADS READYFILE | "
+		"spread MIB FILE READYFILE | mono\n");
 	return 2;
 }

@@ -64,6 +64,34 @@ static ktime_t kp_locked_at;
 static struct kprobe kp;
 static bool kp_registered;
 static unsigned int kp_hits, kp_trylock_failed;
+/* PREEMPT_RT: a waiter was queued already, the owner stayed the OOM killer's task */
+static bool kp_owner_kept;
+
+/*
+ * Make t the recorded write owner of sem.  Non-RT: the rwsem's owner word.
+ * PREEMPT_RT: the rwsem is an rwbase_rt whose writer owns its rtmutex; the
+ * owner pointer carries bit 0 (RT_MUTEX_HAS_WAITERS, kernel-internal) and
+ * is only rewritten while no waiter is queued: a queued waiter has boosted
+ * the task that took the lock, and moving ownership would leave that
+ * boost behind.  Leaving the OOM killer's task as the owner would also
+ * leave a dangling owner once it exits.
+ */
+static void set_owner(struct rw_semaphore *sem, struct task_struct *t)
+{
+#ifdef CONFIG_PREEMPT_RT
+	struct rt_mutex_base *rtm = &sem->rwbase.rtmutex;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&rtm->wait_lock, flags);
+	if (!((unsigned long)READ_ONCE(rtm->owner) & 1UL))
+		WRITE_ONCE(rtm->owner, t);
+	else
+		kp_owner_kept = true;
+	raw_spin_unlock_irqrestore(&rtm->wait_lock, flags);
+#else
+	atomic_long_set(&sem->owner, (long)t);
+#endif
+}
 
 /* mark_oom_victim(struct task_struct *tsk): x86-64, first argument in %rdi. */
 static int mark_oom_victim_pre(struct kprobe *p, struct pt_regs *regs)
@@ -81,7 +109,7 @@ static int mark_oom_victim_pre(struct kprobe *p, struct pt_regs *regs)
 		 * that the tracer's blocker attribution can be checked to name
 		 * the task that really holds it (and its stack, in this module).
 		 */
-		atomic_long_set(&victim_mm->mmap_lock.owner, (long)worker);
+		set_owner(&victim_mm->mmap_lock, worker);
 		kp_locked_at = ktime_get();
 		smp_store_release(&kp_locked, true);
 		wake_up_process(worker);
@@ -139,9 +167,10 @@ static int oomhold_thread(void *unused)
 		locked = ktime_get();
 	}
 	pr_info("oomhold: victim pid=%d marked after %lld ms, write lock taken by %s after %lld us"
-		" (kprobe hits %u, trylock failures %u)\n",
+		" (kprobe hits %u, trylock failures %u)%s\n",
 		pid, ktime_ms_delta(seen, start), by_kprobe ? "kprobe" : "kthread",
-		ktime_us_delta(locked, seen), kp_hits, kp_trylock_failed);
+		ktime_us_delta(locked, seen), kp_hits, kp_trylock_failed,
+		kp_owner_kept ? " owner not moved: waiters" : "");
 	sleep_until(ktime_add_ms(seen, hold_ms));
 	mmap_write_unlock(victim_mm);
 	released = ktime_get();
