@@ -295,6 +295,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 			attach__stop(tr);
 			return err;
 		}
+		tr->link_progs[tr->nlinks] = hc[i].prog;
 		tr->links[tr->nlinks++] = link;
 		plan->hooks[plan->nhooks].program = bpf_program__name(hc[i].prog);
 		memcpy(plan->hooks[plan->nhooks].hook, hc[i].hook, sizeof(hc[i].hook));
@@ -424,8 +425,8 @@ _Static_assert(offsetof(struct link_info_kprobe, missed) == 48, "bpf_link_info l
 #define PERF_EVENT_KPROBE 3
 #define PERF_EVENT_KRETPROBE 4
 
-/* The kprobe's own missed runs, of the link of program prog_id; 0 for other links. */
-static uint64_t kprobe_link_missed(const struct tracer *tr, __u32 prog_id)
+/* The kprobe's own missed runs, of prog's links (one: its kprobe). */
+static uint64_t kprobe_link_missed(const struct tracer *tr, const struct bpf_program *prog)
 {
 	uint64_t missed = 0;
 	int i;
@@ -433,10 +434,10 @@ static uint64_t kprobe_link_missed(const struct tracer *tr, __u32 prog_id)
 	for (i = 0; i < tr->nlinks; i++) {
 		struct link_info_kprobe li;
 		__u32 len = sizeof(li);
-		int fd = bpf_link__fd(tr->links[i]);
+		int fd = tr->link_progs[i] == prog ? bpf_link__fd(tr->links[i]) : -1;
 
 		memset(&li, 0, sizeof(li));
-		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &li, &len) || li.prog_id != prog_id)
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &li, &len))
 			continue;
 		if (li.type == LINK_TYPE_PERF_EVENT &&
 		    (li.perf_event_type == PERF_EVENT_KPROBE ||
@@ -468,7 +469,7 @@ void attach__missed(const struct tracer *tr, struct runs_missed *out)
 				       sizeof(info.recursion_misses);
 		if (known && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE) {
 			known = tr->kprobe_missed_counted;
-			info.recursion_misses += kprobe_link_missed(tr, info.id);
+			info.recursion_misses += kprobe_link_missed(tr, prog);
 		}
 		missed__set(out, bpf_program__name(prog), known ? info.recursion_misses : 0, known);
 	}

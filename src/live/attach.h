@@ -38,6 +38,7 @@ struct attach_plan {
 
 struct oomreap;
 struct bpf_link;
+struct bpf_program;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -46,6 +47,7 @@ struct tracer {
 	int nlinks;
 	struct attach_plan plan;
 	bool kprobe_missed_counted; /* kernel_features: kprobe runs skipped are counted */
+	const struct bpf_program *link_progs[PLAN_MAX_HOOKS + 1]; /* links[i]'s program */
 };
 
 const char *rung__name(enum rung r);
