@@ -26,6 +26,7 @@ enum lookup {
 	ST_MM_RSS_STAT,
 	TD_MM_FLAGS_T,
 	ST_BPF_LINK_INFO,
+	ST_BPF_PROG_INFO,
 	LOOKUP_NR
 };
 
@@ -41,6 +42,7 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
 	[ST_BPF_LINK_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_link_info" },
+	[ST_BPF_PROG_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_prog_info" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -228,6 +230,14 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 		rss_percpu(btf, id) ? "percpu_counter[] (6.2+, approximate)" : "atomic_long_t[]");
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
+	{
+		static const char *const rm[] = { "recursion_misses", NULL };
+
+		/* what the tracer reads at run time decides; this is for people */
+		fprintf(f, "BPF runs skipped counted:  %s, kprobe programs %s\n",
+			has_member_path(btf, id[ST_BPF_PROG_INFO], rm, 0) ? "yes (5.12+)" : "no",
+			kf->kprobe_missed_counted ? "yes (6.7+)" : "no");
+	}
 	fprintf(f, "functions in BTF:         ");
 	for (h = 0; h < HOOK_NR; h++)
 		if (hooks__info(h)->kind == HOOK_FUNCTION)

@@ -21,7 +21,8 @@
  * re-entry share it.
  *
  *   exitstorm SECONDS [NFORK [PERIOD_US]]   the storm; exit 0 when it ran
- *   exitstorm hog                           allocate and touch until killed
+ *   exitstorm hog [THREADS]                 allocate and touch until killed,
+ *                                           with THREADS sleeping threads
  *
  * Prints "exitstorm: N exits in S s on C CPUs, F helpers failed" at the end.
  */
@@ -115,8 +116,28 @@ static void rt_waker(int cpu, double until, int fd)
 	_exit(0);
 }
 
-static int __attribute__((noreturn)) hog(void)
+static void *sleeper(void *arg)
 {
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/*
+ * The OOM victim: threads that only sleep, so that when it is killed its
+ * exit is many exits at once, each a run of the exit program among the
+ * storm's (the incident stays open until the last), then memory until
+ * killed.
+ */
+static int __attribute__((noreturn)) hog(int threads)
+{
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < threads; i++)
+		if (pthread_create(&t, NULL, sleeper, NULL))
+			break;
 	for (;;) {
 		char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			       -1, 0);
@@ -133,10 +154,10 @@ int main(int argc, char **argv)
 	unsigned long exits = 0, v;
 	double secs, until;
 
-	if (argc == 2 && !strcmp(argv[1], "hog"))
-		return hog();
+	if (argc >= 2 && argc <= 3 && !strcmp(argv[1], "hog"))
+		hog(argc == 3 ? atoi(argv[2]) : 0);
 	if (argc < 2 || argc > 4 || (secs = atof(argv[1])) <= 0) {
-		fprintf(stderr, "usage: exitstorm SECONDS [NFORK [PERIOD_US]] | exitstorm hog\n");
+		fprintf(stderr, "usage: exitstorm SECONDS [NFORK [PERIOD_US]] | exitstorm hog [THREADS]\n");
 		return 2;
 	}
 	nfork = argc > 2 ? atoi(argv[2]) : 2;

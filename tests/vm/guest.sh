@@ -460,14 +460,16 @@ scen_R() {
 # exit program for real (tests/vm/exitstorm.c: exits on every CPU, and
 # SCHED_FIFO threads woken by a timer that exit as well, preempting a run
 # and re-entering it on its CPU), while hogs are OOM-killed one after
-# another in a test memcg.  Every kill must still end in the tool's
-# output: its end seen, or closed at its loss deadline (ended_unseen).
+# another in a test memcg, each with 64 sleeping threads (its exit is 64
+# runs of the program among the storm's, the incident open until the
+# last).  Every kill must still end in the tool's output: its end seen, or
+# closed at its loss deadline (ended_unseen).
 scen_M() {
 	cg=$(new_memcg "vmt_M_$RUNG" 24M) || return 1
 	scen_begin M-storm
 	rm -f "$WORK/storm.done"
 	(while [ ! -f "$WORK/storm.done" ]; do
-		sh -c "echo \$\$ >$cg/cgroup.procs; exec $STORM hog" 7>&- 8>&-
+		sh -c "echo \$\$ >$cg/cgroup.procs; exec $STORM hog 64" 7>&- 8>&-
 	done) &
 	lp=$!
 	echo "@@STORM rung=$RUNG $("$STORM" "$STORM_SECS" 2 200 2>&1 7>&- 8>&-)"
