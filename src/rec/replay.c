@@ -213,6 +213,9 @@ static int run_failed(struct replay *rp, int err)
 	return err;
 }
 
+/* The live reader's slack (live/consumer.c ADVANCE_SLACK_NS): the tracker lags the clock by it. */
+#define REPLAY_END_SLACK_NS 50000000ull
+
 static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		    replay_event_fn on_event, void *ctx)
 {
@@ -260,6 +263,14 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 				rp->st.unrecorded = it.end.unrecorded;
 				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded));
 			}
+			/*
+			 * Live, the reader had advanced the tracker to within its
+			 * slack of the stop: what passed its deadline by then (an
+			 * incident whose end was lost, at its loss deadline) had
+			 * closed, and closes here too, not at the flush.
+			 */
+			if (it.end.end_mono_ns > REPLAY_END_SLACK_NS)
+				tracker__advance(t, it.end.end_mono_ns - REPLAY_END_SLACK_NS);
 			break;
 		}
 	}

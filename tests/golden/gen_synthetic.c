@@ -517,7 +517,8 @@ static void missed(struct gen *g, uint64_t ts, uint64_t exit_runs)
  * exits before any skip; 2 and 3 are open when the kernel counts two
  * skipped runs: 2's exit still comes (incomplete, runs missed), 3's was
  * one of the two and never comes, so 3 closes at its loss deadline, its
- * end unseen, when victim 4's kill (15 s later) moves time past it.
+ * end unseen, when victim 4's kill (15 s later) moves time past it; 5's
+ * exit is a third, and the recording's end closes it the same way.
  */
 static void missed_runs(const char *dir)
 {
@@ -539,7 +540,13 @@ static void missed_runs(const char *dir)
 	kmsg_kill(&g, t4, 5104, "storm-4", "/oomtest/r", 5104, "storm-4", 65536);
 	kill_ev(&g, 4, 5104, t4, "storm-4", "/oomtest/r", 16384, 300, 5104, "storm-4", TP);
 	exit_ev(&g, 4, 5104, t4 + 5 * MS, 1, TP);
-	close_gen(&g, t4 + SEC);
+	/* 5's exit is skipped too, and nothing comes after: the recording's
+	 * end, 12 s on, closes it at its loss deadline as the tracer did live */
+	kmsg_kill(&g, t4 + 100 * MS, 5105, "storm-5", "/oomtest/r", 5105, "storm-5", 65536);
+	kill_ev(&g, 5, 5105, t4 + 100 * MS, "storm-5", "/oomtest/r", 16384, 300, 5105, "storm-5",
+		TP);
+	missed(&g, t4 + 200 * MS, 3);
+	close_gen(&g, t4 + 12 * SEC);
 }
 
 int main(int argc, char **argv)
