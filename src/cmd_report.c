@@ -232,6 +232,7 @@ static void source_of(struct report_source *src, const struct replay *rp, const 
 	src->events = st->events;
 	src->ringbuf_lost = st->ringbuf_lost;
 	src->unrecorded = st->unrecorded;
+	src->missed = st->missed;
 	src->problem = problem;
 }
 

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/missed.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
 #include "live/attach.h"
@@ -208,6 +209,9 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		if (attach__dropped(tr))
 			p_err("%llu events lost: ring buffer full",
 			      (unsigned long long)attach__dropped(tr));
+		if (missed__total(&tracker__stats(s.tracker)->missed))
+			p_err("%llu events lost: runs of the BPF programs the kernel skipped",
+			      (unsigned long long)missed__total(&tracker__stats(s.tracker)->missed));
 	}
 	consumer__close(&c);
 	return session__close(&s, status);

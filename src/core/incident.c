@@ -51,6 +51,9 @@ uint64_t incident__start_ns(const struct oomreap_incident *inc)
 
 uint64_t incident__done_ns(const struct oomreap_incident *inc)
 {
+	/* closed at its loss deadline: when it was over is not known */
+	if (inc->ended_unseen)
+		return LATENCY_NONE;
 	if (!inc->kill_ns || !inc->closed_ns || inc->closed_ns < inc->kill_ns)
 		return LATENCY_NONE;
 	return inc->closed_ns - inc->kill_ns;

@@ -15,6 +15,8 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->freed_pages[i] = sat_add_u64(s->freed_pages[i], inc->freed_pages[i]);
 	if (inc->incomplete)
 		s->incomplete++;
+	if (inc->ended_unseen)
+		s->ended_unseen++;
 	if (inc->kill_ns) {
 		int c = oom_context__constraint(&inc->ctx);
 
@@ -45,8 +47,22 @@ static uint64_t incidents_total(const struct summary *s)
 	return total;
 }
 
+void summary__missed_text(char *buf, size_t len, const struct runs_missed *m)
+{
+	uint32_t unknown = missed__unknown(m);
+
+	if (unknown == m->n)
+		snprintf(buf, len, "unknown");
+	else if (unknown)
+		snprintf(buf, len, "%llu (%u program%s uncounted)",
+			 (unsigned long long)missed__total(m), unknown, unknown == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)missed__total(m));
+}
+
 void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
-		    uint64_t lost_events, uint64_t stdout_dropped)
+		    uint64_t lost_events, const struct runs_missed *missed,
+		    uint64_t stdout_dropped)
 {
 	char freed[16];
 	int i;
@@ -61,9 +77,30 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
 	if (s->incomplete)
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
+	if (s->ended_unseen)
+		fprintf(f, " (%llu closed with their end unseen)", (unsigned long long)s->ended_unseen);
+	if (missed && missed->n) {
+		char text[64];
+
+		summary__missed_text(text, sizeof(text), missed);
+		fprintf(f, ", BPF runs missed: %s", text);
+	}
 	if (stdout_dropped)
 		fprintf(f, ", stdout lines dropped: %llu", (unsigned long long)stdout_dropped);
 	fputc('\n', f);
+	if (missed && missed__total(missed)) {
+		const char *sep = "  runs missed by program: ";
+		uint32_t k;
+
+		for (k = 0; k < missed->n; k++) {
+			if (!missed->p[k].known || !missed->p[k].runs)
+				continue;
+			fprintf(f, "%s%.*s %llu", sep, MISSED_NAME_LEN, missed->p[k].name,
+				(unsigned long long)missed->p[k].runs);
+			sep = ", ";
+		}
+		fputc('\n', f);
+	}
 	if (s->group_events)
 		fprintf(f, "  OOM events: %llu, of which memory.oom.group kills: %llu (%llu victims)\n",
 			(unsigned long long)s->oom_events, (unsigned long long)s->group_events,

@@ -12,12 +12,14 @@
 
 #include "core/histogram.h"
 #include "core/incident.h"
+#include "core/missed.h"
 
 struct summary {
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t trylock_failures;
 	uint64_t freed_pages[OOMREAP_RSS_NR];
 	uint64_t incomplete;
+	uint64_t ended_unseen;        /* closed at their loss deadline (outcome open) */
 	/* OOM events, each counted once, at its first victim's close */
 	uint64_t oom_events;
 	uint64_t group_events;        /* ... of which memory.oom.group killed a group */
@@ -31,7 +33,14 @@ struct summary {
 void summary__add(struct summary *s, const struct oomreap_incident *inc);
 /* The text summary, for people, after the incident lines. */
 /* stdout_dropped: lines stdout's reader did not take (said only when some were). */
+/* missed: runs our programs missed (NULL or none listed: nothing said, e.g. an older recording). */
 void summary__print(FILE *f, const struct summary *s, const struct render_ctx *rc,
-		    uint64_t lost_events, uint64_t stdout_dropped);
+		    uint64_t lost_events, const struct runs_missed *missed,
+		    uint64_t stdout_dropped);
+/*
+ * "3", "unknown" (the kernel counts none of them), or "3 (2 programs
+ * uncounted)": what the outputs say of the runs missed.
+ */
+void summary__missed_text(char *buf, size_t len, const struct runs_missed *m);
 
 #endif /* OOMREAP_SUMMARY_H */

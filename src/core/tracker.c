@@ -364,6 +364,7 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	inc->cgroup_hierarchy = -1;
 	inc->last_reap_ret = -1;
 	inc->constraint = OOMREAP_CONSTRAINT_UNKNOWN;
+	inc->opened_ns = inc->last_event_ns = h->ts_ns;
 	inc->open_pos = t->nopen;
 	t->open[t->nopen++] = idx;
 	if (inc->victim_seq)
@@ -379,6 +380,8 @@ static void timeline_add(struct oomreap_incident *inc, const struct oomreap_even
 	struct timeline_entry *te;
 	int i;
 
+	if (h->ts_ns > inc->last_event_ns)
+		inc->last_event_ns = h->ts_ns;
 	if (inc->timeline_len >= TIMELINE_MAX) {
 		inc->timeline_dropped++;
 		return;
@@ -422,6 +425,10 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		inc = new_incident(t, &k->hdr);
 	else
 		inc->incomplete = inc->saw_loss; /* later events came first; now whole */
+	if (!inc->incomplete && inc->loss_wait) {
+		inc->deadline_ns = 0; /* whole after all: its own rules end it */
+		inc->loss_wait = false;
+	}
 	inc->pid = k->hdr.pid;
 	inc->tgid = k->hdr.tgid;
 	inc->source = k->hdr.source;
@@ -529,6 +536,27 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
 	inc->deadline_stamp_ns = stamp;
 	inc->deadline_outcome = outcome;
 	inc->deadline_guess = false;
+	inc->loss_wait = false;
+}
+
+/*
+ * An incomplete incident with nothing else to wait for: its closing event
+ * may have been lost, so it closes when none of its events came for a
+ * while (LOSS_SILENCE_NS).  Only a guess: any event of its own re-arms it,
+ * and tracing stopping before then leaves it open.
+ */
+static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
+{
+	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->opened_ns;
+	uint64_t at = base + LOSS_WAIT_AFTER_KILL_NS;
+
+	if (!inc->in_use || !inc->incomplete || (inc->deadline_ns && !inc->loss_wait))
+		return;
+	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
+		at = inc->last_event_ns + LOSS_SILENCE_NS;
+	set_deadline(t, inc, at, inc->last_event_ns, OUTCOME_OPEN);
+	inc->deadline_guess = true;
+	inc->loss_wait = true;
 }
 
 
@@ -811,6 +839,7 @@ void tracker__advance(struct tracker *t, uint64_t now_ns)
 		struct oomreap_incident *inc = &t->slots[t->open[i]];
 
 		if (inc->deadline_ns && inc->deadline_ns <= now_ns) {
+			inc->ended_unseen = inc->loss_wait;
 			close_incident(t, i, inc->deadline_outcome, inc->deadline_stamp_ns);
 			continue; /* slot i now holds another incident */
 		}
@@ -863,6 +892,13 @@ void tracker__feed_checked(struct tracker *t, const void *event)
 		on_reap_event(t, event);
 		break;
 	}
+	/* after its own rules: an incomplete incident left with no deadline waits for its loss one */
+	if (h->type != OOMREAP_EV_OOM_CONTEXT) {
+		struct oomreap_incident *inc = find_by_seq(t, h->victim_seq);
+
+		if (inc)
+			arm_loss_deadline(t, inc);
+	}
 }
 
 void tracker__note_lost(struct tracker *t, uint64_t lost_total)
@@ -875,6 +911,23 @@ void tracker__note_lost(struct tracker *t, uint64_t lost_total)
 	for (i = 0; i < t->nopen; i++) {
 		t->slots[t->open[i]].incomplete = true;
 		t->slots[t->open[i]].saw_loss = true;
+		arm_loss_deadline(t, &t->slots[t->open[i]]);
+	}
+}
+
+void tracker__note_missed(struct tracker *t, const struct runs_missed *m)
+{
+	uint64_t before = missed__total(&t->stats.missed);
+	uint32_t i;
+
+	t->stats.missed = *m;
+	if (missed__total(m) <= before)
+		return;
+	for (i = 0; i < t->nopen; i++) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		inc->incomplete = inc->saw_loss = inc->runs_missed = true;
+		arm_loss_deadline(t, inc);
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "oomreap_abi.h"
+#include "core/missed.h"
 #include "core/oom_context.h"
 #include "core/oom_event.h"
 
@@ -55,6 +56,16 @@
  * incident without one.
  */
 #define EXIT_AFTER_MM_GONE_NS 1000000000ull
+/*
+ * An incident that lost events (ring buffer full, a run of ours the kernel
+ * skipped) may never see its closing event.  It closes as incomplete, its
+ * end unseen, once no event of it came for LOSS_SILENCE_NS and at least
+ * LOSS_WAIT_AFTER_KILL_NS after it opened: past the reaper's 2 s delay and
+ * ten attempts HZ/10 apart, with room for the victims queued before it
+ * and for a long reap.  Any event of it re-arms the wait.
+ */
+#define LOSS_WAIT_AFTER_KILL_NS 10000000000ull
+#define LOSS_SILENCE_NS 5000000000ull
 
 #define TIMELINE_MAX 24
 /* Distinct blocker pictures kept per incident; identical ones are counted. */
@@ -199,6 +210,8 @@ struct oomreap_incident {
 
 	enum oomreap_outcome outcome;
 	bool incomplete;            /* events were lost while it was open */
+	bool runs_missed;           /* ... among them runs of ours the kernel skipped */
+	bool ended_unseen;          /* closed at its loss deadline: its end never came */
 	bool evicted;               /* closed early: tracker was full */
 
 	struct timeline_entry timeline[TIMELINE_MAX];
@@ -214,6 +227,9 @@ struct oomreap_incident {
 	enum oomreap_outcome deadline_outcome;
 	bool deadline_guess;        /* the outcome holds only if the deadline passes */
 	bool saw_loss;              /* tracker__note_lost() while open */
+	bool loss_wait;             /* deadline_ns is the loss deadline (LOSS_SILENCE_NS) */
+	uint64_t opened_ns;         /* the event that opened it */
+	uint64_t last_event_ns;     /* its latest event */
 	uint32_t open_pos;          /* index in the tracker's open list */
 	bool in_use;
 };
@@ -251,6 +267,7 @@ struct tracker_stats {
 	uint64_t orphan_events;     /* matched no incident and opened none */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
+	struct runs_missed missed;  /* last value given to tracker__note_missed */
 };
 
 struct tracker;
@@ -283,6 +300,12 @@ void tracker__advance(struct tracker *t, uint64_t now_ns);
 uint64_t tracker__next_deadline(const struct tracker *t);
 /* The BPF side's drop counter; any increase marks open incidents incomplete. */
 void tracker__note_lost(struct tracker *t, uint64_t lost_total);
+/*
+ * Runs of our programs the kernel skipped, by program, since attach
+ * (core/missed.h): kept for the outputs; any increase of the known total
+ * marks open incidents incomplete, for missed runs.
+ */
+void tracker__note_missed(struct tracker *t, const struct runs_missed *m);
 /*
  * End of stream: close everything still open.  An incident waiting on a
  * deadline takes that deadline's outcome (a finish no retry followed is a

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "live/hooks.h"
 #include "live/loadlog.h"
 #include "core/errors.h"
+#include "core/missed.h"
 #include "oomreap.skel.h"
 
 const char *rung__name(enum rung r)
@@ -333,6 +335,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 			attach__stop(tr);
 			return err;
 		}
+		tr->link_progs[tr->nlinks] = hc[i].prog;
 		tr->links[tr->nlinks++] = link;
 		plan->hooks[plan->nhooks].program = bpf_program__name(hc[i].prog);
 		memcpy(plan->hooks[plan->nhooks].hook, hc[i].hook, sizeof(hc[i].hook));
@@ -352,6 +355,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		}
 	}
 	plan->rung = r;
+	tr->kprobe_missed_counted = kf->kprobe_missed_counted;
 	return 0;
 }
 
@@ -438,6 +442,79 @@ void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
 uint64_t attach__dropped(const struct tracer *tr)
 {
 	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;
+}
+
+/*
+ * The kernel's struct bpf_link_info up to perf_event.kprobe.missed (6.7
+ * uapi): the installed headers may predate it.  The kernel fills what it
+ * knows and zeroes the rest.
+ */
+struct link_info_kprobe {
+	__u32 type;            /* BPF_LINK_TYPE_* */
+	__u32 id;
+	__u32 prog_id;
+	__u32 pad;
+	__u32 perf_event_type; /* enum bpf_perf_event_type */
+	__u32 pad2;
+	__u64 func_name;
+	__u32 name_len;
+	__u32 offset;
+	__u64 addr;
+	__u64 missed;
+};
+_Static_assert(offsetof(struct link_info_kprobe, missed) == 48, "bpf_link_info layout");
+#define LINK_TYPE_PERF_EVENT 7
+#define PERF_EVENT_KPROBE 3
+#define PERF_EVENT_KRETPROBE 4
+
+/* The kprobe's own missed runs, of prog's links (one: its kprobe). */
+static uint64_t kprobe_link_missed(const struct tracer *tr, const struct bpf_program *prog)
+{
+	uint64_t missed = 0;
+	int i;
+
+	for (i = 0; i < tr->nlinks; i++) {
+		struct link_info_kprobe li;
+		__u32 len = sizeof(li);
+		int fd = tr->link_progs[i] == prog ? bpf_link__fd(tr->links[i]) : -1;
+
+		memset(&li, 0, sizeof(li));
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &li, &len))
+			continue;
+		if (li.type == LINK_TYPE_PERF_EVENT &&
+		    (li.perf_event_type == PERF_EVENT_KPROBE ||
+		     li.perf_event_type == PERF_EVENT_KRETPROBE))
+			missed += li.missed;
+	}
+	return missed;
+}
+
+void attach__missed(const struct tracer *tr, struct runs_missed *out)
+{
+	struct bpf_program *prog;
+
+	memset(out, 0, sizeof(*out));
+	if (!tr->skel)
+		return;
+	bpf_object__for_each_program(prog, tr->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+		bool known;
+
+		if (fd < 0)
+			continue; /* not loaded on this rung */
+		memset(&info, 0, sizeof(info));
+		/* a kernel before 5.12 returns a shorter info, without the field */
+		known = !bpf_obj_get_info_by_fd(fd, &info, &len) &&
+			len >= offsetof(struct bpf_prog_info, recursion_misses) +
+				       sizeof(info.recursion_misses);
+		if (known && bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE) {
+			known = tr->kprobe_missed_counted;
+			info.recursion_misses += kprobe_link_missed(tr, prog);
+		}
+		missed__set(out, bpf_program__name(prog), known ? info.recursion_misses : 0, known);
+	}
 }
 
 int attach__events_fd(const struct tracer *tr)

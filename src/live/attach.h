@@ -38,6 +38,7 @@ struct attach_plan {
 
 struct oomreap;
 struct bpf_link;
+struct bpf_program;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -45,6 +46,8 @@ struct tracer {
 	struct bpf_link *links[PLAN_MAX_HOOKS + 1];
 	int nlinks;
 	struct attach_plan plan;
+	bool kprobe_missed_counted; /* kernel_features: kprobe runs skipped are counted */
+	const struct bpf_program *link_progs[PLAN_MAX_HOOKS + 1]; /* links[i]'s program */
 };
 
 const char *rung__name(enum rung r);
@@ -85,6 +88,16 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan);
 void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan);
 /* Ring-buffer reserve failures counted by the BPF side so far. */
 uint64_t attach__dropped(const struct tracer *tr);
+struct runs_missed;
+/*
+ * Runs of each loaded program the kernel skipped since it was loaded
+ * (core/missed.h): bpf_prog_info.recursion_misses (5.12+), and on a
+ * kprobe, also the kprobe's own missed count from its link (6.7+).  A
+ * program whose count this kernel does not keep, or that cannot be asked
+ * (before 5.16 not without CAP_BPF), is unknown.  Syscalls only: called
+ * when the reader wakes anyway, and at exit.
+ */
+void attach__missed(const struct tracer *tr, struct runs_missed *out);
 int attach__events_fd(const struct tracer *tr);
 /*
  * The kernel's __per_cpu_offset[] table (features__per_cpu_offset_table()),

@@ -12,6 +12,7 @@
 
 #include "core/errors.h"
 #include "core/event.h"
+#include "core/missed.h"
 #include "core/timefmt.h"
 #include "live/consumer.h"
 
@@ -57,6 +58,19 @@ void consumer__close(struct consumer *c)
 {
 	ring_buffer__free(c->rb);
 	c->rb = NULL;
+}
+
+/*
+ * Both ways the kernel loses an event of ours, read after each drain (the
+ * reader is awake anyway: no wake-up of its own) and at the end.
+ */
+static void note_losses(struct consumer *c)
+{
+	struct runs_missed m;
+
+	tracker__note_lost(c->session->tracker, attach__dropped(c->tracer));
+	attach__missed(c->tracer, &m);
+	tracker__note_missed(c->session->tracker, &m);
 }
 
 /* SIGINT/SIGTERM arrive on a signalfd: no handler, no global flag. */
@@ -206,7 +220,7 @@ int consumer__run(struct consumer *c)
 			status = EXIT_RUNTIME;
 			break;
 		}
-		tracker__note_lost(s->tracker, attach__dropped(c->tracer));
+		note_losses(c);
 		now = timefmt__mono_now();
 		if (now > ADVANCE_SLACK_NS)
 			tracker__advance(s->tracker, now - ADVANCE_SLACK_NS);
@@ -223,7 +237,7 @@ int consumer__run(struct consumer *c)
 	/* Drain what is left; session__finish() reports what never finished. */
 	session__drain_kmsg(s, timefmt__mono_now());
 	ring_buffer__consume(c->rb);
-	tracker__note_lost(s->tracker, attach__dropped(c->tracer));
+	note_losses(c);
 cleanup:
 	if (ep >= 0)
 		close(ep);

@@ -29,6 +29,8 @@ enum lookup {
 	TD_MM_FLAGS_T,
 	ST_RW_SEMAPHORE,
 	ST_BPF_ARRAY,
+	ST_BPF_LINK_INFO,
+	ST_BPF_PROG_INFO,
 	LOOKUP_NR
 };
 
@@ -45,6 +47,8 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[TD_MM_FLAGS_T - HOOK_NR] = { BTF_KIND_TYPEDEF, "mm_flags_t" },
 	[ST_RW_SEMAPHORE - HOOK_NR] = { BTF_KIND_STRUCT, "rw_semaphore" },
 	[ST_BPF_ARRAY - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_array" },
+	[ST_BPF_LINK_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_link_info" },
+	[ST_BPF_PROG_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_prog_info" },
 };
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
@@ -116,6 +120,31 @@ static const struct btf_member *find_member(const struct kbtf *btf, __u32 struct
 		if (!strcmp(kbtf__str(btf, m->name_off), member))
 			return m;
 	return NULL;
+}
+
+/*
+ * Does struct/union id have the member path[0].path[1]...?  Anonymous
+ * members are looked through, as C names their fields; depth bounds a
+ * crafted BTF's loops.
+ */
+static bool has_member_path(const struct kbtf *btf, __u32 id, const char *const *path, int depth)
+{
+	const struct btf_type *t = kbtf__type(btf, id);
+	const struct btf_member *m;
+	int i;
+
+	if (!t || depth > 8 || (!btf_is_struct(t) && !btf_is_union(t)))
+		return false;
+	m = btf_members(t);
+	for (i = 0; i < btf_vlen(t); i++, m++) {
+		if (!m->name_off) {
+			if (has_member_path(btf, m->type, path, depth + 1))
+				return true;
+		} else if (!strcmp(kbtf__str(btf, m->name_off), path[0])) {
+			return !path[1] || has_member_path(btf, m->type, path + 1, depth + 1);
+		}
+	}
+	return false;
 }
 
 /* mm_struct.rss_stat is percpu_counter[] (6.2+), not atomic_long_t[]. */
@@ -242,6 +271,16 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
 	kf->mmap_lock = mmap_lock_layout(btf, id);
 	rss_sum_plan(kf, btf, id);
+	{
+		/*
+		 * The kprobe's own missed count in its link's info came (6.7)
+		 * with the counting of a kprobe program's skipped runs in its
+		 * recursion_misses: before, both went uncounted.
+		 */
+		static const char *const path[] = { "perf_event", "kprobe", "missed", NULL };
+
+		kf->kprobe_missed_counted = has_member_path(btf, id[ST_BPF_LINK_INFO], path, 0);
+	}
 }
 
 static const char *yes_no(bool b)
@@ -301,6 +340,14 @@ static void print(FILE *f, const struct kernel_features *kf, const struct kbtf *
 	fprintf(f, "mm->flags:                 %s\n",
 		id[TD_MM_FLAGS_T] ? "mm_flags_t bitmap" : "unsigned long");
 	fprintf(f, "mmap_lock:                 %s\n", features__mmap_lock_name(kf->mmap_lock));
+	{
+		static const char *const rm[] = { "recursion_misses", NULL };
+
+		/* what the tracer reads at run time decides; this is for people */
+		fprintf(f, "BPF runs skipped counted:  %s, kprobe programs %s\n",
+			has_member_path(btf, id[ST_BPF_PROG_INFO], rm, 0) ? "yes (5.12+)" : "no",
+			kf->kprobe_missed_counted ? "yes (6.7+)" : "no");
+	}
 	fprintf(f, "functions in BTF:         ");
 	for (h = 0; h < HOOK_NR; h++)
 		if (hooks__info(h)->kind == HOOK_FUNCTION)

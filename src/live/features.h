@@ -47,6 +47,8 @@ struct kernel_features {
 	unsigned rss_sum_cpus;
 	char rss_sum_why[80];
 	long bpf_array_pptrs_off;    /* offsetof(struct bpf_array, pptrs), -1 unknown */
+	/* the kernel counts a kprobe program's skipped runs (6.7+: live/attach.c) */
+	bool kprobe_missed_counted;
 };
 
 /* The layout as `probe` names it: "rw_semaphore, first_waiter (7.1+)", ... */

@@ -341,6 +341,20 @@ int rec_reader__start(struct rec_reader *r)
 }
 
 /* Every stamp of a record (event, LOST, KMSG, END) has the bound of the header's. */
+/* A C identifier, NUL-terminated inside its field. */
+static bool program_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (!len || !name[0] || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (i = 0; i < len && name[i]; i++)
+		if (!(name[i] == '_' || (name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z') || (name[i] >= '0' && name[i] <= '9')))
+			return false;
+	return i < len;
+}
+
 static int stamp_error(struct rec_reader *r, uint64_t at)
 {
 	return fail(r, -EBADMSG, "corrupted: implausible time stamp in record %llu at byte %llu",
@@ -445,6 +459,38 @@ again:
 		item->sym_start = sym.start;
 		item->data = p + sizeof(sym);
 		item->len = n;
+		return 1;
+	}
+	case OOMREC_REC_MISSED: {
+		struct oomrec_missed mh;
+		struct oomrec_missed_program mp;
+		uint32_t i;
+
+		if (rec.len < sizeof(mh))
+			return fail(r, -EBADMSG, "corrupted: short missed-runs record at byte %llu",
+				    (unsigned long long)at);
+		memcpy(&mh, p, sizeof(mh));
+		if (!mh.nprograms || mh.nprograms > MISSED_MAX_PROGRAMS ||
+		    rec.len != sizeof(mh) + mh.nprograms * sizeof(mp))
+			return fail(r, -EBADMSG,
+				    "corrupted: missed-runs record at byte %llu lists %u programs in "
+				    "%u bytes",
+				    (unsigned long long)at, mh.nprograms, rec.len);
+		if (mh.mono_ns > (uint64_t)STAMP_MAX)
+			return stamp_error(r, at);
+		item->type = REC_ITEM_MISSED;
+		item->kmsg_mono_ns = mh.mono_ns;
+		for (i = 0; i < mh.nprograms; i++) {
+			memcpy(&mp, p + sizeof(mh) + i * sizeof(mp), sizeof(mp));
+			/* every output prints the name as is: only a C identifier passes */
+			if (!program_name_ok(mp.name, sizeof(mp.name)))
+				return fail(r, -EBADMSG,
+					    "corrupted: missed-runs record at byte %llu: program %u "
+					    "is not named by a C identifier",
+					    (unsigned long long)at, i + 1);
+			missed__set(&item->missed, mp.name, mp.runs,
+				    mp.flags & OOMREC_MISSED_KNOWN);
+		}
 		return 1;
 	}
 	case OOMREC_REC_END:

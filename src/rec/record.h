@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "oomreap_abi.h"
+#include "core/missed.h"
 
 /* PNG-style: a high-bit byte and a newline catch text-mode transfers. */
 #define OOMREC_MAGIC "\x89OOMREC\n"
@@ -35,6 +36,7 @@
 #define OOMREC_REC_KMSG 4   /* struct oomrec_kmsg + one raw /dev/kmsg record */
 #define OOMREC_REC_END 5    /* struct oomrec_end: clean end of this file */
 #define OOMREC_REC_SYMBOL 6 /* struct oomrec_symbol + NUL-terminated kernel symbol name */
+#define OOMREC_REC_MISSED 7 /* struct oomrec_missed + n oomrec_missed_program: runs skipped */
 
 /* Bound on any record's payload: a corrupt length must not drive a huge read. */
 #define OOMREC_MAX_PAYLOAD (64u * 1024)
@@ -83,6 +85,28 @@ struct oomrec_lost {
 	__u64 unrecorded;       /* events the writer could not store so far */
 };
 _Static_assert(sizeof(struct oomrec_lost) == 24, "lost layout");
+
+/*
+ * Runs of each loaded BPF program that the kernel skipped since it was
+ * loaded (core/missed.h), written when a count changed and at the start
+ * of each file.  Older readers skip it.
+ */
+struct oomrec_missed {
+	__u64 mono_ns;
+	__u32 nprograms;        /* entries that follow, 1..MISSED_MAX_PROGRAMS */
+	__u32 pad0;
+};
+_Static_assert(sizeof(struct oomrec_missed) == 16, "missed layout");
+
+#define OOMREC_MISSED_KNOWN 0x1 /* the kernel counts this program's skipped runs */
+
+struct oomrec_missed_program {
+	char name[MISSED_NAME_LEN]; /* a C identifier, NUL-terminated in its field */
+	__u64 runs;             /* runs skipped since load; 0 unless KNOWN */
+	__u32 flags;            /* OOMREC_MISSED_* */
+	__u32 pad0;
+};
+_Static_assert(sizeof(struct oomrec_missed_program) == 48, "missed program layout");
 
 struct oomrec_kmsg {
 	__u64 read_mono_ns;     /* when the line was read: an upper bound on its time */
@@ -157,6 +181,8 @@ int rec_writer__event(struct rec_writer *w, const void *event, size_t len);
 int rec_writer__kmsg(struct rec_writer *w, uint64_t read_mono_ns, const void *raw, size_t len);
 int rec_writer__lost(struct rec_writer *w, uint64_t mono_ns, uint64_t ringbuf_lost);
 int rec_writer__symbol(struct rec_writer *w, uint64_t start, const char *name);
+/* A MISSED record when m differs from the last one written in this file (m->n 0: none). */
+int rec_writer__missed(struct rec_writer *w, uint64_t mono_ns, const struct runs_missed *m);
 /* Write what is buffered; fdatasync at most once a second of now_ns. */
 int rec_writer__flush(struct rec_writer *w, uint64_t now_ns);
 /* END record, flush, sync, close, free.  -errno of the first failure. */
@@ -173,6 +199,7 @@ enum rec_item_type {
 	REC_ITEM_KMSG,      /* data/len: the raw kmsg record; kmsg_mono_ns */
 	REC_ITEM_END,       /* end: the trailer; next() returns 0 after it */
 	REC_ITEM_SYMBOL,    /* sym_start, data: the NUL-terminated name */
+	REC_ITEM_MISSED,    /* missed, kmsg_mono_ns: its time */
 };
 
 struct rec_item {
@@ -183,6 +210,7 @@ struct rec_item {
 	uint64_t sym_start;
 	struct oomrec_lost lost;
 	struct oomrec_end end;
+	struct runs_missed missed;
 };
 
 struct rec_reader_stats {

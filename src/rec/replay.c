@@ -213,6 +213,9 @@ static int run_failed(struct replay *rp, int err)
 	return err;
 }
 
+/* The live reader's slack (live/consumer.c ADVANCE_SLACK_NS): the tracker lags the clock by it. */
+#define REPLAY_END_SLACK_NS 50000000ull
+
 static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 		    replay_event_fn on_event, void *ctx)
 {
@@ -237,6 +240,10 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			/* Events the recorder could not store are as lost as ring-buffer drops. */
 			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded));
 			break;
+		case REC_ITEM_MISSED:
+			rp->st.missed = it.missed;
+			tracker__note_missed(t, &it.missed);
+			break;
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
 			if (kmsg && kmsg_log__add_record(kmsg, it.data, it.len) == -ENOMEM)
@@ -256,6 +263,14 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 				rp->st.unrecorded = it.end.unrecorded;
 				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded));
 			}
+			/*
+			 * Live, the reader had advanced the tracker to within its
+			 * slack of the stop: what passed its deadline by then (an
+			 * incident whose end was lost, at its loss deadline) had
+			 * closed, and closes here too, not at the flush.
+			 */
+			if (it.end.end_mono_ns > REPLAY_END_SLACK_NS)
+				tracker__advance(t, it.end.end_mono_ns - REPLAY_END_SLACK_NS);
 			break;
 		}
 	}

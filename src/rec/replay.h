@@ -20,6 +20,7 @@ struct replay_stats {
 	uint64_t kmsg_records;
 	uint64_t ringbuf_lost;     /* ring-buffer drops recorded live */
 	uint64_t unrecorded;       /* events the recorder failed to write */
+	struct runs_missed missed; /* the last MISSED record's runs (n 0: none recorded) */
 	uint64_t first_ts_ns;      /* first event, 0 if none */
 	uint64_t last_ts_ns;       /* last event, or the END time if later */
 	uint32_t files;            /* files read (completely or not) */

@@ -40,6 +40,7 @@ struct rec_writer {
 	uint64_t ringbuf_lost;
 	uint64_t noted_ringbuf, noted_unrecorded; /* as of the last LOST written */
 	uint64_t now_ns;     /* latest time given to flush/lost */
+	struct runs_missed noted_missed; /* as of the last MISSED written in this file */
 	uint64_t synced_ns;
 	bool dirty;          /* written since the last sync */
 	struct rec_writer_stats st;
@@ -178,6 +179,7 @@ static int rotate(struct rec_writer *w)
 	/* Each file stands alone: its own header, and the drop counters so far. */
 	if (!flush_buf(w) && (w->ringbuf_lost || w->st.unrecorded))
 		w->noted_ringbuf = w->noted_unrecorded = UINT64_MAX; /* re-announce */
+	memset(&w->noted_missed, 0, sizeof(w->noted_missed)); /* and the runs missed */
 	return err;
 }
 
@@ -334,6 +336,28 @@ int rec_writer__lost(struct rec_writer *w, uint64_t mono_ns, uint64_t ringbuf_lo
 	w->noted_ringbuf = ringbuf_lost;
 	w->noted_unrecorded = w->st.unrecorded;
 	return append(w, OOMREC_REC_LOST, &lost, sizeof(lost), NULL, 0);
+}
+
+int rec_writer__missed(struct rec_writer *w, uint64_t mono_ns, const struct runs_missed *m)
+{
+	struct oomrec_missed_program p[MISSED_MAX_PROGRAMS];
+	struct oomrec_missed hdr = { 0 };
+	uint32_t i, n = m->n < MISSED_MAX_PROGRAMS ? m->n : MISSED_MAX_PROGRAMS;
+
+	if (mono_ns > w->now_ns)
+		w->now_ns = mono_ns;
+	if (!n || !memcmp(m, &w->noted_missed, sizeof(*m)))
+		return 0;
+	memset(p, 0, sizeof(p));
+	for (i = 0; i < n; i++) {
+		memcpy(p[i].name, m->p[i].name, MISSED_NAME_LEN - 1);
+		p[i].runs = m->p[i].known ? m->p[i].runs : 0;
+		p[i].flags = m->p[i].known ? OOMREC_MISSED_KNOWN : 0;
+	}
+	hdr.mono_ns = w->now_ns;
+	hdr.nprograms = n;
+	w->noted_missed = *m;
+	return append(w, OOMREC_REC_MISSED, &hdr, sizeof(hdr), p, n * sizeof(p[0]));
 }
 
 int rec_writer__flush(struct rec_writer *w, uint64_t now_ns)

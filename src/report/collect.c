@@ -226,6 +226,7 @@ void report__on_incident(const struct oomreap_incident *inc, void *ctx)
 	row->have_identity = inc->have_identity;
 	row->incomplete = inc->incomplete;
 	row->evicted = inc->evicted;
+	row->ended_unseen = inc->ended_unseen;
 	memcpy(row->comm, inc->comm, sizeof(row->comm));
 	row->comm[sizeof(row->comm) - 1] = 0;
 	row->cgroup = inc->have_identity ? intern(r, inc->cgroup_path) : UINT32_MAX;

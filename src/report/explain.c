@@ -160,7 +160,14 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 		explain_exit(o, inc);
 		break;
 	default:
-		if (inc->evicted)
+		if (inc->ended_unseen)
+			report__say(o,
+			      "Its end was never seen: events were lost while it was open, and "
+			      "none of its own came for %u s (nor in the %u s after it opened), so "
+			      "it was closed then, incomplete: this is what had happened up to then.",
+			      (unsigned)(LOSS_SILENCE_NS / 1000000000ull),
+			      (unsigned)(LOSS_WAIT_AFTER_KILL_NS / 1000000000ull));
+		else if (inc->evicted)
 			report__say(o,
 			      "This incident was still in progress when it was closed early, "
 			      "because too many incidents were open at once (`--max-open`): this "
@@ -179,7 +186,12 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 			      "The kill itself was not seen (tracing started after it, or its event "
 			      "was lost): the victim's name and cgroup are unknown.%s",
 			      inc->incomplete ? " " : "");
-		if (inc->incomplete)
+		if (inc->incomplete && inc->runs_missed)
+			report__say(o,
+			      "Events were lost while this incident was open (the kernel skipped "
+			      "runs of the tracer's programs, or the ring buffer was full, or the "
+			      "recorder could not write): steps may be missing.");
+		else if (inc->incomplete)
 			report__say(o,
 			      "Events were lost while this incident was open (the ring buffer was "
 			      "full, or the recorder could not write): steps may be missing.");

@@ -24,7 +24,7 @@ struct report_row {
 	uint32_t attempts, trylock_failures;
 	uint32_t cgroup;           /* index into report.strings; UINT32_MAX none */
 	uint8_t outcome;
-	bool have_identity, incomplete, evicted;
+	bool have_identity, incomplete, evicted, ended_unseen;
 	char comm[OOMREAP_COMM_LEN];
 };
 

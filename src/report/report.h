@@ -36,6 +36,7 @@ struct report_source {
 	uint64_t first_ts_ns, last_ts_ns; /* CLOCK_MONOTONIC span of the events */
 	uint64_t events;
 	uint64_t ringbuf_lost, unrecorded;
+	struct runs_missed missed; /* runs our programs missed (n 0: not recorded) */
 	const char *problem;       /* the reader's error line; NULL: read whole */
 	const char *partial;       /* not the whole set of segments (replay__note); NULL: whole */
 	const char *kmsg_name;     /* "/dev/kmsg (recorded)", a --kmsg file, or NULL */

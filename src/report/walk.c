@@ -316,6 +316,34 @@ static void source(struct report_out *o, const struct report *r, const struct re
 		    src->ringbuf_lost, src->unrecorded);
 		report__put(o, o->m->warn_close);
 	}
+	if (missed__total(&src->missed)) {
+		const char *sep = "";
+		uint32_t i;
+
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Warning: the kernel skipped %" PRIu64 " runs of the tracer's "
+			       "programs** (",
+			    missed__total(&src->missed));
+		for (i = 0; i < src->missed.n; i++) {
+			if (!src->missed.p[i].known || !src->missed.p[i].runs)
+				continue;
+			report__put(o, sep);
+			code(o, src->missed.p[i].name, MISSED_NAME_LEN);
+			fprintf(o->f, " %" PRIu64, src->missed.p[i].runs);
+			sep = ", ";
+		}
+		report__say(o, "): each one an event lost (a program preempted on a CPU makes its "
+			       "next run there skip, from 7.0 on tracepoints too); incidents open at "
+			       "the time are marked incomplete, and one whose end never came was "
+			       "closed when its events stopped.");
+		report__put(o, o->m->warn_close);
+	} else if (missed__unknown(&src->missed)) {
+		report__put(o, o->m->warn_open);
+		report__say(o, "**Note:** the recording's kernel does not count the skipped runs of "
+			       "%u of the tracer's programs: events may have been lost uncounted.",
+			    missed__unknown(&src->missed));
+		report__put(o, o->m->warn_close);
+	}
 }
 
 /* ----------------------------------------------------- walk: the summary */
@@ -392,11 +420,12 @@ static void histogram(struct report_out *o, const char *title, const char *cls,
 	o->m->histogram(o->f, title, cls, h);
 }
 
-static void summary(struct report_out *o, const struct report *r)
+static void summary(struct report_out *o, const struct report *r,
+		    const struct report_source *src)
 {
 	const struct summary *s = &r->sum;
 	size_t idx[REPORT_WORST], n, i;
-	uint64_t evicted = 0;
+	uint64_t evicted = 0, unseen = 0;
 	char fr[16];
 
 	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
@@ -419,13 +448,25 @@ static void summary(struct report_out *o, const struct report *r)
 	 */
 	for (i = 0; i < r->nrows; i++)
 		evicted += r->rows[i].evicted && r->rows[i].outcome == OUTCOME_OPEN;
-	kvf(o, true, "Still open at the end", "%" PRIu64, s->incidents[OUTCOME_OPEN] - evicted);
+	/* ... and one closed at its loss deadline did not last to the end either */
+	for (i = 0; i < r->nrows; i++)
+		unseen += r->rows[i].ended_unseen && !r->rows[i].evicted;
+	kvf(o, true, "Still open at the end", "%" PRIu64,
+	    s->incidents[OUTCOME_OPEN] - evicted - unseen);
 	if (evicted)
 		kvf(o, true, "Closed early, still open (--max-open reached)", "%" PRIu64, evicted);
+	if (unseen)
+		kvf(o, true, "Closed with their end unseen (events lost)", "%" PRIu64, unseen);
 	kvf(o, true, "Memory freed by the reaper", "%s", fr);
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
 		kvf(o, true, "Incomplete incidents (events lost)", "%" PRIu64, s->incomplete);
+	if (src->missed.n) {
+		char text[64];
+
+		summary__missed_text(text, sizeof(text), &src->missed);
+		kvf(o, true, "Runs of the tracer's programs the kernel skipped", "%s", text);
+	}
 	table_close(o);
 
 	n = worst_rows(r, idx);
@@ -716,8 +757,8 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 	if (o->m->outcome_row) {
 		row_key(o, "Outcome", false);
 		o->m->outcome(o->f, (uint8_t)inc->outcome);
-		fprintf(o->f, "%s%s", inc->incomplete ? " (incomplete)" : "",
-			inc->evicted ? " (evicted)" : "");
+		fprintf(o->f, "%s%s%s", inc->incomplete ? " (incomplete)" : "",
+			inc->ended_unseen ? " (end unseen)" : "", inc->evicted ? " (evicted)" : "");
 		row_end(o);
 	}
 	row_key(o, "Victim", false);
@@ -799,7 +840,8 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 	else
 		report__put(o, "unknown victim");
 	fprintf(o->f, " (pid %u): %s", inc->pid,
-		inc->evicted && inc->outcome == OUTCOME_OPEN
+		inc->ended_unseen ? "closed with its end unseen (events lost)"
+		: inc->evicted && inc->outcome == OUTCOME_OPEN
 			? "closed early while still open (--max-open reached)"
 			: outcome_title((uint8_t)inc->outcome));
 	o->m->heading_close(o->f, 2);
@@ -926,7 +968,7 @@ static void write_report(struct report_out *o, const struct report *r, const str
 	size_t i;
 
 	source(o, r, src);
-	summary(o, r);
+	summary(o, r, src);
 	design(o);
 	if (r->nrows || o->m->incidents_heading_always)
 		heading(o, 2, "All incidents");

@@ -117,6 +117,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		m->incidents[inc->outcome]++;
 	if (inc->incomplete)
 		m->incomplete++;
+	if (inc->ended_unseen)
+		m->ended_unseen++;
 	m->attempts += inc->attempts;
 	m->trylock_failures += inc->trylock_failures;
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
@@ -151,6 +153,32 @@ static void scalar(FILE *f, const char *name, const char *type, const char *help
 {
 	family(f, name, type, help);
 	fprintf(f, "%s %" PRIu64 "\n", name, v);
+}
+
+/*
+ * Runs the kernel skipped, one series per loaded program whose count it
+ * keeps, and which programs those are (program names are C identifiers:
+ * the record reader refuses anything else).
+ */
+static void write_missed(FILE *f, const struct runs_missed *m)
+{
+	uint32_t i;
+
+	family(f, "oomreap_bpf_runs_missed_total", "counter",
+	       "Runs of this BPF program the kernel skipped and counted since it was loaded "
+	       "(recursion_misses: from 7.0 a tracepoint program preempted on a CPU makes the "
+	       "next run there skip; on kprobes also the kprobe's own misses): each one an "
+	       "event lost. Absent for a program whose skipped runs this kernel does not count.");
+	for (i = 0; i < m->n; i++)
+		if (m->p[i].known)
+			fprintf(f, "oomreap_bpf_runs_missed_total{program=\"%.*s\"} %" PRIu64 "\n",
+				MISSED_NAME_LEN, m->p[i].name, m->p[i].runs);
+	family(f, "oomreap_bpf_runs_missed_counted", "gauge",
+	       "1 when the kernel counts this loaded program's skipped runs, 0 when it does not "
+	       "(before 5.12; kprobe programs before 6.7): then runs may be lost uncounted.");
+	for (i = 0; i < m->n; i++)
+		fprintf(f, "oomreap_bpf_runs_missed_counted{program=\"%.*s\"} %d\n", MISSED_NAME_LEN,
+			m->p[i].name, m->p[i].known ? 1 : 0);
 }
 
 /* A value in seconds from ns, exactly: no float rounding in the file. */
@@ -282,13 +310,17 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		      m->oom_event_victims);
 	family(f, "oomreap_incidents_total", "counter",
 	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
-	       "open: still open at exit or evicted).");
+	       "open: still open at exit, evicted, or closed with its end unseen).");
 	for (i = 0; i < OUTCOME_NR; i++)
 		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
 			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
 	scalar(f, "oomreap_incidents_incomplete_total", "counter",
 	       "Incidents that were open while events were lost; their figures may be partial.",
 	       m->incomplete);
+	scalar(f, "oomreap_incidents_ended_unseen_total", "counter",
+	       "Incidents closed (outcome open) when events were lost and none of their own came "
+	       "for a while: their end was never seen.",
+	       m->ended_unseen);
 	scalar(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.",
 	       m->open_incidents);
 
@@ -317,6 +349,8 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	scalar(f, "oomreap_events_lost_total", "counter",
 	       "Events the BPF side could not queue (ring buffer full).",
 	       m->events_lost);
+	if (m->missed.n)
+		write_missed(f, &m->missed);
 	scalar(f, "oomreap_tracker_evictions_total", "counter",
 	       "Incidents closed early because --max-open incidents were already tracked.",
 	       m->evictions);

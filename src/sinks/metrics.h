@@ -20,6 +20,7 @@
 
 #include "core/container.h"
 #include "core/incident.h"
+#include "core/missed.h"
 
 /*
  * Histogram bounds, shared by the three latency histograms so they can be
@@ -56,6 +57,7 @@ struct metrics {
 	uint64_t kills[METRICS_NCONSTRAINT];
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t incomplete;           /* incidents that overlapped lost events */
+	uint64_t ended_unseen;         /* ... closed at their loss deadline */
 	/* by group_kill (enum oom_group_kill): events, and the victims in them */
 	uint64_t oom_events[3];
 	uint64_t oom_event_victims[3];
@@ -68,6 +70,7 @@ struct metrics {
 
 	/* set by the owner, not derived from incidents */
 	uint64_t events_lost;          /* the BPF side's ring-buffer drops */
+	struct runs_missed missed;     /* runs the kernel skipped, by program (n 0: unknown) */
 	uint64_t evictions;            /* tracker closed incidents early */
 	uint64_t open_incidents;       /* gauge */
 	uint64_t write_failures;       /* textfile writes that failed */

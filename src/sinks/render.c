@@ -135,7 +135,9 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	else
 		fputs("?", f);
 	if (inc->incomplete)
-		fputs(" [incomplete]", f);
+		fputs(inc->runs_missed ? " [incomplete: runs missed]" : " [incomplete]", f);
+	if (inc->ended_unseen)
+		fputs(" [end unseen]", f);
 	if (inc->evicted)
 		fputs(" [evicted]", f);
 	fputc('\n', f);
@@ -485,8 +487,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	json_oom_context(f, &inc->ctx);
 	fputc('}', f);
 
-	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"evicted\":%s,\"attach\":\"%s\"",
+	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"runs_missed\":%s,"
+		   "\"ended_unseen\":%s,\"evicted\":%s,\"attach\":\"%s\"",
 		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
+		inc->runs_missed ? "true" : "false", inc->ended_unseen ? "true" : "false",
 		inc->evicted ? "true" : "false",
 		rc->attach ? rc->attach : source__name(inc->source));
 	fprintf(f, ",\"attempts\":%u,\"trylock_failures\":%u,\"partial_reaps\":%u,"

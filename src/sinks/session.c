@@ -201,12 +201,13 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events)
 		return;
 	if (s->o.json || !s->out_open) {
 		summary__print(stderr, &s->summary, &s->rc, lost_events,
-			       session__stdout_dropped(s));
+			       &tracker__stats(s->tracker)->missed, session__stdout_dropped(s));
 	} else {
 		FILE *f = outbuf__begin(&s->out);
 
 		if (f) {
 			summary__print(f, &s->summary, &s->rc, lost_events,
+				       &tracker__stats(s->tracker)->missed,
 				       session__stdout_dropped(s));
 			note_write(s, outbuf__commit(&s->out, f));
 		}

@@ -104,6 +104,7 @@ static void prom_snapshot(struct prom_state *st)
 		return;
 	ts = tracker__stats(st->tracker);
 	st->m.events_lost = ts->lost_events;
+	st->m.missed = ts->missed;
 	st->m.evictions = ts->evictions;
 	st->m.open_incidents = tracker__open_count(st->tracker);
 	if (st->stdout_dropped) {

@@ -143,6 +143,8 @@ static int record_tick(struct sink *s, uint64_t now_ns)
 
 	err = rec_writer__lost(st->w, now_ns, tracker__stats(st->tracker)->lost_events);
 	if (!err)
+		err = rec_writer__missed(st->w, now_ns, &tracker__stats(st->tracker)->missed);
+	if (!err)
 		err = rec_writer__flush(st->w, now_ns);
 	check_writer(st, err);
 	return err;

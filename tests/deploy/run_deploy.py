@@ -98,7 +98,7 @@ RUN_LIMITS = ["--ulimit", "nofile=16384:16384", "--ulimit", "nproc=4096:4096"]
 SCRAPE_S = 1
 # The rule files the alerts come from; their names, in the order of the file
 ALERTS = ("OOMReaperGaveUp", "OOMReapLatencyHigh", "OOMReaperTrylockFailuresRising",
-          "OOMReapTraceEventsLost", "OOMReapTraceStale")
+          "OOMReapTraceEventsLost", "OOMReapTraceRunsMissed", "OOMReapTraceStale")
 # What podman writes whatever --root says: containers/image's blob info
 # cache for root (a file in a directory in a directory), removed after the
 # run when the run made it; a directory only once empty

@@ -493,6 +493,62 @@ static void group_kill(const char *dir)
 	close_gen(&g, k + 3 * SEC);
 }
 
+/* The loaded programs of the tracepoint rung, each with runs skipped so far. */
+static void missed(struct gen *g, uint64_t ts, uint64_t exit_runs)
+{
+	static const char *const progs[] = { "tp_mark_victim",        "tp_wake_reaper",
+					     "tp_start_task_reaping", "tp_finish_task_reaping",
+					     "tp_skip_task_reaping",  "tp_sched_process_exit" };
+	struct runs_missed m = { 0 };
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
+		missed__set(&m, progs[i], strcmp(progs[i], "tp_sched_process_exit") ? 0 : exit_runs,
+			    true);
+	err = rec_writer__missed(g->w, ts, &m);
+	if (err)
+		die("missed", err);
+}
+
+/*
+ * R: exits on a preemptible kernel (7.0+), where a run of the exit
+ * program preempted on a CPU makes the next one there skip.  Victim 1
+ * exits before any skip; 2 and 3 are open when the kernel counts two
+ * skipped runs: 2's exit still comes (incomplete, runs missed), 3's was
+ * one of the two and never comes, so 3 closes at its loss deadline, its
+ * end unseen, when victim 4's kill (15 s later) moves time past it; 5's
+ * exit is a third, and the recording's end closes it the same way.
+ */
+static void missed_runs(const char *dir)
+{
+	struct gen g;
+	uint64_t t = BOOT_T0 + 20 * SEC, t4 = t + 15 * SEC;
+
+	open_gen(&g, dir, "synthetic-missed-runs.oomrec", 0, 3, true);
+	missed(&g, t - SEC, 0);
+	kmsg_kill(&g, t, 5101, "storm-1", "/oomtest/r", 5101, "storm-1", 65536);
+	kill_ev(&g, 1, 5101, t, "storm-1", "/oomtest/r", 16384, 300, 5101, "storm-1", TP);
+	exit_ev(&g, 1, 5101, t + 4 * MS, 1, TP);
+	kmsg_kill(&g, t + 50 * MS, 5102, "storm-2", "/oomtest/r", 5102, "storm-2", 65536);
+	kill_ev(&g, 2, 5102, t + 50 * MS, "storm-2", "/oomtest/r", 16384, 300, 5102, "storm-2", TP);
+	kmsg_kill(&g, t + 60 * MS, 5103, "storm-3", "/oomtest/r", 5103, "storm-3", 65536);
+	kill_ev(&g, 3, 5103, t + 60 * MS, "storm-3", "/oomtest/r", 16384, 300, 5103, "storm-3", TP);
+	missed(&g, t + 100 * MS, 2);
+	rec_writer__flush(g.w, t + 100 * MS);
+	exit_ev(&g, 2, 5102, t + 150 * MS, 1, TP);
+	kmsg_kill(&g, t4, 5104, "storm-4", "/oomtest/r", 5104, "storm-4", 65536);
+	kill_ev(&g, 4, 5104, t4, "storm-4", "/oomtest/r", 16384, 300, 5104, "storm-4", TP);
+	exit_ev(&g, 4, 5104, t4 + 5 * MS, 1, TP);
+	/* 5's exit is skipped too, and nothing comes after: the recording's
+	 * end, 12 s on, closes it at its loss deadline as the tracer did live */
+	kmsg_kill(&g, t4 + 100 * MS, 5105, "storm-5", "/oomtest/r", 5105, "storm-5", 65536);
+	kill_ev(&g, 5, 5105, t4 + 100 * MS, "storm-5", "/oomtest/r", 16384, 300, 5105, "storm-5",
+		TP);
+	missed(&g, t4 + 200 * MS, 3);
+	close_gen(&g, t4 + 12 * SEC);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/golden";
@@ -505,5 +561,6 @@ int main(int argc, char **argv)
 	hostile(dir);
 	storm_rotated(dir);
 	group_kill(dir);
+	missed_runs(dir);
 	return 0;
 }

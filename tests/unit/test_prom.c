@@ -216,6 +216,36 @@ static void assert_well_formed(const char *t)
 	free(copy);
 }
 
+/*
+ * Runs the kernel skipped: a series per program it counts, none for one it
+ * does not (unknown is not 0), and which ones are counted; nothing at all
+ * when nothing is known (a recording made without).
+ */
+static void test_runs_missed(void **state)
+{
+	struct metrics m;
+	char *t;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 0), 0);
+	t = expose(&m);
+	assert_null(strstr(t, "oomreap_bpf_runs_missed"));
+	free(t);
+	missed__set(&m.missed, "tp_sched_process_exit", 7, true);
+	missed__set(&m.missed, "tp_mark_victim", 0, true);
+	missed__set(&m.missed, "kprobe_mark_oom_victim", 0, false);
+	t = expose(&m);
+	assert_sample(t, "oomreap_bpf_runs_missed_total{program=\"tp_sched_process_exit\"}", "7");
+	assert_sample(t, "oomreap_bpf_runs_missed_total{program=\"tp_mark_victim\"}", "0");
+	assert_null(strstr(t, "oomreap_bpf_runs_missed_total{program=\"kprobe_mark_oom_victim\"}"));
+	assert_sample(t, "oomreap_bpf_runs_missed_counted{program=\"tp_sched_process_exit\"}", "1");
+	assert_sample(t, "oomreap_bpf_runs_missed_counted{program=\"kprobe_mark_oom_victim\"}", "0");
+	assert_non_null(strstr(t, "# TYPE oomreap_bpf_runs_missed_total counter\n"));
+	assert_non_null(strstr(t, "# TYPE oomreap_bpf_runs_missed_counted gauge\n"));
+	free(t);
+	metrics__free(&m);
+}
+
 static void test_incidents(void **state)
 {
 	struct metrics m;
@@ -541,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_incidents),
+		cmocka_unit_test(test_runs_missed),
 		cmocka_unit_test(test_cgroup_labels),
 		cmocka_unit_test(test_cgroup_unknown),
 		cmocka_unit_test_setup_teardown(test_textfile_write, tdir_setup, tdir_teardown),

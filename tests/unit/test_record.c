@@ -144,7 +144,7 @@ static int read_all(const void *buf, size_t len, int counts[8], char *err, size_
 	ret = rec_reader__start(r);
 	if (!ret) {
 		while ((ret = rec_reader__next(r, &it)) > 0) {
-			assert_true(it.type >= REC_ITEM_EVENT && it.type <= REC_ITEM_SYMBOL);
+			assert_true(it.type >= REC_ITEM_EVENT && it.type <= REC_ITEM_MISSED);
 			counts[it.type]++;
 			if (it.type == REC_ITEM_EVENT)
 				assert_true(event__validate(it.data, it.len) > 0);
@@ -788,6 +788,126 @@ static void test_replay_lost_marks_incomplete(void **state)
 	tmpdir_remove(&d);
 }
 
+/* A MISSED record as a writer would frame it, with a given payload. */
+static size_t put_missed(unsigned char *dst, const struct oomrec_missed *mh,
+			 const struct oomrec_missed_program *mp, uint32_t n)
+{
+	struct oomrec_record rec = { .type = OOMREC_REC_MISSED };
+	unsigned char payload[sizeof(*mh) + 2 * sizeof(*mp)];
+	struct crc32c_table t;
+
+	assert_true(n <= 2);
+	memcpy(payload, mh, sizeof(*mh));
+	memcpy(payload + sizeof(*mh), mp, n * sizeof(*mp));
+	rec.len = (uint32_t)(sizeof(*mh) + n * sizeof(*mp));
+	crc32c__init(&t);
+	rec.crc32c = record__crc(&t, rec.type, payload, rec.len);
+	memcpy(dst, &rec, sizeof(rec));
+	memcpy(dst + sizeof(rec), payload, rec.len);
+	return sizeof(rec) + rec.len;
+}
+
+/*
+ * Runs the kernel skipped: written when they change (and not otherwise),
+ * read back by program with what the kernel does not count kept unknown,
+ * replayed into the tracker so the incident open at the time is marked;
+ * a record that lies about its size or names a program with anything but
+ * a C identifier (every output prints names as they are) is refused.
+ */
+static void test_missed_round_trip_and_replay(void **state)
+{
+	struct tmpdir d;
+	struct oomrec_header h;
+	struct rec_writer *w;
+	struct runs_missed m = { 0 };
+	struct oomreap_kill_event k = kill_ev(1, 101, T0 + SEC);
+	struct oomreap_exit_event x = exit_ev(1, 101, T0 + SEC + 5 * MS);
+	char path[128], err[512];
+	const char *paths[1] = { path };
+	struct count_ctx c = { 0 };
+	struct tracker_opts to = { .on_close = count_incident, .ctx = &c };
+	struct tracker *t = tracker__new(&to);
+	struct oomrec_missed mh = { .mono_ns = T0, .nprograms = 1 };
+	struct oomrec_missed_program mp = { .name = "tp_sched_process_exit", .runs = 1,
+					    .flags = OOMREC_MISSED_KNOWN };
+	struct replay *rp;
+	unsigned char *buf, *big;
+	size_t len, at[16], n;
+	int counts[8];
+	struct stat sb;
+	FILE *f;
+
+	tmpdir_make(&d);
+	header(&h);
+	snprintf(path, sizeof(path), "%s/missed.oomrec", d.path);
+	assert_int_equal(rec_writer__open(&w, path, &h, 0), 0);
+	missed__set(&m, "tp_mark_victim", 0, true);
+	missed__set(&m, "tp_sched_process_exit", 0, true);
+	missed__set(&m, "kprobe_mark_oom_victim", 0, false);
+	assert_int_equal(rec_writer__missed(w, T0, &m), 0);
+	assert_int_equal(rec_writer__missed(w, T0 + MS, &m), 0); /* unchanged: no record */
+	assert_int_equal(rec_writer__event(w, &k, sizeof(k)), 0);
+	missed__set(&m, "tp_sched_process_exit", 2, true);
+	assert_int_equal(rec_writer__missed(w, T0 + SEC + MS, &m), 0);
+	assert_int_equal(rec_writer__event(w, &x, sizeof(x)), 0);
+	assert_int_equal(rec_writer__close(w, T0 + 3 * SEC), 0);
+
+	assert_int_equal(stat(path, &sb), 0);
+	len = (size_t)sb.st_size;
+	buf = malloc(len);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(buf, 1, len, f), len);
+	fclose(f);
+	assert_int_equal(read_all(buf, len, counts, err, sizeof(err)), 0);
+	assert_int_equal(counts[REC_ITEM_MISSED], 2);
+	assert_int_equal(counts[REC_ITEM_EVENT], 2);
+
+	assert_int_equal(replay__open(&rp, paths, 1), 0);
+	assert_int_equal(replay__run(rp, t, NULL, NULL, NULL), 0);
+	assert_int_equal(c.incidents, 1);
+	assert_int_equal(c.incomplete, 1); /* open when the exit program missed runs */
+	assert_int_equal(missed__total(&tracker__stats(t)->missed), 2);
+	assert_int_equal(missed__unknown(&tracker__stats(t)->missed), 1);
+	assert_int_equal(replay__stats(rp)->missed.n, 3);
+	assert_string_equal(replay__stats(rp)->missed.p[2].name, "kprobe_mark_oom_victim");
+	assert_false(replay__stats(rp)->missed.p[2].known);
+	replay__free(rp);
+	tracker__free(t);
+
+	/* crafted records, inserted right after the header */
+	n = boundaries(buf, len, at, 16);
+	assert_true(n > 2);
+	big = malloc(len + 256);
+	memcpy(big, buf, at[1]);
+	n = put_missed(big + at[1], &mh, &mp, 1);
+	memcpy(big + at[1] + n, buf + at[1], len - at[1]);
+	assert_int_equal(read_all(big, len + n, counts, err, sizeof(err)), 0);
+	assert_int_equal(counts[REC_ITEM_MISSED], 3);
+
+	snprintf(mp.name, sizeof(mp.name), "tp_exit\x1b[31m");
+	n = put_missed(big + at[1], &mh, &mp, 1);
+	memcpy(big + at[1] + n, buf + at[1], len - at[1]);
+	assert_int_equal(read_all(big, len + n, counts, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "C identifier"));
+
+	memset(mp.name, 'a', sizeof(mp.name)); /* no NUL in its field */
+	n = put_missed(big + at[1], &mh, &mp, 1);
+	memcpy(big + at[1] + n, buf + at[1], len - at[1]);
+	assert_int_equal(read_all(big, len + n, counts, err, sizeof(err)), -EBADMSG);
+
+	snprintf(mp.name, sizeof(mp.name), "tp_ok");
+	mh.nprograms = 2; /* says two, holds one */
+	n = put_missed(big + at[1], &mh, &mp, 1);
+	memcpy(big + at[1] + n, buf + at[1], len - at[1]);
+	assert_int_equal(read_all(big, len + n, counts, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "lists 2 programs"));
+
+	free(big);
+	free(buf);
+	tmpdir_remove(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -806,6 +926,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_round_trip),
 		cmocka_unit_test(test_rotation_and_replay),
 		cmocka_unit_test(test_replay_lost_marks_incomplete),
+		cmocka_unit_test(test_missed_round_trip_and_replay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

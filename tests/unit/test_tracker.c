@@ -1078,6 +1078,143 @@ static void test_lost_marks_open_only(void **state)
 	assert_true(find_closed(f, 4)->incomplete);
 }
 
+/* Runs of one program skipped: the table, as attach__missed() fills it. */
+static struct runs_missed missed_of(uint64_t exit_runs, bool known)
+{
+	struct runs_missed m = { 0 };
+
+	missed__set(&m, "tp_mark_victim", 0, known);
+	missed__set(&m, "tp_sched_process_exit", exit_runs, known);
+	return m;
+}
+
+static void test_missed_runs_mark_open_only(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m = missed_of(0, true);
+	const struct oomreap_incident *a, *b;
+
+	tracker__note_missed(f->t, &m);
+	assert_int_equal(STATS(f)->missed.n, 2);
+	assert_int_equal(missed__total(&STATS(f)->missed), 0);
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	m = missed_of(0, true);
+	tracker__note_missed(f->t, &m); /* no increase: nothing marked */
+	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
+	a = find_closed(f, 1);
+	assert_false(a->incomplete);
+	assert_false(a->runs_missed);
+
+	FEED(f, ev_kill(2, 200, 200, T0 + SEC, 1000, 10));
+	m = missed_of(3, true);
+	tracker__note_missed(f->t, &m);
+	assert_int_equal(missed__total(&STATS(f)->missed), 3);
+	assert_int_equal(STATS(f)->missed.p[1].runs, 3);
+	assert_string_equal(STATS(f)->missed.p[1].name, "tp_sched_process_exit");
+	/* the ring buffer lost nothing: the loss is the missed runs alone */
+	assert_int_equal(STATS(f)->lost_events, 0);
+	FEED(f, ev_exit(2, 200, T0 + SEC + 5 * MS, 1, 1));
+	b = find_closed(f, 2);
+	assert_true(b->incomplete);
+	assert_true(b->runs_missed);
+	assert_false(b->ended_unseen); /* its exit came: it ended as usual */
+	assert_int_equal(b->outcome, OUTCOME_VICTIM_EXITED);
+}
+
+/* A kernel that does not count: unknown, and nothing is marked. */
+static void test_missed_runs_unknown(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m = missed_of(0, false);
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	tracker__note_missed(f->t, &m);
+	assert_int_equal(missed__unknown(&STATS(f)->missed), 2);
+	assert_int_equal(missed__total(&STATS(f)->missed), 0);
+	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
+	assert_false(find_closed(f, 1)->incomplete);
+}
+
+/*
+ * The victim's exit was a skipped run: nothing else will ever come for it
+ * (it exited before the reaper's timer, which then finds MMF_OOM_SKIP and
+ * stays silent).  It closes at its loss deadline, its end unseen, stamped
+ * at its last event; an incident whose events keep coming is not cut.
+ */
+static void test_missed_exit_closes_at_deadline(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m;
+	const struct oomreap_incident *inc;
+	uint64_t deadline = T0 + LOSS_WAIT_AFTER_KILL_NS;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	FEED(f, ev_kill(2, 200, 200, T0 + 2 * MS, 1000, 10));
+	m = missed_of(1, true);
+	tracker__note_missed(f->t, &m);
+	/* no event: the reader sleeps until the deadline, no longer */
+	assert_int_equal(tracker__next_deadline(f->t), deadline);
+	/* victim 2 is being reaped: its events re-arm its own wait */
+	FEED(f, ev_wake(2, 200, T0 + 2 * SEC, 0));
+	FEED(f, ev_start(2, 200, T0 + 2 * SEC + MS, 1000, 10));
+	FEED(f, ev_result(2, 200, T0 + 2 * SEC + 9 * MS, 1));
+	FEED(f, ev_finish(2, 200, T0 + 2 * SEC + 9 * MS, 0, 10));
+	assert_true(find_closed(f, 2)->incomplete);
+	assert_int_equal(find_closed(f, 2)->outcome, OUTCOME_REAPED);
+
+	tracker__advance(f->t, deadline - 1);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	tracker__advance(f->t, deadline);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	inc = find_closed(f, 1);
+	assert_true(inc->incomplete);
+	assert_true(inc->runs_missed);
+	assert_true(inc->ended_unseen);
+	assert_int_equal(inc->outcome, OUTCOME_OPEN);
+	assert_int_equal(inc->closed_ns, T0); /* its last event: the kill */
+	assert_false(find_closed(f, 2)->ended_unseen);
+}
+
+/* Events after the loss push the deadline: LOSS_SILENCE_NS after the last one. */
+static void test_loss_deadline_follows_events(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t last = T0 + 9 * SEC;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	tracker__note_lost(f->t, 1); /* a ring-buffer drop works the same way */
+	FEED(f, ev_exit(1, 100, last, 0, 0)); /* a thread, not the group: no end */
+	/* never later than the real deadline (tracker.h), here an earlier one */
+	assert_true(tracker__next_deadline(f->t) <= last + LOSS_SILENCE_NS);
+	tracker__advance(f->t, T0 + LOSS_WAIT_AFTER_KILL_NS);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	assert_int_equal(tracker__next_deadline(f->t), last + LOSS_SILENCE_NS);
+	tracker__advance(f->t, last + LOSS_SILENCE_NS - 1);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	tracker__advance(f->t, last + LOSS_SILENCE_NS);
+	inc = only_incident(f);
+	assert_true(inc->ended_unseen);
+	assert_false(inc->runs_missed); /* the ring buffer's, not a missed run */
+	assert_int_equal(inc->closed_ns, last);
+}
+
+/* Tracing stops before the deadline: still open, not "ended unseen". */
+static void test_loss_deadline_flush(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m = missed_of(2, true);
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	tracker__note_missed(f->t, &m);
+	tracker__flush(f->t);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_OPEN);
+	assert_true(inc->incomplete);
+	assert_false(inc->ended_unseen);
+}
+
 static void test_reaper_events_without_kill(void **state)
 {
 	struct fx *f = *state;
@@ -2286,6 +2423,11 @@ int main(void)
 		T(test_partial_then_trylock_failures),
 		T(test_ten_finishes_without_result),
 		T(test_lost_marks_open_only),
+		T(test_missed_runs_mark_open_only),
+		T(test_missed_runs_unknown),
+		T(test_missed_exit_closes_at_deadline),
+		T(test_loss_deadline_follows_events),
+		T(test_loss_deadline_flush),
 		T(test_reaper_events_without_kill),
 		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
 		T(test_pid_reuse_never_merges),

@@ -26,6 +26,7 @@
 #   @@TOOLERR rung=R <line>              the tool's stderr
 #   @@STEP ...                           progress (for a hung guest's tail)
 #   @@INFO key=value                     facts: ncpu, trylock_truth, ...
+#   @@STORM rung=R <line>                M-storm: what exitstorm said it did
 #
 # Config (env or /vmtest/config): RUNGS, SCENARIOS, BIN, VMFIX, MODULE, FX,
 # TOOL_ARGS (extra options for the tool, e.g. -v for its raw events).
@@ -41,6 +42,8 @@
 : "${VMFIX:=/vmtest/vmfix}"
 : "${MODULE:=/vmtest/oomhold.ko}"
 : "${FX:=/vmtest/fx}"
+: "${STORM:=/vmtest/exitstorm}"
+: "${STORM_SECS:=20}"
 : "${WORK:=/tmp/vmtest.$$}"
 : "${CGROOT:=/sys/fs/cgroup}"
 : "${FREEZER:=/freezer}"
@@ -453,6 +456,41 @@ scen_R() {
 	rm_cgroup "$cg"
 }
 
+# M-storm (the preemptible 7.x rows): the kernel skips runs of the tool's
+# exit program for real (tests/vm/exitstorm.c: exits on every CPU, and
+# SCHED_FIFO threads woken by a timer that exit as well, preempting a run
+# and re-entering it on its CPU), while hogs are OOM-killed one after
+# another in a test memcg, each with 64 sleeping threads (its exit is 64
+# runs of the program among the storm's, the incident open until the
+# last).  Every kill must still end in the tool's output: its end seen, or
+# closed at its loss deadline (ended_unseen).
+scen_M() {
+	cg=$(new_memcg "vmt_M_$RUNG" 24M) || return 1
+	scen_begin M-storm
+	rm -f "$WORK/storm.done"
+	(while [ ! -f "$WORK/storm.done" ]; do
+		sh -c "echo \$\$ >$cg/cgroup.procs; exec $STORM hog 64" 7>&- 8>&-
+	done) &
+	lp=$!
+	echo "@@STORM rung=$RUNG $("$STORM" "$STORM_SECS" 2 200 2>&1 7>&- 8>&-)"
+	touch "$WORK/storm.done"
+	wait "$lp"
+	# each incident is printed when it ends; one whose end was a skipped
+	# run closes at its loss deadline (at most 10 s after the kill, 5 s
+	# after its last event)
+	wait_for 40 storm_reported || echo "@@WARN not every kill of the storm was reported"
+	scen_end 0 "memcg=${cg#"$CGROOT"}"
+	rm_cgroup "$cg"
+}
+
+# storm_reported: every kill logged since the scenario began is an incident
+# the tool has printed.
+storm_reported() {
+	for _p in $(kmsg_since "$KMSG_T0" | sed -n 's/.*Killed process \([0-9]*\) .*/\1/p'); do
+		grep -q "^{\"victim_seq\":[0-9]*,\"pid\":$_p," "$WORK/tool.json" || return 1
+	done
+}
+
 # skips_of PID: the reaper's skip_task_reaping events for PID so far.
 skips_of() { grep -c "skip_task_reaping: pid=$1\$" "$INST/trace"; }
 # lock_fails: the reaper's failed trylocks so far (the ground truth above).
@@ -540,6 +578,7 @@ run_rung() {
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		G) scen_G ;;
 		R-allcpu) scen_R ;;
+		M-storm) scen_M ;;
 		*) echo "@@WARN unknown scenario $s" ;;
 		esac
 	done

@@ -24,6 +24,9 @@ Environment knobs:
                     7.x-rt 7.x@8"; also 6.17); SERIES@N: N vCPUs, running
                     VMTEST_SMP_SCENARIOS instead
   VMTEST_SMP_SCENARIOS  scenarios of the SERIES@N rows (default "R-allcpu")
+  VMTEST_STORM_SCENARIOS  added on rows whose tracepoint programs run
+                    preemptible (7.0+, a preemptible build; default
+                    "M-storm": runs the kernel skips; "" for none)
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
                     C-fuse-partial G" (R-allcpu also exists)
@@ -112,6 +115,10 @@ THAWS_GROUP = (6, 18)
 # A row "SERIES@N" boots the kernel with N vCPUs and runs these instead: the
 # exactness of the RSS figures where every CPU holds part of the counters.
 MANY_CPU_SCENARIOS = os.environ.get("VMTEST_SMP_SCENARIOS", "R-allcpu").split()
+# Rows whose tracepoint programs run preemptible (7.0+, a preemptible
+# build) also run these: runs of the tool's programs the kernel skips, for
+# real (guest.sh scen_M, tests/vm/exitstorm.c).
+STORM_SCENARIOS = os.environ.get("VMTEST_STORM_SCENARIOS", "M-storm").split()
 # a PREEMPT_RT guest takes about 6 minutes under TCG with the host busy
 GUEST_TIMEOUT = int(os.environ.get("VMTEST_TIMEOUT", "900"))
 # Guests booted at once (each is one host thread); the host row runs alone.
@@ -591,6 +598,8 @@ def build_common():
     vmfix = os.path.join(BUILD, "vmfix")
     run(["gcc", "-O2", "-Wall", "-Wextra", "-static", "-pthread", "-o", vmfix,
          os.path.join(HERE, "vmfix.c")])
+    run(["gcc", "-O2", "-Wall", "-Wextra", "-static", "-pthread", "-o",
+         os.path.join(BUILD, "exitstorm"), os.path.join(HERE, "exitstorm.c")])
     fx = os.path.join(BUILD, "fixtures")
     fx_err = None
     try:
@@ -622,6 +631,7 @@ def build_initramfs(k, common, module):
     shutil.copy(os.path.join(HERE, "guest.sh"), v)
     shutil.copy(TOOL, os.path.join(v, "oomreap-trace"))
     shutil.copy(common["vmfix"], v)
+    shutil.copy(os.path.join(BUILD, "exitstorm"), v)
     if module:
         shutil.copy(module, os.path.join(v, "oomhold.ko"))
     if not common["fx_err"]:
@@ -798,6 +808,8 @@ def parse_console(text):
             a = kv(rest)
             rung["oomkills"][a.get("cg")] = rung["oomkills"].get(a.get("cg"), 0) + \
                 int(a.get("n", "0"))
+        elif tag == "@@STORM" and rung is not None:
+            rung["storm"] = rest.partition(" ")[2]
         elif tag == "@@RKMSG" and rung is not None:
             rung["kmsg"].append(rest.partition(" ")[2])
         elif tag == "@@TOOLERR" and rung is not None:
@@ -1259,6 +1271,63 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
             cell.latency = f"exit {fmt_ns(el)}"
 
 
+def storm_scenarios(k):
+    """M-storm where tracepoint programs run preemptible: from 7.0
+    (SRCU-protected tracepoints) on a preemptible build (Debian's 7.x are
+    PREEMPT_LAZY, -rt PREEMPT_RT).  Elsewhere a run cannot be preempted
+    mid-way and nothing would be skipped."""
+    m = re.match(r"(\d+)\.", k["rel"])
+    try:
+        cfg = open(os.path.join(k["dir"], "boot", f"config-{k['rel']}")).read()
+    except OSError:
+        return []
+    preempt = re.search(r"^CONFIG_PREEMPT(_LAZY|_RT)?=y$", cfg, re.M)
+    return STORM_SCENARIOS if m and int(m.group(1)) >= 7 and preempt else []
+
+
+STORM_RX = re.compile(r"exitstorm: (?P<exits>\d+) exits in [\d.]+ s on (?P<ncpu>\d+) CPUs, "
+                      r"(?P<bad>\d+) helpers failed")
+
+
+def check_storm(cell, sc, rung, incidents):
+    """M-storm: the kernel skipped runs of the tool's programs (the tool's
+    summary counts them, from each program's recursion_misses), and every
+    OOM kill of the storm still ended in the tool's output: its own end
+    seen, or closed at its loss deadline (ended_unseen).  Never open."""
+    for w in sc["warns"]:
+        cell.check(False, f"guest: {w}")
+    for l in sc["kmsg"]:
+        cell.check(not re.search(r"\bBUG\b|WARNING:", l), f"kernel: {l}")
+    m = STORM_RX.search(rung.get("storm") or "")
+    if cell.check(m is not None, f"exitstorm said {rung.get('storm')!r}"):
+        cell.check(m.group("bad") == "0", f"exitstorm: {m.group('bad')} helpers failed")
+    killed = sorted({int(k.group("pid")) for k in map(KILLED_RX.search, sc["kmsg"]) if k})
+    cell.check(killed, "the storm's hogs were never OOM-killed")
+    by_pid = {i.get("pid"): i for i in incidents if "/vmt_M_" in (i.get("cgroup") or "")}
+    unseen = missed_open = 0
+    for p in killed:
+        inc = by_pid.get(p)
+        if not cell.check(inc is not None, f"kill of {p} has no incident"):
+            continue
+        cell.check(inc["outcome"] != "open" or inc.get("ended_unseen"),
+                   f"incident {p} never ended (outcome open, end not lost)")
+        unseen += bool(inc.get("ended_unseen"))
+        missed_open += bool(inc.get("runs_missed"))
+    summary = " ".join(rung["toolerr"])
+    t = re.search(r"BPF runs missed: (\d+|unknown)", summary)
+    if cell.check(t is not None, "the tool's summary says nothing of runs missed"):
+        cell.check(t.group(1) not in ("0", "unknown"),
+                   f"the kernel skipped no run of the tool's programs (BPF runs missed: "
+                   f"{t.group(1)}): the storm did not do its job")
+    # the table: runs missed, and of the storm's kills how many were open
+    # while runs were missed and how many closed with their end unseen
+    cell.outcome = f"missed {t.group(1) if t else '?'}"
+    cell.fails = f"{missed_open}/{len(killed)} hit, {unseen} unseen"
+    for l in rung["toolerr"]:
+        if VERBOSE and "runs missed by program:" in l:
+            log(f"   {cell.kernel} {cell.rung}: {l.strip()}")
+
+
 def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_source,
                rss_tol, blockers_on, na=None):
     """One rung's cells.  rss_tol: rss_tolerance() of the row; blockers_on:
@@ -1301,6 +1370,9 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
             continue
         sc = rung["scens"].get(s)
         if not c.check(sc is not None, "scenario printed nothing"):
+            continue
+        if s == "M-storm":
+            check_storm(c, sc, rung, incidents)
             continue
         check_scenario(c, sc, incidents, expect_source, function_rung,
                        blockers_on, truth_source)
@@ -1363,7 +1435,7 @@ def guest_prepare(row, common):
     k.update(row=row, smp=smp, mod_na=None,
              id=f"{k['rel']}-smp{smp}" if at else k["rel"],
              label=f"{k['rel']} x{smp}" if at else k["rel"],
-             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS)
+             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k))
     module = None
     mod_err = None
     if any(s.startswith("C-mod") for s in k["scenarios"]):
