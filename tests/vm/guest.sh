@@ -567,6 +567,7 @@ run_rung() {
 		echo "@@RUNG END rung=$RUNG rc=start-failed"
 		return 1
 	fi
+	step "rung=$RUNG phase=ready"
 	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
 		case $s in
@@ -614,19 +615,25 @@ main() {
 	# the CPUs the kernel brought up: the RSS tolerance where the kernel's
 	# log reads the approximate counters depends on it
 	echo "@@INFO ncpu=$(grep -c '^processor' /proc/cpuinfo)"
+	# where a guest's time goes (the matrix's wall time): @@STEP t= marks
+	step "phase=probe"
 	"$BIN" probe >"$WORK/probe" 2>&1
 	echo "@@PROBE rc=$?"
 	sed 's/^/@@PROBE /' "$WORK/probe"
+	step "phase=coretags"
 	core_tags
+	step "phase=slice"
 	# The reader's scheduler slice request, as this kernel answers it
 	# (granted from 6.12, ignored before): said with -v.
 	"$BIN" -v --duration 1 --attach=tracepoint --no-kmsg 2>&1 |
 		grep 'scheduler slice' | sed 's/^/@@SLICE /'
 	setup_trace || echo "@@WARN no tracefs instance"
 	for r in $RUNGS; do
+		step "phase=rung rung=$r"
 		run_rung "$r"
 	done
 	teardown_trace
+	step "phase=end"
 }
 
 main
