@@ -20,8 +20,8 @@ any failure, and on a guest that hangs, panics or prints nothing (with the
 tail of its console log).
 
 Environment knobs:
-  VMTEST_KERNELS    rows to boot (default "5.10-bullseye 5.10 6.1 6.12 7.0 7.x
-                    7.x-rt 7.x@8"; also 6.17); SERIES@N: N vCPUs, running
+  VMTEST_KERNELS    rows to boot (default "5.10-bullseye 5.10 6.1 6.12 6.17 7.0
+                    7.x 7.x-rt 7.x@8 6.12@8"); SERIES@N: N vCPUs, running
                     VMTEST_SMP_SCENARIOS instead
   VMTEST_SMP_SCENARIOS  scenarios of the SERIES@N rows (default "R-allcpu")
   VMTEST_STORM_SCENARIOS  added on rows whose tracepoint programs run
