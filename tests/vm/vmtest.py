@@ -1383,6 +1383,9 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
         # after its scenario's window): every "oom-kill:" line of a test
         # cgroup names an incident (those lines are ratelimited: other OOMs
         # may hide some), and every incident has its "Killed process" line.
+        # the rung's own checks go to its last cell that ran (an n/a one
+        # would hide them; one with an error is a failure all the same)
+        last = next((c for c in reversed(cells) if not c.na), cells[-1] if cells else None)
         mine = [i for i in incidents if "/vmt_" in (i.get("cgroup") or "")]
         by_cg = {}
         for i in mine:
@@ -1399,24 +1402,24 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
             n = rung["oomkills"].get(cg)
             if n is not None:
                 n -= twice.get(cg, 0)
-            if cells and by_cg.get(cg, 0) != n:
-                cells[-1].check(False, f"{cg}: the kernel counted {n} OOM kills (memcg "
+            if last and by_cg.get(cg, 0) != n:
+                last.check(False, f"{cg}: the kernel counted {n} OOM kills (memcg "
                                 f"oom_kill), the tool has {by_cg.get(cg, 0)} incidents")
         logged = {int(m.group("pid")) for m in map(OOMKILL_RX.search, rung["kmsg"])
                   if m and "/vmt_" in m.group("task_memcg")}
         killed = {int(m.group("pid")) for m in map(KILLED_RX.search, rung["kmsg"]) if m}
         tpids = {i.get("tgid") for i in mine}
-        if cells and not logged <= tpids:
-            cells[-1].check(False, f"kills logged in test cgroups {sorted(logged - tpids)} "
+        if last and not logged <= tpids:
+            last.check(False, f"kills logged in test cgroups {sorted(logged - tpids)} "
                             "have no incident")
-        if cells and not tpids <= killed:
-            cells[-1].check(False, f"incidents {sorted(tpids - killed)} have no "
+        if last and not tpids <= killed:
+            last.check(False, f"incidents {sorted(tpids - killed)} have no "
                             '"Killed process" line in the kernel log')
-        if cells and not rung["kmsg"]:
-            cells[-1].check(False, "guest printed no @@RKMSG line for the rung's kills")
+        if last and not rung["kmsg"]:
+            last.check(False, "guest printed no @@RKMSG line for the rung's kills")
         lost = [l for l in rung["toolerr"] if re.search(r"events lost: [1-9]", l)]
-        if cells and lost:
-            cells[-1].check(False, f"tool lost events: {lost}")
+        if last and lost:
+            last.check(False, f"tool lost events: {lost}")
     return cells
 
 
@@ -1746,7 +1749,7 @@ def run_matrix(t_start):
     nna = 0
     for label, feats, cells, r in results:
         for c in cells:
-            if c.na:
+            if c.na and not c.errors:
                 # cannot run on this kernel (said why): not a pass, not a failure
                 log(f"{label:<28} {c.rung:<10} {c.scen:<13} {'n/a':<6} {c.na}")
                 nna += 1
@@ -1767,7 +1770,7 @@ def run_matrix(t_start):
             f"{feats.get('reaper_timer', '?')}, rss_stat {feats.get('rss_stat', '?')}, "
             f"mm->flags {feats.get('mm_flags', '?')}; {rungs}; auto -> {feats.get('auto', '?')}; "
             f"blocker attribution {feats.get('blockers', '?')}")
-    failed_cells = [c for _, _, cells, _ in results for c in cells if not c.ok and not c.na]
+    failed_cells = [c for _, _, cells, _ in results for c in cells if not c.ok]
     if failed_cells or extra_fail:
         log("")
         log("Failures:")
@@ -1778,7 +1781,7 @@ def run_matrix(t_start):
         for what, detail in extra_fail:
             log(f"  {what}: {detail}")
         logs = sorted({os.path.relpath(r.get("logf", ""), ROOT) for label, _, cells, r in results
-                       if r.get("logf") and any(not c.ok and not c.na for c in cells)})
+                       if r.get("logf") and any(not c.ok for c in cells)})
         if logs:
             log("  console logs (the tool's raw events are its @@TOOLERR lines): " + ", ".join(logs))
     total = time.monotonic() - t_start
