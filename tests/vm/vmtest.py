@@ -300,6 +300,19 @@ def has_package(pkg, opts):
     return p.returncode == 0 and p.stdout.startswith("Package:")
 
 
+_APT_NAMES = {}
+
+
+def apt_names(suites):
+    """Every linux-* package name of an apt state, read once per run:
+    apt-cache over trixie, forky, sid and experimental takes seconds a
+    call."""
+    if suites not in _APT_NAMES:
+        _APT_NAMES[suites] = run(["apt-cache"] + apt_state(suites) +
+                                 ["pkgnames", "linux-"]).split()
+    return _APT_NAMES[suites]
+
+
 def newest_package(series):
     """The newest kernel package of a series: from apt, else the cache.  Of
     the newer series (6.16+), where the archive lacks headers for some
@@ -308,8 +321,7 @@ def newest_package(series):
     pattern, rx, suites, layout = SERIES[series]
     names = []
     try:
-        out = run(["apt-cache"] + apt_state(suites) + ["search", "--names-only", pattern])
-        names = [l.split(" - ")[0].strip() for l in out.splitlines()]
+        names = [n for n in apt_names(suites) if re.match(pattern, n)]
     except (RuntimeError, Failure):
         pass
     if not names and os.path.isdir(DEBS):    # offline: what the cache holds
@@ -321,9 +333,9 @@ def newest_package(series):
     if not cands:
         raise Failure(f"no kernel package for {series} (apt-get update?)")
     if layout != "unsigned":
-        opts = apt_opts(suites)
+        headers = set(apt_names(suites))
         for _, pkg, rel in cands:
-            if has_package(f"linux-headers-{rel}", opts):
+            if f"linux-headers-{rel}" in headers:
                 return pkg, rel
     _, pkg, rel = cands[0]
     return pkg, rel
