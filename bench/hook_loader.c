@@ -240,11 +240,12 @@ int main(int argc, char **argv)
 
 		ncpus = libbpf_num_possible_cpus();
 		n = (__u32)ncpus;
-		table = kallsyms_table();
+		/* as the tool finds it (src/live/percpu_offsets.c) */
+		table = built_table(table_path, ncpus, &table_obj);
 		if (table)
-			fprintf(stderr, "rss-sum: %d CPUs, table from kallsyms\n", ncpus);
-		else if ((table = built_table(table_path, ncpus, &table_obj)))
 			fprintf(stderr, "rss-sum: %d CPUs, table from a BPF probe of each CPU\n", ncpus);
+		else if ((table = kallsyms_table()))
+			fprintf(stderr, "rss-sum: %d CPUs, table from kallsyms\n", ncpus);
 		if (!table || set_var(obj, ".rodata", "rss_sum_cpus", &n, sizeof(n))) {
 			fprintf(stderr, "hook_loader: no per-CPU offset table\n");
 			goto out;
