@@ -228,7 +228,8 @@ install: $(OUT)/oomreap-trace
 
 # The Debian package (debian/), built from a copy of the tree in
 # $(OUT)/deb/src so that dpkg-buildpackage's outputs, written next to the
-# source, land in $(OUT)/deb: $(OUT)/deb/oomreap-trace_$(VERSION)_amd64.deb.
+# source, land in $(OUT)/deb: $(OUT)/deb/oomreap-trace_$(VERSION)_amd64.deb,
+# and the source package (.dsc, .tar.xz) lintian checks beside it.
 # The copy is what git tracks plus what it does not ignore (a tarball
 # without .git: everything but $(OUT)).  `dpkg-buildpackage -b -us -uc` in
 # the tree itself works too, writing to the parent directory.
@@ -243,9 +244,10 @@ deb:
 	else \
 		tar -c --exclude=./$(OUT) . | tar -x -C $(DEB_SRC); \
 	fi
-	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -b -us -uc $(DEB_BUILD_FLAGS) > ../build.log 2>&1 || \
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc $(DEB_BUILD_FLAGS) > ../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed, log in $(OUT)/deb/src/build.log"; exit 1; }
-	$(Q)mv $(OUT)/deb/src/*.deb $(OUT)/deb/src/*.buildinfo $(OUT)/deb/src/*.changes $(OUT)/deb/
+	$(Q)mv $(OUT)/deb/src/*.deb $(OUT)/deb/src/*.buildinfo $(OUT)/deb/src/*.changes \
+		$(OUT)/deb/src/*.dsc $(OUT)/deb/src/*.tar.* $(OUT)/deb/
 
 clean:
 	$(call msg,CLEAN,$(OUT))
