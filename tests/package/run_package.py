@@ -25,7 +25,10 @@ bpffs, /dev bound from the host; gone with the namespace):
            textfile written where the unit says;
   purge    apt-get purge, then autoremove --purge of what the install
            pulled in: the root's file list equals the one before install,
-           but for dpkg's and apt's own bookkeeping (named below).
+           but for dpkg's and apt's own bookkeeping (named below);
+  build-deps  (bookworm) then, in the same root: apt-get build-dep of the
+           source package and dpkg-buildpackage, which must build the
+           same files: Build-Depends is complete.
 
 The archive is reached with the mirror URIs of the machine's own Debian
 entries, through mmdebstrap's own apt configuration: the machine's apt
@@ -89,7 +92,7 @@ mount --rbind /proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=0755,size=64m tmpfs "$root/run"
-mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/tmp"
+mount -t tmpfs -o mode=1777,size=2g tmpfs "$root/tmp"
 mount --bind -o ro "$debdir" "$root/mnt"
 mount --bind "$archives" "$root/var/cache/apt/archives"
 mount --bind -o ro /etc/resolv.conf "$root/etc/resolv.conf"
@@ -559,6 +562,27 @@ def test_purge(t, root):
     t.expect(rc != 0 or "not-installed" in out, f"dpkg still knows the package: {out!r}")
 
 
+def test_build_deps(t, root):
+    """The source package builds in the clean root from its Build-Depends
+    alone (apt-get build-dep), into the same files as make deb's."""
+    dsc = os.path.basename(deb_path()).replace("_amd64.deb", ".dsc")
+    root.run(*APT, "build-dep", f"/mnt/{dsc}", timeout=1800)
+    # One run: /tmp is the namespace's tmpfs, gone with it.
+    t0 = time.monotonic()
+    _, out = root.run("sh", "-ec", f"cd /tmp && dpkg-source -x /mnt/{dsc} src >/dev/null && "
+                      f"cd src && {{ dpkg-buildpackage -b -us -uc >/tmp/build.log 2>&1 || "
+                      f"{{ tail -n 30 /tmp/build.log; exit 1; }}; }} && "
+                      f"echo '--- files' && dpkg-deb -c /tmp/{os.path.basename(deb_path())}",
+                      timeout=1800)
+    note(f"{root.suite}: dpkg-buildpackage in the root: {time.monotonic() - t0:.1f} s")
+    theirs = "\n".join(l.split()[-1] for l in out.split("--- files", 1)[-1].splitlines()
+                        if l.strip())
+    _, ours = run(["dpkg-deb", "-c", deb_path()])
+    ours = "\n".join(l.split()[-1] for l in ours.splitlines() if l.strip())
+    t.expect_eq(sorted(theirs.split()), sorted(ours.split()),
+                "files of the package built in the root vs make deb's")
+
+
 # --------------------------------------------------------------------------
 
 
@@ -628,6 +652,9 @@ def main():
                 continue
             for n, fn in steps:
                 res.run(f"{label}: {n}", fn, root)
+            if s == "bookworm":     # once: the build host the package is made for
+                res.run(f"{label}: build-deps (apt-get build-dep, dpkg-buildpackage)",
+                        test_build_deps, root)
         finally:
             with contextlib.suppress(Fail, OSError):
                 root.remove()
