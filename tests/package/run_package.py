@@ -434,6 +434,13 @@ def test_install(t, root):
             if p.endswith(".gz"):
                 got = gzip.decompress(got)
             t.expect(got == read(os.path.join(REPO, src)), f"{p} differs from {src}")
+    if root.unit:   # deploy/'s unit, but for the binary's path and comments
+        def body(text):
+            return [l for l in text.splitlines() if l.strip() and not l.startswith("#")]
+        want = body(open(f"{REPO}/deploy/systemd/oomreap-trace.service").read()
+                    .replace("/usr/local/sbin/", "/usr/sbin/"))
+        t.expect(body(open(root.dir + root.unit).read()) == want,
+                 f"{root.unit} is not deploy/systemd's unit with /usr/sbin")
     missing = [p for p in listed if not os.path.lexists(root.dir + p)]
     t.expect(not missing, f"dpkg -L lists what is not there: {missing[:5]}")
     # Enabled as dh_installsystemd enables prometheus-node-exporter's unit.
