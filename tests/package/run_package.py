@@ -27,8 +27,9 @@ bpffs, /dev bound from the host; gone with the namespace):
            pulled in: the root's file list equals the one before install,
            but for dpkg's and apt's own bookkeeping (named below);
   build-deps  (bookworm) then, in the same root: apt-get build-dep of the
-           source package and dpkg-buildpackage, which must build the
-           same files: Build-Depends is complete.
+           source tree (the README's command) and dpkg-buildpackage of
+           the source package, which must build the same files:
+           Build-Depends is complete.
 
 The archive is reached with the mirror URIs of the machine's own Debian
 entries, through mmdebstrap's own apt configuration: the machine's apt
@@ -573,7 +574,12 @@ def test_build_deps(t, root):
     """The source package builds in the clean root from its Build-Depends
     alone (apt-get build-dep), into the same files as make deb's."""
     dsc = os.path.basename(deb_path()).replace("_amd64.deb", ".dsc")
-    root.run(*APT, "build-dep", f"/mnt/{dsc}", timeout=1800)
+    # The README's form: build-dep of a source tree (make deb's copy).
+    tree = f"/mnt/src/oomreap-trace-{version_file()}/"
+    if not t.expect(os.path.isfile(os.path.dirname(deb_path()) + tree[4:] + "debian/control"),
+                    f"no source tree {tree} from make deb"):
+        return
+    root.run(*APT, "build-dep", tree, timeout=1800)
     # One run: /tmp is the namespace's tmpfs, gone with it.
     t0 = time.monotonic()
     _, out = root.run("sh", "-ec", f"cd /tmp && dpkg-source -x /mnt/{dsc} src >/dev/null && "
