@@ -8,7 +8,9 @@ CLANG     ?= clang
 BPFTOOL   ?= bpftool
 ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
-VERSION   := 0.1.0
+# The one place the version is written: VERSION (debian/changelog must agree;
+# tests/package/check_version.sh holds every other mention to it).
+VERSION   := $(strip $(file < VERSION))
 
 CFLAGS    ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
@@ -52,7 +54,7 @@ BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o blockers.bpf
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
 .SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(BPF_PARTS)
-.PHONY: all clean check check-layers deps test-unit test-e2e vmlinux fixtures install
+.PHONY: all clean check check-layers deps test-unit test-e2e test-package vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
@@ -193,6 +195,11 @@ test-unit: $(UNIT_TESTS)
 test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
 
+# The Debian package (tests/package/): make deb, lintian, then installed in
+# clean Debian 12 and 13 roots (mmdebstrap, cached in .package-cache/).
+test-package: $(OUT)/oomreap-trace $(FIXTURES)
+	$(Q)python3 tests/package/run_package.py
+
 # The kernel matrix (tests/vm/): Debian 11's 5.10 (two) and 12's 6.1 and 6.12
 # under qemu, every rung.
 # The guests get a statically linked tool (libbpf, libelf, zlib archives).
@@ -240,6 +247,33 @@ PREFIX ?= /usr/local
 install: $(OUT)/oomreap-trace
 	install -D -m 0755 $(OUT)/oomreap-trace $(DESTDIR)$(PREFIX)/sbin/oomreap-trace
 	install -D -m 0644 man/oomreap-trace.8 $(DESTDIR)$(PREFIX)/share/man/man8/oomreap-trace.8
+	install -D -m 0644 deploy/prometheus/oomreap-rules.yml \
+		$(DESTDIR)$(PREFIX)/share/oomreap-trace/prometheus/oomreap-rules.yml
+	install -D -m 0644 deploy/grafana/oomreap-trace.json \
+		$(DESTDIR)$(PREFIX)/share/oomreap-trace/grafana/oomreap-trace.json
+
+# The Debian package (debian/), built from a copy of the tree in
+# $(OUT)/deb/src so that dpkg-buildpackage's outputs, written next to the
+# source, land in $(OUT)/deb: $(OUT)/deb/oomreap-trace_$(VERSION)_amd64.deb,
+# and the source package (.dsc, .tar.xz) lintian checks beside it.
+# The copy is what git tracks plus what it does not ignore (a tarball
+# without .git: everything but $(OUT)).  `dpkg-buildpackage -b -us -uc` in
+# the tree itself works too, writing to the parent directory.
+DEB_SRC := $(OUT)/deb/src/oomreap-trace-$(VERSION)
+.PHONY: deb
+deb:
+	$(call msg,DEB,$(OUT)/deb/oomreap-trace_$(VERSION)_amd64.deb)
+	$(Q)rm -rf $(OUT)/deb && mkdir -p $(DEB_SRC)
+	$(Q)if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			xargs -0 cp --parents -a -t $(DEB_SRC); \
+	else \
+		tar -c --exclude=./$(OUT) . | tar -x -C $(DEB_SRC); \
+	fi
+	$(Q)cd $(DEB_SRC) && dpkg-buildpackage -us -uc $(DEB_BUILD_FLAGS) > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed, log in $(OUT)/deb/src/build.log"; exit 1; }
+	$(Q)mv $(OUT)/deb/src/*.deb $(OUT)/deb/src/*.buildinfo $(OUT)/deb/src/*.changes \
+		$(OUT)/deb/src/*.dsc $(OUT)/deb/src/*.tar.* $(OUT)/deb/
 
 clean:
 	$(call msg,CLEAN,$(OUT))

@@ -37,6 +37,10 @@ packages=(
 	# Alertmanager beside the Prometheus server above, and python3-yaml: the
 	# layer reads the DaemonSet's manifest to run the image as it says
 	podman runc prometheus-alertmanager python3-yaml
+	# the Debian package (make deb) and its layer (tests/package): the
+	# package build, lintian, and mmdebstrap for the clean Debian roots
+	# the package is installed into
+	debhelper dpkg-dev lintian mmdebstrap
 )
 
 if [ "${1:-}" = "--list" ]; then

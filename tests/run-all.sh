@@ -55,6 +55,8 @@ run_layer "kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12, 6.17, 7.0, 7.x
 run_layer "prometheus (root, node_exporter, promtool)" python3 tests/prom/run_prom.py
 run_layer "deployment (root: make image, podman+runc, Prometheus, Alertmanager)" \
 	python3 tests/deploy/run_deploy.py
+run_layer "debian package (make deb, lintian; root: installed, traced, purged in Debian 12 and 13 roots)" \
+	python3 tests/package/run_package.py
 run_layer "hardening (root, real kernel)" python3 tests/hardening/run_hardening.py
 run_layer "sanitizers (ASan+UBSan)" make -s --no-print-directory asan
 

@@ -114,11 +114,13 @@ def debug(msg):
 
 
 def makefile_version():
-    with open(f"{REPO}/Makefile") as f:
-        m = re.search(r"^VERSION\s*:?=\s*(\S+)", f.read(), re.M)
-    if not m:
-        raise Fail("no VERSION in the Makefile")
-    return m.group(1)
+    """The version make image tags with: the VERSION file, the tree's one
+    place for it (the Makefile reads it)."""
+    with open(f"{REPO}/VERSION") as f:
+        v = f.read().strip()
+    if not re.fullmatch(r"\d+\.\d+\.\d+", v):
+        raise Fail(f"VERSION holds {v!r}, not N.N.N")
+    return v
 
 
 def run(argv, timeout=120, env=None, check=True, what=None, cwd=None):

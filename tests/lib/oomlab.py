@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 """Making OOM kills safely: the one home of the helpers that the end-to-end,
-Prometheus and hardening tests and the benchmarks share (tests/e2e,
-tests/prom, tests/hardening, bench).
+Prometheus, hardening, deployment and package tests and the benchmarks
+share (tests/e2e, tests/prom, tests/hardening, tests/deploy, tests/package,
+bench).
 
 The rules (docs/LAB.md): every OOM happens inside a memory cgroup made here with
 a small limit; every process is started here and ended here, by pid; every
