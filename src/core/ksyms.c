@@ -12,7 +12,42 @@
 struct ksym {
 	uint64_t addr;
 	uint32_t name_off;
+	uint32_t max_off; /* past this offset an address is not this symbol's */
 };
+
+/*
+ * kallsyms lists a few pseudo-symbols for text the kernel allocated at run
+ * time, in pseudo-modules named "[__builtin__...]": an ftrace trampoline
+ * ("ftrace_trampoline [__builtin__ftrace]"), a kprobe instruction slot page
+ * ("kprobe_insn_page [__builtin__kprobes]").  Each marks one page; what lies
+ * past it is some other allocation (a module kallsyms does not list), which
+ * must be shown raw, not as "ftrace_trampoline+0x2054".
+ */
+#define PSEUDO_MODULE "[__builtin__"
+#define PSEUDO_SYMBOL_MAX_OFFSET 4095u
+
+/*
+ * A recording keeps a symbol's start and name, not its module: in replay the
+ * pseudo-symbols are known by the names the kernel gives them
+ * (kernel/trace/ftrace.c, kernel/kprobes.c), so that an address live showed
+ * raw is not named after one of them either.
+ */
+static uint32_t max_off_of(const char *name, const char *module)
+{
+	static const char *const pseudo[] = {
+		"ftrace_trampoline", "kprobe_insn_page", "kprobe_optinsn_page",
+	};
+	size_t i;
+
+	if (module)
+		return strncmp(module, PSEUDO_MODULE, strlen(PSEUDO_MODULE))
+			       ? KSYMS_MAX_OFFSET
+			       : PSEUDO_SYMBOL_MAX_OFFSET;
+	for (i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
+		if (!strcmp(name, pseudo[i]))
+			return PSEUDO_SYMBOL_MAX_OFFSET;
+	return KSYMS_MAX_OFFSET;
+}
 
 struct ksyms {
 	struct ksym *syms;
@@ -21,7 +56,7 @@ struct ksyms {
 	size_t names_len, names_cap;
 };
 
-static int add_sym(struct ksyms *ks, uint64_t addr, const char *name)
+static int add_sym(struct ksyms *ks, uint64_t addr, const char *name, uint32_t max_off)
 {
 	size_t n = strlen(name) + 1;
 
@@ -49,6 +84,7 @@ static int add_sym(struct ksyms *ks, uint64_t addr, const char *name)
 	memcpy(ks->names + ks->names_len, name, n);
 	ks->syms[ks->nsyms].addr = addr;
 	ks->syms[ks->nsyms].name_off = (uint32_t)ks->names_len;
+	ks->syms[ks->nsyms].max_off = max_off;
 	ks->nsyms++;
 	ks->names_len += n;
 	return 0;
@@ -65,23 +101,26 @@ static int cmp_ksym(const void *a, const void *b)
 static struct ksyms *load_file(FILE *f)
 {
 	struct ksyms *ks = calloc(1, sizeof(*ks));
-	char line[512], name[256], type;
+	char line[512], name[256], module[64], type;
 	bool nonzero = false;
 	uint64_t addr;
+	int n;
 
 	if (!ks) {
 		fclose(f);
 		return NULL;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%" SCNx64 " %c %255s", &addr, &type, name) != 3)
+		module[0] = '\0';
+		n = sscanf(line, "%" SCNx64 " %c %255s %63s", &addr, &type, name, module);
+		if (n < 3)
 			continue;
 		/* text symbols only: stacks hold return addresses */
 		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
 			continue;
 		if (addr)
 			nonzero = true;
-		if (add_sym(ks, addr, name)) {
+		if (add_sym(ks, addr, name, max_off_of(name, module))) {
 			fclose(f);
 			ksyms__free(ks);
 			errno = ENOMEM;
@@ -169,7 +208,7 @@ int ksyms__add(struct ksyms *ks, uint64_t start, const char *name)
 	}
 	if (lo < ks->nsyms && ks->syms[lo].addr == start)
 		return 0;
-	err = add_sym(ks, start, name); /* appended last: move it into place */
+	err = add_sym(ks, start, name, max_off_of(name, NULL)); /* appended last: move it into place */
 	if (err)
 		return err;
 	tmp = ks->syms[ks->nsyms - 1];
@@ -208,8 +247,9 @@ const char *ksyms__lookup(const struct ksyms *ks, uint64_t addr, uint64_t *off)
 	 * last function before it (an unlisted module, a freed BPF program)
 	 * would be named after whatever symbol precedes it, gigabytes away.
 	 * No kernel function is anywhere near this long: beyond, it is unknown.
+	 * A pseudo-symbol's page is shorter still (max_off).
 	 */
-	if (addr - ks->syms[lo].addr > KSYMS_MAX_OFFSET)
+	if (addr - ks->syms[lo].addr > ks->syms[lo].max_off)
 		return NULL;
 	*off = addr - ks->syms[lo].addr;
 	return ks->names + ks->syms[lo].name_off;

@@ -23,26 +23,33 @@ struct stream_state {
 	unsigned announced_next;
 };
 
-/* A group kill's first victim to close brings its event line (text only). */
-static void announce_event(struct stream_state *st, FILE *f, const struct oomreap_incident *inc,
-			   const struct render_ctx *rc)
+/*
+ * A group kill's first victim to close brings its event line (text only).
+ * Returns the slot that now holds the event, or -1 when no line was added.
+ */
+static int announce_event(struct stream_state *st, FILE *f, const struct oomreap_incident *inc,
+			  const struct render_ctx *rc)
 {
-	unsigned i;
+	unsigned i, slot;
 
 	if (inc->oom_event.group_kill != GROUP_KILL_YES || !inc->oom_event.id)
-		return;
+		return -1;
 	for (i = 0; i < ANNOUNCED_EVENTS; i++)
 		if (st->announced[i] == inc->oom_event.id)
-			return;
-	st->announced[st->announced_next] = inc->oom_event.id;
+			return -1;
+	slot = st->announced_next;
+	st->announced[slot] = inc->oom_event.id;
 	st->announced_next = (st->announced_next + 1) % ANNOUNCED_EVENTS;
 	render__text_oom_event(f, inc, rc);
+	return (int)slot;
 }
 
 static int stream_incident(struct sink *s, const struct oomreap_incident *inc)
 {
 	struct stream_state *st = s->state;
+	uint64_t dropped = st->out->dropped_lines;
 	FILE *f = outbuf__begin(st->out);
+	int slot = -1, err;
 
 	if (!f)
 		return -ENOMEM;
@@ -50,10 +57,14 @@ static int stream_incident(struct sink *s, const struct oomreap_incident *inc)
 		render__json_incident(f, inc, s->rc);
 	else {
 		/* one record: the event's line goes, or is dropped, with its victim's */
-		announce_event(st, f, inc, s->rc);
+		slot = announce_event(st, f, inc, s->rc);
 		render__text_incident(f, inc, s->rc);
 	}
-	return outbuf__commit(st->out, f);
+	err = outbuf__commit(st->out, f);
+	/* dropped with its victim: the event's next victim to close brings it */
+	if (slot >= 0 && (err || st->out->dropped_lines != dropped))
+		st->announced[slot] = 0;
+	return err;
 }
 
 /* The session closes stdout itself, after the summary (session__close). */

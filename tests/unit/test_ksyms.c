@@ -98,7 +98,9 @@ static const char kallsyms[] =
 	"ffffffff81004000 B some_bss\n"
 	"ffffffffc0001000 t holdlock_fn\t[oomreap_holdlock]\n"
 	"ffffffffc0001200 T holdlock_init\t[oomreap_holdlock]\n"
-	"ffffffffc0002000 d holdlock_data\t[oomreap_holdlock]\n";
+	"ffffffffc0002000 d holdlock_data\t[oomreap_holdlock]\n"
+	"ffffffffc0100000 t ftrace_trampoline\t[__builtin__ftrace]\n"
+	"ffffffffc0200000 t kprobe_insn_page\t[__builtin__kprobes]\n";
 
 #define KS_FIRST 0xffffffff81000000ull
 
@@ -167,6 +169,37 @@ static void test_lookup_between_skips_data(void **state)
 	assert_null(ksyms__lookup(ks, 0xffffffffc0000fffull, &(uint64_t){ 0 }));
 	expect_sym(ks, 0xffffffff81003100ull + KSYMS_MAX_OFFSET, "weak_undef_fn", KSYMS_MAX_OFFSET);
 	assert_null(ksyms__lookup(ks, 0xffffffff81003100ull + KSYMS_MAX_OFFSET + 1, &(uint64_t){ 0 }));
+	ksyms__free(ks);
+}
+
+/*
+ * A pseudo-symbol marks the one page the kernel allocated: an address past
+ * it (a module kallsyms does not list) is raw, never "ftrace_trampoline+0x2054";
+ * the same in replay, where only its name is known.
+ */
+static void test_pseudo_symbols_span_one_page(void **state)
+{
+	struct ksyms *ks = load_sample(*state), *rec = ksyms__new();
+	uint64_t off;
+	char buf[64];
+
+	expect_sym(ks, 0xffffffffc0100000ull, "ftrace_trampoline", 0);
+	expect_sym(ks, 0xffffffffc0100fffull, "ftrace_trampoline", 0xfff);
+	assert_null(ksyms__lookup(ks, 0xffffffffc0101000ull, &off));
+	ksyms__format(ks, 0xffffffffc0102054ull, buf, sizeof(buf));
+	assert_string_equal(buf, "0xffffffffc0102054");
+	expect_sym(ks, 0xffffffffc0200010ull, "kprobe_insn_page", 0x10);
+	assert_null(ksyms__lookup(ks, 0xffffffffc0202054ull, &off));
+	/* a module's own function keeps the long bound */
+	expect_sym(ks, 0xffffffffc0003000ull, "holdlock_init", 0x1e00);
+
+	assert_non_null(rec);
+	assert_int_equal(ksyms__add(rec, 0xffffffffc0100000ull, "ftrace_trampoline"), 0);
+	assert_int_equal(ksyms__add(rec, 0xffffffffc0001200ull, "holdlock_init"), 0);
+	expect_sym(rec, 0xffffffffc0100010ull, "ftrace_trampoline", 0x10);
+	assert_null(ksyms__lookup(rec, 0xffffffffc0102054ull, &off));
+	expect_sym(rec, 0xffffffffc0003000ull, "holdlock_init", 0x1e00);
+	ksyms__free(rec);
 	ksyms__free(ks);
 }
 
@@ -310,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_before_first),
 		cmocka_unit_test(test_lookup_between_skips_data),
 		cmocka_unit_test(test_module_symbols),
+		cmocka_unit_test(test_pseudo_symbols_span_one_page),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_restricted_all_zero),
 		cmocka_unit_test(test_missing_file),

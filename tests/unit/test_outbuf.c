@@ -4,7 +4,8 @@
  * stops reading must never make a write wait (the ring buffer would fill
  * behind it), what waits is bounded, and what cannot wait is dropped in
  * whole records, counted in lines, never cut mid-line.  Replay's stdout
- * (unbounded) writes everything.
+ * (unbounded) writes everything.  And the text sink on top of it: a group
+ * kill's event line dropped with its first victim comes with the next.
  */
 
 #include <errno.h>
@@ -22,8 +23,11 @@
 
 #include <cmocka.h>
 
+#include "core/incident.h"
 #include "core/timefmt.h"
+#include "core/tracker.h"
 #include "sinks/outbuf.h"
+#include "sinks/sink.h"
 
 #define RECORDS 2000
 #define LIMIT 8192
@@ -165,6 +169,73 @@ static void test_unbounded_writes_all(void **state)
 }
 
 /* A full disk is an error to report, not lines to drop. */
+/* Everything the reader has: drained from a non-blocking pipe, NUL-ended. */
+static size_t drain(int rfd, char *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len - 1 && (n = read(rfd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = 0;
+	return got;
+}
+
+/*
+ * A group kill's event line goes out with its first victim's line, as one
+ * record.  When stdout's reader stalls and that record is dropped, the
+ * event's next victim to close must bring the line, or the text output
+ * shows victims under no event at all.
+ */
+static void test_group_event_line_survives_a_drop(void **state)
+{
+	struct render_ctx rc = { .page_size = 4096 };
+	struct oomreap_incident inc;
+	static char got[1 << 20];
+	struct sink s = { 0 };
+	struct outbuf o;
+	uint64_t dropped;
+	int p[2], i;
+
+	(void)state;
+	memset(&inc, 0, sizeof(inc));
+	inc.pid = 4242;
+	inc.oom_event.id = 7;
+	inc.oom_event.group_kill = GROUP_KILL_YES;
+	assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+	outbuf__open(&o, p[1], true, LIMIT);
+	assert_int_equal(sink_stream__open(&s, &o, false, &rc), 0);
+	/* the reader stops: the pipe and then the bound fill up */
+	for (i = 0; o.dropped_lines == 0; i++)
+		put(&o, i);
+	dropped = o.dropped_lines;
+	assert_int_equal(s.ops->incident(&s, &inc), 0);
+	assert_true(o.dropped_lines > dropped); /* the first victim's record is gone */
+
+	/* the reader is back: the next victim of the same event closes */
+	while (outbuf__pending(&o)) {
+		drain(p[0], got, sizeof(got));
+		assert_int_equal(outbuf__flush(&o), 0);
+	}
+	drain(p[0], got, sizeof(got));
+	inc.pid = 4343;
+	assert_int_equal(s.ops->incident(&s, &inc), 0);
+	drain(p[0], got, sizeof(got));
+	assert_non_null(strstr(got, "OOM event 7: memory.oom.group kill of"));
+	assert_non_null(strstr(got, "4343"));
+
+	/* once out, it is not repeated for the event's third victim */
+	inc.pid = 4444;
+	assert_int_equal(s.ops->incident(&s, &inc), 0);
+	drain(p[0], got, sizeof(got));
+	assert_null(strstr(got, "OOM event 7"));
+	assert_non_null(strstr(got, "4444"));
+
+	assert_int_equal(s.ops->close(&s), 0);
+	outbuf__close(&o, 0);
+	close(p[0]);
+}
+
 static void test_write_error_kept(void **state)
 {
 	int fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
@@ -186,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_socket_reader_stops),
 		cmocka_unit_test(test_unbounded_writes_all),
 		cmocka_unit_test(test_write_error_kept),
+		cmocka_unit_test(test_group_event_line_survives_a_drop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
