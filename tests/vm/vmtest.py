@@ -1754,12 +1754,13 @@ def run_matrix(t_start):
                 na[s] = ("n/a (the kill thaws every thread of the victim, 6.18+: "
                          "no frozen thread keeps the mm)")
             if s == "G" and is_rt(k["rel"]):
-                # Seen in 1 of 4 rungs per run: the kernel skipped the exit
-                # program's run for one member (a recursion miss), and the
-                # tool closed that incident only after the guest stopped
-                # waiting.  Shown, never passed, until that is fixed.
+                # Seen in about 1 rung in 4 per run: one group member's exit
+                # never reaches the tool, and no miss is counted while the
+                # guest waits (the reader reads the counters every 100 ms
+                # while an incident is open).  The likely cause is a race
+                # (tests/vm/README.md); shown, never passed, until fixed.
                 na[s] = ("KNOWN DEFECT, not judged: on PREEMPT_RT a group member's exit "
-                         "can be lost to a skipped BPF run, its incident closed late")
+                         "can escape the exit filter (kill/exit race), uncounted")
             if s.startswith("C-mod") and mod_err:
                 skipped[s] = mod_err
             if s in ("B-fuse", "C-fuse", "R-allcpu") and common["fx_err"]:
