@@ -300,6 +300,7 @@ int do_report(const struct env *env)
 		report__set_symbols(r, replay__symbols(rp));
 	run.r = r;
 	topts.page_size = h->page_size;
+	topts.kernel_release = h->kernel_release;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);
 	if (!r || !t || !name) {

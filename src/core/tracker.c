@@ -13,6 +13,7 @@
  * without another), or the victim releasing its mm before the reaper came.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,6 +59,7 @@ struct tracker {
 	uint64_t orphan_wait_ns;
 	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */
 	int8_t learned_basis;
+	int8_t release_basis;     /* rss_basis__of_release() of the traced kernel, -1 unknown */
 };
 
 static uint32_t seq_hash(uint64_t seq)
@@ -129,6 +131,8 @@ struct tracker *tracker__new(const struct tracker_opts *opts)
 	t->seq_mask--;
 	t->earliest_deadline = UINT64_MAX;
 	t->learned_basis = -1;
+	t->release_basis = (int8_t)rss_basis__of_release(opts->kernel_release);
+	t->opts.kernel_release = NULL; /* only its verdict is kept: the string is the caller's */
 	if (!t->slots || !t->open || !t->free_stack || !t->seq_index) {
 		tracker__free(t);
 		return NULL;
@@ -181,6 +185,7 @@ const char *rss_basis_src__name(uint8_t src)
 		[RSS_SRC_KERNEL_LOG] = "kernel_log",
 		[RSS_SRC_EARLIER_LOG] = "earlier_kernel_log",
 		[RSS_SRC_DEFAULT] = "default",
+		[RSS_SRC_KERNEL_RELEASE] = "kernel_release",
 	};
 
 	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";
@@ -210,13 +215,23 @@ int rss_basis__judge(const uint64_t count_pages[OOMREAP_RSS_NR],
 	return count ? RSS_BASIS_COUNT : RSS_BASIS_SUM;
 }
 
+int rss_basis__of_release(const char *release)
+{
+	unsigned major, minor;
+
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2)
+		return -1;
+	return major >= 7 ? RSS_BASIS_SUM : RSS_BASIS_COUNT;
+}
+
 /*
  * Which reading the incident shows (enum rss_basis): the exact sums only
  * where every reading it shows has one (the kill's, and each reap's start
  * and finish), else the counts throughout, never a mix.  The sums where the
  * kernel's own line for this victim printed them, or, undecided, where an
- * earlier victim's did; the counts where it printed those; the sums when
- * no line decides.
+ * earlier victim's did; the counts where it printed those; when no line
+ * decides, what the kernel's release prints (rss_basis__of_release), and
+ * the sums when even that is unknown.
  */
 static void apply_rss_basis(struct tracker *t, struct oomreap_incident *inc)
 {
@@ -243,6 +258,9 @@ static void apply_rss_basis(struct tracker *t, struct oomreap_incident *inc)
 	} else if (t->learned_basis >= 0) {
 		inc->rss_basis = (uint8_t)t->learned_basis;
 		inc->rss_basis_src = RSS_SRC_EARLIER_LOG;
+	} else if (t->release_basis >= 0) {
+		inc->rss_basis = (uint8_t)t->release_basis;
+		inc->rss_basis_src = RSS_SRC_KERNEL_RELEASE;
 	} else {
 		inc->rss_basis = RSS_BASIS_SUM;
 		inc->rss_basis_src = RSS_SRC_DEFAULT;

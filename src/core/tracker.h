@@ -109,7 +109,8 @@ enum rss_basis_src {
 	RSS_SRC_NO_SUM = 0,    /* no exact sum was read: the count is all there is */
 	RSS_SRC_KERNEL_LOG,    /* this victim's "Killed process"/"reaped" line agrees with it */
 	RSS_SRC_EARLIER_LOG,   /* undecided here; an earlier victim's line in this session */
-	RSS_SRC_DEFAULT,       /* no log line decides: the exact sum */
+	RSS_SRC_DEFAULT,       /* no log line decides, nor the release: the exact sum */
+	RSS_SRC_KERNEL_RELEASE, /* no log line decides (none readable): what the release prints */
 };
 
 const char *rss_basis__name(uint8_t basis);    /* "count", "sum" */
@@ -123,6 +124,15 @@ const char *rss_basis_src__name(uint8_t src);  /* "no_sum", "kernel_log", ... */
 int rss_basis__judge(const uint64_t count_pages[OOMREAP_RSS_NR],
 		     const uint64_t sum_pages[OOMREAP_RSS_NR], const uint64_t log_kb[3],
 		     uint64_t page_size);
+/*
+ * What a kernel release's "Killed process" line prints when no line can be
+ * read to tell (a container without /dev/kmsg, --no-kmsg): mainline prints
+ * the exact sums from 7.0 (RSS_BASIS_SUM), the counts before
+ * (RSS_BASIS_COUNT); -1 for a release that does not parse.  A stable
+ * kernel that took the change back prints sums before 7.0: wherever the
+ * log is readable, its own line decides first.
+ */
+int rss_basis__of_release(const char *release);
 
 /* Who held and who waited on mmap_lock at one or more failed trylocks. */
 struct blocker_snapshot {
@@ -257,6 +267,8 @@ struct tracker_opts {
 	void *ctx;
 	/* the RSS counters' page size, to compare them with the log's kB; 0 unknown */
 	uint64_t page_size;
+	/* the traced kernel's release (uname -r), for rss_basis__of_release; NULL unknown */
+	const char *kernel_release;
 };
 
 struct tracker_stats {

@@ -61,7 +61,8 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 				      .on_kill = session__kill_context,
 				      .before_close = session__kill_rss,
 				      .ctx = s,
-				      .page_size = rc->page_size };
+				      .page_size = rc->page_size,
+				      .kernel_release = o->kernel };
 
 	memset(s, 0, sizeof(*s));
 	s->o = *o;

@@ -726,6 +726,59 @@ static void test_rss_sum_by_default(void **state)
 	}
 }
 
+/* The same tracker, told the traced kernel's release. */
+static void log_fx_release(struct log_fx *f, const char *release)
+{
+	struct tracker_opts o = { .on_close = log_collect, .on_kill = log_on_kill,
+				  .before_close = log_before_close, .page_size = SUM_PAGE,
+				  .ctx = f, .kernel_release = release };
+
+	tracker__free(f->t);
+	f->t = tracker__new(&o);
+	assert_non_null(f->t);
+}
+
+/*
+ * No line readable (a container without /dev/kmsg): what the release's
+ * "Killed process" line prints, the counts before 7.0 and the sums from
+ * it; a line that decides still wins over the release.
+ */
+static void test_rss_basis_from_the_release(void **state)
+{
+	struct log_fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	assert_int_equal(rss_basis__of_release("6.18.44-fc-v1272"), RSS_BASIS_COUNT);
+	assert_int_equal(rss_basis__of_release("7.0.13+deb13-amd64"), RSS_BASIS_SUM);
+	assert_int_equal(rss_basis__of_release("5.10.0-32-amd64"), RSS_BASIS_COUNT);
+	assert_int_equal(rss_basis__of_release("garbage"), -1);
+	assert_int_equal(rss_basis__of_release(NULL), -1);
+	assert_string_equal(rss_basis_src__name(RSS_SRC_KERNEL_RELEASE), "kernel_release");
+
+	log_fx_release(f, "6.18.44-fc-v1272");
+	feed_reaped_with_sums(f, 1, 6000, T0, true);
+	assert_int_equal(f->c.n, 1);
+	inc = &f->c.inc[0];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_RELEASE);
+	assert_count_figures(inc);
+
+	log_fx_release(f, "7.3.4+deb13-amd64");
+	feed_reaped_with_sums(f, 2, 6001, T0 + 10 * SEC, true);
+	assert_int_equal(f->c.n, 2);
+	inc = &f->c.inc[1];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_RELEASE);
+	assert_sum_figures(inc);
+
+	/* a release before 7.0, but this victim's own line printed the sums */
+	log_fx_release(f, "6.18.44-fc-v1272");
+	log_line(f, 3, KILL_ANON_SUM, KILL_FILE_SUM);
+	feed_reaped_with_sums(f, 3, 6002, T0 + 20 * SEC, true);
+	assert_int_equal(f->c.n, 3);
+	inc = &f->c.inc[2];
+	assert_int_equal(inc->rss_basis_src, RSS_SRC_KERNEL_LOG);
+	assert_sum_figures(inc);
+}
+
 /*
  * Never a mix: a finish read without its sums (a failed per-CPU read)
  * leaves the whole incident in counts, whatever the log says; so does a
@@ -2408,6 +2461,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rss_count_where_the_log_prints_counts,
 						log_fx_setup, log_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rss_sum_by_default, log_fx_setup,
+						log_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_rss_basis_from_the_release, log_fx_setup,
 						log_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_rss_count_when_a_sum_is_missing, log_fx_setup,
 						log_fx_teardown),
