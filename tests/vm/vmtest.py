@@ -1220,7 +1220,13 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
                    (oom.get("context_source") or {}).get("constraint") == src,
                    f"tool oom context {oom} != kmsg oom_memcg {ook[0].group('oom_memcg')!r} "
                    f"(source wanted: {src})")
-    cell.check(not inc.get("incomplete") and not inc.get("evicted"), "tool: incomplete/evicted")
+    # Incomplete only because the kernel skipped runs of our programs (on a
+    # preemptible kernel, any exit's run on that CPU, the victim's or not)
+    # is the tool saying its figures may be partial: they are still held to
+    # the kernel's below.  Any other cause (ring buffer drops) fails.
+    cell.check(not inc.get("evicted") and
+               (not inc.get("incomplete") or inc.get("runs_missed") is True),
+               f"tool: incomplete/evicted (runs_missed {inc.get('runs_missed')})")
     rk = (inc.get("rss_at_kill_bytes") or {}).get("anon")
     cell.check(rk is not None and abs(rk - int(kl.group("anon")) * 1024) <= cell.rss_tol,
                f"tool rss_at_kill anon {rk} vs kmsg anon-rss {int(kl.group('anon')) * 1024} "
