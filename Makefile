@@ -239,9 +239,24 @@ image: $(OUT)/static/oomreap-trace deploy/container/Containerfile
 check-layers:
 	$(Q)tests/layers/check_layers.py
 
-# Every layer; the last line is the one CI reads.
-check: $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o $(OUT)/tests/mkrec
-	$(Q)tests/run-all.sh
+# Every layer; the last line is the one CI reads ("N passed, N failed,
+# N skipped").  `make check LAYERS="unit cli"` runs only those layers
+# (tests/run-all.sh --list names them); test-cli, test-prom, test-deploy and
+# test-layers are the layers that had no target of their own.
+CHECK_DEPS := $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o $(OUT)/tests/mkrec
+LAYERS ?=
+check: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh $(LAYERS)
+
+.PHONY: test-cli test-prom test-deploy test-layers
+test-cli: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh cli
+test-prom: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh prom
+test-deploy: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh deploy
+test-layers:
+	$(Q)tests/run-all.sh layers
 
 PREFIX ?= /usr/local
 install: $(OUT)/oomreap-trace
