@@ -101,8 +101,7 @@ static const struct argp_option opts[] = {
 	{ "output", 'o', "FILE", 0,
 	  "write to FILE (replaced atomically; a symlink is refused) instead of stdout", 3 },
 	{ "since", OPT_SINCE, "TIME", 0,
-	  "only kills from TIME: +SEC after the recording's start (s/m/h/ms), @EPOCH, or "
-	  "YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], UTC if no zone", 3 },
+	  "only kills from TIME: " REPORT_TIME_FORMS, 3 },
 	{ "until", OPT_UNTIL, "TIME", 0, "only kills up to TIME (same forms)", 3 },
 	{ "kmsg", OPT_KMSG, "FILE", 0,
 	  "quote the kernel log from FILE (dmesg, journalctl -k -o short-monotonic, or a "
@@ -248,9 +247,7 @@ static void check_time(struct argp_state *state, const char *opt, const char *ar
 
 	if (report__parse_time(arg, &ns, &rel))
 		argp_error(state,
-			   "invalid %s '%s': +SEC[s|m|h|ms], @EPOCH or "
-			   "YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM]",
-			   opt, arg);
+			   "invalid %s '%s': want " REPORT_TIME_FORMS, opt, arg);
 }
 
 /*

@@ -17,6 +17,13 @@ struct oomrec_header;
  * (no zone: UTC, the zone every report uses).  0 or -EINVAL.
  */
 int report__parse_time(const char *s, int64_t *ns, bool *relative);
+/*
+ * The forms report__parse_time() takes, said once: --help and the error for
+ * a time it refuses print this same text.
+ */
+#define REPORT_TIME_FORMS                                                        \
+	"+SEC[.frac][s|ms|m|min|h] after the recording's start, @EPOCH[.frac], or " \
+	"YYYY-MM-DD[THH:MM[:SS[.frac]]][Z|+HH:MM] (UTC if no zone)"
 /* The same, resolved to CLOCK_REALTIME ns against a recording's start.  0 or -EINVAL. */
 int report__resolve_time(const char *s, const struct oomrec_header *h, int64_t *real_ns);
 /*

@@ -221,6 +221,19 @@ for bad in 2026-02-30 2026-02-29 2026-04-31 2100-02-29; do
 	expect "impossible date $bad refused" 2 "invalid --since '$bad'" -- \
 		"$BIN" report "$rec" --since "$bad"
 done
+# What --help promises and what a refused time asks for are one text, and
+# every form it names is taken.
+forms=$("$BIN" report "$rec" --since +x 2>&1 | sed -n "s/.*invalid --since '+x': want //p")
+if [ -n "$forms" ] && "$BIN" --help | tr -s ' \n' ' ' | grep -qF -- "$forms"; then
+	echo "ok - --since: --help and the error name the same forms"
+	pass=$((pass + 1))
+else
+	echo "not ok - --since: the error's forms ($forms) are not --help's"
+	fail=$((fail + 1))
+fi
+for good in +1.5s +90 +2min +250ms +1h @1700000000.25 2026-12-06T10:00:00.25Z "2026-12-06 10:00+01:00"; do
+	expect "--since $good is a time" 0 "OOM postmortem" -- "$BIN" report "$rec" --since "$good"
+done
 expect "a leap day is a date" 0 "OOM postmortem" -- "$BIN" report "$rec" --since 2028-02-29 --until 2028-03-01
 
 # Crafted recordings (tests/cli/mkrec.c): valid checksums, hostile contents.
@@ -562,6 +575,21 @@ else
 		echo "not ok - privileged CLI checks: not root but OOMREAP_E2E_REQUIRE=1"
 		fail=$((fail + 1))
 	fi
+fi
+
+# The man page's SYNOPSIS against what each command takes (tests/cli/synopsis.py).
+syn_lines=0
+while IFS= read -r line; do
+	syn_lines=$((syn_lines + 1))
+	echo "$line"
+	case $line in
+	"ok - "*) pass=$((pass + 1)) ;;
+	*) fail=$((fail + 1)) ;;
+	esac
+done < <(python3 tests/cli/synopsis.py "$BIN" man/oomreap-trace.8 2>&1 || true)
+if [ "$syn_lines" -lt 3 ]; then
+	echo "not ok - man SYNOPSIS check printed $syn_lines lines, want 3"
+	fail=$((fail + 1))
 fi
 
 echo "$pass passed, $fail failed"
