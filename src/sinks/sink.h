@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Sinks: where finished incidents go.  Each sink is a small module with
- * the same three entry points, fed from one pass over each incident, so
- * live tracing and replay drive every output the same way.
+ * the same entry points (struct sink_ops: incident and close always; tick,
+ * next_tick, reopen, event and kmsg where the sink needs them), fed from
+ * one pass over each incident, so live tracing and replay drive every
+ * output the same way.
  */
 #ifndef OOMREAP_SINK_H
 #define OOMREAP_SINK_H
