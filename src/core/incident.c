@@ -445,3 +445,8 @@ size_t incident__escape_buf(char *buf, size_t size, enum escape_format how, cons
 	buf[o.len] = 0;
 	return o.len;
 }
+
+bool incident__kill_known(const struct oomreap_incident *inc)
+{
+	return inc->kill_ns || inc->identity_from_log;
+}

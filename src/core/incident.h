@@ -34,6 +34,12 @@ uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc);
 uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc);
 uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc);
 uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
+/*
+ * The kill is known: its event was seen, or (joined halfway) the kernel's
+ * "Killed process" line for it was read.  What counts as a kill in the
+ * summary, the metrics and the report.
+ */
+bool incident__kill_known(const struct oomreap_incident *inc);
 /* When it began: the kill, else the first event seen (else when it closed). */
 uint64_t incident__start_ns(const struct oomreap_incident *inc);
 /* From the kill until the incident was over, whatever ended it ("done in"). */

@@ -9,26 +9,35 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 	uint64_t v;
 	int i;
 
-	s->incidents[inc->outcome]++;
+	if ((unsigned)inc->outcome < OUTCOME_NR)
+		s->incidents[inc->outcome]++;
+	s->attempts += inc->attempts;
 	s->trylock_failures += inc->trylock_failures;
-	for (i = 0; i < OOMREAP_RSS_NR; i++)
-		s->freed_pages[i] = sat_add_u64(s->freed_pages[i], inc->freed_pages[i]);
+	if (inc->freed_unread)
+		s->freed_unread++;
+	else
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			s->freed_pages[i] = sat_add_u64(s->freed_pages[i], inc->freed_pages[i]);
 	if (inc->incomplete)
 		s->incomplete++;
 	if (inc->ended_unseen)
 		s->ended_unseen++;
-	if (inc->kill_ns) {
+	if (incident__kill_known(inc)) {
 		int c = oom_context__constraint(&inc->ctx);
 
 		s->kills_by_constraint[c >= 0 && c < 4 ? c : 4]++;
 	}
-	if (inc->oom_event.index == 1) {
-		s->oom_events++;
+	if (inc->oom_event.id && inc->oom_event.group_kill < 3) {
+		if (inc->oom_event.index == 1) {
+			s->oom_events++;
+			s->oom_events_by_group[inc->oom_event.group_kill]++;
+			if (inc->oom_event.group_kill == GROUP_KILL_YES)
+				s->group_events++;
+		}
+		s->victims_by_group[inc->oom_event.group_kill]++;
 		if (inc->oom_event.group_kill == GROUP_KILL_YES)
-			s->group_events++;
+			s->group_victims++;
 	}
-	if (inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES)
-		s->group_victims++;
 	v = incident__reap_latency_ns(inc);
 	if (v != LATENCY_NONE)
 		histogram__add(&s->reap_latency_ms, v / 1000000);
@@ -73,8 +82,12 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		if (s->incidents[i])
 			fprintf(f, ", %llu %s", (unsigned long long)s->incidents[i],
 				outcome__name(i));
-	fprintf(f, "\n  trylock failures: %llu, freed by the reaper: %s, events lost: %llu",
-		(unsigned long long)s->trylock_failures, freed, (unsigned long long)lost_events);
+	fprintf(f, "\n  trylock failures: %llu, freed by the reaper: %s", (unsigned long long)s->trylock_failures,
+		freed);
+	if (s->freed_unread)
+		fprintf(f, " (and by %llu reap%s not read)", (unsigned long long)s->freed_unread,
+			s->freed_unread == 1 ? "" : "s");
+	fprintf(f, ", events lost: %llu", (unsigned long long)lost_events);
 	if (s->incomplete)
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
 	if (s->ended_unseen)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * Counters and latency histograms over every finished incident: the
- * summary live tracing and replay print at the end, and the one a
- * postmortem opens with.
+ * summary live tracing and replay print at the end, the one a postmortem
+ * opens with, and the Prometheus counters (sinks/metrics.c keeps one):
+ * one aggregation, so the three cannot disagree on what was counted.
  */
 #ifndef OOMREAP_SUMMARY_H
 #define OOMREAP_SUMMARY_H
@@ -16,15 +17,25 @@
 
 struct summary {
 	uint64_t incidents[OUTCOME_NR];
+	uint64_t attempts;            /* reap attempts (start or skip) */
 	uint64_t trylock_failures;
+	/* freed by the reaper, over the incidents whose reaps were read */
 	uint64_t freed_pages[OOMREAP_RSS_NR];
+	uint64_t freed_unread;        /* incidents with a reap the tool could not read */
 	uint64_t incomplete;
 	uint64_t ended_unseen;        /* closed at their loss deadline (outcome open) */
 	/* OOM events, each counted once, at its first victim's close */
 	uint64_t oom_events;
 	uint64_t group_events;        /* ... of which memory.oom.group killed a group */
 	uint64_t group_victims;       /* victims of those */
-	/* kills by OOM constraint, as oom_context__constraint(); [4]: unknown */
+	/* ... and by group_kill (enum oom_group_kill): events, and their victims */
+	uint64_t oom_events_by_group[3];
+	uint64_t victims_by_group[3];
+	/*
+	 * kills by OOM constraint, as oom_context__constraint(); [4]: unknown.
+	 * A kill counts when it is known: its event seen, or its "Killed
+	 * process" line read (joined halfway); never an incident with neither.
+	 */
 	uint64_t kills_by_constraint[5];
 	struct log2_hist reap_latency_ms;
 	struct log2_hist exit_latency_ms;

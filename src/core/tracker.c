@@ -281,6 +281,8 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	uint32_t idx = t->open[open_pos];
 	struct oomreap_incident *inc = &t->slots[idx];
 
+	if (!inc->have_identity && !inc->kill_ns && !inc->identity_from_log && t->opts.on_join)
+		t->opts.on_join(inc, t->opts.ctx);
 	apply_rss_basis(t, inc);
 	inc->outcome = outcome;
 	inc->closed_ns = when;
@@ -383,6 +385,7 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	inc->last_reap_ret = -1;
 	inc->constraint = OOMREAP_CONSTRAINT_UNKNOWN;
 	inc->opened_ns = inc->last_event_ns = h->ts_ns;
+	inc->first_seen = h->type;
 	inc->open_pos = t->nopen;
 	t->open[t->nopen++] = idx;
 	if (inc->victim_seq)
@@ -636,6 +639,9 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 		inc->reaping = true;
 		inc->last_start_ns = ts;
 		inc->last_reap_ret = -1;
+		/* no mm read (a victim the programs never saw killed): freed unknown */
+		if (!(r->mm.snap_flags & OOMREAP_SNAP_VALID))
+			inc->freed_unread = true;
 		for (i = 0; i < OOMREAP_RSS_NR; i++)
 			inc->reap_start_rss[i] = (r->mm.snap_flags & OOMREAP_SNAP_VALID)
 							 ? (int64_t)rss__clamp(r->mm.rss_pages[i])
@@ -648,6 +654,9 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 		inc->last_reap_ret = r->reap_ret ? 1 : 0;
 		break;
 	case OOMREAP_EV_REAP_FINISH:
+		/* a finish unread, or without its start: what it freed is unknown */
+		if (!inc->reaping || !(r->mm.snap_flags & OOMREAP_SNAP_VALID))
+			inc->freed_unread = true;
 		if (inc->reaping && (r->mm.snap_flags & OOMREAP_SNAP_VALID)) {
 			for (i = 0; i < OOMREAP_RSS_NR; i++) {
 				uint64_t after = rss__clamp(r->mm.rss_pages[i]);

@@ -151,6 +151,15 @@ struct oomreap_incident {
 	uint32_t pid, tgid;
 	char comm[OOMREAP_COMM_LEN];
 	bool have_identity;     /* a kill event with a task was seen */
+	/*
+	 * Joined halfway (its kill unseen: lost, or before the tool started):
+	 * comm, uid, oom_score_adj, the RSS at the kill (anon, file, shmem; no
+	 * swap), total_vm, pgtables and the kill's time are the kernel log's
+	 * "Killed process" line's (tracker_opts.on_join), and say so.
+	 */
+	bool identity_from_log;
+	uint64_t kill_log_ns;       /* that line's time stamp */
+	uint32_t first_seen;        /* OOMREAP_EV_* of the event that opened it */
 	uint32_t uid;
 	int16_t oom_score_adj;
 	uint32_t trigger_pid, trigger_tgid;
@@ -210,6 +219,8 @@ struct oomreap_incident {
 	bool mm_gone;               /* the reaper found the mm torn down */
 	bool mm_released_by_exit;
 	uint64_t freed_pages[OOMREAP_RSS_NR];
+	/* a reap's start or finish the tool could not read: freed unknown (null) */
+	bool freed_unread;
 	int last_reap_ret;          /* -1 unknown, 0 partial, 1 complete */
 
 	/* blocker attribution, one per failed trylock (collapsed if identical) */
@@ -264,6 +275,12 @@ struct tracker_opts {
 	 * kill_log_rss_kb), the line being printed after the kill.  May be NULL.
 	 */
 	void (*before_close)(struct oomreap_incident *inc, void *ctx);
+	/*
+	 * Called as an incident whose kill was never seen closes: what the
+	 * kernel log states about its pid (identity_from_log, and inc->ctx
+	 * from the oom-kill line).  May be NULL.
+	 */
+	void (*on_join)(struct oomreap_incident *inc, void *ctx);
 	void *ctx;
 	/* the RSS counters' page size, to compare them with the log's kB; 0 unknown */
 	uint64_t page_size;

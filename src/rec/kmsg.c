@@ -948,3 +948,103 @@ bool kmsg__incident_kill_rss(const struct kmsg_log *l, struct oomreap_incident *
 	inc->have_kill_log_rss = true;
 	return true;
 }
+
+/* A decimal at *p (optionally signed), within end: p moved past it. */
+static bool dec_field(const char **p, const char *end, bool sign, int64_t *v)
+{
+	const char *q = *p;
+	bool neg = false;
+	uint64_t x;
+
+	if (sign && q < end && *q == '-') {
+		neg = true;
+		q++;
+	}
+	if (!parse_u64(&q, end, &x) || x > INT64_MAX)
+		return false;
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	*p = q;
+	return true;
+}
+
+int kmsg__parse_killed(const char *text, size_t len, struct kmsg_killed *k)
+{
+	const char *end = text + len, *at = find(text, len, "Killed process "), *p, *close;
+	uint64_t v;
+	int64_t x;
+
+	memset(k, 0, sizeof(*k));
+	if (!at)
+		return -EINVAL;
+	p = at + 15;
+	if (!parse_u64(&p, end, &v) || v == 0 || v > 0x3fffffff || !lit(&p, end, " ("))
+		return -EINVAL;
+	k->pid = (uint32_t)v;
+	close = find_last(p, (size_t)(end - p), ") total-vm:");
+	if (!close || (size_t)(close - p) >= sizeof(k->comm))
+		return -EINVAL;
+	copy_text(k->comm, sizeof(k->comm), p, (size_t)(close - p));
+	p = close + 2;
+	if (!kb_field(&p, end, "total-vm:", &k->total_vm_kb) || !lit(&p, end, ", ") ||
+	    !kb_field(&p, end, "anon-rss:", &k->rss_kb[0]) ||
+	    !kb_field(&p, end, ", file-rss:", &k->rss_kb[1]) ||
+	    !kb_field(&p, end, ", shmem-rss:", &k->rss_kb[2]) || !lit(&p, end, ", UID:") ||
+	    !dec_field(&p, end, false, &x) || x > UINT32_MAX)
+		return -EINVAL;
+	k->uid = (uint32_t)x;
+	if (!kb_field(&p, end, " pgtables:", &k->pgtables_kb) || !lit(&p, end, " oom_score_adj:") ||
+	    !dec_field(&p, end, true, &x) || x < -1000 || x > 1000 || p != end)
+		return -EINVAL;
+	k->oom_score_adj = (int32_t)x;
+	return 0;
+}
+
+/* The kernel log's clock and the tool's may differ by this much. */
+#define JOIN_CLOCK_SLACK_NS (50ull * 1000000)
+
+bool kmsg__incident_join(const struct kmsg_log *l, uint8_t why, struct oomreap_incident *inc,
+			 uint64_t page_size)
+{
+	struct kmsg_ctx_query q;
+	struct kmsg_killed k;
+	struct kmsg_block b;
+	const struct kmsg_entry *e;
+	int i;
+
+	if (inc->have_identity || inc->kill_ns || inc->identity_from_log)
+		return false;
+	if (!l) {
+		oom_context__missing(&inc->ctx, why);
+		return false;
+	}
+	if (!kmsg_log__find_block(l, inc->pid, inc->tgid, inc->opened_ns, &b) || b.last < b.first)
+		return false;
+	e = &l->v[b.last];
+	if (e->kind != KMSG_KILLED || e->ts_ns > inc->opened_ns + JOIN_CLOCK_SLACK_NS ||
+	    kmsg__parse_killed(kmsg_log__text(l, e), e->text_len, &k) || k.pid != inc->pid)
+		return false;
+	inc->identity_from_log = true;
+	inc->kill_log_ns = e->ts_ns;
+	memcpy(inc->comm, k.comm, sizeof(k.comm) < sizeof(inc->comm) ? sizeof(k.comm)
+								     : sizeof(inc->comm));
+	inc->comm[sizeof(inc->comm) - 1] = 0;
+	inc->uid = k.uid;
+	inc->oom_score_adj = (int16_t)k.oom_score_adj;
+	inc->have_kill_log_rss = true;
+	memcpy(inc->kill_log_rss_kb, k.rss_kb, sizeof(k.rss_kb));
+	if (page_size) {
+		static const int type[3] = { OOMREAP_RSS_ANON, OOMREAP_RSS_FILE, OOMREAP_RSS_SHMEM };
+
+		inc->have_rss_at_kill = true;
+		for (i = 0; i < 3; i++)
+			inc->rss_at_kill_pages[type[i]] = k.rss_kb[i] * 1024 / page_size;
+		inc->rss_at_kill_pages[OOMREAP_RSS_SWAP] = 0; /* not printed: shown null */
+		inc->total_vm_pages = k.total_vm_kb * 1024 / page_size;
+	}
+	inc->pgtables_bytes = k.pgtables_kb * 1024;
+	/* the context: the oom-kill line of this kill */
+	q = (struct kmsg_ctx_query){ .pid = inc->pid, .tgid = inc->tgid, .kill_ns = e->ts_ns,
+				     .comm = inc->comm, .cgroup = NULL };
+	kmsg_log__oom_context(l, &q, &inc->ctx);
+	return true;
+}

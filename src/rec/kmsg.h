@@ -209,4 +209,34 @@ int kmsg__parse_killed_rss(const char *text, size_t len, uint64_t kb[3]);
  */
 bool kmsg__incident_kill_rss(const struct kmsg_log *l, struct oomreap_incident *inc);
 
+/* A "Killed process" line, whole: what the kernel states of its victim. */
+struct kmsg_killed {
+	uint32_t pid;
+	char comm[16];          /* TASK_COMM_LEN, as printed */
+	uint64_t total_vm_kb;
+	uint64_t rss_kb[3];     /* anon, file, shmem */
+	uint32_t uid;
+	uint64_t pgtables_kb;
+	int32_t oom_score_adj;
+};
+/*
+ * "...Killed process PID (COMM) total-vm:NkB, anon-rss:NkB, file-rss:NkB,
+ * shmem-rss:NkB, UID:N pgtables:NkB oom_score_adj:N" (5.10 to 7.3): COMM
+ * is what lies between "(" and the last ") total-vm:", the rest is read
+ * from the kernel-formatted right end.  Returns 0, or -EINVAL for any
+ * other shape (a line cut short included).
+ */
+int kmsg__parse_killed(const char *text, size_t len, struct kmsg_killed *k);
+/*
+ * An incident whose kill was never seen (tracker_opts.on_join): the "Killed
+ * process" line of its pid at most KMSG_MATCH_WINDOW_NS before the event
+ * that opened it (never after it, beyond the log's clock slack) gives its
+ * comm, uid, oom_score_adj, RSS at the kill (no swap), total_vm, pgtables
+ * and kill time (identity_from_log), and the oom-kill line its context.
+ * l NULL: the log was not read; why says so in the context.  Returns true
+ * when the line was found.
+ */
+bool kmsg__incident_join(const struct kmsg_log *l, uint8_t why, struct oomreap_incident *inc,
+			 uint64_t page_size);
+
 #endif /* OOMREAP_KMSG_H */

@@ -6,6 +6,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/event.h"
 #include "core/timefmt.h"
@@ -67,9 +68,13 @@ static void explain_exit(struct report_out *o, const struct oomreap_incident *in
 void report__explain_to(struct report_out *o, const struct oomreap_incident *inc,
 			const struct render_ctx *rc)
 {
-	char freed[16], t1[16], t2[16];
+	char freed[48], t1[16], t2[16];
 
-	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(inc->freed_pages, rc->page_size));
+	if (inc->freed_unread)
+		strcpy(freed, "an amount the tracer could not read");
+	else
+		timefmt__bytes(freed, sizeof(freed),
+			       incident__freed_bytes(inc->freed_pages, rc->page_size));
 	report__put(o, o->m->para_open);
 	switch (inc->outcome) {
 	case OUTCOME_REAPED:
@@ -181,7 +186,14 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 	report__put(o, o->m->para_close);
 	if (!inc->have_identity || inc->incomplete) {
 		report__put(o, o->m->para_open);
-		if (!inc->have_identity)
+		if (inc->identity_from_log)
+			report__say(o,
+			      "The kill itself was not seen (tracing started after it, or its event "
+			      "was lost): the victim's name, uid and memory at the kill are the "
+			      "kernel's \"Killed process\" line's; its cgroup is unknown%s.%s",
+			      inc->freed_unread ? ", and so is what the reaper freed" : "",
+			      inc->incomplete ? " " : "");
+		else if (!inc->have_identity)
 			report__say(o,
 			      "The kill itself was not seen (tracing started after it, or its event "
 			      "was lost): the victim's name and cgroup are unknown.%s",

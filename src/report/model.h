@@ -24,7 +24,9 @@ struct report_row {
 	uint32_t attempts, trylock_failures;
 	uint32_t cgroup;           /* index into report.strings; UINT32_MAX none */
 	uint8_t outcome;
-	bool have_identity, incomplete, evicted, ended_unseen;
+	bool have_comm;            /* the kill event, or the kernel log, named it */
+	bool freed_unread;         /* freed_bytes unknown */
+	bool incomplete, evicted, ended_unseen;
 	char comm[OOMREAP_COMM_LEN];
 };
 

@@ -369,10 +369,13 @@ static void row_cells(struct report_out *o, const struct report *r, const struct
 
 	timefmt__utc(when, sizeof(when), report__real_ns(row->sort_ns, r->rc.mono_to_real_ns));
 	timefmt__duration(d, sizeof(d), row->done_ns);
-	timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
+	if (row->freed_unread)
+		strcpy(fr, "unknown");
+	else
+		timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
 	cellf(o, false, "%s", when);
 	cellf(o, true, "%u", row->pid);
-	cell_code(o, row->have_identity ? row->comm : NULL, sizeof(row->comm));
+	cell_code(o, row->have_comm ? row->comm : NULL, sizeof(row->comm));
 	cell_code(o, row->cgroup != UINT32_MAX ? r->strings[row->cgroup] : NULL,
 		  OOMREAP_CGROUP_PATH_LEN);
 	cell(o, false);
@@ -762,11 +765,16 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		row_end(o);
 	}
 	row_key(o, "Victim", false);
-	fprintf(o->f, "pid %u, tgid %u", inc->pid, inc->tgid);
-	if (inc->have_identity) {
+	fprintf(o->f, "pid %u", inc->pid);
+	if (inc->tgid)
+		fprintf(o->f, ", tgid %u", inc->tgid);
+	if (inc->have_identity || inc->identity_from_log) {
 		report__put(o, ", comm ");
 		code(o, inc->comm, sizeof(inc->comm));
 		fprintf(o->f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
+		if (inc->identity_from_log)
+			report__say(o, " (from the kernel's \"Killed process\" line: the kill "
+				       "itself was not seen)");
 	}
 	row_end(o);
 	row_key(o, "Memory cgroup", false);
@@ -809,10 +817,16 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		row_key(o, "Memory at the kill", false);
 		bytes4(o, inc->rss_at_kill_pages, rc->page_size);
 		fprintf(o->f, "; total-vm %s, page tables %s", tv, pt);
+		if (inc->identity_from_log)
+			report__say(o, " (the kernel log's figures; it prints no swap)");
 		row_end(o);
 	}
 	row_key(o, "Freed by the reaper", false);
-	bytes4(o, inc->freed_pages, rc->page_size);
+	if (inc->freed_unread)
+		report__say(o, "unknown (a reap the tracer could not read: it had not seen "
+			       "the kill)");
+	else
+		bytes4(o, inc->freed_pages, rc->page_size);
 	row_end(o);
 	row_key(o, "Reaper attempts", false);
 	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);
@@ -835,7 +849,7 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 		o->m->incident_open(o->f, num);
 	o->m->heading_open(o->f, 2);
 	fprintf(o->f, "Incident %zu: ", num);
-	if (inc->have_identity)
+	if (inc->have_identity || inc->identity_from_log)
 		code(o, inc->comm, sizeof(inc->comm));
 	else
 		report__put(o, "unknown victim");
@@ -935,7 +949,8 @@ static void oom_event(struct report_out *o, const struct report *r, size_t first
 		cellf(o, true, "%u%s", inc->oom_event.index,
 		      inc->oom_event.index == 1 ? " (chosen)" : "");
 		cellf(o, true, "%u", inc->pid);
-		cell_code(o, inc->have_identity ? inc->comm : NULL, sizeof(inc->comm));
+		cell_code(o, inc->have_identity || inc->identity_from_log ? inc->comm : NULL,
+			  sizeof(inc->comm));
 		offset_cell(o, base, inc->kill_ns);
 		offset_cell(o, base, inc->exit_ns);
 		offset_cell(o, base, inc->finish_ns);

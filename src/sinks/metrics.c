@@ -100,30 +100,8 @@ static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomre
 void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc,
 			   uint64_t page_size)
 {
-	int constraint = METRICS_CONSTRAINT_UNKNOWN;
-	int i;
-
-	/* from oom_control or the kernel log, as the JSON's "constraint" */
-	if (oom_context__constraint(&inc->ctx) >= 0 &&
-	    oom_context__constraint(&inc->ctx) < METRICS_CONSTRAINT_UNKNOWN)
-		constraint = oom_context__constraint(&inc->ctx);
-	m->kills[constraint]++;
-	if (inc->oom_event.id && inc->oom_event.group_kill < 3) {
-		if (inc->oom_event.index == 1)
-			m->oom_events[inc->oom_event.group_kill]++;
-		m->oom_event_victims[inc->oom_event.group_kill]++;
-	}
-	if ((unsigned int)inc->outcome < OUTCOME_NR)
-		m->incidents[inc->outcome]++;
-	if (inc->incomplete)
-		m->incomplete++;
-	if (inc->ended_unseen)
-		m->ended_unseen++;
-	m->attempts += inc->attempts;
-	m->trylock_failures += inc->trylock_failures;
-	for (i = 0; i < OOMREAP_RSS_NR; i++)
-		m->freed_bytes[i] = sat_add_u64(m->freed_bytes[i],
-						incident__bytes(inc->freed_pages[i], page_size));
+	summary__add(&m->sum, inc);
+	m->page_size = page_size;
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
@@ -134,7 +112,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		if ((unsigned int)inc->outcome < OUTCOME_NR)
 			c->incidents[inc->outcome]++;
 		c->trylock_failures += inc->trylock_failures;
-		c->freed_bytes += incident__freed_bytes(inc->freed_pages, page_size);
+		if (!inc->freed_unread)
+			c->freed_bytes += incident__freed_bytes(inc->freed_pages, page_size);
 	}
 }
 
@@ -293,48 +272,54 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	       info->start_time_s);
 
 	family(f, "oomreap_kills_total", "counter",
-	       "OOM kills seen, by OOM constraint, from oom_control or the kernel log (\"unknown\": "
-	       "neither told it, e.g. the kernel ratelimited its OOM report).");
+	       "OOM kills, by OOM constraint, from oom_control or the kernel log (\"unknown\": "
+	       "neither told it, e.g. the kernel ratelimited its OOM report); a kill counts when its "
+	       "event was seen or, tracing having started after it, its kernel log line was read.");
 	for (i = 0; i < METRICS_NCONSTRAINT; i++)
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
-			m->kills[i]);
+			m->sum.kills_by_constraint[i]);
 	by_group_kill(f, "oomreap_oom_events_total",
 		      "OOM-killer invocations that killed, by whether memory.oom.group killed a "
 		      "whole cgroup (\"unknown\": the kill could not be read for it); counted at the "
 		      "first victim's end.",
-		      m->oom_events);
+		      m->sum.oom_events_by_group);
 	by_group_kill(f, "oomreap_oom_event_victims_total",
 		      "Victims of those OOM events, by the same label: divided by "
 		      "oomreap_oom_events_total, victims per event.",
-		      m->oom_event_victims);
+		      m->sum.victims_by_group);
 	family(f, "oomreap_incidents_total", "counter",
 	       "Finished OOM kill incidents by outcome (gave_up: the reaper could not reap; "
 	       "open: still open at exit, evicted, or closed with its end unseen).");
 	for (i = 0; i < OUTCOME_NR; i++)
 		fprintf(f, "oomreap_incidents_total{outcome=\"%s\"} %" PRIu64 "\n",
-			outcome__name((enum oomreap_outcome)i), m->incidents[i]);
+			outcome__name((enum oomreap_outcome)i), m->sum.incidents[i]);
 	scalar(f, "oomreap_incidents_incomplete_total", "counter",
 	       "Incidents that were open while events were lost; their figures may be partial.",
-	       m->incomplete);
+	       m->sum.incomplete);
 	scalar(f, "oomreap_incidents_ended_unseen_total", "counter",
 	       "Incidents closed (outcome open) when events were lost and none of their own came "
 	       "for a while: their end was never seen.",
-	       m->ended_unseen);
+	       m->sum.ended_unseen);
 	scalar(f, "oomreap_open_incidents", "gauge", "Incidents being tracked right now.",
 	       m->open_incidents);
 
 	scalar(f, "oomreap_reaper_attempts_total", "counter",
 	       "OOM reaper attempts (start_task_reaping or skip_task_reaping).",
-	       m->attempts);
+	       m->sum.attempts);
 	scalar(f, "oomreap_reaper_trylock_failures_total", "counter",
 	       "OOM reaper attempts that failed to take the victim's mmap_lock.",
-	       m->trylock_failures);
+	       m->sum.trylock_failures);
 	family(f, "oomreap_reaper_freed_bytes_total", "counter",
-	       "Memory the OOM reaper unmapped, by memory type (swap: swap entries freed).");
+	       "Memory the OOM reaper unmapped, by memory type (swap: swap entries freed), over "
+	       "the incidents whose reaps were read.");
 	for (i = 0; i < OOMREAP_RSS_NR; i++)
 		fprintf(f, "oomreap_reaper_freed_bytes_total{type=\"%s\"} %" PRIu64 "\n",
-			rss_label[i], m->freed_bytes[i]);
+			rss_label[i], incident__bytes(m->sum.freed_pages[i], m->page_size));
+	scalar(f, "oomreap_reaper_freed_unread_total", "counter",
+	       "Incidents with a reap the tool could not read (it had not seen the kill): what "
+	       "they freed is in no oomreap_reaper_freed_bytes_total.",
+	       m->sum.freed_unread);
 
 	write_hist(f, "oomreap_reap_latency_seconds",
 		   "From the OOM kill to the end of the reap (finish_task_reaping); includes the "

@@ -21,6 +21,7 @@
 #include "core/container.h"
 #include "core/incident.h"
 #include "core/missed.h"
+#include "core/summary.h"
 
 /*
  * Histogram bounds, shared by the three latency histograms so they can be
@@ -54,16 +55,14 @@ struct metrics_cgroup {
 };
 
 struct metrics {
-	uint64_t kills[METRICS_NCONSTRAINT];
-	uint64_t incidents[OUTCOME_NR];
-	uint64_t incomplete;           /* incidents that overlapped lost events */
-	uint64_t ended_unseen;         /* ... closed at their loss deadline */
-	/* by group_kill (enum oom_group_kill): events, and the victims in them */
-	uint64_t oom_events[3];
-	uint64_t oom_event_victims[3];
-	uint64_t attempts;             /* reap attempts (start or skip) */
-	uint64_t trylock_failures;
-	uint64_t freed_bytes[OOMREAP_RSS_NR];
+	/*
+	 * The counters over incidents, by the one aggregation the exit
+	 * summary and the report use (core/summary.h): kills, outcomes,
+	 * incomplete and ended-unseen incidents, OOM events and their victims
+	 * by group kill, attempts, trylock failures, freed pages.
+	 */
+	struct summary sum;
+	uint64_t page_size;            /* of the freed pages, for their bytes */
 	struct metrics_hist reap_latency;   /* kill -> finish */
 	struct metrics_hist reap_duration;  /* (last) start -> finish */
 	struct metrics_hist exit_latency;   /* kill -> victim exit */

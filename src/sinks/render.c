@@ -118,13 +118,20 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	char when[16] = "-", dur[16], freed[16], comm[OOMREAP_COMM_LEN * 4 + 1];
 	int pad;
 
-	if (inc->kill_ns)
-		timefmt__hms(when, sizeof(when), timefmt__real_ns(inc->kill_ns, rc->mono_to_real_ns));
+	if (inc->kill_ns || inc->identity_from_log)
+		timefmt__hms(when, sizeof(when),
+			     timefmt__real_ns(inc->kill_ns ? inc->kill_ns : inc->kill_log_ns,
+					      rc->mono_to_real_ns));
 	timefmt__duration(dur, sizeof(dur), incident__done_ns(inc));
-	timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(inc->freed_pages, rc->page_size));
+	if (inc->freed_unread)
+		strcpy(freed, "?");
+	else
+		timefmt__bytes(freed, sizeof(freed),
+			       incident__freed_bytes(inc->freed_pages, rc->page_size));
 	fprintf(f, "%-8s %-7u ", when, inc->pid);
 	/* comm is escaped, so its printed width can exceed 15: pad by hand */
-	text_comm(comm, sizeof(comm), inc->have_identity ? inc->comm : "?");
+	text_comm(comm, sizeof(comm),
+		  inc->have_identity || inc->identity_from_log ? inc->comm : "?");
 	fputs(comm, f);
 	pad = 15 - (int)strlen(comm);
 	fprintf(f, "%*s ", pad > 0 ? pad : 0, "");
@@ -206,6 +213,15 @@ void render__text_oom_context(FILE *f, const struct oom_context *c)
 		fputc('\n', f);
 }
 
+/* An id or sequence the kernel never gives as 0: 0 is "not seen", null. */
+static void json_count_or_null(FILE *f, uint64_t v)
+{
+	if (v)
+		fprintf(f, "%" PRIu64, v);
+	else
+		fputs("null", f);
+}
+
 static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
 {
 	if (v == UINT64_MAX || (v == 0 && strstr(key, "_ts_ns")))
@@ -216,15 +232,19 @@ static void json_u64_or_null(FILE *f, const char *key, uint64_t v, bool comma)
 		fputc(',', f);
 }
 
+/* no_swap: a reading without swap (the kernel log's), swap shown null */
 static void json_bytes_obj(FILE *f, const char *key, const uint64_t pages[OOMREAP_RSS_NR],
-			   uint64_t page_size)
+			   uint64_t page_size, bool no_swap)
 {
 	fprintf(f, "\"%s\":{\"anon\":%" PRIu64 ",\"file\":%" PRIu64 ",\"shmem\":%" PRIu64
-		   ",\"swap\":%" PRIu64 "}",
+		   ",\"swap\":",
 		key, incident__bytes(pages[OOMREAP_RSS_ANON], page_size),
 		incident__bytes(pages[OOMREAP_RSS_FILE], page_size),
-		incident__bytes(pages[OOMREAP_RSS_SHMEM], page_size),
-		incident__bytes(pages[OOMREAP_RSS_SWAP], page_size));
+		incident__bytes(pages[OOMREAP_RSS_SHMEM], page_size));
+	if (no_swap)
+		fputs("null}", f);
+	else
+		fprintf(f, "%" PRIu64 "}", incident__bytes(pages[OOMREAP_RSS_SWAP], page_size));
 }
 
 static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t page_size)
@@ -250,7 +270,7 @@ static void json_timeline(FILE *f, const struct oomreap_incident *inc, uint64_t 
 			for (j = 0; j < OOMREAP_RSS_NR; j++)
 				pages[j] = (uint64_t)te->rss_pages[j];
 			fputc(',', f);
-			json_bytes_obj(f, "rss_bytes", pages, page_size);
+			json_bytes_obj(f, "rss_bytes", pages, page_size, false);
 		}
 		fputc('}', f);
 	}
@@ -456,13 +476,19 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 {
 	char iso[40];
 
-	fprintf(f, "{\"victim_seq\":%" PRIu64 ",\"pid\":%u,\"tgid\":%u,\"comm\":", inc->victim_seq,
-		inc->pid, inc->tgid);
-	if (inc->have_identity)
+	bool named = inc->have_identity || inc->identity_from_log;
+
+	/* what was not seen is null: no sequence (no kill stamped one), no tgid read */
+	fputs("{\"victim_seq\":", f);
+	json_count_or_null(f, inc->victim_seq);
+	fprintf(f, ",\"pid\":%u,\"tgid\":", inc->pid);
+	json_count_or_null(f, inc->tgid);
+	fputs(",\"comm\":", f);
+	if (named)
 		json_string(f, inc->comm, sizeof(inc->comm));
 	else
 		fputs("null", f);
-	if (inc->have_identity)
+	if (named)
 		fprintf(f, ",\"uid\":%u,\"oom_score_adj\":%d,\"cgroup\":", inc->uid,
 			inc->oom_score_adj);
 	else
@@ -471,7 +497,15 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 		json_string(f, inc->cgroup_path, sizeof(inc->cgroup_path));
 	else
 		fputs("null", f);
-	fprintf(f, ",\"cgroup_id\":%" PRIu64 ",\"cgroup_version\":", inc->cgroup_id);
+	/* where comm, uid, oom_score_adj, the RSS at the kill and its time come from */
+	fprintf(f, ",\"identity_source\":%s,\"first_seen\":\"%s\"",
+		inc->have_identity	   ? "\"kill_event\""
+		: inc->identity_from_log ? "\"kernel_log\""
+					   : "null",
+		event__type_name(inc->first_seen));
+	fputs(",\"cgroup_id\":", f);
+	json_count_or_null(f, inc->have_identity ? inc->cgroup_id : 0);
+	fputs(",\"cgroup_version\":", f);
 	if (inc->cgroup_hierarchy < 0)
 		fputs("null", f);
 	else
@@ -479,10 +513,16 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	fprintf(f, ",\"cgroup_truncated\":%s", inc->cgroup_truncated ? "true" : "false");
 	json_container(f, inc);
 
-	fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
-		inc->trigger_tgid);
-	json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
-	fputs("},\"oom\":{", f);
+	/* the task whose allocation invoked the OOM killer: the kill event's only */
+	if (inc->trigger_pid) {
+		fprintf(f, ",\"trigger\":{\"pid\":%u,\"tgid\":%u,\"comm\":", inc->trigger_pid,
+			inc->trigger_tgid);
+		json_string(f, inc->trigger_comm, sizeof(inc->trigger_comm));
+		fputc('}', f);
+	} else {
+		fputs(",\"trigger\":null", f);
+	}
+	fputs(",\"oom\":{", f);
 	json_oom_event(f, &inc->oom_event);
 	json_oom_context(f, &inc->ctx);
 	fputc('}', f);
@@ -498,14 +538,18 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 		inc->attempts, inc->trylock_failures, inc->partial_reaps, inc->unknown_skips,
 		inc->wake_ignored ? "true" : "false");
 	if (inc->have_rss_at_kill) {
-		json_bytes_obj(f, "rss_at_kill_bytes", inc->rss_at_kill_pages, rc->page_size);
+		json_bytes_obj(f, "rss_at_kill_bytes", inc->rss_at_kill_pages, rc->page_size,
+			       inc->identity_from_log); /* the log prints no swap */
 		fprintf(f, ",\"total_vm_bytes\":%" PRIu64 ",\"pgtables_bytes\":%" PRIu64 ",",
 			incident__bytes(inc->total_vm_pages, rc->page_size), inc->pgtables_bytes);
 	} else {
 		fputs("\"rss_at_kill_bytes\":null,\"total_vm_bytes\":null,\"pgtables_bytes\":null,",
 		      f);
 	}
-	json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size);
+	if (inc->freed_unread)
+		fputs("\"freed_bytes\":null", f); /* a reap the tool could not read */
+	else
+		json_bytes_obj(f, "freed_bytes", inc->freed_pages, rc->page_size, false);
 	fputc(',', f);
 	/* where exact sums were read: which reading the figures above are, and why */
 	if (inc->rss_basis_src != RSS_SRC_NO_SUM)
@@ -513,8 +557,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			rss_basis__name(inc->rss_basis), rss_basis_src__name(inc->rss_basis_src));
 
 	fputs("\"kill_time\":", f);
-	if (inc->kill_ns) {
-		timefmt__iso8601(iso, sizeof(iso), timefmt__real_ns(inc->kill_ns, rc->mono_to_real_ns));
+	if (inc->kill_ns || inc->identity_from_log) {
+		timefmt__iso8601(iso, sizeof(iso),
+				 timefmt__real_ns(inc->kill_ns ? inc->kill_ns : inc->kill_log_ns,
+						  rc->mono_to_real_ns));
 		fprintf(f, "\"%s\",", iso);
 	} else {
 		fputs("null,", f);

@@ -60,6 +60,7 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 				      .on_close = on_incident,
 				      .on_kill = session__kill_context,
 				      .before_close = session__kill_rss,
+				      .on_join = session__join,
 				      .ctx = s,
 				      .page_size = rc->page_size,
 				      .kernel_release = o->kernel };

@@ -149,5 +149,7 @@ void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t wh
 void session__kill_context(struct oomreap_incident *inc, void *ctx);
 /* The tracker's before_close: the kill's "Killed process" line, if on_kill missed it. */
 void session__kill_rss(struct oomreap_incident *inc, void *ctx);
+/* The tracker's on_join: an incident whose kill went unseen, from the kernel log. */
+void session__join(struct oomreap_incident *inc, void *ctx);
 
 #endif /* OOMREAP_SESSION_H */

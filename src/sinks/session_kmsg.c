@@ -137,3 +137,16 @@ void session__kill_rss(struct oomreap_incident *inc, void *ctx)
 		kmsg__incident_kill_rss(s->kmsg, inc);
 	}
 }
+
+void session__join(struct oomreap_incident *inc, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size) || !s->kmsg)
+		return;
+	/* the line is long printed by the incident's close, maybe not yet read */
+	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
+		session__drain_kmsg(s, timefmt__mono_now());
+		kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size);
+	}
+}

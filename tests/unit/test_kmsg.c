@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "core/tracker.h"
 #include "rec/kmsg.h"
 
 static int parse_record_copy(const char *s, size_t n, struct kmsg_line *out, char **keep)
@@ -237,6 +238,134 @@ static void test_find_block(void **state)
 	kmsg_log__free(&k);
 }
 
+static int parse_killed_copy(const char *s, struct kmsg_killed *k)
+{
+	size_t n = strlen(s);
+	char *copy = malloc(n ? n : 1);
+	int err;
+
+	memcpy(copy, s, n);
+	err = kmsg__parse_killed(copy, n, k);
+	free(copy);
+	return err;
+}
+
+static void test_parse_killed(void **state)
+{
+	struct kmsg_killed k;
+
+	(void)state;
+	assert_int_equal(parse_killed_copy("Memory cgroup out of memory: Killed process 26362 "
+					   "(rlvictim) total-vm:104512kB, anon-rss:102400kB, "
+					   "file-rss:1420kB, shmem-rss:704kB, UID:1000 "
+					   "pgtables:236kB oom_score_adj:-17",
+					   &k),
+			 0);
+	assert_int_equal(k.pid, 26362);
+	assert_string_equal(k.comm, "rlvictim");
+	assert_int_equal(k.total_vm_kb, 104512);
+	assert_int_equal(k.rss_kb[0], 102400);
+	assert_int_equal(k.rss_kb[1], 1420);
+	assert_int_equal(k.rss_kb[2], 704);
+	assert_int_equal(k.uid, 1000);
+	assert_int_equal(k.pgtables_kb, 236);
+	assert_int_equal(k.oom_score_adj, -17);
+	/* a comm that imitates the kernel's own words: the last ") total-vm:" is the kernel's */
+	assert_int_equal(parse_killed_copy("Out of memory: Killed process 7 (a) total-vm:1kB) "
+					   "total-vm:8kB, anon-rss:4kB, file-rss:0kB, "
+					   "shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:1000",
+					   &k),
+			 0);
+	assert_string_equal(k.comm, "a) total-vm:1kB");
+	assert_int_equal(k.total_vm_kb, 8);
+	assert_int_equal(k.oom_score_adj, 1000);
+	/* cut short, an old shape, out of range: refused, never half read */
+	assert_int_equal(parse_killed_copy("Out of memory: Killed process 7 (a) total-vm:8kB, "
+					   "anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0",
+					   &k),
+			 -EINVAL);
+	assert_int_equal(parse_killed_copy("Killed process 7 (a) total-vm:1kB", &k), -EINVAL);
+	assert_int_equal(parse_killed_copy("Out of memory: Killed process 7 (a) total-vm:8kB, "
+					   "anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 "
+					   "pgtables:4kB oom_score_adj:1001",
+					   &k),
+			 -EINVAL);
+	assert_int_equal(parse_killed_copy("Out of memory: Killed process 7 (a very long name "
+					   "here) total-vm:8kB, anon-rss:4kB, file-rss:0kB, "
+					   "shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0",
+					   &k),
+			 -EINVAL);
+}
+
+static const char JOIN_LOG[] =
+	"[ 199.990000] memhog invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, "
+	"oom_score_adj=0\n"
+	"[ 199.995000] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+	"mems_allowed=0,oom_memcg=/lab,task_memcg=/lab,task=rlvictim,pid=5150,uid=1000\n"
+	"[ 200.000000] Memory cgroup out of memory: Killed process 5150 (rlvictim) "
+	"total-vm:104512kB, anon-rss:102400kB, file-rss:1420kB, shmem-rss:704kB, UID:1000 "
+	"pgtables:236kB oom_score_adj:0\n"
+	"[ 202.020000] oom_reaper: reaped process 5150 (rlvictim), now anon-rss:0kB, "
+	"file-rss:12kB, shmem-rss:0kB\n"
+	"[ 300.000000] Memory cgroup out of memory: Killed process 5151 (later) "
+	"total-vm:8kB, anon-rss:4kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB "
+	"oom_score_adj:0\n";
+
+static void test_incident_join(void **state)
+{
+	struct oomreap_incident *inc = calloc(1, sizeof(*inc));
+	struct kmsg_log k;
+
+	(void)state;
+	kmsg_log__init(&k);
+	assert_int_equal(kmsg_log__add_text(&k, JOIN_LOG, strlen(JOIN_LOG)), 0);
+	kmsg_log__sort(&k);
+
+	/* first seen at the reaper's wake, 2 s after the kill line */
+	inc->pid = 5150;
+	inc->opened_ns = 202000000000ull;
+	oom_context__missing(&inc->ctx, CTX_WHY_NO_TASK);
+	assert_true(kmsg__incident_join(&k, 0, inc, 4096));
+	assert_true(inc->identity_from_log);
+	assert_false(inc->have_identity);
+	assert_int_equal(inc->kill_log_ns, 200000000000ull);
+	assert_string_equal(inc->comm, "rlvictim");
+	assert_int_equal(inc->uid, 1000);
+	assert_true(inc->have_rss_at_kill);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], 102400 / 4);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_FILE], 1420 * 1024 / 4096);
+	assert_int_equal(inc->pgtables_bytes, 236 * 1024);
+	assert_int_equal(inc->total_vm_pages, 104512 / 4);
+	/* the oom-kill line's context, said to be the log's */
+	assert_int_equal(inc->ctx.src[CTXF_CONSTRAINT], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(inc->ctx.src[CTXF_DOMAIN], CTX_SRC_KERNEL_LOG);
+	assert_string_equal(inc->ctx.domain, "/lab");
+	assert_int_equal(inc->ctx.src[CTXF_TRIGGER], CTX_SRC_KERNEL_LOG);
+	/* joined once: a second call changes nothing */
+	assert_false(kmsg__incident_join(&k, 0, inc, 4096));
+
+	/* a kill line after the first event is another victim's (a reused pid) */
+	memset(inc, 0, sizeof(*inc));
+	inc->pid = 5151;
+	inc->opened_ns = 299000000000ull;
+	assert_false(kmsg__incident_join(&k, 0, inc, 4096));
+	assert_false(inc->identity_from_log);
+	/* nor does a kill seen by its event join again */
+	memset(inc, 0, sizeof(*inc));
+	inc->pid = 5150;
+	inc->opened_ns = 202000000000ull;
+	inc->have_identity = true;
+	assert_false(kmsg__incident_join(&k, 0, inc, 4096));
+	/* no log: nothing joined, the context says why */
+	memset(inc, 0, sizeof(*inc));
+	inc->pid = 5150;
+	inc->opened_ns = 202000000000ull;
+	assert_false(kmsg__incident_join(NULL, CTX_WHY_LOG_NOT_READ, inc, 4096));
+	assert_int_equal(inc->ctx.why[CTXF_CONSTRAINT], CTX_WHY_LOG_NOT_READ);
+	kmsg_log__free(&k);
+	free(inc);
+}
+
 static void test_add_record_and_bounds(void **state)
 {
 	struct kmsg_log k;
@@ -276,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_find_block),
+		cmocka_unit_test(test_parse_killed),
+		cmocka_unit_test(test_incident_join),
 		cmocka_unit_test(test_add_record_and_bounds),
 		cmocka_unit_test(test_stamp_bound),
 	};

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "core/incident.h"
+#include "core/summary.h"
 #include "sinks/metrics.h"
 #include "sinks/textfile.h"
 
@@ -90,6 +91,70 @@ static struct oomreap_incident reaped(uint64_t kill_s, uint64_t latency_ns, uint
 	inc.freed_pages[OOMREAP_RSS_FILE] = 3;
 	inc.last_reap_ret = -1;
 	return inc;
+}
+
+/*
+ * One aggregation: the exit summary and the metrics count the same kills,
+ * outcomes and freed memory, whatever the tool saw of each incident: a
+ * kill seen, a kill joined halfway from the kernel log (its reap unread),
+ * and an incident whose kill is known to nobody (not counted as a kill).
+ */
+static void test_one_aggregation(void **state)
+{
+	struct oomreap_incident seen = reaped(100, 2 * SEC, 10 * MS), joined, unknown;
+	struct metrics m;
+	struct summary s;
+	char *text, *sum = NULL;
+	size_t sum_len = 0;
+	FILE *f;
+	struct render_ctx rc = { .page_size = 4096 };
+
+	(void)state;
+	joined = reaped(0, 0, 0);
+	joined.kill_ns = 0;
+	joined.have_identity = false;
+	joined.identity_from_log = true;
+	joined.kill_log_ns = 200 * SEC;
+	joined.ctx.src[CTXF_CONSTRAINT] = CTX_SRC_KERNEL_LOG;
+	joined.ctx.constraint = 3; /* memcg */
+	joined.freed_unread = true;
+	unknown = reaped(0, 0, 0);
+	unknown.kill_ns = 0;
+	unknown.have_identity = false;
+	unknown.freed_pages[OOMREAP_RSS_ANON] = 100;
+	unknown.freed_pages[OOMREAP_RSS_FILE] = 0;
+
+	assert_int_equal(metrics__init(&m, 0), 0);
+	memset(&s, 0, sizeof(s));
+	metrics__add_incident(&m, &seen, 4096);
+	metrics__add_incident(&m, &joined, 4096);
+	metrics__add_incident(&m, &unknown, 4096);
+	summary__add(&s, &seen);
+	summary__add(&s, &joined);
+	summary__add(&s, &unknown);
+
+	text = expose(&m);
+	assert_sample(text, "oomreap_kills_total{constraint=\"memcg\"}", "1");
+	assert_sample(text, "oomreap_kills_total{constraint=\"unknown\"}", "1");
+	assert_int_equal(s.kills_by_constraint[3], 1);
+	assert_int_equal(s.kills_by_constraint[4], 1);
+	assert_sample(text, "oomreap_incidents_total{outcome=\"reaped\"}", "3");
+	assert_int_equal(s.incidents[OUTCOME_REAPED], 3);
+	/* freed: the two read, never the unread one's zeros as a fact */
+	assert_sample(text, "oomreap_reaper_freed_bytes_total{type=\"anon\"}", "105267200");
+	assert_int_equal(s.freed_pages[OOMREAP_RSS_ANON], 25600 + 100);
+	assert_sample(text, "oomreap_reaper_freed_unread_total", "1");
+	assert_int_equal(s.freed_unread, 1);
+
+	f = open_memstream(&sum, &sum_len);
+	assert_non_null(f);
+	summary__print(f, &s, &rc, 0, NULL, 0);
+	fclose(f);
+	assert_non_null(strstr(sum, "3 incidents, 3 reaped"));
+	assert_non_null(strstr(sum, "(and by 1 reap not read)"));
+	free(sum);
+	free(text);
+	metrics__free(&m);
 }
 
 static void test_escape_label(void **state)
@@ -571,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_incidents),
+		cmocka_unit_test(test_one_aggregation),
 		cmocka_unit_test(test_runs_missed),
 		cmocka_unit_test(test_cgroup_labels),
 		cmocka_unit_test(test_cgroup_unknown),

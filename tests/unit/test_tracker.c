@@ -1268,6 +1268,108 @@ static void test_loss_deadline_flush(void **state)
 	assert_false(inc->ended_unseen);
 }
 
+/*
+ * Joined halfway: tracing started after the kill and before the reaper's
+ * wake, so the programs never put the victim in their map: no sequence, no
+ * tgid, no mm read at the reap's start or finish.  What it freed is unknown
+ * (null), not 0; the session is asked once, at the close, what the kernel
+ * log says of the pid (on_join).
+ */
+struct join_fx {
+	struct collector c;
+	int joins;
+};
+
+static void join_collect(const struct oomreap_incident *inc, void *ctx)
+{
+	collect(inc, &((struct join_fx *)ctx)->c);
+}
+
+static void join_from_log(struct oomreap_incident *inc, void *ctx)
+{
+	struct join_fx *j = ctx;
+
+	j->joins++;
+	inc->identity_from_log = true;
+	inc->kill_log_ns = inc->opened_ns - 2 * SEC;
+	strcpy(inc->comm, "rlvictim");
+}
+
+static void test_joined_halfway(void **state)
+{
+	struct join_fx *j = calloc(1, sizeof(*j));
+	struct tracker_opts o = { .on_close = join_collect, .on_join = join_from_log };
+	const struct oomreap_incident *inc;
+	struct tracker *t;
+
+	(void)state;
+	assert_non_null(j);
+	o.ctx = j;
+	t = tracker__new(&o);
+	assert_non_null(t);
+	{
+		struct oomreap_reap_event w = ev_wake(0, 5150, T0, 0), st = ev_start(0, 5150, T0 + MS, NO_RSS, 0),
+					  fin = ev_finish(0, 5150, T0 + 12 * MS, NO_RSS, 0),
+					  res = ev_result(0, 5150, T0 + 11 * MS, 1);
+
+		assert_int_equal(tracker__feed(t, &w, sizeof(w)), 0);
+		assert_int_equal(tracker__feed(t, &st, sizeof(st)), 0);
+		assert_int_equal(tracker__feed(t, &res, sizeof(res)), 0);
+		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
+	}
+	tracker__advance(t, T0 + 12 * MS + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(j->c.n, 1);
+	inc = &j->c.inc[0];
+	assert_int_equal(j->joins, 1);
+	assert_int_equal(inc->first_seen, OOMREAP_EV_REAPER_WAKE);
+	assert_int_equal(inc->outcome, OUTCOME_REAPED);
+	assert_true(inc->freed_unread);
+	assert_true(inc->identity_from_log);
+	assert_true(incident__kill_known(inc));
+	assert_int_equal(inc->victim_seq, 0);
+	assert_int_equal(inc->tgid, 0);
+	tracker__free(t);
+
+	/* a kill seen by its event is never joined from the log; its reaps are read */
+	memset(j, 0, sizeof(*j));
+	t = tracker__new(&o);
+	assert_non_null(t);
+	{
+		struct oomreap_kill_event k = ev_kill(3, 600, 600, T0, 5000, 20);
+		struct oomreap_reap_event st = ev_start(3, 600, T0 + 2 * SEC, 5000, 20),
+					  res = ev_result(3, 600, T0 + 2 * SEC + 5 * MS, 1),
+					  fin = ev_finish(3, 600, T0 + 2 * SEC + 6 * MS, 0, 20);
+
+		assert_int_equal(tracker__feed(t, &k, sizeof(k)), 0);
+		assert_int_equal(tracker__feed(t, &st, sizeof(st)), 0);
+		assert_int_equal(tracker__feed(t, &res, sizeof(res)), 0);
+		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
+	}
+	tracker__advance(t, T0 + 3 * SEC + REAPER_RETRY_LINGER_NS);
+	assert_int_equal(j->c.n, 1);
+	assert_int_equal(j->joins, 0);
+	assert_false(j->c.inc[0].freed_unread);
+	assert_int_equal(j->c.inc[0].first_seen, OOMREAP_EV_KILL);
+	assert_int_equal(j->c.inc[0].freed_pages[OOMREAP_RSS_ANON], 5000);
+	tracker__free(t);
+
+	/* a finish whose start was not seen: freed unknown too */
+	memset(j, 0, sizeof(*j));
+	t = tracker__new(&o);
+	assert_non_null(t);
+	{
+		struct oomreap_reap_event fin = ev_finish(0, 700, T0, 0, 20);
+
+		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
+	}
+	tracker__flush(t);
+	assert_int_equal(j->c.n, 1);
+	assert_true(j->c.inc[0].freed_unread);
+	assert_int_equal(j->c.inc[0].first_seen, OOMREAP_EV_REAP_FINISH);
+	tracker__free(t);
+	free(j);
+}
+
 static void test_reaper_events_without_kill(void **state)
 {
 	struct fx *f = *state;
@@ -2484,6 +2586,7 @@ int main(void)
 		T(test_loss_deadline_follows_events),
 		T(test_loss_deadline_flush),
 		T(test_reaper_events_without_kill),
+		cmocka_unit_test(test_joined_halfway),
 		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
 		T(test_pid_reuse_never_merges),
 		T(test_pid_reuse_exit_before_its_kill),
