@@ -77,6 +77,7 @@ struct session {
 	const struct kmsg_log *kmsg; /* the log to look in; NULL: none */
 	uint8_t kmsg_why;          /* enum ctx_missing, when kmsg is NULL */
 	uint64_t kmsg_overruns;    /* EPIPE: lines overwritten before we read them */
+	uint64_t kmsg_since_ns;    /* live: older records are skipped (KMSG_BACKLOG_NS) */
 };
 
 /* The tracker, with rc as the way to show its incidents.  0 or -ENOMEM (said). */

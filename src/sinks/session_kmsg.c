@@ -25,6 +25,13 @@
  * whose window reaches into them is told its lines were lost (kmsg.h).
  */
 #define KMSG_LIVE_MAX 8192
+/*
+ * What the log held before the start that is still read: an incident
+ * joined halfway (its kill before the start, its reap after) finds its
+ * kill's lines here.  The reaper's verdict comes about 3 s after a kill;
+ * more than that, and its OOM report, are kept, no older line.
+ */
+#define KMSG_BACKLOG_NS (30ull * 1000000000)
 
 int session__open_kmsg(struct session *s)
 {
@@ -43,8 +50,18 @@ int session__open_kmsg(struct session *s)
 		      strerror(err));
 		return -err;
 	}
-	/* The window starts now: older lines are not this session's. */
-	lseek(s->kmsg_fd, 0, SEEK_END);
+	/*
+	 * The window starts KMSG_BACKLOG_NS before now: older lines are not
+	 * this session's.  From the start of the buffer, each record before
+	 * the window skipped (a kernel without SEEK_SET on /dev/kmsg: now).
+	 */
+	if (lseek(s->kmsg_fd, 0, SEEK_SET) < 0)
+		lseek(s->kmsg_fd, 0, SEEK_END);
+	{
+		uint64_t now = timefmt__mono_now();
+
+		s->kmsg_since_ns = now > KMSG_BACKLOG_NS ? now - KMSG_BACKLOG_NS : 0;
+	}
 	s->kmsg = &s->kmsg_live;
 	return 0;
 }
@@ -74,6 +91,13 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns)
 		ssize_t n = read(s->kmsg_fd, s->kmsg_buf, KMSG_READ_MAX);
 
 		if (n > 0) {
+			struct kmsg_line line;
+
+			/* before the backlog window: not this session's */
+			if (s->kmsg_since_ns &&
+			    kmsg__parse_record(s->kmsg_buf, (size_t)n, &line) == 0 &&
+			    line.ts_us * 1000 < s->kmsg_since_ns)
+				continue;
 			/* a record that is not one is still the recording's to keep */
 			if (kmsg_log__add_record(&s->kmsg_live, s->kmsg_buf, (size_t)n) == 0)
 				added = true;
