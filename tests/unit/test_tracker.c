@@ -1299,25 +1299,19 @@ static void test_joined_halfway(void **state)
 {
 	struct join_fx *j = calloc(1, sizeof(*j));
 	struct tracker_opts o = { .on_close = join_collect, .on_join = join_from_log };
+	struct fx f = { 0 };
 	const struct oomreap_incident *inc;
-	struct tracker *t;
 
 	(void)state;
 	assert_non_null(j);
 	o.ctx = j;
-	t = tracker__new(&o);
-	assert_non_null(t);
-	{
-		struct oomreap_reap_event w = ev_wake(0, 5150, T0, 0), st = ev_start(0, 5150, T0 + MS, NO_RSS, 0),
-					  fin = ev_finish(0, 5150, T0 + 12 * MS, NO_RSS, 0),
-					  res = ev_result(0, 5150, T0 + 11 * MS, 1);
-
-		assert_int_equal(tracker__feed(t, &w, sizeof(w)), 0);
-		assert_int_equal(tracker__feed(t, &st, sizeof(st)), 0);
-		assert_int_equal(tracker__feed(t, &res, sizeof(res)), 0);
-		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
-	}
-	tracker__advance(t, T0 + 12 * MS + REAPER_RETRY_LINGER_NS);
+	f.t = tracker__new(&o);
+	assert_non_null(f.t);
+	FEED(&f, ev_wake(0, 5150, T0, 0));
+	FEED(&f, ev_start(0, 5150, T0 + MS, NO_RSS, 0));
+	FEED(&f, ev_result(0, 5150, T0 + 11 * MS, 1));
+	FEED(&f, ev_finish(0, 5150, T0 + 12 * MS, NO_RSS, 0));
+	tracker__advance(f.t, T0 + 12 * MS + REAPER_RETRY_LINGER_NS);
 	assert_int_equal(j->c.n, 1);
 	inc = &j->c.inc[0];
 	assert_int_equal(j->joins, 1);
@@ -1328,45 +1322,34 @@ static void test_joined_halfway(void **state)
 	assert_true(incident__kill_known(inc));
 	assert_int_equal(inc->victim_seq, 0);
 	assert_int_equal(inc->tgid, 0);
-	tracker__free(t);
+	tracker__free(f.t);
 
 	/* a kill seen by its event is never joined from the log; its reaps are read */
 	memset(j, 0, sizeof(*j));
-	t = tracker__new(&o);
-	assert_non_null(t);
-	{
-		struct oomreap_kill_event k = ev_kill(3, 600, 600, T0, 5000, 20);
-		struct oomreap_reap_event st = ev_start(3, 600, T0 + 2 * SEC, 5000, 20),
-					  res = ev_result(3, 600, T0 + 2 * SEC + 5 * MS, 1),
-					  fin = ev_finish(3, 600, T0 + 2 * SEC + 6 * MS, 0, 20);
-
-		assert_int_equal(tracker__feed(t, &k, sizeof(k)), 0);
-		assert_int_equal(tracker__feed(t, &st, sizeof(st)), 0);
-		assert_int_equal(tracker__feed(t, &res, sizeof(res)), 0);
-		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
-	}
-	tracker__advance(t, T0 + 3 * SEC + REAPER_RETRY_LINGER_NS);
+	f.t = tracker__new(&o);
+	assert_non_null(f.t);
+	FEED(&f, ev_kill(3, 600, 600, T0, 5000, 20));
+	FEED(&f, ev_start(3, 600, T0 + 2 * SEC, 5000, 20));
+	FEED(&f, ev_result(3, 600, T0 + 2 * SEC + 5 * MS, 1));
+	FEED(&f, ev_finish(3, 600, T0 + 2 * SEC + 6 * MS, 0, 20));
+	tracker__advance(f.t, T0 + 3 * SEC + REAPER_RETRY_LINGER_NS);
 	assert_int_equal(j->c.n, 1);
 	assert_int_equal(j->joins, 0);
 	assert_false(j->c.inc[0].freed_unread);
 	assert_int_equal(j->c.inc[0].first_seen, OOMREAP_EV_KILL);
 	assert_int_equal(j->c.inc[0].freed_pages[OOMREAP_RSS_ANON], 5000);
-	tracker__free(t);
+	tracker__free(f.t);
 
 	/* a finish whose start was not seen: freed unknown too */
 	memset(j, 0, sizeof(*j));
-	t = tracker__new(&o);
-	assert_non_null(t);
-	{
-		struct oomreap_reap_event fin = ev_finish(0, 700, T0, 0, 20);
-
-		assert_int_equal(tracker__feed(t, &fin, sizeof(fin)), 0);
-	}
-	tracker__flush(t);
+	f.t = tracker__new(&o);
+	assert_non_null(f.t);
+	FEED(&f, ev_finish(0, 700, T0, 0, 20));
+	tracker__flush(f.t);
 	assert_int_equal(j->c.n, 1);
 	assert_true(j->c.inc[0].freed_unread);
 	assert_int_equal(j->c.inc[0].first_seen, OOMREAP_EV_REAP_FINISH);
-	tracker__free(t);
+	tracker__free(f.t);
 	free(j);
 }
 
