@@ -240,6 +240,7 @@ static void source_of(struct report_source *src, const struct replay *rp, const 
 struct report_run {
 	struct report *r;
 	const struct kmsg_log *kmsg; /* where kills' OOM context is looked up; NULL: none */
+	uint64_t page_size;          /* the recording's */
 };
 
 static void run_on_close(const struct oomreap_incident *inc, void *ctx)
@@ -258,6 +259,14 @@ static void run_before_close(struct oomreap_incident *inc, void *ctx)
 	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
 }
 
+/* an incident whose kill went unseen: the kernel log's word, as replay gives it */
+static void run_on_join(struct oomreap_incident *inc, void *ctx)
+{
+	struct report_run *run = ctx;
+
+	kmsg__incident_join(run->kmsg, CTX_WHY_LOG_NOT_READ, inc, run->page_size);
+}
+
 int do_report(const struct env *env)
 {
 	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
@@ -268,6 +277,7 @@ int do_report(const struct env *env)
 				      .on_close = run_on_close,
 				      .on_kill = run_on_kill,
 				      .before_close = run_before_close,
+				      .on_join = run_on_join,
 				      .ctx = &run };
 	struct report_source src = { 0 };
 	struct tracker *t = NULL;
@@ -299,7 +309,7 @@ int do_report(const struct env *env)
 	if (r)
 		report__set_symbols(r, replay__symbols(rp));
 	run.r = r;
-	topts.page_size = h->page_size;
+	topts.page_size = run.page_size = h->page_size;
 	topts.kernel_release = h->kernel_release;
 	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);

@@ -46,6 +46,8 @@ uint64_t incident__start_ns(const struct oomreap_incident *inc)
 {
 	if (inc->kill_ns)
 		return inc->kill_ns;
+	if (inc->identity_from_log)
+		return inc->kill_log_ns; /* joined halfway: the kernel log's kill line */
 	return inc->timeline_len ? inc->timeline[0].ts_ns : inc->closed_ns;
 }
 

@@ -40,7 +40,10 @@ uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
  * summary, the metrics and the report.
  */
 bool incident__kill_known(const struct oomreap_incident *inc);
-/* When it began: the kill, else the first event seen (else when it closed). */
+/*
+ * When it began: the kill, else (joined halfway) its kernel log line's
+ * time, else the first event seen (else when it closed).
+ */
 uint64_t incident__start_ns(const struct oomreap_incident *inc);
 /* From the kill until the incident was over, whatever ended it ("done in"). */
 uint64_t incident__done_ns(const struct oomreap_incident *inc);

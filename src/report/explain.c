@@ -121,9 +121,11 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 		      "holds the lock lets go: one stuck victim can cost a second kill.",
 		      inc->pid);
 		if (inc->unknown_skips)
-			report__say(o,
-			      " %u attempt%s could not be classified on this attach rung.",
-			      inc->unknown_skips, inc->unknown_skips == 1 ? "" : "s");
+			report__say(o, " %u attempt%s could not be classified %s.", inc->unknown_skips,
+				    inc->unknown_skips == 1 ? "" : "s",
+				    inc->have_identity ? "on this attach rung"
+						       : "(the kill was not seen, so the tracer had no "
+							 "hold on the victim's memory to read)");
 		explain_exit(o, inc);
 		break;
 	case OUTCOME_VICTIM_EXITED:
@@ -203,7 +205,7 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 			      "Events were lost while this incident was open (the kernel skipped "
 			      "runs of the tracer's programs, or the ring buffer was full, or the "
 			      "recorder could not write): steps may be missing.");
-		else if (inc->incomplete)
+		else if (inc->incomplete && (inc->saw_loss || inc->have_identity))
 			report__say(o,
 			      "Events were lost while this incident was open (the ring buffer was "
 			      "full, or the recorder could not write): steps may be missing.");

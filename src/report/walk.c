@@ -616,14 +616,17 @@ static void kmsg(struct report_out *o, const struct kmsg_log *k, const struct oo
 	o->m->kmsg_close(o->f, k, &b);
 }
 
-static void bytes4(struct report_out *o, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps)
+/* no_swap: a reading without swap (the kernel log's): "swap unknown" */
+static void bytes4(struct report_out *o, const uint64_t pages[OOMREAP_RSS_NR], uint64_t ps,
+		   bool no_swap)
 {
-	char a[16], b[16], c[16], d[16];
+	char a[16], b[16], c[16], d[16] = "unknown";
 
 	timefmt__bytes(a, sizeof(a), pages[OOMREAP_RSS_ANON] * ps);
 	timefmt__bytes(b, sizeof(b), pages[OOMREAP_RSS_FILE] * ps);
 	timefmt__bytes(c, sizeof(c), pages[OOMREAP_RSS_SHMEM] * ps);
-	timefmt__bytes(d, sizeof(d), pages[OOMREAP_RSS_SWAP] * ps);
+	if (!no_swap)
+		timefmt__bytes(d, sizeof(d), pages[OOMREAP_RSS_SWAP] * ps);
 	fprintf(o->f, "anon %s, file %s, shmem %s, swap %s", a, b, c, d);
 }
 
@@ -754,7 +757,10 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 
 	table_open(o, "meta", NULL, 0);
 	timefmt__utc(when, sizeof(when), report__real_ns(base, rc->mono_to_real_ns));
-	kvf(o, false, inc->kill_ns ? "Killed at" : "First seen",
+	kvf(o, false,
+	    inc->kill_ns		 ? "Killed at"
+	    : inc->identity_from_log ? "Killed at (the kernel log's time)"
+				     : "First seen",
 	    "%s (monotonic %" PRIu64 ".%09" PRIu64 " s)", when, base / UINT64_C(1000000000),
 	    base % UINT64_C(1000000000));
 	if (o->m->outcome_row) {
@@ -815,7 +821,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		timefmt__bytes(tv, sizeof(tv), incident__bytes(inc->total_vm_pages, rc->page_size));
 		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
 		row_key(o, "Memory at the kill", false);
-		bytes4(o, inc->rss_at_kill_pages, rc->page_size);
+		bytes4(o, inc->rss_at_kill_pages, rc->page_size, inc->identity_from_log);
 		fprintf(o->f, "; total-vm %s, page tables %s", tv, pt);
 		if (inc->identity_from_log)
 			report__say(o, " (the kernel log's figures; it prints no swap)");
@@ -826,7 +832,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		report__say(o, "unknown (a reap the tracer could not read: it had not seen "
 			       "the kill)");
 	else
-		bytes4(o, inc->freed_pages, rc->page_size);
+		bytes4(o, inc->freed_pages, rc->page_size, false);
 	row_end(o);
 	row_key(o, "Reaper attempts", false);
 	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);

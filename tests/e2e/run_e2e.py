@@ -382,14 +382,20 @@ class Run:
             return
         # Only scenarios that select otherwise pass select (tests/prom swaps
         # Tool for its own, which takes the cgroup only).
-        if select:
-            self.tool = Tool(self.args.tool, self.memcg.rel, select=select)
-        else:
-            # recorded too: replaying it must give the same OOM context
-            rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
-            self.stack.callback(shutil.rmtree, rdir, True)
-            self.recording = os.path.join(rdir, "run.oomrec")
-            self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording])
+        # recorded too: replaying it must give the same OOM context (and an
+        # incident joined halfway the same identity: the kernel log read at
+        # the start is in the recording)
+        rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
+        self.stack.callback(shutil.rmtree, rdir, True)
+        self.recording = os.path.join(rdir, "run.oomrec")
+        self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording],
+                         **({"select": select} if select else {}))
+        # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
+        # (how the real-* goldens are captured: tests/golden/README.md)
+        keep = os.environ.get("OOMREAP_E2E_KEEP")
+        if keep:
+            self.stack.callback(lambda: os.path.exists(self.recording) and shutil.copyfile(
+                self.recording, os.path.join(keep, f"{self.sid}.oomrec")))
         self.stack.callback(self.tool.stop)
         # On this kernel (6.18) blocker attribution must load: its absence
         # would silently pass the scenarios without failed trylocks.
@@ -525,6 +531,9 @@ class Run:
         rep = [i for i in rep if i.get("pid") == pid]
         if self.expect(len(rep) == 1, f"replay: {len(rep)} incidents for {pid}, want 1"):
             self.expect_eq(rep[0].get("oom"), oom, "replay's oom object vs live")
+            for key in ("identity_source", "first_seen", "comm", "uid", "rss_at_kill_bytes",
+                        "kill_time", "freed_bytes", "outcome"):
+                self.expect_eq(rep[0].get(key), inc.get(key), f"replay's {key} vs live")
 
     def check_times(self, inc, kill_ev, wake=None, starts=(), finishes=(), skips=(),
                     exits=()):

@@ -76,6 +76,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    sm.head_len > k.v[i].text_len)
 			__builtin_trap();
 		kmsg__parse_killed_rss(t, k.v[i].text_len, kb);
+		{
+			struct kmsg_killed kl;
+
+			/* a whole "Killed process" line: its comm always ends within TASK_COMM_LEN */
+			if (kmsg__parse_killed(t, k.v[i].text_len, &kl) == 0 &&
+			    (kl.comm[sizeof(kl.comm) - 1] || !kl.pid))
+				__builtin_trap();
+		}
 	}
 	for (i = 0; i < k.n && n < 4; i++) {
 		struct oomreap_incident inc;
@@ -104,6 +112,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		if (inc.ctx.domain[sizeof(inc.ctx.domain) - 1] || inc.ctx.gfp_names[sizeof(inc.ctx.gfp_names) - 1] ||
 		    inc.ctx.trigger_comm[sizeof(inc.ctx.trigger_comm) - 1])
+			__builtin_trap();
+		/* joined halfway: the line's pid first seen a little later, no kill seen */
+		memset(&inc, 0, sizeof(inc));
+		inc.pid = k.v[i].pid;
+		inc.opened_ns = k.v[i].ts_ns + 2000000000ull;
+		if (kmsg__incident_join(&k, 0, &inc, 4096) != inc.identity_from_log ||
+		    inc.comm[sizeof(inc.comm) - 1] || inc.ctx.domain[sizeof(inc.ctx.domain) - 1] ||
+		    (inc.identity_from_log && inc.kill_log_ns > inc.opened_ns + 50000000ull))
 			__builtin_trap();
 		kmsg_log__find_block(&k, k.v[i].pid, k.v[i].pid, k.v[i].ts_ns, &b);
 		if (b.last >= b.first && (b.last >= k.n || b.first >= k.n))
