@@ -179,50 +179,46 @@ int oom_report__breakdown(const struct oom_report *r, const char **names, uint64
 	return 0;
 }
 
-__attribute__((format(printf, 4, 5))) static size_t put(char *buf, size_t len, size_t at,
-							 const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void say(const struct oomr_say *o,
+							  const char *fmt, ...)
 {
+	char w[256];
 	va_list ap;
-	int w;
 
-	if (at >= len)
-		return at;
 	va_start(ap, fmt);
-	w = vsnprintf(buf + at, len - at, fmt, ap);
+	vsnprintf(w, sizeof(w), fmt, ap);
 	va_end(ap);
-	return w < 0 ? at : at + (size_t)w >= len ? len - 1 : at + (size_t)w;
+	o->words(o->arg, w);
 }
 
-size_t oom_report__sentence(char *buf, size_t len, const struct oom_context *c,
-			    uint64_t page_size, int how)
+void oom_report__tell(const struct oom_context *c, uint64_t page_size, const struct oomr_say *o)
 {
 	const struct oom_report *r = &c->report;
-	char a[32], b[32], name[OOMR_NAME_LEN * 6 + 1];
-	size_t at = 0;
+	char a[32], b[32];
+	bool any = false;
 	uint32_t i, shown = 0;
 	uint64_t other = 0, nother = 0;
 
-	if (!len)
-		return 0;
-	buf[0] = 0;
 	if (r->src[OOMR_DOMAIN] && r->memory.have) {
 		timefmt__bytes(a, sizeof(a), r->memory.usage_kb * 1024);
 		timefmt__bytes(b, sizeof(b), r->memory.limit_kb * 1024);
 		if (oomr__unlimited(r->memory.limit_kb))
-			at = put(buf, len, at, "the memcg held %s, with no memory limit of its own", a);
+			say(o, "The memcg held %s, with no memory limit of its own", a);
 		else if (r->memory.usage_kb >= r->memory.limit_kb)
-			at = put(buf, len, at, "the memcg was at its %s limit", b);
+			say(o, "The memcg was at its %s limit", b);
 		else
-			at = put(buf, len, at, "the memcg held %s of its %s limit", a, b);
+			say(o, "The memcg held %s of its %s limit", a, b);
+		any = true;
 	} else if (r->src[OOMR_MEMINFO]) {
 		uint64_t free_pages;
 
 		if (oomr_kv__get(&r->meminfo, "free", &free_pages)) {
 			timefmt__bytes(a, sizeof(a), free_pages * page_size);
-			at = put(buf, len, at, "the system was out of memory (%s free)", a);
+			say(o, "The system was out of memory (%s free)", a);
 		} else {
-			at = put(buf, len, at, "the system was out of memory");
+			say(o, "The system was out of memory");
 		}
+		any = true;
 	}
 	if (r->src[OOMR_TASKS] && r->ntasks) {
 		for (i = 0; i < r->ntasks; i++) {
@@ -233,32 +229,73 @@ size_t oom_report__sentence(char *buf, size_t len, const struct oom_context *c,
 				nother++;
 				continue;
 			}
-			incident__escape_buf(name, sizeof(name), (enum escape_format)how, t->name,
-					     sizeof(t->name));
+			if (shown)
+				say(o, ", ");
+			else if (any)
+				say(o, "; ");
+			o->name(o->arg, t->name, sizeof(t->name), !any && !shown);
 			/* where the kernel splits RSS, the anonymous part: what a memcg is full of */
 			timefmt__bytes(a, sizeof(a), (r->tasks_split ? t->rss_anon : t->rss) * page_size);
-			at = put(buf, len, at, shown ? ", %s" : at ? "; %s" : "%s", name);
-			at = put(buf, len, at, "%s%s %s%s",
-				 t->flags & OOMR_TASK_VICTIM ? " (the victim)"
-				 : t->flags & OOMR_TASK_TRIGGER ? " (the trigger)"
-								: "",
-				 shown ? "" : " held", a,
-				 shown ? ""
-				 : r->tasks_split ? " of anonymous memory"
-						  : " of RSS");
+			say(o, "%s%s %s%s",
+			    t->flags & OOMR_TASK_VICTIM	   ? " (the victim)"
+			    : t->flags & OOMR_TASK_TRIGGER ? " (the trigger)"
+							   : "",
+			    shown ? "" : " held", a,
+			    shown ? "" : r->tasks_split ? " of anonymous memory" : " of RSS");
 			shown++;
+			any = true;
 		}
 		other += r->rest_rss;
 		nother += r->tasks_listed - r->ntasks;
 		if (nother) {
 			timefmt__bytes(a, sizeof(a), other * page_size);
-			at = put(buf, len, at, ", %llu other task%s %s of RSS", (unsigned long long)nother,
-				 nother == 1 ? "" : "s", a);
+			say(o, ", %llu other task%s %s of RSS", (unsigned long long)nother,
+			    nother == 1 ? "" : "s", a);
 		}
 	}
-	if (at)
-		at = put(buf, len, at, ".");
-	if (at)
-		buf[0] = (char)(buf[0] >= 'a' && buf[0] <= 'z' ? buf[0] - 'a' + 'A' : buf[0]);
-	return at;
+	if (any)
+		say(o, ".");
+}
+
+struct sentence_buf {
+	char *buf;
+	size_t len, at;
+	enum escape_format how;
+};
+
+static void buf_words(void *arg, const char *s)
+{
+	struct sentence_buf *sb = arg;
+	size_t n = strlen(s);
+
+	if (sb->at + 1 >= sb->len)
+		return;
+	if (n > sb->len - 1 - sb->at)
+		n = sb->len - 1 - sb->at;
+	memcpy(sb->buf + sb->at, s, n);
+	sb->at += n;
+	sb->buf[sb->at] = 0;
+}
+
+static void buf_name(void *arg, const char *name, size_t maxlen, bool first)
+{
+	struct sentence_buf *sb = arg;
+
+	(void)first;
+	if (sb->at + 1 < sb->len)
+		sb->at += incident__escape_buf(sb->buf + sb->at, sb->len - sb->at, sb->how, name,
+					       maxlen);
+}
+
+size_t oom_report__sentence(char *buf, size_t len, const struct oom_context *c,
+			    uint64_t page_size, int how)
+{
+	struct sentence_buf sb = { buf, len, 0, (enum escape_format)how };
+	struct oomr_say o = { buf_words, buf_name, &sb };
+
+	if (!len)
+		return 0;
+	buf[0] = 0;
+	oom_report__tell(c, page_size, &o);
+	return sb.at;
 }

@@ -138,11 +138,19 @@ int oom_report__breakdown(const struct oom_report *r, const char **names, uint64
 
 struct oom_context;
 /*
- * One plain sentence on what filled the memory ("the memcg was at its
- * 64.0MiB limit; memhog (the victim) held 63.8MiB of RSS, 2 other tasks
- * 1.2MiB"), names escaped as how says; "" when the report is not there.
- * page_size: the table's pages.  Returns the length.
+ * One plain sentence on what filled the memory ("The memcg was at its
+ * 64.0MiB limit; memhog (the victim) held 63.8MiB of anonymous memory, 2
+ * other tasks 1.2MiB of RSS."), told in pieces: our words, and the task
+ * names (untrusted: the output marks them up and escapes them).  Nothing
+ * when the report is not there.  page_size: the table's pages.
  */
+struct oomr_say {
+	void (*words)(void *arg, const char *s);
+	void (*name)(void *arg, const char *name, size_t maxlen, bool first);
+	void *arg;
+};
+void oom_report__tell(const struct oom_context *c, uint64_t page_size, const struct oomr_say *o);
+/* The same into buf, names escaped as how (enum escape_format) says.  Returns the length. */
 size_t oom_report__sentence(char *buf, size_t len, const struct oom_context *c,
 			    uint64_t page_size, int how);
 
