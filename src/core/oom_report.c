@@ -56,6 +56,42 @@ void oom_report__missing(struct oom_report *r, uint8_t ctx_why)
 		r->why[p] = OOMR_WHY_NO_REPORT;
 }
 
+static bool unknown_with(const struct oom_report *r, int p, const char *why)
+{
+	return !r->src[p] && r->why[p] != OOMR_WHY_GLOBAL && r->why[p] != OOMR_WHY_MEMCG &&
+	       !strcmp(oom_report__reason(r, (enum oomr_part)p), why);
+}
+
+int oom_report__unknown_group(const struct oom_report *r, int i, char *names, size_t len)
+{
+	const char *why;
+	size_t used = 0;
+	int j, n = 0, last = -1;
+
+	if (i < 0 || i >= OOMR_NR || !len)
+		return 0;
+	why = oom_report__reason(r, (enum oomr_part)i);
+	if (!unknown_with(r, i, why))
+		return 0;
+	for (j = 0; j < i; j++)
+		if (unknown_with(r, j, why))
+			return 0; /* said with an earlier part */
+	for (j = i; j < OOMR_NR; j++)
+		if (unknown_with(r, j, why))
+			last = j;
+	names[0] = 0;
+	for (j = i; j < OOMR_NR; j++) {
+		if (!unknown_with(r, j, why))
+			continue;
+		if (used < len)
+			used += (size_t)snprintf(names + used, len - used, "%s%s",
+						 !n ? "" : j == last ? " and " : ", ",
+						 oomr_part__name((enum oomr_part)j));
+		n++;
+	}
+	return n;
+}
+
 const char *oomr_kv__key(const struct oomr_kv *kv, unsigned i)
 {
 	return i < kv->n ? kv->text + kv->key_off[i] : NULL;

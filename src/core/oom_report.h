@@ -107,6 +107,13 @@ const char *oom_report__reason(const struct oom_report *r, enum oomr_part p);
 
 /* Every part missing for want of the report, ctx_why (enum ctx_missing) saying why. */
 void oom_report__missing(struct oom_report *r, uint8_t ctx_why);
+/*
+ * For saying what is unknown, parts null for one reason together: when
+ * part i is the first such with its reason, write "a, b and c" into names
+ * and return how many; else 0.  A global OOM's domain and memory.stat and
+ * a memcg OOM's Mem-Info are not unknown (there are none): left out.
+ */
+int oom_report__unknown_group(const struct oom_report *r, int i, char *names, size_t len);
 
 const char *oomr_kv__key(const struct oomr_kv *kv, unsigned i);
 /* The value of key, false when the kernel did not state it. */

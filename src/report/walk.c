@@ -741,12 +741,16 @@ static void what_filled(struct report_out *o, const struct oom_context *c,
 			     r->tasks_unreadable == 1 ? "was" : "were");
 	}
 	for (i = 0; i < OOMR_NR; i++) {
-		if (r->src[i] || r->why[i] == OOMR_WHY_GLOBAL || r->why[i] == OOMR_WHY_MEMCG)
+		char parts[64];
+		int k = oom_report__unknown_group(r, i, parts, sizeof(parts));
+
+		if (!k)
 			continue;
 		if (!missing)
 			report__put(o, o->m->para_open);
-		report__say(o, "%s%s unknown: %s", missing ? "; " : "",
-			    oomr_part__name((enum oomr_part)i), oom_report__reason(r, (enum oomr_part)i));
+		report__say(o, "%s%s %s: %s", missing ? "; " : "", parts,
+			    k == 1 ? "is not known" : "are not known",
+			    oom_report__reason(r, (enum oomr_part)i));
 		missing = true;
 	}
 	if (missing) {

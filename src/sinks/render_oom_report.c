@@ -194,9 +194,11 @@ void render__text_oom_report(FILE *f, const struct oom_context *c, uint64_t page
 		fputc('\n', f);
 	}
 	for (i = 0; i < OOMR_NR; i++) {
-		if (r->src[i] || r->why[i] == OOMR_WHY_GLOBAL || r->why[i] == OOMR_WHY_MEMCG)
+		char parts[64];
+
+		if (!oom_report__unknown_group(r, i, parts, sizeof(parts)))
 			continue;
-		fprintf(f, "%s%s: %s", missing ? "; " : "    unknown ", oomr_part__name((enum oomr_part)i),
+		fprintf(f, "%s%s: %s", missing ? "; " : "    unknown ", parts,
 			oom_report__reason(r, (enum oomr_part)i));
 		missing = true;
 	}
