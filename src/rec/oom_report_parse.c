@@ -286,6 +286,18 @@ static bool add_stat(struct oom_report *r, const char *t, size_t n)
 
 #define STATS_FOR "Memory cgroup stats for "
 
+/* The end of a group of stat lines with one stamp from a log file (see the walk). */
+static void stat_group_end(struct oom_report *r, size_t *n, size_t *len)
+{
+	if (*n > 1 && *len >= 900 && r->stat.n) {
+		r->stat.n--;
+		r->stat.text_len = r->stat.key_off[r->stat.n];
+		r->stat.dropped++;
+	}
+	*n = 0;
+	*len = 0;
+}
+
 /*
  * Is an earlier report still open at first: its "invoked oom-killer" line
  * before ours with no summary or kill after it?  The kernel prints one
@@ -317,8 +329,8 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 	bool seen[OOMR_NR] = { 0 }, twice[OOMR_NR] = { 0 }, lost_between = false;
 	bool stat_other = false, tasks_bad_header = false, stray_rows = false;
 	bool other_open = another_report_open(l, first);
-	uint64_t prev_seq = 0;
-	size_t i;
+	uint64_t prev_seq = 0, grp_ts = 0;
+	size_t i, grp_n = 0, grp_len = 0, meminfo_lines = 0;
 	int p;
 
 	memset(r, 0, sizeof(*r));
@@ -344,13 +356,35 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 		if (i == first)
 			continue; /* the "invoked oom-killer" line */
 
-		if (st == W_STAT && add_stat(r, t, n))
-			continue;
-		if (st == W_MEMINFO) {
-			st = W_NONE;
-			if (oomr__parse_meminfo(t, n, &r->meminfo) > 0)
+		if (st == W_STAT) {
+			/*
+			 * A log file made through the syslog interface shows a
+			 * joined record's lines one by one, with one stamp, cut
+			 * where they fill its 1 KiB buffer: its last key is then
+			 * not read, as for a joined record.
+			 */
+			if (!e->seq && grp_n && e->ts_ns != grp_ts)
+				stat_group_end(r, &grp_n, &grp_len);
+			if (add_stat(r, t, n)) {
+				if (!e->seq) {
+					grp_ts = e->ts_ns;
+					grp_n++;
+					grp_len += n + 16; /* and its "[%5lu.%06lu] " */
+				}
 				continue;
-			r->why[OOMR_MEMINFO] = OOMR_WHY_UNPARSED;
+			}
+			stat_group_end(r, &grp_n, &grp_len);
+		}
+		if (st == W_MEMINFO) {
+			/* one record, or (syslog's form) its lines one by one */
+			if (!(n >= 5 && !memcmp(t, "Node ", 5)) &&
+			    oomr__parse_meminfo(t, n, &r->meminfo) > 0) {
+				meminfo_lines++;
+				continue;
+			}
+			st = W_NONE;
+			if (!meminfo_lines)
+				r->why[OOMR_MEMINFO] = OOMR_WHY_UNPARSED;
 		}
 		if (st == W_TASK_HEADER) {
 			st = W_NONE;
@@ -401,6 +435,7 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 			if (seen[OOMR_MEMINFO])
 				twice[OOMR_MEMINFO] = true;
 			seen[OOMR_MEMINFO] = true;
+			meminfo_lines = 0;
 			st = W_MEMINFO;
 		} else if (n == 37 && !memcmp(t, "Tasks state (memory values in pages):", 37)) {
 			if (seen[OOMR_TASKS])
@@ -415,6 +450,8 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 			st = W_NONE;
 		}
 	}
+	if (st == W_STAT)
+		stat_group_end(r, &grp_n, &grp_len);
 	/* a hole right before the summary: the part being read lost its tail */
 	if (summary < l->n && prev_seq && l->v[summary].seq > prev_seq + 1) {
 		enum oomr_part lp = state_part(st);

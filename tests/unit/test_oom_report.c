@@ -380,6 +380,80 @@ static void test_joined_cut(void **state)
 	kmsg_log__free(&b.l);
 }
 
+/* A dmesg file in syslog's form: a joined record's lines one by one, one stamp. */
+static void test_syslog_file(void **state)
+{
+	static const char head_lines[] =
+		"[   35.207627] a invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+		"[   35.210000] memory: usage 1024kB, limit 1024kB, failcnt 0\n"
+		"[   35.210001] swap: usage 0kB, limit 0kB, failcnt 0\n"
+		"[   35.210002] Memory cgroup stats for /s:\n";
+	static const char tail_lines[] =
+		"[   35.230000] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,"
+		"mems_allowed=0,oom_memcg=/s,task_memcg=/s,task=a,pid=7,uid=0\n"
+		"[   35.230100] Memory cgroup out of memory: Killed process 7 (a) total-vm:1kB, "
+		"anon-rss:1kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:4kB oom_score_adj:0\n";
+	char buf[8192];
+	size_t n;
+	int i;
+	struct kmsg_log l;
+	struct oomreap_incident inc;
+	const struct oom_report *r = &inc.ctx.report;
+	uint64_t v;
+
+	(void)state;
+	/* 60 lines of one record, as syslog cut it: the last value may be short */
+	n = (size_t)snprintf(buf, sizeof(buf), "%s", head_lines);
+	for (i = 0; i < 60; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "[   35.219668] key_%02d 12345\n", i);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s", tail_lines);
+	kmsg_log__init(&l);
+	assert_int_equal(kmsg_log__add_text(&l, buf, n), 0);
+	kmsg_log__sort(&l);
+	memset(&inc, 0, sizeof(inc));
+	inc.have_identity = true;
+	inc.pid = inc.tgid = 7;
+	strcpy(inc.comm, "a");
+	strcpy(inc.cgroup_path, "/s");
+	inc.kill_ns = 35230100ull * 1000;
+	inc.oom_event.index = 1;
+	oom_context__missing(&inc.ctx, CTX_WHY_LOG_NOT_READ);
+	kmsg__incident_context(&l, 0, &inc);
+	assert_int_equal(r->src[OOMR_MEMORY_STAT], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(r->stat.n, 59);
+	assert_int_equal(r->stat.dropped, 1);
+	assert_false(oomr_kv__get(&r->stat, "key_59", &v));
+	assert_true(oomr_kv__get(&r->stat, "key_58", &v));
+	assert_int_equal(r->swap.usage_kb, 0);
+	assert_true(r->swap.have);
+	kmsg_log__free(&l);
+
+	/* Mem-Info's summary, its lines one by one; then the node lines */
+	n = (size_t)snprintf(buf, sizeof(buf),
+			     "[   40.000000] h invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+			     "[   40.000001] Mem-Info:\n"
+			     "[   40.000002] active_anon:1 inactive_anon:2 isolated_anon:0\n"
+			     "[   40.000002]  active_file:3 inactive_file:4 isolated_file:0\n"
+			     "[   40.000002]  free:555 free_pcp:6 free_cma:0\n"
+			     "[   40.000003] Node 0 active_anon:4kB inactive_anon:8kB all_unreclaimable? no\n"
+			     "[   40.100000] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,"
+			     "mems_allowed=0,global_oom,task_memcg=/,task=h,pid=9,uid=0\n");
+	kmsg_log__init(&l);
+	assert_int_equal(kmsg_log__add_text(&l, buf, n), 0);
+	kmsg_log__sort(&l);
+	inc.pid = inc.tgid = 9;
+	strcpy(inc.comm, "h");
+	strcpy(inc.cgroup_path, "/");
+	inc.kill_ns = 40100000ull * 1000;
+	oom_context__missing(&inc.ctx, CTX_WHY_LOG_NOT_READ);
+	kmsg__incident_context(&l, 0, &inc);
+	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(r->meminfo.n, 9);
+	assert_true(oomr_kv__get(&r->meminfo, "free", &v));
+	assert_int_equal(v, 555);
+	kmsg_log__free(&l);
+}
+
 static void test_global(void **state)
 {
 	struct logb b;
@@ -637,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_v1_host),
 		cmocka_unit_test(test_v2_510_joined),
 		cmocka_unit_test(test_joined_cut),
+		cmocka_unit_test(test_syslog_file),
 		cmocka_unit_test(test_global),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_cut_table),
