@@ -369,7 +369,7 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 				if (!e->seq) {
 					grp_ts = e->ts_ns;
 					grp_n++;
-					grp_len += n + 16; /* and its "[%5lu.%06lu] " */
+					grp_len += n + 19; /* and "<N>[%5lu.%06lu] ", "\n" */
 				}
 				continue;
 			}
