@@ -224,6 +224,11 @@ scen_A() {
 # OOM killer's choice) fills the guest's memory; the kernel's report has
 # Mem-Info and every task of the guest instead of a memcg's counters.
 scen_O() {
+	# never on the host's row: a global OOM of the machine itself
+	if [ ! -f /vmtest/guest.sh ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=O-global not in a guest"
+		return 0
+	fi
 	scen_begin O-global
 	rm -f "$WORK/hogO"
 	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogO" 2>&1 &
