@@ -874,7 +874,11 @@ bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query
 			.trigger_tgid = q->trigger_tgid,
 			/* no oc->memcg: the kernel printed Mem-Info, not a memcg's counters */
 			.global = bs.constraint >= 0 && bs.constraint != 3 /* CONSTRAINT_MEMCG */,
-			.domain = c->src[CTXF_DOMAIN] && !c->global ? c->domain : NULL,
+			/* a path that fills its buffer may be cut: not one to compare with */
+			.domain = c->src[CTXF_DOMAIN] && !c->global &&
+						  strnlen(c->domain, sizeof(c->domain)) < sizeof(c->domain) - 1
+					  ? c->domain
+					  : NULL,
 		};
 
 		kmsg_log__oom_report(l, first, best, &rq, &c->report);
