@@ -57,6 +57,7 @@ void oom_context__missing(struct oom_context *c, enum ctx_missing why)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < CTXF_NR; i++)
 		c->why[i] = (uint8_t)why;
+	oom_report__missing(&c->report, (uint8_t)why);
 	/* what no log line can give, whatever else happened */
 	if (why != CTX_WHY_NO_TASK)
 		c->why[CTXF_TOTALPAGES] = CTX_WHY_NOT_LOGGED;
@@ -127,6 +128,11 @@ int oom_context__unknown_group(const struct oom_context *c, int i, char *names, 
 void oom_context__inherit(struct oom_context *dst, const struct oom_context *chosen)
 {
 	int f;
+
+	for (f = 0; f < OOMR_NR && !dst->report.src[f]; f++)
+		;
+	if (f == OOMR_NR)
+		dst->report = chosen->report;
 
 	for (f = 0; f < CTXF_NR; f++) {
 		if (dst->src[f])

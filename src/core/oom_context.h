@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "oomreap_abi.h"
+#include "core/oom_report.h"
 
 enum ctx_field {
 	CTXF_CONSTRAINT = 0,
@@ -62,6 +63,8 @@ struct oom_context {
 	uint64_t totalpages;
 	char trigger_comm[OOM_CTX_COMM_LEN];
 	int32_t trigger_oom_score_adj;
+	/* what filled the memory: the rest of the kernel's report (core/oom_report.h) */
+	struct oom_report report;
 };
 
 const char *ctx_field__name(enum ctx_field f);    /* "constraint", "domain_cgroup", ... */
@@ -86,7 +89,8 @@ void oom_context__from_control(struct oom_context *c, uint32_t constraint, int32
 int oom_context__unknown_group(const struct oom_context *c, int i, char *names, size_t len);
 /*
  * A group kill's other victims: every field dst has no source for, as the
- * event's chosen victim has it (its value, source, or reason).
+ * event's chosen victim has it (its value, source, or reason); the
+ * report's parts likewise, when dst has none of them.
  */
 void oom_context__inherit(struct oom_context *dst, const struct oom_context *chosen);
 /* The constraint when known, else -1 (Prometheus: "unknown"). */

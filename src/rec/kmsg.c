@@ -16,6 +16,7 @@
 #include "core/tracker.h"
 #include "core/errors.h"
 #include "rec/kmsg.h"
+#include "rec/oom_report_parse.h"
 
 static bool is_digit(char c)
 {
@@ -779,8 +780,11 @@ static void invoked_missing(struct oom_context *c, uint8_t why)
 	set_why(c, CTXF_TRIGGER, why);
 }
 
-/* The "invoked oom-killer" line of the report whose summary is l->v[si]. */
-static void pair_invoked(const struct kmsg_log *l, size_t si, struct oom_context *c)
+/*
+ * The "invoked oom-killer" line of the report whose summary is l->v[si]:
+ * its index, SIZE_MAX when there is none.
+ */
+static size_t pair_invoked(const struct kmsg_log *l, size_t si, struct oom_context *c)
 {
 	uint64_t sts = l->v[si].ts_ns;
 	size_t j;
@@ -797,14 +801,15 @@ static void pair_invoked(const struct kmsg_log *l, size_t si, struct oom_context
 			continue;
 		if (kmsg__parse_invoked(kmsg_log__text(l, e), e->text_len, &iv)) {
 			invoked_missing(c, CTX_WHY_UNPARSED);
-			return;
+			return j;
 		}
 		fill_invoked(&iv, c);
-		return;
+		return j;
 	}
 	invoked_missing(c, lost_between(l, sts > KMSG_REPORT_SPAN_NS ? sts - KMSG_REPORT_SPAN_NS : 0, sts)
 				   ? CTX_WHY_OVERRUN
 				   : CTX_WHY_NO_INVOKED);
+	return SIZE_MAX;
 }
 
 bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query *q,
@@ -812,7 +817,7 @@ bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query
 {
 	uint64_t lo_t = q->kill_ns > KMSG_MATCH_WINDOW_NS ? q->kill_ns - KMSG_MATCH_WINDOW_NS : 0;
 	uint64_t hi_t = q->kill_ns + KMSG_MATCH_WINDOW_NS, best_d = UINT64_MAX;
-	size_t i, best = SIZE_MAX, best_head = 0;
+	size_t i, best = SIZE_MAX, best_head = 0, first;
 	struct kmsg_summary s, bs = { 0 };
 	int f;
 
@@ -843,6 +848,7 @@ bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query
 		for (f = 0; f < CTXF_NR; f++)
 			if (f != CTXF_TOTALPAGES)
 				set_why(c, f, why);
+		oom_report__missing(&c->report, why);
 		return false;
 	}
 	if (!c->src[CTXF_CONSTRAINT]) {
@@ -858,7 +864,25 @@ bool kmsg_log__oom_context(const struct kmsg_log *l, const struct kmsg_ctx_query
 		parse_domain(bs.head, best_head, bs.constraint, q->cgroup, c);
 	else
 		set_why(c, CTXF_DOMAIN, CTX_WHY_UNPARSED);
-	pair_invoked(l, best, c);
+	first = pair_invoked(l, best, c);
+	if (first == SIZE_MAX) {
+		/* where the report starts is not known: none of its lines is taken */
+		oom_report__missing(&c->report, c->why[CTXF_TRIGGER]);
+	} else {
+		struct oomr_query rq = {
+			.victim_tgid = q->tgid ? q->tgid : q->pid,
+			.trigger_tgid = q->trigger_tgid,
+			/* no oc->memcg: the kernel printed Mem-Info, not a memcg's counters */
+			.global = bs.constraint >= 0 && bs.constraint != 3 /* CONSTRAINT_MEMCG */,
+			/* a path that fills its buffer may be cut: not one to compare with */
+			.domain = c->src[CTXF_DOMAIN] && !c->global &&
+						  strnlen(c->domain, sizeof(c->domain)) < sizeof(c->domain) - 1
+					  ? c->domain
+					  : NULL,
+		};
+
+		kmsg_log__oom_report(l, first, best, &rq, &c->report);
+	}
 	return true;
 }
 
@@ -874,6 +898,7 @@ bool kmsg__incident_context(const struct kmsg_log *l, uint8_t why, struct oomrea
 		for (f = 0; f < CTXF_NR; f++)
 			if (!inc->ctx.src[f] && f != CTXF_TOTALPAGES)
 				inc->ctx.why[f] = why ? why : CTX_WHY_LOG_NOT_READ;
+		oom_report__missing(&inc->ctx.report, why ? why : CTX_WHY_LOG_NOT_READ);
 		return false;
 	}
 	memcpy(comm, inc->comm, OOMREAP_COMM_LEN);
@@ -882,16 +907,19 @@ bool kmsg__incident_context(const struct kmsg_log *l, uint8_t why, struct oomrea
 				     .tgid = inc->tgid,
 				     .kill_ns = inc->kill_ns,
 				     .comm = comm,
+				     .trigger_tgid = inc->trigger_tgid,
 				     .cgroup = inc->cgroup_truncated || !inc->cgroup_path[0]
 						       ? NULL
 						       : inc->cgroup_path };
 	if (kmsg_log__oom_context(l, &q, &inc->ctx))
 		return true;
 	/* a group's other victims: the kernel reports the chosen one only */
-	if (inc->oom_event.index > 1)
+	if (inc->oom_event.index > 1) {
 		for (f = 0; f < CTXF_NR; f++)
 			if (!inc->ctx.src[f] && f != CTXF_TOTALPAGES)
 				inc->ctx.why[f] = CTX_WHY_GROUP_MEMBER;
+		oom_report__missing(&inc->ctx.report, CTX_WHY_GROUP_MEMBER);
+	}
 	return false;
 }
 

@@ -164,6 +164,7 @@ struct kmsg_ctx_query {
 	uint64_t kill_ns;        /* CLOCK_MONOTONIC */
 	const char *comm;        /* NUL-terminated, as the kill event read it */
 	const char *cgroup;      /* the victim's memcg path; NULL when not known whole */
+	uint32_t trigger_tgid;   /* who invoked the OOM killer, to mark in its task table; 0 unknown */
 };
 
 /*

@@ -308,6 +308,48 @@ static void svg_hist(FILE *f, const char *title, const char *cls, const struct l
 		SVG_W / 2);
 }
 
+/* What filled the memory: one stacked bar, each part of whole with its share. */
+static void svg_bar(FILE *f, const char *const *names, const uint64_t *bytes, int n,
+		    uint64_t whole)
+{
+	static const char *const colors[] = { "#c0392b", "#2c7fb8", "#8e44ad", "#d35400",
+					      "#16a085", "#7f8c8d", "#2e8b57", "#f1c40f" };
+	double x = SVG_X0, w;
+	uint64_t sum = 0;
+	char b[24];
+	int i;
+
+	if (!whole)
+		return;
+	fprintf(f,
+		"<svg class=\"filled\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d 56\" "
+		"width=\"%d\" height=\"56\" role=\"img\" aria-label=\"what filled the memory\" "
+		"font-family=\"system-ui,sans-serif\" font-size=\"11\">\n",
+		SVG_W, SVG_W);
+	for (i = 0; i <= n; i++) {
+		uint64_t v = i < n ? bytes[i] : whole > sum ? whole - sum : 0;
+		const char *name = i < n ? names[i] : "other";
+
+		if (i < n)
+			sum += v;
+		if (!v)
+			continue;
+		w = (double)SVG_PW * (double)v / (double)whole;
+		timefmt__bytes(b, sizeof(b), v);
+		/* our part names and figures only: nothing here is the kernel's text */
+		fprintf(f,
+			"<g><title>%s %s (%.1f%%)</title><rect x=\"%.1f\" y=\"4\" width=\"%.1f\" "
+			"height=\"24\" fill=\"%s\"/>",
+			name, b, 100.0 * (double)v / (double)whole, x, w, colors[i % 8]);
+		if (w > 60)
+			fprintf(f, "<text x=\"%.1f\" y=\"20\" fill=\"#fff\">%s %s</text>", x + 4, name, b);
+		fputs("</g>\n", f);
+		x += w;
+	}
+	fprintf(f, "<text x=\"%d\" y=\"46\" fill=\"#555\">memory.stat as the kernel printed it, "
+		   "as a share of the domain's usage</text>\n</svg>\n", SVG_X0);
+}
+
 /* ------------------------------------------------------------ markup */
 
 /*
@@ -421,6 +463,7 @@ const struct report_markup report__html = {
 	.incident_number = html_incident_number,
 	.timeline = svg_timeline,
 	.histogram = svg_hist,
+	.bar = svg_bar,
 	.kmsg_open = html_kmsg_open,
 	.kmsg_close = html_kmsg_close,
 };

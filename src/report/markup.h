@@ -70,6 +70,11 @@ struct report_markup {
 	void (*timeline)(FILE *f, const struct oomreap_incident *inc, const struct render_ctx *rc,
 			 size_t num);
 	void (*histogram)(FILE *f, const char *title, const char *cls, const struct log2_hist *h);
+	/*
+	 * What filled the memory: parts of whole (bytes) as one bar; NULL:
+	 * the table that follows it says the same.
+	 */
+	void (*bar)(FILE *f, const char *const *names, const uint64_t *bytes, int n, uint64_t whole);
 	/* Around the quoted kernel log lines (a code fence, a <pre>). */
 	void (*kmsg_open)(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b);
 	void (*kmsg_close)(FILE *f, const struct kmsg_log *k, const struct kmsg_block *b);

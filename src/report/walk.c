@@ -574,6 +574,197 @@ static void oom_context_row(struct report_out *o, const struct oom_context *c)
 	}
 }
 
+/* ------------------------------------------ walk: what filled the memory */
+
+static void filled_words(void *arg, const char *s)
+{
+	struct report_out *o = arg;
+
+	o->m->text(o->f, s, SIZE_MAX);
+}
+
+static void filled_name(void *arg, const char *name, size_t maxlen, bool first)
+{
+	struct report_out *o = arg;
+
+	(void)first;
+	code(o, name, maxlen);
+}
+
+static const struct report_column filled_parts_columns[] = {
+	{ "Part (memory.stat)", false },
+	{ "Size", true },
+	{ "Share of usage", true },
+	{ "", false },
+};
+
+static const struct report_column filled_tasks_columns[] = {
+	{ "PID", true },
+	{ "Name", false },
+	{ "Role", false },
+	{ "RSS", true },
+	{ "anon", true },
+	{ "file", true },
+	{ "shmem", true },
+	{ "Page tables", true },
+	{ "Swap", true },
+	{ "oom_score_adj", true },
+};
+#define NFILLED_TASK_COLUMNS (sizeof(filled_tasks_columns) / sizeof(filled_tasks_columns[0]))
+
+static void counter_row(struct report_out *o, const char *key, const struct oomr_counter *c)
+{
+	char u[24], l[24];
+
+	if (!c->have)
+		return;
+	timefmt__bytes(u, sizeof(u), c->usage_kb * 1024);
+	timefmt__bytes(l, sizeof(l), c->limit_kb * 1024);
+	if (oomr__unlimited(c->limit_kb))
+		kvf(o, false, key, "%s, no limit; failcnt %" PRIu64, u, c->failcnt);
+	else
+		kvf(o, false, key, "%s of %s (%.0f%%); failcnt %" PRIu64, u, l,
+		    c->limit_kb ? 100.0 * (double)c->usage_kb / (double)c->limit_kb : 0.0, c->failcnt);
+}
+
+static void pages_cell(struct report_out *o, uint64_t pages, uint64_t ps, bool known)
+{
+	char b[24];
+
+	if (!known) {
+		cellf(o, true, "-");
+		return;
+	}
+	timefmt__bytes(b, sizeof(b), pages * ps);
+	cellf(o, true, "%s", b);
+}
+
+/*
+ * The kernel's own OOM report for one OOM event, read into its parts
+ * (core/oom_report.h): the domain's usage against its limit, memory.stat's
+ * breakdown as a bar, the largest tasks of the table, one sentence.
+ */
+static void what_filled(struct report_out *o, const struct oom_context *c,
+			const struct render_ctx *rc)
+{
+	const struct oom_report *r = &c->report;
+	struct oomr_say say = { filled_words, filled_name, o };
+	const char *names[8];
+	uint64_t bytes[8], usage = 0, sum = 0;
+	bool any = false, missing = false;
+	char b[24];
+	int i, n;
+
+	for (i = 0; i < OOMR_NR; i++)
+		any |= r->src[i] != 0;
+	heading(o, 3, "What filled the memory");
+	if (any) {
+		report__put(o, o->m->para_open);
+		oom_report__tell(c, rc->page_size, &say);
+		report__say(o, " (From the kernel's OOM report in its log.)");
+		report__put(o, o->m->para_close);
+	}
+	if (r->src[OOMR_DOMAIN]) {
+		table_open(o, "domain", NULL, 0);
+		counter_row(o, "Memory usage", &r->memory);
+		counter_row(o, "Swap (cgroup v2)", &r->swap);
+		counter_row(o, "Memory+swap (cgroup v1)", &r->memsw);
+		counter_row(o, "Kernel memory (cgroup v1 kmem)", &r->kmem);
+		table_close(o);
+		usage = r->memory.usage_kb * 1024;
+	}
+	n = oom_report__breakdown(r, names, bytes, 8);
+	for (i = 0; i < n; i++)
+		sum += bytes[i];
+	if (n) {
+		uint64_t whole = usage > sum ? usage : sum;
+
+		if (o->m->bar)
+			o->m->bar(o->f, names, bytes, n, whole);
+		table_open(o, "breakdown", filled_parts_columns, 4);
+		for (i = 0; i <= n; i++) {
+			uint64_t v = i < n ? bytes[i] : whole - sum;
+			int w = whole ? (int)((v * 20 + whole / 2) / whole) : 0;
+
+			if (i == n && !v)
+				break;
+			report__put(o, o->m->row_open);
+			cellf(o, false, "%s", i < n ? names[i] : "other (usage not in these parts)");
+			timefmt__bytes(b, sizeof(b), v);
+			cellf(o, true, "%s", b);
+			cellf(o, true, "%.1f%%", whole ? 100.0 * (double)v / (double)whole : 0.0);
+			cell(o, false);
+			while (w-- > 0)
+				report__put(o, "\xe2\x96\x88"); /* a full block, U+2588 */
+			cell_end(o);
+			report__put(o, o->m->row_close);
+		}
+		table_close(o);
+	}
+	if (r->src[OOMR_TASKS]) {
+		uint32_t t;
+
+		para(o, "The kernel listed %u task%s in the domain (memory values as its task table "
+			"has them%s):",
+		     r->tasks_listed, r->tasks_listed == 1 ? "" : "s",
+		     r->cut[OOMR_TASKS] ? "; lines of the table were lost, it is not whole" : "");
+		table_open(o, "tasks", filled_tasks_columns, NFILLED_TASK_COLUMNS);
+		for (t = 0; t < r->ntasks; t++) {
+			const struct oomr_task *k = &r->tasks[t];
+
+			report__put(o, o->m->row_open);
+			cellf(o, true, "%u", k->tgid);
+			cell_code(o, k->name, sizeof(k->name));
+			cellf(o, false, "%s%s%s", k->flags & OOMR_TASK_VICTIM ? "victim" : "",
+			      k->flags == (OOMR_TASK_VICTIM | OOMR_TASK_TRIGGER) ? ", " : "",
+			      k->flags & OOMR_TASK_TRIGGER ? "trigger" : "");
+			pages_cell(o, k->rss, rc->page_size, true);
+			pages_cell(o, k->rss_anon, rc->page_size, r->tasks_split);
+			pages_cell(o, k->rss_file, rc->page_size, r->tasks_split);
+			pages_cell(o, k->rss_shmem, rc->page_size, r->tasks_split);
+			timefmt__bytes(b, sizeof(b), k->pgtables_bytes);
+			cellf(o, true, "%s", b);
+			pages_cell(o, k->swapents, rc->page_size, true);
+			cellf(o, true, "%d", k->oom_score_adj);
+			report__put(o, o->m->row_close);
+		}
+		if (r->tasks_listed > r->ntasks) {
+			report__put(o, o->m->row_open);
+			empty_cells(o, 1);
+			cellf(o, false, "%u other tasks", r->tasks_listed - r->ntasks);
+			empty_cells(o, 1);
+			pages_cell(o, r->rest_rss, rc->page_size, true);
+			empty_cells(o, NFILLED_TASK_COLUMNS - 4);
+			report__put(o, o->m->row_close);
+		}
+		table_close(o);
+		if (r->tasks_unreadable)
+			para(o, "%u line%s inside the table %s not rows of it and were left out.",
+			     r->tasks_unreadable, r->tasks_unreadable == 1 ? "" : "s",
+			     r->tasks_unreadable == 1 ? "was" : "were");
+	}
+	for (i = 0; i < OOMR_NR; i++) {
+		char parts[64];
+		int k = oom_report__unknown_group(r, i, parts, sizeof(parts));
+
+		if (!k)
+			continue;
+		if (!missing)
+			report__put(o, o->m->para_open);
+		report__say(o, "%s%s %s: %s", missing ? "; " : "", parts,
+			    k == 1 ? "is not known" : "are not known",
+			    oom_report__reason(r, (enum oomr_part)i));
+		missing = true;
+	}
+	if (missing) {
+		report__say(o, ".");
+		report__put(o, o->m->para_close);
+	}
+	if (r->lines_lost)
+		para(o, "%u line%s of the kernel's report %s lost.", r->lines_lost,
+		     r->lines_lost == 1 ? "" : "s", r->lines_lost == 1 ? "was" : "were");
+}
+
 static void kmsg_line(struct report_out *o, const struct kmsg_log *k, size_t i)
 {
 	const struct kmsg_entry *e = &k->v[i];
@@ -871,6 +1062,9 @@ static void incident(struct report_out *o, const struct report *r, size_t num,
 		o->m->timeline(o->f, inc, rc, num);
 	heading(o, 3, "What happened");
 	report__explain_to(o, inc, rc);
+	/* a group kill's report is its event's, shown once above its victims */
+	if (!(inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES))
+		what_filled(o, &inc->ctx, rc);
 	blockers(o, inc, rc);
 	timeline(o, inc, rc, base);
 	kmsg(o, k, inc, base);
@@ -911,7 +1105,7 @@ static void offset_cell(struct report_out *o, uint64_t base, uint64_t ts)
  */
 static void oom_event(struct report_out *o, const struct report *r, size_t first)
 {
-	const struct oomreap_incident *lead = &r->details[first].inc;
+	const struct oomreap_incident *lead = &r->details[first].inc, *chosen = lead;
 	uint64_t id = lead->oom_event.id, base = UINT64_MAX;
 	size_t i, n = 0;
 	char when[48];
@@ -965,8 +1159,11 @@ static void oom_event(struct report_out *o, const struct report *r, size_t first
 		o->m->outcome(o->f, (uint8_t)inc->outcome);
 		cell_end(o);
 		report__put(o, o->m->row_close);
+		if (inc->oom_event.index == 1)
+			chosen = inc;
 	}
 	table_close(o);
+	what_filled(o, &chosen->ctx, &r->rc);
 }
 
 /* Has an earlier detail already opened this incident's event section? */

@@ -154,8 +154,10 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 		blocker_verdict(verdict, sizeof(verdict), inc, rc);
 		fprintf(f, "  %s\n", verdict);
 	}
-	if (rc->verbose)
+	if (rc->verbose) {
 		render__text_oom_context(f, &inc->ctx);
+		render__text_oom_report(f, &inc->ctx, rc->page_size);
+	}
 }
 
 void render__text_oom_context(FILE *f, const struct oom_context *c)
@@ -525,6 +527,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	fputs(",\"oom\":{", f);
 	json_oom_event(f, &inc->oom_event);
 	json_oom_context(f, &inc->ctx);
+	render__json_oom_report(f, &inc->ctx.report);
 	fputc('}', f);
 
 	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"runs_missed\":%s,"

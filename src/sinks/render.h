@@ -28,6 +28,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
  * is left out).
  */
 void render__text_oom_context(FILE *f, const struct oom_context *c);
+/* The kernel's OOM report's parts in "oom" (sinks/render_oom_report.c). */
+void render__json_oom_report(FILE *f, const struct oom_report *r);
+/* -v: what filled the memory, then its parts, and what is unknown and why. */
+void render__text_oom_report(FILE *f, const struct oom_context *c, uint64_t page_size);
 /* One line per raw event, for -v. */
 void render__text_event(FILE *f, const void *event, const struct render_ctx *rc);
 

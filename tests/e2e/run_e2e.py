@@ -92,6 +92,14 @@ INVOKED_LINE = re.compile(
     r"^(?P<comm>.*) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-f]+|0)\((?P<names>[^)]*)\), "
     r"order=(?P<order>-?\d+), oom_score_adj=(?P<adj>-?\d+)$")
 RATELIMITED = "no OOM report for this kill in the kernel log: the kernel ratelimits it"
+# The rest of the report (mem_cgroup_print_oom_meminfo, dump_tasks): what
+# oom.domain, oom.memory_stat and oom.tasks must equal, read here on its own.
+COUNTER_LINE = re.compile(
+    r"^(?P<name>memory|swap|memory\+swap|kmem): usage (?P<usage>\d+)kB, "
+    r"limit (?P<limit>\d+)kB, failcnt (?P<failcnt>\d+)$")
+STAT_LINE = re.compile(r"^(?P<key>[a-z0-9_]+) (?P<val>\d+)$")
+TASKS_HEAD = "Tasks state (memory values in pages):"
+COUNTER_KEYS = {"memory": "memory", "swap": "swap", "memory+swap": "memory_swap", "kmem": "kmem"}
 UNABLE_LINE = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
 TRACE_LINE = re.compile(
     r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
@@ -479,6 +487,101 @@ class Run:
             return m, None
         return None, None
 
+    def kernel_report(self, pid):
+        """The lines of this kill's OOM report between its "invoked oom-killer"
+        line and its summary, or None when the kernel printed no report."""
+        self.kmsg.drain()
+        lines = [t for _, _, t in self.kmsg.lines]
+        for i, text in enumerate(lines):
+            m = SUMMARY_LINE.match(text)
+            if not m or int(m.group("pid")) != pid:
+                continue
+            for j in range(i - 1, -1, -1):
+                if SUMMARY_LINE.match(lines[j]) or KILL_LINE.search(lines[j]):
+                    return None
+                if INVOKED_LINE.match(lines[j]):
+                    return lines[j + 1:i]
+            return None
+        return None
+
+    def check_report(self, inc, pid):
+        """What filled the memory (oom.domain, oom.memory_stat, oom.tasks)
+        against the kernel's own report of this kill, read line by line here."""
+        oom = inc.get("oom") or {}
+        rep = self.kernel_report(pid)
+        if rep is None:
+            for part in ("domain", "memory_stat", "tasks"):
+                self.expect_eq(oom.get(part), None, f"oom.{part} without a kernel report")
+                self.expect(bool((oom.get("report_missing") or {}).get(part)),
+                            f"oom.report_missing.{part} says why")
+            return
+        counters, stats, rows, header = {}, {}, [], None
+        state = None
+        for t in rep:
+            if state == "stat":
+                m = STAT_LINE.match(t)
+                if m:
+                    stats[m.group("key")] = int(m.group("val"))
+                    continue
+                state = None
+            if state == "head":
+                header = t.split()
+                state = "rows"
+                continue
+            if state == "rows" and t.startswith("["):
+                pid_s, rest = t[1:].split("]", 1)
+                nn = len(header) - 4     # "[ pid ]" is three words, "name" the last
+                f = rest.split(None, nn)
+                row = dict(zip(header[3:-1], (int(x) for x in f[:nn])))
+                row.update(pid=int(pid_s), name=f[nn] if len(f) > nn else "")
+                rows.append(row)
+                continue
+            m = COUNTER_LINE.match(t)
+            if m:
+                counters[COUNTER_KEYS[m.group("name")]] = {
+                    "usage_bytes": int(m.group("usage")) * 1024,
+                    "limit_bytes": int(m.group("limit")) * 1024,
+                    "failcnt": int(m.group("failcnt"))}
+            elif t.startswith("Memory cgroup stats for ") and t.endswith(":"):
+                self.expect_eq(t[len("Memory cgroup stats for "):-1], self.memcg.rel,
+                               "kmsg memory.stat cgroup (our memcg)")
+                state = "stat"
+            elif t == TASKS_HEAD:
+                state = "head"
+        dom = oom.get("domain") or {}
+        if self.expect(bool(counters), "kmsg: the report has a 'memory: usage' line"):
+            for k in ("memory", "swap", "memory_swap", "kmem"):
+                self.expect_eq(dom.get(k), counters.get(k), f"oom.domain.{k} (kmsg)")
+            self.expect_eq(dom.get("source"), "kernel_log", "oom.domain.source")
+        ms = oom.get("memory_stat") or {}
+        self.expect_eq(ms.get("stats"), stats or None, "oom.memory_stat.stats (kmsg, every key)")
+        tasks = oom.get("tasks") or {}
+        if self.expect(bool(rows), "kmsg: the report has a task table"):
+            self.expect_eq(tasks.get("listed"), len(rows), "oom.tasks.listed (kmsg rows)")
+            self.expect_eq(tasks.get("listed_rss_pages"), sum(r["rss"] for r in rows),
+                           "oom.tasks.listed_rss_pages (kmsg rows summed)")
+            by_pid = {r["pid"]: r for r in rows}
+            for row in tasks.get("rows") or []:
+                k = by_pid.get(row.get("pid"))
+                if not self.expect(k is not None, f"oom.tasks row {row.get('pid')} is in kmsg"):
+                    continue
+                for key in ("uid", "tgid", "total_vm", "rss", "rss_anon", "rss_file",
+                            "rss_shmem", "swapents"):
+                    if key in k:
+                        jk = key if key in ("uid", "tgid", "swapents") else key + "_pages"
+                        self.expect_eq(row.get(jk), k[key], f"oom.tasks {k['pid']} {jk} (kmsg)")
+                self.expect_eq(row.get("pgtables_bytes"), k["pgtables_bytes"],
+                               f"oom.tasks {k['pid']} pgtables_bytes (kmsg)")
+                self.expect_eq(row.get("oom_score_adj"), k["oom_score_adj"],
+                               f"oom.tasks {k['pid']} oom_score_adj (kmsg)")
+                self.expect_eq(row.get("name"), k["name"], f"oom.tasks {k['pid']} name (kmsg)")
+                self.expect_eq(row.get("victim"), k["tgid"] == pid, f"oom.tasks {k['pid']} victim")
+            self.expect_eq(tasks.get("victim_listed"), pid in {r["tgid"] for r in rows},
+                           "oom.tasks.victim_listed")
+            self.expect_eq(tasks.get("cut"), False, "oom.tasks.cut (no line lost here)")
+        note(f"{self.sid}: what filled the memory of {pid} = kmsg: "
+             f"{len(counters)} counters, {len(stats)} memory.stat keys, {len(rows)} task rows")
+
     def check_context(self, inc, pid):
         """The OOM context (tracepoint rung: from the kernel log) against the
         kernel's own lines for this kill; then the same from a replay of the
@@ -522,6 +625,7 @@ class Run:
                      f"{oom.get('order')}, trigger {oom.get('trigger_comm')} "
                      f"(adj {oom.get('trigger_oom_score_adj')})")
         self.expect_eq(src.get("totalpages"), None, "oom.context_source.totalpages")
+        self.check_report(inc, pid)
         if not self.recording:
             return
         out = subprocess.run([self.args.tool, "replay", "--json", self.recording],

@@ -93,6 +93,18 @@ if name.endswith("group-kill"):
     check(len([r for r in rows if "<td" in r]) == 4, "the event table has the group's 4 victims")
     check(re.search(r"OOM event \d+: memory.oom.group killed 4 tasks", dom) is not None,
           "the event's heading")
+    # what filled the memory: once, in the event's section, from the kernel's report
+    sec = dom.split("memory.oom.group killed 4 tasks", 1)[-1].split("<section", 1)[0]
+    check("What filled the memory" in sec, "the event's section says what filled the memory")
+if name == "real-6.12-group-kill":
+    sec = dom.split("memory.oom.group killed 4 tasks", 1)[-1].split("<section", 1)[0]
+    bar = re.search(r"<svg[^>]*class=\"filled\".*?</svg>", sec, re.S)
+    # the recording's memory.stat says "anon 66748416": 63.7MiB, 99.5% of 64MiB usage
+    check(bar is not None and "<title>anon 63.7MiB (99.5%)</title>" in bar.group(0),
+          "its bar: anon 63.7MiB of the group's 64MiB usage, as the kernel's memory.stat says")
+    t = re.search(r"<table[^>]*class=\"tasks\"[^>]*>(.*?)</table>", sec, re.S)
+    check(t is not None and len(re.findall(r"<tr>", t.group(1))) == 5 and
+          "victim, trigger" in t.group(1), "its task table: the kernel's 4 rows, the victim marked")
 
 
 def png_pixels(path):

@@ -37,7 +37,7 @@
 # shellcheck source=/dev/null
 [ -f /vmtest/config ] && . /vmtest/config
 : "${RUNGS:=fentry kprobe tracepoint auto}"
-: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse C-fuse-partial G}"
+: "${SCENARIOS:=A B-frz B-fuse C-mod-reap C-mod-unable C-fuse C-fuse-partial G O-global}"
 : "${BIN:=/vmtest/oomreap-trace}"
 : "${VMFIX:=/vmtest/vmfix}"
 : "${MODULE:=/vmtest/oomhold.ko}"
@@ -154,8 +154,12 @@ scen_end() {
 	_v=$1
 	shift
 	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$_v $*"
+	# and every OOM report whole, "invoked oom-killer" to its summary: what
+	# the tool's oom.domain, oom.memory_stat and oom.tasks must equal
 	kmsg_since "$KMSG_T0" |
-		grep -E 'Killed process|oom_reaper:|oomhold:|oom-kill:|Out of memory|memory.oom.group|already exiting|BUG|WARNING|Call Trace' |
+		awk '/ invoked oom-killer: / { r = 1 }
+		     r || /Killed process|oom_reaper:|oomhold:|oom-kill:|Out of memory|memory.oom.group|already exiting|BUG|WARNING|Call Trace/
+		     /oom-kill:/ { r = 0 }' |
 		sed 's/^/@@KMSG /'
 	grep -v '^#' "$INST/trace" | sed 's/^/@@TRACE /'
 	echo "@@SCEN END rung=$RUNG scen=$SCEN"
@@ -214,6 +218,25 @@ scen_A() {
 	sleep 2.4
 	scen_end "$hp" "exit=$rc"
 	rm_cgroup "$cg"
+}
+
+# O-global: a global OOM, no memcg limit: the hog (oom_score_adj 1000, the
+# OOM killer's choice) fills the guest's memory; the kernel's report has
+# Mem-Info and every task of the guest instead of a memcg's counters.
+scen_O() {
+	# never on the host's row: a global OOM of the machine itself
+	if [ ! -f /vmtest/guest.sh ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=O-global not in a guest"
+		return 0
+	fi
+	scen_begin O-global
+	rm -f "$WORK/hogO"
+	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogO" 2>&1 &
+	hp=$!
+	wait "$hp"
+	rc=$?
+	sleep 2.4
+	scen_end "$hp" "exit=$rc"
 }
 
 # B: a two-thread victim in a frozen v1 freezer cgroup; the OOM killer
@@ -578,6 +601,7 @@ run_rung() {
 		C-mod-unable) scen_C C-mod-unable 3400 500 ;;
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		G) scen_G ;;
+		O-global) scen_O ;;
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
 		*) echo "@@WARN unknown scenario $s" ;;

@@ -30,7 +30,7 @@ Environment knobs:
   VMTEST_STORM_SECS M-storm's storm, seconds (default 20: about 35 s a rung)
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
-                    C-fuse-partial G" (R-allcpu also exists)
+                    C-fuse-partial G O-global" (R-allcpu also exists)
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 900)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
@@ -106,7 +106,7 @@ DEFAULT_KERNELS = "5.10-bullseye 5.10 6.1 6.12 6.17 7.0 7.x 7.x-rt 7.x@8 6.12@8"
 RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
 SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
                            "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse "
-                           "C-fuse-partial G").split()
+                           "C-fuse-partial G O-global").split()
 HOST_SCENARIOS = ["A", "B-fuse", "C-fuse", "C-fuse-partial"]  # no freezer recipe (6.18 thaws the group), no module
 # From 6.18 mark_oom_victim() thaws the victim's whole thread group, in a
 # v1 freezer as in cgroup2's: B-frz's frozen second thread exits with the
@@ -147,6 +147,9 @@ EXPECT = {
                            partial=True),
     # B-fuse with the victim's memory touched from every CPU
     "R-allcpu": dict(outcome="reaped", fails=(0, 0), kmsg="reaped"),
+    # a global OOM: the hog is killed in its own page fault; unmapping most
+    # of the guest's memory may outlast the reaper's delay, and then it reaps
+    "O-global": dict(outcome="victim_exited", fails=(0, 0), kmsg="none", either=True),
 }
 # Tool timestamp vs the tracefs event of the same moment.  On the function
 # rungs the tool stamps the function's entry, before the tracepoint, with its
@@ -1135,9 +1138,156 @@ def check_group(cell, sc, incidents):
                        o.get("domain_cgroup") == m.group("oom_memcg"),
                        f"tool: victim {p} oom context {o.get('constraint')!r} "
                        f"{o.get('domain_cgroup')!r}, kmsg oom_memcg {m.group('oom_memcg')!r}")
+    # what filled the memory: the chosen victim's report, shared by its group
+    for p in (chosen, plain):
+        check_report(cell, sc["kmsg"], one[p], p)
+    for p in members:
+        o, c = one[p].get("oom") or {}, one[chosen].get("oom") or {}
+        cell.check(all(o.get(k) == c.get(k) for k in ("domain", "memory_stat", "tasks")),
+                   f"tool: group member {p}'s oom.domain/memory_stat/tasks differ from the "
+                   f"chosen victim {chosen}'s")
     cell.outcome = "group+plain"
     cell.fails = f"{len(gev)}+1 victims"
     cell.attach = one[chosen].get("attach")
+
+
+DMESG_TS = re.compile(r"^\[\s*\d+\.\d+\] ?")
+SUMMARY_PID_RX = re.compile(r"^oom-kill:.*,pid=(?P<pid>\d+),uid=\d+$")
+COUNTER_RX = re.compile(r"^(?P<name>memory|swap|memory\+swap|kmem): usage (?P<usage>\d+)kB, "
+                        r"limit (?P<limit>\d+)kB, failcnt (?P<failcnt>\d+)$")
+STAT_RX = re.compile(r"^(?P<key>[a-z0-9_]+) (?P<val>\d+)$")
+COUNTER_KEYS = {"memory": "memory", "swap": "swap", "memory+swap": "memory_swap", "kmem": "kmem"}
+
+
+def kernel_report(kmsg, victim):
+    """The guest kernel's OOM report for victim, read here on its own: its
+    counter lines, memory.stat and task table, or None without a report."""
+    raw = list(kmsg)
+    lines = [DMESG_TS.sub("", l, count=1) for l in raw]
+    for i, t in enumerate(lines):
+        m = SUMMARY_PID_RX.match(t)
+        if not m or int(m.group("pid")) != victim:
+            continue
+        for j in range(i - 1, -1, -1):
+            if SUMMARY_PID_RX.match(lines[j]) or KILLED_RX.search(lines[j]):
+                return None
+            if " invoked oom-killer: " in lines[j]:
+                break
+        else:
+            return None
+        counters, stats, rows, header, state = {}, {}, [], None, None
+        stat_raw, meminfo = [], None
+        for t, r in zip(lines[j + 1:i], raw[j + 1:i]):
+            if state == "stat":
+                sm = STAT_RX.match(t)
+                if sm:
+                    stats[sm.group("key")] = int(sm.group("val"))
+                    stat_raw.append(r)
+                    continue
+                state = None
+            if state == "head":
+                header, state = t.split(), "rows"
+                continue
+            if state == "rows" and t.startswith("["):
+                pid_s, rest = t[1:].split("]", 1)
+                nn = len(header) - 4     # "[ pid ]" is three words, "name" the last
+                f = rest.split(None, nn)
+                row = dict(zip(header[3:-1], (int(x) for x in f[:nn])))
+                row.update(pid=int(pid_s), name=f[nn] if len(f) > nn else "")
+                rows.append(row)
+                continue
+            cm = COUNTER_RX.match(t)
+            if cm:
+                counters[COUNTER_KEYS[cm.group("name")]] = {
+                    "usage_bytes": int(cm.group("usage")) * 1024,
+                    "limit_bytes": int(cm.group("limit")) * 1024,
+                    "failcnt": int(cm.group("failcnt"))}
+            elif t.startswith("Memory cgroup stats for ") and t.endswith(":"):
+                state = "stat"
+            elif t == "Tasks state (memory values in pages):":
+                state = "head"
+            elif t == "Mem-Info:":
+                state, meminfo = "meminfo", {}
+            elif state == "meminfo" and not t.startswith("Node "):
+                # the summary: one record, its lines each with the stamp
+                for tok in t.split():
+                    k, _, val = tok.partition(":")
+                    if val.isdigit():
+                        meminfo[k] = int(val)
+                continue
+            else:
+                state = None if state == "meminfo" else state
+        # Before 6.x memory.stat is one record: dmesg (the syslog interface)
+        # shows its lines with one stamp, cut where they and their prefixes
+        # ("<6>[   37.431292] ", which dmesg shows without the "<6>") fill
+        # its 1 KiB buffer; /dev/kmsg, which the tool reads, has it whole.
+        stamps = {r[:DMESG_TS.match(r).end()] if DMESG_TS.match(r) else "" for r in stat_raw}
+        stat_cut = len(stamps) == 1 and sum(len(r) + 4 for r in stat_raw) >= 900
+        return dict(counters=counters, stats=stats, rows=rows, stat_cut=stat_cut,
+                    meminfo=meminfo)
+    return None
+
+
+def check_report(cell, kmsg, inc, victim):
+    """What filled the memory (oom.domain, oom.memory_stat, oom.tasks) against
+    the guest kernel's own report of this kill."""
+    oom = inc.get("oom") or {}
+    rep = kernel_report(kmsg, victim)
+    if rep is None:
+        for part in ("domain", "memory_stat", "tasks"):
+            cell.check(oom.get(part) is None and (oom.get("report_missing") or {}).get(part),
+                       f"tool oom.{part} {oom.get(part)!r} without a kernel report (want null, "
+                       f"and why)")
+        return
+    if rep["meminfo"] is not None:
+        # a global OOM: no domain memcg, the machine's Mem-Info instead
+        mi = oom.get("meminfo") or {}
+        cell.check(bool(rep["meminfo"]) and mi.get("pages") == rep["meminfo"],
+                   f"tool oom.meminfo {mi.get('pages')} != kmsg Mem-Info {rep['meminfo']}")
+        cell.check(oom.get("domain") is None and oom.get("memory_stat") is None and
+                   "global" in (oom.get("report_missing") or {}).get("domain", ""),
+                   f"tool: a global OOM with oom.domain {oom.get('domain')!r}")
+    else:
+        cell.check(oom.get("meminfo") is None, "tool oom.meminfo for a memcg OOM")
+    dom = oom.get("domain") or {}
+    for k in ("memory", "swap", "memory_swap", "kmem"):
+        cell.check(dom.get(k) == rep["counters"].get(k),
+                   f"tool oom.domain.{k} {dom.get(k)} != kmsg {rep['counters'].get(k)}")
+    cell.check(bool(rep["counters"].get("memory")) or rep["meminfo"] is not None,
+               "kmsg: no 'memory: usage' line in a memcg OOM's report")
+    stats = (oom.get("memory_stat") or {}).get("stats")
+    if rep["stat_cut"] and stats:
+        # every key dmesg shows, as the tool has it; the tool's others past its cut
+        cell.check(all(stats.get(k) == v for k, v in rep["stats"].items()) and
+                   list(stats)[:len(rep["stats"])] == list(rep["stats"]),
+                   f"tool oom.memory_stat.stats ({len(stats)} keys) do not begin with "
+                   f"dmesg's cut record ({len(rep['stats'])} keys)")
+    else:
+        cell.check(stats == (rep["stats"] or None),
+                   f"tool oom.memory_stat.stats ({len(stats or {})} keys) != kmsg "
+                   f"({len(rep['stats'])} keys): "
+                   f"{sorted(set((stats or {}).items()) ^ set(rep['stats'].items()))[:4]}")
+    tasks = oom.get("tasks") or {}
+    rows = rep["rows"]
+    cell.check(bool(rows), "kmsg: no task table in the report")
+    cell.check(tasks.get("listed") == len(rows) and
+               tasks.get("listed_rss_pages") == sum(r["rss"] for r in rows),
+               f"tool oom.tasks listed {tasks.get('listed')} rss {tasks.get('listed_rss_pages')} "
+               f"!= kmsg {len(rows)} rows, rss {sum(r['rss'] for r in rows)}")
+    by_pid = {r["pid"]: r for r in rows}
+    for row in tasks.get("rows") or []:
+        k = by_pid.get(row.get("pid"))
+        if not cell.check(k is not None, f"tool oom.tasks row {row.get('pid')} not in kmsg"):
+            continue
+        want = {key if key in ("uid", "tgid", "swapents", "pgtables_bytes", "oom_score_adj")
+                else key + "_pages": v for key, v in k.items() if key not in ("pid", "name")}
+        want.setdefault("rss_anon_pages", None)
+        want.setdefault("rss_file_pages", None)
+        want.setdefault("rss_shmem_pages", None)
+        got = {key: row.get(key) for key in want}
+        cell.check(got == want and row.get("name") == k["name"] and
+                   row.get("victim") == (k["tgid"] == victim),
+                   f"tool oom.tasks row {row} != kmsg {k}")
 
 
 def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_on,
@@ -1161,6 +1311,8 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
     kl = killed[0]
     # what the kernel itself says happened
     kernel_end = "reaped" if reaped else "unable" if unable else "none"
+    if exp.get("either") and kernel_end == "reaped":
+        exp = dict(exp, outcome="reaped", kmsg="reaped")
     if exp.get("partial") and kernel_end == "reaped":
         # the victim's exit was slower than the reaper's next attempt
         exp = dict(exp, outcome="reaped", kmsg="reaped")
@@ -1229,6 +1381,7 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
                    (oom.get("context_source") or {}).get("constraint") == src,
                    f"tool oom context {oom} != kmsg oom_memcg {ook[0].group('oom_memcg')!r} "
                    f"(source wanted: {src})")
+    check_report(cell, sc["kmsg"], inc, v)
     # Incomplete only because the kernel skipped runs of our programs (on a
     # preemptible kernel, any exit's run on that CPU, the victim's or not)
     # is the tool saying its figures may be partial: they are still held to
