@@ -852,6 +852,10 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	mm = BPF_CORE_READ(task, mm);
 	read_mm(mm, &e->mm);
 	read_rss_sum(mm, &e->mm, e->rss_sum);
+	if (mm) {
+		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
+		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	}
 	cg = task_memcg(task, task_memory_css(task));
 	e->cgroup_hierarchy = -1;
 	if (cg) {

@@ -250,13 +250,15 @@ struct oomreap_ukill_event {
 	__s32 cgroup_hierarchy;          /* 0 = cgroup2, -1 unknown */
 	__u32 ukill_flags;               /* OOMREAP_UKILL_* */
 	__u32 pad0;
+	__u64 total_vm_pages;            /* the victim's mm, with its RSS */
+	__u64 pgtables_bytes;
 	char comm[OOMREAP_COMM_LEN];
 	char killer_comm[OOMREAP_COMM_LEN];
 	char killer_name[OOMREAP_COMM_LEN];         /* the name it was configured as */
 	char killer_exe[OOMREAP_KILLER_EXE_LEN];    /* the configured path it matched */
 	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
 };
-_Static_assert(sizeof(struct oomreap_ukill_event) == 560, "ukill ABI");
+_Static_assert(sizeof(struct oomreap_ukill_event) == 576, "ukill ABI");
 
 #define OOMREAP_UKILL_CGROUP_TRUNC 0x1  /* cgroup_path was truncated */
 #define OOMREAP_UKILL_AGAIN 0x2         /* a later signal to a victim already signalled */

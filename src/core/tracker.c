@@ -767,8 +767,11 @@ static enum oomreap_outcome uk_outcome(const struct oomreap_incident *inc)
 			freed = true;
 	if (freed)
 		return OUTCOME_MRELEASED;
-	/* ESRCH: the victim's mm was gone before the call (it exited first) */
-	if (inc->uk.calls_failed > inc->uk.calls_esrch)
+	/*
+	 * No call succeeded, and one failed for a reason of its own: ESRCH
+	 * only says the victim's mm was gone first (it exited by itself).
+	 */
+	if (!inc->uk.calls_ok && inc->uk.calls_failed > inc->uk.calls_esrch)
 		return OUTCOME_MRELEASE_FAILED;
 	return OUTCOME_VICTIM_EXITED;
 }
@@ -833,6 +836,8 @@ static void on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
 		for (i = 0; i < OOMREAP_RSS_NR; i++)
 			inc->rss_sum_at_kill_pages[i] =
 				inc->have_rss_sum_at_kill ? rss__clamp(u->rss_sum[i]) : 0;
+		inc->total_vm_pages = u->total_vm_pages;
+		inc->pgtables_bytes = u->pgtables_bytes;
 	}
 	/* no OOM report: the kernel's log says nothing of a userspace kill */
 	oom_context__missing(&inc->ctx, CTX_WHY_NOT_LOGGED);
