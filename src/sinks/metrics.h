@@ -53,8 +53,20 @@ struct metrics_cgroup {
 	uint64_t freed_bytes;          /* anon + file + shmem */
 };
 
+/* Userspace kills by (killer, method): distinct pairs kept, the rest as "other". */
+#define METRICS_UKILL_PAIRS 16
+
+struct metrics_ukill {
+	char killer[OOMREAP_COMM_LEN];  /* "" in the last slot: "other" */
+	uint32_t method;                /* OOMREAP_METHOD_* */
+	uint64_t kills;
+	uint64_t mrelease_failed;       /* process_mrelease calls that failed (not ESRCH) */
+};
+
 struct metrics {
-	uint64_t kills[METRICS_NCONSTRAINT];
+	uint64_t kills[METRICS_NCONSTRAINT];   /* the kernel's OOM kills */
+	struct metrics_ukill ukills[METRICS_UKILL_PAIRS + 1];
+	uint32_t nukills;
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t incomplete;           /* incidents that overlapped lost events */
 	uint64_t ended_unseen;         /* ... closed at their loss deadline */
