@@ -755,6 +755,13 @@ struct {
 
 /* SIGKILLs from senders that are not recognised killers: never incidents, counted. */
 __u64 ukill_other_sigkills = 0;
+/*
+ * Entries put in uk_victims, less those deleted at their exit: while 0 (no
+ * memory kill pending, nearly always) the exit filter skips the lookup.  An
+ * entry the LRU evicts is never subtracted: the count can only stay too
+ * high, which costs lookups, never a missed exit.
+ */
+__u64 uk_pending = 0;
 #define PID_FS_MAGIC 0x50494446
 
 /* x86-64 system call numbers of the ways to send a signal. */
@@ -798,11 +805,22 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	__u32 tgid;
 	long nr = -1;
 
-	exe = BPF_CORE_READ(cur, mm, exe_file);
-	if (!exe)
-		return 0; /* a kernel thread */
-	key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
-	key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	if (regs) {
+		/* 5.15+: the BTF-typed task, read with plain loads (no helper call each) */
+		struct task_struct *ct = bpf_get_current_task_btf();
+
+		exe = ct->mm ? ct->mm->exe_file : NULL;
+		if (!exe)
+			return 0; /* a kernel thread */
+		key.ino = exe->f_inode->i_ino;
+		key.dev = exe->f_inode->i_sb->s_dev;
+	} else {
+		exe = BPF_CORE_READ(cur, mm, exe_file);
+		if (!exe)
+			return 0; /* a kernel thread */
+		key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	}
 	kv = bpf_map_lookup_elem(&killer_exes, &key);
 	if (!kv) {
 		if (sig == SIGKILL)
@@ -824,6 +842,8 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	} else {
 		nv.seq = next_kill_seq();
 		nv.task = (__u64)task;
+		if (!uv)
+			__sync_fetch_and_add(&uk_pending, 1);
 		bpf_map_update_elem(&uk_victims, &tgid, &nv, BPF_ANY);
 		e->hdr.victim_seq = nv.seq;
 	}
@@ -915,6 +935,8 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 
 	if (code != SIGKILL && code != SIGTERM)
 		return 0;
+	if (!uk_pending)
+		return 0;
 	tgid = task->tgid;
 	uv = bpf_map_lookup_elem(&uk_victims, &tgid);
 	if (!uv)
@@ -941,7 +963,8 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 	read_rss_sum(mm, &e->mm, e->rss_sum);
 	if (mm)
 		e->mm_released = e->mm.mm_users == 1;
-	bpf_map_delete_elem(&uk_victims, &tgid);
+	if (!bpf_map_delete_elem(&uk_victims, &tgid))
+		__sync_fetch_and_sub(&uk_pending, 1);
 	bpf_ringbuf_submit(e, wake_flags(true));
 	return 0;
 }
