@@ -40,9 +40,11 @@ uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc);
 uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc);
 uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
 /*
- * A userspace victim: from the kill until its memory was gone, the
- * earlier of a process_mrelease(2) call that freed it and its exit;
- * LATENCY_NONE when neither was seen.
+ * A userspace victim: from the kill until its memory was seen gone, the
+ * earliest of: the return of a process_mrelease(2) call that freed it, or
+ * that found or saw it released (ESRCH, mm_gone: an upper bound); the
+ * victim's exit where that event comes after exit_mm() (before 6.18).
+ * LATENCY_NONE when none was seen.
  */
 uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc);
 /* When it began: the kill, else the first event seen (else when it closed). */
