@@ -626,9 +626,13 @@ run_rung() {
 	RUNG=$1
 	echo "@@RUNG BEGIN rung=$RUNG"
 	rm -f "$WORK/tool.json" "$WORK/tool.err"
-	# the userspace killers' process_mrelease calls: opt-in (syscall tracepoints)
+	# the userspace killers' scenarios: on the rungs of KILLER_RUNGS (all
+	# when empty), with their process_mrelease calls timed (--mrelease:
+	# syscall tracepoints, opt-in), that rung's tool only
 	_mrel=
-	case " $SCENARIOS " in *" U-"*) _mrel=--mrelease ;; esac
+	_ukill=
+	case " ${KILLER_RUNGS:-$RUNG} " in *" $RUNG "*) _ukill=1 ;; esac
+	case " $SCENARIOS " in *" U-"*) [ -n "$_ukill" ] && _mrel=--mrelease ;; esac
 	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
 	"$BIN" --json --attach="$RUNG" $_mrel $TOOL_ARGS >"$WORK/tool.json" 2>"$WORK/tool.err" &
 	tp=$!
@@ -643,6 +647,7 @@ run_rung() {
 	step "rung=$RUNG phase=ready"
 	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
+		case $s in U-*) [ -n "$_ukill" ] || continue ;; esac
 		case $s in
 		A) scen_A ;;
 		B-frz) scen_B ;;

@@ -107,6 +107,13 @@ RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
 SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
                            "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse "
                            "C-fuse-partial G").split()
+# The userspace killers' scenarios (guest.sh scen_U; docs/KILLERS.md): on
+# these rows, on one rung (their programs are tracepoints on every rung:
+# auto, else the last of VMTEST_RUNGS).  Listed in VMTEST_SCENARIOS
+# instead, they run on every row and rung.
+KILLER_SCENARIOS = os.environ.get("VMTEST_KILLER_SCENARIOS",
+                                  "U-earlyoom U-neg U-term U-term-handled").split()
+KILLER_ROWS = os.environ.get("VMTEST_KILLER_ROWS", "5.10 6.12 7.x").split()
 HOST_SCENARIOS = ["A", "B-fuse", "C-fuse", "C-fuse-partial"]  # no freezer recipe (6.18 thaws the group), no module
 # From 6.18 mark_oom_victim() thaws the victim's whole thread group, in a
 # v1 freezer as in cgroup2's: B-frz's frozen second thread exits with the
@@ -628,7 +635,7 @@ def build_common():
     run(["gcc", "-O2", "-Wall", "-Wextra", "-static", "-o", os.path.join(BUILD, "uhog"),
          os.path.join(HERE, "uhog.c")])
     eo, eo_err = None, None
-    if any(s.startswith("U-") for s in SCENARIOS):
+    if any(s.startswith("U-") for s in SCENARIOS + KILLER_SCENARIOS):
         try:
             eo = earlyoom_files()
         except (RuntimeError, Failure, OSError) as e:
@@ -707,7 +714,7 @@ def build_initramfs(k, common, module):
     with open(os.path.join(v, "config"), "w") as f:
         f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
                 f'TOOL_ARGS="{TOOL_ARGS}"\nRECORD_G="{RECORD_G}"\n'
-                f'STORM_SECS="{STORM_SECS}"\n')
+                f'STORM_SECS="{STORM_SECS}"\nKILLER_RUNGS="{k.get("killer_rungs", "")}"\n')
         # harness self-test: shell run by the guest first (e.g. a panic)
         f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
     img = os.path.join(BUILD, k["id"], "initrd.cpio.gz")
@@ -1667,7 +1674,11 @@ def guest_prepare(row, common):
     k.update(row=row, smp=smp, mod_na=None,
              id=f"{k['rel']}-smp{smp}" if at else k["rel"],
              label=f"{k['rel']} x{smp}" if at else k["rel"],
-             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k))
+             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k),
+             killer_rungs="")
+    if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
+        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS
+        k["killer_rungs"] = "auto" if "auto" in RUNGS else RUNGS[-1]
     module = None
     mod_err = None
     if any(s.startswith("C-mod") for s in k["scenarios"]):
@@ -1968,9 +1979,15 @@ def run_matrix(t_start):
                 skipped[s] = common["fx_err"]
         cells = []
         for rung in RUNGS:
+            na_r = dict(na)
+            if k.get("killer_rungs") and rung not in k["killer_rungs"].split():
+                for s in k["scenarios"]:
+                    if s.startswith("U-"):
+                        na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the killers' "
+                                   "programs are the same tracepoints on every rung)")
             cells += check_rung(label, rung, r["rungs"].get(rung), feats, k["scenarios"],
                                 skipped, r["info"].get("trylock_truth"),
-                                rss_tolerance(k["rel"], ncpu), blockers_on, na)
+                                rss_tolerance(k["rel"], ncpu), blockers_on, na_r)
         if not finished and all(c.ok for c in cells):
             pass  # already counted above
         results.append((label, feats, cells, r))
