@@ -156,7 +156,7 @@ static const struct {
 	{ OPT_UNTIL, IN_REPORT },
 	{ OPT_KMSG, IN_REPORT },
 	{ OPT_KILLER, IN_TRACE },
-	{ OPT_MRELEASE, IN_TRACE | IN_PROBE },
+	{ OPT_MRELEASE, IN_TRACE },
 };
 _Static_assert(sizeof(scope) / sizeof(scope[0]) <= 64, "env.opts_given has 64 bits");
 
