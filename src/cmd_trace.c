@@ -75,10 +75,11 @@ static int add_killer(struct tracer *tr, const char *spec, bool must_exist)
 		return EXIT_USAGE;
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = 0;
-	if (stat(eq + 1, &st) || !S_ISREG(st.st_mode)) {
+	err = stat(eq + 1, &st) ? errno : 0;
+	if (err || !S_ISREG(st.st_mode)) {
 		if (!must_exist)
 			return EXIT_OK;
-		p_err("--killer %s: %s", spec, errno ? strerror(errno) : "not a regular file");
+		p_err("--killer %s: %s", spec, err ? strerror(err) : "not a regular file");
 		return EXIT_USAGE;
 	}
 	/* the kernel's dev_t, as the inode's super_block holds it */
