@@ -7,9 +7,13 @@
 
 BENCH_OUT := $(OUT)/bench
 BENCH_BINS := $(BENCH_OUT)/forkexit $(BENCH_OUT)/oomstorm $(BENCH_OUT)/btf_floor \
-	      $(BENCH_OUT)/event_floor $(BENCH_OUT)/hook_loader
+	      $(BENCH_OUT)/event_floor $(BENCH_OUT)/hook_loader $(BENCH_OUT)/sigload
 
-.PHONY: bench
+.PHONY: bench bench-killers
+
+# The userspace-killer programs: per signal, per exit, per system call (--mrelease).
+bench-killers: $(OUT)/oomreap-trace $(BENCH_OUT)/forkexit $(BENCH_OUT)/sigload
+	$(Q)python3 bench/killers.py $(OUT)
 
 # BENCH_BASELINE_REV=main: that revision of the tool is built too and
 # measured beside this one in the same run (run_bench.py --baseline).

@@ -16,7 +16,12 @@
 #include <linux/types.h>
 #endif
 
-#define OOMREAP_ABI_VERSION 2
+#define OOMREAP_ABI_VERSION 3
+/*
+ * Version 3 added the userspace-killer events (OOMREAP_EV_UKILL,
+ * OOMREAP_EV_MRELEASE); the events of version 2 are unchanged, so a
+ * version 2 recording is read as it is.
+ */
 /*
  * Version 1 (recordings made before 0.2) had the kill, reap and exit events
  * without their trailing rss_sum[]: each is a prefix of its version 2
@@ -41,7 +46,9 @@
 #define OOMREAP_EV_REAP_RESULT 8   /* __oom_reap_task_mm() return value */
 #define OOMREAP_EV_VICTIM_EXIT 9   /* a victim thread reached do_exit() */
 #define OOMREAP_EV_BLOCKER 10      /* who held/waited on mmap_lock at a failed trylock */
-#define OOMREAP_EV_MAX 10
+#define OOMREAP_EV_UKILL 11        /* a recognised memory killer signalled a process */
+#define OOMREAP_EV_MRELEASE 12     /* a process_mrelease(2) call returned */
+#define OOMREAP_EV_MAX 12
 
 /* Which kind of program produced an event (the attach rung). */
 #define OOMREAP_SRC_TRACEPOINT 1
@@ -205,6 +212,78 @@ struct oomreap_blocker_event {
 	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
 };
 _Static_assert(sizeof(struct oomreap_blocker_event) == 1016, "blocker ABI");
+
+/*
+ * Userspace memory killers (docs/KILLERS.md).  How the signal was sent:
+ * the killer's system call, read from its registers (5.15+: before, only
+ * the siginfo's code and group tell, METHOD_SIGNAL).
+ */
+#define OOMREAP_METHOD_SIGNAL 0      /* kill(2) or pidfd_send_signal(2): not told apart */
+#define OOMREAP_METHOD_KILL 1        /* kill(2) */
+#define OOMREAP_METHOD_PIDFD 2       /* pidfd_send_signal(2) */
+#define OOMREAP_METHOD_TGKILL 3      /* tkill(2)/tgkill(2) */
+#define OOMREAP_METHOD_CGROUP_KILL 4 /* a write(2) to cgroup.kill */
+#define OOMREAP_METHOD_OTHER 5       /* another system call */
+
+/* How the killer was recognised (oomreap_ukill_event.recognised_by). */
+#define OOMREAP_KILLER_BY_EXE 1      /* its executable's device and inode */
+
+#define OOMREAP_KILLER_EXE_LEN 64
+
+struct oomreap_ukill_event {
+	struct oomreap_event_header hdr; /* pid/tgid: the victim */
+	struct oomreap_mm_snapshot mm;   /* the victim's mm as the signal was sent */
+	__s64 rss_sum[OOMREAP_RSS_NR];
+	__u64 cgroup_id;                 /* the victim's memory cgroup */
+	__u64 killer_exe_ino;
+	__u32 killer_exe_dev;            /* kernel dev_t (MAJOR << 20 | MINOR) */
+	__u32 uid;                       /* the victim's real uid */
+	__u32 killer_pid;                /* the sending thread */
+	__u32 killer_tgid;
+	__s32 sig;
+	__s32 si_code;                   /* SI_USER 0, SI_TKILL -6, ... */
+	__u32 group;                     /* signal_generate's group: to the process */
+	__u32 result;                    /* 0 delivered, 2 already pending */
+	__u32 method;                    /* OOMREAP_METHOD_* */
+	__s32 syscall_nr;                /* the killer's orig_ax, -1 unread */
+	__u32 recognised_by;             /* OOMREAP_KILLER_BY_* */
+	__s32 cgroup_hierarchy;          /* 0 = cgroup2, -1 unknown */
+	__u32 ukill_flags;               /* OOMREAP_UKILL_* */
+	__u32 pad0;
+	__u64 total_vm_pages;            /* the victim's mm, with its RSS */
+	__u64 pgtables_bytes;
+	char comm[OOMREAP_COMM_LEN];
+	char killer_comm[OOMREAP_COMM_LEN];
+	char killer_name[OOMREAP_COMM_LEN];         /* the name it was configured as */
+	char killer_exe[OOMREAP_KILLER_EXE_LEN];    /* the configured path it matched */
+	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+};
+_Static_assert(sizeof(struct oomreap_ukill_event) == 576, "ukill ABI");
+
+#define OOMREAP_UKILL_CGROUP_TRUNC 0x1  /* cgroup_path was truncated */
+#define OOMREAP_UKILL_AGAIN 0x2         /* a later signal to a victim already signalled */
+
+/* Flags in oomreap_mrelease_event.mrel_flags. */
+#define OOMREAP_MREL_ENTER_SEEN 0x1   /* its entry was seen: enter_ns, before are set */
+#define OOMREAP_MREL_UNRESOLVED 0x2   /* the pidfd named no process we could read */
+#define OOMREAP_MREL_MM_GONE 0x4      /* the victim's mm was released during the call */
+
+/* One process_mrelease(2) call, emitted as it returns. */
+struct oomreap_mrelease_event {
+	struct oomreap_event_header hdr; /* pid/tgid: the victim, 0 unresolved */
+	struct oomreap_mm_snapshot before; /* the victim's mm at entry */
+	struct oomreap_mm_snapshot after;  /* ... and at return (not VALID: gone) */
+	__u64 enter_ns;
+	__s64 ret;                         /* 0 or -errno */
+	__u32 caller_pid;
+	__u32 caller_tgid;
+	__s32 pidfd;
+	__u32 flags;                       /* the call's flags argument */
+	__u32 mrel_flags;                  /* OOMREAP_MREL_* */
+	__u32 pad0;
+	char caller_comm[OOMREAP_COMM_LEN];
+};
+_Static_assert(sizeof(struct oomreap_mrelease_event) == 192, "mrelease ABI");
 
 /* Largest event, for buffers that must hold any of them. */
 #define OOMREAP_EVENT_MAX_SIZE sizeof(struct oomreap_blocker_event)

@@ -54,6 +54,9 @@ int do_replay(const struct env *env)
 	rc.mono_to_real_ns = h->mono_to_real_ns;
 	rc.page_size = h->page_size;
 	rc.attach = rung_name_of(h->rung);
+	/* the recording's attach plan says whether process_mrelease was traced */
+	rc.mrelease_traced = memmem(h->attach_plan, strnlen(h->attach_plan, sizeof(h->attach_plan)),
+				    "sys_exit_process_mrelease", 25) != NULL;
 	options__session(env, h->kernel_release, &so);
 	/* with --prom-textfile: the metrics a live run would have left at its end */
 	if (session__open(&s, &so, &rc)) {

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "commands.h"
 #include "core/errors.h"
@@ -48,6 +50,65 @@ static void *find_per_cpu_table(void *arg)
 	return NULL;
 }
 
+/*
+ * The memory killers whose signals are kills: the defaults where they are
+ * installed, and every --killer (which must exist).  A killer is its
+ * executable's file, by device and inode: what a process runs, never what
+ * it calls itself.  stat() follows a symlink at the path to the file the
+ * kernel executes.
+ */
+static const char *const default_killers[] = {
+	"earlyoom=/usr/bin/earlyoom",
+	"systemd-oomd=/usr/lib/systemd/systemd-oomd",
+	"oomd=/usr/bin/oomd",
+};
+
+static int add_killer(struct tracer *tr, const char *spec, bool must_exist)
+{
+	const char *eq = strchr(spec, '=');
+	char name[16];
+	struct stat st;
+	uint32_t kdev;
+	int err;
+
+	if (!eq || (size_t)(eq - spec) >= sizeof(name))
+		return EXIT_USAGE;
+	memcpy(name, spec, (size_t)(eq - spec));
+	name[eq - spec] = 0;
+	err = stat(eq + 1, &st) ? errno : 0;
+	if (err || !S_ISREG(st.st_mode)) {
+		if (!must_exist)
+			return EXIT_OK;
+		p_err("--killer %s: %s", spec, err ? strerror(err) : "not a regular file");
+		return EXIT_USAGE;
+	}
+	/* the kernel's dev_t, as the inode's super_block holds it */
+	kdev = (major(st.st_dev) << 20) | (minor(st.st_dev) & 0xfffff);
+	err = attach__add_killer(tr, name, eq + 1, kdev, st.st_ino);
+	if (err) {
+		p_err("--killer %s: %s", spec, strerror(-err));
+		return EXIT_RUNTIME;
+	}
+	p_info("memory killer %s: %s (dev %u:%u inode %llu)", name, eq + 1, major(st.st_dev),
+	       minor(st.st_dev), (unsigned long long)st.st_ino);
+	return EXIT_OK;
+}
+
+static int add_killers(const struct env *env, struct tracer *tr)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(default_killers) / sizeof(default_killers[0]); i++)
+		add_killer(tr, default_killers[i], false);
+	for (i = 0; i < (size_t)env->nkillers; i++) {
+		err = add_killer(tr, env->killers[i], true);
+		if (err)
+			return err;
+	}
+	return EXIT_OK;
+}
+
 static int attach(const struct env *env, const struct kernel_features *kf,
 		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
 {
@@ -62,6 +123,7 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
+	o.mrelease = env->mrelease;
 	/*
 	 * The RSS sums' per-CPU offsets (a BPF probe of each CPU, else a read
 	 * of all of /proc/kallsyms): on another CPU, while the kernel verifies
@@ -86,7 +148,7 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	}
 	if (!env->no_blockers && !tr->plan.blockers)
 		p_err("blocker attribution off: %s", tr->plan.blockers_why);
-	return EXIT_OK;
+	return add_killers(env, tr);
 }
 
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
@@ -173,7 +235,8 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 {
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
 				 .page_size = (uint64_t)sysconf(_SC_PAGESIZE),
-				 .attach = rung__name(tr->plan.rung) };
+				 .attach = rung__name(tr->plan.rung),
+				 .mrelease_traced = attach__mrelease_traced(tr) };
 	struct session_opts so;
 	struct consumer c = { 0 };
 	struct session s;

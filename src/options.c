@@ -58,6 +58,8 @@ enum {
 	OPT_UNTIL,
 	OPT_FORMAT,
 	OPT_KMSG,
+	OPT_KILLER,
+	OPT_MRELEASE,
 };
 
 static const struct argp_option opts[] = {
@@ -79,6 +81,13 @@ static const struct argp_option opts[] = {
 	  "once attached, run as USER instead of root: a name, or UID[:GID] taken as is "
 	  "without a passwd lookup (the only form a static build, as in the container "
 	  "image, can use); every capability is dropped in any case", 0 },
+	{ "killer", OPT_KILLER, "NAME=PATH", 0,
+	  "also a memory killer: signals sent by a process running the file at PATH (its "
+	  "device and inode, taken at start) are its kills; repeatable, beside the defaults "
+	  "(earlyoom, systemd-oomd, oomd at their Debian paths)", 0 },
+	{ "mrelease", OPT_MRELEASE, NULL, 0,
+	  "time process_mrelease(2) calls through the syscall tracepoints (slows every "
+	  "system call of the machine a little while attached)", 0 },
 	{ NULL, 0, NULL, 0, "Prometheus (node_exporter textfile collector):", 1 },
 	{ "prom-textfile", OPT_PROM_TEXTFILE, "PATH", 0,
 	  "keep metrics in PATH (atomic rename; a symlink at PATH is refused, not followed)",
@@ -145,6 +154,8 @@ static const struct {
 	{ OPT_SINCE, IN_REPORT },
 	{ OPT_UNTIL, IN_REPORT },
 	{ OPT_KMSG, IN_REPORT },
+	{ OPT_KILLER, IN_TRACE },
+	{ OPT_MRELEASE, IN_TRACE },
 };
 _Static_assert(sizeof(scope) / sizeof(scope[0]) <= 64, "env.opts_given has 64 bits");
 
@@ -329,6 +340,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_BLOCKERS:
 		env->no_blockers = true;
+		break;
+	case OPT_KILLER: {
+		const char *eq = strchr(arg, '=');
+
+		if (!eq || eq == arg || (size_t)(eq - arg) >= 16 || eq[1] != '/')
+			argp_error(state, "invalid --killer '%s' (NAME=/ABSOLUTE/PATH, NAME at most "
+					  "15 bytes)", arg);
+		if (env->nkillers >= ENV_MAX_KILLERS)
+			argp_error(state, "too many --killer (at most %d)", ENV_MAX_KILLERS);
+		env->killers[env->nkillers++] = arg;
+		break;
+	}
+	case OPT_MRELEASE:
+		env->mrelease = true;
 		break;
 	case OPT_MAX_OPEN:
 		/* a whole incident per slot, touched only when used: cap the worst case */

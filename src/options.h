@@ -43,8 +43,12 @@ struct env {
 	const char *output;        /* report: -o FILE instead of stdout */
 	const char *kmsg_path;     /* report: kernel log file instead of the recorded one */
 	uint64_t opts_given;       /* options.c: which options the command line had */
+	const char *killers[16];   /* --killer NAME=PATH, as given */
+	int nkillers;
+	bool mrelease;             /* --mrelease: the process_mrelease syscall tracepoints */
 };
 
+#define ENV_MAX_KILLERS 16
 #define PROM_INTERVAL_DEFAULT_S 15
 #define PROM_CGROUP_CAP_DEFAULT 64
 

@@ -23,6 +23,8 @@ static const struct {
 	[OOMREAP_EV_REAP_RESULT] = { "result", sizeof(struct oomreap_reap_event) },
 	[OOMREAP_EV_VICTIM_EXIT] = { "exit", sizeof(struct oomreap_exit_event) },
 	[OOMREAP_EV_BLOCKER] = { "blocker", sizeof(struct oomreap_blocker_event) },
+	[OOMREAP_EV_UKILL] = { "ukill", sizeof(struct oomreap_ukill_event) },
+	[OOMREAP_EV_MRELEASE] = { "mrelease", sizeof(struct oomreap_mrelease_event) },
 };
 
 const char *event__type_name(uint32_t type)
@@ -109,6 +111,20 @@ int event__validate(const void *buf, size_t len)
 			if (!nul_terminated(b->tasks[i].comm, sizeof(b->tasks[i].comm)) ||
 			    b->tasks[i].stack_len > OOMREAP_STACK_DEPTH)
 				return -EINVAL;
+	} else if (h.type == OOMREAP_EV_UKILL) {
+		const struct oomreap_ukill_event *u = buf;
+
+		if (!nul_terminated(u->comm, sizeof(u->comm)) ||
+		    !nul_terminated(u->killer_comm, sizeof(u->killer_comm)) ||
+		    !nul_terminated(u->killer_name, sizeof(u->killer_name)) ||
+		    !nul_terminated(u->killer_exe, sizeof(u->killer_exe)) ||
+		    !nul_terminated(u->cgroup_path, sizeof(u->cgroup_path)))
+			return -EINVAL;
+	} else if (h.type == OOMREAP_EV_MRELEASE) {
+		const struct oomreap_mrelease_event *m = buf;
+
+		if (!nul_terminated(m->caller_comm, sizeof(m->caller_comm)))
+			return -EINVAL;
 	} else if (h.type == OOMREAP_EV_OOM_CONTEXT) {
 		const struct oomreap_oom_context_event *c = buf;
 
@@ -143,6 +159,22 @@ const char *source__name(uint32_t source)
 	default:
 		return "unknown";
 	}
+}
+
+const char *method__name(uint32_t method)
+{
+	static const char *const names[] = {
+		[OOMREAP_METHOD_SIGNAL] = "signal",
+		[OOMREAP_METHOD_KILL] = "kill",
+		[OOMREAP_METHOD_PIDFD] = "pidfd_send_signal",
+		[OOMREAP_METHOD_TGKILL] = "tgkill",
+		[OOMREAP_METHOD_CGROUP_KILL] = "cgroup.kill",
+		[OOMREAP_METHOD_OTHER] = "other",
+	};
+
+	if (method < sizeof(names) / sizeof(names[0]))
+		return names[method];
+	return "unknown";
 }
 
 const char *constraint__name(uint32_t constraint)

@@ -27,5 +27,7 @@ size_t event__type_size(uint32_t type);
 const char *skip_reason__name(uint32_t reason);
 const char *source__name(uint32_t source);
 const char *constraint__name(uint32_t constraint);
+/* How a userspace killer sent its signal (OOMREAP_METHOD_*): "kill", "cgroup.kill", ... */
+const char *method__name(uint32_t method);
 
 #endif /* OOMREAP_EVENT_H */

@@ -61,6 +61,34 @@ uint64_t incident__done_ns(const struct oomreap_incident *inc)
 	return inc->closed_ns - inc->kill_ns;
 }
 
+uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc)
+{
+	uint64_t gone = 0;
+	uint32_t i;
+
+	if (inc->kind != INCIDENT_USERSPACE || !inc->kill_ns)
+		return LATENCY_NONE;
+	/*
+	 * The exit event marks the memory gone only where it comes after
+	 * exit_mm() (before 6.18: it saw no mm); from 6.18 it comes before.
+	 */
+	if (inc->exit_ns && inc->uk.mm_unstable_at_exit < 0)
+		gone = inc->exit_ns;
+	for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++) {
+		const struct mrelease_call *c = &inc->uk.calls[i];
+		bool freed = c->ret == 0 && c->have_freed &&
+			     (c->freed_pages[OOMREAP_RSS_ANON] || c->freed_pages[OOMREAP_RSS_FILE] ||
+			      c->freed_pages[OOMREAP_RSS_SHMEM]);
+
+		/* a call that freed it, or returned after the mm was released (ESRCH too) */
+		if ((freed || c->mm_gone || c->ret == -3 /* ESRCH */) && (!gone || c->exit_ns < gone))
+			gone = c->exit_ns;
+	}
+	if (!gone || gone < inc->kill_ns)
+		return LATENCY_NONE;
+	return gone - inc->kill_ns;
+}
+
 uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint64_t page_size)
 {
 	uint64_t pages = sat_add_u64(sat_add_u64(freed_pages[OOMREAP_RSS_ANON],

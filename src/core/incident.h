@@ -25,6 +25,11 @@ struct render_ctx {
 	const char *attach;      /* the rung in use, for JSON "attach" */
 	const struct ksyms *ksyms; /* kernel symbols for stacks; NULL: raw addresses */
 	bool verbose;            /* -v: text output adds each incident's OOM context */
+	/*
+	 * Whether process_mrelease(2) calls were traced (--mrelease): 1 yes,
+	 * 0 no (a userspace incident's calls are then null, not none).
+	 */
+	int8_t mrelease_traced;
 };
 
 /* Derived figures in ns; LATENCY_NONE when not applicable. */
@@ -34,6 +39,14 @@ uint64_t incident__wake_to_first_attempt_ns(const struct oomreap_incident *inc);
 uint64_t incident__reap_duration_ns(const struct oomreap_incident *inc);
 uint64_t incident__reap_latency_ns(const struct oomreap_incident *inc);
 uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
+/*
+ * A userspace victim: from the kill until its memory was seen gone, the
+ * earliest of: the return of a process_mrelease(2) call that freed it, or
+ * that found or saw it released (ESRCH, mm_gone: an upper bound); the
+ * victim's exit where that event comes after exit_mm() (before 6.18).
+ * LATENCY_NONE when none was seen.
+ */
+uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc);
 /*
  * The kill is known: its event was seen, or (joined halfway) the kernel's
  * "Killed process" line for it was read.  What counts as a kill in the

@@ -22,7 +22,8 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->incomplete++;
 	if (inc->ended_unseen)
 		s->ended_unseen++;
-	if (incident__kill_known(inc)) {
+	/* the kernel's OOM kills only: a userspace killer's has no constraint */
+	if (incident__kill_known(inc) && inc->kind != INCIDENT_USERSPACE) {
 		int c = oom_context__constraint(&inc->ctx);
 
 		s->kills_by_constraint[c >= 0 && c < 4 ? c : 4]++;

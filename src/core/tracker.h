@@ -67,6 +67,20 @@
 #define LOSS_WAIT_AFTER_KILL_NS 10000000000ull
 #define LOSS_SILENCE_NS 5000000000ull
 
+/*
+ * A userspace victim's exit event can come before the killer's
+ * process_mrelease(2) call returns (both unmap at once): wait this long
+ * after the exit for the call.
+ */
+#define UK_SETTLE_NS 200000000ull
+/*
+ * A userspace victim that never dies of the signal (it handled SIGTERM,
+ * then exited by itself or not at all): closed as open this long after
+ * its last signal.
+ */
+#define UK_OPEN_NS 30000000000ull
+#define MRELEASE_CALLS_MAX 4
+
 #define TIMELINE_MAX 24
 /* Distinct blocker pictures kept per incident; identical ones are counted. */
 #define BLOCKER_SNAPSHOTS 4
@@ -77,6 +91,9 @@ enum oomreap_outcome {
 	OUTCOME_GAVE_UP,        /* 10 failed attempts: "unable to reap" */
 	OUTCOME_VICTIM_EXITED,  /* the victim released its mm itself */
 	OUTCOME_PARTIAL,        /* 10 attempts, some memory unmapped, not all */
+	/* userspace killers' victims (incident kind INCIDENT_USERSPACE) */
+	OUTCOME_MRELEASED,      /* process_mrelease(2) unmapped the victim's memory */
+	OUTCOME_MRELEASE_FAILED, /* every process_mrelease(2) call failed; the victim exited */
 	OUTCOME_NR
 };
 
@@ -145,7 +162,46 @@ struct blocker_snapshot {
 	struct oomreap_blocked_task tasks[1 + OOMREAP_MAX_WAITERS];
 };
 
+enum incident_kind {
+	INCIDENT_KERNEL_OOM = 0, /* the kernel's OOM killer */
+	INCIDENT_USERSPACE,      /* a userspace memory killer (earlyoom, systemd-oomd, ...) */
+};
+
+const char *incident_kind__name(uint8_t kind); /* "kernel_oom", "userspace" */
+
+/* One process_mrelease(2) call on a userspace victim. */
+struct mrelease_call {
+	uint64_t enter_ns;       /* 0: its entry not seen */
+	uint64_t exit_ns;
+	int64_t ret;             /* 0 or -errno */
+	uint32_t caller_pid, caller_tgid;
+	char caller_comm[OOMREAP_COMM_LEN];
+	bool have_freed;         /* RSS read at entry and at return, same mm */
+	bool mm_gone;            /* the mm was released during the call */
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+};
+
+/* What a userspace killer's incident adds (kind INCIDENT_USERSPACE). */
+struct ukill_info {
+	char killer_name[OOMREAP_COMM_LEN]; /* as configured */
+	char killer_comm[OOMREAP_COMM_LEN];
+	char killer_exe[OOMREAP_KILLER_EXE_LEN];
+	uint32_t killer_pid, killer_tgid;
+	uint32_t recognised_by;  /* OOMREAP_KILLER_BY_* */
+	uint32_t method;         /* OOMREAP_METHOD_* of the first signal */
+	int32_t syscall_nr;      /* -1 unread */
+	int32_t first_sig, last_sig;
+	uint64_t last_sig_ns;
+	uint32_t signals;        /* signals the killer sent it */
+	uint32_t ncalls;         /* process_mrelease calls seen */
+	uint32_t calls_ok, calls_failed, calls_esrch;
+	struct mrelease_call calls[MRELEASE_CALLS_MAX]; /* the first ones */
+	int8_t mm_unstable_at_exit; /* MMF_UNSTABLE in the mm at exit: 1, 0, -1 unread */
+};
+
 struct oomreap_incident {
+	uint8_t kind;           /* enum incident_kind */
+	struct ukill_info uk;   /* INCIDENT_USERSPACE only */
 	/* identity */
 	uint64_t victim_seq;
 	uint32_t pid, tgid;
@@ -294,6 +350,7 @@ struct tracker_stats {
 	uint64_t incidents_closed[OUTCOME_NR];
 	uint64_t evictions;         /* closed early because max_open was hit */
 	uint64_t orphan_events;     /* matched no incident and opened none */
+	uint64_t mrelease_unmatched; /* process_mrelease calls on no known victim */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
 	struct runs_missed missed;  /* last value given to tracker__note_missed */

@@ -15,6 +15,7 @@
 #include "live/loadlog.h"
 #include "core/errors.h"
 #include "core/missed.h"
+#include "oomreap_abi.h"
 #include "oomreap.skel.h"
 
 const char *rung__name(enum rung r)
@@ -60,6 +61,30 @@ static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, enu
 	return n + 1;
 }
 
+/* A classic tracepoint outside the hook table (the syscall ones: no BTF typedef). */
+static int add_tracefs_hook(struct hook_choice *hc, int n, struct bpf_program *prog,
+			    const char *event, bool optional)
+{
+	char path[128];
+
+	hc[n].prog = prog;
+	snprintf(hc[n].hook, sizeof(hc[n].hook), "tracepoint %s", event);
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", event);
+	for (char *c = path; *c; c++)
+		if (*c == ':')
+			*c = '/';
+	hc[n].available = !access(path, F_OK);
+	if (!hc[n].available) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s", event);
+		for (char *c = path; *c; c++)
+			if (*c == ':')
+				*c = '/';
+		hc[n].available = !access(path, F_OK);
+	}
+	hc[n].optional = optional;
+	return n + 1;
+}
+
 /*
  * The programs a rung uses.  The reaper loop's start/finish/skip and the
  * process exit are tracepoints on every rung: no function sees more.  The
@@ -67,7 +92,7 @@ static int add_hook(struct hook_choice *hc, int n, struct bpf_program *prog, enu
  * programs.
  */
 static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enum rung r,
-			struct hook_choice *hc)
+			const struct attach_opts *o, struct hook_choice *hc)
 {
 	const bool *has = kf->in_btf;
 	const bool fe = r == RUNG_FENTRY;
@@ -125,6 +150,22 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
 	n = add_hook(hc, n, s->progs.tp_sched_process_exit, HOOK_SCHED_PROCESS_EXIT,
 		     HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit, false);
+	/*
+	 * Userspace memory killers, on every rung: their signals (always),
+	 * and with --mrelease their process_mrelease(2) calls through the
+	 * syscall tracepoints (a machine-wide cost while attached: opt-in).
+	 */
+	n = add_hook(hc, n,
+		     kf->helper_task_pt_regs ? s->progs.tp_signal_killer_regs
+					     : s->progs.tp_signal_killer,
+		     HOOK_SIGNAL_GENERATE, HOOK_AS_TRACEPOINT, " (memory killers)",
+		     kf->tp_signal_generate, true);
+	if (o->mrelease) {
+		n = add_tracefs_hook(hc, n, s->progs.tp_mrelease_enter,
+				     "syscalls:sys_enter_process_mrelease", true);
+		n = add_tracefs_hook(hc, n, s->progs.tp_mrelease_exit,
+				     "syscalls:sys_exit_process_mrelease", true);
+	}
 	return n;
 }
 
@@ -206,7 +247,7 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	s->rodata->wake_every_event = o->wake_every_event;
 	s->rodata->rss_sum_cpus = kf->rss_sum_cpus;
 
-	n = choose_hooks(s, kf, r, hc);
+	n = choose_hooks(s, kf, r, o, hc);
 	for (i = 0; i < n; i++) {
 		if (!hc[i].available && !hc[i].optional) {
 			snprintf(why, whylen, "%s: not in this kernel's BTF", hc[i].hook);
@@ -538,6 +579,45 @@ void attach__print_tags(FILE *f, const struct tracer *tr)
 			fprintf(f, "%02x", info.tag[i]);
 		fprintf(f, "\n");
 	}
+}
+
+int attach__add_killer(struct tracer *tr, const char *name, const char *path, uint32_t kdev,
+		       uint64_t ino)
+{
+	struct {
+		uint64_t ino;
+		uint32_t dev;
+		uint32_t pad;
+	} key = { .ino = ino, .dev = kdev };
+	struct {
+		char name[OOMREAP_COMM_LEN];
+		char exe[OOMREAP_KILLER_EXE_LEN];
+	} val;
+
+	if (!tr->skel)
+		return -EINVAL;
+	memset(&val, 0, sizeof(val));
+	snprintf(val.name, sizeof(val.name), "%s", name);
+	snprintf(val.exe, sizeof(val.exe), "%s", path);
+	if (bpf_map__update_elem(tr->skel->maps.killer_exes, &key, sizeof(key), &val, sizeof(val),
+				 BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+bool attach__mrelease_traced(const struct tracer *tr)
+{
+	int i, n = 0;
+
+	for (i = 0; i < tr->plan.nhooks; i++)
+		if (strstr(tr->plan.hooks[i].hook, "process_mrelease"))
+			n++;
+	return n == 2;
+}
+
+uint64_t attach__other_sigkills(const struct tracer *tr)
+{
+	return tr->skel ? tr->skel->bss->ukill_other_sigkills : 0;
 }
 
 void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset)

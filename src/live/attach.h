@@ -21,7 +21,7 @@ enum rung {
 	RUNG_NR
 };
 
-#define PLAN_MAX_HOOKS 12
+#define PLAN_MAX_HOOKS 16
 #define PLAN_HOOK_LEN 64
 
 struct attach_plan {
@@ -59,6 +59,7 @@ struct attach_opts {
 	bool user_btf;             /* --btf: feature ids are the file's, not the kernel's */
 	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
 	bool wake_every_event;     /* -v: each event wakes the reader (bpf/oomreap.bpf.h) */
+	bool mrelease;             /* --mrelease: the process_mrelease syscall tracepoints */
 };
 
 struct corebtf;
@@ -105,6 +106,16 @@ int attach__events_fd(const struct tracer *tr);
  * 0 keeps them off.
  */
 void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset);
+/*
+ * A memory killer: signals sent by a process running the file of kernel
+ * device kdev (MAJOR << 20 | MINOR) and inode ino are its kills.  0 or -errno.
+ */
+int attach__add_killer(struct tracer *tr, const char *name, const char *path, uint32_t kdev,
+		       uint64_t ino);
+/* Both process_mrelease syscall tracepoints are attached (--mrelease). */
+bool attach__mrelease_traced(const struct tracer *tr);
+/* SIGKILLs sent by processes that are no recognised killer (not incidents). */
+uint64_t attach__other_sigkills(const struct tracer *tr);
 
 /* Each loaded program's tag: equal tags, byte-identical relocated programs. */
 void attach__print_tags(FILE *f, const struct tracer *tr);

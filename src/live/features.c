@@ -23,6 +23,7 @@
  */
 enum lookup {
 	FN_BPF_TASK_FROM_PID = HOOK_NR,
+	FN_BPF_TASK_PT_REGS,
 	ST_TASK_STRUCT,
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
@@ -41,6 +42,7 @@ struct lookup_name {
 
 static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[FN_BPF_TASK_FROM_PID - HOOK_NR] = { BTF_KIND_FUNC, "bpf_task_from_pid" },
+	[FN_BPF_TASK_PT_REGS - HOOK_NR] = { BTF_KIND_FUNC, "bpf_task_pt_regs" },
 	[ST_TASK_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "task_struct" },
 	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
@@ -268,6 +270,7 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 	kf->mark_oom_victim_btf_id = id[HOOK_MARK_OOM_VICTIM] ? (int)id[HOOK_MARK_OOM_VICTIM]
 							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
+	kf->helper_task_pt_regs = id[FN_BPF_TASK_PT_REGS] > 0;
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
 	kf->mmap_lock = mmap_lock_layout(btf, id);
 	rss_sum_plan(kf, btf, id);

@@ -39,6 +39,7 @@ struct kernel_features {
 	bool in_btf[HOOK_NR];
 	int mark_oom_victim_btf_id;  /* for the cheap fentry probe */
 	bool kfunc_task_from_pid;
+	bool helper_task_pt_regs;    /* bpf_task_pt_regs (5.15+): a killer's system call */
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
 	enum mmap_lock_layout mmap_lock; /* what blocker attribution walks */

@@ -29,6 +29,10 @@ struct report *report__new(const struct report_opts *opts, const struct oomrec_h
 	r->rc.mono_to_real_ns = hdr->mono_to_real_ns;
 	r->rc.page_size = hdr->page_size;
 	r->rc.attach = "recorded";
+	/* whether process_mrelease was traced: the recording's attach plan says */
+	r->rc.mrelease_traced = memmem(hdr->attach_plan,
+				       strnlen(hdr->attach_plan, sizeof(hdr->attach_plan)),
+				       "sys_exit_process_mrelease", 25) != NULL;
 	r->details = calloc(r->opts.detail_max, sizeof(*r->details));
 	if (!r->details) {
 		free(r);

@@ -65,6 +65,56 @@ static void explain_exit(struct report_out *o, const struct oomreap_incident *in
 	}
 }
 
+/* A userspace memory killer's victim: no OOM killer, no oom_reaper. */
+static void explain_userspace(struct report_out *o, const struct oomreap_incident *inc,
+			      const struct render_ctx *rc)
+{
+	const struct ukill_info *u = &inc->uk;
+	char name[OOMREAP_COMM_LEN + 1], d[16];
+	uint32_t i;
+
+	snprintf(name, sizeof(name), "%s", u->killer_name);
+	report__say(o,
+	      "Not the kernel's OOM killer: the userspace memory killer %s (pid %u, recognised "
+	      "by its executable file) sent %s%s.",
+	      name, u->killer_tgid, u->first_sig == 9 ? "SIGKILL" : "SIGTERM",
+	      u->signals > 1 ? (u->last_sig == 9 ? ", then SIGKILL" : ", then again") : "");
+	if (!rc->mrelease_traced) {
+		report__say(o, " Its `process_mrelease()` calls were not traced (`--mrelease`).");
+	} else if (!u->ncalls) {
+		report__say(o, " It called no `process_mrelease()` on it.");
+	} else {
+		for (i = 0; i < u->ncalls && i < MRELEASE_CALLS_MAX; i++) {
+			const struct mrelease_call *c = &u->calls[i];
+
+			timefmt__duration(d, sizeof(d),
+					  c->enter_ns && c->exit_ns >= c->enter_ns
+						  ? c->exit_ns - c->enter_ns
+						  : LATENCY_NONE);
+			report__say(o, " `process_mrelease()`%s returned %lld after %s%s.",
+				    i ? " again" : "", (long long)c->ret, d,
+				    c->mm_gone ? " (the victim released its memory meanwhile)" : "");
+		}
+	}
+	switch (inc->outcome) {
+	case OUTCOME_MRELEASED:
+		report__say(o, " Its memory was unmapped by `process_mrelease()`, before the "
+			       "victim's own exit could.");
+		break;
+	case OUTCOME_MRELEASE_FAILED:
+		report__say(o, " No `process_mrelease()` call succeeded: the victim's exit "
+			       "released its memory.");
+		break;
+	case OUTCOME_VICTIM_EXITED:
+		report__say(o, " The victim's own exit released its memory.");
+		break;
+	default:
+		report__say(o, " The victim was not seen dying of it.");
+		break;
+	}
+	explain_exit(o, inc);
+}
+
 void report__explain_to(struct report_out *o, const struct oomreap_incident *inc,
 			const struct render_ctx *rc)
 {
@@ -76,6 +126,11 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 		timefmt__bytes(freed, sizeof(freed),
 			       incident__freed_bytes(inc->freed_pages, rc->page_size));
 	report__put(o, o->m->para_open);
+	if (inc->kind == INCIDENT_USERSPACE) {
+		explain_userspace(o, inc, rc);
+		report__put(o, o->m->para_close);
+		return;
+	}
 	switch (inc->outcome) {
 	case OUTCOME_REAPED:
 		report__say(o,

@@ -38,6 +38,10 @@ static const char *outcome_title(uint8_t outcome)
 		return "the victim exited on its own";
 	case OUTCOME_PARTIAL:
 		return "partly reaped, then the reaper gave up";
+	case OUTCOME_MRELEASED:
+		return "a userspace killer's process_mrelease unmapped it";
+	case OUTCOME_MRELEASE_FAILED:
+		return "a userspace killer's process_mrelease failed";
 	default:
 		return "still open when the recording ended";
 	}

@@ -97,11 +97,37 @@ static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomre
 	return c;
 }
 
+static void add_ukill(struct metrics *m, const struct oomreap_incident *inc)
+{
+	struct metrics_ukill *u = NULL;
+	uint32_t i;
+
+	for (i = 0; i < m->nukills && !u; i++)
+		if (m->ukills[i].method == inc->uk.method &&
+		    !strncmp(m->ukills[i].killer, inc->uk.killer_name, OOMREAP_COMM_LEN))
+			u = &m->ukills[i];
+	if (!u && m->nukills < METRICS_UKILL_PAIRS) {
+		u = &m->ukills[m->nukills++];
+		memcpy(u->killer, inc->uk.killer_name, OOMREAP_COMM_LEN);
+		u->killer[OOMREAP_COMM_LEN - 1] = 0;
+		u->method = inc->uk.method;
+	}
+	if (!u)
+		u = &m->ukills[METRICS_UKILL_PAIRS]; /* "other" */
+	u->kills++;
+	u->mrelease_failed += inc->uk.calls_failed - inc->uk.calls_esrch;
+}
+
 void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc,
 			   uint64_t page_size)
 {
 	summary__add(&m->sum, inc);
 	m->page_size = page_size;
+	if (inc->kind == INCIDENT_USERSPACE) {
+		/* not the kernel's OOM killer: its own counters too (no histograms) */
+		add_ukill(m, inc);
+		return;
+	}
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
@@ -279,6 +305,33 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
 			m->sum.kills_by_constraint[i]);
+	family(f, "oomreap_userspace_kills_total", "counter",
+	       "Memory kills by userspace killers (earlyoom, systemd-oomd, ...), recognised by "
+	       "their executable file, by killer and by how the signal was sent.");
+	for (i = 0; i <= METRICS_UKILL_PAIRS; i++) {
+		const struct metrics_ukill *u = &m->ukills[i];
+
+		if (i == METRICS_UKILL_PAIRS ? !u->kills : i >= (int)m->nukills)
+			continue;
+		fputs("oomreap_userspace_kills_total{killer=\"", f);
+		label_value(f, i == METRICS_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
+		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
+			i == METRICS_UKILL_PAIRS ? "other" : method__name(u->method), u->kills);
+	}
+	family(f, "oomreap_userspace_mrelease_failures_total", "counter",
+	       "process_mrelease(2) calls of userspace killers that failed (ESRCH, the victim's "
+	       "memory gone first, not counted), by killer; traced only with --mrelease.");
+	for (i = 0; i <= METRICS_UKILL_PAIRS; i++) {
+		const struct metrics_ukill *u = &m->ukills[i];
+
+		if (i == METRICS_UKILL_PAIRS ? !u->kills : i >= (int)m->nukills)
+			continue;
+		fputs("oomreap_userspace_mrelease_failures_total{killer=\"", f);
+		label_value(f, i == METRICS_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
+		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
+			i == METRICS_UKILL_PAIRS ? "other" : method__name(u->method),
+			u->mrelease_failed);
+	}
 	by_group_kill(f, "oomreap_oom_events_total",
 		      "OOM-killer invocations that killed, by whether memory.oom.group killed a "
 		      "whole cgroup (\"unknown\": the kill could not be read for it); counted at the "

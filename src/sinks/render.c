@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -112,6 +113,67 @@ void render__text_oom_event(FILE *f, const struct oomreap_incident *inc,
 	fputs(", its victims:\n", f);
 }
 
+static const char *signal_name(int32_t sig)
+{
+	return sig == 9 ? "SIGKILL" : sig == 15 ? "SIGTERM" : "other";
+}
+
+static const char *errno_name(int64_t ret)
+{
+	switch (-ret) {
+	case 0: return NULL;
+	case EINVAL: return "EINVAL";
+	case ESRCH: return "ESRCH";
+	case EBADF: return "EBADF";
+	case EAGAIN: return "EAGAIN";
+	case EINTR: return "EINTR";
+	case ENOSYS: return "ENOSYS";
+	case EPERM: return "EPERM";
+	default: return "other";
+	}
+}
+
+/* "  killed by earlyoom (pid 312, exe /usr/bin/earlyoom) with SIGKILL via kill; ..." */
+static void text_userspace(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	const struct ukill_info *u = &inc->uk;
+	char dur[16], freed[16];
+	uint32_t i;
+
+	fputs("  killed by ", f);
+	text_string(f, u->killer_name, sizeof(u->killer_name));
+	fprintf(f, " (pid %u, exe ", u->killer_tgid);
+	text_string(f, u->killer_exe, sizeof(u->killer_exe));
+	fprintf(f, ") with %s via %s", signal_name(u->first_sig), method__name(u->method));
+	if (u->signals > 1)
+		fprintf(f, ", %u signals, the last %s", u->signals, signal_name(u->last_sig));
+	if (!rc->mrelease_traced) {
+		fputs("; process_mrelease not traced", f);
+	} else if (!u->ncalls) {
+		fputs("; no process_mrelease", f);
+	} else {
+		for (i = 0; i < u->ncalls && i < MRELEASE_CALLS_MAX; i++) {
+			const struct mrelease_call *c = &u->calls[i];
+
+			timefmt__duration(dur, sizeof(dur),
+					  c->enter_ns && c->exit_ns >= c->enter_ns
+						  ? c->exit_ns - c->enter_ns
+						  : LATENCY_NONE);
+			fprintf(f, "; process_mrelease %s in %s", c->ret ? errno_name(c->ret) : "ok",
+				dur);
+			if (c->have_freed) {
+				timefmt__bytes(freed, sizeof(freed),
+					       incident__freed_bytes(c->freed_pages, rc->page_size));
+				fprintf(f, " freed %s", freed);
+			} else if (c->mm_gone) {
+				fputs(" (mm released during the call)", f);
+			}
+		}
+	}
+	fputc('\n', f);
+}
+
 void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -128,6 +190,21 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	else
 		timefmt__bytes(freed, sizeof(freed),
 			       incident__freed_bytes(inc->freed_pages, rc->page_size));
+	if (inc->kind == INCIDENT_USERSPACE) {
+		/* no reaper: what the process_mrelease calls measurably freed, else unknown */
+		uint64_t pages[OOMREAP_RSS_NR] = { 0 };
+		bool known = false;
+		uint32_t i, j;
+
+		for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++)
+			if (inc->uk.calls[i].have_freed)
+				for (j = 0, known = true; j < OOMREAP_RSS_NR; j++)
+					pages[j] += inc->uk.calls[i].freed_pages[j];
+		if (known)
+			timefmt__bytes(freed, sizeof(freed), incident__freed_bytes(pages, rc->page_size));
+		else
+			snprintf(freed, sizeof(freed), "?");
+	}
 	fprintf(f, "%-8s %-7u ", when, inc->pid);
 	/* comm is escaped, so its printed width can exceed 15: pad by hand */
 	text_comm(comm, sizeof(comm),
@@ -148,6 +225,8 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	if (inc->evicted)
 		fputs(" [evicted]", f);
 	fputc('\n', f);
+	if (inc->kind == INCIDENT_USERSPACE)
+		text_userspace(f, inc, rc);
 	if (inc->nblockers) {
 		char verdict[1024];
 
@@ -473,6 +552,70 @@ static void json_oom_context(FILE *f, const struct oom_context *c)
 	fputc('}', f);
 }
 
+/* A userspace killer's incident: who killed, how, and its process_mrelease calls. */
+static void json_userspace(FILE *f, const struct oomreap_incident *inc,
+			   const struct render_ctx *rc)
+{
+	const struct ukill_info *u = &inc->uk;
+	uint32_t i;
+
+	fputs(",\"kind\":\"userspace\",\"killer\":{\"name\":", f);
+	json_string(f, u->killer_name, sizeof(u->killer_name));
+	fprintf(f, ",\"pid\":%u,\"tgid\":%u,\"comm\":", u->killer_pid, u->killer_tgid);
+	json_string(f, u->killer_comm, sizeof(u->killer_comm));
+	fputs(",\"exe\":", f);
+	json_string(f, u->killer_exe, sizeof(u->killer_exe));
+	fprintf(f, ",\"recognised_by\":\"%s\",\"method\":\"%s\",\"syscall_nr\":",
+		u->recognised_by == OOMREAP_KILLER_BY_EXE ? "exe" : "unknown",
+		method__name(u->method));
+	if (u->syscall_nr < 0)
+		fputs("null", f);
+	else
+		fprintf(f, "%d", u->syscall_nr);
+	fprintf(f, ",\"signal\":\"%s\",\"signals\":%u,\"last_signal\":\"%s\","
+		   "\"last_signal_ts_ns\":%" PRIu64 "}",
+		signal_name(u->first_sig), u->signals, signal_name(u->last_sig), u->last_sig_ns);
+	fputs(",\"mrelease\":", f);
+	if (!rc->mrelease_traced) {
+		fputs("null", f); /* not traced: the calls were not seen */
+	} else {
+		fprintf(f, "{\"calls\":%u,\"ok\":%u,\"failed\":%u,\"list\":[", u->ncalls,
+			u->calls_ok, u->calls_failed);
+		for (i = 0; i < u->ncalls && i < MRELEASE_CALLS_MAX; i++) {
+			const struct mrelease_call *c = &u->calls[i];
+			const char *en = errno_name(c->ret);
+
+			fprintf(f, "%s{", i ? "," : "");
+			json_u64_or_null(f, "enter_ts_ns", c->enter_ns, true);
+			json_u64_or_null(f, "exit_ts_ns", c->exit_ns, true);
+			json_u64_or_null(f, "duration_ns",
+					 c->enter_ns && c->exit_ns >= c->enter_ns
+						 ? c->exit_ns - c->enter_ns
+						 : LATENCY_NONE,
+					 true);
+			fprintf(f, "\"ret\":%lld,\"errno\":", (long long)c->ret);
+			if (en)
+				fprintf(f, "\"%s\"", en);
+			else
+				fputs("null", f);
+			fprintf(f, ",\"caller\":{\"pid\":%u,\"tgid\":%u,\"comm\":", c->caller_pid,
+				c->caller_tgid);
+			json_string(f, c->caller_comm, sizeof(c->caller_comm));
+			fputs("},", f);
+			if (c->have_freed)
+				json_bytes_obj(f, "freed_bytes", c->freed_pages, rc->page_size, false);
+			else
+				fputs("\"freed_bytes\":null", f);
+			fprintf(f, ",\"mm_gone_during_call\":%s}", c->mm_gone ? "true" : "false");
+		}
+		fputs("]}", f);
+	}
+	fputs(",\"mm_unstable_at_exit\":", f);
+	fputs(u->mm_unstable_at_exit < 0 ? "null" : u->mm_unstable_at_exit ? "true" : "false", f);
+	fputc(',', f);
+	json_u64_or_null(f, "memory_gone_ns", incident__memory_gone_ns(inc), false);
+}
+
 void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc)
 {
@@ -514,6 +657,9 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 		fputs(inc->cgroup_hierarchy == 0 ? "2" : "1", f);
 	fprintf(f, ",\"cgroup_truncated\":%s", inc->cgroup_truncated ? "true" : "false");
 	json_container(f, inc);
+	/* kernel OOM incidents keep their form: no "kind" means kernel_oom */
+	if (inc->kind == INCIDENT_USERSPACE)
+		json_userspace(f, inc, rc);
 
 	/* the task whose allocation invoked the OOM killer: the kill event's only */
 	if (inc->trigger_pid) {
@@ -524,11 +670,16 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	} else {
 		fputs(",\"trigger\":null", f);
 	}
-	fputs(",\"oom\":{", f);
-	json_oom_event(f, &inc->oom_event);
-	json_oom_context(f, &inc->ctx);
-	render__json_oom_report(f, &inc->ctx.report);
-	fputc('}', f);
+	fputs(",\"oom\":", f);
+	if (inc->kind == INCIDENT_USERSPACE) {
+		fputs("null", f); /* no OOM-killer invocation: nothing of it to say */
+	} else {
+		fputc('{', f);
+		json_oom_event(f, &inc->oom_event);
+		json_oom_context(f, &inc->ctx);
+		render__json_oom_report(f, &inc->ctx.report);
+		fputc('}', f);
+	}
 
 	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"runs_missed\":%s,"
 		   "\"ended_unseen\":%s,\"evicted\":%s,\"attach\":\"%s\"",
@@ -633,6 +784,27 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 		const struct oomreap_oom_context_event *c = event;
 
 		fprintf(f, " constraint=%s order=%d", constraint__name(c->constraint), c->order);
+		break;
+	}
+	case OOMREAP_EV_UKILL: {
+		const struct oomreap_ukill_event *u = event;
+
+		fputs(" comm=", f);
+		text_string(f, u->comm, sizeof(u->comm));
+		fprintf(f, " sig=%d code=%d group=%u method=%s nr=%d killer=", u->sig, u->si_code,
+			u->group, method__name(u->method), u->syscall_nr);
+		text_string(f, u->killer_name, sizeof(u->killer_name));
+		fprintf(f, " killer_pid=%u anon=%lld", u->killer_pid,
+			(long long)u->mm.rss_pages[OOMREAP_RSS_ANON]);
+		break;
+	}
+	case OOMREAP_EV_MRELEASE: {
+		const struct oomreap_mrelease_event *m = event;
+
+		fprintf(f, " ret=%lld pidfd=%d caller=%u flags=%#x anon_before=%lld anon_after=%lld",
+			(long long)m->ret, m->pidfd, m->caller_pid, m->mrel_flags,
+			(long long)m->before.rss_pages[OOMREAP_RSS_ANON],
+			(long long)m->after.rss_pages[OOMREAP_RSS_ANON]);
 		break;
 	}
 	case OOMREAP_EV_VICTIM_EXIT: {

@@ -46,6 +46,14 @@ expect "bad rung" 2 "invalid --attach" -- "$BIN" --attach=uprobe
 expect "relative cgroup" 2 "must start with '/'" -- "$BIN" --cgroup foo
 expect "stray argument" 2 "unexpected argument" -- "$BIN" trace-all
 expect "help" 0 "Usage: oomreap-trace" -- "$BIN" --help
+# --killer NAME=/PATH: the syntax at once; the file once attached (root)
+for bad in "earlyoom" "=/usr/bin/earlyoom" "earlyoom=usr/bin/earlyoom" \
+	"a-name-of-16-byte=/bin/true"; do
+	expect "--killer '$bad' refused" 2 "invalid --killer '$bad' \(NAME=/ABSOLUTE/PATH" -- \
+		"$BIN" --killer "$bad" --duration 1
+done
+expect "probe --killer refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --killer=a=/x
+expect "probe --mrelease refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --mrelease
 # --user: a name, UID or UID:GID; anything else is a usage error at once
 for bad in "" "65534:" ":65534" "1:2:3" "nobody:nogroup" "4294967295" "65534:4294967295" \
 	"99999999999"; do

@@ -104,6 +104,9 @@ UNABLE_LINE = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<com
 TRACE_LINE = re.compile(
     r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
     r"(?P<sec>\d+)\.(?P<usec>\d{6}):\s+(?P<event>\w+):\s*(?P<rest>.*)$")
+SYSCALL_LINE = re.compile(
+    r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
+    r"(?P<sec>\d+)\.(?P<usec>\d{6}):\s+(?P<name>sys_\w+)(?:\(.*\)| -> (?P<ret>0x[0-9a-f]+))$")
 OOM_EVENTS = ("mark_victim", "wake_reaper", "start_task_reaping",
               "finish_task_reaping", "skip_task_reaping")
 
@@ -222,7 +225,20 @@ class TraceInstance(oomlab.TraceInstance):
             for line in lines:
                 m = TRACE_LINE.match(line)
                 if not m:
-                    if line.strip():
+                    # a syscall event: "sys_NAME(args)" or "sys_NAME -> 0xRET"
+                    sm = SYSCALL_LINE.match(line)
+                    if sm:
+                        ret = sm.group("ret")
+                        v = int(ret, 0) if ret else None
+                        self.events.append({
+                            "task": sm.group("task").strip(), "tid": int(sm.group("tid")),
+                            "ts": int(sm.group("sec")) * 1_000_000_000 +
+                            int(sm.group("usec")) * 1000,
+                            "event": sm.group("name") + ("_exit" if ret else "_enter"),
+                            "fields": {} if ret is None else
+                            {"ret": v - (1 << 64) if v >= 1 << 63 else v},
+                            "raw": line.strip()})
+                    elif line.strip():
                         debug(f"unparsed trace line: {line!r}")
                     continue
                 fields = dict(re.findall(r"(\w+)[=:](\S+)", m.group("rest")))
@@ -1200,6 +1216,105 @@ def scenario_storm(r):
                         f"{pid}: reason without /dev/kmsg")
 
 
+def scenario_k(r):
+    """K: a userspace memory killer's kill (no OOM).  The ukiller fixture,
+    registered with --killer, does what earlyoom does to its child
+    (pidfd_open, kill, process_mrelease); a copy of it elsewhere named
+    earlyoom, and this harness's own SIGKILL, are no memory kills.  Checked
+    against tracefs (signal_generate, the process_mrelease syscalls,
+    sched_process_exit) and the fixture's own report of each call."""
+    r.setup_common(512)
+    uk = r.fx("ukiller")
+    fdir = tempfile.mkdtemp(prefix=r.tag + "-fake")
+    r.stack.callback(shutil.rmtree, fdir, True)
+    fake = os.path.join(fdir, "earlyoom")
+    shutil.copy(uk, fake)
+    r.trace.enable("signal/signal_generate", "sig == 9 || sig == 15")
+    r.trace.enable("syscalls/sys_enter_process_mrelease")
+    r.trace.enable("syscalls/sys_exit_process_mrelease")
+    r.trace.enable("sched/sched_process_exit", 'comm == "ukiller" || comm == "earlyoom" || '
+                   'comm == "sleep"')
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--mrelease", "--killer", f"ukiller={uk}"])
+        r.stack.callback(r.tool.stop)
+
+    def in_cg(argv):
+        p = subprocess.run(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec "$@"',
+                            "sh"] + argv, capture_output=True, text=True, timeout=60)
+        r.expect_eq(p.returncode, 0, f"{argv}: exit status ({p.stderr.strip()})")
+        return p.stdout
+
+    def said(out):
+        v = re.search(r"^victim (\d+)$", out, re.M)
+        # "mrelease ret=-1 errno=22": the kernel's return, -22
+        return (int(v.group(1)) if v else 0,
+                [0 if int(m.group(1)) == 0 else -int(m.group(2))
+                 for m in re.finditer(r"^mrelease ret=(-?\d+) errno=(\d+)$", out, re.M)])
+
+    v1, rets1 = said(in_cg([uk, "-s", "32"]))
+    v2, rets2 = said(in_cg([uk, "-t", "-H", "-s", "16"]))
+    vf, _ = said(in_cg([fake, "-s", "8"]))
+    sl = subprocess.Popen(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec sleep 600'])
+    r.stack.callback(sl.kill)
+    wait_for(lambda: "sleep" in (oomlab.read_file(f"/proc/{sl.pid}/comm", "") or ""), 10,
+             "the sleeper to exec")
+    os.kill(sl.pid, signal.SIGKILL)
+    sl.wait()
+    r.expect(v1 and v2 and vf, f"the fixtures named their victims: {v1} {v2} {vf}")
+    note(f"K: ukiller victims {v1} (mrelease {rets1}), {v2} (mrelease {rets2}); "
+         f"fake earlyoom's {vf}, the harness's kill -9 of {sl.pid}")
+    for v in (v1, v2):
+        wait_for(lambda v=v: r.trace.of("sched_process_exit", v), 10, f"exit of {v}")
+    if not r.tool:
+        return
+    for v in (v1, v2):
+        r.tool.wait_incident(v, 5)
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq(sorted(i.get("pid") for i in incs), sorted([v1, v2]),
+                "incidents (the fake earlyoom's and the kill -9's are none)")
+    for v, rets, sigs in ((v1, rets1, ["SIGKILL"]), (v2, rets2, ["SIGTERM", "SIGKILL"])):
+        inc = r.the_incident(v)
+        if not inc:
+            continue
+        sent = [e for e in r.trace.of("signal_generate", v) if e["fields"].get("res") == "0"]
+        killer = sent[0]["tid"] if sent else None
+        k = inc.get("killer") or {}
+        r.expect_eq(inc.get("kind"), "userspace", f"{v}: kind")
+        r.expect_eq((k.get("name"), k.get("exe"), k.get("recognised_by"), k.get("method")),
+                    ("ukiller", uk, "exe", "kill"), f"{v}: killer")
+        r.expect_eq(k.get("tgid"), killer, f"{v}: killer tgid (signal_generate's sender)")
+        r.expect_eq([{"9": "SIGKILL", "15": "SIGTERM"}[e["fields"]["sig"]] for e in sent], sigs,
+                    f"{v}: tracefs signals")
+        r.expect_eq((k.get("signal"), k.get("last_signal"), k.get("signals")),
+                    (sigs[0], sigs[-1], len(sigs)), f"{v}: signals")
+        if sent:
+            r.expect_near(inc.get("kill_ts_ns"), sent[0]["ts"], f"{v}: kill_ts_ns")
+        ex = r.trace.of("sched_process_exit", v)
+        if ex:
+            r.expect_near(inc.get("exit_ts_ns"), ex[0]["ts"], f"{v}: exit_ts_ns")
+        kret = [e["fields"]["ret"] for e in r.trace.of("sys_process_mrelease_exit")
+                if e["tid"] == killer]
+        r.expect_eq(kret, rets, f"{v}: tracefs process_mrelease returns vs the fixture's")
+        calls = (inc.get("mrelease") or {}).get("list", [])
+        r.expect_eq([c["ret"] for c in calls], rets, f"{v}: the tool's process_mrelease returns")
+        kent = [e["ts"] for e in r.trace.of("sys_process_mrelease_enter") if e["tid"] == killer]
+        kex = [e["ts"] for e in r.trace.of("sys_process_mrelease_exit") if e["tid"] == killer]
+        for c, en, x in zip(calls, kent, kex):
+            r.expect_near(c.get("enter_ts_ns"), en, f"{v}: a call's entry")
+            r.expect_near(c.get("exit_ts_ns"), x, f"{v}: a call's return")
+        anon = (inc.get("rss_at_kill_bytes") or {}).get("anon", 0) >> 20
+        want = 32 if v == v1 else 16
+        r.expect(want <= anon <= want + 4, f"{v}: anon at the kill {anon} MiB, fixture touched "
+                 f"{want} MiB")
+        fails = [x for x in rets if x not in (0, -3)]
+        r.expect(inc.get("outcome") != "mrelease_failed" or (fails and 0 not in rets),
+                 f"{v}: outcome {inc.get('outcome')} with returns {rets}")
+    inc2 = r.the_incident(v2) if v2 else None
+    if inc2:
+        r.expect_eq(rets2[:1], [-22], "a handled SIGTERM: process_mrelease EINVAL")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1208,6 +1323,7 @@ SCENARIOS = {
     "Cp": ("C2-partial", scenario_c_partial),
     "Cm": ("C2-mid-loop", scenario_c_mid_loop),
     "S": ("S-storm-ratelimited", scenario_storm),
+    "K": ("K-userspace-killer", scenario_k),
 }
 
 
@@ -1225,7 +1341,7 @@ STALE_RX = re.compile(rb"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
 
 
 def ensure_fixtures(args):
-    names = ("memhog", "oom_victim", "procpoke", "fuse_hold")
+    names = ("memhog", "oom_victim", "procpoke", "fuse_hold", "ukiller")
     if all(os.access(f"{args.fixtures}/{n}", os.X_OK) for n in names):
         return
     note(f"building fixtures into {args.fixtures}")

@@ -113,3 +113,47 @@ struct oomreap_blocked_task *wire__blocked(struct oomreap_blocker_event *b, uint
 	bt->stack_len = stack_len;
 	return bt;
 }
+
+struct oomreap_ukill_event wire__ukill(uint64_t seq, uint32_t tgid, uint64_t ts, int32_t sig,
+				       uint32_t killer_pid, int64_t anon)
+{
+	struct oomreap_ukill_event u;
+
+	memset(&u, 0, sizeof(u));
+	header(&u.hdr, OOMREAP_EV_UKILL, sizeof(u), seq, tgid, tgid, ts);
+	u.mm = wire__mm(anon, 0, 0);
+	u.sig = sig;
+	u.group = 1;
+	u.killer_pid = u.killer_tgid = killer_pid;
+	u.method = OOMREAP_METHOD_KILL;
+	u.syscall_nr = 62;
+	u.recognised_by = OOMREAP_KILLER_BY_EXE;
+	u.cgroup_hierarchy = 0;
+	snprintf(u.comm, sizeof(u.comm), "uhog");
+	snprintf(u.killer_comm, sizeof(u.killer_comm), "earlyoom");
+	snprintf(u.killer_name, sizeof(u.killer_name), "earlyoom");
+	snprintf(u.killer_exe, sizeof(u.killer_exe), "/usr/bin/earlyoom");
+	snprintf(u.cgroup_path, sizeof(u.cgroup_path), "/");
+	return u;
+}
+
+struct oomreap_mrelease_event wire__mrelease(uint64_t seq, uint32_t tgid, uint64_t enter,
+					     uint64_t ts, int64_t ret, int64_t anon_before,
+					     int64_t anon_after)
+{
+	struct oomreap_mrelease_event m;
+
+	memset(&m, 0, sizeof(m));
+	header(&m.hdr, OOMREAP_EV_MRELEASE, sizeof(m), seq, tgid, tgid, ts);
+	m.enter_ns = enter;
+	m.ret = ret;
+	m.caller_pid = m.caller_tgid = 312;
+	snprintf(m.caller_comm, sizeof(m.caller_comm), "earlyoom");
+	if (enter)
+		m.mrel_flags |= OOMREAP_MREL_ENTER_SEEN;
+	if (!tgid)
+		m.mrel_flags |= OOMREAP_MREL_UNRESOLVED;
+	m.before = wire__mm(anon_before, 0, 0);
+	m.after = wire__mm(anon_after, 0, 0);
+	return m;
+}

@@ -39,4 +39,20 @@ struct oomreap_blocker_event wire__blocker(uint64_t seq, uint32_t pid, uint64_t 
 struct oomreap_blocked_task *wire__blocked(struct oomreap_blocker_event *b, uint32_t pid,
 					   uint32_t role, const char *comm, int32_t stack_len);
 
+/*
+ * A userspace killer's signal to process tgid (its mm: anon pages, or
+ * WIRE_NO_RSS), sent with kill(2) by killer pid killer_pid running
+ * /usr/bin/earlyoom, named "earlyoom".
+ */
+struct oomreap_ukill_event wire__ukill(uint64_t seq, uint32_t tgid, uint64_t ts, int32_t sig,
+				       uint32_t killer_pid, int64_t anon);
+/*
+ * A process_mrelease(2) call on process tgid (0: unresolved) that entered
+ * at enter (0: not seen) and returned ret at ts; RSS anon pages at entry
+ * and at return (WIRE_NO_RSS: not read).
+ */
+struct oomreap_mrelease_event wire__mrelease(uint64_t seq, uint32_t tgid, uint64_t enter,
+					     uint64_t ts, int64_t ret, int64_t anon_before,
+					     int64_t anon_after);
+
 #endif /* OOMREAP_TESTS_WIRE_H */

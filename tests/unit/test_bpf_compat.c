@@ -55,6 +55,9 @@ static const struct {
 	const char *why;
 } gated[] = {
 	{ "tp_skip_blockers", "bpf_task_from_pid kfunc, 6.2+: blockers_possible()" },
+	{ "tp_signal_killer_regs",
+	  "bpf_get_current_task_btf, bpf_task_pt_regs, 5.15+: kf->helper_task_pt_regs "
+	  "(tp_signal_killer elsewhere)" },
 };
 
 #define MAX_FUNCS 256

@@ -307,6 +307,190 @@ static const struct oomreap_incident *settle(struct fx *f, uint64_t last_ts)
 	return &f->c.inc[n];
 }
 
+
+/* ------------------------------------------------- userspace killers */
+
+#define US 1000ull
+
+/* earlyoom's SIGKILL, its process_mrelease freeing most, then the exit. */
+static void test_uk_mreleased(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	struct oomreap_exit_event x;
+
+	FEED(f, wire__ukill(7, 400, T0, 9, 312, 1000));
+	FEED(f, wire__mrelease(7, 400, T0 + 10 * US, T0 + 3 * MS, 0, 1000, 10));
+	x = wire__exit(7, 400, T0 + 4 * MS, 1, 1);
+	x.mm = wire__mm(10, 0, 0); /* 6.18+: the exit still sees the mm */
+	FEED(f, x);
+	/* the exit does not close it at once: a call may still be returning */
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + 4 * MS + UK_SETTLE_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + 4 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->kind, INCIDENT_USERSPACE);
+	assert_string_equal(incident_kind__name(inc->kind), "userspace");
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASED);
+	assert_string_equal(outcome__name(inc->outcome), "mreleased");
+	assert_int_equal(inc->closed_ns, T0 + 4 * MS); /* stamped at the exit */
+	assert_int_equal(inc->kill_ns, T0);
+	assert_int_equal(inc->tgid, 400);
+	assert_string_equal(inc->uk.killer_name, "earlyoom");
+	assert_int_equal(inc->uk.killer_tgid, 312);
+	assert_int_equal(inc->uk.method, OOMREAP_METHOD_KILL);
+	assert_int_equal(inc->uk.first_sig, 9);
+	assert_int_equal(inc->uk.signals, 1);
+	assert_int_equal(inc->uk.ncalls, 1);
+	assert_int_equal(inc->uk.calls_ok, 1);
+	assert_true(inc->uk.calls[0].have_freed);
+	assert_int_equal(inc->uk.calls[0].freed_pages[OOMREAP_RSS_ANON], 990);
+	assert_int_equal(inc->uk.calls[0].enter_ns, T0 + 10 * US);
+	assert_int_equal(inc->uk.calls[0].exit_ns, T0 + 3 * MS);
+	assert_true(inc->have_rss_at_kill);
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], 1000);
+	/* the memory was gone when the call returned, before the exit */
+	assert_int_equal(incident__memory_gone_ns(inc), 3 * MS);
+	assert_int_equal(incident__exit_latency_ns(inc), 4 * MS);
+	assert_int_equal(inc->uk.mm_unstable_at_exit, 0); /* the exit's mm was read */
+}
+
+/* The exit event comes first, the call returns after: still one incident. */
+static void test_uk_call_returns_after_exit(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	struct oomreap_mrelease_event m;
+	struct oomreap_exit_event x;
+
+	FEED(f, wire__ukill(8, 401, T0, 9, 312, 1000));
+	x = wire__exit(8, 401, T0 + 2 * MS, 1, 1);
+	x.mm = wire__mm(500, 0, 0);
+	x.mm.mm_flags |= 1ull << 22; /* MMF_UNSTABLE: someone reaped the mm */
+	FEED(f, x);
+	m = wire__mrelease(8, 401, T0 + 20 * US, T0 + 5 * MS, 0, 1000, WIRE_NO_RSS);
+	m.mrel_flags |= OOMREAP_MREL_MM_GONE;
+	FEED(f, m);
+	tracker__advance(f->t, T0 + 2 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+	assert_int_equal(inc->uk.ncalls, 1);
+	assert_false(inc->uk.calls[0].have_freed); /* not measured: null, not 0 */
+	assert_true(inc->uk.calls[0].mm_gone);
+	assert_int_equal(inc->uk.mm_unstable_at_exit, 1);
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASED);
+	/* the exit came before exit_mm() (it saw the mm): the call's return bounds it */
+	assert_int_equal(incident__memory_gone_ns(inc), 5 * MS);
+}
+
+/* Without MMF_UNSTABLE and without a measured release: the victim's own exit. */
+static void test_uk_exit_without_reap(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	struct oomreap_exit_event x;
+
+	FEED(f, wire__ukill(9, 402, T0, 9, 312, 1000));
+	x = wire__exit(9, 402, T0 + 2 * MS, 1, 1);
+	x.mm = wire__mm(WIRE_NO_RSS, 0, 0); /* before 6.18 the exit has no mm */
+	FEED(f, x);
+	FEED(f, wire__mrelease(9, 402, T0 + 3 * MS, T0 + 3 * MS + 5 * US, -3, WIRE_NO_RSS,
+			       WIRE_NO_RSS));
+	tracker__advance(f->t, T0 + 2 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->uk.mm_unstable_at_exit, -1);
+	/* ESRCH: the victim exited first; no failure of the call */
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->uk.calls_failed, 1);
+}
+
+/* SIGTERM handled: EINVAL, then SIGKILL and a release that works. */
+static void test_uk_term_einval_then_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__ukill(10, 403, T0, 15, 312, 1000));
+	FEED(f, wire__mrelease(10, 403, T0 + 5 * US, T0 + 9 * US, -22, 1000, 1000));
+	FEED(f, wire__ukill(10, 403, T0 + 500 * MS, 9, 312, 1200));
+	FEED(f, wire__mrelease(10, 403, T0 + 500 * MS, T0 + 504 * MS, 0, 1200, 0));
+	FEED(f, wire__exit(10, 403, T0 + 505 * MS, 1, 1));
+	tracker__advance(f->t, T0 + 505 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->uk.signals, 2);
+	assert_int_equal(inc->uk.first_sig, 15);
+	assert_int_equal(inc->uk.last_sig, 9);
+	assert_int_equal(inc->uk.last_sig_ns, T0 + 500 * MS);
+	assert_int_equal(inc->kill_ns, T0); /* the first signal */
+	assert_int_equal(inc->rss_at_kill_pages[OOMREAP_RSS_ANON], 1000);
+	assert_int_equal(inc->uk.ncalls, 2);
+	assert_int_equal(inc->uk.calls[0].ret, -22);
+	assert_int_equal(inc->uk.calls_failed, 1);
+	assert_int_equal(inc->uk.calls_ok, 1);
+	assert_int_equal(inc->uk.calls[1].freed_pages[OOMREAP_RSS_ANON], 1200);
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASED);
+}
+
+/* Every call failed (not ESRCH): mrelease_failed, the exit still ends it. */
+static void test_uk_mrelease_failed(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__ukill(11, 404, T0, 9, 312, 1000));
+	FEED(f, wire__mrelease(11, 404, T0 + 5 * US, T0 + 2 * MS, -11, 1000, 1000));
+	FEED(f, wire__exit(11, 404, T0 + 3 * MS, 1, 1));
+	tracker__advance(f->t, T0 + 3 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASE_FAILED);
+	assert_string_equal(outcome__name(inc->outcome), "mrelease_failed");
+	assert_int_equal(incident__memory_gone_ns(inc), 3 * MS);
+}
+
+/* lmkd's process_mrelease(-1, 0) probe, a call on no known victim: no incident. */
+static void test_uk_unmatched_mrelease(void **state)
+{
+	struct fx *f = *state;
+
+	FEED(f, wire__mrelease(0, 0, T0, T0 + 1 * US, -9, WIRE_NO_RSS, WIRE_NO_RSS));
+	FEED(f, wire__mrelease(0, 777, T0, T0 + 1 * US, 0, 10, 0));
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(STATS(f)->mrelease_unmatched, 2);
+}
+
+/* A victim that never dies of the signal closes as open, UK_OPEN_NS later. */
+static void test_uk_never_dies(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__ukill(12, 405, T0, 15, 312, 1000));
+	tracker__advance(f->t, T0 + UK_OPEN_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + UK_OPEN_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_OPEN);
+	assert_false(inc->exited);
+}
+
+/* Its exit, on another CPU, came before the signal's event: still its own. */
+static void test_uk_exit_before_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__exit(13, 406, T0 - 1 * US, 1, 1));
+	FEED(f, wire__ukill(13, 406, T0, 9, 312, 1000));
+	tracker__advance(f->t, T0 + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->kind, INCIDENT_USERSPACE);
+	assert_true(inc->exited);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
 /* ------------------------------------------------------------ LAB A */
 
 static void test_lab_a_exit_closes_at_once(void **state)
@@ -2602,6 +2786,14 @@ int main(void)
 		T(test_blocker_at_end_of_settle_window),
 		T(test_blocker_seq0_matched_by_pid),
 		T(test_blocker_invalid_rejected),
+		T(test_uk_mreleased),
+		T(test_uk_call_returns_after_exit),
+		T(test_uk_exit_without_reap),
+		T(test_uk_term_einval_then_kill),
+		T(test_uk_mrelease_failed),
+		T(test_uk_unmatched_mrelease),
+		T(test_uk_never_dies),
+		T(test_uk_exit_before_kill),
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_selection),

@@ -575,12 +575,89 @@ scen_Cfuse() {
 	rm_cgroup "$cg"
 }
 
+
+# The userspace-killer scenarios: Debian's earlyoom 1.9 (the sid .deb's
+# own binary, run with the guest's copy of the host's C library) polls the
+# whole guest's free memory and kills uhog, which grows until it does.
+# Guest only: vmtest.py writes /vmtest/earlyoom-ok into guests, never on
+# the host (earlyoom would act on the host's memory).  Ground truth:
+# earlyoom's own log (@@EOOM) and tracefs: signal_generate (SIGKILL and
+# SIGTERM), sched_process_exit of uhog, the process_mrelease syscalls.
+#   scen_U NAME MEM_PERCENTS [uhog -H]
+EARLYOOM=/usr/bin/earlyoom
+killer_trace() {
+	for _e in signal/signal_generate sched/sched_process_exit \
+		syscalls/sys_enter_process_mrelease syscalls/sys_exit_process_mrelease; do
+		[ -d "$INST/events/$_e" ] || continue
+		case $_e in
+		signal/*) echo "$2" >"$INST/events/$_e/filter" ;;
+		sched/*) echo 'comm == "uhog"' >"$INST/events/$_e/filter" ;;
+		esac
+		echo "$1" >"$INST/events/$_e/enable"
+	done
+}
+scen_U() {
+	name=$1 mem=$2 hogopt=$3
+	if [ ! -f /vmtest/earlyoom-ok ] || [ ! -x "$EARLYOOM" ] || [ ! -x /vmtest/uhog ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=$name why=no earlyoom in this guest"
+		return
+	fi
+	killer_trace 1 'sig == 9 || sig == 15'
+	scen_begin "$name"
+	rm -f "$WORK/eo.log" "$WORK/hog.out"
+	"$EARLYOOM" -m "$mem" -r 0 --prefer '^uhog$' \
+		--avoid '^(oomreap-trace|init|sh|earlyoom|busybox)$' >"$WORK/eo.log" 2>&1 &
+	ep=$!
+	wait_for 20 grep -q 'SIGKILL when mem avail' "$WORK/eo.log"
+	# shellcheck disable=SC2086 # hogopt: -H or nothing
+	/vmtest/uhog $hogopt 8 4096 >"$WORK/hog.out" 2>&1 &
+	hp=$!
+	wait_for 20 grep -q ready "$WORK/hog.out"
+	wait_for 120 eval '! alive $hp'
+	wait_for 20 grep -q "process $hp exited after" "$WORK/eo.log"
+	kill_wait "$hp"
+	kill -TERM "$ep" 2>/dev/null
+	wait "$ep" 2>/dev/null
+	killer_trace 0 0
+	# the tool's exit event wakes its reader; give its settle window time
+	sleep 0.5
+	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$hp earlyoom=$ep"
+	sed 's/^/@@EOOM /' "$WORK/eo.log"
+	kmsg_since "$KMSG_T0" | grep -E 'Killed process|oom-kill:|BUG|WARNING|Call Trace' |
+		sed 's/^/@@KMSG /'
+	grep -v '^#' "$INST/trace" | sed 's/^/@@TRACE /'
+	echo "@@SCEN END rung=$RUNG scen=$SCEN"
+}
+
+# U-neg: kills that are no memory kills: a person's kill -9, and a program
+# that calls itself earlyoom (a copy of the ukiller fixture named so, not
+# the earlyoom file) killing its child the way earlyoom does.
+scen_Uneg() {
+	scen_begin U-neg
+	sleep 1000 &
+	sp=$!
+	kill -9 "$sp"
+	wait "$sp" 2>/dev/null
+	mkdir -p "$WORK/fake" && cp "$FX/ukiller" "$WORK/fake/earlyoom"
+	"$WORK/fake/earlyoom" -s 8 >"$WORK/fake.out" 2>&1
+	fp=$(sed -n 's/^victim //p' "$WORK/fake.out")
+	sleep 0.5
+	scen_end "${fp:-0}" "sleeper=$sp fake=${fp:-0}"
+}
+
 run_rung() {
 	RUNG=$1
 	echo "@@RUNG BEGIN rung=$RUNG"
 	rm -f "$WORK/tool.json" "$WORK/tool.err"
+	# the userspace killers' scenarios: on the rungs of KILLER_RUNGS (all
+	# when empty), with their process_mrelease calls timed (--mrelease:
+	# syscall tracepoints, opt-in), that rung's tool only
+	_mrel=
+	_ukill=
+	case " ${KILLER_RUNGS:-$RUNG} " in *" $RUNG "*) _ukill=1 ;; esac
+	case " $SCENARIOS " in *" U-"*) [ -n "$_ukill" ] && _mrel=--mrelease ;; esac
 	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
-	"$BIN" --json --attach="$RUNG" $TOOL_ARGS >"$WORK/tool.json" 2>"$WORK/tool.err" &
+	"$BIN" --json --attach="$RUNG" $_mrel $TOOL_ARGS >"$WORK/tool.json" 2>"$WORK/tool.err" &
 	tp=$!
 	wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/tool.err" || ! alive $tp'
 	if ! grep -q 'oomreap-trace: ready' "$WORK/tool.err"; then
@@ -593,6 +670,7 @@ run_rung() {
 	step "rung=$RUNG phase=ready"
 	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
+		case $s in U-*) [ -n "$_ukill" ] || continue ;; esac
 		case $s in
 		A) scen_A ;;
 		B-frz) scen_B ;;
@@ -604,6 +682,10 @@ run_rung() {
 		O-global) scen_O ;;
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
+		U-earlyoom) scen_U U-earlyoom 10,10 ;;
+		U-term) scen_U U-term 10,5 ;;
+		U-term-handled) scen_U U-term-handled 10,5 -H ;;
+		U-neg) scen_Uneg ;;
 		*) echo "@@WARN unknown scenario $s" ;;
 		esac
 	done

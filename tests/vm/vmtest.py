@@ -107,6 +107,13 @@ RUNGS = os.environ.get("VMTEST_RUNGS", "fentry kprobe tracepoint auto").split()
 SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
                            "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse "
                            "C-fuse-partial G O-global").split()
+# The userspace killers' scenarios (guest.sh scen_U; docs/KILLERS.md): on
+# these rows, on one rung (their programs are tracepoints on every rung:
+# auto, else the last of VMTEST_RUNGS).  Listed in VMTEST_SCENARIOS
+# instead, they run on every row and rung.
+KILLER_SCENARIOS = os.environ.get("VMTEST_KILLER_SCENARIOS",
+                                  "U-earlyoom U-neg U-term U-term-handled").split()
+KILLER_ROWS = os.environ.get("VMTEST_KILLER_ROWS", "5.10 6.12 7.x").split()
 HOST_SCENARIOS = ["A", "B-fuse", "C-fuse", "C-fuse-partial"]  # no freezer recipe (6.18 thaws the group), no module
 # From 6.18 mark_oom_victim() thaws the victim's whole thread group, in a
 # v1 freezer as in cgroup2's: B-frz's frozen second thread exits with the
@@ -372,7 +379,7 @@ def fetch(pkg, rel, opts):
     log(f"  apt-get download {pkg}")
     # root downloads unsandboxed into our cache (the _apt user cannot write it)
     run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root"] + opts + [pkg], cwd=d)
-    deb = cached_deb(pkg, rel)
+    deb = cached_deb(pkg.split("=")[0], rel)
     if not deb:
         raise Failure(f"apt-get download {pkg}: no .deb")
     return deb
@@ -623,17 +630,52 @@ def build_common():
     try:
         run(["make", "-s", "-C", ROOT, "-f", "tests/fixtures/fixtures.mk",
              "FIXTURES_STATIC=1", f"FIXTURES_OUT={fx}", "fixtures"])
-        for n in ("fuse_hold", "oom_victim", "procpoke"):
+        for n in ("fuse_hold", "oom_victim", "procpoke", "ukiller"):
             if not is_static_elf(os.path.join(fx, n)):
                 fx_err = f"{n} is not statically linked"
     except RuntimeError as e:
         fx_err = f"tests/fixtures/ static build failed: {str(e)[-400:]}"
+    run(["gcc", "-O2", "-Wall", "-Wextra", "-static", "-o", os.path.join(BUILD, "uhog"),
+         os.path.join(HERE, "uhog.c")])
+    eo, eo_err = None, None
+    if any(s.startswith("U-") for s in SCENARIOS + KILLER_SCENARIOS):
+        try:
+            eo = earlyoom_files()
+        except (RuntimeError, Failure, OSError) as e:
+            eo_err = f"earlyoom: {str(e)[-300:]}"
     busybox = shutil.which("busybox") or "/bin/busybox"
     if not os.path.exists(busybox) or not is_static_elf(busybox):
         raise Failure("a static busybox is needed (apt-get install busybox-static)")
     if not is_static_elf(TOOL):
         raise Failure(f"{TOOL} is not statically linked")
-    return dict(vmfix=vmfix, fx=fx, fx_err=fx_err, busybox=busybox)
+    return dict(vmfix=vmfix, fx=fx, fx_err=fx_err, busybox=busybox, earlyoom=eo,
+                earlyoom_err=eo_err)
+
+
+# The userspace-killer scenarios' killer: Debian's earlyoom (sid), the
+# .deb's own binary.  It needs only libc.so.6 (GLIBC_2.34 at most): the
+# guest gets the host's C library and loader beside it.
+EARLYOOM_VERSION = "1.9.0-1"
+
+
+def earlyoom_files():
+    """{guest path: host file}: the earlyoom binary and the C library it loads."""
+    opts = apt_state(NEW_SUITES)
+    deb = fetch(f"earlyoom={EARLYOOM_VERSION}", "earlyoom", opts) \
+        if not cached_deb("earlyoom", "earlyoom") else cached_deb("earlyoom", "earlyoom")
+    x = os.path.join(BUILD, "earlyoom")
+    shutil.rmtree(x, ignore_errors=True)
+    os.makedirs(x)
+    run(["dpkg-deb", "-x", deb, x])
+    binary = os.path.join(x, "usr", "bin", "earlyoom")
+    files = {"usr/bin/earlyoom": binary}
+    for line in run(["ldd", binary]).splitlines():
+        m = re.search(r"(/\S+) \(0x", line)
+        if m:
+            files[m.group(1).lstrip("/")] = os.path.realpath(m.group(1))
+    if not any(k.endswith("libc.so.6") for k in files):
+        raise Failure(f"ldd {binary}: no libc.so.6")
+    return files
 
 
 def build_initramfs(k, common, module):
@@ -653,8 +695,16 @@ def build_initramfs(k, common, module):
     if module:
         shutil.copy(module, os.path.join(v, "oomhold.ko"))
     if not common["fx_err"]:
-        for n in ("fuse_hold", "oom_victim", "procpoke"):
+        for n in ("fuse_hold", "oom_victim", "procpoke", "ukiller"):
             shutil.copy(os.path.join(common["fx"], n), os.path.join(v, "fx", n))
+    shutil.copy(os.path.join(BUILD, "uhog"), v)
+    if common.get("earlyoom"):
+        for dst, src in common["earlyoom"].items():
+            os.makedirs(os.path.dirname(os.path.join(root, dst)), exist_ok=True)
+            shutil.copy(src, os.path.join(root, dst))
+        # the guest's mark that earlyoom may run (it acts on the whole
+        # machine's memory: guest.sh never runs it without this file)
+        open(os.path.join(v, "earlyoom-ok"), "w").close()
     if k["fuse_ko"]:
         dst = os.path.join(v, "fuse.ko")
         if k["fuse_ko"].endswith(".xz"):
@@ -667,7 +717,7 @@ def build_initramfs(k, common, module):
     with open(os.path.join(v, "config"), "w") as f:
         f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
                 f'TOOL_ARGS="{TOOL_ARGS}"\nRECORD_G="{RECORD_G}"\n'
-                f'STORM_SECS="{STORM_SECS}"\n')
+                f'STORM_SECS="{STORM_SECS}"\nKILLER_RUNGS="{k.get("killer_rungs", "")}"\n')
         # harness self-test: shell run by the guest first (e.g. a panic)
         f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
     img = os.path.join(BUILD, k["id"], "initrd.cpio.gz")
@@ -817,6 +867,8 @@ def parse_console(text):
                 scen = None
             elif rest.startswith("SKIP") and rung is not None:
                 rung["skipped"][a.get("scen")] = rest
+        elif tag == "@@EOOM" and scen is not None:
+            scen.setdefault("eoom", []).append(rest)
         elif tag == "@@KMSG" and scen is not None:
             scen["kmsg"].append(rest)
         elif tag == "@@TRACE" and scen is not None:
@@ -1524,6 +1576,152 @@ def check_storm(cell, sc, rung, incidents):
             log(f"   {cell.kernel} {cell.rung}: {l.strip()}")
 
 
+# ---------------------------------------------------------------- userspace killers
+
+EOOM_SEND_RX = re.compile(r'sending (?P<sig>SIGKILL|SIGTERM) to process (?P<pid>\d+) uid (?P<uid>\d+) '
+                          r'"(?P<comm>[^"]*)": .*VmRSS (?P<rss>\d+) MiB')
+EOOM_MREL_RX = re.compile(r"pid=(?P<pid>\d+): process_mrelease pidfd=\d+ (?:(?P<ok>success)|failed: "
+                          r"(?P<err>.*))$")
+ERRNO_OF = {"Invalid argument": 22, "No such process": 3, "Function not implemented": 38,
+            "Bad file descriptor": 9, "Resource temporarily unavailable": 11,
+            "Interrupted system call": 4}
+SIG_NAME = {9: "SIGKILL", 15: "SIGTERM"}
+MRELEASE_SINCE = (5, 15)      # process_mrelease(2)
+TASK_PT_REGS_SINCE = (5, 15)  # bpf_task_pt_regs: the killer's system call read
+
+
+KTRACE_RX = re.compile(r"^\s*(?P<comm>.*?)-(?P<tid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
+                       r"(?P<s>\d+)\.(?P<us>\d+): (?P<rest>.*)$")
+
+
+def killer_trace(lines):
+    """tracefs lines of the killer scenarios: signals (sig, pid, sender), the
+    victim's exit, process_mrelease enter/exit (sender thread, ret).  The
+    syscall events print "sys_process_mrelease(pidfd: 4, flags: 0)" and
+    "sys_process_mrelease -> 0x0", not "name: fields"."""
+    out = []
+    for l in lines:
+        m = KTRACE_RX.match(l)
+        if not m:
+            continue
+        e = dict(tid=int(m.group("tid")), comm=m.group("comm").strip(),
+                 ts=int(m.group("s")) * 1_000_000_000 + int(m.group("us").ljust(6, "0")[:6]) * 1000)
+        rest = m.group("rest")
+        if rest.startswith("signal_generate:"):
+            a = dict(re.findall(r"(\w+)=(\S+)", rest))
+            e.update(event="signal_generate", sig=int(a["sig"]), pid=int(a["pid"]),
+                     res=int(a["res"]), code=int(a["code"]), grp=int(a["grp"]))
+        elif rest.startswith("sched_process_exit:"):
+            e.update(event="sched_process_exit",
+                     pid=int(re.search(r"\bpid=(\d+)", rest).group(1)))
+        elif rest.startswith("sys_process_mrelease("):
+            e["event"] = "mrelease_enter"
+        elif rest.startswith("sys_process_mrelease ->"):
+            v = int(rest.split("->")[1].strip(), 0)
+            e.update(event="mrelease_exit", ret=v - (1 << 64) if v >= 1 << 63 else v)
+        else:
+            continue
+        out.append(e)
+    return out
+
+
+def check_killer(c, s, sc, incidents, kernel):
+    """A userspace-killer scenario: the tool against earlyoom's own log and tracefs."""
+    ver = kernel_version(kernel.split()[0])
+    victim = sc["victim"]
+    if s == "U-neg":
+        # a person's kill -9 and a process that only calls itself earlyoom
+        a = sc["attrs"]
+        sleeper, fake = int(a.get("sleeper", "0")), int(a.get("fake", "0"))
+        c.check(fake > 0, "the fake earlyoom did not kill its child")
+        hit = [i for i in incidents if i.get("tgid") in (sleeper, fake) and sleeper and fake]
+        c.check(not hit, f"not memory kills, yet incidents: {[i.get('tgid') for i in hit]}")
+        c.outcome = "none" if not hit else "incident!"
+        return
+    log_lines = sc.get("eoom", [])
+    sends = [m for m in map(EOOM_SEND_RX.search, log_lines) if m]
+    # the signals earlyoom says it sent: its "sending" line, then a SIGKILL
+    # per "escalating to SIGKILL" (that one names no process: its victim's)
+    said = [m.group("sig") for m in sends] + \
+        ["SIGKILL" for l in log_lines if "escalating to SIGKILL" in l]
+    mrels = [m for m in map(EOOM_MREL_RX.search, log_lines) if m]
+    ep = int(sc["attrs"].get("earlyoom", "0"))
+    if not c.check(sends and int(sends[0].group("pid")) == victim,
+                   f"earlyoom did not kill uhog {victim}: log {log_lines[-6:]}"):
+        return
+    c.check(not any("Killed process" in k for k in sc["kmsg"]),
+            f"the kernel's OOM killer acted first: {sc['kmsg'][:2]}")
+    c.check(any(f"process {victim} exited after" in l for l in log_lines),
+            "earlyoom never saw its victim exit")
+    tr = killer_trace(sc["trace"])
+    sigs = [e for e in tr if e["event"] == "signal_generate" and e["pid"] == victim
+            and e["comm"] == "earlyoom" and e["res"] == 0]
+    exits = [e for e in tr if e["event"] == "sched_process_exit" and e["pid"] == victim]
+    mexits = [e for e in tr if e["event"] == "mrelease_exit" and e["comm"] == "earlyoom"]
+    mentry = [e for e in tr if e["event"] == "mrelease_enter" and e["comm"] == "earlyoom"]
+    c.check([SIG_NAME.get(e["sig"]) for e in sigs] == said,
+            f"tracefs signals {[(e['sig'], e['res']) for e in sigs]} vs earlyoom's {said}")
+    mine = [i for i in incidents if i.get("tgid") == victim]
+    if not c.check(len(mine) == 1, f"{len(mine)} incidents for uhog {victim}, want 1"):
+        return
+    inc = mine[0]
+    c.outcome = inc.get("outcome", "?")
+    c.attach = inc.get("attach", "-")
+    k = inc.get("killer") or {}
+    c.check(inc.get("kind") == "userspace", f"kind {inc.get('kind')!r}")
+    c.check(k.get("name") == "earlyoom" and k.get("exe") == "/usr/bin/earlyoom" and
+            k.get("recognised_by") == "exe", f"killer {k}")
+    c.check(k.get("tgid") == ep, f"killer tgid {k.get('tgid')}, earlyoom is {ep}")
+    want_method = "kill" if ver >= TASK_PT_REGS_SINCE else "signal"
+    c.check(k.get("method") == want_method, f"method {k.get('method')!r}, want {want_method!r}")
+    c.check(k.get("signal") == said[0] and k.get("signals") == len(said) and
+            k.get("last_signal") == said[-1],
+            f"signals {k.get('signal')}..{k.get('last_signal')} x{k.get('signals')}, earlyoom "
+            f"sent {said}")
+    if sigs:
+        c.check(abs(inc["kill_ts_ns"] - sigs[0]["ts"]) <= TS_TOL_NS,
+                f"kill_ts_ns {inc['kill_ts_ns']} vs signal_generate {sigs[0]['ts']}")
+    if c.check(len(exits) == 1, f"{len(exits)} sched_process_exit of uhog in tracefs"):
+        c.check(inc.get("exit_ts_ns") is not None and
+                abs(inc["exit_ts_ns"] - exits[0]["ts"]) <= TS_TOL_NS,
+                f"exit_ts_ns {inc.get('exit_ts_ns')} vs sched_process_exit {exits[0]['ts']}")
+    # RSS at the kill: earlyoom read VmRSS just before it; uhog grows 8 MiB a step
+    rss = inc.get("rss_at_kill_bytes") or {}
+    got = sum(rss.get(x, 0) for x in ("anon", "file", "shmem")) >> 20
+    want = int(sends[0].group("rss"))
+    c.check(rss and abs(got - want) <= max(16, want // 10),
+            f"RSS at kill {got} MiB, earlyoom said VmRSS {want} MiB")
+    c.latency = fmt_ns(inc["memory_gone_ns"]) if inc.get("memory_gone_ns") else "-"
+    # process_mrelease: the kernel's calls, earlyoom's words and the tool's list
+    mr = inc.get("mrelease")
+    logged = [0 if m.group("ok") else -ERRNO_OF.get(m.group("err").strip(), 999) for m in mrels]
+    if ver < MRELEASE_SINCE:
+        c.check(logged and all(r == -38 for r in logged),
+                f"earlyoom's process_mrelease on a kernel without it: {logged}, want ENOSYS")
+        c.check(mr is None, f"no process_mrelease tracepoint here, yet mrelease {mr}")
+        c.check(inc.get("outcome") == "victim_exited", f"outcome {inc.get('outcome')}")
+        return
+    rets = [e["ret"] for e in mexits]
+    c.check(rets == logged, f"tracefs process_mrelease returns {rets}, earlyoom logged {logged}")
+    if not c.check(mr is not None, "process_mrelease traced (--mrelease), yet null"):
+        return
+    calls = mr.get("list", [])
+    c.check([x["ret"] for x in calls] == rets,
+            f"tool's process_mrelease returns {[x['ret'] for x in calls]}, kernel's {rets}")
+    for x, en, ex in zip(calls, mentry, mexits):
+        c.check(x.get("enter_ts_ns") is not None and abs(x["enter_ts_ns"] - en["ts"]) <= TS_TOL_NS
+                and abs(x["exit_ts_ns"] - ex["ts"]) <= TS_TOL_NS,
+                f"call {x.get('enter_ts_ns')}..{x.get('exit_ts_ns')} vs tracefs "
+                f"{en['ts']}..{ex['ts']}")
+        c.check(x.get("caller", {}).get("tgid") == ep, f"caller {x.get('caller')}")
+    fails = [r for r in rets if r not in (0, -3)]
+    want = {"mrelease_failed"} if fails and 0 not in rets else {"mreleased", "victim_exited"}
+    c.check(inc.get("outcome") in want, f"outcome {inc.get('outcome')}, want one of {want}")
+    if s == "U-term-handled":
+        c.check(rets[:1] == [-22] and said == ["SIGTERM", "SIGKILL"],
+                f"scenario: SIGTERM handled gives EINVAL, then SIGKILL: {rets} {said}")
+
+
 def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_source,
                rss_tol, blockers_on, na=None):
     """One rung's cells.  rss_tol: rss_tolerance() of the row; blockers_on:
@@ -1570,6 +1768,9 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
         if s == "M-storm":
             check_storm(c, sc, rung, incidents)
             continue
+        if s.startswith("U-"):
+            check_killer(c, s, sc, incidents, kernel)
+            continue
         check_scenario(c, sc, incidents, expect_source, function_rung,
                        blockers_on, truth_source)
     if rung:
@@ -1611,7 +1812,8 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
         if last and not tpids <= killed:
             last.check(False, f"incidents {sorted(tpids - killed)} have no "
                             '"Killed process" line in the kernel log')
-        if last and not rung["kmsg"]:
+        # (the userspace killers' scenarios make no kernel OOM kill)
+        if last and not rung["kmsg"] and any(not x.startswith("U-") for x in scenarios):
             last.check(False, "guest printed no @@RKMSG line for the rung's kills")
         lost = [l for l in rung["toolerr"] if re.search(r"events lost: [1-9]", l)]
         if last and lost:
@@ -1634,7 +1836,11 @@ def guest_prepare(row, common):
     k.update(row=row, smp=smp, mod_na=None,
              id=f"{k['rel']}-smp{smp}" if at else k["rel"],
              label=f"{k['rel']} x{smp}" if at else k["rel"],
-             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k))
+             scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k),
+             killer_rungs="")
+    if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
+        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS
+        k["killer_rungs"] = "auto" if "auto" in RUNGS else RUNGS[-1]
     module = None
     mod_err = None
     if any(s.startswith("C-mod") for s in k["scenarios"]):
@@ -1935,9 +2141,15 @@ def run_matrix(t_start):
                 skipped[s] = common["fx_err"]
         cells = []
         for rung in RUNGS:
+            na_r = dict(na)
+            if k.get("killer_rungs") and rung not in k["killer_rungs"].split():
+                for s in k["scenarios"]:
+                    if s.startswith("U-"):
+                        na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the killers' "
+                                   "programs are the same tracepoints on every rung)")
             cells += check_rung(label, rung, r["rungs"].get(rung), feats, k["scenarios"],
                                 skipped, r["info"].get("trylock_truth"),
-                                rss_tolerance(k["rel"], ncpu), blockers_on, na)
+                                rss_tolerance(k["rel"], ncpu), blockers_on, na_r)
         if not finished and all(c.ok for c in cells):
             pass  # already counted above
         results.append((label, feats, cells, r))
