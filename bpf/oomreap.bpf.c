@@ -753,8 +753,6 @@ struct {
 	__type(value, struct uvictim);
 } uk_victims SEC(".maps");
 
-/* SIGKILLs from senders that are not recognised killers: never incidents, counted. */
-__u64 ukill_other_sigkills = 0;
 /*
  * Entries put in uk_victims, less those deleted at their exit: while 0 (no
  * memory kill pending, nearly always) the exit filter skips the lookup.  An
@@ -822,11 +820,8 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 		key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
 	}
 	kv = bpf_map_lookup_elem(&killer_exes, &key);
-	if (!kv) {
-		if (sig == SIGKILL)
-			__sync_fetch_and_add(&ukill_other_sigkills, 1);
-		return 0;
-	}
+	if (!kv)
+		return 0; /* no memory killer: a person's kill -9, a service stop, ... */
 	tgid = BPF_CORE_READ(task, tgid);
 	e = reserve(sizeof(*e));
 	if (!e)

@@ -615,11 +615,6 @@ bool attach__mrelease_traced(const struct tracer *tr)
 	return n == 2;
 }
 
-uint64_t attach__other_sigkills(const struct tracer *tr)
-{
-	return tr->skel ? tr->skel->bss->ukill_other_sigkills : 0;
-}
-
 void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset)
 {
 	if (tr->skel)

@@ -114,8 +114,6 @@ int attach__add_killer(struct tracer *tr, const char *name, const char *path, ui
 		       uint64_t ino);
 /* Both process_mrelease syscall tracepoints are attached (--mrelease). */
 bool attach__mrelease_traced(const struct tracer *tr);
-/* SIGKILLs sent by processes that are no recognised killer (not incidents). */
-uint64_t attach__other_sigkills(const struct tracer *tr);
 
 /* Each loaded program's tag: equal tags, byte-identical relocated programs. */
 void attach__print_tags(FILE *f, const struct tracer *tr);
