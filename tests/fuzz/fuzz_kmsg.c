@@ -14,6 +14,29 @@
 #include "report/model.h" /* the harness switches the format of one report */
 #include "core/tracker.h"
 
+/* The OOM report's parts: bounded, terminated, and their sums whole. */
+static void check_report(const struct oom_report *r)
+{
+	uint64_t kept = 0;
+	uint32_t j;
+
+	if (r->ntasks > OOMR_TASKS_MAX || r->ntasks > r->tasks_listed ||
+	    r->stat.n > OOMR_KV_MAX || r->meminfo.n > OOMR_KV_MAX ||
+	    r->stat.text_len > OOMR_KV_TEXT || r->meminfo.text_len > OOMR_KV_TEXT)
+		__builtin_trap();
+	for (j = 0; j < r->ntasks; j++) {
+		if (r->tasks[j].name[OOMR_NAME_LEN - 1] ||
+		    (j && r->tasks[j - 1].rss < r->tasks[j].rss))
+			__builtin_trap();
+		kept += r->tasks[j].rss;
+	}
+	if (kept + r->rest_rss != r->listed_rss)
+		__builtin_trap();
+	for (j = 0; j < OOMR_NR; j++)
+		if (!r->src[j] && !oom_report__reason(r, (enum oomr_part)j)[0])
+			__builtin_trap(); /* null, and no reason said */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void quote(const struct kmsg_log *k, uint32_t pid, uint64_t ts)
@@ -107,34 +130,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		oom_context__missing(&inc.ctx, CTX_WHY_LOG_NOT_READ);
 		kmsg__incident_context(&k, 0, &inc);
+		check_report(&inc.ctx.report);
 		/* the kill's RSS figures: found only with the three of them */
 		if (kmsg__incident_kill_rss(&k, &inc) != inc.have_kill_log_rss)
 			__builtin_trap();
 		if (inc.ctx.domain[sizeof(inc.ctx.domain) - 1] || inc.ctx.gfp_names[sizeof(inc.ctx.gfp_names) - 1] ||
 		    inc.ctx.trigger_comm[sizeof(inc.ctx.trigger_comm) - 1])
 			__builtin_trap();
-		/* the OOM report's parts: bounded, terminated, and their sums whole */
-		{
-			const struct oom_report *r = &inc.ctx.report;
-			uint64_t kept = 0;
-			uint32_t j;
-
-			if (r->ntasks > OOMR_TASKS_MAX || r->ntasks > r->tasks_listed ||
-			    r->stat.n > OOMR_KV_MAX || r->meminfo.n > OOMR_KV_MAX ||
-			    r->stat.text_len > OOMR_KV_TEXT || r->meminfo.text_len > OOMR_KV_TEXT)
-				__builtin_trap();
-			for (j = 0; j < r->ntasks; j++) {
-				if (r->tasks[j].name[OOMR_NAME_LEN - 1] ||
-				    (j && r->tasks[j - 1].rss < r->tasks[j].rss))
-					__builtin_trap();
-				kept += r->tasks[j].rss;
-			}
-			if (kept + r->rest_rss != r->listed_rss)
-				__builtin_trap();
-			for (j = 0; j < OOMR_NR; j++)
-				if (!r->src[j] && !oom_report__reason(r, (enum oomr_part)j)[0])
-					__builtin_trap(); /* null, and no reason said */
-		}
 		/* joined halfway: the line's pid first seen a little later, no kill seen */
 		memset(&inc, 0, sizeof(inc));
 		inc.pid = k.v[i].pid;
