@@ -37,7 +37,7 @@ SINKS_SRCS := $(addprefix src/sinks/,render.c metrics.c textfile.c outbuf.c sink
 	      sink_prom.c sink_record.c session.c session_kmsg.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
-	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c)
+	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
@@ -95,7 +95,7 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	  echo '};'; } > $@
 
 # Objects that include what is generated from the BPF object must wait for it.
-$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o: $(OUT)/oomreap.skel.h
 $(OUT)/obj/live/percpu_offsets.o: $(OUT)/percpu_offsets.skel.h
 $(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 

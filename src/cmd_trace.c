@@ -20,6 +20,7 @@
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/percpu_offsets.h"
+#include "live/pin.h"
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
@@ -48,17 +49,59 @@ static void *find_per_cpu_table(void *arg)
 	return NULL;
 }
 
+/*
+ * --pin DIR: adopt the set pinned there when it is this build's with these
+ * options (nothing loaded, the links never detached), else replace it, said.
+ * Returns 0 or an EXIT_* status, said; *adopted tells which.
+ */
+static int open_pins(const struct env *env, const struct kernel_features *kf,
+		     const struct pin_want *want, struct pin_dir *pd, struct tracer *tr,
+		     bool *adopted)
+{
+	char why[320];
+
+	*adopted = false;
+	if (pin__open(pd, env->pin_dir, want, why, sizeof(why))) {
+		p_err("--pin %s", why);
+		return EXIT_USAGE;
+	}
+	if (pd->found == PIN_OTHER) {
+		p_note("%s: replacing the pinned set (%s): its programs detach", env->pin_dir,
+		       pd->other_why);
+		if (pin__clear(pd, why, sizeof(why))) {
+			p_err("--pin %s", why);
+			return EXIT_RUNTIME;
+		}
+	}
+	if (pd->found != PIN_SAME)
+		return EXIT_OK;
+	if (pin__adopt(pd, tr, why, sizeof(why))) {
+		p_err("--pin %s", why);
+		return EXIT_RUNTIME;
+	}
+	tr->kprobe_missed_counted = kf->kprobe_missed_counted;
+	*adopted = true;
+	return EXIT_OK;
+}
+
 static int attach(const struct env *env, const struct kernel_features *kf,
-		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
+		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table,
+		  struct pin_dir *pd)
 {
 	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus,
 				   .pptrs_off = kf->bpf_array_pptrs_off };
+	struct pin_want want = { .rung = env->attach, .blockers = !env->no_blockers,
+				 .wake_every_event = env->verbose };
 	struct attach_opts o;
 	int status = privdrop__check(), failed;
 	pthread_t th;
-	bool looking;
+	bool looking, adopted = false;
+	char why[320];
 
 	if (status)
+		return status;
+	memset(tr, 0, sizeof(*tr));
+	if (env->pin_dir && (status = open_pins(env, kf, &want, pd, tr, &adopted)))
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
@@ -68,7 +111,15 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	 * the programs, not after.
 	 */
 	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
-	failed = attach__start(tr, kf, &o);
+	failed = adopted ? 0 : attach__start(tr, kf, &o);
+	if (!failed && env->pin_dir && !adopted &&
+	    pin__publish(pd, tr, &want, why, sizeof(why))) {
+		p_err("--pin %s", why);
+		if (looking)
+			pthread_join(th, NULL);
+		attach__stop(tr);
+		return EXIT_RUNTIME;
+	}
 	if (looking)
 		pthread_join(th, NULL);
 	if (!failed && kf->rss_sum_cpus) {
@@ -169,7 +220,8 @@ static void ask_for_short_slice(void)
 		       sched_slice__outcome_name(o));
 }
 
-static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr)
+static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr,
+		 struct pin_dir *pd)
 {
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
 				 .page_size = (uint64_t)sysconf(_SC_PAGESIZE),
@@ -203,8 +255,14 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	status = drop_privileges(env, &s, &c, tr);
 	if (!status) {
 		ask_for_short_slice();
+		/* before any event: the incidents the previous process handed over */
+		if (env->pin_dir)
+			pin__restore(pd, s.tracker);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
+		/* drained: what is still open goes to the next process, not out as open */
+		if (env->pin_dir)
+			pin__save(pd, s.tracker);
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
 		if (attach__dropped(tr))
 			p_err("%llu events lost: ring buffer full",
@@ -222,19 +280,31 @@ int do_trace(const struct env *env)
 	struct percpu_offsets table = { 0 }; /* the RSS sums' per-CPU offsets, while tracing */
 	struct kernel_features kf;
 	struct corebtf core;
+	struct pin_dir pd = { .fd = -1, .state_fd = -1 };
 	struct tracer tr;
+	char why[320];
 	int status;
 
+	if (env->unpin_dir) {
+		if (pin__unpin(env->unpin_dir, why, sizeof(why))) {
+			p_err("--unpin %s", why);
+			return EXIT_USAGE;
+		}
+		p_note("unpinned %s: its programs detached", env->unpin_dir);
+		return EXIT_OK;
+	}
 	status = features__load(&kf, &core, env->btf_path, NULL);
 	if (!status)
-		status = attach(env, &kf, &core, &tr, &table);
+		status = attach(env, &kf, &core, &tr, &table, &pd);
 	corebtf__close(&core); /* read at load time only */
 	if (status) {
+		pin__close(&pd);
 		percpu_offsets__free(&table);
 		return status;
 	}
-	status = trace(env, &kf, &tr);
+	status = trace(env, &kf, &tr, &pd);
 	attach__stop(&tr);
+	pin__close(&pd);
 	percpu_offsets__free(&table);
 	return status;
 }

@@ -342,6 +342,35 @@ void tracker__note_missed(struct tracker *t, const struct runs_missed *m);
  */
 void tracker__flush(struct tracker *t);
 
+/*
+ * Restarts (live/pin.h): an incident in flight handed from one process to
+ * the next, whole, in the same boot (the events' clock goes on).  What the
+ * tracker keeps besides its open incidents and must carry too: the
+ * victims it closed last (a late event of one must not open another) and
+ * the reading the kernel's lines were learnt to use.
+ */
+#define TRACKER_RECENTLY_CLOSED 64
+struct tracker_carry {
+	uint64_t closed_seqs[TRACKER_RECENTLY_CLOSED];
+	uint32_t closed_next;
+	int8_t learned_basis;
+};
+/*
+ * Hand each open incident to fn and forget it, neither closed nor counted
+ * closed: the next process closes it.  fn returns false to keep one (no
+ * room to save it): it stays open, for tracker__flush().  Returns how many
+ * were handed over.
+ */
+uint32_t tracker__hand_over(struct tracker *t,
+			    bool (*fn)(const struct oomreap_incident *inc, void *ctx), void *ctx);
+/*
+ * Take one incident a previous process handed over.  0, -EEXIST (its
+ * victim is open already), -ENOSPC (no free slot), -EINVAL (not open).
+ */
+int tracker__take_over(struct tracker *t, const struct oomreap_incident *inc);
+void tracker__carry_get(const struct tracker *t, struct tracker_carry *c);
+void tracker__carry_set(struct tracker *t, const struct tracker_carry *c);
+
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);
 
