@@ -54,7 +54,7 @@ BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o blockers.bpf
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
 .SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(BPF_PARTS)
-.PHONY: all clean check check-layers deps test-unit test-e2e test-package vmlinux fixtures install
+.PHONY: all clean check check-layers deps test-unit test-e2e test-restart test-package vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
@@ -194,6 +194,11 @@ test-unit: $(UNIT_TESTS)
 
 test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
+
+# Restarts with --pin (tests/restart/): the e2e scenarios with the tool
+# restarted mid-incident, on a bpffs of the test's own (root).
+test-restart: $(OUT)/oomreap-trace $(FIXTURES)
+	$(Q)python3 tests/restart/run_restart.py
 
 # The Debian package (tests/package/): make deb, lintian, then installed in
 # clean Debian 12 and 13 roots (mmdebstrap, cached in .package-cache/).

@@ -266,6 +266,23 @@ static int open_dir(struct pin_dir *pd, const char *path, bool create, char *why
 	}
 	pd->fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (pd->fd < 0 && errno == ENOENT && create) {
+		char parent[4096];
+		char *slash;
+
+		/* created only inside bpffs: a mistyped DIR leaves nothing behind */
+		snprintf(parent, sizeof(parent), "%s", path);
+		slash = strrchr(parent, '/');
+		if (slash == parent)
+			slash[1] = 0;
+		else if (slash)
+			*slash = 0;
+		else
+			snprintf(parent, sizeof(parent), ".");
+		if (statfs(parent, &sfs) || (unsigned long)sfs.f_type != BPF_FS_MAGIC) {
+			snprintf(why, whylen,
+				 "%s: not on a bpffs mount (mount -t bpf bpf /sys/fs/bpf)", path);
+			return -EXDEV;
+		}
 		/* mkdir does not follow a symlink at path: it fails with EEXIST */
 		if (mkdir(path, 0700) && errno != EEXIST) {
 			snprintf(why, whylen, "%s: cannot create it: %s", path, strerror(errno));

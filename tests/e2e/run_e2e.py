@@ -338,6 +338,12 @@ class Run:
         self.tool = None
         self.fuse = None
         self.recording = None
+        # tests/restart: options every tool of the run takes (--pin DIR), the
+        # tools a restart stopped (their output counts too), and what to do
+        # at a scenario's checkpoints (checkpoint())
+        self.tool_extra = ()
+        self.old_tools = []
+        self.hooks = {}
 
     # -- assertions
     def expect(self, cond, msg):
@@ -355,6 +361,13 @@ class Run:
                            f"{what}: tool {got_ns} vs kernel {want_ns} "
                            f"(off by {(got_ns - want_ns) / 1e6:+.3f} ms, tolerance "
                            f"{tol / 1e6:g} ms)")
+
+    def checkpoint(self, name):
+        """A point in a scenario where another layer may act (tests/restart
+        restarts the tool there); nothing happens here."""
+        hook = self.hooks.get(name)
+        if hook and self.tool:
+            hook(self)
 
     # -- setup helpers, each registering its cleanup
     def spawn(self, name, argv, stdin=True):
@@ -383,7 +396,11 @@ class Run:
         # Only scenarios that select otherwise pass select (tests/prom swaps
         # Tool for its own, which takes the cgroup only).
         if select:
-            self.tool = Tool(self.args.tool, self.memcg.rel, select=select)
+            self.tool = Tool(self.args.tool, self.memcg.rel, select=select,
+                             **({"extra": list(self.tool_extra)} if self.tool_extra else {}))
+        elif self.tool_extra:
+            # restarted runs: one recording would not hold the whole incident
+            self.tool = Tool(self.args.tool, self.memcg.rel, extra=list(self.tool_extra))
         else:
             # recorded too: replaying it must give the same OOM context
             rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
@@ -584,7 +601,8 @@ class Run:
             self.expect_eq(inc.get(key), diff(a, b), f"{key} (= {a} - {b})")
 
     def the_incident(self, pid):
-        incs = [i for i in self.tool.incidents() if i.get("pid") == pid]
+        incs = [i for t in self.old_tools + [self.tool] for i in t.incidents()
+                if i.get("pid") == pid]
         if not self.expect(len(incs) == 1, f"{len(incs)} tool incidents for pid {pid}, "
                            f"want 1 (stdout: {self.tool.proc.lines[-5:]})"):
             return None
@@ -707,6 +725,7 @@ def scenario_b2(r):
     r.start_tool()
     g.send("go")
     ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
     fin = wait_for(lambda: r.trace.of("finish_task_reaping", pid), 10,
                    "finish_task_reaping")[0]
     rl = r.kmsg.wait(REAPED_LINE, pid, 5, f'kmsg "reaped process {pid}"')
@@ -839,6 +858,7 @@ def scenario_c(r, writer_inside):
     r.start_tool()
     g.send("go")
     ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
     skips = wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
                      and r.trace.of("skip_task_reaping", pid), 10, "10 skip_task_reaping")
     r.kmsg.wait(UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
