@@ -107,7 +107,7 @@ static void at(const struct pin_dir *pd, const char *name, char *buf, size_t len
 static bool our_name(const char *n)
 {
 	return !strcmp(n, "identity") || !strcmp(n, "state") || !strncmp(n, "map_", 4) ||
-	       !strncmp(n, "link_", 5);
+	       !strncmp(n, "link_", 5) || !strncmp(n, "prog_", 5);
 }
 
 /* bpffs refuses '.' in names: ".bss" and the like become "_bss". */
@@ -248,6 +248,9 @@ static const char *missing_pin(const struct pin_dir *pd, const struct pin_identi
 		pin_name(name, sizeof(name), "link_", id->links[i].program);
 		if (fstatat(pd->fd, name, &st, AT_SYMLINK_NOFOLLOW))
 			return name;
+		pin_name(name, sizeof(name), "prog_", id->links[i].program);
+		if (fstatat(pd->fd, name, &st, AT_SYMLINK_NOFOLLOW))
+			return name;
 	}
 	return NULL;
 }
@@ -369,6 +372,9 @@ fail:
 
 void pin__close(struct pin_dir *pd)
 {
+	if (pd->state)
+		munmap(pd->state, pd->state_len);
+	pd->state = NULL;
 	if (pd->fd >= 0)
 		close(pd->fd); /* and its lock */
 	if (pd->state_fd >= 0)
@@ -432,36 +438,60 @@ int pin__unpin(const char *path, char *why, size_t whylen)
 	return err;
 }
 
+/* One entry of the state map: the header (entry 0) or an incident. */
+#define STATE_ENTRY ((sizeof(struct oomreap_incident) + 7) & ~(size_t)7)
+
+static void *state_entry(const struct pin_dir *pd, uint32_t i)
+{
+	return (char *)pd->state + (size_t)i * STATE_ENTRY;
+}
+
+/*
+ * The state is read and written through a mapping made now, while the
+ * process may still use bpf(2): after the privilege drop, kernels before
+ * 6.5 refuse every bpf(2) command to a process without CAP_BPF, and the
+ * save at SIGTERM comes after it.
+ */
+static int map_state(struct pin_dir *pd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	pd->state_len = (STATE_ENTRY * (1 + PIN_STATE_MAX) + (size_t)page - 1) &
+			~((size_t)page - 1);
+	pd->state = mmap(NULL, pd->state_len, PROT_READ | PROT_WRITE, MAP_SHARED, pd->state_fd, 0);
+	if (pd->state == MAP_FAILED) {
+		pd->state = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
+static void write_hdr(struct pin_dir *pd, const struct pin_state_hdr *hdr)
+{
+	memcpy(state_entry(pd, 0), hdr, sizeof(*hdr));
+}
+
 /* A map of the state's shape, created and pinned by the process that loads the set. */
 static int create_state(struct pin_dir *pd)
 {
 	struct pin_state_hdr hdr = { .magic = STATE_MAGIC, .version = STATE_VERSION,
 				     .incident_size = sizeof(struct oomreap_incident),
 				     .mark = STATE_RUNNING, .pid = (uint32_t)getpid() };
-	struct oomreap_incident *e = calloc(1, sizeof(*e));
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
 	char path[PIN_NAME_LEN + 64];
-	int fd, err;
+	int err;
 
-	if (!e)
-		return -ENOMEM;
-	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "oomreap_state", 4, sizeof(*e), 1 + PIN_STATE_MAX,
-			    NULL);
-	if (fd < 0) {
-		free(e);
+	pd->state_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "oomreap_state", 4,
+				      sizeof(struct oomreap_incident), 1 + PIN_STATE_MAX, &opts);
+	if (pd->state_fd < 0)
 		return -errno;
-	}
-	memcpy(e, &hdr, sizeof(hdr));
-	err = bpf_map_update_elem(fd, &(__u32){ 0 }, e, BPF_ANY) ? -errno : 0;
-	free(e);
+	err = map_state(pd);
+	if (!err)
+		write_hdr(pd, &hdr);
 	at(pd, "state", path, sizeof(path));
-	if (!err && bpf_obj_pin(fd, path))
+	if (!err && bpf_obj_pin(pd->state_fd, path))
 		err = -errno;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	pd->state_fd = fd;
-	return 0;
+	return err;
 }
 
 int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *want, char *why,
@@ -488,6 +518,17 @@ int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *w
 		at(pd, name, path, sizeof(path));
 		what = name;
 		err = bpf_link__pin(tr->links[i], path);
+		/*
+		 * The program too: the next process reads its run counts from
+		 * it, and a program's fd by id (from the link) needs
+		 * CAP_SYS_ADMIN, which the systemd unit does not grant.
+		 */
+		if (!err) {
+			pin_name(name, sizeof(name), "prog_", prog);
+			at(pd, name, path, sizeof(path));
+			what = name;
+			err = bpf_obj_pin(bpf_program__fd(tr->link_progs[i]), path) ? -errno : 0;
+		}
 		snprintf(id.links[i].program, sizeof(id.links[i].program), "%s", prog);
 		for (h = 0; h < tr->plan.nhooks; h++)
 			if (tr->plan.hooks[h].program && !strcmp(tr->plan.hooks[h].program, prog))
@@ -550,13 +591,17 @@ static int adopt_link(struct pin_adopted *a, const struct pin_dir *pd, const cha
 	memset(&li, 0, sizeof(li));
 	if (bpf_obj_get_info_by_fd(a->link_fds[n], &li, &len))
 		return -errno;
-	a->prog_fds[n] = bpf_prog_get_fd_by_id(li.prog_id);
+	pin_name(name, sizeof(name), "prog_", prog);
+	a->prog_fds[n] = obj_get(pd, name);
 	if (a->prog_fds[n] < 0)
 		return -errno;
 	memset(&pi, 0, sizeof(pi));
 	len = sizeof(pi);
 	if (bpf_obj_get_info_by_fd(a->prog_fds[n], &pi, &len))
 		return -errno;
+	/* the program the link runs, not another of the same name */
+	if (pi.id != li.prog_id)
+		return -ESTALE;
 	a->prog_types[n] = pi.type;
 	snprintf(a->names[n], sizeof(a->names[n]), "%s", prog);
 	a->nprogs++;
@@ -610,8 +655,11 @@ int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen)
 		err = pd->state_fd < 0 ? -errno : map_info(pd->state_fd, &info);
 		if (!err && (info.type != BPF_MAP_TYPE_ARRAY ||
 			     info.value_size != sizeof(struct oomreap_incident) ||
-			     info.max_entries != 1 + PIN_STATE_MAX))
+			     info.max_entries != 1 + PIN_STATE_MAX ||
+			     !(info.map_flags & BPF_F_MMAPABLE)))
 			err = -EINVAL;
+		if (!err)
+			err = map_state(pd);
 	}
 	for (i = 0; !err && i < id.nlinks && i <= PLAN_MAX_HOOKS; i++) {
 		id.links[i].program[PIN_NAME_LEN - 1] = 0;
@@ -747,19 +795,6 @@ void pin__adopted_free(struct pin_adopted *a)
 	free(a);
 }
 
-static int write_hdr(int fd, const struct pin_state_hdr *hdr)
-{
-	struct oomreap_incident *e = calloc(1, sizeof(*e));
-	int err;
-
-	if (!e)
-		return -ENOMEM;
-	memcpy(e, hdr, sizeof(*hdr));
-	err = bpf_map_update_elem(fd, &(__u32){ 0 }, e, BPF_ANY) ? -errno : 0;
-	free(e);
-	return err;
-}
-
 /* A saved incident, before the tracker takes it: bounds a damaged state cannot break. */
 static bool sane(struct oomreap_incident *inc)
 {
@@ -785,13 +820,9 @@ void pin__restore(struct pin_dir *pd, struct tracker *t)
 	struct pin_state_hdr hdr;
 	uint32_t i, restored = 0, refused = 0;
 
-	if (!e || pd->state_fd < 0 || !pd->adopted)
+	if (!e || !pd->state || !pd->adopted)
 		goto out;
-	if (bpf_map_lookup_elem(pd->state_fd, &(__u32){ 0 }, e)) {
-		p_err("%s: the saved state cannot be read: %s", pd->path, strerror(errno));
-		goto out;
-	}
-	memcpy(&hdr, e, sizeof(hdr));
+	memcpy(&hdr, state_entry(pd, 0), sizeof(hdr));
 	if (memcmp(hdr.magic, STATE_MAGIC, sizeof(STATE_MAGIC)) || hdr.version != STATE_VERSION ||
 	    hdr.incident_size != sizeof(*e)) {
 		p_err("%s: the saved state is not this build's: incidents in flight, if any, "
@@ -804,8 +835,8 @@ void pin__restore(struct pin_dir *pd, struct tracker *t)
 		pd->adopted->missed_base = hdr.missed_seen;
 		tracker__carry_set(t, &hdr.carry);
 		for (i = 1; i <= hdr.count && i <= PIN_STATE_MAX; i++) {
-			if (bpf_map_lookup_elem(pd->state_fd, &i, e) || !sane(e) ||
-			    tracker__take_over(t, e))
+			memcpy(e, state_entry(pd, i), sizeof(*e));
+			if (!sane(e) || tracker__take_over(t, e))
 				refused++;
 			else
 				restored++;
@@ -836,33 +867,28 @@ void pin__restore(struct pin_dir *pd, struct tracker *t)
 			      hdr.pid);
 	}
 out:
-	if (pd->state_fd >= 0) {
+	if (pd->state) {
 		struct pin_state_hdr run = { .magic = STATE_MAGIC, .version = STATE_VERSION,
-					     .incident_size = sizeof(*e), .mark = STATE_RUNNING,
-					     .pid = (uint32_t)getpid() };
+					     .incident_size = sizeof(struct oomreap_incident),
+					     .mark = STATE_RUNNING, .pid = (uint32_t)getpid() };
 
-		if (write_hdr(pd->state_fd, &run))
-			p_err("%s: cannot mark the state taken: %s", pd->path, strerror(errno));
+		write_hdr(pd, &run);
 	}
 	free(e);
 }
 
 struct save_ctx {
-	int fd;
-	uint32_t n, failed;
+	struct pin_dir *pd;
+	uint32_t n;
 };
 
 static bool save_one(const struct oomreap_incident *inc, void *arg)
 {
 	struct save_ctx *c = arg;
-	uint32_t key = c->n + 1;
 
 	if (c->n >= PIN_STATE_MAX)
 		return false;
-	if (bpf_map_update_elem(c->fd, &key, inc, BPF_ANY)) {
-		c->failed++;
-		return false;
-	}
+	memcpy(state_entry(c->pd, c->n + 1), inc, sizeof(*inc));
 	c->n++;
 	return true;
 }
@@ -873,10 +899,10 @@ void pin__save(struct pin_dir *pd, struct tracker *t)
 	struct pin_state_hdr hdr = { .magic = STATE_MAGIC, .version = STATE_VERSION,
 				     .incident_size = sizeof(struct oomreap_incident),
 				     .mark = STATE_SAVED, .pid = (uint32_t)getpid() };
-	struct save_ctx c = { .fd = pd->state_fd };
+	struct save_ctx c = { .pd = pd };
 	uint32_t left;
 
-	if (pd->state_fd < 0)
+	if (!pd->state)
 		return;
 	tracker__carry_get(t, &hdr.carry);
 	tracker__hand_over(t, save_one, &c);
@@ -891,10 +917,8 @@ void pin__save(struct pin_dir *pd, struct tracker *t)
 		for (uint32_t i = 0; i < hdr.missed_seen.n && i < MISSED_MAX_PROGRAMS; i++)
 			hdr.missed_seen.p[i].runs +=
 				missed_base(pd->adopted, hdr.missed_seen.p[i].name);
-	if (write_hdr(pd->state_fd, &hdr)) {
-		p_err("%s: cannot save the incidents in flight: %s", pd->path, strerror(errno));
-		return;
-	}
+	/* the header last: a process killed before this line saved nothing */
+	write_hdr(pd, &hdr);
 	p_note("%u incident%s in flight saved in %s for the next start%s", c.n,
 	       c.n == 1 ? "" : "s", pd->path, left ? "; the rest close as open" : "");
 }

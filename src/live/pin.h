@@ -12,7 +12,7 @@
  * '.' in a name): "identity" (a frozen one-entry array: the BPF object's
  * hash, the wire ABI, the incident layout, the rung and options the
  * programs were loaded with, each link's program and hook), "state",
- * "map_<name>" and "link_<program>".  The identity is pinned last: a
+ * "map_<name>", "link_<program>" and "prog_<program>".  The identity is pinned last: a
  * directory with pins and no identity is a start cut short (damaged).
  *
  * Adopting needs an identity equal to what this build would load; any
@@ -48,7 +48,9 @@ struct pin_dir {
 	const char *path;         /* as given, for messages */
 	enum pin_found found;
 	char other_why[160];      /* PIN_OTHER: what differs */
-	int state_fd;             /* the "state" map, kept after the privilege drop */
+	int state_fd;             /* the "state" map */
+	void *state;              /* ... mapped, kept after the privilege drop */
+	size_t state_len;
 	struct pin_adopted *adopted; /* the tracer's, when this process adopted the set */
 };
 

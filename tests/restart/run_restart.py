@@ -120,10 +120,20 @@ class PinRun:
     """An e2e Run whose tools all take --pin DIR and a textfile of their own,
     and restart at the scenario's "killed" checkpoint."""
 
-    def __init__(self, sid, fs, tag):
-        self.r = e2e.Run(sid, Args, 1)
-        self.pin = os.path.join(fs.mnt, tag)
+    def __init__(self, sid, fs, tag, bounding=None, user=None):
+        """bounding: run every tool with only these capabilities in its
+        bounding set (setpriv), as the systemd unit does; user: --user."""
+        args = type("RunArgs", (Args,), {})
         self.tmp = tempfile.mkdtemp(prefix=f"oomreap-restart-{os.getpid()}-{tag}-")
+        if user:
+            os.chmod(self.tmp, 0o777)   # the textfiles, written as that user
+        if bounding:
+            args.tool = os.path.join(self.tmp, "tool")
+            with open(args.tool, "w") as f:
+                f.write(f"#!/bin/sh\nexec setpriv --bounding-set=-all,{bounding} {TOOL} \"$@\"\n")
+            os.chmod(args.tool, 0o755)
+        self.r = e2e.Run(sid, args, 1)
+        self.pin = os.path.join(fs.mnt, tag)
         self.ntools = 0
         self.killed = []   # indices of tools stopped by SIGKILL
         self.select = None  # the tools' selection (None: the run's memcg)
@@ -139,7 +149,7 @@ class PinRun:
                               select=select)
         self.saved_tool = saved_tool
         e2e.Tool = tool
-        self.r.tool_extra = ("--pin", self.pin)
+        self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
 
     def restart(self, how):
         """Stop the tool (SIGTERM or SIGKILL) and start another on the same pins."""
@@ -225,7 +235,8 @@ def whole(r, pid):
 
 
 def scenario_b2_term(fs):
-    pr = PinRun("B2", fs, "b2")
+    # the systemd unit's capabilities: no CAP_SYS_ADMIN to adopt with
+    pr = PinRun("B2", fs, "b2", bounding="+bpf,+perfmon,+syslog")
     try:
         pr.r.hooks["killed"] = lambda r: pr.restart("term")
         e2e.scenario_b2(pr.r)
@@ -240,7 +251,8 @@ def scenario_b2_term(fs):
 
 
 def scenario_c2_term(fs):
-    pr = PinRun("C2", fs, "c2")
+    # the DaemonSet's --user: the save at SIGTERM comes after the drop
+    pr = PinRun("C2", fs, "c2", user="65534:65534")
     state = {}
 
     def mid_loop(r):
