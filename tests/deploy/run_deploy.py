@@ -32,7 +32,9 @@
 - Every query of the Grafana dashboard (deploy/grafana) runs against that
   Prometheus and returns data; the tool's container stayed below its
   memory limit (the cgroup's own peak and failure count); `podman stop`
-  (SIGTERM) writes the textfile a last time and the tool exits 0.
+  (SIGTERM) writes the textfile a last time and the tool exits 0; the
+  container started again (a rollout) adopts the set it pinned (--pin) in
+  the node's bpffs (a bpffs of the test's own stands for it).
 
 Needs root, cgroup v1 (or v2) memory controller, tracefs, /dev/fuse,
 podman, runc, prometheus, prometheus-alertmanager, prometheus-node-exporter
@@ -225,9 +227,10 @@ def cpus(q):
 class DaemonSetSpec:
     """The oomreap-trace container of deploy/kubernetes, as podman arguments."""
 
-    def __init__(self, textfile_dir=None):
+    def __init__(self, textfile_dir=None, bpffs_dir=None):
         """textfile_dir: the host directory for the emptyDir (None: only
-        reading the manifest)."""
+        reading the manifest); bpffs_dir: a bpffs standing for the node's
+        /sys/fs/bpf (this host may have none there)."""
         import yaml
         with open(MANIFEST) as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
@@ -296,6 +299,8 @@ class DaemonSetSpec:
                 self.empty_dir_size = quantity(v["emptyDir"].get("sizeLimit", "1Mi"))
             elif "hostPath" in v:
                 src = v["hostPath"]["path"]
+                if src == "/sys/fs/bpf" and bpffs_dir:
+                    src = bpffs_dir
             else:
                 raise Fail(f"volume {m['name']} of a kind not translated")
             opts += ["-v", f"{src}:{m['mountPath']}" + (":ro" if m.get("readOnly") else "")]
@@ -565,6 +570,15 @@ class Lab:
         self.stack.callback(lambda: subprocess.run(["umount", "-l", d], capture_output=True))
         return d
 
+    def bpffs(self, name):
+        """A bpffs of the test's own: the pins the tool leaves there (--pin)
+        go, their programs detached, as it is unmounted."""
+        d = os.path.join(self.base, name)
+        os.mkdir(d, 0o700)
+        run(["mount", "-t", "bpf", "bpf", d], timeout=30)
+        self.stack.callback(lambda: subprocess.run(["umount", "-l", d], capture_output=True))
+        return d
+
 
 # --------------------------------------------------------------------------
 # a test's verdict
@@ -723,7 +737,8 @@ def test_tool(t, lab):
     capability, writes the textfile into the shared tmpfs; node_exporter
     (as nobody, like the sidecar) serves it."""
     lab.textfile_dir = lab.tmpfs("textfile", DaemonSetSpec().empty_dir_size)
-    spec = lab.spec = DaemonSetSpec(lab.textfile_dir)
+    lab.bpffs_dir = lab.bpffs("bpffs")
+    spec = lab.spec = DaemonSetSpec(lab.textfile_dir, lab.bpffs_dir)
     for n in spec.notes:
         note(f"tool: {n}")
     tool = lab.tool = ToolContainer(lab, spec)
@@ -1386,6 +1401,27 @@ def test_stop(t, lab):
          f"{os.stat(path).st_mtime - t0:+.3f} s after the stop began")
 
 
+def test_restart(t, lab):
+    """After podman stop, the DaemonSet's container again (a rollout) on the
+    same node bpffs: it adopts the pinned set (--pin; nothing loaded,
+    nothing detached) rather than loading anew, and stops as cleanly."""
+    said = [l for l in lab.tool.proc.err if "in flight saved in /sys/fs/bpf/oomreap-trace" in l]
+    t.expect(len(said) == 1, f"the stopped tool did not say what it saved: {lab.tool.proc.err[-3:]}")
+    pins = sorted(os.listdir(os.path.join(lab.bpffs_dir, "oomreap-trace")))
+    t.expect("identity" in pins and "map_events" in pins and
+             any(p.startswith("link_") for p in pins), f"pinned set after the stop: {pins}")
+    lab.tool.remove()
+    tool = lab.tool = ToolContainer(lab, lab.spec)
+    tool.proc.expect(r"^oomreap-trace: ready \(attach=tracepoint", 120, stream="err")
+    adopted = [l for l in tool.proc.err if "adopted the pinned set in /sys/fs/bpf/oomreap-trace" in l]
+    t.expect(len(adopted) == 1, f"restarted container did not adopt: {tool.proc.err[-4:]}")
+    t.expect(not [l for l in tool.proc.err if "replacing" in l or "stopped without saving" in l],
+             f"restarted container: {tool.proc.err[-4:]}")
+    lab.podman("stop", "-t", str(lab.spec.grace), tool.name, timeout=lab.spec.grace + 30)
+    t.expect_eq(tool.proc.wait(30), 0, "restarted container's exit status")
+    note(f"restart: {adopted[0] if adopted else '-'}; pins {len(pins)}")
+
+
 def test_alerts_end(t, lab):
     """Never fired: OOMReapLatencyHigh (no reap took 4 s) and
     OOMReapTraceStale (the file is rewritten every --interval)."""
@@ -1417,6 +1453,7 @@ STEPS = [
     ("deploy-grafana-dashboard-queries", test_dashboard, ("deploy-alert-events-lost-fed",)),
     ("deploy-tool-memory-within-limit", test_memory, ("deploy-tool-as-the-daemonset",)),
     ("deploy-podman-stop-sigterm", test_stop, ("deploy-tool-as-the-daemonset",)),
+    ("deploy-restart-adopts-the-pins", test_restart, ("deploy-podman-stop-sigterm",)),
     ("deploy-alerts-never-fired", test_alerts_end, ("deploy-prometheus-alertmanager",)),
 ]
 
