@@ -218,8 +218,10 @@ static int scan(const struct pin_dir *pd, int *n, char *bad, size_t badlen)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (!our_name(de->d_name) || de->d_type == DT_DIR) {
-			snprintf(bad, badlen, "%s", de->d_name);
+		/* a symlink (bpffs has them) would lead an adoption elsewhere */
+		if (!our_name(de->d_name) || de->d_type == DT_DIR || de->d_type == DT_LNK) {
+			snprintf(bad, badlen, "%s%.64s\"", de->d_type == DT_LNK ? "a symlink \"" : "\"",
+				 de->d_name);
 			closedir(d);
 			return -EEXIST;
 		}
@@ -330,7 +332,7 @@ int pin__open(struct pin_dir *pd, const char *path, const struct pin_want *want,
 		goto fail;
 	err = scan(pd, &n, bad, sizeof(bad));
 	if (err) {
-		snprintf(why, whylen, "%s: not an oomreap-trace pin directory (it holds \"%.64s\")",
+		snprintf(why, whylen, "%s: not an oomreap-trace pin directory (it holds %s)",
 			 path, err == -EEXIST ? bad : strerror(-err));
 		err = err == -EEXIST ? -ENOTEMPTY : err;
 		goto fail;
@@ -423,7 +425,7 @@ int pin__unpin(const char *path, char *why, size_t whylen)
 	}
 	err = scan(&pd, &n, bad, sizeof(bad));
 	if (err) {
-		snprintf(why, whylen, "%s: not an oomreap-trace pin directory (it holds \"%.64s\")",
+		snprintf(why, whylen, "%s: not an oomreap-trace pin directory (it holds %s)",
 			 path, err == -EEXIST ? bad : strerror(-err));
 		pin__close(&pd);
 		return err == -EEXIST ? -ENOTEMPTY : err;
@@ -844,6 +846,10 @@ void pin__restore(struct pin_dir *pd, struct tracker *t)
 		p_note("adopted the pinned set in %s: %u incident%s in flight restored%s", pd->path,
 		       restored, restored == 1 ? "" : "s",
 		       hdr.not_saved ? ", more closed as open by the previous process" : "");
+		/* counted again as the reader first notes its losses: said here for the gap */
+		if (pin__adopted_dropped(pd->adopted))
+			p_err("%llu events lost while no process read them (ring buffer full)",
+			      (unsigned long long)pin__adopted_dropped(pd->adopted));
 		if (refused)
 			p_err("%u saved incident%s could not be restored (damaged state)", refused,
 			      refused == 1 ? "" : "s");

@@ -454,6 +454,12 @@ def scenario_bad_dirs(fs):
         os.chmod(good, 0o777)
         refused(["--pin", good], r"writable by others", "mode 0777")
         os.chmod(good, 0o700)
+        # a symlink in the set (bpffs has them): an adoption would follow it
+        os.rename(os.path.join(good, "state"), os.path.join(good, "map_saved_state"))
+        os.symlink("map_events", os.path.join(good, "state"))
+        refused(["--pin", good], r'it holds a symlink "state"', "a symlink among the pins")
+        os.unlink(os.path.join(good, "state"))
+        os.rename(os.path.join(good, "map_saved_state"), os.path.join(good, "state"))
         # damaged: a link gone
         victim = next(n for n in sorted(os.listdir(good)) if n.startswith("link_"))
         os.unlink(os.path.join(good, victim))
