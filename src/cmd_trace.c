@@ -113,12 +113,19 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
 	failed = adopted ? 0 : attach__start(tr, kf, &o);
 	if (!failed && env->pin_dir && !adopted &&
-	    pin__publish(pd, tr, &want, why, sizeof(why))) {
-		p_err("--pin %s", why);
-		if (looking)
-			pthread_join(th, NULL);
-		attach__stop(tr);
-		return EXIT_RUNTIME;
+	    (status = pin__publish(pd, tr, &want, why, sizeof(why)))) {
+		if (status == -EOPNOTSUPP) {
+			/* the kernel's limit: trace anyway, as without --pin, and say so */
+			p_err("--pin %s: tracing without; a restart loses what happens meanwhile",
+			      why);
+			pin__close(pd);
+		} else {
+			p_err("--pin %s", why);
+			if (looking)
+				pthread_join(th, NULL);
+			attach__stop(tr);
+			return EXIT_RUNTIME;
+		}
 	}
 	if (looking)
 		pthread_join(th, NULL);

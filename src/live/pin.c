@@ -568,9 +568,21 @@ int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *w
 		if (fd >= 0)
 			close(fd);
 	}
+	if (err && !strncmp(what, "link_", 5) &&
+	    (err == -EINVAL || err == -EBADF || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */)) {
+		/*
+		 * Before 5.15 a tracepoint (and a kprobe) is attached through
+		 * its perf event, not a BPF link: nothing to pin.  The kernel's
+		 * limit, not the directory's: the caller traces without.
+		 */
+		snprintf(why, whylen,
+			 "%s: this kernel cannot pin %s (attached through a perf event, not a BPF "
+			 "link: Linux 5.15+)", pd->path, what);
+		pin__clear(pd, why + strlen(why), 0);
+		return -EOPNOTSUPP;
+	}
 	if (err) {
-		snprintf(why, whylen, "%s: cannot pin %s: %s%s", pd->path, what, strerror(-err),
-			 err == -EINVAL ? " (pinning a tracepoint link needs 5.15+)" : "");
+		snprintf(why, whylen, "%s: cannot pin %s: %s", pd->path, what, strerror(-err));
 		pin__clear(pd, why + strlen(why), 0);
 		return err;
 	}

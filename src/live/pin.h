@@ -76,7 +76,11 @@ int pin__unpin(const char *path, char *why, size_t whylen);
 
 /* Take over the pinned set (PIN_SAME) as tr: no load, no attach. */
 int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen);
-/* Pin a freshly attached tr into DIR (PIN_EMPTY, or after pin__clear()). */
+/*
+ * Pin a freshly attached tr into DIR (PIN_EMPTY, or after pin__clear()).
+ * -EOPNOTSUPP: this kernel attached the programs through perf events
+ * (before 5.15), which cannot be pinned; nothing left pinned.
+ */
 int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *want, char *why,
 		 size_t whylen);
 
