@@ -9,7 +9,12 @@ bpffs this test mounts, and the tool restarted in the middle of an incident:
                 the incident comes out once, whole, held to the same kernel
                 lines as an uninterrupted run (outcome, attempts, failures,
                 freed pages within 2%), and not incomplete;
-  R-C2-term     the same during the reaper's failed attempts (recipe C2);
+  R-B2-gap      SIGTERM after B2's kill, the next start only once the reaper
+                has woken, reaped and finished: the reap is read from the
+                pinned ring buffer, the incident as whole;
+  R-C2-term     the same during the reaper's failed attempts (recipe C2),
+                twice: the second time two attempts come while no process
+                reads;
   R-C2-kill     SIGKILL during those attempts, start again: nothing was
                 saved; the incident joins halfway (its identity from the
                 kernel log), comes out once, and the new process says so;
@@ -151,8 +156,10 @@ class PinRun:
         e2e.Tool = tool
         self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
 
-    def restart(self, how):
-        """Stop the tool (SIGTERM or SIGKILL) and start another on the same pins."""
+    def restart(self, how, gap=None):
+        """Stop the tool (SIGTERM or SIGKILL) and start another on the same
+        pins; gap: (condition, what) to wait for in between, while no
+        process reads (its events queue in the pinned ring buffer)."""
         r = self.r
         old = r.tool
         if how == "term":
@@ -167,6 +174,8 @@ class PinRun:
             self.killed.append(self.ntools)
         r.old_tools.append(old)
         r.tool = None
+        if gap:
+            wait_for(gap[0], 10, gap[1])
         r.start_tool(select=self.select)
 
     def errs(self, i):
@@ -214,15 +223,17 @@ def kernel_kills(r):
     return len(r.trace.of("mark_victim"))
 
 
-def handed_over(pr):
-    """The first tool said it saved one incident, the second restored one."""
+def handed_over(pr, i=0):
+    """Tool i said it saved one incident, tool i+1 that it restored one."""
     r = pr.r
-    r.expect(any(re.search(r": 1 incident in flight saved in ", l) for l in pr.errs(0)),
-             f"first tool did not say it saved the incident: {pr.errs(0)[-4:]}")
+    r.expect(any(re.search(r": 1 incident in flight saved in ", l) for l in pr.errs(i)),
+             f"tool {i + 1} did not say it saved the incident: {pr.errs(i)[-4:]}")
     r.expect(any(re.search(r"adopted the pinned set in .*: 1 incident in flight restored", l)
-                 for l in pr.errs(1)),
-             f"second tool did not say it restored it: {pr.errs(1)[-4:]}")
-    r.expect(not any("replacing" in l for l in pr.errs(1)), "second tool replaced the set")
+                 for l in pr.errs(i + 1)),
+             f"tool {i + 2} did not say it restored it: {pr.errs(i + 1)[-4:]}")
+    bad = re.compile(r"replacing|lost while|stopped without saving|could not be restored")
+    r.expect(not any(bad.search(l) for l in pr.errs(i + 1)),
+             f"tool {i + 2}: {pr.errs(i + 1)[-4:]}")
 
 
 def whole(r, pid):
@@ -250,6 +261,30 @@ def scenario_b2_term(fs):
     return pr.r
 
 
+def scenario_b2_gap(fs):
+    """SIGTERM after B2's kill; the next start only once the reaper has
+    woken, reaped and finished: the reap is read from the ring buffer."""
+    pr = PinRun("B2", fs, "b2gap")
+
+    def reaped(r):
+        pid = int(r.trace.of("mark_victim")[0]["fields"]["pid"])
+        pr.restart("term", (lambda: r.trace.of("finish_task_reaping", pid),
+                            "finish_task_reaping while no process reads"))
+        fin = r.trace.of("finish_task_reaping", pid)[0]["ts"]
+        r.expect(fin < r.tool.proc.t_exec, "the reap was not in the gap")
+    try:
+        pr.r.hooks["killed"] = reaped
+        e2e.scenario_b2(pr.r)
+        handed_over(pr)
+        pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
+        if pid:
+            whole(pr.r, pid)
+        pr.check_metrics(kernel_kills(pr.r))
+    finally:
+        pr.close()
+    return pr.r
+
+
 def scenario_c2_term(fs):
     # the DaemonSet's --user: the save at SIGTERM comes after the drop
     pr = PinRun("C2", fs, "c2", user="65534:65534")
@@ -261,14 +296,20 @@ def scenario_c2_term(fs):
         wait_for(lambda: len(r.trace.of("skip_task_reaping", int(pid))) >= 3, 10,
                  "3 skip_task_reaping")
         pr.restart("term")
-        state["skips_at_restart"] = len(r.trace.of("skip_task_reaping", int(pid)))
+        # two more attempts while no process reads: queued, then drained
+        n = len(r.trace.of("skip_task_reaping", int(pid)))
+        state["skips_at_restart"] = n
+        pr.restart("term", (lambda: len(r.trace.of("skip_task_reaping", int(pid))) >= n + 2,
+                            "2 skip_task_reaping while no process reads"))
     try:
         pr.r.hooks["killed"] = mid_loop
         e2e.scenario_c(pr.r, False)
         handed_over(pr)
+        handed_over(pr, 1)
         if "pid" in state:
             whole(pr.r, state["pid"])
-            note(f"C2-term: restarted after {state['skips_at_restart']} of 10 failed attempts")
+            note(f"C2-term: restarted after 3..{state['skips_at_restart']} of 10 failed "
+                 "attempts, then again with 2 more queued in between")
             pr.r.expect(state["skips_at_restart"] < 10,
                         f"the restart came after the loop ({state['skips_at_restart']} skips)")
         pr.check_metrics(kernel_kills(pr.r))
@@ -499,6 +540,7 @@ def scenario_bad_dirs(fs):
 
 SCENARIOS = {
     "R-B2-term": scenario_b2_term,
+    "R-B2-gap": scenario_b2_gap,
     "R-C2-term": scenario_c2_term,
     "R-C2-kill": scenario_c2_kill,
     "R-other-build": scenario_other_build,
