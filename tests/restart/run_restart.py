@@ -5,7 +5,9 @@ The e2e scenarios (tests/e2e/run_e2e.py, their ground truth and their checks
 of the incident reused as they are), with every tool started with --pin on a
 bpffs this test mounts, and the tool restarted in the middle of an incident:
 
-  R-B2-term     SIGTERM between the kill and its reap (recipe B2), start again:
+  R-B2-term     SIGTERM between the kill and its reap (recipe B2), start again,
+                each time the systemd unit's command line under its
+                capability bounding set:
                 the incident comes out once, whole, held to the same kernel
                 lines as an uninterrupted run (outcome, attempts, failures,
                 freed pages within 2%), and not incomplete;
@@ -125,11 +127,17 @@ class PinRun:
     """An e2e Run whose tools all take --pin DIR and a textfile of their own,
     and restart at the scenario's "killed" checkpoint."""
 
-    def __init__(self, sid, fs, tag, bounding=None, user=None):
+    def __init__(self, sid, fs, tag, bounding=None, user=None, unit=False):
         """bounding: run every tool with only these capabilities in its
-        bounding set (setpriv), as the systemd unit does; user: --user."""
+        bounding set (setpriv), as the systemd unit does; user: --user;
+        unit: the systemd unit's own command line and bounding set instead
+        (unit_command())."""
         args = type("RunArgs", (Args,), {})
         self.tmp = tempfile.mkdtemp(prefix=f"oomreap-restart-{os.getpid()}-{tag}-")
+        self.pin = os.path.join(fs.mnt, tag)
+        unit_args = None
+        if unit:
+            unit_args, bounding = unit_command(self.pin, os.path.join(self.tmp, "unit.prom"))
         if user:
             os.chmod(self.tmp, 0o777)   # the textfiles, written as that user
         if bounding:
@@ -138,7 +146,6 @@ class PinRun:
                 f.write(f"#!/bin/sh\nexec setpriv --bounding-set=-all,{bounding} {TOOL} \"$@\"\n")
             os.chmod(args.tool, 0o755)
         self.r = e2e.Run(sid, args, 1)
-        self.pin = os.path.join(fs.mnt, tag)
         self.ntools = 0
         self.killed = []   # indices of tools stopped by SIGKILL
         self.select = None  # the tools' selection (None: the run's memcg)
@@ -147,6 +154,10 @@ class PinRun:
         def tool(binary, rel, extra=(), select=None):
             self.ntools += 1
             prom = os.path.join(self.tmp, f"tool{self.ntools}.prom")
+            if unit_args:
+                # the unit's own options, its textfile one per tool
+                return saved_tool(binary, rel, extra=[prom if a.endswith("unit.prom") else a
+                                                      for a in unit_args], select=select)
             # --interval 1: a rewrite each second, each after a drain of the
             # ring buffer (what R-C2-kill waits on before its SIGKILL)
             return saved_tool(binary, rel, extra=list(extra) + [f"--prom-textfile={prom}",
@@ -155,6 +166,8 @@ class PinRun:
         self.saved_tool = saved_tool
         e2e.Tool = tool
         self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
+        if unit_args:
+            self.r.tool_extra = tuple(unit_args)
 
     def restart(self, how, gap=None):
         """Stop the tool (SIGTERM or SIGKILL) and start another on the same
@@ -219,6 +232,30 @@ class PinRun:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+UNIT = f"{REPO}/deploy/systemd/oomreap-trace.service"
+
+
+def unit_command(pin, textfile):
+    """The systemd unit's ExecStart= options and CapabilityBoundingSet=, as
+    setpriv takes it.  What is the node's and not this test's is translated
+    (as tests/package runs it): the bpffs directory (this host may have no
+    bpffs at /sys/fs/bpf) and the textfile."""
+    import shlex
+    text = open(UNIT).read()
+    argv = shlex.split(re.search(r"^ExecStart=(.+)$", text, re.M).group(1))
+    caps = re.search(r"^CapabilityBoundingSet=(.+)$", text, re.M).group(1).split()
+    if "--pin" not in argv:
+        raise Fail("the unit's ExecStart has no --pin")
+    out = []
+    for a in argv[1:]:
+        if a.startswith("/sys/fs/bpf/"):
+            a = pin
+        elif a.endswith(".prom"):
+            a = textfile
+        out.append(a)
+    return out, ",".join("+" + c.lower().removeprefix("cap_") for c in caps)
+
+
 def kernel_kills(r):
     return len(r.trace.of("mark_victim"))
 
@@ -246,11 +283,15 @@ def whole(r, pid):
 
 
 def scenario_b2_term(fs):
-    # the systemd unit's capabilities: no CAP_SYS_ADMIN to adopt with
-    pr = PinRun("B2", fs, "b2", bounding="+bpf,+perfmon,+syslog")
+    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
+    # to adopt with)
+    pr = PinRun("B2", fs, "b2", unit=True)
     try:
         pr.r.hooks["killed"] = lambda r: pr.restart("term")
         e2e.scenario_b2(pr.r)
+        note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
+             + " (the unit's command line), setpriv "
+             + open(pr.r.args.tool).read().split()[3])
         handed_over(pr)
         pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
         if pid:
