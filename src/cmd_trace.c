@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/incident.h"
 #include "core/missed.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
@@ -227,9 +228,24 @@ static void ask_for_short_slice(void)
 		       sched_slice__outcome_name(o));
 }
 
+/* tracker__set_restart_mark(): an incident of the selection, its kill stamped before */
+struct continued_ctx {
+	const struct env *env;
+	const struct pin_dir *pd;
+};
+
+static bool continued_here(const struct oomreap_incident *inc, void *arg)
+{
+	const struct continued_ctx *c = arg;
+
+	return pin__stamped_before(c->pd, inc->victim_seq) &&
+	       incident__selected(inc, c->env->pid, c->env->cgroup);
+}
+
 static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr,
 		 struct pin_dir *pd)
 {
+	struct continued_ctx cc = { .env = env, .pd = pd };
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
 				 .page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 				 .attach = rung__name(tr->plan.rung) };
@@ -263,8 +279,8 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	if (!status) {
 		ask_for_short_slice();
 		/* before any event: the incidents the previous process handed over */
-		if (env->pin_dir)
-			pin__restore(pd, s.tracker);
+		if (env->pin_dir && pin__restore(pd, s.tracker))
+			tracker__set_restart_mark(s.tracker, continued_here, &cc);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
 		/* drained: what is still open goes to the next process, not out as open */
@@ -274,6 +290,12 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		if (attach__dropped(tr))
 			p_err("%llu events lost: ring buffer full",
 			      (unsigned long long)attach__dropped(tr));
+		if (tracker__stats(s.tracker)->continued_unsaved)
+			p_err("%llu incident%s continued from a process that stopped without "
+			      "saving: %s start was read by it and lost with it (joined halfway)",
+			      (unsigned long long)tracker__stats(s.tracker)->continued_unsaved,
+			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "" : "s",
+			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "its" : "their");
 		if (missed__total(&tracker__stats(s.tracker)->missed))
 			p_err("%llu events lost: runs of the BPF programs the kernel skipped",
 			      (unsigned long long)missed__total(&tracker__stats(s.tracker)->missed));

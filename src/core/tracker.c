@@ -60,6 +60,9 @@ struct tracker {
 	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */
 	int8_t learned_basis;
 	int8_t release_basis;     /* rss_basis__of_release() of the traced kernel, -1 unknown */
+	/* tracker__set_restart_mark() */
+	bool (*restart_continued)(const struct oomreap_incident *inc, void *ctx);
+	void *restart_ctx;
 };
 
 static uint32_t seq_hash(uint64_t seq)
@@ -281,6 +284,9 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	uint32_t idx = t->open[open_pos];
 	struct oomreap_incident *inc = &t->slots[idx];
 
+	if (!inc->have_identity && inc->victim_seq && t->restart_continued &&
+	    t->restart_continued(inc, t->restart_ctx))
+		t->stats.continued_unsaved++;
 	if (!inc->have_identity && !inc->kill_ns && !inc->identity_from_log && t->opts.on_join)
 		t->opts.on_join(inc, t->opts.ctx);
 	apply_rss_basis(t, inc);
@@ -1030,4 +1036,12 @@ void tracker__carry_set(struct tracker *t, const struct tracker_carry *c)
 	t->closed_next = c->closed_next % RECENTLY_CLOSED;
 	if (c->learned_basis >= -1 && c->learned_basis <= RSS_BASIS_SUM)
 		t->learned_basis = c->learned_basis;
+}
+
+void tracker__set_restart_mark(struct tracker *t,
+			       bool (*continued)(const struct oomreap_incident *inc, void *ctx),
+			       void *ctx)
+{
+	t->restart_continued = continued;
+	t->restart_ctx = ctx;
 }

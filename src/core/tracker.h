@@ -296,6 +296,13 @@ struct tracker_stats {
 	uint64_t orphan_events;     /* matched no incident and opened none */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
+	/*
+	 * Closed without their kill seen, a kill the BPF side stamped before
+	 * this process took over from one that stopped without saving
+	 * (tracker__set_restart_mark): their start was read by that process
+	 * and lost with it.
+	 */
+	uint64_t continued_unsaved;
 	struct runs_missed missed;  /* last value given to tracker__note_missed */
 };
 
@@ -369,6 +376,15 @@ uint32_t tracker__hand_over(struct tracker *t,
  */
 int tracker__take_over(struct tracker *t, const struct oomreap_incident *inc);
 void tracker__carry_get(const struct tracker *t, struct tracker_carry *c);
+/*
+ * After an adoption without a saved state: continued(inc) tells an
+ * incident, closing without its kill seen, whose kill was stamped before
+ * this process took over (and that the caller counts: its selection):
+ * continued_unsaved.
+ */
+void tracker__set_restart_mark(struct tracker *t,
+			       bool (*continued)(const struct oomreap_incident *inc, void *ctx),
+			       void *ctx);
 void tracker__carry_set(struct tracker *t, const struct tracker_carry *c);
 
 const struct tracker_stats *tracker__stats(const struct tracker *t);

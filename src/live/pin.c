@@ -83,7 +83,11 @@ struct pin_adopted {
 	char names[PLAN_MAX_HOOKS + 1][PIN_NAME_LEN];
 	uint64_t dropped_base;
 	struct runs_missed missed_base;
+	/* each CPU's kill count when adopted (bpf/oomreap.bpf.c, next_kill_seq()) */
+	uint64_t *kills_at_adopt;
+	int ncpus;
 };
+
 
 static uint64_t object_hash(void)
 {
@@ -590,6 +594,41 @@ int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *w
 	return 0;
 }
 
+/* The BPF side's kill sequence: the CPU in the low bits, its count above. */
+#define KILL_SEQ_CPU_BITS 12
+
+bool pin__stamped_before(const struct pin_dir *pd, uint64_t seq)
+{
+	const struct pin_adopted *a = pd->adopted;
+	uint64_t cpu = seq & ((1u << KILL_SEQ_CPU_BITS) - 1);
+
+	/* its count is within what that CPU had counted then */
+	return a && seq && cpu < (uint64_t)a->ncpus &&
+	       (seq >> KILL_SEQ_CPU_BITS) <= a->kills_at_adopt[cpu];
+}
+
+/* Each CPU's kill count now, from the pinned kill_count map; 0 or -errno. */
+static int read_kill_counts(struct pin_adopted *a, const struct pin_dir *pd)
+{
+	int fd = obj_get(pd, "map_kill_count"), n = libbpf_num_possible_cpus(), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (n <= 0) {
+		close(fd);
+		return n ? n : -EINVAL;
+	}
+	a->kills_at_adopt = calloc((size_t)n, sizeof(uint64_t));
+	if (!a->kills_at_adopt)
+		err = -ENOMEM;
+	else if (bpf_map_lookup_elem(fd, &(__u32){ 0 }, a->kills_at_adopt))
+		err = -errno;
+	else
+		a->ncpus = n;
+	close(fd);
+	return err;
+}
+
 static int adopt_link(struct pin_adopted *a, const struct pin_dir *pd, const char *prog)
 {
 	struct bpf_link_info li;
@@ -674,6 +713,10 @@ int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen)
 			err = -EINVAL;
 		if (!err)
 			err = map_state(pd);
+	}
+	if (!err) {
+		what = "map_kill_count";
+		err = read_kill_counts(a, pd);
 	}
 	for (i = 0; !err && i < id.nlinks && i <= PLAN_MAX_HOOKS; i++) {
 		id.links[i].program[PIN_NAME_LEN - 1] = 0;
@@ -796,6 +839,7 @@ void pin__adopted_free(struct pin_adopted *a)
 		return;
 	if (a->bss)
 		munmap(a->bss, a->bss_len);
+	free(a->kills_at_adopt);
 	for (i = 0; i <= PLAN_MAX_HOOKS; i++) {
 		if (a->link_fds[i] >= 0)
 			close(a->link_fds[i]);
@@ -828,8 +872,9 @@ static bool sane(struct oomreap_incident *inc)
 	return true;
 }
 
-void pin__restore(struct pin_dir *pd, struct tracker *t)
+bool pin__restore(struct pin_dir *pd, struct tracker *t)
 {
+	bool unsaved = false;
 	struct oomreap_incident *e = calloc(1, sizeof(*e));
 	struct pin_state_hdr hdr;
 	uint32_t i, restored = 0, refused = 0;
@@ -879,10 +924,12 @@ void pin__restore(struct pin_dir *pd, struct tracker *t)
 		 * been counted by that process too.
 		 */
 		p_note("adopted the pinned set in %s", pd->path);
-		if (hdr.mark == STATE_RUNNING)
+		if (hdr.mark == STATE_RUNNING) {
 			p_err("the previous process (pid %u) stopped without saving: its incidents "
 			      "in flight continue joined halfway from the kernel log",
 			      hdr.pid);
+			unsaved = true;
+		}
 	}
 out:
 	if (pd->state) {
@@ -893,6 +940,7 @@ out:
 		write_hdr(pd, &run);
 	}
 	free(e);
+	return unsaved;
 }
 
 struct save_ctx {

@@ -87,10 +87,17 @@ int pin__publish(struct pin_dir *pd, struct tracer *tr, const struct pin_want *w
 /*
  * The incidents a previous process saved: into t, before any event is
  * read.  Says what it restored, and what it could not (a process that died
- * without saving).  The state is then marked taken, so that a later crash
- * does not restore it twice.
+ * without saving: returns true then).  The state is then marked taken, so
+ * that a later crash does not restore it twice.
  */
-void pin__restore(struct pin_dir *pd, struct tracker *t);
+bool pin__restore(struct pin_dir *pd, struct tracker *t);
+/*
+ * After pin__restore() returned true (the previous process stopped
+ * without saving): a kill the programs stamped before this process took
+ * over.  Decodes the BPF side's sequence (bpf/oomreap.bpf.c,
+ * next_kill_seq(): the CPU in the low 12 bits, its count above).
+ */
+bool pin__stamped_before(const struct pin_dir *pd, uint64_t seq);
 /*
  * At SIGTERM/SIGINT, after the last drain: hand the tracker's open
  * incidents to the state map (at most PIN_STATE_MAX; the rest stay, to

@@ -405,6 +405,9 @@ def scenario_c2_kill(fs):
         r.expect(any("stopped without saving" in l for l in pr.errs(1)),
                  f"second tool did not say the first stopped without saving: {pr.errs(1)[-4:]}")
         r.expect(not pr.r.old_tools[0].incidents(), "the killed tool printed an incident")
+        r.expect(any(re.search(r": 1 incident continued from a process that stopped without "
+                               r"saving", l) for l in pr.errs(1)),
+                 f"second tool did not count the incident it continued: {pr.errs(1)[-4:]}")
         inc = r.the_incident(pid)
         if inc:
             r.expect_eq(inc.get("outcome"), "gave_up", "outcome")

@@ -966,6 +966,30 @@ static void test_carry_keeps_recently_closed(void **state)
 	fx_teardown(&gs);
 }
 
+static bool before_nine(const struct oomreap_incident *inc, void *ctx)
+{
+	(void)ctx;
+	return inc->victim_seq <= 9;
+}
+
+/*
+ * After a restart without a saved state: an incident closing without its
+ * kill, stamped before the takeover, is counted continued; one whose kill
+ * was seen here, or stamped after, is not.
+ */
+static void test_restart_mark_counts_continued(void **state)
+{
+	struct fx *f = *state;
+
+	tracker__set_restart_mark(f->t, before_nine, NULL);
+	FEED(f, ev_wake(9, 6000, T0, 0)); /* its kill read by the previous process */
+	FEED(f, ev_kill(8, 6100, 6100, T0, 30000, 400)); /* its kill seen here */
+	FEED(f, ev_wake(12, 6200, T0, 0)); /* stamped after: lost, not continued */
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 3);
+	assert_int_equal(STATS(f)->continued_unsaved, 1);
+}
+
 static void test_lab_c_unknown_skips_also_exhaust(void **state)
 {
 	struct fx *f = *state;
@@ -2674,6 +2698,7 @@ int main(void)
 		T(test_lab_c_gave_up),
 		T(test_hand_over_mid_loop_is_whole),
 		T(test_carry_keeps_recently_closed),
+		T(test_restart_mark_counts_continued),
 		T(test_lab_c_unknown_skips_also_exhaust),
 		T(test_lab_c_partial_contention),
 		T(test_lab_c_partial_mm_gone_before_exit),
