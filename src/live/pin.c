@@ -226,6 +226,10 @@ static int scan(const struct pin_dir *pd, int *n, char *bad, size_t badlen)
 		if (!our_name(de->d_name) || de->d_type == DT_DIR || de->d_type == DT_LNK) {
 			snprintf(bad, badlen, "%s%.64s\"", de->d_type == DT_LNK ? "a symlink \"" : "\"",
 				 de->d_name);
+			/* the error stays one line of text, whatever the name holds */
+			for (char *c = bad; *c; c++)
+				if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+					*c = '?';
 			closedir(d);
 			return -EEXIST;
 		}

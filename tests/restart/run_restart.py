@@ -526,6 +526,11 @@ def scenario_bad_dirs(fs):
         refused(["--pin", unrel], r'not an oomreap-trace pin directory \(it holds "theirs"\)',
                 "unrelated pins")
         refused(["--unpin", unrel], r"not an oomreap-trace pin directory", "--unpin unrelated")
+        # a hostile name: the error is still one line
+        hostile = os.path.join(unrel, "a\nb\x1b[31m")
+        os.rename(foreign, hostile)
+        refused(["--pin", unrel], r'it holds "a\?b\?\[31m"', "a hostile name")
+        os.rename(hostile, foreign)
         r.expect(os.path.exists(foreign), "the unrelated pin was removed")
         # a symlink to a good directory
         link = os.path.join(fs.mnt, "alias")
