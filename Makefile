@@ -37,7 +37,7 @@ SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c text
 	      sink_prom.c sink_record.c session.c session_kmsg.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
-	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c)
+	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
@@ -54,7 +54,7 @@ BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o blockers.bpf
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.
 .SECONDARY: $(OUT)/bpf/oomreap.bpf.o $(BPF_PARTS)
-.PHONY: all clean check check-layers deps test-unit test-e2e test-package vmlinux fixtures install
+.PHONY: all clean check check-layers deps test-unit test-e2e test-restart test-package vmlinux fixtures install
 
 all: $(OUT)/oomreap-trace
 
@@ -95,7 +95,7 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	  echo '};'; } > $@
 
 # Objects that include what is generated from the BPF object must wait for it.
-$(OUT)/obj/live/attach.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o: $(OUT)/oomreap.skel.h
 $(OUT)/obj/live/percpu_offsets.o: $(OUT)/percpu_offsets.skel.h
 $(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 
@@ -194,6 +194,11 @@ test-unit: $(UNIT_TESTS)
 
 test-e2e: $(OUT)/oomreap-trace $(FIXTURES)
 	$(Q)python3 tests/e2e/run_e2e.py
+
+# Restarts with --pin (tests/restart/): the e2e scenarios with the tool
+# restarted mid-incident, on a bpffs of the test's own (root).
+test-restart: $(OUT)/oomreap-trace $(FIXTURES)
+	$(Q)python3 tests/restart/run_restart.py
 
 # The Debian package (tests/package/): make deb, lintian, then installed in
 # clean Debian 12 and 13 roots (mmdebstrap, cached in .package-cache/).

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/incident.h"
 #include "core/missed.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
@@ -22,6 +23,7 @@
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/percpu_offsets.h"
+#include "live/pin.h"
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
@@ -63,7 +65,12 @@ static const char *const default_killers[] = {
 	"oomd=/usr/bin/oomd",
 };
 
-static int add_killer(struct tracer *tr, const char *spec, bool must_exist)
+/*
+ * One killer into the signal program's map (tr), or, tr NULL, only into
+ * *hash (FNV-1a of name, device, inode): what a pinned set must have been
+ * loaded with to be adopted (live/pin.h, killers_hash).
+ */
+static int add_killer(struct tracer *tr, const char *spec, bool must_exist, uint64_t *hash)
 {
 	const char *eq = strchr(spec, '=');
 	char name[16];
@@ -84,6 +91,17 @@ static int add_killer(struct tracer *tr, const char *spec, bool must_exist)
 	}
 	/* the kernel's dev_t, as the inode's super_block holds it */
 	kdev = (major(st.st_dev) << 20) | (minor(st.st_dev) & 0xfffff);
+	if (!tr) {
+		const unsigned char *parts[3] = { (const unsigned char *)name,
+						  (const unsigned char *)&kdev,
+						  (const unsigned char *)&st.st_ino };
+		size_t lens[3] = { strlen(name) + 1, sizeof(kdev), sizeof(st.st_ino) };
+
+		for (int p = 0; p < 3; p++)
+			for (size_t b = 0; b < lens[p]; b++)
+				*hash = (*hash ^ parts[p][b]) * 0x100000001b3ull;
+		return EXIT_OK;
+	}
 	err = attach__add_killer(tr, name, eq + 1, kdev, st.st_ino);
 	if (err) {
 		p_err("--killer %s: %s", spec, strerror(-err));
@@ -94,32 +112,80 @@ static int add_killer(struct tracer *tr, const char *spec, bool must_exist)
 	return EXIT_OK;
 }
 
-static int add_killers(const struct env *env, struct tracer *tr)
+static int add_killers(const struct env *env, struct tracer *tr, uint64_t *hash)
 {
 	size_t i;
 	int err;
 
+	if (hash)
+		*hash = 0xcbf29ce484222325ull;
 	for (i = 0; i < sizeof(default_killers) / sizeof(default_killers[0]); i++)
-		add_killer(tr, default_killers[i], false);
+		add_killer(tr, default_killers[i], false, hash);
 	for (i = 0; i < (size_t)env->nkillers; i++) {
-		err = add_killer(tr, env->killers[i], true);
+		err = add_killer(tr, env->killers[i], true, hash);
 		if (err)
 			return err;
 	}
 	return EXIT_OK;
 }
 
+/*
+ * --pin DIR: adopt the set pinned there when it is this build's with these
+ * options (nothing loaded, the links never detached), else replace it, said.
+ * Returns 0 or an EXIT_* status, said; *adopted tells which.
+ */
+static int open_pins(const struct env *env, const struct kernel_features *kf,
+		     const struct pin_want *want, struct pin_dir *pd, struct tracer *tr,
+		     bool *adopted)
+{
+	char why[320];
+
+	*adopted = false;
+	if (pin__open(pd, env->pin_dir, want, why, sizeof(why))) {
+		p_err("--pin %s", why);
+		return EXIT_USAGE;
+	}
+	if (pd->found == PIN_OTHER) {
+		p_note("%s: replacing the pinned set (%s): its programs detach", env->pin_dir,
+		       pd->other_why);
+		if (pin__clear(pd, why, sizeof(why))) {
+			p_err("--pin %s", why);
+			return EXIT_RUNTIME;
+		}
+	}
+	if (pd->found != PIN_SAME)
+		return EXIT_OK;
+	if (pin__adopt(pd, tr, why, sizeof(why))) {
+		p_err("--pin %s", why);
+		return EXIT_RUNTIME;
+	}
+	tr->kprobe_missed_counted = kf->kprobe_missed_counted;
+	*adopted = true;
+	return EXIT_OK;
+}
+
 static int attach(const struct env *env, const struct kernel_features *kf,
-		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table)
+		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table,
+		  struct pin_dir *pd)
 {
 	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus,
 				   .pptrs_off = kf->bpf_array_pptrs_off };
+	struct pin_want want = { .rung = env->attach, .blockers = !env->no_blockers,
+				 .wake_every_event = env->verbose };
 	struct attach_opts o;
 	int status = privdrop__check(), failed;
 	pthread_t th;
-	bool looking;
+	bool looking, adopted = false;
+	char why[320];
 
 	if (status)
+		return status;
+	memset(tr, 0, sizeof(*tr));
+	/* the killers first: a pinned set is adopted only if it knows the same ones */
+	want.mrelease = env->mrelease;
+	if ((status = add_killers(env, NULL, &want.killers_hash)))
+		return status;
+	if (env->pin_dir && (status = open_pins(env, kf, &want, pd, tr, &adopted)))
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
@@ -130,7 +196,22 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	 * the programs, not after.
 	 */
 	looking = kf->rss_sum_cpus && !pthread_create(&th, NULL, find_per_cpu_table, &job);
-	failed = attach__start(tr, kf, &o);
+	failed = adopted ? 0 : attach__start(tr, kf, &o);
+	if (!failed && env->pin_dir && !adopted &&
+	    (status = pin__publish(pd, tr, &want, why, sizeof(why)))) {
+		if (status == -EOPNOTSUPP) {
+			/* the kernel's limit: trace anyway, as without --pin, and say so */
+			p_err("--pin %s: tracing without; a restart loses what happens meanwhile",
+			      why);
+			pin__close(pd);
+		} else {
+			p_err("--pin %s", why);
+			if (looking)
+				pthread_join(th, NULL);
+			attach__stop(tr);
+			return EXIT_RUNTIME;
+		}
+	}
 	if (looking)
 		pthread_join(th, NULL);
 	if (!failed && kf->rss_sum_cpus) {
@@ -148,7 +229,8 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	}
 	if (!env->no_blockers && !tr->plan.blockers)
 		p_err("blocker attribution off: %s", tr->plan.blockers_why);
-	return add_killers(env, tr);
+	/* an adopted set's map already holds them (the identity says the same ones) */
+	return adopted ? EXIT_OK : add_killers(env, tr, NULL);
 }
 
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
@@ -231,8 +313,24 @@ static void ask_for_short_slice(void)
 		       sched_slice__outcome_name(o));
 }
 
-static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr)
+/* tracker__set_restart_mark(): an incident of the selection, its kill stamped before */
+struct continued_ctx {
+	const struct env *env;
+	const struct pin_dir *pd;
+};
+
+static bool continued_here(const struct oomreap_incident *inc, void *arg)
 {
+	const struct continued_ctx *c = arg;
+
+	return pin__stamped_before(c->pd, inc->victim_seq) &&
+	       incident__selected(inc, c->env->pid, c->env->cgroup);
+}
+
+static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr,
+		 struct pin_dir *pd)
+{
+	struct continued_ctx cc = { .env = env, .pd = pd };
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
 				 .page_size = (uint64_t)sysconf(_SC_PAGESIZE),
 				 .attach = rung__name(tr->plan.rung),
@@ -266,12 +364,24 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	status = drop_privileges(env, &s, &c, tr);
 	if (!status) {
 		ask_for_short_slice();
+		/* before any event: the incidents the previous process handed over */
+		if (env->pin_dir && pin__restore(pd, s.tracker))
+			tracker__set_restart_mark(s.tracker, continued_here, &cc);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
+		/* drained: what is still open goes to the next process, not out as open */
+		if (env->pin_dir)
+			pin__save(pd, s.tracker);
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
 		if (attach__dropped(tr))
 			p_err("%llu events lost: ring buffer full",
 			      (unsigned long long)attach__dropped(tr));
+		if (tracker__stats(s.tracker)->continued_unsaved)
+			p_err("%llu incident%s continued from a process that stopped without "
+			      "saving: %s start was read by it and lost with it (joined halfway)",
+			      (unsigned long long)tracker__stats(s.tracker)->continued_unsaved,
+			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "" : "s",
+			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "its" : "their");
 		if (missed__total(&tracker__stats(s.tracker)->missed))
 			p_err("%llu events lost: runs of the BPF programs the kernel skipped",
 			      (unsigned long long)missed__total(&tracker__stats(s.tracker)->missed));
@@ -285,19 +395,31 @@ int do_trace(const struct env *env)
 	struct percpu_offsets table = { 0 }; /* the RSS sums' per-CPU offsets, while tracing */
 	struct kernel_features kf;
 	struct corebtf core;
+	struct pin_dir pd = { .fd = -1, .state_fd = -1 };
 	struct tracer tr;
+	char why[320];
 	int status;
 
+	if (env->unpin_dir) {
+		if (pin__unpin(env->unpin_dir, why, sizeof(why))) {
+			p_err("--unpin %s", why);
+			return EXIT_USAGE;
+		}
+		p_note("unpinned %s: its programs detached", env->unpin_dir);
+		return EXIT_OK;
+	}
 	status = features__load(&kf, &core, env->btf_path, NULL);
 	if (!status)
-		status = attach(env, &kf, &core, &tr, &table);
+		status = attach(env, &kf, &core, &tr, &table, &pd);
 	corebtf__close(&core); /* read at load time only */
 	if (status) {
+		pin__close(&pd);
 		percpu_offsets__free(&table);
 		return status;
 	}
-	status = trace(env, &kf, &tr);
+	status = trace(env, &kf, &tr, &pd);
 	attach__stop(&tr);
+	pin__close(&pd);
 	percpu_offsets__free(&table);
 	return status;
 }

@@ -60,6 +60,8 @@ enum {
 	OPT_KMSG,
 	OPT_KILLER,
 	OPT_MRELEASE,
+	OPT_PIN,
+	OPT_UNPIN,
 };
 
 static const struct argp_option opts[] = {
@@ -103,6 +105,10 @@ static const struct argp_option opts[] = {
 	{ "record-max-size", OPT_RECORD_MAX_SIZE, "SIZE", 0,
 	  "go on in FILE.1, FILE.2, ... when a file would pass SIZE bytes (K, M, G suffixes)",
 	  2 },
+	{ "pin", OPT_PIN, "DIR", 0,
+	  "keep the programs attached and their maps pinned in DIR (on bpffs) across restarts; "
+	  "the next start with DIR adopts them and the incidents in flight (root)", 1 },
+	{ "unpin", OPT_UNPIN, "DIR", 0, "remove what --pin DIR pinned, and exit", 1 },
 	{ "no-kmsg", OPT_NO_KMSG, NULL, 0,
 	  "do not read /dev/kmsg: no kernel log in the recording, and no OOM context from it", 2 },
 	{ NULL, 0, NULL, 0, "report:", 3 },
@@ -149,6 +155,8 @@ static const struct {
 	{ OPT_RECORD, IN_TRACE },
 	{ OPT_RECORD_MAX_SIZE, IN_TRACE },
 	{ OPT_NO_KMSG, IN_TRACE },
+	{ OPT_PIN, IN_TRACE },
+	{ OPT_UNPIN, IN_TRACE },
 	{ OPT_FORMAT, IN_REPORT },
 	{ 'o', IN_REPORT },
 	{ OPT_SINCE, IN_REPORT },
@@ -399,6 +407,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_KMSG:
 		env->no_kmsg = true;
+		break;
+	case OPT_PIN:
+	case OPT_UNPIN:
+		if (!arg[0])
+			argp_error(state, "%s: an empty directory name", key == OPT_PIN ? "--pin" : "--unpin");
+		if (key == OPT_PIN)
+			env->pin_dir = arg;
+		else
+			env->unpin_dir = arg;
+		if (env->pin_dir && env->unpin_dir)
+			argp_error(state, "--pin and --unpin together: one or the other");
 		break;
 	case OPT_FORMAT:
 		if (!strcmp(arg, "html"))

@@ -34,6 +34,8 @@ struct env {
 	const char *record_path;   /* --record: store the wire events here */
 	uint64_t record_max_bytes; /* rotate to PATH.1, PATH.2, ...; 0 = never */
 	bool no_kmsg;              /* do not capture /dev/kmsg while recording */
+	const char *pin_dir;       /* --pin: the pinned set's bpffs directory (live/pin.h) */
+	const char *unpin_dir;     /* --unpin: remove that set and exit */
 	/* replay/report: the recording's files, as many as the command line holds
 	 * (the recorder rotates without limit); options__free() releases them */
 	const char **files;

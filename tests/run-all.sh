@@ -27,6 +27,7 @@ LAYERS=(
 	"html|report in headless chromium|tests/golden/check_html.sh"
 	"fuzz|fuzz (record reader, replay --json and report end to end, kmsg parser; \${FUZZ_TIME:-15} s each, ASan+UBSan)|env FUZZ_TIME=\${FUZZ_TIME:-15} tests/fuzz/run_fuzz.sh"
 	"e2e|end-to-end (root, real kernel)|python3 tests/e2e/run_e2e.py"
+	"restart|restarts with --pin (root, real kernel, bpffs)|python3 tests/restart/run_restart.py"
 	"vm|kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12, 6.17, 7.0, 7.x and 7.x-rt under qemu, every rung)|make -s --no-print-directory vmtest"
 	"prom|prometheus (root, node_exporter, promtool)|python3 tests/prom/run_prom.py"
 	"deploy|deployment (root: make image, podman+runc, Prometheus, Alertmanager)|python3 tests/deploy/run_deploy.py"

@@ -27,7 +27,7 @@
 #define ORPHAN_WINDOW_NS 100000000ull
 /* Victims of one oom_kill_process() call are marked within this window. */
 #define CONTEXT_WINDOW_NS 1000000000ull
-#define RECENTLY_CLOSED 64
+#define RECENTLY_CLOSED TRACKER_RECENTLY_CLOSED
 
 struct tracker {
 	struct tracker_opts opts;
@@ -60,6 +60,9 @@ struct tracker {
 	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */
 	int8_t learned_basis;
 	int8_t release_basis;     /* rss_basis__of_release() of the traced kernel, -1 unknown */
+	/* tracker__set_restart_mark() */
+	bool (*restart_continued)(const struct oomreap_incident *inc, void *ctx);
+	void *restart_ctx;
 };
 
 static uint32_t seq_hash(uint64_t seq)
@@ -288,6 +291,9 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	uint32_t idx = t->open[open_pos];
 	struct oomreap_incident *inc = &t->slots[idx];
 
+	if (!inc->have_identity && inc->victim_seq && t->restart_continued &&
+	    t->restart_continued(inc, t->restart_ctx))
+		t->stats.continued_unsaved++;
 	if (!inc->have_identity && !inc->kill_ns && !inc->identity_from_log && t->opts.on_join)
 		t->opts.on_join(inc, t->opts.ctx);
 	apply_rss_basis(t, inc);
@@ -1151,4 +1157,76 @@ void tracker__flush(struct tracker *t)
 
 		close_incident(t, t->nopen - 1, o, o != OUTCOME_OPEN ? inc->deadline_stamp_ns : 0);
 	}
+}
+
+uint32_t tracker__hand_over(struct tracker *t,
+			    bool (*fn)(const struct oomreap_incident *inc, void *ctx), void *ctx)
+{
+	uint32_t i = 0, n = 0;
+
+	while (i < t->nopen) {
+		uint32_t idx = t->open[i];
+		struct oomreap_incident *inc = &t->slots[idx];
+
+		if (!fn(inc, ctx)) {
+			i++;
+			continue;
+		}
+		if (inc->victim_seq)
+			seq_index_del(t, inc->victim_seq);
+		inc->in_use = false;
+		t->open[i] = t->open[--t->nopen];
+		t->slots[t->open[i]].open_pos = i;
+		t->free_stack[t->nfree++] = idx;
+		n++;
+	}
+	return n;
+}
+
+int tracker__take_over(struct tracker *t, const struct oomreap_incident *src)
+{
+	struct oomreap_incident *inc;
+	uint32_t idx;
+
+	if (!src->in_use || src->outcome != OUTCOME_OPEN)
+		return -EINVAL;
+	if (find_by_seq(t, src->victim_seq))
+		return -EEXIST;
+	if (!t->nfree)
+		return -ENOSPC;
+	idx = t->free_stack[--t->nfree];
+	inc = &t->slots[idx];
+	*inc = *src;
+	inc->open_pos = t->nopen;
+	t->open[t->nopen++] = idx;
+	if (inc->victim_seq)
+		seq_index_add(t, inc->victim_seq, idx);
+	if (inc->deadline_ns && inc->deadline_ns < t->earliest_deadline)
+		t->earliest_deadline = inc->deadline_ns;
+	t->stats.incidents_opened++;
+	return 0;
+}
+
+void tracker__carry_get(const struct tracker *t, struct tracker_carry *c)
+{
+	memset(c, 0, sizeof(*c));
+	memcpy(c->closed_seqs, t->closed_seqs, sizeof(c->closed_seqs));
+	c->closed_next = t->closed_next;
+	c->learned_basis = t->learned_basis;
+}
+
+void tracker__carry_set(struct tracker *t, const struct tracker_carry *c)
+{
+	memcpy(t->closed_seqs, c->closed_seqs, sizeof(t->closed_seqs));
+	t->closed_next = c->closed_next % RECENTLY_CLOSED;
+	if (c->learned_basis >= -1 && c->learned_basis <= RSS_BASIS_SUM)
+		t->learned_basis = c->learned_basis;
+}
+
+void tracker__set_restart_mark(struct tracker *t,
+			       bool (*continued)(const struct oomreap_incident *inc, void *ctx),
+			       void *ctx)
+{
+	t->restart_continued = continued;
+	t->restart_ctx = ctx;
 }

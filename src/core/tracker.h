@@ -353,6 +353,13 @@ struct tracker_stats {
 	uint64_t mrelease_unmatched; /* process_mrelease calls on no known victim */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
+	/*
+	 * Closed without their kill seen, a kill the BPF side stamped before
+	 * this process took over from one that stopped without saving
+	 * (tracker__set_restart_mark): their start was read by that process
+	 * and lost with it.
+	 */
+	uint64_t continued_unsaved;
 	struct runs_missed missed;  /* last value given to tracker__note_missed */
 };
 
@@ -398,6 +405,44 @@ void tracker__note_missed(struct tracker *t, const struct runs_missed *m);
  * completed reap); the rest close as OUTCOME_OPEN.
  */
 void tracker__flush(struct tracker *t);
+
+/*
+ * Restarts (live/pin.h): an incident in flight handed from one process to
+ * the next, whole, in the same boot (the events' clock goes on).  What the
+ * tracker keeps besides its open incidents and must carry too: the
+ * victims it closed last (a late event of one must not open another) and
+ * the reading the kernel's lines were learnt to use.
+ */
+#define TRACKER_RECENTLY_CLOSED 64
+struct tracker_carry {
+	uint64_t closed_seqs[TRACKER_RECENTLY_CLOSED];
+	uint32_t closed_next;
+	int8_t learned_basis;
+};
+/*
+ * Hand each open incident to fn and forget it, neither closed nor counted
+ * closed: the next process closes it.  fn returns false to keep one (no
+ * room to save it): it stays open, for tracker__flush().  Returns how many
+ * were handed over.
+ */
+uint32_t tracker__hand_over(struct tracker *t,
+			    bool (*fn)(const struct oomreap_incident *inc, void *ctx), void *ctx);
+/*
+ * Take one incident a previous process handed over.  0, -EEXIST (its
+ * victim is open already), -ENOSPC (no free slot), -EINVAL (not open).
+ */
+int tracker__take_over(struct tracker *t, const struct oomreap_incident *inc);
+void tracker__carry_get(const struct tracker *t, struct tracker_carry *c);
+/*
+ * After an adoption without a saved state: continued(inc) tells an
+ * incident, closing without its kill seen, whose kill was stamped before
+ * this process took over (and that the caller counts: its selection):
+ * continued_unsaved.
+ */
+void tracker__set_restart_mark(struct tracker *t,
+			       bool (*continued)(const struct oomreap_incident *inc, void *ctx),
+			       void *ctx);
+void tracker__carry_set(struct tracker *t, const struct tracker_carry *c);
 
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);

@@ -13,6 +13,7 @@
 #include "live/corebtf.h"
 #include "live/hooks.h"
 #include "live/loadlog.h"
+#include "live/pin.h"
 #include "core/errors.h"
 #include "core/missed.h"
 #include "oomreap_abi.h"
@@ -387,6 +388,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		/* Not fatal: the tracer is complete without it. */
 		link = bpf_program__attach(s->progs.tp_skip_blockers);
 		if (link) {
+			tr->link_progs[tr->nlinks] = s->progs.tp_skip_blockers;
 			tr->links[tr->nlinks++] = link;
 			plan->blockers = true;
 		} else {
@@ -413,8 +415,14 @@ void attach__opts(struct attach_opts *o, enum rung want, bool blockers, const ch
 
 void attach__stop(struct tracer *tr)
 {
-	while (tr->nlinks > 0)
+	pin__adopted_free(tr->adopted);
+	tr->adopted = NULL;
+	while (tr->nlinks > 0) {
+		/* pinned: destroying the link object must not detach the program */
+		if (tr->pinned)
+			bpf_link__disconnect(tr->links[tr->nlinks - 1]);
 		bpf_link__destroy(tr->links[--tr->nlinks]);
+	}
 	oomreap__destroy(tr->skel);
 	tr->skel = NULL;
 }
@@ -482,6 +490,8 @@ void attach__plan_text(char *buf, size_t len, const struct attach_plan *plan)
 
 uint64_t attach__dropped(const struct tracer *tr)
 {
+	if (tr->adopted)
+		return pin__adopted_dropped(tr->adopted);
 	return tr->skel ? tr->skel->bss->dropped_events + tr->skel->bss->blocker_dropped : 0;
 }
 
@@ -535,6 +545,10 @@ void attach__missed(const struct tracer *tr, struct runs_missed *out)
 	struct bpf_program *prog;
 
 	memset(out, 0, sizeof(*out));
+	if (tr->adopted) {
+		pin__adopted_missed(tr->adopted, tr->kprobe_missed_counted, out);
+		return;
+	}
 	if (!tr->skel)
 		return;
 	bpf_object__for_each_program(prog, tr->skel->obj) {
@@ -560,6 +574,8 @@ void attach__missed(const struct tracer *tr, struct runs_missed *out)
 
 int attach__events_fd(const struct tracer *tr)
 {
+	if (tr->adopted)
+		return pin__adopted_events_fd(tr->adopted);
 	return bpf_map__fd(tr->skel->maps.events);
 }
 
@@ -567,6 +583,10 @@ void attach__print_tags(FILE *f, const struct tracer *tr)
 {
 	struct bpf_program *prog;
 
+	if (tr->adopted) {
+		pin__adopted_print_tags(f, tr->adopted);
+		return;
+	}
 	bpf_object__for_each_program(prog, tr->skel->obj) {
 		struct bpf_prog_info info = { 0 };
 		__u32 len = sizeof(info);
@@ -617,6 +637,8 @@ bool attach__mrelease_traced(const struct tracer *tr)
 
 void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset)
 {
-	if (tr->skel)
+	if (tr->adopted)
+		pin__adopted_set_rss_sum_table(tr->adopted, per_cpu_offset);
+	else if (tr->skel)
 		tr->skel->bss->per_cpu_offset_addr = per_cpu_offset;
 }

@@ -39,6 +39,7 @@ struct attach_plan {
 struct oomreap;
 struct bpf_link;
 struct bpf_program;
+struct pin_adopted;
 
 /* A loaded, attached tracer. */
 struct tracer {
@@ -48,6 +49,8 @@ struct tracer {
 	struct attach_plan plan;
 	bool kprobe_missed_counted; /* kernel_features: kprobe runs skipped are counted */
 	const struct bpf_program *link_progs[PLAN_MAX_HOOKS + 1]; /* links[i]'s program */
+	bool pinned;                    /* --pin: its links outlive this process */
+	struct pin_adopted *adopted;    /* --pin: a pinned set taken over, nothing loaded */
 };
 
 const char *rung__name(enum rung r);

@@ -192,6 +192,13 @@ done
 expect "live tracing --since refused" 2 "--since does nothing in live tracing: it is for report" -- \
 	"$BIN" --since=+1s
 expect "the usage error is the usage error" 2 "Try .oomreap-trace --help" -- "$BIN" report "$rec" --json
+for opt in --pin=/x --unpin=/x; do
+	expect "replay $opt refused" 2 "does nothing in replay: it is for live tracing" -- \
+		"$BIN" replay "$rec" "$opt"
+done
+expect "--pin and --unpin together refused" 2 "--pin and --unpin together" -- \
+	"$BIN" --pin=/a --unpin=/b
+expect "--pin with an empty name refused" 2 "--pin: an empty directory name" -- "$BIN" --pin=
 
 # --cgroup is a path: a run of slashes is one separator ('//' is '/').
 storm=$(ls $G/synthetic-storm-rotated.oomrec $G/synthetic-storm-rotated.oomrec.* | sort -V)

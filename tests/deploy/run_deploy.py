@@ -32,7 +32,11 @@
 - Every query of the Grafana dashboard (deploy/grafana) runs against that
   Prometheus and returns data; the tool's container stayed below its
   memory limit (the cgroup's own peak and failure count); `podman stop`
-  (SIGTERM) writes the textfile a last time and the tool exits 0.
+  (SIGTERM) writes the textfile a last time and the tool exits 0; the
+  container started again (a rollout) adopts the set it pinned (--pin) in
+  the node's bpffs (a bpffs of the test's own stands for it), and B2 with
+  the tool's container restarted between the kill and the reap comes out
+  once and whole from the next one.
 
 Needs root, cgroup v1 (or v2) memory controller, tracefs, /dev/fuse,
 podman, runc, prometheus, prometheus-alertmanager, prometheus-node-exporter
@@ -225,9 +229,10 @@ def cpus(q):
 class DaemonSetSpec:
     """The oomreap-trace container of deploy/kubernetes, as podman arguments."""
 
-    def __init__(self, textfile_dir=None):
+    def __init__(self, textfile_dir=None, bpffs_dir=None):
         """textfile_dir: the host directory for the emptyDir (None: only
-        reading the manifest)."""
+        reading the manifest); bpffs_dir: a bpffs standing for the node's
+        /sys/fs/bpf (this host may have none there)."""
         import yaml
         with open(MANIFEST) as f:
             docs = [d for d in yaml.safe_load_all(f) if d]
@@ -296,6 +301,8 @@ class DaemonSetSpec:
                 self.empty_dir_size = quantity(v["emptyDir"].get("sizeLimit", "1Mi"))
             elif "hostPath" in v:
                 src = v["hostPath"]["path"]
+                if src == "/sys/fs/bpf" and bpffs_dir:
+                    src = bpffs_dir
             else:
                 raise Fail(f"volume {m['name']} of a kind not translated")
             opts += ["-v", f"{src}:{m['mountPath']}" + (":ro" if m.get("readOnly") else "")]
@@ -565,6 +572,15 @@ class Lab:
         self.stack.callback(lambda: subprocess.run(["umount", "-l", d], capture_output=True))
         return d
 
+    def bpffs(self, name):
+        """A bpffs of the test's own: the pins the tool leaves there (--pin)
+        go, their programs detached, as it is unmounted."""
+        d = os.path.join(self.base, name)
+        os.mkdir(d, 0o700)
+        run(["mount", "-t", "bpf", "bpf", d], timeout=30)
+        self.stack.callback(lambda: subprocess.run(["umount", "-l", d], capture_output=True))
+        return d
+
 
 # --------------------------------------------------------------------------
 # a test's verdict
@@ -723,7 +739,8 @@ def test_tool(t, lab):
     capability, writes the textfile into the shared tmpfs; node_exporter
     (as nobody, like the sidecar) serves it."""
     lab.textfile_dir = lab.tmpfs("textfile", DaemonSetSpec().empty_dir_size)
-    spec = lab.spec = DaemonSetSpec(lab.textfile_dir)
+    lab.bpffs_dir = lab.bpffs("bpffs")
+    spec = lab.spec = DaemonSetSpec(lab.textfile_dir, lab.bpffs_dir)
     for n in spec.notes:
         note(f"tool: {n}")
     tool = lab.tool = ToolContainer(lab, spec)
@@ -1386,6 +1403,81 @@ def test_stop(t, lab):
          f"{os.stat(path).st_mtime - t0:+.3f} s after the stop began")
 
 
+def test_restart(t, lab):
+    """After podman stop, the DaemonSet's container again (a rollout) on the
+    same node bpffs: it adopts the pinned set (--pin; nothing loaded,
+    nothing detached).  Then B2 with the container restarted between the
+    kill and the reap: the next container continues the incident, which
+    comes out once and whole (held to kmsg and tracefs as in B2)."""
+    said = [l for l in lab.tool.proc.err if "in flight saved in /sys/fs/bpf/oomreap-trace" in l]
+    t.expect(len(said) == 1, f"the stopped tool did not say what it saved: {lab.tool.proc.err[-3:]}")
+    pins = sorted(os.listdir(os.path.join(lab.bpffs_dir, "oomreap-trace")))
+    t.expect("identity" in pins and "map_events" in pins and
+             any(p.startswith("link_") for p in pins), f"pinned set after the stop: {pins}")
+
+    def start():
+        lab.tool.remove()
+        tool = lab.tool = ToolContainer(lab, lab.spec)
+        tool.proc.expect(r"^oomreap-trace: ready \(attach=tracepoint", 120, stream="err")
+        t.expect(not [l for l in tool.proc.err if "replacing" in l or "without saving" in l],
+                 f"restarted container: {tool.proc.err[-4:]}")
+        return tool
+
+    def stop(tool):
+        lab.podman("stop", "-t", str(lab.spec.grace), tool.name, timeout=lab.spec.grace + 30)
+        t.expect_eq(tool.proc.wait(30), 0, "restarted container's exit status")
+
+    first = start()
+    adopted = [l for l in first.proc.err if "adopted the pinned set in /sys/fs/bpf/oomreap-trace" in l]
+    t.expect(len(adopted) == 1, f"restarted container did not adopt: {first.proc.err[-4:]}")
+    # B2, the tool's container restarted between the kill and the reap
+    tr = scenario_trace(t, "B2r")
+    fuse = FuseHold(lab, "B2r")
+    t.stack.callback(fuse.close)
+    v = Victim(t, lab, "B2r", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
+               volumes=[f"{fuse.mnt}:/fuse"])
+    t.stack.callback(fuse.release)
+    m = v.ready(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)")
+    reader = host_tid(v.pid, int(m.group(3)))
+    fuse.held_by(reader, 10)
+    wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
+    g, gpid = v.exec_hog(t, 64)
+    tr.watch_exits(e2e.victim_tids(v.pid) + [gpid])
+    g.send("go")
+    ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
+    kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    stop(first)
+    t.expect(any(": 1 incident in flight saved" in l for l in first.proc.err),
+             f"stopped container did not save the incident: {first.proc.err[-3:]}")
+    t.expect(not [i for i in first.incidents() if i.get("pid") == v.pid],
+             "the stopped container printed the incident")
+    second = start()
+    t.expect(any("adopted the pinned set" in l and ": 1 incident in flight restored" in l
+                 for l in second.proc.err), f"next container: {second.proc.err[-4:]}")
+    fin = wait_for(lambda: tr.of("finish_task_reaping", v.pid), 10, "finish_task_reaping")[0]
+    rl = lab.kmsg.wait(e2e.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
+    wait_for(lambda: any(l.startswith("done ") for l in g.lines) or g.p.poll() is not None,
+             15, "the trigger to finish or die")
+    fuse.release()
+    t.expect_eq(v.proc.wait(30), 137, "victim container's exit status (SIGKILL)")
+    inc = second.incident(v.pid, 10)[0]
+    check_identity(t, inc, kl, v, "B2r")
+    check_kill_ts(t, inc, ev, "B2r")
+    t.expect_eq((inc.get("outcome"), inc.get("attempts"), inc.get("trylock_failures"),
+                 inc.get("incomplete"), inc.get("first_seen")),
+                ("reaped", 1, 0, False, "kill"),
+                "B2r: outcome, attempts, failures, incomplete, first_seen")
+    freed = inc.get("freed_bytes") or {}
+    want = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
+    t.expect(freed.get("anon") is not None
+             and abs(freed["anon"] - want) <= e2e.FREED_ANON_REL_TOL * want,
+             f"B2r: freed anon {freed.get('anon')} not within 2% of kmsg kill - left {want}")
+    stop(second)
+    note(f"restart: {adopted[0] if adopted else '-'}; B2 victim {v.pid} killed, container "
+         f"restarted, reaped {fin['ts'] - ev['ts']} ns after the kill: freed anon "
+         f"{freed.get('anon')} B (kmsg {want} B) from the next container")
+
+
 def test_alerts_end(t, lab):
     """Never fired: OOMReapLatencyHigh (no reap took 4 s) and
     OOMReapTraceStale (the file is rewritten every --interval)."""
@@ -1417,6 +1509,8 @@ STEPS = [
     ("deploy-grafana-dashboard-queries", test_dashboard, ("deploy-alert-events-lost-fed",)),
     ("deploy-tool-memory-within-limit", test_memory, ("deploy-tool-as-the-daemonset",)),
     ("deploy-podman-stop-sigterm", test_stop, ("deploy-tool-as-the-daemonset",)),
+    ("deploy-restart-adopts-the-pins", test_restart,
+     ("deploy-podman-stop-sigterm", "deploy-fixtures-image")),
     ("deploy-alerts-never-fired", test_alerts_end, ("deploy-prometheus-alertmanager",)),
 ]
 

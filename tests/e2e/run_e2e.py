@@ -362,6 +362,12 @@ class Run:
         self.tool = None
         self.fuse = None
         self.recording = None
+        # tests/restart: options every tool of the run takes (--pin DIR), the
+        # tools a restart stopped (their output counts too), and what to do
+        # at a scenario's checkpoints (checkpoint())
+        self.tool_extra = ()
+        self.old_tools = []
+        self.hooks = {}
 
     # -- assertions
     def expect(self, cond, msg):
@@ -379,6 +385,13 @@ class Run:
                            f"{what}: tool {got_ns} vs kernel {want_ns} "
                            f"(off by {(got_ns - want_ns) / 1e6:+.3f} ms, tolerance "
                            f"{tol / 1e6:g} ms)")
+
+    def checkpoint(self, name):
+        """A point in a scenario where another layer may act (tests/restart
+        restarts the tool there); nothing happens here."""
+        hook = self.hooks.get(name)
+        if hook and self.tool:
+            hook(self)
 
     # -- setup helpers, each registering its cleanup
     def spawn(self, name, argv, stdin=True):
@@ -406,20 +419,25 @@ class Run:
             return
         # Only scenarios that select otherwise pass select (tests/prom swaps
         # Tool for its own, which takes the cgroup only).
-        # recorded too: replaying it must give the same OOM context (and an
-        # incident joined halfway the same identity: the kernel log read at
-        # the start is in the recording)
-        rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
-        self.stack.callback(shutil.rmtree, rdir, True)
-        self.recording = os.path.join(rdir, "run.oomrec")
-        self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording],
-                         **({"select": select} if select else {}))
-        # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
-        # (how the real-* goldens are captured: tests/golden/README.md)
-        keep = os.environ.get("OOMREAP_E2E_KEEP")
-        if keep:
-            self.stack.callback(lambda: os.path.exists(self.recording) and shutil.copyfile(
-                self.recording, os.path.join(keep, f"{self.sid}.oomrec")))
+        sel = {"select": select} if select else {}
+        if self.tool_extra:
+            # restarted runs: one recording would not hold the whole incident
+            self.tool = Tool(self.args.tool, self.memcg.rel, extra=list(self.tool_extra), **sel)
+        else:
+            # recorded too: replaying it must give the same OOM context (and an
+            # incident joined halfway the same identity: the kernel log read at
+            # the start is in the recording)
+            rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
+            self.stack.callback(shutil.rmtree, rdir, True)
+            self.recording = os.path.join(rdir, "run.oomrec")
+            self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording],
+                             **sel)
+            # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
+            # (how the real-* goldens are captured: tests/golden/README.md)
+            keep = os.environ.get("OOMREAP_E2E_KEEP")
+            if keep:
+                self.stack.callback(lambda: os.path.exists(self.recording) and shutil.copyfile(
+                    self.recording, os.path.join(keep, f"{self.sid}.oomrec")))
         self.stack.callback(self.tool.stop)
         # On this kernel (6.18) blocker attribution must load: its absence
         # would silently pass the scenarios without failed trylocks.
@@ -713,7 +731,8 @@ class Run:
             self.expect_eq(inc.get(key), diff(a, b), f"{key} (= {a} - {b})")
 
     def the_incident(self, pid):
-        incs = [i for i in self.tool.incidents() if i.get("pid") == pid]
+        incs = [i for t in self.old_tools + [self.tool] for i in t.incidents()
+                if i.get("pid") == pid]
         if not self.expect(len(incs) == 1, f"{len(incs)} tool incidents for pid {pid}, "
                            f"want 1 (stdout: {self.tool.proc.lines[-5:]})"):
             return None
@@ -836,6 +855,7 @@ def scenario_b2(r):
     r.start_tool()
     g.send("go")
     ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
     fin = wait_for(lambda: r.trace.of("finish_task_reaping", pid), 10,
                    "finish_task_reaping")[0]
     rl = r.kmsg.wait(REAPED_LINE, pid, 5, f'kmsg "reaped process {pid}"')
@@ -968,6 +988,7 @@ def scenario_c(r, writer_inside):
     r.start_tool()
     g.send("go")
     ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
     skips = wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
                      and r.trace.of("skip_task_reaping", pid), 10, "10 skip_task_reaping")
     r.kmsg.wait(UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')

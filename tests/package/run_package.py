@@ -91,6 +91,9 @@ set -e
 root=$1 debdir=$2 archives=$3; shift 3
 mount --rbind /proc "$root/proc"
 mount --rbind /sys "$root/sys"
+# the unit's --pin needs bpffs at /sys/fs/bpf: one of the namespace's own
+# (the host may have none there), its pins gone with it
+mount -t bpf bpf "$root/sys/fs/bpf"
 mount --rbind /dev "$root/dev"
 mount -t tmpfs -o mode=0755,size=64m tmpfs "$root/run"
 mount -t tmpfs -o mode=1777,size=2g tmpfs "$root/tmp"

@@ -1048,6 +1048,132 @@ static void test_lab_c_gave_up(void **state)
 	assert_int_equal(tracker__open_count(f->t), 0);
 }
 
+/* ------------------------------------------------------------- restarts */
+
+struct handed {
+	struct oomreap_incident inc[4];
+	int n;
+	int room;
+};
+
+static bool hand_to(const struct oomreap_incident *inc, void *ctx)
+{
+	struct handed *h = ctx;
+
+	if (h->n >= h->room)
+		return false;
+	h->inc[h->n++] = *inc;
+	return true;
+}
+
+/*
+ * A process stopped during the reaper's failed attempts hands its open
+ * incident to the next (live/pin.h): the second tracker closes it exactly
+ * as one tracker fed every event does, and the first closes nothing.
+ */
+static void test_hand_over_mid_loop_is_whole(void **state)
+{
+	struct fx *f = *state, *g;
+	struct tracker_carry carry;
+	static struct handed h = { .room = 1 };
+	const struct oomreap_incident *whole, *split;
+	void *gs;
+	int i;
+
+	/* uninterrupted, for comparison */
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	whole = settle(f, C_SKIP(9));
+
+	/* the same victim, the process stopped after the 4th attempt */
+	assert_int_equal(fx_setup(&gs), 0);
+	g = gs;
+	FEED(g, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(g, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 4; i++)
+		FEED(g, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__carry_get(g->t, &carry);
+	h.n = 0;
+	assert_int_equal(tracker__hand_over(g->t, hand_to, &h), 1);
+	assert_int_equal(tracker__open_count(g->t), 0);
+	tracker__flush(g->t);
+	assert_int_equal(g->c.n, 0); /* handed over: not closed, not counted */
+	assert_int_equal(STATS(g)->incidents_closed[OUTCOME_OPEN], 0);
+	fx_teardown(&gs);
+
+	/* the next process: taken over before any event */
+	assert_int_equal(fx_setup(&gs), 0);
+	g = gs;
+	tracker__carry_set(g->t, &carry);
+	assert_int_equal(tracker__take_over(g->t, &h.inc[0]), 0);
+	assert_int_equal(tracker__take_over(g->t, &h.inc[0]), -EEXIST);
+	for (i = 4; i < 10; i++)
+		FEED(g, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+	split = settle(g, C_SKIP(9));
+	assert_int_equal(split->outcome, whole->outcome);
+	assert_int_equal(split->attempts, whole->attempts);
+	assert_int_equal(split->trylock_failures, whole->trylock_failures);
+	assert_int_equal(split->kill_ns, whole->kill_ns);
+	assert_int_equal(split->closed_ns, whole->closed_ns);
+	assert_int_equal(split->timeline_len, whole->timeline_len);
+	assert_true(split->have_identity);
+	assert_false(split->incomplete);
+	assert_memory_equal(split->freed_pages, whole->freed_pages, sizeof(whole->freed_pages));
+	assert_int_equal(STATS(g)->orphan_events, 0);
+	fx_teardown(&gs);
+}
+
+/* A late event of a victim the previous process closed opens nothing here. */
+static void test_carry_keeps_recently_closed(void **state)
+{
+	struct fx *f = *state, *g;
+	struct tracker_carry carry;
+	void *gs;
+
+	FEED(f, ev_kill(5, 7000, 7000, T0, 30000, 400));
+	FEED(f, ev_exit(5, 7000, T0 + 3 * MS, 1, 1));
+	tracker__advance(f->t, T0 + 10 * SEC);
+	assert_int_equal(f->c.n, 1);
+	tracker__carry_get(f->t, &carry);
+
+	assert_int_equal(fx_setup(&gs), 0);
+	g = gs;
+	tracker__carry_set(g->t, &carry);
+	/* the reaper's timer, late: without the carry it would open one */
+	FEED(g, ev_wake(5, 7000, T0 + 2 * SEC, 0));
+	tracker__flush(g->t);
+	assert_int_equal(g->c.n, 0);
+	assert_int_equal(STATS(g)->incidents_opened, 0);
+	assert_int_equal(STATS(g)->orphan_events, 1);
+	fx_teardown(&gs);
+}
+
+static bool before_nine(const struct oomreap_incident *inc, void *ctx)
+{
+	(void)ctx;
+	return inc->victim_seq <= 9;
+}
+
+/*
+ * After a restart without a saved state: an incident closing without its
+ * kill, stamped before the takeover, is counted continued; one whose kill
+ * was seen here, or stamped after, is not.
+ */
+static void test_restart_mark_counts_continued(void **state)
+{
+	struct fx *f = *state;
+
+	tracker__set_restart_mark(f->t, before_nine, NULL);
+	FEED(f, ev_wake(9, 6000, T0, 0)); /* its kill read by the previous process */
+	FEED(f, ev_kill(8, 6100, 6100, T0, 30000, 400)); /* its kill seen here */
+	FEED(f, ev_wake(12, 6200, T0, 0)); /* stamped after: lost, not continued */
+	tracker__flush(f->t);
+	assert_int_equal(f->c.n, 3);
+	assert_int_equal(STATS(f)->continued_unsaved, 1);
+}
+
 static void test_lab_c_unknown_skips_also_exhaust(void **state)
 {
 	struct fx *f = *state;
@@ -2737,6 +2863,9 @@ int main(void)
 						log_fx_teardown),
 		T(test_lab_b_negative_rss_at_kill_is_clamped),
 		T(test_lab_c_gave_up),
+		T(test_hand_over_mid_loop_is_whole),
+		T(test_carry_keeps_recently_closed),
+		T(test_restart_mark_counts_continued),
 		T(test_lab_c_unknown_skips_also_exhaust),
 		T(test_lab_c_partial_contention),
 		T(test_lab_c_partial_mm_gone_before_exit),

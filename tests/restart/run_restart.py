@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""Restarts that lose nothing: `oomreap-trace --pin DIR` on this machine's kernel.
+
+The e2e scenarios (tests/e2e/run_e2e.py, their ground truth and their checks
+of the incident reused as they are), with every tool started with --pin on a
+bpffs this test mounts, and the tool restarted in the middle of an incident:
+
+  R-B2-term     SIGTERM between the kill and its reap (recipe B2), start again,
+                each time the systemd unit's command line under its
+                capability bounding set:
+                the incident comes out once, whole, held to the same kernel
+                lines as an uninterrupted run (outcome, attempts, failures,
+                freed pages within 2%), and not incomplete;
+  R-B2-gap      SIGTERM after B2's kill, the next start only once the reaper
+                has woken, reaped and finished: the reap is read from the
+                pinned ring buffer, the incident as whole;
+  R-C2-term     the same during the reaper's failed attempts (recipe C2),
+                twice: the second time two attempts come while no process
+                reads;
+  R-C2-kill     SIGKILL during those attempts, start again: nothing was
+                saved; the incident joins halfway (its identity from the
+                kernel log), comes out once, and the new process says so;
+  R-other-build a pin directory left by another build (its identity's object
+                hash, then its ABI, changed): replaced, said, its links
+                detached, and a kill traced by the new set;
+  R-bad-dirs    not on bpffs, unrelated pins, a symlink, writable by others,
+                damaged: one-line errors, nothing of theirs touched; --unpin.
+
+Each tool also writes a Prometheus textfile: the incidents and kills the
+tools count, summed over the restart, equal what they printed and what the
+kernel killed (nothing lost, nothing doubled).
+
+Needs root (as tests/e2e, plus a bpffs mount of its own and bpftool).  Not
+root: skipped, a failure under CI=true / OOMREAP_E2E_REQUIRE=1.  Takes the
+machine-wide e2e lock.  Last line: "N passed, N failed".
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
+import oomlab  # noqa: E402
+import run_e2e as e2e  # noqa: E402
+from oomlab import Fail, note, wait_for  # noqa: E402
+
+REPO = oomlab.REPO
+TOOL = os.environ.get("OOMREAP_TRACE", f"{REPO}/build/oomreap-trace")
+FIXTURES = os.environ.get("OOMREAP_FIXTURES", f"{REPO}/build/fixtures")
+STALE_MNT = re.compile(r"^oomreap-restart-(\d+)-bpffs$")
+# struct pin_identity (src/live/pin.c): where the object hash and the ABI sit
+ID_ABI_OFF, ID_HASH_OFF = 20, 24
+
+
+class Args:
+    tool = TOOL
+    fixtures = FIXTURES
+    repeat = 1
+    ground_truth_only = False
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=60, **kw)
+
+
+class Bpffs:
+    """A bpffs mounted for this run (its pins vanish with it)."""
+
+    def __init__(self):
+        self.mnt = f"/tmp/oomreap-restart-{os.getpid()}-bpffs"
+        os.makedirs(self.mnt, exist_ok=True)
+        r = run(["mount", "-t", "bpf", "bpf", self.mnt])
+        if r.returncode:
+            os.rmdir(self.mnt)
+            raise Fail(f"cannot mount bpffs: {r.stderr.strip()}")
+
+    def close(self):
+        run(["umount", "-l", self.mnt])
+        with contextlib.suppress(OSError):
+            os.rmdir(self.mnt)
+
+
+def remove_stale():
+    """A SIGKILLed run's bpffs (its pid gone): unmounted, its links with it."""
+    for n in os.listdir("/tmp"):
+        m = STALE_MNT.match(n)
+        if m and not os.path.exists(f"/proc/{m.group(1)}"):
+            run(["umount", "-l", f"/tmp/{n}"])
+            with contextlib.suppress(OSError):
+                os.rmdir(f"/tmp/{n}")
+
+
+def prom_sum(path, family):
+    """The sum of a counter family's samples in a textfile; None: no file."""
+    try:
+        text = open(path).read()
+    except FileNotFoundError:
+        return None
+    total = 0
+    for line in text.splitlines():
+        m = re.match(rf"^{family}(?:\{{[^}}]*\}})?\s+(\S+)$", line)
+        if m:
+            total += float(m.group(1))
+    return total
+
+
+def prom_by_label(path, family, label):
+    out = {}
+    with contextlib.suppress(FileNotFoundError):
+        for line in open(path).read().splitlines():
+            m = re.match(rf'^{family}\{{{label}="([^"]*)"\}}\s+(\S+)$', line)
+            if m:
+                out[m.group(1)] = out.get(m.group(1), 0) + float(m.group(2))
+    return out
+
+
+class PinRun:
+    """An e2e Run whose tools all take --pin DIR and a textfile of their own,
+    and restart at the scenario's "killed" checkpoint."""
+
+    def __init__(self, sid, fs, tag, bounding=None, user=None, unit=False):
+        """bounding: run every tool with only these capabilities in its
+        bounding set (setpriv), as the systemd unit does; user: --user;
+        unit: the systemd unit's own command line and bounding set instead
+        (unit_command())."""
+        args = type("RunArgs", (Args,), {})
+        self.tmp = tempfile.mkdtemp(prefix=f"oomreap-restart-{os.getpid()}-{tag}-")
+        self.pin = os.path.join(fs.mnt, tag)
+        unit_args = None
+        if unit:
+            unit_args, bounding = unit_command(self.pin, os.path.join(self.tmp, "unit.prom"))
+        if user:
+            os.chmod(self.tmp, 0o777)   # the textfiles, written as that user
+        if bounding:
+            args.tool = os.path.join(self.tmp, "tool")
+            with open(args.tool, "w") as f:
+                f.write(f"#!/bin/sh\nexec setpriv --bounding-set=-all,{bounding} {TOOL} \"$@\"\n")
+            os.chmod(args.tool, 0o755)
+        self.r = e2e.Run(sid, args, 1)
+        self.ntools = 0
+        self.killed = []   # indices of tools stopped by SIGKILL
+        self.select = None  # the tools' selection (None: the run's memcg)
+        saved_tool = e2e.Tool
+
+        def tool(binary, rel, extra=(), select=None):
+            self.ntools += 1
+            prom = os.path.join(self.tmp, f"tool{self.ntools}.prom")
+            if unit_args:
+                # the unit's own options, its textfile one per tool
+                return saved_tool(binary, rel, extra=[prom if a.endswith("unit.prom") else a
+                                                      for a in unit_args], select=select)
+            # --interval 1: a rewrite each second, each after a drain of the
+            # ring buffer (what R-C2-kill waits on before its SIGKILL)
+            return saved_tool(binary, rel, extra=list(extra) + [f"--prom-textfile={prom}",
+                                                                "--interval=1"],
+                              select=select)
+        self.saved_tool = saved_tool
+        e2e.Tool = tool
+        self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
+        if unit_args:
+            self.r.tool_extra = tuple(unit_args)
+
+    def restart(self, how, gap=None):
+        """Stop the tool (SIGTERM or SIGKILL) and start another on the same
+        pins; gap: (condition, what) to wait for in between, while no
+        process reads (its events queue in the pinned ring buffer)."""
+        r = self.r
+        old = r.tool
+        if how == "term":
+            os.kill(old.proc.pid, signal.SIGTERM)
+            rc = old.proc.wait(15)
+            old.rc = rc if rc is not None else "hung after SIGTERM"
+            old.proc.rc = old.rc
+            r.expect_eq(old.rc, 0, "first tool's exit status after SIGTERM")
+        else:
+            old.proc.kill()
+            old.rc = old.proc.rc = -signal.SIGKILL
+            self.killed.append(self.ntools)
+        r.old_tools.append(old)
+        r.tool = None
+        if gap:
+            wait_for(gap[0], 10, gap[1])
+        r.start_tool(select=self.select)
+
+    def errs(self, i):
+        tools = self.r.old_tools + [self.r.tool]
+        return tools[i].proc.err if i < len(tools) and tools[i] else []
+
+    def check_metrics(self, memcg_kills):
+        """Summed over the tools: incidents by outcome = what they printed;
+        kills = what the kernel killed in the memcg."""
+        r = self.r
+        printed = {}
+        for t in r.old_tools + [r.tool]:
+            for inc in t.incidents():
+                printed[inc.get("outcome")] = printed.get(inc.get("outcome"), 0) + 1
+        counted, kills = {}, 0
+        for i in range(1, self.ntools + 1):
+            path = os.path.join(self.tmp, f"tool{i}.prom")
+            k = prom_sum(path, "oomreap_kills_total")
+            if k is None:
+                r.expect(i in self.killed, f"tool {i} wrote no textfile")
+                continue
+            kills += k
+            for o, n in prom_by_label(path, "oomreap_incidents_total", "outcome").items():
+                if n:
+                    counted[o] = counted.get(o, 0) + n
+        r.expect_eq(counted, {k: float(v) for k, v in printed.items()},
+                    "oomreap_incidents_total summed over the restart vs incidents printed")
+        r.expect_eq(kills, float(memcg_kills),
+                    "oomreap_kills_total summed over the restart vs the kernel's kills")
+        note(f"{r.sid}: metrics over {self.ntools} tools: incidents {counted}, kills {kills:g}")
+
+    def close(self):
+        e2e.Tool = self.saved_tool
+        try:
+            self.r.close()
+        finally:
+            if os.path.isdir(self.pin):
+                u = run([TOOL, "--unpin", self.pin])
+                self.r.expect(u.returncode == 0 and not os.path.exists(self.pin),
+                              f"--unpin {self.pin}: rc {u.returncode} {u.stderr.strip()}")
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+UNIT = f"{REPO}/deploy/systemd/oomreap-trace.service"
+
+
+def unit_command(pin, textfile):
+    """The systemd unit's ExecStart= options and CapabilityBoundingSet=, as
+    setpriv takes it.  What is the node's and not this test's is translated
+    (as tests/package runs it): the bpffs directory (this host may have no
+    bpffs at /sys/fs/bpf) and the textfile."""
+    import shlex
+    text = open(UNIT).read()
+    argv = shlex.split(re.search(r"^ExecStart=(.+)$", text, re.M).group(1))
+    caps = re.search(r"^CapabilityBoundingSet=(.+)$", text, re.M).group(1).split()
+    if "--pin" not in argv:
+        raise Fail("the unit's ExecStart has no --pin")
+    out = []
+    for a in argv[1:]:
+        if a.startswith("/sys/fs/bpf/"):
+            a = pin
+        elif a.endswith(".prom"):
+            a = textfile
+        out.append(a)
+    return out, ",".join("+" + c.lower().removeprefix("cap_") for c in caps)
+
+
+def kernel_kills(r):
+    return len(r.trace.of("mark_victim"))
+
+
+def handed_over(pr, i=0):
+    """Tool i said it saved one incident, tool i+1 that it restored one."""
+    r = pr.r
+    r.expect(any(re.search(r": 1 incident in flight saved in ", l) for l in pr.errs(i)),
+             f"tool {i + 1} did not say it saved the incident: {pr.errs(i)[-4:]}")
+    r.expect(any(re.search(r"adopted the pinned set in .*: 1 incident in flight restored", l)
+                 for l in pr.errs(i + 1)),
+             f"tool {i + 2} did not say it restored it: {pr.errs(i + 1)[-4:]}")
+    bad = re.compile(r"replacing|lost while|stopped without saving|could not be restored")
+    r.expect(not any(bad.search(l) for l in pr.errs(i + 1)),
+             f"tool {i + 2}: {pr.errs(i + 1)[-4:]}")
+
+
+def whole(r, pid):
+    inc = r.the_incident(pid)
+    if inc:
+        r.expect_eq(inc.get("incomplete"), False, "incomplete (nothing lost over the restart)")
+        r.expect_eq(inc.get("first_seen"), "kill", "first_seen")
+        r.expect_eq(inc.get("identity_source"), "kill_event", "identity_source")
+    return inc
+
+
+def scenario_b2_term(fs):
+    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
+    # to adopt with)
+    pr = PinRun("B2", fs, "b2", unit=True)
+    try:
+        pr.r.hooks["killed"] = lambda r: pr.restart("term")
+        e2e.scenario_b2(pr.r)
+        note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
+             + " (the unit's command line), setpriv "
+             + open(pr.r.args.tool).read().split()[3])
+        handed_over(pr)
+        pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
+        if pid:
+            whole(pr.r, pid)
+        pr.check_metrics(kernel_kills(pr.r))
+    finally:
+        pr.close()
+    return pr.r
+
+
+def scenario_b2_gap(fs):
+    """SIGTERM after B2's kill; the next start only once the reaper has
+    woken, reaped and finished: the reap is read from the ring buffer."""
+    pr = PinRun("B2", fs, "b2gap")
+
+    def reaped(r):
+        pid = int(r.trace.of("mark_victim")[0]["fields"]["pid"])
+        pr.restart("term", (lambda: r.trace.of("finish_task_reaping", pid),
+                            "finish_task_reaping while no process reads"))
+        fin = r.trace.of("finish_task_reaping", pid)[0]["ts"]
+        r.expect(fin < r.tool.proc.t_exec, "the reap was not in the gap")
+    try:
+        pr.r.hooks["killed"] = reaped
+        e2e.scenario_b2(pr.r)
+        handed_over(pr)
+        pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
+        if pid:
+            whole(pr.r, pid)
+        pr.check_metrics(kernel_kills(pr.r))
+    finally:
+        pr.close()
+    return pr.r
+
+
+def scenario_c2_term(fs):
+    # the DaemonSet's --user: the save at SIGTERM comes after the drop
+    pr = PinRun("C2", fs, "c2", user="65534:65534")
+    state = {}
+
+    def mid_loop(r):
+        pid = r.trace.of("mark_victim")[0]["fields"]["pid"]
+        state["pid"] = int(pid)
+        wait_for(lambda: len(r.trace.of("skip_task_reaping", int(pid))) >= 3, 10,
+                 "3 skip_task_reaping")
+        pr.restart("term")
+        # two more attempts while no process reads: queued, then drained
+        n = len(r.trace.of("skip_task_reaping", int(pid)))
+        state["skips_at_restart"] = n
+        pr.restart("term", (lambda: len(r.trace.of("skip_task_reaping", int(pid))) >= n + 2,
+                            "2 skip_task_reaping while no process reads"))
+    try:
+        pr.r.hooks["killed"] = mid_loop
+        e2e.scenario_c(pr.r, False)
+        handed_over(pr)
+        handed_over(pr, 1)
+        if "pid" in state:
+            whole(pr.r, state["pid"])
+            note(f"C2-term: restarted after 3..{state['skips_at_restart']} of 10 failed "
+                 "attempts, then again with 2 more queued in between")
+            pr.r.expect(state["skips_at_restart"] < 10,
+                        f"the restart came after the loop ({state['skips_at_restart']} skips)")
+        pr.check_metrics(kernel_kills(pr.r))
+    finally:
+        pr.close()
+    return pr.r
+
+
+def scenario_c2_kill(fs):
+    """SIGKILL mid-loop: no save.  The kill and the attempts the first process
+    had read are gone with it; the rest, queued, open the incident again,
+    which takes the kernel log's word for who the victim was."""
+    pr = PinRun("C2", fs, "c2kill")
+    r = pr.r
+    try:
+        v, pid, g, gpid, wdesc = e2e.c_setup(r, False)  # noqa: F841
+        # Joined halfway, the incident may have no cgroup (the kernel's
+        # oom-kill line, which would give it, is ratelimited): select by pid.
+        pr.select = ["--pid", str(pid)]
+        r.start_tool(select=pr.select)
+        g.send("go")
+        ev, kl = r.kernel_kill(pid)
+        # The kill does not wake the reader: make sure it was read (and so
+        # dies with the process) before the SIGKILL.  Each textfile rewrite
+        # follows a drain; the second one after now drained after now.
+        # (The reaper's first attempt comes 2 s after the kill: room for both.)
+        prom = os.path.join(pr.tmp, f"tool{pr.ntools}.prom")
+        seen = []
+
+        def rewritten_twice():
+            with contextlib.suppress(FileNotFoundError):
+                m = os.stat(prom).st_mtime_ns
+                if not seen or seen[-1] != m:
+                    seen.append(m)
+            return len(seen) >= 3
+        wait_for(rewritten_twice, 5, "two textfile rewrites by the first tool")
+        wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 3, 10,
+                 "3 skip_task_reaping")
+        pr.restart("kill")
+        after = len(r.trace.of("skip_task_reaping", pid))
+        if after >= 10:
+            raise Fail(f"the SIGKILL came after the reaper's loop ({after} skips): "
+                       "nothing in flight to lose")
+        wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10, 10,
+                 "10 skip_task_reaping")
+        r.kmsg.wait(e2e.UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+        gev, gkl = r.kernel_kill(gpid)
+        r.fuse.release()
+        r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+        r.tool.wait_incident(pid, 10)
+        r.finish_tool()
+        r.expect(any("stopped without saving" in l for l in pr.errs(1)),
+                 f"second tool did not say the first stopped without saving: {pr.errs(1)[-4:]}")
+        r.expect(not pr.r.old_tools[0].incidents(), "the killed tool printed an incident")
+        r.expect(any(re.search(r": 1 incident continued from a process that stopped without "
+                               r"saving", l) for l in pr.errs(1)),
+                 f"second tool did not count the incident it continued: {pr.errs(1)[-4:]}")
+        inc = r.the_incident(pid)
+        if inc:
+            r.expect_eq(inc.get("outcome"), "gave_up", "outcome")
+            r.expect_eq(inc.get("incomplete"), True, "incomplete (its start was read by "
+                        "the killed process)")
+            r.expect_eq(inc.get("identity_source"), "kernel_log", "identity_source")
+            r.expect_eq(inc.get("comm"), kl.group("comm"), "comm (kernel log)")
+            r.expect_eq(inc.get("uid"), int(kl.group("uid")), "uid (kernel log)")
+            r.expect_eq(inc.get("first_seen"), "skip", "first_seen")
+            tl = [t for t in inc.get("timeline") or [] if t.get("event") == "skip"]
+            r.expect(10 - after <= len(tl) <= 10 and
+                     all(t.get("reason") == "trylock_failed" for t in tl),
+                     f"timeline skips {len(tl)}: want {10 - after}..10, all trylock_failed")
+            note(f"C2-kill: victim {pid}: SIGKILL after 3..{after} of 10 skips; the new "
+                 f"process saw {len(tl)}, outcome {inc.get('outcome')}, identity from "
+                 f"{inc.get('identity_source')}")
+        pr.check_metrics(len(r.trace.of("mark_victim", pid)))
+    finally:
+        pr.close()
+    return r
+
+
+def identity_bytes(path):
+    out = json.loads(run(["bpftool", "-j", "map", "dump", "pinned", path]).stdout)
+    return bytes(int(b, 16) for b in out[0]["value"])
+
+
+def fake_identity(pin, off, delta):
+    """Replace DIR/identity with a copy whose u32/u64 at off differs: what
+    another build would have pinned."""
+    path = os.path.join(pin, "identity")
+    val = bytearray(identity_bytes(path))
+    val[off] ^= delta
+    os.unlink(path)
+    r = run(["bpftool", "map", "create", path, "type", "array", "key", "4", "value",
+             str(len(val)), "entries", "1", "name", "oomreap_pin_id"])
+    if r.returncode:
+        raise Fail(f"bpftool map create: {r.stderr.strip()}")
+    r = run(["bpftool", "map", "update", "pinned", path, "key", "0", "0", "0", "0", "value",
+             *[str(b) for b in val]])
+    if r.returncode:
+        raise Fail(f"bpftool map update: {r.stderr.strip()}")
+
+
+def link_ids(pin):
+    ids = []
+    for n in sorted(os.listdir(pin)):
+        if n.startswith("link_"):
+            out = run(["bpftool", "-j", "link", "show", "pinned", os.path.join(pin, n)])
+            ids.append(json.loads(out.stdout)["id"])
+    return ids
+
+
+def scenario_other_build(fs):
+    """Two starts on a set another build pinned (object hash, then ABI): each
+    replaces it, says why, the old links are gone, and a kill (recipe A) is
+    traced by the new set."""
+    pin = os.path.join(fs.mnt, "other")
+    r = e2e.Run("A", Args, 1)
+    r.sid = "other-build"
+    try:
+        t = oomlab.Tool(["--pin", pin, "--no-summary"], binary=TOOL, text=True)
+        r.expect_eq(t.stop(), 0, "first tool's exit status")
+        for what, off, want in (("hash", ID_HASH_OFF, "another build's BPF object"),
+                                ("abi", ID_ABI_OFF, "wire ABI")):
+            fake_identity(pin, off, 0x5a)
+            old = link_ids(pin)
+            r.expect(len(old) >= 5, f"pinned links {old}")
+            r.tool_extra = ("--pin", pin)
+            r.old_tools.clear()
+            if what == "hash":
+                e2e.scenario_a(r)   # its checks: the kill traced whole by the new set
+                errs = r.tool.proc.err
+            else:
+                t = oomlab.Tool(["--pin", pin, "--no-summary"], binary=TOOL, text=True)
+                r.expect_eq(t.stop(), 0, "tool's exit status")
+                errs = t.err
+            r.expect(any(re.search(rf"replacing the pinned set \(pinned .*{want}", l)
+                         for l in errs), f"{what}: replacement not said: {errs[-4:]}")
+            gone = [i for i in old
+                    if run(["bpftool", "link", "show", "id", str(i)]).returncode == 0]
+            r.expect(not gone, f"{what}: old links still attached: {gone}")
+            new = link_ids(pin)
+            r.expect(new and not set(new) & set(old), f"{what}: new links {new}, old {old}")
+            note(f"other-build ({what}): old links {old} detached, new {new}")
+    finally:
+        r.close()
+        if os.path.isdir(pin):
+            u = run([TOOL, "--unpin", pin])
+            r.expect(u.returncode == 0, f"--unpin: {u.stderr.strip()}")
+    return r
+
+
+def scenario_bad_dirs(fs):
+    r = e2e.Run("bad", Args, 1)
+    r.sid = "bad-dirs"
+    tmp = tempfile.mkdtemp(prefix=f"oomreap-restart-{os.getpid()}-plain-")
+    made = []
+
+    def refused(args, rx, what):
+        p = run([TOOL, *args, "-d", "1"] if args[0] == "--pin" else [TOOL, *args])
+        lines = [l for l in p.stderr.splitlines() if l.strip()]
+        r.expect(p.returncode == 2 and len(lines) == 1 and re.search(rx, lines[0]),
+                 f"{what}: rc {p.returncode}, stderr {lines}, want rc 2 and one line /{rx}/")
+        note(f"bad-dirs: {what}: {lines[0] if lines else ''}")
+    try:
+        refused(["--pin", os.path.join(tmp, "x")], r"not on a bpffs mount", "not on bpffs")
+        # unrelated: a map of someone else's in the directory
+        unrel = os.path.join(fs.mnt, "unrelated")
+        os.mkdir(unrel, 0o700)
+        made.append(unrel)
+        foreign = os.path.join(unrel, "theirs")
+        c = run(["bpftool", "map", "create", foreign, "type", "array", "key", "4", "value", "8",
+                 "entries", "1", "name", "theirs"])
+        r.expect(c.returncode == 0, f"bpftool map create: {c.stderr.strip()}")
+        refused(["--pin", unrel], r'not an oomreap-trace pin directory \(it holds "theirs"\)',
+                "unrelated pins")
+        refused(["--unpin", unrel], r"not an oomreap-trace pin directory", "--unpin unrelated")
+        # a hostile name: the error is still one line
+        hostile = os.path.join(unrel, "a\nb\x1b[31m")
+        os.rename(foreign, hostile)
+        refused(["--pin", unrel], r'it holds "a\?b\?\[31m"', "a hostile name")
+        os.rename(hostile, foreign)
+        r.expect(os.path.exists(foreign), "the unrelated pin was removed")
+        # a symlink to a good directory
+        link = os.path.join(fs.mnt, "alias")
+        good = os.path.join(fs.mnt, "good")
+        t = oomlab.Tool(["--pin", good, "--no-summary"], binary=TOOL, text=True)
+        r.expect_eq(t.stop(), 0, "tool on a fresh DIR: exit status")
+        os.symlink(good, link)
+        made.append(link)
+        refused(["--pin", link], r"a symlink is refused", "symlink")
+        # writable by others
+        os.chmod(good, 0o777)
+        refused(["--pin", good], r"writable by others", "mode 0777")
+        os.chmod(good, 0o700)
+        # a symlink in the set (bpffs has them): an adoption would follow it
+        os.rename(os.path.join(good, "state"), os.path.join(good, "map_saved_state"))
+        os.symlink("map_events", os.path.join(good, "state"))
+        refused(["--pin", good], r'it holds a symlink "state"', "a symlink among the pins")
+        os.unlink(os.path.join(good, "state"))
+        os.rename(os.path.join(good, "map_saved_state"), os.path.join(good, "state"))
+        # damaged: a link gone
+        victim = next(n for n in sorted(os.listdir(good)) if n.startswith("link_"))
+        os.unlink(os.path.join(good, victim))
+        refused(["--pin", good], rf"damaged: {victim} is missing", "a link unpinned")
+        # damaged: pins without an identity
+        os.unlink(os.path.join(good, "identity"))
+        refused(["--pin", good], r"damaged: pins without an identity", "no identity")
+        u = run([TOOL, "--unpin", good])
+        r.expect(u.returncode == 0 and not os.path.exists(good),
+                 f"--unpin damaged: rc {u.returncode} {u.stderr.strip()}")
+        refused(["--unpin", good], r"No such file", "--unpin again")
+        # two processes, one DIR
+        t = oomlab.Tool(["--pin", good, "--no-summary"], binary=TOOL, text=True)
+        try:
+            refused(["--pin", good], r"in use by another oomreap-trace", "a second process")
+        finally:
+            r.expect_eq(t.stop(), 0, "tool holding DIR: exit status")
+        u = run([TOOL, "--unpin", good])
+        r.expect(u.returncode == 0, f"--unpin: {u.stderr.strip()}")
+        # not root
+        nobody = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", TOOL,
+                      "--pin", good])
+        r.expect(nobody.returncode != 0 and len(nobody.stderr.strip().splitlines()) >= 1,
+                 f"not root: rc {nobody.returncode}")
+    finally:
+        for p in made:
+            with contextlib.suppress(OSError):
+                if os.path.islink(p):
+                    os.unlink(p)
+                else:
+                    for n in os.listdir(p):
+                        os.unlink(os.path.join(p, n))
+                    os.rmdir(p)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return r
+
+
+SCENARIOS = {
+    "R-B2-term": scenario_b2_term,
+    "R-B2-gap": scenario_b2_gap,
+    "R-C2-term": scenario_c2_term,
+    "R-C2-kill": scenario_c2_kill,
+    "R-other-build": scenario_other_build,
+    "R-bad-dirs": scenario_bad_dirs,
+}
+
+
+def main():
+    names = sys.argv[1:] or list(SCENARIOS)
+    for n in names:
+        if n not in SCENARIOS:
+            print(f"unknown scenario {n!r} (any of {', '.join(SCENARIOS)})", file=sys.stderr)
+            return 2
+    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1" or os.environ.get("CI") == "true"
+    oomlab.unwind_on_signals()
+    skip = e2e.preflight(None) or (None if shutil.which("bpftool") else "no bpftool")
+    if not skip and not os.access(TOOL, os.X_OK):
+        skip = f"tool {TOOL} not built (make)"
+    passed = failed = skipped = 0
+    if skip:
+        for n in names:
+            if require:
+                print(f"not ok - {n}: skipped ({skip}) but CI requires it")
+                failed += 1
+            else:
+                print(f"ok - {n} # SKIP {skip}")
+                skipped += 1
+        print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
+        return 1 if failed else 0
+    lock = oomlab.exclusive()
+    oomlab.remove_stale(e2e.STALE_RX, also=("/tmp",))
+    remove_stale()
+    e2e.ensure_fixtures(Args)
+    fs = Bpffs()
+    try:
+        for n in names:
+            t0 = time.monotonic()
+            r = None
+            try:
+                r = SCENARIOS[n](fs)
+                fails = r.failures
+            except Fail as e:
+                fails = [str(e)]
+            except Exception as e:   # a harness bug: reported, the rest goes on
+                import traceback
+                traceback.print_exc()
+                fails = [f"harness error: {e!r}"]
+            if fails:
+                print(f"not ok - {n}: {fails[0]}"
+                      + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""), flush=True)
+                for f in fails[1:]:
+                    note(f"  - {f}")
+                failed += 1
+            else:
+                note(f"{n}: {time.monotonic() - t0:.1f}s")
+                print(f"ok - {n}", flush=True)
+                passed += 1
+    finally:
+        fs.close()
+        lock.close()
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
