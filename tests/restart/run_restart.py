@@ -493,6 +493,17 @@ def scenario_other_build(fs):
             new = link_ids(pin)
             r.expect(new and not set(new) & set(old), f"{what}: new links {new}, old {old}")
             note(f"other-build ({what}): old links {old} detached, new {new}")
+        # options the set was loaded with: another --mrelease (other programs
+        # attached), another killer list (another map): replaced, said
+        for extra, want in ((["--mrelease"], "pinned without --mrelease"),
+                            (["--mrelease", "--killer", f"fake={TOOL}"], "pinned with other memory killers")):
+            old = link_ids(pin)
+            t = oomlab.Tool(["--pin", pin, "--no-summary", *extra], binary=TOOL, text=True)
+            r.expect_eq(t.stop(), 0, f"{extra[-1]}: tool's exit status")
+            r.expect(any(want in l for l in t.err), f"{extra[-1]}: replacement not said: "
+                     f"{t.err[-4:]}")
+            new = link_ids(pin)
+            r.expect(new and not set(new) & set(old), f"{extra[-1]}: new links {new}, old {old}")
     finally:
         r.close()
         if os.path.isdir(pin):
