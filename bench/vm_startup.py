@@ -303,8 +303,17 @@ def trace_summary(result, tlines):
             last_t, last_what = t_out, what
         if ready - last_t >= GAP_MS and tid == main_tid:
             gaps.append((ready - last_t, last_t, last_what, "ready", tid))
+    # each read of the kernel's BTF: from its open to the main thread's next
+    # bpf call (reading it 4 KiB a call, then parsing it)
+    btf_reads = []
+    evs = seq.get(main_tid, [])
+    for i, (t_in, _, what) in enumerate(evs):
+        if what == "open /sys/kernel/btf/vmlinux":
+            nxt = next((e for e in evs[i + 1:] if e[2].startswith("bpf ")), None)
+            if nxt:
+                btf_reads.append((t_in, nxt[0] - t_in, nxt[2]))
     return {"ready_ms": ready, "calls": sorted(per.items(), key=lambda kv: -kv[1][1]),
-            "inside_ms": inside, "opens": opens,
+            "inside_ms": inside, "opens": opens, "btf_reads": btf_reads,
             "gaps": sorted(gaps, key=lambda g: g[1])}
 
 
@@ -334,6 +343,7 @@ def main():
     if os.geteuid() != 0:
         print("bench-oomkill: needs root (apt, qemu)", file=sys.stderr)
         return 1
+    args.out = os.path.abspath(args.out)
     tool = os.path.join(args.out, "static", "oomreap-trace")
     if not vmtest.is_static_elf(tool):
         print(f"bench-oomkill: {tool} is not a static build", file=sys.stderr)
@@ -374,6 +384,9 @@ def main():
              f"{sm['inside_ms']:.0f} ms inside these system calls:")
         for name, (n, ms) in sm["calls"]:
             note(f"g:    {name:<28} {n:5d} calls {ms:8.1f} ms")
+        for t, ms, nxt in sm["btf_reads"]:
+            note(f"g:    +{t:6.1f} ms {ms:6.1f} ms  the kernel's BTF: open, read, parse "
+                 f"(until {nxt})")
         note(f"g:  its threads' stretches of {GAP_MS} ms or more outside those calls "
              f"(their own work):")
         for ms, t, before, after, tid in sm["gaps"]:
