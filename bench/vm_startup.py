@@ -363,7 +363,9 @@ def main():
     initrd = build_initramfs(k, workdir, tool, args.baseline, peer_root, peer_version, arms,
                              args.rounds, args.trace.split())
     k.update(id="startup", smp=2)
+    load0 = open("/proc/loadavg").read().split()[0]
     text, secs, how, logf = vmtest.boot(k, initrd)
+    load1 = open("/proc/loadavg").read().split()[0]
     note(f"g: guest done in {secs:.0f} s ({how}); console: {os.path.relpath(logf, ROOT)}")
     res, lines, info, errors, traces = parse(text)
     for rnd, arm, err, seen in errors:
@@ -371,7 +373,8 @@ def main():
              + " | ".join(t for _, t in seen))
     if "@@BENCH DONE" not in text:
         note(f"g: the guest did not finish ({how}); tail:\n{vmtest.tail(text)}")
-    env = f"{k['rel']} guest, {info.get('ncpu', '?')} vCPU TCG"
+    env = (f"{k['rel']} guest, {info.get('ncpu', '?')} vCPU TCG, host loadavg "
+           f"{load0}..{load1} on {os.cpu_count()} CPUs")
     rows = table(res, info, env)
     for arm in ("ort-auto", "oomkill"):
         for t, l in timeline(lines, arm):
