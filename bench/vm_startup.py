@@ -189,7 +189,6 @@ def table(res, info, env):
     rows = []
     peer = res.get("oomkill")
     pv = info.get("oomkill", "oomkill")
-    n = len(peer) if peer else 0
     if not peer:
         return rows
     p_ms = statistics.median(r["ready_ms"] for r in peer)
@@ -235,7 +234,6 @@ def table(res, info, env):
         fl = res["btf-floor"]
         rows.append((f"g. memory floor: one libbpf parse of the kernel's BTF, median of {len(fl)}",
                      "peak RSS " + fmt([r["hwm_kib"] for r in fl], "MiB", 1 / 1024, 1), "-", "-"))
-    del n
     return rows
 
 

@@ -76,6 +76,7 @@ r=0
 while [ "$r" -le "$ROUNDS" ]; do
 	echo "@@ROUND $r"
 	# rotate: round r starts with the (r mod n)th arm
+	# shellcheck disable=SC2086 # a list of words, split on purpose
 	set -- $ARMS
 	i=0
 	while [ "$i" -lt $((r % $#)) ]; do
