@@ -12,9 +12,9 @@ as in the kernel matrix), in the same guest and the same run.
      (VmHWM) and steady RSS (VmRSS) once idle, and the BPF memory it holds
      (memlock of its maps and programs, /proc/PID/fdinfo).  Arms:
      oomreap-trace on each rung (fentry, kprobe, tracepoint, auto), oomkill,
-     and two floors: btf_floor (one libbpf parse of the kernel's BTF) and
-     `oomreap-trace probe` (the feature probe alone: BTF, tracefs, kfuncs,
-     per-CPU sums' setup).  With --baseline, another static build of the
+     the tracepoint rung with CO-RE against the whole kernel BTF instead of
+     the tool's subset of it (OOMREAP_FULL_CORE_BTF=1: what the subset
+     saves), and a floor: btf_floor (one libbpf parse of the kernel's BTF).  With --baseline, another static build of the
      tool too (base-<rung>), same guest, same rounds.
 
 ROUNDS rounds after one warm-up round, the order of the arms rotating
@@ -204,6 +204,13 @@ def table(res, info, env):
                      fmt([r["ready_ms"] for r in rs], "ms") + f"; {verdict} vs oomkill",
                      f"oomkill ({pv}): header line " + fmt([r["ready_ms"] for r in peer], "ms"),
                      "attached no later than oomkill"))
+    if "fullcore-tracepoint" in res and "ort-tracepoint" in res:
+        fc = res["fullcore-tracepoint"]
+        sub = statistics.median(r["ready_ms"] for r in res["ort-tracepoint"])
+        rows.append((f"g. start-up, rung tracepoint, CO-RE against the whole kernel BTF "
+                     f"(OOMREAP_FULL_CORE_BTF=1), median of {len(fc)}",
+                     fmt([r["ready_ms"] for r in fc], "ms"),
+                     f"with the tool's CO-RE subset (as it runs): {sub:.0f} ms", "-"))
     for arm, what in (("btf-floor", "one libbpf parse of the kernel's BTF, then ready"),
                       ("probe", "`oomreap-trace probe`, exec to exit: BTF and features, "
                                 "no program attached")):
@@ -349,7 +356,7 @@ def main():
     arms = (args.arms.split() if args.arms else
             ["oomkill"] + [f"ort-{r}" for r in RUNGS]
             + ([f"base-{r}" for r in RUNGS] if args.baseline else [])
-            + ["btf-floor"])
+            + ["fullcore-tracepoint", "btf-floor"])
     workdir = os.path.join(args.out, "bench", "vm")
     os.makedirs(workdir, exist_ok=True)
     vmtest.LOGDIR = workdir

@@ -66,6 +66,10 @@ run_arm() {
 	probe) "$SW" probe "" 60 -- /vmtest/oomreap-trace probe ;;
 	ort-*) "$SW" "$1" "ready (attach=" 60 -- /vmtest/oomreap-trace \
 		--attach="${1#ort-}" --no-summary ;;
+	# the CO-RE relocations against the whole kernel BTF, not the tool's
+	# subset of it (src/live/corebtf.c): what the subset saves, same run
+	fullcore-*) OOMREAP_FULL_CORE_BTF=1 "$SW" "$1" "ready (attach=" 60 -- \
+		/vmtest/oomreap-trace --attach="${1#fullcore-}" --no-summary ;;
 	base-*) "$SW" "$1" "ready (attach=" 60 -- /vmtest/oomreap-trace.base \
 		--attach="${1#base-}" --no-summary ;;
 	*) echo "@@SW arm=$1 error=unknown-arm" ;;
