@@ -19,10 +19,24 @@ bench-killers: $(OUT)/oomreap-trace $(BENCH_OUT)/forkexit $(BENCH_OUT)/sigload
 # measured beside this one in the same run (run_bench.py --baseline).
 BENCH_BASELINE_REV ?=
 BENCH_BASELINE := $(if $(BENCH_BASELINE_REV),$(BENCH_OUT)/baseline/build/oomreap-trace)
+# ... and its static link, for the guest of part g (bench-oomkill)
+BENCH_BASELINE_STATIC := $(if $(BENCH_BASELINE_REV),$(BENCH_OUT)/baseline/build/static/oomreap-trace)
 
-bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS) $(BENCH_BASELINE)
+bench: $(OUT)/oomreap-trace $(FIXTURES) $(BENCH_BINS) $(BENCH_BASELINE) \
+		$(OUT)/static/oomreap-trace $(BENCH_BASELINE_STATIC)
 	$(Q)python3 bench/run_bench.py --out $(OUT) $(if $(BENCH_BASELINE),--baseline \
-		$(BENCH_BASELINE)) $(BENCH_ARGS)
+		$(BENCH_BASELINE)) $(if $(BENCH_BASELINE_STATIC),--vm-baseline \
+		$(BENCH_BASELINE_STATIC)) $(BENCH_ARGS)
+
+# `make bench-oomkill` (part g of `make bench` too): start-up and memory
+# beside libbpf-tools' oomkill, in a qemu guest of Debian 12's 6.12 kernel
+# where every rung works (bench/vm_startup.py, bench/README.md).  Needs
+# root, qemu and the Debian archive, like `make vmtest`; shares its cache
+# (VMTEST_CACHE).  BENCH_VM_ROUNDS=N rounds (default 7).  Not in `make check`.
+.PHONY: bench-oomkill
+bench-oomkill: $(OUT)/static/oomreap-trace $(BENCH_BASELINE_STATIC)
+	$(Q)python3 bench/vm_startup.py --out $(OUT) $(if $(BENCH_BASELINE_STATIC),--baseline \
+		$(BENCH_BASELINE_STATIC))
 
 # Rebuilt every time: the revision may have moved.
 .PHONY: $(BENCH_OUT)/baseline/build/oomreap-trace
@@ -31,6 +45,10 @@ $(BENCH_OUT)/baseline/build/oomreap-trace:
 	$(Q)rm -rf $(BENCH_OUT)/baseline && mkdir -p $(BENCH_OUT)/baseline
 	$(Q)git archive $(BENCH_BASELINE_REV) | tar -x -C $(BENCH_OUT)/baseline
 	$(Q)$(MAKE) -s -C $(BENCH_OUT)/baseline build/oomreap-trace
+
+.PHONY: $(BENCH_OUT)/baseline/build/static/oomreap-trace
+$(BENCH_OUT)/baseline/build/static/oomreap-trace: $(BENCH_OUT)/baseline/build/oomreap-trace
+	$(Q)$(MAKE) -s -C $(BENCH_OUT)/baseline build/static/oomreap-trace
 
 $(BENCH_OUT)/%: bench/%.c | $(BENCH_OUT)
 	$(call msg,CC,$@)

@@ -38,6 +38,11 @@ shared with other work is noisy, so the load is printed with them.
      without and with --prom-textfile --interval 1; and the steady RSS
      (VmRSS) then.
 
+  g. Start-up (exec to attached) and memory beside the nearest peer,
+     libbpf-tools' oomkill (Debian 12's), in a qemu guest of Debian 12's
+     6.12 kernel where every rung works: bench/vm_startup.py (also
+     `make bench-oomkill`), its rows added to this table.
+
 With --baseline BINARY (make bench BENCH_BASELINE_REV=main builds it from
 that revision), a, e and f also run that build of the tool in the same
 run: at the same time as ours in a and e (both see the same events), one
@@ -1022,6 +1027,9 @@ def table(res, env):
         rows.append(("f. steady RSS, VmRSS idle", f"{t['rss_kib'] / 1024:.1f} MiB",
                      f"before this change {b['rss_kib'] / 1024:.1f} MiB" if b else "-",
                      "<= 6 MiB"))
+    g = res.get("g")
+    if g:
+        rows += [tuple(r) for r in g["rows"]]
     out = [f"Benchmarks, {env['date']}, {env['machine']}; machine {env['load']}.",
            "",
            "| measure | oomreap-trace | baseline, same run | goal |",
@@ -1034,9 +1042,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=f"{oomlab.REPO}/build", help="build directory")
     ap.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
-    ap.add_argument("--only", default="abcdef", help="which parts, e.g. 'bd'")
+    ap.add_argument("--only", default="abcdefg", help="which parts, e.g. 'bd'")
     ap.add_argument("--baseline", help="another build of the tool (e.g. main's), measured "
                     "beside this one in a, e and f")
+    ap.add_argument("--vm-baseline", help="a static build of the other revision, for g")
     ap.add_argument("--markdown", help="also write the table to this file")
     args = ap.parse_args()
     oomlab.TOOL = os.environ.get("OOMREAP_TRACE", f"{args.out}/oomreap-trace")
@@ -1099,6 +1108,9 @@ def main():
                 res["a2"] = bench_bpf_cost(args, script, floor, base_first=True)
                 for l in res["a2"].get("e2e", []):
                     note(f"  e2e driver: {l}")
+        if "g" in args.only:
+            note("g: start-up and memory beside libbpf-tools' oomkill, in a 6.12 guest")
+            res["g"] = bench_vm_startup(args)
     finally:
         for path in (script, floor):
             with contextlib.suppress(OSError):
@@ -1110,6 +1122,25 @@ def main():
         with open(args.markdown, "w") as f:
             f.write(text + "\n")
     return 0
+
+
+def bench_vm_startup(args):
+    """bench/vm_startup.py's rows (a guest of its own; a few minutes)."""
+    js = os.path.join(args.out, "bench", "vm", "startup.json")
+    with contextlib.suppress(OSError):
+        os.unlink(js)
+    cmd = [sys.executable, os.path.join(HERE, "vm_startup.py"), "--out", args.out, "--json", js]
+    if args.quick:
+        cmd += ["--rounds", "3"]
+    if args.vm_baseline:
+        cmd += ["--baseline", args.vm_baseline]
+    p = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    try:
+        with open(js) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        note(f"g: bench/vm_startup.py gave no figures (exit {p.returncode})")
+        return None
 
 
 def shutil_which(name):
