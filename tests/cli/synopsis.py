@@ -29,7 +29,8 @@ for b in syn.split(".br"):
 failed = 0
 values = {"attach": "tracepoint", "btf": "/nonexistent", "format": "md", "since": "+1s",
           "until": "+2s", "max-open": "8", "interval": "5", "duration": "1",
-          "record-max-size": "1M", "pid": "1", "cgroup": "/", "user": "nobody"}
+          "record-max-size": "1M", "pid": "1", "cgroup": "/", "user": "nobody",
+          "killer": "earlyoom=/nonexistent", "pin": "/nonexistent", "unpin": "/nonexistent"}
 for cmd in ("probe", "replay", "report"):
     text = "\n".join(blocks.get(cmd, []))
     wrong = []
