@@ -778,9 +778,11 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	/*
 	 * Summed here, before the event's fields branch on v: the verifier
 	 * walks the per-CPU loop once, not once per path (start-up,
-	 * docs/KERNEL.md).
+	 * docs/KERNEL.md).  Not for an unmarked exit: most are plain kill -9s
+	 * and a loop over every CPU each would be their largest cost; the
+	 * exit's own RSS is not one of the figures held to the kernel's.
 	 */
-	have_sum = mm_rss_sum(oom_mm, sum);
+	have_sum = !unmarked && mm_rss_sum(oom_mm, sum);
 
 	e = reserve(sizeof(*e));
 	if (!e)
