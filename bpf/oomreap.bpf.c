@@ -753,7 +753,10 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 			return 0;
 		unmarked = true;
 	}
-	/* else the compiler derives it from oom_mm later: bit ops on a pointer */
+	/*
+	 * Opaque to the compiler, which would otherwise recompute it from
+	 * oom_mm with bit operations on a pointer: the verifier refuses those.
+	 */
 	barrier_var(unmarked);
 
 	tid = BPF_CORE_READ(task, pid);
@@ -810,8 +813,8 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	if (group_dead) {
 		if (BPF_CORE_READ(task, mm))
 			e->mm_released = e->mm.mm_users == 1;
-		else
-			e->mm_released = e->mm.mm_users == 0;
+		else /* an unmarked exit after exit_mm() read no mm: not known */
+			e->mm_released = !unmarked && e->mm.mm_users == 0;
 	}
 	/*
 	 * The last thread's exit can end the incident, unless the reaper has
