@@ -287,9 +287,9 @@ struct tracker_stats {
 	uint64_t orphan_events;     /* matched no incident and opened none */
 	uint64_t invalid_events;    /* refused by tracker__feed() */
 	uint64_t lost_events;       /* last value given to tracker__note_lost */
-	/* victims whose exit came before their kill, unmarked (OOMREAP_EXIT_UNMARKED) */
+	/* victims whose exit came unmarked (OOMREAP_EXIT_UNMARKED) and was paired */
 	uint64_t exits_before_kill;
-	/* victims closed with exit_unseen: an exit lost without any other count */
+	/* victims closed with exit_unseen (a skipped run or a drop may count it too) */
 	uint64_t exits_unseen;
 	struct runs_missed missed;  /* last value given to tracker__note_missed */
 };
