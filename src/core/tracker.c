@@ -295,9 +295,14 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	struct oomreap_incident *inc = &t->slots[idx];
 
 	apply_rss_basis(t, inc);
-	if (inc->exit_begun_unseen) {
-		/* its exit began before its kill and never reached us */
+	if (inc->exit_begun_unseen && inc->ended_unseen) {
+		/*
+		 * Its exit began before its kill and never reached us, and
+		 * nothing else ended it.  Closed by its own rules first (the
+		 * reaper's loop), it says nothing of an exit that may yet come.
+		 */
 		inc->exit_unseen = true;
+		inc->incomplete = true;
 		t->stats.exits_unseen++;
 	}
 	inc->outcome = outcome;
@@ -562,10 +567,10 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	 * after exit_mm(), which can wait), or it was lost (a run the kernel
 	 * skipped, a full buffer, an exit_group() already under way when the
 	 * OOM killer chose it).  Until it comes the incident may never see
-	 * its end: incomplete, with the loss deadline's wait.
+	 * its end: the loss deadline's wait, unless its own rules end it
+	 * first (arm_loss_deadline, close_incident).
 	 */
 	inc->exit_begun_unseen = true;
-	inc->incomplete = true;
 }
 
 /* A finish that left a retry pending turned out to be partial. */
@@ -603,8 +608,9 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
 }
 
 /*
- * An incomplete incident with nothing else to wait for: its closing event
- * may have been lost, so it closes when none of its events came for a
+ * An incomplete incident with nothing else to wait for (or one whose kill
+ * said its exit had begun, that exit unseen): its closing event may have
+ * been lost, so it closes when none of its events came for a
  * while (LOSS_SILENCE_NS).  Only a guess: any event of its own re-arms it,
  * and tracing stopping before then leaves it open.
  */
@@ -613,7 +619,8 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->opened_ns;
 	uint64_t at = base + LOSS_WAIT_AFTER_KILL_NS;
 
-	if (!inc->in_use || !inc->incomplete || (inc->deadline_ns && !inc->loss_wait))
+	if (!inc->in_use || !(inc->incomplete || inc->exit_begun_unseen) ||
+	    (inc->deadline_ns && !inc->loss_wait))
 		return;
 	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
 		at = inc->last_event_ns + LOSS_SILENCE_NS;
@@ -761,7 +768,6 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		return;
 	if (inc->exit_begun_unseen) {
 		inc->exit_begun_unseen = false;
-		inc->incomplete = inc->saw_loss;
 		if (!inc->incomplete && inc->loss_wait) {
 			inc->deadline_ns = 0; /* whole after all: its own rules end it */
 			inc->loss_wait = false;

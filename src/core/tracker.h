@@ -224,9 +224,9 @@ struct oomreap_incident {
 	bool ended_unseen;          /* closed at its loss deadline: its end never came */
 	/*
 	 * Its kill found its last thread already exiting
-	 * (OOMREAP_KILL_EXIT_BEGUN) and its exit never reached us: lost, or
-	 * dropped by the exit filter as not yet a victim.  Counted in
-	 * tracker_stats.exits_unseen.
+	 * (OOMREAP_KILL_EXIT_BEGUN), its exit never reached us and nothing
+	 * else ended it: closed at its loss deadline (ended_unseen), and
+	 * incomplete.  Counted in tracker_stats.exits_unseen.
 	 */
 	bool exit_unseen;
 	bool evicted;               /* closed early: tracker was full */

@@ -1766,6 +1766,32 @@ static void test_exit_begun_then_its_exit(void **state)
 	assert_int_equal(STATS(f)->exits_unseen, 0);
 }
 
+/*
+ * A victim already in do_exit(), blocked there on the mmap_lock (e2e C2):
+ * the reaper's loop ends the incident before the exit comes.  Nothing
+ * was lost: not incomplete, no exit unseen; the exit comes late.
+ */
+static void test_exit_begun_closed_by_its_loop(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint32_t i;
+
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	FEED(f, ev_wake(1, 700, T0 + 2 * SEC, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(1, 700, T0 + 2 * SEC + i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f->t, T0 + 3 * SEC);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_false(inc->incomplete);
+	assert_false(inc->ended_unseen);
+	assert_false(inc->exit_unseen);
+	assert_int_equal(STATS(f)->exits_unseen, 0);
+	FEED(f, ev_exit(1, 700, T0 + 3100 * MS, 1, 1));
+	assert_int_equal(STATS(f)->orphan_events, 1); /* late news of a closed incident */
+}
+
 /* ... or it never comes: the incident ends at its loss deadline, saying so. */
 static void test_exit_begun_never_seen(void **state)
 {
@@ -2715,6 +2741,7 @@ int main(void)
 		T(test_unmarked_exit_after_its_kill_no_seq),
 		T(test_exit_begun_then_its_exit),
 		T(test_exit_begun_never_seen),
+		T(test_exit_begun_closed_by_its_loop),
 		T(test_unmarked_exits_ring),
 		T2(test_eviction_and_flush),
 		T2(test_eviction_keeps_a_pending_outcome),
