@@ -1081,9 +1081,10 @@ def check_group(cell, sc, incidents):
     if any(len(v) != 1 for v in by_tgid.values()) or len(by_tgid) != len(members) + 2:
         return
     one = {p: v[0] for p, v in by_tgid.items()}
-    # the kernel's own exits (guest.sh traces the fixtures' sched_process_exit)
+    # the kernel's own exits (guest.sh traces the fixtures' sched_process_exit;
+    # its group_dead field is recent: before it, the victims' main threads)
     exited = {e.get("pid"): e["ts"] for e in ev
-              if e["event"] == "sched_process_exit" and e.get("group_dead") == "true"}
+              if e["event"] == "sched_process_exit" and e.get("group_dead") in ("true", None)}
     for p, inc in one.items():
         # Open only if the tool lost its end and said so: the kernel skipped
         # a run of ours while it was open (runs_missed, counted), and it
