@@ -16,8 +16,13 @@
 #include <linux/types.h>
 #endif
 
-#define OOMREAP_ABI_VERSION 2
+#define OOMREAP_ABI_VERSION 3
 /*
+ * Version 3 gave the exit event's spare field a meaning (exit_flags,
+ * OOMREAP_EXIT_UNMARKED) and the kill event OOMREAP_KILL_EXIT_BEGUN: the
+ * layout of version 2, whose events read as version 3 without those flags.
+ * An older reader would take an unmarked exit for a victim's: it refuses.
+ *
  * Version 1 (recordings made before 0.2) had the kill, reap and exit events
  * without their trailing rss_sum[]: each is a prefix of its version 2
  * layout, and readers extend it (rss_sum absent, OOMREAP_SNAP_RSS_SUM

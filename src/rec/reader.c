@@ -323,8 +323,12 @@ int rec_reader__start(struct rec_reader *r)
 	    !str_ok(r->hdr.machine, sizeof(r->hdr.machine)) ||
 	    !str_ok(r->hdr.attach_plan, sizeof(r->hdr.attach_plan)))
 		return fail(r, -EBADMSG, "corrupted: unterminated string in the header");
-	/* version 1 events are prefixes of today's: read as such (event__from_v1) */
-	if (r->hdr.abi_version != OOMREAP_ABI_VERSION && r->hdr.abi_version != 1)
+	/*
+	 * version 1 events are prefixes of today's: read as such
+	 * (event__from_v1); version 2's are today's layout, without its flags
+	 */
+	if (r->hdr.abi_version != OOMREAP_ABI_VERSION && r->hdr.abi_version != 2 &&
+	    r->hdr.abi_version != 1)
 		return fail(r, -EPROTONOSUPPORT,
 			    "events use wire ABI version %u; this oomreap-trace reads versions 1 to %u",
 			    r->hdr.abi_version, OOMREAP_ABI_VERSION);
