@@ -348,9 +348,12 @@ scen_G() {
 	for m in $members; do
 		wait_for 20 eval '! alive $m' || echo "@@WARN group member $m survived"
 	done
-	# the tool has reported every victim: then its lines are all in
+	# the tool has reported every victim: then its lines are all in.  Its
+	# own line: the chosen hog is every member's trigger, "tgid":N is in
+	# theirs too (an incident closing at its loss deadline comes ~10 s on)
 	for p in $gh $ph $members; do
-		wait_for 20 grep -q "\"tgid\":$p," "$WORK/tool.json" ||
+		wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":[0-9]*,\"tgid\":$p," \
+			"$WORK/tool.json" ||
 			echo "@@WARN the tool has not reported $p"
 	done
 	if [ -n "$grp" ]; then
