@@ -19,6 +19,8 @@
 #include "oomreap_abi.h"
 #include "oomreap_hooks.h"
 
+#define SIGKILL 9
+
 /* Knobs set by userspace between open and load. */
 const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, group_dead) */
 const volatile bool wake_is_timer_callback = true;  /* wake_oom_reaper(timer) since 5.18 */
@@ -329,9 +331,16 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 		e->oom_group_levels = memcg_oom_group_levels(css);
 		e->kill_flags |= OOMREAP_KILL_GROUP_READ;
 	}
+	/*
+	 * Its last thread is already in do_exit() (past the decrement of
+	 * live): its exit may have gone out before this kill, unmarked (see
+	 * tp_sched_process_exit), and waits in the buffer for it.
+	 */
+	if (BPF_CORE_READ(task, signal, live.counter) == 0)
+		e->kill_flags |= OOMREAP_KILL_EXIT_BEGUN;
 
 	remember_victim(e->hdr.pid, e->hdr.tgid, e->hdr.victim_seq, mm, task);
-	bpf_ringbuf_submit(e, submit_flags());
+	bpf_ringbuf_submit(e, wake_flags(e->kill_flags & OOMREAP_KILL_EXIT_BEGUN));
 	return 0;
 }
 
@@ -369,7 +378,6 @@ int BPF_PROG(tp_mark_victim, struct task_struct *task, uid_t uid)
  * every signal in the system (SIGCHLD at every exit), so the filter is
  * the first thing and costs one compare (make bench measures it).
  */
-#define SIGKILL 9
 #define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
 
 struct {
@@ -917,7 +925,8 @@ int BPF_PROG(tp_signal_killer_regs, int sig, struct kernel_siginfo *info,
  * for a task that is no OOM victim: the filter is one more load (the
  * process died of SIGKILL or SIGTERM: signal->group_exit_code, set by
  * complete_signal() for a fatal signal, holds an exit(2) status << 8
- * otherwise), then one lookup.
+ * otherwise), then one lookup.  Returns 1 when the task is such a
+ * victim's (its group's end reported here), 0 when it is none.
  */
 static __always_inline int user_victim_exit(unsigned long long *ctx, struct task_struct *task)
 {
@@ -941,10 +950,10 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 	else
 		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	if (!group_dead)
-		return 0;
+		return 1;
 	e = reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return 1;
 	__builtin_memset(e, 0, sizeof(*e));
 	fill_header(&e->hdr, OOMREAP_EV_VICTIM_EXIT, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
 	e->hdr.tgid = tgid;
@@ -961,7 +970,7 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 	if (!bpf_map_delete_elem(&uk_victims, &tgid))
 		__sync_fetch_and_sub(&uk_pending, 1);
 	bpf_ringbuf_submit(e, wake_flags(true));
-	return 0;
+	return 1;
 }
 
 /*
@@ -1102,25 +1111,51 @@ int tp_mrelease_exit(struct trace_event_raw_sys_exit *ctx)
 
 /*
  * Process exit fires for every thread in the system, so the filter comes
- * first and costs two loads: signal->oom_mm is set only for OOM victims.
+ * first and costs three loads: signal->oom_mm is set only for OOM victims,
+ * and signal->group_exit_code is SIGKILL only for a process a SIGKILL is
+ * taking down.
+ *
+ * Why the second: __oom_kill_process() sends the victim SIGKILL before
+ * mark_oom_victim() sets oom_mm, both under the victim's task_lock.  On
+ * PREEMPT_RT that lock sleeps, and the woken victim can preempt the
+ * killer in between and run its exit to this tracepoint before it is a
+ * victim (6.18 fires it at the start of do_exit(); older kernels after
+ * exit_mm(), which waits for that lock).  Seen in the kernel matrix:
+ * SIGKILL, sched_process_exit, then mark_victim, on one CPU.  Such an
+ * exit goes out flagged OOMREAP_EXIT_UNMARKED and the reader holds it for
+ * the kill that follows; complete_signal() sets group_exit_code to the
+ * fatal signal, exit_group(n) to n << 8: never 9.
  */
 SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
 int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 {
 	struct oomreap_exit_event *e;
 	__s64 sum[OOMREAP_RSS_NR] = {};
+	struct signal_struct *sig;
 	struct mm_struct *oom_mm;
 	struct victim *v;
 	__u32 tgid, tid;
-	bool group_dead, have_sum;
+	bool group_dead, have_sum, unmarked = false;
 
 	/*
 	 * Direct (BTF-typed) loads, not bpf_probe_read_kernel(): this is the
 	 * only program that runs outside OOMs, once per exiting thread.
 	 */
-	oom_mm = task->signal->oom_mm;
-	if (!oom_mm)
-		return user_victim_exit(ctx, task); /* a userspace killer's victim? */
+	sig = task->signal;
+	oom_mm = sig->oom_mm;
+	if (!oom_mm) {
+		/* a userspace killer's victim: its own event, and done */
+		if (user_victim_exit(ctx, task))
+			return 0;
+		if (sig->group_exit_code != SIGKILL)
+			return 0;
+		unmarked = true;
+	}
+	/*
+	 * Opaque to the compiler, which would otherwise recompute it from
+	 * oom_mm with bit operations on a pointer: the verifier refuses those.
+	 */
+	barrier_var(unmarked);
 
 	tid = BPF_CORE_READ(task, pid);
 	tgid = BPF_CORE_READ(task, tgid);
@@ -1129,15 +1164,26 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	else /* older kernels fire after signal->live was decremented */
 		group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	v = bpf_map_lookup_elem(&victims, &tgid);
+	if (unmarked) {
+		/* only the group's end can matter to a kill still to come */
+		if (!group_dead)
+			return 0;
+		oom_mm = task->mm; /* NULL after exit_mm() */
+		/* on the function rungs the kill event may be out already */
+		if (v && (!oom_mm || v->mm != (__u64)oom_mm))
+			v = NULL;
+	}
 	/* Threads other than the chosen one matter only when they end the group. */
 	if (!group_dead && (!v || v->pid != tid))
 		return 0;
 	/*
 	 * Summed here, before the event's fields branch on v: the verifier
 	 * walks the per-CPU loop once, not once per path (start-up,
-	 * docs/KERNEL.md).
+	 * docs/KERNEL.md).  Not for an unmarked exit: most are plain kill -9s
+	 * and a loop over every CPU each would be their largest cost; the
+	 * exit's own RSS is not one of the figures held to the kernel's.
 	 */
-	have_sum = mm_rss_sum(oom_mm, sum);
+	have_sum = !unmarked && mm_rss_sum(oom_mm, sum);
 
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -1147,6 +1193,8 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	e->hdr.tgid = tgid;
 	e->exiting_tid = tid;
 	e->group_dead = group_dead;
+	if (unmarked)
+		e->exit_flags = OOMREAP_EXIT_UNMARKED;
 	if (v) {
 		e->hdr.victim_seq = v->seq;
 		e->hdr.pid = v->pid;
@@ -1163,8 +1211,8 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	if (group_dead) {
 		if (BPF_CORE_READ(task, mm))
 			e->mm_released = e->mm.mm_users == 1;
-		else
-			e->mm_released = e->mm.mm_users == 0;
+		else /* an unmarked exit after exit_mm() read no mm: not known */
+			e->mm_released = !unmarked && e->mm.mm_users == 0;
 	}
 	/*
 	 * The last thread's exit can end the incident, unless the reaper has
@@ -1172,6 +1220,7 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	 * reader), except when a skip already found the mm gone and the
 	 * incident waits for this exit.  One wake-up per incident, not two.
 	 */
-	bpf_ringbuf_submit(e, wake_flags(group_dead && (!v || !v->attempts || v->mm_gone)));
+	bpf_ringbuf_submit(e, wake_flags(group_dead && (!unmarked || v) &&
+					 (!v || !v->attempts || v->mm_gone)));
 	return 0;
 }

@@ -19,10 +19,12 @@
 #define OOMREAP_ABI_VERSION 3
 /*
  * Version 3 added the userspace-killer events (OOMREAP_EV_UKILL,
- * OOMREAP_EV_MRELEASE); the events of version 2 are unchanged, so a
- * version 2 recording is read as it is.
- */
-/*
+ * OOMREAP_EV_MRELEASE), gave the exit event's spare field a meaning
+ * (exit_flags, OOMREAP_EXIT_UNMARKED) and the kill event
+ * OOMREAP_KILL_EXIT_BEGUN: version 2's events keep their layout and read as
+ * version 3's without those flags.  An older reader would take an unmarked
+ * exit for a victim's: it refuses version 3.
+ *
  * Version 1 (recordings made before 0.2) had the kill, reap and exit events
  * without their trailing rss_sum[]: each is a prefix of its version 2
  * layout, and readers extend it (rss_sum absent, OOMREAP_SNAP_RSS_SUM
@@ -72,6 +74,21 @@
 #define OOMREAP_KILL_CGROUP_TRUNC 0x2   /* cgroup_path was truncated */
 #define OOMREAP_KILL_SELF 0x4           /* trigger == victim (exiting task) */
 #define OOMREAP_KILL_GROUP_READ 0x8     /* oom_group_levels was read (see there) */
+/*
+ * At the kill, the victim's last thread had already begun its exit
+ * (signal->live was 0): its exit event may be in the buffer before this
+ * one, flagged OOMREAP_EXIT_UNMARKED (ABI 2 recordings may lack the flag).
+ */
+#define OOMREAP_KILL_EXIT_BEGUN 0x10
+
+/* Flags in oomreap_exit_event.exit_flags. */
+/*
+ * The process was not an OOM victim yet at its exit (signal->oom_mm not
+ * set) but was dying of SIGKILL: the OOM killer sends it before it marks
+ * the victim, and on PREEMPT_RT the victim can exit in between.  Held by
+ * the reader for a kill that may follow; any other SIGKILLed exit too.
+ */
+#define OOMREAP_EXIT_UNMARKED 0x1
 
 /* Flags in oomreap_mm_snapshot.snap_flags. */
 #define OOMREAP_SNAP_VALID 0x1          /* an mm was found and read */
@@ -169,7 +186,7 @@ struct oomreap_exit_event {
 	__u32 exiting_tid;
 	__u32 group_dead;    /* last thread of the victim process */
 	__u32 mm_released;   /* this exit drops the last mm user */
-	__u32 pad0;
+	__u32 exit_flags;    /* OOMREAP_EXIT_* (0 in recordings made before them) */
 	__s64 rss_sum[OOMREAP_RSS_NR]; /* exact sums, with OOMREAP_SNAP_RSS_SUM (ABI 2) */
 };
 _Static_assert(sizeof(struct oomreap_exit_event) == OOMREAP_ABI_V1_EXIT_SIZE + 32, "exit ABI");

@@ -22,6 +22,8 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		s->incomplete++;
 	if (inc->ended_unseen)
 		s->ended_unseen++;
+	if (inc->exit_unseen)
+		s->exits_unseen++;
 	/* the kernel's OOM kills only: a userspace killer's has no constraint */
 	if (incident__kill_known(inc) && inc->kind != INCIDENT_USERSPACE) {
 		int c = oom_context__constraint(&inc->ctx);
@@ -93,6 +95,9 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		fprintf(f, ", incomplete incidents: %llu", (unsigned long long)s->incomplete);
 	if (s->ended_unseen)
 		fprintf(f, " (%llu closed with their end unseen)", (unsigned long long)s->ended_unseen);
+	if (s->exits_unseen)
+		fprintf(f, ", victims' exits unseen (begun before the kill): %llu",
+			(unsigned long long)s->exits_unseen);
 	if (missed && missed->n) {
 		char text[64];
 

@@ -24,6 +24,7 @@ struct summary {
 	uint64_t freed_unread;        /* incidents with a reap the tool could not read */
 	uint64_t incomplete;
 	uint64_t ended_unseen;        /* closed at their loss deadline (outcome open) */
+	uint64_t exits_unseen;        /* their exit began before the kill, never seen */
 	/* OOM events, each counted once, at its first victim's close */
 	uint64_t oom_events;
 	uint64_t group_events;        /* ... of which memory.oom.group killed a group */

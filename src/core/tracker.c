@@ -25,6 +25,16 @@
 #define ORPHAN_EXITS 16
 /* An exit may be emitted on another CPU just before its kill event. */
 #define ORPHAN_WINDOW_NS 100000000ull
+/*
+ * Unmarked exits (OOMREAP_EXIT_UNMARKED): SIGKILLed processes that were
+ * no OOM victim yet when they exited.  Most are plain `kill -9`s; a few
+ * are victims whose kill comes next (the killer was preempted between
+ * its SIGKILL and the mark, PREEMPT_RT).  Held for the kill that says
+ * its victim's exit had begun (OOMREAP_KILL_EXIT_BEGUN), within the
+ * window, never counted as orphans: a slot is reused oldest first.
+ */
+#define UNMARKED_EXITS 64
+#define UNMARKED_WINDOW_NS 1000000000ull
 /* Victims of one oom_kill_process() call are marked within this window. */
 #define CONTEXT_WINDOW_NS 1000000000ull
 #define RECENTLY_CLOSED TRACKER_RECENTLY_CLOSED
@@ -41,6 +51,9 @@ struct tracker {
 	struct oomreap_exit_event orphans[ORPHAN_EXITS];
 	bool orphan_used[ORPHAN_EXITS];
 	uint32_t orphan_next;
+	struct oomreap_exit_event unmarked[UNMARKED_EXITS];
+	bool unmarked_used[UNMARKED_EXITS];
+	uint32_t unmarked_next;
 	struct oomreap_oom_context_event last_ctx;
 	bool have_ctx;
 	uint64_t ctx_gen;     /* OOM_CONTEXT events seen: oom_kill_process() calls */
@@ -297,6 +310,16 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	if (!inc->have_identity && !inc->kill_ns && !inc->identity_from_log && t->opts.on_join)
 		t->opts.on_join(inc, t->opts.ctx);
 	apply_rss_basis(t, inc);
+	if (inc->exit_begun_unseen && inc->ended_unseen) {
+		/*
+		 * Its exit began before its kill and never reached us, and
+		 * nothing else ended it.  Closed by its own rules first (the
+		 * reaper's loop), it says nothing of an exit that may yet come.
+		 */
+		inc->exit_unseen = true;
+		inc->incomplete = true;
+		t->stats.exits_unseen++;
+	}
 	inc->outcome = outcome;
 	inc->closed_ns = when;
 	inc->deadline_ns = 0;
@@ -537,6 +560,33 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		apply_exit(t, inc, x);
 		return; /* apply_exit may have closed inc */
 	}
+	if (!(k->kill_flags & OOMREAP_KILL_EXIT_BEGUN))
+		return;
+	/* Its last thread was exiting already: its exit may have come unmarked. */
+	for (i = 0; i < UNMARKED_EXITS; i++) {
+		const struct oomreap_exit_event *x = &t->unmarked[i];
+
+		if (!t->unmarked_used[i] || x->hdr.tgid != inc->tgid || !inc->tgid)
+			continue;
+		if (x->hdr.victim_seq && x->hdr.victim_seq != inc->victim_seq)
+			continue;
+		if (x->hdr.ts_ns + UNMARKED_WINDOW_NS < inc->kill_ns ||
+		    x->hdr.ts_ns > inc->kill_ns + ORPHAN_WINDOW_NS)
+			continue;
+		t->unmarked_used[i] = false;
+		t->stats.exits_before_kill++;
+		apply_exit(t, inc, x);
+		return;
+	}
+	/*
+	 * Not here: it may still come (before 6.18 the exit event fires
+	 * after exit_mm(), which can wait), or it was lost (a run the kernel
+	 * skipped, a full buffer, an exit_group() already under way when the
+	 * OOM killer chose it).  Until it comes the incident may never see
+	 * its end: the loss deadline's wait, unless its own rules end it
+	 * first (arm_loss_deadline, close_incident).
+	 */
+	inc->exit_begun_unseen = true;
 }
 
 /* A finish that left a retry pending turned out to be partial. */
@@ -574,8 +624,9 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
 }
 
 /*
- * An incomplete incident with nothing else to wait for: its closing event
- * may have been lost, so it closes when none of its events came for a
+ * An incomplete incident with nothing else to wait for (or one whose kill
+ * said its exit had begun, that exit unseen): its closing event may have
+ * been lost, so it closes when none of its events came for a
  * while (LOSS_SILENCE_NS).  Only a guess: any event of its own re-arms it,
  * and tracing stopping before then leaves it open.
  */
@@ -584,7 +635,8 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->opened_ns;
 	uint64_t at = base + LOSS_WAIT_AFTER_KILL_NS;
 
-	if (!inc->in_use || !inc->incomplete || (inc->deadline_ns && !inc->loss_wait))
+	if (!inc->in_use || !(inc->incomplete || inc->exit_begun_unseen) ||
+	    (inc->deadline_ns && !inc->loss_wait))
 		return;
 	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
 		at = inc->last_event_ns + LOSS_SILENCE_NS;
@@ -734,9 +786,18 @@ static void uk_exit(struct tracker *t, struct oomreap_incident *inc,
 static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		       const struct oomreap_exit_event *x)
 {
+	uint64_t end;
+
 	timeline_add(inc, &x->hdr, &x->mm, x->rss_sum, 0, 0);
 	if (!x->group_dead)
 		return;
+	if (inc->exit_begun_unseen) {
+		inc->exit_begun_unseen = false;
+		if (!inc->incomplete && inc->loss_wait) {
+			inc->deadline_ns = 0; /* whole after all: its own rules end it */
+			inc->loss_wait = false;
+		}
+	}
 	inc->exited = true;
 	if (!inc->exit_ns)
 		inc->exit_ns = x->hdr.ts_ns;
@@ -750,16 +811,17 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
 		return;
 	}
+	/* an exit that came before its kill ends the incident at the kill */
+	end = x->hdr.ts_ns > inc->kill_ns ? x->hdr.ts_ns : inc->kill_ns;
 	if (inc->wake_ns || inc->attempts)
 		return; /* the reaper is on it and will end its own loop */
 	if (x->mm_released) {
-		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+		close_inc(t, inc, OUTCOME_VICTIM_EXITED, end);
 	} else {
 		/* Another process shares the mm: the reaper may still come. */
 		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
 
-		set_deadline(t, inc, wait > x->hdr.ts_ns ? wait : x->hdr.ts_ns, x->hdr.ts_ns,
-			     OUTCOME_VICTIM_EXITED);
+		set_deadline(t, inc, wait > end ? wait : end, end, OUTCOME_VICTIM_EXITED);
 	}
 }
 
@@ -928,6 +990,56 @@ static void on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *
 		uk_settle(t, inc);
 }
 
+/*
+ * Keep an unmarked exit for UNMARKED_WINDOW_NS: in a free slot, else one
+ * whose window is over, else the oldest (a victim's exit lost that way
+ * leaves its kill flagged OOMREAP_KILL_EXIT_BEGUN with nothing to match:
+ * counted as an exit unseen).
+ */
+static void hold_unmarked(struct tracker *t, const struct oomreap_exit_event *x)
+{
+	uint32_t i, slot = t->unmarked_next;
+
+	for (i = 0; i < UNMARKED_EXITS; i++) {
+		if (!t->unmarked_used[i] ||
+		    t->unmarked[i].hdr.ts_ns + UNMARKED_WINDOW_NS < x->hdr.ts_ns) {
+			slot = i;
+			break;
+		}
+	}
+	if (slot == t->unmarked_next)
+		t->unmarked_next = (t->unmarked_next + 1) % UNMARKED_EXITS;
+	t->unmarked[slot] = *x;
+	t->unmarked_used[slot] = true;
+}
+
+/*
+ * The open incident of an unmarked exit that comes after its kill without
+ * its victim_seq.  Only the function rungs do that: their kill program
+ * runs at the entry of mark_oom_victim(), before oom_mm is set, and,
+ * preemptible, may not have stored the victim yet when the exit program
+ * looked it up on another CPU.  Its process, killed within the window,
+ * has not exited yet: it is this one (another process with its pid
+ * would need the pid space to wrap in between).
+ */
+static struct oomreap_incident *waiting_for_exit(struct tracker *t,
+						 const struct oomreap_exit_event *x)
+{
+	uint32_t i;
+
+	if (x->hdr.victim_seq || !x->hdr.tgid)
+		return NULL;
+	for (i = 0; i < t->nopen; i++) {
+		struct oomreap_incident *inc = &t->slots[t->open[i]];
+
+		if (!inc->exited && inc->kill_ns && inc->tgid == x->hdr.tgid &&
+		    x->hdr.ts_ns + UNMARKED_WINDOW_NS >= inc->kill_ns &&
+		    x->hdr.ts_ns <= inc->kill_ns + UNMARKED_WINDOW_NS)
+			return inc;
+	}
+	return NULL;
+}
+
 static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 {
 	struct oomreap_incident *inc = find_by_seq(t, x->hdr.victim_seq);
@@ -935,6 +1047,14 @@ static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 	if (!inc && x->hdr.victim_seq && recently_closed(t, x->hdr.victim_seq)) {
 		t->stats.orphan_events++;
 		return;
+	}
+	if (!inc && (x->exit_flags & OOMREAP_EXIT_UNMARKED)) {
+		inc = waiting_for_exit(t, x);
+		if (!inc) {
+			hold_unmarked(t, x);
+			return;
+		}
+		t->stats.exits_before_kill++;
 	}
 	if (!inc && !x->hdr.victim_seq)
 		inc = find_by_id(t, 0, x->hdr.tgid);

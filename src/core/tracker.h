@@ -289,6 +289,13 @@ struct oomreap_incident {
 	bool incomplete;            /* events were lost while it was open */
 	bool runs_missed;           /* ... among them runs of ours the kernel skipped */
 	bool ended_unseen;          /* closed at its loss deadline: its end never came */
+	/*
+	 * Its kill found its last thread already exiting
+	 * (OOMREAP_KILL_EXIT_BEGUN), its exit never reached us and nothing
+	 * else ended it: closed at its loss deadline (ended_unseen), and
+	 * incomplete.  Counted in tracker_stats.exits_unseen.
+	 */
+	bool exit_unseen;
 	bool evicted;               /* closed early: tracker was full */
 
 	struct timeline_entry timeline[TIMELINE_MAX];
@@ -304,6 +311,7 @@ struct oomreap_incident {
 	enum oomreap_outcome deadline_outcome;
 	bool deadline_guess;        /* the outcome holds only if the deadline passes */
 	bool saw_loss;              /* tracker__note_lost() while open */
+	bool exit_begun_unseen;     /* OOMREAP_KILL_EXIT_BEGUN, its exit not seen (yet) */
 	bool loss_wait;             /* deadline_ns is the loss deadline (LOSS_SILENCE_NS) */
 	uint64_t opened_ns;         /* the event that opened it */
 	uint64_t last_event_ns;     /* its latest event */
@@ -360,6 +368,10 @@ struct tracker_stats {
 	 * and lost with it.
 	 */
 	uint64_t continued_unsaved;
+	/* victims whose exit came unmarked (OOMREAP_EXIT_UNMARKED) and was paired */
+	uint64_t exits_before_kill;
+	/* victims closed with exit_unseen (a skipped run or a drop may count it too) */
+	uint64_t exits_unseen;
 	struct runs_missed missed;  /* last value given to tracker__note_missed */
 };
 

@@ -325,7 +325,8 @@ int rec_reader__start(struct rec_reader *r)
 		return fail(r, -EBADMSG, "corrupted: unterminated string in the header");
 	/*
 	 * version 1 events are prefixes of today's: read as such
-	 * (event__from_v1); version 2's are today's, less the event types 3 added
+	 * (event__from_v1); version 2's are today's layout, without the event
+	 * types and the flags 3 added
 	 */
 	if (r->hdr.abi_version < 1 || r->hdr.abi_version > OOMREAP_ABI_VERSION)
 		return fail(r, -EPROTONOSUPPORT,

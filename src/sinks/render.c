@@ -222,6 +222,8 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 		fputs(inc->runs_missed ? " [incomplete: runs missed]" : " [incomplete]", f);
 	if (inc->ended_unseen)
 		fputs(" [end unseen]", f);
+	if (inc->exit_unseen)
+		fputs(" [exit unseen]", f);
 	if (inc->evicted)
 		fputs(" [evicted]", f);
 	fputc('\n', f);
@@ -682,10 +684,10 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 	}
 
 	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"runs_missed\":%s,"
-		   "\"ended_unseen\":%s,\"evicted\":%s,\"attach\":\"%s\"",
+		   "\"ended_unseen\":%s,\"exit_unseen\":%s,\"evicted\":%s,\"attach\":\"%s\"",
 		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
 		inc->runs_missed ? "true" : "false", inc->ended_unseen ? "true" : "false",
-		inc->evicted ? "true" : "false",
+		inc->exit_unseen ? "true" : "false", inc->evicted ? "true" : "false",
 		rc->attach ? rc->attach : source__name(inc->source));
 	fprintf(f, ",\"attempts\":%u,\"trylock_failures\":%u,\"partial_reaps\":%u,"
 		   "\"unknown_skips\":%u,\"wake_ignored\":%s,",
@@ -770,6 +772,8 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 		fprintf(f, " trigger=%u", k->trigger_pid);
 		if (k->kill_flags & OOMREAP_KILL_GROUP_READ)
 			fprintf(f, " oom_group_levels=%#x", k->oom_group_levels);
+		if (k->kill_flags & OOMREAP_KILL_EXIT_BEGUN)
+			fputs(" exit_begun", f);
 		break;
 	}
 	case OOMREAP_EV_BLOCKER: {
@@ -812,6 +816,8 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 
 		fprintf(f, " tid=%u group_dead=%u mm_released=%u", x->exiting_tid, x->group_dead,
 			x->mm_released);
+		if (x->exit_flags & OOMREAP_EXIT_UNMARKED)
+			fputs(" unmarked", f);
 		break;
 	}
 	default: {

@@ -2006,6 +2006,246 @@ static void test_orphan_exit_outside_window(void **state)
 	assert_false(f->c.inc[0].exited);
 }
 
+/* -------------------------------- exits before the mark (PREEMPT_RT) */
+
+/*
+ * __oom_kill_process() sends SIGKILL, then marks the victim: a victim that
+ * runs in between exits while oom_mm is still unset.  The exit filter lets
+ * such a SIGKILLed exit through, unmarked and without a victim_seq, and
+ * the kill that follows says its victim's exit had begun.
+ */
+/* tracker.c's UNMARKED_WINDOW_NS: how long an unmarked exit and its kill may be apart */
+#define UNMARKED_WINDOW_TEST SEC
+
+static struct oomreap_exit_event ev_exit_unmarked(uint64_t seq, uint32_t tgid, uint64_t ts)
+{
+	struct oomreap_exit_event x = ev_exit(seq, tgid, ts, 1, 1);
+
+	x.exit_flags = OOMREAP_EXIT_UNMARKED;
+	return x;
+}
+
+static struct oomreap_kill_event ev_kill_exit_begun(uint64_t seq, uint32_t tgid, uint64_t ts)
+{
+	struct oomreap_kill_event k = ev_kill(seq, tgid, tgid, ts, 2048, 1);
+
+	k.kill_flags |= OOMREAP_KILL_EXIT_BEGUN;
+	return k;
+}
+
+static void test_unmarked_exit_paired_with_its_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	/* a kill -9 elsewhere, then the victim, 0.3 ms before its mark */
+	FEED(f, ev_exit_unmarked(0, 900, T0 - 20 * MS));
+	FEED(f, ev_exit_unmarked(0, 700, T0 - 300 * US));
+	assert_int_equal(f->c.n, 0);
+	assert_int_equal(tracker__open_count(f->t), 0);
+	/* held apart: neither is an orphan event, nor keeps the reader up */
+	assert_int_equal(STATS(f)->orphan_events, 0);
+	assert_int_equal(tracker__next_deadline(f->t), UINT64_MAX);
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	inc = only_incident(f);
+	assert_int_equal(inc->tgid, 700);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->exit_ns, T0 - 300 * US);
+	assert_int_equal(inc->closed_ns, T0); /* ended at its kill, never before it */
+	assert_int_equal(incident__exit_latency_ns(inc), 0);
+	assert_true(inc->exited);
+	assert_true(inc->mm_released_by_exit);
+	assert_false(inc->incomplete);
+	assert_false(inc->exit_unseen);
+	assert_int_equal(STATS(f)->exits_before_kill, 1);
+	assert_int_equal(STATS(f)->exits_unseen, 0);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+	/* the other one is nobody's: its own kill never came */
+	FEED(f, ev_kill(2, 900, 900, T0 + 10 * MS, 2048, 1));
+	tracker__flush(f->t);
+	assert_false(find_closed(f, 2)->exited);
+}
+
+/* A kill that does not say its victim was exiting takes no unmarked exit. */
+static void test_unmarked_exit_needs_exit_begun(void **state)
+{
+	struct fx *f = *state;
+
+	FEED(f, ev_exit_unmarked(0, 700, T0 - 300 * US));
+	FEED(f, ev_kill(1, 700, 700, T0, 2048, 1));
+	assert_int_equal(f->c.n, 0);
+	tracker__flush(f->t);
+	assert_int_equal(only_incident(f)->outcome, OUTCOME_OPEN);
+	assert_false(only_incident(f)->exited);
+	assert_false(only_incident(f)->exit_unseen);
+	assert_int_equal(STATS(f)->exits_before_kill, 0);
+}
+
+/* On the function rungs the kill may come first: the exit carries its seq. */
+static void test_unmarked_exit_after_its_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill(1, 700, 700, T0, 2048, 1));
+	FEED(f, ev_exit_unmarked(1, 700, T0 + 40 * US));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->exit_ns, T0 + 40 * US);
+	assert_false(inc->incomplete);
+}
+
+/*
+ * The kill program (at mark_oom_victim()'s entry) was preempted before it
+ * stored the victim: the exit program, on another CPU, found no victim,
+ * and its unmarked exit comes after the kill in the buffer, without a seq.
+ */
+static void test_unmarked_exit_after_its_begun_kill(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill_exit_begun(1, 283, T0));
+	FEED(f, ev_kill_exit_begun(2, 284, T0 + 10 * US));
+	/* another process's unmarked exit is not this one's */
+	FEED(f, ev_exit_unmarked(0, 900, T0 + 2 * MS));
+	assert_int_equal(tracker__open_count(f->t), 2);
+	FEED(f, ev_exit_unmarked(0, 283, T0 + 3 * MS));
+	inc = find_closed(f, 1);
+	assert_non_null(inc);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->exit_ns, T0 + 3 * MS);
+	assert_false(inc->incomplete);
+	assert_false(inc->exit_unseen);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	assert_int_equal(STATS(f)->exits_before_kill, 1);
+	/* one past the window is not it: 284 stays open, its exit unseen */
+	FEED(f, ev_exit_unmarked(0, 284, T0 + 10 * US + UNMARKED_WINDOW_TEST + MS));
+	tracker__advance(f->t, T0 + 2 * SEC + LOSS_WAIT_AFTER_KILL_NS);
+	assert_true(find_closed(f, 2)->exit_unseen);
+	assert_int_equal(STATS(f)->exits_unseen, 1);
+}
+
+/* The same when the kill ran before the victim's last thread began exiting. */
+static void test_unmarked_exit_after_its_kill_no_seq(void **state)
+{
+	struct fx *f = *state;
+
+	FEED(f, ev_kill(1, 283, 283, T0, 2048, 1));
+	FEED(f, ev_exit_unmarked(0, 283, T0 + 4 * MS));
+	assert_int_equal(only_incident(f)->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(only_incident(f)->exit_ns, T0 + 4 * MS);
+	assert_false(only_incident(f)->incomplete);
+}
+
+/*
+ * The kill says the exit had begun and no exit is held: it may still come
+ * (before 6.18 the exit event fires after exit_mm()) ...
+ */
+static void test_exit_begun_then_its_exit(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	assert_int_equal(tracker__open_count(f->t), 1);
+	/* meanwhile, incomplete: the loss deadline is armed */
+	assert_int_equal(tracker__next_deadline(f->t), T0 + LOSS_WAIT_AFTER_KILL_NS);
+	FEED(f, ev_exit(1, 700, T0 + 3 * MS, 1, 1));
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(inc->closed_ns, T0 + 3 * MS);
+	assert_false(inc->incomplete);
+	assert_false(inc->ended_unseen);
+	assert_false(inc->exit_unseen);
+	assert_int_equal(STATS(f)->exits_unseen, 0);
+}
+
+/*
+ * A victim already in do_exit(), blocked there on the mmap_lock (e2e C2):
+ * the reaper's loop ends the incident before the exit comes.  Nothing
+ * was lost: not incomplete, no exit unseen; the exit comes late.
+ */
+static void test_exit_begun_closed_by_its_loop(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint32_t i;
+
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	FEED(f, ev_wake(1, 700, T0 + 2 * SEC, 0));
+	for (i = 0; i < 10; i++)
+		FEED(f, ev_skip(1, 700, T0 + 2 * SEC + i * 104 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f->t, T0 + 3 * SEC);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_false(inc->incomplete);
+	assert_false(inc->ended_unseen);
+	assert_false(inc->exit_unseen);
+	assert_int_equal(STATS(f)->exits_unseen, 0);
+	FEED(f, ev_exit(1, 700, T0 + 3100 * MS, 1, 1));
+	assert_int_equal(STATS(f)->orphan_events, 1); /* late news of a closed incident */
+}
+
+/* ... or it never comes: the incident ends at its loss deadline, saying so. */
+static void test_exit_begun_never_seen(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	uint64_t deadline = T0 + LOSS_WAIT_AFTER_KILL_NS;
+
+	/* an unmarked exit of that tgid, but 2 s before: not this victim's */
+	FEED(f, ev_exit_unmarked(0, 700, T0 - 2 * SEC));
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	/* the timer finds the mm gone: no reaper, nothing else will come */
+	FEED(f, ev_wake(1, 700, T0 + 2 * SEC, 1));
+	tracker__advance(f->t, deadline - 1);
+	assert_int_equal(tracker__open_count(f->t), 1);
+	tracker__advance(f->t, deadline);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_OPEN);
+	assert_true(inc->incomplete);
+	assert_true(inc->ended_unseen);
+	assert_true(inc->exit_unseen);
+	assert_false(inc->runs_missed);
+	assert_false(inc->exited);
+	assert_int_equal(STATS(f)->exits_unseen, 1);
+	assert_int_equal(STATS(f)->exits_before_kill, 0);
+}
+
+/*
+ * Many kill -9s at once: the held exits are a ring of 64, oldest reused
+ * first, an expired one before any.  The victim's exit pushed out by 64
+ * newer ones is an exit unseen, said as one.
+ */
+static void test_unmarked_exits_ring(void **state)
+{
+	struct fx *f = *state;
+	uint32_t i;
+
+	/* expired ones do not crowd out the victim's */
+	for (i = 0; i < 64; i++)
+		FEED(f, ev_exit_unmarked(0, 2000 + i, T0 - 5 * SEC + i * US));
+	FEED(f, ev_exit_unmarked(0, 700, T0 - MS));
+	for (i = 0; i < 63; i++)
+		FEED(f, ev_exit_unmarked(0, 3000 + i, T0 - MS + (i + 1) * US));
+	FEED(f, ev_kill_exit_begun(1, 700, T0));
+	assert_int_equal(only_incident(f)->outcome, OUTCOME_VICTIM_EXITED);
+	assert_false(only_incident(f)->exit_unseen);
+
+	/* 64 newer ones after the next victim's: it is gone */
+	FEED(f, ev_exit_unmarked(0, 701, T0 + 10 * MS));
+	for (i = 0; i < 64; i++)
+		FEED(f, ev_exit_unmarked(0, 4000 + i, T0 + 10 * MS + (i + 1) * US));
+	FEED(f, ev_kill_exit_begun(2, 701, T0 + 11 * MS));
+	assert_int_equal(tracker__open_count(f->t), 1);
+	tracker__advance(f->t, T0 + 11 * MS + LOSS_WAIT_AFTER_KILL_NS);
+	assert_true(find_closed(f, 2)->exit_unseen);
+	assert_true(find_closed(f, 2)->ended_unseen);
+	assert_int_equal(STATS(f)->exits_unseen, 1);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
 /* ------------------------------------------------------------ eviction */
 
 static void test_eviction_and_flush(void **state)
@@ -2893,6 +3133,15 @@ int main(void)
 		T(test_exit_before_kill_is_held),
 		T(test_exit_after_kill_with_earlier_ts),
 		T(test_orphan_exit_outside_window),
+		T(test_unmarked_exit_paired_with_its_kill),
+		T(test_unmarked_exit_needs_exit_begun),
+		T(test_unmarked_exit_after_its_kill),
+		T(test_unmarked_exit_after_its_begun_kill),
+		T(test_unmarked_exit_after_its_kill_no_seq),
+		T(test_exit_begun_then_its_exit),
+		T(test_exit_begun_never_seen),
+		T(test_exit_begun_closed_by_its_loop),
+		T(test_unmarked_exits_ring),
 		T2(test_eviction_and_flush),
 		T2(test_eviction_keeps_a_pending_outcome),
 		T(test_flush_with_pending_linger),

@@ -89,6 +89,17 @@ setup_trace() {
 	for e in mark_victim wake_reaper start_task_reaping finish_task_reaping skip_task_reaping; do
 		echo 1 >"$INST/events/oom/$e/enable"
 	done
+	# The fixtures' exits (G checks every victim's against the tool's) and
+	# every SIGKILL: on PREEMPT_RT a victim can exit between the OOM
+	# killer's SIGKILL and its mark_victim, and this shows it.
+	if [ -d "$INST/events/sched/sched_process_exit" ]; then
+		echo 'comm == "vmfix"' >"$INST/events/sched/sched_process_exit/filter"
+		echo 1 >"$INST/events/sched/sched_process_exit/enable"
+	fi
+	if [ -d "$INST/events/signal/signal_generate" ]; then
+		echo 'sig == 9' >"$INST/events/signal/signal_generate/filter"
+		echo 1 >"$INST/events/signal/signal_generate/enable"
+	fi
 	# Ground truth for trylock failures: the reaper kthread's failed
 	# mmap_read_trylock().  A hot path: only in this instance, filtered.
 	RP=$(reaper_pid)
@@ -360,9 +371,12 @@ scen_G() {
 	for m in $members; do
 		wait_for 20 eval '! alive $m' || echo "@@WARN group member $m survived"
 	done
-	# the tool has reported every victim: then its lines are all in
+	# the tool has reported every victim: then its lines are all in.  Its
+	# own line: the chosen hog is every member's trigger, "tgid":N is in
+	# theirs too (an incident closing at its loss deadline comes ~10 s on)
 	for p in $gh $ph $members; do
-		wait_for 20 grep -q "\"tgid\":$p," "$WORK/tool.json" ||
+		wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":[0-9]*,\"tgid\":$p," \
+			"$WORK/tool.json" ||
 			echo "@@WARN the tool has not reported $p"
 	done
 	if [ -n "$grp" ]; then

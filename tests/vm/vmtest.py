@@ -904,7 +904,8 @@ def parse_trace(lines):
         e = dict(event=m.group("event"), tid=int(m.group("tid")), comm=m.group("comm").strip(),
                  ts=int(m.group("s")) * 1_000_000_000 + int(m.group("us").ljust(6, "0")[:6]) * 1000)
         rest = m.group("rest")
-        pm = re.match(r"pid=(\d+)", rest)
+        # most events start with the pid; sched_process_exit has comm= first
+        pm = re.match(r"pid=(\d+)", rest) or re.search(r"\bpid=(\d+)", rest)
         if pm:
             e["pid"] = int(pm.group(1))
         e.update({k: v for k, v in re.findall(r"(\w+)=(\S+)", rest) if k not in ("pid",)})
@@ -1144,9 +1145,30 @@ def check_group(cell, sc, incidents):
     if any(len(v) != 1 for v in by_tgid.values()) or len(by_tgid) != len(members) + 2:
         return
     one = {p: v[0] for p, v in by_tgid.items()}
+    # the kernel's own exits (guest.sh traces the fixtures' sched_process_exit;
+    # its group_dead field is recent: before it, the victims' main threads)
+    exited = {e.get("pid"): e["ts"] for e in ev
+              if e["event"] == "sched_process_exit" and e.get("group_dead") in ("true", None)}
     for p, inc in one.items():
-        cell.check(inc.get("outcome") not in (None, "open"),
-                   f"tool: victim {p} outcome {inc.get('outcome')!r}")
+        # Open only if the tool lost its end and said so: the kernel skipped
+        # a run of ours while it was open (runs_missed, counted), and it
+        # closed at its loss deadline.  A loss nothing counted fails.
+        counted = inc.get("runs_missed") is True and inc.get("ended_unseen") is True
+        cell.check(inc.get("outcome") not in (None, "open") or counted,
+                   f"tool: victim {p} outcome {inc.get('outcome')!r} (runs_missed "
+                   f"{inc.get('runs_missed')}, ended_unseen {inc.get('ended_unseen')})")
+        cell.check(not inc.get("exit_unseen") or counted,
+                   f"tool: victim {p}'s exit unseen (begun before its kill), no run missed")
+        # every exit the kernel traced is the tool's, or its loss was counted
+        if p in exited:
+            cell.check(inc.get("exit_ts_ns") is not None or counted,
+                       f"tool: victim {p} exited at {exited[p]} (tracefs), the tool "
+                       f"has no exit and counted no loss")
+            if inc.get("exit_ts_ns") is not None:
+                cell.check(abs(inc["exit_ts_ns"] - exited[p]) <= TS_TOL_NS,
+                           f"tool exit_ts {inc['exit_ts_ns']} vs tracefs {exited[p]} for {p}")
+        else:
+            cell.check(False, f"tracefs: no sched_process_exit of victim {p}")
         first = next(m for m in killed if int(m.group("pid")) == p)
         cell.check(inc.get("comm") == first.group("comm"),
                    f"tool comm {inc.get('comm')!r} != kmsg {first.group('comm')!r} for {p}")
@@ -2127,14 +2149,6 @@ def run_matrix(t_start):
             if s == "B-frz" and kernel_version(k["rel"]) >= THAWS_GROUP:
                 na[s] = ("n/a (the kill thaws every thread of the victim, 6.18+: "
                          "no frozen thread keeps the mm)")
-            if s == "G" and is_rt(k["rel"]):
-                # Seen in about 1 rung in 4 per run: one group member's exit
-                # never reaches the tool, and no miss is counted while the
-                # guest waits (the reader reads the counters every 100 ms
-                # while an incident is open).  The likely cause is a race
-                # (tests/vm/README.md); shown, never passed, until fixed.
-                na[s] = ("KNOWN DEFECT, not judged: on PREEMPT_RT a group member's exit "
-                         "can escape the exit filter (kill/exit race), uncounted")
             if s.startswith("C-mod") and mod_err:
                 skipped[s] = mod_err
             if s in ("B-fuse", "C-fuse", "R-allcpu") and common["fx_err"]:
