@@ -1049,17 +1049,25 @@ def check_fuse_blockers(cell, inc, attrs):
                        "RT waiters with a mode: the rtmutex does not record one")
     else:
         cell.check(all(b.get("lock") is None for b in bl), "an RT lock on a non-RT kernel")
-        cell.check(any((b.get("holder") or {}).get("pid") == reader and
-                       (b.get("holder") or {}).get("hint") is True and
-                       any(w.get("pid") == writer and w.get("mode") == "write"
-                           for w in b.get("waiters") or []) for b in bl),
+        writer_waits = [b for b in bl if any(w.get("pid") == writer and w.get("mode") == "write"
+                                             for w in b.get("waiters") or [])]
+        named = [b for b in writer_waits if (b.get("holder") or {}).get("pid") == reader and
+                 (b.get("holder") or {}).get("hint") is True]
+        # A reader-owned rwsem's owner word is only the kernel's hint: once
+        # (7.3.4, kprobe, 2026-12) it held no task while the reader held the
+        # lock, and the tool rightly said "owner unknown" (holder null) rather
+        # than guess.  Accepted only so, every picture alike, with
+        # the writer still shown waiting; C-mod-* holds the owner reading to
+        # the module's writer on the same kernels.
+        unknown = [b for b in writer_waits if b.get("holder") is None]
+        cell.check(named or (unknown and len(unknown) == len(bl)),
                    f"no picture with the reader {reader} holding (a hint) and the writer "
                    f"{writer} waiting for write: {[((b.get('holder') or {}).get('pid'), [w.get('pid') for w in b.get('waiters') or []]) for b in bl]}")
     # their stacks: the writer in clear_refs_write, the reader in FUSE
     tasks = [t for b in bl for t in [b.get("holder")] + (b.get("waiters") or []) if t]
     cell.check(any(t.get("pid") == writer and "clear_refs_write" in frames(t) for t in tasks),
                "no picture shows the writer's stack in clear_refs_write")
-    if not is_rt(cell.kernel):
+    if not is_rt(cell.kernel) and any(b.get("holder") is not None for b in bl):
         cell.check(any(t.get("pid") == reader and "request_wait_answer" in frames(t)
                        for t in tasks),
                    "no picture shows the reader's stack in request_wait_answer")
