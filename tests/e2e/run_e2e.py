@@ -45,6 +45,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import oomlab  # noqa: E402  (memcgs, processes, tracefs, waits: shared with the other layers)
+import oomreport  # noqa: E402  (the kernel's OOM report, read on its own: tests/vm too)
 from oomlab import (Fail, Memcg, mono_ns, note, read_file, task_state,  # noqa: E402
                     wait_for)
 
@@ -92,14 +93,6 @@ INVOKED_LINE = re.compile(
     r"^(?P<comm>.*) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-f]+|0)\((?P<names>[^)]*)\), "
     r"order=(?P<order>-?\d+), oom_score_adj=(?P<adj>-?\d+)$")
 RATELIMITED = "no OOM report for this kill in the kernel log: the kernel ratelimits it"
-# The rest of the report (mem_cgroup_print_oom_meminfo, dump_tasks): what
-# oom.domain, oom.memory_stat and oom.tasks must equal, read here on its own.
-COUNTER_LINE = re.compile(
-    r"^(?P<name>memory|swap|memory\+swap|kmem): usage (?P<usage>\d+)kB, "
-    r"limit (?P<limit>\d+)kB, failcnt (?P<failcnt>\d+)$")
-STAT_LINE = re.compile(r"^(?P<key>[a-z0-9_]+) (?P<val>\d+)$")
-TASKS_HEAD = "Tasks state (memory values in pages):"
-COUNTER_KEYS = {"memory": "memory", "swap": "swap", "memory+swap": "memory_swap", "kmem": "kmem"}
 UNABLE_LINE = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
 TRACE_LINE = re.compile(
     r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
@@ -549,39 +542,11 @@ class Run:
                 self.expect(bool((oom.get("report_missing") or {}).get(part)),
                             f"oom.report_missing.{part} says why")
             return
-        counters, stats, rows, header = {}, {}, [], None
-        state = None
-        for t in rep:
-            if state == "stat":
-                m = STAT_LINE.match(t)
-                if m:
-                    stats[m.group("key")] = int(m.group("val"))
-                    continue
-                state = None
-            if state == "head":
-                header = t.split()
-                state = "rows"
-                continue
-            if state == "rows" and t.startswith("["):
-                pid_s, rest = t[1:].split("]", 1)
-                nn = len(header) - 4     # "[ pid ]" is three words, "name" the last
-                f = rest.split(None, nn)
-                row = dict(zip(header[3:-1], (int(x) for x in f[:nn])))
-                row.update(pid=int(pid_s), name=f[nn] if len(f) > nn else "")
-                rows.append(row)
-                continue
-            m = COUNTER_LINE.match(t)
-            if m:
-                counters[COUNTER_KEYS[m.group("name")]] = {
-                    "usage_bytes": int(m.group("usage")) * 1024,
-                    "limit_bytes": int(m.group("limit")) * 1024,
-                    "failcnt": int(m.group("failcnt"))}
-            elif t.startswith("Memory cgroup stats for ") and t.endswith(":"):
-                self.expect_eq(t[len("Memory cgroup stats for "):-1], self.memcg.rel,
-                               "kmsg memory.stat cgroup (our memcg)")
-                state = "stat"
-            elif t == TASKS_HEAD:
-                state = "head"
+        parsed = oomreport.parse(rep)
+        counters, stats, rows = parsed["counters"], parsed["stats"], parsed["rows"]
+        if parsed["stat_cgroup"] is not None:
+            self.expect_eq(parsed["stat_cgroup"], self.memcg.rel,
+                           "kmsg memory.stat cgroup (our memcg)")
         dom = oom.get("domain") or {}
         if self.expect(bool(counters), "kmsg: the report has a 'memory: usage' line"):
             for k in ("memory", "swap", "memory_swap", "kmem"):

@@ -58,6 +58,9 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import oomreport  # noqa: E402  (tests/lib: the kernel's OOM report, read on its own)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
 BUILD = os.path.join(ROOT, "build", "vmtest")
@@ -1235,10 +1238,6 @@ def check_group(cell, sc, incidents):
 
 DMESG_TS = re.compile(r"^\[\s*\d+\.\d+\] ?")
 SUMMARY_PID_RX = re.compile(r"^oom-kill:.*,pid=(?P<pid>\d+),uid=\d+$")
-COUNTER_RX = re.compile(r"^(?P<name>memory|swap|memory\+swap|kmem): usage (?P<usage>\d+)kB, "
-                        r"limit (?P<limit>\d+)kB, failcnt (?P<failcnt>\d+)$")
-STAT_RX = re.compile(r"^(?P<key>[a-z0-9_]+) (?P<val>\d+)$")
-COUNTER_KEYS = {"memory": "memory", "swap": "swap", "memory+swap": "memory_swap", "kmem": "kmem"}
 
 
 def kernel_report(kmsg, victim):
@@ -1257,56 +1256,16 @@ def kernel_report(kmsg, victim):
                 break
         else:
             return None
-        counters, stats, rows, header, state = {}, {}, [], None, None
-        stat_raw, meminfo = [], None
-        for t, r in zip(lines[j + 1:i], raw[j + 1:i]):
-            if state == "stat":
-                sm = STAT_RX.match(t)
-                if sm:
-                    stats[sm.group("key")] = int(sm.group("val"))
-                    stat_raw.append(r)
-                    continue
-                state = None
-            if state == "head":
-                header, state = t.split(), "rows"
-                continue
-            if state == "rows" and t.startswith("["):
-                pid_s, rest = t[1:].split("]", 1)
-                nn = len(header) - 4     # "[ pid ]" is three words, "name" the last
-                f = rest.split(None, nn)
-                row = dict(zip(header[3:-1], (int(x) for x in f[:nn])))
-                row.update(pid=int(pid_s), name=f[nn] if len(f) > nn else "")
-                rows.append(row)
-                continue
-            cm = COUNTER_RX.match(t)
-            if cm:
-                counters[COUNTER_KEYS[cm.group("name")]] = {
-                    "usage_bytes": int(cm.group("usage")) * 1024,
-                    "limit_bytes": int(cm.group("limit")) * 1024,
-                    "failcnt": int(cm.group("failcnt"))}
-            elif t.startswith("Memory cgroup stats for ") and t.endswith(":"):
-                state = "stat"
-            elif t == "Tasks state (memory values in pages):":
-                state = "head"
-            elif t == "Mem-Info:":
-                state, meminfo = "meminfo", {}
-            elif state == "meminfo" and not t.startswith("Node "):
-                # the summary: one record, its lines each with the stamp
-                for tok in t.split():
-                    k, _, val = tok.partition(":")
-                    if val.isdigit():
-                        meminfo[k] = int(val)
-                continue
-            else:
-                state = None if state == "meminfo" else state
+        rep = oomreport.parse(lines[j + 1:i], raw[j + 1:i])
+        stat_raw = rep["stat_raw"]
         # Before 6.x memory.stat is one record: dmesg (the syslog interface)
         # shows its lines with one stamp, cut where they and their prefixes
         # ("<6>[   37.431292] ", which dmesg shows without the "<6>") fill
         # its 1 KiB buffer; /dev/kmsg, which the tool reads, has it whole.
         stamps = {r[:DMESG_TS.match(r).end()] if DMESG_TS.match(r) else "" for r in stat_raw}
         stat_cut = len(stamps) == 1 and sum(len(r) + 4 for r in stat_raw) >= 900
-        return dict(counters=counters, stats=stats, rows=rows, stat_cut=stat_cut,
-                    meminfo=meminfo)
+        return dict(counters=rep["counters"], stats=rep["stats"], rows=rep["rows"],
+                    stat_cut=stat_cut, meminfo=rep["meminfo"])
     return None
 
 
