@@ -435,10 +435,16 @@ static void summary(struct report_out *o, const struct report *r,
 	uint64_t evicted = 0, unseen = 0;
 	char fr[16];
 
+	uint64_t kills = 0;
+
 	timefmt__bytes(fr, sizeof(fr), incident__freed_bytes(s->freed_pages, r->rc.page_size));
+	/* the kernel's kills as the summary and the metrics count them (core/summary.h) */
+	for (i = 0; i < sizeof(s->kills_by_constraint) / sizeof(s->kills_by_constraint[0]); i++)
+		kills += s->kills_by_constraint[i];
 	heading(o, 2, "Summary");
 	table_open(o, NULL, NULL, 0);
-	kvf(o, true, "OOM kills (incidents)", "%zu", r->nrows);
+	kvf(o, true, "Incidents", "%zu", r->nrows);
+	kvf(o, true, "OOM kills (the kernel's, seen or read in its log)", "%" PRIu64, kills);
 	if (s->group_events) {
 		kvf(o, true, "OOM events (OOM-killer invocations)", "%" PRIu64, s->oom_events);
 		kvf(o, true, "Of which memory.oom.group kills", "%" PRIu64, s->group_events);
@@ -464,7 +470,11 @@ static void summary(struct report_out *o, const struct report *r,
 		kvf(o, true, "Closed early, still open (--max-open reached)", "%" PRIu64, evicted);
 	if (unseen)
 		kvf(o, true, "Closed with their end unseen (events lost)", "%" PRIu64, unseen);
-	kvf(o, true, "Memory freed by the reaper", "%s", fr);
+	if (s->freed_unread)
+		kvf(o, true, "Memory freed by the reaper", "%s, and by %" PRIu64 " reap%s not read", fr,
+		    s->freed_unread, s->freed_unread == 1 ? "" : "s");
+	else
+		kvf(o, true, "Memory freed by the reaper", "%s", fr);
 	kvf(o, true, "Reaper trylock failures", "%" PRIu64, s->trylock_failures);
 	if (s->incomplete)
 		kvf(o, true, "Incomplete incidents (events lost)", "%" PRIu64, s->incomplete);

@@ -182,7 +182,8 @@ static void test_order_and_detail_cap(void **state)
 	assert_non_null(p1);
 	assert_non_null(p3);
 	/* summary */
-	assert_non_null(strstr(md, "| OOM kills (incidents) | 4 |"));
+	assert_non_null(strstr(md, "| Incidents | 4 |"));
+	assert_non_null(strstr(md, "| OOM kills (the kernel's, seen or read in its log) | 4 |"));
 	assert_non_null(strstr(md, "| Reaper gave up (\"unable to reap\") | 1 |"));
 	assert_non_null(strstr(md, "| Reaper trylock failures | 10 |"));
 	/* worst first: the 3 s give-up */
@@ -191,6 +192,43 @@ static void test_order_and_detail_cap(void **state)
 	assert_non_null(strstr(p1, "| 2026-11-25 18:30:01.000 UTC | 100 | `first`"));
 	assert_true(strstr(p1, "`first`") < strstr(p1, "`second`"));
 	assert_non_null(strstr(md, "unable to reap pid:100"));
+	free(md);
+	report__free(r);
+}
+
+/*
+ * One aggregation: the report's summary counts kills and freed memory as
+ * the exit summary and the metrics do (core/summary.c): a kill joined
+ * halfway from the kernel log counts, an incident whose kill nobody knows
+ * does not, and a reap not read is said, never shown as 0 freed.
+ */
+static void test_summary_counts_as_the_summary(void **state)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = REPORT_MD, .detail_max = 4 };
+	struct report *r;
+	struct oomreap_incident inc;
+	char *md;
+
+	(void)state;
+	header(&h);
+	r = report__new(&o, &h);
+	inc = incident(100, T0 + 1 * SEC, OUTCOME_REAPED, "seen", "/a");
+	inc.freed_pages[OOMREAP_RSS_ANON] = 256;
+	report__on_incident(&inc, r);
+	inc = incident(200, 0, OUTCOME_REAPED, "joined", "/a");
+	inc.have_identity = false;
+	inc.identity_from_log = true;
+	inc.kill_log_ns = T0 + 2 * SEC;
+	inc.freed_unread = true;
+	report__on_incident(&inc, r);
+	inc = incident(300, 0, OUTCOME_GAVE_UP, "unknown", "/a");
+	inc.have_identity = false;
+	report__on_incident(&inc, r);
+	md = render(r, NULL);
+	assert_non_null(strstr(md, "| Incidents | 3 |"));
+	assert_non_null(strstr(md, "| OOM kills (the kernel's, seen or read in its log) | 2 |"));
+	assert_non_null(strstr(md, "| Memory freed by the reaper | 1.0MiB, and by 1 reap not read |"));
 	free(md);
 	report__free(r);
 }
@@ -373,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_order_and_detail_cap),
 		cmocka_unit_test(test_window),
+		cmocka_unit_test(test_summary_counts_as_the_summary),
 		cmocka_unit_test(test_markdown_escaping),
 		cmocka_unit_test(test_html_escaping),
 		cmocka_unit_test(test_utf8_kept),
