@@ -196,10 +196,16 @@ static void compare(const struct pin_identity *id, const struct pin_want *w, cha
 		snprintf(why, whylen, "pinned by another build's BPF object (oomreap-trace %s)", v);
 	else if (id->incident_size != sizeof(struct oomreap_incident))
 		snprintf(why, whylen, "pinned by a build with another incident layout");
-	else if ((uint32_t)w->rung != id->want_rung && w->rung != RUNG_AUTO &&
-		 (uint32_t)w->rung != id->rung)
-		snprintf(why, whylen, "pinned on the %s rung, --attach %s asked",
-			 rung__name((enum rung)id->rung), rung__name(w->rung));
+	/*
+	 * The same --attach, or a rung named that the set runs on (it chose
+	 * it under auto).  Not --attach auto on a set forced to a rung: auto
+	 * would choose afresh (the best rung the kernel allows).
+	 */
+	else if ((uint32_t)w->rung != id->want_rung &&
+		 (w->rung == RUNG_AUTO || (uint32_t)w->rung != id->rung))
+		snprintf(why, whylen, "pinned on the %s rung (--attach %s), --attach %s asked",
+			 rung__name((enum rung)id->rung), rung__name((enum rung)id->want_rung),
+			 rung__name(w->rung));
 	else if (id->blockers_asked != w->blockers)
 		snprintf(why, whylen, "pinned %s blocker attribution",
 			 id->blockers_asked ? "with" : "without");

@@ -504,6 +504,23 @@ def scenario_other_build(fs):
                      f"{t.err[-4:]}")
             new = link_ids(pin)
             r.expect(new and not set(new) & set(old), f"{extra[-1]}: new links {new}, old {old}")
+        # a set forced to a rung is not what --attach auto asks for (auto
+        # chooses afresh); one auto chose is adopted by --attach of its rung
+        u = run([TOOL, "--unpin", pin])
+        r.expect(u.returncode == 0, f"--unpin: {u.stderr.strip()}")
+        # first on the empty directory: loaded and pinned, nothing replaced;
+        # then auto on that forced set: replaced; then --attach tracepoint on
+        # the set auto chose (tracepoint here): adopted, nothing replaced
+        for args, want in ((["--attach", "tracepoint"], None),
+                           ([], "(--attach tracepoint), --attach auto asked"),
+                           (["--attach", "tracepoint"], None)):
+            t = oomlab.Tool(["--pin", pin, "--no-summary", *args], binary=TOOL, text=True)
+            r.expect_eq(t.stop(), 0, f"{args or 'auto'}: tool's exit status")
+            said = [l for l in t.err if "replacing the pinned set" in l]
+            if want:
+                r.expect(any(want in l for l in said), f"auto on a forced set: {said or t.err[-3:]}")
+            else:
+                r.expect(not said, f"{args}: replaced: {said}")
     finally:
         r.close()
         if os.path.isdir(pin):

@@ -117,6 +117,12 @@ SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
 KILLER_SCENARIOS = os.environ.get("VMTEST_KILLER_SCENARIOS",
                                   "U-earlyoom U-neg U-term U-term-handled").split()
 KILLER_ROWS = os.environ.get("VMTEST_KILLER_ROWS", "5.10 6.12 7.x").split()
+# Rows whose tool runs as the systemd unit runs it, with --pin (a pinned
+# set, replaced at each rung: its --attach differs).  On 5.10 tracepoint
+# and kprobe links are perf events the kernel cannot pin: the tool must say
+# so and trace unpinned; fentry's are pinned.
+PIN_ROWS = os.environ.get("VMTEST_PIN_ROWS", "5.10 7.x").split()
+PIN_DIR = "/sys/fs/bpf/oomreap-trace"
 HOST_SCENARIOS = ["A", "B-fuse", "C-fuse", "C-fuse-partial"]  # no freezer recipe (6.18 thaws the group), no module
 # From 6.18 mark_oom_victim() thaws the victim's whole thread group, in a
 # v1 freezer as in cgroup2's: B-frz's frozen second thread exits with the
@@ -719,7 +725,7 @@ def build_initramfs(k, common, module):
             if not (s in ("B-fuse", "C-fuse", "R-allcpu") and common["fx_err"])]
     with open(os.path.join(v, "config"), "w") as f:
         f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
-                f'TOOL_ARGS="{TOOL_ARGS}"\nRECORD_G="{RECORD_G}"\n'
+                f'TOOL_ARGS="{TOOL_ARGS}{k.get("pin_args", "")}"\nRECORD_G="{RECORD_G}"\n'
                 f'STORM_SECS="{STORM_SECS}"\nKILLER_RUNGS="{k.get("killer_rungs", "")}"\n')
         # harness self-test: shell run by the guest first (e.g. a panic)
         f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
@@ -1712,7 +1718,7 @@ def check_killer(c, s, sc, incidents, kernel):
 
 
 def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_source,
-               rss_tol, blockers_on, na=None):
+               rss_tol, blockers_on, na=None, pinned=False):
     """One rung's cells.  rss_tol: rss_tolerance() of the row; blockers_on:
     whether blocker attribution must be on; na: scenario -> why it cannot
     run on this kernel (the cell says so, neither pass nor fail)."""
@@ -1772,6 +1778,15 @@ def check_rung(kernel, rname, rung, feats, scenarios, skipped_reason, truth_sour
         # the rung's own checks go to its last cell that ran (an n/a one
         # would hide them; one with an error is a failure all the same)
         last = next((c for c in reversed(cells) if not c.na), cells[-1] if cells else None)
+        if pinned and last:
+            # --pin as the unit runs it (PIN_ROWS): no complaint of the pin
+            # directory; "this kernel cannot pin" (tracing unpinned) only
+            # before 5.15, where a kprobe is a perf event, not a BPF link
+            said = [l for l in rung["toolerr"] if "--pin " in l]
+            cannot = [l for l in said if "cannot pin" in l]
+            last.check(len(said) == len(cannot), f"--pin: {[l for l in said if l not in cannot][:2]}")
+            last.check(not cannot or kernel_version(kernel) < (5, 15),
+                       f"--pin on 5.15+: {cannot[:1]}")
         mine = [i for i in incidents if "/vmt_" in (i.get("cgroup") or "")]
         by_cg = {}
         for i in mine:
@@ -1827,6 +1842,8 @@ def guest_prepare(row, common):
              label=f"{k['rel']} x{smp}" if at else k["rel"],
              scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k),
              killer_rungs="")
+    if not at and series in PIN_ROWS:
+        k["pin_args"] = f" --pin {PIN_DIR}"
     if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
         k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS
         k["killer_rungs"] = "auto" if "auto" in RUNGS else RUNGS[-1]
@@ -2130,7 +2147,8 @@ def run_matrix(t_start):
                                    "programs are the same tracepoints on every rung)")
             cells += check_rung(label, rung, r["rungs"].get(rung), feats, k["scenarios"],
                                 skipped, r["info"].get("trylock_truth"),
-                                rss_tolerance(k["rel"], ncpu), blockers_on, na_r)
+                                rss_tolerance(k["rel"], ncpu), blockers_on, na_r,
+                                pinned=bool(k.get("pin_args")))
         if not finished and all(c.ok for c in cells):
             pass  # already counted above
         results.append((label, feats, cells, r))
