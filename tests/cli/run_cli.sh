@@ -314,7 +314,7 @@ segs=$(ls "$work"/seg/s.oomrec* | sort -V)
 expect "replay of 100 segments as one set" 0 "Summary: [0-9]+ incidents" -- "$BIN" replay $segs
 kills=$(grep -Eo 'Summary: [0-9]+' "$out" | grep -Eo '[0-9]+')
 # shellcheck disable=SC2086
-expect "report of 100 segments as one set" 0 "OOM kills \(incidents\) \| $kills \|" -- \
+expect "report of 100 segments as one set" 0 "\| Incidents \| $kills \|" -- \
 	"$BIN" report $segs
 
 # Rotated sets: a partial set says which segments are missing, under their right names.
