@@ -40,8 +40,10 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
+#include <termios.h>
 
 static void die(const char *what)
 {
@@ -213,7 +215,15 @@ int main(int argc, char **argv)
 		printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 		return 0;
 	}
+	if (argc == 2 && !strcmp(argv[1], "drain")) {
+		/*
+		 * The init's last line must leave the serial port before the
+		 * power goes: poweroff -f does not wait for the tty's buffer,
+		 * and the kernel's own "Power down" overtook it once (RT).
+		 */
+		return tcdrain(STDOUT_FILENO) ? 1 : 0;
+	}
 	fprintf(stderr, "usage: vmfix hog MIB | victim MIB NTHREADS READYFILE | "
-		"spread MIB FILE READYFILE | mono\n");
+		"spread MIB FILE READYFILE | mono | drain\n");
 	return 2;
 }
