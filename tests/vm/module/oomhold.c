@@ -64,34 +64,65 @@ static ktime_t kp_locked_at;
 static struct kprobe kp;
 static bool kp_registered;
 static unsigned int kp_hits, kp_trylock_failed;
-/* PREEMPT_RT: a waiter was queued already, the owner stayed the OOM killer's task */
-static bool kp_owner_kept;
 
 /*
- * Make t the recorded write owner of sem.  Non-RT: the rwsem's owner word.
- * PREEMPT_RT: the rwsem is an rwbase_rt whose writer owns its rtmutex; the
- * owner pointer carries bit 0 (RT_MUTEX_HAS_WAITERS, kernel-internal) and
- * is only rewritten while no waiter is queued: a queued waiter has boosted
- * the task that took the lock, and moving ownership would leave that
- * boost behind.  Leaving the OOM killer's task as the owner would also
- * leave a dangling owner once it exits.
+ * Take sem for write on behalf of t, and make t its recorded owner, as if t
+ * had taken it: the tracer's blocker attribution is checked to name the
+ * task that really holds the lock (and its stack, in this module).
+ *
+ * Non-RT: down_write_trylock(), then t in the rwsem's owner word (a hint
+ * the kernel only reads for optimistic spinning).
+ *
+ * PREEMPT_RT: the rwsem is an rwbase_rt whose writer owns its rtmutex, and
+ * the owner cannot be moved once a waiter is queued (the waiter has boosted
+ * the owner it found; moving the ownership would leave that boost behind).
+ * The victim's own exit, woken by the SIGKILL sent just before
+ * mark_oom_victim(), queues as a reader as soon as it can.  Taking the lock
+ * with down_write_trylock() and moving the owner after it left a window
+ * where that reader queued first: the owner then stayed the OOM killer's
+ * task, which died in the next OOM while the lock was held, and the
+ * reaper's later pictures read its freed task_struct as another process
+ * (7.3.4-rt, C-mod-unable, 2026-12).  So here the trylock
+ * (rwbase_write_trylock(): the rtmutex, then the readers' bias) is done in
+ * one step under the rtmutex's wait_lock, with t as the owner from the
+ * start: nothing can queue on the rtmutex while wait_lock is held, and the
+ * fast paths' cmpxchg of the owner word fails once it is not NULL.  A
+ * reader that comes meanwhile finds the readers' count non-negative and
+ * takes the slow path, which starts at wait_lock.
  */
-static void set_owner(struct rw_semaphore *sem, struct task_struct *t)
-{
 #ifdef CONFIG_PREEMPT_RT
-	struct rt_mutex_base *rtm = &sem->rwbase.rtmutex;
+static bool write_trylock_for(struct rw_semaphore *sem, struct task_struct *t)
+{
+	struct rwbase_rt *rwb = &sem->rwbase;
+	struct rt_mutex_base *rtm = &rwb->rtmutex;
+	struct task_struct *none = NULL;
 	unsigned long flags;
+	bool ok = false;
 
 	raw_spin_lock_irqsave(&rtm->wait_lock, flags);
-	if (!((unsigned long)READ_ONCE(rtm->owner) & 1UL))
-		WRITE_ONCE(rtm->owner, t);
-	else
-		kp_owner_kept = true;
+	if (try_cmpxchg_acquire(&rtm->owner, &none, t)) {
+		atomic_sub(READER_BIAS, &rwb->readers);
+		if (!atomic_read_acquire(&rwb->readers)) {
+			atomic_set(&rwb->readers, WRITER_BIAS);
+			ok = true;
+		} else {
+			/* readers inside: undo, as __rwbase_write_unlock(rwb, 0) */
+			atomic_add(READER_BIAS, &rwb->readers);
+			smp_store_release(&rtm->owner, NULL);
+		}
+	}
 	raw_spin_unlock_irqrestore(&rtm->wait_lock, flags);
-#else
-	atomic_long_set(&sem->owner, (long)t);
-#endif
+	return ok;
 }
+#else
+static bool write_trylock_for(struct rw_semaphore *sem, struct task_struct *t)
+{
+	if (!down_write_trylock(sem))
+		return false;
+	atomic_long_set(&sem->owner, (long)t);
+	return true;
+}
+#endif
 
 /* mark_oom_victim(struct task_struct *tsk): x86-64, first argument in %rdi. */
 static int mark_oom_victim_pre(struct kprobe *p, struct pt_regs *regs)
@@ -101,15 +132,9 @@ static int mark_oom_victim_pre(struct kprobe *p, struct pt_regs *regs)
 	kp_hits++;
 	if (tsk != victim || READ_ONCE(kp_locked) || !victim_mm)
 		return 0;
-	/* mmap_write_trylock() is gone in 6.12: the rwsem itself */
-	if (down_write_trylock(&victim_mm->mmap_lock)) {
-		/*
-		 * The lock is held on behalf of our kthread, which releases it:
-		 * hand it the owner word, as if it had taken the lock itself, so
-		 * that the tracer's blocker attribution can be checked to name
-		 * the task that really holds it (and its stack, in this module).
-		 */
-		set_owner(&victim_mm->mmap_lock, worker);
+	/* the rwsem itself (mmap_write_trylock() is gone in 6.12), held on
+	 * behalf of our kthread, which releases it */
+	if (write_trylock_for(&victim_mm->mmap_lock, worker)) {
 		kp_locked_at = ktime_get();
 		smp_store_release(&kp_locked, true);
 		wake_up_process(worker);
@@ -167,10 +192,9 @@ static int oomhold_thread(void *unused)
 		locked = ktime_get();
 	}
 	pr_info("oomhold: victim pid=%d marked after %lld ms, write lock taken by %s after %lld us"
-		" (kprobe hits %u, trylock failures %u)%s\n",
+		" (kprobe hits %u, trylock failures %u)\n",
 		pid, ktime_ms_delta(seen, start), by_kprobe ? "kprobe" : "kthread",
-		ktime_us_delta(locked, seen), kp_hits, kp_trylock_failed,
-		kp_owner_kept ? " owner not moved: waiters" : "");
+		ktime_us_delta(locked, seen), kp_hits, kp_trylock_failed);
 	sleep_until(ktime_add_ms(seen, hold_ms));
 	mmap_write_unlock(victim_mm);
 	released = ktime_get();
