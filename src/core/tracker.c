@@ -602,6 +602,7 @@ static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
 {
 	settle_pending_finish(inc);
 	inc->attempts++;
+	inc->last_skip_trylock = false; /* the skip path says otherwise */
 	if (!inc->first_attempt_ns)
 		inc->first_attempt_ns = ts;
 }
@@ -621,6 +622,7 @@ static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64
 	inc->deadline_outcome = outcome;
 	inc->deadline_guess = false;
 	inc->loss_wait = false;
+	inc->settling = false;
 }
 
 /*
@@ -647,9 +649,21 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 
 
 /*
+ * The last failed attempt's blocker event is still to come: every earlier
+ * failed trylock had its own (blocker attribution is on), this one not yet.
+ */
+static bool blocker_pending(const struct oomreap_incident *inc)
+{
+	return inc->blocker_events && inc->blocker_events + 1 == inc->trylock_failures &&
+	       inc->last_skip_trylock;
+}
+
+/*
  * The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts.  The
  * blocker event for the last attempt is emitted just after its skip, so
- * the incident stays open for REAPER_SETTLE_NS to collect it.
+ * the incident stays open for REAPER_SETTLE_NS to collect it, or up to
+ * REAPER_BLOCKER_WAIT_NS when it is known to be coming (on_blocker then
+ * ends the wait).
  */
 static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
 {
@@ -666,7 +680,9 @@ static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint
 		}
 		return false;
 	}
-	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts, gave_up);
+	set_deadline(t, inc, ts + (blocker_pending(inc) ? REAPER_BLOCKER_WAIT_NS : REAPER_SETTLE_NS),
+		     ts, gave_up);
+	inc->settling = true;
 	return true;
 }
 
@@ -771,7 +787,8 @@ static void on_reap(struct tracker *t, struct oomreap_incident *inc,
 			set_deadline(t, inc, ts + EXIT_AFTER_MM_GONE_NS, ts, OUTCOME_VICTIM_EXITED);
 			break;
 		}
-		if (r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
+		inc->last_skip_trylock = r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED;
+		if (inc->last_skip_trylock)
 			inc->trylock_failures++;
 		else
 			inc->unknown_skips++;
@@ -1137,6 +1154,19 @@ static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
 	}
 	attempt = inc->attempts ? inc->attempts : 1;
 	inc->blocker_events++;
+	/*
+	 * The last attempt's picture came: a settling incident that was
+	 * waiting the longer REAPER_BLOCKER_WAIT_NS for it waits no more than
+	 * REAPER_SETTLE_NS would have made it.
+	 */
+	if (inc->settling && inc->blocker_events == inc->trylock_failures) {
+		uint64_t at = inc->deadline_stamp_ns + REAPER_SETTLE_NS;
+
+		if (at < b->hdr.ts_ns)
+			at = b->hdr.ts_ns;
+		if (at < inc->deadline_ns)
+			set_deadline(t, inc, at, inc->deadline_stamp_ns, inc->deadline_outcome);
+	}
 	for (i = 0; i < inc->nblockers; i++) {
 		bs = &inc->blockers[i];
 		if (same_picture(bs, b)) {

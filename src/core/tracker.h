@@ -43,6 +43,14 @@
 /* After the last attempt, wait this long for its blocker event. */
 #define REAPER_SETTLE_NS 10000000ull
 /*
+ * ... or this long, when every earlier failed attempt had its blocker
+ * event (attribution is on) and the last one's is still to come.  The
+ * blocker program runs after the skip's on the same tracepoint; on
+ * PREEMPT_RT the two are preemptible and were seen 31 ms apart (7.3.4-rt
+ * under TCG).  The blocker event ends the wait when it comes.
+ */
+#define REAPER_BLOCKER_WAIT_NS REAPER_SILENCE_NS
+/*
  * An incomplete incident (its kill or some of its events never seen, e.g.
  * tracing started mid-loop) cannot count to the 10th attempt.  The
  * reaper's attempts on one victim come HZ/10 apart without a break, so
@@ -283,6 +291,8 @@ struct oomreap_incident {
 	struct blocker_snapshot blockers[BLOCKER_SNAPSHOTS];
 	uint32_t nblockers;
 	uint32_t blocker_events;    /* failed trylocks with blocker data */
+	bool last_skip_trylock;     /* the latest attempt failed its trylock */
+	bool settling;              /* loop over: waiting for its last blocker event */
 	uint32_t blockers_dropped;  /* blocker events that found no free snapshot */
 
 	enum oomreap_outcome outcome;

@@ -2811,13 +2811,16 @@ static void test_blocker_orphans(void **state)
 	assert_int_equal(STATS(f)->orphan_events, 2);
 	assert_int_equal(STATS(f)->incidents_opened, 0);
 
-	/* the 10th blocker arriving once the settle window is over is late news */
+	/*
+	 * the 10th blocker arriving once even the longer wait for it is over
+	 * (attribution on: the nine before came) is late news
+	 */
 	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
 	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
 	for (i = 0; i < 10; i++) {
 		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
 		FEED(f, ev_blocker_c(3, 6000,
-				     C_SKIP(i) + (i < 9 ? 50 * US : REAPER_SETTLE_NS),
+				     C_SKIP(i) + (i < 9 ? 50 * US : REAPER_BLOCKER_WAIT_NS),
 				     HOLDER_PID));
 	}
 	inc = only_incident(f);
@@ -2829,6 +2832,64 @@ static void test_blocker_orphans(void **state)
 	assert_int_equal(STATS(f)->orphan_events, 3);
 	assert_int_equal(STATS(f)->incidents_opened, 1);
 	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
+/*
+ * PREEMPT_RT runs the two programs on the skip tracepoint preemptibly: the
+ * 10th blocker event came 31 ms after its skip (7.3.4-rt under TCG), past
+ * REAPER_SETTLE_NS.  With every earlier picture in, the incident waits for
+ * it, and closes once it is in, still stamped at the last skip.
+ */
+static void test_blocker_late_last_picture_awaited(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 9; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
+	}
+	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+	/* the consumer's clock passes the short window: still open */
+	tracker__advance(f->t, C_SKIP(9) + 30 * MS);
+	assert_int_equal(f->c.n, 0);
+	FEED(f, ev_blocker_c(3, 6000, C_SKIP(9) + 31 * MS, HOLDER_PID));
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, C_SKIP(9) + 31 * MS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->trylock_failures, 10);
+	assert_int_equal(inc->blocker_events, 10);
+	assert_int_equal(inc->blockers[0].count, 10);
+	assert_int_equal(inc->blockers[0].last_attempt, 10);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+}
+
+/* Its picture lost (the ring buffer was full): the wait ends, gave_up still. */
+static void test_blocker_last_picture_lost(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 9; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
+	}
+	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f->t, C_SKIP(9) + REAPER_BLOCKER_WAIT_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, C_SKIP(9) + REAPER_BLOCKER_WAIT_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->outcome, OUTCOME_GAVE_UP);
+	assert_int_equal(inc->closed_ns, C_SKIP(9));
+	assert_int_equal(inc->blocker_events, 9);
 }
 
 static void test_blocker_at_end_of_settle_window(void **state)
@@ -3161,6 +3222,8 @@ int main(void)
 		T(test_blocker_more_than_kept),
 		T(test_blocker_attempt_numbers),
 		T(test_blocker_orphans),
+		T(test_blocker_late_last_picture_awaited),
+		T(test_blocker_last_picture_lost),
 		T(test_blocker_at_end_of_settle_window),
 		T(test_blocker_seq0_matched_by_pid),
 		T(test_blocker_invalid_rejected),
