@@ -174,6 +174,9 @@ EXPECT = {
 # less than half the reaper's 100 ms retry interval: a timestamp cannot be
 # matched to the wrong attempt.
 TS_TOL_NS = 40_000_000
+# From 7.0 tracepoints are SRCU-protected and their probes preemptible: the
+# tool's probe and tracefs's on one event may be a preemption apart.
+PREEMPTIBLE_TP_SINCE = (7, 0)
 
 
 def kernel_version(release):
@@ -1529,7 +1532,7 @@ def storm_scenarios(k):
 
 
 STORM_RX = re.compile(r"exitstorm: (?P<exits>\d+) exits in [\d.]+ s on (?P<ncpu>\d+) CPUs, "
-                      r"(?P<bad>\d+) helpers failed")
+                      r"(?P<bad>\d+) helpers failed, (?P<kskip>\d+|unknown) runs skipped \(kernel\)")
 
 
 def check_storm(cell, sc, rung, incidents):
@@ -1558,10 +1561,16 @@ def check_storm(cell, sc, rung, incidents):
         missed_open += bool(inc.get("runs_missed"))
     summary = " ".join(rung["toolerr"])
     t = re.search(r"BPF runs missed: (\d+|unknown)", summary)
-    if cell.check(t is not None, "the tool's summary says nothing of runs missed"):
-        cell.check(t.group(1) not in ("0", "unknown"),
-                   f"the kernel skipped no run of the tool's programs (BPF runs missed: "
-                   f"{t.group(1)}): the storm did not do its job")
+    # the kernel's own count (exitstorm reads every program's
+    # recursion_misses; it storms on until one grew, at most 3x its length)
+    kskip = m.group("kskip") if m else None
+    if cell.check(kskip not in (None, "unknown", "0"),
+                  f"exitstorm: the kernel skipped {kskip} runs of BPF programs during the "
+                  "storm: it did not do its job"):
+        if cell.check(t is not None, "the tool's summary says nothing of runs missed"):
+            cell.check(t.group(1) != "unknown" and int(t.group(1)) >= int(kskip),
+                       f"the tool counts {t.group(1)} BPF runs missed, the kernel skipped "
+                       f"{kskip} during the storm")
     # the table: runs missed, and of the storm's kills how many were open
     # while runs were missed and how many closed with their end unseen
     cell.outcome = f"missed {t.group(1) if t else '?'}"
@@ -1677,9 +1686,16 @@ def check_killer(c, s, sc, incidents, kernel):
         c.check(abs(inc["kill_ts_ns"] - sigs[0]["ts"]) <= TS_TOL_NS,
                 f"kill_ts_ns {inc['kill_ts_ns']} vs signal_generate {sigs[0]['ts']}")
     if c.check(len(exits) == 1, f"{len(exits)} sched_process_exit of uhog in tracefs"):
-        c.check(inc.get("exit_ts_ns") is not None and
-                abs(inc["exit_ts_ns"] - exits[0]["ts"]) <= TS_TOL_NS,
-                f"exit_ts_ns {inc.get('exit_ts_ns')} vs sched_process_exit {exits[0]['ts']}")
+        # From 7.0 a tracepoint's probes run preemptible.  The victim's exit
+        # ran the tool's probe, then earlyoom's process_mrelease on the same
+        # CPU preempted it for 85 ms before tracefs's probe of the same event
+        # (7.3.4, U-term-handled, 2026-12).  The tool's stamp may then lie
+        # anywhere between the last signal and tracefs's, never outside.
+        xt, tt = inc.get("exit_ts_ns"), exits[0]["ts"]
+        after_sig = sigs and ver >= PREEMPTIBLE_TP_SINCE and \
+            xt is not None and sigs[-1]["ts"] <= xt <= tt
+        c.check(xt is not None and (abs(xt - tt) <= TS_TOL_NS or after_sig),
+                f"exit_ts_ns {xt} vs sched_process_exit {tt}")
     # RSS at the kill: earlyoom read VmRSS just before it; uhog grows 8 MiB a step
     rss = inc.get("rss_at_kill_bytes") or {}
     got = sum(rss.get(x, 0) for x in ("anon", "file", "shmem")) >> 20
