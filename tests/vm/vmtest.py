@@ -174,6 +174,13 @@ EXPECT = {
 # less than half the reaper's 100 ms retry interval: a timestamp cannot be
 # matched to the wrong attempt.
 TS_TOL_NS = 40_000_000
+# ... and for an event that happens once per victim (its kill, the reaper's
+# wake-up, the reap's finish, its exit, one process_mrelease call), where no
+# neighbour of the same kind is near: a stamp from the wrong phase is still
+# off by the reaper's 2 s delay, while the vCPU stalls of a busy host (55 ms
+# between a fentry and the tracepoint in the same function, measured with
+# other guests and builds running) no longer fail the cell.
+ONCE_TOL_NS = 250_000_000
 # From 7.0 tracepoints are SRCU-protected and their probes preemptible: the
 # tool's probe and tracefs's on one event may be a preemption apart.
 PREEMPTIBLE_TP_SINCE = (7, 0)
@@ -1185,7 +1192,7 @@ def check_group(cell, sc, incidents):
                        f"tool: victim {p} exited at {exited[p]} (tracefs), the tool "
                        f"has no exit and counted no loss")
             if inc.get("exit_ts_ns") is not None:
-                cell.check(abs(inc["exit_ts_ns"] - exited[p]) <= TS_TOL_NS,
+                cell.check(abs(inc["exit_ts_ns"] - exited[p]) <= ONCE_TOL_NS,
                            f"tool exit_ts {inc['exit_ts_ns']} vs tracefs {exited[p]} for {p}")
         else:
             cell.check(False, f"tracefs: no sched_process_exit of victim {p}")
@@ -1467,9 +1474,9 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
         cell.check(got is not None and abs(got - ts) <= tol,
                    f"tool {field} {got} vs tracefs {what} {ts} (tolerance {tol} ns)")
 
-    near("kill_ts_ns", kill_ts, "mark_victim")
+    near("kill_ts_ns", kill_ts, "mark_victim", ONCE_TOL_NS)
     if wake:
-        near("wake_ts_ns", wake[0]["ts"], "wake_reaper")
+        near("wake_ts_ns", wake[0]["ts"], "wake_reaper", ONCE_TOL_NS)
     elif exp["kmsg"] == "none":
         cell.check(inc.get("wake_ts_ns") is None or inc.get("wake_ignored"),
                    "tool reports a reaper wake-up the kernel did not trace")
@@ -1479,10 +1486,10 @@ def check_scenario(cell, sc, incidents, expect_source, function_rung, blockers_o
     if kernel_end == "reaped":
         rl = reaped[0]
         if cell.check(len(fins) >= 1, "tracefs: no finish_task_reaping"):
-            near("finish_ts_ns", fins[-1]["ts"], "finish_task_reaping")
+            near("finish_ts_ns", fins[-1]["ts"], "finish_task_reaping", ONCE_TOL_NS)
             rlat = inc.get("reap_latency_ns")
             cell.check(rlat is not None and abs(rlat - (fins[-1]["ts"] - kill_ts)) <=
-                       2 * TS_TOL_NS,
+                       2 * ONCE_TOL_NS,
                        f"tool reap_latency_ns {rlat} vs tracefs {fins[-1]['ts'] - kill_ts}")
         want = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
         got = freed.get("anon")
@@ -1683,7 +1690,7 @@ def check_killer(c, s, sc, incidents, kernel):
             f"signals {k.get('signal')}..{k.get('last_signal')} x{k.get('signals')}, earlyoom "
             f"sent {said}")
     if sigs:
-        c.check(abs(inc["kill_ts_ns"] - sigs[0]["ts"]) <= TS_TOL_NS,
+        c.check(abs(inc["kill_ts_ns"] - sigs[0]["ts"]) <= ONCE_TOL_NS,
                 f"kill_ts_ns {inc['kill_ts_ns']} vs signal_generate {sigs[0]['ts']}")
     if c.check(len(exits) == 1, f"{len(exits)} sched_process_exit of uhog in tracefs"):
         # From 7.0 a tracepoint's probes run preemptible.  The victim's exit
@@ -1694,7 +1701,7 @@ def check_killer(c, s, sc, incidents, kernel):
         xt, tt = inc.get("exit_ts_ns"), exits[0]["ts"]
         after_sig = sigs and ver >= PREEMPTIBLE_TP_SINCE and \
             xt is not None and sigs[-1]["ts"] <= xt <= tt
-        c.check(xt is not None and (abs(xt - tt) <= TS_TOL_NS or after_sig),
+        c.check(xt is not None and (abs(xt - tt) <= ONCE_TOL_NS or after_sig),
                 f"exit_ts_ns {xt} vs sched_process_exit {tt}")
     # RSS at the kill: earlyoom read VmRSS just before it; uhog grows 8 MiB a step
     rss = inc.get("rss_at_kill_bytes") or {}
@@ -1720,8 +1727,8 @@ def check_killer(c, s, sc, incidents, kernel):
     c.check([x["ret"] for x in calls] == rets,
             f"tool's process_mrelease returns {[x['ret'] for x in calls]}, kernel's {rets}")
     for x, en, ex in zip(calls, mentry, mexits):
-        c.check(x.get("enter_ts_ns") is not None and abs(x["enter_ts_ns"] - en["ts"]) <= TS_TOL_NS
-                and abs(x["exit_ts_ns"] - ex["ts"]) <= TS_TOL_NS,
+        c.check(x.get("enter_ts_ns") is not None and abs(x["enter_ts_ns"] - en["ts"]) <= ONCE_TOL_NS
+                and abs(x["exit_ts_ns"] - ex["ts"]) <= ONCE_TOL_NS,
                 f"call {x.get('enter_ts_ns')}..{x.get('exit_ts_ns')} vs tracefs "
                 f"{en['ts']}..{ex['ts']}")
         c.check(x.get("caller", {}).get("tgid") == ep, f"caller {x.get('caller')}")
