@@ -22,6 +22,14 @@ static int (*const commands[])(const struct env *env) = {
 	[CMD_REPORT] = do_report,
 };
 
+/* As the command line names them, for the --json error line. */
+static const char *const command_words[] = {
+	[CMD_TRACE] = "trace",
+	[CMD_PROBE] = "probe",
+	[CMD_REPLAY] = "replay",
+	[CMD_REPORT] = "report",
+};
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's own dump is for -v; errors reach the user as one line of ours */
@@ -39,6 +47,7 @@ int main(int argc, char **argv)
 	if (status)
 		return status;
 	errors__set_verbose(env.verbose);
+	errors__set_json(env.json);
 	libbpf_set_print(libbpf_print);
 	/* A closed pipe must surface as a write error, not kill us silently. */
 	signal(SIGPIPE, SIG_IGN);
@@ -46,6 +55,7 @@ int main(int argc, char **argv)
 	signal(SIGXFSZ, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	status = commands[env.command](&env);
+	errors__json_finish(command_words[env.command], status);
 	options__free(&env);
 	return status;
 }

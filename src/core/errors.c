@@ -1,12 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "core/errors.h"
 #include "core/incident.h"
 
 /* Set once from the command line before anything runs; read-only after. */
 static bool verbose_enabled;
+static bool json_enabled;
+
+/*
+ * --json: the first errors of the run, kept for errors__json_finish().  The
+ * first is the cause; what follows is mostly its consequences, so a few
+ * are kept and the rest counted.
+ */
+#define JSON_ERRORS_KEPT 4
+static char json_errors[JSON_ERRORS_KEPT][1024];
+static unsigned int json_errors_n;
+static uint64_t json_errors_dropped;
 
 void errors__set_verbose(bool verbose)
 {
@@ -25,12 +41,20 @@ bool errors__verbose(void)
  * sequence or newline from a file reaches the terminal and every message
  * stays one line.  Our own text is printable ASCII and passes unchanged.
  */
-static void say(const char *fmt, va_list ap)
+static void say(bool error, const char *fmt, va_list ap)
 {
 	char line[4096];
 	int n;
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (error && json_enabled) {
+		if (json_errors_n >= JSON_ERRORS_KEPT)
+			json_errors_dropped++;
+		else
+			incident__escape_buf(json_errors[json_errors_n++], sizeof(json_errors[0]),
+					     ESCAPE_JSON, n < 0 ? "(message lost: bad format)" : line,
+					     sizeof(line));
+	}
 	fputs("oomreap-trace: ", stderr);
 	if (n < 0)
 		fputs("(message lost: bad format)", stderr);
@@ -44,7 +68,7 @@ void p_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	say(fmt, ap);
+	say(true, fmt, ap);
 	va_end(ap);
 }
 
@@ -53,7 +77,7 @@ void p_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	say(fmt, ap);
+	say(false, fmt, ap);
 	va_end(ap);
 }
 
@@ -64,6 +88,52 @@ void p_info(const char *fmt, ...)
 	if (!verbose_enabled)
 		return;
 	va_start(ap, fmt);
-	say(fmt, ap);
+	say(false, fmt, ap);
 	va_end(ap);
+}
+
+void errors__set_json(bool json)
+{
+	json_enabled = json;
+}
+
+/*
+ * The last line of a failed --json run.  stdout may be a pipe nobody reads
+ * any more: the line is written only if it fits now (one second's wait),
+ * never blocking the exit, and a closed pipe (EPIPE, SIGPIPE ignored) is
+ * nothing more to say.
+ */
+void errors__json_finish(const char *command, int status)
+{
+	char line[sizeof(json_errors) + 256];
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
+	size_t len = 0;
+	unsigned int i;
+	ssize_t w;
+
+	if (!json_enabled || status == EXIT_OK)
+		return;
+	fflush(stdout);
+	len += (size_t)snprintf(line + len, sizeof(line) - len,
+				"{\"error\":{\"command\":\"%s\",\"exit_status\":%d,\"messages\":[",
+				command, status);
+	for (i = 0; i < json_errors_n && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s\"%s\"", i ? "," : "",
+					json_errors[i]);
+	if (len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"],\"messages_dropped\":%" PRIu64 "}}\n", json_errors_dropped);
+	if (len >= sizeof(line))
+		return; /* cannot happen: the buffer holds every kept message */
+	if (poll(&pfd, 1, 1000) != 1 || !(pfd.revents & POLLOUT))
+		return;
+	for (i = 0; len && i < 8; i++) {
+		w = write(STDOUT_FILENO, line, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		memmove(line, line + w, len - (size_t)w);
+		len -= (size_t)w;
+	}
 }

@@ -24,5 +24,14 @@ void p_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void errors__set_verbose(bool verbose);
 bool errors__verbose(void);
+/*
+ * --json: the errors of a run that fails are also given to the program
+ * reading stdout, as its last line, {"error":{...}} (man page, JSON
+ * OUTPUT).  stderr keeps its lines for people and journals.  Set after the
+ * command line is parsed; errors__json_finish() is called once, at exit,
+ * when nothing else writes to stdout any more.
+ */
+void errors__set_json(bool json);
+void errors__json_finish(const char *command, int status);
 
 #endif /* OOMREAP_ERRORS_H */
