@@ -35,7 +35,8 @@ CORE_SRCS := $(addprefix src/core/,event.c tracker.c missed.c oom_event.c oom_co
 REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
 	      sink_prom.c sink_record.c session.c session_kmsg.c)
-REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
+REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c walk_incident.c walk_oom.c \
+	       markdown.c html.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
 	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
