@@ -30,7 +30,8 @@ endif
 
 # src/ is in layers, each folder one (README, "How it works"); a layer
 # includes only those below it (make check-layers).
-CORE_SRCS := $(addprefix src/core/,event.c tracker.c missed.c oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
+CORE_SRCS := $(addprefix src/core/,event.c tracker.c tracker_reap.c tracker_uk.c tracker_rss.c missed.c \
+	     oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
 REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
