@@ -310,14 +310,19 @@ static void apply_context(struct oomreap_incident *inc, const struct oomreap_oom
 	memcpy(inc->domain_cgroup_path, c->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
 }
 
-static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
+/*
+ * The kill's incident, opened (or found, when later events came first) and
+ * given the victim's identity and memory at the kill; NULL for the same
+ * kill twice.
+ */
+static struct oomreap_incident *kill_open(struct tracker *t, const struct oomreap_kill_event *k)
 {
 	struct oomreap_incident *inc = trk__find_by_seq(t, k->hdr.victim_seq);
 	uint32_t i;
 
 	if (inc && inc->kill_ns) {
 		t->stats.orphan_events++; /* the same kill twice: ignore */
-		return;
+		return NULL;
 	}
 	if (!inc)
 		inc = trk__new_incident(t, &k->hdr);
@@ -355,6 +360,17 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		inc->total_vm_pages = k->total_vm_pages;
 		inc->pgtables_bytes = k->pgtables_bytes;
 	}
+	return inc;
+}
+
+/*
+ * The OOM context: oom_control's (the OOM_CONTEXT event just before, from
+ * the same trigger), then the kernel log's report through opts.on_kill,
+ * joined first because it may name the OOM domain.
+ */
+static void kill_context(struct tracker *t, struct oomreap_incident *inc,
+			 const struct oomreap_kill_event *k)
+{
 	if (t->have_ctx && t->last_ctx.trigger_pid == k->trigger_pid &&
 	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
 	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
@@ -365,27 +381,41 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	if (inc->have_context)
 		oom_context__from_control(&inc->ctx, inc->constraint, inc->order, inc->totalpages,
 					  inc->domain_cgroup_id, inc->domain_cgroup_path);
-	/* the kernel log's report, joined first: it may name the OOM domain */
 	if (t->opts.on_kill && inc->have_identity)
 		t->opts.on_kill(inc, t->opts.ctx);
+}
+
+/*
+ * Which OOM event (one oom_kill_process() call) the kill belongs to.  One
+ * invocation, one context: the kernel reports the chosen victim only, and
+ * what it says holds for every victim of the group kill.
+ */
+static void kill_event(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_kill_event *k)
+{
 	oom_events__assign(&t->oom_events, k,
 			   inc->ctx.src[CTXF_DOMAIN] != CTX_SRC_NONE && !inc->ctx.global
 				   ? inc->ctx.domain
 				   : NULL,
 			   t->ctx_gen, &inc->oom_event);
-	/*
-	 * One invocation, one context: the kernel reports the chosen victim
-	 * only, and what it says holds for every victim of the group kill.
-	 */
 	if (inc->oom_event.index == 1) {
 		t->event_ctx = inc->ctx;
 		t->event_ctx_id = inc->oom_event.id;
 	} else if (inc->oom_event.id && inc->oom_event.id == t->event_ctx_id) {
 		oom_context__inherit(&inc->ctx, &t->event_ctx);
 	}
-	trk__timeline_add(inc, &k->hdr, &k->mm, k->rss_sum, 0, 0);
+}
 
-	/* An exit seen (on another CPU) just before this kill belongs here. */
+/*
+ * The victim's exit, where it came before its kill: seen on another CPU
+ * just before (an orphan), or unmarked because its last thread was exiting
+ * already.  Applying it may close inc.
+ */
+static void kill_held_exit(struct tracker *t, struct oomreap_incident *inc,
+			   const struct oomreap_kill_event *k)
+{
+	uint32_t i;
+
 	for (i = 0; i < ORPHAN_EXITS; i++) {
 		const struct oomreap_exit_event *x = &t->orphans[i];
 
@@ -428,6 +458,18 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	 * first (arm_loss_deadline, close_incident).
 	 */
 	inc->exit_begun_unseen = true;
+}
+
+static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
+{
+	struct oomreap_incident *inc = kill_open(t, k);
+
+	if (!inc)
+		return;
+	kill_context(t, inc, k);
+	kill_event(t, inc, k);
+	trk__timeline_add(inc, &k->hdr, &k->mm, k->rss_sum, 0, 0);
+	kill_held_exit(t, inc, k);
 }
 
 /*
