@@ -261,7 +261,7 @@ static int drop_privileges(const struct env *env, struct session *s, struct cons
 
 	err = consumer__open(c, s, tr, env->duration_s);
 	if (err) {
-		p_err("cannot open the ring buffer: %s", strerror(-err));
+		p_err("cannot set up the ring buffer's reader: %s", strerror(-err));
 		return EXIT_RUNTIME;
 	}
 	if (tr->plan.blockers) {

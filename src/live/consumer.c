@@ -43,6 +43,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int open_signalfd(void);
+
 int consumer__open(struct consumer *c, struct session *s, const struct tracer *tr,
 		   uint64_t duration_s)
 {
@@ -50,6 +52,9 @@ int consumer__open(struct consumer *c, struct session *s, const struct tracer *t
 	c->session = s;
 	c->tracer = tr;
 	c->duration_s = duration_s;
+	c->sfd = open_signalfd();
+	if (c->sfd < 0)
+		return c->sfd == -1 ? -errno : c->sfd;
 	c->rb = ring_buffer__new(attach__events_fd(tr), handle_event, c, NULL);
 	return c->rb ? 0 : -errno;
 }
@@ -58,6 +63,9 @@ void consumer__close(struct consumer *c)
 {
 	ring_buffer__free(c->rb);
 	c->rb = NULL;
+	if (c->sfd >= 0)
+		close(c->sfd);
+	c->sfd = -1;
 }
 
 /*
@@ -162,11 +170,10 @@ int consumer__run(struct consumer *c)
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	struct session *s = c->session;
 	uint64_t stop_at = 0, armed = UINT64_MAX, expirations;
-	int ep = -1, sfd = -1, tfd = -1, status = EXIT_OK, err, out_fd = -1;
+	int ep = -1, sfd = c->sfd, tfd = -1, status = EXIT_OK, err, out_fd = -1;
 	bool stop = false, out_polled = false, out_unpollable = false;
 	struct losses losses;
 
-	sfd = open_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sfd < 0 || ep < 0 || tfd < 0) {
@@ -262,7 +269,5 @@ cleanup:
 		close(ep);
 	if (tfd >= 0)
 		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
 	return status;
 }

@@ -21,13 +21,17 @@ struct consumer {
 	const struct tracer *tracer;
 	uint64_t duration_s;       /* 0 = until SIGINT/SIGTERM */
 	struct ring_buffer *rb;
+	int sfd;                   /* SIGINT, SIGTERM, SIGHUP, blocked since consumer__open */
 };
 
 /*
  * Map the ring buffer, before the privilege drop: ring_buffer__new() asks
  * the kernel about the map (BPF_OBJ_GET_INFO_BY_FD), which kernels before
  * 5.16 refuse without CAP_BPF when unprivileged BPF is disabled.
- * Returns -errno.
+ * SIGINT, SIGTERM and SIGHUP are blocked from here on and read by
+ * consumer__run: one sent once "ready" is said, before the run starts,
+ * stops it there as it would later (a --pin state saved), instead of
+ * killing the process.  Returns -errno.
  */
 int consumer__open(struct consumer *c, struct session *s, const struct tracer *tr,
 		   uint64_t duration_s);
