@@ -98,7 +98,8 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	  echo '};'; } > $@
 
 # Objects that include what is generated from the BPF object must wait for it.
-$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o $(OUT)/obj/live/pin_adopt.o \
+	$(OUT)/obj/live/pin_state.o: $(OUT)/oomreap.skel.h
 $(OUT)/obj/live/percpu_offsets.o: $(OUT)/percpu_offsets.skel.h
 $(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 
