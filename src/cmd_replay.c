@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * `replay FILE...`: a recording through the live tool's own tracker and
- * sinks (sinks/session.h), as if it were happening now.  Needs neither
+ * sinks (pipeline/session.h), as if it were happening now.  Needs neither
  * BTF nor privileges.  A bad file: one line saying what was read, exit 1.
  */
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "live/attach.h"
 #include "rec/replay.h"
 #include "report/time.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 static const char *rung_name_of(uint32_t rung)
 {

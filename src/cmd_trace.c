@@ -27,7 +27,7 @@
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 static void print_rejections(const struct attach_plan *plan)
 {

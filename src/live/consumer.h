@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Consumer: drains the BPF ring buffer into a session (sinks/session.h)
+ * Consumer: drains the BPF ring buffer into a session (pipeline/session.h)
  * when an event wakes it (bpf/oomreap.bpf.h says which do) or its timer
  * fires at the next deadline (the tracker's, the sinks' next tick,
  * --duration): idle, it never wakes.  Stops on SIGINT/SIGTERM, --duration
@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "live/attach.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 struct ring_buffer;
 

@@ -8,7 +8,7 @@
 #include "core/errors.h"
 #include "core/ksyms.h"
 #include "sinks/render.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 #include "sinks/sink_prom.h"
 
 /* The first failed write to stdout stops live tracing; session__close says it. */

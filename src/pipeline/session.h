@@ -67,7 +67,7 @@ struct session {
 	int kallsyms_fd;
 
 	/*
-	 * The kernel log (sinks/session_kmsg.c): the OOM context of each kill
+	 * The kernel log (pipeline/session_kmsg.c): the OOM context of each kill
 	 * is looked up in kmsg when the kill is applied.  Live, one reader of
 	 * /dev/kmsg (kmsg_fd) feeds both kmsg_live and the record sink.
 	 */
@@ -130,7 +130,7 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events);
 int session__close(struct session *s, int status);
 
 /*
- * The kernel log (sinks/session_kmsg.c).  Live: open /dev/kmsg before the
+ * The kernel log (pipeline/session_kmsg.c).  Live: open /dev/kmsg before the
  * privilege drop (it needs CAP_SYSLOG under dmesg_restrict), from its end;
  * a failure is said once and the log-only context fields are null with
  * that reason.  0 or -errno.

@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 /* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */
 #define KMSG_READ_MAX 8192
