@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Consumer: drains the BPF ring buffer into a session (pipeline/session.h)
- * when an event wakes it (bpf/oomreap.bpf.h says which do) or its timer
- * fires at the next deadline (the tracker's, the sinks' next tick,
- * --duration): idle, it never wakes.  Stops on SIGINT/SIGTERM, --duration
- * or a failed write.
+ * Consumer: drains the BPF ring buffer into the pipeline
+ * (pipeline/session.h, through its functions only) when an event wakes it
+ * (bpf/oomreap.bpf.h says which do) or its timer fires at the next
+ * deadline (the tracker's, the sinks' next tick, --duration): idle, it
+ * never wakes.  Stops on SIGINT/SIGTERM, --duration or a failed write.
  */
 #ifndef OOMREAP_CONSUMER_H
 #define OOMREAP_CONSUMER_H

@@ -82,6 +82,11 @@ bool session__records_kmsg(const struct session *s)
 	return false;
 }
 
+int session__kmsg_wake_fd(const struct session *s)
+{
+	return s->kmsg_fd >= 0 && session__records_kmsg(s) ? s->kmsg_fd : -1;
+}
+
 void session__drain_kmsg(struct session *s, uint64_t now_ns)
 {
 	bool added = false;
