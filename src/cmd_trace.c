@@ -367,6 +367,8 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		/* before any event: the incidents the previous process handed over */
 		if (env->pin_dir && pin__restore(pd, s.tracker))
 			tracker__set_restart_mark(s.tracker, continued_here, &cc);
+		if (env->pin_dir)
+			session__took_over(&s);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
 		/* drained: what is still open goes to the next process, not out as open */

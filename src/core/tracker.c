@@ -133,6 +133,15 @@ uint32_t tracker__open_count(const struct tracker *t)
 	return t->nopen;
 }
 
+uint32_t tracker__open_blockers(const struct tracker *t)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < t->nopen; i++)
+		n += t->slots[t->open[i]].nblockers > 0;
+	return n;
+}
+
 /*
  * The outcome of an incident that must end before its deadline (evicted,
  * or tracing stops): the deadline's, unless that one is only a guess.

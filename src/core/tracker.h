@@ -458,6 +458,8 @@ void tracker__carry_set(struct tracker *t, const struct tracker_carry *c);
 
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);
+/* Open incidents holding a blocker snapshot (stacks to name at their close). */
+uint32_t tracker__open_blockers(const struct tracker *t);
 
 /* Clamp a raw RSS counter read like percpu_counter_read_positive(). */
 static inline uint64_t rss__clamp(int64_t pages) { return pages < 0 ? 0 : (uint64_t)pages; }

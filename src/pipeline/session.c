@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/ksyms.h"
+#include "core/timefmt.h"
 #include "rec/replay.h"
 #include "sinks/render.h"
 #include "pipeline/session.h"
@@ -35,15 +36,18 @@ static void need_ksyms(struct session *s)
 	s->rc.ksyms = s->ksyms;
 }
 
-/* The tracker's on_close: the selection, the summary, then every sink. */
+/*
+ * The tracker's on_close: the selection, the summary, then every sink.
+ * The symbols an incident's stacks need were loaded before the tracker
+ * was called: at its first blocker event (session__observe), or when it
+ * was handed over (session__took_over).
+ */
 static void on_incident(const struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
 	if (!incident__selected(inc, s->o.pid, s->o.cgroup))
 		return;
-	if (inc->nblockers)
-		need_ksyms(s);
 	summary__add(&s->summary, inc);
 	for (int i = 0; i < s->nsinks; i++) {
 		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
@@ -154,7 +158,15 @@ void session__observe(const void *event, size_t size, void *ctx)
 void session__feed(struct session *s, const void *event, size_t size)
 {
 	session__observe(event, size, s);
+	/* what the tracker's callbacks look up, read now: none of them reads */
+	session__drain_kmsg(s, timefmt__mono_now());
 	tracker__feed_checked(s->tracker, event);
+}
+
+void session__took_over(struct session *s)
+{
+	if (tracker__open_blockers(s->tracker))
+		need_ksyms(s);
 }
 
 int session__replay(struct session *s, struct replay *rp)
@@ -197,6 +209,7 @@ void session__note_losses(struct session *s, uint64_t dropped, const struct runs
 
 void session__advance(struct session *s, uint64_t now_ns)
 {
+	session__drain_kmsg(s, timefmt__mono_now());
 	tracker__advance(s->tracker, now_ns);
 }
 

@@ -98,8 +98,17 @@ void session__set_symbols(struct session *s, const struct ksyms *ks);
  * first).  ctx is the session: replay_event_fn.
  */
 void session__observe(const void *event, size_t size, void *ctx);
-/* The same, then into the tracker (live tracing). */
+/*
+ * The same, then into the tracker (live tracing), the kernel log read
+ * first: the tracker's callbacks only look it up.
+ */
 void session__feed(struct session *s, const void *event, size_t size);
+/*
+ * Incidents were handed to the tracker from outside (a --pin restore):
+ * the kernel's symbols, if one holds stacks, loaded now rather than from
+ * inside the tracker's callbacks at its close.
+ */
+void session__took_over(struct session *s);
 /*
  * A recording through the pipeline: each event observed, then fed to the
  * tracker by the replay, which alone knows the recorded losses
@@ -186,7 +195,12 @@ bool session__records_kmsg(const struct session *s);
 void session__drain_kmsg(struct session *s, uint64_t now_ns);
 /* Replay: look kills up in this log (a recording's, whole); NULL: none, for why. */
 void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t why);
-/* The tracker's on_kill: the kernel log's OOM context for inc (tracker_opts). */
+/*
+ * The tracker's callbacks (tracker_opts): lookups in the log the pipeline
+ * read before it called the tracker; none reads.
+ *
+ * on_kill: the kernel log's OOM context for inc.
+ */
 void session__kill_context(struct oomreap_incident *inc, void *ctx);
 /* The tracker's before_close: the kill's "Killed process" line, if on_kill missed it. */
 void session__kill_rss(struct oomreap_incident *inc, void *ctx);
