@@ -258,7 +258,7 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 	fprintf(o->f, "pid %u", inc->pid);
 	if (inc->tgid)
 		fprintf(o->f, ", tgid %u", inc->tgid);
-	if (inc->have_identity || inc->identity_from_log) {
+	if (incident__named(inc)) {
 		report__put(o, ", comm ");
 		code(o, inc->comm, sizeof(inc->comm));
 		fprintf(o->f, ", uid %u, oom_score_adj %d", inc->uid, inc->oom_score_adj);
@@ -339,7 +339,7 @@ void report__incident(struct report_out *o, const struct report *r, size_t num,
 		o->m->incident_open(o->f, num);
 	o->m->heading_open(o->f, 2);
 	fprintf(o->f, "Incident %zu: ", num);
-	if (inc->have_identity || inc->identity_from_log)
+	if (incident__named(inc))
 		code(o, inc->comm, sizeof(inc->comm));
 	else
 		report__put(o, "unknown victim");

@@ -344,8 +344,7 @@ void report__oom_event(struct report_out *o, const struct report *r, size_t firs
 		cellf(o, true, "%u%s", inc->oom_event.index,
 		      inc->oom_event.index == 1 ? " (chosen)" : "");
 		cellf(o, true, "%u", inc->pid);
-		cell_code(o, inc->have_identity || inc->identity_from_log ? inc->comm : NULL,
-			  sizeof(inc->comm));
+		cell_code(o, incident__named(inc) ? inc->comm : NULL, sizeof(inc->comm));
 		offset_cell(o, base, inc->kill_ns);
 		offset_cell(o, base, inc->exit_ns);
 		offset_cell(o, base, inc->finish_ns);
