@@ -97,14 +97,13 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns)
 
 		if (n > 0) {
 			struct kmsg_line line;
+			int bad = kmsg__parse_record(s->kmsg_buf, (size_t)n, &line);
 
 			/* before the backlog window: not this session's */
-			if (s->kmsg_since_ns &&
-			    kmsg__parse_record(s->kmsg_buf, (size_t)n, &line) == 0 &&
-			    line.ts_us * 1000 < s->kmsg_since_ns)
+			if (s->kmsg_since_ns && !bad && line.ts_us * 1000 < s->kmsg_since_ns)
 				continue;
 			/* a record that is not one is still the recording's to keep */
-			if (kmsg_log__add_record(&s->kmsg_live, s->kmsg_buf, (size_t)n) == 0)
+			if (kmsg_log__add_parsed(&s->kmsg_live, bad, &line) == 0)
 				added = true;
 			for (j = 0; j < s->nsinks; j++)
 				if (s->sinks[j].ops->kmsg)

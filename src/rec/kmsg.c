@@ -238,15 +238,20 @@ static int add_line(struct kmsg_log *l, const struct kmsg_line *ln)
 	return 0;
 }
 
+int kmsg_log__add_parsed(struct kmsg_log *l, int err, const struct kmsg_line *ln)
+{
+	if (err) {
+		l->rejected++;
+		return -EINVAL;
+	}
+	return add_line(l, ln);
+}
+
 int kmsg_log__add_record(struct kmsg_log *l, const char *buf, size_t len)
 {
 	struct kmsg_line ln;
 
-	if (kmsg__parse_record(buf, len, &ln)) {
-		l->rejected++;
-		return -EINVAL;
-	}
-	return add_line(l, &ln);
+	return kmsg_log__add_parsed(l, kmsg__parse_record(buf, len, &ln), &ln);
 }
 
 int kmsg_log__add_text(struct kmsg_log *l, const char *buf, size_t len)
