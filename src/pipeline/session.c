@@ -9,6 +9,7 @@
 #include "core/ksyms.h"
 #include "core/timefmt.h"
 #include "rec/replay.h"
+#include "report/report.h"
 #include "sinks/render.h"
 #include "pipeline/session.h"
 #include "sinks/sink_prom.h"
@@ -124,6 +125,33 @@ int session__open_outputs(struct session *s)
 		}
 		s->nsinks++;
 	}
+	return 0;
+}
+
+/* The report's collector as a sink: it keeps what it selects; report__error() says a loss. */
+static int report_incident(struct sink *k, const struct oomreap_incident *inc)
+{
+	report__on_incident(inc, k->state);
+	return 0;
+}
+
+static int report_close(struct sink *k)
+{
+	(void)k;
+	return 0;
+}
+
+static const struct sink_ops report_ops = {
+	.incident = report_incident,
+	.close = report_close,
+};
+
+int session__open_report(struct session *s, struct report *r)
+{
+	if (s->nsinks >= MAX_SINKS)
+		return -ENOSPC;
+	s->sinks[s->nsinks++] = (struct sink){ .ops = &report_ops, .rc = &s->rc, .state = r,
+					       .name = "report" };
 	return 0;
 }
 

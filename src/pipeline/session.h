@@ -89,6 +89,14 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 int session__open_record(struct session *s, const struct record_opts *ro);
 /* Text or JSON on stdout, and the Prometheus textfile when asked.  0 or -errno (said). */
 int session__open_outputs(struct session *s);
+/*
+ * `report`: the report's collector as the one sink (no stdout, no
+ * metrics).  It selects by itself (--pid/--cgroup, --since/--until),
+ * counting what it leaves out, so the session's own opts select nothing
+ * away.  0 or -ENOSPC.
+ */
+struct report;
+int session__open_report(struct session *s, struct report *r);
 /* Name stacks from these symbols only (a recording's), never from this machine. */
 void session__set_symbols(struct session *s, const struct ksyms *ks);
 
