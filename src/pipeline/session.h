@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A session: one tracker and the sinks its incidents go to, with the one
- * lifecycle live tracing and replay share.  Events come from the ring
- * buffer (live/consumer.c) or a recording (rec/replay.c); everything
- * after that is here, in one order:
+ * The pipeline (a session): one tracker and the sinks its incidents go
+ * to, with the one lifecycle live tracing, replay and report share.
+ * Events come from the ring buffer (live/consumer.c) or a recording
+ * (rec/replay.c, through session__replay); everything after that is here,
+ * in one order:
  *
  *   session__open -> [session__open_record] -> session__open_outputs
- *   -> events (session__feed, or session__observe before a replay feeds
- *      the tracker), ticks, SIGHUP reopens
+ *                    (report: session__open_report, its one sink)
+ *   -> events (session__feed, or session__replay), ticks, SIGHUP reopens
  *   -> session__finish (close what is open, one last tick, the summary)
  *   -> session__close (sinks, then the tracker; the write-error epilogue)
+ *
+ * The tracker does no I/O: what its callbacks look up (the kernel log,
+ * kallsyms) is read here before it is called.  A source calls these
+ * functions, never the fields below.
  */
 #ifndef OOMREAP_SESSION_H
 #define OOMREAP_SESSION_H
