@@ -327,10 +327,14 @@ struct tracker_opts {
 	uint32_t max_open;          /* bound on open incidents; 0 = default */
 	incident_fn on_close;       /* called once per finished incident */
 	/*
+	 * The callbacks below add what only the kernel log can tell.  They are
+	 * called from inside tracker__feed*, __advance and __flush, and do no
+	 * I/O either: the caller (pipeline/session.h) reads the log before it
+	 * calls the tracker, and they look it up.
+	 *
 	 * Called once per incident when its kill is applied (identity and
 	 * oom_control context set, inc->ctx filled from oom_control or marked
-	 * "kernel log not read"), to add what only I/O can tell: the kernel
-	 * log's OOM context.  May be NULL.
+	 * "kernel log not read"): the kernel log's OOM context.  May be NULL.
 	 */
 	void (*on_kill)(struct oomreap_incident *inc, void *ctx);
 	/*
