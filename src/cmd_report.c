@@ -2,8 +2,8 @@
 /*
  * `report FILE...`: a postmortem of a recording, in Markdown or HTML, on
  * stdout or replacing -o FILE atomically.  The recording goes through the
- * live tool's own tracker into the report's collector.  Needs neither BTF
- * nor privileges.
+ * live tool's own pipeline (pipeline/session.h), the report's collector
+ * its one sink.  Needs neither BTF nor privileges.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "core/errors.h"
 #include "core/oom_context.h"
+#include "pipeline/session.h"
 #include "rec/kmsg.h"
 #include "rec/replay.h"
 #include "report/report.h"
@@ -236,51 +237,16 @@ static void source_of(struct report_source *src, const struct replay *rp, const 
 	src->problem = problem;
 }
 
-/* The tracker's one ctx, for both its callbacks. */
-struct report_run {
-	struct report *r;
-	const struct kmsg_log *kmsg; /* where kills' OOM context is looked up; NULL: none */
-	uint64_t page_size;          /* the recording's */
-};
-
-static void run_on_close(const struct oomreap_incident *inc, void *ctx)
-{
-	report__on_incident(inc, ((struct report_run *)ctx)->r);
-}
-
-static void run_on_kill(struct oomreap_incident *inc, void *ctx)
-{
-	kmsg__incident_context(((struct report_run *)ctx)->kmsg, CTX_WHY_LOG_NOT_READ, inc);
-	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
-}
-
-static void run_before_close(struct oomreap_incident *inc, void *ctx)
-{
-	kmsg__incident_kill_rss(((struct report_run *)ctx)->kmsg, inc);
-}
-
-/* an incident whose kill went unseen: the kernel log's word, as replay gives it */
-static void run_on_join(struct oomreap_incident *inc, void *ctx)
-{
-	struct report_run *run = ctx;
-
-	kmsg__incident_join(run->kmsg, CTX_WHY_LOG_NOT_READ, inc, run->page_size);
-}
-
 int do_report(const struct env *env)
 {
 	struct report_opts ropts = { .format = env->report_html ? REPORT_HTML : REPORT_MD,
 				     .pid = env->pid,
 				     .cgroup = env->cgroup };
-	struct report_run run = { 0 };
-	struct tracker_opts topts = { .max_open = env->max_open,
-				      .on_close = run_on_close,
-				      .on_kill = run_on_kill,
-				      .before_close = run_before_close,
-				      .on_join = run_on_join,
-				      .ctx = &run };
 	struct report_source src = { 0 };
-	struct tracker *t = NULL;
+	struct render_ctx rc = { 0 };
+	struct session_opts so = { 0 };
+	struct session s;
+	bool s_open = false;
 	struct report *r = NULL;
 	struct replay *rp = NULL;
 	const struct oomrec_header *h;
@@ -306,17 +272,25 @@ int do_report(const struct env *env)
 		goto cleanup;
 	}
 	r = report__new(&ropts, h);
-	if (r)
-		report__set_symbols(r, replay__symbols(rp));
-	run.r = r;
-	topts.page_size = run.page_size = h->page_size;
-	topts.kernel_release = h->kernel_release;
-	t = r ? tracker__new(&topts) : NULL;
 	name = source_name(env);
-	if (!r || !t || !name) {
+	if (!r || !name) {
 		p_err("out of memory");
 		goto cleanup;
 	}
+	report__set_symbols(r, replay__symbols(rp));
+	/* the pipeline replay and live tracing use, with the report as its one sink */
+	so.max_open = env->max_open;
+	so.no_summary = true;
+	so.replay = true;
+	so.kernel = h->kernel_release;
+	rc.page_size = h->page_size;
+	rc.mono_to_real_ns = h->mono_to_real_ns;
+	if (session__open(&s, &so, &rc))
+		goto cleanup;
+	s_open = true;
+	if (session__open_report(&s, r))
+		goto cleanup;
+	session__set_symbols(&s, replay__symbols(rp));
 	if (env->kmsg_path && load_kmsg_file(env->kmsg_path, &klog))
 		goto cleanup;
 	/* the recording's own log, whole, before its kills are applied */
@@ -327,14 +301,15 @@ int do_report(const struct env *env)
 			p_err("out of memory");
 			goto cleanup;
 		}
-		run.kmsg = have ? &klog : NULL;
+		session__use_kmsg(&s, have ? &klog : NULL, CTX_WHY_LOG_NOT_READ);
 		kmsg_log__say_if_full(&klog);
 	} else {
 		klog.given = true;
-		run.kmsg = &klog;
+		session__use_kmsg(&s, &klog, CTX_WHY_LOG_NOT_READ);
 	}
 
-	rerr = replay__run(rp, t, NULL, NULL, NULL);
+	rerr = session__replay(&s, rp);
+	session__finish(&s, replay__stats(rp)->last_ts_ns, 0);
 	if (report__error(r))
 		p_err("out of memory: some incidents are missing from the report");
 	if (rerr && !(problem = with_basenames(env, replay__error(rp))))
@@ -380,7 +355,8 @@ cleanup:
 	free(problem);
 	free(partial);
 	free(kmsg_base);
-	tracker__free(t);
+	if (s_open)
+		session__close(&s, EXIT_OK);
 	report__free(r);
 	replay__free(rp);
 	kmsg_log__free(&klog);

@@ -70,6 +70,15 @@ uint64_t incident__freed_bytes(const uint64_t freed_pages[OOMREAP_RSS_NR], uint6
 uint64_t incident__bytes(uint64_t pages, uint64_t page_size);
 
 /*
+ * Is the victim named (comm, uid, oom_score_adj)?  By its kill event, or,
+ * the kill unseen, by the kernel's "Killed process" line.
+ */
+static inline bool incident__named(const struct oomreap_incident *inc)
+{
+	return inc->have_identity || inc->identity_from_log;
+}
+
+/*
  * The --pid/--cgroup selection, the same for live tracing, replay and
  * report: pid 0 and cgroup NULL select everything; a pid matches the
  * victim's thread or process id; a cgroup ("/a/b") matches itself and what

@@ -337,10 +337,14 @@ struct tracker_opts {
 	uint32_t max_open;          /* bound on open incidents; 0 = default */
 	incident_fn on_close;       /* called once per finished incident */
 	/*
+	 * The callbacks below add what only the kernel log can tell.  They are
+	 * called from inside tracker__feed*, __advance and __flush, and do no
+	 * I/O either: the caller (pipeline/session.h) reads the log before it
+	 * calls the tracker, and they look it up.
+	 *
 	 * Called once per incident when its kill is applied (identity and
 	 * oom_control context set, inc->ctx filled from oom_control or marked
-	 * "kernel log not read"), to add what only I/O can tell: the kernel
-	 * log's OOM context.  May be NULL.
+	 * "kernel log not read"): the kernel log's OOM context.  May be NULL.
 	 */
 	void (*on_kill)(struct oomreap_incident *inc, void *ctx);
 	/*
@@ -468,6 +472,8 @@ void tracker__carry_set(struct tracker *t, const struct tracker_carry *c);
 
 const struct tracker_stats *tracker__stats(const struct tracker *t);
 uint32_t tracker__open_count(const struct tracker *t);
+/* Open incidents holding a blocker snapshot (stacks to name at their close). */
+uint32_t tracker__open_blockers(const struct tracker *t);
 
 /* Clamp a raw RSS counter read like percpu_counter_read_positive(). */
 static inline uint64_t rss__clamp(int64_t pages) { return pages < 0 ? 0 : (uint64_t)pages; }

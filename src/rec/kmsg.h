@@ -92,6 +92,11 @@ void kmsg_log__free(struct kmsg_log *l);
 void kmsg_log__say_if_full(const struct kmsg_log *l);
 /* Add one raw /dev/kmsg record (from a recording).  0, -EINVAL, -ENOMEM, -E2BIG. */
 int kmsg_log__add_record(struct kmsg_log *l, const char *buf, size_t len);
+/*
+ * The same for a record the caller has parsed already: err is what
+ * kmsg__parse_record() returned (not 0: counted as rejected, -EINVAL).
+ */
+int kmsg_log__add_parsed(struct kmsg_log *l, int err, const struct kmsg_line *ln);
 /* Add every line of a log file's contents; unparseable lines are counted. */
 int kmsg_log__add_text(struct kmsg_log *l, const char *buf, size_t len);
 /*

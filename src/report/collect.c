@@ -227,7 +227,7 @@ void report__on_incident(const struct oomreap_incident *inc, void *ctx)
 	row->attempts = inc->attempts;
 	row->trylock_failures = inc->trylock_failures;
 	row->outcome = (uint8_t)inc->outcome;
-	row->have_comm = inc->have_identity || inc->identity_from_log;
+	row->have_comm = incident__named(inc);
 	row->freed_unread = inc->freed_unread;
 	row->incomplete = inc->incomplete;
 	row->evicted = inc->evicted;

@@ -207,8 +207,7 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	}
 	fprintf(f, "%-8s %-7u ", when, inc->pid);
 	/* comm is escaped, so its printed width can exceed 15: pad by hand */
-	text_comm(comm, sizeof(comm),
-		  inc->have_identity || inc->identity_from_log ? inc->comm : "?");
+	text_comm(comm, sizeof(comm), incident__named(inc) ? inc->comm : "?");
 	fputs(comm, f);
 	pad = 15 - (int)strlen(comm);
 	fprintf(f, "%*s ", pad > 0 ? pad : 0, "");
@@ -623,7 +622,7 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 {
 	char iso[40];
 
-	bool named = inc->have_identity || inc->identity_from_log;
+	bool named = incident__named(inc);
 
 	/* what was not seen is null: no sequence (no kill stamped one), no tgid read */
 	fputs("{\"victim_seq\":", f);

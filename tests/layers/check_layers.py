@@ -4,18 +4,20 @@
 
 Each folder of src/ is a layer and may include only the layers below it:
 
-    core     nothing but itself
-    rec      core
-    sinks    core, rec
-    report   core, rec
-    live     core, sinks
+    core      nothing but itself
+    rec       core
+    sinks     core, rec
+    report    core, rec
+    pipeline  core, rec, sinks, report
+    live      core, sinks, pipeline
     src/     (main.c, options.c, the commands) everything
 
 include/oomreap_abi.h, the wire ABI, is for everyone; libbpf (<bpf/...>)
 and the generated skeleton headers are for live/ and src/ only, so every
 other layer builds and links without libbpf (the unit tests, the fuzzers,
 the bench).  A quoted include names its folder ("core/tracker.h") and must
-exist.  One line per file, then "N passed, N failed".
+exist.  One line per rule case (RULE_CASES: the check can fail), one per
+file, then "N passed, N failed".
 """
 import os
 import re
@@ -26,7 +28,8 @@ ALLOWED = {
     "rec": {"core", "rec"},
     "sinks": {"core", "rec", "sinks"},
     "report": {"core", "rec", "report"},
-    "live": {"core", "sinks", "live"},
+    "pipeline": {"core", "rec", "sinks", "report", "pipeline"},
+    "live": {"core", "sinks", "pipeline", "live"},
 }
 TOP = ""  # src/ itself: main.c, options.c, the commands
 LIBBPF_OK = {"live", TOP}
@@ -41,13 +44,14 @@ def layer_of(path):
     return parts[1] if len(parts) > 2 else TOP
 
 
-def check(path):
-    """The problems of one file under src/, as lines."""
+def check(path, text=None):
+    """The problems of one file under src/ (its text read, or given), as lines."""
     me = layer_of(path)
     if me != TOP and me not in ALLOWED:
-        return [f"{path}: src/{me}/ is not a layer (core, rec, sinks, report, live)"]
+        return [f"{path}: src/{me}/ is not a layer (core, rec, sinks, report, pipeline, live)"]
     may = set(ALLOWED) if me == TOP else ALLOWED[me]
-    text = open(path, encoding="utf-8", errors="replace").read()
+    if text is None:
+        text = open(path, encoding="utf-8", errors="replace").read()
     problems = []
     for kind, name in INCLUDE.findall(text):
         if kind == "<":
@@ -75,9 +79,34 @@ def check(path):
     return problems
 
 
+# The rule itself, on includes a file could make: (path, include, allowed?).
+# A check that passes every file of the tree must also be able to fail.
+RULE_CASES = [
+    ("src/sinks/x.c", '"pipeline/session.h"', False),    # a sink does not drive the pipeline
+    ("src/core/x.c", '"pipeline/session.h"', False),
+    ("src/rec/x.c", '"pipeline/session.h"', False),      # replay feeds it through a callback
+    ("src/report/x.c", '"pipeline/session.h"', False),
+    ("src/pipeline/x.c", '"live/consumer.h"', False),    # live sits above the pipeline
+    ("src/pipeline/x.c", "<bpf/libbpf.h>", False),       # the pipeline builds without libbpf
+    ("src/pipeline/x.c", '"report/report.h"', True),     # report is a session with a report sink
+    ("src/pipeline/x.c", '"sinks/sink.h"', True),
+    ("src/live/x.c", '"pipeline/session.h"', True),
+    ("src/x.c", '"pipeline/session.h"', True),
+]
+
+
 def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     passed = failed = 0
+    for path, inc, allowed in RULE_CASES:
+        got = not check(path, f"#include {inc}\n")
+        what = f"rule: {os.path.dirname(path)}/ {'may' if allowed else 'may not'} include {inc}"
+        if got == allowed:
+            passed += 1
+            print(f"ok - {what}")
+        else:
+            failed += 1
+            print(f"not ok - {what}")
     for top, dirs, files in os.walk("src"):
         dirs.sort()
         for f in sorted(files):

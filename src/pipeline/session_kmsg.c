@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 /* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */
 #define KMSG_READ_MAX 8192
@@ -82,6 +82,11 @@ bool session__records_kmsg(const struct session *s)
 	return false;
 }
 
+int session__kmsg_wake_fd(const struct session *s)
+{
+	return s->kmsg_fd >= 0 && session__records_kmsg(s) ? s->kmsg_fd : -1;
+}
+
 void session__drain_kmsg(struct session *s, uint64_t now_ns)
 {
 	bool added = false;
@@ -92,14 +97,13 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns)
 
 		if (n > 0) {
 			struct kmsg_line line;
+			int bad = kmsg__parse_record(s->kmsg_buf, (size_t)n, &line);
 
 			/* before the backlog window: not this session's */
-			if (s->kmsg_since_ns &&
-			    kmsg__parse_record(s->kmsg_buf, (size_t)n, &line) == 0 &&
-			    line.ts_us * 1000 < s->kmsg_since_ns)
+			if (s->kmsg_since_ns && !bad && line.ts_us * 1000 < s->kmsg_since_ns)
 				continue;
 			/* a record that is not one is still the recording's to keep */
-			if (kmsg_log__add_record(&s->kmsg_live, s->kmsg_buf, (size_t)n) == 0)
+			if (kmsg_log__add_parsed(&s->kmsg_live, bad, &line) == 0)
 				added = true;
 			for (j = 0; j < s->nsinks; j++)
 				if (s->sinks[j].ops->kmsg)
@@ -129,48 +133,31 @@ void session__drain_kmsg(struct session *s, uint64_t now_ns)
 	}
 }
 
+/*
+ * The tracker's three callbacks below only look the kernel log up, in
+ * memory: it was read by the pipeline before the tracker was called
+ * (session__feed, session__advance, session__finish), so the lines
+ * printed before a kill event was read, and the "Killed process" line
+ * printed right after it, are there when the tracker asks.
+ */
 void session__kill_context(struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
 	kmsg__incident_kill_rss(s->kmsg, inc); /* else again at its close */
-	if (kmsg__incident_context(s->kmsg, s->kmsg_why, inc) || !s->kmsg)
-		return;
-	/*
-	 * The kernel prints the report before it marks the victim, but maybe
-	 * after our last read: read once more, then the answer is final.
-	 */
-	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
-		session__drain_kmsg(s, timefmt__mono_now());
-		kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
-	}
+	kmsg__incident_context(s->kmsg, s->kmsg_why, inc);
 }
 
 void session__kill_rss(struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
-	/*
-	 * The "Killed process" line follows the kill event: by the incident's
-	 * end it has long been printed, maybe not yet read.
-	 */
-	if (kmsg__incident_kill_rss(s->kmsg, inc) || !s->kmsg)
-		return;
-	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
-		session__drain_kmsg(s, timefmt__mono_now());
-		kmsg__incident_kill_rss(s->kmsg, inc);
-	}
+	kmsg__incident_kill_rss(s->kmsg, inc);
 }
 
 void session__join(struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
-	if (kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size) || !s->kmsg)
-		return;
-	/* the line is long printed by the incident's close, maybe not yet read */
-	if (s->kmsg == &s->kmsg_live && s->kmsg_fd >= 0) {
-		session__drain_kmsg(s, timefmt__mono_now());
-		kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size);
-	}
+	kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size);
 }

@@ -7,8 +7,11 @@
 
 #include "core/errors.h"
 #include "core/ksyms.h"
+#include "core/timefmt.h"
+#include "rec/replay.h"
+#include "report/report.h"
 #include "sinks/render.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 #include "sinks/sink_prom.h"
 
 /* The first failed write to stdout stops live tracing; session__close says it. */
@@ -34,15 +37,18 @@ static void need_ksyms(struct session *s)
 	s->rc.ksyms = s->ksyms;
 }
 
-/* The tracker's on_close: the selection, the summary, then every sink. */
+/*
+ * The tracker's on_close: the selection, the summary, then every sink.
+ * The symbols an incident's stacks need were loaded before the tracker
+ * was called: at its first blocker event (session__observe), or when it
+ * was handed over (session__took_over).
+ */
 static void on_incident(const struct oomreap_incident *inc, void *ctx)
 {
 	struct session *s = ctx;
 
 	if (!incident__selected(inc, s->o.pid, s->o.cgroup))
 		return;
-	if (inc->nblockers)
-		need_ksyms(s);
 	summary__add(&s->summary, inc);
 	for (int i = 0; i < s->nsinks; i++) {
 		int err = s->sinks[i].ops->incident(&s->sinks[i], inc);
@@ -122,6 +128,33 @@ int session__open_outputs(struct session *s)
 	return 0;
 }
 
+/* The report's collector as a sink: it keeps what it selects; report__error() says a loss. */
+static int report_incident(struct sink *k, const struct oomreap_incident *inc)
+{
+	report__on_incident(inc, k->state);
+	return 0;
+}
+
+static int report_close(struct sink *k)
+{
+	(void)k;
+	return 0;
+}
+
+static const struct sink_ops report_ops = {
+	.incident = report_incident,
+	.close = report_close,
+};
+
+int session__open_report(struct session *s, struct report *r)
+{
+	if (s->nsinks >= MAX_SINKS)
+		return -ENOSPC;
+	s->sinks[s->nsinks++] = (struct sink){ .ops = &report_ops, .rc = &s->rc, .state = r,
+					       .name = "report" };
+	return 0;
+}
+
 void session__set_symbols(struct session *s, const struct ksyms *ks)
 {
 	s->ksyms_tried = true;
@@ -153,7 +186,20 @@ void session__observe(const void *event, size_t size, void *ctx)
 void session__feed(struct session *s, const void *event, size_t size)
 {
 	session__observe(event, size, s);
+	/* what the tracker's callbacks look up, read now: none of them reads */
+	session__drain_kmsg(s, timefmt__mono_now());
 	tracker__feed_checked(s->tracker, event);
+}
+
+void session__took_over(struct session *s)
+{
+	if (tracker__open_blockers(s->tracker))
+		need_ksyms(s);
+}
+
+int session__replay(struct session *s, struct replay *rp)
+{
+	return replay__run(rp, s->tracker, NULL, session__observe, s);
 }
 
 void session__tick(struct session *s, uint64_t now_ns)
@@ -181,6 +227,45 @@ uint64_t session__next_tick(const struct session *s)
 			next = t;
 	}
 	return next;
+}
+
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed)
+{
+	tracker__note_lost(s->tracker, dropped);
+	tracker__note_missed(s->tracker, missed);
+}
+
+void session__advance(struct session *s, uint64_t now_ns)
+{
+	session__drain_kmsg(s, timefmt__mono_now());
+	tracker__advance(s->tracker, now_ns);
+}
+
+uint64_t session__next_deadline(const struct session *s)
+{
+	return tracker__next_deadline(s->tracker);
+}
+
+uint32_t session__open_count(const struct session *s)
+{
+	return tracker__open_count(s->tracker);
+}
+
+int session__stdout_poll_fd(const struct session *s)
+{
+	return s->out_open ? outbuf__poll_fd(&s->out) : -1;
+}
+
+bool session__stdout_pending(const struct session *s)
+{
+	return s->out_open && outbuf__pending(&s->out);
+}
+
+void session__flush_stdout(struct session *s)
+{
+	/* EPIPE: stop, as a failed incident write does */
+	if (session__stdout_pending(s) && outbuf__flush(&s->out))
+		note_write(s, s->out.err);
 }
 
 void session__reopen(struct session *s)

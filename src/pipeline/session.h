@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * A session: one tracker and the sinks its incidents go to, with the one
- * lifecycle live tracing and replay share.  Events come from the ring
- * buffer (live/consumer.c) or a recording (rec/replay.c); everything
- * after that is here, in one order:
+ * The pipeline (a session): one tracker and the sinks its incidents go
+ * to, with the one lifecycle live tracing, replay and report share.
+ * Events come from the ring buffer (live/consumer.c) or a recording
+ * (rec/replay.c, through session__replay); everything after that is here,
+ * in one order:
  *
  *   session__open -> [session__open_record] -> session__open_outputs
- *   -> events (session__feed, or session__observe before a replay feeds
- *      the tracker), ticks, SIGHUP reopens
+ *                    (report: session__open_report, its one sink)
+ *   -> events (session__feed, or session__replay), ticks, SIGHUP reopens
  *   -> session__finish (close what is open, one last tick, the summary)
  *   -> session__close (sinks, then the tracker; the write-error epilogue)
+ *
+ * The tracker does no I/O: what its callbacks look up (the kernel log,
+ * kallsyms) is read here before it is called.  A source calls these
+ * functions, never the fields below.
  */
 #ifndef OOMREAP_SESSION_H
 #define OOMREAP_SESSION_H
@@ -67,7 +72,7 @@ struct session {
 	int kallsyms_fd;
 
 	/*
-	 * The kernel log (sinks/session_kmsg.c): the OOM context of each kill
+	 * The kernel log (pipeline/session_kmsg.c): the OOM context of each kill
 	 * is looked up in kmsg when the kill is applied.  Live, one reader of
 	 * /dev/kmsg (kmsg_fd) feeds both kmsg_live and the record sink.
 	 */
@@ -89,6 +94,14 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 int session__open_record(struct session *s, const struct record_opts *ro);
 /* Text or JSON on stdout, and the Prometheus textfile when asked.  0 or -errno (said). */
 int session__open_outputs(struct session *s);
+/*
+ * `report`: the report's collector as the one sink (no stdout, no
+ * metrics).  It selects by itself (--pid/--cgroup, --since/--until),
+ * counting what it leaves out, so the session's own opts select nothing
+ * away.  0 or -ENOSPC.
+ */
+struct report;
+int session__open_report(struct session *s, struct report *r);
 /* Name stacks from these symbols only (a recording's), never from this machine. */
 void session__set_symbols(struct session *s, const struct ksyms *ks);
 
@@ -98,8 +111,24 @@ void session__set_symbols(struct session *s, const struct ksyms *ks);
  * first).  ctx is the session: replay_event_fn.
  */
 void session__observe(const void *event, size_t size, void *ctx);
-/* The same, then into the tracker (live tracing). */
+/*
+ * The same, then into the tracker (live tracing), the kernel log read
+ * first: the tracker's callbacks only look it up.
+ */
 void session__feed(struct session *s, const void *event, size_t size);
+/*
+ * Incidents were handed to the tracker from outside (a --pin restore):
+ * the kernel's symbols, if one holds stacks, loaded now rather than from
+ * inside the tracker's callbacks at its close.
+ */
+void session__took_over(struct session *s);
+/*
+ * A recording through the pipeline: each event observed, then fed to the
+ * tracker by the replay, which alone knows the recorded losses
+ * (rec/replay.h).  replay__run()'s return.
+ */
+struct replay;
+int session__replay(struct session *s, struct replay *rp);
 /* After each drain of events, at session__next_tick(), and once at the end (session__finish). */
 void session__tick(struct session *s, uint64_t now_ns);
 /*
@@ -113,6 +142,39 @@ static inline uint64_t session__stdout_dropped(const struct session *s)
 {
 	return s->out.dropped_lines;
 }
+
+/*
+ * What a live source (live/consumer.c) asks of the pipeline, through
+ * these calls only.
+ *
+ * The kernel's losses, read before a drain and noted after it (the
+ * tracker marks the incidents they touch): dropped is the ring buffer's
+ * running total, missed the programs' skipped runs.
+ */
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed);
+/* Close what is due by now_ns (the tracker's deadlines). */
+void session__advance(struct session *s, uint64_t now_ns);
+/* The tracker's next deadline (UINT64_MAX: none), and how many incidents are open. */
+uint64_t session__next_deadline(const struct session *s);
+uint32_t session__open_count(const struct session *s);
+/*
+ * stdout: the fd to poll for room (-1: not open), whether lines wait, and
+ * writing what waits (a failure stops live tracing as a failed incident
+ * write does: session__failed).
+ */
+int session__stdout_poll_fd(const struct session *s);
+bool session__stdout_pending(const struct session *s);
+void session__flush_stdout(struct session *s);
+/* A sink write failed: tracing stops, session__close says which and why. */
+static inline bool session__failed(const struct session *s)
+{
+	return s->write_error != 0;
+}
+/*
+ * The /dev/kmsg fd to wake on when a sink keeps the whole kernel log (a
+ * recording: no line may wait for an OOM to be read); -1 otherwise.
+ */
+int session__kmsg_wake_fd(const struct session *s);
 /* SIGHUP: every sink reopens its files. */
 void session__reopen(struct session *s);
 
@@ -130,7 +192,7 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events);
 int session__close(struct session *s, int status);
 
 /*
- * The kernel log (sinks/session_kmsg.c).  Live: open /dev/kmsg before the
+ * The kernel log (pipeline/session_kmsg.c).  Live: open /dev/kmsg before the
  * privilege drop (it needs CAP_SYSLOG under dmesg_restrict), from its end;
  * a failure is said once and the log-only context fields are null with
  * that reason.  0 or -errno.
@@ -146,7 +208,12 @@ bool session__records_kmsg(const struct session *s);
 void session__drain_kmsg(struct session *s, uint64_t now_ns);
 /* Replay: look kills up in this log (a recording's, whole); NULL: none, for why. */
 void session__use_kmsg(struct session *s, const struct kmsg_log *log, uint8_t why);
-/* The tracker's on_kill: the kernel log's OOM context for inc (tracker_opts). */
+/*
+ * The tracker's callbacks (tracker_opts): lookups in the log the pipeline
+ * read before it called the tracker; none reads.
+ *
+ * on_kill: the kernel log's OOM context for inc.
+ */
 void session__kill_context(struct oomreap_incident *inc, void *ctx);
 /* The tracker's before_close: the kill's "Killed process" line, if on_kill missed it. */
 void session__kill_rss(struct oomreap_incident *inc, void *ctx);
