@@ -31,7 +31,6 @@ wchan/state, a tracefs event, a kmsg line) against a deadline.
 
 import argparse
 import contextlib
-import errno
 import json
 import os
 import re
@@ -40,258 +39,22 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import oomlab  # noqa: E402  (memcgs, processes, tracefs, waits: shared with the other layers)
 import oomreport  # noqa: E402  (the kernel's OOM report, read on its own: tests/vm too)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
 from oomlab import (Fail, Memcg, mono_ns, note, read_file, task_state,  # noqa: E402
                     wait_for)
+import kerneltruth  # noqa: E402  (the kernel's lines and tracepoints: the other layers too)
+from kerneltruth import (CHILD, EXIT_TOL_NS, FREED_ANON_REL_TOL, INVOKED_LINE,  # noqa: E402
+                         KILL_LINE, OOM_EVENTS, PCPU_SLACK_BYTES, RATELIMITED,
+                         REAPED_LINE, REAPER_DELAY_NS, SKIP_GAP_NS, SUMMARY_LINE, TS_TOL_NS,
+                         UNABLE_LINE, FuseHold, Kmsg, Proc, TraceInstance, debug,
+                         oom_reaper_pid)
 
 REPO = oomlab.REPO
-PAGE = os.sysconf("SC_PAGE_SIZE")
-NCPUS = os.cpu_count() or 1
-
-# Tolerances, and why the kernel forces them.
-#
-# Tool and tracefs stamp the same tracepoints with the same clock (tracefs
-# trace_clock=mono and bpf_ktime_get_ns() are both ktime_get_mono_fast_ns),
-# but tracefs prints microseconds and the two probes run a few us apart.
-TS_TOL_NS = 1_000_000
-# Since 6.2 the mm RSS counters are percpu_counters, read approximately: off
-# by up to percpu_counter_batch (max(32, 2*ncpus)) pages per CPU.  Used for
-# freed file/shmem, where the tool's start->finish difference and the kmsg
-# kill->left difference are different approximate reads.
-PCPU_SLACK_BYTES = max(32, 2 * NCPUS) * NCPUS * PAGE
-# Freed anon, tool vs kmsg (kill - left): 2%, the issue's bound (it also
-# covers the percpu slack on ~100 MiB).
-FREED_ANON_REL_TOL = 0.02
-# OOM_REAPER_DELAY is 2 s; timer-wheel rounding measured +2..36 ms here;
-# allow 200 ms for a loaded CI machine.
-REAPER_DELAY_NS = (2_000_000_000, 2_200_000_000)
-# The reaper sleeps HZ/10 between attempts (104 ms measured at HZ=250;
-# 100..148 ms with both CPUs busy); a sleep can be late, not early.
-SKIP_GAP_NS = (90_000_000, 250_000_000)
-# A tool may stamp a thread's exit a little later in do_exit than the
-# sched_process_exit tracepoint the harness uses as ground truth.
-EXIT_TOL_NS = 20_000_000
-KILL_LINE = re.compile(
-    r"Killed process (?P<pid>\d+) \((?P<comm>.*?)\) total-vm:(?P<total_vm>\d+)kB, "
-    r"anon-rss:(?P<anon>\d+)kB, file-rss:(?P<file>\d+)kB, shmem-rss:(?P<shmem>\d+)kB, "
-    r"UID:(?P<uid>\d+) pgtables:(?P<pgtables>\d+)kB oom_score_adj:(?P<adj>-?\d+)")
-REAPED_LINE = re.compile(
-    r"oom_reaper: reaped process (?P<pid>\d+) \((?P<comm>.*?)\), now anon-rss:(?P<anon>\d+)kB, "
-    r"file-rss:(?P<file>\d+)kB, shmem-rss:(?P<shmem>\d+)kB")
-# The OOM report dump_header()/dump_oom_victim() print before the kill:
-# what the tool's OOM context must equal on the tracepoint rung.
-SUMMARY_LINE = re.compile(
-    r"^oom-kill:constraint=CONSTRAINT_(?P<constraint>\w+),nodemask=.*?,"
-    r"(?:oom_memcg=(?P<memcg>.*)|global_oom),task_memcg=(?P<task_memcg>.*),"
-    r"task=(?P<comm>.*),pid=(?P<pid>\d+),uid=(?P<uid>\d+)$")
-INVOKED_LINE = re.compile(
-    r"^(?P<comm>.*) invoked oom-killer: gfp_mask=(?P<gfp>0x[0-9a-f]+|0)\((?P<names>[^)]*)\), "
-    r"order=(?P<order>-?\d+), oom_score_adj=(?P<adj>-?\d+)$")
-RATELIMITED = "no OOM report for this kill in the kernel log: the kernel ratelimits it"
-UNABLE_LINE = re.compile(r"oom_reaper: unable to reap pid:(?P<pid>\d+) \((?P<comm>.*?)\)")
-TRACE_LINE = re.compile(
-    r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
-    r"(?P<sec>\d+)\.(?P<usec>\d{6}):\s+(?P<event>\w+):\s*(?P<rest>.*)$")
-SYSCALL_LINE = re.compile(
-    r"^\s*(?P<task>.*?)-(?P<tid>\d+)\s+(?:\(\s*[-\d]+\)\s+)?\[(?P<cpu>\d+)\]\s+(?:\S+\s+)?"
-    r"(?P<sec>\d+)\.(?P<usec>\d{6}):\s+(?P<name>sys_\w+)(?:\(.*\)| -> (?P<ret>0x[0-9a-f]+))$")
-OOM_EVENTS = ("mark_victim", "wake_reaper", "start_task_reaping",
-              "finish_task_reaping", "skip_task_reaping")
-
-VERBOSE = False
-
-
-def debug(msg):
-    if VERBOSE:
-        note(msg)
-
-
-# --------------------------------------------------------------------------
-# processes we start
-
-# e2e's children: lines as text; SIGTERM, not SIGKILL, if the harness dies
-# (even by SIGKILL).  Fixtures also notice the harness is gone by EOF on
-# stdin; the tool, which reads no stdin, needs the signal.
-CHILD = {"text": True, "deathsig": signal.SIGTERM}
-
-
-def Proc(name, argv, stdin=True):
-    """An oomlab.Proc as e2e's children are run (CHILD)."""
-    return oomlab.Proc(name, argv, stdin, **CHILD)
-
-
-# --------------------------------------------------------------------------
-# kernel ground truth
-
-
-class Kmsg:
-    """/dev/kmsg from its current end: only records logged after open()."""
-
-    def __init__(self):
-        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        os.lseek(self.fd, 0, os.SEEK_END)
-        self.lines = []     # (seq, ts_us, text)
-
-    def drain(self):
-        while True:
-            try:
-                rec = os.read(self.fd, 8192)
-            except BlockingIOError:
-                return
-            except OSError as e:
-                if e.errno == errno.EPIPE:   # overwritten records: go on
-                    continue
-                raise
-            if not rec:
-                return
-            head, _, text = rec.decode("utf-8", "replace").partition(";")
-            fields = head.split(",")
-            self.lines.append((int(fields[1]), int(fields[2]), text.split("\n", 1)[0]))
-
-    def find(self, rx, pid=None):
-        """All matches of rx (a compiled regex) with group pid == pid."""
-        self.drain()
-        out = []
-        for _, ts_us, text in self.lines:
-            m = rx.search(text)
-            if m and (pid is None or int(m.group("pid")) == pid):
-                out.append(m)
-        return out
-
-    def wait(self, rx, pid, timeout, what):
-        return wait_for(lambda: self.find(rx, pid), timeout, what)[0]
-
-    def close(self):
-        os.close(self.fd)
-
-
-def oom_reaper_pid():
-    """The oom_reaper kthread: a child of kthreadd (pid 2) named oom_reaper."""
-    for d in os.listdir("/proc"):
-        if d.isdigit() and (read_file(f"/proc/{d}/comm") or "").strip() == "oom_reaper":
-            stat = read_file(f"/proc/{d}/stat") or ""
-            if stat[stat.rindex(")") + 2:].split()[1] == "2":
-                return int(d)
-    raise Fail("no oom_reaper kthread found")
-
-
-class TraceInstance(oomlab.TraceInstance):
-    """A private tracefs instance (trace_clock=mono, the kernel's buffer
-    size), read through trace_pipe."""
-
-    def __init__(self, name):
-        self.events = []
-        self.fd = None
-        self.partial = ""
-        super().__init__(name, buffer_kb=None, events=())
-
-    def setup(self, reaper_pid):
-        for ev in OOM_EVENTS:
-            self.enable(f"oom/{ev}")
-        # Classification ground truth: a failed mmap_read_trylock() by the
-        # reaper.  A hot tracepoint, so filtered to that one kthread.
-        self.enable("mmap_lock/mmap_lock_acquire_returned",
-                    f"common_pid == {reaper_pid} && success == 0")
-        self.fd = os.open(f"{self.dir}/trace_pipe", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-
-    def watch_exits(self, pids):
-        """Record sched_process_exit for these tids (set once they exist)."""
-        self.enable("sched/sched_process_exit",
-                    " || ".join(f"pid == {p}" for p in sorted(set(pids))))
-
-    def drain(self):
-        while True:
-            try:
-                chunk = os.read(self.fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            data = self.partial + chunk.decode("utf-8", "replace")
-            lines = data.split("\n")
-            self.partial = lines.pop()
-            for line in lines:
-                m = TRACE_LINE.match(line)
-                if not m:
-                    # a syscall event: "sys_NAME(args)" or "sys_NAME -> 0xRET"
-                    sm = SYSCALL_LINE.match(line)
-                    if sm:
-                        ret = sm.group("ret")
-                        v = int(ret, 0) if ret else None
-                        self.events.append({
-                            "task": sm.group("task").strip(), "tid": int(sm.group("tid")),
-                            "ts": int(sm.group("sec")) * 1_000_000_000 +
-                            int(sm.group("usec")) * 1000,
-                            "event": sm.group("name") + ("_exit" if ret else "_enter"),
-                            "fields": {} if ret is None else
-                            {"ret": v - (1 << 64) if v >= 1 << 63 else v},
-                            "raw": line.strip()})
-                    elif line.strip():
-                        debug(f"unparsed trace line: {line!r}")
-                    continue
-                fields = dict(re.findall(r"(\w+)[=:](\S+)", m.group("rest")))
-                self.events.append({
-                    "task": m.group("task").strip(), "tid": int(m.group("tid")),
-                    "ts": int(m.group("sec")) * 1_000_000_000 + int(m.group("usec")) * 1000,
-                    "event": m.group("event"), "fields": fields, "raw": line.strip()})
-        return self.events
-
-    def of(self, event, pid=None, field="pid"):
-        self.drain()
-        return [e for e in self.events if e["event"] == event
-                and (pid is None or int(e["fields"].get(field, -1)) == pid)]
-
-    def skip_kinds(self, pid):
-        """Skips of pid, each with True if it followed a failed trylock.
-
-        The reaper traces skip_task_reaping right after its failed
-        mmap_read_trylock() (same kthread, microseconds later), so a failure
-        within TS_TOL_NS before a skip is that skip's cause.  A skip with no
-        such failure found the lock free and MMF_OOM_SKIP already set."""
-        fails = [e["ts"] for e in self.of("mmap_lock_acquire_returned")]
-        return [(s, any(0 <= s["ts"] - f <= TS_TOL_NS for f in fails))
-                for s in self.of("skip_task_reaping", pid)]
-
-    def close(self):
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
-        super().close()
-
-
-class FuseHold:
-    """The fuse_hold daemon on a fresh temporary mount point."""
-
-    def __init__(self, fixtures, name):
-        self.mnt = tempfile.mkdtemp(prefix=f"oomreap-e2e-{name}-{os.getpid()}-mnt",
-                                    dir="/tmp")
-        self.proc = Proc("fuse_hold", [f"{fixtures}/fuse_hold", "-s", "16", self.mnt])
-        self.proc.expect(r"^ready ", 10)
-        self.file = f"{self.mnt}/data"
-
-    def held_by(self, pid, timeout):
-        return self.proc.expect(rf"^held id=\d+ pid={pid} ", timeout)
-
-    def release(self):
-        self.proc.send("release")
-
-    def close(self):
-        self.proc.send("release")
-        self.proc.send("quit")
-        self.proc.close_stdin()
-        if self.proc.wait(10) is None:
-            self.proc.kill()
-        if os.path.ismount(self.mnt):
-            subprocess.run(["umount", "-l", self.mnt], check=False)
-        with contextlib.suppress(OSError):
-            os.rmdir(self.mnt)
-
-
 # --------------------------------------------------------------------------
 # the tool
 
@@ -341,17 +104,17 @@ class Tool:
 # a scenario run
 
 
-class Run:
+class Run(harness.Verdict):
     """State and cleanup of one scenario run; failures are collected."""
 
     def __init__(self, sid, args, seq):
+        super().__init__(sid)
         self.sid = sid
         self.args = args
         self.fixtures = args.fixtures
         suffix = f"{os.getpid()}" + (f"-{seq}" if args.repeat > 1 else "")
         self.tag = f"oomreap-e2e-{sid}-{suffix}"
         self.stack = contextlib.ExitStack()
-        self.failures = []
         self.tool = None
         self.fuse = None
         self.recording = None
@@ -361,16 +124,11 @@ class Run:
         self.tool_extra = ()
         self.old_tools = []
         self.hooks = {}
+        # the tool start_tool() starts: Tool; tests/prom and tests/restart
+        # start theirs (a textfile, --pin) by setting this
+        self.make_tool = Tool
 
-    # -- assertions
-    def expect(self, cond, msg):
-        if not cond:
-            self.failures.append(msg)
-        return cond
-
-    def expect_eq(self, got, want, what):
-        return self.expect(got == want, f"{what}: got {got!r}, want {want!r}")
-
+    # -- assertions (expect, expect_eq: harness.Verdict)
     def expect_near(self, got_ns, want_ns, what, tol=TS_TOL_NS):
         if got_ns is None or want_ns is None:
             return self.expect(got_ns == want_ns, f"{what}: got {got_ns}, want {want_ns}")
@@ -410,12 +168,13 @@ class Run:
     def start_tool(self, select=None):
         if self.args.ground_truth_only:
             return
-        # Only scenarios that select otherwise pass select (tests/prom swaps
-        # Tool for its own, which takes the cgroup only).
+        # Only scenarios that select otherwise pass select (tests/prom's
+        # make_tool takes the cgroup only).
         sel = {"select": select} if select else {}
         if self.tool_extra:
             # restarted runs: one recording would not hold the whole incident
-            self.tool = Tool(self.args.tool, self.memcg.rel, extra=list(self.tool_extra), **sel)
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
+                                       extra=list(self.tool_extra), **sel)
         else:
             # recorded too: replaying it must give the same OOM context (and an
             # incident joined halfway the same identity: the kernel log read at
@@ -423,8 +182,8 @@ class Run:
             rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
             self.stack.callback(shutil.rmtree, rdir, True)
             self.recording = os.path.join(rdir, "run.oomrec")
-            self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording],
-                             **sel)
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
+                                       extra=["--record", self.recording], **sel)
             # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
             # (how the real-* goldens are captured: tests/golden/README.md)
             keep = os.environ.get("OOMREAP_E2E_KEEP")
@@ -714,7 +473,7 @@ class Run:
             debug(f"tool stderr: {line}")
 
     def close(self):
-        if VERBOSE and getattr(self, "trace", None):
+        if kerneltruth.VERBOSE and getattr(self, "trace", None):
             for e in self.trace.drain():
                 debug(f"trace: {e['raw']}")
             for _, ts_us, text in self.kmsg.lines:
@@ -796,8 +555,7 @@ def victim_setup(r, extra, adj=500, mib=100):
     return v, int(m.group(1)), m
 
 
-def victim_tids(pid):
-    return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+victim_tids = oomlab.tids
 
 
 def trigger_setup(r, watch):
@@ -1321,22 +1079,14 @@ def preflight(args):
     return oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False)
 
 
-# What a SIGKILLed run left: memcgs, tracefs instances and FUSE mount points
-# in /tmp named oomreap-e2e-<scenario>-<pid>[-<n>|-mnt...], that pid gone.
-STALE_RX = re.compile(rb"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
+STALE_RX = oomlab.E2E_STALE_RX
 
 
 def ensure_fixtures(args):
-    names = ("memhog", "oom_victim", "procpoke", "fuse_hold", "ukiller")
-    if all(os.access(f"{args.fixtures}/{n}", os.X_OK) for n in names):
-        return
-    note(f"building fixtures into {args.fixtures}")
-    subprocess.run(["make", "-s", "-C", REPO, "-f", "tests/fixtures/fixtures.mk",
-                    f"FIXTURES_OUT={args.fixtures}", "fixtures"], check=True)
+    oomlab.ensure_fixtures(args.fixtures)
 
 
 def main():
-    global VERBOSE
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("scenarios", nargs="*", metavar="SCENARIO",
                     help=f"any of {', '.join(SCENARIOS)} (default: all)")
@@ -1349,8 +1099,7 @@ def main():
     ap.add_argument("--fixtures", default=os.environ.get("OOMREAP_FIXTURES",
                                                          f"{REPO}/build/fixtures"))
     args = ap.parse_args()
-    VERBOSE = args.verbose
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1"
+    kerneltruth.VERBOSE = args.verbose
     sids = args.scenarios or list(SCENARIOS)
     for s in sids:
         if s not in SCENARIOS:
@@ -1358,8 +1107,8 @@ def main():
 
     oomlab.unwind_on_signals()
 
+    res = harness.Runner()
     skip_reason = preflight(args)
-    passed = failed = skipped = 0
     setup_error = lock = None
     if not skip_reason:
         try:
@@ -1369,71 +1118,41 @@ def main():
         except (subprocess.CalledProcessError, OSError, Fail) as e:
             setup_error = f"cannot start: {e}"
 
+    def tool_tail(r):
+        if r.tool:
+            for l in r.tool.proc.lines[-5:]:
+                note(f"  tool stdout: {l}")
+            for l in r.tool.proc.err[-5:]:
+                note(f"  tool stderr: {l}")
+
     for seq in range(1, args.repeat + 1):
         for sid in sids:
             name = SCENARIOS[sid][0]
             if skip_reason:
-                if require:
-                    print(f"not ok - {name}: skipped ({skip_reason}) but OOMREAP_E2E_REQUIRE=1")
-                    failed += 1
-                else:
-                    print(f"ok - {name} # SKIP {skip_reason}")
-                    skipped += 1
+                res.skip(name, skip_reason)
                 continue
             if setup_error:
-                print(f"not ok - {name}: {setup_error}")
-                failed += 1
+                res.fail(name, setup_error)
                 continue
             if not args.ground_truth_only and not os.access(args.tool, os.X_OK):
-                print(f"not ok - {name}: tool {args.tool} not found or not executable "
-                      f"(build it with make, set OOMREAP_TRACE, or use --ground-truth-only)")
-                failed += 1
+                res.fail(name, f"tool {args.tool} not found or not executable "
+                         f"(build it with make, set OOMREAP_TRACE, or use --ground-truth-only)")
                 continue
             r = Run(sid, args, seq)
-            t0 = time.monotonic()
-            err = None
+
+            def scenario(r, sid=sid):
+                try:
+                    SCENARIOS[sid][1](r)
+                finally:
+                    with contextlib.suppress(KeyboardInterrupt):
+                        r.close()
             try:
-                SCENARIOS[sid][1](r)
-            except Fail as e:
-                err = str(e)
+                res.run(name, scenario, r, on_failure=tool_tail)
             except KeyboardInterrupt:
-                r.close()
-                print(f"not ok - {name}: interrupted")
-                print(f"{passed} passed, {failed + 1} failed")
-                return 1
-            except Exception as e:   # a harness bug: still clean up and report
-                import traceback
-                traceback.print_exc()
-                err = f"harness error: {e!r}"
-            finally:
-                with contextlib.suppress(KeyboardInterrupt):
-                    r.close()
-            took = time.monotonic() - t0
-            if err:
-                r.failures.insert(0, err)
-            if r.failures:
-                print(f"not ok - {name}: {r.failures[0]}"
-                      + (f" (and {len(r.failures) - 1} more)" if len(r.failures) > 1 else ""))
-                for f in r.failures[1:]:
-                    note(f"  - {f}")
-                if r.tool:
-                    for l in r.tool.proc.lines[-5:]:
-                        note(f"  tool stdout: {l}")
-                    for l in r.tool.proc.err[-5:]:
-                        note(f"  tool stderr: {l}")
-                failed += 1
-            else:
-                note(f"{name}: {took:.1f}s" + (" (ground truth only)"
-                                                  if args.ground_truth_only else ""))
-                print(f"ok - {name}", flush=True)
-                passed += 1
-    if skipped:
-        note(f"{skipped} skipped")
+                return res.interrupted(name)
     if lock:
         lock.close()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return res.close()
 
 if __name__ == "__main__":
     sys.exit(main())

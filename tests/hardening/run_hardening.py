@@ -39,7 +39,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import oomlab  # noqa: E402
-from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, wait_for  # noqa: E402
+import harness  # noqa: E402  (the runner every Python layer shares)
+from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, note, wait_for  # noqa: E402
 
 OUT = os.environ.get("OOMREAP_OUT", f"{oomlab.REPO}/build")
 HARD_BIN = f"{OUT}/hardening"
@@ -58,24 +59,11 @@ HOSTILE_COMMS = [
 # cgroup names may hold any byte but '/' and (cgroup_mkdir) '\n'
 HOSTILE_CGROUP = b'h"\\\t\x1b[2J<i>&lt;\xff\xc0\x80$(id)'
 
-results = []
-
-
-def note(msg):
-    print("# " + msg, flush=True)
+RES = None     # main()'s harness.Runner: the tests report several results each
 
 
 def report(name, err):
-    results.append(err is None)
-    print(f"ok - {name}" if err is None else f"not ok - {name}: {err}", flush=True)
-
-
-def status_of(pid):
-    st = {}
-    for line in (oomlab.read_file(f"/proc/{pid}/status", "") or "").splitlines():
-        k, _, v = line.partition(":")
-        st[k] = v.strip()
-    return st
+    RES.report(name, [] if err is None else [err])
 
 
 def caps_zero(st):
@@ -146,7 +134,7 @@ def t_privdrop_check():
 def t_caps_after_attach(stack):
     tool = Tool(["--json", "--cgroup", f"/{TAG}-none"], name="tool-caps")
     stack.callback(tool.kill)
-    st = status_of(tool.pid)
+    st = oomlab.proc_status(tool.pid)
     err = caps_zero(st)
     if not err and st.get("NoNewPrivs") != "1":
         err = f"NoNewPrivs={st.get('NoNewPrivs')}"
@@ -171,7 +159,7 @@ def t_ambient_only():
                        "--addamb=cap_bpf,cap_perfmon", "--", "-c", cmd], stdin=False)
     try:
         p.expect(rb"^oomreap-trace: ready", 30, stream="err")
-        st = status_of(p.pid)
+        st = oomlab.proc_status(p.pid)
         err = None
         bad = [k for k in ("CapInh", "CapPrm", "CapEff", "CapAmb") if int(st.get(k, "f"), 16)]
         if bad or st.get("NoNewPrivs") != "1" or not st.get("Uid", "").startswith("65534"):
@@ -206,7 +194,7 @@ def t_user_nobody_incident(stack):
     stack.callback(trace.close)
     tool = Tool(["--user", "nobody", "--json", "--cgroup", cg.rel], name="tool-nobody")
     stack.callback(tool.kill)
-    st = status_of(tool.pid)
+    st = oomlab.proc_status(tool.pid)
     errs = []
     if not st.get("Uid", "").startswith("65534"):
         errs.append(f"Uid {st.get('Uid')!r}, want 65534")
@@ -502,7 +490,8 @@ ANY_TESTS = [
 
 
 def main():
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1"
+    global RES
+    RES = harness.Runner()
     for name, fn in ANY_TESTS:
         if not shutil.which("valgrind"):
             report(name, "valgrind not installed (scripts/install-deps.sh)")
@@ -514,18 +503,13 @@ def main():
     reason = oomlab.preflight()
     if reason:
         for name, _ in ROOT_TESTS:
-            if require:
-                report(name, f"skipped ({reason}) but OOMREAP_E2E_REQUIRE=1")
-            else:
-                print(f"ok - {name} # SKIP {reason}")
-        print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-        return 0 if all(results) else 1
+            RES.skip(name, reason)
+        return RES.close()
     try:
         ensure_built()
     except subprocess.CalledProcessError as e:
         report("build hardening helpers", str(e))
-        print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-        return 1
+        return RES.close()
     lock = oomlab.exclusive()
     oomlab.remove_stale()
     only = os.environ.get("OOMREAP_HARD_ONLY", "")    # a substring of test names
@@ -540,9 +524,7 @@ def main():
                     traceback.print_exc()
                 report(name, f"{type(e).__name__}: {e}")
     lock.close()
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    return 0 if all(results) else 1
-
+    return RES.close()
 
 if __name__ == "__main__":
     sys.exit(main())

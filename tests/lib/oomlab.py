@@ -35,6 +35,10 @@ FIXTURES = os.environ.get("OOMREAP_FIXTURES", f"{REPO}/build/fixtures")
 # <prefix>-<our pid>[-...], so a later run can remove what a SIGKILLed one
 # left (only when that pid is gone).  Other layers pass their own pattern.
 STALE_RX = re.compile(rb"^oomreap-(?:hard|bench)-(\d+)")
+# What a SIGKILLed e2e scenario left: memcgs, tracefs instances and FUSE
+# mount points in /tmp named oomreap-e2e-<scenario>-<pid>[-<n>|-mnt...],
+# that pid gone (tests/e2e's and the layers that run its scenarios).
+E2E_STALE_RX = re.compile(rb"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
 READY = b"oomreap-trace: ready"
 
 
@@ -85,6 +89,23 @@ def read_file(path, default=None):
         return default
 
 
+def proc_status(path_or_pid):
+    """/proc/PID/status (or the status file at a path) as {key: value},
+    {} when gone."""
+    path = (f"/proc/{path_or_pid}/status" if isinstance(path_or_pid, int)
+            or str(path_or_pid).isdigit() else path_or_pid)
+    out = {}
+    for line in (read_file(path, "") or "").splitlines():
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+def tids(pid):
+    """The thread ids of pid (OSError when it is gone)."""
+    return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+
+
 def task_state(tid):
     """(state letter, wchan) of a thread from /proc/TID/{stat,wchan}.
 
@@ -121,6 +142,16 @@ def preflight(fuse=False, events=(), tool=True):
     if tool and not os.access(TOOL, os.X_OK):
         return f"tool {TOOL} not built (make)"
     return None
+
+
+def ensure_fixtures(out=FIXTURES):
+    """The scenarios' fixture programs in out, built there if one is missing."""
+    names = ("memhog", "oom_victim", "procpoke", "fuse_hold", "ukiller")
+    if all(os.access(f"{out}/{n}", os.X_OK) for n in names):
+        return
+    note(f"building fixtures into {out}")
+    subprocess.run(["make", "-s", "-C", REPO, "-f", "tests/fixtures/fixtures.mk",
+                    f"FIXTURES_OUT={out}", "fixtures"], check=True)
 
 
 def exclusive(timeout=900, note=note):

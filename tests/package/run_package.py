@@ -61,9 +61,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 import oomlab  # noqa: E402  (memcgs, processes, the e2e lock: shared with the other layers)
-import run_e2e as e2e  # noqa: E402  (the kernel's kill line, kmsg reader, fixtures)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+import kerneltruth  # noqa: E402  (the kernel's kill line, the kmsg reader)
 from oomlab import Fail, note, wait_for  # noqa: E402
 
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -169,51 +169,15 @@ def run(argv, timeout=900, check=True, env=None):
 # the tests' bookkeeping
 
 
-class Test:
-    def __init__(self, name):
-        self.name = name
-        self.errors = []
+class Results(harness.Runner):
+    """harness.Runner, tests called fn(t, *a); a command that failed
+    (check=True) is the test's failure, not a harness error."""
 
-    def expect(self, cond, msg):
-        if not cond:
-            self.errors.append(msg)
-        return cond
-
-    def expect_eq(self, got, want, what):
-        return self.expect(got == want, f"{what}: got {got!r}, want {want!r}")
-
-
-class Results:
     def __init__(self):
-        self.passed = self.failed = self.skipped = 0
+        super().__init__(failures=(Fail, subprocess.CalledProcessError))
 
     def run(self, name, fn, *a):
-        """fn(t, *a); ok when it raised nothing and every expect held.
-        Returns whether it passed."""
-        t = Test(name)
-        t0 = time.monotonic()
-        try:
-            fn(t, *a)
-        except Fail as e:
-            t.errors.append(str(e))
-        except subprocess.CalledProcessError as e:
-            t.errors.append(f"{e}")
-        took = time.monotonic() - t0
-        if t.errors:
-            print(f"not ok - {name}: {'; '.join(t.errors)[:3000]}", flush=True)
-            self.failed += 1
-            return False
-        print(f"ok - {name} ({took:.1f} s)", flush=True)
-        self.passed += 1
-        return True
-
-    def skip(self, name, why):
-        if os.environ.get("OOMREAP_E2E_REQUIRE") == "1":
-            print(f"not ok - {name}: skipped ({why}) but OOMREAP_E2E_REQUIRE=1", flush=True)
-            self.failed += 1
-        else:
-            print(f"ok - {name} # SKIP {why}", flush=True)
-            self.skipped += 1
+        return super().run(name, lambda t: fn(t, *a))
 
 
 # --------------------------------------------------------------------------
@@ -506,16 +470,16 @@ def test_live(t, root):
         LOCK_WAIT[0] += time.monotonic() - t0
         memcg = oomlab.Memcg(rel, 64)
         stack.callback(memcg.close)
-        kmsg = e2e.Kmsg()
+        kmsg = kerneltruth.Kmsg()
         stack.callback(kmsg.close)
         tool = oomlab.Tool(root.argv(*argv, "--json", "--cgroup", rel)[1:], binary="unshare",
-                           name="oomreap-trace (in the root)", **e2e.CHILD)
+                           name="oomreap-trace (in the root)", **kerneltruth.CHILD)
         stack.callback(tool.kill)
         hog, pid = oomlab.start_memhog(stack, memcg, 256, binary=f"{ARGS.fixtures}/memhog",
-                                       **e2e.CHILD)
+                                       **kerneltruth.CHILD)
         hog.send("go")
         t.expect_eq(hog.wait(15), -signal.SIGKILL, "memhog exit status (OOM-killed)")
-        kl = kmsg.wait(e2e.KILL_LINE, pid, 10, f'kmsg "Killed process {pid}"')
+        kl = kmsg.wait(kerneltruth.KILL_LINE, pid, 10, f'kmsg "Killed process {pid}"')
 
         def incident():
             for line in tool.lines:
@@ -618,7 +582,7 @@ def root_preflight():
     if why:
         return why
     try:
-        e2e.ensure_fixtures(ARGS)
+        oomlab.ensure_fixtures(ARGS.fixtures)
     except (subprocess.CalledProcessError, OSError) as e:
         return f"cannot build fixtures: {e}"
     return None
@@ -677,9 +641,7 @@ def main():
         note(f"{label}: {time.monotonic() - t0:.1f} s")
     note(f"package layer: {time.monotonic() - t_start:.1f} s, of which "
          f"{LOCK_WAIT[0]:.1f} s waiting for the e2e lock")
-    tail = f", {res.skipped} skipped" if res.skipped else ""
-    print(f"{res.passed} passed, {res.failed} failed{tail}")
-    return 1 if res.failed else 0
+    return res.close()
 
 
 if __name__ == "__main__":
