@@ -405,10 +405,7 @@ def bench_storm(args, stack):
         with contextlib.suppress(Fail):
             wait_for(lambda: pids_ok() >= kills, 20, "the tool to report every kill")
         rc = tool.stop()
-        incs = []
-        for _, l in tool.lines:
-            with contextlib.suppress(ValueError):
-                incs.append(json.loads(l))
+        incs = tool.json_objects()
         lost = 0
         for _, l in tool.err:
             m = re.search(rb"events lost: (\d+)", l)

@@ -676,7 +676,7 @@ def test_fixtures_image(t, lab):
 # the tool, as the DaemonSet runs it
 
 
-class ToolContainer:
+class ToolContainer(oomlab.JsonOutput):
     """The tool's image under podman, attached (its JSON lines are its
     stdout, as `kubectl logs` shows them)."""
 
@@ -694,25 +694,8 @@ class ToolContainer:
         self.lab.podman("rm", "-f", "-t", "0", self.name, timeout=60, check=False)
         self.proc.kill()
 
-    def incidents(self):
-        out = []
-        for line in list(self.proc.lines):
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(line))
-        return out
-
-    def bad_lines(self):
-        bad = []
-        for line in list(self.proc.lines):
-            try:
-                json.loads(line)
-            except ValueError:
-                bad.append(line)
-        return bad
-
     def incident(self, pid, timeout):
-        return wait_for(lambda: [i for i in self.incidents() if i.get("pid") == pid],
-                        timeout, f"the tool's incident for pid {pid}")
+        return self.incident_of(pid, timeout)
 
 
 def test_tool(t, lab):

@@ -59,7 +59,7 @@ REPO = oomlab.REPO
 # the tool
 
 
-class Tool:
+class Tool(oomlab.JsonOutput):
     """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
     running oomlab.Tool, rc its exit status once stopped."""
 
@@ -69,28 +69,10 @@ class Tool:
         self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
         self.rc = None
 
-    def incidents(self):
-        out = []
-        for line in list(self.proc.lines):
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(line))
-        return out
-
-    def bad_lines(self):
-        bad = []
-        for line in list(self.proc.lines):
-            try:
-                if not isinstance(json.loads(line), dict):
-                    bad.append(line)
-            except ValueError:
-                bad.append(line)
-        return bad
-
     def wait_incident(self, pid, timeout):
         """Wait for the tool to close the incident of this victim pid."""
         try:
-            return wait_for(lambda: [i for i in self.incidents() if i.get("pid") == pid],
-                            timeout, f"tool incident for pid {pid}")
+            return self.incident_of(pid, timeout)
         except Fail:
             return None     # stop() flushes it as "open"; the checks will say so
 
@@ -942,11 +924,7 @@ def scenario_storm(r):
     r.expect_eq(brc, 0, "tool without /dev/kmsg: exit status")
     said = [l for l in blind.err if "cannot read /dev/kmsg" in l]
     r.expect(len(said) == 1, f"tool without /dev/kmsg said it {len(said)} times: {said}")
-    bincs = {}
-    for line in blind.lines:
-        with contextlib.suppress(ValueError):
-            i = json.loads(line)
-            bincs[i.get("pid")] = i
+    bincs = {i.get("pid"): i for i in blind.json_objects()}
     for pid in pids:
         inc = r.the_incident(pid)
         if inc:

@@ -26,7 +26,6 @@ turns a skip into a failure.  Output: "ok - NAME", "not ok - NAME: WHY",
 """
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -104,16 +103,6 @@ def text_expect(raw):
 def tool_has(word):
     r = subprocess.run([oomlab.TOOL, "--help"], capture_output=True, text=True)
     return word in r.stdout
-
-
-def json_incidents(tool):
-    out = []
-    for _, line in list(tool.lines):
-        with contextlib.suppress(ValueError):
-            obj = json.loads(line)
-            if isinstance(obj, dict):
-                out.append(obj)
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -210,7 +199,7 @@ def t_user_nobody_incident(stack):
     rc = hog.wait(15)
     if rc != -9:
         errs.append(f"memhog exit status {rc}, want -9 (SIGKILL by the OOM killer)")
-    incs = wait_for(lambda: [i for i in json_incidents(tool) if i.get("pid") == pid], 10,
+    incs = wait_for(lambda: [i for i in tool.json_objects() if i.get("pid") == pid], 10,
                     f"the incident of pid {pid}")
     kills = trace.mark_victims({pid})
     inc = incs[0]
@@ -256,7 +245,7 @@ def t_deep_cgroup(stack):
         hog.send("go")
         if hog.wait(15) != -9:
             raise Fail(f"{label}: memhog was not OOM-killed")
-        incs = wait_for(lambda: [i for i in json_incidents(tool) if i.get("pid") == pid], 10,
+        incs = wait_for(lambda: [i for i in tool.json_objects() if i.get("pid") == pid], 10,
                         f"the incident of pid {pid}")
         want = chain[-1].rel
         got = incs[0].get("cgroup", "").encode()
@@ -321,7 +310,7 @@ def t_hostile(stack):
         victims[pid] = name
     kills = trace.mark_victims(set(victims))
     note(f"hostile: {len(victims)} victims, tracefs mark_victim x{len(kills)}")
-    wait_for(lambda: len({i.get("pid") for i in json_incidents(jtool)} & set(victims))
+    wait_for(lambda: len({i.get("pid") for i in jtool.json_objects()} & set(victims))
              == len(victims), 15, "every hostile incident in JSON")
     wait_for(lambda: sum(1 for _, l in ttool.lines
                          if any(f" {p} ".encode() in l for p in victims)) >= len(victims),
@@ -329,9 +318,9 @@ def t_hostile(stack):
     rc_j, rc_t = jtool.stop(), ttool.stop()
     report("hostile: every kill (tracefs) reported once, tools exit 0",
            None if (len(kills) == len(victims) and rc_j == 0 and rc_t == 0
-                    and len(json_incidents(jtool)) == len(victims))
+                    and len(jtool.json_objects()) == len(victims))
            else f"kills {len(kills)}, victims {len(victims)}, json incidents "
-                f"{len(json_incidents(jtool))}, rc json {rc_j} text {rc_t}")
+                f"{len(jtool.json_objects())}, rc json {rc_j} text {rc_t}")
 
     # JSON: every line parses with jq, and decodes to the kernel's bytes.
     raw = b"".join(l + b"\n" for _, l in jtool.lines)
@@ -341,7 +330,7 @@ def t_hostile(stack):
         errs.append(f"jq read {len(r.stdout.splitlines())} values from "
                     f"{len(jtool.lines)} lines")
     cg_want = json_expect(parent.rel + b"/" + HOSTILE_CGROUP)
-    for inc in json_incidents(jtool):
+    for inc in jtool.json_objects():
         name = victims.get(inc.get("pid"))
         if name is None:
             continue

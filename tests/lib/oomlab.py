@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import re
 import signal
@@ -289,6 +290,34 @@ class Proc:
         """stderr so far (see the class)."""
         return self._view(self._err)
 
+    def json_objects(self):
+        """The JSON objects among its stdout lines so far, in order (the
+        tool's --json output: one object per line); other lines are left
+        out, non_json_lines() says which."""
+        out = []
+        with self.cond:
+            raw = [l for _, l in self._out]
+        for line in raw:
+            with contextlib.suppress(ValueError):     # UnicodeDecodeError too
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    out.append(obj)
+        return out
+
+    def non_json_lines(self):
+        """Its stdout lines that are not a JSON object (as lines shows them)."""
+        bad = []
+        with self.cond:
+            raw = [l for _, l in self._out]
+        for line in raw:
+            try:
+                ok = isinstance(json.loads(line), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                bad.append(self._line(line))
+        return bad
+
     def expect(self, pattern, timeout, stream="out"):
         """Wait for a line matching pattern on stream ("out", "err"); return the match."""
         rx = re.compile(pattern)
@@ -367,6 +396,22 @@ def start_memhog(stack, memcg, mib, adj=None, binary=None, name="memhog", **kw):
     hog = Proc(name, argv + ["-w", str(mib)], **kw)
     stack.callback(hog.kill)
     return hog, hog.ready_pid()
+
+
+class JsonOutput:
+    """What a wrapper of the tool running with --json reads of it; self.proc
+    is its Proc."""
+
+    def incidents(self):
+        return self.proc.json_objects()
+
+    def bad_lines(self):
+        return self.proc.non_json_lines()
+
+    def incident_of(self, pid, timeout):
+        """The incident of this victim pid, waited for; Fail after timeout."""
+        return wait_for(lambda: [i for i in self.incidents() if i.get("pid") == pid],
+                        timeout, f"the tool's incident for pid {pid}")
 
 
 class Tool(Proc):

@@ -47,7 +47,6 @@ Environment: PACKAGE_CACHE (default .package-cache), OOMREAP_FIXTURES.
 import argparse
 import contextlib
 import gzip
-import json
 import os
 import re
 import shlex
@@ -62,6 +61,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 import oomlab  # noqa: E402  (memcgs, processes, the e2e lock: shared with the other layers)
+import aptsources  # noqa: E402  (the machine's own Debian mirrors: tests/vm too)
 import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
 import kerneltruth  # noqa: E402  (the kernel's kill line, the kmsg reader)
 from oomlab import Fail, note, wait_for  # noqa: E402
@@ -126,29 +126,10 @@ def version_file():
 
 def machine_archive_uris():
     """(main URI, security URI) of the machine's own Debian entries."""
-    entries = []
-    d = "/etc/apt/sources.list.d"
-    names = sorted(os.listdir(d)) if os.path.isdir(d) else []
-    for f in names:
-        if f.endswith(".sources"):
-            for stanza in open(os.path.join(d, f)).read().split("\n\n"):
-                uris = re.findall(r"^URIs:\s*(.+)$", stanza, re.M)
-                suites = re.findall(r"^Suites:\s*(.+)$", stanza, re.M)
-                if uris and suites:
-                    entries += [(u, suites[0].split()) for u in uris[0].split()]
-    for f in ["/etc/apt/sources.list"] + [os.path.join(d, f) for f in names if f.endswith(".list")]:
-        if os.path.exists(f):
-            for m in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(\S+)", open(f).read(), re.M):
-                entries.append((m.group(1), [m.group(2)]))
-    main = sec = None
-    for uri, suites in entries:
-        if any(s.endswith("-security") or s.endswith("/updates") for s in suites):
-            sec = sec or uri
-        elif "debian" in uri:
-            main = main or uri
-    if not main:
+    uris = aptsources.machine_archive_uris()
+    if not uris:
         raise Fail("no Debian archive in the machine's apt sources")
-    return main, sec or main.replace("/debian", "/debian-security")
+    return uris
 
 
 def run(argv, timeout=900, check=True, env=None):
@@ -481,14 +462,8 @@ def test_live(t, root):
         t.expect_eq(hog.wait(15), -signal.SIGKILL, "memhog exit status (OOM-killed)")
         kl = kmsg.wait(kerneltruth.KILL_LINE, pid, 10, f'kmsg "Killed process {pid}"')
 
-        def incident():
-            for line in tool.lines:
-                with contextlib.suppress(ValueError):
-                    inc = json.loads(line)
-                    if isinstance(inc, dict) and inc.get("pid") == pid:
-                        return inc
-            return None
-        inc = wait_for(incident, 15, f"the tool's incident for pid {pid}")
+        inc = wait_for(lambda: next((i for i in tool.json_objects() if i.get("pid") == pid),
+                                    None), 15, f"the tool's incident for pid {pid}")
         t.expect_eq(inc.get("comm"), kl.group("comm"), "comm (Killed process line)")
         t.expect_eq(inc.get("uid"), int(kl.group("uid")), "uid (Killed process line)")
         t.expect_eq(inc.get("oom_score_adj"), int(kl.group("adj")), "oom_score_adj (Killed process line)")

@@ -279,16 +279,15 @@ def whole(r, pid):
     return inc
 
 
-def scenario_b2_term(fs):
-    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
-    # to adopt with)
-    pr = PinRun("B2", fs, "b2", unit=True)
+def b2_restarted(pr, killed, then=None):
+    """e2e's B2 with killed(r) at its "killed" checkpoint (the restart),
+    then(), and what every restart of B2 must leave: the incident handed
+    over, once and whole, the textfiles summed to the kernel's kills."""
     try:
-        pr.r.hooks["killed"] = lambda r: pr.restart("term")
+        pr.r.hooks["killed"] = killed
         e2e.scenario_b2(pr.r)
-        note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
-             + " (the unit's command line), setpriv "
-             + open(pr.r.args.tool).read().split()[3])
+        if then:
+            then()
         handed_over(pr)
         pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
         if pid:
@@ -297,6 +296,17 @@ def scenario_b2_term(fs):
     finally:
         pr.close()
     return pr.r
+
+
+def scenario_b2_term(fs):
+    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
+    # to adopt with)
+    pr = PinRun("B2", fs, "b2", unit=True)
+    return b2_restarted(
+        pr, lambda r: pr.restart("term"),
+        lambda: note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
+                     + " (the unit's command line), setpriv "
+                     + open(pr.r.args.tool).read().split()[3]))
 
 
 def scenario_b2_gap(fs):
@@ -310,17 +320,7 @@ def scenario_b2_gap(fs):
                             "finish_task_reaping while no process reads"))
         fin = r.trace.of("finish_task_reaping", pid)[0]["ts"]
         r.expect(fin < r.tool.proc.t_exec, "the reap was not in the gap")
-    try:
-        pr.r.hooks["killed"] = reaped
-        e2e.scenario_b2(pr.r)
-        handed_over(pr)
-        pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
-        if pid:
-            whole(pr.r, pid)
-        pr.check_metrics(kernel_kills(pr.r))
-    finally:
-        pr.close()
-    return pr.r
+    return b2_restarted(pr, reaped)
 
 
 def scenario_c2_term(fs):
