@@ -589,7 +589,8 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	# the rule of tests/lib/harness.py: in CI a skip is a failure
 	if [ "${CI:-}" = "true" ] || [ "${OOMREAP_E2E_REQUIRE:-}" = "1" ]; then
-		echo "not ok - privileged CLI checks: skipped (not root), and skips are failures here (CI=true or OOMREAP_E2E_REQUIRE=1)"
+		echo "not ok - privileged CLI checks: skipped (not root)," \
+			"and skips are failures here (CI=true or OOMREAP_E2E_REQUIRE=1)"
 		fail=$((fail + 1))
 	else
 		echo "ok - privileged CLI checks # SKIP not root"

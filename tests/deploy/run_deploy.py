@@ -49,7 +49,7 @@ read for writing.  Traffic stays on 127.0.0.1; containers have no network.
 
 Usage: tests/deploy/run_deploy.py [-v]
 Output: "ok - NAME" or "not ok - NAME: REASON" per test, "# ..." notes,
-last "N passed, N failed".  Every wait polls a condition (a line, a file,
+last "N passed, N failed, N skipped".  Every wait polls a condition (a line, a file,
 an HTTP answer, a rule evaluation) against a deadline.
 """
 
@@ -751,7 +751,8 @@ def test_tool(t, lab):
         f"--web.listen-address=127.0.0.1:{port}"], "/metrics")
     lab.stack.callback(lab.node.close)
     scraped = scrape(lab.node)
-    t.expect_eq(promtext.value(scraped, "node_textfile_scrape_error"), 0.0, "node_textfile_scrape_error")
+    t.expect_eq(promtext.value(scraped, "node_textfile_scrape_error"), 0.0,
+                "node_textfile_scrape_error")
     info = [dict(k[1]) for k in scraped if k[0] == "oomreap_info"]
     t.expect(info and info[0].get("version") == lab.version and info[0].get("attach") == "tracepoint",
              f"oomreap_info served: {info}")
@@ -899,7 +900,8 @@ class FuseHold(kerneltruth.FuseHold):
 
     def __init__(self, lab, name):
         self.mnt = tempfile.mkdtemp(prefix=f"fuse-{name}-", dir=lab.base)
-        self.proc = kerneltruth.Proc("fuse_hold", [f"{HOST_FIXTURES}/fuse_hold", "-s", "16", self.mnt])
+        self.proc = kerneltruth.Proc("fuse_hold",
+                                     [f"{HOST_FIXTURES}/fuse_hold", "-s", "16", self.mnt])
         self.proc.expect(r"^ready ", 10)
         self.file = f"{self.mnt}/data"
 
@@ -1362,7 +1364,8 @@ def test_stop(t, lab):
         t.expect_eq(len([i for i in incs if (i.get("container") or {}).get("id") == cid]),
                     sum(outcomes.values()), f"incidents of the {sid} container")
     scraped = scrape(lab.node)
-    t.expect_eq(promtext.ours(scraped), promtext.ours(s or {}), "node_exporter serves the final file")
+    t.expect_eq(promtext.ours(scraped), promtext.ours(s or {}),
+                "node_exporter serves the final file")
     note(f"stop: {len(incs)} incidents, exit {rc}, final textfile "
          f"{os.stat(path).st_mtime - t0:+.3f} s after the stop began")
 

@@ -22,7 +22,7 @@
 
 Not root: each test is skipped with the reason; OOMREAP_E2E_REQUIRE=1 (CI)
 turns a skip into a failure.  Output: "ok - NAME", "not ok - NAME: WHY",
-"# ..." notes, and last "N passed, N failed".
+"# ..." notes, and last "N passed, N failed, N skipped".
 """
 
 import contextlib

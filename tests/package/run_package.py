@@ -38,7 +38,7 @@ configuration is never touched.
 Needs root (chroot, mounts, BPF, memcg); not root, or without mmdebstrap,
 the root tests are skipped with a reason, which is a failure when
 OOMREAP_E2E_REQUIRE=1 (CI). Output: "ok - NAME" or "not ok - NAME: REASON"
-per test, "# ..." notes (each stage's time), last "N passed, N failed".
+per test, "# ..." notes (each stage's time), last "N passed, N failed, N skipped".
 
 Usage: tests/package/run_package.py [-v] [--suites bookworm,trixie] [--no-build]
 Environment: PACKAGE_CACHE (default .package-cache), OOMREAP_FIXTURES.

@@ -3,7 +3,7 @@
 """Prometheus end-to-end tests for oomreap-trace --prom-textfile.
 
 Real OOM kills inside memory cgroups made for the test (the scenarios of
-tests/e2e/run_e2e.py, reused as they are, plus small ones of our own), the
+tests/e2e/scenarios.py, reused as they are, plus small ones of our own), the
 metrics file the tool writes judged by `promtool check metrics` and compared
 with the tool's own JSON incidents and the kernel's facts, and a real
 node_exporter (textfile collector only, on 127.0.0.1 and a free port)
@@ -17,12 +17,12 @@ Needs root for everything that traces (BPF, memcg, mounts); not root, those
 are skipped with a reason, which is a failure when OOMREAP_E2E_REQUIRE=1.
 
 Usage: tests/prom/run_prom.py [-v] [TEST...]
-Environment: OOMREAP_TRACE, OOMREAP_FIXTURES (as run_e2e.py),
+Environment: OOMREAP_TRACE, OOMREAP_FIXTURES (as tests/e2e/run_e2e.py),
 OOMREAP_E2E_REQUIRE=1, NODE_EXPORTER (default prometheus-node-exporter),
 PROMTOOL (default promtool).
 
 Output: "ok - NAME" or "not ok - NAME: REASON" per test, "# ..." notes,
-and last "N passed, N failed".  Every wait polls a condition against a
+and last "N passed, N failed, N skipped".  Every wait polls a condition against a
 deadline; the only deliberate delays are the random SIGKILL points.
 """
 
@@ -47,7 +47,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 import oomlab  # noqa: E402  (memcgs, processes, waits: shared with the other layers)
-import run_e2e as e2e  # noqa: E402  (its scenarios, run with a tool that writes a textfile)
+import scenarios as e2e  # noqa: E402  (tests/e2e: A, B2, C2, run with a textfile)
 import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
 import kerneltruth  # noqa: E402  (the kernel's lines and tracepoints, e2e's children)
 import promtext  # noqa: E402  (the exposition format, parsed strictly: tests/deploy too)
@@ -119,7 +119,7 @@ class NodeExporter:
 
 
 class PromTool(e2e.Tool):
-    """run_e2e's Tool with the textfile options added."""
+    """The e2e scenarios' Tool with the textfile options added."""
 
     def __init__(self, binary, cgroup_rel, prom_path, interval=INTERVAL, extra=()):
         super().__init__(binary, cgroup_rel, extra=("--prom-textfile", prom_path,
@@ -274,7 +274,7 @@ def wait_clock(seconds):
 
 
 # --------------------------------------------------------------------------
-# the run_e2e scenarios, with the textfile on
+# the e2e scenarios, with the textfile on
 
 
 def scenario_test(sid, check_kernel):
@@ -307,7 +307,7 @@ def scenario_test(sid, check_kernel):
         r.finish_tool = finish_tool
         SCENARIOS = {k: v[1] for k, v in e2e.SCENARIOS.items()}
         SCENARIOS[sid](r)
-        for f in r.failures:     # run_e2e's own ground-truth checks: its layer's verdict
+        for f in r.failures:     # the e2e scenario's own ground-truth checks: its layer's verdict
             note(f"e2e check ({sid}): {f}")
         if not r.tool or "samples" not in live:
             raise Fail("the scenario ended before the tool was stopped")
@@ -718,7 +718,7 @@ def main():
                                                               "prometheus-node-exporter"))
     ap.add_argument("--promtool", default=os.environ.get("PROMTOOL", "promtool"))
     ARGS = ap.parse_args()
-    # what run_e2e's Run expects of its arguments
+    # what the e2e scenarios' Run expects of its arguments
     ARGS.repeat, ARGS.ground_truth_only = 1, False
     kerneltruth.VERBOSE = ARGS.verbose
     for n in ARGS.tests:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Restarts that lose nothing: `oomreap-trace --pin DIR` on this machine's kernel.
 
-The e2e scenarios (tests/e2e/run_e2e.py, their ground truth and their checks
+The e2e scenarios (tests/e2e/scenarios.py, their ground truth and their checks
 of the incident reused as they are), with every tool started with --pin on a
 bpffs this test mounts, and the tool restarted in the middle of an incident:
 
@@ -32,7 +32,7 @@ kernel killed (nothing lost, nothing doubled).
 
 Needs root (as tests/e2e, plus a bpffs mount of its own and bpftool).  Not
 root: skipped, a failure under CI=true / OOMREAP_E2E_REQUIRE=1.  Takes the
-machine-wide e2e lock.  Last line: "N passed, N failed".
+machine-wide e2e lock.  Last line: "N passed, N failed, N skipped".
 """
 
 import contextlib
@@ -49,7 +49,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import oomlab  # noqa: E402
-import run_e2e as e2e  # noqa: E402  (its scenarios, run with tools on --pin)
+import scenarios as e2e  # noqa: E402  (tests/e2e: its scenarios, run with tools on --pin)
 import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
 import kerneltruth  # noqa: E402  (the kernel's lines)
 import promtext  # noqa: E402  (the textfiles, parsed strictly)
