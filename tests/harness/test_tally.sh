@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # tests/lib/tally.sh, the totals of tests/run-all.sh, on made-up layer
-# outputs; then, as root, tests/run-all.sh itself on a root layer run as
-# nobody (the e2e layer: it cannot run, so it skips): its skips in the total,
-# and under CI=true a failure.  Last line: "N passed, N failed, N skipped".
+# outputs; .ci/run runs the README's test command with CI=true; then, as
+# root, tests/run-all.sh itself on a root layer run as nobody (the e2e
+# layer: it cannot run, so it skips): its skips in the total, and under
+# CI=true a failure.  Last line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 pass=0
@@ -49,6 +50,13 @@ check "a root layer's skips under CI=true: failures" "0 4 0 1" \
 	"$(tally_of yes 0 true '0 passed, 0 failed, 4 skipped\n')"
 check "another layer's skips under CI=true: skips" "1 0 1 0" \
 	"$(tally_of no 0 true '1 passed, 0 failed, 1 skipped\n')"
+
+# CI runs the README's test command with CI=true exported (whatever its
+# runner exports), so the rule above applies there.
+readme_cmd=$(grep -oE '\$s make check$' README.md | head -n 1)
+ci_tail=$(grep -vE '^\s*(#|$)' .ci/run | tail -n 2 | tr '\n' ';')
+check "CI: .ci/run exports CI=true, then runs the README's test command" \
+	"export CI=true;make check;|\$s make check" "$ci_tail|$readme_cmd"
 
 # tests/run-all.sh itself, a root layer that cannot run (as nobody).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
