@@ -972,13 +972,16 @@ def test_a(t, lab):
     check_exported(t, lab, "A")
 
 
-def test_b2(t, lab):
-    """B2: the victim (the container's init) has a thread held in a FUSE
-    read served beside the container; the reaper reaps."""
-    tr = scenario_trace(t, "B2")
-    fuse = FuseHold(lab, "B2")
+def b2_killed(t, lab, sid):
+    """B2's kill in a container: the victim (the container's init) has a
+    thread held in a FUSE read served beside the container, a hog in the
+    same container makes the kernel kill it.  (trace, FUSE daemon, victim,
+    hog, hog pid, mark_victim event, kmsg kill line), once the kernel has
+    killed it."""
+    tr = scenario_trace(t, sid)
+    fuse = FuseHold(lab, sid)
     t.stack.callback(fuse.close)
-    v = Victim(t, lab, "B2", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
+    v = Victim(t, lab, sid, 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
                volumes=[f"{fuse.mnt}:/fuse"])
     t.stack.callback(fuse.release)     # before the container goes: its thread waits on it
     m = v.ready(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)")
@@ -990,6 +993,13 @@ def test_b2(t, lab):
     g.send("go")
     ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
     kl = lab.kmsg.wait(kerneltruth.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    return tr, fuse, v, g, gpid, ev, kl
+
+
+def test_b2(t, lab):
+    """B2: the victim (the container's init) has a thread held in a FUSE
+    read served beside the container; the reaper reaps."""
+    tr, fuse, v, g, gpid, ev, kl = b2_killed(t, lab, "B2")
     fin = wait_for(lambda: tr.of("finish_task_reaping", v.pid), 10, "finish_task_reaping")[0]
     rl = lab.kmsg.wait(kerneltruth.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
     # The reaped memory lets the trigger finish, or the kernel kills it
@@ -1398,21 +1408,7 @@ def test_restart(t, lab):
     adopted = [l for l in first.proc.err if "adopted the pinned set in /sys/fs/bpf/oomreap-trace" in l]
     t.expect(len(adopted) == 1, f"restarted container did not adopt: {first.proc.err[-4:]}")
     # B2, the tool's container restarted between the kill and the reap
-    tr = scenario_trace(t, "B2r")
-    fuse = FuseHold(lab, "B2r")
-    t.stack.callback(fuse.close)
-    v = Victim(t, lab, "B2r", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
-               volumes=[f"{fuse.mnt}:/fuse"])
-    t.stack.callback(fuse.release)
-    m = v.ready(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)")
-    reader = host_tid(v.pid, int(m.group(3)))
-    fuse.held_by(reader, 10)
-    wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
-    g, gpid = v.exec_hog(t, 64)
-    tr.watch_exits(oomlab.tids(v.pid) + [gpid])
-    g.send("go")
-    ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
-    kl = lab.kmsg.wait(kerneltruth.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    tr, fuse, v, g, gpid, ev, kl = b2_killed(t, lab, "B2r")
     stop(first)
     t.expect(any(": 1 incident in flight saved" in l for l in first.proc.err),
              f"stopped container did not save the incident: {first.proc.err[-3:]}")

@@ -120,11 +120,12 @@ def task_state(tid):
     return state, wchan
 
 
-def preflight(fuse=False, events=(), tool=True):
+def preflight(fuse=False, events=(), tool=True, fixtures=None):
     """Why OOM scenarios cannot run here, or None.
 
     fuse: /dev/fuse is needed too; events: tracepoints the kernel must have
-    ("oom/wake_reaper"); tool: TOOL must be built."""
+    ("oom/wake_reaper"); tool: TOOL must be built; fixtures: the fixtures'
+    directory, built there if a fixture is missing."""
     if os.geteuid() != 0:
         return ("not root (needs CAP_SYS_ADMIN for memcg, tracefs"
                 + (", FUSE" if fuse else "") + " and BPF)")
@@ -142,6 +143,11 @@ def preflight(fuse=False, events=(), tool=True):
             return f"kernel has no {ev.replace('/', ':')} tracepoint"
     if tool and not os.access(TOOL, os.X_OK):
         return f"tool {TOOL} not built (make)"
+    if fixtures:
+        try:
+            ensure_fixtures(fixtures)
+        except (subprocess.CalledProcessError, OSError) as e:
+            return f"cannot build fixtures: {e}"
     return None
 
 

@@ -553,14 +553,7 @@ def root_preflight():
             return f"{tool} not found (scripts/install-deps.sh)"
     if not os.path.exists(deb_path()):
         return "no package built"
-    why = oomlab.preflight(tool=False)
-    if why:
-        return why
-    try:
-        oomlab.ensure_fixtures(ARGS.fixtures)
-    except (subprocess.CalledProcessError, OSError) as e:
-        return f"cannot build fixtures: {e}"
-    return None
+    return oomlab.preflight(tool=False, fixtures=ARGS.fixtures)
 
 
 def main():

@@ -695,14 +695,8 @@ def preflight(root_needed):
         return None
     if not shutil.which(ARGS.node_exporter):
         return f"{ARGS.node_exporter} not found (Debian package prometheus-node-exporter)"
-    why = oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False)
-    if why:
-        return why
-    try:
-        oomlab.ensure_fixtures(ARGS.fixtures)
-    except (subprocess.CalledProcessError, OSError) as e:
-        return f"cannot build fixtures: {e}"
-    return None
+    return oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False,
+                            fixtures=ARGS.fixtures)
 
 
 def main():
