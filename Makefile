@@ -253,14 +253,16 @@ check-layers:
 
 # Every layer; the last line is the one CI reads ("N passed, N failed,
 # N skipped").  `make check LAYERS="unit cli"` runs only those layers
-# (tests/run-all.sh --list names them); test-cli, test-prom, test-deploy and
-# test-layers are the layers that had no target of their own.
+# (tests/run-all.sh --list names them); every layer has a test-LAYER target:
+# those below run it through tests/run-all.sh (vmtest and asan are test-vm's
+# and test-asan's own targets).
 CHECK_DEPS := $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o $(OUT)/tests/mkrec
 LAYERS ?=
 check: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh $(LAYERS)
 
-.PHONY: test-cli test-prom test-deploy test-layers
+.PHONY: test-cli test-prom test-deploy test-layers test-harness test-html test-fuzz \
+	test-vm test-asan
 test-cli: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh cli
 test-prom: $(CHECK_DEPS)
@@ -269,6 +271,14 @@ test-deploy: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh deploy
 test-layers:
 	$(Q)tests/run-all.sh layers
+test-harness:
+	$(Q)tests/run-all.sh harness
+test-html: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh html
+test-fuzz: $(CHECK_DEPS)
+	$(Q)tests/run-all.sh fuzz
+test-vm: vmtest
+test-asan: asan
 
 PREFIX ?= /usr/local
 install: $(OUT)/oomreap-trace

@@ -116,10 +116,8 @@ def median_ci(xs, level=0.90, rounds=4000):
 
 
 def status_kib(pid, key):
-    for line in (oomlab.read_file(f"/proc/{pid}/status", "") or "").splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    return None
+    v = oomlab.proc_status(pid).get(key)
+    return int(v.split()[0]) if v else None
 
 
 def fd_targets(pid):
@@ -407,10 +405,7 @@ def bench_storm(args, stack):
         with contextlib.suppress(Fail):
             wait_for(lambda: pids_ok() >= kills, 20, "the tool to report every kill")
         rc = tool.stop()
-        incs = []
-        for _, l in tool.lines:
-            with contextlib.suppress(ValueError):
-                incs.append(json.loads(l))
+        incs = tool.json_objects()
         lost = 0
         for _, l in tool.err:
             m = re.search(rb"events lost: (\d+)", l)
@@ -618,9 +613,8 @@ def vcsw(pid):
     n = 0
     with contextlib.suppress(OSError):
         for tid in os.listdir(f"/proc/{pid}/task"):
-            for line in (oomlab.read_file(f"/proc/{pid}/task/{tid}/status", "") or "").split("\n"):
-                if line.startswith("voluntary_ctxt_switches:"):
-                    n += int(line.split()[1])
+            v = oomlab.proc_status(f"/proc/{pid}/task/{tid}/status").get("voluntary_ctxt_switches")
+            n += int(v) if v else 0
     return n
 
 

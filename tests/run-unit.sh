@@ -5,7 +5,8 @@
 #   tests/run-unit.sh build/tests/test_tracker build/tests/test_event ...
 #
 # Each binary's own output is shown as it runs.  The last line is always
-# exactly "N passed, N failed" (test cases across all binaries).  Exit status
+# exactly "N passed, N failed, N skipped" (test cases across all binaries;
+# a case that called cmocka's skip() is skipped, never passed).  Exit status
 # is non-zero if any test failed, or a binary crashed, hung, or was missing.
 # UNIT_TIMEOUT (seconds, default 300) bounds each binary.
 set -u
@@ -14,11 +15,12 @@ export CMOCKA_MESSAGE_OUTPUT=stdout
 timeout_s=${UNIT_TIMEOUT:-300}
 total_pass=0
 total_fail=0
+total_skip=0
 bad=0
 
 if [ $# -eq 0 ]; then
 	echo "usage: $0 TEST_BINARY..." >&2
-	echo "0 passed, 0 failed"
+	echo "0 passed, 0 failed, 0 skipped"
 	exit 2
 fi
 
@@ -43,6 +45,8 @@ for bin in "$@"; do
 	running=$(sed -n 's/^\[==========\] .*Running \([0-9][0-9]*\) test(s)\..*/\1/p' "$out" | tail -n1)
 	passed=$(sed -n 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p' "$out" | tail -n1)
 	failed=$(sed -n 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s).*/\1/p' "$out" | tail -n1)
+	skipped=$(sed -n 's/^\[  SKIPPED \] \([0-9][0-9]*\) test(s).*/\1/p' "$out" | tail -n1)
+	skipped=${skipped:-0}
 	ok_lines=$(grep -c '^\[       OK \]' "$out")
 	rm -f -- "$out"
 
@@ -69,10 +73,11 @@ for bin in "$@"; do
 
 	total_pass=$((total_pass + passed))
 	total_fail=$((total_fail + failed))
-	echo "run-unit: $name: $passed passed, $failed failed"
+	total_skip=$((total_skip + skipped))
+	echo "run-unit: $name: $passed passed, $failed failed, $skipped skipped"
 done
 
-echo "$total_pass passed, $total_fail failed"
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 if [ "$total_fail" -ne 0 ] || [ "$bad" -ne 0 ]; then
 	exit 1
 fi

@@ -49,7 +49,7 @@ read for writing.  Traffic stays on 127.0.0.1; containers have no network.
 
 Usage: tests/deploy/run_deploy.py [-v]
 Output: "ok - NAME" or "not ok - NAME: REASON" per test, "# ..." notes,
-last "N passed, N failed".  Every wait polls a condition (a line, a file,
+last "N passed, N failed, N skipped".  Every wait polls a condition (a line, a file,
 an HTTP answer, a rule evaluation) against a deadline.
 """
 
@@ -77,12 +77,11 @@ from datetime import datetime
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
-sys.path.insert(0, os.path.join(REPO, "tests", "prom"))
 import oomlab  # noqa: E402  (processes, waits, the lock: shared with the other layers)
-import run_e2e as e2e  # noqa: E402  (kmsg and tracefs ground truth, the FUSE daemon)
-import run_prom as prom  # noqa: E402  (the exposition format, parsed strictly)
-from oomlab import Fail, note, task_state, wait_for  # noqa: E402
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+import kerneltruth  # noqa: E402  (kmsg and tracefs ground truth, the FUSE daemon)
+import promtext  # noqa: E402  (the exposition format, parsed strictly)
+from oomlab import Fail, note, proc_status, task_state, wait_for  # noqa: E402
 
 MANIFEST = f"{REPO}/deploy/kubernetes/oomreap-trace.yaml"
 RULES = f"{REPO}/deploy/prometheus/oomreap-rules.yml"
@@ -138,15 +137,6 @@ def run(argv, timeout=120, env=None, check=True, what=None, cwd=None):
         raise Fail(f"{what or ' '.join(argv[:4])}: exit {r.returncode}: "
                    f"{(r.stderr or r.stdout).strip()[-600:]}")
     return r
-
-
-def proc_status(pid):
-    """/proc/PID/status as {key: value}, {} when gone."""
-    out = {}
-    for line in (oomlab.read_file(f"/proc/{pid}/status", "") or "").splitlines():
-        k, _, v = line.partition(":")
-        out[k] = v.strip()
-    return out
 
 
 def ns_pid(pid):
@@ -556,7 +546,7 @@ class Lab:
         stack.callback(remove_made_outside, made)
         self.podman = Podman(f"{self.base}/podman")     # remove_stale_runs knows this path
         stack.callback(self.podman.cleanup)
-        self.kmsg = e2e.Kmsg()
+        self.kmsg = kerneltruth.Kmsg()
         stack.callback(self.kmsg.close)
         self.tool = None
         # scenario -> (container id, its memcg path, {outcome: incidents})
@@ -586,19 +576,10 @@ class Lab:
 # a test's verdict
 
 
-class T:
+class T(harness.Verdict):
     def __init__(self, name):
-        self.name = name
-        self.failures = []
+        super().__init__(name)
         self.stack = contextlib.ExitStack()
-
-    def expect(self, cond, msg):
-        if not cond:
-            self.failures.append(msg)
-        return cond
-
-    def expect_eq(self, got, want, what):
-        return self.expect(got == want, f"{what}: got {got!r}, want {want!r}")
 
 
 # --------------------------------------------------------------------------
@@ -695,7 +676,7 @@ def test_fixtures_image(t, lab):
 # the tool, as the DaemonSet runs it
 
 
-class ToolContainer:
+class ToolContainer(oomlab.JsonOutput):
     """The tool's image under podman, attached (its JSON lines are its
     stdout, as `kubectl logs` shows them)."""
 
@@ -713,25 +694,8 @@ class ToolContainer:
         self.lab.podman("rm", "-f", "-t", "0", self.name, timeout=60, check=False)
         self.proc.kill()
 
-    def incidents(self):
-        out = []
-        for line in list(self.proc.lines):
-            with contextlib.suppress(ValueError):
-                out.append(json.loads(line))
-        return out
-
-    def bad_lines(self):
-        bad = []
-        for line in list(self.proc.lines):
-            try:
-                json.loads(line)
-            except ValueError:
-                bad.append(line)
-        return bad
-
     def incident(self, pid, timeout):
-        return wait_for(lambda: [i for i in self.incidents() if i.get("pid") == pid],
-                        timeout, f"the tool's incident for pid {pid}")
+        return self.incident_of(pid, timeout)
 
 
 def test_tool(t, lab):
@@ -772,13 +736,13 @@ def test_tool(t, lab):
     note(f"tool container {lab.tool_id[:12]}: pid {lab.tool_pid}, uid/gid "
          f"{st.get('Uid', '').split()[:1]}/{st.get('Gid', '').split()[:1]}, CapBnd {st.get('CapBnd')}")
     path = spec.textfile
-    wait_for(lambda: prom.read_metrics(path) is not None, spec.interval + 10,
+    wait_for(lambda: promtext.read_metrics(path) is not None, spec.interval + 10,
              f"the textfile {path}")
     s = os.lstat(path)
     if spec.user:
         t.expect_eq(s.st_uid, int(spec.user.partition(":")[0]), "textfile owner (written as --user)")
     t.expect_eq(s.st_mode & 0o7777, 0o644, "textfile mode")
-    err = prom.promtool_check(path) if prom.ARGS else None
+    err = promtext.promtool_check(path)
     t.expect(err is None, f"textfile: {err}")
     lab.node = Service("node_exporter", lambda port: [
         "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--pdeathsig", "TERM",
@@ -787,7 +751,8 @@ def test_tool(t, lab):
         f"--web.listen-address=127.0.0.1:{port}"], "/metrics")
     lab.stack.callback(lab.node.close)
     scraped = scrape(lab.node)
-    t.expect_eq(prom.value(scraped, "node_textfile_scrape_error"), 0.0, "node_textfile_scrape_error")
+    t.expect_eq(promtext.value(scraped, "node_textfile_scrape_error"), 0.0,
+                "node_textfile_scrape_error")
     info = [dict(k[1]) for k in scraped if k[0] == "oomreap_info"]
     t.expect(info and info[0].get("version") == lab.version and info[0].get("attach") == "tracepoint",
              f"oomreap_info served: {info}")
@@ -797,7 +762,7 @@ def scrape(service):
     st, body = http_get(service.url + "/metrics")
     if st != 200:
         raise Fail(f"{service.name} /metrics: HTTP {st}: {body[:200]}")
-    return prom.parse_exposition(body)[0]
+    return promtext.parse_exposition(body)[0]
 
 
 def test_stack(t, lab):
@@ -929,13 +894,14 @@ class Victim:
         self.proc.kill()
 
 
-class FuseHold(e2e.FuseHold):
+class FuseHold(kerneltruth.FuseHold):
     """tests/e2e's FUSE daemon, mounted inside the run's directory, so that
     the next run unmounts what a SIGKILLed one left."""
 
     def __init__(self, lab, name):
         self.mnt = tempfile.mkdtemp(prefix=f"fuse-{name}-", dir=lab.base)
-        self.proc = e2e.Proc("fuse_hold", [f"{HOST_FIXTURES}/fuse_hold", "-s", "16", self.mnt])
+        self.proc = kerneltruth.Proc("fuse_hold",
+                                     [f"{HOST_FIXTURES}/fuse_hold", "-s", "16", self.mnt])
         self.proc.expect(r"^ready ", 10)
         self.file = f"{self.mnt}/data"
 
@@ -964,14 +930,14 @@ def check_identity(t, inc, kl, v, what):
 
 def check_kill_ts(t, inc, ev, what):
     got = inc.get("kill_ts_ns")
-    t.expect(got is not None and abs(got - ev["ts"]) <= e2e.TS_TOL_NS,
+    t.expect(got is not None and abs(got - ev["ts"]) <= kerneltruth.TS_TOL_NS,
              f"{what}: kill_ts_ns {got} vs tracefs mark_victim {ev['ts']}")
 
 
 def scenario_trace(t, sid):
-    tr = e2e.TraceInstance(f"{TAG}-{sid}")
+    tr = kerneltruth.TraceInstance(f"{TAG}-{sid}")
     t.stack.callback(tr.close)
-    tr.setup(e2e.oom_reaper_pid())
+    tr.setup(kerneltruth.oom_reaper_pid())
     return tr
 
 
@@ -984,14 +950,14 @@ def test_a(t, lab):
     tr.watch_exits([v.pid])
     v.proc.send("go")
     ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
-    kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    kl = lab.kmsg.wait(kerneltruth.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
     t.expect_eq(v.proc.wait(30), 137, "victim container's exit status (SIGKILL)")
     # no reaper phase: shown only by waiting past the timer (kill + 2 s)
-    deadline = ev["ts"] + e2e.REAPER_DELAY_NS[1] + 300_000_000
+    deadline = ev["ts"] + kerneltruth.REAPER_DELAY_NS[1] + 300_000_000
     wait_for(lambda: oomlab.mono_ns() > deadline, 5, "the reaper timer window to pass")
-    for e in e2e.OOM_EVENTS[1:]:
+    for e in kerneltruth.OOM_EVENTS[1:]:
         t.expect(not tr.of(e, v.pid), f"kernel: unexpected {e} for the victim")
-    t.expect(not lab.kmsg.find(e2e.REAPED_LINE, v.pid), "kernel: unexpected reaped line")
+    t.expect(not lab.kmsg.find(kerneltruth.REAPED_LINE, v.pid), "kernel: unexpected reaped line")
     inc = lab.tool.incident(v.pid, 10)[0]
     check_identity(t, inc, kl, v, "A")
     check_kill_ts(t, inc, ev, "A")
@@ -1006,13 +972,16 @@ def test_a(t, lab):
     check_exported(t, lab, "A")
 
 
-def test_b2(t, lab):
-    """B2: the victim (the container's init) has a thread held in a FUSE
-    read served beside the container; the reaper reaps."""
-    tr = scenario_trace(t, "B2")
-    fuse = FuseHold(lab, "B2")
+def b2_killed(t, lab, sid):
+    """B2's kill in a container: the victim (the container's init) has a
+    thread held in a FUSE read served beside the container, a hog in the
+    same container makes the kernel kill it.  (trace, FUSE daemon, victim,
+    hog, hog pid, mark_victim event, kmsg kill line), once the kernel has
+    killed it."""
+    tr = scenario_trace(t, sid)
+    fuse = FuseHold(lab, sid)
     t.stack.callback(fuse.close)
-    v = Victim(t, lab, "B2", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
+    v = Victim(t, lab, sid, 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
                volumes=[f"{fuse.mnt}:/fuse"])
     t.stack.callback(fuse.release)     # before the container goes: its thread waits on it
     m = v.ready(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)")
@@ -1020,12 +989,19 @@ def test_b2(t, lab):
     fuse.held_by(reader, 10)
     wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
     g, gpid = v.exec_hog(t, 64)
-    tr.watch_exits(e2e.victim_tids(v.pid) + [gpid])
+    tr.watch_exits(oomlab.tids(v.pid) + [gpid])
     g.send("go")
     ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
-    kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    kl = lab.kmsg.wait(kerneltruth.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    return tr, fuse, v, g, gpid, ev, kl
+
+
+def test_b2(t, lab):
+    """B2: the victim (the container's init) has a thread held in a FUSE
+    read served beside the container; the reaper reaps."""
+    tr, fuse, v, g, gpid, ev, kl = b2_killed(t, lab, "B2")
     fin = wait_for(lambda: tr.of("finish_task_reaping", v.pid), 10, "finish_task_reaping")[0]
-    rl = lab.kmsg.wait(e2e.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
+    rl = lab.kmsg.wait(kerneltruth.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
     # The reaped memory lets the trigger finish, or the kernel kills it
     # too: the trigger retries its charge all along, and the memcg OOM path
     # checks the margin (none: the victim not yet unmapped) before it picks
@@ -1037,7 +1013,7 @@ def test_b2(t, lab):
              15, "the trigger to finish or die")
     gev = tr.of("mark_victim", gpid)
     if gev:
-        gkl = lab.kmsg.wait(e2e.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
+        gkl = lab.kmsg.wait(kerneltruth.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
         t.expect(gev[0]["ts"] > fin["ts"], "kernel: the trigger was killed before the reap "
                  "finished")
         note(f"B2: the kernel killed the trigger {gpid} too, "
@@ -1051,16 +1027,16 @@ def test_b2(t, lab):
     t.expect_eq((inc.get("attempts"), inc.get("trylock_failures")), (1, 0),
                 "B2: attempts, trylock failures")
     got = inc.get("finish_ts_ns")
-    t.expect(got is not None and abs(got - fin["ts"]) <= e2e.TS_TOL_NS,
+    t.expect(got is not None and abs(got - fin["ts"]) <= kerneltruth.TS_TOL_NS,
              f"B2: finish_ts_ns {got} vs tracefs finish_task_reaping {fin['ts']}")
     freed = inc.get("freed_bytes") or {}
     want = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
     t.expect(freed.get("anon") is not None
-             and abs(freed["anon"] - want) <= e2e.FREED_ANON_REL_TOL * want,
+             and abs(freed["anon"] - want) <= kerneltruth.FREED_ANON_REL_TOL * want,
              f"B2: freed anon {freed.get('anon')} not within 2% of kmsg kill - left {want}")
     for k in ("file", "shmem"):
         w = (int(kl.group(k)) - int(rl.group(k))) * 1024
-        t.expect(freed.get(k) is not None and abs(freed[k] - w) <= e2e.PCPU_SLACK_BYTES,
+        t.expect(freed.get(k) is not None and abs(freed[k] - w) <= kerneltruth.PCPU_SLACK_BYTES,
                  f"B2: freed {k} {freed.get(k)} vs kmsg kill - left {w}")
     outcomes = {"reaped": 1}
     if gev:
@@ -1091,26 +1067,26 @@ def test_c2(t, lab):
     # The trigger first: once the lock is held and a writer queued, runc
     # must not have to look into the victim.
     g, gpid = v.exec_hog(t, 64)
-    tr.watch_exits(e2e.victim_tids(v.pid) + [gpid])
-    reader = e2e.Proc("procpoke-mem", [f"{HOST_FIXTURES}/procpoke", "mem", str(v.pid),
+    tr.watch_exits(oomlab.tids(v.pid) + [gpid])
+    reader = kerneltruth.Proc("procpoke-mem", [f"{HOST_FIXTURES}/procpoke", "mem", str(v.pid),
                                        hex(addr + 64 * 1024)])
     t.stack.callback(reader.kill)
     rpid = reader.ready_pid()
     fuse.held_by(rpid, 10)
     wait_asleep_in(rpid, "request_wait_answer", 10, "/proc/PID/mem reader")
-    writer = e2e.Proc("procpoke-clear_refs", [f"{HOST_FIXTURES}/procpoke", "clear_refs",
+    writer = kerneltruth.Proc("procpoke-clear_refs", [f"{HOST_FIXTURES}/procpoke", "clear_refs",
                                               str(v.pid)])
     t.stack.callback(writer.kill)
     wtid = writer.ready_pid()
     wait_for(lambda: task_state(wtid)[0] == "D", 10, f"clear_refs writer {wtid} to block")
     g.send("go")
     ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
-    kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    kl = lab.kmsg.wait(kerneltruth.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
     skips = wait_for(lambda: len(tr.of("skip_task_reaping", v.pid)) >= 10
                      and tr.of("skip_task_reaping", v.pid), 10, "10 skip_task_reaping")
-    lab.kmsg.wait(e2e.UNABLE_LINE, v.pid, 5, f'kmsg "unable to reap pid:{v.pid}"')
+    lab.kmsg.wait(kerneltruth.UNABLE_LINE, v.pid, 5, f'kmsg "unable to reap pid:{v.pid}"')
     gev = wait_for(lambda: tr.of("mark_victim", gpid), 15, f"mark_victim {gpid} (trigger)")[0]
-    gkl = lab.kmsg.wait(e2e.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
+    gkl = lab.kmsg.wait(kerneltruth.KILL_LINE, gpid, 5, f'kmsg "Killed process {gpid}"')
     t.expect_eq(g.wait(30), 137, "trigger's exit status (podman exec, SIGKILL)")
     kinds = tr.skip_kinds(v.pid)
     lab.kernel_trylock_failures = sum(f for _, f in kinds)
@@ -1147,18 +1123,18 @@ def check_exported(t, lab, sid):
     def settled():
         # the JSON read anew each time: the tracer sees the whole machine
         incs = lab.tool.incidents()
-        s = prom.read_metrics(path)
+        s = promtext.read_metrics(path)
         n = s and sum(v for k, v in s.items() if k[0] == "oomreap_incidents_total")
         return (s, incs) if s is not None and n == len(incs) else None
     s, incs = wait_for(settled, lab.spec.interval + 10,
                        "the textfile to count every incident the tool printed")
-    for key, want in prom.expected_from(incs).items():
+    for key, want in promtext.expected_from(incs).items():
         got = s.get(key)
         t.expect(got is not None and abs(got - want) <= 1e-9 * max(1, abs(want)),
                  f"{sid}: textfile {key[0]}{dict(key[1]) or ''} = {got}, want {want} (the JSON)")
     cid, cg, outcomes = lab.containers[sid]
     for outcome, n in outcomes.items():
-        key = prom.series("oomreap_cgroup_incidents_total", cgroup=cg, container_id=cid,
+        key = promtext.series("oomreap_cgroup_incidents_total", cgroup=cg, container_id=cid,
                           pod_uid="", outcome=outcome)
         t.expect_eq(s.get(key), float(n), f"{sid}: textfile per-container {outcome}")
     for _ in range(5):     # the file may be rewritten between the two reads
@@ -1166,11 +1142,11 @@ def check_exported(t, lab, sid):
         scraped = scrape(lab.node)
         if open(path, "rb").read() == before:
             break
-    file_s = prom.ours(prom.parse_exposition(before.decode())[0])
-    t.expect(prom.ours(scraped) == file_s, f"{sid}: node_exporter serves other values than "
+    file_s = promtext.ours(promtext.parse_exposition(before.decode())[0])
+    t.expect(promtext.ours(scraped) == file_s, f"{sid}: node_exporter serves other values than "
              "the file")
     def file_total():
-        s = prom.read_metrics(path) or {}
+        s = promtext.read_metrics(path) or {}
         return sum(v for k, v in s.items() if k[0] == "oomreap_incidents_total")
     wait_for(lambda: lab.prom.value(
         f'sum(oomreap_incidents_total{{instance="{lab.instance}"}})') == file_total(),
@@ -1373,14 +1349,14 @@ def test_stop(t, lab):
              f"no textfile written after SIGTERM (mtime {os.stat(path).st_mtime}, stop {t0})")
     incs = lab.tool.incidents()
     t.expect(not lab.tool.bad_lines(), f"stdout lines not JSON: {lab.tool.bad_lines()[:2]}")
-    s = prom.read_metrics(path)
+    s = promtext.read_metrics(path)
     if t.expect(s is not None, "final textfile incomplete"):
-        for key, want in prom.expected_from(incs).items():
+        for key, want in promtext.expected_from(incs).items():
             got = s.get(key)
             t.expect(got is not None and abs(got - want) <= 1e-9 * max(1, abs(want)),
                      f"final textfile {key[0]}{dict(key[1]) or ''} = {got}, want {want}")
-        t.expect_eq(prom.value(s, "oomreap_events_lost_total"), 0.0, "events lost")
-        t.expect_eq(prom.value(s, "oomreap_textfile_write_failures_total"), 0.0,
+        t.expect_eq(promtext.value(s, "oomreap_events_lost_total"), 0.0, "events lost")
+        t.expect_eq(promtext.value(s, "oomreap_textfile_write_failures_total"), 0.0,
                     "textfile write failures")
     # The container has no /dev/kmsg (no runtime lets a non-privileged one
     # read it): said once, and every incident's log-only context says why.
@@ -1398,7 +1374,8 @@ def test_stop(t, lab):
         t.expect_eq(len([i for i in incs if (i.get("container") or {}).get("id") == cid]),
                     sum(outcomes.values()), f"incidents of the {sid} container")
     scraped = scrape(lab.node)
-    t.expect_eq(prom.ours(scraped), prom.ours(s or {}), "node_exporter serves the final file")
+    t.expect_eq(promtext.ours(scraped), promtext.ours(s or {}),
+                "node_exporter serves the final file")
     note(f"stop: {len(incs)} incidents, exit {rc}, final textfile "
          f"{os.stat(path).st_mtime - t0:+.3f} s after the stop began")
 
@@ -1431,21 +1408,7 @@ def test_restart(t, lab):
     adopted = [l for l in first.proc.err if "adopted the pinned set in /sys/fs/bpf/oomreap-trace" in l]
     t.expect(len(adopted) == 1, f"restarted container did not adopt: {first.proc.err[-4:]}")
     # B2, the tool's container restarted between the kill and the reap
-    tr = scenario_trace(t, "B2r")
-    fuse = FuseHold(lab, "B2r")
-    t.stack.callback(fuse.close)
-    v = Victim(t, lab, "B2r", 128, ["/oom_victim", "-o", "500", "-m", "100", "-r", "/fuse/data"],
-               volumes=[f"{fuse.mnt}:/fuse"])
-    t.stack.callback(fuse.release)
-    m = v.ready(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)")
-    reader = host_tid(v.pid, int(m.group(3)))
-    fuse.held_by(reader, 10)
-    wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
-    g, gpid = v.exec_hog(t, 64)
-    tr.watch_exits(e2e.victim_tids(v.pid) + [gpid])
-    g.send("go")
-    ev = wait_for(lambda: tr.of("mark_victim", v.pid), 15, f"mark_victim {v.pid}")[0]
-    kl = lab.kmsg.wait(e2e.KILL_LINE, v.pid, 5, f'kmsg "Killed process {v.pid}"')
+    tr, fuse, v, g, gpid, ev, kl = b2_killed(t, lab, "B2r")
     stop(first)
     t.expect(any(": 1 incident in flight saved" in l for l in first.proc.err),
              f"stopped container did not save the incident: {first.proc.err[-3:]}")
@@ -1455,7 +1418,7 @@ def test_restart(t, lab):
     t.expect(any("adopted the pinned set" in l and ": 1 incident in flight restored" in l
                  for l in second.proc.err), f"next container: {second.proc.err[-4:]}")
     fin = wait_for(lambda: tr.of("finish_task_reaping", v.pid), 10, "finish_task_reaping")[0]
-    rl = lab.kmsg.wait(e2e.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
+    rl = lab.kmsg.wait(kerneltruth.REAPED_LINE, v.pid, 5, f'kmsg "reaped process {v.pid}"')
     wait_for(lambda: any(l.startswith("done ") for l in g.lines) or g.p.poll() is not None,
              15, "the trigger to finish or die")
     fuse.release()
@@ -1470,7 +1433,7 @@ def test_restart(t, lab):
     freed = inc.get("freed_bytes") or {}
     want = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
     t.expect(freed.get("anon") is not None
-             and abs(freed["anon"] - want) <= e2e.FREED_ANON_REL_TOL * want,
+             and abs(freed["anon"] - want) <= kerneltruth.FREED_ANON_REL_TOL * want,
              f"B2r: freed anon {freed.get('anon')} not within 2% of kmsg kill - left {want}")
     stop(second)
     note(f"restart: {adopted[0] if adopted else '-'}; B2 victim {v.pid} killed, container "
@@ -1539,79 +1502,46 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
-    VERBOSE = e2e.VERBOSE = args.verbose
-    # promtool check metrics, as tests/prom does it
-    prom.ARGS = argparse.Namespace(promtool=os.environ.get("PROMTOOL", "promtool"))
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1" or os.environ.get("CI") == "true"
+    VERBOSE = kerneltruth.VERBOSE = args.verbose
     oomlab.unwind_on_signals()
-    passed = failed = 0
+    res = harness.Runner()
     why = preflight()
     if why:
         for name, _, _ in STEPS:
-            if require:
-                print(f"not ok - {name}: skipped ({why}) but CI needs this layer")
-                failed += 1
-            else:
-                print(f"ok - {name} # SKIP {why}")
-        print(f"{passed} passed, {failed} failed")
-        return 1 if failed else 0
+            res.skip(name, why)
+        return res.close()
 
-    t_start = time.monotonic()
     done = {}
     lock = None
+    name = "deploy-setup"
     try:
         with contextlib.ExitStack() as stack:
             lock = oomlab.exclusive()
             stack.callback(lock.close)
             remove_stale_runs()
             oomlab.remove_stale(re.compile(rb"^oomreap-deploy-(\d+)"))
-            oomlab.remove_stale(e2e.STALE_RX, also=(tempfile.gettempdir(),))
+            oomlab.remove_stale(oomlab.E2E_STALE_RX, also=(tempfile.gettempdir(),))
             lab = Lab(stack)
+
+            def tool_tail(t):
+                if lab.tool:
+                    for l in lab.tool.proc.err[-5:]:
+                        note(f"  tool stderr: {l}")
             for name, fn, needs in STEPS:
                 unmet = [n for n in needs if not done.get(n)]
                 if unmet:
-                    print(f"not ok - {name}: not run ({', '.join(unmet)} failed)")
-                    failed += 1
-                    done[name] = False
+                    done[name] = res.fail(name, f"not run ({', '.join(unmet)} failed)")
                     continue
-                t = T(name)
-                t0 = time.monotonic()
-                try:
+
+                def step(t, fn=fn):
                     with t.stack:
                         fn(t, lab)
-                except Fail as e:
-                    t.failures.insert(0, str(e))
-                except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
-                    import traceback
-                    traceback.print_exc()
-                    t.failures.insert(0, f"harness error: {e!r}")
-                if t.failures:
-                    print(f"not ok - {name}: {t.failures[0]}"
-                          + (f" (and {len(t.failures) - 1} more)" if len(t.failures) > 1 else ""),
-                          flush=True)
-                    for f in t.failures[1:]:
-                        note(f"  - {f}")
-                    if lab.tool:
-                        for l in lab.tool.proc.err[-5:]:
-                            note(f"  tool stderr: {l}")
-                    failed += 1
-                    done[name] = False
-                else:
-                    note(f"{name}: {time.monotonic() - t0:.1f}s")
-                    print(f"ok - {name}", flush=True)
-                    passed += 1
-                    done[name] = True
+                done[name] = res.run(name, step, T(name), on_failure=tool_tail)
     except KeyboardInterrupt:
-        print("not ok - deploy: interrupted")
-        print(f"{passed} passed, {failed + 1} failed")
-        return 1
+        return res.interrupted(name)
     except Fail as e:          # the lab could not be set up
-        print(f"not ok - deploy-setup: {e}")
-        failed += 1
-    note(f"deploy layer: {time.monotonic() - t_start:.0f}s")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+        res.fail("deploy-setup", str(e))
+    return res.close("deploy layer")
 
 if __name__ == "__main__":
     sys.exit(main())

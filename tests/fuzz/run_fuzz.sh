@@ -4,7 +4,7 @@
 # Run each libFuzzer harness for FUZZ_TIME seconds (default 30) on a corpus
 # seeded from tests/golden and tests/fuzz/seeds; a harness passes if it ran
 # the whole time without a crash, leak, sanitizer report or timeout.
-# Builds the harnesses first if needed.  Last line: "N passed, N failed".
+# Builds the harnesses first if needed.  Last line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 FUZZ_TIME=${FUZZ_TIME:-30}
@@ -14,13 +14,13 @@ fail=0
 
 if ! command -v "${FUZZ_CC:-clang}" >/dev/null 2>&1; then
 	echo "not ok - clang not installed (scripts/install-deps.sh installs it)"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 if ! make --no-print-directory -s fuzzers >"$FUZZ_OUT.build.log" 2>&1; then
 	echo "not ok - building the fuzzers failed:"
 	tail -n 20 "$FUZZ_OUT.build.log"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -53,5 +53,5 @@ for h in record replay kmsg; do
 		fail=$((fail + 1))
 	fi
 done
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

@@ -7,7 +7,7 @@
 # screenshot.  Checks: the page parsed into the structure we wrote (an SVG
 # timeline per incident, the histogram), the screenshot actually shows the
 # timeline's colours, and a hostile comm like "<script>" stayed text: no
-# script element exists in the DOM.  Last line: "N passed, N failed".
+# script element exists in the DOM.  Last line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${OOMREAP_TRACE:-build/oomreap-trace}
@@ -26,7 +26,7 @@ done
 if [ -z "$browser" ]; then
 	if [ "${CI:-}" = "true" ]; then
 		echo "not ok - chromium not installed (scripts/install-deps.sh installs it)"
-		echo "0 passed, 1 failed"
+		echo "0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
 	echo "# skipped: chromium not installed (scripts/install-deps.sh installs it)"
@@ -179,5 +179,5 @@ if [ "$fail" -ne 0 ]; then
 	echo "# browser log:"
 	tail -n 20 "$tmp/browser.log" 2>/dev/null
 fi
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

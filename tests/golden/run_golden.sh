@@ -15,7 +15,7 @@
 # The recordings are whatever is committed: synthetic ones (gen_synthetic.c)
 # until real docs/LAB.md captures are added; drop a capture in and run with
 # UPDATE=1 to write its expectations, then review them.  Then a few command
-# line checks on bad files.  Last line: "N passed, N failed".
+# line checks on bad files.  Last line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${OOMREAP_TRACE:-build/oomreap-trace}
@@ -61,7 +61,7 @@ compare() {
 
 if [ ! -x "$BIN" ]; then
 	echo "golden: $BIN not built (make)"
-	echo "0 passed, 1 failed"
+	echo "0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 
@@ -186,5 +186,5 @@ else
 	not_ok "bad-file checks: $good missing"
 fi
 
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, 0 skipped"
 [ "$fail" -eq 0 ]

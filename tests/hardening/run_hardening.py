@@ -22,11 +22,10 @@
 
 Not root: each test is skipped with the reason; OOMREAP_E2E_REQUIRE=1 (CI)
 turns a skip into a failure.  Output: "ok - NAME", "not ok - NAME: WHY",
-"# ..." notes, and last "N passed, N failed".
+"# ..." notes, and last "N passed, N failed, N skipped".
 """
 
 import contextlib
-import json
 import os
 import re
 import shutil
@@ -39,7 +38,8 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lib"))
 import oomlab  # noqa: E402
-from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, wait_for  # noqa: E402
+import harness  # noqa: E402  (the runner every Python layer shares)
+from oomlab import Fail, MiB, Memcg, Proc, Tool, TraceInstance, note, wait_for  # noqa: E402
 
 OUT = os.environ.get("OOMREAP_OUT", f"{oomlab.REPO}/build")
 HARD_BIN = f"{OUT}/hardening"
@@ -58,24 +58,11 @@ HOSTILE_COMMS = [
 # cgroup names may hold any byte but '/' and (cgroup_mkdir) '\n'
 HOSTILE_CGROUP = b'h"\\\t\x1b[2J<i>&lt;\xff\xc0\x80$(id)'
 
-results = []
-
-
-def note(msg):
-    print("# " + msg, flush=True)
+RES = None     # main()'s harness.Runner: the tests report several results each
 
 
 def report(name, err):
-    results.append(err is None)
-    print(f"ok - {name}" if err is None else f"not ok - {name}: {err}", flush=True)
-
-
-def status_of(pid):
-    st = {}
-    for line in (oomlab.read_file(f"/proc/{pid}/status", "") or "").splitlines():
-        k, _, v = line.partition(":")
-        st[k] = v.strip()
-    return st
+    RES.report(name, [] if err is None else [err])
 
 
 def caps_zero(st):
@@ -118,16 +105,6 @@ def tool_has(word):
     return word in r.stdout
 
 
-def json_incidents(tool):
-    out = []
-    for _, line in list(tool.lines):
-        with contextlib.suppress(ValueError):
-            obj = json.loads(line)
-            if isinstance(obj, dict):
-                out.append(obj)
-    return out
-
-
 # --------------------------------------------------------------------------
 
 
@@ -146,7 +123,7 @@ def t_privdrop_check():
 def t_caps_after_attach(stack):
     tool = Tool(["--json", "--cgroup", f"/{TAG}-none"], name="tool-caps")
     stack.callback(tool.kill)
-    st = status_of(tool.pid)
+    st = oomlab.proc_status(tool.pid)
     err = caps_zero(st)
     if not err and st.get("NoNewPrivs") != "1":
         err = f"NoNewPrivs={st.get('NoNewPrivs')}"
@@ -171,7 +148,7 @@ def t_ambient_only():
                        "--addamb=cap_bpf,cap_perfmon", "--", "-c", cmd], stdin=False)
     try:
         p.expect(rb"^oomreap-trace: ready", 30, stream="err")
-        st = status_of(p.pid)
+        st = oomlab.proc_status(p.pid)
         err = None
         bad = [k for k in ("CapInh", "CapPrm", "CapEff", "CapAmb") if int(st.get(k, "f"), 16)]
         if bad or st.get("NoNewPrivs") != "1" or not st.get("Uid", "").startswith("65534"):
@@ -206,7 +183,7 @@ def t_user_nobody_incident(stack):
     stack.callback(trace.close)
     tool = Tool(["--user", "nobody", "--json", "--cgroup", cg.rel], name="tool-nobody")
     stack.callback(tool.kill)
-    st = status_of(tool.pid)
+    st = oomlab.proc_status(tool.pid)
     errs = []
     if not st.get("Uid", "").startswith("65534"):
         errs.append(f"Uid {st.get('Uid')!r}, want 65534")
@@ -222,7 +199,7 @@ def t_user_nobody_incident(stack):
     rc = hog.wait(15)
     if rc != -9:
         errs.append(f"memhog exit status {rc}, want -9 (SIGKILL by the OOM killer)")
-    incs = wait_for(lambda: [i for i in json_incidents(tool) if i.get("pid") == pid], 10,
+    incs = wait_for(lambda: [i for i in tool.json_objects() if i.get("pid") == pid], 10,
                     f"the incident of pid {pid}")
     kills = trace.mark_victims({pid})
     inc = incs[0]
@@ -268,7 +245,7 @@ def t_deep_cgroup(stack):
         hog.send("go")
         if hog.wait(15) != -9:
             raise Fail(f"{label}: memhog was not OOM-killed")
-        incs = wait_for(lambda: [i for i in json_incidents(tool) if i.get("pid") == pid], 10,
+        incs = wait_for(lambda: [i for i in tool.json_objects() if i.get("pid") == pid], 10,
                         f"the incident of pid {pid}")
         want = chain[-1].rel
         got = incs[0].get("cgroup", "").encode()
@@ -333,7 +310,7 @@ def t_hostile(stack):
         victims[pid] = name
     kills = trace.mark_victims(set(victims))
     note(f"hostile: {len(victims)} victims, tracefs mark_victim x{len(kills)}")
-    wait_for(lambda: len({i.get("pid") for i in json_incidents(jtool)} & set(victims))
+    wait_for(lambda: len({i.get("pid") for i in jtool.json_objects()} & set(victims))
              == len(victims), 15, "every hostile incident in JSON")
     wait_for(lambda: sum(1 for _, l in ttool.lines
                          if any(f" {p} ".encode() in l for p in victims)) >= len(victims),
@@ -341,9 +318,9 @@ def t_hostile(stack):
     rc_j, rc_t = jtool.stop(), ttool.stop()
     report("hostile: every kill (tracefs) reported once, tools exit 0",
            None if (len(kills) == len(victims) and rc_j == 0 and rc_t == 0
-                    and len(json_incidents(jtool)) == len(victims))
+                    and len(jtool.json_objects()) == len(victims))
            else f"kills {len(kills)}, victims {len(victims)}, json incidents "
-                f"{len(json_incidents(jtool))}, rc json {rc_j} text {rc_t}")
+                f"{len(jtool.json_objects())}, rc json {rc_j} text {rc_t}")
 
     # JSON: every line parses with jq, and decodes to the kernel's bytes.
     raw = b"".join(l + b"\n" for _, l in jtool.lines)
@@ -353,7 +330,7 @@ def t_hostile(stack):
         errs.append(f"jq read {len(r.stdout.splitlines())} values from "
                     f"{len(jtool.lines)} lines")
     cg_want = json_expect(parent.rel + b"/" + HOSTILE_CGROUP)
-    for inc in json_incidents(jtool):
+    for inc in jtool.json_objects():
         name = victims.get(inc.get("pid"))
         if name is None:
             continue
@@ -502,7 +479,8 @@ ANY_TESTS = [
 
 
 def main():
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1"
+    global RES
+    RES = harness.Runner()
     for name, fn in ANY_TESTS:
         if not shutil.which("valgrind"):
             report(name, "valgrind not installed (scripts/install-deps.sh)")
@@ -514,18 +492,13 @@ def main():
     reason = oomlab.preflight()
     if reason:
         for name, _ in ROOT_TESTS:
-            if require:
-                report(name, f"skipped ({reason}) but OOMREAP_E2E_REQUIRE=1")
-            else:
-                print(f"ok - {name} # SKIP {reason}")
-        print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-        return 0 if all(results) else 1
+            RES.skip(name, reason)
+        return RES.close()
     try:
         ensure_built()
     except subprocess.CalledProcessError as e:
         report("build hardening helpers", str(e))
-        print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-        return 1
+        return RES.close()
     lock = oomlab.exclusive()
     oomlab.remove_stale()
     only = os.environ.get("OOMREAP_HARD_ONLY", "")    # a substring of test names
@@ -540,9 +513,7 @@ def main():
                     traceback.print_exc()
                 report(name, f"{type(e).__name__}: {e}")
     lock.close()
-    print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
-    return 0 if all(results) else 1
-
+    return RES.close()
 
 if __name__ == "__main__":
     sys.exit(main())

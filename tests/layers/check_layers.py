@@ -17,7 +17,7 @@ and the generated skeleton headers are for live/ and src/ only, so every
 other layer builds and links without libbpf (the unit tests, the fuzzers,
 the bench).  A quoted include names its folder ("core/tracker.h") and must
 exist.  One line per rule case (RULE_CASES: the check can fail), one per
-file, then "N passed, N failed".
+file, then "N passed, N failed, 0 skipped".
 """
 import os
 import re
@@ -121,7 +121,7 @@ def main():
             else:
                 passed += 1
                 print(f"ok - {path}")
-    print(f"{passed} passed, {failed} failed")
+    print(f"{passed} passed, {failed} failed, 0 skipped")
     return 1 if failed else 0
 
 

@@ -18,6 +18,7 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import json
 import os
 import re
 import signal
@@ -35,6 +36,10 @@ FIXTURES = os.environ.get("OOMREAP_FIXTURES", f"{REPO}/build/fixtures")
 # <prefix>-<our pid>[-...], so a later run can remove what a SIGKILLed one
 # left (only when that pid is gone).  Other layers pass their own pattern.
 STALE_RX = re.compile(rb"^oomreap-(?:hard|bench)-(\d+)")
+# What a SIGKILLed e2e scenario left: memcgs, tracefs instances and FUSE
+# mount points in /tmp named oomreap-e2e-<scenario>-<pid>[-<n>|-mnt...],
+# that pid gone (tests/e2e's and the layers that run its scenarios).
+E2E_STALE_RX = re.compile(rb"^oomreap-e2e-\w+-(\d+)(-\d+|-mnt\w+)?$")
 READY = b"oomreap-trace: ready"
 
 
@@ -85,6 +90,23 @@ def read_file(path, default=None):
         return default
 
 
+def proc_status(path_or_pid):
+    """/proc/PID/status (or the status file at a path) as {key: value},
+    {} when gone."""
+    path = (f"/proc/{path_or_pid}/status" if isinstance(path_or_pid, int)
+            or str(path_or_pid).isdigit() else path_or_pid)
+    out = {}
+    for line in (read_file(path, "") or "").splitlines():
+        k, _, v = line.partition(":")
+        out[k] = v.strip()
+    return out
+
+
+def tids(pid):
+    """The thread ids of pid (OSError when it is gone)."""
+    return [int(t) for t in os.listdir(f"/proc/{pid}/task")]
+
+
 def task_state(tid):
     """(state letter, wchan) of a thread from /proc/TID/{stat,wchan}.
 
@@ -98,11 +120,12 @@ def task_state(tid):
     return state, wchan
 
 
-def preflight(fuse=False, events=(), tool=True):
+def preflight(fuse=False, events=(), tool=True, fixtures=None):
     """Why OOM scenarios cannot run here, or None.
 
     fuse: /dev/fuse is needed too; events: tracepoints the kernel must have
-    ("oom/wake_reaper"); tool: TOOL must be built."""
+    ("oom/wake_reaper"); tool: TOOL must be built; fixtures: the fixtures'
+    directory, built there if a fixture is missing."""
     if os.geteuid() != 0:
         return ("not root (needs CAP_SYS_ADMIN for memcg, tracefs"
                 + (", FUSE" if fuse else "") + " and BPF)")
@@ -120,7 +143,22 @@ def preflight(fuse=False, events=(), tool=True):
             return f"kernel has no {ev.replace('/', ':')} tracepoint"
     if tool and not os.access(TOOL, os.X_OK):
         return f"tool {TOOL} not built (make)"
+    if fixtures:
+        try:
+            ensure_fixtures(fixtures)
+        except (subprocess.CalledProcessError, OSError) as e:
+            return f"cannot build fixtures: {e}"
     return None
+
+
+def ensure_fixtures(out=FIXTURES):
+    """The scenarios' fixture programs in out, built there if one is missing."""
+    names = ("memhog", "oom_victim", "procpoke", "fuse_hold", "ukiller")
+    if all(os.access(f"{out}/{n}", os.X_OK) for n in names):
+        return
+    note(f"building fixtures into {out}")
+    subprocess.run(["make", "-s", "-C", REPO, "-f", "tests/fixtures/fixtures.mk",
+                    f"FIXTURES_OUT={out}", "fixtures"], check=True)
 
 
 def exclusive(timeout=900, note=note):
@@ -258,6 +296,34 @@ class Proc:
         """stderr so far (see the class)."""
         return self._view(self._err)
 
+    def json_objects(self):
+        """The JSON objects among its stdout lines so far, in order (the
+        tool's --json output: one object per line); other lines are left
+        out, non_json_lines() says which."""
+        out = []
+        with self.cond:
+            raw = [l for _, l in self._out]
+        for line in raw:
+            with contextlib.suppress(ValueError):     # UnicodeDecodeError too
+                obj = json.loads(line)
+                if isinstance(obj, dict):
+                    out.append(obj)
+        return out
+
+    def non_json_lines(self):
+        """Its stdout lines that are not a JSON object (as lines shows them)."""
+        bad = []
+        with self.cond:
+            raw = [l for _, l in self._out]
+        for line in raw:
+            try:
+                ok = isinstance(json.loads(line), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                bad.append(self._line(line))
+        return bad
+
     def expect(self, pattern, timeout, stream="out"):
         """Wait for a line matching pattern on stream ("out", "err"); return the match."""
         rx = re.compile(pattern)
@@ -336,6 +402,22 @@ def start_memhog(stack, memcg, mib, adj=None, binary=None, name="memhog", **kw):
     hog = Proc(name, argv + ["-w", str(mib)], **kw)
     stack.callback(hog.kill)
     return hog, hog.ready_pid()
+
+
+class JsonOutput:
+    """What a wrapper of the tool running with --json reads of it; self.proc
+    is its Proc."""
+
+    def incidents(self):
+        return self.proc.json_objects()
+
+    def bad_lines(self):
+        return self.proc.non_json_lines()
+
+    def incident_of(self, pid, timeout):
+        """The incident of this victim pid, waited for; Fail after timeout."""
+        return wait_for(lambda: [i for i in self.incidents() if i.get("pid") == pid],
+                        timeout, f"the tool's incident for pid {pid}")
 
 
 class Tool(Proc):

@@ -38,7 +38,7 @@ configuration is never touched.
 Needs root (chroot, mounts, BPF, memcg); not root, or without mmdebstrap,
 the root tests are skipped with a reason, which is a failure when
 OOMREAP_E2E_REQUIRE=1 (CI). Output: "ok - NAME" or "not ok - NAME: REASON"
-per test, "# ..." notes (each stage's time), last "N passed, N failed".
+per test, "# ..." notes (each stage's time), last "N passed, N failed, N skipped".
 
 Usage: tests/package/run_package.py [-v] [--suites bookworm,trixie] [--no-build]
 Environment: PACKAGE_CACHE (default .package-cache), OOMREAP_FIXTURES.
@@ -47,7 +47,6 @@ Environment: PACKAGE_CACHE (default .package-cache), OOMREAP_FIXTURES.
 import argparse
 import contextlib
 import gzip
-import json
 import os
 import re
 import shlex
@@ -61,9 +60,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
-sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 import oomlab  # noqa: E402  (memcgs, processes, the e2e lock: shared with the other layers)
-import run_e2e as e2e  # noqa: E402  (the kernel's kill line, kmsg reader, fixtures)
+import aptsources  # noqa: E402  (the machine's own Debian mirrors: tests/vm too)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+import kerneltruth  # noqa: E402  (the kernel's kill line, the kmsg reader)
 from oomlab import Fail, note, wait_for  # noqa: E402
 
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -126,29 +126,10 @@ def version_file():
 
 def machine_archive_uris():
     """(main URI, security URI) of the machine's own Debian entries."""
-    entries = []
-    d = "/etc/apt/sources.list.d"
-    names = sorted(os.listdir(d)) if os.path.isdir(d) else []
-    for f in names:
-        if f.endswith(".sources"):
-            for stanza in open(os.path.join(d, f)).read().split("\n\n"):
-                uris = re.findall(r"^URIs:\s*(.+)$", stanza, re.M)
-                suites = re.findall(r"^Suites:\s*(.+)$", stanza, re.M)
-                if uris and suites:
-                    entries += [(u, suites[0].split()) for u in uris[0].split()]
-    for f in ["/etc/apt/sources.list"] + [os.path.join(d, f) for f in names if f.endswith(".list")]:
-        if os.path.exists(f):
-            for m in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(\S+)", open(f).read(), re.M):
-                entries.append((m.group(1), [m.group(2)]))
-    main = sec = None
-    for uri, suites in entries:
-        if any(s.endswith("-security") or s.endswith("/updates") for s in suites):
-            sec = sec or uri
-        elif "debian" in uri:
-            main = main or uri
-    if not main:
+    uris = aptsources.machine_archive_uris()
+    if not uris:
         raise Fail("no Debian archive in the machine's apt sources")
-    return main, sec or main.replace("/debian", "/debian-security")
+    return uris
 
 
 def run(argv, timeout=900, check=True, env=None):
@@ -169,51 +150,15 @@ def run(argv, timeout=900, check=True, env=None):
 # the tests' bookkeeping
 
 
-class Test:
-    def __init__(self, name):
-        self.name = name
-        self.errors = []
+class Results(harness.Runner):
+    """harness.Runner, tests called fn(t, *a); a command that failed
+    (check=True) is the test's failure, not a harness error."""
 
-    def expect(self, cond, msg):
-        if not cond:
-            self.errors.append(msg)
-        return cond
-
-    def expect_eq(self, got, want, what):
-        return self.expect(got == want, f"{what}: got {got!r}, want {want!r}")
-
-
-class Results:
     def __init__(self):
-        self.passed = self.failed = self.skipped = 0
+        super().__init__(failures=(Fail, subprocess.CalledProcessError))
 
     def run(self, name, fn, *a):
-        """fn(t, *a); ok when it raised nothing and every expect held.
-        Returns whether it passed."""
-        t = Test(name)
-        t0 = time.monotonic()
-        try:
-            fn(t, *a)
-        except Fail as e:
-            t.errors.append(str(e))
-        except subprocess.CalledProcessError as e:
-            t.errors.append(f"{e}")
-        took = time.monotonic() - t0
-        if t.errors:
-            print(f"not ok - {name}: {'; '.join(t.errors)[:3000]}", flush=True)
-            self.failed += 1
-            return False
-        print(f"ok - {name} ({took:.1f} s)", flush=True)
-        self.passed += 1
-        return True
-
-    def skip(self, name, why):
-        if os.environ.get("OOMREAP_E2E_REQUIRE") == "1":
-            print(f"not ok - {name}: skipped ({why}) but OOMREAP_E2E_REQUIRE=1", flush=True)
-            self.failed += 1
-        else:
-            print(f"ok - {name} # SKIP {why}", flush=True)
-            self.skipped += 1
+        return super().run(name, lambda t: fn(t, *a))
 
 
 # --------------------------------------------------------------------------
@@ -506,25 +451,19 @@ def test_live(t, root):
         LOCK_WAIT[0] += time.monotonic() - t0
         memcg = oomlab.Memcg(rel, 64)
         stack.callback(memcg.close)
-        kmsg = e2e.Kmsg()
+        kmsg = kerneltruth.Kmsg()
         stack.callback(kmsg.close)
         tool = oomlab.Tool(root.argv(*argv, "--json", "--cgroup", rel)[1:], binary="unshare",
-                           name="oomreap-trace (in the root)", **e2e.CHILD)
+                           name="oomreap-trace (in the root)", **kerneltruth.CHILD)
         stack.callback(tool.kill)
         hog, pid = oomlab.start_memhog(stack, memcg, 256, binary=f"{ARGS.fixtures}/memhog",
-                                       **e2e.CHILD)
+                                       **kerneltruth.CHILD)
         hog.send("go")
         t.expect_eq(hog.wait(15), -signal.SIGKILL, "memhog exit status (OOM-killed)")
-        kl = kmsg.wait(e2e.KILL_LINE, pid, 10, f'kmsg "Killed process {pid}"')
+        kl = kmsg.wait(kerneltruth.KILL_LINE, pid, 10, f'kmsg "Killed process {pid}"')
 
-        def incident():
-            for line in tool.lines:
-                with contextlib.suppress(ValueError):
-                    inc = json.loads(line)
-                    if isinstance(inc, dict) and inc.get("pid") == pid:
-                        return inc
-            return None
-        inc = wait_for(incident, 15, f"the tool's incident for pid {pid}")
+        inc = wait_for(lambda: next((i for i in tool.json_objects() if i.get("pid") == pid),
+                                    None), 15, f"the tool's incident for pid {pid}")
         t.expect_eq(inc.get("comm"), kl.group("comm"), "comm (Killed process line)")
         t.expect_eq(inc.get("uid"), int(kl.group("uid")), "uid (Killed process line)")
         t.expect_eq(inc.get("oom_score_adj"), int(kl.group("adj")), "oom_score_adj (Killed process line)")
@@ -614,14 +553,7 @@ def root_preflight():
             return f"{tool} not found (scripts/install-deps.sh)"
     if not os.path.exists(deb_path()):
         return "no package built"
-    why = oomlab.preflight(tool=False)
-    if why:
-        return why
-    try:
-        e2e.ensure_fixtures(ARGS)
-    except (subprocess.CalledProcessError, OSError) as e:
-        return f"cannot build fixtures: {e}"
-    return None
+    return oomlab.preflight(tool=False, fixtures=ARGS.fixtures)
 
 
 def main():
@@ -677,9 +609,7 @@ def main():
         note(f"{label}: {time.monotonic() - t0:.1f} s")
     note(f"package layer: {time.monotonic() - t_start:.1f} s, of which "
          f"{LOCK_WAIT[0]:.1f} s waiting for the e2e lock")
-    tail = f", {res.skipped} skipped" if res.skipped else ""
-    print(f"{res.passed} passed, {res.failed} failed{tail}")
-    return 1 if res.failed else 0
+    return res.close()
 
 
 if __name__ == "__main__":

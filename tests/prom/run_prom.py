@@ -3,7 +3,7 @@
 """Prometheus end-to-end tests for oomreap-trace --prom-textfile.
 
 Real OOM kills inside memory cgroups made for the test (the scenarios of
-tests/e2e/run_e2e.py, reused as they are, plus small ones of our own), the
+tests/e2e/scenarios.py, reused as they are, plus small ones of our own), the
 metrics file the tool writes judged by `promtool check metrics` and compared
 with the tool's own JSON incidents and the kernel's facts, and a real
 node_exporter (textfile collector only, on 127.0.0.1 and a free port)
@@ -17,12 +17,12 @@ Needs root for everything that traces (BPF, memcg, mounts); not root, those
 are skipped with a reason, which is a failure when OOMREAP_E2E_REQUIRE=1.
 
 Usage: tests/prom/run_prom.py [-v] [TEST...]
-Environment: OOMREAP_TRACE, OOMREAP_FIXTURES (as run_e2e.py),
+Environment: OOMREAP_TRACE, OOMREAP_FIXTURES (as tests/e2e/run_e2e.py),
 OOMREAP_E2E_REQUIRE=1, NODE_EXPORTER (default prometheus-node-exporter),
 PROMTOOL (default promtool).
 
 Output: "ok - NAME" or "not ok - NAME: REASON" per test, "# ..." notes,
-and last "N passed, N failed".  Every wait polls a condition against a
+and last "N passed, N failed, N skipped".  Every wait polls a condition against a
 deadline; the only deliberate delays are the random SIGKILL points.
 """
 
@@ -47,102 +47,17 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests", "lib"))
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 import oomlab  # noqa: E402  (memcgs, processes, waits: shared with the other layers)
-import run_e2e as e2e  # noqa: E402  (the e2e harness and its scenarios)
+import scenarios as e2e  # noqa: E402  (tests/e2e: A, B2, C2, run with a textfile)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+import kerneltruth  # noqa: E402  (the kernel's lines and tracepoints, e2e's children)
+import promtext  # noqa: E402  (the exposition format, parsed strictly: tests/deploy too)
 from oomlab import Fail, note, wait_for  # noqa: E402
+from promtext import (LAST_FAMILY, expected_from, ours, parse_exposition,  # noqa: E402
+                      read_bytes, read_metrics, series, value)
 
 INTERVAL = 1
-CONSTRAINTS = ("none", "cpuset", "memory_policy", "memcg", "unknown")
-OUTCOMES = ("open", "reaped", "gave_up", "victim_exited", "partial")
-RSS_TYPES = ("anon", "file", "shmem", "swap")
-BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 2.05,
-           2.1, 2.25, 2.5, 3, 4, 5, 10, 30, 60)
-HISTOGRAMS = {"oomreap_reap_latency_seconds": "reap_latency_ns",
-              "oomreap_reap_duration_seconds": "reap_duration_ns",
-              "oomreap_victim_exit_latency_seconds": "exit_latency_ns"}
 TMP_RE = re.compile(r"^\.(.+)\.tmp-[0-9a-f]{16}$")
-# The last family of every file: a file that has it was written to the end.
-LAST_FAMILY = "oomreap_textfile_write_failures_total"
-
 ARGS = None
-
-
-# --------------------------------------------------------------------------
-# the exposition format, parsed strictly
-
-
-def _label_value(s, i):
-    """Parse a quoted label value at s[i] == '"'; return (value, next index)."""
-    if s[i] != '"':
-        raise ValueError(f"label value must be quoted at {i}: {s!r}")
-    out = []
-    i += 1
-    while True:
-        if i >= len(s):
-            raise ValueError(f"unterminated label value: {s!r}")
-        c = s[i]
-        if c == "\\":
-            n = s[i + 1] if i + 1 < len(s) else ""
-            if n not in ('\\', '"', 'n'):
-                raise ValueError(f"bad escape \\{n} in {s!r}")
-            out.append("\n" if n == "n" else n)
-            i += 2
-        elif c == '"':
-            return "".join(out), i + 1
-        elif c == "\n":
-            raise ValueError(f"raw newline in label value: {s!r}")
-        else:
-            out.append(c)
-            i += 1
-
-
-NAME_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
-LNAME_RE = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
-
-
-def parse_exposition(text):
-    """{(name, ((label, value), ...)): float}, {family: type}; ValueError if malformed."""
-    samples, types = {}, {}
-    if text and not text.endswith("\n"):
-        raise ValueError("text does not end with a newline")
-    for line in text.split("\n")[:-1]:
-        if line.startswith("#"):
-            parts = line.split(" ", 3)
-            if len(parts) >= 4 and parts[1] == "TYPE":
-                types[parts[2]] = parts[3]
-            continue
-        if not line.strip():
-            continue
-        m = NAME_RE.match(line)
-        if not m:
-            raise ValueError(f"bad sample line {line!r}")
-        name, i, labels = m.group(0), m.end(), []
-        if i < len(line) and line[i] == "{":
-            i += 1
-            while line[i] != "}":
-                lm = LNAME_RE.match(line, i)
-                if not lm or line[lm.end()] != "=":
-                    raise ValueError(f"bad label at {i} in {line!r}")
-                value, i = _label_value(line, lm.end() + 1)
-                labels.append((lm.group(0), value))
-                if line[i] == ",":
-                    i += 1
-            i += 1
-        rest = line[i:].split()
-        if len(rest) != 1:     # a timestamp is not allowed in textfiles
-            raise ValueError(f"want exactly one value in {line!r}")
-        key = (name, tuple(sorted(labels)))
-        if key in samples:
-            raise ValueError(f"duplicate series {key}")
-        samples[key] = float(rest[0])
-    return samples, types
-
-
-def series(name, **labels):
-    return (name, tuple(sorted(labels.items())))
-
-
-def ours(samples):
-    return {k: v for k, v in samples.items() if k[0].startswith("oomreap_")}
 
 
 # --------------------------------------------------------------------------
@@ -150,13 +65,8 @@ def ours(samples):
 
 
 def promtool_check(path):
-    """None if `promtool check metrics` accepts the file, else its complaint."""
-    with open(path, "rb") as f:
-        r = subprocess.run([ARGS.promtool, "check", "metrics"], stdin=f,
-                           capture_output=True, text=True)
-    if r.returncode != 0 or r.stdout.strip() or r.stderr.strip():
-        return f"promtool check metrics rc={r.returncode}: {(r.stdout + r.stderr).strip()[:500]}"
-    return None
+    """promtext.promtool_check with this run's promtool (--promtool)."""
+    return promtext.promtool_check(path, ARGS.promtool)
 
 
 def free_port():
@@ -172,7 +82,7 @@ class NodeExporter:
         last = None
         for _ in range(5):       # the free port may be taken before we bind it
             self.port = free_port()
-            self.proc = e2e.Proc("node_exporter", [
+            self.proc = kerneltruth.Proc("node_exporter", [
                 ARGS.node_exporter, "--collector.disable-defaults", "--collector.textfile",
                 f"--collector.textfile.directory={textfile_dir}",
                 f"--web.listen-address=127.0.0.1:{self.port}"], stdin=False)
@@ -209,7 +119,7 @@ class NodeExporter:
 
 
 class PromTool(e2e.Tool):
-    """run_e2e's Tool with the textfile options added."""
+    """The e2e scenarios' Tool with the textfile options added."""
 
     def __init__(self, binary, cgroup_rel, prom_path, interval=INTERVAL, extra=()):
         super().__init__(binary, cgroup_rel, extra=("--prom-textfile", prom_path,
@@ -219,75 +129,19 @@ class PromTool(e2e.Tool):
         return sum(1 for l in list(self.proc.err) if re.search(pattern, l))
 
 
-def read_bytes(path):
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def read_metrics(path):
-    """Parsed samples of the file, or None if absent or not (yet) complete."""
-    data = read_bytes(path)
-    if data is None or LAST_FAMILY.encode() not in data:
-        return None
-    return parse_exposition(data.decode("utf-8"))[0]
-
-
-def value(samples, name, **labels):
-    return samples.get(series(name, **labels))
-
-
 def temp_files(d):
     return [n for n in os.listdir(d) if TMP_RE.match(n)]
-
-
-def expected_from(incidents):
-    """Every oomreap_* series the JSON incidents determine, with its value."""
-    exp = {}
-    for c in CONSTRAINTS:
-        exp[series("oomreap_kills_total", constraint=c)] = sum(
-            1 for i in incidents if ((i.get("oom") or {}).get("constraint") or "unknown") == c)
-    for o in OUTCOMES:
-        exp[series("oomreap_incidents_total", outcome=o)] = sum(
-            1 for i in incidents if i.get("outcome") == o)
-    exp[series("oomreap_incidents_incomplete_total")] = sum(
-        1 for i in incidents if i.get("incomplete"))
-    exp[series("oomreap_reaper_attempts_total")] = sum(i.get("attempts", 0) for i in incidents)
-    exp[series("oomreap_reaper_trylock_failures_total")] = sum(
-        i.get("trylock_failures", 0) for i in incidents)
-    for t in RSS_TYPES:
-        exp[series("oomreap_reaper_freed_bytes_total", type=t)] = sum(
-            (i.get("freed_bytes") or {}).get(t, 0) for i in incidents)
-    for name, key in HISTOGRAMS.items():
-        vals = [i[key] for i in incidents if i.get(key) is not None]
-        for b, le in zip(BUCKETS, ("%g" % b for b in BUCKETS)):
-            exp[series(name + "_bucket", le=le)] = sum(1 for v in vals if v <= round(b * 1e9))
-        exp[series(name + "_bucket", le="+Inf")] = len(vals)
-        exp[series(name + "_count")] = len(vals)
-        exp[series(name + "_sum")] = sum(vals) / 1e9
-    return exp
 
 
 # --------------------------------------------------------------------------
 # a test's context: failures, cleanup
 
 
-class T:
+class T(harness.Verdict):
     def __init__(self, name):
-        self.name = name
-        self.failures = []
+        super().__init__(name)
         self.stack = contextlib.ExitStack()
         self.tag = f"oomreap-prom-{name}-{os.getpid()}"
-
-    def expect(self, cond, msg):
-        if not cond:
-            self.failures.append(msg)
-        return cond
-
-    def expect_eq(self, got, want, what):
-        return self.expect(got == want, f"{what}: got {got!r}, want {want!r}")
 
     def tmpdir(self):
         d = tempfile.mkdtemp(prefix=f"{self.tag}-")
@@ -390,7 +244,7 @@ class Tmpfs:
 def oom_once(t, memcg, tool, hog=None):
     """One scenario-A OOM in memcg (a 256 MiB hog in 64 MiB); wait for the tool's incident."""
     p, pid = oomlab.start_memhog(t.stack, memcg, 256, binary=hog or f"{ARGS.fixtures}/memhog",
-                                 **e2e.CHILD)
+                                 **kerneltruth.CHILD)
     p.send("go")
     rc = p.wait(15)
     t.expect_eq(rc, -signal.SIGKILL, "memhog exit status (OOM-killed)")
@@ -420,7 +274,7 @@ def wait_clock(seconds):
 
 
 # --------------------------------------------------------------------------
-# the run_e2e scenarios, with the textfile on
+# the e2e scenarios, with the textfile on
 
 
 def scenario_test(sid, check_kernel):
@@ -430,10 +284,9 @@ def scenario_test(sid, check_kernel):
         r = e2e.Run(sid, ARGS, 1)
         r.tag = t.tag
         t.stack.callback(r.close)
-        saved_tool = e2e.Tool
         # the e2e scenario's own options too (--record: its replay is checked)
-        e2e.Tool = lambda binary, rel, extra=(): PromTool(binary, rel, path, extra=tuple(extra))
-        t.stack.callback(setattr, e2e, "Tool", saved_tool)
+        r.make_tool = lambda binary, rel, extra=(): PromTool(binary, rel, path,
+                                                             extra=tuple(extra))
         live = {}
         finish = r.finish_tool
 
@@ -454,7 +307,7 @@ def scenario_test(sid, check_kernel):
         r.finish_tool = finish_tool
         SCENARIOS = {k: v[1] for k, v in e2e.SCENARIOS.items()}
         SCENARIOS[sid](r)
-        for f in r.failures:     # run_e2e's own ground-truth checks: its layer's verdict
+        for f in r.failures:     # the e2e scenario's own ground-truth checks: its layer's verdict
             note(f"e2e check ({sid}): {f}")
         if not r.tool or "samples" not in live:
             raise Fail("the scenario ended before the tool was stopped")
@@ -842,14 +695,8 @@ def preflight(root_needed):
         return None
     if not shutil.which(ARGS.node_exporter):
         return f"{ARGS.node_exporter} not found (Debian package prometheus-node-exporter)"
-    why = e2e.preflight(ARGS)
-    if why:
-        return why
-    try:
-        e2e.ensure_fixtures(ARGS)
-    except (subprocess.CalledProcessError, OSError) as e:
-        return f"cannot build fixtures: {e}"
-    return None
+    return oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False,
+                            fixtures=ARGS.fixtures)
 
 
 def main():
@@ -865,17 +712,16 @@ def main():
                                                               "prometheus-node-exporter"))
     ap.add_argument("--promtool", default=os.environ.get("PROMTOOL", "promtool"))
     ARGS = ap.parse_args()
-    # what run_e2e's Run expects of its arguments
+    # what the e2e scenarios' Run expects of its arguments
     ARGS.repeat, ARGS.ground_truth_only = 1, False
-    e2e.VERBOSE = ARGS.verbose
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1"
+    kerneltruth.VERBOSE = ARGS.verbose
     for n in ARGS.tests:
         if n not in TESTS:
             ap.error(f"unknown test {n!r}")
 
     oomlab.unwind_on_signals()
 
-    passed = failed = skipped = 0
+    res = harness.Runner()
     reasons = {}
     lock = None
     for key in ARGS.tests or list(TESTS):
@@ -892,43 +738,18 @@ def main():
             except Fail as e:
                 why = reasons[root] = f"cannot take the e2e lock: {e}"
         if why:
-            if require:
-                print(f"not ok - {name}: skipped ({why}) but OOMREAP_E2E_REQUIRE=1")
-                failed += 1
-            else:
-                print(f"ok - {name} # SKIP {why}")
-                skipped += 1
+            res.skip(name, why)
             continue
         t = T(key)
-        t0 = time.monotonic()
-        try:
+
+        def test(t, fn=fn):
             with t.stack:
                 fn(t)
-        except Fail as e:
-            t.failures.insert(0, str(e))
+        try:
+            res.run(name, test, t)
         except KeyboardInterrupt:
-            print(f"not ok - {name}: interrupted")
-            print(f"{passed} passed, {failed + 1} failed")
-            return 1
-        except Exception as e:     # a harness bug: reported, cleanup already ran
-            import traceback
-            traceback.print_exc()
-            t.failures.insert(0, f"harness error: {e!r}")
-        if t.failures:
-            print(f"not ok - {name}: {t.failures[0]}"
-                  + (f" (and {len(t.failures) - 1} more)" if len(t.failures) > 1 else ""))
-            for f in t.failures[1:]:
-                note(f"  - {f}")
-            failed += 1
-        else:
-            note(f"{name}: {time.monotonic() - t0:.1f}s")
-            print(f"ok - {name}", flush=True)
-            passed += 1
-    if skipped:
-        note(f"{skipped} skipped")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+            return res.interrupted(name)
+    return res.close()
 
 if __name__ == "__main__":
     sys.exit(main())

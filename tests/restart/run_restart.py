@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Restarts that lose nothing: `oomreap-trace --pin DIR` on this machine's kernel.
 
-The e2e scenarios (tests/e2e/run_e2e.py, their ground truth and their checks
+The e2e scenarios (tests/e2e/scenarios.py, their ground truth and their checks
 of the incident reused as they are), with every tool started with --pin on a
 bpffs this test mounts, and the tool restarted in the middle of an incident:
 
@@ -32,7 +32,7 @@ kernel killed (nothing lost, nothing doubled).
 
 Needs root (as tests/e2e, plus a bpffs mount of its own and bpftool).  Not
 root: skipped, a failure under CI=true / OOMREAP_E2E_REQUIRE=1.  Takes the
-machine-wide e2e lock.  Last line: "N passed, N failed".
+machine-wide e2e lock.  Last line: "N passed, N failed, N skipped".
 """
 
 import contextlib
@@ -44,13 +44,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "e2e"))
 import oomlab  # noqa: E402
-import run_e2e as e2e  # noqa: E402
+import scenarios as e2e  # noqa: E402  (tests/e2e: its scenarios, run with tools on --pin)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+import kerneltruth  # noqa: E402  (the kernel's lines)
+import promtext  # noqa: E402  (the textfiles, parsed strictly)
 from oomlab import Fail, note, wait_for  # noqa: E402
 
 REPO = oomlab.REPO
@@ -99,27 +101,26 @@ def remove_stale():
                 os.rmdir(f"/tmp/{n}")
 
 
-def prom_sum(path, family):
-    """The sum of a counter family's samples in a textfile; None: no file."""
+def prom_samples(path):
+    """A textfile's samples (promtext); None: no file."""
     try:
-        text = open(path).read()
+        with open(path) as f:
+            return promtext.parse_exposition(f.read())[0]
     except FileNotFoundError:
         return None
-    total = 0
-    for line in text.splitlines():
-        m = re.match(rf"^{family}(?:\{{[^}}]*\}})?\s+(\S+)$", line)
-        if m:
-            total += float(m.group(1))
-    return total
+
+
+def prom_sum(path, family):
+    """The sum of a counter family's samples in a textfile; None: no file."""
+    s = prom_samples(path)
+    return None if s is None else sum(v for (n, _), v in s.items() if n == family)
 
 
 def prom_by_label(path, family, label):
     out = {}
-    with contextlib.suppress(FileNotFoundError):
-        for line in open(path).read().splitlines():
-            m = re.match(rf'^{family}\{{{label}="([^"]*)"\}}\s+(\S+)$', line)
-            if m:
-                out[m.group(1)] = out.get(m.group(1), 0) + float(m.group(2))
+    for (n, labels), v in (prom_samples(path) or {}).items():
+        if n == family and dict(labels).get(label) is not None:
+            out[dict(labels)[label]] = out.get(dict(labels)[label], 0) + v
     return out
 
 
@@ -149,22 +150,19 @@ class PinRun:
         self.ntools = 0
         self.killed = []   # indices of tools stopped by SIGKILL
         self.select = None  # the tools' selection (None: the run's memcg)
-        saved_tool = e2e.Tool
-
         def tool(binary, rel, extra=(), select=None):
             self.ntools += 1
             prom = os.path.join(self.tmp, f"tool{self.ntools}.prom")
             if unit_args:
                 # the unit's own options, its textfile one per tool
-                return saved_tool(binary, rel, extra=[prom if a.endswith("unit.prom") else a
-                                                      for a in unit_args], select=select)
+                return e2e.Tool(binary, rel, extra=[prom if a.endswith("unit.prom") else a
+                                                    for a in unit_args], select=select)
             # --interval 1: a rewrite each second, each after a drain of the
             # ring buffer (what R-C2-kill waits on before its SIGKILL)
-            return saved_tool(binary, rel, extra=list(extra) + [f"--prom-textfile={prom}",
-                                                                "--interval=1"],
-                              select=select)
-        self.saved_tool = saved_tool
-        e2e.Tool = tool
+            return e2e.Tool(binary, rel, extra=list(extra) + [f"--prom-textfile={prom}",
+                                                              "--interval=1"],
+                            select=select)
+        self.r.make_tool = tool
         self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
         if unit_args:
             self.r.tool_extra = tuple(unit_args)
@@ -221,7 +219,6 @@ class PinRun:
         note(f"{r.sid}: metrics over {self.ntools} tools: incidents {counted}, kills {kills:g}")
 
     def close(self):
-        e2e.Tool = self.saved_tool
         try:
             self.r.close()
         finally:
@@ -282,16 +279,15 @@ def whole(r, pid):
     return inc
 
 
-def scenario_b2_term(fs):
-    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
-    # to adopt with)
-    pr = PinRun("B2", fs, "b2", unit=True)
+def b2_restarted(pr, killed, then=None):
+    """e2e's B2 with killed(r) at its "killed" checkpoint (the restart),
+    then(), and what every restart of B2 must leave: the incident handed
+    over, once and whole, the textfiles summed to the kernel's kills."""
     try:
-        pr.r.hooks["killed"] = lambda r: pr.restart("term")
+        pr.r.hooks["killed"] = killed
         e2e.scenario_b2(pr.r)
-        note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
-             + " (the unit's command line), setpriv "
-             + open(pr.r.args.tool).read().split()[3])
+        if then:
+            then()
         handed_over(pr)
         pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
         if pid:
@@ -300,6 +296,17 @@ def scenario_b2_term(fs):
     finally:
         pr.close()
     return pr.r
+
+
+def scenario_b2_term(fs):
+    # the systemd unit's command line and capabilities (no CAP_SYS_ADMIN
+    # to adopt with)
+    pr = PinRun("B2", fs, "b2", unit=True)
+    return b2_restarted(
+        pr, lambda r: pr.restart("term"),
+        lambda: note("B2-term: each tool ran " + " ".join(pr.r.tool.argv[1:])
+                     + " (the unit's command line), setpriv "
+                     + open(pr.r.args.tool).read().split()[3]))
 
 
 def scenario_b2_gap(fs):
@@ -313,17 +320,7 @@ def scenario_b2_gap(fs):
                             "finish_task_reaping while no process reads"))
         fin = r.trace.of("finish_task_reaping", pid)[0]["ts"]
         r.expect(fin < r.tool.proc.t_exec, "the reap was not in the gap")
-    try:
-        pr.r.hooks["killed"] = reaped
-        e2e.scenario_b2(pr.r)
-        handed_over(pr)
-        pid = next((i["pid"] for i in pr.r.tool.incidents()), None)
-        if pid:
-            whole(pr.r, pid)
-        pr.check_metrics(kernel_kills(pr.r))
-    finally:
-        pr.close()
-    return pr.r
+    return b2_restarted(pr, reaped)
 
 
 def scenario_c2_term(fs):
@@ -396,7 +393,7 @@ def scenario_c2_kill(fs):
                        "nothing in flight to lose")
         wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10, 10,
                  "10 skip_task_reaping")
-        r.kmsg.wait(e2e.UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+        r.kmsg.wait(kerneltruth.UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
         gev, gkl = r.kernel_kill(gpid)
         r.fuse.release()
         r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
@@ -631,56 +628,33 @@ def main():
         if n not in SCENARIOS:
             print(f"unknown scenario {n!r} (any of {', '.join(SCENARIOS)})", file=sys.stderr)
             return 2
-    require = os.environ.get("OOMREAP_E2E_REQUIRE") == "1" or os.environ.get("CI") == "true"
     oomlab.unwind_on_signals()
-    skip = e2e.preflight(None) or (None if shutil.which("bpftool") else "no bpftool")
+    res = harness.Runner()
+    skip = (oomlab.preflight(fuse=True, events=("oom/wake_reaper",), tool=False)
+            or (None if shutil.which("bpftool") else "no bpftool"))
     if not skip and not os.access(TOOL, os.X_OK):
         skip = f"tool {TOOL} not built (make)"
-    passed = failed = skipped = 0
     if skip:
         for n in names:
-            if require:
-                print(f"not ok - {n}: skipped ({skip}) but CI requires it")
-                failed += 1
-            else:
-                print(f"ok - {n} # SKIP {skip}")
-                skipped += 1
-        print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""))
-        return 1 if failed else 0
+            res.skip(n, skip)
+        return res.close()
     lock = oomlab.exclusive()
-    oomlab.remove_stale(e2e.STALE_RX, also=("/tmp",))
+    oomlab.remove_stale(oomlab.E2E_STALE_RX, also=("/tmp",))
     remove_stale()
-    e2e.ensure_fixtures(Args)
+    oomlab.ensure_fixtures(FIXTURES)
     fs = Bpffs()
     try:
         for n in names:
-            t0 = time.monotonic()
-            r = None
+            def scenario(v, n=n):
+                v.failures.extend(SCENARIOS[n](fs).failures)
             try:
-                r = SCENARIOS[n](fs)
-                fails = r.failures
-            except Fail as e:
-                fails = [str(e)]
-            except Exception as e:   # a harness bug: reported, the rest goes on
-                import traceback
-                traceback.print_exc()
-                fails = [f"harness error: {e!r}"]
-            if fails:
-                print(f"not ok - {n}: {fails[0]}"
-                      + (f" (and {len(fails) - 1} more)" if len(fails) > 1 else ""), flush=True)
-                for f in fails[1:]:
-                    note(f"  - {f}")
-                failed += 1
-            else:
-                note(f"{n}: {time.monotonic() - t0:.1f}s")
-                print(f"ok - {n}", flush=True)
-                passed += 1
+                res.run(n, scenario)
+            except KeyboardInterrupt:
+                return res.interrupted(n)
     finally:
         fs.close()
         lock.close()
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return res.close()
 
 if __name__ == "__main__":
     sys.exit(main())

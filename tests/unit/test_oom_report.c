@@ -83,6 +83,16 @@ static void head(struct logb *b, const char *trigger)
 	add(b, " dump_header+0x43/0x1c0");
 }
 
+/* A memcg's report up to its task table's header (6.x columns), the
+ * domain at its limit: what most cases begin with. */
+static void memcg_table(struct logb *b, const char *trigger, unsigned int kb)
+{
+	head(b, trigger);
+	addf(b, "memory: usage %ukB, limit %ukB, failcnt 0", kb, kb);
+	add(b, "Tasks state (memory values in pages):");
+	add(b, HDR_NEW);
+}
+
 static void summary(struct logb *b, const char *memcg, const char *comm, int pid)
 {
 	if (memcg)
@@ -501,10 +511,7 @@ static void test_cap(void **state)
 
 	(void)state;
 	start(&b);
-	head(&b, "w");
-	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
+	memcg_table(&b, "w", 1024);
 	for (i = 1; i <= 40; i++) {
 		snprintf(name, sizeof(name), "w%u", i);
 		row_new(&b, (int)(1000 + i), (int)(1000 + i), i == 3 ? 1 : 100 * i, 0, 0, name);
@@ -538,10 +545,7 @@ static void test_cut_table(void **state)
 
 	(void)state;
 	start(&b);
-	head(&b, "a");
-	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
+	memcg_table(&b, "a", 1024);
 	row_new(&b, 5, 5, 100, 0, 0, "a");
 	b.seq += 3; /* three rows the reader never got */
 	row_new(&b, 9, 9, 50, 0, 0, "b");
@@ -667,10 +671,7 @@ static void test_hostile_names(void **state)
 
 	(void)state;
 	start(&b);
-	head(&b, "a");
-	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
+	memcg_table(&b, "a", 1024);
 	row_new(&b, 5, 5, 100, 0, 0, "a");
 	row_new(&b, 6, 6, 90, 0, 0, "memory: usage 9");
 	row_new(&b, 7, 7, 80, 0, 0, "Tasks state (me");

@@ -60,6 +60,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import oomreport  # noqa: E402  (tests/lib: the kernel's OOM report, read on its own)
+import aptsources  # noqa: E402  (tests/lib: the machine's own Debian mirrors)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -253,31 +254,11 @@ class Failure(Exception):
 def machine_archive_uris():
     """(main URI, security URI) of the machine's own Debian entries: the
     private apt states below use the same mirrors, never a hard-coded host."""
-    main = sec = None
-    entries = []
-    d = "/etc/apt/sources.list.d"
-    for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
-        if f.endswith(".sources"):
-            for stanza in open(os.path.join(d, f)).read().split("\n\n"):
-                uris = re.findall(r"^URIs:\s*(.+)$", stanza, re.M)
-                suites = re.findall(r"^Suites:\s*(.+)$", stanza, re.M)
-                if uris and suites:
-                    entries += [(u, suites[0].split()) for u in uris[0].split()]
-    for f in ["/etc/apt/sources.list"] + \
-            [os.path.join(d, f) for f in sorted(os.listdir(d)) if f.endswith(".list")] \
-            if os.path.isdir(d) else ["/etc/apt/sources.list"]:
-        if os.path.exists(f):
-            for m in re.finditer(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+(\S+)", open(f).read(), re.M):
-                entries.append((m.group(1), [m.group(2)]))
-    for uri, suites in entries:
-        if any(x.endswith("-security") or x.endswith("/updates") for x in suites):
-            sec = sec or uri
-        elif "debian" in uri:
-            main = main or uri
-    if not main:
+    uris = aptsources.machine_archive_uris()
+    if not uris:
         raise Failure("no Debian archive in the machine's apt sources: "
                       "cannot reach Debian 11's kernels")
-    return main, sec or main.replace("/debian", "/debian-security")
+    return uris
 
 
 def apt_opts(suites):

@@ -1,0 +1,1037 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""The host end-to-end scenarios, on this machine's real kernel: SCENARIOS
+(id -> (name, function)) and Run, the state, checks and cleanup of one run.
+tests/e2e/run_e2e.py runs them; tests/prom runs A, B2 and C2 with a tool that
+writes a textfile, tests/restart B2 and C2 with tools on --pin, restarted
+(each gives Run.make_tool its own tool).
+
+Each scenario makes the kernel OOM-kill a process inside a memory cgroup made
+for it (docs/LAB.md recipes A, B2, C2, C1, C2 with partial contention, C2 with
+the tool started in the middle of the reaper's loop, and a storm of kills the
+kernel's OOM report ratelimit cuts short), records
+the kernel's own account of what happened -- a private tracefs instance
+(oom:* events, failed mmap_lock acquisitions by the oom_reaper kthread,
+sched_process_exit of the test's tasks) and /dev/kmsg ("Killed process",
+"oom_reaper: reaped process", "oom_reaper: unable to reap", the OOM report's
+"oom-kill:" and "invoked oom-killer" lines) -- and compares
+the incidents that `oomreap-trace --json --cgroup ...` printed with it.
+No fixed sleeps: every wait polls a condition (a status line, a task's
+wchan/state, a tracefs event, a kmsg line) against a deadline.
+"""
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lib"))
+import oomlab  # noqa: E402  (memcgs, processes, tracefs, waits: shared with the other layers)
+import oomreport  # noqa: E402  (the kernel's OOM report, read on its own: tests/vm too)
+import harness  # noqa: E402  (the verdict and the runner every Python layer shares)
+from oomlab import (Fail, Memcg, mono_ns, note, read_file, task_state,  # noqa: E402
+                    wait_for)
+import kerneltruth  # noqa: E402  (the kernel's lines and tracepoints: the other layers too)
+from kerneltruth import (CHILD, EXIT_TOL_NS, FREED_ANON_REL_TOL, INVOKED_LINE,  # noqa: E402
+                         KILL_LINE, OOM_EVENTS, PCPU_SLACK_BYTES, RATELIMITED,
+                         REAPED_LINE, REAPER_DELAY_NS, SKIP_GAP_NS, SUMMARY_LINE, TS_TOL_NS,
+                         UNABLE_LINE, FuseHold, Kmsg, Proc, TraceInstance, debug,
+                         oom_reaper_pid)
+
+# --------------------------------------------------------------------------
+# the tool
+
+
+class Tool(oomlab.JsonOutput):
+    """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
+    running oomlab.Tool, rc its exit status once stopped."""
+
+    def __init__(self, binary, cgroup_rel, extra=(), select=None):
+        select = select if select is not None else ["--cgroup", cgroup_rel]
+        self.argv = [binary, "--json", *select, *extra]
+        self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
+        self.rc = None
+
+    def wait_incident(self, pid, timeout):
+        """Wait for the tool to close the incident of this victim pid."""
+        try:
+            return self.incident_of(pid, timeout)
+        except Fail:
+            return None     # stop() flushes it as "open"; the checks will say so
+
+    def stop(self):
+        if self.rc is None:
+            self.rc = self.proc.stop()
+        return self.rc
+
+
+# --------------------------------------------------------------------------
+# a scenario run
+
+
+class Run(harness.Verdict):
+    """State and cleanup of one scenario run; failures are collected."""
+
+    def __init__(self, sid, args, seq):
+        super().__init__(sid)
+        self.sid = sid
+        self.args = args
+        self.fixtures = args.fixtures
+        suffix = f"{os.getpid()}" + (f"-{seq}" if args.repeat > 1 else "")
+        self.tag = f"oomreap-e2e-{sid}-{suffix}"
+        self.stack = contextlib.ExitStack()
+        self.tool = None
+        self.fuse = None
+        self.recording = None
+        # tests/restart: options every tool of the run takes (--pin DIR), the
+        # tools a restart stopped (their output counts too), and what to do
+        # at a scenario's checkpoints (checkpoint())
+        self.tool_extra = ()
+        self.old_tools = []
+        self.hooks = {}
+        # the tool start_tool() starts: Tool; tests/prom and tests/restart
+        # start theirs (a textfile, --pin) by setting this
+        self.make_tool = Tool
+
+    # -- assertions (expect, expect_eq: harness.Verdict)
+    def expect_near(self, got_ns, want_ns, what, tol=TS_TOL_NS):
+        if got_ns is None or want_ns is None:
+            return self.expect(got_ns == want_ns, f"{what}: got {got_ns}, want {want_ns}")
+        return self.expect(abs(got_ns - want_ns) <= tol,
+                           f"{what}: tool {got_ns} vs kernel {want_ns} "
+                           f"(off by {(got_ns - want_ns) / 1e6:+.3f} ms, tolerance "
+                           f"{tol / 1e6:g} ms)")
+
+    def checkpoint(self, name):
+        """A point in a scenario where another layer may act (tests/restart
+        restarts the tool there); nothing happens here."""
+        hook = self.hooks.get(name)
+        if hook and self.tool:
+            hook(self)
+
+    # -- setup helpers, each registering its cleanup
+    def spawn(self, name, argv, stdin=True):
+        p = Proc(name, argv, stdin)
+        self.stack.callback(p.kill)
+        return p
+
+    def setup_common(self, limit_mib):
+        self.memcg = Memcg("/" + self.tag)
+        self.stack.callback(self.memcg.close)   # runs after the kills
+        self.memcg.limit(limit_mib)
+        self.reaper = oom_reaper_pid()
+        self.trace = TraceInstance(self.tag)
+        self.stack.callback(self.trace.close)
+        self.trace.setup(self.reaper)
+        self.kmsg = Kmsg()
+        self.stack.callback(self.kmsg.close)
+
+    def setup_fuse(self):
+        self.fuse = FuseHold(self.fixtures, self.sid)
+        self.stack.callback(self.fuse.close)
+
+    def start_tool(self, select=None):
+        if self.args.ground_truth_only:
+            return
+        # Only scenarios that select otherwise pass select (tests/prom's
+        # make_tool takes the cgroup only).
+        sel = {"select": select} if select else {}
+        if self.tool_extra:
+            # restarted runs: one recording would not hold the whole incident
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
+                                       extra=list(self.tool_extra), **sel)
+        else:
+            # recorded too: replaying it must give the same OOM context (and an
+            # incident joined halfway the same identity: the kernel log read at
+            # the start is in the recording)
+            rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
+            self.stack.callback(shutil.rmtree, rdir, True)
+            self.recording = os.path.join(rdir, "run.oomrec")
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
+                                       extra=["--record", self.recording], **sel)
+            # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
+            # (how the real-* goldens are captured: tests/golden/README.md)
+            keep = os.environ.get("OOMREAP_E2E_KEEP")
+            if keep:
+                self.stack.callback(lambda: os.path.exists(self.recording) and shutil.copyfile(
+                    self.recording, os.path.join(keep, f"{self.sid}.oomrec")))
+        self.stack.callback(self.tool.stop)
+        # On this kernel (6.18) blocker attribution must load: its absence
+        # would silently pass the scenarios without failed trylocks.
+        off = [l for l in self.tool.proc.err if "blocker attribution off" in l]
+        self.expect(not off, f"tool: {off}")
+
+    def fx(self, name):
+        return f"{self.fixtures}/{name}"
+
+    def wait_blocked(self, tid, wchan, timeout, what):
+        """Wait until a thread sleeps in D state (optionally at wchan)."""
+        def blocked():
+            st, wc = task_state(tid)
+            return st == "D" and (wchan is None or wc == wchan)
+        wait_for(blocked, timeout, f"{what} (tid {tid}) to block"
+                 + (f" in {wchan}" if wchan else ""))
+        return task_state(tid)
+
+    def wait_asleep_in(self, tid, wchan, timeout, what):
+        def asleep():
+            st, wc = task_state(tid)
+            return st in ("S", "D") and wc == wchan
+        wait_for(asleep, timeout, f"{what} (tid {tid}) to sleep in {wchan}")
+
+    # -- ground truth common to all scenarios
+    def kernel_kill(self, pid, timeout=15):
+        """The mark_victim event and the "Killed process" line for pid."""
+        ev = wait_for(lambda: self.trace.of("mark_victim", pid), timeout,
+                      f"tracefs mark_victim pid={pid}")[0]
+        kl = self.kmsg.wait(KILL_LINE, pid, 5, f'kmsg "Killed process {pid}"')
+        self.expect_eq(int(kl.group("pid")), int(ev["fields"]["pid"]),
+                       "kmsg vs tracefs victim pid")
+        m = re.search(r"anon-rss=(\d+)kB file-rss:(\d+)kB shmem-rss:(\d+)kB", ev["raw"])
+        if m:   # the 6.9+ mark_victim(task, uid) event carries the RSS too
+            self.expect_eq((kl.group("anon"), kl.group("file"), kl.group("shmem")),
+                           m.groups(), "kmsg vs tracefs mark_victim anon/file/shmem kB")
+        return ev, kl
+
+    def timeline(self, inc, kind):
+        return [e for e in inc.get("timeline") or [] if e.get("event") == kind]
+
+    def check_identity(self, inc, kl, tgid, trigger=None):
+        """Who and how big, against the "Killed process" line."""
+        pid = int(kl.group("pid"))
+        self.expect_eq(inc.get("pid"), pid, "pid (= mark_victim = Killed process)")
+        self.expect_eq(inc.get("tgid"), tgid, "tgid")
+        self.expect_eq(inc.get("comm"), kl.group("comm"), "comm")
+        self.expect_eq(inc.get("uid"), int(kl.group("uid")), "uid")
+        self.expect_eq(inc.get("oom_score_adj"), int(kl.group("adj")), "oom_score_adj")
+        self.expect_eq(inc.get("cgroup"), self.memcg.rel, "cgroup")
+        self.expect_eq(inc.get("attach"), "tracepoint", "attach")
+        self.expect_eq(inc.get("incomplete"), False, "incomplete")
+        rss = inc.get("rss_at_kill_bytes") or {}
+        for k in ("anon", "file", "shmem"):
+            self.expect_eq(rss.get(k), int(kl.group(k)) * 1024,
+                           f"rss_at_kill_bytes.{k} (Killed process line kB*1024)")
+        if not swap_configured():
+            self.expect_eq(rss.get("swap"), 0, "rss_at_kill_bytes.swap (no swap)")
+        # Beyond the contract, but when the tool prints them they must be right.
+        for key, grp in (("total_vm_bytes", "total_vm"), ("pgtables_bytes", "pgtables")):
+            if key in inc:
+                self.expect_eq(inc[key], int(kl.group(grp)) * 1024, f"{key} (kmsg kB*1024)")
+        if trigger is not None and isinstance(inc.get("trigger"), dict):
+            self.expect_eq(inc["trigger"].get("pid"), trigger, "trigger.pid")
+
+    def kernel_context(self, pid):
+        """This kill's OOM report in /dev/kmsg: (summary, invoked line) matches,
+        None for each line the kernel did not print (ratelimited)."""
+        self.kmsg.drain()
+        lines = [t for _, _, t in self.kmsg.lines]
+        for i, text in enumerate(lines):
+            m = SUMMARY_LINE.match(text)
+            if not m or int(m.group("pid")) != pid:
+                continue
+            for t in reversed(lines[:i]):
+                if SUMMARY_LINE.match(t) or KILL_LINE.search(t):
+                    break       # an earlier OOM's lines
+                im = INVOKED_LINE.match(t)
+                if im:
+                    return m, im
+            return m, None
+        return None, None
+
+    def kernel_report(self, pid):
+        """The lines of this kill's OOM report between its "invoked oom-killer"
+        line and its summary, or None when the kernel printed no report."""
+        self.kmsg.drain()
+        lines = [t for _, _, t in self.kmsg.lines]
+        for i, text in enumerate(lines):
+            m = SUMMARY_LINE.match(text)
+            if not m or int(m.group("pid")) != pid:
+                continue
+            for j in range(i - 1, -1, -1):
+                if SUMMARY_LINE.match(lines[j]) or KILL_LINE.search(lines[j]):
+                    return None
+                if INVOKED_LINE.match(lines[j]):
+                    return lines[j + 1:i]
+            return None
+        return None
+
+    def check_report(self, inc, pid):
+        """What filled the memory (oom.domain, oom.memory_stat, oom.tasks)
+        against the kernel's own report of this kill, read line by line here."""
+        oom = inc.get("oom") or {}
+        rep = self.kernel_report(pid)
+        if rep is None:
+            for part in ("domain", "memory_stat", "tasks"):
+                self.expect_eq(oom.get(part), None, f"oom.{part} without a kernel report")
+                self.expect(bool((oom.get("report_missing") or {}).get(part)),
+                            f"oom.report_missing.{part} says why")
+            return
+        parsed = oomreport.parse(rep)
+        counters, stats, rows = parsed["counters"], parsed["stats"], parsed["rows"]
+        if parsed["stat_cgroup"] is not None:
+            self.expect_eq(parsed["stat_cgroup"], self.memcg.rel,
+                           "kmsg memory.stat cgroup (our memcg)")
+        dom = oom.get("domain") or {}
+        if self.expect(bool(counters), "kmsg: the report has a 'memory: usage' line"):
+            for k in ("memory", "swap", "memory_swap", "kmem"):
+                self.expect_eq(dom.get(k), counters.get(k), f"oom.domain.{k} (kmsg)")
+            self.expect_eq(dom.get("source"), "kernel_log", "oom.domain.source")
+        ms = oom.get("memory_stat") or {}
+        self.expect_eq(ms.get("stats"), stats or None, "oom.memory_stat.stats (kmsg, every key)")
+        tasks = oom.get("tasks") or {}
+        if self.expect(bool(rows), "kmsg: the report has a task table"):
+            self.expect_eq(tasks.get("listed"), len(rows), "oom.tasks.listed (kmsg rows)")
+            self.expect_eq(tasks.get("listed_rss_pages"), sum(r["rss"] for r in rows),
+                           "oom.tasks.listed_rss_pages (kmsg rows summed)")
+            by_pid = {r["pid"]: r for r in rows}
+            for row in tasks.get("rows") or []:
+                k = by_pid.get(row.get("pid"))
+                if not self.expect(k is not None, f"oom.tasks row {row.get('pid')} is in kmsg"):
+                    continue
+                for key in ("uid", "tgid", "total_vm", "rss", "rss_anon", "rss_file",
+                            "rss_shmem", "swapents"):
+                    if key in k:
+                        jk = key if key in ("uid", "tgid", "swapents") else key + "_pages"
+                        self.expect_eq(row.get(jk), k[key], f"oom.tasks {k['pid']} {jk} (kmsg)")
+                self.expect_eq(row.get("pgtables_bytes"), k["pgtables_bytes"],
+                               f"oom.tasks {k['pid']} pgtables_bytes (kmsg)")
+                self.expect_eq(row.get("oom_score_adj"), k["oom_score_adj"],
+                               f"oom.tasks {k['pid']} oom_score_adj (kmsg)")
+                self.expect_eq(row.get("name"), k["name"], f"oom.tasks {k['pid']} name (kmsg)")
+                self.expect_eq(row.get("victim"), k["tgid"] == pid, f"oom.tasks {k['pid']} victim")
+            self.expect_eq(tasks.get("victim_listed"), pid in {r["tgid"] for r in rows},
+                           "oom.tasks.victim_listed")
+            self.expect_eq(tasks.get("cut"), False, "oom.tasks.cut (no line lost here)")
+        note(f"{self.sid}: what filled the memory of {pid} = kmsg: "
+             f"{len(counters)} counters, {len(stats)} memory.stat keys, {len(rows)} task rows")
+
+    def check_context(self, inc, pid):
+        """The OOM context (tracepoint rung: from the kernel log) against the
+        kernel's own lines for this kill; then the same from a replay of the
+        run's recording."""
+        oom = inc.get("oom") or {}
+        src = oom.get("context_source") or {}
+        why = oom.get("context_missing") or {}
+        sm, inv = self.kernel_context(pid)
+        if sm is None:
+            # The kernel ratelimits its report (10 per 5 s): the tool must say so, not guess.
+            for f in ("constraint", "domain_cgroup", "gfp_mask", "order"):
+                self.expect_eq(oom.get(f), None, f"oom.{f} without a kernel report")
+                self.expect_eq(why.get(f), RATELIMITED, f"oom.context_missing.{f}")
+            note(f"{self.sid}: kernel printed no OOM report for {pid} (ratelimited)")
+        else:
+            self.expect_eq(sm.group("memcg"), self.memcg.rel, "kmsg oom_memcg (our memcg)")
+            self.expect_eq(oom.get("constraint"), sm.group("constraint").lower(),
+                           "oom.constraint (kmsg constraint=)")
+            self.expect_eq(oom.get("domain_cgroup"), sm.group("memcg"),
+                           "oom.domain_cgroup (kmsg oom_memcg=)")
+            for f in ("constraint", "domain_cgroup"):
+                self.expect_eq(src.get(f), "kernel_log", f"oom.context_source.{f}")
+            if self.expect(inv is not None, f"kmsg: no 'invoked oom-killer' line before "
+                           f"the report of {pid}"):
+                self.expect_eq(oom.get("gfp_mask"), inv.group("gfp"), "oom.gfp_mask (kmsg)")
+                self.expect_eq(oom.get("gfp_flags"), inv.group("names"),
+                               "oom.gfp_flags (kmsg)")
+                self.expect_eq(oom.get("order"), int(inv.group("order")), "oom.order (kmsg)")
+                self.expect_eq(oom.get("trigger_comm"), inv.group("comm"),
+                               "oom.trigger_comm (kmsg)")
+                self.expect_eq(oom.get("trigger_oom_score_adj"), int(inv.group("adj")),
+                               "oom.trigger_oom_score_adj (kmsg)")
+                if inc.get("identity_source") != "kernel_log":   # joined: no trigger seen
+                    self.expect_eq(oom.get("trigger_comm"), (inc.get("trigger") or {}).get("comm"),
+                                   "oom.trigger_comm vs trigger.comm (mark_victim's current)")
+                for f in ("gfp_mask", "order", "trigger"):
+                    self.expect_eq(src.get(f), "kernel_log", f"oom.context_source.{f}")
+                note(f"{self.sid}: OOM context of {pid} = kmsg: constraint "
+                     f"{oom.get('constraint')}, domain {oom.get('domain_cgroup')}, gfp "
+                     f"{oom.get('gfp_mask')}({oom.get('gfp_flags')}), order "
+                     f"{oom.get('order')}, trigger {oom.get('trigger_comm')} "
+                     f"(adj {oom.get('trigger_oom_score_adj')})")
+        self.expect_eq(src.get("totalpages"), None, "oom.context_source.totalpages")
+        self.check_report(inc, pid)
+        if not self.recording:
+            return
+        out = subprocess.run([self.args.tool, "replay", "--json", self.recording],
+                             capture_output=True, text=True, timeout=60)
+        self.expect_eq(out.returncode, 0, f"replay exit status ({out.stderr.strip()[-200:]})")
+        rep = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+        rep = [i for i in rep if i.get("pid") == pid]
+        if self.expect(len(rep) == 1, f"replay: {len(rep)} incidents for {pid}, want 1"):
+            self.expect_eq(rep[0].get("oom"), oom, "replay's oom object vs live")
+            for key in ("identity_source", "first_seen", "comm", "uid", "rss_at_kill_bytes",
+                        "kill_time", "freed_bytes", "outcome"):
+                self.expect_eq(rep[0].get(key), inc.get(key), f"replay's {key} vs live")
+
+    def check_times(self, inc, kill_ev, wake=None, starts=(), finishes=(), skips=(),
+                    exits=()):
+        """Absolute stamps vs tracefs, the timeline, and the derived figures.
+
+        exits: sched_process_exit events of the victim's threads; the tool's
+        exit_ts_ns, when set, is the last thread's exit."""
+        k = kill_ev["ts"]
+        self.expect_near(inc.get("kill_ts_ns"), k, "kill_ts_ns")
+        self.expect_near(inc.get("wake_ts_ns"), wake["ts"] if wake else None, "wake_ts_ns")
+        attempts = sorted([e["ts"] for e in starts] + [e["ts"] for e in skips])
+        self.expect_near(inc.get("first_attempt_ts_ns"), attempts[0] if attempts else None,
+                         "first_attempt_ts_ns")
+        self.expect_near(inc.get("finish_ts_ns"), finishes[-1]["ts"] if finishes else None,
+                         "finish_ts_ns")
+        # timeline entries, matched in order
+        for kind, evs in (("kill", [kill_ev]), ("wake", [wake] if wake else []),
+                          ("start", starts), ("finish", finishes), ("skip", skips)):
+            tl = self.timeline(inc, kind)
+            if self.expect(len(tl) == len(evs),
+                           f"timeline has {len(tl)} '{kind}' entries, kernel had {len(evs)}"):
+                for i, (t, e) in enumerate(zip(tl, evs)):
+                    self.expect_near(t.get("ts_ns"), e["ts"], f"timeline {kind}[{i}].ts_ns")
+        stamps = [t.get("ts_ns") for t in inc.get("timeline") or []]
+        self.expect(stamps == sorted(stamps), "timeline not in time order")
+        for t in inc.get("timeline") or []:
+            if "t_ns" in t and inc.get("kill_ts_ns") is not None:
+                self.expect_eq(t["t_ns"], t.get("ts_ns", 0) - inc["kill_ts_ns"],
+                               f"timeline {t.get('event')} t_ns (= ts_ns - kill_ts_ns)")
+        # 'exit' entries: a victim thread reached do_exit (sched_process_exit;
+        # a multi-threaded victim has one per thread); exit_ts_ns: the last.
+        tl_exit = self.timeline(inc, "exit")
+        for i, t in enumerate(tl_exit):
+            ts = t.get("ts_ns") or 0
+            self.expect(any(-TS_TOL_NS <= ts - e["ts"] <= EXIT_TOL_NS for e in exits),
+                        f"timeline exit[{i}].ts_ns {ts} matches no victim thread's "
+                        f"sched_process_exit (within -1/+{EXIT_TOL_NS // 1_000_000} ms): "
+                        f"{[e['ts'] for e in exits]}")
+        ets = inc.get("exit_ts_ns")
+        if ets is not None:
+            self.expect(tl_exit and tl_exit[-1].get("ts_ns") == ets,
+                        f"exit_ts_ns {ets} is not the last timeline 'exit' entry")
+            last = max((e["ts"] for e in exits), default=None)
+            self.expect(last is not None and -TS_TOL_NS <= ets - last <= EXIT_TOL_NS,
+                        f"exit_ts_ns {ets}: want within [-1, +{EXIT_TOL_NS // 1_000_000}] ms "
+                        f"of the last victim thread's sched_process_exit {last}")
+        # derived figures are differences of the stamps above
+        def diff(a, b):
+            va, vb = inc.get(a), inc.get(b)
+            return None if va is None or vb is None else va - vb
+        for key, a, b in (("kill_to_wake_ns", "wake_ts_ns", "kill_ts_ns"),
+                          ("reap_latency_ns", "finish_ts_ns", "kill_ts_ns"),
+                          ("exit_latency_ns", "exit_ts_ns", "kill_ts_ns"),
+                          ("wake_to_first_attempt_ns", "first_attempt_ts_ns", "wake_ts_ns")):
+            if key == "wake_to_first_attempt_ns" and key not in inc:
+                continue    # not in the contract; checked when printed
+            self.expect_eq(inc.get(key), diff(a, b), f"{key} (= {a} - {b})")
+
+    def the_incident(self, pid):
+        incs = [i for t in self.old_tools + [self.tool] for i in t.incidents()
+                if i.get("pid") == pid]
+        if not self.expect(len(incs) == 1, f"{len(incs)} tool incidents for pid {pid}, "
+                           f"want 1 (stdout: {self.tool.proc.lines[-5:]})"):
+            return None
+        return incs[0]
+
+    def finish_tool(self):
+        rc = self.tool.stop()
+        self.expect_eq(rc, 0, "tool exit status after SIGINT")
+        self.expect(not self.tool.bad_lines(),
+                    f"tool stdout lines that are not JSON objects: {self.tool.bad_lines()[:3]}")
+        for line in self.tool.proc.lines:
+            debug(f"tool stdout: {line}")
+        for line in self.tool.proc.err:
+            debug(f"tool stderr: {line}")
+
+    def close(self):
+        if kerneltruth.VERBOSE and getattr(self, "trace", None):
+            for e in self.trace.drain():
+                debug(f"trace: {e['raw']}")
+            for _, ts_us, text in self.kmsg.lines:
+                if re.search(r"Killed process|oom_reaper|oom-kill:", text):
+                    debug(f"kmsg: {text}")
+        # Release FUSE first: tasks stuck on a held READ cannot die before.
+        if self.fuse:
+            self.fuse.release()
+        self.stack.close()
+
+
+def swap_configured():
+    return len((read_file("/proc/swaps", "") or "").strip().splitlines()) > 1
+
+
+def ms(ns):
+    return "-" if ns is None else f"{ns / 1e6:.3f} ms"
+
+
+# --------------------------------------------------------------------------
+# scenarios
+
+
+def scenario_a(r):
+    """A: a 256 MiB hog in a 64 MiB memcg; it exits before the reaper."""
+    r.setup_common(64)
+    hog, pid = oomlab.start_memhog(r.stack, r.memcg, 256, adj=100, binary=r.fx("memhog"),
+                                   **CHILD)
+    r.trace.watch_exits([pid])
+    r.start_tool()
+    hog.send("go")
+    ev, kl = r.kernel_kill(pid)
+    rc = hog.wait(10)
+    r.expect_eq(rc, -signal.SIGKILL, "hog exit status")
+    exits = wait_for(lambda: r.trace.of("sched_process_exit", pid), 5,
+                     "sched_process_exit of the hog")
+    # No reaper phase: the timer fires at kill + 2 s and finds MMF_OOM_SKIP.
+    # Absence can only be shown by waiting past that point.
+    deadline = ev["ts"] + REAPER_DELAY_NS[1] + 300_000_000
+    if r.tool:      # closes at exit, or at the tracker's own deadline
+        r.tool.wait_incident(pid, max(0, deadline - mono_ns()) / 1e9 + 5)
+    wait_for(lambda: mono_ns() > deadline, 5, "the reaper timer window to pass")
+    others = {e: r.trace.of(e, pid) for e in OOM_EVENTS[1:]}
+    for e, evs in others.items():
+        r.expect(not evs, f"kernel: unexpected {e} for the hog: {evs[:1]}")
+    r.expect(not r.kmsg.find(REAPED_LINE, pid), "kernel: unexpected reaped line")
+    exit_ts = exits[0]["ts"]
+    note(f"A: victim {pid} ({kl.group('comm')}) anon-rss {kl.group('anon')} kB, "
+         f"kill->sched_process_exit {ms(exit_ts - ev['ts'])}, no reaper events")
+    if not r.tool:
+        return
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    r.check_identity(inc, kl, pid, trigger=pid)
+    r.check_context(inc, pid)
+    r.expect_eq(inc.get("outcome"), "victim_exited", "outcome")
+    for k in ("wake_ts_ns", "first_attempt_ts_ns", "finish_ts_ns"):
+        r.expect_eq(inc.get(k), None, k)
+    for kind in ("wake", "start", "finish", "skip"):
+        r.expect(not r.timeline(inc, kind), f"timeline has a '{kind}' entry")
+    r.expect_eq(inc.get("attempts"), 0, "attempts")
+    r.expect_eq(inc.get("trylock_failures"), 0, "trylock_failures")
+    r.expect_eq(inc.get("freed_bytes"), {"anon": 0, "file": 0, "shmem": 0, "swap": 0},
+                "freed_bytes")
+    r.check_times(inc, ev, exits=exits)
+    el = inc.get("exit_latency_ns")
+    if r.expect(el is not None, "exit_latency_ns is null"):
+        r.expect(0 <= el < REAPER_DELAY_NS[0], f"exit_latency_ns {el} not in [0, 2 s)")
+    note(f"A: tool exit_latency {ms(el)}")
+
+
+def victim_setup(r, extra, adj=500, mib=100):
+    """Start the oom_victim fixture; return (proc, pid, ready-match)."""
+    v = r.spawn("oom_victim", [r.fx("oom_victim"), "-c", r.memcg.dir, "-o", str(adj),
+                               "-m", str(mib)] + extra)
+    m = v.expect(r"^ready pid=(\d+) map=(\S+) reader_tid=(\d+) writer_tid=(\d+)", 20)
+    return v, int(m.group(1)), m
+
+
+victim_tids = oomlab.tids
+
+
+def trigger_setup(r, watch):
+    """A 64 MiB memhog in the victim's memcg, armed but not yet allocating."""
+    g, gpid = oomlab.start_memhog(r.stack, r.memcg, 64, binary=r.fx("memhog"), name="trigger",
+                                  **CHILD)
+    r.trace.watch_exits(watch + [gpid])
+    return g, gpid
+
+
+def scenario_b2(r):
+    """B2: the victim's FUSE-stalled thread pins the mm; the reaper reaps."""
+    r.setup_common(128)
+    r.setup_fuse()
+    v, pid, m = victim_setup(r, ["-r", r.fuse.file])
+    reader = int(m.group(3))
+    r.fuse.held_by(reader, 10)
+    r.wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
+    g, gpid = trigger_setup(r, victim_tids(pid))
+    r.start_tool()
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
+    fin = wait_for(lambda: r.trace.of("finish_task_reaping", pid), 10,
+                   "finish_task_reaping")[0]
+    rl = r.kmsg.wait(REAPED_LINE, pid, 5, f'kmsg "reaped process {pid}"')
+    g.expect(r"^done ", 10)          # the reaped memory let the trigger finish
+    wake = r.trace.of("wake_reaper", pid)
+    starts = r.trace.of("start_task_reaping", pid)
+    skips = r.trace.of("skip_task_reaping", pid)
+    fails = [e for e in r.trace.of("mmap_lock_acquire_returned")
+             if wake and wake[0]["ts"] <= e["ts"] <= fin["ts"]]
+    r.expect(len(wake) == 1 and len(starts) == 1 and not skips and not fails,
+             f"kernel: want 1 wake, 1 start, 0 skips, 0 lock failures; got {len(wake)}, "
+             f"{len(starts)}, {len(skips)}, {len(fails)}")
+    r.expect(len(r.trace.of("mark_victim", gpid)) == 0, "kernel: trigger was killed too")
+    if not (wake and starts):
+        return
+    k2w = wake[0]["ts"] - ev["ts"]
+    r.expect(REAPER_DELAY_NS[0] <= k2w <= REAPER_DELAY_NS[1], f"kernel: kill->wake {ms(k2w)}")
+    note(f"B2: victim {pid} anon-rss {kl.group('anon')} kB file-rss {kl.group('file')} kB; "
+         f"kill->wake {ms(k2w)}, wake->start {ms(starts[0]['ts'] - wake[0]['ts'])}, "
+         f"start->finish {ms(fin['ts'] - starts[0]['ts'])}; left anon-rss "
+         f"{rl.group('anon')} kB file-rss {rl.group('file')} kB")
+    # Let the victim go: answer the READ, its last thread exits.
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    if not r.tool:
+        return
+    r.tool.wait_incident(pid, 5)
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    r.check_identity(inc, kl, pid, trigger=gpid)
+    r.check_context(inc, pid)
+    r.expect_eq(inc.get("outcome"), "reaped", "outcome")
+    r.expect_eq(inc.get("attempts"), 1, "attempts")
+    r.expect_eq(inc.get("trylock_failures"), 0, "trylock_failures")
+    r.expect_eq(inc.get("partial_reaps"), 0, "partial_reaps")
+    # no failed trylock, so nothing to attribute
+    r.expect_eq((inc.get("blockers"), inc.get("blocker_events")), ([], 0), "blockers")
+    r.check_times(inc, ev, wake[0], starts, [fin], exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
+    r.expect_eq(inc.get("reap_duration_ns"),
+                None if inc.get("finish_ts_ns") is None or inc.get("first_attempt_ts_ns") is None
+                else inc["finish_ts_ns"] - inc["first_attempt_ts_ns"],
+                "reap_duration_ns (= finish - start)")
+    freed = inc.get("freed_bytes") or {}
+    want_anon = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
+    got = freed.get("anon")
+    r.expect(got is not None and abs(got - want_anon) <= FREED_ANON_REL_TOL * want_anon,
+             f"freed_bytes.anon {got} not within 2% of kmsg kill-left {want_anon}")
+    for k in ("file", "shmem"):
+        want = (int(kl.group(k)) - int(rl.group(k))) * 1024
+        got = freed.get(k)
+        r.expect(got is not None and abs(got - want) <= PCPU_SLACK_BYTES,
+                 f"freed_bytes.{k} {got} vs kmsg kill-left {want} "
+                 f"(slack {PCPU_SLACK_BYTES})")
+    note(f"B2: tool freed anon {got_or(freed, 'anon')} B (kmsg {want_anon} B), "
+         f"reap latency {ms(inc.get('reap_latency_ns'))}")
+
+
+def got_or(d, k):
+    return d.get(k) if d else None
+
+
+def c_setup(r, writer_inside):
+    """Recipe C: long-held reader via /proc/PID/mem, queued writer."""
+    r.setup_common(128)
+    r.setup_fuse()
+    v, pid, m = victim_setup(r, ["-p", r.fuse.file] + (["-W"] if writer_inside else []))
+    addr = int(m.group(2), 16)
+    # a page in the middle of the untouched 1 MiB FUSE-backed private mapping
+    reader = r.spawn("procpoke-mem", [r.fx("procpoke"), "mem", str(pid), hex(addr + 64 * 1024)])
+    rpid = reader.ready_pid()
+    r.fuse.held_by(rpid, 10)
+    r.wait_asleep_in(rpid, "request_wait_answer", 10, "/proc/PID/mem reader")
+    if writer_inside:
+        wtid = int(m.group(4))
+        v.send("w")
+        v.expect(r"^writer calling", 10)
+        st = r.wait_blocked(wtid, None, 10, "victim set_mempolicy_home_node thread")
+        wdesc = f"victim thread {wtid} in set_mempolicy_home_node ({st[1]})"
+    else:
+        writer = r.spawn("procpoke-clear_refs", [r.fx("procpoke"), "clear_refs", str(pid)])
+        wtid = writer.ready_pid()
+        st = r.wait_blocked(wtid, None, 10, "clear_refs writer")
+        wdesc = f"clear_refs helper {wtid} ({st[1]})"
+    debug(f"reader {rpid} held, writer queued: {wdesc}")
+
+    g, gpid = trigger_setup(r, victim_tids(pid))
+    r.blockers_expected = (rpid, wtid, writer_inside)
+    return v, pid, g, gpid, wdesc
+
+
+def frames(task):
+    """Function names of a blocked task's symbolized stack (JSON)."""
+    return [f.split("+")[0] for f in (task.get("stack") or [])]
+
+
+def check_blockers(r, inc, nfail):
+    """Blocker attribution: at every failed trylock the holder is the
+    /proc/PID/mem reader (a reader-owned rwsem names its last reader, so the
+    tool flags it as a hint) blocked in a FUSE read reached through
+    __access_remote_vm, and the first waiter is the queued writer."""
+    rpid, wtid, writer_inside = r.blockers_expected
+    r.expect_eq(inc.get("blocker_events"), nfail, "blocker_events (= failed trylocks)")
+    bl = inc.get("blockers") or []
+    r.expect_eq(sum(b.get("count", 0) for b in bl) + (inc.get("blockers_dropped") or 0), nfail,
+                "failed trylocks covered by blocker pictures")
+    for b in bl:
+        h = b.get("holder") or {}
+        r.expect_eq(h.get("pid"), rpid, "blocker holder pid (the /proc/PID/mem reader)")
+        r.expect_eq((h.get("mode"), h.get("hint")), ("read", True), "holder mode, hint")
+        r.expect("__access_remote_vm" in frames(h), f"holder stack {frames(h)}")
+        w = b.get("waiters") or [{}]
+        r.expect_eq((w[0].get("pid"), w[0].get("mode")), (wtid, "write"), "first waiter")
+        want = "__do_sys_set_mempolicy_home_node" if writer_inside else "clear_refs_write"
+        r.expect(want in frames(w[0]), f"writer stack {frames(w[0])}, want {want}")
+    if nfail:
+        verdict = inc.get("blocker_verdict") or ""
+        r.expect(verdict.startswith(f"reaper blocked {nfail}x: mmap_lock held for read by "
+                                    f"{rpid} "), f"verdict {verdict!r}")
+    note(f"{r.sid}: blockers " + "; ".join(
+        f"{b.get('count')}x holder {(b.get('holder') or {}).get('pid')} "
+        f"{'<-'.join(frames(b.get('holder') or {})[:2])}..., waiters "
+        + ",".join(f"{w.get('pid')}/{w.get('mode')}" for w in b.get("waiters") or [])
+        for b in bl))
+
+
+def scenario_c(r, writer_inside):
+    v, pid, g, gpid, wdesc = c_setup(r, writer_inside)
+    r.start_tool()
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    r.checkpoint("killed")
+    skips = wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
+                     and r.trace.of("skip_task_reaping", pid), 10, "10 skip_task_reaping")
+    r.kmsg.wait(UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+    for t in victim_tids(pid):
+        debug(f"after give-up, victim thread {t}: {task_state(t)} stack "
+              + "<-".join(l.split()[1].split("+")[0] for l in
+                          (read_file(f"/proc/{t}/stack") or "").splitlines()[:5]))
+    # MMF_OOM_SKIP now set: the OOM killer moves on to the trigger.
+    gev, gkl = r.kernel_kill(gpid)
+    r.expect_eq(g.wait(10), -signal.SIGKILL, "trigger exit status")
+    wake = r.trace.of("wake_reaper", pid)
+    skips = r.trace.of("skip_task_reaping", pid)
+    kinds = r.trace.skip_kinds(pid)
+    starts = r.trace.of("start_task_reaping", pid)
+    r.expect(len(wake) == 1, f"kernel: {len(wake)} wake_reaper events")
+    r.expect(len(skips) == 10, f"kernel: {len(skips)} skip_task_reaping, want 10")
+    r.expect(all(failed for _, failed in kinds),
+             f"kernel: {sum(f for _, f in kinds)} of {len(kinds)} skips follow a failed "
+             f"mmap_lock acquisition by oom_reaper, want all")
+    if skips:
+        nwin = len([e for e in r.trace.of("mmap_lock_acquire_returned")
+                    if ev["ts"] <= e["ts"] <= skips[-1]["ts"]])
+        r.expect(nwin == 10, f"kernel: {nwin} failed oom_reaper mmap_lock acquisitions "
+                 "between kill and last skip, want 10")
+    r.expect(not starts and not r.trace.of("finish_task_reaping", pid),
+             "kernel: start/finish_task_reaping seen")
+    gaps = [b["ts"] - a["ts"] for a, b in zip(skips, skips[1:])]
+    r.expect(all(SKIP_GAP_NS[0] <= d <= SKIP_GAP_NS[1] for d in gaps),
+             f"kernel: skip gaps {[ms(d) for d in gaps]}")
+    if not wake:
+        return
+    note(f"{r.sid}: victim {pid} anon-rss {kl.group('anon')} kB, writer {wdesc}; "
+         f"kill->wake {ms(wake[0]['ts'] - ev['ts'])}, skips at +"
+         + ", +".join(f"{(s['ts'] - ev['ts']) / 1e9:.3f}" for s in skips)
+         + f" s; gaps {min(gaps) / 1e6:.1f}..{max(gaps) / 1e6:.1f} ms; trigger {gpid} "
+         f"killed at +{ms(gev['ts'] - ev['ts'])}")
+    # Let everything go: the reader's READ is answered, the writer runs,
+    # the victim exits.
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    for e in r.trace.of("sched_process_exit"):
+        debug(f"sched_process_exit tid {e['tid']} at +{ms(e['ts'] - ev['ts'])}: {e['raw']}")
+    if not r.tool:
+        return
+    r.tool.wait_incident(pid, 5)
+    r.tool.wait_incident(gpid, 5)
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if inc:
+        r.check_identity(inc, kl, pid, trigger=gpid)
+        r.check_context(inc, pid)
+        r.expect_eq(inc.get("outcome"), "gave_up", "outcome")
+        r.expect_eq(inc.get("attempts"), 10, "attempts")
+        r.expect_eq(inc.get("trylock_failures"), 10, "trylock_failures")
+        reasons = [t.get("reason") for t in r.timeline(inc, "skip")]
+        r.expect(reasons == ["trylock_failed"] * 10, f"skip reasons {reasons}")
+        r.expect_eq(inc.get("freed_bytes"), {"anon": 0, "file": 0, "shmem": 0, "swap": 0},
+                    "freed_bytes")
+        check_blockers(r, inc, 10)
+        r.check_times(inc, ev, wake[0], [], [], skips,
+                      exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
+    ginc = r.the_incident(gpid)
+    if ginc:     # the trigger, killed after the give-up: an A-like incident
+        r.check_identity(ginc, gkl, gpid, trigger=gpid)
+        r.check_context(ginc, gpid)
+        r.expect_eq(ginc.get("outcome"), "victim_exited", "trigger incident outcome")
+        r.check_times(ginc, gev, exits=r.trace.of("sched_process_exit", gpid))
+
+
+def scenario_c_partial(r):
+    """C2, released after the 4th failed attempt: failures then the victim exits."""
+    v, pid, g, gpid, wdesc = c_setup(r, False)
+    r.start_tool()
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 4, 10, "4 skip_task_reaping")
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    g.expect(r"^done ", 10)
+    # The reaper's next attempt finds the lock free and MMF_OOM_SKIP set (a
+    # skip without a failed trylock), or, if the exit was slow, reaps
+    # (finish); either ends the loop, as does the 10th failure.
+    def loop_over():
+        kinds = r.trace.skip_kinds(pid)
+        return (any(not failed for _, failed in kinds)
+                or r.trace.of("finish_task_reaping", pid) or len(kinds) >= 10)
+    wait_for(loop_over, 5, "the reap loop to end")
+    wake = r.trace.of("wake_reaper", pid)
+    skips = r.trace.of("skip_task_reaping", pid)
+    starts = r.trace.of("start_task_reaping", pid)
+    fins = r.trace.of("finish_task_reaping", pid)
+    kinds = r.trace.skip_kinds(pid)
+    nfail = sum(f for _, f in kinds)
+    r.expect([f for _, f in kinds] == [True] * nfail + [False] * (len(kinds) - nfail),
+             f"kernel: skip causes {[f for _, f in kinds]} not failures-then-mm-gone")
+    r.expect(4 <= nfail < 10, f"kernel: {nfail} failed trylocks, want 4..9")
+    r.expect(not r.kmsg.find(UNABLE_LINE, pid), "kernel: unexpected 'unable to reap'")
+    r.expect(len(r.trace.of("mark_victim", gpid)) == 0, "kernel: trigger was killed too")
+    note(f"C2-partial: victim {pid}: {nfail} failed trylocks, {len(skips) - nfail} "
+         f"MMF_OOM_SKIP skips, {len(starts)} starts/{len(fins)} finishes after release")
+    if not r.tool:
+        return
+    r.tool.wait_incident(pid, 5)
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    r.check_identity(inc, kl, pid, trigger=gpid)
+    want = "reaped" if fins else "victim_exited"
+    r.expect_eq(inc.get("outcome"), want, "outcome")
+    r.expect_eq(inc.get("trylock_failures"), nfail,
+                "trylock_failures (= failed reaper mmap_lock acquisitions)")
+    r.expect_eq(inc.get("attempts"), len(skips) + len(starts), "attempts")
+    reasons = [t.get("reason") for t in r.timeline(inc, "skip")]
+    want_reasons = ["trylock_failed" if f else "mm_gone" for _, f in kinds]
+    r.expect(reasons == want_reasons, f"skip reasons {reasons}, want {want_reasons}")
+    check_blockers(r, inc, nfail)
+    r.check_times(inc, ev, wake[0] if wake else None, starts, fins, skips,
+                  exits=[e for e in r.trace.of("sched_process_exit") if e["tid"] != gpid])
+
+
+def scenario_c_mid_loop(r):
+    """C2 with the tool started in the middle of the reaper's loop: it never
+    saw the kill, so it cannot count to the 10th attempt; the incident must
+    still end once the reaper falls silent, while the victim is stuck."""
+    v, pid, g, gpid, wdesc = c_setup(r, False)
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 3, 10, "3 skip_task_reaping")
+    # An incident without its kill has no cgroup to filter on: select by pid.
+    r.start_tool(select=["--pid", str(pid)])
+    skips = wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
+                     and r.trace.of("skip_task_reaping", pid), 10, "10 skip_task_reaping")
+    r.kmsg.wait(UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+    if not r.tool:
+        r.fuse.release()
+        return
+    # The victim is still stuck in the FUSE read: only the silence can end it.
+    incs = r.tool.wait_incident(pid, 5)
+    state = task_state(pid)[0]
+    r.expect(bool(incs), "no incident within 5 s of the give-up (victim still stuck)")
+    r.expect(state not in (None, "Z"), f"victim state {state} when its incident ended: "
+             "want it still stuck, so that the silence, not its exit, ended the incident")
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    seen = [s for s in skips if s["ts"] >= r.tool.proc.t_exec]
+    after_ready = [s for s in skips if s["ts"] >= r.tool.proc.t_ready]
+    tl = r.timeline(inc, "skip")
+    note(f"C2-mid-loop: victim {pid}: kernel 10 skips, {len(after_ready)}..{len(seen)} after "
+         f"the tool's start; tool saw {len(tl)}, outcome {inc.get('outcome')}")
+    r.expect_eq(inc.get("outcome"), "gave_up", "outcome")
+    r.expect_eq(inc.get("incomplete"), True, "incomplete (the kill was not seen)")
+    r.expect(len(after_ready) <= len(tl) <= len(seen),
+             f"tool saw {len(tl)} skips, kernel had {len(after_ready)}..{len(seen)} "
+             "after the tool's start")
+    r.expect_eq(inc.get("attempts"), len(tl), "attempts (= skips seen)")
+    # the ones it saw are the kernel's last ones, in order, to the 10th
+    for i, (t, k) in enumerate(zip(tl, skips[len(skips) - len(tl):])):
+        r.expect_near(t.get("ts_ns"), k["ts"], f"timeline skip[{i}].ts_ns (kernel's last)")
+    # Joined halfway: who and how big from the kernel's "Killed process"
+    # line (read from the log's last 30 s at the start), the context from
+    # its OOM report; what was not seen is null, never 0 or "".
+    r.expect_eq(inc.get("identity_source"), "kernel_log", "identity_source")
+    r.expect_eq(inc.get("first_seen"), "skip", "first_seen")
+    r.expect_eq(inc.get("comm"), kl.group("comm"), "comm (the Killed process line's)")
+    r.expect_eq(inc.get("uid"), int(kl.group("uid")), "uid (the line's)")
+    r.expect_eq(inc.get("oom_score_adj"), int(kl.group("adj")), "oom_score_adj (the line's)")
+    rss = inc.get("rss_at_kill_bytes") or {}
+    for k in ("anon", "file", "shmem"):
+        r.expect_eq(rss.get(k), int(kl.group(k)) * 1024, f"rss_at_kill_bytes.{k} (the line's kB*1024)")
+    r.expect_eq(rss.get("swap", "absent"), None, "rss_at_kill_bytes.swap (the line prints none)")
+    for key, grp in (("total_vm_bytes", "total_vm"), ("pgtables_bytes", "pgtables")):
+        r.expect_eq(inc.get(key), int(kl.group(grp)) * 1024, f"{key} (the line's kB*1024)")
+    for key in ("victim_seq", "tgid", "trigger", "cgroup", "cgroup_id", "kill_ts_ns"):
+        r.expect_eq(inc.get(key, "absent"), None, f"{key} (not seen: null)")
+    r.expect(inc.get("kill_time") is not None, "kill_time: the line's time, not null")
+    # no reap ran (unable to reap): freed nothing, a fact, not unknown
+    r.expect_eq(inc.get("freed_bytes"), {"anon": 0, "file": 0, "shmem": 0, "swap": 0},
+                "freed_bytes (the reaper freed nothing)")
+    r.check_context(inc, pid)
+
+
+def scenario_storm(r):
+    """S: 24 hogs killed one after another in a 16 MiB memcg, in well under
+    5 s: the kernel ratelimits its OOM report (10 per 5 s interval; a span
+    shorter than 5 s meets at most two intervals), so at least 4 kills have
+    none.  Each kill's context must equal the kernel's lines, or be
+    null with the ratelimit reason where the kernel printed none: never
+    another kill's.  A second tool in a mount namespace without /dev/kmsg
+    (as in a container) must say so once and give that reason."""
+    n = 24
+    r.setup_common(16)
+    hogs = [oomlab.start_memhog(r.stack, r.memcg, 64, binary=r.fx("memhog"), **CHILD)
+            for _ in range(n)]
+    pids = [pid for _, pid in hogs]
+    r.trace.watch_exits(pids)
+    r.start_tool()
+    blind = None
+    if r.tool:
+        blind = oomlab.Tool(
+            ["-m", "--propagation", "private", "sh", "-c",
+             'mount -t tmpfs none /dev && exec "$0" "$@"', r.args.tool, "--json",
+             "--cgroup", r.memcg.rel], name="oomreap-trace-nokmsg", binary="unshare", **CHILD)
+        r.stack.callback(blind.stop)
+    t0 = mono_ns()
+    for hog, pid in hogs:
+        hog.send("go")
+        wait_for(lambda: r.trace.of("mark_victim", pid), 10, f"tracefs mark_victim pid={pid}")
+    span = mono_ns() - t0
+    for hog, pid in hogs:
+        r.expect_eq(hog.wait(10), -signal.SIGKILL, f"hog {pid} exit status")
+    reported = [p for p in pids if r.kernel_context(p)[0] is not None]
+    note(f"S: {n} kills in {ms(span)}; the kernel printed an OOM report for "
+         f"{len(reported)} of them")
+    r.expect(span < 5_000_000_000, f"kills took {ms(span)}: not a storm within the ratelimit")
+    r.expect(len(reported) <= 20, f"kernel reported {len(reported)} of {n} kills in "
+             f"{ms(span)}: more than two ratelimit intervals allow")
+    if not r.tool:
+        return
+    for pid in pids:
+        r.tool.wait_incident(pid, 10)
+    r.finish_tool()
+    brc = blind.stop()
+    r.expect_eq(brc, 0, "tool without /dev/kmsg: exit status")
+    said = [l for l in blind.err if "cannot read /dev/kmsg" in l]
+    r.expect(len(said) == 1, f"tool without /dev/kmsg said it {len(said)} times: {said}")
+    bincs = {i.get("pid"): i for i in blind.json_objects()}
+    for pid in pids:
+        inc = r.the_incident(pid)
+        if inc:
+            r.check_context(inc, pid)
+        b = bincs.get(pid)
+        if r.expect(b is not None, f"tool without /dev/kmsg: no incident for {pid}"):
+            oom = b.get("oom") or {}
+            r.expect_eq(oom.get("constraint"), None, f"{pid}: constraint without /dev/kmsg")
+            r.expect_eq((oom.get("context_missing") or {}).get("constraint"),
+                        "kernel log not readable (/dev/kmsg could not be opened)",
+                        f"{pid}: reason without /dev/kmsg")
+
+
+def scenario_k(r):
+    """K: a userspace memory killer's kill (no OOM).  The ukiller fixture,
+    registered with --killer, does what earlyoom does to its child
+    (pidfd_open, kill, process_mrelease); a copy of it elsewhere named
+    earlyoom, and this harness's own SIGKILL, are no memory kills.  Checked
+    against tracefs (signal_generate, the process_mrelease syscalls,
+    sched_process_exit) and the fixture's own report of each call."""
+    r.setup_common(512)
+    uk = r.fx("ukiller")
+    fdir = tempfile.mkdtemp(prefix=r.tag + "-fake")
+    r.stack.callback(shutil.rmtree, fdir, True)
+    fake = os.path.join(fdir, "earlyoom")
+    shutil.copy(uk, fake)
+    r.trace.enable("signal/signal_generate", "sig == 9 || sig == 15")
+    r.trace.enable("syscalls/sys_enter_process_mrelease")
+    r.trace.enable("syscalls/sys_exit_process_mrelease")
+    r.trace.enable("sched/sched_process_exit", 'comm == "ukiller" || comm == "earlyoom" || '
+                   'comm == "sleep"')
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--mrelease", "--killer", f"ukiller={uk}"])
+        r.stack.callback(r.tool.stop)
+
+    def in_cg(argv):
+        p = subprocess.run(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec "$@"',
+                            "sh"] + argv, capture_output=True, text=True, timeout=60)
+        r.expect_eq(p.returncode, 0, f"{argv}: exit status ({p.stderr.strip()})")
+        return p.stdout
+
+    def said(out):
+        v = re.search(r"^victim (\d+)$", out, re.M)
+        # "mrelease ret=-1 errno=22": the kernel's return, -22
+        return (int(v.group(1)) if v else 0,
+                [0 if int(m.group(1)) == 0 else -int(m.group(2))
+                 for m in re.finditer(r"^mrelease ret=(-?\d+) errno=(\d+)$", out, re.M)])
+
+    v1, rets1 = said(in_cg([uk, "-s", "32"]))
+    v2, rets2 = said(in_cg([uk, "-t", "-H", "-s", "16"]))
+    vf, _ = said(in_cg([fake, "-s", "8"]))
+    sl = subprocess.Popen(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec sleep 600'])
+    r.stack.callback(sl.kill)
+    wait_for(lambda: "sleep" in (oomlab.read_file(f"/proc/{sl.pid}/comm", "") or ""), 10,
+             "the sleeper to exec")
+    os.kill(sl.pid, signal.SIGKILL)
+    sl.wait()
+    r.expect(v1 and v2 and vf, f"the fixtures named their victims: {v1} {v2} {vf}")
+    note(f"K: ukiller victims {v1} (mrelease {rets1}), {v2} (mrelease {rets2}); "
+         f"fake earlyoom's {vf}, the harness's kill -9 of {sl.pid}")
+    for v in (v1, v2):
+        wait_for(lambda v=v: r.trace.of("sched_process_exit", v), 10, f"exit of {v}")
+    if not r.tool:
+        return
+    for v in (v1, v2):
+        r.tool.wait_incident(v, 5)
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq(sorted(i.get("pid") for i in incs), sorted([v1, v2]),
+                "incidents (the fake earlyoom's and the kill -9's are none)")
+    for v, rets, sigs in ((v1, rets1, ["SIGKILL"]), (v2, rets2, ["SIGTERM", "SIGKILL"])):
+        inc = r.the_incident(v)
+        if not inc:
+            continue
+        sent = [e for e in r.trace.of("signal_generate", v) if e["fields"].get("res") == "0"]
+        killer = sent[0]["tid"] if sent else None
+        k = inc.get("killer") or {}
+        r.expect_eq(inc.get("kind"), "userspace", f"{v}: kind")
+        r.expect_eq((k.get("name"), k.get("exe"), k.get("recognised_by"), k.get("method")),
+                    ("ukiller", uk, "exe", "kill"), f"{v}: killer")
+        r.expect_eq(k.get("tgid"), killer, f"{v}: killer tgid (signal_generate's sender)")
+        r.expect_eq([{"9": "SIGKILL", "15": "SIGTERM"}[e["fields"]["sig"]] for e in sent], sigs,
+                    f"{v}: tracefs signals")
+        r.expect_eq((k.get("signal"), k.get("last_signal"), k.get("signals")),
+                    (sigs[0], sigs[-1], len(sigs)), f"{v}: signals")
+        if sent:
+            r.expect_near(inc.get("kill_ts_ns"), sent[0]["ts"], f"{v}: kill_ts_ns")
+        ex = r.trace.of("sched_process_exit", v)
+        if ex:
+            r.expect_near(inc.get("exit_ts_ns"), ex[0]["ts"], f"{v}: exit_ts_ns")
+        kret = [e["fields"]["ret"] for e in r.trace.of("sys_process_mrelease_exit")
+                if e["tid"] == killer]
+        r.expect_eq(kret, rets, f"{v}: tracefs process_mrelease returns vs the fixture's")
+        calls = (inc.get("mrelease") or {}).get("list", [])
+        r.expect_eq([c["ret"] for c in calls], rets, f"{v}: the tool's process_mrelease returns")
+        kent = [e["ts"] for e in r.trace.of("sys_process_mrelease_enter") if e["tid"] == killer]
+        kex = [e["ts"] for e in r.trace.of("sys_process_mrelease_exit") if e["tid"] == killer]
+        for c, en, x in zip(calls, kent, kex):
+            r.expect_near(c.get("enter_ts_ns"), en, f"{v}: a call's entry")
+            r.expect_near(c.get("exit_ts_ns"), x, f"{v}: a call's return")
+        anon = (inc.get("rss_at_kill_bytes") or {}).get("anon", 0) >> 20
+        want = 32 if v == v1 else 16
+        r.expect(want <= anon <= want + 4, f"{v}: anon at the kill {anon} MiB, fixture touched "
+                 f"{want} MiB")
+        fails = [x for x in rets if x not in (0, -3)]
+        r.expect(inc.get("outcome") != "mrelease_failed" or (fails and 0 not in rets),
+                 f"{v}: outcome {inc.get('outcome')} with returns {rets}")
+    inc2 = r.the_incident(v2) if v2 else None
+    if inc2:
+        r.expect_eq(rets2[:1], [-22], "a handled SIGTERM: process_mrelease EINVAL")
+
+
+SCENARIOS = {
+    "A": ("A-victim-exits", scenario_a),
+    "B2": ("B2-reaped", scenario_b2),
+    "C2": ("C2-gave-up", lambda r: scenario_c(r, False)),
+    "C1": ("C1-gave-up-inside-writer", lambda r: scenario_c(r, True)),
+    "Cp": ("C2-partial", scenario_c_partial),
+    "Cm": ("C2-mid-loop", scenario_c_mid_loop),
+    "S": ("S-storm-ratelimited", scenario_storm),
+    "K": ("K-userspace-killer", scenario_k),
+}
