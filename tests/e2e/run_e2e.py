@@ -300,10 +300,10 @@ class Tool:
     """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
     running oomlab.Tool, rc its exit status once stopped."""
 
-    def __init__(self, binary, cgroup_rel, extra=(), select=None):
+    def __init__(self, binary, cgroup_rel, extra=(), select=None, env=None):
         select = select if select is not None else ["--cgroup", cgroup_rel]
         self.argv = [binary, "--json", *select, *extra]
-        self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
+        self.proc = oomlab.Tool(self.argv[1:], binary=binary, env=env, **CHILD)
         self.rc = None
 
     def incidents(self):
@@ -359,6 +359,9 @@ class Run:
         # tools a restart stopped (their output counts too), and what to do
         # at a scenario's checkpoints (checkpoint())
         self.tool_extra = ()
+        # a scenario's own additions: arguments and environment of its tool
+        self.tool_args = []
+        self.tool_env = None
         self.old_tools = []
         self.hooks = {}
 
@@ -413,9 +416,14 @@ class Run:
         # Only scenarios that select otherwise pass select (tests/prom swaps
         # Tool for its own, which takes the cgroup only).
         sel = {"select": select} if select else {}
+        if self.tool_env is not None:
+            sel["env"] = self.tool_env
+        if self.tool_args:
+            sel["extra"] = list(self.tool_args)
         if self.tool_extra:
             # restarted runs: one recording would not hold the whole incident
-            self.tool = Tool(self.args.tool, self.memcg.rel, extra=list(self.tool_extra), **sel)
+            sel["extra"] = list(self.tool_extra) + sel.get("extra", [])
+            self.tool = Tool(self.args.tool, self.memcg.rel, **sel)
         else:
             # recorded too: replaying it must give the same OOM context (and an
             # incident joined halfway the same identity: the kernel log read at
@@ -423,8 +431,8 @@ class Run:
             rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
             self.stack.callback(shutil.rmtree, rdir, True)
             self.recording = os.path.join(rdir, "run.oomrec")
-            self.tool = Tool(self.args.tool, self.memcg.rel, extra=["--record", self.recording],
-                             **sel)
+            sel["extra"] = ["--record", self.recording] + sel.get("extra", [])
+            self.tool = Tool(self.args.tool, self.memcg.rel, **sel)
             # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
             # (how the real-* goldens are captured: tests/golden/README.md)
             keep = os.environ.get("OOMREAP_E2E_KEEP")
@@ -786,6 +794,67 @@ def scenario_a(r):
     if r.expect(el is not None, "exit_latency_ns is null"):
         r.expect(0 <= el < REAPER_DELAY_NS[0], f"exit_latency_ns {el} not in [0, 2 s)")
     note(f"A: tool exit_latency {ms(el)}")
+
+
+# The BPF side walks at most this many cgroup levels (bpf/oomreap.bpf.c).
+CGROUP_MAX_DEPTH = 16
+
+
+def scenario_d(r, unrolled=False):
+    """D: victims 3 and 18 memory cgroups deep.  The cgroup path is built in
+    BPF, leaf first (a bpf_loop() walk where the kernel has it, unrolled
+    before 5.17): 3 levels deep it is the kernel's task_memcg exactly; 18
+    deep, the innermost CGROUP_MAX_DEPTH levels of it, flagged truncated.
+    unrolled (Du): the programs of kernels without bpf_loop(), here
+    (OOMREAP_NO_BPF_LOOP=1), proven by the plan -v prints."""
+    want_prog = "tp_mark_victim_unrolled" if unrolled else "tp_mark_victim"
+    if unrolled:
+        r.tool_env = dict(os.environ, OOMREAP_NO_BPF_LOOP="1")
+    r.tool_args = ["-v"]    # the attach plan: which program walks
+    r.setup_common(64)
+    cases = []
+    for depth in (3, 18):
+        rel = r.memcg.rel
+        for i in range(1, depth):
+            rel += f"/{depth}-{i}"
+            leaf = Memcg(rel)
+            r.stack.callback(leaf.close)    # before its parents: LIFO
+        leaf.limit(48)
+        hog, pid = oomlab.start_memhog(r.stack, leaf, 256, adj=100, binary=r.fx("memhog"),
+                                       **CHILD)
+        cases.append((depth, leaf, hog, pid))
+    r.trace.watch_exits([pid for _, _, _, pid in cases])
+    # every cgroup: a truncated path has lost the test's own top level
+    r.start_tool(select=["--cgroup", "/"])
+    if r.tool:
+        plan = [l.split() for l in r.tool.proc.err if "-> tracepoint oom:mark_victim" in l]
+        r.expect_eq([p[0] for p in plan], [want_prog], "program on oom:mark_victim")
+    for depth, leaf, hog, pid in cases:
+        hog.send("go")
+        r.kernel_kill(pid)
+        r.expect_eq(hog.wait(10), -signal.SIGKILL, f"depth {depth}: hog exit status")
+        if r.tool:
+            r.tool.wait_incident(pid, REAPER_DELAY_NS[1] / 1e9 + 10)
+    if not r.tool:
+        return
+    r.finish_tool()
+    for depth, leaf, hog, pid in cases:
+        summary, _ = r.kernel_context(pid)
+        if not r.expect(summary is not None, f"depth {depth}: no oom-kill line for {pid}"):
+            continue
+        kpath = summary.group("task_memcg")
+        r.expect_eq(kpath, leaf.rel, f"depth {depth}: kernel task_memcg")
+        parts = kpath.strip("/").split("/")
+        r.expect_eq(len(parts), depth, f"depth {depth}: levels in the kernel's path")
+        want = "/" + "/".join(parts[-CGROUP_MAX_DEPTH:])
+        inc = r.the_incident(pid)
+        if not inc:
+            continue
+        r.expect_eq(inc.get("cgroup"), want, f"depth {depth}: cgroup")
+        r.expect_eq(inc.get("cgroup_truncated"), depth > CGROUP_MAX_DEPTH,
+                    f"depth {depth}: cgroup_truncated")
+        note(f"D: depth {depth}: kernel {kpath!r}, tool {inc.get('cgroup')!r} "
+             f"truncated={inc.get('cgroup_truncated')}")
 
 
 def victim_setup(r, extra, adj=500, mib=100):
@@ -1310,6 +1379,8 @@ SCENARIOS = {
     "Cm": ("C2-mid-loop", scenario_c_mid_loop),
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
+    "D": ("D-deep-cgroups", scenario_d),
+    "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }
 
 
