@@ -964,10 +964,17 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	long nr = -1;
 
 	if (regs) {
-		/* 5.15+: the BTF-typed task, read with plain loads (no helper call each) */
+		/*
+		 * 5.15+: the BTF-typed task, read with plain loads (no helper
+		 * call each).  Its mm loaded once: from 6.3 the verifier checks
+		 * each pointer loaded from a trusted one by name against its
+		 * lists of trusted fields, scans of the kernel's whole BTF
+		 * (about a millisecond of start-up for the second load).
+		 */
 		struct task_struct *ct = bpf_get_current_task_btf();
+		struct mm_struct *cmm = ct->mm;
 
-		exe = ct->mm ? ct->mm->exe_file : NULL;
+		exe = cmm ? cmm->exe_file : NULL;
 		if (!exe)
 			return 0; /* a kernel thread */
 		key.ino = exe->f_inode->i_ino;
