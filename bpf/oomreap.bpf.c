@@ -241,7 +241,7 @@ end:
 
 static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 {
-	struct cgroup_path_walk w = { .start = CGROUP_BUILD_END };
+	struct cgroup_path_walk w;
 	struct cgroup_path_scratch *scratch;
 	struct kernfs_node *kn;
 	__u32 start, zero = 0, len;
@@ -253,6 +253,13 @@ static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 	if (!cg || !scratch)
 		return false;
 	scratch->build[CGROUP_BUILD_END] = 0;
+	/*
+	 * Field by field: an initializer would be a constant the compiler
+	 * keeps in .rodata.cst16, one more map to create at every start.
+	 */
+	w.start = CGROUP_BUILD_END;
+	w.truncated = false;
+	w.ended = false;
 	w.kn = BPF_CORE_READ(cg, kn);
 	bpf_loop(CGROUP_MAX_DEPTH, cgroup_path_step, &w, 0);
 	truncated = w.truncated;
