@@ -189,6 +189,100 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 	return truncated;
 }
 
+/*
+ * The same walk through bpf_loop() (5.17+): the verifier checks the step
+ * once or a few times until its states converge, not once per level, and
+ * the copy after it once instead of once per level it could end at.
+ */
+struct cgroup_path_walk {
+	struct kernfs_node *kn;
+	__u32 start;
+	bool truncated;
+	bool ended; /* stopped before CGROUP_MAX_DEPTH steps */
+};
+
+static long cgroup_path_step(__u32 i, void *arg)
+{
+	struct cgroup_path_walk *w = arg;
+	struct cgroup_path_scratch *scratch;
+	struct kernfs_node *kn = w->kn, *parent;
+	__u32 zero = 0, len, start;
+	long n;
+
+	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
+	parent = kn ? kernfs_parent(kn) : NULL;
+	if (!scratch || !parent)
+		goto end; /* kn is the hierarchy root: no name in the path */
+	n = bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name),
+				      BPF_CORE_READ(kn, name));
+	if (n <= 0)
+		goto end;
+	len = n - 1;
+	start = w->start;
+	if (len + 1 > start) {
+		w->truncated = true;
+		goto end;
+	}
+	start -= len;
+	barrier_var(start);
+	barrier_var(len);
+	bpf_probe_read_kernel(&scratch->build[start & CGROUP_BUILD_END],
+			      len & (CGROUP_NAME_MAX - 1), scratch->name);
+	start--;
+	barrier_var(start);
+	scratch->build[start & CGROUP_BUILD_END] = '/';
+	w->start = start;
+	w->kn = parent;
+	return 0;
+end:
+	w->ended = true;
+	return 1;
+}
+
+static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
+{
+	struct cgroup_path_walk w;
+	struct cgroup_path_scratch *scratch;
+	struct kernfs_node *kn;
+	__u32 start, zero = 0, len;
+	bool truncated;
+
+	buf[0] = '/';
+	buf[1] = 0;
+	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
+	if (!cg || !scratch)
+		return false;
+	scratch->build[CGROUP_BUILD_END] = 0;
+	/*
+	 * Field by field: an initializer would be a constant the compiler
+	 * keeps in .rodata.cst16, one more map to create at every start.
+	 */
+	w.start = CGROUP_BUILD_END;
+	w.truncated = false;
+	w.ended = false;
+	w.kn = BPF_CORE_READ(cg, kn);
+	bpf_loop(CGROUP_MAX_DEPTH, cgroup_path_step, &w, 0);
+	truncated = w.truncated;
+	kn = w.kn;
+	if (!w.ended && kn && kernfs_parent(kn))
+		truncated = true;
+	start = w.start;
+	if (start == CGROUP_BUILD_END)
+		return truncated; /* the root cgroup: "/" */
+	len = CGROUP_BUILD_END - start;
+	if (len >= OOMREAP_CGROUP_PATH_LEN) {
+		truncated = true;
+		len = OOMREAP_CGROUP_PATH_LEN - 1;
+	}
+	barrier_var(start);
+	barrier_var(len);
+	bpf_probe_read_kernel(buf, len & (OOMREAP_CGROUP_PATH_LEN - 1),
+			      &scratch->build[start & CGROUP_BUILD_END]);
+	barrier_var(len);
+	buf[len & (OOMREAP_CGROUP_PATH_LEN - 1)] = 0;
+	return truncated;
+}
+
 /* The task's memory controller css (v1 or v2), NULL when it has none. */
 static __always_inline struct cgroup_subsys_state *task_memory_css(struct task_struct *task)
 {
@@ -286,8 +380,12 @@ static __always_inline bool marked_before(struct task_struct *task, struct mm_st
 	return true;
 }
 
-/* A task was marked as OOM victim; identify it and its memory. */
-static __always_inline int on_mark_victim(struct task_struct *task, __u16 source)
+/*
+ * A task was marked as OOM victim; identify it and its memory.  walk_loop:
+ * the cgroup path through bpf_loop() (5.17+), a constant per program.
+ */
+static __always_inline int on_mark_victim_walk(struct task_struct *task, __u16 source,
+					       bool walk_loop)
 {
 	struct cgroup_subsys_state *css;
 	struct oomreap_kill_event *e;
@@ -325,7 +423,8 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
 		e->cgroup_hierarchy = BPF_CORE_READ(cg, root, hierarchy_id);
 	}
-	if (cgroup_path_fill(cg, e->cgroup_path))
+	if (walk_loop ? cgroup_path_fill_loop(cg, e->cgroup_path)
+		      : cgroup_path_fill(cg, e->cgroup_path))
 		e->kill_flags |= OOMREAP_KILL_CGROUP_TRUNC;
 	if (css) {
 		e->oom_group_levels = memcg_oom_group_levels(css);
@@ -344,8 +443,25 @@ static __always_inline int on_mark_victim(struct task_struct *task, __u16 source
 	return 0;
 }
 
+static __always_inline int on_mark_victim(struct task_struct *task, __u16 source)
+{
+	return on_mark_victim_walk(task, source, false);
+}
+
+/*
+ * Each program that walks the cgroup path comes twice: with bpf_loop()
+ * under its plain name, and _unrolled for kernels before 5.17, which
+ * refuse a program holding a bpf_loop() callback even where it is never
+ * called (src/live/attach.c picks by kf->helper_loop).
+ */
 SEC("fentry/" OOMREAP_HOOK_MARK_OOM_VICTIM)
 int BPF_PROG(fentry_mark_oom_victim, struct task_struct *task)
+{
+	return on_mark_victim_walk(task, OOMREAP_SRC_FENTRY, true);
+}
+
+SEC("fentry/" OOMREAP_HOOK_MARK_OOM_VICTIM)
+int BPF_PROG(fentry_mark_oom_victim_unrolled, struct task_struct *task)
 {
 	return on_mark_victim(task, OOMREAP_SRC_FENTRY);
 }
@@ -353,12 +469,28 @@ int BPF_PROG(fentry_mark_oom_victim, struct task_struct *task)
 SEC("kprobe/" OOMREAP_HOOK_MARK_OOM_VICTIM)
 int BPF_KPROBE(kprobe_mark_oom_victim, struct task_struct *task)
 {
+	return on_mark_victim_walk(task, OOMREAP_SRC_KPROBE, true);
+}
+
+SEC("kprobe/" OOMREAP_HOOK_MARK_OOM_VICTIM)
+int BPF_KPROBE(kprobe_mark_oom_victim_unrolled, struct task_struct *task)
+{
 	return on_mark_victim(task, OOMREAP_SRC_KPROBE);
 }
 
 /* 6.9+ and stable backports: TP_PROTO(struct task_struct *task, uid_t uid). */
 SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
 int BPF_PROG(tp_mark_victim, struct task_struct *task, uid_t uid)
+{
+	return on_mark_victim_walk(task, OOMREAP_SRC_TRACEPOINT, true);
+}
+
+/*
+ * The same for a kernel with this mark_victim (a backport) but without
+ * bpf_loop(): the walk unrolled, verified once per level (kf->helper_loop).
+ */
+SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
+int BPF_PROG(tp_mark_victim_unrolled, struct task_struct *task, uid_t uid)
 {
 	return on_mark_victim(task, OOMREAP_SRC_TRACEPOINT);
 }
@@ -401,8 +533,7 @@ int BPF_PROG(tp_signal_generate, int sig, struct kernel_siginfo *info, struct ta
 	return 0;
 }
 
-SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
-int BPF_PROG(tp_mark_victim_pid, int pid)
+static __always_inline int mark_victim_pid(int pid, bool walk_loop)
 {
 	struct oomreap_kill_event *e;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -414,12 +545,12 @@ int BPF_PROG(tp_mark_victim_pid, int pid)
 		task = (struct task_struct *)*sent;
 		bpf_map_delete_elem(&sigkill_sent, &tid);
 		if (BPF_CORE_READ(task, pid) == pid)
-			return on_mark_victim(task, OOMREAP_SRC_TRACEPOINT);
+			return on_mark_victim_walk(task, OOMREAP_SRC_TRACEPOINT, walk_loop);
 	}
 	/* out_of_memory() marks an exiting current without a signal */
 	if (tid == (__u32)pid)
-		return on_mark_victim((struct task_struct *)bpf_get_current_task(),
-				      OOMREAP_SRC_TRACEPOINT);
+		return on_mark_victim_walk((struct task_struct *)bpf_get_current_task(),
+					   OOMREAP_SRC_TRACEPOINT, walk_loop);
 
 	/* Only the pid is known; the incident says so (no OOMREAP_KILL_HAVE_TASK). */
 	e = reserve(sizeof(*e));
@@ -436,8 +567,21 @@ int BPF_PROG(tp_mark_victim_pid, int pid)
 	return 0;
 }
 
+SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
+int BPF_PROG(tp_mark_victim_pid, int pid)
+{
+	return mark_victim_pid(pid, true);
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_MARK_VICTIM)
+int BPF_PROG(tp_mark_victim_pid_unrolled, int pid)
+{
+	return mark_victim_pid(pid, false);
+}
+
 /* oom_kill_process(): what only the function rungs can know. */
-static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 source)
+static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 source,
+					       bool walk_loop)
 {
 	struct oomreap_oom_context_event *e;
 	struct task_struct *chosen;
@@ -465,7 +609,10 @@ static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 sou
 		struct cgroup *cg = BPF_CORE_READ(memcg, css.cgroup);
 
 		e->domain_cgroup_id = BPF_CORE_READ(cg, kn, id);
-		cgroup_path_fill(cg, e->domain_cgroup_path);
+		if (walk_loop)
+			cgroup_path_fill_loop(cg, e->domain_cgroup_path);
+		else
+			cgroup_path_fill(cg, e->domain_cgroup_path);
 	}
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
@@ -474,13 +621,25 @@ static __always_inline int on_oom_kill_process(struct oom_control *oc, __u16 sou
 SEC("fentry/" OOMREAP_HOOK_OOM_KILL_PROCESS)
 int BPF_PROG(fentry_oom_kill_process, struct oom_control *oc)
 {
-	return on_oom_kill_process(oc, OOMREAP_SRC_FENTRY);
+	return on_oom_kill_process(oc, OOMREAP_SRC_FENTRY, true);
+}
+
+SEC("fentry/" OOMREAP_HOOK_OOM_KILL_PROCESS)
+int BPF_PROG(fentry_oom_kill_process_unrolled, struct oom_control *oc)
+{
+	return on_oom_kill_process(oc, OOMREAP_SRC_FENTRY, false);
 }
 
 SEC("kprobe/" OOMREAP_HOOK_OOM_KILL_PROCESS)
 int BPF_KPROBE(kprobe_oom_kill_process, struct oom_control *oc)
 {
-	return on_oom_kill_process(oc, OOMREAP_SRC_KPROBE);
+	return on_oom_kill_process(oc, OOMREAP_SRC_KPROBE, true);
+}
+
+SEC("kprobe/" OOMREAP_HOOK_OOM_KILL_PROCESS)
+int BPF_KPROBE(kprobe_oom_kill_process_unrolled, struct oom_control *oc)
+{
+	return on_oom_kill_process(oc, OOMREAP_SRC_KPROBE, false);
 }
 
 /*
@@ -798,7 +957,7 @@ static __always_inline __u32 method_of(long nr, __s32 code, int group)
 
 static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 					  struct task_struct *task, int group, int result,
-					  bool regs)
+					  bool regs, bool walk_loop)
 {
 	struct task_struct *cur = (void *)bpf_get_current_task();
 	struct killer_key key = {};
@@ -812,10 +971,17 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	long nr = -1;
 
 	if (regs) {
-		/* 5.15+: the BTF-typed task, read with plain loads (no helper call each) */
+		/*
+		 * 5.15+: the BTF-typed task, read with plain loads (no helper
+		 * call each).  Its mm loaded once: from 6.3 the verifier checks
+		 * each pointer loaded from a trusted one by name against its
+		 * lists of trusted fields, scans of the kernel's whole BTF
+		 * (about a millisecond of start-up for the second load).
+		 */
 		struct task_struct *ct = bpf_get_current_task_btf();
+		struct mm_struct *cmm = ct->mm;
 
-		exe = ct->mm ? ct->mm->exe_file : NULL;
+		exe = cmm ? cmm->exe_file : NULL;
 		if (!exe)
 			return 0; /* a kernel thread */
 		key.ino = exe->f_inode->i_ino;
@@ -885,7 +1051,8 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
 		e->cgroup_hierarchy = BPF_CORE_READ(cg, root, hierarchy_id);
 	}
-	if (cgroup_path_fill(cg, e->cgroup_path))
+	if (walk_loop ? cgroup_path_fill_loop(cg, e->cgroup_path)
+		      : cgroup_path_fill(cg, e->cgroup_path))
 		e->ukill_flags |= OOMREAP_UKILL_CGROUP_TRUNC;
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
@@ -906,7 +1073,7 @@ int BPF_PROG(tp_signal_killer, int sig, struct kernel_siginfo *info, struct task
 	/* delivered only; the kernel's own SIGKILLs are the OOM killer's business */
 	if (result != 0 || info == SEND_SIG_PRIV)
 		return 0;
-	return on_user_signal(sig, info, task, group, result, false);
+	return on_user_signal(sig, info, task, group, result, false, false);
 }
 
 SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
@@ -917,7 +1084,19 @@ int BPF_PROG(tp_signal_killer_regs, int sig, struct kernel_siginfo *info,
 		return 0;
 	if (result != 0 || info == SEND_SIG_PRIV)
 		return 0;
-	return on_user_signal(sig, info, task, group, result, true);
+	return on_user_signal(sig, info, task, group, result, true, true);
+}
+
+/* 5.15 and 5.16: bpf_task_pt_regs() but no bpf_loop() */
+SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
+int BPF_PROG(tp_signal_killer_regs_unrolled, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	if (sig != SIGKILL && sig != SIGTERM)
+		return 0;
+	if (result != 0 || info == SEND_SIG_PRIV)
+		return 0;
+	return on_user_signal(sig, info, task, group, result, true, false);
 }
 
 /*
@@ -928,10 +1107,11 @@ int BPF_PROG(tp_signal_killer_regs, int sig, struct kernel_siginfo *info,
  * otherwise), then one lookup.  Returns 1 when the task is such a
  * victim's (its group's end reported here), 0 when it is none.
  */
-static __always_inline int user_victim_exit(unsigned long long *ctx, struct task_struct *task)
+static __always_inline int user_victim_exit(unsigned long long *ctx, struct task_struct *task,
+					    struct signal_struct *sig)
 {
 	struct oomreap_exit_event *e;
-	int code = task->signal->group_exit_code;
+	int code = sig->group_exit_code;
 	struct uvictim *uv;
 	struct mm_struct *mm;
 	bool group_dead;
@@ -1139,13 +1319,18 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 
 	/*
 	 * Direct (BTF-typed) loads, not bpf_probe_read_kernel(): this is the
-	 * only program that runs outside OOMs, once per exiting thread.
+	 * only program that runs outside OOMs, once per exiting thread.  But
+	 * only this one off the task itself: from 6.3 the verifier checks each
+	 * pointer loaded from a trusted pointer (the tracepoint's task) against
+	 * its lists of trusted fields, by name, each a scan of the kernel's
+	 * whole BTF: a millisecond of start-up per load.  So the signal is
+	 * handed down, not loaded again, and the rare paths read with helpers.
 	 */
 	sig = task->signal;
 	oom_mm = sig->oom_mm;
 	if (!oom_mm) {
 		/* a userspace killer's victim: its own event, and done */
-		if (user_victim_exit(ctx, task))
+		if (user_victim_exit(ctx, task, sig))
 			return 0;
 		if (sig->group_exit_code != SIGKILL)
 			return 0;
@@ -1168,7 +1353,7 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 		/* only the group's end can matter to a kill still to come */
 		if (!group_dead)
 			return 0;
-		oom_mm = task->mm; /* NULL after exit_mm() */
+		oom_mm = BPF_CORE_READ(task, mm); /* NULL after exit_mm() */
 		/* on the function rungs the kill event may be out already */
 		if (v && (!oom_mm || v->mm != (__u64)oom_mm))
 			v = NULL;

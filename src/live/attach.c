@@ -97,16 +97,24 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 {
 	const bool *has = kf->in_btf;
 	const bool fe = r == RUNG_FENTRY;
+	const bool lp = kf->helper_loop; /* bpf_loop(): each program's twin without it (bpf/) */
 	const enum hook_attach entry = fe ? HOOK_AS_FENTRY : HOOK_AS_KPROBE;
 	int n = 0;
 
 	switch (r) {
 	case RUNG_FENTRY:
 	case RUNG_KPROBE:
-		n = add_hook(hc, n, fe ? s->progs.fentry_mark_oom_victim : s->progs.kprobe_mark_oom_victim,
+		n = add_hook(hc, n,
+			     fe ? (lp ? s->progs.fentry_mark_oom_victim
+				      : s->progs.fentry_mark_oom_victim_unrolled)
+				: (lp ? s->progs.kprobe_mark_oom_victim
+				      : s->progs.kprobe_mark_oom_victim_unrolled),
 			     HOOK_MARK_OOM_VICTIM, entry, NULL, has[HOOK_MARK_OOM_VICTIM], false);
 		n = add_hook(hc, n,
-			     fe ? s->progs.fentry_oom_kill_process : s->progs.kprobe_oom_kill_process,
+			     fe ? (lp ? s->progs.fentry_oom_kill_process
+				      : s->progs.fentry_oom_kill_process_unrolled)
+				: (lp ? s->progs.kprobe_oom_kill_process
+				      : s->progs.kprobe_oom_kill_process_unrolled),
 			     HOOK_OOM_KILL_PROCESS, entry, NULL, has[HOOK_OOM_KILL_PROCESS], true);
 		n = add_hook(hc, n,
 			     fe ? s->progs.fentry_queue_oom_reaper : s->progs.kprobe_queue_oom_reaper,
@@ -130,10 +138,15 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 		break;
 	default:
 		if (kf->mark_victim_has_task)
-			n = add_hook(hc, n, s->progs.tp_mark_victim, HOOK_MARK_VICTIM,
-				     HOOK_AS_TRACEPOINT, "(task, uid)", kf->tp_mark_victim, false);
+			n = add_hook(hc, n,
+				     lp ? s->progs.tp_mark_victim : s->progs.tp_mark_victim_unrolled,
+				     HOOK_MARK_VICTIM, HOOK_AS_TRACEPOINT, "(task, uid)",
+				     kf->tp_mark_victim, false);
 		else {
-			n = add_hook(hc, n, s->progs.tp_mark_victim_pid, HOOK_MARK_VICTIM,
+			n = add_hook(hc, n,
+				     lp ? s->progs.tp_mark_victim_pid
+					: s->progs.tp_mark_victim_pid_unrolled,
+				     HOOK_MARK_VICTIM,
 				     HOOK_AS_TRACEPOINT, "(pid)", kf->tp_mark_victim, false);
 			/* the victim's task, for a pid-only mark_victim */
 			n = add_hook(hc, n, s->progs.tp_signal_generate, HOOK_SIGNAL_GENERATE,
@@ -157,8 +170,9 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 	 * syscall tracepoints (a machine-wide cost while attached: opt-in).
 	 */
 	n = add_hook(hc, n,
-		     kf->helper_task_pt_regs ? s->progs.tp_signal_killer_regs
-					     : s->progs.tp_signal_killer,
+		     !kf->helper_task_pt_regs ? s->progs.tp_signal_killer
+		     : lp			 ? s->progs.tp_signal_killer_regs
+						 : s->progs.tp_signal_killer_regs_unrolled,
 		     HOOK_SIGNAL_GENERATE, HOOK_AS_TRACEPOINT, " (memory killers)",
 		     kf->tp_signal_generate, true);
 	if (o->mrelease) {

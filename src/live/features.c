@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -24,6 +25,7 @@
 enum lookup {
 	FN_BPF_TASK_FROM_PID = HOOK_NR,
 	FN_BPF_TASK_PT_REGS,
+	FN_BPF_LOOP,
 	ST_TASK_STRUCT,
 	ST_MM_STRUCT,
 	ST_MM_RSS_STAT,
@@ -43,6 +45,7 @@ struct lookup_name {
 static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[FN_BPF_TASK_FROM_PID - HOOK_NR] = { BTF_KIND_FUNC, "bpf_task_from_pid" },
 	[FN_BPF_TASK_PT_REGS - HOOK_NR] = { BTF_KIND_FUNC, "bpf_task_pt_regs" },
+	[FN_BPF_LOOP - HOOK_NR] = { BTF_KIND_FUNC, "bpf_loop" },
 	[ST_TASK_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "task_struct" },
 	[ST_MM_STRUCT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_struct" },
 	[ST_MM_RSS_STAT - HOOK_NR] = { BTF_KIND_STRUCT, "mm_rss_stat" },
@@ -52,6 +55,13 @@ static const struct lookup_name others[LOOKUP_NR - HOOK_NR] = {
 	[ST_BPF_LINK_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_link_info" },
 	[ST_BPF_PROG_INFO - HOOK_NR] = { BTF_KIND_STRUCT, "bpf_prog_info" },
 };
+
+static bool env_is_1(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && !strcmp(v, "1");
+}
 
 /* What lookup k is: a hook's typedef (btf_trace_<name>) or function, or one of the others. */
 static struct lookup_name lookup(int k)
@@ -271,6 +281,8 @@ static void features_from(struct kernel_features *kf, const struct kbtf *btf,
 							      : -ENOENT;
 	kf->kfunc_task_from_pid = id[FN_BPF_TASK_FROM_PID] > 0;
 	kf->helper_task_pt_regs = id[FN_BPF_TASK_PT_REGS] > 0;
+	/* OOMREAP_NO_BPF_LOOP=1: the programs of kernels before 5.17, for the tests */
+	kf->helper_loop = id[FN_BPF_LOOP] > 0 && !env_is_1("OOMREAP_NO_BPF_LOOP");
 	kf->reaper_timer = find_member(btf, id[ST_TASK_STRUCT], "oom_reaper_timer") != NULL;
 	kf->mmap_lock = mmap_lock_layout(btf, id);
 	rss_sum_plan(kf, btf, id);

@@ -40,6 +40,7 @@ struct kernel_features {
 	int mark_oom_victim_btf_id;  /* for the cheap fentry probe */
 	bool kfunc_task_from_pid;
 	bool helper_task_pt_regs;    /* bpf_task_pt_regs (5.15+): a killer's system call */
+	bool helper_loop;            /* bpf_loop (5.17+): loops verified once, not per turn */
 	/* data structure shapes */
 	bool reaper_timer;           /* task_struct.oom_reaper_timer: 2 s delay */
 	enum mmap_lock_layout mmap_lock; /* what blocker attribution walks */

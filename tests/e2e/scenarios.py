@@ -51,10 +51,10 @@ class Tool(oomlab.JsonOutput):
     """`oomreap-trace --json --cgroup REL [extra...]`, ready; proc is the
     running oomlab.Tool, rc its exit status once stopped."""
 
-    def __init__(self, binary, cgroup_rel, extra=(), select=None):
+    def __init__(self, binary, cgroup_rel, extra=(), select=None, env=None):
         select = select if select is not None else ["--cgroup", cgroup_rel]
         self.argv = [binary, "--json", *select, *extra]
-        self.proc = oomlab.Tool(self.argv[1:], binary=binary, **CHILD)
+        self.proc = oomlab.Tool(self.argv[1:], binary=binary, env=env, **CHILD)
         self.rc = None
 
     def wait_incident(self, pid, timeout):
@@ -92,6 +92,9 @@ class Run(harness.Verdict):
         # tools a restart stopped (their output counts too), and what to do
         # at a scenario's checkpoints (checkpoint())
         self.tool_extra = ()
+        # a scenario's own additions: arguments and environment of its tool
+        self.tool_args = []
+        self.tool_env = None
         self.old_tools = []
         self.hooks = {}
         # the tool start_tool() starts: Tool; tests/prom and tests/restart
@@ -141,10 +144,14 @@ class Run(harness.Verdict):
         # Only scenarios that select otherwise pass select (tests/prom's
         # make_tool takes the cgroup only).
         sel = {"select": select} if select else {}
+        if self.tool_env is not None:
+            sel["env"] = self.tool_env
+        if self.tool_args:
+            sel["extra"] = list(self.tool_args)
         if self.tool_extra:
             # restarted runs: one recording would not hold the whole incident
-            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
-                                       extra=list(self.tool_extra), **sel)
+            sel["extra"] = list(self.tool_extra) + sel.get("extra", [])
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel, **sel)
         else:
             # recorded too: replaying it must give the same OOM context (and an
             # incident joined halfway the same identity: the kernel log read at
@@ -152,8 +159,8 @@ class Run(harness.Verdict):
             rdir = tempfile.mkdtemp(prefix=self.tag + "-rec")
             self.stack.callback(shutil.rmtree, rdir, True)
             self.recording = os.path.join(rdir, "run.oomrec")
-            self.tool = self.make_tool(self.args.tool, self.memcg.rel,
-                                       extra=["--record", self.recording], **sel)
+            sel["extra"] = ["--record", self.recording] + sel.get("extra", [])
+            self.tool = self.make_tool(self.args.tool, self.memcg.rel, **sel)
             # OOMREAP_E2E_KEEP=DIR: each run's recording kept as DIR/SCENARIO.oomrec
             # (how the real-* goldens are captured: tests/golden/README.md)
             keep = os.environ.get("OOMREAP_E2E_KEEP")
@@ -515,6 +522,85 @@ def scenario_a(r):
     if r.expect(el is not None, "exit_latency_ns is null"):
         r.expect(0 <= el < REAPER_DELAY_NS[0], f"exit_latency_ns {el} not in [0, 2 s)")
     note(f"A: tool exit_latency {ms(el)}")
+
+
+# The BPF side walks at most this many cgroup levels (bpf/oomreap.bpf.c).
+CGROUP_MAX_DEPTH = 16
+
+
+def memory_cgroup_of(pid):
+    """The task's memory cgroup as the kernel states it in /proc/PID/cgroup
+    (v1: "N:memory:/path"; v2: "0::/path"), None if not found."""
+    text = read_file(f"/proc/{pid}/cgroup", "") or ""
+    v2 = None
+    for line in text.splitlines():
+        _, ctrls, path = line.split(":", 2)
+        if "memory" in ctrls.split(","):
+            return path
+        if ctrls == "":
+            v2 = path
+    return v2
+
+
+def scenario_d(r, unrolled=False):
+    """D: victims 3 and 18 memory cgroups deep.  The cgroup path is built in
+    BPF, leaf first (a bpf_loop() walk where the kernel has it, unrolled
+    before 5.17): 3 levels deep it is the kernel's own path of the task's
+    memory cgroup exactly (/proc/PID/cgroup before the kill, and the
+    oom-kill line's task_memcg unless ratelimited); 18 deep, the innermost
+    CGROUP_MAX_DEPTH levels of it, flagged truncated.
+    unrolled (Du): the programs of kernels without bpf_loop(), here
+    (OOMREAP_NO_BPF_LOOP=1), proven by the plan -v prints."""
+    want_prog = "tp_mark_victim_unrolled" if unrolled else "tp_mark_victim"
+    if unrolled:
+        r.tool_env = dict(os.environ, OOMREAP_NO_BPF_LOOP="1")
+    r.tool_args = ["-v"]    # the attach plan: which program walks
+    r.setup_common(64)
+    cases = []
+    for depth in (3, 18):
+        rel = r.memcg.rel
+        for i in range(1, depth):
+            rel += f"/{depth}-{i}"
+            leaf = Memcg(rel)
+            r.stack.callback(leaf.close)    # before its parents: LIFO
+        leaf.limit(48)
+        hog, pid = oomlab.start_memhog(r.stack, leaf, 256, adj=100, binary=r.fx("memhog"),
+                                       **CHILD)
+        kpath = memory_cgroup_of(pid)
+        r.expect_eq(kpath, leaf.rel, f"depth {depth}: /proc/{pid}/cgroup")
+        cases.append((depth, kpath, hog, pid))
+    r.trace.watch_exits([pid for *_, pid in cases])
+    # every cgroup: a truncated path has lost the test's own top level
+    r.start_tool(select=["--cgroup", "/"])
+    if r.tool:
+        plan = [l.split() for l in r.tool.proc.err if "-> tracepoint oom:mark_victim" in l]
+        r.expect_eq([p[0] for p in plan], [want_prog], "program on oom:mark_victim")
+    for depth, kpath, hog, pid in cases:
+        hog.send("go")
+        r.kernel_kill(pid)
+        r.expect_eq(hog.wait(10), -signal.SIGKILL, f"depth {depth}: hog exit status")
+        if r.tool:
+            r.tool.wait_incident(pid, REAPER_DELAY_NS[1] / 1e9 + 10)
+    if not r.tool:
+        return
+    r.finish_tool()
+    for depth, kpath, hog, pid in cases:
+        summary, _ = r.kernel_context(pid)
+        if summary is not None:     # else ratelimited (after S, say)
+            r.expect_eq(summary.group("task_memcg"), kpath, f"depth {depth}: kernel task_memcg")
+        if kpath is None:
+            continue
+        parts = kpath.strip("/").split("/")
+        r.expect_eq(len(parts), depth, f"depth {depth}: levels in the kernel's path")
+        want = "/" + "/".join(parts[-CGROUP_MAX_DEPTH:])
+        inc = r.the_incident(pid)
+        if not inc:
+            continue
+        r.expect_eq(inc.get("cgroup"), want, f"depth {depth}: cgroup")
+        r.expect_eq(inc.get("cgroup_truncated"), depth > CGROUP_MAX_DEPTH,
+                    f"depth {depth}: cgroup_truncated")
+        note(f"D: depth {depth}: kernel {kpath!r}, tool {inc.get('cgroup')!r} "
+             f"truncated={inc.get('cgroup_truncated')}")
 
 
 def victim_setup(r, extra, adj=500, mib=100):
@@ -1034,4 +1120,6 @@ SCENARIOS = {
     "Cm": ("C2-mid-loop", scenario_c_mid_loop),
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
+    "D": ("D-deep-cgroups", scenario_d),
+    "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }

@@ -55,7 +55,22 @@ static const struct {
 	const char *why;
 } gated[] = {
 	{ "tp_skip_blockers", "bpf_task_from_pid kfunc, 6.2+: blockers_possible()" },
+	/* the cgroup walk through a bpf_loop() callback (5.17+): each has an _unrolled twin */
+	{ "tp_mark_victim", "bpf_loop, 5.17+: kf->helper_loop (tp_mark_victim_unrolled elsewhere)" },
+	{ "tp_mark_victim_pid",
+	  "bpf_loop, 5.17+: kf->helper_loop (tp_mark_victim_pid_unrolled elsewhere)" },
+	{ "fentry_mark_oom_victim",
+	  "bpf_loop, 5.17+: kf->helper_loop (fentry_mark_oom_victim_unrolled elsewhere)" },
+	{ "kprobe_mark_oom_victim",
+	  "bpf_loop, 5.17+: kf->helper_loop (kprobe_mark_oom_victim_unrolled elsewhere)" },
+	{ "fentry_oom_kill_process",
+	  "bpf_loop, 5.17+: kf->helper_loop (fentry_oom_kill_process_unrolled elsewhere)" },
+	{ "kprobe_oom_kill_process",
+	  "bpf_loop, 5.17+: kf->helper_loop (kprobe_oom_kill_process_unrolled elsewhere)" },
 	{ "tp_signal_killer_regs",
+	  "bpf_get_current_task_btf, bpf_task_pt_regs, 5.15+: kf->helper_task_pt_regs; "
+	  "bpf_loop, 5.17+: kf->helper_loop (tp_signal_killer elsewhere)" },
+	{ "tp_signal_killer_regs_unrolled",
 	  "bpf_get_current_task_btf, bpf_task_pt_regs, 5.15+: kf->helper_task_pt_regs "
 	  "(tp_signal_killer elsewhere)" },
 };

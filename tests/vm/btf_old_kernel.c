@@ -7,7 +7,8 @@
  * `oomreap-trace --btf THIS.o probe` must detect exactly that (feature
  * detection, not version numbers).  Checked by tests/vm/btf_fixture_test.sh.
  *
- * -DNEW_MARK_VICTIM gives the control: the (task, uid) prototype.
+ * -DNEW_MARK_VICTIM gives the control: the (task, uid) prototype, and the
+ * bpf_loop() helper a 6.9+ kernel has (5.17+), which the old shape lacks.
  */
 typedef unsigned int uid_t;
 typedef struct { long counter; } atomic_long_t;
@@ -51,3 +52,12 @@ btf_trace_skip_task_reaping keep_skip;
 btf_trace_sched_process_exit keep_exit;
 struct task_struct keep_task;
 struct mm_struct keep_mm;
+
+#ifdef NEW_MARK_VICTIM
+/* the helper's function, as BPF_CALL_4(bpf_loop, ...) puts it in the BTF */
+__attribute__((noinline)) long bpf_loop(unsigned int nr_loops, void *callback_fn,
+					void *callback_ctx, unsigned long flags)
+{
+	return nr_loops + (long)callback_fn + (long)callback_ctx + flags;
+}
+#endif
