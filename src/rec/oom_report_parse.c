@@ -426,6 +426,10 @@ bool oomr__meminfo_other(const char *text, size_t len)
 		       p == end;
 	if (lit(&p, end, "Swap cache stats: add "))
 		return true;
+	/* 7.x: the root's memory.min and memory.low protection given out */
+	if (lit(&p, end, "Memory cgroup min protection "))
+		return s64_at(&p, end, 0, INT64_MAX, &v) && lit(&p, end, "kB -- low protection ") &&
+		       s64_at(&p, end, 0, INT64_MAX, &v) && lit(&p, end, "kB") && p == end;
 	if (!s64_at(&p, end, INT64_MIN + 1, INT64_MAX, &v))
 		return false;
 	return (size_t)(end - p) <= 30 &&

@@ -738,11 +738,19 @@ static const char *const NODE_612 =
 	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB writeback:0kB "
 	"shmem:0kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
 	"kernel_stack:1472kB pagetables:1224kB sec_pagetables:0kB all_unreclaimable? yes";
+/* 7.3 as its kernel printed them in the kernel matrix's O-global guest */
+static const char *const NODE_73 =
+	"Node 0 active_anon:839076kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
+	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:5616kB dirty:0kB "
+	"writeback:0kB shmem:13604kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:16384kB "
+	"kernel_stack:1088kB pagetables:2192kB sec_pagetables:0kB all_unreclaimable? yes "
+	"Balloon:0kB gpu_active:0kB gpu_reclaim:0kB";
 static const char *const ZONE_7X =
-	"DMA32 free:2812kB boost:0kB min:2840kB low:3548kB high:4256kB reserved_highatomic:0KB "
-	"free_highatomic:0KB active_anon:12kB inactive_anon:480116kB active_file:28kB "
-	"inactive_file:0kB unevictable:0kB writepending:0kB present:507776kB managed:493256kB "
-	"mlocked:0kB bounce:0kB free_pcp:0kB local_pcp:0kB free_cma:0kB";
+	"DMA32 free:37232kB boost:0kB min:44324kB low:55404kB high:66484kB "
+	"reserved_highatomic:0kB free_highatomic:0kB active_anon:828400kB inactive_anon:0kB "
+	"active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB zspages:0kB "
+	"present:1032064kB managed:947120kB mlocked:0kB bounce:0kB free_pcp:43544kB "
+	"local_pcp:17956kB free_cma:0kB";
 
 static void mem_info_510(struct logb *b)
 {
@@ -902,24 +910,48 @@ static void test_nodes_zones_6x_7x(void **state)
 	assert_non_null(strstr(s, " No zone was below its min watermark."));
 	kmsg_log__free(&b.l);
 
-	/* 7.x, NUMA: its zone line after a bare "Node 0 " cut from it by another CPU */
+	/*
+	 * 7.3: all_unreclaimable inside the node line, Balloon and gpu_* after
+	 * it; free_highatomic and zspages in the zone line, its
+	 * reserved_highatomic in "kB"; the zone line after a bare "Node 0 "
+	 * cut from it by another CPU; 7.x's memcg protection line.
+	 */
 	start(&b);
 	head(&b, "hog");
 	add(&b, "Mem-Info:");
-	add(&b, "active_anon:3 inactive_anon:120029 isolated_anon:0\\x0a free:703 free_pcp:0 "
-		"free_cma:0");
-	add(&b, NODE_612);
+	add(&b, "active_anon:209769 inactive_anon:0 isolated_anon:0\\x0a active_file:0 "
+		"inactive_file:0 isolated_file:0\\x0a unevictable:0 dirty:0 writeback:0\\x0a "
+		"slab_reclaimable:274 slab_unreclaimable:3000\\x0a mapped:1404 shmem:3401 "
+		"pagetables:548\\x0a sec_pagetables:0 bounce:0\\x0a kernel_misc_reclaimable:0\\x0a "
+		"free:10401 free_pcp:10944 free_cma:0");
+	add(&b, NODE_73);
 	add(&b, "Node 0 ");
 	add(&b, ZONE_7X);
-	add(&b, "lowmem_reserve[]: 0 0 0 0");
+	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
+	add(&b, "Node 0 DMA32: 1*4kB (U) 1*8kB (U) 2*16kB (ME) 3*32kB (UME) 3*64kB (UME) "
+		"2*128kB (UM) 3*256kB (UME) 2*512kB (ME) 2*1024kB (UE) 0*2048kB 8*4096kB (M) = "
+		"37196kB");
+	add(&b, "0 pages hwpoisoned");
+	add(&b, "Memory cgroup min protection 0kB -- low protection 0kB");
 	tasks_tail(&b);
 	summary(&b, NULL, "hog", 10);
 	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->nnodes, 1);
+	assert_int_equal(r->nodes[0].all_unreclaimable, 1);
+	assert_int_equal(r->nodes[0].kb.n, 20);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "gpu_reclaim", &v));
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "Balloon", &v));
 	assert_int_equal(r->nzones, 1);
 	assert_int_equal(r->zones[0].node, 0);
 	assert_string_equal(r->zones[0].name, "DMA32");
-	assert_int_equal(r->zones[0].kb.n, 20);
+	assert_int_equal(r->zones[0].kb.n, 21);
+	assert_int_equal(r->zones[0].nlowmem, 5);
+	assert_int_equal(r->zones[0].buddy_free_kb, 37196);
+	assert_int_equal(r->meminfo_other, 2);
 	assert_int_equal(r->meminfo_unread, 0);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " Zone DMA32 (node 0) had 36.4MiB free, below its min "
+				  "watermark of 43.3MiB."));
 	kmsg_log__free(&b.l);
 }
 

@@ -241,12 +241,29 @@ scen_O() {
 		return 0
 	fi
 	scen_begin O-global
+	# RECORD_G: a second tool records this one too (tracepoint rung only)
+	orp=
+	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
+		rm -f "$WORK/o.oomrec" "$WORK/orec.err"
+		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/o.oomrec" \
+			>/dev/null 2>"$WORK/orec.err" &
+		orp=$!
+		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/orec.err" || ! alive $orp'
+	fi
 	rm -f "$WORK/hogO"
 	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogO" 2>&1 &
 	hp=$!
 	wait "$hp"
 	rc=$?
 	sleep 2.4
+	if [ -n "$orp" ]; then
+		# the tool has reported the hog: the recording holds its report
+		wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":$hp," "$WORK/tool.json" ||
+			echo "@@WARN the tool has not reported $hp"
+		kill -INT "$orp"
+		wait "$orp"
+		echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-global-oom.oomrec $(base64 -w 0 "$WORK/o.oomrec")"
+	fi
 	scen_end "$hp" "exit=$rc"
 }
 

@@ -39,8 +39,9 @@ Environment knobs:
   VMTEST_VERBOSE=1  print every failed check's details
   VMTEST_BUSY=N     N busy loops on the host for the whole run (flake hunt:
                     the matrix must pass with the host's CPUs taken)
-  VMTEST_RECORD_G=1 scenario G recorded too (tracepoint rung), kept beside the
-                    guest's console log as real-<release>-group-kill.oomrec
+  VMTEST_RECORD_G=1 scenarios G and O-global recorded too (tracepoint rung),
+                    kept beside the guest's console log as
+                    real-<release>-group-kill.oomrec, real-<release>-global-oom.oomrec
   VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
@@ -145,7 +146,7 @@ JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
 TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
 VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
-# Scenario G also recorded, on the tracepoint rung, by a second tool: the
+# Scenarios G and O-global also recorded, on the tracepoint rung, by a second tool: the
 # recording is kept beside the guest's console log (a golden's source).
 RECORD_G = "1" if os.environ.get("VMTEST_RECORD_G") == "1" else ""
 
@@ -1271,8 +1272,55 @@ def kernel_report(kmsg, victim):
         stamps = {r[:DMESG_TS.match(r).end()] if DMESG_TS.match(r) else "" for r in stat_raw}
         stat_cut = len(stamps) == 1 and sum(len(r) + 4 for r in stat_raw) >= 900
         return dict(counters=rep["counters"], stats=rep["stats"], rows=rep["rows"],
-                    stat_cut=stat_cut, meminfo=rep["meminfo"])
+                    stat_cut=stat_cut, meminfo=rep["meminfo"], nodes=rep["nodes"],
+                    zones=rep["zones"], slab=rep["slab"])
     return None
+
+
+NODES_MAX, ZONES_MAX, SLAB_MAX = 2, 6, 8   # what oom.meminfo and oom.slab keep
+
+
+def check_meminfo_lines(cell, oom, rep):
+    """A global OOM's Mem-Info node and zone lines and its unreclaimable
+    slab table: the tool's oom.meminfo.nodes/zones and oom.slab against the
+    lines the kernel printed."""
+    mi = oom.get("meminfo") or {}
+    knodes, kzones = rep["nodes"], rep["zones"]
+    cell.check(bool(knodes) and bool(kzones),
+               f"kmsg: a global OOM's Mem-Info with {len(knodes)} node and {len(kzones)} "
+               f"zone lines")
+    tnodes = [dict(node=n.get("node"), kB=n.get("kB"), all_unreclaimable=n.get("all_unreclaimable"))
+              for n in mi.get("nodes") or []]
+    cell.check(tnodes == knodes[:NODES_MAX] and
+               mi.get("nodes_dropped", 0) == max(0, len(knodes) - NODES_MAX),
+               f"tool oom.meminfo.nodes {tnodes} != kmsg {knodes}")
+    keys = ("node", "zone", "kB", "lowmem_reserve_pages", "buddy_free_kB")
+    tzones = [{k: z.get(k) for k in keys} for z in mi.get("zones") or []]
+    cell.check(tzones == kzones[:ZONES_MAX] and
+               mi.get("zones_dropped", 0) == max(0, len(kzones) - ZONES_MAX),
+               f"tool oom.meminfo.zones {tzones} != kmsg {kzones}")
+    for z in mi.get("zones") or []:
+        kb = z.get("kB") or {}
+        cell.check(z.get("below_min") == (kb["free"] < kb["min"] if "free" in kb and "min" in kb
+                                          else None),
+                   f"tool zone {z.get('zone')} below_min {z.get('below_min')} with free "
+                   f"{kb.get('free')} min {kb.get('min')}")
+    cell.check(mi.get("unreadable_lines") == 0 and mi.get("zone_lines_orphan") == 0,
+               f"tool: {mi.get('unreadable_lines')} Mem-Info lines not read, "
+               f"{mi.get('zone_lines_orphan')} zone lines of no zone")
+    slab = oom.get("slab")
+    if rep["slab"] is None:
+        cell.check(slab is None and (oom.get("report_missing") or {}).get("slab"),
+                   f"tool oom.slab {slab!r} where the kernel printed no slab table (want null "
+                   f"and why)")
+        return
+    top = sorted(rep["slab"], key=lambda r: -r["used_kB"])[:SLAB_MAX]
+    slab = slab or {}
+    cell.check(slab.get("listed") == len(rep["slab"]) and
+               slab.get("listed_used_kB") == sum(r["used_kB"] for r in rep["slab"]) and
+               [{k: r.get(k) for k in ("name", "used_kB", "total_kB")}
+                for r in slab.get("rows") or []] == top,
+               f"tool oom.slab {slab} != kmsg's {len(rep['slab'])} rows, top {top}")
 
 
 def check_report(cell, kmsg, inc, victim):
@@ -1294,6 +1342,7 @@ def check_report(cell, kmsg, inc, victim):
         cell.check(oom.get("domain") is None and oom.get("memory_stat") is None and
                    "global" in (oom.get("report_missing") or {}).get("domain", ""),
                    f"tool: a global OOM with oom.domain {oom.get('domain')!r}")
+        check_meminfo_lines(cell, oom, rep)
     else:
         cell.check(oom.get("meminfo") is None, "tool oom.meminfo for a memcg OOM")
     dom = oom.get("domain") or {}
