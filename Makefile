@@ -30,16 +30,22 @@ endif
 
 # src/ is in layers, each folder one (README, "How it works"); a layer
 # includes only those below it (make check-layers).
-CORE_SRCS := $(addprefix src/core/,event.c tracker.c missed.c oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
+CORE_SRCS := $(addprefix src/core/,event.c tracker.c tracker_reap.c tracker_uk.c tracker_rss.c missed.c \
+	     oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
-REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c oom_report_parse.c replay.c)
+REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
-	      sink_prom.c sink_record.c session.c session_kmsg.c)
-REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c markdown.c html.c)
+	      sink_prom.c sink_record.c)
+REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c walk_incident.c walk_oom.c \
+	       markdown.c html.c)
+# The pipeline: one tracker and its sinks, the kernel log and kallsyms
+# fetched for it; live tracing, replay and report all go through it.
+PIPELINE_SRCS := $(addprefix src/pipeline/,session.c session_kmsg.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
-	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c)
+	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c pin_adopt.c \
+	     pin_state.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
-LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS)
+LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS) $(PIPELINE_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
 	     cmd_replay.c cmd_report.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o)
@@ -95,7 +101,8 @@ $(OUT)/oomreap.core_names.h: $(OUT)/bpf/oomreap.bpf.o
 	  echo '};'; } > $@
 
 # Objects that include what is generated from the BPF object must wait for it.
-$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o: $(OUT)/oomreap.skel.h
+$(OUT)/obj/live/attach.o $(OUT)/obj/live/pin.o $(OUT)/obj/live/pin_adopt.o \
+	$(OUT)/obj/live/pin_state.o: $(OUT)/oomreap.skel.h
 $(OUT)/obj/live/percpu_offsets.o: $(OUT)/percpu_offsets.skel.h
 $(OUT)/obj/live/corebtf.o: $(OUT)/oomreap.core_names.h
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * `replay FILE...`: a recording through the live tool's own tracker and
- * sinks (sinks/session.h), as if it were happening now.  Needs neither
+ * sinks (pipeline/session.h), as if it were happening now.  Needs neither
  * BTF nor privileges.  A bad file: one line saying what was read, exit 1.
  */
 #include <stdio.h>
@@ -15,7 +15,7 @@
 #include "live/attach.h"
 #include "rec/replay.h"
 #include "report/time.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 static const char *rung_name_of(uint32_t rung)
 {
@@ -42,13 +42,14 @@ int do_replay(const struct env *env)
 	struct replay *rp;
 	struct kmsg_log klog;
 	struct session s;
-	int status = EXIT_OK, err, have_kmsg;
+	bool s_open = false;
+	int status = EXIT_RUNTIME, err, have_kmsg;
 
+	kmsg_log__init(&klog);
 	err = replay__open(&rp, env->files, env->nfiles);
 	if (err) {
 		p_err("%s", rp ? replay__error(rp) : strerror(-err));
-		replay__free(rp);
-		return EXIT_RUNTIME;
+		goto out;
 	}
 	h = replay__header(rp);
 	rc.mono_to_real_ns = h->mono_to_real_ns;
@@ -59,15 +60,11 @@ int do_replay(const struct env *env)
 				    "sys_exit_process_mrelease", 25) != NULL;
 	options__session(env, h->kernel_release, &so);
 	/* with --prom-textfile: the metrics a live run would have left at its end */
-	if (session__open(&s, &so, &rc)) {
-		replay__free(rp);
-		return EXIT_RUNTIME;
-	}
-	if (session__open_outputs(&s)) {
-		status = session__close(&s, EXIT_RUNTIME);
-		replay__free(rp);
-		return status;
-	}
+	if (session__open(&s, &so, &rc))
+		goto out;
+	s_open = true;
+	if (session__open_outputs(&s))
+		goto out;
 	/*
 	 * Blocker stacks are named from the symbols stored in the recording,
 	 * never from this machine's kallsyms: the output is the same wherever
@@ -75,30 +72,30 @@ int do_replay(const struct env *env)
 	 */
 	session__set_symbols(&s, replay__symbols(rp));
 	/* the OOM context from the recorded kernel log, as live tracing found it */
-	kmsg_log__init(&klog);
 	have_kmsg = replay__load_kmsg(rp, &klog);
 	if (have_kmsg < 0) {
 		p_err("out of memory");
-		kmsg_log__free(&klog);
-		status = session__close(&s, EXIT_RUNTIME);
-		replay__free(rp);
-		return status;
+		goto out;
 	}
 	session__use_kmsg(&s, have_kmsg ? &klog : NULL, CTX_WHY_LOG_NOT_READ);
 	announce(env, h);
 	kmsg_log__say_if_full(&klog);
 
-	err = replay__run(rp, s.tracker, NULL, session__observe, &s);
+	err = session__replay(&s, rp);
 	st = replay__stats(rp);
 	/* The recording's end is when live tracing stopped. */
 	session__finish(&s, st->last_ts_ns, sat_add_u64(st->ringbuf_lost, st->unrecorded));
 	if (err) {
 		p_err("%s", replay__error(rp));
-		status = EXIT_RUNTIME;
-	} else if (*replay__note(rp)) {
-		p_err("%s", replay__note(rp));
+	} else {
+		status = EXIT_OK;
+		if (*replay__note(rp))
+			p_err("%s", replay__note(rp));
 	}
-	status = session__close(&s, status);
+out:
+	/* the sinks close first: they may still read the log and the recording's symbols */
+	if (s_open)
+		status = session__close(&s, status);
 	replay__free(rp);
 	kmsg_log__free(&klog);
 	return status;

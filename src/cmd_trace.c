@@ -27,7 +27,7 @@
 #include "live/privdrop.h"
 #include "live/sched_slice.h"
 #include "rec/record.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 static void print_rejections(const struct attach_plan *plan)
 {
@@ -261,7 +261,7 @@ static int drop_privileges(const struct env *env, struct session *s, struct cons
 
 	err = consumer__open(c, s, tr, env->duration_s);
 	if (err) {
-		p_err("cannot open the ring buffer: %s", strerror(-err));
+		p_err("cannot set up the ring buffer's reader: %s", strerror(-err));
 		return EXIT_RUNTIME;
 	}
 	if (tr->plan.blockers) {

@@ -11,7 +11,7 @@
 #include "live/privdrop.h"
 #include "options.h"
 #include "report/time.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 #include "sinks/textfile.h"
 
 const char *argp_program_version = "oomreap-trace " OOMREAP_VERSION;

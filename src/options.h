@@ -60,7 +60,7 @@ int options__parse(int argc, char **argv, struct env *env);
 void options__free(struct env *env);
 
 struct session_opts;
-/* What the command line asks of a session (sinks/session.h), for live tracing and replay. */
+/* What the command line asks of a session (pipeline/session.h), for live tracing and replay. */
 void options__session(const struct env *env, const char *kernel, struct session_opts *so);
 
 #endif /* OOMREAP_OPTIONS_H */

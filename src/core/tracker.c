@@ -11,72 +11,18 @@
  * REAPER_RETRY_LINGER_NS), an MMF_OOM_SKIP skip, the 10th failed attempt
  * (for an incomplete incident, which cannot count them: REAPER_SILENCE_NS
  * without another), or the victim releasing its mm before the reaper came.
+ *
+ * This file holds the incidents (slots, index, deadlines, closing), kills
+ * and exits; the reaper's loop is tracker_reap.c, userspace killers
+ * tracker_uk.c, the RSS reading tracker_rss.c (tracker_impl.h).
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/checked.h"
 #include "core/event.h"
 #include "core/tracker.h"
-
-#define DEFAULT_MAX_OPEN 1024
-#define ORPHAN_EXITS 16
-/* An exit may be emitted on another CPU just before its kill event. */
-#define ORPHAN_WINDOW_NS 100000000ull
-/*
- * Unmarked exits (OOMREAP_EXIT_UNMARKED): SIGKILLed processes that were
- * no OOM victim yet when they exited.  Most are plain `kill -9`s; a few
- * are victims whose kill comes next (the killer was preempted between
- * its SIGKILL and the mark, PREEMPT_RT).  Held for the kill that says
- * its victim's exit had begun (OOMREAP_KILL_EXIT_BEGUN), within the
- * window, never counted as orphans: a slot is reused oldest first.
- */
-#define UNMARKED_EXITS 64
-#define UNMARKED_WINDOW_NS 1000000000ull
-/* Victims of one oom_kill_process() call are marked within this window. */
-#define CONTEXT_WINDOW_NS 1000000000ull
-#define RECENTLY_CLOSED TRACKER_RECENTLY_CLOSED
-
-struct tracker {
-	struct tracker_opts opts;
-	struct oomreap_incident *slots;
-	uint32_t nslots;
-	uint32_t *open;       /* indices of in-use slots, unordered */
-	uint32_t nopen;
-	uint32_t *free_stack; /* indices of free slots */
-	uint32_t nfree;
-	struct tracker_stats stats;
-	struct oomreap_exit_event orphans[ORPHAN_EXITS];
-	bool orphan_used[ORPHAN_EXITS];
-	uint32_t orphan_next;
-	struct oomreap_exit_event unmarked[UNMARKED_EXITS];
-	bool unmarked_used[UNMARKED_EXITS];
-	uint32_t unmarked_next;
-	struct oomreap_oom_context_event last_ctx;
-	bool have_ctx;
-	uint64_t ctx_gen;     /* OOM_CONTEXT events seen: oom_kill_process() calls */
-	struct oom_events oom_events;
-	/* the OOM context of the current event's chosen victim, for its group's other victims */
-	struct oom_context event_ctx;
-	uint64_t event_ctx_id;
-	uint64_t closed_seqs[RECENTLY_CLOSED];
-	uint32_t closed_next;
-	/* victim_seq -> slot index + 1 (0 = empty), linear probing */
-	uint32_t *seq_index;
-	uint32_t seq_mask;
-	/* no deadline is earlier than this: lets most events skip the scan */
-	uint64_t earliest_deadline;
-	/* 0, or until when a held exit's kill may still come (tracker__next_deadline) */
-	uint64_t orphan_wait_ns;
-	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */
-	int8_t learned_basis;
-	int8_t release_basis;     /* rss_basis__of_release() of the traced kernel, -1 unknown */
-	/* tracker__set_restart_mark() */
-	bool (*restart_continued)(const struct oomreap_incident *inc, void *ctx);
-	void *restart_ctx;
-};
+#include "core/tracker_impl.h"
 
 static uint32_t seq_hash(uint64_t seq)
 {
@@ -196,108 +142,6 @@ static enum oomreap_outcome outcome_now(const struct oomreap_incident *inc)
 	return inc->deadline_ns && !inc->deadline_guess ? inc->deadline_outcome : OUTCOME_OPEN;
 }
 
-const char *rss_basis__name(uint8_t basis)
-{
-	return basis == RSS_BASIS_SUM ? "sum" : "count";
-}
-
-const char *rss_basis_src__name(uint8_t src)
-{
-	static const char *const names[] = {
-		[RSS_SRC_NO_SUM] = "no_sum",
-		[RSS_SRC_KERNEL_LOG] = "kernel_log",
-		[RSS_SRC_EARLIER_LOG] = "earlier_kernel_log",
-		[RSS_SRC_DEFAULT] = "default",
-		[RSS_SRC_KERNEL_RELEASE] = "kernel_release",
-	};
-
-	return src < sizeof(names) / sizeof(names[0]) ? names[src] : "unknown";
-}
-
-int rss_basis__judge(const uint64_t count_pages[OOMREAP_RSS_NR],
-		     const uint64_t sum_pages[OOMREAP_RSS_NR], const uint64_t log_kb[3],
-		     uint64_t page_size)
-{
-	/* the kernel's order: anon-rss, file-rss, shmem-rss */
-	static const int idx[3] = { OOMREAP_RSS_ANON, OOMREAP_RSS_FILE, OOMREAP_RSS_SHMEM };
-	uint64_t kb = page_size / 1024;
-	bool count = true, sum = true;
-	int i;
-
-	if (!kb)
-		return -1;
-	for (i = 0; i < 3; i++) {
-		/* K(x) = x << (PAGE_SHIFT - 10): no overflow for any real figure */
-		count = count && count_pages[idx[i]] <= UINT64_MAX / kb &&
-			count_pages[idx[i]] * kb == log_kb[i];
-		sum = sum && sum_pages[idx[i]] <= UINT64_MAX / kb &&
-		      sum_pages[idx[i]] * kb == log_kb[i];
-	}
-	if (count == sum)
-		return -1;
-	return count ? RSS_BASIS_COUNT : RSS_BASIS_SUM;
-}
-
-int rss_basis__of_release(const char *release)
-{
-	unsigned major, minor;
-
-	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2)
-		return -1;
-	return major >= 7 ? RSS_BASIS_SUM : RSS_BASIS_COUNT;
-}
-
-/*
- * Which reading the incident shows (enum rss_basis): the exact sums only
- * where every reading it shows has one (the kill's, and each reap's start
- * and finish), else the counts throughout, never a mix.  The sums where the
- * kernel's own line for this victim printed them, or, undecided, where an
- * earlier victim's did; the counts where it printed those; when no line
- * decides, what the kernel's release prints (rss_basis__of_release), and
- * the sums when even that is unknown.
- */
-static void apply_rss_basis(struct tracker *t, struct oomreap_incident *inc)
-{
-	uint32_t i, j;
-
-	inc->rss_basis = RSS_BASIS_COUNT;
-	inc->rss_basis_src = RSS_SRC_NO_SUM;
-	if (!inc->have_rss_sum_at_kill || inc->freed_sum_missing)
-		return;
-	/*
-	 * The "Killed process" line comes right after the kill event, maybe
-	 * after the kill was applied (a reader woken at once, -v): a last look.
-	 */
-	if (!inc->have_kill_log_rss && inc->have_identity && t->opts.before_close)
-		t->opts.before_close(inc, t->opts.ctx);
-	if (inc->have_kill_log_rss)
-		inc->log_basis = (int8_t)rss_basis__judge(inc->rss_at_kill_pages,
-							  inc->rss_sum_at_kill_pages,
-							  inc->kill_log_rss_kb, t->opts.page_size);
-	if (inc->log_basis >= 0) {
-		inc->rss_basis = (uint8_t)inc->log_basis;
-		inc->rss_basis_src = RSS_SRC_KERNEL_LOG;
-		t->learned_basis = inc->log_basis;
-	} else if (t->learned_basis >= 0) {
-		inc->rss_basis = (uint8_t)t->learned_basis;
-		inc->rss_basis_src = RSS_SRC_EARLIER_LOG;
-	} else if (t->release_basis >= 0) {
-		inc->rss_basis = (uint8_t)t->release_basis;
-		inc->rss_basis_src = RSS_SRC_KERNEL_RELEASE;
-	} else {
-		inc->rss_basis = RSS_BASIS_SUM;
-		inc->rss_basis_src = RSS_SRC_DEFAULT;
-	}
-	if (inc->rss_basis != RSS_BASIS_SUM)
-		return;
-	memcpy(inc->rss_at_kill_pages, inc->rss_sum_at_kill_pages, sizeof(inc->rss_at_kill_pages));
-	memcpy(inc->freed_pages, inc->freed_sum_pages, sizeof(inc->freed_pages));
-	for (i = 0; i < inc->timeline_len; i++)
-		for (j = 0; j < OOMREAP_RSS_NR; j++)
-			if (inc->timeline[i].rss_sum[j] >= 0)
-				inc->timeline[i].rss_pages[j] = inc->timeline[i].rss_sum[j];
-}
-
 static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_outcome outcome,
 			   uint64_t when)
 {
@@ -309,7 +153,7 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 		t->stats.continued_unsaved++;
 	if (!inc->have_identity && !inc->kill_ns && !inc->identity_from_log && t->opts.on_join)
 		t->opts.on_join(inc, t->opts.ctx);
-	apply_rss_basis(t, inc);
+	trk__apply_rss_basis(t, inc);
 	if (inc->exit_begun_unseen && inc->ended_unseen) {
 		/*
 		 * Its exit began before its kill and never reached us, and
@@ -338,14 +182,14 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 	t->free_stack[t->nfree++] = idx;
 }
 
-static void close_inc(struct tracker *t, struct oomreap_incident *inc,
-		      enum oomreap_outcome outcome, uint64_t when)
+void trk__close_inc(struct tracker *t, struct oomreap_incident *inc,
+		    enum oomreap_outcome outcome, uint64_t when)
 {
 	if (inc->in_use)
 		close_incident(t, inc->open_pos, outcome, when);
 }
 
-static bool recently_closed(const struct tracker *t, uint64_t seq)
+bool trk__recently_closed(const struct tracker *t, uint64_t seq)
 {
 	uint32_t i;
 
@@ -355,7 +199,7 @@ static bool recently_closed(const struct tracker *t, uint64_t seq)
 	return false;
 }
 
-static struct oomreap_incident *find_by_seq(struct tracker *t, uint64_t seq)
+struct oomreap_incident *trk__find_by_seq(struct tracker *t, uint64_t seq)
 {
 	uint32_t h;
 
@@ -368,7 +212,7 @@ static struct oomreap_incident *find_by_seq(struct tracker *t, uint64_t seq)
 }
 
 /* Newest open incident of this thread (pid) or process (tgid). */
-static struct oomreap_incident *find_by_id(struct tracker *t, uint32_t pid, uint32_t tgid)
+struct oomreap_incident *trk__find_by_id(struct tracker *t, uint32_t pid, uint32_t tgid)
 {
 	struct oomreap_incident *best = NULL;
 	uint32_t i;
@@ -383,8 +227,8 @@ static struct oomreap_incident *find_by_id(struct tracker *t, uint32_t pid, uint
 	return best;
 }
 
-static struct oomreap_incident *new_incident(struct tracker *t,
-					     const struct oomreap_event_header *h)
+struct oomreap_incident *trk__new_incident(struct tracker *t,
+					   const struct oomreap_event_header *h)
 {
 	struct oomreap_incident *inc;
 	uint32_t idx;
@@ -430,9 +274,9 @@ static struct oomreap_incident *new_incident(struct tracker *t,
 	return inc;
 }
 
-static void timeline_add(struct oomreap_incident *inc, const struct oomreap_event_header *h,
-			 const struct oomreap_mm_snapshot *mm, const __s64 *sum,
-			 uint16_t skip_reason, int32_t reap_ret)
+void trk__timeline_add(struct oomreap_incident *inc, const struct oomreap_event_header *h,
+		       const struct oomreap_mm_snapshot *mm, const __s64 *sum,
+		       uint16_t skip_reason, int32_t reap_ret)
 {
 	struct timeline_entry *te;
 	int i;
@@ -466,20 +310,22 @@ static void apply_context(struct oomreap_incident *inc, const struct oomreap_oom
 	memcpy(inc->domain_cgroup_path, c->domain_cgroup_path, sizeof(inc->domain_cgroup_path));
 }
 
-static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
-		       const struct oomreap_exit_event *x);
-
-static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
+/*
+ * The kill's incident, opened (or found, when later events came first) and
+ * given the victim's identity and memory at the kill; NULL for the same
+ * kill twice.
+ */
+static struct oomreap_incident *kill_open(struct tracker *t, const struct oomreap_kill_event *k)
 {
-	struct oomreap_incident *inc = find_by_seq(t, k->hdr.victim_seq);
+	struct oomreap_incident *inc = trk__find_by_seq(t, k->hdr.victim_seq);
 	uint32_t i;
 
 	if (inc && inc->kill_ns) {
 		t->stats.orphan_events++; /* the same kill twice: ignore */
-		return;
+		return NULL;
 	}
 	if (!inc)
-		inc = new_incident(t, &k->hdr);
+		inc = trk__new_incident(t, &k->hdr);
 	else
 		inc->incomplete = inc->saw_loss; /* later events came first; now whole */
 	if (!inc->incomplete && inc->loss_wait) {
@@ -514,6 +360,17 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 		inc->total_vm_pages = k->total_vm_pages;
 		inc->pgtables_bytes = k->pgtables_bytes;
 	}
+	return inc;
+}
+
+/*
+ * The OOM context: oom_control's (the OOM_CONTEXT event just before, from
+ * the same trigger), then the kernel log's report through opts.on_kill,
+ * joined first because it may name the OOM domain.
+ */
+static void kill_context(struct tracker *t, struct oomreap_incident *inc,
+			 const struct oomreap_kill_event *k)
+{
 	if (t->have_ctx && t->last_ctx.trigger_pid == k->trigger_pid &&
 	    k->hdr.ts_ns >= t->last_ctx.hdr.ts_ns &&
 	    k->hdr.ts_ns - t->last_ctx.hdr.ts_ns < CONTEXT_WINDOW_NS)
@@ -524,27 +381,41 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	if (inc->have_context)
 		oom_context__from_control(&inc->ctx, inc->constraint, inc->order, inc->totalpages,
 					  inc->domain_cgroup_id, inc->domain_cgroup_path);
-	/* the kernel log's report, joined first: it may name the OOM domain */
 	if (t->opts.on_kill && inc->have_identity)
 		t->opts.on_kill(inc, t->opts.ctx);
+}
+
+/*
+ * Which OOM event (one oom_kill_process() call) the kill belongs to.  One
+ * invocation, one context: the kernel reports the chosen victim only, and
+ * what it says holds for every victim of the group kill.
+ */
+static void kill_event(struct tracker *t, struct oomreap_incident *inc,
+		       const struct oomreap_kill_event *k)
+{
 	oom_events__assign(&t->oom_events, k,
 			   inc->ctx.src[CTXF_DOMAIN] != CTX_SRC_NONE && !inc->ctx.global
 				   ? inc->ctx.domain
 				   : NULL,
 			   t->ctx_gen, &inc->oom_event);
-	/*
-	 * One invocation, one context: the kernel reports the chosen victim
-	 * only, and what it says holds for every victim of the group kill.
-	 */
 	if (inc->oom_event.index == 1) {
 		t->event_ctx = inc->ctx;
 		t->event_ctx_id = inc->oom_event.id;
 	} else if (inc->oom_event.id && inc->oom_event.id == t->event_ctx_id) {
 		oom_context__inherit(&inc->ctx, &t->event_ctx);
 	}
-	timeline_add(inc, &k->hdr, &k->mm, k->rss_sum, 0, 0);
+}
 
-	/* An exit seen (on another CPU) just before this kill belongs here. */
+/*
+ * The victim's exit, where it came before its kill: seen on another CPU
+ * just before (an orphan), or unmarked because its last thread was exiting
+ * already.  Applying it may close inc.
+ */
+static void kill_held_exit(struct tracker *t, struct oomreap_incident *inc,
+			   const struct oomreap_kill_event *k)
+{
+	uint32_t i;
+
 	for (i = 0; i < ORPHAN_EXITS; i++) {
 		const struct oomreap_exit_event *x = &t->orphans[i];
 
@@ -557,7 +428,7 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 			continue;
 		t->orphan_used[i] = false;
 		t->stats.orphan_events--; /* counted when held; it found its incident */
-		apply_exit(t, inc, x);
+		trk__apply_exit(t, inc, x);
 		return; /* apply_exit may have closed inc */
 	}
 	if (!(k->kill_flags & OOMREAP_KILL_EXIT_BEGUN))
@@ -575,7 +446,7 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 			continue;
 		t->unmarked_used[i] = false;
 		t->stats.exits_before_kill++;
-		apply_exit(t, inc, x);
+		trk__apply_exit(t, inc, x);
 		return;
 	}
 	/*
@@ -589,21 +460,16 @@ static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 	inc->exit_begun_unseen = true;
 }
 
-/* A finish that left a retry pending turned out to be partial. */
-static void settle_pending_finish(struct oomreap_incident *inc)
+static void on_kill(struct tracker *t, const struct oomreap_kill_event *k)
 {
-	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_REAPED) {
-		inc->partial_reaps++;
-		inc->deadline_ns = 0;
-	}
-}
+	struct oomreap_incident *inc = kill_open(t, k);
 
-static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
-{
-	settle_pending_finish(inc);
-	inc->attempts++;
-	if (!inc->first_attempt_ns)
-		inc->first_attempt_ns = ts;
+	if (!inc)
+		return;
+	kill_context(t, inc, k);
+	kill_event(t, inc, k);
+	trk__timeline_add(inc, &k->hdr, &k->mm, k->rss_sum, 0, 0);
+	kill_held_exit(t, inc, k);
 }
 
 /*
@@ -611,8 +477,8 @@ static void begin_attempt(struct oomreap_incident *inc, uint64_t ts)
  * ended at `stamp` (the event that ended it, not the time we gave up
  * waiting for another).
  */
-static void set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64_t deadline,
-			 uint64_t stamp, enum oomreap_outcome outcome)
+void trk__set_deadline(struct tracker *t, struct oomreap_incident *inc, uint64_t deadline,
+		       uint64_t stamp, enum oomreap_outcome outcome)
 {
 	if (deadline < t->earliest_deadline)
 		t->earliest_deadline = deadline;
@@ -640,155 +506,17 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 		return;
 	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
 		at = inc->last_event_ns + LOSS_SILENCE_NS;
-	set_deadline(t, inc, at, inc->last_event_ns, OUTCOME_OPEN);
+	trk__set_deadline(t, inc, at, inc->last_event_ns, OUTCOME_OPEN);
 	inc->deadline_guess = true;
 	inc->loss_wait = true;
 }
 
-
-/*
- * The kernel's loop stops after REAPER_MAX_ATTEMPTS failed attempts.  The
- * blocker event for the last attempt is emitted just after its skip, so
- * the incident stays open for REAPER_SETTLE_NS to collect it.
- */
-static bool loop_exhausted(struct tracker *t, struct oomreap_incident *inc, uint64_t ts)
-{
-	enum oomreap_outcome gave_up = inc->partial_reaps ? OUTCOME_PARTIAL : OUTCOME_GAVE_UP;
-
-	if (inc->attempts < REAPER_MAX_ATTEMPTS) {
-		/*
-		 * Attempts we did not see may have come before: if no other
-		 * follows, this one was the last (REAPER_SILENCE_NS).
-		 */
-		if (inc->incomplete) {
-			set_deadline(t, inc, ts + REAPER_SILENCE_NS, ts, gave_up);
-			inc->deadline_guess = true;
-		}
-		return false;
-	}
-	set_deadline(t, inc, ts + REAPER_SETTLE_NS, ts, gave_up);
-	return true;
-}
-
-static void on_reap(struct tracker *t, struct oomreap_incident *inc,
-		    const struct oomreap_reap_event *r)
-{
-	uint64_t ts = r->hdr.ts_ns;
-	int i;
-
-	timeline_add(inc, &r->hdr, &r->mm, r->rss_sum, (uint16_t)r->skip_reason, r->reap_ret);
-	/*
-	 * The victim exited leaving its mm to a sibling, and now the reaper has
-	 * come after all: its own loop ends the incident, not the exit's timer.
-	 */
-	if (inc->deadline_ns && inc->deadline_outcome == OUTCOME_VICTIM_EXITED &&
-	    ((r->hdr.type == OOMREAP_EV_REAPER_WAKE && !r->wake_ignored) ||
-	     r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP))
-		inc->deadline_ns = 0;
-	switch (r->hdr.type) {
-	case OOMREAP_EV_REAPER_QUEUE:
-		if (!inc->queue_ns)
-			inc->queue_ns = ts;
-		break;
-	case OOMREAP_EV_REAPER_WAKE:
-		if (r->wake_ignored)
-			inc->wake_ignored = true;
-		else if (!inc->wake_ns)
-			inc->wake_ns = ts;
-		break;
-	case OOMREAP_EV_REAP_START:
-		begin_attempt(inc, ts);
-		/* a reap can outlast REAPER_SILENCE_NS: its finish decides */
-		if (inc->deadline_guess)
-			inc->deadline_ns = 0;
-		inc->reaping = true;
-		inc->last_start_ns = ts;
-		inc->last_reap_ret = -1;
-		/* no mm read (a victim the programs never saw killed): freed unknown */
-		if (!(r->mm.snap_flags & OOMREAP_SNAP_VALID))
-			inc->freed_unread = true;
-		for (i = 0; i < OOMREAP_RSS_NR; i++)
-			inc->reap_start_rss[i] = (r->mm.snap_flags & OOMREAP_SNAP_VALID)
-							 ? (int64_t)rss__clamp(r->mm.rss_pages[i])
-							 : -1;
-		for (i = 0; i < OOMREAP_RSS_NR; i++)
-			inc->reap_start_sum[i] =
-				rss__has_sum(&r->mm) ? (int64_t)rss__clamp(r->rss_sum[i]) : -1;
-		break;
-	case OOMREAP_EV_REAP_RESULT:
-		inc->last_reap_ret = r->reap_ret ? 1 : 0;
-		break;
-	case OOMREAP_EV_REAP_FINISH:
-		/* a finish unread, or without its start: what it freed is unknown */
-		if (!inc->reaping || !(r->mm.snap_flags & OOMREAP_SNAP_VALID))
-			inc->freed_unread = true;
-		if (inc->reaping && (r->mm.snap_flags & OOMREAP_SNAP_VALID)) {
-			for (i = 0; i < OOMREAP_RSS_NR; i++) {
-				uint64_t after = rss__clamp(r->mm.rss_pages[i]);
-
-				if (inc->reap_start_rss[i] > (int64_t)after)
-					inc->freed_pages[i] = sat_add_u64(
-						inc->freed_pages[i], inc->reap_start_rss[i] - after);
-			}
-			/* the same in exact sums, where both ends have them */
-			if (!rss__has_sum(&r->mm) || inc->reap_start_sum[0] < 0)
-				inc->freed_sum_missing = true;
-			for (i = 0; i < OOMREAP_RSS_NR && !inc->freed_sum_missing; i++) {
-				uint64_t after = rss__clamp(r->rss_sum[i]);
-
-				if (inc->reap_start_sum[i] > (int64_t)after)
-					inc->freed_sum_pages[i] = sat_add_u64(
-						inc->freed_sum_pages[i], inc->reap_start_sum[i] - after);
-			}
-		}
-		inc->reaping = false;
-		inc->finish_ns = ts;
-		if (inc->last_reap_ret == 1) {
-			close_inc(t, inc, OUTCOME_REAPED, ts);
-		} else if (inc->last_reap_ret == 0) {
-			inc->partial_reaps++;
-			loop_exhausted(t, inc, ts);
-		} else if (inc->attempts >= REAPER_MAX_ATTEMPTS) {
-			/* last possible attempt; without fexit assume it completed */
-			close_inc(t, inc, OUTCOME_REAPED, ts);
-		} else {
-			set_deadline(t, inc, ts + REAPER_RETRY_LINGER_NS, ts, OUTCOME_REAPED);
-		}
-		break;
-	case OOMREAP_EV_REAP_SKIP:
-		begin_attempt(inc, ts);
-		if (r->skip_reason == OOMREAP_SKIP_MM_GONE) {
-			/*
-			 * The loop is over.  The incident ends when both the
-			 * reaper and the victim's exit are done, whichever
-			 * event the kernel fires last (apply_exit).
-			 */
-			inc->mm_gone = true;
-			if (inc->exited) {
-				close_inc(t, inc, OUTCOME_VICTIM_EXITED, ts);
-				return;
-			}
-			set_deadline(t, inc, ts + EXIT_AFTER_MM_GONE_NS, ts, OUTCOME_VICTIM_EXITED);
-			break;
-		}
-		if (r->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
-			inc->trylock_failures++;
-		else
-			inc->unknown_skips++;
-		loop_exhausted(t, inc, ts);
-		break;
-	}
-}
-
-static void uk_exit(struct tracker *t, struct oomreap_incident *inc,
-		    const struct oomreap_exit_event *x);
-
-static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
-		       const struct oomreap_exit_event *x)
+void trk__apply_exit(struct tracker *t, struct oomreap_incident *inc,
+		     const struct oomreap_exit_event *x)
 {
 	uint64_t end;
 
-	timeline_add(inc, &x->hdr, &x->mm, x->rss_sum, 0, 0);
+	trk__timeline_add(inc, &x->hdr, &x->mm, x->rss_sum, 0, 0);
 	if (!x->group_dead)
 		return;
 	if (inc->exit_begun_unseen) {
@@ -803,12 +531,12 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 		inc->exit_ns = x->hdr.ts_ns;
 	inc->mm_released_by_exit = x->mm_released;
 	if (inc->kind == INCIDENT_USERSPACE) {
-		uk_exit(t, inc, x);
+		trk__uk_exit(t, inc, x);
 		return;
 	}
 	if (inc->mm_gone) {
 		/* the reaper's loop ended first (see OOMREAP_SKIP_MM_GONE) */
-		close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
+		trk__close_inc(t, inc, OUTCOME_VICTIM_EXITED, x->hdr.ts_ns);
 		return;
 	}
 	/* an exit that came before its kill ends the incident at the kill */
@@ -816,178 +544,13 @@ static void apply_exit(struct tracker *t, struct oomreap_incident *inc,
 	if (inc->wake_ns || inc->attempts)
 		return; /* the reaper is on it and will end its own loop */
 	if (x->mm_released) {
-		close_inc(t, inc, OUTCOME_VICTIM_EXITED, end);
+		trk__close_inc(t, inc, OUTCOME_VICTIM_EXITED, end);
 	} else {
 		/* Another process shares the mm: the reaper may still come. */
 		uint64_t wait = inc->kill_ns + REAPER_WAIT_AFTER_KILL_NS;
 
-		set_deadline(t, inc, wait > end ? wait : end, end, OUTCOME_VICTIM_EXITED);
+		trk__set_deadline(t, inc, wait > end ? wait : end, end, OUTCOME_VICTIM_EXITED);
 	}
-}
-
-
-/* ---- userspace memory killers ---- */
-
-#define MMF_UNSTABLE_BIT 22 /* set by __oom_reap_task_mm(): someone reaped the mm */
-
-/* How a userspace victim's incident ends, from what came so far. */
-static enum oomreap_outcome uk_outcome(const struct oomreap_incident *inc)
-{
-	bool freed = inc->uk.mm_unstable_at_exit == 1;
-	uint32_t i;
-
-	for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++)
-		if (inc->uk.calls[i].ret == 0 && inc->uk.calls[i].have_freed &&
-		    (inc->uk.calls[i].freed_pages[OOMREAP_RSS_ANON] ||
-		     inc->uk.calls[i].freed_pages[OOMREAP_RSS_FILE] ||
-		     inc->uk.calls[i].freed_pages[OOMREAP_RSS_SHMEM]))
-			freed = true;
-	if (freed)
-		return OUTCOME_MRELEASED;
-	/*
-	 * No call succeeded, and one failed for a reason of its own: ESRCH
-	 * only says the victim's mm was gone first (it exited by itself).
-	 */
-	if (!inc->uk.calls_ok && inc->uk.calls_failed > inc->uk.calls_esrch)
-		return OUTCOME_MRELEASE_FAILED;
-	return OUTCOME_VICTIM_EXITED;
-}
-
-/* Exited: close once a process_mrelease call still returning has had time to. */
-static void uk_settle(struct tracker *t, struct oomreap_incident *inc)
-{
-	set_deadline(t, inc, inc->exit_ns + UK_SETTLE_NS, inc->exit_ns, uk_outcome(inc));
-}
-
-static void uk_exit(struct tracker *t, struct oomreap_incident *inc,
-		    const struct oomreap_exit_event *x)
-{
-	if (x->mm.snap_flags & OOMREAP_SNAP_VALID)
-		inc->uk.mm_unstable_at_exit = (x->mm.mm_flags >> MMF_UNSTABLE_BIT) & 1;
-	uk_settle(t, inc);
-}
-
-static void on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
-{
-	struct oomreap_incident *inc = find_by_seq(t, u->hdr.victim_seq);
-	uint32_t i;
-
-	if (inc && inc->kill_ns) {
-		/* a later signal to the same victim (SIGTERM, then SIGKILL) */
-		inc->uk.signals++;
-		inc->uk.last_sig = u->sig;
-		inc->uk.last_sig_ns = u->hdr.ts_ns;
-		timeline_add(inc, &u->hdr, &u->mm, u->rss_sum, 0, u->sig);
-		if (!inc->exited) {
-			set_deadline(t, inc, u->hdr.ts_ns + UK_OPEN_NS, u->hdr.ts_ns, OUTCOME_OPEN);
-			inc->deadline_guess = true;
-		}
-		return;
-	}
-	if (!inc && recently_closed(t, u->hdr.victim_seq)) {
-		t->stats.orphan_events++;
-		return;
-	}
-	if (!inc)
-		inc = new_incident(t, &u->hdr);
-	inc->kind = INCIDENT_USERSPACE;
-	inc->pid = u->hdr.pid;
-	inc->tgid = u->hdr.tgid;
-	inc->source = u->hdr.source;
-	inc->kill_ns = u->hdr.ts_ns;
-	inc->have_identity = true;
-	memcpy(inc->comm, u->comm, sizeof(inc->comm));
-	inc->uid = u->uid;
-	inc->trigger_pid = u->killer_pid;
-	inc->trigger_tgid = u->killer_tgid;
-	memcpy(inc->trigger_comm, u->killer_comm, sizeof(inc->trigger_comm));
-	inc->cgroup_id = u->cgroup_id;
-	inc->cgroup_hierarchy = u->cgroup_hierarchy;
-	inc->cgroup_truncated = u->ukill_flags & OOMREAP_UKILL_CGROUP_TRUNC;
-	memcpy(inc->cgroup_path, u->cgroup_path, sizeof(inc->cgroup_path));
-	if (u->mm.snap_flags & OOMREAP_SNAP_VALID) {
-		inc->have_rss_at_kill = true;
-		for (i = 0; i < OOMREAP_RSS_NR; i++)
-			inc->rss_at_kill_pages[i] = rss__clamp(u->mm.rss_pages[i]);
-		inc->have_rss_sum_at_kill = rss__has_sum(&u->mm);
-		for (i = 0; i < OOMREAP_RSS_NR; i++)
-			inc->rss_sum_at_kill_pages[i] =
-				inc->have_rss_sum_at_kill ? rss__clamp(u->rss_sum[i]) : 0;
-		inc->total_vm_pages = u->total_vm_pages;
-		inc->pgtables_bytes = u->pgtables_bytes;
-	}
-	/* no OOM report: the kernel's log says nothing of a userspace kill */
-	oom_context__missing(&inc->ctx, CTX_WHY_NOT_LOGGED);
-	memcpy(inc->uk.killer_name, u->killer_name, sizeof(inc->uk.killer_name));
-	memcpy(inc->uk.killer_comm, u->killer_comm, sizeof(inc->uk.killer_comm));
-	memcpy(inc->uk.killer_exe, u->killer_exe, sizeof(inc->uk.killer_exe));
-	inc->uk.killer_pid = u->killer_pid;
-	inc->uk.killer_tgid = u->killer_tgid;
-	inc->uk.recognised_by = u->recognised_by;
-	inc->uk.method = u->method;
-	inc->uk.syscall_nr = u->syscall_nr;
-	inc->uk.first_sig = inc->uk.last_sig = u->sig;
-	inc->uk.last_sig_ns = u->hdr.ts_ns;
-	inc->uk.signals = 1;
-	inc->uk.mm_unstable_at_exit = -1;
-	timeline_add(inc, &u->hdr, &u->mm, u->rss_sum, 0, u->sig);
-	set_deadline(t, inc, u->hdr.ts_ns + UK_OPEN_NS, u->hdr.ts_ns, OUTCOME_OPEN);
-	inc->deadline_guess = true;
-
-	/* its exit, seen on another CPU just before */
-	for (i = 0; i < ORPHAN_EXITS; i++) {
-		const struct oomreap_exit_event *x = &t->orphans[i];
-
-		if (!t->orphan_used[i] || x->hdr.victim_seq != inc->victim_seq || !inc->victim_seq)
-			continue;
-		t->orphan_used[i] = false;
-		t->stats.orphan_events--;
-		apply_exit(t, inc, x);
-		return;
-	}
-}
-
-static void on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
-{
-	static const __s64 no_sum[OOMREAP_RSS_NR]; /* the call's snapshots carry no sums */
-	struct oomreap_incident *inc = find_by_seq(t, m->hdr.victim_seq);
-	struct mrelease_call *c;
-	uint32_t i;
-
-	if (!inc && !m->hdr.victim_seq && m->hdr.tgid)
-		inc = find_by_id(t, 0, m->hdr.tgid);
-	if (!inc || inc->kind != INCIDENT_USERSPACE) {
-		/* lmkd's process_mrelease(-1, 0) probe, or a victim no killer we know signalled */
-		t->stats.mrelease_unmatched++;
-		t->stats.orphan_events++;
-		return;
-	}
-	timeline_add(inc, &m->hdr, &m->after, no_sum, 0, (int32_t)m->ret);
-	if (m->ret == 0)
-		inc->uk.calls_ok++;
-	else
-		inc->uk.calls_failed++;
-	if (m->ret == -3 /* ESRCH */)
-		inc->uk.calls_esrch++;
-	if (inc->uk.ncalls++ >= MRELEASE_CALLS_MAX)
-		return;
-	c = &inc->uk.calls[inc->uk.ncalls - 1];
-	c->enter_ns = (m->mrel_flags & OOMREAP_MREL_ENTER_SEEN) ? m->enter_ns : 0;
-	c->exit_ns = m->hdr.ts_ns;
-	c->ret = m->ret;
-	c->caller_pid = m->caller_pid;
-	c->caller_tgid = m->caller_tgid;
-	memcpy(c->caller_comm, m->caller_comm, sizeof(c->caller_comm));
-	c->mm_gone = m->mrel_flags & OOMREAP_MREL_MM_GONE;
-	c->have_freed = (m->before.snap_flags & OOMREAP_SNAP_VALID) &&
-			(m->after.snap_flags & OOMREAP_SNAP_VALID);
-	for (i = 0; c->have_freed && i < OOMREAP_RSS_NR; i++) {
-		uint64_t b = rss__clamp(m->before.rss_pages[i]), a = rss__clamp(m->after.rss_pages[i]);
-
-		c->freed_pages[i] = b > a ? b - a : 0;
-	}
-	if (inc->exited)
-		uk_settle(t, inc);
 }
 
 /*
@@ -1042,9 +605,9 @@ static struct oomreap_incident *waiting_for_exit(struct tracker *t,
 
 static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 {
-	struct oomreap_incident *inc = find_by_seq(t, x->hdr.victim_seq);
+	struct oomreap_incident *inc = trk__find_by_seq(t, x->hdr.victim_seq);
 
-	if (!inc && x->hdr.victim_seq && recently_closed(t, x->hdr.victim_seq)) {
+	if (!inc && x->hdr.victim_seq && trk__recently_closed(t, x->hdr.victim_seq)) {
 		t->stats.orphan_events++;
 		return;
 	}
@@ -1057,7 +620,7 @@ static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 		t->stats.exits_before_kill++;
 	}
 	if (!inc && !x->hdr.victim_seq)
-		inc = find_by_id(t, 0, x->hdr.tgid);
+		inc = trk__find_by_id(t, 0, x->hdr.tgid);
 	if (!inc) {
 		/* Maybe its kill is still in flight from another CPU. */
 		t->orphans[t->orphan_next] = *x;
@@ -1068,94 +631,7 @@ static void on_exit_event(struct tracker *t, const struct oomreap_exit_event *x)
 			t->orphan_wait_ns = x->hdr.ts_ns + ORPHAN_WINDOW_NS;
 		return;
 	}
-	apply_exit(t, inc, x);
-}
-
-static void on_reap_event(struct tracker *t, const struct oomreap_reap_event *r)
-{
-	struct oomreap_incident *inc = find_by_seq(t, r->hdr.victim_seq);
-
-	if (!inc && !r->hdr.victim_seq)
-		inc = find_by_id(t, r->hdr.pid, 0);
-	if (!inc) {
-		/* Late news about a closed incident, or a silent timer. */
-		if (recently_closed(t, r->hdr.victim_seq) || r->wake_ignored ||
-		    r->hdr.type == OOMREAP_EV_REAP_RESULT) {
-			t->stats.orphan_events++;
-			return;
-		}
-		/* We missed the kill (lost, or tracing started after it). */
-		inc = new_incident(t, &r->hdr);
-		inc->incomplete = true;
-	}
-	/*
-	 * The kernel never makes an 11th attempt: one arriving while the loop's
-	 * end settles is reordered or mismatched, not the reaper's.
-	 */
-	if (inc->attempts >= REAPER_MAX_ATTEMPTS &&
-	    (r->hdr.type == OOMREAP_EV_REAP_START || r->hdr.type == OOMREAP_EV_REAP_SKIP)) {
-		t->stats.orphan_events++;
-		return;
-	}
-	on_reap(t, inc, r);
-}
-
-static bool same_task(const struct oomreap_blocked_task *a, const struct oomreap_blocked_task *b)
-{
-	return a->pid == b->pid && a->role == b->role && a->stack_len == b->stack_len &&
-	       (a->stack_len <= 0 ||
-		!memcmp(a->stack, b->stack, (size_t)a->stack_len * sizeof(a->stack[0])));
-}
-
-static bool same_picture(const struct blocker_snapshot *bs, const struct oomreap_blocker_event *b)
-{
-	uint32_t i;
-
-	if (bs->ntasks != b->ntasks || bs->blk_flags != b->blk_flags)
-		return false;
-	/* PREEMPT_RT: how many readers are in is part of the picture */
-	if ((b->blk_flags & OOMREAP_BLK_RWBASE) && bs->lock_count != b->lock_count)
-		return false;
-	for (i = 0; i < b->ntasks; i++)
-		if (!same_task(&bs->tasks[i], &b->tasks[i]))
-			return false;
-	return true;
-}
-
-/* Emitted right after the skip it explains: attempt = attempts so far. */
-static void on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
-{
-	struct oomreap_incident *inc = find_by_seq(t, b->hdr.victim_seq);
-	struct blocker_snapshot *bs;
-	uint32_t i, attempt;
-
-	if (!inc && !b->hdr.victim_seq)
-		inc = find_by_id(t, b->hdr.pid, 0);
-	if (!inc) {
-		t->stats.orphan_events++;
-		return;
-	}
-	attempt = inc->attempts ? inc->attempts : 1;
-	inc->blocker_events++;
-	for (i = 0; i < inc->nblockers; i++) {
-		bs = &inc->blockers[i];
-		if (same_picture(bs, b)) {
-			bs->count++;
-			bs->last_attempt = attempt;
-			return;
-		}
-	}
-	if (inc->nblockers >= BLOCKER_SNAPSHOTS) {
-		inc->blockers_dropped++;
-		return;
-	}
-	bs = &inc->blockers[inc->nblockers++];
-	bs->count = 1;
-	bs->first_attempt = bs->last_attempt = attempt;
-	bs->blk_flags = b->blk_flags;
-	bs->ntasks = b->ntasks;
-	bs->lock_count = b->lock_count;
-	memcpy(bs->tasks, b->tasks, sizeof(bs->tasks));
+	trk__apply_exit(t, inc, x);
 }
 
 void tracker__advance(struct tracker *t, uint64_t now_ns)
@@ -1218,21 +694,21 @@ void tracker__feed_checked(struct tracker *t, const void *event)
 		on_exit_event(t, event);
 		break;
 	case OOMREAP_EV_BLOCKER:
-		on_blocker(t, event);
+		trk__on_blocker(t, event);
 		break;
 	case OOMREAP_EV_UKILL:
-		on_ukill(t, event);
+		trk__on_ukill(t, event);
 		break;
 	case OOMREAP_EV_MRELEASE:
-		on_mrelease(t, event);
+		trk__on_mrelease(t, event);
 		break;
 	default:
-		on_reap_event(t, event);
+		trk__on_reap_event(t, event);
 		break;
 	}
 	/* after its own rules: an incomplete incident left with no deadline waits for its loss one */
 	if (h->type != OOMREAP_EV_OOM_CONTEXT) {
-		struct oomreap_incident *inc = find_by_seq(t, h->victim_seq);
+		struct oomreap_incident *inc = trk__find_by_seq(t, h->victim_seq);
 
 		if (inc)
 			arm_loss_deadline(t, inc);
@@ -1310,7 +786,7 @@ int tracker__take_over(struct tracker *t, const struct oomreap_incident *src)
 
 	if (!src->in_use || src->outcome != OUTCOME_OPEN)
 		return -EINVAL;
-	if (find_by_seq(t, src->victim_seq))
+	if (trk__find_by_seq(t, src->victim_seq))
 		return -EEXIST;
 	if (!t->nfree)
 		return -ENOSPC;

@@ -43,6 +43,8 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+static int open_signalfd(void);
+
 int consumer__open(struct consumer *c, struct session *s, const struct tracer *tr,
 		   uint64_t duration_s)
 {
@@ -50,6 +52,9 @@ int consumer__open(struct consumer *c, struct session *s, const struct tracer *t
 	c->session = s;
 	c->tracer = tr;
 	c->duration_s = duration_s;
+	c->sfd = open_signalfd();
+	if (c->sfd < 0)
+		return c->sfd == -1 ? -errno : c->sfd;
 	c->rb = ring_buffer__new(attach__events_fd(tr), handle_event, c, NULL);
 	return c->rb ? 0 : -errno;
 }
@@ -58,6 +63,9 @@ void consumer__close(struct consumer *c)
 {
 	ring_buffer__free(c->rb);
 	c->rb = NULL;
+	if (c->sfd >= 0)
+		close(c->sfd);
+	c->sfd = -1;
 }
 
 /*
@@ -83,8 +91,7 @@ static void read_losses(const struct consumer *c, struct losses *l)
 
 static void note_losses(struct consumer *c, const struct losses *l)
 {
-	tracker__note_lost(c->session->tracker, l->dropped);
-	tracker__note_missed(c->session->tracker, &l->missed);
+	session__note_losses(c->session, l->dropped, &l->missed);
 }
 
 /* SIGINT/SIGTERM arrive on a signalfd: no handler, no global flag. */
@@ -127,15 +134,15 @@ static uint64_t next_wake(const struct consumer *c, uint64_t now, uint64_t stop_
 			  bool out_unpollable)
 {
 	const struct session *s = c->session;
-	uint64_t at = session__next_tick(s), d = tracker__next_deadline(s->tracker);
+	uint64_t at = session__next_tick(s), d = session__next_deadline(s);
 
 	if (d != UINT64_MAX && d + ADVANCE_SLACK_NS < at)
 		at = d + ADVANCE_SLACK_NS;
 	if (stop_at && stop_at < at)
 		at = stop_at;
-	if (tracker__open_count(s->tracker) && now + OPEN_BACKSTOP_NS < at)
+	if (session__open_count(s) && now + OPEN_BACKSTOP_NS < at)
 		at = now + OPEN_BACKSTOP_NS;
-	if (out_unpollable && outbuf__pending(&s->out) && now + STDOUT_RETRY_NS < at)
+	if (out_unpollable && session__stdout_pending(s) && now + STDOUT_RETRY_NS < at)
 		at = now + STDOUT_RETRY_NS;
 	return at;
 }
@@ -162,11 +169,10 @@ int consumer__run(struct consumer *c)
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	struct session *s = c->session;
 	uint64_t stop_at = 0, armed = UINT64_MAX, expirations;
-	int ep = -1, sfd = -1, tfd = -1, status = EXIT_OK, err, out_fd = -1;
+	int ep = -1, sfd = c->sfd, tfd = -1, status = EXIT_OK, err, out_fd, kmsg_fd;
 	bool stop = false, out_polled = false, out_unpollable = false;
 	struct losses losses;
 
-	sfd = open_signalfd();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (sfd < 0 || ep < 0 || tfd < 0) {
@@ -186,21 +192,21 @@ int consumer__run(struct consumer *c)
 	 * none is overwritten while nothing else happens.  Without one, the
 	 * log is only read before each batch of events, for their context.
 	 */
-	if (s->kmsg_fd >= 0 && session__records_kmsg(s)) {
-		ev.data.fd = s->kmsg_fd;
-		epoll_ctl(ep, EPOLL_CTL_ADD, s->kmsg_fd, &ev);
+	kmsg_fd = session__kmsg_wake_fd(s);
+	if (kmsg_fd >= 0) {
+		ev.data.fd = kmsg_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, kmsg_fd, &ev);
 	}
-	if (s->out_open)
-		out_fd = outbuf__poll_fd(&s->out);
+	out_fd = session__stdout_poll_fd(s);
 	if (c->duration_s)
 		stop_at = timefmt__mono_now() + c->duration_s * 1000000000ull;
 
-	while (!stop && !s->write_error) {
+	while (!stop && !session__failed(s)) {
 		uint64_t now;
 		int n, i;
 
 		/* stdout's reader is waited for only while something is pending */
-		if (out_fd >= 0 && !out_unpollable && outbuf__pending(&s->out) != out_polled) {
+		if (out_fd >= 0 && !out_unpollable && session__stdout_pending(s) != out_polled) {
 			struct epoll_event oev = { .events = EPOLLOUT, .data.fd = out_fd };
 
 			if (!epoll_ctl(ep, out_polled ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, out_fd, &oev))
@@ -239,13 +245,9 @@ int consumer__run(struct consumer *c)
 		note_losses(c, &losses);
 		now = timefmt__mono_now();
 		if (now > ADVANCE_SLACK_NS)
-			tracker__advance(s->tracker, now - ADVANCE_SLACK_NS);
+			session__advance(s, now - ADVANCE_SLACK_NS);
 		session__tick(s, now);
-		if (s->out_open && outbuf__pending(&s->out) && outbuf__flush(&s->out) &&
-		    !s->write_error) {
-			s->write_error = -s->out.err; /* EPIPE: stop, as a failed incident write does */
-			s->write_error_name = "stdout";
-		}
+		session__flush_stdout(s);
 		if (stop_at && now >= stop_at)
 			stop = true;
 	}
@@ -262,7 +264,5 @@ cleanup:
 		close(ep);
 	if (tfd >= 0)
 		close(tfd);
-	if (sfd >= 0)
-		close(sfd);
 	return status;
 }

@@ -21,7 +21,7 @@
 #include "rec/kmsg.h"
 #include "rec/replay.h"
 #include "report/model.h" /* the harness switches the format of one report */
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,11 +4,12 @@
 
 Each folder of src/ is a layer and may include only the layers below it:
 
-    core     nothing but itself
-    rec      core
-    sinks    core, rec
-    report   core, rec
-    live     core, sinks
+    core      nothing but itself
+    rec       core
+    sinks     core, rec
+    report    core, rec
+    pipeline  core, rec, sinks, report
+    live      core, sinks, pipeline
     src/     (main.c, options.c, the commands) everything
 
 include/oomreap_abi.h, the wire ABI, is for everyone; libbpf (<bpf/...>)
@@ -26,7 +27,8 @@ ALLOWED = {
     "rec": {"core", "rec"},
     "sinks": {"core", "rec", "sinks"},
     "report": {"core", "rec", "report"},
-    "live": {"core", "sinks", "live"},
+    "pipeline": {"core", "rec", "sinks", "report", "pipeline"},
+    "live": {"core", "sinks", "pipeline", "live"},
 }
 TOP = ""  # src/ itself: main.c, options.c, the commands
 LIBBPF_OK = {"live", TOP}
@@ -45,7 +47,7 @@ def check(path):
     """The problems of one file under src/, as lines."""
     me = layer_of(path)
     if me != TOP and me not in ALLOWED:
-        return [f"{path}: src/{me}/ is not a layer (core, rec, sinks, report, live)"]
+        return [f"{path}: src/{me}/ is not a layer (core, rec, sinks, report, pipeline, live)"]
     may = set(ALLOWED) if me == TOP else ALLOWED[me]
     text = open(path, encoding="utf-8", errors="replace").read()
     problems = []

@@ -57,7 +57,7 @@ REPO = oomlab.REPO
 TOOL = os.environ.get("OOMREAP_TRACE", f"{REPO}/build/oomreap-trace")
 FIXTURES = os.environ.get("OOMREAP_FIXTURES", f"{REPO}/build/fixtures")
 STALE_MNT = re.compile(r"^oomreap-restart-(\d+)-bpffs$")
-# struct pin_identity (src/live/pin.c): where the object hash and the ABI sit
+# struct pin_identity (src/live/pin_impl.h): where the object hash and the ABI sit
 ID_ABI_OFF, ID_HASH_OFF = 20, 24
 
 

@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 
 /* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */
 #define KMSG_READ_MAX 8192
@@ -80,6 +80,11 @@ bool session__records_kmsg(const struct session *s)
 		if (s->sinks[i].ops->kmsg)
 			return true;
 	return false;
+}
+
+int session__kmsg_wake_fd(const struct session *s)
+{
+	return s->kmsg_fd >= 0 && session__records_kmsg(s) ? s->kmsg_fd : -1;
 }
 
 void session__drain_kmsg(struct session *s, uint64_t now_ns)

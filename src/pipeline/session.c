@@ -7,8 +7,9 @@
 
 #include "core/errors.h"
 #include "core/ksyms.h"
+#include "rec/replay.h"
 #include "sinks/render.h"
-#include "sinks/session.h"
+#include "pipeline/session.h"
 #include "sinks/sink_prom.h"
 
 /* The first failed write to stdout stops live tracing; session__close says it. */
@@ -156,6 +157,11 @@ void session__feed(struct session *s, const void *event, size_t size)
 	tracker__feed_checked(s->tracker, event);
 }
 
+int session__replay(struct session *s, struct replay *rp)
+{
+	return replay__run(rp, s->tracker, NULL, session__observe, s);
+}
+
 void session__tick(struct session *s, uint64_t now_ns)
 {
 	s->last_tick_ns = now_ns;
@@ -181,6 +187,44 @@ uint64_t session__next_tick(const struct session *s)
 			next = t;
 	}
 	return next;
+}
+
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed)
+{
+	tracker__note_lost(s->tracker, dropped);
+	tracker__note_missed(s->tracker, missed);
+}
+
+void session__advance(struct session *s, uint64_t now_ns)
+{
+	tracker__advance(s->tracker, now_ns);
+}
+
+uint64_t session__next_deadline(const struct session *s)
+{
+	return tracker__next_deadline(s->tracker);
+}
+
+uint32_t session__open_count(const struct session *s)
+{
+	return tracker__open_count(s->tracker);
+}
+
+int session__stdout_poll_fd(const struct session *s)
+{
+	return s->out_open ? outbuf__poll_fd(&s->out) : -1;
+}
+
+bool session__stdout_pending(const struct session *s)
+{
+	return s->out_open && outbuf__pending(&s->out);
+}
+
+void session__flush_stdout(struct session *s)
+{
+	/* EPIPE: stop, as a failed incident write does */
+	if (session__stdout_pending(s) && outbuf__flush(&s->out))
+		note_write(s, s->out.err);
 }
 
 void session__reopen(struct session *s)

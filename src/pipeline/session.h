@@ -67,7 +67,7 @@ struct session {
 	int kallsyms_fd;
 
 	/*
-	 * The kernel log (sinks/session_kmsg.c): the OOM context of each kill
+	 * The kernel log (pipeline/session_kmsg.c): the OOM context of each kill
 	 * is looked up in kmsg when the kill is applied.  Live, one reader of
 	 * /dev/kmsg (kmsg_fd) feeds both kmsg_live and the record sink.
 	 */
@@ -100,6 +100,13 @@ void session__set_symbols(struct session *s, const struct ksyms *ks);
 void session__observe(const void *event, size_t size, void *ctx);
 /* The same, then into the tracker (live tracing). */
 void session__feed(struct session *s, const void *event, size_t size);
+/*
+ * A recording through the pipeline: each event observed, then fed to the
+ * tracker by the replay, which alone knows the recorded losses
+ * (rec/replay.h).  replay__run()'s return.
+ */
+struct replay;
+int session__replay(struct session *s, struct replay *rp);
 /* After each drain of events, at session__next_tick(), and once at the end (session__finish). */
 void session__tick(struct session *s, uint64_t now_ns);
 /*
@@ -113,6 +120,39 @@ static inline uint64_t session__stdout_dropped(const struct session *s)
 {
 	return s->out.dropped_lines;
 }
+
+/*
+ * What a live source (live/consumer.c) asks of the pipeline, through
+ * these calls only.
+ *
+ * The kernel's losses, read before a drain and noted after it (the
+ * tracker marks the incidents they touch): dropped is the ring buffer's
+ * running total, missed the programs' skipped runs.
+ */
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed);
+/* Close what is due by now_ns (the tracker's deadlines). */
+void session__advance(struct session *s, uint64_t now_ns);
+/* The tracker's next deadline (UINT64_MAX: none), and how many incidents are open. */
+uint64_t session__next_deadline(const struct session *s);
+uint32_t session__open_count(const struct session *s);
+/*
+ * stdout: the fd to poll for room (-1: not open), whether lines wait, and
+ * writing what waits (a failure stops live tracing as a failed incident
+ * write does: session__failed).
+ */
+int session__stdout_poll_fd(const struct session *s);
+bool session__stdout_pending(const struct session *s);
+void session__flush_stdout(struct session *s);
+/* A sink write failed: tracing stops, session__close says which and why. */
+static inline bool session__failed(const struct session *s)
+{
+	return s->write_error != 0;
+}
+/*
+ * The /dev/kmsg fd to wake on when a sink keeps the whole kernel log (a
+ * recording: no line may wait for an OOM to be read); -1 otherwise.
+ */
+int session__kmsg_wake_fd(const struct session *s);
 /* SIGHUP: every sink reopens its files. */
 void session__reopen(struct session *s);
 
@@ -130,7 +170,7 @@ void session__finish(struct session *s, uint64_t now_ns, uint64_t lost_events);
 int session__close(struct session *s, int status);
 
 /*
- * The kernel log (sinks/session_kmsg.c).  Live: open /dev/kmsg before the
+ * The kernel log (pipeline/session_kmsg.c).  Live: open /dev/kmsg before the
  * privilege drop (it needs CAP_SYSLOG under dmesg_restrict), from its end;
  * a failure is said once and the log-only context fields are null with
  * that reason.  0 or -errno.

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * The tracker (tracker.h): userspace memory killers (lmkd, systemd-oomd,
+ * earlyoom...).  Their signal opens an incident; process_mrelease(2)
+ * calls and the victim's exit decide how it ends.
+ */
+#include <string.h>
+
+#include "core/tracker.h"
+#include "core/tracker_impl.h"
+
+#define MMF_UNSTABLE_BIT 22 /* set by __oom_reap_task_mm(): someone reaped the mm */
+
+/* How a userspace victim's incident ends, from what came so far. */
+static enum oomreap_outcome uk_outcome(const struct oomreap_incident *inc)
+{
+	bool freed = inc->uk.mm_unstable_at_exit == 1;
+	uint32_t i;
+
+	for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++)
+		if (inc->uk.calls[i].ret == 0 && inc->uk.calls[i].have_freed &&
+		    (inc->uk.calls[i].freed_pages[OOMREAP_RSS_ANON] ||
+		     inc->uk.calls[i].freed_pages[OOMREAP_RSS_FILE] ||
+		     inc->uk.calls[i].freed_pages[OOMREAP_RSS_SHMEM]))
+			freed = true;
+	if (freed)
+		return OUTCOME_MRELEASED;
+	/*
+	 * No call succeeded, and one failed for a reason of its own: ESRCH
+	 * only says the victim's mm was gone first (it exited by itself).
+	 */
+	if (!inc->uk.calls_ok && inc->uk.calls_failed > inc->uk.calls_esrch)
+		return OUTCOME_MRELEASE_FAILED;
+	return OUTCOME_VICTIM_EXITED;
+}
+
+/* Exited: close once a process_mrelease call still returning has had time to. */
+static void uk_settle(struct tracker *t, struct oomreap_incident *inc)
+{
+	trk__set_deadline(t, inc, inc->exit_ns + UK_SETTLE_NS, inc->exit_ns, uk_outcome(inc));
+}
+
+void trk__uk_exit(struct tracker *t, struct oomreap_incident *inc,
+		  const struct oomreap_exit_event *x)
+{
+	if (x->mm.snap_flags & OOMREAP_SNAP_VALID)
+		inc->uk.mm_unstable_at_exit = (x->mm.mm_flags >> MMF_UNSTABLE_BIT) & 1;
+	uk_settle(t, inc);
+}
+
+void trk__on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
+{
+	struct oomreap_incident *inc = trk__find_by_seq(t, u->hdr.victim_seq);
+	uint32_t i;
+
+	if (inc && inc->kill_ns) {
+		/* a later signal to the same victim (SIGTERM, then SIGKILL) */
+		inc->uk.signals++;
+		inc->uk.last_sig = u->sig;
+		inc->uk.last_sig_ns = u->hdr.ts_ns;
+		trk__timeline_add(inc, &u->hdr, &u->mm, u->rss_sum, 0, u->sig);
+		if (!inc->exited) {
+			trk__set_deadline(t, inc, u->hdr.ts_ns + UK_OPEN_NS, u->hdr.ts_ns, OUTCOME_OPEN);
+			inc->deadline_guess = true;
+		}
+		return;
+	}
+	if (!inc && trk__recently_closed(t, u->hdr.victim_seq)) {
+		t->stats.orphan_events++;
+		return;
+	}
+	if (!inc)
+		inc = trk__new_incident(t, &u->hdr);
+	inc->kind = INCIDENT_USERSPACE;
+	inc->pid = u->hdr.pid;
+	inc->tgid = u->hdr.tgid;
+	inc->source = u->hdr.source;
+	inc->kill_ns = u->hdr.ts_ns;
+	inc->have_identity = true;
+	memcpy(inc->comm, u->comm, sizeof(inc->comm));
+	inc->uid = u->uid;
+	inc->trigger_pid = u->killer_pid;
+	inc->trigger_tgid = u->killer_tgid;
+	memcpy(inc->trigger_comm, u->killer_comm, sizeof(inc->trigger_comm));
+	inc->cgroup_id = u->cgroup_id;
+	inc->cgroup_hierarchy = u->cgroup_hierarchy;
+	inc->cgroup_truncated = u->ukill_flags & OOMREAP_UKILL_CGROUP_TRUNC;
+	memcpy(inc->cgroup_path, u->cgroup_path, sizeof(inc->cgroup_path));
+	if (u->mm.snap_flags & OOMREAP_SNAP_VALID) {
+		inc->have_rss_at_kill = true;
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->rss_at_kill_pages[i] = rss__clamp(u->mm.rss_pages[i]);
+		inc->have_rss_sum_at_kill = rss__has_sum(&u->mm);
+		for (i = 0; i < OOMREAP_RSS_NR; i++)
+			inc->rss_sum_at_kill_pages[i] =
+				inc->have_rss_sum_at_kill ? rss__clamp(u->rss_sum[i]) : 0;
+		inc->total_vm_pages = u->total_vm_pages;
+		inc->pgtables_bytes = u->pgtables_bytes;
+	}
+	/* no OOM report: the kernel's log says nothing of a userspace kill */
+	oom_context__missing(&inc->ctx, CTX_WHY_NOT_LOGGED);
+	memcpy(inc->uk.killer_name, u->killer_name, sizeof(inc->uk.killer_name));
+	memcpy(inc->uk.killer_comm, u->killer_comm, sizeof(inc->uk.killer_comm));
+	memcpy(inc->uk.killer_exe, u->killer_exe, sizeof(inc->uk.killer_exe));
+	inc->uk.killer_pid = u->killer_pid;
+	inc->uk.killer_tgid = u->killer_tgid;
+	inc->uk.recognised_by = u->recognised_by;
+	inc->uk.method = u->method;
+	inc->uk.syscall_nr = u->syscall_nr;
+	inc->uk.first_sig = inc->uk.last_sig = u->sig;
+	inc->uk.last_sig_ns = u->hdr.ts_ns;
+	inc->uk.signals = 1;
+	inc->uk.mm_unstable_at_exit = -1;
+	trk__timeline_add(inc, &u->hdr, &u->mm, u->rss_sum, 0, u->sig);
+	trk__set_deadline(t, inc, u->hdr.ts_ns + UK_OPEN_NS, u->hdr.ts_ns, OUTCOME_OPEN);
+	inc->deadline_guess = true;
+
+	/* its exit, seen on another CPU just before */
+	for (i = 0; i < ORPHAN_EXITS; i++) {
+		const struct oomreap_exit_event *x = &t->orphans[i];
+
+		if (!t->orphan_used[i] || x->hdr.victim_seq != inc->victim_seq || !inc->victim_seq)
+			continue;
+		t->orphan_used[i] = false;
+		t->stats.orphan_events--;
+		trk__apply_exit(t, inc, x);
+		return;
+	}
+}
+
+void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
+{
+	static const __s64 no_sum[OOMREAP_RSS_NR]; /* the call's snapshots carry no sums */
+	struct oomreap_incident *inc = trk__find_by_seq(t, m->hdr.victim_seq);
+	struct mrelease_call *c;
+	uint32_t i;
+
+	if (!inc && !m->hdr.victim_seq && m->hdr.tgid)
+		inc = trk__find_by_id(t, 0, m->hdr.tgid);
+	if (!inc || inc->kind != INCIDENT_USERSPACE) {
+		/* lmkd's process_mrelease(-1, 0) probe, or a victim no killer we know signalled */
+		t->stats.mrelease_unmatched++;
+		t->stats.orphan_events++;
+		return;
+	}
+	trk__timeline_add(inc, &m->hdr, &m->after, no_sum, 0, (int32_t)m->ret);
+	if (m->ret == 0)
+		inc->uk.calls_ok++;
+	else
+		inc->uk.calls_failed++;
+	if (m->ret == -3 /* ESRCH */)
+		inc->uk.calls_esrch++;
+	if (inc->uk.ncalls++ >= MRELEASE_CALLS_MAX)
+		return;
+	c = &inc->uk.calls[inc->uk.ncalls - 1];
+	c->enter_ns = (m->mrel_flags & OOMREAP_MREL_ENTER_SEEN) ? m->enter_ns : 0;
+	c->exit_ns = m->hdr.ts_ns;
+	c->ret = m->ret;
+	c->caller_pid = m->caller_pid;
+	c->caller_tgid = m->caller_tgid;
+	memcpy(c->caller_comm, m->caller_comm, sizeof(c->caller_comm));
+	c->mm_gone = m->mrel_flags & OOMREAP_MREL_MM_GONE;
+	c->have_freed = (m->before.snap_flags & OOMREAP_SNAP_VALID) &&
+			(m->after.snap_flags & OOMREAP_SNAP_VALID);
+	for (i = 0; c->have_freed && i < OOMREAP_RSS_NR; i++) {
+		uint64_t b = rss__clamp(m->before.rss_pages[i]), a = rss__clamp(m->after.rss_pages[i]);
+
+		c->freed_pages[i] = b > a ? b - a : 0;
+	}
+	if (inc->exited)
+		uk_settle(t, inc);
+}
