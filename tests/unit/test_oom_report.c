@@ -1025,6 +1025,40 @@ static void test_slab(void **state)
 	assert_int_equal(r->slab_listed, 2);
 	kmsg_log__free(&b.l);
 
+	/* the table twice in one report: two reports mixed, no row given to either */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-4k", 6000ul, 6100ul);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_INTERLEAVED);
+	assert_int_equal(r->nslab, 0);
+	assert_int_equal(r->slab_listed, 0);
+	kmsg_log__free(&b.l);
+
+	/* a header not the kernel's: the part is there, not read */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name  Active_objs   Total_objs       Memory");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_UNPARSED);
+	assert_int_equal(r->nslab, 0);
+	kmsg_log__free(&b.l);
+
 	/* the kernel could not take slab_mutex */
 	start(&b);
 	head(&b, "hog");
