@@ -267,6 +267,32 @@ scen_O() {
 	scen_end "$hp" "exit=$rc"
 }
 
+# O-slab: a global OOM with more unreclaimable slab than user memory (560
+# MiB of System V messages, vmfix slab): the kernel's report lists the
+# unreclaimable slab caches after Mem-Info.  The hog is the OOM killer's
+# choice; the messages are removed afterwards.
+scen_O_slab() {
+	if [ ! -f /vmtest/guest.sh ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=O-slab not in a guest"
+		return 0
+	fi
+	echo 2147483647 >/proc/sys/kernel/msgmnb || return 1
+	rm -f "$WORK/readyS"
+	$VMFIX slab 560 "$WORK/readyS" &
+	sp=$!
+	wait_for 120 test -f "$WORK/readyS" || { echo "@@WARN slab fill not ready"; kill_wait "$sp"; return 1; }
+	scen_begin O-slab
+	rm -f "$WORK/hogS"
+	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogS" 2>&1 &
+	hp=$!
+	wait "$hp"
+	rc=$?
+	sleep 2.4
+	scen_end "$hp" "exit=$rc"
+	kill -TERM "$sp"
+	wait "$sp"
+}
+
 # B: a two-thread victim in a frozen v1 freezer cgroup; the OOM killer
 # thaws only the chosen thread, the frozen one keeps the mm: reaped at +2 s.
 scen_B() {
@@ -701,7 +727,8 @@ run_rung() {
 	step "rung=$RUNG phase=ready"
 	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
-		case $s in U-*) [ -n "$_ukill" ] || continue ;; esac
+		# and O-slab, added on those rows: one rung is enough (KILLER_RUNGS)
+		case $s in U-* | O-slab) [ -n "$_ukill" ] || continue ;; esac
 		case $s in
 		A) scen_A ;;
 		B-frz) scen_B ;;
@@ -711,6 +738,7 @@ run_rung() {
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		G) scen_G ;;
 		O-global) scen_O ;;
+		O-slab) scen_O_slab ;;
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
 		U-earlyoom) scen_U U-earlyoom 10,10 ;;

@@ -31,6 +31,8 @@ Environment knobs:
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
                     C-fuse-partial G O-global" (R-allcpu also exists)
+  VMTEST_ONE_RUNG_SCENARIOS  added on the killer rows, on their one rung
+                    (default "O-slab"; "" for none)
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 900)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
@@ -118,6 +120,11 @@ SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
 KILLER_SCENARIOS = os.environ.get("VMTEST_KILLER_SCENARIOS",
                                   "U-earlyoom U-neg U-term U-term-handled").split()
 KILLER_ROWS = os.environ.get("VMTEST_KILLER_ROWS", "5.10 6.12 7.x").split()
+# Scenarios run on those rows on that one rung as well: O-slab (a global OOM
+# whose report lists the unreclaimable slab caches) proves the kernel's
+# formats, which do not depend on the rung.  Listed in VMTEST_SCENARIOS
+# instead, they run on every row and rung.
+ONE_RUNG_SCENARIOS = os.environ.get("VMTEST_ONE_RUNG_SCENARIOS", "O-slab").split()
 # Rows whose tool runs as the systemd unit runs it, with --pin (a pinned
 # set, replaced at each rung: its --attach differs).  On 5.10 tracepoint
 # and kprobe links are perf events the kernel cannot pin: the tool must say
@@ -167,6 +174,8 @@ EXPECT = {
     # a global OOM: the hog is killed in its own page fault; unmapping most
     # of the guest's memory may outlast the reaper's delay, and then it reaps
     "O-global": dict(outcome="victim_exited", fails=(0, 0), kmsg="none", either=True),
+    # the same with more unreclaimable slab than user memory: the slab table
+    "O-slab": dict(outcome="victim_exited", fails=(0, 0), kmsg="none", either=True),
 }
 # Tool timestamp vs the tracefs event of the same moment.  On the function
 # rungs the tool stamps the function's entry, before the tracepoint, with its
@@ -1309,6 +1318,9 @@ def check_meminfo_lines(cell, oom, rep):
                f"tool: {mi.get('unreadable_lines')} Mem-Info lines not read, "
                f"{mi.get('zone_lines_orphan')} zone lines of no zone")
     slab = oom.get("slab")
+    if cell.scen == "O-slab":
+        cell.check(rep["slab"] is not None,
+                   "kmsg: O-slab's report has no unreclaimable slab table")
     if rep["slab"] is None:
         cell.check(slab is None and (oom.get("report_missing") or {}).get("slab"),
                    f"tool oom.slab {slab!r} where the kernel printed no slab table (want null "
@@ -1894,7 +1906,8 @@ def guest_prepare(row, common):
     if not at and series in PIN_ROWS:
         k["pin_args"] = f" --pin {PIN_DIR}"
     if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
-        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS
+        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS + [
+            s for s in ONE_RUNG_SCENARIOS if s not in SCENARIOS]
         k["killer_rungs"] = "auto" if "auto" in RUNGS else RUNGS[-1]
     module = None
     mod_err = None
@@ -2194,6 +2207,9 @@ def run_matrix(t_start):
                     if s.startswith("U-"):
                         na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the killers' "
                                    "programs are the same tracepoints on every rung)")
+                    elif s in ONE_RUNG_SCENARIOS and s not in SCENARIOS:
+                        na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the kernel's "
+                                   "report is the same on every rung)")
             cells += check_rung(label, rung, r["rungs"].get(rung), feats, k["scenarios"],
                                 skipped, r["info"].get("trylock_truth"),
                                 rss_tolerance(k["rel"], ncpu), blockers_on, na_r,
