@@ -235,10 +235,13 @@ static bool is_alnum(char c)
 /* "Node N " (show_node(), or the node line's own "Node %d"): its number. */
 static bool node_prefix(const char **p, const char *end, int32_t *node)
 {
+	const char *q = *p;
 	uint64_t v;
 
-	if (!lit(p, end, "Node ") || !u64_at(p, end, &v) || v > 0xffff)
+	/* *p moves only past a whole "Node N" */
+	if (!lit(&q, end, "Node ") || !u64_at(&q, end, &v) || v > 0xffff)
 		return false;
+	*p = q;
 	*node = (int32_t)v;
 	return true;
 }

@@ -1178,6 +1178,8 @@ static void test_zone_parsers(void **state)
 	assert_int_equal(oomr__parse_zone("Node 0 DMA32 free:1kB", 21, &z), 0);
 	assert_int_equal(z.node, 0);
 	assert_int_not_equal(oomr__parse_zone("Node 0 dma free:1kB", 19, &z), 0);
+	assert_int_not_equal(oomr__parse_zone("Node DMA free:1kB", 17, &z), 0);
+	assert_int_not_equal(oomr__parse_buddy("Node DMA: 1*4kB = 4kB", 21, &node, name, &kb), 0);
 	assert_int_not_equal(oomr__parse_zone("Node 0 DMA free:1kB ", 20, &z), 0);
 	assert_int_not_equal(oomr__parse_zone("Node 0 DMA free:1", 17, &z), 0);
 	assert_int_not_equal(oomr__parse_zone("Node 0 DMA low:1kB", 18, &z), 0);
