@@ -231,6 +231,31 @@ scen_A() {
 	rm_cgroup "$cg"
 }
 
+# rec_start TAG / rec_stop TAG VICTIM NAME: with RECORD_G, on the tracepoint
+# rung, a second tool records the scenario; once the tool has reported the
+# victim, the recording leaves as real-<release>-NAME.oomrec (a golden's source).
+rec_start() {
+	_recp=
+	_rect=$1 # not $1 inside the eval: wait_for's own arguments are there
+	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
+		rm -f "$WORK/$_rect.oomrec" "$WORK/${_rect}rec.err"
+		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/$_rect.oomrec" \
+			>/dev/null 2>"$WORK/${_rect}rec.err" &
+		_recp=$!
+		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/${_rect}rec.err" || ! alive $_recp'
+	fi
+}
+
+rec_stop() {
+	[ -n "$_recp" ] || return 0
+	wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":$2," "$WORK/tool.json" ||
+		echo "@@WARN the tool has not reported $2"
+	kill -INT "$_recp"
+	wait "$_recp"
+	echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-$3.oomrec $(base64 -w 0 "$WORK/$1.oomrec")"
+	_recp=
+}
+
 # O-global: a global OOM, no memcg limit: the hog (oom_score_adj 1000, the
 # OOM killer's choice) fills the guest's memory; the kernel's report has
 # Mem-Info and every task of the guest instead of a memcg's counters.
@@ -241,29 +266,14 @@ scen_O() {
 		return 0
 	fi
 	scen_begin O-global
-	# RECORD_G: a second tool records this one too (tracepoint rung only)
-	orp=
-	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
-		rm -f "$WORK/o.oomrec" "$WORK/orec.err"
-		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/o.oomrec" \
-			>/dev/null 2>"$WORK/orec.err" &
-		orp=$!
-		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/orec.err" || ! alive $orp'
-	fi
+	rec_start o
 	rm -f "$WORK/hogO"
 	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogO" 2>&1 &
 	hp=$!
 	wait "$hp"
 	rc=$?
 	sleep 2.4
-	if [ -n "$orp" ]; then
-		# the tool has reported the hog: the recording holds its report
-		wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":$hp," "$WORK/tool.json" ||
-			echo "@@WARN the tool has not reported $hp"
-		kill -INT "$orp"
-		wait "$orp"
-		echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-global-oom.oomrec $(base64 -w 0 "$WORK/o.oomrec")"
-	fi
+	rec_stop o "$hp" global-oom
 	scen_end "$hp" "exit=$rc"
 }
 
@@ -282,12 +292,14 @@ scen_O_slab() {
 	sp=$!
 	wait_for 120 test -f "$WORK/readyS" || { echo "@@WARN slab fill not ready"; kill_wait "$sp"; return 1; }
 	scen_begin O-slab
+	rec_start s
 	rm -f "$WORK/hogS"
 	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogS" 2>&1 &
 	hp=$!
 	wait "$hp"
 	rc=$?
 	sleep 2.4
+	rec_stop s "$hp" slab-oom
 	scen_end "$hp" "exit=$rc"
 	kill -TERM "$sp"
 	wait "$sp"

@@ -41,9 +41,9 @@ Environment knobs:
   VMTEST_VERBOSE=1  print every failed check's details
   VMTEST_BUSY=N     N busy loops on the host for the whole run (flake hunt:
                     the matrix must pass with the host's CPUs taken)
-  VMTEST_RECORD_G=1 scenarios G and O-global recorded too (tracepoint rung),
-                    kept beside the guest's console log as
-                    real-<release>-group-kill.oomrec, real-<release>-global-oom.oomrec
+  VMTEST_RECORD_G=1 scenarios G, O-global and O-slab recorded too (tracepoint
+                    rung), kept beside the guest's console log as
+                    real-<release>-group-kill.oomrec, -global-oom.oomrec, -slab-oom.oomrec
   VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
@@ -153,7 +153,7 @@ JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
 TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
 VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
-# Scenarios G and O-global also recorded, on the tracepoint rung, by a second tool: the
+# Scenarios G, O-global and O-slab also recorded, on the tracepoint rung, by a second tool: the
 # recording is kept beside the guest's console log (a golden's source).
 RECORD_G = "1" if os.environ.get("VMTEST_RECORD_G") == "1" else ""
 
