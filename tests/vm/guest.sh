@@ -238,7 +238,8 @@ rec_start() {
 	_recp=
 	_rect=$1 # not $1 inside the eval: wait_for's own arguments are there
 	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
-		rm -f "$WORK/$_rect.oomrec" "$WORK/${_rect}rec.err"
+		rm -f "$WORK/$_rect.oomrec"
+		: >"$WORK/${_rect}rec.err" # there before the first look for "ready"
 		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/$_rect.oomrec" \
 			>/dev/null 2>"$WORK/${_rect}rec.err" &
 		_recp=$!
