@@ -15,6 +15,7 @@ const char *oomr_part__name(enum oomr_part p)
 		[OOMR_MEMORY_STAT] = "memory_stat",
 		[OOMR_TASKS] = "tasks",
 		[OOMR_MEMINFO] = "meminfo",
+		[OOMR_SLAB] = "slab",
 	};
 
 	return (unsigned)p < OOMR_NR ? names[p] : "?";
@@ -35,6 +36,10 @@ const char *oom_report__reason(const struct oom_report *r, enum oomr_part p)
 		[OOMR_WHY_UNPARSED] = "this part of the kernel's OOM report is not in a known format",
 		[OOMR_WHY_OTHER_DOMAIN] =
 			"the memory.stat printed names another cgroup than the OOM domain",
+		[OOMR_WHY_SLAB_SMALL] = "the kernel lists unreclaimable slab only when it "
+					"exceeds user memory, and did not",
+		[OOMR_WHY_SLAB_BUSY] = "the kernel could not list unreclaimable slab "
+				       "(slab_mutex was held)",
 	};
 	uint8_t w;
 
@@ -43,6 +48,8 @@ const char *oom_report__reason(const struct oom_report *r, enum oomr_part p)
 	w = r->why[p];
 	if (w == OOMR_WHY_NO_REPORT)
 		return ctx_missing__reason(r->ctx_why);
+	if (w == OOMR_WHY_MEMCG && p == OOMR_SLAB)
+		return "a memcg OOM: the kernel lists unreclaimable slab for a global OOM only";
 	return w < OOMR_WHY_NR && why[w] ? why[w] : "";
 }
 
@@ -59,6 +66,7 @@ void oom_report__missing(struct oom_report *r, uint8_t ctx_why)
 static bool unknown_with(const struct oom_report *r, int p, const char *why)
 {
 	return !r->src[p] && r->why[p] != OOMR_WHY_GLOBAL && r->why[p] != OOMR_WHY_MEMCG &&
+	       r->why[p] != OOMR_WHY_SLAB_SMALL &&
 	       !strcmp(oom_report__reason(r, (enum oomr_part)p), why);
 }
 
@@ -121,6 +129,79 @@ bool oomr_kv__add(struct oomr_kv *kv, const char *key, size_t klen, uint64_t val
 	kv->text_len = (uint16_t)(kv->text_len + klen + 1);
 	kv->val[kv->n++] = val;
 	return true;
+}
+
+/* The same for the smaller key sets of one node or zone line. */
+const char *oomr_zkv__key(const struct oomr_zkv *kv, unsigned i)
+{
+	return i < kv->n ? kv->text + kv->key_off[i] : NULL;
+}
+
+bool oomr_zkv__get(const struct oomr_zkv *kv, const char *key, uint64_t *val)
+{
+	unsigned i;
+
+	for (i = 0; i < kv->n; i++)
+		if (!strcmp(kv->text + kv->key_off[i], key)) {
+			*val = kv->val[i];
+			return true;
+		}
+	return false;
+}
+
+bool oomr_zkv__add(struct oomr_zkv *kv, const char *key, size_t klen, uint64_t val)
+{
+	if (kv->n >= OOMR_ZKV_MAX || (size_t)kv->text_len + klen + 1 > sizeof(kv->text)) {
+		kv->dropped++;
+		return false;
+	}
+	kv->key_off[kv->n] = kv->text_len;
+	memcpy(kv->text + kv->text_len, key, klen);
+	kv->text[kv->text_len + klen] = 0;
+	kv->text_len = (uint16_t)(kv->text_len + klen + 1);
+	kv->val[kv->n++] = val;
+	return true;
+}
+
+void oom_report__add_slab(struct oom_report *r, const struct oomr_slab *s)
+{
+	uint32_t at;
+
+	r->slab_listed++;
+	r->slab_listed_kb += s->used_kb;
+	if (r->nslab == OOMR_SLAB_MAX) {
+		if (s->used_kb <= r->slab[OOMR_SLAB_MAX - 1].used_kb) {
+			r->slab_rest_kb += s->used_kb;
+			return;
+		}
+		r->slab_rest_kb += r->slab[OOMR_SLAB_MAX - 1].used_kb;
+		r->nslab--;
+	}
+	for (at = 0; at < r->nslab && r->slab[at].used_kb >= s->used_kb; at++)
+		;
+	memmove(&r->slab[at + 1], &r->slab[at], (r->nslab - at) * sizeof(r->slab[0]));
+	r->slab[at] = *s;
+	r->nslab++;
+}
+
+int oom_report__zones_below_min(const struct oom_report *r, int *below, int max, int *nbelow)
+{
+	int i, read = 0;
+
+	*nbelow = 0;
+	if (!r->src[OOMR_MEMINFO])
+		return 0;
+	for (i = 0; i < r->nzones; i++) {
+		uint64_t free_kb, min_kb;
+
+		if (!oomr_zkv__get(&r->zones[i].kb, "free", &free_kb) ||
+		    !oomr_zkv__get(&r->zones[i].kb, "min", &min_kb))
+			continue;
+		read++;
+		if (free_kb < min_kb && *nbelow < max)
+			below[(*nbelow)++] = i;
+	}
+	return read;
 }
 
 /* Is a (kept) a better row to keep than b: marked first, then larger RSS. */
@@ -227,6 +308,63 @@ __attribute__((format(printf, 2, 3))) static void say(const struct oomr_say *o,
 	o->words(o->arg, w);
 }
 
+static void zone_label(const struct oomr_zone *z, char *buf, size_t len)
+{
+	if (z->node >= 0)
+		snprintf(buf, len, "%s (node %d)", z->name, z->node);
+	else
+		snprintf(buf, len, "%s", z->name);
+}
+
+/* Which zones were below their min watermark, by the kernel's own figures. */
+static void tell_zones(const struct oom_report *r, const struct oomr_say *o, bool after)
+{
+	int below[OOMR_ZONES_MAX], nbelow, i;
+	char zl[48], a[32], b[32];
+	uint64_t fr = 0, mn = 0;
+
+	if (!oom_report__zones_below_min(r, below, OOMR_ZONES_MAX, &nbelow))
+		return;
+	if (after)
+		say(o, " ");
+	if (!nbelow) {
+		say(o, "No zone was below its min watermark.");
+		return;
+	}
+	for (i = 0; i < nbelow; i++) {
+		const struct oomr_zone *z = &r->zones[below[i]];
+
+		oomr_zkv__get(&z->kb, "free", &fr);
+		oomr_zkv__get(&z->kb, "min", &mn);
+		zone_label(z, zl, sizeof(zl));
+		timefmt__bytes(a, sizeof(a), fr * 1024);
+		timefmt__bytes(b, sizeof(b), mn * 1024);
+		say(o, "%s%s%s had %s free, below its min watermark of %s",
+		    i == 0 ? "Zone " : i == nbelow - 1 ? " and " : ", ", i ? "zone " : "", zl, a, b);
+	}
+	say(o, ".");
+}
+
+/* The largest unreclaimable slab caches, when the kernel listed them. */
+static void tell_slab(const struct oom_report *r, const struct oomr_say *o)
+{
+	char a[32];
+	uint32_t i;
+
+	if (!r->src[OOMR_SLAB] || !r->nslab)
+		return;
+	timefmt__bytes(a, sizeof(a), r->slab_listed_kb * 1024);
+	say(o, " Unreclaimable slab held %s in %u caches, the largest ", a, r->slab_listed);
+	for (i = 0; i < r->nslab && i < 2; i++) {
+		if (i)
+			say(o, ", ");
+		o->name(o->arg, r->slab[i].name, sizeof(r->slab[i].name), false);
+		timefmt__bytes(a, sizeof(a), r->slab[i].used_kb * 1024);
+		say(o, " %s", a);
+	}
+	say(o, ".");
+}
+
 void oom_report__tell(const struct oom_context *c, uint64_t page_size, const struct oomr_say *o)
 {
 	const struct oom_report *r = &c->report;
@@ -291,6 +429,8 @@ void oom_report__tell(const struct oom_context *c, uint64_t page_size, const str
 	}
 	if (any)
 		say(o, ".");
+	tell_zones(r, o, any);
+	tell_slab(r, o);
 }
 
 struct sentence_buf {

@@ -21,7 +21,8 @@ enum oomr_part {
 	OOMR_DOMAIN = 0,   /* the domain memcg's counters */
 	OOMR_MEMORY_STAT,  /* "Memory cgroup stats for PATH:" and its lines */
 	OOMR_TASKS,        /* dump_tasks() */
-	OOMR_MEMINFO,      /* "Mem-Info:" (a global OOM) */
+	OOMR_MEMINFO,      /* "Mem-Info:" (a global OOM): summary, nodes, zones */
+	OOMR_SLAB,         /* "Unreclaimable slab info:" (a global OOM, when slab is large) */
 	OOMR_NR
 };
 
@@ -37,6 +38,8 @@ enum oomr_missing {
 	OOMR_WHY_INTERLEAVED,  /* the part twice in one report: two reports mixed */
 	OOMR_WHY_UNPARSED,     /* the part is there but not in a format we know */
 	OOMR_WHY_OTHER_DOMAIN, /* memory.stat names another cgroup than the domain */
+	OOMR_WHY_SLAB_SMALL,   /* slab: printed only when unreclaimable slab > user memory */
+	OOMR_WHY_SLAB_BUSY,    /* slab: "excessive unreclaimable slab but cannot dump stats" */
 	OOMR_WHY_NR
 };
 
@@ -74,6 +77,58 @@ struct oomr_task {
 	char name[OOMR_NAME_LEN];    /* as the log has it (/dev/kmsg escapes \xNN) */
 };
 
+/*
+ * One Mem-Info node or zone line (show_free_areas()): its keys as stated,
+ * values in kB as stated ("kB", or "KB" for reserved_highatomic).  Read
+ * whole or not at all: a line with one token not in the kernel's form is
+ * counted (meminfo_unread), never read in part.
+ */
+#define OOMR_ZKV_MAX 30
+#define OOMR_ZKV_TEXT 352
+struct oomr_zkv {
+	uint16_t n;
+	uint16_t text_len;
+	uint32_t dropped;
+	uint16_t key_off[OOMR_ZKV_MAX];
+	uint64_t val[OOMR_ZKV_MAX];
+	char text[OOMR_ZKV_TEXT];
+};
+
+/* "Node N active_anon:...kB ... all_unreclaimable? yes|no" */
+struct oomr_node {
+	int32_t node;
+	int8_t all_unreclaimable;    /* 1 yes, 0 no, -1 not stated */
+	struct oomr_zkv kb;
+};
+
+/*
+ * "[Node N ]ZONE free:...kB min:...kB low:...kB high:...kB ...", its
+ * "lowmem_reserve[]: ..." line, and its buddy line ("[Node N ]ZONE:
+ * 1*4kB (U) ... = NkB").  node -1: the kernel (no CONFIG_NUMA) did not say.
+ */
+#define OOMR_ZONE_NAME 16
+#define OOMR_LOWMEM_MAX 8
+struct oomr_zone {
+	int32_t node;
+	char name[OOMR_ZONE_NAME];
+	struct oomr_zkv kb;
+	uint8_t nlowmem;             /* lowmem_reserve[] entries, pages; 0 not read */
+	int64_t lowmem_reserve[OOMR_LOWMEM_MAX];
+	bool have_buddy;
+	uint64_t buddy_free_kb;      /* the buddy line's "= NkB" */
+};
+
+#define OOMR_NODES_MAX 2
+#define OOMR_ZONES_MAX 6
+
+/* One row of "Unreclaimable slab info:" ("%-17s %10luKB %10luKB"). */
+#define OOMR_SLAB_NAME 48
+struct oomr_slab {
+	uint64_t used_kb, total_kb;
+	char name[OOMR_SLAB_NAME];
+};
+#define OOMR_SLAB_MAX 8
+
 /* Rows kept: the largest by RSS, the victim and the trigger always among them. */
 #define OOMR_TASKS_MAX 12
 
@@ -97,6 +152,21 @@ struct oom_report {
 	struct oomr_task tasks[OOMR_TASKS_MAX];
 
 	struct oomr_kv meminfo;      /* Mem-Info's summary, pages */
+	uint8_t nnodes, nzones;      /* kept in nodes[], zones[], in the kernel's order */
+	uint16_t nodes_dropped, zones_dropped; /* read, but more than kept */
+	uint16_t zone_lines_orphan;  /* lowmem_reserve[] or buddy line of no zone read */
+	uint16_t meminfo_unread;     /* lines inside Mem-Info in none of its forms */
+	uint16_t meminfo_other;      /* known lines not kept (hugepages, swap, pages RAM...) */
+	struct oomr_node nodes[OOMR_NODES_MAX];
+	struct oomr_zone zones[OOMR_ZONES_MAX];
+
+	/* the unreclaimable slab table: the largest by used, the rest summed */
+	uint32_t slab_listed;        /* rows the kernel printed and we read */
+	uint32_t slab_unreadable;    /* lines inside the table that are not rows */
+	uint64_t slab_listed_kb;     /* used, every row read */
+	uint64_t slab_rest_kb;       /* used, rows read but not kept */
+	uint8_t nslab;
+	struct oomr_slab slab[OOMR_SLAB_MAX];
 
 	uint32_t lines_lost;         /* sequence hole inside the report */
 };
@@ -127,6 +197,20 @@ bool oomr_kv__add(struct oomr_kv *kv, const char *key, size_t klen, uint64_t val
  * largest first.
  */
 void oom_report__add_task(struct oom_report *r, const struct oomr_task *t);
+
+const char *oomr_zkv__key(const struct oomr_zkv *kv, unsigned i);
+bool oomr_zkv__get(const struct oomr_zkv *kv, const char *key, uint64_t *val);
+bool oomr_zkv__add(struct oomr_zkv *kv, const char *key, size_t klen, uint64_t val);
+
+/* Keep one more slab row (largest used first), else sum it into slab_rest_kb. */
+void oom_report__add_slab(struct oom_report *r, const struct oomr_slab *s);
+
+/*
+ * The zones whose free was below their min watermark, the kernel's own
+ * figures: how many zones were read (0: none) and, into below[] (at most
+ * max), the indexes in zones[] of those below.
+ */
+int oom_report__zones_below_min(const struct oom_report *r, int *below, int max, int *nbelow);
 
 /* A limit the kernel prints for "no limit" (PAGE_COUNTER_MAX in kB). */
 static inline bool oomr__unlimited(uint64_t limit_kb)

@@ -222,7 +222,284 @@ int oomr__parse_meminfo(const char *text, size_t len, struct oomr_kv *kv)
 	return n ? n : -EINVAL;
 }
 
-enum walk_state { W_NONE, W_STAT, W_MEMINFO, W_TASK_HEADER, W_TASKS };
+static bool is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_alnum(char c)
+{
+	return is_digit(c) || is_upper(c) || (c >= 'a' && c <= 'z');
+}
+
+/* "Node N " (show_node(), or the node line's own "Node %d"): its number. */
+static bool node_prefix(const char **p, const char *end, int32_t *node)
+{
+	const char *q = *p;
+	uint64_t v;
+
+	/* *p moves only past a whole "Node N" */
+	if (!lit(&q, end, "Node ") || !u64_at(&q, end, &v) || v > 0xffff)
+		return false;
+	*p = q;
+	*node = (int32_t)v;
+	return true;
+}
+
+/* A zone's name as the kernel spells them: DMA, DMA32, Normal, HighMem, Movable, Device. */
+static bool zone_name(const char **p, const char *end, char *name)
+{
+	const char *s = *p;
+
+	if (s >= end || !is_upper(*s))
+		return false;
+	while (s < end && is_alnum(*s))
+		s++;
+	if ((size_t)(s - *p) >= OOMR_ZONE_NAME)
+		return false;
+	memcpy(name, *p, (size_t)(s - *p));
+	name[s - *p] = 0;
+	*p = s;
+	return true;
+}
+
+/*
+ * " key:NkB key:NkB ..." to the end (5.10's " shmem_thp: NkB" with its
+ * space too, and the node line's " all_unreclaimable? yes|no").  All or
+ * nothing: kv is only written when every token is the kernel's.
+ */
+static int kb_tokens(const char *p, const char *end, struct oomr_zkv *kv, int8_t *unrecl)
+{
+	struct oomr_zkv tmp;
+	int8_t u = -1;
+
+	memset(&tmp, 0, sizeof(tmp));
+	while (p < end) {
+		const char *k;
+		uint64_t v;
+		size_t kl;
+
+		if (!lit(&p, end, " "))
+			return -EINVAL;
+		k = p;
+		while (p < end && (is_alnum(*p) || *p == '_' || *p == '(' || *p == ')'))
+			p++;
+		kl = (size_t)(p - k);
+		if (!kl)
+			return -EINVAL;
+		if (unrecl && lit(&p, end, "? ")) {
+			if (kl != 17 || memcmp(k, "all_unreclaimable", 17))
+				return -EINVAL;
+			if (lit(&p, end, "yes"))
+				u = 1;
+			else if (lit(&p, end, "no"))
+				u = 0;
+			else
+				return -EINVAL;
+			continue;
+		}
+		if (!lit(&p, end, ":"))
+			return -EINVAL;
+		lit(&p, end, " "); /* "shmem_thp: %lukB" before 6.x */
+		if (!u64_at(&p, end, &v) || !(lit(&p, end, "kB") || lit(&p, end, "KB")))
+			return -EINVAL;
+		if (p < end && *p != ' ')
+			return -EINVAL;
+		oomr_zkv__add(&tmp, k, kl, v);
+	}
+	if (!tmp.n)
+		return -EINVAL;
+	*kv = tmp;
+	if (unrecl)
+		*unrecl = u;
+	return 0;
+}
+
+int oomr__parse_node(const char *text, size_t len, struct oomr_node *out)
+{
+	const char *p = text, *end = text + len;
+	int32_t node;
+
+	if (!node_prefix(&p, end, &node) || p >= end || *p != ' ' || p + 1 >= end ||
+	    !(p[1] >= 'a' && p[1] <= 'z'))
+		return -EINVAL;
+	/* "Node 0 hugepages_total=..." is hugetlb's line, not this one */
+	if (kb_tokens(p, end, &out->kb, &out->all_unreclaimable))
+		return -EINVAL;
+	out->node = node;
+	return 0;
+}
+
+int oomr__parse_zone(const char *text, size_t len, struct oomr_zone *out)
+{
+	const char *p = text, *end = text + len;
+	struct oomr_zone z;
+
+	memset(&z, 0, sizeof(z));
+	z.node = -1;
+	if (node_prefix(&p, end, &z.node) && !lit(&p, end, " "))
+		return -EINVAL;
+	if (!zone_name(&p, end, z.name))
+		return -EINVAL;
+	if ((size_t)(end - p) < 6 || memcmp(p, " free:", 6))
+		return -EINVAL;
+	if (kb_tokens(p, end, &z.kb, NULL))
+		return -EINVAL;
+	*out = z;
+	return 0;
+}
+
+int oomr__parse_lowmem(const char *text, size_t len, int64_t *vals, uint8_t *n)
+{
+	const char *p = text, *end = text + len;
+	uint8_t k = 0;
+
+	if (!lit(&p, end, "lowmem_reserve[]:"))
+		return -EINVAL;
+	while (p < end) {
+		int64_t v;
+
+		if (!lit(&p, end, " ") || !s64_at(&p, end, INT64_MIN + 1, INT64_MAX, &v))
+			return -EINVAL;
+		if (k == OOMR_LOWMEM_MAX)
+			return -EINVAL; /* more zones than any kernel has */
+		vals[k++] = v;
+	}
+	if (!k)
+		return -EINVAL;
+	*n = k;
+	return 0;
+}
+
+int oomr__parse_buddy(const char *text, size_t len, int32_t *node, char *name,
+		      uint64_t *total_kb)
+{
+	const char *p = text, *end = text + len;
+	uint64_t sum = 0, v, sz;
+	int orders = 0;
+
+	*node = -1;
+	if (node_prefix(&p, end, node) && !lit(&p, end, " "))
+		return -EINVAL;
+	if (!zone_name(&p, end, name) || !lit(&p, end, ": "))
+		return -EINVAL;
+	/* "N*SkB " each order, "(UMEHCI) " after a non-empty one, then "= NkB" */
+	while (p < end && *p != '=') {
+		if (!u64_at(&p, end, &v) || !lit(&p, end, "*") || !u64_at(&p, end, &sz) ||
+		    !lit(&p, end, "kB "))
+			return -EINVAL;
+		if (lit(&p, end, "(")) {
+			while (p < end && is_upper(*p))
+				p++;
+			if (!lit(&p, end, ") "))
+				return -EINVAL;
+		}
+		if (sz && v > UINT64_MAX / sz)
+			return -EINVAL;
+		sum += v * sz;
+		if (++orders > 16)
+			return -EINVAL;
+	}
+	if (!orders || !lit(&p, end, "= ") || !u64_at(&p, end, &v) || !lit(&p, end, "kB") ||
+	    p != end || v != sum)
+		return -EINVAL; /* its total is the sum of its orders, or it is not the line */
+	*total_kb = v;
+	return 0;
+}
+
+static bool ends_with(const char *t, size_t n, const char *suf)
+{
+	size_t k = strlen(suf);
+
+	return n >= k && !memcmp(t + n - k, suf, k);
+}
+
+bool oomr__meminfo_other(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int32_t node;
+	int64_t v;
+
+	/* hugetlb_show_meminfo_node() */
+	if (node_prefix(&p, end, &node))
+		return lit(&p, end, " hugepages_total=");
+	p = text;
+	if (lit(&p, end, "Free swap  = ") || lit(&p, end, "Total swap = "))
+		return s64_at(&p, end, INT64_MIN + 1, INT64_MAX, &v) && lit(&p, end, "kB") &&
+		       p == end;
+	if (lit(&p, end, "Swap cache stats: add "))
+		return true;
+	/* 7.x: the root's memory.min and memory.low protection given out */
+	if (lit(&p, end, "Memory cgroup min protection "))
+		return s64_at(&p, end, 0, INT64_MAX, &v) && lit(&p, end, "kB -- low protection ") &&
+		       s64_at(&p, end, 0, INT64_MAX, &v) && lit(&p, end, "kB") && p == end;
+	if (!s64_at(&p, end, INT64_MIN + 1, INT64_MAX, &v))
+		return false;
+	return (size_t)(end - p) <= 30 &&
+	       (ends_with(p, (size_t)(end - p), " total pagecache pages") ||
+		ends_with(p, (size_t)(end - p), " pages in swap cache") ||
+		ends_with(p, (size_t)(end - p), " pages RAM") ||
+		ends_with(p, (size_t)(end - p), " pages HighMem/MovableOnly") ||
+		ends_with(p, (size_t)(end - p), " pages reserved") ||
+		ends_with(p, (size_t)(end - p), " pages cma reserved") ||
+		ends_with(p, (size_t)(end - p), " pages hwpoisoned"));
+}
+
+#define SLAB_HEAD "Unreclaimable slab info:"
+#define SLAB_BUSY "excessive unreclaimable slab but cannot dump stats"
+
+int oomr__parse_slab_header(const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+
+	if (!lit(&p, end, "Name "))
+		return -EINVAL;
+	skip_spaces(&p, end);
+	if (!lit(&p, end, "Used "))
+		return -EINVAL;
+	skip_spaces(&p, end);
+	return lit(&p, end, "Total") && p == end ? 0 : -EINVAL;
+}
+
+/* "%-17s %10luKB %10luKB": read from the right, the name is the rest. */
+int oomr__parse_slab_row(const char *text, size_t len, struct oomr_slab *out)
+{
+	const char *end = text + len, *q = end;
+	uint64_t v[2];
+	size_t nl;
+	int i;
+
+	for (i = 1; i >= 0; i--) {
+		const char *d, *dd;
+
+		if (q - text < 3 || memcmp(q - 2, "KB", 2))
+			return -EINVAL;
+		q -= 2;
+		d = q;
+		while (d > text && is_digit(d[-1]))
+			d--;
+		dd = d;
+		if (d == q || d == text || d[-1] != ' ' || !u64_at(&dd, q, &v[i]) || dd != q)
+			return -EINVAL;
+		q = d;
+		while (q > text && q[-1] == ' ')
+			q--;
+	}
+	nl = (size_t)(q - text);
+	if (!nl || nl >= OOMR_SLAB_NAME || v[0] > v[1])
+		return -EINVAL; /* used above total: not the kernel's row */
+	for (i = 0; i < (int)nl; i++)
+		if ((unsigned char)text[i] <= ' ')
+			return -EINVAL; /* a cache name has no spaces */
+	memset(out, 0, sizeof(*out));
+	memcpy(out->name, text, nl);
+	out->used_kb = v[0];
+	out->total_kb = v[1];
+	return 0;
+}
+
+enum walk_state { W_NONE, W_STAT, W_MEMINFO, W_MEMINFO_REST, W_SLAB_HEADER, W_SLAB,
+		  W_TASK_HEADER, W_TASKS };
 
 static enum oomr_part state_part(enum walk_state s)
 {
@@ -230,7 +507,11 @@ static enum oomr_part state_part(enum walk_state s)
 	case W_STAT:
 		return OOMR_MEMORY_STAT;
 	case W_MEMINFO:
+	case W_MEMINFO_REST:
 		return OOMR_MEMINFO;
+	case W_SLAB_HEADER:
+	case W_SLAB:
+		return OOMR_SLAB;
 	case W_TASK_HEADER:
 	case W_TASKS:
 		return OOMR_TASKS;
@@ -298,6 +579,114 @@ static void stat_group_end(struct oom_report *r, size_t *n, size_t *len)
 	*len = 0;
 }
 
+/* A record "Node N" alone: show_node()'s part of a zone or buddy line, cut from it. */
+static bool bare_node(const char *t, size_t n, int32_t *node)
+{
+	const char *p = t, *end = t + n;
+
+	if (!node_prefix(&p, end, node))
+		return false;
+	lit(&p, end, " ");
+	return p == end;
+}
+
+static int find_zone(const struct oom_report *r, int32_t node, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nzones; i++)
+		if (r->zones[i].node == node && !strcmp(r->zones[i].name, name))
+			return i;
+	return -1;
+}
+
+/* Mem-Info's walk past its summary (see kmsg_log__oom_report). */
+struct meminfo_walk {
+	int32_t pending_node;  /* a bare "Node N" record just before, else -1 */
+	int last_zone;         /* the zone line just before (its lowmem_reserve[] next), else -1 */
+	bool zone_dropped;     /* that zone line was read but not kept */
+	bool twice;            /* a node or zone twice: two reports mixed */
+};
+
+/* One line after Mem-Info's summary: true when it is one of Mem-Info's. */
+static bool meminfo_rest(struct oom_report *r, struct meminfo_walk *w, const char *t, size_t n)
+{
+	int32_t pend = w->pending_node, node;
+	int last = w->last_zone, i;
+	bool dropped = w->zone_dropped;
+	struct oomr_node nd;
+	struct oomr_zone z;
+	char name[OOMR_ZONE_NAME];
+	uint64_t kb;
+
+	w->pending_node = -1;
+	w->last_zone = -1;
+	w->zone_dropped = false;
+	if (bare_node(t, n, &node)) {
+		w->pending_node = node;
+		return true;
+	}
+	if (!oomr__parse_node(t, n, &nd)) {
+		for (i = 0; i < r->nnodes; i++)
+			if (r->nodes[i].node == nd.node)
+				w->twice = true;
+		if (r->nnodes < OOMR_NODES_MAX)
+			r->nodes[r->nnodes++] = nd;
+		else
+			r->nodes_dropped++;
+		if (pend >= 0)
+			r->meminfo_unread++; /* the bare "Node N" whose rest is not here */
+		return true;
+	}
+	if (!oomr__parse_zone(t, n, &z)) {
+		if (z.node < 0 && pend >= 0)
+			z.node = pend;
+		if (find_zone(r, z.node, z.name) >= 0)
+			w->twice = true;
+		if (r->nzones < OOMR_ZONES_MAX) {
+			w->last_zone = r->nzones;
+			r->zones[r->nzones++] = z;
+		} else {
+			r->zones_dropped++;
+			w->zone_dropped = true;
+		}
+		return true;
+	}
+	if (!oomr__parse_lowmem(t, n, z.lowmem_reserve, &z.nlowmem)) {
+		if (last >= 0 && !r->zones[last].nlowmem) {
+			memcpy(r->zones[last].lowmem_reserve, z.lowmem_reserve,
+			       sizeof(z.lowmem_reserve));
+			r->zones[last].nlowmem = z.nlowmem;
+		} else if (!dropped) {
+			r->zone_lines_orphan++;
+		}
+		if (pend >= 0)
+			r->meminfo_unread++;
+		return true;
+	}
+	if (!oomr__parse_buddy(t, n, &node, name, &kb)) {
+		if (node < 0 && pend >= 0)
+			node = pend;
+		i = find_zone(r, node, name);
+		if (i >= 0 && r->zones[i].have_buddy)
+			w->twice = true;
+		else if (i >= 0)
+			r->zones[i].have_buddy = true, r->zones[i].buddy_free_kb = kb;
+		else if (!r->zones_dropped)
+			r->zone_lines_orphan++;
+		return true;
+	}
+	if (oomr__meminfo_other(t, n)) {
+		r->meminfo_other++;
+		if (pend >= 0)
+			r->meminfo_unread++;
+		return true;
+	}
+	if (pend >= 0)
+		r->meminfo_unread++; /* the bare "Node N" whose rest is not here */
+	return false;
+}
+
 /*
  * Is an earlier report still open at first: its "invoked oom-killer" line
  * before ours with no summary or kill after it?  The kernel prints one
@@ -328,6 +717,8 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 	enum walk_state st = W_NONE;
 	bool seen[OOMR_NR] = { 0 }, twice[OOMR_NR] = { 0 }, lost_between = false;
 	bool stat_other = false, tasks_bad_header = false, stray_rows = false;
+	bool slab_bad_header = false, slab_busy = false;
+	struct meminfo_walk mw = { -1, -1, false, false };
 	bool other_open = another_report_open(l, first);
 	uint64_t prev_seq = 0, grp_ts = 0;
 	size_t i, grp_n = 0, grp_len = 0, meminfo_lines = 0;
@@ -340,12 +731,15 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 		size_t n = e->text_len;
 		struct oomr_counter c;
 		struct oomr_task row;
+		struct oomr_slab srow;
 		int which;
 
 		if (prev_seq && e->seq && e->seq > prev_seq + 1) {
 			enum oomr_part lp = state_part(st);
 
 			r->lines_lost += (uint32_t)(e->seq - prev_seq - 1);
+			/* a lowmem_reserve[] or zone line past the hole is not its neighbour's */
+			mw.last_zone = mw.pending_node = -1;
 			if (lp < OOMR_NR)
 				r->cut[lp] = true;
 			else
@@ -382,9 +776,24 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 				meminfo_lines++;
 				continue;
 			}
-			st = W_NONE;
+			/* then its node, zone, buddy and other lines */
+			st = W_MEMINFO_REST;
 			if (!meminfo_lines)
 				r->why[OOMR_MEMINFO] = OOMR_WHY_UNPARSED;
+		}
+		if (st == W_MEMINFO_REST && meminfo_rest(r, &mw, t, n))
+			continue;
+		if (st == W_SLAB_HEADER) {
+			st = W_NONE;
+			if (!oomr__parse_slab_header(t, n)) {
+				st = W_SLAB;
+				continue;
+			}
+			slab_bad_header = true;
+		}
+		if (st == W_SLAB && !oomr__parse_slab_row(t, n, &srow)) {
+			oom_report__add_slab(r, &srow);
+			continue;
 		}
 		if (st == W_TASK_HEADER) {
 			st = W_NONE;
@@ -442,11 +851,30 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 				twice[OOMR_TASKS] = true;
 			seen[OOMR_TASKS] = true;
 			st = W_TASK_HEADER;
+		} else if (n == sizeof(SLAB_HEAD) - 1 && !memcmp(t, SLAB_HEAD, n)) {
+			if (seen[OOMR_SLAB])
+				twice[OOMR_SLAB] = true;
+			seen[OOMR_SLAB] = true;
+			st = W_SLAB_HEADER;
+		} else if (n == sizeof(SLAB_BUSY) - 1 && !memcmp(t, SLAB_BUSY, n)) {
+			if (seen[OOMR_SLAB])
+				twice[OOMR_SLAB] = true;
+			seen[OOMR_SLAB] = true;
+			slab_busy = true;
+			st = W_NONE;
 		} else {
 			/* a row where no table of ours is open: another report's */
 			if (!oomr__parse_task_row(t, n, true, &row) ||
-			    !oomr__parse_task_row(t, n, false, &row))
+			    !oomr__parse_task_row(t, n, false, &row)) {
 				stray_rows = true;
+			} else if (st == W_MEMINFO_REST) {
+				/* another CPU's line inside Mem-Info: counted, never read */
+				r->meminfo_unread++;
+				continue;
+			} else if (st == W_SLAB) {
+				r->slab_unreadable++;
+				continue;
+			}
 			st = W_NONE;
 		}
 	}
@@ -465,6 +893,8 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 
 	if (stray_rows)
 		twice[OOMR_TASKS] = true;
+	if (mw.twice)
+		twice[OOMR_MEMINFO] = true;
 	for (p = 0; p < OOMR_NR; p++) {
 		if (other_open)
 			twice[p] = true;
@@ -481,6 +911,12 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 			r->why[p] = q->global ? OOMR_WHY_GLOBAL : OOMR_WHY_NOT_PRINTED;
 		else if (p == OOMR_MEMINFO)
 			r->why[p] = q->global ? OOMR_WHY_NOT_PRINTED : OOMR_WHY_MEMCG;
+		else if (p == OOMR_SLAB && !q->global)
+			r->why[p] = OOMR_WHY_MEMCG;
+		else if (p == OOMR_SLAB && r->cut[OOMR_MEMINFO])
+			r->why[p] = OOMR_WHY_LINES_LOST; /* the table may have been in the hole */
+		else if (p == OOMR_SLAB)
+			r->why[p] = seen[OOMR_MEMINFO] ? OOMR_WHY_SLAB_SMALL : OOMR_WHY_NOT_PRINTED;
 		else
 			r->why[p] = OOMR_WHY_DUMP_TASKS_OFF;
 	}
@@ -494,6 +930,10 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 	}
 	if (r->src[OOMR_MEMINFO] && r->why[OOMR_MEMINFO] == OOMR_WHY_UNPARSED)
 		r->src[OOMR_MEMINFO] = 0;
+	if (r->src[OOMR_SLAB] && (slab_busy || slab_bad_header)) {
+		r->src[OOMR_SLAB] = 0;
+		r->why[OOMR_SLAB] = slab_busy ? OOMR_WHY_SLAB_BUSY : OOMR_WHY_UNPARSED;
+	}
 	if (r->src[OOMR_DOMAIN] && !r->memory.have) {
 		r->src[OOMR_DOMAIN] = 0;
 		r->why[OOMR_DOMAIN] = r->cut[OOMR_DOMAIN] || lost_between ? OOMR_WHY_LINES_LOST
@@ -507,8 +947,17 @@ void kmsg_log__oom_report(const struct kmsg_log *l, size_t first, size_t summary
 	}
 	if (!r->src[OOMR_MEMORY_STAT])
 		memset(&r->stat, 0, sizeof(r->stat));
-	if (!r->src[OOMR_MEMINFO])
+	if (!r->src[OOMR_MEMINFO]) {
 		memset(&r->meminfo, 0, sizeof(r->meminfo));
+		r->nnodes = r->nzones = 0;
+		r->nodes_dropped = r->zones_dropped = r->zone_lines_orphan = 0;
+		r->meminfo_unread = r->meminfo_other = 0;
+	}
+	if (!r->src[OOMR_SLAB]) {
+		r->nslab = 0;
+		r->slab_listed = r->slab_unreadable = 0;
+		r->slab_listed_kb = r->slab_rest_kb = 0;
+	}
 	if (!r->src[OOMR_DOMAIN]) {
 		memset(&r->memory, 0, sizeof(r->memory));
 		memset(&r->swap, 0, sizeof(r->swap));

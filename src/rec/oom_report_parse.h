@@ -17,6 +17,8 @@
  *   [%7d] %5d %5d %8lu %8lu [%8lu %8lu %9lu] %8ld %8lu         %5hd %s
  *   Mem-Info:                             (a global OOM, __show_mem)
  *   active_anon:%lu inactive_anon:%lu ... free:%lu free_pcp:%lu free_cma:%lu
+ *   then per node, per zone, buddy lists (below), and when unreclaimable
+ *   slab exceeds user memory its table (below)
  *
  * The task's name ends a row and may hold anything: a row is read from
  * the left, its numbers counted by the header's format, the rest is the
@@ -49,6 +51,30 @@ int oomr__parse_task_row(const char *text, size_t len, bool split, struct oomr_t
  * pair into kv.  Returns how many, or -EINVAL when a token is not one.
  */
 int oomr__parse_meminfo(const char *text, size_t len, struct oomr_kv *kv);
+
+/*
+ * Mem-Info past its summary (show_free_areas(), mm/page_alloc.c in 5.10,
+ * mm/show_mem.c from 6.4), each 0 or -EINVAL:
+ *   Node %d active_anon:%lukB ... shmem_thp:[ ]%lukB ... all_unreclaimable? %s
+ *   [Node %d ]%s free:%lukB [boost:%lukB ]min:%lukB low:%lukB high:%lukB
+ *       reserved_highatomic:%luKB [free_highatomic:%luKB ]... free_cma:%lukB
+ *   lowmem_reserve[]: %ld %ld ...
+ *   [Node %d ]%s: %lu*%lukB [(UMEHCI) ]... = %lukB
+ * ("Node %d " is show_node(): CONFIG_NUMA kernels only).
+ */
+int oomr__parse_node(const char *text, size_t len, struct oomr_node *out);
+int oomr__parse_zone(const char *text, size_t len, struct oomr_zone *out);
+int oomr__parse_lowmem(const char *text, size_t len, int64_t *vals, uint8_t *n);
+int oomr__parse_buddy(const char *text, size_t len, int32_t *node, char *name,
+		      uint64_t *total_kb);
+/* Mem-Info's other lines: hugepages per node, pagecache, swap, "N pages RAM"... */
+bool oomr__meminfo_other(const char *text, size_t len);
+/*
+ * dump_unreclaimable_slab() (mm/slab_common.c): "Unreclaimable slab info:",
+ * "Name                      Used          Total", rows "%-17s %10luKB %10luKB".
+ */
+int oomr__parse_slab_header(const char *text, size_t len);
+int oomr__parse_slab_row(const char *text, size_t len, struct oomr_slab *out);
 
 struct kmsg_log;
 /* Who to mark in the table, and what the summary said. */

@@ -114,6 +114,25 @@ static const struct report_column filled_tasks_columns[] = {
 };
 #define NFILLED_TASK_COLUMNS (sizeof(filled_tasks_columns) / sizeof(filled_tasks_columns[0]))
 
+static const struct report_column filled_zones_columns[] = {
+	{ "Node", true },
+	{ "Zone", false },
+	{ "Free", true },
+	{ "Min", true },
+	{ "Low", true },
+	{ "High", true },
+	{ "Managed", true },
+	{ "Free (buddy lists)", true },
+	{ "", false },
+};
+#define NFILLED_ZONE_COLUMNS (sizeof(filled_zones_columns) / sizeof(filled_zones_columns[0]))
+
+static const struct report_column filled_slab_columns[] = {
+	{ "Cache", false },
+	{ "Used", true },
+	{ "Total", true },
+};
+
 static void counter_row(struct report_out *o, const char *key, const struct oomr_counter *c)
 {
 	char u[24], l[24];
@@ -139,6 +158,101 @@ static void pages_cell(struct report_out *o, uint64_t pages, uint64_t ps, bool k
 	}
 	timefmt__bytes(b, sizeof(b), pages * ps);
 	cellf(o, true, "%s", b);
+}
+
+static void kb_cell(struct report_out *o, const struct oomr_zkv *kv, const char *key)
+{
+	uint64_t v;
+	char b[24];
+
+	if (!oomr_zkv__get(kv, key, &v)) {
+		cellf(o, true, "-");
+		return;
+	}
+	timefmt__bytes(b, sizeof(b), v * 1024);
+	cellf(o, true, "%s", b);
+}
+
+/* Mem-Info's zone lines: free against the watermarks, as the kernel printed them. */
+static void filled_zones(struct report_out *o, const struct oom_report *r)
+{
+	char b[24];
+	int i;
+
+	para(o, "The kernel's Mem-Info, zone by zone (free memory against the watermarks; "
+		"below min, only atomic and reclaim allocations may take more)%s:",
+	     r->cut[OOMR_MEMINFO] ? "; lines of it were lost, it is not whole" : "");
+	table_open(o, "zones", filled_zones_columns, NFILLED_ZONE_COLUMNS);
+	for (i = 0; i < r->nzones; i++) {
+		const struct oomr_zone *z = &r->zones[i];
+		uint64_t fr, mn;
+
+		report__put(o, o->m->row_open);
+		if (z->node >= 0)
+			cellf(o, true, "%d", z->node);
+		else
+			cellf(o, true, "-");
+		cell_code(o, z->name, sizeof(z->name));
+		kb_cell(o, &z->kb, "free");
+		kb_cell(o, &z->kb, "min");
+		kb_cell(o, &z->kb, "low");
+		kb_cell(o, &z->kb, "high");
+		kb_cell(o, &z->kb, "managed");
+		if (z->have_buddy) {
+			timefmt__bytes(b, sizeof(b), z->buddy_free_kb * 1024);
+			cellf(o, true, "%s", b);
+		} else {
+			cellf(o, true, "-");
+		}
+		cellf(o, false, "%s",
+		      oomr_zkv__get(&z->kb, "free", &fr) && oomr_zkv__get(&z->kb, "min", &mn) &&
+				      fr < mn
+			      ? "below min"
+			      : "");
+		report__put(o, o->m->row_close);
+	}
+	table_close(o);
+	if (r->zones_dropped || r->meminfo_unread || r->zone_lines_orphan)
+		para(o, "%u more zone%s not shown; %u line%s inside Mem-Info not read.",
+		     r->zones_dropped, r->zones_dropped == 1 ? "" : "s",
+		     r->meminfo_unread + r->zone_lines_orphan,
+		     r->meminfo_unread + r->zone_lines_orphan == 1 ? "" : "s");
+}
+
+/* dump_unreclaimable_slab()'s table: the largest caches, the rest summed. */
+static void filled_slab(struct report_out *o, const struct oom_report *r)
+{
+	char b[24], t[24];
+	uint32_t i;
+
+	timefmt__bytes(b, sizeof(b), r->slab_listed_kb * 1024);
+	para(o, "Unreclaimable slab (the kernel lists it when it exceeds user memory): %u "
+		"cache%s, %s used%s:",
+	     r->slab_listed, r->slab_listed == 1 ? "" : "s", b,
+	     r->cut[OOMR_SLAB] ? "; lines of the table were lost, it is not whole" : "");
+	table_open(o, "slab", filled_slab_columns, 3);
+	for (i = 0; i < r->nslab; i++) {
+		report__put(o, o->m->row_open);
+		cell_code(o, r->slab[i].name, sizeof(r->slab[i].name));
+		timefmt__bytes(b, sizeof(b), r->slab[i].used_kb * 1024);
+		timefmt__bytes(t, sizeof(t), r->slab[i].total_kb * 1024);
+		cellf(o, true, "%s", b);
+		cellf(o, true, "%s", t);
+		report__put(o, o->m->row_close);
+	}
+	if (r->slab_listed > r->nslab) {
+		report__put(o, o->m->row_open);
+		cellf(o, false, "%u other caches", r->slab_listed - r->nslab);
+		timefmt__bytes(b, sizeof(b), r->slab_rest_kb * 1024);
+		cellf(o, true, "%s", b);
+		empty_cells(o, 1);
+		report__put(o, o->m->row_close);
+	}
+	table_close(o);
+	if (r->slab_unreadable)
+		para(o, "%u line%s inside the table %s not rows of it and were left out.",
+		     r->slab_unreadable, r->slab_unreadable == 1 ? "" : "s",
+		     r->slab_unreadable == 1 ? "was" : "were");
 }
 
 /*
@@ -245,6 +359,10 @@ void report__what_filled(struct report_out *o, const struct oom_context *c,
 			     r->tasks_unreadable, r->tasks_unreadable == 1 ? "" : "s",
 			     r->tasks_unreadable == 1 ? "was" : "were");
 	}
+	if (r->src[OOMR_MEMINFO] && r->nzones)
+		filled_zones(o, r);
+	if (r->src[OOMR_SLAB])
+		filled_slab(o, r);
 	for (i = 0; i < OOMR_NR; i++) {
 		char parts[64];
 		int k = oom_report__unknown_group(r, i, parts, sizeof(parts));

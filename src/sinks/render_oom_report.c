@@ -42,6 +42,93 @@ static void json_kv(FILE *f, const struct oomr_kv *kv)
 	fprintf(f, "},\"keys_dropped\":%u", kv->dropped);
 }
 
+static void json_zkv(FILE *f, const struct oomr_zkv *kv)
+{
+	unsigned i;
+
+	fputs("\"kB\":{", f);
+	for (i = 0; i < kv->n; i++) {
+		if (i)
+			fputc(',', f);
+		json_str(f, oomr_zkv__key(kv, i), OOMR_ZKV_TEXT);
+		fprintf(f, ":%" PRIu64, kv->val[i]);
+	}
+	fprintf(f, "},\"keys_dropped\":%u", kv->dropped);
+}
+
+static void json_node_id(FILE *f, int32_t node)
+{
+	if (node < 0)
+		fputs("\"node\":null", f);
+	else
+		fprintf(f, "\"node\":%d", node);
+}
+
+/* Mem-Info's node and zone lines; null with why when none was read. */
+static void json_nodes_zones(FILE *f, const struct oom_report *r)
+{
+	const char *why = r->cut[OOMR_MEMINFO] ? "lines of the kernel's OOM report were lost"
+					       : "the kernel's Mem-Info has no such lines";
+	int i, j;
+
+	fputs(",\"nodes\":", f);
+	if (!r->nnodes) {
+		fprintf(f, "null,\"nodes_missing\":\"%s\"", why);
+	} else {
+		fputc('[', f);
+		for (i = 0; i < r->nnodes; i++) {
+			const struct oomr_node *nd = &r->nodes[i];
+
+			fputs(i ? ",{" : "{", f);
+			json_node_id(f, nd->node);
+			fputc(',', f);
+			json_zkv(f, &nd->kb);
+			fprintf(f, ",\"all_unreclaimable\":%s}",
+				nd->all_unreclaimable < 0 ? "null"
+				: nd->all_unreclaimable	  ? "true"
+							  : "false");
+		}
+		fprintf(f, "],\"nodes_dropped\":%u", r->nodes_dropped);
+	}
+	fputs(",\"zones\":", f);
+	if (!r->nzones) {
+		fprintf(f, "null,\"zones_missing\":\"%s\"", why);
+	} else {
+		fputc('[', f);
+		for (i = 0; i < r->nzones; i++) {
+			const struct oomr_zone *z = &r->zones[i];
+			uint64_t fr, mn;
+
+			fputs(i ? ",{" : "{", f);
+			json_node_id(f, z->node);
+			fputs(",\"zone\":", f);
+			json_str(f, z->name, sizeof(z->name));
+			fputc(',', f);
+			json_zkv(f, &z->kb);
+			fputs(",\"below_min\":", f);
+			if (oomr_zkv__get(&z->kb, "free", &fr) && oomr_zkv__get(&z->kb, "min", &mn))
+				fputs(fr < mn ? "true" : "false", f);
+			else
+				fputs("null", f);
+			fputs(",\"lowmem_reserve_pages\":", f);
+			if (!z->nlowmem) {
+				fputs("null", f);
+			} else {
+				for (j = 0; j < z->nlowmem; j++)
+					fprintf(f, "%c%" PRId64, j ? ',' : '[', z->lowmem_reserve[j]);
+				fputc(']', f);
+			}
+			if (z->have_buddy)
+				fprintf(f, ",\"buddy_free_kB\":%" PRIu64 "}", z->buddy_free_kb);
+			else
+				fputs(",\"buddy_free_kB\":null}", f);
+		}
+		fprintf(f, "],\"zones_dropped\":%u", r->zones_dropped);
+	}
+	fprintf(f, ",\"zone_lines_orphan\":%u,\"other_lines\":%u,\"unreadable_lines\":%u",
+		r->zone_lines_orphan, r->meminfo_other, r->meminfo_unread);
+}
+
 static void json_task(FILE *f, const struct oomr_task *t, bool split)
 {
 	fprintf(f, "{\"pid\":%u,\"tgid\":%u,\"uid\":%u,\"name\":", t->pid, t->tgid, t->uid);
@@ -114,7 +201,25 @@ void render__json_oom_report(FILE *f, const struct oom_report *r)
 	if (r->src[OOMR_MEMINFO]) {
 		fputs("{\"pages\":", f);
 		json_kv(f, &r->meminfo);
+		json_nodes_zones(f, r);
 		json_tail(f, r, OOMR_MEMINFO);
+	} else {
+		fputs("null", f);
+	}
+	fputs(",\"slab\":", f);
+	if (r->src[OOMR_SLAB]) {
+		fputs("{\"rows\":[", f);
+		for (i = 0; i < r->nslab; i++) {
+			fputs(i ? ",{\"name\":" : "{\"name\":", f);
+			json_str(f, r->slab[i].name, sizeof(r->slab[i].name));
+			fprintf(f, ",\"used_kB\":%" PRIu64 ",\"total_kB\":%" PRIu64 "}",
+				r->slab[i].used_kb, r->slab[i].total_kb);
+		}
+		fprintf(f, "],\"listed\":%u,\"shown\":%u,\"listed_used_kB\":%" PRIu64
+			   ",\"rest_used_kB\":%" PRIu64 ",\"unreadable_lines\":%u",
+			r->slab_listed, r->nslab, r->slab_listed_kb, r->slab_rest_kb,
+			r->slab_unreadable);
+		json_tail(f, r, OOMR_SLAB);
 	} else {
 		fputs("null", f);
 	}
@@ -191,6 +296,51 @@ void render__text_oom_report(FILE *f, const struct oom_context *c, uint64_t page
 		}
 		if (r->tasks_unreadable)
 			fprintf(f, "; %u lines in the table not read", r->tasks_unreadable);
+		fputc('\n', f);
+	}
+	if (r->src[OOMR_MEMINFO] && (r->nnodes || r->nzones)) {
+		fputs("  Mem-Info:", f);
+		for (i = 0; i < r->nnodes; i++)
+			if (r->nodes[i].all_unreclaimable >= 0)
+				fprintf(f, " node %d all_unreclaimable %s;", r->nodes[i].node,
+					r->nodes[i].all_unreclaimable ? "yes" : "no");
+		for (i = 0; i < r->nzones; i++) {
+			const struct oomr_zone *z = &r->zones[i];
+			uint64_t fr, mn;
+			char m[24];
+
+			if (z->node >= 0)
+				fprintf(f, "%s%d/", i ? ", " : " ", z->node);
+			else
+				fputs(i ? ", " : " ", f);
+			incident__escape(f, ESCAPE_TEXT, z->name, sizeof(z->name));
+			if (oomr_zkv__get(&z->kb, "free", &fr) && oomr_zkv__get(&z->kb, "min", &mn)) {
+				timefmt__bytes(b, sizeof(b), fr * 1024);
+				timefmt__bytes(m, sizeof(m), mn * 1024);
+				fprintf(f, " free %s min %s%s", b, m, fr < mn ? " [below min]" : "");
+			}
+		}
+		if (r->nodes_dropped || r->zones_dropped)
+			fprintf(f, "; %u nodes, %u zones more", r->nodes_dropped, r->zones_dropped);
+		if (r->meminfo_unread || r->zone_lines_orphan)
+			fprintf(f, "; %u lines not read", r->meminfo_unread + r->zone_lines_orphan);
+		fprintf(f, "%s\n", r->cut[OOMR_MEMINFO] ? " [cut]" : "");
+	}
+	if (r->src[OOMR_SLAB]) {
+		fprintf(f, "  unreclaimable slab: %u caches listed%s", r->slab_listed,
+			r->cut[OOMR_SLAB] ? " (table cut: lines lost)" : "");
+		for (i = 0; i < (int)r->nslab; i++) {
+			timefmt__bytes(b, sizeof(b), r->slab[i].used_kb * 1024);
+			fputs(i ? ", " : ", by use: ", f);
+			incident__escape(f, ESCAPE_TEXT, r->slab[i].name, sizeof(r->slab[i].name));
+			fprintf(f, " %s", b);
+		}
+		if (r->slab_listed > r->nslab) {
+			timefmt__bytes(b, sizeof(b), r->slab_rest_kb * 1024);
+			fprintf(f, ", %u more %s", r->slab_listed - r->nslab, b);
+		}
+		if (r->slab_unreadable)
+			fprintf(f, "; %u lines in the table not read", r->slab_unreadable);
 		fputc('\n', f);
 	}
 	for (i = 0; i < OOMR_NR; i++) {

@@ -288,6 +288,12 @@ class Run(harness.Verdict):
             for k in ("memory", "swap", "memory_swap", "kmem"):
                 self.expect_eq(dom.get(k), counters.get(k), f"oom.domain.{k} (kmsg)")
             self.expect_eq(dom.get("source"), "kernel_log", "oom.domain.source")
+            # a memcg OOM: neither Mem-Info nor the slab table (the kernel's too)
+            self.expect(parsed["meminfo"] is None and parsed["slab"] is None,
+                        "kmsg: a memcg OOM's report has no Mem-Info or slab table")
+            self.expect_eq(oom.get("slab"), None, "oom.slab of a memcg OOM")
+            self.expect("memcg" in (oom.get("report_missing") or {}).get("slab", ""),
+                        "oom.report_missing.slab says a memcg OOM")
         ms = oom.get("memory_stat") or {}
         self.expect_eq(ms.get("stats"), stats or None, "oom.memory_stat.stats (kmsg, every key)")
         tasks = oom.get("tasks") or {}

@@ -32,6 +32,25 @@ static void check_report(const struct oom_report *r)
 	}
 	if (kept + r->rest_rss != r->listed_rss)
 		__builtin_trap();
+	/* Mem-Info's nodes and zones, and the slab table: bounded, terminated, summed */
+	if (r->nnodes > OOMR_NODES_MAX || r->nzones > OOMR_ZONES_MAX || r->nslab > OOMR_SLAB_MAX ||
+	    r->nslab > r->slab_listed)
+		__builtin_trap();
+	for (j = 0; j < r->nnodes; j++)
+		if (r->nodes[j].kb.n > OOMR_ZKV_MAX || r->nodes[j].kb.text_len > OOMR_ZKV_TEXT)
+			__builtin_trap();
+	for (j = 0; j < r->nzones; j++)
+		if (r->zones[j].kb.n > OOMR_ZKV_MAX || r->zones[j].kb.text_len > OOMR_ZKV_TEXT ||
+		    r->zones[j].name[OOMR_ZONE_NAME - 1] || r->zones[j].nlowmem > OOMR_LOWMEM_MAX)
+			__builtin_trap();
+	for (kept = 0, j = 0; j < r->nslab; j++) {
+		if (r->slab[j].name[OOMR_SLAB_NAME - 1] ||
+		    (j && r->slab[j - 1].used_kb < r->slab[j].used_kb))
+			__builtin_trap();
+		kept += r->slab[j].used_kb;
+	}
+	if (kept + r->slab_rest_kb != r->slab_listed_kb)
+		__builtin_trap();
 	for (j = 0; j < OOMR_NR; j++)
 		if (!r->src[j] && !oom_report__reason(r, (enum oomr_part)j)[0])
 			__builtin_trap(); /* null, and no reason said */

@@ -44,7 +44,8 @@ run_browser() {
 
 pass=0
 fail=0
-for name in synthetic-lab-c synthetic-hostile-cut synthetic-group-kill real-6.12-group-kill; do
+for name in synthetic-lab-c synthetic-hostile-cut synthetic-group-kill real-6.12-group-kill \
+	real-7.3-global-oom real-7.3-slab-oom; do
 	rec="$DIR/$name.oomrec"
 	html="$tmp/$name.html"
 	"$BIN" report "$rec" --format html -o "$html" 2>/dev/null
@@ -105,6 +106,30 @@ if name == "real-6.12-group-kill":
     t = re.search(r"<table[^>]*class=\"tasks\"[^>]*>(.*?)</table>", sec, re.S)
     check(t is not None and len(re.findall(r"<tr>", t.group(1))) == 5 and
           "victim, trigger" in t.group(1), "its task table: the kernel's 4 rows, the victim marked")
+
+if name == "real-7.3-global-oom":
+    # the recording's kernel log (7.3 in a guest, a global OOM): Mem-Info's
+    # "Node 0 DMA free:4372kB ... min:728kB" and "Node 0 DMA32 free:38612kB
+    # ... min:44324kB": the DMA32 row alone below min, and the sentence says so
+    t = re.search(r"<table[^>]*class=\"zones\"[^>]*>(.*?)</table>", dom, re.S)
+    rows = re.findall(r"<tr>.*?</tr>", t.group(1), re.S) if t else []
+    body = [r for r in rows if "<td" in r]
+    check(len(body) == 2 and "DMA32" in body[1] and "below min" in body[1] and
+          "below min" not in body[0], "its zones table: DMA, and DMA32 below min")
+    check("37.7MiB" in body[1] and "43.3MiB" in body[1] if len(body) == 2 else False,
+          "DMA32's free 38612kB against its min 44324kB")
+    check("Zone DMA32 (node 0) had 37.7MiB free, below its min watermark of 43.3MiB." in dom,
+          "the sentence names the zone below its min watermark")
+
+if name == "real-7.3-slab-oom":
+    # its kernel log lists 91 unreclaimable slab caches, the largest
+    # "msg_msg-4k            587216KB     587232KB" (the scenario's messages)
+    t = re.search(r"<table[^>]*class=\"slab\"[^>]*>(.*?)</table>", dom, re.S)
+    body = [r for r in re.findall(r"<tr>.*?</tr>", t.group(1), re.S) if "<td" in r] if t else []
+    check(len(body) == 9 and "msg_msg-4k" in body[0] and "573.5MiB" in body[0] and
+          "83 other caches" in body[-1], "its slab table: msg_msg-4k first, 8 shown, 83 more")
+    check("Unreclaimable slab held 582.3MiB in 91 caches, the largest" in dom,
+          "the sentence says what the slab held")
 
 
 def png_pixels(path):

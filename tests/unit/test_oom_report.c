@@ -703,6 +703,519 @@ static void test_inherit(void **state)
 	assert_int_equal(member.report.ntasks, 1);
 }
 
+/*
+ * Mem-Info past its summary, in the formats of show_free_areas() across
+ * the matrix (CONFIG_NUMA, THP as Debian builds them): 5.10's node line
+ * with "shmem_thp: NkB" (its space) and no boost in the zone line; 6.1's
+ * boost and sec_pagetables; 6.12 without the space; 7.x's free_highatomic.
+ */
+static const char *const NODE_510 =
+	"Node 0 active_anon:472kB inactive_anon:950384kB active_file:72kB inactive_file:164kB "
+	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:92kB dirty:0kB "
+	"writeback:0kB shmem:744kB shmem_thp: 0kB shmem_pmdmapped: 0kB anon_thp: 770048kB "
+	"writeback_tmp:0kB kernel_stack:1696kB all_unreclaimable? yes";
+static const char *const ZONE_510_DMA =
+	"Node 0 DMA free:1908kB min:88kB low:108kB high:128kB reserved_highatomic:0KB "
+	"active_anon:0kB inactive_anon:13908kB active_file:0kB inactive_file:0kB unevictable:0kB "
+	"writepending:0kB present:15992kB managed:15908kB mlocked:0kB pagetables:0kB bounce:0kB "
+	"free_pcp:0kB local_pcp:0kB free_cma:0kB";
+static const char *const ZONE_510_DMA32 =
+	"Node 0 DMA32 free:3640kB min:5360kB low:6700kB high:8040kB reserved_highatomic:0KB "
+	"active_anon:472kB inactive_anon:936476kB active_file:72kB inactive_file:164kB "
+	"unevictable:0kB writepending:0kB present:1032064kB managed:982272kB mlocked:0kB "
+	"pagetables:2364kB bounce:0kB free_pcp:244kB local_pcp:120kB free_cma:0kB";
+static const char *const NODE_61 =
+	"Node 0 active_anon:0kB inactive_anon:1968640kB active_file:0kB inactive_file:44kB "
+	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:8kB dirty:0kB writeback:0kB "
+	"shmem:0kB shmem_thp: 0kB shmem_pmdmapped: 0kB anon_thp: 1515520kB writeback_tmp:0kB "
+	"kernel_stack:1760kB pagetables:4200kB sec_pagetables:0kB all_unreclaimable? no";
+static const char *const ZONE_61 =
+	"Node 0 Normal free:22136kB boost:0kB min:22204kB low:27752kB high:33300kB "
+	"reserved_highatomic:0KB active_anon:0kB inactive_anon:1006260kB active_file:0kB "
+	"inactive_file:12kB unevictable:0kB writepending:0kB present:1048576kB managed:1020368kB "
+	"mlocked:0kB bounce:0kB free_pcp:112kB local_pcp:0kB free_cma:0kB";
+static const char *const NODE_612 =
+	"Node 0 active_anon:12kB inactive_anon:480116kB active_file:28kB inactive_file:0kB "
+	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB writeback:0kB "
+	"shmem:0kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB writeback_tmp:0kB "
+	"kernel_stack:1472kB pagetables:1224kB sec_pagetables:0kB all_unreclaimable? yes";
+/* 7.3 as its kernel printed them in the kernel matrix's O-global guest */
+static const char *const NODE_73 =
+	"Node 0 active_anon:839076kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
+	"unevictable:0kB isolated(anon):0kB isolated(file):0kB mapped:5616kB dirty:0kB "
+	"writeback:0kB shmem:13604kB shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:16384kB "
+	"kernel_stack:1088kB pagetables:2192kB sec_pagetables:0kB all_unreclaimable? yes "
+	"Balloon:0kB gpu_active:0kB gpu_reclaim:0kB";
+static const char *const ZONE_7X =
+	"DMA32 free:37232kB boost:0kB min:44324kB low:55404kB high:66484kB "
+	"reserved_highatomic:0kB free_highatomic:0kB active_anon:828400kB inactive_anon:0kB "
+	"active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB zspages:0kB "
+	"present:1032064kB managed:947120kB mlocked:0kB bounce:0kB free_pcp:43544kB "
+	"local_pcp:17956kB free_cma:0kB";
+
+static void mem_info_510(struct logb *b)
+{
+	add(b, "Mem-Info:");
+	add(b, "active_anon:118 inactive_anon:237596 isolated_anon:0\\x0a active_file:18 "
+	       "inactive_file:41 isolated_file:0\\x0a unevictable:0 dirty:0 writeback:0\\x0a "
+	       "slab_reclaimable:2386 slab_unreclaimable:4563\\x0a mapped:23 shmem:186 "
+	       "pagetables:591 bounce:0\\x0a free:1387 free_pcp:61 free_cma:0");
+	add(b, NODE_510);
+	add(b, ZONE_510_DMA);
+	add(b, "lowmem_reserve[]: 0 939 939 939 939");
+	add(b, ZONE_510_DMA32);
+	add(b, "lowmem_reserve[]: 0 0 0 0 0");
+	add(b, "Node 0 DMA: 1*4kB (U) 0*8kB 1*16kB (U) 1*32kB (U) 1*64kB (U) 0*128kB 1*256kB (U) "
+	       "1*512kB (U) 1*1024kB (U) 0*2048kB 0*4096kB = 1908kB");
+	add(b, "Node 0 DMA32: 10*4kB (UME) 5*8kB (UM) 3*16kB (M) 2*32kB (U) 0*64kB 0*128kB "
+	       "0*256kB 0*512kB 0*1024kB 1*2048kB (M) 0*4096kB = 2240kB");
+	add(b, "Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=1048576kB");
+	add(b, "Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB");
+	add(b, "245 total pagecache pages");
+	add(b, "0 pages in swap cache");
+	add(b, "Swap cache stats: add 0, delete 0, find 0/0");
+	add(b, "Free swap  = 0kB");
+	add(b, "Total swap = 0kB");
+	add(b, "262014 pages RAM");
+	add(b, "0 pages HighMem/MovableOnly");
+	add(b, "16305 pages reserved");
+	add(b, "0 pages hwpoisoned");
+}
+
+static void tasks_tail(struct logb *b)
+{
+	add(b, "Tasks state (memory values in pages):");
+	add(b, HDR_OLD);
+	addf(b, "[%7d] %5d %5d %8lu %8lu %8ld %8lu         %5hd %s", 10, 0, 10, 240000ul, 237000ul,
+	     1900544l, 0ul, (short)1000, "hog");
+}
+
+static void test_nodes_zones_510(void **state)
+{
+	struct logb b;
+	struct oomreap_incident inc;
+	const struct oom_report *r = &inc.ctx.report;
+	uint64_t v;
+	char s[1024];
+
+	(void)state;
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
+	assert_true(oomr_kv__get(&r->meminfo, "free", &v));
+	assert_int_equal(v, 1387);
+	assert_int_equal(r->nnodes, 1);
+	assert_int_equal(r->nodes[0].node, 0);
+	assert_int_equal(r->nodes[0].all_unreclaimable, 1);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "shmem_thp", &v)); /* 5.10's "shmem_thp: 0kB" */
+	assert_int_equal(v, 0);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "anon_thp", &v));
+	assert_int_equal(v, 770048);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "isolated(anon)", &v));
+	assert_int_equal(r->nodes[0].kb.n, 16);
+	assert_int_equal(r->nzones, 2);
+	assert_string_equal(r->zones[0].name, "DMA");
+	assert_string_equal(r->zones[1].name, "DMA32");
+	assert_int_equal(r->zones[1].node, 0);
+	assert_true(oomr_zkv__get(&r->zones[1].kb, "min", &v));
+	assert_int_equal(v, 5360);
+	assert_true(oomr_zkv__get(&r->zones[1].kb, "reserved_highatomic", &v)); /* its "KB" */
+	assert_int_equal(r->zones[1].kb.n, 19);
+	assert_false(oomr_zkv__get(&r->zones[1].kb, "boost", &v)); /* not in 5.10's line */
+	assert_int_equal(r->zones[0].nlowmem, 5);
+	assert_int_equal(r->zones[0].lowmem_reserve[1], 939);
+	assert_int_equal(r->zones[1].nlowmem, 5);
+	assert_true(r->zones[0].have_buddy);
+	assert_int_equal(r->zones[0].buddy_free_kb, 1908);
+	assert_int_equal(r->zones[1].buddy_free_kb, 2240);
+	assert_int_equal(r->meminfo_other, 11);
+	assert_int_equal(r->meminfo_unread, 0);
+	assert_int_equal(r->zone_lines_orphan, 0);
+	assert_int_equal(r->src[OOMR_TASKS], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(r->tasks_listed, 1);
+	/* a whole global report without the slab table: it was not large */
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_SLAB_SMALL);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " Zone DMA32 (node 0) had 3.6MiB free, below its min watermark "
+				  "of 5.2MiB."));
+	kmsg_log__free(&b.l);
+}
+
+static void test_nodes_zones_6x_7x(void **state)
+{
+	struct logb b;
+	struct oomreap_incident inc;
+	const struct oom_report *r = &inc.ctx.report;
+	uint64_t v;
+	char s[1024];
+
+	(void)state;
+	/* 6.1: boost and sec_pagetables, shmem_thp still with its space */
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:0 inactive_anon:492160 isolated_anon:0\\x0a free:5534 free_pcp:28 "
+		"free_cma:0");
+	add(&b, NODE_61);
+	add(&b, ZONE_61);
+	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->nnodes, 1);
+	assert_int_equal(r->nodes[0].all_unreclaimable, 0);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "sec_pagetables", &v));
+	assert_int_equal(r->nzones, 1);
+	assert_true(oomr_zkv__get(&r->zones[0].kb, "boost", &v));
+	assert_true(oomr_zkv__get(&r->zones[0].kb, "free", &v));
+	assert_int_equal(v, 22136);
+	assert_false(r->zones[0].have_buddy);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " Zone Normal (node 0) had 21.6MiB free, below its min "
+				  "watermark of 21.7MiB."));
+	kmsg_log__free(&b.l);
+
+	/*
+	 * 6.12's node line without the space; a 7.x zone line with
+	 * free_highatomic, here from a kernel without CONFIG_NUMA (no "Node 0 ")
+	 * and above its min: the sentence says no zone was below.
+	 */
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:3 inactive_anon:120029 isolated_anon:0\\x0a free:703 free_pcp:0 "
+		"free_cma:0");
+	add(&b, NODE_612);
+	add(&b, "DMA free:3000kB boost:0kB min:100kB low:124kB high:148kB reserved_highatomic:0KB "
+		"free_highatomic:0KB active_anon:0kB inactive_anon:0kB active_file:0kB "
+		"inactive_file:0kB unevictable:0kB writepending:0kB present:15992kB "
+		"managed:15360kB mlocked:0kB bounce:0kB free_pcp:0kB local_pcp:0kB free_cma:0kB");
+	add(&b, "lowmem_reserve[]: 0 481 481 481");
+	add(&b, "DMA: 0*4kB 1*8kB (U) 0*16kB = 8kB");
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->nodes[0].kb.n, 18);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "shmem_thp", &v));
+	assert_int_equal(r->nzones, 1);
+	assert_int_equal(r->zones[0].node, -1);
+	assert_true(oomr_zkv__get(&r->zones[0].kb, "free_highatomic", &v));
+	assert_int_equal(r->zones[0].nlowmem, 4);
+	assert_int_equal(r->zones[0].buddy_free_kb, 8);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " No zone was below its min watermark."));
+	kmsg_log__free(&b.l);
+
+	/*
+	 * 7.3: all_unreclaimable inside the node line, Balloon and gpu_* after
+	 * it; free_highatomic and zspages in the zone line, its
+	 * reserved_highatomic in "kB"; the zone line after a bare "Node 0 "
+	 * cut from it by another CPU; 7.x's memcg protection line.
+	 */
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:209769 inactive_anon:0 isolated_anon:0\\x0a active_file:0 "
+		"inactive_file:0 isolated_file:0\\x0a unevictable:0 dirty:0 writeback:0\\x0a "
+		"slab_reclaimable:274 slab_unreclaimable:3000\\x0a mapped:1404 shmem:3401 "
+		"pagetables:548\\x0a sec_pagetables:0 bounce:0\\x0a kernel_misc_reclaimable:0\\x0a "
+		"free:10401 free_pcp:10944 free_cma:0");
+	add(&b, NODE_73);
+	add(&b, "Node 0 ");
+	add(&b, ZONE_7X);
+	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
+	add(&b, "Node 0 DMA32: 1*4kB (U) 1*8kB (U) 2*16kB (ME) 3*32kB (UME) 3*64kB (UME) "
+		"2*128kB (UM) 3*256kB (UME) 2*512kB (ME) 2*1024kB (UE) 0*2048kB 8*4096kB (M) = "
+		"37196kB");
+	add(&b, "0 pages hwpoisoned");
+	add(&b, "Memory cgroup min protection 0kB -- low protection 0kB");
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->nnodes, 1);
+	assert_int_equal(r->nodes[0].all_unreclaimable, 1);
+	assert_int_equal(r->nodes[0].kb.n, 20);
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "gpu_reclaim", &v));
+	assert_true(oomr_zkv__get(&r->nodes[0].kb, "Balloon", &v));
+	assert_int_equal(r->nzones, 1);
+	assert_int_equal(r->zones[0].node, 0);
+	assert_string_equal(r->zones[0].name, "DMA32");
+	assert_int_equal(r->zones[0].kb.n, 21);
+	assert_int_equal(r->zones[0].nlowmem, 5);
+	assert_int_equal(r->zones[0].buddy_free_kb, 37196);
+	assert_int_equal(r->meminfo_other, 2);
+	assert_int_equal(r->meminfo_unread, 0);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " Zone DMA32 (node 0) had 36.4MiB free, below its min "
+				  "watermark of 43.3MiB."));
+	kmsg_log__free(&b.l);
+}
+
+/* dump_unreclaimable_slab(): the largest kept, the rest summed; cut and busy. */
+static void test_slab(void **state)
+{
+	struct logb b;
+	struct oomreap_incident inc;
+	const struct oom_report *r = &inc.ctx.report;
+	uint64_t sum = 0;
+	char name[32], s[1024];
+	int i;
+
+	(void)state;
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	for (i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "cache-%d", i);
+		addf(&b, "%-17s %10luKB %10luKB", name, (unsigned long)(100 + i * 10),
+		     (unsigned long)(200 + i * 10));
+		sum += (uint64_t)(100 + i * 10);
+	}
+	addf(&b, "%-17s %10luKB %10luKB", "fsnotify_mark_connector", 900000ul, 900100ul);
+	sum += 900000;
+	add(&b, "e1000e: eth0 NIC Link is Up"); /* another CPU's line */
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(r->slab_listed, 21);
+	assert_int_equal(r->nslab, OOMR_SLAB_MAX);
+	assert_string_equal(r->slab[0].name, "fsnotify_mark_connector");
+	assert_int_equal(r->slab[0].used_kb, 900000);
+	assert_int_equal(r->slab[0].total_kb, 900100);
+	assert_string_equal(r->slab[1].name, "cache-19");
+	assert_int_equal(r->slab_listed_kb, sum);
+	assert_int_equal(r->slab_unreadable, 1);
+	{
+		uint64_t kept = 0;
+
+		for (i = 0; i < r->nslab; i++)
+			kept += r->slab[i].used_kb;
+		assert_int_equal(kept + r->slab_rest_kb, sum);
+	}
+	assert_false(r->cut[OOMR_SLAB]);
+	assert_int_equal(r->tasks_listed, 1);
+	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
+	assert_non_null(strstr(s, " Unreclaimable slab held 882.7MiB in 21 caches, the largest "
+				  "fsnotify_mark_connector 878.9MiB, cache-19 290.0KiB."));
+	kmsg_log__free(&b.l);
+
+	/* a hole in the table: kept, and said cut */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
+	b.seq += 4;
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-4k", 6000ul, 6100ul);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_KERNEL_LOG);
+	assert_true(r->cut[OOMR_SLAB]);
+	assert_false(r->cut[OOMR_MEMINFO]);
+	assert_int_equal(r->lines_lost, 4);
+	assert_int_equal(r->slab_listed, 2);
+	kmsg_log__free(&b.l);
+
+	/* the table twice in one report: two reports mixed, no row given to either */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name                      Used          Total");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-4k", 6000ul, 6100ul);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_INTERLEAVED);
+	assert_int_equal(r->nslab, 0);
+	assert_int_equal(r->slab_listed, 0);
+	kmsg_log__free(&b.l);
+
+	/* a header not the kernel's: the part is there, not read */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "Unreclaimable slab info:");
+	add(&b, "Name  Active_objs   Total_objs       Memory");
+	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_UNPARSED);
+	assert_int_equal(r->nslab, 0);
+	kmsg_log__free(&b.l);
+
+	/* the kernel could not take slab_mutex */
+	start(&b);
+	head(&b, "hog");
+	mem_info_510(&b);
+	add(&b, "excessive unreclaimable slab but cannot dump stats");
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_SLAB_BUSY);
+	assert_int_equal(r->nslab, 0);
+	kmsg_log__free(&b.l);
+
+	/* a memcg OOM has none */
+	start(&b);
+	head(&b, "a");
+	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
+	summary(&b, "/c", "a", 5);
+	join(&b, &inc, 5, "a", "/c", 0);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_MEMCG);
+	assert_string_equal(oom_report__reason(r, OOMR_SLAB),
+			    "a memcg OOM: the kernel lists unreclaimable slab for a global OOM only");
+	kmsg_log__free(&b.l);
+}
+
+/*
+ * Hostile input inside Mem-Info: a line in none of its forms, a zone line
+ * with one bad token, a buddy line whose total is not its sum, a task
+ * named like a zone line, a hole in the zone lines, and the same zone
+ * twice (two reports mixed).  Never a wrong node or zone; every gap counted.
+ */
+static void test_meminfo_hostile(void **state)
+{
+	struct logb b;
+	struct oomreap_incident inc;
+	const struct oom_report *r = &inc.ctx.report;
+	uint64_t v;
+
+	(void)state;
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
+	add(&b, NODE_612);
+	add(&b, "e1000e: eth0 NIC Link is Up");
+	add(&b, "Node 0 DMA free:12kB min:xkB low:1kB high:2kB");
+	add(&b, "Node 0 DMA free:12kB min:1kB low:1kB high:2kB reserved_highatomic:0KB junk");
+	add(&b, ZONE_510_DMA32);
+	add(&b, "Node 0 DMA32: 1*4kB (U) 1*8kB = 999kB");
+	add(&b, "Tasks state (memory values in pages):");
+	add(&b, HDR_NEW);
+	row_new(&b, 10, 10, 240000, 100, 0, "hog");
+	row_new(&b, 11, 11, 1000, 100, 0, "Node 0 Normal free:1kB min:999999kB");
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
+	assert_int_equal(r->nnodes, 1);
+	assert_int_equal(r->nzones, 1);
+	assert_string_equal(r->zones[0].name, "DMA32");
+	assert_false(r->zones[0].have_buddy);
+	assert_int_equal(r->meminfo_unread, 4);
+	assert_int_equal(r->tasks_listed, 2);
+	assert_string_equal(r->tasks[1].name, "Node 0 Normal free:1kB min:999999kB");
+	kmsg_log__free(&b.l);
+
+	/* lines lost among the zone lines: what was read is kept, the part is cut */
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
+	add(&b, NODE_510);
+	add(&b, ZONE_510_DMA);
+	b.seq += 2;
+	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
+	assert_true(r->cut[OOMR_MEMINFO]);
+	assert_int_equal(r->nzones, 1);
+	assert_int_equal(r->zones[0].nlowmem, 0); /* the line after the hole is not DMA's */
+	assert_int_equal(r->zone_lines_orphan, 1);
+	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_LINES_LOST);
+	kmsg_log__free(&b.l);
+
+	/* the same zone twice: two reports' Mem-Info mixed */
+	start(&b);
+	head(&b, "hog");
+	add(&b, "Mem-Info:");
+	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
+	add(&b, ZONE_510_DMA32);
+	add(&b, ZONE_510_DMA32);
+	tasks_tail(&b);
+	summary(&b, NULL, "hog", 10);
+	join(&b, &inc, 10, "hog", "/", 10);
+	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_NONE);
+	assert_int_equal(r->why[OOMR_MEMINFO], OOMR_WHY_INTERLEAVED);
+	assert_int_equal(r->nzones, 0);
+	assert_false(oomr_kv__get(&r->meminfo, "free", &v));
+	kmsg_log__free(&b.l);
+}
+
+/* The line parsers alone, against near misses. */
+static void test_zone_parsers(void **state)
+{
+	struct oomr_zone z;
+	struct oomr_node nd;
+	struct oomr_slab sl;
+	int64_t lm[OOMR_LOWMEM_MAX];
+	uint8_t nlm;
+	int32_t node;
+	char name[OOMR_ZONE_NAME];
+	uint64_t kb;
+
+	(void)state;
+	assert_int_equal(oomr__parse_zone(ZONE_7X, strlen(ZONE_7X), &z), 0);
+	assert_int_equal(oomr__parse_zone("Node 0 DMA32 free:1kB", 21, &z), 0);
+	assert_int_equal(z.node, 0);
+	assert_int_not_equal(oomr__parse_zone("Node 0 dma free:1kB", 19, &z), 0);
+	assert_int_not_equal(oomr__parse_zone("Node DMA free:1kB", 17, &z), 0);
+	assert_int_not_equal(oomr__parse_buddy("Node DMA: 1*4kB = 4kB", 21, &node, name, &kb), 0);
+	assert_int_not_equal(oomr__parse_zone("Node 0 DMA free:1kB ", 20, &z), 0);
+	assert_int_not_equal(oomr__parse_zone("Node 0 DMA free:1", 17, &z), 0);
+	assert_int_not_equal(oomr__parse_zone("Node 0 DMA low:1kB", 18, &z), 0);
+	assert_int_not_equal(oomr__parse_node("Node 0 hugepages_total=0 hugepages_free=0", 41, &nd),
+			     0);
+	assert_int_not_equal(oomr__parse_node("Node 0 DMA32 free:1kB", 21, &nd), 0);
+	assert_int_not_equal(oomr__parse_node("Node 0 a:1kB all_unreclaimable? maybe", 37, &nd), 0);
+	assert_int_not_equal(oomr__parse_node("Node 0 a:1kB b? yes", 19, &nd), 0);
+	assert_int_equal(oomr__parse_lowmem("lowmem_reserve[]: 0 -1 3", 24, lm, &nlm), 0);
+	assert_int_equal(nlm, 3);
+	assert_int_equal(lm[1], -1);
+	assert_int_not_equal(oomr__parse_lowmem("lowmem_reserve[]:", 17, lm, &nlm), 0);
+	assert_int_not_equal(oomr__parse_lowmem("lowmem_reserve[]: 1 2 3 4 5 6 7 8 9", 35, lm, &nlm),
+			     0);
+	assert_int_equal(oomr__parse_buddy("Normal: 2*4kB (UM) 1*8kB = 16kB", 31, &node, name, &kb),
+			 0);
+	assert_int_equal(node, -1);
+	assert_int_equal(kb, 16);
+	assert_int_not_equal(oomr__parse_buddy("Normal: 2*4kB 1*8kB = 17kB", 26, &node, name, &kb), 0);
+	assert_int_not_equal(oomr__parse_buddy("Normal: = 0kB", 13, &node, name, &kb), 0);
+	assert_int_equal(oomr__parse_slab_header("Name                      Used          Total", 45),
+			 0);
+	assert_int_equal(oomr__parse_slab_row("kmalloc-2k            5000KB       5100KB", 41, &sl), 0);
+	assert_int_equal(sl.used_kb, 5000);
+	assert_string_equal(sl.name, "kmalloc-2k");
+	assert_int_not_equal(oomr__parse_slab_row("kmalloc-2k 6000KB 5100KB", 24, &sl), 0);
+	assert_int_not_equal(oomr__parse_slab_row("           5000KB       5100KB", 30, &sl), 0);
+	assert_int_not_equal(oomr__parse_slab_row("a b            5000KB       5100KB", 34, &sl), 0);
+	assert_int_not_equal(oomr__parse_slab_row("kmalloc-2k 5000KB 5100kB", 24, &sl), 0);
+	assert_true(oomr__meminfo_other("262014 pages RAM", 16));
+	assert_true(oomr__meminfo_other("Free swap  = -4kB", 17));
+	assert_false(oomr__meminfo_other("262014 pages RAM and more", 25));
+	assert_false(oomr__meminfo_other("pages RAM", 9));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -720,6 +1233,11 @@ int main(void)
 		cmocka_unit_test(test_interleaved),
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_inherit),
+		cmocka_unit_test(test_nodes_zones_510),
+		cmocka_unit_test(test_nodes_zones_6x_7x),
+		cmocka_unit_test(test_slab),
+		cmocka_unit_test(test_meminfo_hostile),
+		cmocka_unit_test(test_zone_parsers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -231,6 +231,32 @@ scen_A() {
 	rm_cgroup "$cg"
 }
 
+# rec_start TAG / rec_stop TAG VICTIM NAME: with RECORD_G, on the tracepoint
+# rung, a second tool records the scenario; once the tool has reported the
+# victim, the recording leaves as real-<release>-NAME.oomrec (a golden's source).
+rec_start() {
+	_recp=
+	_rect=$1 # not $1 inside the eval: wait_for's own arguments are there
+	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
+		rm -f "$WORK/$_rect.oomrec"
+		: >"$WORK/${_rect}rec.err" # there before the first look for "ready"
+		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/$_rect.oomrec" \
+			>/dev/null 2>"$WORK/${_rect}rec.err" &
+		_recp=$!
+		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/${_rect}rec.err" || ! alive $_recp'
+	fi
+}
+
+rec_stop() {
+	[ -n "$_recp" ] || return 0
+	wait_for 20 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":$2," "$WORK/tool.json" ||
+		echo "@@WARN the tool has not reported $2"
+	kill -INT "$_recp"
+	wait "$_recp"
+	echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-$3.oomrec $(base64 -w 0 "$WORK/$1.oomrec")"
+	_recp=
+}
+
 # O-global: a global OOM, no memcg limit: the hog (oom_score_adj 1000, the
 # OOM killer's choice) fills the guest's memory; the kernel's report has
 # Mem-Info and every task of the guest instead of a memcg's counters.
@@ -241,13 +267,43 @@ scen_O() {
 		return 0
 	fi
 	scen_begin O-global
+	rec_start o
 	rm -f "$WORK/hogO"
 	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogO" 2>&1 &
 	hp=$!
 	wait "$hp"
 	rc=$?
 	sleep 2.4
+	rec_stop o "$hp" global-oom
 	scen_end "$hp" "exit=$rc"
+}
+
+# O-slab: a global OOM with more unreclaimable slab than user memory (560
+# MiB of System V messages, vmfix slab): the kernel's report lists the
+# unreclaimable slab caches after Mem-Info.  The hog is the OOM killer's
+# choice; the messages are removed afterwards.
+scen_O_slab() {
+	if [ ! -f /vmtest/guest.sh ]; then
+		echo "@@SCEN SKIP rung=$RUNG scen=O-slab not in a guest"
+		return 0
+	fi
+	echo 2147483647 >/proc/sys/kernel/msgmnb || return 1
+	rm -f "$WORK/readyS"
+	$VMFIX slab 560 "$WORK/readyS" &
+	sp=$!
+	wait_for 120 test -f "$WORK/readyS" || { echo "@@WARN slab fill not ready"; kill_wait "$sp"; return 1; }
+	scen_begin O-slab
+	rec_start s
+	rm -f "$WORK/hogS"
+	sh -c "echo 1000 >/proc/self/oom_score_adj; exec $VMFIX hog 4096" >"$WORK/hogS" 2>&1 &
+	hp=$!
+	wait "$hp"
+	rc=$?
+	sleep 2.4
+	rec_stop s "$hp" slab-oom
+	scen_end "$hp" "exit=$rc"
+	kill -TERM "$sp"
+	wait "$sp"
 }
 
 # B: a two-thread victim in a frozen v1 freezer cgroup; the OOM killer
@@ -684,7 +740,8 @@ run_rung() {
 	step "rung=$RUNG phase=ready"
 	RUNG_KMSG_T0=$(kmsg_now)
 	for s in $SCENARIOS; do
-		case $s in U-*) [ -n "$_ukill" ] || continue ;; esac
+		# and O-slab, added on those rows: one rung is enough (KILLER_RUNGS)
+		case $s in U-* | O-slab) [ -n "$_ukill" ] || continue ;; esac
 		case $s in
 		A) scen_A ;;
 		B-frz) scen_B ;;
@@ -694,6 +751,7 @@ run_rung() {
 		C-fuse | C-fuse-partial) scen_Cfuse "$s" ;;
 		G) scen_G ;;
 		O-global) scen_O ;;
+		O-slab) scen_O_slab ;;
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
 		U-earlyoom) scen_U U-earlyoom 10,10 ;;

@@ -25,6 +25,13 @@
  *       the held READ: after SIGKILL it keeps the mm alive until the READ
  *       is answered, so the oom_reaper reaps it (scenario R-allcpu).
  *       Writes "PID READER_TID NCPU" to READYFILE and sleeps until killed.
+ *   vmfix slab MIB READYFILE
+ *       fill MIB MiB of unreclaimable slab: System V messages of ~4 KiB
+ *       (each one kmalloc()), in one queue (the shell raises
+ *       kernel.msgmnb first); write "PID" to READYFILE and sleep; SIGTERM
+ *       removes the queue and exits.  A global OOM then finds more
+ *       unreclaimable slab than user memory and the kernel lists its
+ *       caches (dump_unreclaimable_slab(), scenario O-slab).
  *   vmfix mono
  *       print CLOCK_MONOTONIC in ns (to line up with trace_clock=mono).
  *
@@ -38,7 +45,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/msg.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
@@ -175,8 +185,50 @@ static void spread(size_t mib, const char *file, const char *ready)
 		pause();
 }
 
+static int slab_q = -1;
+
+static void slab_term(int sig)
+{
+	(void)sig;
+	msgctl(slab_q, IPC_RMID, NULL);
+	_exit(0);
+}
+
+static void slab(size_t mib, const char *ready)
+{
+	struct {
+		long mtype;
+		char text[4000]; /* with struct msg_msg's header, one 4 KiB kmalloc */
+	} m;
+	size_t n = mib * 1024 * 1024 / sizeof(m.text), i;
+	char tmp[256];
+	FILE *f;
+
+	signal(SIGTERM, slab_term);
+	slab_q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	if (slab_q < 0)
+		die("msgget");
+	memset(&m, 0x5a, sizeof(m));
+	m.mtype = 1;
+	for (i = 0; i < n; i++)
+		if (msgsnd(slab_q, &m, sizeof(m.text), IPC_NOWAIT)) {
+			msgctl(slab_q, IPC_RMID, NULL);
+			die("msgsnd");
+		}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", ready);
+	f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) || rename(tmp, ready)) {
+		msgctl(slab_q, IPC_RMID, NULL);
+		die(ready);
+	}
+	for (;;)
+		pause();
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 4 && !strcmp(argv[1], "slab"))
+		slab(strtoul(argv[2], NULL, 0), argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "spread"))
 		spread(strtoul(argv[2], NULL, 0), argv[3], argv[4]);
 	if (argc == 3 && !strcmp(argv[1], "hog")) {
@@ -224,6 +276,6 @@ int main(int argc, char **argv)
 		return tcdrain(STDOUT_FILENO) ? 1 : 0;
 	}
 	fprintf(stderr, "usage: vmfix hog MIB | victim MIB NTHREADS READYFILE | "
-		"spread MIB FILE READYFILE | mono | drain\n");
+		"spread MIB FILE READYFILE | slab MIB READYFILE | mono | drain\n");
 	return 2;
 }

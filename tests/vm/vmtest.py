@@ -31,6 +31,8 @@ Environment knobs:
   VMTEST_RUNGS      default "fentry kprobe tracepoint auto"
   VMTEST_SCENARIOS  default "A B-frz B-fuse C-mod-reap C-mod-unable C-fuse
                     C-fuse-partial G O-global" (R-allcpu also exists)
+  VMTEST_ONE_RUNG_SCENARIOS  added on the killer rows, on their one rung
+                    (default "O-slab"; "" for none)
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 900)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
@@ -39,8 +41,9 @@ Environment knobs:
   VMTEST_VERBOSE=1  print every failed check's details
   VMTEST_BUSY=N     N busy loops on the host for the whole run (flake hunt:
                     the matrix must pass with the host's CPUs taken)
-  VMTEST_RECORD_G=1 scenario G recorded too (tracepoint rung), kept beside the
-                    guest's console log as real-<release>-group-kill.oomrec
+  VMTEST_RECORD_G=1 scenarios G, O-global and O-slab recorded too (tracepoint
+                    rung), kept beside the guest's console log as
+                    real-<release>-group-kill.oomrec, -global-oom.oomrec, -slab-oom.oomrec
   VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
@@ -118,6 +121,11 @@ SCENARIOS = os.environ.get("VMTEST_SCENARIOS",
 KILLER_SCENARIOS = os.environ.get("VMTEST_KILLER_SCENARIOS",
                                   "U-earlyoom U-neg U-term U-term-handled").split()
 KILLER_ROWS = os.environ.get("VMTEST_KILLER_ROWS", "5.10 6.12 7.x").split()
+# Scenarios run on those rows on that one rung as well: O-slab (a global OOM
+# whose report lists the unreclaimable slab caches) proves the kernel's
+# formats, which do not depend on the rung.  Listed in VMTEST_SCENARIOS
+# instead, they run on every row and rung.
+ONE_RUNG_SCENARIOS = os.environ.get("VMTEST_ONE_RUNG_SCENARIOS", "O-slab").split()
 # Rows whose tool runs as the systemd unit runs it, with --pin (a pinned
 # set, replaced at each rung: its --attach differs).  On 5.10 tracepoint
 # and kprobe links are perf events the kernel cannot pin: the tool must say
@@ -146,7 +154,7 @@ JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
 TOOL_ARGS = os.environ.get("VMTEST_TOOL_ARGS", "-v")
 VERBOSE = os.environ.get("VMTEST_VERBOSE") == "1"
-# Scenario G also recorded, on the tracepoint rung, by a second tool: the
+# Scenarios G, O-global and O-slab also recorded, on the tracepoint rung, by a second tool: the
 # recording is kept beside the guest's console log (a golden's source).
 RECORD_G = "1" if os.environ.get("VMTEST_RECORD_G") == "1" else ""
 
@@ -167,6 +175,8 @@ EXPECT = {
     # a global OOM: the hog is killed in its own page fault; unmapping most
     # of the guest's memory may outlast the reaper's delay, and then it reaps
     "O-global": dict(outcome="victim_exited", fails=(0, 0), kmsg="none", either=True),
+    # the same with more unreclaimable slab than user memory: the slab table
+    "O-slab": dict(outcome="victim_exited", fails=(0, 0), kmsg="none", either=True),
 }
 # Tool timestamp vs the tracefs event of the same moment.  On the function
 # rungs the tool stamps the function's entry, before the tracepoint, with its
@@ -1262,8 +1272,58 @@ def kernel_report(kmsg, victim):
         stamps = {r[:DMESG_TS.match(r).end()] if DMESG_TS.match(r) else "" for r in stat_raw}
         stat_cut = len(stamps) == 1 and sum(len(r) + 4 for r in stat_raw) >= 900
         return dict(counters=rep["counters"], stats=rep["stats"], rows=rep["rows"],
-                    stat_cut=stat_cut, meminfo=rep["meminfo"])
+                    stat_cut=stat_cut, meminfo=rep["meminfo"], nodes=rep["nodes"],
+                    zones=rep["zones"], slab=rep["slab"])
     return None
+
+
+NODES_MAX, ZONES_MAX, SLAB_MAX = 2, 6, 8   # what oom.meminfo and oom.slab keep
+
+
+def check_meminfo_lines(cell, oom, rep):
+    """A global OOM's Mem-Info node and zone lines and its unreclaimable
+    slab table: the tool's oom.meminfo.nodes/zones and oom.slab against the
+    lines the kernel printed."""
+    mi = oom.get("meminfo") or {}
+    knodes, kzones = rep["nodes"], rep["zones"]
+    cell.check(bool(knodes) and bool(kzones),
+               f"kmsg: a global OOM's Mem-Info with {len(knodes)} node and {len(kzones)} "
+               f"zone lines")
+    tnodes = [dict(node=n.get("node"), kB=n.get("kB"), all_unreclaimable=n.get("all_unreclaimable"))
+              for n in mi.get("nodes") or []]
+    cell.check(tnodes == knodes[:NODES_MAX] and
+               mi.get("nodes_dropped", 0) == max(0, len(knodes) - NODES_MAX),
+               f"tool oom.meminfo.nodes {tnodes} != kmsg {knodes}")
+    keys = ("node", "zone", "kB", "lowmem_reserve_pages", "buddy_free_kB")
+    tzones = [{k: z.get(k) for k in keys} for z in mi.get("zones") or []]
+    cell.check(tzones == kzones[:ZONES_MAX] and
+               mi.get("zones_dropped", 0) == max(0, len(kzones) - ZONES_MAX),
+               f"tool oom.meminfo.zones {tzones} != kmsg {kzones}")
+    for z in mi.get("zones") or []:
+        kb = z.get("kB") or {}
+        cell.check(z.get("below_min") == (kb["free"] < kb["min"] if "free" in kb and "min" in kb
+                                          else None),
+                   f"tool zone {z.get('zone')} below_min {z.get('below_min')} with free "
+                   f"{kb.get('free')} min {kb.get('min')}")
+    cell.check(mi.get("unreadable_lines") == 0 and mi.get("zone_lines_orphan") == 0,
+               f"tool: {mi.get('unreadable_lines')} Mem-Info lines not read, "
+               f"{mi.get('zone_lines_orphan')} zone lines of no zone")
+    slab = oom.get("slab")
+    if cell.scen == "O-slab":
+        cell.check(rep["slab"] is not None,
+                   "kmsg: O-slab's report has no unreclaimable slab table")
+    if rep["slab"] is None:
+        cell.check(slab is None and (oom.get("report_missing") or {}).get("slab"),
+                   f"tool oom.slab {slab!r} where the kernel printed no slab table (want null "
+                   f"and why)")
+        return
+    top = sorted(rep["slab"], key=lambda r: -r["used_kB"])[:SLAB_MAX]
+    slab = slab or {}
+    cell.check(slab.get("listed") == len(rep["slab"]) and
+               slab.get("listed_used_kB") == sum(r["used_kB"] for r in rep["slab"]) and
+               [{k: r.get(k) for k in ("name", "used_kB", "total_kB")}
+                for r in slab.get("rows") or []] == top,
+               f"tool oom.slab {slab} != kmsg's {len(rep['slab'])} rows, top {top}")
 
 
 def check_report(cell, kmsg, inc, victim):
@@ -1285,6 +1345,7 @@ def check_report(cell, kmsg, inc, victim):
         cell.check(oom.get("domain") is None and oom.get("memory_stat") is None and
                    "global" in (oom.get("report_missing") or {}).get("domain", ""),
                    f"tool: a global OOM with oom.domain {oom.get('domain')!r}")
+        check_meminfo_lines(cell, oom, rep)
     else:
         cell.check(oom.get("meminfo") is None, "tool oom.meminfo for a memcg OOM")
     dom = oom.get("domain") or {}
@@ -1849,7 +1910,8 @@ def guest_prepare(row, common):
     if not at and series in PIN_ROWS:
         k["pin_args"] = f" --pin {PIN_DIR}"
     if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
-        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS
+        k["scenarios"] = k["scenarios"] + KILLER_SCENARIOS + [
+            s for s in ONE_RUNG_SCENARIOS if s not in SCENARIOS]
         k["killer_rungs"] = "auto" if "auto" in RUNGS else RUNGS[-1]
     module = None
     mod_err = None
@@ -2149,6 +2211,9 @@ def run_matrix(t_start):
                     if s.startswith("U-"):
                         na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the killers' "
                                    "programs are the same tracepoints on every rung)")
+                    elif s in ONE_RUNG_SCENARIOS and s not in SCENARIOS:
+                        na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the kernel's "
+                                   "report is the same on every rung)")
             cells += check_rung(label, rung, r["rungs"].get(rung), feats, k["scenarios"],
                                 skipped, r["info"].get("trylock_truth"),
                                 rss_tolerance(k["rel"], ncpu), blockers_on, na_r,
