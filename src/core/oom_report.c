@@ -100,67 +100,77 @@ int oom_report__unknown_group(const struct oom_report *r, int i, char *names, si
 	return n;
 }
 
-const char *oomr_kv__key(const struct oomr_kv *kv, unsigned i)
+/*
+ * Keys as the kernel stated them, in order, NUL-terminated in one text
+ * area, and their values.  struct oomr_kv (memory.stat) and struct
+ * oomr_zkv (one node or zone line) differ only in their bounds: one
+ * implementation over their fields.
+ */
+static const char *kv_key(const char *text, const uint16_t *key_off, unsigned n, unsigned i)
 {
-	return i < kv->n ? kv->text + kv->key_off[i] : NULL;
+	return i < n ? text + key_off[i] : NULL;
 }
 
-bool oomr_kv__get(const struct oomr_kv *kv, const char *key, uint64_t *val)
+static bool kv_get(const char *text, const uint16_t *key_off, const uint64_t *vals, unsigned n,
+		   const char *key, uint64_t *val)
 {
 	unsigned i;
 
-	for (i = 0; i < kv->n; i++)
-		if (!strcmp(kv->text + kv->key_off[i], key)) {
-			*val = kv->val[i];
+	for (i = 0; i < n; i++)
+		if (!strcmp(text + key_off[i], key)) {
+			*val = vals[i];
 			return true;
 		}
 	return false;
 }
 
-bool oomr_kv__add(struct oomr_kv *kv, const char *key, size_t klen, uint64_t val)
+static bool kv_add(char *text, size_t text_size, uint16_t *text_len, uint16_t *key_off,
+		   uint64_t *vals, uint16_t *n, unsigned max, uint32_t *dropped, const char *key,
+		   size_t klen, uint64_t val)
 {
-	if (kv->n >= OOMR_KV_MAX || (size_t)kv->text_len + klen + 1 > sizeof(kv->text)) {
-		kv->dropped++;
+	if (*n >= max || (size_t)*text_len + klen + 1 > text_size) {
+		(*dropped)++;
 		return false;
 	}
-	kv->key_off[kv->n] = kv->text_len;
-	memcpy(kv->text + kv->text_len, key, klen);
-	kv->text[kv->text_len + klen] = 0;
-	kv->text_len = (uint16_t)(kv->text_len + klen + 1);
-	kv->val[kv->n++] = val;
+	key_off[*n] = *text_len;
+	memcpy(text + *text_len, key, klen);
+	text[*text_len + klen] = 0;
+	*text_len = (uint16_t)(*text_len + klen + 1);
+	vals[(*n)++] = val;
 	return true;
+}
+
+const char *oomr_kv__key(const struct oomr_kv *kv, unsigned i)
+{
+	return kv_key(kv->text, kv->key_off, kv->n, i);
+}
+
+bool oomr_kv__get(const struct oomr_kv *kv, const char *key, uint64_t *val)
+{
+	return kv_get(kv->text, kv->key_off, kv->val, kv->n, key, val);
+}
+
+bool oomr_kv__add(struct oomr_kv *kv, const char *key, size_t klen, uint64_t val)
+{
+	return kv_add(kv->text, sizeof(kv->text), &kv->text_len, kv->key_off, kv->val, &kv->n,
+		      OOMR_KV_MAX, &kv->dropped, key, klen, val);
 }
 
 /* The same for the smaller key sets of one node or zone line. */
 const char *oomr_zkv__key(const struct oomr_zkv *kv, unsigned i)
 {
-	return i < kv->n ? kv->text + kv->key_off[i] : NULL;
+	return kv_key(kv->text, kv->key_off, kv->n, i);
 }
 
 bool oomr_zkv__get(const struct oomr_zkv *kv, const char *key, uint64_t *val)
 {
-	unsigned i;
-
-	for (i = 0; i < kv->n; i++)
-		if (!strcmp(kv->text + kv->key_off[i], key)) {
-			*val = kv->val[i];
-			return true;
-		}
-	return false;
+	return kv_get(kv->text, kv->key_off, kv->val, kv->n, key, val);
 }
 
 bool oomr_zkv__add(struct oomr_zkv *kv, const char *key, size_t klen, uint64_t val)
 {
-	if (kv->n >= OOMR_ZKV_MAX || (size_t)kv->text_len + klen + 1 > sizeof(kv->text)) {
-		kv->dropped++;
-		return false;
-	}
-	kv->key_off[kv->n] = kv->text_len;
-	memcpy(kv->text + kv->text_len, key, klen);
-	kv->text[kv->text_len + klen] = 0;
-	kv->text_len = (uint16_t)(kv->text_len + klen + 1);
-	kv->val[kv->n++] = val;
-	return true;
+	return kv_add(kv->text, sizeof(kv->text), &kv->text_len, kv->key_off, kv->val, &kv->n,
+		      OOMR_ZKV_MAX, &kv->dropped, key, klen, val);
 }
 
 void oom_report__add_slab(struct oom_report *r, const struct oomr_slab *s)

@@ -2834,6 +2834,20 @@ static void test_blocker_orphans(void **state)
 	assert_int_equal(tracker__open_count(f->t), 0);
 }
 
+/* Ten failed trylocks, a picture for each of the first nine only (so far). */
+static void nine_pictures_then_last_skip(struct fx *f)
+{
+	int i;
+
+	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
+	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
+	for (i = 0; i < 9; i++) {
+		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
+		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
+	}
+	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+}
+
 /*
  * PREEMPT_RT runs the two programs on the skip tracepoint preemptibly: the
  * 10th blocker event came 31 ms after its skip (7.3.4-rt under TCG), past
@@ -2844,15 +2858,8 @@ static void test_blocker_late_last_picture_awaited(void **state)
 {
 	struct fx *f = *state;
 	const struct oomreap_incident *inc;
-	int i;
 
-	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
-	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
-	for (i = 0; i < 9; i++) {
-		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
-		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
-	}
-	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+	nine_pictures_then_last_skip(f);
 	/* the consumer's clock passes the short window: still open */
 	tracker__advance(f->t, C_SKIP(9) + 30 * MS);
 	assert_int_equal(f->c.n, 0);
@@ -2874,15 +2881,8 @@ static void test_blocker_last_picture_lost(void **state)
 {
 	struct fx *f = *state;
 	const struct oomreap_incident *inc;
-	int i;
 
-	FEED(f, ev_kill(3, 6000, 6000, T0, 30000, 400));
-	FEED(f, ev_wake(3, 6000, C_WAKE, 0));
-	for (i = 0; i < 9; i++) {
-		FEED(f, ev_skip(3, 6000, C_SKIP(i), OOMREAP_SKIP_TRYLOCK_FAILED));
-		FEED(f, ev_blocker_c(3, 6000, C_SKIP(i) + 50 * US, HOLDER_PID));
-	}
-	FEED(f, ev_skip(3, 6000, C_SKIP(9), OOMREAP_SKIP_TRYLOCK_FAILED));
+	nine_pictures_then_last_skip(f);
 	tracker__advance(f->t, C_SKIP(9) + REAPER_BLOCKER_WAIT_NS - 1);
 	assert_int_equal(f->c.n, 0);
 	tracker__advance(f->t, C_SKIP(9) + REAPER_BLOCKER_WAIT_NS);
