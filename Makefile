@@ -33,7 +33,7 @@ endif
 CORE_SRCS := $(addprefix src/core/,event.c tracker.c tracker_reap.c tracker_uk.c tracker_rss.c missed.c \
 	     oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c errors.c fdio.c)
-REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_parse.c replay.c)
+REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_line.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
 	      sink_prom.c sink_record.c)
 REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c walk_incident.c walk_oom.c \

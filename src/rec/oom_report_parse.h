@@ -69,6 +69,13 @@ int oomr__parse_buddy(const char *text, size_t len, int32_t *node, char *name,
 		      uint64_t *total_kb);
 /* Mem-Info's other lines: hugepages per node, pagecache, swap, "N pages RAM"... */
 bool oomr__meminfo_other(const char *text, size_t len);
+/* /dev/kmsg writes a record's inner newlines as the four characters \x0a. */
+#define OOMR_ESC_NL "\\x0a"
+/* dump_unreclaimable_slab()'s first line, and the one it prints instead when busy. */
+#define OOMR_SLAB_HEAD "Unreclaimable slab info:"
+#define OOMR_SLAB_BUSY "excessive unreclaimable slab but cannot dump stats"
+/* A record "Node N" alone: show_node()'s part of a zone or buddy line, cut from it. */
+bool oomr__parse_bare_node(const char *text, size_t len, int32_t *node);
 /*
  * dump_unreclaimable_slab() (mm/slab_common.c): "Unreclaimable slab info:",
  * "Name                      Used          Total", rows "%-17s %10luKB %10luKB".
