@@ -238,10 +238,10 @@ static int open_record(const struct env *env, struct session *s, const struct tr
 	char plan[OOMREC_PLAN_LEN];
 	struct record_opts ro = { .path = env->record_path,
 				  .max_bytes = env->record_max_bytes,
-				  .kmsg = s->kmsg_fd >= 0,
+				  .kmsg = session__reads_kmsg(s),
 				  .rung = (uint32_t)tr->plan.rung,
 				  .plan = plan,
-				  .tracker = s->tracker };
+				  .tracker = session__tracker(s) };
 
 	attach__plan_text(plan, sizeof(plan), &tr->plan);
 	return session__open_record(s, &ro);
@@ -267,7 +267,7 @@ static int drop_privileges(const struct env *env, struct session *s, struct cons
 	if (tr->plan.blockers) {
 		fd = privdrop__open_kallsyms();
 		if (fd >= 0)
-			s->kallsyms_fd = fd; /* else: stacks print as addresses, as they would anyway */
+			session__give_kallsyms(s, fd); /* else: stacks print as addresses, as they would anyway */
 	}
 	if (env->user) {
 		err = privdrop__lookup(env->user, &t);
@@ -365,28 +365,28 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 	if (!status) {
 		ask_for_short_slice();
 		/* before any event: the incidents the previous process handed over */
-		if (env->pin_dir && pin__restore(pd, s.tracker))
-			tracker__set_restart_mark(s.tracker, continued_here, &cc);
+		if (env->pin_dir && pin__restore(pd, session__tracker(&s)))
+			tracker__set_restart_mark(session__tracker(&s), continued_here, &cc);
 		if (env->pin_dir)
 			session__took_over(&s);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
 		status = consumer__run(&c);
 		/* drained: what is still open goes to the next process, not out as open */
 		if (env->pin_dir)
-			pin__save(pd, s.tracker);
+			pin__save(pd, session__tracker(&s));
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
 		if (attach__dropped(tr))
 			p_err("%llu events lost: ring buffer full",
 			      (unsigned long long)attach__dropped(tr));
-		if (tracker__stats(s.tracker)->continued_unsaved)
+		if (tracker__stats(session__tracker(&s))->continued_unsaved)
 			p_err("%llu incident%s continued from a process that stopped without "
 			      "saving: %s start was read by it and lost with it (joined halfway)",
-			      (unsigned long long)tracker__stats(s.tracker)->continued_unsaved,
-			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "" : "s",
-			      tracker__stats(s.tracker)->continued_unsaved == 1 ? "its" : "their");
-		if (missed__total(&tracker__stats(s.tracker)->missed))
+			      (unsigned long long)tracker__stats(session__tracker(&s))->continued_unsaved,
+			      tracker__stats(session__tracker(&s))->continued_unsaved == 1 ? "" : "s",
+			      tracker__stats(session__tracker(&s))->continued_unsaved == 1 ? "its" : "their");
+		if (missed__total(&tracker__stats(session__tracker(&s))->missed))
 			p_err("%llu events lost: runs of the BPF programs the kernel skipped",
-			      (unsigned long long)missed__total(&tracker__stats(s.tracker)->missed));
+			      (unsigned long long)missed__total(&tracker__stats(session__tracker(&s))->missed));
 	}
 	consumer__close(&c);
 	return session__close(&s, status);

@@ -60,6 +60,23 @@ static void on_incident(const struct oomreap_incident *inc, void *ctx)
 	}
 }
 
+struct tracker *session__tracker(const struct session *s)
+{
+	return s->tracker;
+}
+
+bool session__reads_kmsg(const struct session *s)
+{
+	return s->kmsg_fd >= 0;
+}
+
+void session__give_kallsyms(struct session *s, int fd)
+{
+	if (s->kallsyms_fd >= 0)
+		close(s->kallsyms_fd);
+	s->kallsyms_fd = fd;
+}
+
 int session__open(struct session *s, const struct session_opts *o, const struct render_ctx *rc)
 {
 	struct tracker_opts topts = { .max_open = o->max_open,

@@ -87,6 +87,15 @@ struct session {
 
 /* The tracker, with rc as the way to show its incidents.  0 or -ENOMEM (said). */
 int session__open(struct session *s, const struct session_opts *o, const struct render_ctx *rc);
+/* The session's tracker, for what the command does around it (--pin). */
+struct tracker *session__tracker(const struct session *s);
+/* Live: it reads /dev/kmsg (session__open_kmsg succeeded). */
+bool session__reads_kmsg(const struct session *s);
+/*
+ * /proc/kallsyms, opened before the privilege drop: the session reads the
+ * blocker stacks' symbols from it at the first stack, and closes it.
+ */
+void session__give_kallsyms(struct session *s, int fd);
 /*
  * The record sink, before the outputs, so a refused FILE fails before
  * anything is printed.  0 or -errno (said).
