@@ -846,7 +846,8 @@ def per_event(v):
 BT_MATCH = {"tp_mark_victim": "mark_victim", "tp_wake_reaper": "wake_reaper",
             "tp_start_task_reaping": "start_task_reaping",
             "tp_finish_task_reaping": "finish_task_reaping",
-            "tp_skip_task_reaping": "skip_task_reaping", "tp_skip_blockers": "skip_task_reaping",
+            "tp_skip_task_reaping": "skip_task_reaping",
+            "tp_skip_task_reaping_blockers": "skip_task_reaping",
             "tp_sched_process_exit": "sched_process_exit"}
 
 

@@ -7,9 +7,10 @@
  * loads the kernel's BTF once, but a room of its own: it needs
  * the bpf_task_from_pid() kfunc (6.2+), because bpf_get_task_stack() wants
  * a trusted task and the rwsem owner word is only a number.  The kfuncs
- * are weak: on a kernel without them userspace leaves tp_skip_blockers
- * unloaded, the rest of the tracer runs, and incidents say "no blocker
- * data".
+ * are weak: on a kernel without them userspace loads the plain
+ * tp_skip_task_reaping instead of its twin tp_skip_task_reaping_blockers,
+ * the one caller of blocker_picture(); the rest of the tracer runs, and
+ * incidents say "no blocker data".
  *
  * Cost: this runs only on skip_task_reaping, i.e. only while the reaper is
  * failing to get a victim's lock; never on a hot path.
@@ -261,23 +262,28 @@ static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct 
 	return n;
 }
 
-SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
-int BPF_PROG(tp_skip_blockers, int pid)
+/*
+ * The picture of one failed trylock, taken by tp_skip_task_reaping_blockers
+ * (oomreap.bpf.c) inside the same program run that classified the skip,
+ * before it submits the skip: the lock as the reaper found it, and one
+ * picture for every failed trylock the skip event counts.  (It was a second
+ * program on the tracepoint once: on PREEMPT_RT, where tracepoint programs
+ * run preemptible, it ran up to 12 ms later, read a lock that had moved on,
+ * classified again and could disagree: a picture of a later state, or none.)
+ *
+ * A global function: the verifier checks it once, on its own, with its
+ * plain arguments; the mm is an address, read only with probe reads.
+ * Its ring-buffer record is reserved after the skip's, so the reader sees
+ * the skip first.
+ */
+__noinline int blocker_picture(__u64 mm_addr, __u32 pid, __u32 tgid, __u64 seq)
 {
+	struct mm_struct *mm = (struct mm_struct *)mm_addr;
 	struct oomreap_blocker_event *e;
-	struct oomreap_mm_snapshot snap = {};
-	struct mm_struct *mm;
-	struct victim *v;
 	__u32 zero = 0;
 
-	v = bpf_map_lookup_elem(&victims, &(__u32){ pid });
-	if (!v || !v->mm)
+	if (!mm)
 		return 0;
-	mm = (struct mm_struct *)v->mm;
-	read_mm(mm, &snap);
-	if (classify_skip(&snap, mm) != OOMREAP_SKIP_TRYLOCK_FAILED)
-		return 0;
-
 	e = bpf_map_lookup_elem(&blocker_scratch, &zero);
 	if (!e)
 		return 0;
@@ -285,9 +291,9 @@ int BPF_PROG(tp_skip_blockers, int pid)
 	e->hdr.type = OOMREAP_EV_BLOCKER;
 	e->hdr.size = sizeof(*e);
 	e->hdr.ts_ns = bpf_ktime_get_ns();
-	e->hdr.victim_seq = v->seq;
+	e->hdr.victim_seq = seq;
 	e->hdr.pid = pid;
-	e->hdr.tgid = v->tgid;
+	e->hdr.tgid = tgid;
 	e->hdr.cpu = bpf_get_smp_processor_id();
 	e->hdr.source = OOMREAP_SRC_TRACEPOINT;
 	/* the layout this kernel has, from its BTF (core_fixes.bpf.h) */

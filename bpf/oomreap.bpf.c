@@ -697,9 +697,13 @@ static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
  * A skip may end the reaper's loop: the mm is gone, or it is the 10th
  * failed attempt (or later: an attempt we could not count, of a victim we
  * do not know, may be too), so the reader is woken for it.
+ *
+ * With blocker attribution (the twin below) a failed trylock's picture is
+ * taken here, in this run, from the lock the classification just read,
+ * before the skip is submitted: its record follows the skip's in the ring
+ * and is committed when the wake-up comes.
  */
-SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
-int BPF_PROG(tp_skip_task_reaping, int pid)
+static __always_inline int skip_task_reaping(int pid, bool pictured)
 {
 	struct oomreap_reap_event *e;
 	struct victim *v;
@@ -713,11 +717,26 @@ int BPF_PROG(tp_skip_task_reaping, int pid)
 		v->attempts++;
 		if (e->skip_reason == OOMREAP_SKIP_MM_GONE)
 			v->mm_gone = 1;
+		if (pictured && e->skip_reason == OOMREAP_SKIP_TRYLOCK_FAILED)
+			blocker_picture(v->mm, pid, v->tgid, v->seq);
 	}
 	wake = !v || v->attempts >= REAPER_MAX_ATTEMPTS ||
 	       e->skip_reason == OOMREAP_SKIP_MM_GONE;
 	bpf_ringbuf_submit(e, wake_flags(wake));
 	return 0;
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
+int BPF_PROG(tp_skip_task_reaping, int pid)
+{
+	return skip_task_reaping(pid, false);
+}
+
+/* Loaded instead where blocker attribution is on (bpf_task_from_pid, 6.2+). */
+SEC("tp_btf/" OOMREAP_HOOK_SKIP_TASK_REAPING)
+int BPF_PROG(tp_skip_task_reaping_blockers, int pid)
+{
+	return skip_task_reaping(pid, true);
 }
 
 SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)

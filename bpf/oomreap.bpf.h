@@ -53,6 +53,13 @@ static __always_inline __u64 submit_flags(void)
 /* MAX_OOM_REAP_RETRIES (mm/oom_kill.c), as src/core/tracker.h counts it. */
 #define REAPER_MAX_ATTEMPTS 10
 
+/*
+ * blockers.bpf.c: the picture of a failed trylock (who holds the victim's
+ * mmap_lock, who waits), emitted to the ring; the blocker twin of the skip
+ * program calls it.
+ */
+int blocker_picture(__u64 mm_addr, __u32 pid, __u32 tgid, __u64 seq);
+
 /* For an event someone waits for: wake the reader now. */
 static __always_inline __u64 wake_flags(bool wake)
 {

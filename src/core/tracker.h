@@ -44,10 +44,13 @@
 #define REAPER_SETTLE_NS 10000000ull
 /*
  * ... or this long, when every earlier failed attempt had its blocker
- * event (attribution is on) and the last one's is still to come.  The
- * blocker program runs after the skip's on the same tracepoint; on
- * PREEMPT_RT the two are preemptible and were seen 31 ms apart (7.3.4-rt
- * under TCG).  The blocker event ends the wait when it comes.
+ * event (attribution is on) and the last one's is still to come.  Live,
+ * the picture is taken in the skip's own program run and is in the ring
+ * right behind it, so this waits only for a picture the ring dropped
+ * (counted).  Recordings of earlier versions, whose blocker program ran
+ * after the skip's on the same tracepoint, have them up to 31 ms apart on
+ * PREEMPT_RT (7.3.4-rt under TCG).  The blocker event ends the wait when
+ * it comes.
  */
 #define REAPER_BLOCKER_WAIT_NS REAPER_SILENCE_NS
 /*

@@ -93,7 +93,7 @@ static int add_tracefs_hook(struct hook_choice *hc, int n, struct bpf_program *p
  * programs.
  */
 static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enum rung r,
-			const struct attach_opts *o, struct hook_choice *hc)
+			const struct attach_opts *o, bool blockers, struct hook_choice *hc)
 {
 	const bool *has = kf->in_btf;
 	const bool fe = r == RUNG_FENTRY;
@@ -160,8 +160,11 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
 	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, HOOK_FINISH_TASK_REAPING,
 		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_skip_task_reaping, HOOK_SKIP_TASK_REAPING,
-		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	/* with blocker attribution, its twin that takes the pictures (bpf/blockers.bpf.c) */
+	n = add_hook(hc, n,
+		     blockers ? s->progs.tp_skip_task_reaping_blockers : s->progs.tp_skip_task_reaping,
+		     HOOK_SKIP_TASK_REAPING, HOOK_AS_TRACEPOINT, blockers ? " (blocker attribution)" : NULL,
+		     kf->tp_reaper, false);
 	n = add_hook(hc, n, s->progs.tp_sched_process_exit, HOOK_SCHED_PROCESS_EXIT,
 		     HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit, false);
 	/*
@@ -239,7 +242,7 @@ static int precheck_rung(const struct kernel_features *kf, enum rung r, bool use
 
 /*
  * Open the object and set it up for rung r: knobs, and autoload for the
- * rung's hooks (plus tp_skip_blockers when *blockers).  NULL with why[]
+ * rung's hooks (the skip hook's blocker twin when blockers).  NULL with why[]
  * filled when the rung cannot work here.
  */
 static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung r,
@@ -262,7 +265,7 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	s->rodata->wake_every_event = o->wake_every_event;
 	s->rodata->rss_sum_cpus = kf->rss_sum_cpus;
 
-	n = choose_hooks(s, kf, r, o, hc);
+	n = choose_hooks(s, kf, r, o, blockers, hc);
 	for (i = 0; i < n; i++) {
 		if (!hc[i].available && !hc[i].optional) {
 			snprintf(why, whylen, "%s: not in this kernel's BTF", hc[i].hook);
@@ -276,7 +279,6 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	for (i = 0; i < n; i++)
 		if (hc[i].available)
 			bpf_program__set_autoload(hc[i].prog, true);
-	bpf_program__set_autoload(s->progs.tp_skip_blockers, blockers);
 	*nhc = n;
 	return s;
 }
@@ -346,7 +348,8 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 	if (blockers) {
 		log = calloc(1, BLOCKERS_LOG_SIZE);
 		if (log)
-			bpf_program__set_log_buf(s->progs.tp_skip_blockers, log, BLOCKERS_LOG_SIZE);
+			bpf_program__set_log_buf(s->progs.tp_skip_task_reaping_blockers, log,
+						 BLOCKERS_LOG_SIZE);
 	}
 	err = oomreap__load(s);
 	if (err && blockers) {
@@ -397,20 +400,7 @@ static int try_rung(struct tracer *tr, const struct kernel_features *kf, enum ru
 		memcpy(plan->hooks[plan->nhooks].hook, hc[i].hook, sizeof(hc[i].hook));
 		plan->nhooks++;
 	}
-	plan->blockers = false;
-	if (blockers) {
-		/* Not fatal: the tracer is complete without it. */
-		link = bpf_program__attach(s->progs.tp_skip_blockers);
-		if (link) {
-			tr->link_progs[tr->nlinks] = s->progs.tp_skip_blockers;
-			tr->links[tr->nlinks++] = link;
-			plan->blockers = true;
-		} else {
-			snprintf(plan->blockers_why, sizeof(plan->blockers_why),
-				 "attach to %s failed (%s)", hooks__info(HOOK_SKIP_TASK_REAPING)->event,
-				 strerror(errno));
-		}
-	}
+	plan->blockers = blockers;
 	plan->rung = r;
 	tr->kprobe_missed_counted = kf->kprobe_missed_counted;
 	return 0;
@@ -467,16 +457,13 @@ int attach__start(struct tracer *tr, const struct kernel_features *kf,
 
 void attach__print_plan(FILE *f, const struct attach_plan *plan)
 {
-	char label[PLAN_HOOK_LEN];
 	int i;
 
 	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
 	for (i = 0; i < plan->nhooks; i++)
-		fprintf(f, "  %-28s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
+		fprintf(f, "  %-30s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
 	if (plan->blockers) {
-		hooks__label(label, sizeof(label), HOOK_SKIP_TASK_REAPING, HOOK_AS_TRACEPOINT,
-			     " (blocker attribution)");
-		fprintf(f, "  %-28s -> %s\n", "tp_skip_blockers", label);
+		fprintf(f, "blocker attribution:       on\n");
 	} else if (plan->blockers_why[0]) {
 		fprintf(f, "blocker attribution:       off: %s\n", plan->blockers_why);
 	}

@@ -7,8 +7,8 @@
  * guest (make vmtest); this test gets the same answer in a second: it
  * rewrites struct rw_semaphore in this kernel's own BTF into each shape,
  * gives that BTF to libbpf as the CO-RE target, and loads the programs
- * that read the lock (tp_skip_blockers, and tp_skip_task_reaping for
- * classify_skip) into the running kernel, whose verifier checks the
+ * that read the lock (tp_skip_task_reaping_blockers: classify_skip and
+ * blocker_picture; tp_skip_task_reaping: classify_skip) into the running kernel, whose verifier checks the
  * branch each layout selects.  Every other type stays this kernel's, so
  * the test does not go stale as the programs grow.
  *
@@ -156,9 +156,10 @@ static int load(enum layout l, char *why, size_t whylen)
 	obj = bpf_object__open_file(OOMREAP_BPF_OBJ, &opts);
 	assert_non_null(obj);
 	bpf_object__for_each_program(p, obj)
-		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), "tp_skip_blockers") ||
+		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p),
+						     "tp_skip_task_reaping_blockers") ||
 						     !strcmp(bpf_program__name(p), "tp_skip_task_reaping"));
-	blockers = bpf_object__find_program_by_name(obj, "tp_skip_blockers");
+	blockers = bpf_object__find_program_by_name(obj, "tp_skip_task_reaping_blockers");
 	assert_non_null(blockers);
 	log_buf[0] = 0;
 	bpf_program__set_log_buf(blockers, log_buf, sizeof(log_buf));

@@ -954,8 +954,6 @@ def probe_features(probe_lines):
         m = re.match(r"blocker attribution:\s+(\S+)", l)
         if m:
             f["blockers"] = m.group(1).rstrip(":")
-        if "tp_skip_blockers" in l:
-            f["blockers"] = "on"
     return f
 
 
