@@ -23,12 +23,51 @@ static void note_write(struct session *s, int err)
 	}
 }
 
-/* Symbols mean reading all of /proc/kallsyms and holding it: only once stacks appear. */
-static void need_ksyms(struct session *s)
+/*
+ * Symbols mean reading all of /proc/kallsyms and holding it: only once
+ * stacks appear.  Live, read again when a stack holds a kernel address
+ * the table does not name: a module loaded since the table was read (a
+ * daemon runs for weeks; the kernel matrix saw its test module's frames
+ * raw when a FUSE scenario had loaded the table first).  At most once per
+ * KSYMS_RELOAD_NS of the events' clock, so an address no table names (a
+ * trampoline) costs one reread per that interval, not one per event.
+ */
+#define KSYMS_RELOAD_NS (10ull * 1000000000ull)
+
+static bool stack_unnamed(const struct ksyms *ks, const struct oomreap_blocker_event *b)
 {
-	if (s->ksyms_tried)
+	uint64_t off;
+
+	for (uint32_t i = 0; i < b->ntasks && i < 1 + OOMREAP_MAX_WAITERS; i++) {
+		const struct oomreap_blocked_task *t = &b->tasks[i];
+
+		for (int32_t j = 0; j < t->stack_len && j < OOMREAP_STACK_DEPTH; j++)
+			if (t->stack[j] && !ksyms__lookup(ks, t->stack[j], &off))
+				return true;
+	}
+	return false;
+}
+
+static void need_ksyms(struct session *s, const struct oomreap_blocker_event *b)
+{
+	struct ksyms *ks;
+
+	if (s->ksyms_tried) {
+		/* a given table (replay) is never s->ksyms: never reread */
+		if (!s->ksyms || s->kallsyms_fd < 0 || !b ||
+		    b->hdr.ts_ns < s->ksyms_read_ns + KSYMS_RELOAD_NS || !stack_unnamed(s->ksyms, b))
+			return;
+		s->ksyms_read_ns = b->hdr.ts_ns;
+		ks = ksyms__load_fd(s->kallsyms_fd);
+		if (!ks)
+			return; /* keep the table there is */
+		ksyms__free(s->ksyms);
+		s->ksyms = ks;
+		s->rc.ksyms = ks;
 		return;
+	}
 	s->ksyms_tried = true;
+	s->ksyms_read_ns = b ? b->hdr.ts_ns : 0;
 	s->ksyms = s->kallsyms_fd >= 0 ? ksyms__load_fd(s->kallsyms_fd)
 				       : ksyms__load("/proc/kallsyms");
 	if (!s->ksyms)
@@ -193,8 +232,9 @@ void session__observe(const void *event, size_t size, void *ctx)
 		}
 	}
 	/* the record sink stores the symbols of a stack before the stack */
-	if (((const struct oomreap_event_header *)event)->type == OOMREAP_EV_BLOCKER)
-		need_ksyms(s);
+	if (((const struct oomreap_event_header *)event)->type == OOMREAP_EV_BLOCKER &&
+	    size >= sizeof(struct oomreap_blocker_event))
+		need_ksyms(s, event);
 	for (int i = 0; i < s->nsinks; i++)
 		if (s->sinks[i].ops->event)
 			s->sinks[i].ops->event(&s->sinks[i], event, size);
@@ -211,7 +251,7 @@ void session__feed(struct session *s, const void *event, size_t size)
 void session__took_over(struct session *s)
 {
 	if (tracker__open_blockers(s->tracker))
-		need_ksyms(s);
+		need_ksyms(s, NULL);
 }
 
 int session__replay(struct session *s, struct replay *rp)

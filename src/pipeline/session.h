@@ -69,6 +69,7 @@ struct session {
 	 */
 	struct ksyms *ksyms;       /* loaded here, freed by session__close */
 	bool ksyms_tried;
+	uint64_t ksyms_read_ns;    /* the event clock at the last read (need_ksyms) */
 	int kallsyms_fd;
 
 	/*
