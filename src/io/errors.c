@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/errors.h"
 #include "core/incident.h"
+#include "io/errors.h"
 
 /* Set once from the command line before anything runs; read-only after. */
 static bool verbose_enabled;
