@@ -34,8 +34,8 @@ CORE_SRCS := $(addprefix src/core/,event.c tracker.c tracker_reap.c tracker_uk.c
 	     oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
 	     ksyms.c container.c)
 # What the pure core leaves out: the I/O the layers above share (messages
-# to stderr, whole writes to a file descriptor).
-IO_SRCS := $(addprefix src/io/,errors.c fdio.c)
+# to stderr, whole writes to a file descriptor, kallsyms read from a file).
+IO_SRCS := $(addprefix src/io/,errors.c fdio.c kallsyms.c)
 REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_line.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
 	      sink_prom.c sink_record.c)

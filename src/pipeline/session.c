@@ -8,6 +8,7 @@
 #include "core/ksyms.h"
 #include "core/timefmt.h"
 #include "io/errors.h"
+#include "io/kallsyms.h"
 #include "rec/replay.h"
 #include "report/report.h"
 #include "sinks/render.h"

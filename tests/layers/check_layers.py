@@ -13,6 +13,11 @@ Each folder of src/ is a layer and may include only the layers below it:
     live      core, io, sinks, pipeline
     src/     (main.c, options.c, the commands) everything
 
+core/ is pure: it does no I/O (io/ holds what the layers above share), so
+it includes no system I/O header (<unistd.h>, <fcntl.h>, <poll.h>,
+<sys/...>, <dirent.h>) and names no file or stream call (fopen, read,
+write, stderr, ...) outside its comments and strings.
+
 include/oomreap_abi.h, the wire ABI, is for everyone; libbpf (<bpf/...>)
 and the generated skeleton headers are for live/ and src/ only, so every
 other layer builds and links without libbpf (the unit tests, the fuzzers,
@@ -33,6 +38,15 @@ ALLOWED = {
     "pipeline": {"core", "io", "rec", "sinks", "report", "pipeline"},
     "live": {"core", "io", "sinks", "pipeline", "live"},
 }
+PURE = "core"
+# What would make core/ do I/O: the system headers of file descriptors,
+# and the calls and streams of files (formatting into a FILE * or a buffer
+# the caller gives, fprintf and snprintf, stays pure).
+PURE_HEADERS = re.compile(r"^(unistd|fcntl|poll|dirent)\.h$|^sys/")
+PURE_CALLS = re.compile(
+    r"\b(?:(fopen|fdopen|freopen|popen|open|openat|creat|close|read|write|pread|pwrite|"
+    r"poll|fgets|getline|fread|fflush|fclose|perror)\s*\(|(stdin|stdout|stderr)\b)")
+COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 TOP = ""  # src/ itself: main.c, options.c, the commands
 LIBBPF_OK = {"live", TOP}
 GENERATED = {"oomreap.skel.h", "oomreap.core_names.h", "percpu_offsets.skel.h"}  # in build/, made by the Makefile
@@ -57,6 +71,8 @@ def check(path, text=None):
     problems = []
     for kind, name in INCLUDE.findall(text):
         if kind == "<":
+            if me == PURE and PURE_HEADERS.search(name):
+                problems.append(f"{path}: includes <{name}>: core/ does no I/O (io/ does)")
             if name.startswith("bpf/") and me not in LIBBPF_OK:
                 problems.append(f"{path}: includes <{name}>: libbpf is for live/ and src/ only")
             continue
@@ -78,6 +94,10 @@ def check(path, text=None):
             continue
         else:
             problems.append(f'{path}: includes "{name}": name its folder ("core/...")')
+    if me == PURE:
+        code = COMMENT_OR_STRING.sub(" ", text)
+        for m in sorted({m.group(0).rstrip("( ") for m in PURE_CALLS.finditer(code)}):
+            problems.append(f"{path}: uses {m}: core/ does no I/O (io/ does)")
     return problems
 
 
@@ -95,6 +115,8 @@ RULE_CASES = [
     ("src/live/x.c", '"pipeline/session.h"', True),
     ("src/x.c", '"pipeline/session.h"', True),
     ("src/core/x.c", '"io/errors.h"', False),           # core is pure: no messages, no files
+    ("src/core/x.c", "<unistd.h>", False),
+    ("src/core/x.c", "<sys/stat.h>", False),
     ("src/io/x.c", "<unistd.h>", True),
     ("src/io/x.c", '"core/incident.h"', True),          # the escaper of every message
     ("src/io/x.c", '"rec/record.h"', False),            # io sits below everything but core
@@ -103,12 +125,23 @@ RULE_CASES = [
     ("src/report/x.c", '"io/errors.h"', True),
     ("src/live/x.c", '"io/errors.h"', True),
 ]
+# The purity of core/ on code a file could hold: (path, code, allowed?).
+PURE_CASES = [
+    ("src/core/x.c", 'int f(int fd) { return write(fd, "x", 1); }', False),
+    ("src/core/x.c", 'FILE *f(void) { return fopen("/proc/kallsyms", "re"); }', False),
+    ("src/core/x.c", 'void f(void) { fputs("x", stderr); }', False),
+    ("src/core/x.c", 'void f(FILE *f) { fprintf(f, "write(2) to stderr"); }', True),  # a string
+    ("src/core/x.c", '/* read(2) said EINTR */ int f(struct s *s) { return s->reads; }', True),
+    ("src/core/x.c", 'int f(void) { return oom_report__read(0); }', True),
+    ("src/io/x.c", 'int f(int fd) { return write(fd, "x", 1); }', True),
+]
 
 
 def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     passed = failed = 0
     cases = [(p, f"#include {inc}\n", allowed, f"include {inc}") for p, inc, allowed in RULE_CASES]
+    cases += [(p, code, allowed, f"hold {code}") for p, code, allowed in PURE_CASES]
     for path, text, allowed, act in cases:
         got = not check(path, text)
         what = f"rule: {os.path.dirname(path)}/ {'may' if allowed else 'may not'} {act}"

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The kernel symbolizer (src/core/ksyms.c) on small kallsyms-format files written
- * to a private temporary directory: which symbol types are kept, lookups at,
- * inside, before and between symbols, module symbols, formatting, and the
- * two ways loading fails.
+ * The kernel symbolizer (src/core/ksyms.c, loaded by src/io/kallsyms.c) on
+ * small kallsyms-format files written to a private temporary directory:
+ * which symbol types are kept, lookups at, inside, before and between
+ * symbols, module symbols, formatting, and the two ways loading fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/ksyms.h"
+#include "io/kallsyms.h"
 
 struct dir {
 	char path[256];
