@@ -32,7 +32,10 @@ endif
 # includes only those below it (make check-layers).
 CORE_SRCS := $(addprefix src/core/,event.c tracker.c tracker_reap.c tracker_uk.c tracker_rss.c missed.c \
 	     oom_event.c oom_context.c oom_report.c incident.c summary.c histogram.c timefmt.c \
-	     ksyms.c container.c errors.c fdio.c)
+	     ksyms.c container.c)
+# What the pure core leaves out: the I/O the layers above share (messages
+# to stderr, whole writes to a file descriptor, kallsyms read from a file).
+IO_SRCS := $(addprefix src/io/,errors.c fdio.c kallsyms.c)
 REC_SRCS := $(addprefix src/rec/,record.c writer.c reader.c kmsg.c kmsg_oom.c oom_report_line.c oom_report_parse.c replay.c)
 SINKS_SRCS := $(addprefix src/sinks/,render.c render_oom_report.c metrics.c textfile.c outbuf.c sink_stream.c \
 	      sink_prom.c sink_record.c)
@@ -45,7 +48,7 @@ LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c f
 	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c pin_adopt.c \
 	     pin_state.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
-LIB_SRCS := $(CORE_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS) $(PIPELINE_SRCS)
+LIB_SRCS := $(CORE_SRCS) $(IO_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS) $(PIPELINE_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \
 	     cmd_replay.c cmd_report.c)
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(OUT)/obj/%.o)

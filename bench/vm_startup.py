@@ -21,9 +21,9 @@ ROUNDS rounds after one warm-up round, the order of the arms rotating
 every round; median and spread (min..max) of each.  Figures beside figures
 of the same run, not a test: nothing here passes or fails on a number.
 
-The guest is built the way tests/vm builds its guests (tests/vm/vmtest.py:
-the kernel from Debian's archive through apt, tests/vm/init, busybox, the
-static tool); oomkill comes from Debian 12's `libbpf-tools` package (its
+The guest is built the way tests/vm builds its guests (tests/lib/vmguest.py,
+which the kernel matrix uses too: the kernel from Debian's archive through
+apt, tests/vm/init, busybox, the static tool); oomkill comes from Debian 12's `libbpf-tools` package (its
 libbpf is linked in), with the libraries it needs (libc6, libelf1, zlib1g)
 from the same release, all fetched with `apt-get download` through a
 private apt state and extracted into the guest, never installed.  Guests
@@ -39,14 +39,13 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, os.path.join(ROOT, "tests", "vm"))
-import vmtest  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import vmguest  # noqa: E402  (tests/lib: Debian's kernels and a qemu guest, as tests/vm boots them)
 
 SERIES = "6.12"
 # The peer and what it needs, from the same Debian release as the kernel.
@@ -66,21 +65,21 @@ def note(msg):
 def fetch_peer(workdir):
     """The peer's .debs (cached with the kernels), extracted into a root
     for the guest.  Returns (root, version of the peer)."""
-    opts = vmtest.apt_state(PEER_SUITES)
+    opts = vmguest.apt_state(PEER_SUITES)
     root = os.path.join(workdir, "peer")
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(root)
     version = None
     for pkg in (PEER_PKG,) + PEER_LIBS:
-        deb = vmtest.fetch(pkg, "bench-peer", opts)
+        deb = vmguest.fetch(pkg, "bench-peer", opts)
         if pkg == PEER_PKG:
-            version = vmtest.run(["dpkg-deb", "-f", deb, "Version"]).strip()
+            version = vmguest.run(["dpkg-deb", "-f", deb, "Version"]).strip()
             x = os.path.join(workdir, "peer-tools")
             shutil.rmtree(x, ignore_errors=True)
-            vmtest.run(["dpkg-deb", "-x", deb, x])
+            vmguest.run(["dpkg-deb", "-x", deb, x])
             shutil.copy(os.path.join(x, "usr", "sbin", "oomkill"), os.path.join(root, "oomkill"))
         else:
-            vmtest.run(["dpkg-deb", "-x", deb, os.path.join(root, "sysroot")])
+            vmguest.run(["dpkg-deb", "-x", deb, os.path.join(root, "sysroot")])
     # only the shared objects and the loader: no locales, docs, gconv
     sysroot = os.path.join(root, "sysroot")
     for d in ("usr/share", "usr/lib/x86_64-linux-gnu/gconv", "usr/libexec", "etc", "sbin",
@@ -91,18 +90,18 @@ def fetch_peer(workdir):
 
 def static_build(target, out):
     """A static link of a bench helper for the guest."""
-    libs = vmtest.run("pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz",
+    libs = vmguest.run("pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz",
                       shell=True).split()
     src = os.path.join(HERE, target + ".c")
-    vmtest.run(["gcc", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-static", "-o", out, src]
+    vmguest.run(["gcc", "-D_GNU_SOURCE", "-O2", "-Wall", "-Wextra", "-static", "-o", out, src]
                + (libs if target == "btf_floor" else []))
     return out
 
 
 def build_initramfs(k, workdir, tool, baseline, peer_root, peer_version, arms, rounds, traced):
     busybox = shutil.which("busybox") or "/bin/busybox"
-    if not os.path.exists(busybox) or not vmtest.is_static_elf(busybox):
-        raise vmtest.Failure("a static busybox is needed (apt-get install busybox-static)")
+    if not os.path.exists(busybox) or not vmguest.is_static_elf(busybox):
+        raise vmguest.Failure("a static busybox is needed (apt-get install busybox-static)")
     root = os.path.join(workdir, "initramfs")
     shutil.rmtree(root, ignore_errors=True)
     # the peer's libraries where its loader looks for them
@@ -111,7 +110,7 @@ def build_initramfs(k, workdir, tool, baseline, peer_root, peer_version, arms, r
         os.makedirs(os.path.join(root, d), exist_ok=True)
     shutil.copy(busybox, os.path.join(root, "bin", "busybox"))
     os.symlink("busybox", os.path.join(root, "bin", "sh"))
-    shutil.copy(os.path.join(vmtest.HERE, "init"), os.path.join(root, "init"))
+    shutil.copy(vmguest.GUEST_INIT, os.path.join(root, "init"))
     os.chmod(os.path.join(root, "init"), 0o755)
     v = os.path.join(root, "vmtest")
     shutil.copy(os.path.join(HERE, "vm_startup_guest.sh"), os.path.join(v, "guest.sh"))
@@ -126,7 +125,7 @@ def build_initramfs(k, workdir, tool, baseline, peer_root, peer_version, arms, r
     with open(os.path.join(v, "config"), "w") as f:
         f.write(f'ROUNDS="{rounds}"\nARMS="{" ".join(arms)}"\nTRACE_ARMS="{" ".join(traced)}"\n')
     img = os.path.join(workdir, "initrd.cpio.gz")
-    vmtest.run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{img}'",
+    vmguest.run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{img}'",
                shell=True)
     return img
 
@@ -350,7 +349,7 @@ def main():
         return 1
     args.out = os.path.abspath(args.out)
     tool = os.path.join(args.out, "static", "oomreap-trace")
-    if not vmtest.is_static_elf(tool):
+    if not vmguest.is_static_elf(tool):
         print(f"bench-oomkill: {tool} is not a static build", file=sys.stderr)
         return 1
     arms = (args.arms.split() if args.arms else
@@ -359,9 +358,9 @@ def main():
             + ["fullcore-tracepoint", "btf-floor"])
     workdir = os.path.join(args.out, "bench", "vm")
     os.makedirs(workdir, exist_ok=True)
-    vmtest.LOGDIR = workdir
+    vmguest.log_to(os.path.join(workdir, "matrix.log"))
     t0 = time.monotonic()
-    k = vmtest.prepare_kernel(SERIES)
+    k = vmguest.prepare_kernel(SERIES)
     peer_root, peer_version = fetch_peer(workdir)
     note(f"g: {k['rel']} guest, {PEER_PKG} {peer_version}, {args.rounds} rounds of "
          f"{' '.join(arms)}")
@@ -369,7 +368,10 @@ def main():
                              args.rounds, args.trace.split())
     k.update(id="startup", smp=2)
     load0 = open("/proc/loadavg").read().split()[0]
-    text, secs, how, logf = vmtest.boot(k, initrd)
+    try:
+        text, secs, how, logf = vmguest.boot(k, initrd, workdir)
+    finally:
+        vmguest.kill_guests()  # interrupted: no qemu outlives the bench
     load1 = open("/proc/loadavg").read().split()[0]
     note(f"g: guest done in {secs:.0f} s ({how}); console: {os.path.relpath(logf, ROOT)}")
     res, lines, info, errors, traces = parse(text)
@@ -377,7 +379,7 @@ def main():
         note(f"g: round {rnd}, {arm}: {err}; its last lines: "
              + " | ".join(t for _, t in seen))
     if "@@BENCH DONE" not in text:
-        note(f"g: the guest did not finish ({how}); tail:\n{vmtest.tail(text)}")
+        note(f"g: the guest did not finish ({how}); tail:\n{vmguest.tail(text)}")
     env = (f"{k['rel']} guest, {info.get('ncpu', '?')} vCPU TCG, host loadavg "
            f"{load0}..{load1} on {os.cpu_count()} CPUs")
     rows = table(res, info, env)

@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "commands.h"
-#include "core/errors.h"
+#include "io/errors.h"
 #include "live/attach.h"
 #include "live/corebtf.h"
 #include "live/features.h"

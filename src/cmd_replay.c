@@ -9,9 +9,9 @@
 
 #include "commands.h"
 #include "core/checked.h"
-#include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
 #include "live/attach.h"
 #include "rec/replay.h"
 #include "report/time.h"

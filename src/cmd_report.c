@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "core/errors.h"
 #include "core/oom_context.h"
+#include "io/errors.h"
 #include "pipeline/session.h"
 #include "rec/kmsg.h"
 #include "rec/replay.h"

@@ -13,11 +13,11 @@
 #include <sys/sysmacros.h>
 
 #include "commands.h"
-#include "core/errors.h"
 #include "core/incident.h"
 #include "core/missed.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
 #include "live/attach.h"
 #include "live/consumer.h"
 #include "live/corebtf.h"

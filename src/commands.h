@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The commands, one file each (cmd_<name>.c), dispatched from the table
- * in main.c.  Each returns an EXIT_* status (core/errors.h), having said
+ * in main.c.  Each returns an EXIT_* status (io/errors.h), having said
  * why when it is not EXIT_OK.  These files, main.c and options.c are the
  * only ones that may use every layer.
  */

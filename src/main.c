@@ -12,7 +12,7 @@
 #include <bpf/libbpf.h>
 
 #include "commands.h"
-#include "core/errors.h"
+#include "io/errors.h"
 #include "options.h"
 
 static int (*const commands[])(const struct env *env) = {

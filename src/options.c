@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/errors.h"
-#include "core/fdio.h"
+#include "io/errors.h"
+#include "io/fdio.h"
 #include "live/privdrop.h"
 #include "options.h"
 #include "report/time.h"

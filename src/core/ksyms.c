@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
 #include <inttypes.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/ksyms.h"
 
@@ -97,94 +95,27 @@ static int cmp_ksym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* Reads f to its end and closes it. */
-static struct ksyms *load_file(FILE *f)
+int ksyms__add_line(struct ksyms *ks, const char *line)
 {
-	struct ksyms *ks = calloc(1, sizeof(*ks));
-	char line[512], name[256], module[64], type;
-	bool nonzero = false;
+	char name[256], module[64], type;
 	uint64_t addr;
 	int n;
 
-	if (!ks) {
-		fclose(f);
-		return NULL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		module[0] = '\0';
-		n = sscanf(line, "%" SCNx64 " %c %255s %63s", &addr, &type, name, module);
-		if (n < 3)
-			continue;
-		/* text symbols only: stacks hold return addresses */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (addr)
-			nonzero = true;
-		if (add_sym(ks, addr, name, max_off_of(name, module))) {
-			fclose(f);
-			ksyms__free(ks);
-			errno = ENOMEM;
-			return NULL;
-		}
-	}
-	fclose(f);
-	if (!nonzero) {
-		ksyms__free(ks);
-		errno = EPERM;
-		return NULL;
-	}
+	module[0] = '\0';
+	n = sscanf(line, "%" SCNx64 " %c %255s %63s", &addr, &type, name, module);
+	if (n < 3)
+		return 0;
+	/* text symbols only: stacks hold return addresses */
+	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+		return 0;
+	if (add_sym(ks, addr, name, max_off_of(name, module)))
+		return -ENOMEM;
+	return addr != 0;
+}
+
+void ksyms__sort(struct ksyms *ks)
+{
 	qsort(ks->syms, ks->nsyms, sizeof(*ks->syms), cmp_ksym);
-	return ks;
-}
-
-struct ksyms *ksyms__load(const char *path)
-{
-	FILE *f = fopen(path, "re");
-
-	return f ? load_file(f) : NULL;
-}
-
-struct ksyms *ksyms__load_fd(int fd)
-{
-	int dfd = dup(fd);
-	FILE *f;
-
-	if (dfd < 0)
-		return NULL;
-	/* the same open file, rewound: kallsyms keeps its open-time view */
-	if (lseek(dfd, 0, SEEK_SET) < 0 || !(f = fdopen(dfd, "r"))) {
-		close(dfd);
-		return NULL;
-	}
-	return load_file(f);
-}
-
-int ksyms__find(const char *path, const char *name, uint64_t *addr)
-{
-	FILE *f = fopen(path, "re");
-	size_t nlen = strlen(name);
-	char line[512];
-	int ret = -ENOENT;
-
-	*addr = 0;
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		/* "ADDR T NAME[\t[MODULE]]\n": the name is the third field */
-		char *p = strchr(line, ' ');
-
-		if (!p || !p[1] || p[2] != ' ')
-			continue;
-		p += 3;
-		if (strncmp(p, name, nlen) || (p[nlen] != '\n' && p[nlen] != 0))
-			continue; /* another name, or a module's (a tab, then [module]) */
-		if (sscanf(line, "%" SCNx64, addr) != 1)
-			continue;
-		ret = *addr ? 0 : -EPERM;
-		break;
-	}
-	fclose(f);
-	return ret;
 }
 
 struct ksyms *ksyms__new(void)

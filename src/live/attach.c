@@ -14,8 +14,8 @@
 #include "live/hooks.h"
 #include "live/loadlog.h"
 #include "live/pin.h"
-#include "core/errors.h"
 #include "core/missed.h"
+#include "io/errors.h"
 #include "oomreap_abi.h"
 #include "oomreap.skel.h"
 

@@ -10,10 +10,10 @@
 
 #include <bpf/libbpf.h>
 
-#include "core/errors.h"
 #include "core/event.h"
 #include "core/missed.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
 #include "live/consumer.h"
 
 /*

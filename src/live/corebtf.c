@@ -24,8 +24,8 @@
 
 #include <bpf/btf.h>
 
-#include "core/errors.h"
-#include "core/fdio.h"
+#include "io/errors.h"
+#include "io/fdio.h"
 #include "live/corebtf.h"
 #include "live/kbtf.h"
 #include "live/nameset.h"

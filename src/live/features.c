@@ -8,7 +8,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
-#include "core/errors.h"
+#include "io/errors.h"
 #include "live/corebtf.h"
 #include "live/features.h"
 #include "live/hooks.h"

@@ -7,7 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "core/ksyms.h"
+#include "io/kallsyms.h"
 #include "live/percpu_offsets.h"
 #include "percpu_offsets.skel.h"
 

@@ -14,10 +14,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "core/errors.h"
 #include "core/missed.h"
 #include "core/timefmt.h"
 #include "core/tracker.h"
+#include "io/errors.h"
 #include "live/pin.h"
 #include "live/pin_impl.h"
 #include "oomreap.skel.h"

@@ -13,9 +13,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "core/errors.h"
 #include "core/timefmt.h"
 #include "core/tracker.h"
+#include "io/errors.h"
 #include "live/pin.h"
 #include "live/pin_impl.h"
 

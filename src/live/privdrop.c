@@ -11,7 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/errors.h"
+#include "io/errors.h"
 #include "live/privdrop.h"
 
 /* Older libc headers: these have been in the kernel since 4.3 / 3.5. */

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/errors.h"
 #include "core/ksyms.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
+#include "io/kallsyms.h"
 #include "rec/replay.h"
 #include "report/report.h"
 #include "sinks/render.h"

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/errors.h"
 #include "core/oom_context.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
 #include "pipeline/session.h"
 
 /* /dev/kmsg hands out one record per read(); CONSOLE_LOG_MAX is 1 KiB plus dictionary. */

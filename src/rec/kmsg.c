@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/errors.h"
+#include "io/errors.h"
 #include "rec/kmsg.h"
 #include "rec/kmsg_text.h"
 

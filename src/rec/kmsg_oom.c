@@ -12,7 +12,7 @@
 
 #include "core/oom_context.h"
 #include "core/tracker.h"
-#include "core/errors.h"
+#include "io/errors.h"
 #include "rec/kmsg.h"
 #include "rec/kmsg_text.h"
 #include "rec/oom_report_parse.h"

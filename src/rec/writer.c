@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/fdio.h"
+#include "io/fdio.h"
 #include "rec/record.h"
 
 #define WRITER_BUF (256u * 1024)

@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/errors.h"
-#include "core/fdio.h"
 #include "core/timefmt.h"
+#include "io/errors.h"
+#include "io/fdio.h"
 #include "sinks/outbuf.h"
 
 void outbuf__open(struct outbuf *o, int fd, bool bounded, size_t limit)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/errors.h"
+#include "io/errors.h"
 #include "sinks/metrics.h"
 #include "sinks/sink_prom.h"
 #include "sinks/textfile.h"

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/errors.h"
+#include "io/errors.h"
 #include "rec/record.h"
 #include "core/ksyms.h"
 #include "sinks/sink_record.h"

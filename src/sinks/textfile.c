@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/fdio.h"
+#include "io/fdio.h"
 #include "sinks/textfile.h"
 
 #define TMP_TAG ".tmp-"

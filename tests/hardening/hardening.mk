@@ -14,8 +14,8 @@ hardening: $(HARDENING_BINS)
 
 # privdrop.c on its own (its session glue is stubbed by the test).
 $(HARDENING_OUT)/privdrop_check: tests/hardening/privdrop_check.c src/live/privdrop.c \
-		src/core/ksyms.c src/core/errors.c src/core/incident.c src/live/privdrop.h \
-		src/core/ksyms.h | $(HARDENING_OUT)
+		src/core/ksyms.c src/io/kallsyms.c src/io/errors.c src/io/fdio.c src/core/incident.c \
+		src/live/privdrop.h src/core/ksyms.h src/io/kallsyms.h | $(HARDENING_OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 

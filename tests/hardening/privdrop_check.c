@@ -18,7 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/ksyms.h"
+#include "io/kallsyms.h"
 #include "live/privdrop.h"
 
 static int failed;

@@ -5,12 +5,18 @@
 Each folder of src/ is a layer and may include only the layers below it:
 
     core      nothing but itself
-    rec       core
-    sinks     core, rec
-    report    core, rec
-    pipeline  core, rec, sinks, report
-    live      core, sinks, pipeline
+    io        core
+    rec       core, io
+    sinks     core, io, rec
+    report    core, io, rec
+    pipeline  core, io, rec, sinks, report
+    live      core, io, sinks, pipeline
     src/     (main.c, options.c, the commands) everything
+
+core/ is pure: it does no I/O (io/ holds what the layers above share), so
+it includes no system I/O header (<unistd.h>, <fcntl.h>, <poll.h>,
+<sys/...>, <dirent.h>) and names no file or stream call (fopen, read,
+write, stderr, ...) outside its comments and strings.
 
 include/oomreap_abi.h, the wire ABI, is for everyone; libbpf (<bpf/...>)
 and the generated skeleton headers are for live/ and src/ only, so every
@@ -25,12 +31,22 @@ import sys
 
 ALLOWED = {
     "core": {"core"},
-    "rec": {"core", "rec"},
-    "sinks": {"core", "rec", "sinks"},
-    "report": {"core", "rec", "report"},
-    "pipeline": {"core", "rec", "sinks", "report", "pipeline"},
-    "live": {"core", "sinks", "pipeline", "live"},
+    "io": {"core", "io"},
+    "rec": {"core", "io", "rec"},
+    "sinks": {"core", "io", "rec", "sinks"},
+    "report": {"core", "io", "rec", "report"},
+    "pipeline": {"core", "io", "rec", "sinks", "report", "pipeline"},
+    "live": {"core", "io", "sinks", "pipeline", "live"},
 }
+PURE = "core"
+# What would make core/ do I/O: the system headers of file descriptors,
+# and the calls and streams of files (formatting into a FILE * or a buffer
+# the caller gives, fprintf and snprintf, stays pure).
+PURE_HEADERS = re.compile(r"^(unistd|fcntl|poll|dirent)\.h$|^sys/")
+PURE_CALLS = re.compile(
+    r"\b(?:(fopen|fdopen|freopen|popen|open|openat|creat|close|read|write|pread|pwrite|"
+    r"poll|fgets|getline|fread|fflush|fclose|perror)\s*\(|(stdin|stdout|stderr)\b)")
+COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'', re.S)
 TOP = ""  # src/ itself: main.c, options.c, the commands
 LIBBPF_OK = {"live", TOP}
 GENERATED = {"oomreap.skel.h", "oomreap.core_names.h", "percpu_offsets.skel.h"}  # in build/, made by the Makefile
@@ -48,13 +64,15 @@ def check(path, text=None):
     """The problems of one file under src/ (its text read, or given), as lines."""
     me = layer_of(path)
     if me != TOP and me not in ALLOWED:
-        return [f"{path}: src/{me}/ is not a layer (core, rec, sinks, report, pipeline, live)"]
+        return [f"{path}: src/{me}/ is not a layer ({', '.join(ALLOWED)})"]
     may = set(ALLOWED) if me == TOP else ALLOWED[me]
     if text is None:
         text = open(path, encoding="utf-8", errors="replace").read()
     problems = []
     for kind, name in INCLUDE.findall(text):
         if kind == "<":
+            if me == PURE and PURE_HEADERS.search(name):
+                problems.append(f"{path}: includes <{name}>: core/ does no I/O (io/ does)")
             if name.startswith("bpf/") and me not in LIBBPF_OK:
                 problems.append(f"{path}: includes <{name}>: libbpf is for live/ and src/ only")
             continue
@@ -76,6 +94,10 @@ def check(path, text=None):
             continue
         else:
             problems.append(f'{path}: includes "{name}": name its folder ("core/...")')
+    if me == PURE:
+        code = COMMENT_OR_STRING.sub(" ", text)
+        for m in sorted({m.group(0).rstrip("( ") for m in PURE_CALLS.finditer(code)}):
+            problems.append(f"{path}: uses {m}: core/ does no I/O (io/ does)")
     return problems
 
 
@@ -92,15 +114,37 @@ RULE_CASES = [
     ("src/pipeline/x.c", '"sinks/sink.h"', True),
     ("src/live/x.c", '"pipeline/session.h"', True),
     ("src/x.c", '"pipeline/session.h"', True),
+    ("src/core/x.c", '"io/errors.h"', False),           # core is pure: no messages, no files
+    ("src/core/x.c", "<unistd.h>", False),
+    ("src/core/x.c", "<sys/stat.h>", False),
+    ("src/io/x.c", "<unistd.h>", True),
+    ("src/io/x.c", '"core/incident.h"', True),          # the escaper of every message
+    ("src/io/x.c", '"rec/record.h"', False),            # io sits below everything but core
+    ("src/io/x.c", "<bpf/libbpf.h>", False),
+    ("src/rec/x.c", '"io/fdio.h"', True),
+    ("src/report/x.c", '"io/errors.h"', True),
+    ("src/live/x.c", '"io/errors.h"', True),
+]
+# The purity of core/ on code a file could hold: (path, code, allowed?).
+PURE_CASES = [
+    ("src/core/x.c", 'int f(int fd) { return write(fd, "x", 1); }', False),
+    ("src/core/x.c", 'FILE *f(void) { return fopen("/proc/kallsyms", "re"); }', False),
+    ("src/core/x.c", 'void f(void) { fputs("x", stderr); }', False),
+    ("src/core/x.c", 'void f(FILE *f) { fprintf(f, "write(2) to stderr"); }', True),  # a string
+    ("src/core/x.c", '/* read(2) said EINTR */ int f(struct s *s) { return s->reads; }', True),
+    ("src/core/x.c", 'int f(void) { return oom_report__read(0); }', True),
+    ("src/io/x.c", 'int f(int fd) { return write(fd, "x", 1); }', True),
 ]
 
 
 def main():
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
     passed = failed = 0
-    for path, inc, allowed in RULE_CASES:
-        got = not check(path, f"#include {inc}\n")
-        what = f"rule: {os.path.dirname(path)}/ {'may' if allowed else 'may not'} include {inc}"
+    cases = [(p, f"#include {inc}\n", allowed, f"include {inc}") for p, inc, allowed in RULE_CASES]
+    cases += [(p, code, allowed, f"hold {code}") for p, code, allowed in PURE_CASES]
+    for path, text, allowed, act in cases:
+        got = not check(path, text)
+        what = f"rule: {os.path.dirname(path)}/ {'may' if allowed else 'may not'} {act}"
         if got == allowed:
             passed += 1
             print(f"ok - {what}")

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The kernel symbolizer (src/core/ksyms.c) on small kallsyms-format files written
- * to a private temporary directory: which symbol types are kept, lookups at,
- * inside, before and between symbols, module symbols, formatting, and the
- * two ways loading fails.
+ * The kernel symbolizer (src/core/ksyms.c, loaded by src/io/kallsyms.c) on
+ * small kallsyms-format files written to a private temporary directory:
+ * which symbol types are kept, lookups at, inside, before and between
+ * symbols, module symbols, formatting, and the two ways loading fails.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/ksyms.h"
+#include "io/kallsyms.h"
 
 struct dir {
 	char path[256];
@@ -302,6 +303,41 @@ static void test_find(void **state)
 	assert_int_equal(ksyms__find("/nonexistent/kallsyms", "_stext", &addr), -ENOENT);
 }
 
+/* The table from kallsyms lines alone, no file (core/ksyms.c): what each line adds, sorted once. */
+static void test_add_line(void **state)
+{
+	static const struct {
+		const char *line;
+		int ret;
+	} lines[] = {
+		{ "ffffffff81200000 T later_fn\n", 1 },
+		{ "ffffffff81100000 t earlier_fn\n", 1 },  /* before the one above: sorted at the end */
+		{ "ffffffff81300000 D some_data\n", 0 },   /* not text */
+		{ "0000000000000000 T hidden\n", 0 },      /* added, at zero (kptr_restrict) */
+		{ "not a kallsyms line\n", 0 },
+		{ "ffffffffc0100000 t ftrace_trampoline\t[__builtin__ftrace]\n", 1 },
+	};
+	struct ksyms *ks = ksyms__new();
+	uint64_t off = 0;
+	size_t i;
+
+	(void)state;
+	assert_non_null(ks);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(ksyms__add_line(ks, lines[i].line), lines[i].ret);
+	ksyms__sort(ks);
+	assert_string_equal(ksyms__lookup(ks, 0xffffffff81100010ull, &off), "earlier_fn");
+	assert_int_equal(off, 0x10);
+	assert_string_equal(ksyms__lookup(ks, 0xffffffff81200004ull, &off), "later_fn");
+	assert_int_equal(off, 4);
+	/* the data symbol was not added: its address has no name (1 MiB past later_fn) */
+	assert_null(ksyms__lookup(ks, 0xffffffff81300000ull, &off));
+	/* the pseudo-module marks a one-page symbol */
+	assert_string_equal(ksyms__lookup(ks, 0xffffffffc0100fffull, &off), "ftrace_trampoline");
+	assert_null(ksyms__lookup(ks, 0xffffffffc0101000ull, &off));
+	ksyms__free(ks);
+}
+
 static void test_load_fd(void **state)
 {
 	struct dir *d = *state;
@@ -348,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_restricted_all_zero),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_load_fd),
+		cmocka_unit_test(test_add_line),
 		cmocka_unit_test(test_find),
 	};
 

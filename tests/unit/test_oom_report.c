@@ -5,7 +5,8 @@
  * table and joined memory.stat, 6.x's split RSS columns, cgroup v1 and v2,
  * a global OOM's Mem-Info), and against hostile input: a task named like
  * a kernel line, a table cut by lost lines, two reports mixed, no table.
- * Never a wrong row; every gap counted or said.
+ * Never a wrong row; every gap counted or said.  Cases with the same checks
+ * are rows of a table (a failed row names itself), a log a table of lines.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -24,7 +25,15 @@
 #include "rec/kmsg.h"
 #include "rec/oom_report_parse.h"
 
-#define SEC 1000000000ull
+#define SLAB_HDR "Name                      Used          Total"
+
+/* In a table's loop: a mismatch names its case. */
+#define CASE_EQ(what, a, b)                                                         \
+	do {                                                                        \
+		if ((uint64_t)(a) != (uint64_t)(b))                                 \
+			fail_msg("%s: %s is %llu, not %llu", what, #a,              \
+				 (unsigned long long)(a), (unsigned long long)(b)); \
+	} while (0)
 
 static const char HDR_NEW[] = "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file "
 			      "rss_shmem pgtables_bytes swapents oom_score_adj name";
@@ -108,6 +117,42 @@ static void summary(struct logb *b, const char *memcg, const char *comm, int pid
 	     pid, comm);
 }
 
+/* A row of dump_unreclaimable_slab(). */
+static void slab_row(struct logb *b, const char *name, unsigned long used_kb, unsigned long total_kb)
+{
+	addf(b, "%-17s %10luKB %10luKB", name, used_kb, total_kb);
+}
+
+/*
+ * Log lines given as a table, NULL-terminated: each added as is, but for
+ * four verbs: "@head TRIGGER" (head()), "@row PID RSS_ANON RSS_FILE NAME"
+ * (row_new(), tgid = pid, adj 0), "@slab NAME USED TOTAL" (slab_row()) and
+ * "@lost N" (N lines the reader never got).
+ */
+static void script(struct logb *b, const char *const *lines)
+{
+	char name[64];
+	unsigned long x, y, z;
+	int pid;
+
+	for (; *lines; lines++) {
+		const char *l = *lines;
+
+		if (!strncmp(l, "@head ", 6))
+			head(b, l + 6);
+		else if (sscanf(l, "@row %d %lu %lu %63[^\n]", &pid, &x, &z, name) == 4)
+			row_new(b, pid, pid, x, z, 0, name);
+		else if (sscanf(l, "@slab %63s %lu %lu", name, &x, &y) == 3)
+			slab_row(b, name, x, y);
+		else if (sscanf(l, "@lost %lu", &x) == 1)
+			b->seq += x;
+		else if (l[0] == '@')
+			fail_msg("script: %s", l);
+		else
+			add(b, l);
+	}
+}
+
 /* The incident of the victim pid, its context joined from b's log. */
 static void join(struct logb *b, struct oomreap_incident *inc, int pid, const char *comm,
 		 const char *cgroup, int trigger)
@@ -125,28 +170,51 @@ static void join(struct logb *b, struct oomreap_incident *inc, int pid, const ch
 	kmsg__incident_context(&b->l, 0, inc);
 }
 
+/* inc's sentence (text, 4 KiB pages) is want (whole), or holds it. */
+static void sentence(const struct oomreap_incident *inc, bool whole, const char *want)
+{
+	char s[1024];
+
+	oom_report__sentence(s, sizeof(s), &inc->ctx, 4096, ESCAPE_TEXT);
+	if (whole ? strcmp(s, want) != 0 : !strstr(s, want))
+		fail_msg("the sentence \"%s\" %s \"%s\"", s, whole ? "is not" : "lacks", want);
+}
+
+/* The end of a memcg OOM's report in /c: comm (pid) killed, and joined. */
+static void memcg_end(struct logb *b, struct oomreap_incident *inc, const char *comm, int pid)
+{
+	summary(b, "/c", comm, pid);
+	join(b, inc, pid, comm, "/c", 0);
+}
+
 static void test_counter(void **state)
 {
-	static const char ok[] = "memory: usage 65536kB, limit 65536kB, failcnt 37";
+	static const struct {
+		const char *line;
+		int kind;
+		uint64_t usage_kb, limit_kb, failcnt;
+		bool unlimited;
+	} cases[] = {
+		{ "memory: usage 65536kB, limit 65536kB, failcnt 37", OOMR_CTR_MEMORY, 65536, 65536, 37, false },
+		{ "swap: usage 0kB, limit 0kB, failcnt 0", OOMR_CTR_SWAP, 0, 0, 0, false },
+		{ "memory+swap: usage 1kB, limit 9007199254740988kB, failcnt 0", OOMR_CTR_MEMSW, 1, 9007199254740988ull, 0, true },
+		{ "kmem: usage 144kB, limit 9007199254740988kB, failcnt 0", OOMR_CTR_KMEM, 144, 9007199254740988ull, 0, true },
+	};
+	const char *ok = cases[0].line;
 	struct oomr_counter c;
 	size_t i;
 
 	(void)state;
-	assert_int_equal(oomr__parse_counter(ok, strlen(ok), &c), OOMR_CTR_MEMORY);
-	assert_true(c.have);
-	assert_int_equal(c.usage_kb, 65536);
-	assert_int_equal(c.limit_kb, 65536);
-	assert_int_equal(c.failcnt, 37);
-	assert_int_equal(oomr__parse_counter("swap: usage 0kB, limit 0kB, failcnt 0", 37, &c),
-			 OOMR_CTR_SWAP);
-	assert_int_equal(oomr__parse_counter("memory+swap: usage 1kB, limit 9007199254740988kB, failcnt 0",
-					     59, &c),
-			 OOMR_CTR_MEMSW);
-	assert_true(oomr__unlimited(c.limit_kb));
-	assert_int_equal(oomr__parse_counter("kmem: usage 144kB, limit 9007199254740988kB, failcnt 0",
-					     54, &c),
-			 OOMR_CTR_KMEM);
-	assert_int_equal(c.usage_kb, 144);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(&c, 0, sizeof(c));
+		assert_int_equal(oomr__parse_counter(cases[i].line, strlen(cases[i].line), &c),
+				 cases[i].kind);
+		assert_true(c.have);
+		assert_int_equal(c.usage_kb, cases[i].usage_kb);
+		assert_int_equal(c.limit_kb, cases[i].limit_kb);
+		assert_int_equal(c.failcnt, cases[i].failcnt);
+		assert_int_equal(oomr__unlimited(c.limit_kb), cases[i].unlimited);
+	}
 	/*
 	 * Every cut is refused but inside the last number, which no format can
 	 * tell (/dev/kmsg hands out whole records; only a file can be cut so)
@@ -167,6 +235,19 @@ static void test_rows(void **state)
 	static const char old_row[] =
 		"[    241]     0   241     2314     2226    53248        0             0 1 2 3 4 x";
 	static const char new_row[] = "[   8647]     0  8647    66155    16669    16320      349         0   176128        0           100 memhog";
+
+	/* out of range: oom_score_adj past 1000, pid 0, a negative page table; beside each its twin in range */
+	static const struct {
+		const char *row;
+		bool split;
+		int ret;
+	} bounds[] = {
+		{ "[      1]     0     1        1        1        1        0         0     4096        0          1001 x", true, -EINVAL },
+		{ "[      1]     0     1        1        1        1        0         0     4096        0          1000 x", true, 0 },
+		{ "[      0]     0     1        1        1     4096        0             0 x", false, -EINVAL },
+		{ "[      1]     0     1        1        1     4096        0             0 x", false, 0 },
+		{ "[      1]     0     1        1        1    -4096        0             0 x", false, -EINVAL },
+	};
 
 	(void)state;
 	assert_int_equal(oomr__parse_task_header(HDR_NEW, strlen(HDR_NEW), &split), 0);
@@ -207,16 +288,10 @@ static void test_rows(void **state)
 	/* every cut before oom_score_adj is refused (the rest: as for the counters) */
 	for (i = 0; i < strlen(new_row) - strlen("100 memhog"); i++)
 		assert_int_equal(oomr__parse_task_row(new_row, i, true, &t), -EINVAL);
-	/* out of range: oom_score_adj, pid 0, a negative page table */
-	assert_int_equal(oomr__parse_task_row("[      1]     0     1        1        1        1        0         0     4096        0          1001 x",
-					      104, true, &t),
-			 -EINVAL);
-	assert_int_equal(oomr__parse_task_row("[      0]     0     1        1        1     4096        0             0 x",
-					      72, false, &t),
-			 -EINVAL);
-	assert_int_equal(oomr__parse_task_row("[      1]     0     1        1        1    -4096        0             0 x",
-					      72, false, &t),
-			 -EINVAL);
+	for (i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++)
+		assert_int_equal(oomr__parse_task_row(bounds[i].row, strlen(bounds[i].row), bounds[i].split,
+						      &t),
+				 bounds[i].ret);
 }
 
 static void test_meminfo_and_stat(void **state)
@@ -256,28 +331,23 @@ static void test_meminfo_and_stat(void **state)
 /* cgroup v1, 6.18: the lines this project's machine prints, as its kmsg has them */
 static void test_v1_host(void **state)
 {
+	static const char *const lines[] = {
+		"@head memhog", "memory: usage 65536kB, limit 65536kB, failcnt 0",
+		"memory+swap: usage 65536kB, limit 65536kB, failcnt 0",
+		"kmem: usage 144kB, limit 9007199254740988kB, failcnt 0", "Memory cgroup stats for /t/a:",
+		"cache 0", "rss 66961408", "shmem 0", "total_cache 4096", "total_rss 66961408", "total_shmem 0",
+		"Tasks state (memory values in pages):", HDR_NEW,
+		"[   8647]     0  8647    66155    16669    16320      349         0   176128        0           100 memhog",
+		NULL
+	};
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
-	char s[512];
 	uint64_t v;
 
 	(void)state;
 	start(&b);
-	head(&b, "memhog");
-	add(&b, "memory: usage 65536kB, limit 65536kB, failcnt 0");
-	add(&b, "memory+swap: usage 65536kB, limit 65536kB, failcnt 0");
-	add(&b, "kmem: usage 144kB, limit 9007199254740988kB, failcnt 0");
-	add(&b, "Memory cgroup stats for /t/a:");
-	add(&b, "cache 0");
-	add(&b, "rss 66961408");
-	add(&b, "shmem 0");
-	add(&b, "total_cache 4096");
-	add(&b, "total_rss 66961408");
-	add(&b, "total_shmem 0");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
-	add(&b, "[   8647]     0  8647    66155    16669    16320      349         0   176128        0           100 memhog");
+	script(&b, lines);
 	summary(&b, "/t/a", "memhog", 8647);
 	join(&b, &inc, 8647, "memhog", "/t/a", 8647);
 
@@ -297,31 +367,28 @@ static void test_v1_host(void **state)
 	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_NONE);
 	assert_int_equal(r->why[OOMR_MEMINFO], OOMR_WHY_MEMCG);
 	assert_int_equal(r->lines_lost, 0);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_string_equal(s, "The memcg was at its 64.0MiB limit; memhog (the victim) held 63.8MiB "
-			       "of anonymous memory.");
+	sentence(&inc, true, "The memcg was at its 64.0MiB limit; memhog (the victim) held 63.8MiB "
+			     "of anonymous memory.");
 	kmsg_log__free(&b.l);
 }
 
 /* 5.10: the old table, memory.stat in one record joined by \x0a */
 static void test_v2_510_joined(void **state)
 {
+	static const char *const lines[] = {
+		"@head stress", "memory: usage 131072kB, limit 131072kB, failcnt 12",
+		"swap: usage 0kB, limit 9007199254740988kB, failcnt 0", "Memory cgroup stats for /w:",
+		"anon 100000000\\x0afile 30000000\\x0akernel_stack 16384\\x0apercpu 0\\x0asock 0\\x0ashmem 4096\\x0a",
+		"Tasks state (memory values in pages):", HDR_OLD, NULL
+	};
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
 	uint64_t v;
-	char s[512];
 
 	(void)state;
 	start(&b);
-	head(&b, "stress");
-	add(&b, "memory: usage 131072kB, limit 131072kB, failcnt 12");
-	add(&b, "swap: usage 0kB, limit 9007199254740988kB, failcnt 0");
-	add(&b, "Memory cgroup stats for /w:");
-	add(&b, "anon 100000000\\x0afile 30000000\\x0akernel_stack 16384\\x0apercpu 0\\x0asock 0\\x0a"
-		"shmem 4096\\x0a");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_OLD);
+	script(&b, lines);
 	addf(&b, "[%7d] %5d %5d %8lu %8lu %8ld %8lu         %5hd %s", 300, 1000, 300, 30000ul,
 	     24414ul, 262144l, 0ul, (short)0, "oom_victim");
 	addf(&b, "[%7d] %5d %5d %8lu %8lu %8ld %8lu         %5hd %s", 301, 0, 301, 9000ul, 7000ul,
@@ -342,9 +409,8 @@ static void test_v2_510_joined(void **state)
 	assert_int_equal(r->tasks[0].flags, OOMR_TASK_VICTIM);
 	assert_int_equal(r->tasks[1].flags, OOMR_TASK_TRIGGER);
 	assert_int_equal(r->tasks[0].uid, 1000);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_string_equal(s, "The memcg was at its 128.0MiB limit; oom_victim (the victim) held "
-			       "95.4MiB of RSS, stress (the trigger) 27.3MiB.");
+	sentence(&inc, true, "The memcg was at its 128.0MiB limit; oom_victim (the victim) held "
+			     "95.4MiB of RSS, stress (the trigger) 27.3MiB.");
 	{
 		const char *names[8];
 		uint64_t bytes[8];
@@ -466,23 +532,22 @@ static void test_syslog_file(void **state)
 
 static void test_global(void **state)
 {
+	static const char *const lines[] = {
+		"@head hog", "Mem-Info:",
+		"active_anon:1 inactive_anon:250000 isolated_anon:0\\x0a active_file:10 "
+		"inactive_file:20 isolated_file:0\\x0a free:2560 free_pcp:5 free_cma:0",
+		"Node 0 active_anon:4kB inactive_anon:1000000kB all_unreclaimable? yes",
+		"Tasks state (memory values in pages):", HDR_NEW, "@row 10 240000 100 hog",
+		"@row 1 1000 2000 systemd", NULL
+	};
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
 	uint64_t v;
-	char s[512];
 
 	(void)state;
 	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:1 inactive_anon:250000 isolated_anon:0\\x0a active_file:10 "
-		"inactive_file:20 isolated_file:0\\x0a free:2560 free_pcp:5 free_cma:0");
-	add(&b, "Node 0 active_anon:4kB inactive_anon:1000000kB all_unreclaimable? yes");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
-	row_new(&b, 10, 10, 240000, 100, 0, "hog");
-	row_new(&b, 1, 1, 1000, 2000, 0, "systemd");
+	script(&b, lines);
 	summary(&b, NULL, "hog", 10);
 	join(&b, &inc, 10, "hog", "/x", 10);
 	assert_true(inc.ctx.global);
@@ -493,9 +558,8 @@ static void test_global(void **state)
 	assert_int_equal(r->why[OOMR_DOMAIN], OOMR_WHY_GLOBAL);
 	assert_int_equal(r->why[OOMR_MEMORY_STAT], OOMR_WHY_GLOBAL);
 	assert_int_equal(r->ntasks, 2);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_string_equal(s, "The system was out of memory (10.0MiB free); hog (the victim) held "
-			       "937.5MiB of anonymous memory, systemd 3.9MiB.");
+	sentence(&inc, true, "The system was out of memory (10.0MiB free); hog (the victim) held "
+			     "937.5MiB of anonymous memory, systemd 3.9MiB.");
 	kmsg_log__free(&b.l);
 }
 
@@ -546,11 +610,8 @@ static void test_cut_table(void **state)
 	(void)state;
 	start(&b);
 	memcg_table(&b, "a", 1024);
-	row_new(&b, 5, 5, 100, 0, 0, "a");
-	b.seq += 3; /* three rows the reader never got */
-	row_new(&b, 9, 9, 50, 0, 0, "b");
-	summary(&b, "/c", "a", 5);
-	join(&b, &inc, 5, "a", "/c", 0);
+	script(&b, (const char *const[]){ "@row 5 100 0 a", "@lost 3", "@row 9 50 0 b", NULL }); /* 3 rows never read */
+	memcg_end(&b, &inc, "a", 5);
 	assert_int_equal(r->src[OOMR_TASKS], CTX_SRC_KERNEL_LOG);
 	assert_true(r->cut[OOMR_TASKS]);
 	assert_false(r->cut[OOMR_DOMAIN]);
@@ -562,8 +623,7 @@ static void test_cut_table(void **state)
 	start(&b);
 	head(&b, "a");
 	b.seq += 30;
-	summary(&b, "/c", "a", 5);
-	join(&b, &inc, 5, "a", "/c", 0);
+	memcg_end(&b, &inc, "a", 5);
 	assert_int_equal(r->src[OOMR_TASKS], CTX_SRC_NONE);
 	assert_int_equal(r->why[OOMR_TASKS], OOMR_WHY_LINES_LOST);
 	assert_int_equal(r->why[OOMR_DOMAIN], OOMR_WHY_LINES_LOST);
@@ -582,8 +642,7 @@ static void test_not_printed(void **state)
 	start(&b);
 	head(&b, "a");
 	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	summary(&b, "/c", "a", 5);
-	join(&b, &inc, 5, "a", "/c", 0);
+	memcg_end(&b, &inc, "a", 5);
 	assert_int_equal(r->src[OOMR_DOMAIN], CTX_SRC_KERNEL_LOG);
 	assert_int_equal(r->why[OOMR_TASKS], OOMR_WHY_DUMP_TASKS_OFF);
 	assert_int_equal(r->why[OOMR_MEMORY_STAT], OOMR_WHY_NOT_PRINTED);
@@ -609,62 +668,56 @@ static void test_not_printed(void **state)
 	assert_int_equal(r->ctx_why, CTX_WHY_LOG_UNREADABLE);
 }
 
-/* Two reports mixed (a merged or forged log): no row is given to either. */
+/*
+ * Two reports mixed (a merged or forged log): the part they mix is not
+ * read, no row and no key is given to either; b (pid 6) is the victim.
+ */
 static void test_interleaved(void **state)
 {
+	static const struct {
+		const char *what;
+		const char *const lines[12];
+		int part, why, domain_src;
+	} cases[] = {
+		{ "A's report still open when B's begins",
+		  { "@head a", "memory: usage 1024kB, limit 1024kB, failcnt 0",
+		    "Tasks state (memory values in pages):", "@head b", HDR_NEW, "@row 5 100 0 a",
+		    "memory: usage 2048kB, limit 2048kB, failcnt 0",
+		    "Tasks state (memory values in pages):", HDR_NEW, "@row 6 100 0 b", NULL },
+		  OOMR_TASKS, OOMR_WHY_INTERLEAVED, CTX_SRC_NONE },
+		{ "rows where no table of this report is open",
+		  { "@head b", "@row 5 100 0 a", "Tasks state (memory values in pages):", HDR_NEW,
+		    "@row 6 100 0 b", NULL },
+		  OOMR_TASKS, OOMR_WHY_INTERLEAVED, CTX_SRC_NONE },
+		{ "memory.stat of another cgroup than the domain",
+		  { "@head b", "memory: usage 1024kB, limit 1024kB, failcnt 0",
+		    "Memory cgroup stats for /other:", "anon 1", NULL },
+		  OOMR_MEMORY_STAT, OOMR_WHY_OTHER_DOMAIN, CTX_SRC_KERNEL_LOG },
+	};
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
+	size_t i;
 
 	(void)state;
-	/* A's report still open when B's begins */
-	start(&b);
-	head(&b, "a");
-	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	add(&b, "Tasks state (memory values in pages):");
-	head(&b, "b");
-	add(&b, HDR_NEW);
-	row_new(&b, 5, 5, 100, 0, 0, "a");
-	add(&b, "memory: usage 2048kB, limit 2048kB, failcnt 0");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
-	row_new(&b, 6, 6, 100, 0, 0, "b");
-	summary(&b, "/c", "b", 6);
-	join(&b, &inc, 6, "b", "/c", 0);
-	assert_int_equal(r->src[OOMR_TASKS], CTX_SRC_NONE);
-	assert_int_equal(r->why[OOMR_TASKS], OOMR_WHY_INTERLEAVED);
-	assert_int_equal(r->src[OOMR_DOMAIN], CTX_SRC_NONE);
-	assert_int_equal(r->ntasks, 0);
-	kmsg_log__free(&b.l);
-
-	/* rows where no table of this report is open */
-	start(&b);
-	head(&b, "b");
-	row_new(&b, 5, 5, 100, 0, 0, "a");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
-	row_new(&b, 6, 6, 100, 0, 0, "b");
-	summary(&b, "/c", "b", 6);
-	join(&b, &inc, 6, "b", "/c", 0);
-	assert_int_equal(r->why[OOMR_TASKS], OOMR_WHY_INTERLEAVED);
-	kmsg_log__free(&b.l);
-
-	/* memory.stat of another cgroup than the domain */
-	start(&b);
-	head(&b, "b");
-	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	add(&b, "Memory cgroup stats for /other:");
-	add(&b, "anon 1");
-	summary(&b, "/c", "b", 6);
-	join(&b, &inc, 6, "b", "/c", 0);
-	assert_int_equal(r->why[OOMR_MEMORY_STAT], OOMR_WHY_OTHER_DOMAIN);
-	assert_int_equal(r->stat.n, 0);
-	kmsg_log__free(&b.l);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		start(&b);
+		script(&b, cases[i].lines);
+		memcg_end(&b, &inc, "b", 6);
+		CASE_EQ(cases[i].what, r->src[cases[i].part], CTX_SRC_NONE);
+		CASE_EQ(cases[i].what, r->why[cases[i].part], cases[i].why);
+		CASE_EQ(cases[i].what, r->src[OOMR_DOMAIN], cases[i].domain_src);
+		CASE_EQ(cases[i].what, r->ntasks, 0);
+		CASE_EQ(cases[i].what, r->stat.n, 0);
+		kmsg_log__free(&b.l);
+	}
 }
 
 /* Names like kernel lines, and a foreign line inside the table. */
 static void test_hostile_names(void **state)
 {
+	static const char *const rows[] = { "@row 5 100 0 a", "@row 6 90 0 memory: usage 9", "@row 7 80 0 Tasks state (me",
+					    "e1000e: eth0 NIC Link is Up", "@row 8 70 0 [  pid  ]   uid", NULL };
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
@@ -672,13 +725,8 @@ static void test_hostile_names(void **state)
 	(void)state;
 	start(&b);
 	memcg_table(&b, "a", 1024);
-	row_new(&b, 5, 5, 100, 0, 0, "a");
-	row_new(&b, 6, 6, 90, 0, 0, "memory: usage 9");
-	row_new(&b, 7, 7, 80, 0, 0, "Tasks state (me");
-	add(&b, "e1000e: eth0 NIC Link is Up");
-	row_new(&b, 8, 8, 70, 0, 0, "[  pid  ]   uid");
-	summary(&b, "/c", "a", 5);
-	join(&b, &inc, 5, "a", "/c", 0);
+	script(&b, rows);
+	memcg_end(&b, &inc, "a", 5);
 	assert_int_equal(r->src[OOMR_TASKS], CTX_SRC_KERNEL_LOG);
 	assert_int_equal(r->tasks_listed, 4);
 	assert_int_equal(r->tasks_unreadable, 1);
@@ -790,21 +838,32 @@ static void tasks_tail(struct logb *b)
 	     1900544l, 0ul, (short)1000, "hog");
 }
 
+/* A global OOM's report up to the end of 5.10's Mem-Info, hog its trigger. */
+static void global_begin_510(struct logb *b)
+{
+	start(b);
+	head(b, "hog");
+	mem_info_510(b);
+}
+
+/* The end of a global OOM's report: the task table, hog (pid 10) killed, and joined. */
+static void global_end(struct logb *b, struct oomreap_incident *inc)
+{
+	tasks_tail(b);
+	summary(b, NULL, "hog", 10);
+	join(b, inc, 10, "hog", "/", 10);
+}
+
 static void test_nodes_zones_510(void **state)
 {
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
 	uint64_t v;
-	char s[1024];
 
 	(void)state;
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
+	global_begin_510(&b);
+	global_end(&b, &inc);
 	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
 	assert_true(oomr_kv__get(&r->meminfo, "free", &v));
 	assert_int_equal(v, 1387);
@@ -840,150 +899,151 @@ static void test_nodes_zones_510(void **state)
 	/* a whole global report without the slab table: it was not large */
 	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
 	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_SLAB_SMALL);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_non_null(strstr(s, " Zone DMA32 (node 0) had 3.6MiB free, below its min watermark "
-				  "of 5.2MiB."));
+	sentence(&inc, false, " Zone DMA32 (node 0) had 3.6MiB free, below its min watermark "
+			      "of 5.2MiB.");
 	kmsg_log__free(&b.l);
 }
 
+/* One node, one zone, in the formats after 5.10: each line's keys read, and what the sentence says. */
 static void test_nodes_zones_6x_7x(void **state)
 {
+	const struct {
+		const char *what;
+		const char *log[12]; /* Mem-Info, after head("hog") */
+		int all_unreclaimable;
+		uint32_t node_keys;
+		const char *node_has[2];
+		const char *zone;
+		int32_t zone_node;
+		uint32_t zone_keys;
+		const char *zone_has[2];
+		uint64_t zone_free_kb;
+		uint8_t nlowmem;
+		uint64_t buddy_free_kb; /* 0: no buddy line */
+		uint32_t meminfo_other;
+		const char *sentence;
+	} cases[] = {
+		{ "6.1: boost and sec_pagetables, shmem_thp still with its space",
+		  { "Mem-Info:", "active_anon:0 inactive_anon:492160 isolated_anon:0\\x0a free:5534 free_pcp:28 free_cma:0",
+		    NODE_61, ZONE_61, "lowmem_reserve[]: 0 0 0 0 0", NULL },
+		  0, 18, { "sec_pagetables" }, "Normal", 0, 19, { "boost" }, 22136, 5, 0, 0,
+		  " Zone Normal (node 0) had 21.6MiB free, below its min watermark of 21.7MiB." },
+		/*
+		 * A 7.x zone line with free_highatomic, here from a kernel without
+		 * CONFIG_NUMA (no "Node 0 ") and above its min: no zone was below.
+		 */
+		{ "6.12's node line without the space, a zone line without its node",
+		  { "Mem-Info:", "active_anon:3 inactive_anon:120029 isolated_anon:0\\x0a free:703 free_pcp:0 free_cma:0",
+		    NODE_612,
+		    "DMA free:3000kB boost:0kB min:100kB low:124kB high:148kB reserved_highatomic:0KB "
+		    "free_highatomic:0KB active_anon:0kB inactive_anon:0kB active_file:0kB "
+		    "inactive_file:0kB unevictable:0kB writepending:0kB present:15992kB "
+		    "managed:15360kB mlocked:0kB bounce:0kB free_pcp:0kB local_pcp:0kB free_cma:0kB",
+		    "lowmem_reserve[]: 0 481 481 481", "DMA: 0*4kB 1*8kB (U) 0*16kB = 8kB", NULL },
+		  1, 18, { "shmem_thp" }, "DMA", -1, 20, { "free_highatomic" }, 3000, 4, 8, 0,
+		  " No zone was below its min watermark." },
+		/*
+		 * 7.3: all_unreclaimable inside the node line, Balloon and gpu_* after
+		 * it; free_highatomic and zspages in the zone line, its
+		 * reserved_highatomic in "kB"; the zone line after a bare "Node 0 "
+		 * cut from it by another CPU; 7.x's memcg protection line.
+		 */
+		{ "7.3",
+		  { "Mem-Info:",
+		    "active_anon:209769 inactive_anon:0 isolated_anon:0\\x0a active_file:0 "
+		    "inactive_file:0 isolated_file:0\\x0a unevictable:0 dirty:0 writeback:0\\x0a "
+		    "slab_reclaimable:274 slab_unreclaimable:3000\\x0a mapped:1404 shmem:3401 "
+		    "pagetables:548\\x0a sec_pagetables:0 bounce:0\\x0a kernel_misc_reclaimable:0\\x0a "
+		    "free:10401 free_pcp:10944 free_cma:0",
+		    NODE_73, "Node 0 ", ZONE_7X, "lowmem_reserve[]: 0 0 0 0 0",
+		    "Node 0 DMA32: 1*4kB (U) 1*8kB (U) 2*16kB (ME) 3*32kB (UME) 3*64kB (UME) "
+		    "2*128kB (UM) 3*256kB (UME) 2*512kB (ME) 2*1024kB (UE) 0*2048kB 8*4096kB (M) = 37196kB",
+		    "0 pages hwpoisoned", "Memory cgroup min protection 0kB -- low protection 0kB", NULL },
+		  1, 20, { "gpu_reclaim", "Balloon" }, "DMA32", 0, 21, { "free_highatomic", "zspages" },
+		  37232, 5, 37196, 2,
+		  " Zone DMA32 (node 0) had 36.4MiB free, below its min watermark of 43.3MiB." },
+	};
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
+	size_t i, k;
 	uint64_t v;
-	char s[1024];
 
 	(void)state;
-	/* 6.1: boost and sec_pagetables, shmem_thp still with its space */
-	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:0 inactive_anon:492160 isolated_anon:0\\x0a free:5534 free_pcp:28 "
-		"free_cma:0");
-	add(&b, NODE_61);
-	add(&b, ZONE_61);
-	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->nnodes, 1);
-	assert_int_equal(r->nodes[0].all_unreclaimable, 0);
-	assert_true(oomr_zkv__get(&r->nodes[0].kb, "sec_pagetables", &v));
-	assert_int_equal(r->nzones, 1);
-	assert_true(oomr_zkv__get(&r->zones[0].kb, "boost", &v));
-	assert_true(oomr_zkv__get(&r->zones[0].kb, "free", &v));
-	assert_int_equal(v, 22136);
-	assert_false(r->zones[0].have_buddy);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_non_null(strstr(s, " Zone Normal (node 0) had 21.6MiB free, below its min "
-				  "watermark of 21.7MiB."));
-	kmsg_log__free(&b.l);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *what = cases[i].what;
 
-	/*
-	 * 6.12's node line without the space; a 7.x zone line with
-	 * free_highatomic, here from a kernel without CONFIG_NUMA (no "Node 0 ")
-	 * and above its min: the sentence says no zone was below.
-	 */
-	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:3 inactive_anon:120029 isolated_anon:0\\x0a free:703 free_pcp:0 "
-		"free_cma:0");
-	add(&b, NODE_612);
-	add(&b, "DMA free:3000kB boost:0kB min:100kB low:124kB high:148kB reserved_highatomic:0KB "
-		"free_highatomic:0KB active_anon:0kB inactive_anon:0kB active_file:0kB "
-		"inactive_file:0kB unevictable:0kB writepending:0kB present:15992kB "
-		"managed:15360kB mlocked:0kB bounce:0kB free_pcp:0kB local_pcp:0kB free_cma:0kB");
-	add(&b, "lowmem_reserve[]: 0 481 481 481");
-	add(&b, "DMA: 0*4kB 1*8kB (U) 0*16kB = 8kB");
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->nodes[0].kb.n, 18);
-	assert_true(oomr_zkv__get(&r->nodes[0].kb, "shmem_thp", &v));
-	assert_int_equal(r->nzones, 1);
-	assert_int_equal(r->zones[0].node, -1);
-	assert_true(oomr_zkv__get(&r->zones[0].kb, "free_highatomic", &v));
-	assert_int_equal(r->zones[0].nlowmem, 4);
-	assert_int_equal(r->zones[0].buddy_free_kb, 8);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_non_null(strstr(s, " No zone was below its min watermark."));
-	kmsg_log__free(&b.l);
-
-	/*
-	 * 7.3: all_unreclaimable inside the node line, Balloon and gpu_* after
-	 * it; free_highatomic and zspages in the zone line, its
-	 * reserved_highatomic in "kB"; the zone line after a bare "Node 0 "
-	 * cut from it by another CPU; 7.x's memcg protection line.
-	 */
-	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:209769 inactive_anon:0 isolated_anon:0\\x0a active_file:0 "
-		"inactive_file:0 isolated_file:0\\x0a unevictable:0 dirty:0 writeback:0\\x0a "
-		"slab_reclaimable:274 slab_unreclaimable:3000\\x0a mapped:1404 shmem:3401 "
-		"pagetables:548\\x0a sec_pagetables:0 bounce:0\\x0a kernel_misc_reclaimable:0\\x0a "
-		"free:10401 free_pcp:10944 free_cma:0");
-	add(&b, NODE_73);
-	add(&b, "Node 0 ");
-	add(&b, ZONE_7X);
-	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
-	add(&b, "Node 0 DMA32: 1*4kB (U) 1*8kB (U) 2*16kB (ME) 3*32kB (UME) 3*64kB (UME) "
-		"2*128kB (UM) 3*256kB (UME) 2*512kB (ME) 2*1024kB (UE) 0*2048kB 8*4096kB (M) = "
-		"37196kB");
-	add(&b, "0 pages hwpoisoned");
-	add(&b, "Memory cgroup min protection 0kB -- low protection 0kB");
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->nnodes, 1);
-	assert_int_equal(r->nodes[0].all_unreclaimable, 1);
-	assert_int_equal(r->nodes[0].kb.n, 20);
-	assert_true(oomr_zkv__get(&r->nodes[0].kb, "gpu_reclaim", &v));
-	assert_true(oomr_zkv__get(&r->nodes[0].kb, "Balloon", &v));
-	assert_int_equal(r->nzones, 1);
-	assert_int_equal(r->zones[0].node, 0);
-	assert_string_equal(r->zones[0].name, "DMA32");
-	assert_int_equal(r->zones[0].kb.n, 21);
-	assert_int_equal(r->zones[0].nlowmem, 5);
-	assert_int_equal(r->zones[0].buddy_free_kb, 37196);
-	assert_int_equal(r->meminfo_other, 2);
-	assert_int_equal(r->meminfo_unread, 0);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_non_null(strstr(s, " Zone DMA32 (node 0) had 36.4MiB free, below its min "
-				  "watermark of 43.3MiB."));
-	kmsg_log__free(&b.l);
+		start(&b);
+		head(&b, "hog");
+		script(&b, cases[i].log);
+		global_end(&b, &inc);
+		CASE_EQ(what, r->nnodes, 1);
+		CASE_EQ(what, r->nodes[0].all_unreclaimable, cases[i].all_unreclaimable);
+		CASE_EQ(what, r->nodes[0].kb.n, cases[i].node_keys);
+		CASE_EQ(what, r->nzones, 1);
+		if (strcmp(r->zones[0].name, cases[i].zone))
+			fail_msg("%s: zone %s, not %s", what, r->zones[0].name, cases[i].zone);
+		CASE_EQ(what, r->zones[0].node, cases[i].zone_node);
+		CASE_EQ(what, r->zones[0].kb.n, cases[i].zone_keys);
+		for (k = 0; k < 2; k++) {
+			if (cases[i].node_has[k] && !oomr_zkv__get(&r->nodes[0].kb, cases[i].node_has[k], &v))
+				fail_msg("%s: node key %s not read", what, cases[i].node_has[k]);
+			if (cases[i].zone_has[k] && !oomr_zkv__get(&r->zones[0].kb, cases[i].zone_has[k], &v))
+				fail_msg("%s: zone key %s not read", what, cases[i].zone_has[k]);
+		}
+		CASE_EQ(what, oomr_zkv__get(&r->zones[0].kb, "free", &v), true);
+		CASE_EQ(what, v, cases[i].zone_free_kb);
+		CASE_EQ(what, r->zones[0].nlowmem, cases[i].nlowmem);
+		CASE_EQ(what, r->zones[0].have_buddy, cases[i].buddy_free_kb != 0);
+		CASE_EQ(what, r->zones[0].buddy_free_kb, cases[i].buddy_free_kb);
+		CASE_EQ(what, r->meminfo_other, cases[i].meminfo_other);
+		CASE_EQ(what, r->meminfo_unread, 0);
+		sentence(&inc, false, cases[i].sentence);
+		kmsg_log__free(&b.l);
+	}
 }
 
 /* dump_unreclaimable_slab(): the largest kept, the rest summed; cut and busy. */
 static void test_slab(void **state)
 {
+	static const struct {
+		const char *what;
+		const char *const lines[8];
+		int why;
+	} no_rows[] = {
+		{ "the table twice in one report: two reports mixed, no row given to either",
+		  { "Unreclaimable slab info:", SLAB_HDR, "@slab kmalloc-2k 5000 5100",
+		    "Unreclaimable slab info:", SLAB_HDR, "@slab kmalloc-4k 6000 6100", NULL },
+		  OOMR_WHY_INTERLEAVED },
+		{ "a header not the kernel's: the part is there, not read",
+		  { "Unreclaimable slab info:", "Name  Active_objs   Total_objs       Memory",
+		    "@slab kmalloc-2k 5000 5100", NULL },
+		  OOMR_WHY_UNPARSED },
+		{ "the kernel could not take slab_mutex",
+		  { "excessive unreclaimable slab but cannot dump stats", NULL }, OOMR_WHY_SLAB_BUSY },
+	};
+	static const char *const hole[] = { "Unreclaimable slab info:", SLAB_HDR, "@slab kmalloc-2k 5000 5100",
+					    "@lost 4", "@slab kmalloc-4k 6000 6100", NULL };
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
 	uint64_t sum = 0;
-	char name[32], s[1024];
+	char name[32];
 	int i;
 
 	(void)state;
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
+	global_begin_510(&b);
 	add(&b, "Unreclaimable slab info:");
-	add(&b, "Name                      Used          Total");
+	add(&b, SLAB_HDR);
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "cache-%d", i);
-		addf(&b, "%-17s %10luKB %10luKB", name, (unsigned long)(100 + i * 10),
-		     (unsigned long)(200 + i * 10));
+		slab_row(&b, name, (unsigned long)(100 + i * 10), (unsigned long)(200 + i * 10));
 		sum += (uint64_t)(100 + i * 10);
 	}
-	addf(&b, "%-17s %10luKB %10luKB", "fsnotify_mark_connector", 900000ul, 900100ul);
+	slab_row(&b, "fsnotify_mark_connector", 900000, 900100);
 	sum += 900000;
 	add(&b, "e1000e: eth0 NIC Link is Up"); /* another CPU's line */
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
+	global_end(&b, &inc);
 	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_KERNEL_LOG);
 	assert_int_equal(r->slab_listed, 21);
 	assert_int_equal(r->nslab, OOMR_SLAB_MAX);
@@ -1002,23 +1062,14 @@ static void test_slab(void **state)
 	}
 	assert_false(r->cut[OOMR_SLAB]);
 	assert_int_equal(r->tasks_listed, 1);
-	oom_report__sentence(s, sizeof(s), &inc.ctx, 4096, ESCAPE_TEXT);
-	assert_non_null(strstr(s, " Unreclaimable slab held 882.7MiB in 21 caches, the largest "
-				  "fsnotify_mark_connector 878.9MiB, cache-19 290.0KiB."));
+	sentence(&inc, false, " Unreclaimable slab held 882.7MiB in 21 caches, the largest "
+			      "fsnotify_mark_connector 878.9MiB, cache-19 290.0KiB.");
 	kmsg_log__free(&b.l);
 
 	/* a hole in the table: kept, and said cut */
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
-	add(&b, "Unreclaimable slab info:");
-	add(&b, "Name                      Used          Total");
-	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
-	b.seq += 4;
-	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-4k", 6000ul, 6100ul);
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
+	global_begin_510(&b);
+	script(&b, hole);
+	global_end(&b, &inc);
 	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_KERNEL_LOG);
 	assert_true(r->cut[OOMR_SLAB]);
 	assert_false(r->cut[OOMR_MEMINFO]);
@@ -1026,59 +1077,23 @@ static void test_slab(void **state)
 	assert_int_equal(r->slab_listed, 2);
 	kmsg_log__free(&b.l);
 
-	/* the table twice in one report: two reports mixed, no row given to either */
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
-	add(&b, "Unreclaimable slab info:");
-	add(&b, "Name                      Used          Total");
-	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
-	add(&b, "Unreclaimable slab info:");
-	add(&b, "Name                      Used          Total");
-	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-4k", 6000ul, 6100ul);
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
-	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_INTERLEAVED);
-	assert_int_equal(r->nslab, 0);
-	assert_int_equal(r->slab_listed, 0);
-	kmsg_log__free(&b.l);
-
-	/* a header not the kernel's: the part is there, not read */
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
-	add(&b, "Unreclaimable slab info:");
-	add(&b, "Name  Active_objs   Total_objs       Memory");
-	addf(&b, "%-17s %10luKB %10luKB", "kmalloc-2k", 5000ul, 5100ul);
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
-	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_UNPARSED);
-	assert_int_equal(r->nslab, 0);
-	kmsg_log__free(&b.l);
-
-	/* the kernel could not take slab_mutex */
-	start(&b);
-	head(&b, "hog");
-	mem_info_510(&b);
-	add(&b, "excessive unreclaimable slab but cannot dump stats");
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
-	assert_int_equal(r->src[OOMR_SLAB], CTX_SRC_NONE);
-	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_SLAB_BUSY);
-	assert_int_equal(r->nslab, 0);
-	kmsg_log__free(&b.l);
+	/* no row read, each for its reason */
+	for (i = 0; i < (int)(sizeof(no_rows) / sizeof(no_rows[0])); i++) {
+		global_begin_510(&b);
+		script(&b, no_rows[i].lines);
+		global_end(&b, &inc);
+		CASE_EQ(no_rows[i].what, r->src[OOMR_SLAB], CTX_SRC_NONE);
+		CASE_EQ(no_rows[i].what, r->why[OOMR_SLAB], no_rows[i].why);
+		CASE_EQ(no_rows[i].what, r->nslab, 0);
+		CASE_EQ(no_rows[i].what, r->slab_listed, 0);
+		kmsg_log__free(&b.l);
+	}
 
 	/* a memcg OOM has none */
 	start(&b);
 	head(&b, "a");
 	add(&b, "memory: usage 1024kB, limit 1024kB, failcnt 0");
-	summary(&b, "/c", "a", 5);
-	join(&b, &inc, 5, "a", "/c", 0);
+	memcg_end(&b, &inc, "a", 5);
 	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_MEMCG);
 	assert_string_equal(oom_report__reason(r, OOMR_SLAB),
 			    "a memcg OOM: the kernel lists unreclaimable slab for a global OOM only");
@@ -1093,6 +1108,19 @@ static void test_slab(void **state)
  */
 static void test_meminfo_hostile(void **state)
 {
+	const char *sum = "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0";
+	const char *const odd[] = {
+		"@head hog", "Mem-Info:", sum, NODE_612, "e1000e: eth0 NIC Link is Up",
+		"Node 0 DMA free:12kB min:xkB low:1kB high:2kB",
+		"Node 0 DMA free:12kB min:1kB low:1kB high:2kB reserved_highatomic:0KB junk", ZONE_510_DMA32,
+		"Node 0 DMA32: 1*4kB (U) 1*8kB = 999kB", "Tasks state (memory values in pages):", HDR_NEW,
+		"@row 10 240000 100 hog", "@row 11 1000 100 Node 0 Normal free:1kB min:999999kB", NULL
+	};
+	/* lines lost among the zone lines: what was read is kept, the part is cut */
+	const char *const hole[] = { "@head hog", "Mem-Info:", sum, NODE_510, ZONE_510_DMA, "@lost 2",
+				     "lowmem_reserve[]: 0 0 0 0 0", NULL };
+	/* the same zone twice: two reports' Mem-Info mixed */
+	const char *const twice[] = { "@head hog", "Mem-Info:", sum, ZONE_510_DMA32, ZONE_510_DMA32, NULL };
 	struct logb b;
 	struct oomreap_incident inc;
 	const struct oom_report *r = &inc.ctx.report;
@@ -1100,19 +1128,7 @@ static void test_meminfo_hostile(void **state)
 
 	(void)state;
 	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
-	add(&b, NODE_612);
-	add(&b, "e1000e: eth0 NIC Link is Up");
-	add(&b, "Node 0 DMA free:12kB min:xkB low:1kB high:2kB");
-	add(&b, "Node 0 DMA free:12kB min:1kB low:1kB high:2kB reserved_highatomic:0KB junk");
-	add(&b, ZONE_510_DMA32);
-	add(&b, "Node 0 DMA32: 1*4kB (U) 1*8kB = 999kB");
-	add(&b, "Tasks state (memory values in pages):");
-	add(&b, HDR_NEW);
-	row_new(&b, 10, 10, 240000, 100, 0, "hog");
-	row_new(&b, 11, 11, 1000, 100, 0, "Node 0 Normal free:1kB min:999999kB");
+	script(&b, odd);
 	summary(&b, NULL, "hog", 10);
 	join(&b, &inc, 10, "hog", "/", 10);
 	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
@@ -1125,18 +1141,9 @@ static void test_meminfo_hostile(void **state)
 	assert_string_equal(r->tasks[1].name, "Node 0 Normal free:1kB min:999999kB");
 	kmsg_log__free(&b.l);
 
-	/* lines lost among the zone lines: what was read is kept, the part is cut */
 	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
-	add(&b, NODE_510);
-	add(&b, ZONE_510_DMA);
-	b.seq += 2;
-	add(&b, "lowmem_reserve[]: 0 0 0 0 0");
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
+	script(&b, hole);
+	global_end(&b, &inc);
 	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_KERNEL_LOG);
 	assert_true(r->cut[OOMR_MEMINFO]);
 	assert_int_equal(r->nzones, 1);
@@ -1145,16 +1152,9 @@ static void test_meminfo_hostile(void **state)
 	assert_int_equal(r->why[OOMR_SLAB], OOMR_WHY_LINES_LOST);
 	kmsg_log__free(&b.l);
 
-	/* the same zone twice: two reports' Mem-Info mixed */
 	start(&b);
-	head(&b, "hog");
-	add(&b, "Mem-Info:");
-	add(&b, "active_anon:1 inactive_anon:2 isolated_anon:0\\x0a free:555 free_pcp:6 free_cma:0");
-	add(&b, ZONE_510_DMA32);
-	add(&b, ZONE_510_DMA32);
-	tasks_tail(&b);
-	summary(&b, NULL, "hog", 10);
-	join(&b, &inc, 10, "hog", "/", 10);
+	script(&b, twice);
+	global_end(&b, &inc);
 	assert_int_equal(r->src[OOMR_MEMINFO], CTX_SRC_NONE);
 	assert_int_equal(r->why[OOMR_MEMINFO], OOMR_WHY_INTERLEAVED);
 	assert_int_equal(r->nzones, 0);
@@ -1201,8 +1201,7 @@ static void test_zone_parsers(void **state)
 	assert_int_equal(kb, 16);
 	assert_int_not_equal(oomr__parse_buddy("Normal: 2*4kB 1*8kB = 17kB", 26, &node, name, &kb), 0);
 	assert_int_not_equal(oomr__parse_buddy("Normal: = 0kB", 13, &node, name, &kb), 0);
-	assert_int_equal(oomr__parse_slab_header("Name                      Used          Total", 45),
-			 0);
+	assert_int_equal(oomr__parse_slab_header(SLAB_HDR, strlen(SLAB_HDR)), 0);
 	assert_int_equal(oomr__parse_slab_row("kmalloc-2k            5000KB       5100KB", 41, &sl), 0);
 	assert_int_equal(sl.used_kb, 5000);
 	assert_string_equal(sl.name, "kmalloc-2k");

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "core/fdio.h"
+#include "io/fdio.h"
 
 static int write_loop(int fd, const char *p, size_t len, uint64_t off, bool positioned)
 {

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "core/errors.h"
 #include "core/incident.h"
+#include "io/errors.h"
+#include "io/fdio.h"
 
 /* Set once from the command line before anything runs; read-only after. */
 static bool verbose_enabled;
@@ -109,7 +108,6 @@ void errors__json_finish(const char *command, int status)
 	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	size_t len = 0;
 	unsigned int i;
-	ssize_t w;
 
 	if (!json_enabled || status == EXIT_OK)
 		return;
@@ -127,13 +125,5 @@ void errors__json_finish(const char *command, int status)
 		return; /* cannot happen: the buffer holds every kept message */
 	if (poll(&pfd, 1, 1000) != 1 || !(pfd.revents & POLLOUT))
 		return;
-	for (i = 0; len && i < 8; i++) {
-		w = write(STDOUT_FILENO, line, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;
-		memmove(line, line + w, len - (size_t)w);
-		len -= (size_t)w;
-	}
+	(void)fdio__write_all(STDOUT_FILENO, line, len); /* a failure here has no one to tell */
 }
