@@ -113,6 +113,76 @@ struct {
 } cgroup_path_scratch SEC(".maps");
 
 /*
+ * One level of the walk: kn's name put in front of what scratch->build
+ * holds from *start on.  Returns false when the walk ends there: kn is
+ * the hierarchy's root (no name in the path), its name cannot be read, or
+ * it does not fit (*truncated: outer levels missing).  Shared by both
+ * walks below, inlined into each: the masks and barriers are what the
+ * verifier needs to bound the writes.
+ */
+static __always_inline bool cgroup_path_prepend(struct cgroup_path_scratch *scratch,
+						struct kernfs_node *kn,
+						struct kernfs_node *parent, __u32 *startp,
+						bool *truncated)
+{
+	__u32 len, start = *startp;
+	long n;
+
+	if (!parent)
+		return false;
+	n = bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name),
+				      BPF_CORE_READ(kn, name));
+	if (n <= 0)
+		return false;
+	len = n - 1; /* n counts the NUL */
+	if (len + 1 > start) {
+		*truncated = true; /* over 510 bytes: outer levels missing */
+		return false;
+	}
+	start -= len;
+	/*
+	 * barrier_var: the compiler can prove the masks below are
+	 * no-ops and would drop them; the verifier needs them.
+	 */
+	barrier_var(start);
+	barrier_var(len);
+	bpf_probe_read_kernel(&scratch->build[start & CGROUP_BUILD_END],
+			      len & (CGROUP_NAME_MAX - 1), scratch->name);
+	start--;
+	barrier_var(start);
+	scratch->build[start & CGROUP_BUILD_END] = '/';
+	*startp = start;
+	return true;
+}
+
+/*
+ * The end of both walks: the path built from start on, copied into buf.
+ * Only the path's bytes: the scratch area holds older paths past this
+ * one's end, and events must not carry them.  Returns truncated, set too
+ * when the path is longer than buf (its tail cut).
+ */
+static __always_inline bool cgroup_path_copy_out(struct cgroup_path_scratch *scratch,
+						 __u32 start, bool truncated, char *buf)
+{
+	__u32 len;
+
+	if (start == CGROUP_BUILD_END)
+		return truncated; /* the root cgroup: "/" */
+	len = CGROUP_BUILD_END - start;
+	if (len >= OOMREAP_CGROUP_PATH_LEN) {
+		truncated = true;
+		len = OOMREAP_CGROUP_PATH_LEN - 1;
+	}
+	barrier_var(start);
+	barrier_var(len);
+	bpf_probe_read_kernel(buf, len & (OOMREAP_CGROUP_PATH_LEN - 1),
+			      &scratch->build[start & CGROUP_BUILD_END]);
+	barrier_var(len);
+	buf[len & (OOMREAP_CGROUP_PATH_LEN - 1)] = 0;
+	return truncated;
+}
+
+/*
  * Write the cgroup's path ("/a/b/c", relative to its hierarchy's root) into
  * buf by walking kernfs parents.  Done here, not in userspace, because a
  * test or an orchestrator may remove the cgroup right after the kill.
@@ -128,9 +198,8 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 {
 	struct cgroup_path_scratch *scratch;
 	struct kernfs_node *kn, *parent;
-	__u32 start = CGROUP_BUILD_END, zero = 0, len;
+	__u32 start = CGROUP_BUILD_END, zero = 0;
 	bool truncated = false;
-	long n;
 	int i;
 
 	buf[0] = '/';
@@ -142,51 +211,13 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 	kn = BPF_CORE_READ(cg, kn);
 	for (i = 0; i < CGROUP_MAX_DEPTH; i++) {
 		parent = kn ? kernfs_parent(kn) : NULL;
-		if (!parent)
-			break; /* kn is the hierarchy root: no name in the path */
-		n = bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name),
-					      BPF_CORE_READ(kn, name));
-		if (n <= 0)
+		if (!cgroup_path_prepend(scratch, kn, parent, &start, &truncated))
 			break;
-		len = n - 1; /* n counts the NUL */
-		if (len + 1 > start) {
-			truncated = true; /* over 510 bytes: outer levels missing */
-			break;
-		}
-		start -= len;
-		/*
-		 * barrier_var: the compiler can prove the masks below are
-		 * no-ops and would drop them; the verifier needs them.
-		 */
-		barrier_var(start);
-		barrier_var(len);
-		bpf_probe_read_kernel(&scratch->build[start & CGROUP_BUILD_END],
-				      len & (CGROUP_NAME_MAX - 1), scratch->name);
-		start--;
-		barrier_var(start);
-		scratch->build[start & CGROUP_BUILD_END] = '/';
 		kn = parent;
 	}
 	if (i == CGROUP_MAX_DEPTH && kn && kernfs_parent(kn))
 		truncated = true;
-	if (start == CGROUP_BUILD_END)
-		return truncated; /* the root cgroup: "/" */
-	/*
-	 * Copy the path's bytes only: the scratch area holds older paths
-	 * past this one's end, and events must not carry them.
-	 */
-	len = CGROUP_BUILD_END - start;
-	if (len >= OOMREAP_CGROUP_PATH_LEN) {
-		truncated = true;
-		len = OOMREAP_CGROUP_PATH_LEN - 1;
-	}
-	barrier_var(start);
-	barrier_var(len);
-	bpf_probe_read_kernel(buf, len & (OOMREAP_CGROUP_PATH_LEN - 1),
-			      &scratch->build[start & CGROUP_BUILD_END]);
-	barrier_var(len);
-	buf[len & (OOMREAP_CGROUP_PATH_LEN - 1)] = 0;
-	return truncated;
+	return cgroup_path_copy_out(scratch, start, truncated, buf);
 }
 
 /*
@@ -206,45 +237,23 @@ static long cgroup_path_step(__u32 i, void *arg)
 	struct cgroup_path_walk *w = arg;
 	struct cgroup_path_scratch *scratch;
 	struct kernfs_node *kn = w->kn, *parent;
-	__u32 zero = 0, len, start;
-	long n;
+	__u32 zero = 0;
 
 	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
 	parent = kn ? kernfs_parent(kn) : NULL;
-	if (!scratch || !parent)
-		goto end; /* kn is the hierarchy root: no name in the path */
-	n = bpf_probe_read_kernel_str(scratch->name, sizeof(scratch->name),
-				      BPF_CORE_READ(kn, name));
-	if (n <= 0)
-		goto end;
-	len = n - 1;
-	start = w->start;
-	if (len + 1 > start) {
-		w->truncated = true;
-		goto end;
+	if (!scratch || !cgroup_path_prepend(scratch, kn, parent, &w->start, &w->truncated)) {
+		w->ended = true;
+		return 1;
 	}
-	start -= len;
-	barrier_var(start);
-	barrier_var(len);
-	bpf_probe_read_kernel(&scratch->build[start & CGROUP_BUILD_END],
-			      len & (CGROUP_NAME_MAX - 1), scratch->name);
-	start--;
-	barrier_var(start);
-	scratch->build[start & CGROUP_BUILD_END] = '/';
-	w->start = start;
 	w->kn = parent;
 	return 0;
-end:
-	w->ended = true;
-	return 1;
 }
 
 static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 {
 	struct cgroup_path_walk w;
 	struct cgroup_path_scratch *scratch;
-	struct kernfs_node *kn;
-	__u32 start, zero = 0, len;
+	__u32 zero = 0;
 	bool truncated;
 
 	buf[0] = '/';
@@ -263,24 +272,9 @@ static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 	w.kn = BPF_CORE_READ(cg, kn);
 	bpf_loop(CGROUP_MAX_DEPTH, cgroup_path_step, &w, 0);
 	truncated = w.truncated;
-	kn = w.kn;
-	if (!w.ended && kn && kernfs_parent(kn))
+	if (!w.ended && w.kn && kernfs_parent(w.kn))
 		truncated = true;
-	start = w.start;
-	if (start == CGROUP_BUILD_END)
-		return truncated; /* the root cgroup: "/" */
-	len = CGROUP_BUILD_END - start;
-	if (len >= OOMREAP_CGROUP_PATH_LEN) {
-		truncated = true;
-		len = OOMREAP_CGROUP_PATH_LEN - 1;
-	}
-	barrier_var(start);
-	barrier_var(len);
-	bpf_probe_read_kernel(buf, len & (OOMREAP_CGROUP_PATH_LEN - 1),
-			      &scratch->build[start & CGROUP_BUILD_END]);
-	barrier_var(len);
-	buf[len & (OOMREAP_CGROUP_PATH_LEN - 1)] = 0;
-	return truncated;
+	return cgroup_path_copy_out(scratch, w.start, truncated, buf);
 }
 
 /* The task's memory controller css (v1 or v2), NULL when it has none. */
