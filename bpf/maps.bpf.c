@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The maps more than one program family uses (declared in oomreap.bpf.h),
- * defined once, and the object's licence.  `bpftool gen object` links this
- * file, oomreap.bpf.c and blockers.bpf.c into the one object userspace
- * loads: one skeleton, one parse of the kernel's BTF.  A map that one
- * family alone uses is defined beside its programs.
+ * The maps and globals more than one program family uses (declared in
+ * oomreap.bpf.h), defined once, and the object's licence.  `bpftool gen
+ * object` links this file, oomreap.bpf.c (the kernel's kill and its
+ * reaper), killers.bpf.c (the userspace killers), exit.bpf.c (every
+ * victim's exit) and blockers.bpf.c into the one object userspace loads:
+ * one skeleton, one parse of the kernel's BTF.  A map that one family
+ * alone uses is defined beside its programs.
  */
 #include "oomreap.bpf.h"
 
@@ -12,6 +14,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct events_map events SEC(".maps");
 struct victims_map victims SEC(".maps");
+struct kill_count_map kill_count SEC(".maps");
+struct cgroup_path_scratch_map cgroup_path_scratch SEC(".maps");
+struct uk_victims_map uk_victims SEC(".maps");
+__u64 dropped_events = 0;
+__u64 uk_pending = 0;
 /* Both families submit events; -v wants every one at once (oomreap.bpf.h). */
 const volatile bool wake_every_event = false;
 /*

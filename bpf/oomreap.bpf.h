@@ -53,6 +53,130 @@ static __always_inline __u64 submit_flags(void)
 /* MAX_OOM_REAP_RETRIES (mm/oom_kill.c), as src/core/tracker.h counts it. */
 #define REAPER_MAX_ATTEMPTS 10
 
+#define SIGKILL 9
+#define SIGTERM 15
+/* the siginfo of a signal the kernel sends itself (the OOM killer's, a teardown's) */
+#define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+
+/*
+ * Events the ring buffer had no room for: reported by userspace at exit and
+ * as a metric (a lost OOM must be visible).  Defined in maps.bpf.c.
+ */
+extern __u64 dropped_events;
+
+static __always_inline void *reserve(__u32 size)
+{
+	void *e = bpf_ringbuf_reserve(&events, size, 0);
+
+	if (!e)
+		__sync_fetch_and_add(&dropped_events, 1);
+	return e;
+}
+
+/*
+ * Kill sequence numbers: unique and never 0, so that a recycled pid can
+ * never merge two victims.  Not a global __sync_fetch_and_add(): BPF
+ * atomics that return a value arrived in 5.12, and 5.10 refuses the whole
+ * object for one of them ("BPF_STX uses reserved fields").  Each CPU
+ * counts its own kills instead (no program nests on one CPU) and the CPU
+ * goes into the low bits: unique without any atomic.  Userspace treats the
+ * number as opaque.
+ */
+#define KILL_SEQ_CPU_BITS 12
+
+struct kill_count_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+extern struct kill_count_map kill_count SEC(".maps");
+
+static __always_inline __u64 next_kill_seq(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&kill_count, &zero);
+
+	if (!n)
+		return 0; /* cannot happen for an array; 0 = "not a known victim" */
+	*n += 1;
+	return (*n << KILL_SEQ_CPU_BITS) |
+	       (bpf_get_smp_processor_id() & ((1 << KILL_SEQ_CPU_BITS) - 1));
+}
+
+static __always_inline void fill_header(struct oomreap_event_header *h, __u32 type,
+					__u32 size, __u16 source)
+{
+	h->type = type;
+	h->size = size;
+	h->ts_ns = bpf_ktime_get_ns();
+	h->cpu = bpf_get_smp_processor_id();
+	h->source = source;
+}
+
+/* mark_oom_victim() keeps the victim's mm in signal->oom_mm (mmgrab'ed). */
+static __always_inline struct mm_struct *victim_mm(struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, signal, oom_mm);
+
+	return mm ? mm : BPF_CORE_READ(task, mm);
+}
+
+/*
+ * The cgroup path's scratch area (its walks: cgroup_path.bpf.h), defined in
+ * maps.bpf.c: the kill's programs and the userspace killers' use it.
+ */
+#define CGROUP_MAX_DEPTH 16
+#define CGROUP_NAME_MAX 256 /* kernfs names are at most NAME_MAX (255) bytes */
+#define CGROUP_BUILD_END 511 /* the path is built leftwards from here */
+
+/*
+ * Where the path is assembled, leaf first, right to left: the path ends at
+ * build[CGROUP_BUILD_END] and grows leftwards a component at a time.  The
+ * sizes let every copy use an offset masked to 511 and a length masked to
+ * 255, which the verifier can bound without knowing the depth.  Per CPU:
+ * these programs do not nest on one CPU.
+ */
+struct cgroup_path_scratch {
+	char build[CGROUP_BUILD_END + 1 + OOMREAP_CGROUP_PATH_LEN];
+	char name[CGROUP_NAME_MAX];
+};
+
+struct cgroup_path_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cgroup_path_scratch);
+};
+extern struct cgroup_path_scratch_map cgroup_path_scratch SEC(".maps");
+
+/*
+ * Userspace memory killers' victims: put in by their signal
+ * (killers.bpf.c), taken out at their last thread's exit (exit.bpf.c).
+ * Defined in maps.bpf.c.
+ */
+/* A process a recognised killer signalled, until its last thread exits. */
+struct uvictim {
+	__u64 seq;
+	__u64 task; /* never leaves BPF: tells a recycled tgid */
+};
+
+struct uk_victims_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32); /* tgid */
+	__type(value, struct uvictim);
+};
+extern struct uk_victims_map uk_victims SEC(".maps");
+
+/*
+ * Entries put in uk_victims, less those deleted at their exit: while 0 (no
+ * memory kill pending, nearly always) the exit filter skips the lookup.  An
+ * entry the LRU evicts is never subtracted: the count can only stay too
+ * high, which costs lookups, never a missed exit.
+ */
+extern __u64 uk_pending;
+
 /*
  * blockers.bpf.c: the picture of a failed trylock (who holds the victim's
  * mmap_lock, who waits), emitted to the ring; the blocker twin of the skip

@@ -97,7 +97,7 @@ bool pin__restore(struct pin_dir *pd, struct tracker *t);
 /*
  * After pin__restore() returned true (the previous process stopped
  * without saving): a kill the programs stamped before this process took
- * over.  Decodes the BPF side's sequence (bpf/oomreap.bpf.c,
+ * over.  Decodes the BPF side's sequence (bpf/oomreap.bpf.h,
  * next_kill_seq(): the CPU in the low 12 bits, its count above).
  */
 bool pin__stamped_before(const struct pin_dir *pd, uint64_t seq);

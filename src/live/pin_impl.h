@@ -82,7 +82,7 @@ struct pin_adopted {
 	char names[PLAN_MAX_HOOKS + 1][PIN_NAME_LEN];
 	uint64_t dropped_base;
 	struct runs_missed missed_base;
-	/* each CPU's kill count when adopted (bpf/oomreap.bpf.c, next_kill_seq()) */
+	/* each CPU's kill count when adopted (bpf/oomreap.bpf.h, next_kill_seq()) */
 	uint64_t *kills_at_adopt;
 	int ncpus;
 };

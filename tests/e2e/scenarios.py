@@ -530,7 +530,7 @@ def scenario_a(r):
     note(f"A: tool exit_latency {ms(el)}")
 
 
-# The BPF side walks at most this many cgroup levels (bpf/oomreap.bpf.c).
+# The BPF side walks at most this many cgroup levels (bpf/cgroup_path.bpf.h).
 CGROUP_MAX_DEPTH = 16
 
 

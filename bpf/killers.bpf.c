@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Userspace memory killers: their signals (on every rung) and their
+ * process_mrelease(2) calls (opt-in, --mrelease).  Linked into the one
+ * object with oomreap.bpf.c (maps.bpf.c says how); their victims' exits
+ * are exit.bpf.c's.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "core_fixes.bpf.h"
+#include "oomreap.bpf.h"
+#include "oomreap_abi.h"
+#include "oomreap_hooks.h"
+#include "cgroup_path.bpf.h"
+
+/*
+ * Userspace memory killers (earlyoom, systemd-oomd, oomd, ...).
+ *
+ * A kill counts when the sender's executable is one userspace configured
+ * (its file's device and inode, taken with stat(2) at start): a process
+ * cannot make itself run another file, whatever it names itself (comm).
+ * The signal_generate program is always attached for this; its filter is
+ * the signal number first (SIGKILL or SIGTERM), then a kernel-sent one
+ * (SEND_SIG_PRIV: the OOM killer, a pid-namespace teardown) is left out,
+ * then one hash lookup on the sender's executable.
+ */
+#define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
+#define SI_USER 0
+#define SI_TKILL (-6)
+
+struct killer_key {
+	__u64 ino;
+	__u32 dev; /* kernel dev_t */
+	__u32 pad;
+};
+
+struct killer_val {
+	char name[OOMREAP_COMM_LEN];
+	char exe[OOMREAP_KILLER_EXE_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 32);
+	__type(key, struct killer_key);
+	__type(value, struct killer_val);
+} killer_exes SEC(".maps");
+
+#define PID_FS_MAGIC 0x50494446
+
+/* x86-64 system call numbers of the ways to send a signal. */
+static __always_inline __u32 method_of(long nr, __s32 code, int group)
+{
+	switch (nr) {
+	case 62:
+		return OOMREAP_METHOD_KILL;
+	case 424:
+		return OOMREAP_METHOD_PIDFD;
+	case 200: /* tkill */
+	case 234: /* tgkill */
+		return OOMREAP_METHOD_TGKILL;
+	case 1:  /* write */
+	case 18: /* pwrite64 */
+	case 20: /* writev */
+		/* cgroup.kill sends send_sig(SIGKILL, task, 0): SI_USER, to the thread */
+		return code == SI_USER && !group ? OOMREAP_METHOD_CGROUP_KILL
+						 : OOMREAP_METHOD_OTHER;
+	case -1:
+		if (code == SI_TKILL)
+			return OOMREAP_METHOD_TGKILL;
+		return code == SI_USER && group ? OOMREAP_METHOD_SIGNAL : OOMREAP_METHOD_OTHER;
+	default:
+		return OOMREAP_METHOD_OTHER;
+	}
+}
+
+static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
+					  struct task_struct *task, int group, int result,
+					  bool regs, bool walk_loop)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct killer_key key = {};
+	struct killer_val *kv;
+	struct oomreap_ukill_event *e;
+	struct uvictim *uv, nv = {};
+	struct mm_struct *mm;
+	struct cgroup *cg;
+	struct file *exe;
+	__u32 tgid;
+	long nr = -1;
+
+	if (regs) {
+		/*
+		 * 5.15+: the BTF-typed task, read with plain loads (no helper
+		 * call each).  Its mm loaded once: from 6.3 the verifier checks
+		 * each pointer loaded from a trusted one by name against its
+		 * lists of trusted fields, scans of the kernel's whole BTF
+		 * (about a millisecond of start-up for the second load).
+		 */
+		struct task_struct *ct = bpf_get_current_task_btf();
+		struct mm_struct *cmm = ct->mm;
+
+		exe = cmm ? cmm->exe_file : NULL;
+		if (!exe)
+			return 0; /* a kernel thread */
+		key.ino = exe->f_inode->i_ino;
+		key.dev = exe->f_inode->i_sb->s_dev;
+	} else {
+		exe = BPF_CORE_READ(cur, mm, exe_file);
+		if (!exe)
+			return 0; /* a kernel thread */
+		key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
+		key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+	}
+	kv = bpf_map_lookup_elem(&killer_exes, &key);
+	if (!kv)
+		return 0; /* no memory killer: a person's kill -9, a service stop, ... */
+	tgid = BPF_CORE_READ(task, tgid);
+	e = reserve(sizeof(*e));
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_UKILL, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
+	e->hdr.pid = BPF_CORE_READ(task, pid);
+	e->hdr.tgid = tgid;
+	uv = bpf_map_lookup_elem(&uk_victims, &tgid);
+	if (uv && uv->task == (__u64)task) {
+		e->hdr.victim_seq = uv->seq;
+		e->ukill_flags |= OOMREAP_UKILL_AGAIN;
+	} else {
+		nv.seq = next_kill_seq();
+		nv.task = (__u64)task;
+		if (!uv)
+			__sync_fetch_and_add(&uk_pending, 1);
+		bpf_map_update_elem(&uk_victims, &tgid, &nv, BPF_ANY);
+		e->hdr.victim_seq = nv.seq;
+	}
+	e->sig = sig;
+	e->si_code = info == SEND_SIG_NOINFO ? SI_USER : BPF_CORE_READ(info, si_code);
+	e->group = group;
+	e->result = result;
+	e->recognised_by = OOMREAP_KILLER_BY_EXE;
+	e->killer_exe_ino = key.ino;
+	e->killer_exe_dev = key.dev;
+	bpf_probe_read_kernel(e->killer_name, sizeof(e->killer_name), kv->name);
+	bpf_probe_read_kernel(e->killer_exe, sizeof(e->killer_exe), kv->exe);
+	e->killer_pid = (__u32)bpf_get_current_pid_tgid();
+	e->killer_tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(e->killer_comm, sizeof(e->killer_comm));
+	/* which system call sent it: the killer's registers (5.15+) */
+	if (regs) {
+		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+		nr = BPF_CORE_READ(regs, orig_ax);
+	}
+	e->syscall_nr = (__s32)nr;
+	e->method = method_of(nr, e->si_code, group);
+	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
+	e->uid = BPF_CORE_READ(task, real_cred, uid.val);
+	mm = BPF_CORE_READ(task, mm);
+	read_mm(mm, &e->mm);
+	read_rss_sum(mm, &e->mm, e->rss_sum);
+	if (mm) {
+		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
+		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
+	}
+	cg = task_memcg(task, task_memory_css(task));
+	e->cgroup_hierarchy = -1;
+	if (cg) {
+		e->cgroup_id = BPF_CORE_READ(cg, kn, id);
+		e->cgroup_hierarchy = BPF_CORE_READ(cg, root, hierarchy_id);
+	}
+	if (walk_loop ? cgroup_path_fill_loop(cg, e->cgroup_path)
+		      : cgroup_path_fill(cg, e->cgroup_path))
+		e->ukill_flags |= OOMREAP_UKILL_CGROUP_TRUNC;
+	bpf_ringbuf_submit(e, submit_flags());
+	return 0;
+}
+
+/*
+ * One of the two is always attached (the victim's task for a pid-only
+ * mark_victim is tp_signal_generate's job, attached only where needed):
+ * _regs where the kernel has bpf_task_pt_regs (5.15+), to tell kill(2)
+ * from pidfd_send_signal(2) and a write to cgroup.kill.
+ */
+SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
+int BPF_PROG(tp_signal_killer, int sig, struct kernel_siginfo *info, struct task_struct *task,
+	     int group, int result)
+{
+	if (sig != SIGKILL && sig != SIGTERM)
+		return 0;
+	/* delivered only; the kernel's own SIGKILLs are the OOM killer's business */
+	if (result != 0 || info == SEND_SIG_PRIV)
+		return 0;
+	return on_user_signal(sig, info, task, group, result, false, false);
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
+int BPF_PROG(tp_signal_killer_regs, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	if (sig != SIGKILL && sig != SIGTERM)
+		return 0;
+	if (result != 0 || info == SEND_SIG_PRIV)
+		return 0;
+	return on_user_signal(sig, info, task, group, result, true, true);
+}
+
+/* 5.15 and 5.16: bpf_task_pt_regs() but no bpf_loop() */
+SEC("tp_btf/" OOMREAP_HOOK_SIGNAL_GENERATE)
+int BPF_PROG(tp_signal_killer_regs_unrolled, int sig, struct kernel_siginfo *info,
+	     struct task_struct *task, int group, int result)
+{
+	if (sig != SIGKILL && sig != SIGTERM)
+		return 0;
+	if (result != 0 || info == SEND_SIG_PRIV)
+		return 0;
+	return on_user_signal(sig, info, task, group, result, true, false);
+}
+
+/*
+ * process_mrelease(2), through the syscall tracepoints: attached only with
+ * --mrelease, as any syscall tracepoint puts every thread of the machine
+ * on the slow system-call path while attached (docs/KILLERS.md, cost).
+ */
+struct mrel_call {
+	__u64 enter_ns;
+	__u64 mm;
+	__s32 pidfd;
+	__u32 flags;
+	__u32 tgid;
+	__u32 pad;
+	struct oomreap_mm_snapshot before;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32); /* the calling thread */
+	__type(value, struct mrel_call);
+} mrel_calls SEC(".maps");
+
+/* The process a pidfd of the current task names (its thread-group leader), or NULL. */
+static __always_inline struct task_struct *pidfd_task(int fd)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(cur, files, fdt);
+	struct file **fds, *f = NULL;
+	struct hlist_node *first;
+	struct pid *pid = NULL;
+	char name[8] = {};
+	int tgid_type;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffff]);
+	if (!f)
+		return NULL;
+	/*
+	 * 6.9+: a pidfs file, the struct pid its inode's i_private; before,
+	 * an anonymous inode named "[pidfd]" with the pid in private_data
+	 * (what /proc/PID/fd shows as anon_inode:[pidfd]).
+	 */
+	if (BPF_CORE_READ(f, f_inode, i_sb, s_magic) == PID_FS_MAGIC) {
+		pid = BPF_CORE_READ(f, f_inode, i_private);
+	} else {
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+		if (name[0] == '[' && name[1] == 'p' && name[2] == 'i' && name[3] == 'd' &&
+		    name[4] == 'f' && name[5] == 'd' && name[6] == ']' && !name[7])
+			pid = BPF_CORE_READ(f, private_data);
+	}
+	if (!pid)
+		return NULL;
+	tgid_type = bpf_core_enum_value(enum pid_type, PIDTYPE_TGID);
+	first = BPF_CORE_READ(pid, tasks[tgid_type & 3].first);
+	if (!first)
+		return NULL;
+	return (void *)((char *)first - bpf_core_field_offset(struct task_struct, pid_links) -
+			(tgid_type & 3) * sizeof(struct hlist_node));
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_mrelease")
+int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mrel_call c = {};
+	struct task_struct *t;
+
+	c.enter_ns = bpf_ktime_get_ns();
+	c.pidfd = (int)BPF_CORE_READ(ctx, args[0]);
+	c.flags = (__u32)BPF_CORE_READ(ctx, args[1]);
+	t = pidfd_task(c.pidfd);
+	if (t) {
+		c.tgid = BPF_CORE_READ(t, tgid);
+		c.mm = (__u64)BPF_CORE_READ(t, mm);
+		read_mm((struct mm_struct *)c.mm, &c.before);
+	}
+	bpf_map_update_elem(&mrel_calls, &tid, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_process_mrelease")
+int tp_mrelease_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id;
+	struct oomreap_mrelease_event *e;
+	struct mrel_call *c;
+	struct uvictim *uv;
+	struct task_struct *t;
+	struct mm_struct *mm;
+
+	c = bpf_map_lookup_elem(&mrel_calls, &tid);
+	e = reserve(sizeof(*e));
+	if (!e) {
+		if (c)
+			bpf_map_delete_elem(&mrel_calls, &tid);
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, OOMREAP_EV_MRELEASE, sizeof(*e), OOMREAP_SRC_TRACEPOINT);
+	e->ret = BPF_CORE_READ(ctx, ret);
+	e->caller_pid = tid;
+	e->caller_tgid = id >> 32;
+	bpf_get_current_comm(e->caller_comm, sizeof(e->caller_comm));
+	if (c) {
+		e->mrel_flags |= OOMREAP_MREL_ENTER_SEEN;
+		e->enter_ns = c->enter_ns;
+		e->pidfd = c->pidfd;
+		e->flags = c->flags;
+		e->before = c->before;
+		e->hdr.tgid = e->hdr.pid = c->tgid;
+		t = pidfd_task(c->pidfd);
+		mm = t ? BPF_CORE_READ(t, mm) : NULL;
+		if (c->mm && mm == (struct mm_struct *)c->mm)
+			read_mm(mm, &e->after);
+		else if (c->mm)
+			e->mrel_flags |= OOMREAP_MREL_MM_GONE;
+		if (!c->tgid)
+			e->mrel_flags |= OOMREAP_MREL_UNRESOLVED;
+		bpf_map_delete_elem(&mrel_calls, &tid);
+	} else {
+		e->mrel_flags |= OOMREAP_MREL_UNRESOLVED;
+	}
+	if (e->hdr.tgid) {
+		__u32 tgid = e->hdr.tgid;
+
+		uv = bpf_map_lookup_elem(&uk_victims, &tgid);
+		if (uv)
+			e->hdr.victim_seq = uv->seq;
+	}
+	bpf_ringbuf_submit(e, wake_flags(true));
+	return 0;
+}
