@@ -53,6 +53,24 @@ static __always_inline bool cgroup_path_prepend(struct cgroup_path_scratch *scra
 }
 
 /*
+ * The start of both walks: buf says "/" (the root, or nothing known), and
+ * the scratch area, its path empty; NULL when there is no cgroup.
+ */
+static __always_inline struct cgroup_path_scratch *cgroup_path_begin(struct cgroup *cg, char *buf)
+{
+	struct cgroup_path_scratch *scratch;
+	__u32 zero = 0;
+
+	buf[0] = '/';
+	buf[1] = 0;
+	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
+	if (!cg || !scratch)
+		return NULL;
+	scratch->build[CGROUP_BUILD_END] = 0;
+	return scratch;
+}
+
+/*
  * The end of both walks: the path built from start on, copied into buf.
  * Only the path's bytes: the scratch area holds older paths past this
  * one's end, and events must not carry them.  Returns truncated, set too
@@ -93,18 +111,14 @@ static __always_inline bool cgroup_path_copy_out(struct cgroup_path_scratch *scr
  */
 static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
 {
-	struct cgroup_path_scratch *scratch;
+	struct cgroup_path_scratch *scratch = cgroup_path_begin(cg, buf);
 	struct kernfs_node *kn, *parent;
-	__u32 start = CGROUP_BUILD_END, zero = 0;
+	__u32 start = CGROUP_BUILD_END;
 	bool truncated = false;
 	int i;
 
-	buf[0] = '/';
-	buf[1] = 0;
-	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
-	if (!cg || !scratch)
+	if (!scratch)
 		return false;
-	scratch->build[CGROUP_BUILD_END] = 0;
 	kn = BPF_CORE_READ(cg, kn);
 	for (i = 0; i < CGROUP_MAX_DEPTH; i++) {
 		parent = kn ? kernfs_parent(kn) : NULL;
@@ -148,17 +162,12 @@ static long cgroup_path_step(__u32 i, void *arg)
 
 static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 {
+	struct cgroup_path_scratch *scratch = cgroup_path_begin(cg, buf);
 	struct cgroup_path_walk w;
-	struct cgroup_path_scratch *scratch;
-	__u32 zero = 0;
 	bool truncated;
 
-	buf[0] = '/';
-	buf[1] = 0;
-	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
-	if (!cg || !scratch)
+	if (!scratch)
 		return false;
-	scratch->build[CGROUP_BUILD_END] = 0;
 	/*
 	 * Field by field: an initializer would be a constant the compiler
 	 * keeps in .rodata.cst16, one more map to create at every start.
