@@ -18,6 +18,48 @@
 
 
 /*
+ * One known field of the OOM context, in Markdown.  A switch without a
+ * default on purpose: a field added to enum ctx_field that this does not
+ * say is a compiler warning here and in render.c's text twin.
+ */
+static void oom_context_field(struct report_out *o, const struct oom_context *c,
+			      enum ctx_field f)
+{
+	char num[32];
+
+	switch (f) {
+	case CTXF_CONSTRAINT:
+		report__say(o, "constraint %s", constraint__name(c->constraint));
+		break;
+	case CTXF_DOMAIN:
+		report__say(o, "domain ");
+		if (c->global)
+			report__say(o, "global (no memory cgroup)");
+		else
+			code(o, c->domain, sizeof(c->domain));
+		break;
+	case CTXF_GFP:
+		snprintf(num, sizeof(num), "%#x", c->gfp_mask);
+		report__say(o, "gfp_mask %s ", num);
+		code(o, c->gfp_names, sizeof(c->gfp_names));
+		break;
+	case CTXF_ORDER:
+		report__say(o, "order %d", c->order);
+		break;
+	case CTXF_TOTALPAGES:
+		report__say(o, "%" PRIu64 " pages in the domain", c->totalpages);
+		break;
+	case CTXF_TRIGGER:
+		report__say(o, "trigger ");
+		code(o, c->trigger_comm, sizeof(c->trigger_comm));
+		report__say(o, " (oom_score_adj %d)", c->trigger_oom_score_adj);
+		break;
+	case CTXF_NR:
+		break;
+	}
+}
+
+/*
  * The OOM context: each known field, where the fields came from
  * (oom_control, the kernel log), then each unknown one and why.  Kernel
  * strings (cgroup, gfp names, comm) go through code(); the rest is ours.
@@ -26,39 +68,14 @@ void report__oom_context(struct report_out *o, const struct oom_context *c)
 {
 	const char *src = oom_context__source(c), *sep = "";
 	bool missing = false;
-	char num[32];
 	int i;
 
-	if (c->src[CTXF_CONSTRAINT]) {
-		report__say(o, "constraint %s", constraint__name(c->constraint));
+	for (i = 0; i < CTXF_NR; i++) {
+		if (!c->src[i])
+			continue;
+		report__say(o, "%s", sep);
+		oom_context_field(o, c, (enum ctx_field)i);
 		sep = ", ";
-	}
-	if (c->src[CTXF_DOMAIN]) {
-		report__say(o, "%sdomain ", sep);
-		if (c->global)
-			report__say(o, "global (no memory cgroup)");
-		else
-			code(o, c->domain, sizeof(c->domain));
-		sep = ", ";
-	}
-	if (c->src[CTXF_GFP]) {
-		snprintf(num, sizeof(num), "%#x", c->gfp_mask);
-		report__say(o, "%sgfp_mask %s ", sep, num);
-		code(o, c->gfp_names, sizeof(c->gfp_names));
-		sep = ", ";
-	}
-	if (c->src[CTXF_ORDER]) {
-		report__say(o, "%sorder %d", sep, c->order);
-		sep = ", ";
-	}
-	if (c->src[CTXF_TOTALPAGES]) {
-		report__say(o, "%s%" PRIu64 " pages in the domain", sep, c->totalpages);
-		sep = ", ";
-	}
-	if (c->src[CTXF_TRIGGER]) {
-		report__say(o, "%strigger ", sep);
-		code(o, c->trigger_comm, sizeof(c->trigger_comm));
-		report__say(o, " (oom_score_adj %d)", c->trigger_oom_score_adj);
 	}
 	if (src)
 		report__say(o, " (from %s)", !strcmp(src, "kernel_log")    ? "the kernel log"

@@ -240,6 +240,46 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	}
 }
 
+/*
+ * One known field of the OOM context, as text.  A switch without a
+ * default on purpose: a field added to enum ctx_field that this does not
+ * say is a compiler warning here and in the report's Markdown twin
+ * (report/walk_oom.c).
+ */
+static void text_oom_context_field(FILE *f, const struct oom_context *c, enum ctx_field field)
+{
+	switch (field) {
+	case CTXF_CONSTRAINT:
+		fprintf(f, "constraint %s", constraint__name(c->constraint));
+		break;
+	case CTXF_DOMAIN:
+		fputs("domain ", f);
+		if (c->global)
+			fputs("global", f);
+		else
+			text_string(f, c->domain, sizeof(c->domain));
+		break;
+	case CTXF_GFP:
+		fprintf(f, "gfp_mask %#x(", c->gfp_mask);
+		text_string(f, c->gfp_names, sizeof(c->gfp_names));
+		fputc(')', f);
+		break;
+	case CTXF_ORDER:
+		fprintf(f, "order %d", c->order);
+		break;
+	case CTXF_TOTALPAGES:
+		fprintf(f, "%" PRIu64 " pages in the domain", c->totalpages);
+		break;
+	case CTXF_TRIGGER:
+		fputs("trigger ", f);
+		text_string(f, c->trigger_comm, sizeof(c->trigger_comm));
+		fprintf(f, " (oom_score_adj %d)", c->trigger_oom_score_adj);
+		break;
+	case CTXF_NR:
+		break;
+	}
+}
+
 void render__text_oom_context(FILE *f, const struct oom_context *c)
 {
 	const char *src = oom_context__source(c), *sep = " ";
@@ -247,36 +287,12 @@ void render__text_oom_context(FILE *f, const struct oom_context *c)
 	int i;
 
 	fputs("  OOM context:", f);
-	if (c->src[CTXF_CONSTRAINT]) {
-		fprintf(f, "%sconstraint %s", sep, constraint__name(c->constraint));
+	for (i = 0; i < CTXF_NR; i++) {
+		if (!c->src[i])
+			continue;
+		fputs(sep, f);
+		text_oom_context_field(f, c, (enum ctx_field)i);
 		sep = ", ";
-	}
-	if (c->src[CTXF_DOMAIN]) {
-		fprintf(f, "%sdomain ", sep);
-		if (c->global)
-			fputs("global", f);
-		else
-			text_string(f, c->domain, sizeof(c->domain));
-		sep = ", ";
-	}
-	if (c->src[CTXF_GFP]) {
-		fprintf(f, "%sgfp_mask %#x(", sep, c->gfp_mask);
-		text_string(f, c->gfp_names, sizeof(c->gfp_names));
-		fputc(')', f);
-		sep = ", ";
-	}
-	if (c->src[CTXF_ORDER]) {
-		fprintf(f, "%sorder %d", sep, c->order);
-		sep = ", ";
-	}
-	if (c->src[CTXF_TOTALPAGES]) {
-		fprintf(f, "%s%" PRIu64 " pages in the domain", sep, c->totalpages);
-		sep = ", ";
-	}
-	if (c->src[CTXF_TRIGGER]) {
-		fprintf(f, "%strigger ", sep);
-		text_string(f, c->trigger_comm, sizeof(c->trigger_comm));
-		fprintf(f, " (oom_score_adj %d)", c->trigger_oom_score_adj);
 	}
 	if (src)
 		fprintf(f, " [from %s]\n", src);
