@@ -379,7 +379,8 @@ def main():
         note(f"g: round {rnd}, {arm}: {err}; its last lines: "
              + " | ".join(t for _, t in seen))
     if "@@BENCH DONE" not in text:
-        note(f"g: the guest did not finish ({how}); tail:\n{vmguest.tail(text)}")
+        note(f"g: the guest did not finish ({how}); tail:\n{vmguest.tail(text)}\n"
+             f"kernel console's tail:\n{vmguest.console_tail(logf)}")
     env = (f"{k['rel']} guest, {info.get('ncpu', '?')} vCPU TCG, host loadavg "
            f"{load0}..{load1} on {os.cpu_count()} CPUs")
     rows = table(res, info, env)

@@ -605,23 +605,14 @@ loop_over() {
 # unmaps the memory first), and the reaper's next attempt finds
 # MMF_OOM_SKIP: failures, then "mm gone", no "unable to reap".
 #
-# khugepaged is kept out of the victim's mm (THP "never" for the scenario):
-# with THP "always" its scan trylocks every process's mmap_lock for read,
-# and one that fell between the reader's lock and the writer's queueing
-# left its name in the owner word, the "last reader" the tool reports as a
-# hint (6.12, CI, 2026-12: holder khugepaged, not the reader).  Nothing
-# else can take the lock in that window: a reader of /proc/PID/maps or
-# cmdline would block behind the writer.
-THP=/sys/kernel/mm/transparent_hugepage/enabled
-thp_mode() { sed -n 's/.*\[\(.*\)\].*/\1/p' "$THP" 2>/dev/null; }
+# Nothing but the scenario takes the victim's mmap_lock in the window
+# between the reader's lock and the writer's queueing: a reader of
+# /proc/PID/maps or cmdline would block behind the writer, and khugepaged,
+# whose scan trylocks every registered mm, does not run in the guests
+# (tests/vm/init sets THP "never"; 6.12, CI, 2026-12: with THP "always" its
+# name was left in the owner word, the "last reader" the tool reports as a
+# hint).  On the host, THP "madvise" keeps the victim out of its list.
 scen_Cfuse() {
-	name=$1
-	thp_was=$(thp_mode)
-	[ -z "$thp_was" ] || echo never >"$THP" || echo "@@WARN cannot set THP never"
-	scen_Cfuse_body "$1"
-	[ -z "$thp_was" ] || echo "$thp_was" >"$THP" || echo "@@WARN cannot restore THP $thp_was"
-}
-scen_Cfuse_body() {
 	name=$1
 	cg=$(new_memcg "vmt_Cf${name#C-fuse}_$RUNG" 128M) || return 1
 	fuse_start || return 1
