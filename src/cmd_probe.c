@@ -24,6 +24,13 @@ static int probe_rungs(const struct env *env, const struct kernel_features *kf,
 		attach__opts(&o, r, !env->no_blockers, env->btf_path, core);
 		if (attach__start(&tr, kf, &o) == 0) {
 			printf("rung %-10s usable\n", rung__name(r));
+			/*
+			 * Each rung's program tags from its one load: the
+			 * kernel matrix compares them with a load relocated
+			 * against the whole BTF, one probe run for all rungs.
+			 */
+			if (env->verbose)
+				attach__print_tags(stdout, &tr, rung__name(r));
 			attach__stop(&tr);
 		} else {
 			printf("rung %-10s rejected: %s\n", rung__name(r), tr.plan.rejected[r]);
@@ -37,7 +44,7 @@ static int probe_rungs(const struct env *env, const struct kernel_features *kf,
 	}
 	attach__print_plan(stdout, &tr.plan);
 	if (env->verbose)
-		attach__print_tags(stdout, &tr);
+		attach__print_tags(stdout, &tr, NULL);
 	attach__stop(&tr);
 	return EXIT_OK;
 }

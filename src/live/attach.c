@@ -580,9 +580,15 @@ int attach__events_fd(const struct tracer *tr)
 	return bpf_map__fd(tr->skel->maps.events);
 }
 
-void attach__print_tags(FILE *f, const struct tracer *tr)
+void attach__print_tags(FILE *f, const struct tracer *tr, const char *rung)
 {
 	struct bpf_program *prog;
+	char label[40];
+
+	if (rung)
+		snprintf(label, sizeof(label), "program tag (%s):", rung);
+	else
+		snprintf(label, sizeof(label), "program tag:");
 
 	if (tr->adopted) {
 		pin__adopted_print_tags(f, tr->adopted);
@@ -595,7 +601,7 @@ void attach__print_tags(FILE *f, const struct tracer *tr)
 
 		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len))
 			continue;
-		fprintf(f, "program tag:               %s ", bpf_program__name(prog));
+		fprintf(f, "%-26s %s ", label, bpf_program__name(prog));
 		for (i = 0; i < BPF_TAG_SIZE; i++)
 			fprintf(f, "%02x", info.tag[i]);
 		fprintf(f, "\n");

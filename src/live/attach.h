@@ -118,7 +118,10 @@ int attach__add_killer(struct tracer *tr, const char *name, const char *path, ui
 /* Both process_mrelease syscall tracepoints are attached (--mrelease). */
 bool attach__mrelease_traced(const struct tracer *tr);
 
-/* Each loaded program's tag: equal tags, byte-identical relocated programs. */
-void attach__print_tags(FILE *f, const struct tracer *tr);
+/*
+ * Each loaded program's tag, one "program tag:" line each ("program tag
+ * (RUNG):" with rung): equal tags, byte-identical relocated programs.
+ */
+void attach__print_tags(FILE *f, const struct tracer *tr, const char *rung);
 
 #endif /* OOMREAP_ATTACH_H */

@@ -784,12 +784,14 @@ run_rung() {
 }
 
 # The CO-RE subset BTF (src/live/corebtf.c) must relocate every program of a
-# rung exactly as the whole BTF does: same program tags.
+# rung exactly as the whole BTF does: same program tags.  `probe -v` loads
+# each rung once and prints its tags ("program tag (RUNG):"): the subset's
+# are in $WORK/probe already (main), one more probe gives the whole BTF's.
 core_tags() {
+	OOMREAP_FULL_CORE_BTF=1 "$BIN" probe -v >"$WORK/probe.full" 2>/dev/null
 	for _r in fentry kprobe tracepoint; do
-		"$BIN" probe -v --attach="$_r" 2>/dev/null | grep '^program tag:' >"$WORK/tags.sub"
-		OOMREAP_FULL_CORE_BTF=1 "$BIN" probe -v --attach="$_r" 2>/dev/null |
-			grep '^program tag:' >"$WORK/tags.full"
+		grep "^program tag ($_r):" "$WORK/probe" >"$WORK/tags.sub"
+		grep "^program tag ($_r):" "$WORK/probe.full" >"$WORK/tags.full"
 		_n=$(wc -l <"$WORK/tags.sub")
 		if [ "$_n" -gt 0 ] && cmp -s "$WORK/tags.sub" "$WORK/tags.full"; then
 			echo "@@CORETAGS rung=$_r n=$_n same"
@@ -805,9 +807,11 @@ main() {
 	echo "@@INFO ncpu=$(grep -c '^processor' /proc/cpuinfo)"
 	# where a guest's time goes (the matrix's wall time): @@STEP t= marks
 	step "phase=probe"
-	"$BIN" probe >"$WORK/probe" 2>&1
+	# stdout and stderr apart: a buffered stdout and an unbuffered stderr
+	# in one file can interleave inside a line
+	"$BIN" probe -v >"$WORK/probe" 2>"$WORK/probe.err"
 	echo "@@PROBE rc=$?"
-	sed 's/^/@@PROBE /' "$WORK/probe"
+	cat "$WORK/probe" "$WORK/probe.err" | sed 's/^/@@PROBE /'
 	step "phase=coretags"
 	core_tags
 	step "phase=slice"
