@@ -229,6 +229,7 @@ int BPF_PROG(tp_signal_killer_regs_unrolled, int sig, struct kernel_siginfo *inf
 struct mrel_call {
 	__u64 enter_ns;
 	__u64 mm;
+	__u64 victim_task; /* counted in that victim's uvictim.mrel_busy, or 0 */
 	__s32 pidfd;
 	__u32 flags;
 	__u32 tgid;
@@ -283,6 +284,19 @@ static __always_inline struct task_struct *pidfd_task(int fd)
 			(tgid_type & 3) * sizeof(struct hlist_node));
 }
 
+/* A call counted in its victim's mrel_busy counts itself out (if still there). */
+static __always_inline void mrel_uncount(const struct mrel_call *c)
+{
+	__u32 tgid = c->tgid;
+	struct uvictim *uv;
+
+	if (!c->victim_task)
+		return;
+	uv = bpf_map_lookup_elem(&uk_victims, &tgid);
+	if (uv && uv->task == c->victim_task)
+		__sync_fetch_and_sub(&uv->mrel_busy, 1);
+}
+
 SEC("tracepoint/syscalls/sys_enter_process_mrelease")
 int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
 {
@@ -295,11 +309,20 @@ int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
 	c.flags = (__u32)BPF_CORE_READ(ctx, args[1]);
 	t = pidfd_task(c.pidfd);
 	if (t) {
-		c.tgid = BPF_CORE_READ(t, tgid);
+		__u32 tgid = BPF_CORE_READ(t, tgid);
+		struct uvictim *uv;
+
+		c.tgid = tgid;
 		c.mm = (__u64)BPF_CORE_READ(t, mm);
 		read_mm((struct mm_struct *)c.mm, &c.before);
+		uv = bpf_map_lookup_elem(&uk_victims, &tgid);
+		if (uv && uv->task == (__u64)t) {
+			__sync_fetch_and_add(&uv->mrel_busy, 1);
+			c.victim_task = (__u64)t;
+		}
 	}
-	bpf_map_update_elem(&mrel_calls, &tid, &c, BPF_ANY);
+	if (bpf_map_update_elem(&mrel_calls, &tid, &c, BPF_ANY))
+		mrel_uncount(&c);
 	return 0;
 }
 
@@ -315,6 +338,9 @@ int tp_mrelease_exit(struct trace_event_raw_sys_exit *ctx)
 	struct mm_struct *mm;
 
 	c = bpf_map_lookup_elem(&mrel_calls, &tid);
+	/* out of the count before the reserve: see OOMREAP_EXIT_MRELEASE_BUSY */
+	if (c)
+		mrel_uncount(c);
 	e = reserve(sizeof(*e));
 	if (!e) {
 		if (c)

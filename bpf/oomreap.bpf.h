@@ -159,6 +159,12 @@ extern struct cgroup_path_scratch_map cgroup_path_scratch SEC(".maps");
 struct uvictim {
 	__u64 seq;
 	__u64 task; /* never leaves BPF: tells a recycled tgid */
+	/*
+	 * process_mrelease(2) calls on it entered and not yet returned
+	 * (killers.bpf.c): its exit event says so (OOMREAP_EXIT_MRELEASE_BUSY),
+	 * as the call can return long after the victim's exit event.
+	 */
+	__u64 mrel_busy;
 };
 
 struct uk_victims_map {

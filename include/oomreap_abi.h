@@ -89,6 +89,15 @@
  * the reader for a kill that may follow; any other SIGKILLed exit too.
  */
 #define OOMREAP_EXIT_UNMARKED 0x1
+/*
+ * A userspace killer's victim: a process_mrelease(2) call on it had
+ * entered and not returned when it exited.  Both unmap at once and the
+ * call returns when its reap is done, up to seconds later for a large
+ * victim: the call's event comes after this one (the call counts itself
+ * out before it reserves its event, the exit reads the count after it
+ * reserved its own).
+ */
+#define OOMREAP_EXIT_MRELEASE_BUSY 0x2
 
 /* Flags in oomreap_mm_snapshot.snap_flags. */
 #define OOMREAP_SNAP_VALID 0x1          /* an mm was found and read */

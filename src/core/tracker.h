@@ -85,6 +85,15 @@
  */
 #define UK_SETTLE_NS 200000000ull
 /*
+ * ... unless the exit event says a call was under way at the exit
+ * (OOMREAP_EXIT_MRELEASE_BUSY): that call returns when its reap is done,
+ * 1 s after the exit for a 192 MiB victim of 4 KiB pages in a TCG guest;
+ * then wait for it this long at most.  A call whose event was lost marks
+ * the incident incomplete (drops and skipped runs are counted) and it
+ * closes here.
+ */
+#define UK_MRELEASE_WAIT_NS 30000000000ull
+/*
  * A userspace victim that never dies of the signal (it handled SIGTERM,
  * then exited by itself or not at all): closed as open this long after
  * its last signal.
@@ -208,6 +217,7 @@ struct ukill_info {
 	uint32_t calls_ok, calls_failed, calls_esrch;
 	struct mrelease_call calls[MRELEASE_CALLS_MAX]; /* the first ones */
 	int8_t mm_unstable_at_exit; /* MMF_UNSTABLE in the mm at exit: 1, 0, -1 unread */
+	bool mrelease_awaited;   /* a call was under way at its exit, not yet returned */
 };
 
 struct oomreap_incident {

@@ -34,10 +34,16 @@ static enum oomreap_outcome uk_outcome(const struct oomreap_incident *inc)
 	return OUTCOME_VICTIM_EXITED;
 }
 
-/* Exited: close once a process_mrelease call still returning has had time to. */
-static void uk_settle(struct tracker *t, struct oomreap_incident *inc)
+/*
+ * Exited: close UK_SETTLE_NS after base (the exit, or the return of the
+ * call the exit said was under way), time for a call still returning; or,
+ * while that call has not returned, once it has had UK_MRELEASE_WAIT_NS.
+ */
+static void uk_settle(struct tracker *t, struct oomreap_incident *inc, uint64_t base)
 {
-	trk__set_deadline(t, inc, inc->exit_ns + UK_SETTLE_NS, inc->exit_ns, uk_outcome(inc));
+	uint64_t wait = inc->uk.mrelease_awaited ? UK_MRELEASE_WAIT_NS : UK_SETTLE_NS;
+
+	trk__set_deadline(t, inc, base + wait, inc->exit_ns, uk_outcome(inc));
 }
 
 void trk__uk_exit(struct tracker *t, struct oomreap_incident *inc,
@@ -45,7 +51,8 @@ void trk__uk_exit(struct tracker *t, struct oomreap_incident *inc,
 {
 	if (x->mm.snap_flags & OOMREAP_SNAP_VALID)
 		inc->uk.mm_unstable_at_exit = (x->mm.mm_flags >> MMF_UNSTABLE_BIT) & 1;
-	uk_settle(t, inc);
+	inc->uk.mrelease_awaited = x->exit_flags & OOMREAP_EXIT_MRELEASE_BUSY;
+	uk_settle(t, inc, inc->exit_ns);
 }
 
 void trk__on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
@@ -167,6 +174,11 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 
 		c->freed_pages[i] = b > a ? b - a : 0;
 	}
-	if (inc->exited)
-		uk_settle(t, inc);
+	if (inc->exited && inc->uk.mrelease_awaited) {
+		/* the first return after such an exit is the call it waited for */
+		inc->uk.mrelease_awaited = false;
+		uk_settle(t, inc, m->hdr.ts_ns > inc->exit_ns ? m->hdr.ts_ns : inc->exit_ns);
+	} else if (inc->exited) {
+		uk_settle(t, inc, inc->exit_ns);
+	}
 }

@@ -833,6 +833,8 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 			x->mm_released);
 		if (x->exit_flags & OOMREAP_EXIT_UNMARKED)
 			fputs(" unmarked", f);
+		if (x->exit_flags & OOMREAP_EXIT_MRELEASE_BUSY)
+			fputs(" mrelease_busy", f);
 		break;
 	}
 	default: {

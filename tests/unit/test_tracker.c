@@ -384,6 +384,55 @@ static void test_uk_call_returns_after_exit(void **state)
 	assert_int_equal(incident__memory_gone_ns(inc), 5 * MS);
 }
 
+/*
+ * The exit says a call was under way (OOMREAP_EXIT_MRELEASE_BUSY): the
+ * incident waits for it past UK_SETTLE_NS, and closes at the settle after
+ * it returns (7.3 guest, THP off: a 192 MiB reap returned 1 s after the
+ * exit).  A busy exit whose call never comes closes at the wait's end.
+ */
+static void test_uk_busy_exit_waits_for_the_call(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	struct oomreap_mrelease_event m;
+	struct oomreap_exit_event x;
+
+	FEED(f, wire__ukill(12, 405, T0, 15, 312, 1000));
+	x = wire__exit(12, 405, T0 + 7 * MS, 1, 1);
+	x.mm = wire__mm(1000, 0, 0);
+	x.mm.mm_flags |= 1ull << 22;
+	x.exit_flags |= OOMREAP_EXIT_MRELEASE_BUSY;
+	FEED(f, x);
+	tracker__advance(f->t, T0 + 7 * MS + UK_SETTLE_NS);
+	assert_int_equal(f->c.n, 0); /* still waiting for the call */
+	m = wire__mrelease(12, 405, T0 + 5 * MS, T0 + 1018 * MS, 0, 1000, 0);
+	FEED(f, m);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + 1018 * MS + UK_SETTLE_NS - 1);
+	assert_int_equal(f->c.n, 0);
+	tracker__advance(f->t, T0 + 1018 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(STATS(f)->orphan_events, 0);
+	assert_int_equal(STATS(f)->mrelease_unmatched, 0);
+	assert_int_equal(inc->uk.ncalls, 1);
+	assert_int_equal(inc->uk.calls[0].freed_pages[OOMREAP_RSS_ANON], 1000);
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASED);
+	assert_false(inc->uk.mrelease_awaited);
+
+	/* the awaited call's event never comes: closed at the wait's end */
+	FEED(f, wire__ukill(13, 406, T0 + 2000 * MS, 15, 312, 1000));
+	x = wire__exit(13, 406, T0 + 2010 * MS, 1, 1);
+	x.mm = wire__mm(1000, 0, 0);
+	x.exit_flags |= OOMREAP_EXIT_MRELEASE_BUSY;
+	FEED(f, x);
+	tracker__advance(f->t, T0 + 2010 * MS + UK_MRELEASE_WAIT_NS - 1);
+	assert_int_equal(f->c.n, 1);
+	tracker__advance(f->t, T0 + 2010 * MS + UK_MRELEASE_WAIT_NS);
+	assert_int_equal(f->c.n, 2);
+	assert_int_equal(f->c.inc[1].outcome, OUTCOME_VICTIM_EXITED);
+	assert_int_equal(f->c.inc[1].uk.ncalls, 0);
+}
+
 /* Without MMF_UNSTABLE and without a measured release: the victim's own exit. */
 static void test_uk_exit_without_reap(void **state)
 {
@@ -3229,6 +3278,7 @@ int main(void)
 		T(test_blocker_invalid_rejected),
 		T(test_uk_mreleased),
 		T(test_uk_call_returns_after_exit),
+		T(test_uk_busy_exit_waits_for_the_call),
 		T(test_uk_exit_without_reap),
 		T(test_uk_term_einval_then_kill),
 		T(test_uk_mrelease_failed),

@@ -661,7 +661,7 @@ scen_Cfuse() {
 # the host (earlyoom would act on the host's memory).  Ground truth:
 # earlyoom's own log (@@EOOM) and tracefs: signal_generate (SIGKILL and
 # SIGTERM), sched_process_exit of uhog, the process_mrelease syscalls.
-#   scen_U NAME MEM_PERCENTS [uhog -H]
+#   scen_U NAME MEM_PERCENTS [uhog -H or -N]
 EARLYOOM=/usr/bin/earlyoom
 killer_trace() {
 	for _e in signal/signal_generate sched/sched_process_exit \
@@ -687,7 +687,7 @@ scen_U() {
 		--avoid '^(oomreap-trace|init|sh|earlyoom|busybox)$' >"$WORK/eo.log" 2>&1 &
 	ep=$!
 	wait_for 20 grep -q 'SIGKILL when mem avail' "$WORK/eo.log"
-	# shellcheck disable=SC2086 # hogopt: -H or nothing
+	# shellcheck disable=SC2086 # hogopt: -H, -N or nothing
 	/vmtest/uhog $hogopt 8 4096 >"$WORK/hog.out" 2>&1 &
 	hp=$!
 	wait_for 20 grep -q ready "$WORK/hog.out"
@@ -697,8 +697,10 @@ scen_U() {
 	kill -TERM "$ep" 2>/dev/null
 	wait "$ep" 2>/dev/null
 	killer_trace 0 0
-	# the tool's exit event wakes its reader; give its settle window time
-	sleep 0.5
+	# the incident closes once the victim's exit and earlyoom's calls are
+	# in (a settle window after them): wait for the tool's line of it
+	wait_for 40 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":[0-9]*,\"tgid\":$hp," \
+		"$WORK/tool.json" || echo "@@WARN the tool has not reported $hp"
 	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$hp earlyoom=$ep"
 	sed 's/^/@@EOOM /' "$WORK/eo.log"
 	kmsg_since "$KMSG_T0" | grep -E 'Killed process|oom-kill:|BUG|WARNING|Call Trace' |
@@ -765,7 +767,8 @@ run_rung() {
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
 		U-earlyoom) scen_U U-earlyoom 10,10 ;;
-		U-term) scen_U U-term 10,5 ;;
+		# 4 KiB pages: earlyoom's process_mrelease outlasts the exit
+		U-term) scen_U U-term 10,5 -N ;;
 		U-term-handled) scen_U U-term-handled 10,5 -H ;;
 		U-neg) scen_Uneg ;;
 		*) echo "@@WARN unknown scenario $s" ;;

@@ -5,9 +5,13 @@
  * killed, so that a memory killer polling the guest's free memory (earlyoom)
  * acts on it before the kernel's OOM killer would.  With -H it handles
  * SIGTERM (and goes on growing): process_mrelease after a SIGTERM then
- * fails with EINVAL, and the killer escalates to SIGKILL.
+ * fails with EINVAL, and the killer escalates to SIGKILL.  With -N its
+ * memory is in 4 KiB pages (MADV_NOHUGEPAGE): a reap of it takes about a
+ * second under TCG, so the killer's process_mrelease call is still under
+ * way when the victim's exit is traced (on kernels that trace the exit
+ * before exit_mm()).
  *
- *   uhog [-H] STEP_MIB MAX_MIB
+ *   uhog [-H] [-N] STEP_MIB MAX_MIB
  *
  * Prints "ready pid=N" once, then "at N MiB" at each 64 MiB; at MAX_MIB it
  * stops growing and waits to be killed.
@@ -29,14 +33,18 @@ int main(int argc, char **argv)
 {
 	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	size_t step, max, have = 0;
-	int a = 1;
+	int a = 1, small_pages = 0;
 
-	if (argc > 1 && !strcmp(argv[1], "-H")) {
-		signal(SIGTERM, on_term);
-		a++;
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-H"))
+			signal(SIGTERM, on_term);
+		else if (!strcmp(argv[a], "-N"))
+			small_pages = 1;
+		else
+			break;
 	}
 	if (argc != a + 2) {
-		fprintf(stderr, "usage: uhog [-H] STEP_MIB MAX_MIB\n");
+		fprintf(stderr, "usage: uhog [-H] [-N] STEP_MIB MAX_MIB\n");
 		return 2;
 	}
 	step = strtoul(argv[a], NULL, 0);
@@ -50,6 +58,10 @@ int main(int argc, char **argv)
 
 			if (p == MAP_FAILED) {
 				perror("mmap");
+				return 2;
+			}
+			if (small_pages && madvise(p, step << 20, MADV_NOHUGEPAGE)) {
+				perror("madvise");
 				return 2;
 			}
 			memset(p, 0x5a, step << 20);
