@@ -608,10 +608,10 @@ loop_over() {
 # Nothing but the scenario takes the victim's mmap_lock in the window
 # between the reader's lock and the writer's queueing: a reader of
 # /proc/PID/maps or cmdline would block behind the writer, and khugepaged,
-# whose scan trylocks every registered mm, does not run in the guests
-# (tests/vm/init sets THP "never"; 6.12, CI, 2026-12: with THP "always" its
-# name was left in the owner word, the "last reader" the tool reports as a
-# hint).  On the host, THP "madvise" keeps the victim out of its list.
+# whose scan trylocks every registered mm, sleeps in the guests
+# (tests/vm/init; 6.12, CI, 2026-12: its name was left in the owner word,
+# the "last reader" the tool reports as a hint).  On the host, THP
+# "madvise" keeps the victim out of its list.
 scen_Cfuse() {
 	name=$1
 	cg=$(new_memcg "vmt_Cf${name#C-fuse}_$RUNG" 128M) || return 1

@@ -1625,7 +1625,7 @@ def host_run(common):
     # What cannot run here is n/a with its reason.  THP "always" registers
     # every process with khugepaged, whose scan trylocks the victim's
     # mmap_lock and can leave its own name in the owner word the C-fuse
-    # scenarios check (the guests turn THP off; the host's is not ours).
+    # scenarios check (the guests put khugepaged to sleep; the host is not ours).
     skipped = {}
     thp = ""
     with contextlib.suppress(OSError):
