@@ -54,6 +54,12 @@ mkdir -p "$WORK"
 # first, by us: the parent polls right after forking, before the child's ">"
 # has truncated what an earlier scenario or rung left there.
 
+# kernel_at_least MAJOR MINOR: this kernel's release is that or newer
+kernel_at_least() {
+	_v=$(uname -r | sed 's/^\([0-9]*\)\.\([0-9]*\).*/\1 \2/')
+	set -- "$1" "$2" $_v
+	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
 step() { echo "@@STEP t=$(cut -d' ' -f1 /proc/uptime) $*"; }
 
 # alive PID: exists and is not a zombie.
@@ -754,6 +760,10 @@ run_rung() {
 		case $s in U-* | O-slab) [ -n "$_ukill" ] || continue ;; esac
 		# M-storm: on STORM_RUNG alone (vmtest.py says why)
 		case $s in M-storm) [ "$RUNG" = "${STORM_RUNG:-$RUNG}" ] || continue ;; esac
+		# auto loading another rung's very programs: A and the one-rung ones
+		if [ "$RUNG" = auto ] && [ -n "${AUTO_SAME:-}" ] && [ -z "${AUTO_FULL:-}" ]; then
+			case $s in A | U-* | O-slab) ;; *) continue ;; esac
+		fi
 		case $s in
 		A) scen_A ;;
 		B-frz) scen_B ;;
@@ -767,8 +777,9 @@ run_rung() {
 		R-allcpu) scen_R ;;
 		M-storm) scen_M ;;
 		U-earlyoom) scen_U U-earlyoom 10,10 ;;
-		# 4 KiB pages: earlyoom's process_mrelease outlasts the exit
-		U-term) scen_U U-term 10,5 -N ;;
+		# 4 KiB pages where the exit is traced before exit_mm() (6.18+):
+		# earlyoom's process_mrelease then outlasts the exit event
+		U-term) scen_U U-term 10,5 "$(kernel_at_least 6 18 && echo -N)" ;;
 		U-term-handled) scen_U U-term-handled 10,5 -H ;;
 		U-neg) scen_Uneg ;;
 		*) echo "@@WARN unknown scenario $s" ;;
@@ -804,6 +815,23 @@ core_tags() {
 	done
 }
 
+# The auto rung's plan (probe's "plan" with its tags) loads the programs of
+# one of the other rungs, tag for tag: its cells would repeat that rung's.
+# Then, unless AUTO_FULL, the auto rung runs A (the automatic choice at
+# work) and the one-rung scenarios only (vmtest.py checks the claim from
+# the @@PROBE lines and marks the rest n/a).
+auto_same() {
+	AUTO_SAME=
+	_p=$(sed -n 's/^attach rung: *\([a-z]*\).*/\1/p' "$WORK/probe" | tail -1)
+	[ -n "$_p" ] || return 0
+	sed -n 's/^program tag: *//p' "$WORK/probe" | sort >"$WORK/tags.plan"
+	sed -n "s/^program tag ($_p): *//p" "$WORK/probe" | sort >"$WORK/tags.rung"
+	if [ -s "$WORK/tags.plan" ] && cmp -s "$WORK/tags.plan" "$WORK/tags.rung"; then
+		AUTO_SAME=$_p
+		echo "@@INFO auto_same_as=$_p"
+	fi
+}
+
 main() {
 	# the CPUs the kernel brought up: the RSS tolerance where the kernel's
 	# log reads the approximate counters depends on it
@@ -817,6 +845,7 @@ main() {
 	cat "$WORK/probe" "$WORK/probe.err" | sed 's/^/@@PROBE /'
 	step "phase=coretags"
 	core_tags
+	auto_same
 	step "phase=slice"
 	# The reader's scheduler slice request, as this kernel answers it
 	# (granted from 6.12, ignored before): said with -v.

@@ -34,6 +34,9 @@ Environment knobs:
                     C-fuse-partial G O-global" (R-allcpu also exists)
   VMTEST_ONE_RUNG_SCENARIOS  added on the killer rows, on their one rung
                     (default "O-slab"; "" for none)
+  VMTEST_AUTO_FULL_ROWS  rows whose auto rung runs every scenario (default
+                    "7.x"); elsewhere, where auto loads another rung's very
+                    programs, it runs A and the one-rung scenarios
   VMTEST_HOST       0 skips this host's row (default 1)
   VMTEST_TIMEOUT    seconds per guest (default 900)
   VMTEST_JOBS       guests booted at once (default: 2, or 1 on one CPU)
@@ -116,6 +119,13 @@ STORM_SECS = os.environ.get("VMTEST_STORM_SECS", "20")
 # over its 20 minutes in CI); the tracepoint rung, where every program is
 # a tracepoint's, the kill's too.
 STORM_RUNG = "tracepoint" if "tracepoint" in RUNGS else RUNGS[-1]
+# The auto rung loads, tag for tag, the programs of the rung it chooses
+# (fentry in every guest): its cells would repeat that rung's, about 50 s
+# of each guest.  Where the guest finds the tags equal (guest.sh
+# auto_same; checked here from its @@PROBE lines) the auto rung runs A and
+# the one-rung scenarios only, the rest n/a; on these rows it runs all.
+AUTO_FULL_ROWS = os.environ.get("VMTEST_AUTO_FULL_ROWS", "7.x").split()
+AUTO_KEPT = ("A",)
 # Guests booted at once (each is one host thread); the host row runs alone.
 JOBS = max(1, int(os.environ.get("VMTEST_JOBS", str(min(2, os.cpu_count() or 1)))))
 # The tool's raw events (-v) go to its stderr, shown with a failed cell's log.
@@ -390,7 +400,8 @@ def build_initramfs(k, common, module):
         f.write(f'RUNGS="{" ".join(RUNGS)}"\nSCENARIOS="{" ".join(scen)}"\n'
                 f'TOOL_ARGS="{TOOL_ARGS}{k.get("pin_args", "")}"\nRECORD_G="{RECORD_G}"\n'
                 f'STORM_SECS="{STORM_SECS}"\nSTORM_RUNG="{STORM_RUNG}"\n'
-                f'KILLER_RUNGS="{k.get("killer_rungs", "")}"\n')
+                f'KILLER_RUNGS="{k.get("killer_rungs", "")}"\n'
+                f'AUTO_FULL="{"1" if k.get("auto_full") else ""}"\n')
         # harness self-test: shell run by the guest first (e.g. a panic)
         f.write(os.environ.get("VMTEST_INJECT", "") + "\n")
     img = os.path.join(BUILD, k["id"], "initrd.cpio.gz")
@@ -432,6 +443,24 @@ def check_core_tags(r, feats):
         else:
             errs.append(f"CO-RE subset BTF, rung {rung}: program tags {verdict} (n={n})")
     return ok, errs
+
+
+def check_auto_same(r, feats):
+    """The guest's claim that the auto rung loads another rung's programs
+    (@@INFO auto_same_as), checked from probe's own lines: the plan is that
+    rung, and its tags equal that rung's load's.  Returns (the rung or
+    None, problems)."""
+    said = r["info"].get("auto_same_as")
+    if not said:
+        return None, []
+    plan = sorted(l.split(":", 1)[1].split() for l in r["probe"] if l.startswith("program tag:"))
+    rung = sorted(l.split(":", 1)[1].split() for l in r["probe"]
+                  if l.startswith(f"program tag ({said}):"))
+    if feats.get("auto") != said or not plan or plan != rung:
+        return None, [f"auto rung: the guest said it loads {said}'s programs, probe says "
+                      f"plan {feats.get('auto')}, {len(plan)} tags, "
+                      f"{'equal' if plan == rung else 'different'}"]
+    return said, []
 
 
 def check_slice(r, release):
@@ -1528,7 +1557,7 @@ def guest_prepare(row, common):
              id=f"{k['rel']}-smp{smp}" if at else k["rel"],
              label=f"{k['rel']} x{smp}" if at else k["rel"],
              scenarios=MANY_CPU_SCENARIOS if at else SCENARIOS + storm_scenarios(k),
-             killer_rungs="")
+             killer_rungs="", auto_full=series in AUTO_FULL_ROWS)
     if not at and series in PIN_ROWS:
         k["pin_args"] = f" --pin {PIN_DIR}"
     if not at and series in KILLER_ROWS and not any(s.startswith("U-") for s in SCENARIOS):
@@ -1824,6 +1853,9 @@ def run_matrix(t_start):
                 skipped[s] = mod_err
             if s in ("B-fuse", "C-fuse", "R-allcpu") and common["fx_err"]:
                 skipped[s] = common["fx_err"]
+        auto_same, errs = check_auto_same(r, feats)
+        extra_fail += [(label, e) for e in errs]
+        extra_pass += 0 if errs or not auto_same else 1
         cells = []
         for rung in RUNGS:
             na_r = dict(na)
@@ -1835,6 +1867,12 @@ def run_matrix(t_start):
                     elif s in ONE_RUNG_SCENARIOS and s not in SCENARIOS:
                         na_r[s] = (f"n/a (run on the {k['killer_rungs']} rung: the kernel's "
                                    "report is the same on every rung)")
+            if rung == "auto" and auto_same and not k.get("auto_full"):
+                for s in k["scenarios"]:
+                    if s not in AUTO_KEPT and s not in na_r and not s.startswith("U-") and \
+                            not (s in ONE_RUNG_SCENARIOS and s not in SCENARIOS):
+                        na_r[s] = (f"n/a (auto loaded the {auto_same} rung's programs, tag for "
+                                   f"tag: its cells are {auto_same}'s)")
             if rung != STORM_RUNG:
                 for s in k["scenarios"]:
                     if s in STORM_SCENARIOS:
