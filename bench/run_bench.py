@@ -271,6 +271,10 @@ EVENT_FLOOR_OF = {
     "tp_start_task_reaping": "floor_start_task_reaping",
     "tp_finish_task_reaping": "floor_finish_task_reaping",
     "tp_skip_task_reaping": "floor_skip_task_reaping",
+    # the twins loaded where blocker attribution is on (6.2+)
+    "tp_start_task_reaping_blockers": "floor_start_task_reaping",
+    "tp_finish_task_reaping_blockers": "floor_finish_task_reaping",
+    "tp_skip_task_reaping_blockers": "floor_skip_task_reaping",
 }
 
 
@@ -848,6 +852,8 @@ BT_MATCH = {"tp_mark_victim": "mark_victim", "tp_wake_reaper": "wake_reaper",
             "tp_finish_task_reaping": "finish_task_reaping",
             "tp_skip_task_reaping": "skip_task_reaping",
             "tp_skip_task_reaping_blockers": "skip_task_reaping",
+            "tp_start_task_reaping_blockers": "start_task_reaping",
+            "tp_finish_task_reaping_blockers": "finish_task_reaping",
             "tp_sched_process_exit": "sched_process_exit"}
 
 

@@ -276,6 +276,26 @@ static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct 
  * Its ring-buffer record is reserved after the skip's, so the reader sees
  * the skip first.
  */
+/*
+ * The mm a victim the programs never saw killed (killed before tracing
+ * started) is being reaped for: its task by pid, then signal->oom_mm, as
+ * an address, or 0 (no such task any more).  The reaper's tracepoints
+ * carry only the pid, and the victims map has no entry for it: this is
+ * how a joined incident's reap gets its readings at the start and the
+ * finish, so what it freed is known.  A global function: checked once.
+ */
+__noinline long joined_victim_mm(__u32 pid)
+{
+	struct task_struct *t = bpf_task_from_pid(pid);
+	long mm;
+
+	if (!t)
+		return 0;
+	mm = (long)BPF_CORE_READ(t, signal, oom_mm);
+	bpf_task_release(t);
+	return mm;
+}
+
 __noinline int blocker_picture(__u64 mm_addr, __u32 pid, __u32 tgid, __u64 seq)
 {
 	struct mm_struct *mm = (struct mm_struct *)mm_addr;

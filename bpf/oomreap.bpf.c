@@ -464,8 +464,25 @@ int BPF_PROG(tp_skip_task_reaping_blockers, int pid)
 	return skip_task_reaping(pid, true);
 }
 
-SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)
-int BPF_PROG(tp_start_task_reaping, int pid)
+/*
+ * A reap of a victim the programs never saw killed: with joined (the twins
+ * below, where bpf_task_from_pid exists) its mm is found by pid and read,
+ * so that the start and finish readings say what the reap freed.
+ */
+static __always_inline void read_joined(struct oomreap_reap_event *e, __u32 pid, bool joined)
+{
+	struct mm_struct *mm;
+
+	if (!joined)
+		return;
+	mm = (struct mm_struct *)joined_victim_mm(pid);
+	if (!mm)
+		return;
+	read_mm(mm, &e->mm);
+	read_rss_sum(mm, &e->mm, e->rss_sum);
+}
+
+static __always_inline int start_task_reaping(int pid, bool joined)
 {
 	struct oomreap_reap_event *e;
 	struct victim *v;
@@ -476,16 +493,52 @@ int BPF_PROG(tp_start_task_reaping, int pid)
 		return 0;
 	if (v)
 		v->attempts++;
+	else
+		read_joined(e, pid, joined);
 	/* its finish says how it went, and wakes the reader */
 	bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
+static __always_inline int finish_task_reaping(int pid, bool joined)
+{
+	struct oomreap_reap_event *e;
+	struct victim *v;
+
+	e = reap_event_v(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT, &v);
+	if (!e)
+		return 0;
+	if (!v)
+		read_joined(e, pid, joined);
+	/* a finish can end the incident: wake the reader */
+	bpf_ringbuf_submit(e, wake_flags(true));
+	return 0;
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)
+int BPF_PROG(tp_start_task_reaping, int pid)
+{
+	return start_task_reaping(pid, false);
+}
+
+/* Loaded instead where blocker attribution is on (bpf_task_from_pid, 6.2+). */
+SEC("tp_btf/" OOMREAP_HOOK_START_TASK_REAPING)
+int BPF_PROG(tp_start_task_reaping_blockers, int pid)
+{
+	return start_task_reaping(pid, true);
+}
+
 SEC("tp_btf/" OOMREAP_HOOK_FINISH_TASK_REAPING)
 int BPF_PROG(tp_finish_task_reaping, int pid)
 {
-	/* a finish can end the incident: wake the reader */
-	return emit_reap_flags(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT, true);
+	return finish_task_reaping(pid, false);
+}
+
+/* Loaded instead where blocker attribution is on (bpf_task_from_pid, 6.2+). */
+SEC("tp_btf/" OOMREAP_HOOK_FINISH_TASK_REAPING)
+int BPF_PROG(tp_finish_task_reaping_blockers, int pid)
+{
+	return finish_task_reaping(pid, true);
 }
 
 /*

@@ -189,6 +189,7 @@ extern __u64 uk_pending;
  * program calls it.
  */
 int blocker_picture(__u64 mm_addr, __u32 pid, __u32 tgid, __u64 seq);
+long joined_victim_mm(__u32 pid);
 
 /* For an event someone waits for: wake the reader now. */
 static __always_inline __u64 wake_flags(bool wake)

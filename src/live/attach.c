@@ -156,10 +156,20 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 			     NULL, kf->tp_reaper, false);
 		break;
 	}
-	n = add_hook(hc, n, s->progs.tp_start_task_reaping, HOOK_START_TASK_REAPING,
-		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_finish_task_reaping, HOOK_FINISH_TASK_REAPING,
-		     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+	/*
+	 * Their twins, with the same kfunc as the pictures: a victim killed
+	 * before tracing started found by pid, its reap's readings taken.
+	 */
+	n = add_hook(hc, n,
+		     blockers ? s->progs.tp_start_task_reaping_blockers
+			      : s->progs.tp_start_task_reaping,
+		     HOOK_START_TASK_REAPING, HOOK_AS_TRACEPOINT,
+		     blockers ? " (joined victims read)" : NULL, kf->tp_reaper, false);
+	n = add_hook(hc, n,
+		     blockers ? s->progs.tp_finish_task_reaping_blockers
+			      : s->progs.tp_finish_task_reaping,
+		     HOOK_FINISH_TASK_REAPING, HOOK_AS_TRACEPOINT,
+		     blockers ? " (joined victims read)" : NULL, kf->tp_reaper, false);
 	/* with blocker attribution, its twin that takes the pictures (bpf/blockers.bpf.c) */
 	n = add_hook(hc, n,
 		     blockers ? s->progs.tp_skip_task_reaping_blockers : s->progs.tp_skip_task_reaping,
@@ -461,7 +471,7 @@ void attach__print_plan(FILE *f, const struct attach_plan *plan)
 
 	fprintf(f, "attach rung:               %s\n", rung__name(plan->rung));
 	for (i = 0; i < plan->nhooks; i++)
-		fprintf(f, "  %-30s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
+		fprintf(f, "  %-31s -> %s\n", plan->hooks[i].program, plan->hooks[i].hook);
 	if (plan->blockers) {
 		fprintf(f, "blocker attribution:       on\n");
 	} else if (plan->blockers_why[0]) {

@@ -700,6 +700,69 @@ def scenario_b2(r):
          f"reap latency {ms(inc.get('reap_latency_ns'))}")
 
 
+def scenario_b2_joined(r):
+    """B2 with the tool started after the kill, in the reaper's 2 s delay:
+    it never saw the kill, but reads the victim's memory at the reap's
+    start and finish (its mm found by pid, where bpf_task_from_pid exists:
+    6.2+), so what the reap freed is known, equal to the kernel's lines;
+    before 6.2 it stays null, never 0."""
+    r.setup_common(128)
+    r.setup_fuse()
+    v, pid, m = victim_setup(r, ["-r", r.fuse.file])
+    reader = int(m.group(3))
+    r.fuse.held_by(reader, 10)
+    r.wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
+    g, gpid = trigger_setup(r, victim_tids(pid))
+    g.send("go")
+    ev, kl = r.kernel_kill(pid)
+    # An incident without its kill has no cgroup to filter on: select by pid.
+    r.start_tool(select=["--pid", str(pid)])
+    fin = wait_for(lambda: r.trace.of("finish_task_reaping", pid), 10,
+                   "finish_task_reaping")[0]
+    rl = r.kmsg.wait(REAPED_LINE, pid, 5, f'kmsg "reaped process {pid}"')
+    starts = r.trace.of("start_task_reaping", pid)
+    started_late = r.tool and starts and r.tool.proc.t_ready > starts[0]["ts"]
+    r.fuse.release()
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    if not r.tool:
+        return
+    r.tool.wait_incident(pid, 5)
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    if started_late:
+        # the machine was slow: the tool was ready only after the reap began
+        note(f"B2-joined: the tool was ready {ms(r.tool.proc.t_ready - ev['ts'])} after "
+             f"the kill, after the reap's start: nothing to compare")
+        r.expect(False, "tool ready after the reap's start (2 s after the kill)")
+        return
+    r.expect_eq(inc.get("outcome"), "reaped", "outcome")
+    r.expect_eq(inc.get("identity_source"), "kernel_log", "identity_source")
+    r.expect_eq(inc.get("victim_seq", "absent"), None, "victim_seq (the kill unseen: null)")
+    freed = inc.get("freed_bytes")
+    if kernel_at_least(6, 2):
+        freed = freed or {}
+        want_anon = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
+        got = freed.get("anon")
+        r.expect(got is not None and abs(got - want_anon) <= FREED_ANON_REL_TOL * want_anon,
+                 f"freed_bytes.anon {got} not within 2% of kmsg kill-left {want_anon}")
+        for k in ("file", "shmem"):
+            want = (int(kl.group(k)) - int(rl.group(k))) * 1024
+            r.expect(freed.get(k) is not None and abs(freed[k] - want) <= PCPU_SLACK_BYTES,
+                     f"freed_bytes.{k} {freed.get(k)} vs kmsg kill-left {want} "
+                     f"(slack {PCPU_SLACK_BYTES})")
+        note(f"B2-joined: victim {pid}, tool ready {ms(r.tool.proc.t_ready - ev['ts'])} after "
+             f"the kill; tool freed anon {got} B (kmsg kill-left {want_anon} B)")
+    else:
+        r.expect_eq(freed, None, "freed_bytes (no task by pid before 6.2: unknown, null)")
+
+
+def kernel_at_least(major, minor):
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
+
+
 def got_or(d, k):
     return d.get(k) if d else None
 
@@ -1124,6 +1187,7 @@ SCENARIOS = {
     "C1": ("C1-gave-up-inside-writer", lambda r: scenario_c(r, True)),
     "Cp": ("C2-partial", scenario_c_partial),
     "Cm": ("C2-mid-loop", scenario_c_mid_loop),
+    "Bj": ("B2-joined", scenario_b2_joined),
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
     "D": ("D-deep-cgroups", scenario_d),

@@ -56,6 +56,10 @@ static const struct {
 } gated[] = {
 	{ "tp_skip_task_reaping_blockers",
 	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_skip_task_reaping elsewhere)" },
+	{ "tp_start_task_reaping_blockers",
+	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_start_task_reaping elsewhere)" },
+	{ "tp_finish_task_reaping_blockers",
+	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_finish_task_reaping elsewhere)" },
 	/* the cgroup walk through a bpf_loop() callback (5.17+): each has an _unrolled twin */
 	{ "tp_mark_victim", "bpf_loop, 5.17+: kf->helper_loop (tp_mark_victim_unrolled elsewhere)" },
 	{ "tp_mark_victim_pid",
