@@ -628,8 +628,9 @@ def trigger_setup(r, watch):
     return g, gpid
 
 
-def scenario_b2(r):
-    """B2: the victim's FUSE-stalled thread pins the mm; the reaper reaps."""
+def b2_setup(r):
+    """Recipe B2: a victim whose FUSE-stalled reader thread pins the mm,
+    and its trigger (not yet sent)."""
     r.setup_common(128)
     r.setup_fuse()
     v, pid, m = victim_setup(r, ["-r", r.fuse.file])
@@ -637,6 +638,28 @@ def scenario_b2(r):
     r.fuse.held_by(reader, 10)
     r.wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
     g, gpid = trigger_setup(r, victim_tids(pid))
+    return v, pid, g, gpid
+
+
+def check_freed(r, inc, kl, rl):
+    """freed_bytes against the kernel's lines: "Killed process" less what
+    "reaped process ... now" says was left.  Returns (got, want) anon."""
+    freed = inc.get("freed_bytes") or {}
+    want_anon = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
+    got = freed.get("anon")
+    r.expect(got is not None and abs(got - want_anon) <= FREED_ANON_REL_TOL * want_anon,
+             f"freed_bytes.anon {got} not within 2% of kmsg kill-left {want_anon}")
+    for k in ("file", "shmem"):
+        want = (int(kl.group(k)) - int(rl.group(k))) * 1024
+        r.expect(freed.get(k) is not None and abs(freed[k] - want) <= PCPU_SLACK_BYTES,
+                 f"freed_bytes.{k} {freed.get(k)} vs kmsg kill-left {want} "
+                 f"(slack {PCPU_SLACK_BYTES})")
+    return got, want_anon
+
+
+def scenario_b2(r):
+    """B2: the victim's FUSE-stalled thread pins the mm; the reaper reaps."""
+    v, pid, g, gpid = b2_setup(r)
     r.start_tool()
     g.send("go")
     ev, kl = r.kernel_kill(pid)
@@ -685,18 +708,8 @@ def scenario_b2(r):
                 None if inc.get("finish_ts_ns") is None or inc.get("first_attempt_ts_ns") is None
                 else inc["finish_ts_ns"] - inc["first_attempt_ts_ns"],
                 "reap_duration_ns (= finish - start)")
-    freed = inc.get("freed_bytes") or {}
-    want_anon = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
-    got = freed.get("anon")
-    r.expect(got is not None and abs(got - want_anon) <= FREED_ANON_REL_TOL * want_anon,
-             f"freed_bytes.anon {got} not within 2% of kmsg kill-left {want_anon}")
-    for k in ("file", "shmem"):
-        want = (int(kl.group(k)) - int(rl.group(k))) * 1024
-        got = freed.get(k)
-        r.expect(got is not None and abs(got - want) <= PCPU_SLACK_BYTES,
-                 f"freed_bytes.{k} {got} vs kmsg kill-left {want} "
-                 f"(slack {PCPU_SLACK_BYTES})")
-    note(f"B2: tool freed anon {got_or(freed, 'anon')} B (kmsg {want_anon} B), "
+    got, want_anon = check_freed(r, inc, kl, rl)
+    note(f"B2: tool freed anon {got} B (kmsg {want_anon} B), "
          f"reap latency {ms(inc.get('reap_latency_ns'))}")
 
 
@@ -706,13 +719,7 @@ def scenario_b2_joined(r):
     start and finish (its mm found by pid, where bpf_task_from_pid exists:
     6.2+), so what the reap freed is known, equal to the kernel's lines;
     before 6.2 it stays null, never 0."""
-    r.setup_common(128)
-    r.setup_fuse()
-    v, pid, m = victim_setup(r, ["-r", r.fuse.file])
-    reader = int(m.group(3))
-    r.fuse.held_by(reader, 10)
-    r.wait_asleep_in(reader, "request_wait_answer", 10, "victim reader thread")
-    g, gpid = trigger_setup(r, victim_tids(pid))
+    v, pid, g, gpid = b2_setup(r)
     g.send("go")
     ev, kl = r.kernel_kill(pid)
     # An incident without its kill has no cgroup to filter on: select by pid.
@@ -740,31 +747,18 @@ def scenario_b2_joined(r):
     r.expect_eq(inc.get("outcome"), "reaped", "outcome")
     r.expect_eq(inc.get("identity_source"), "kernel_log", "identity_source")
     r.expect_eq(inc.get("victim_seq", "absent"), None, "victim_seq (the kill unseen: null)")
-    freed = inc.get("freed_bytes")
     if kernel_at_least(6, 2):
-        freed = freed or {}
-        want_anon = (int(kl.group("anon")) - int(rl.group("anon"))) * 1024
-        got = freed.get("anon")
-        r.expect(got is not None and abs(got - want_anon) <= FREED_ANON_REL_TOL * want_anon,
-                 f"freed_bytes.anon {got} not within 2% of kmsg kill-left {want_anon}")
-        for k in ("file", "shmem"):
-            want = (int(kl.group(k)) - int(rl.group(k))) * 1024
-            r.expect(freed.get(k) is not None and abs(freed[k] - want) <= PCPU_SLACK_BYTES,
-                     f"freed_bytes.{k} {freed.get(k)} vs kmsg kill-left {want} "
-                     f"(slack {PCPU_SLACK_BYTES})")
+        got, want_anon = check_freed(r, inc, kl, rl)
         note(f"B2-joined: victim {pid}, tool ready {ms(r.tool.proc.t_ready - ev['ts'])} after "
              f"the kill; tool freed anon {got} B (kmsg kill-left {want_anon} B)")
     else:
-        r.expect_eq(freed, None, "freed_bytes (no task by pid before 6.2: unknown, null)")
+        r.expect_eq(inc.get("freed_bytes"), None,
+                    "freed_bytes (no task by pid before 6.2: unknown, null)")
 
 
 def kernel_at_least(major, minor):
     m = re.match(r"(\d+)\.(\d+)", os.uname().release)
     return bool(m) and (int(m.group(1)), int(m.group(2))) >= (major, minor)
-
-
-def got_or(d, k):
-    return d.get(k) if d else None
 
 
 def c_setup(r, writer_inside):
