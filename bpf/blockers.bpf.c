@@ -263,20 +263,6 @@ static __always_inline __u32 rwsem_lock(struct oomreap_blocker_event *e, struct 
 }
 
 /*
- * The picture of one failed trylock, taken by tp_skip_task_reaping_blockers
- * (oomreap.bpf.c) inside the same program run that classified the skip,
- * before it submits the skip: the lock as the reaper found it, and one
- * picture for every failed trylock the skip event counts.  (It was a second
- * program on the tracepoint once: on PREEMPT_RT, where tracepoint programs
- * run preemptible, it ran up to 12 ms later, read a lock that had moved on,
- * classified again and could disagree: a picture of a later state, or none.)
- *
- * A global function: the verifier checks it once, on its own, with its
- * plain arguments; the mm is an address, read only with probe reads.
- * Its ring-buffer record is reserved after the skip's, so the reader sees
- * the skip first.
- */
-/*
  * The mm a victim the programs never saw killed (killed before tracing
  * started) is being reaped for: its task by pid, then signal->oom_mm, as
  * an address, or 0 (no such task any more).  The reaper's tracepoints
@@ -296,6 +282,20 @@ __noinline long joined_victim_mm(__u32 pid)
 	return mm;
 }
 
+/*
+ * The picture of one failed trylock, taken by tp_skip_task_reaping_blockers
+ * (oomreap.bpf.c) inside the same program run that classified the skip,
+ * before it submits the skip: the lock as the reaper found it, and one
+ * picture for every failed trylock the skip event counts.  (It was a second
+ * program on the tracepoint once: on PREEMPT_RT, where tracepoint programs
+ * run preemptible, it ran up to 12 ms later, read a lock that had moved on,
+ * classified again and could disagree: a picture of a later state, or none.)
+ *
+ * A global function: the verifier checks it once, on its own, with its
+ * plain arguments; the mm is an address, read only with probe reads.
+ * Its ring-buffer record is reserved after the skip's, so the reader sees
+ * the skip first.
+ */
 __noinline int blocker_picture(__u64 mm_addr, __u32 pid, __u32 tgid, __u64 seq)
 {
 	struct mm_struct *mm = (struct mm_struct *)mm_addr;
