@@ -174,11 +174,13 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 
 		c->freed_pages[i] = b > a ? b - a : 0;
 	}
-	if (inc->exited && inc->uk.mrelease_awaited) {
+	if (inc->exited) {
+		uint64_t base = inc->exit_ns;
+
 		/* the first return after such an exit is the call it waited for */
+		if (inc->uk.mrelease_awaited && m->hdr.ts_ns > base)
+			base = m->hdr.ts_ns;
 		inc->uk.mrelease_awaited = false;
-		uk_settle(t, inc, m->hdr.ts_ns > inc->exit_ns ? m->hdr.ts_ns : inc->exit_ns);
-	} else if (inc->exited) {
-		uk_settle(t, inc, inc->exit_ns);
+		uk_settle(t, inc, base);
 	}
 }
