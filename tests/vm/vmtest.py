@@ -687,15 +687,23 @@ def check_fuse_blockers(cell, inc, attrs):
         for b in bl:
             h = b.get("holder") or {}
             if (released_after is not None and (b.get("first_attempt") or 0) > released_after
-                    and h.get("pid") in (writer, inc.get("pid")) and h.get("mode") == "write"
-                    and (b.get("writer") == "holding" or
-                         (b.get("writer") == "waiting_for_readers" and b.get("readers") == 0))):
+                    and ((h.get("pid") in (writer, inc.get("pid")) and h.get("mode") == "write"
+                          and (b.get("writer") == "holding" or
+                               (b.get("writer") == "waiting_for_readers"
+                                and b.get("readers") == 0)))
+                         or (not h and b.get("lock") == "rwbase_rt" and b.get("writer") == "none"
+                             and b.get("readers") == 0 and not b.get("waiters")))):
                 # C-fuse-partial after the release: the reader has left, and the
                 # clear_refs writer, or the exiting victim itself (exit_mmap),
                 # may hold the lock for write when the reaper tries again, or be
                 # taking it: its rtmutex owned, the last reader gone (readers 0),
                 # its WRITER_BIAS not yet set (7.3.4-rt, fentry, 2026-12: the
-                # picture in the skip's own run, attempt 5)
+                # picture in the skip's own run, attempt 5); or have been done
+                # with it already: the program runs preemptible on RT, and
+                # between the failed trylock and the picture the writer took
+                # and released it (7.3.4-rt, kprobe, 2026-12: attempt 5 failed,
+                # its picture a free lock, readers 0, no owner, no waiter;
+                # attempt 6 reaped)
                 continue
             cell.check(b.get("lock") == "rwbase_rt" and b.get("readers_recorded") is False
                        and b.get("writer") == "waiting_for_readers"
