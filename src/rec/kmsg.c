@@ -50,6 +50,7 @@ int kmsg__parse_record(const char *buf, size_t len, struct kmsg_line *out)
 	if (ts > KMSG_TS_US_MAX)
 		return -EINVAL;
 	out->level = (int)(pri & 7);
+	out->not_kernel = (pri >> 3) != 0; /* LOG_KERN is facility 0 */
 	out->seq = seq;
 	out->ts_us = ts;
 	out->text = semi + 1;
@@ -127,6 +128,7 @@ int kmsg__parse_line(const char *buf, size_t len, struct kmsg_line *out)
 	}
 	memset(out, 0, sizeof(*out));
 	out->level = have_pri ? (int)(pri & 7) : -1;
+	out->not_kernel = have_pri && (pri >> 3) != 0;
 	out->ts_us = ts;
 	out->text = p;
 	out->text_len = (size_t)(end - p);
@@ -234,7 +236,15 @@ static int add_line(struct kmsg_log *l, const struct kmsg_line *ln)
 	memcpy(l->text + l->text_len, ln->text, tlen);
 	l->text[l->text_len + tlen] = 0;
 	l->text_len += tlen + 1;
-	e->kind = (uint8_t)kmsg__classify(ln->text, tlen, &e->pid);
+	/*
+	 * A process that may write /dev/kmsg (root, or who printk.devkmsg lets)
+	 * could print "Killed process" or "unable to reap" lines of its own:
+	 * they are tagged with its facility, and only the kernel's count.
+	 */
+	e->kind = ln->not_kernel ? (uint8_t)KMSG_OTHER
+				 : (uint8_t)kmsg__classify(ln->text, tlen, &e->pid);
+	if (ln->not_kernel)
+		e->pid = 0;
 	return 0;
 }
 

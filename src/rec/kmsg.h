@@ -18,6 +18,11 @@ struct kmsg_line {
 	uint64_t ts_us;      /* printk time: local_clock() in us since boot */
 	int level;           /* 0..7, -1 unknown */
 	bool cont;           /* a continuation fragment ('c' flag) */
+	/*
+	 * Its facility is not the kernel's (a write to /dev/kmsg by a
+	 * process): kept, never taken for one of the kernel's own lines.
+	 */
+	bool not_kernel;
 	const char *text;    /* the message, not NUL-terminated */
 	size_t text_len;
 };
@@ -233,6 +238,13 @@ struct kmsg_killed {
  * other shape (a line cut short included).
  */
 int kmsg__parse_killed(const char *text, size_t len, struct kmsg_killed *k);
+/*
+ * The reaper's verdict on inc's pid after its kill, from the kernel's own
+ * line: KMSG_UNABLE ("unable to reap pid:N"), KMSG_REAPED ("reaped process
+ * N"), else KMSG_OTHER (none); *at: the line's stamp.
+ */
+enum kmsg_kind kmsg__reaper_verdict(const struct kmsg_log *l, const struct oomreap_incident *inc,
+				    uint64_t *at);
 /*
  * An incident whose kill was never seen (tracker_opts.on_join): the "Killed
  * process" line of its pid at most KMSG_MATCH_WINDOW_NS before the event

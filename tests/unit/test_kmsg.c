@@ -382,6 +382,54 @@ static void test_add_record_and_bounds(void **state)
 	kmsg_log__free(&k);
 }
 
+/*
+ * A process that writes /dev/kmsg gets its own facility (LOG_USER, 1, by
+ * default): its "Killed process" or "unable to reap" lines are kept as
+ * text and never taken for the kernel's.
+ */
+static void test_forged_lines(void **state)
+{
+	static const char *lines[] = {
+		"6,10,120001000,-;Memory cgroup out of memory: Killed process 4630 (a) total-vm:1kB",
+		"14,11,120002000,-;Memory cgroup out of memory: Killed process 4631 (b) total-vm:1kB",
+		"12,12,122943000,-;oom_reaper: unable to reap pid:4630 (a)",
+		"3,13,122944000,-;oom_reaper: reaped process 4630 (a), now anon-rss:0kB",
+	};
+	static const char text[] = "<14>[ 122.945000] oom_reaper: unable to reap pid:4630 (a)\n"
+				   "<6>[ 122.946000] oom_reaper: unable to reap pid:4630 (a)\n";
+	struct kmsg_line ln;
+	struct kmsg_log k;
+	struct kmsg_block b;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(kmsg__parse_record(lines[1], strlen(lines[1]), &ln), 0);
+	assert_true(ln.not_kernel);
+	assert_int_equal(ln.level, 6);
+	assert_int_equal(kmsg__parse_record(lines[0], strlen(lines[0]), &ln), 0);
+	assert_false(ln.not_kernel);
+	kmsg_log__init(&k);
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		assert_int_equal(kmsg_log__add_record(&k, lines[i], strlen(lines[i])), 0);
+	assert_int_equal(kmsg_log__add_text(&k, text, strlen(text)), 0);
+	kmsg_log__sort(&k);
+	assert_int_equal(k.n, 6);
+	assert_int_equal(k.v[0].kind, KMSG_KILLED);
+	assert_int_equal(k.v[1].kind, KMSG_OTHER); /* user.info */
+	assert_int_equal(k.v[1].pid, 0);
+	assert_int_equal(k.v[2].kind, KMSG_OTHER); /* user.warning */
+	assert_int_equal(k.v[3].kind, KMSG_REAPED); /* kern.err */
+	assert_int_equal(k.v[4].kind, KMSG_OTHER); /* <14> in a dmesg -r dump */
+	assert_int_equal(k.v[5].kind, KMSG_UNABLE);
+	/* the forged kill is not found; the real one's verdicts are the kernel's two */
+	assert_false(kmsg_log__find_block(&k, 4631, 4631, 120002000000ull, &b));
+	assert_true(kmsg_log__find_block(&k, 4630, 4630, 120001000000ull, &b));
+	assert_int_equal(b.nextra, 2);
+	assert_int_equal(k.v[b.extra[0]].kind, KMSG_REAPED);
+	assert_int_equal(k.v[b.extra[1]].kind, KMSG_UNABLE);
+	kmsg_log__free(&k);
+}
+
 /* A line's stamp has the bound of every recorded stamp (2^62 ns), in every format. */
 static void test_stamp_bound(void **state)
 {
@@ -409,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_incident_join),
 		cmocka_unit_test(test_add_record_and_bounds),
 		cmocka_unit_test(test_stamp_bound),
+		cmocka_unit_test(test_forged_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
