@@ -21,6 +21,8 @@ __u64 dropped_events = 0;
 __u64 uk_pending = 0;
 /* Both families submit events; -v wants every one at once (oomreap.bpf.h). */
 const volatile bool wake_every_event = false;
+/* a quarter of the ring buffer: the events map's own size, or --ring-size's */
+const volatile __u32 ringbuf_wake_bytes = (1 << 20) / 4;
 /*
  * Possible CPUs whose RSS remainders mm_rss_sum() adds (core_fixes.bpf.h),
  * 0: do not sum, set before load; and the kernel's __per_cpu_offset[]

@@ -17,6 +17,7 @@
 #include "oomreap_abi.h"
 #include "oomreap_hooks.h"
 
+/* 1 MiB unless --ring-size sets it before load (RING_SIZE_DEFAULT in src/options.h) */
 struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 1 << 20);
@@ -37,15 +38,15 @@ extern struct events_map events SEC(".maps");
  * Prometheus interval) is a deadline it keeps on its own timer, and it
  * drains the buffer before judging one.
  */
-#define RINGBUF_WAKE_BYTES (256 << 10)
 
-/* Set by userspace before load (-v); defined in maps.bpf.c. */
+/* Set by userspace before load (-v; a quarter of --ring-size); defined in maps.bpf.c. */
 extern const volatile bool wake_every_event;
+extern const volatile __u32 ringbuf_wake_bytes;
 
 static __always_inline __u64 submit_flags(void)
 {
 	return wake_every_event ||
-			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RINGBUF_WAKE_BYTES
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > ringbuf_wake_bytes
 		       ? BPF_RB_FORCE_WAKEUP
 		       : BPF_RB_NO_WAKEUP;
 }

@@ -160,6 +160,15 @@ static int open_pins(const struct env *env, const struct kernel_features *kf,
 		return EXIT_RUNTIME;
 	}
 	tr->kprobe_missed_counted = kf->kprobe_missed_counted;
+	/*
+	 * The pinned ring buffer keeps its size: replacing it would lose what
+	 * it queued while no process read, which is what adopting is for.
+	 */
+	if (env->ring_bytes && pin__adopted_ring_bytes(tr->adopted) != env->ring_bytes)
+		p_note("%s: the pinned ring buffer holds %u KiB, not the %u KiB --ring-size asks: "
+		       "kept (what it queued is read); --unpin DIR first to change it",
+		       env->pin_dir, pin__adopted_ring_bytes(tr->adopted) >> 10,
+		       env->ring_bytes >> 10);
 	*adopted = true;
 	return EXIT_OK;
 }
@@ -190,6 +199,7 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
 	o.wake_every_event = env->verbose;
 	o.mrelease = env->mrelease;
+	o.ring_bytes = env->ring_bytes;
 	/*
 	 * The RSS sums' per-CPU offsets (a BPF probe of each CPU, else a read
 	 * of all of /proc/kallsyms): on another CPU, while the kernel verifies

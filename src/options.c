@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "io/errors.h"
 #include "io/fdio.h"
@@ -62,6 +63,7 @@ enum {
 	OPT_MRELEASE,
 	OPT_PIN,
 	OPT_UNPIN,
+	OPT_RING_SIZE,
 };
 
 static const struct argp_option opts[] = {
@@ -87,6 +89,10 @@ static const struct argp_option opts[] = {
 	  "also a memory killer: signals sent by a process running the file at PATH (its "
 	  "device and inode, taken at start) are its kills; repeatable, beside the defaults "
 	  "(earlyoom, systemd-oomd, oomd at their Debian paths)", 0 },
+	{ "ring-size", OPT_RING_SIZE, "SIZE", 0,
+	  "the BPF ring buffer's size (default 1M; K, M, G suffixes; a power of two, at least "
+	  "a page): what a storm or a restart's gap can queue before events are lost "
+	  "(counted)", 0 },
 	{ "mrelease", OPT_MRELEASE, NULL, 0,
 	  "time process_mrelease(2) calls through the syscall tracepoints (slows every "
 	  "system call of the machine a little while attached)", 0 },
@@ -157,6 +163,7 @@ static const struct {
 	{ OPT_NO_KMSG, IN_TRACE },
 	{ OPT_PIN, IN_TRACE },
 	{ OPT_UNPIN, IN_TRACE },
+	{ OPT_RING_SIZE, IN_TRACE },
 	{ OPT_FORMAT, IN_REPORT },
 	{ 'o', IN_REPORT },
 	{ OPT_SINCE, IN_REPORT },
@@ -408,6 +415,17 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_KMSG:
 		env->no_kmsg = true;
 		break;
+	case OPT_RING_SIZE: {
+		/* the kernel's rule for a BPF ring buffer: a power of two, page-aligned */
+		uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+
+		v = 0;
+		if (parse_size(arg, &v) || v < page || v > RING_SIZE_MAX || (v & (v - 1)))
+			argp_error(state, "invalid --ring-size '%s' (a power of two from %lluK to 1G)",
+				   arg, (unsigned long long)page >> 10);
+		env->ring_bytes = (uint32_t)v;
+		break;
+	}
 	case OPT_PIN:
 	case OPT_UNPIN:
 		if (!arg[0])

@@ -48,11 +48,15 @@ struct env {
 	const char *killers[16];   /* --killer NAME=PATH, as given */
 	int nkillers;
 	bool mrelease;             /* --mrelease: the process_mrelease syscall tracepoints */
+	uint32_t ring_bytes;       /* --ring-size; 0: the object's own (RING_SIZE_DEFAULT) */
 };
 
 #define ENV_MAX_KILLERS 16
 #define PROM_INTERVAL_DEFAULT_S 15
 #define PROM_CGROUP_CAP_DEFAULT 64
+/* The BPF ring buffer (bpf/maps.bpf.c's events map as built, and the most --ring-size takes) */
+#define RING_SIZE_DEFAULT (1u << 20)
+#define RING_SIZE_MAX (1u << 30)
 
 /* Returns 0, or an exit status (EXIT_USAGE) after printing why. */
 int options__parse(int argc, char **argv, struct env *env);

@@ -273,6 +273,18 @@ static struct oomreap *open_for_rung(const struct kernel_features *kf, enum rung
 	s->rodata->wake_is_timer_callback = kf->reaper_timer;
 	s->rodata->wake_tp_is_backstop = r != RUNG_TRACEPOINT && kf->in_btf[HOOK_WAKE_OOM_REAPER];
 	s->rodata->wake_every_event = o->wake_every_event;
+	if (o->ring_bytes) {
+		int err = bpf_map__set_max_entries(s->maps.events, o->ring_bytes);
+
+		if (err) {
+			snprintf(why, whylen, "ring buffer of %u bytes: %s", o->ring_bytes,
+				 strerror(-err));
+			oomreap__destroy(s);
+			errno = -err;
+			return NULL;
+		}
+		s->rodata->ringbuf_wake_bytes = o->ring_bytes / 4;
+	}
 	s->rodata->rss_sum_cpus = kf->rss_sum_cpus;
 
 	n = choose_hooks(s, kf, r, o, blockers, hc);

@@ -63,6 +63,7 @@ struct attach_opts {
 	const char *core_btf_path; /* CO-RE target BTF; NULL: the kernel's own */
 	bool wake_every_event;     /* -v: each event wakes the reader (bpf/oomreap.bpf.h) */
 	bool mrelease;             /* --mrelease: the process_mrelease syscall tracepoints */
+	uint32_t ring_bytes;       /* --ring-size: the events map's size; 0: as built */
 };
 
 struct corebtf;

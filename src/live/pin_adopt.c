@@ -109,6 +109,7 @@ int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen)
 		err = a->events_fd < 0 ? -errno : pin_map_info(a->events_fd, &info);
 		if (!err && info.type != BPF_MAP_TYPE_RINGBUF)
 			err = -EINVAL;
+		a->ring_bytes = info.max_entries;
 	}
 	if (!err) {
 		what = "map_bss";
@@ -225,6 +226,11 @@ void pin__adopted_missed(const struct pin_adopted *a, bool kprobe_counted, struc
 		base = pin_missed_base(a, a->names[i]);
 		missed__set(out, a->names[i], runs > base ? runs - base : 0, known);
 	}
+}
+
+uint32_t pin__adopted_ring_bytes(const struct pin_adopted *a)
+{
+	return a->ring_bytes;
 }
 
 int pin__adopted_events_fd(const struct pin_adopted *a)

@@ -55,6 +55,13 @@ for bad in "earlyoom" "=/usr/bin/earlyoom" "earlyoom=usr/bin/earlyoom" \
 done
 expect "probe --killer refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --killer=a=/x
 expect "probe --mrelease refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --mrelease
+# --ring-size: what the kernel takes for a BPF ring buffer, a power of two
+# from a page to 1G; anything else a usage error before anything is loaded
+for bad in "" "0" "3K" "96K" "2G" "-4K" "4KB2" "1T" "x"; do
+	expect "--ring-size '$bad' refused" 2 "invalid --ring-size '$bad' \(a power of two from [0-9]+K to 1G\)" -- \
+		"$BIN" --ring-size "$bad" --duration 1
+done
+expect "probe --ring-size refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --ring-size=64K
 # --user: a name, UID or UID:GID; anything else is a usage error at once
 for bad in "" "65534:" ":65534" "1:2:3" "nobody:nogroup" "4294967295" "65534:4294967295" \
 	"99999999999"; do

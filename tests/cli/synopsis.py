@@ -30,7 +30,8 @@ failed = 0
 values = {"attach": "tracepoint", "btf": "/nonexistent", "format": "md", "since": "+1s",
           "until": "+2s", "max-open": "8", "interval": "5", "duration": "1",
           "record-max-size": "1M", "pid": "1", "cgroup": "/", "user": "nobody",
-          "killer": "earlyoom=/nonexistent", "pin": "/nonexistent", "unpin": "/nonexistent"}
+          "killer": "earlyoom=/nonexistent", "pin": "/nonexistent", "unpin": "/nonexistent",
+          "ring-size": "64K"}
 for cmd in ("probe", "replay", "report"):
     text = "\n".join(blocks.get(cmd, []))
     wrong = []
