@@ -173,6 +173,24 @@ static void close_incident(struct tracker *t, uint32_t open_pos, enum oomreap_ou
 		inc->incomplete = true;
 		t->stats.exits_unseen++;
 	}
+	/*
+	 * Events were lost and its end with them: the kernel's own line says
+	 * how the reaper's loop ended, if it printed one.  (A reap whose
+	 * finish was lost freed what nobody read.)
+	 */
+	if (outcome == OUTCOME_OPEN && inc->incomplete && inc->kind != INCIDENT_USERSPACE &&
+	    t->opts.reaper_verdict) {
+		uint64_t at = 0;
+		enum oomreap_outcome v = t->opts.reaper_verdict(inc, t->opts.ctx, &at);
+
+		if (v == OUTCOME_GAVE_UP || v == OUTCOME_REAPED) {
+			outcome = v;
+			when = at;
+			inc->outcome_from_log = true;
+			if (v == OUTCOME_REAPED)
+				inc->freed_unread = true;
+		}
+	}
 	inc->outcome = outcome;
 	inc->closed_ns = when;
 	inc->deadline_ns = 0;

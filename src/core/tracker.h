@@ -236,6 +236,12 @@ struct oomreap_incident {
 	 */
 	bool identity_from_log;
 	uint64_t kill_log_ns;       /* that line's time stamp */
+	/*
+	 * Its outcome is the kernel log's verdict on its pid ("unable to
+	 * reap", "reaped process"), its own end having been lost
+	 * (tracker_opts.reaper_verdict); closed_ns is that line's stamp.
+	 */
+	bool outcome_from_log;
 	uint32_t first_seen;        /* OOMREAP_EV_* of the event that opened it */
 	uint32_t uid;
 	int16_t oom_score_adj;
@@ -372,6 +378,15 @@ struct tracker_opts {
 	 * from the oom-kill line).  May be NULL.
 	 */
 	void (*on_join)(struct oomreap_incident *inc, void *ctx);
+	/*
+	 * Called as a kernel OOM incident that lost events would close with
+	 * outcome open (its end among them): the kernel log's verdict on its
+	 * pid after its kill, OUTCOME_GAVE_UP for "unable to reap pid:N",
+	 * OUTCOME_REAPED for "reaped process N", else OUTCOME_OPEN; *at: the
+	 * line's stamp.  May be NULL.
+	 */
+	enum oomreap_outcome (*reaper_verdict)(const struct oomreap_incident *inc, void *ctx,
+					       uint64_t *at);
 	void *ctx;
 	/* the RSS counters' page size, to compare them with the log's kB; 0 unknown */
 	uint64_t page_size;

@@ -124,6 +124,7 @@ int session__open(struct session *s, const struct session_opts *o, const struct 
 				      .on_kill = session__kill_context,
 				      .before_close = session__kill_rss,
 				      .on_join = session__join,
+				      .reaper_verdict = session__reaper_verdict,
 				      .ctx = s,
 				      .page_size = rc->page_size,
 				      .kernel_release = o->kernel };

@@ -229,5 +229,8 @@ void session__kill_context(struct oomreap_incident *inc, void *ctx);
 void session__kill_rss(struct oomreap_incident *inc, void *ctx);
 /* The tracker's on_join: an incident whose kill went unseen, from the kernel log. */
 void session__join(struct oomreap_incident *inc, void *ctx);
+/* The tracker's reaper_verdict: how the kernel log says the reaper's loop ended. */
+enum oomreap_outcome session__reaper_verdict(const struct oomreap_incident *inc, void *ctx,
+					     uint64_t *at);
 
 #endif /* OOMREAP_SESSION_H */

@@ -161,3 +161,18 @@ void session__join(struct oomreap_incident *inc, void *ctx)
 
 	kmsg__incident_join(s->kmsg, s->kmsg_why, inc, s->rc.page_size);
 }
+
+enum oomreap_outcome session__reaper_verdict(const struct oomreap_incident *inc, void *ctx,
+					     uint64_t *at)
+{
+	struct session *s = ctx;
+
+	switch (kmsg__reaper_verdict(s->kmsg, inc, at)) {
+	case KMSG_UNABLE:
+		return OUTCOME_GAVE_UP;
+	case KMSG_REAPED:
+		return OUTCOME_REAPED;
+	default:
+		return OUTCOME_OPEN;
+	}
+}

@@ -600,6 +600,23 @@ int kmsg__parse_killed(const char *text, size_t len, struct kmsg_killed *k)
 /* The kernel log's clock and the tool's may differ by this much. */
 #define JOIN_CLOCK_SLACK_NS (50ull * 1000000)
 
+enum kmsg_kind kmsg__reaper_verdict(const struct kmsg_log *l, const struct oomreap_incident *inc,
+				    uint64_t *at)
+{
+	uint64_t kill = inc->kill_ns ? inc->kill_ns
+			: inc->identity_from_log ? inc->kill_log_ns
+						 : inc->opened_ns;
+	const struct kmsg_entry *e;
+	struct kmsg_block b;
+
+	if (!l || !kmsg_log__find_block(l, inc->pid, inc->tgid, kill, &b) || !b.nextra)
+		return KMSG_OTHER;
+	/* one kill, one verdict: the first after it */
+	e = &l->v[b.extra[0]];
+	*at = e->ts_ns;
+	return (enum kmsg_kind)e->kind;
+}
+
 bool kmsg__incident_join(const struct kmsg_log *l, uint8_t why, struct oomreap_incident *inc,
 			 uint64_t page_size)
 {

@@ -264,6 +264,13 @@ void report__explain_to(struct report_out *o, const struct oomreap_incident *inc
 			report__say(o,
 			      "Events were lost while this incident was open (the ring buffer was "
 			      "full, or the recorder could not write): steps may be missing.");
+		if (inc->outcome_from_log)
+			report__say(o,
+			      " Its end was among them: the outcome is the kernel's own line "
+			      "about pid %u after the kill (\"%s\"), and its time that line's.",
+			      inc->pid, inc->outcome == OUTCOME_GAVE_UP
+						? "oom_reaper: unable to reap pid:N"
+						: "oom_reaper: reaped process N");
 		report__put(o, o->m->para_close);
 	}
 }

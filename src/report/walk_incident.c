@@ -344,7 +344,11 @@ void report__incident(struct report_out *o, const struct report *r, size_t num,
 	else
 		report__put(o, "unknown victim");
 	fprintf(o->f, " (pid %u): %s", inc->pid,
-		inc->ended_unseen ? "closed with its end unseen (events lost)"
+		inc->ended_unseen && inc->outcome_from_log
+			? (inc->outcome == OUTCOME_GAVE_UP
+				   ? "the reaper gave up (its end unseen; the kernel log says so)"
+				   : "reaped (its end unseen; the kernel log says so)")
+		: inc->ended_unseen ? "closed with its end unseen (events lost)"
 		: inc->evicted && inc->outcome == OUTCOME_OPEN
 			? "closed early while still open (--max-open reached)"
 			: outcome_title((uint8_t)inc->outcome));

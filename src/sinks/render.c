@@ -220,7 +220,8 @@ void render__text_incident(FILE *f, const struct oomreap_incident *inc,
 	if (inc->incomplete)
 		fputs(inc->runs_missed ? " [incomplete: runs missed]" : " [incomplete]", f);
 	if (inc->ended_unseen)
-		fputs(" [end unseen]", f);
+		fputs(inc->outcome_from_log ? " [end unseen: outcome from the kernel log]"
+					    : " [end unseen]", f);
 	if (inc->exit_unseen)
 		fputs(" [exit unseen]", f);
 	if (inc->evicted)
@@ -698,9 +699,12 @@ void render__json_incident(FILE *f, const struct oomreap_incident *inc,
 		fputc('}', f);
 	}
 
-	fprintf(f, ",\"outcome\":\"%s\",\"incomplete\":%s,\"runs_missed\":%s,"
-		   "\"ended_unseen\":%s,\"exit_unseen\":%s,\"evicted\":%s,\"attach\":\"%s\"",
-		outcome__name(inc->outcome), inc->incomplete ? "true" : "false",
+	/* outcome_source: the tool's own events, or (its end lost) the kernel's line */
+	fprintf(f, ",\"outcome\":\"%s\",\"outcome_source\":\"%s\",\"incomplete\":%s,"
+		   "\"runs_missed\":%s,\"ended_unseen\":%s,\"exit_unseen\":%s,\"evicted\":%s,"
+		   "\"attach\":\"%s\"",
+		outcome__name(inc->outcome), inc->outcome_from_log ? "kernel_log" : "events",
+		inc->incomplete ? "true" : "false",
 		inc->runs_missed ? "true" : "false", inc->ended_unseen ? "true" : "false",
 		inc->exit_unseen ? "true" : "false", inc->evicted ? "true" : "false",
 		rc->attach ? rc->attach : source__name(inc->source));

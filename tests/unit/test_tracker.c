@@ -1628,6 +1628,97 @@ static void test_loss_deadline_flush(void **state)
 }
 
 /*
+ * The kernel log's verdict on an incident whose end was lost: a C2 gap
+ * where the ring buffer refused the last attempts.  Closed at its loss
+ * deadline, it takes "unable to reap" as gave_up (at the line's stamp);
+ * without a line, it stays open; a whole incident never asks.
+ */
+struct verdict_fx {
+	struct collector c;
+	enum oomreap_outcome says;
+	uint64_t at;
+	int asked;
+};
+
+static void verdict_collect(const struct oomreap_incident *inc, void *ctx)
+{
+	collect(inc, &((struct verdict_fx *)ctx)->c);
+}
+
+static enum oomreap_outcome verdict_of(const struct oomreap_incident *inc, void *ctx,
+				       uint64_t *at)
+{
+	struct verdict_fx *v = ctx;
+
+	(void)inc;
+	v->asked++;
+	*at = v->at;
+	return v->says;
+}
+
+static void test_loss_verdict_from_log(void **state)
+{
+	static const enum oomreap_outcome says[] = { OUTCOME_GAVE_UP, OUTCOME_REAPED,
+						     OUTCOME_OPEN };
+	struct verdict_fx *v = calloc(1, sizeof(*v));
+	struct tracker_opts o = { .on_close = verdict_collect, .reaper_verdict = verdict_of };
+	uint64_t skip0 = T0 + 2 * SEC, last = skip0 + 6 * 100 * MS;
+	struct fx f = { 0 };
+	const struct oomreap_incident *inc;
+	size_t k;
+	int i;
+
+	(void)state;
+	assert_non_null(v);
+	o.ctx = v;
+	for (k = 0; k < sizeof(says) / sizeof(says[0]); k++) {
+		memset(v, 0, sizeof(*v));
+		v->says = says[k];
+		v->at = skip0 + 9 * 100 * MS + 42;
+		f.t = tracker__new(&o);
+		assert_non_null(f.t);
+		FEED(&f, ev_kill(1, 100, 100, T0, 1000, 10));
+		for (i = 0; i < 7; i++)
+			FEED(&f, ev_skip(1, 100, skip0 + (uint64_t)i * 100 * MS,
+					 OOMREAP_SKIP_TRYLOCK_FAILED));
+		tracker__note_lost(f.t, 6); /* the last three attempts, their pictures */
+		tracker__advance(f.t, T0 + LOSS_WAIT_AFTER_KILL_NS + last + LOSS_SILENCE_NS);
+		assert_int_equal(v->c.n, 1);
+		inc = &v->c.inc[0];
+		assert_int_equal(v->asked, 1);
+		assert_true(inc->incomplete);
+		assert_int_equal(inc->attempts, 7);
+		if (says[k] == OUTCOME_OPEN) {
+			assert_int_equal(inc->outcome, OUTCOME_OPEN);
+			assert_false(inc->outcome_from_log);
+		} else {
+			assert_int_equal(inc->outcome, says[k]);
+			assert_true(inc->outcome_from_log);
+			assert_int_equal(inc->closed_ns, v->at);
+			/* a reap whose finish was lost freed what nobody read */
+			assert_int_equal(inc->freed_unread, says[k] == OUTCOME_REAPED);
+		}
+		tracker__free(f.t);
+	}
+
+	/* whole: its own events end it, the log is not asked */
+	memset(v, 0, sizeof(*v));
+	v->says = OUTCOME_REAPED;
+	f.t = tracker__new(&o);
+	assert_non_null(f.t);
+	FEED(&f, ev_kill(1, 100, 100, T0, 1000, 10));
+	for (i = 0; i < 10; i++)
+		FEED(&f, ev_skip(1, 100, skip0 + (uint64_t)i * 100 * MS, OOMREAP_SKIP_TRYLOCK_FAILED));
+	tracker__advance(f.t, skip0 + 10 * SEC);
+	assert_int_equal(v->c.n, 1);
+	assert_int_equal(v->c.inc[0].outcome, OUTCOME_GAVE_UP);
+	assert_false(v->c.inc[0].outcome_from_log);
+	assert_int_equal(v->asked, 0);
+	tracker__free(f.t);
+	free(v);
+}
+
+/*
  * Joined halfway: tracing started after the kill and before the reaper's
  * wake, so the programs never put the victim in their map: no sequence, no
  * tgid, no mm read at the reap's start or finish.  What it freed is unknown
@@ -3231,6 +3322,7 @@ int main(void)
 		T(test_missed_exit_closes_at_deadline),
 		T(test_loss_deadline_follows_events),
 		T(test_loss_deadline_flush),
+		cmocka_unit_test(test_loss_verdict_from_log),
 		T(test_reaper_events_without_kill),
 		cmocka_unit_test(test_joined_halfway),
 		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
