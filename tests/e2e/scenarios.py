@@ -208,8 +208,9 @@ class Run(harness.Verdict):
     def timeline(self, inc, kind):
         return [e for e in inc.get("timeline") or [] if e.get("event") == kind]
 
-    def check_identity(self, inc, kl, tgid, trigger=None):
-        """Who and how big, against the "Killed process" line."""
+    def check_identity(self, inc, kl, tgid, trigger=None, incomplete=False):
+        """Who and how big, against the "Killed process" line (incomplete:
+        what the incident must say of events lost while it was open)."""
         pid = int(kl.group("pid"))
         self.expect_eq(inc.get("pid"), pid, "pid (= mark_victim = Killed process)")
         self.expect_eq(inc.get("tgid"), tgid, "tgid")
@@ -218,7 +219,7 @@ class Run(harness.Verdict):
         self.expect_eq(inc.get("oom_score_adj"), int(kl.group("adj")), "oom_score_adj")
         self.expect_eq(inc.get("cgroup"), self.memcg.rel, "cgroup")
         self.expect_eq(inc.get("attach"), "tracepoint", "attach")
-        self.expect_eq(inc.get("incomplete"), False, "incomplete")
+        self.expect_eq(inc.get("incomplete"), incomplete, "incomplete")
         rss = inc.get("rss_at_kill_bytes") or {}
         for k in ("anon", "file", "shmem"):
             self.expect_eq(rss.get(k), int(kl.group(k)) * 1024,

@@ -20,9 +20,16 @@ bpffs this test mounts, and the tool restarted in the middle of an incident:
   R-C2-kill     SIGKILL during those attempts, start again: nothing was
                 saved; the incident joins halfway (its identity from the
                 kernel log), comes out once, and the new process says so;
+  R-C2-full     the same gap with a ring buffer of one page (--ring-size):
+                the attempts and their blocker pictures in the gap do not
+                fit, the kernel keeps the oldest and counts the rest; the
+                new process says how many were lost, the incident says it
+                is incomplete, and every attempt the kernel made and the
+                incident lacks is among the events counted lost;
   R-other-build a pin directory left by another build (its identity's object
                 hash, then its ABI, changed): replaced, said, its links
-                detached, and a kill traced by the new set;
+                detached, and a kill traced by the new set; another
+                --ring-size on an adopted set: the pinned size kept, said;
   R-bad-dirs    not on bpffs, unrelated pins, a symlink, writable by others,
                 damaged: one-line errors, nothing of theirs touched; --unpin.
 
@@ -128,8 +135,8 @@ class PinRun:
     """An e2e Run whose tools all take --pin DIR and a textfile of their own,
     and restart at the scenario's "killed" checkpoint."""
 
-    def __init__(self, sid, fs, tag, bounding=None, user=None, unit=False):
-        """bounding: run every tool with only these capabilities in its
+    def __init__(self, sid, fs, tag, bounding=None, user=None, unit=False, extra=()):
+        """extra: more options for every tool; bounding: run every tool with only these capabilities in its
         bounding set (setpriv), as the systemd unit does; user: --user;
         unit: the systemd unit's own command line and bounding set instead
         (unit_command())."""
@@ -163,7 +170,8 @@ class PinRun:
                                                               "--interval=1"],
                             select=select)
         self.r.make_tool = tool
-        self.r.tool_extra = ("--pin", self.pin) + ((f"--user={user}",) if user else ())
+        self.r.tool_extra = (("--pin", self.pin) + ((f"--user={user}",) if user else ())
+                             + tuple(extra))
         if unit_args:
             self.r.tool_extra = tuple(unit_args)
 
@@ -193,9 +201,10 @@ class PinRun:
         tools = self.r.old_tools + [self.r.tool]
         return tools[i].proc.err if i < len(tools) and tools[i] else []
 
-    def check_metrics(self, memcg_kills):
+    def check_metrics(self, memcg_kills, lost_kills=0):
         """Summed over the tools: incidents by outcome = what they printed;
-        kills = what the kernel killed in the memcg."""
+        kills = what the kernel killed in the memcg, less lost_kills: kills
+        whose events a full ring buffer refused (counted among the lost)."""
         r = self.r
         printed = {}
         for t in r.old_tools + [r.tool]:
@@ -214,8 +223,9 @@ class PinRun:
                     counted[o] = counted.get(o, 0) + n
         r.expect_eq(counted, {k: float(v) for k, v in printed.items()},
                     "oomreap_incidents_total summed over the restart vs incidents printed")
-        r.expect_eq(kills, float(memcg_kills),
-                    "oomreap_kills_total summed over the restart vs the kernel's kills")
+        r.expect_eq(kills, float(memcg_kills - lost_kills),
+                    "oomreap_kills_total summed over the restart vs the kernel's kills"
+                    + (f" less {lost_kills} lost" if lost_kills else ""))
         note(f"{r.sid}: metrics over {self.ntools} tools: incidents {counted}, kills {kills:g}")
 
     def close(self):
@@ -257,15 +267,17 @@ def kernel_kills(r):
     return len(r.trace.of("mark_victim"))
 
 
-def handed_over(pr, i=0):
-    """Tool i said it saved one incident, tool i+1 that it restored one."""
+def handed_over(pr, i=0, lost_ok=False):
+    """Tool i said it saved one incident, tool i+1 that it restored one
+    (and, unless lost_ok, that nothing was lost in between)."""
     r = pr.r
     r.expect(any(re.search(r": 1 incident in flight saved in ", l) for l in pr.errs(i)),
              f"tool {i + 1} did not say it saved the incident: {pr.errs(i)[-4:]}")
     r.expect(any(re.search(r"adopted the pinned set in .*: 1 incident in flight restored", l)
                  for l in pr.errs(i + 1)),
              f"tool {i + 2} did not say it restored it: {pr.errs(i + 1)[-4:]}")
-    bad = re.compile(r"replacing|lost while|stopped without saving|could not be restored")
+    bad = re.compile(r"replacing|stopped without saving|could not be restored"
+                     + ("" if lost_ok else r"|lost while"))
     r.expect(not any(bad.search(l) for l in pr.errs(i + 1)),
              f"tool {i + 2}: {pr.errs(i + 1)[-4:]}")
 
@@ -432,6 +444,104 @@ def scenario_c2_kill(fs):
     return r
 
 
+LOST_RX = re.compile(r": (\d+) events lost while no process read them \(ring buffer full\)$")
+
+
+def scenario_c2_full(fs):
+    """C2 restarted at the reaper's first failed attempt, with a ring buffer
+    of one page and the next start only after its tenth: at least four of
+    the nine attempts of the gap, each a skip event and a 1 KiB blocker
+    picture, cannot fit in 4 KiB.  A BPF ring buffer keeps what it holds
+    and refuses what comes after: the incident keeps its first attempts and
+    loses its last; the tool counts each refusal and says so."""
+    page = os.sysconf("SC_PAGESIZE")
+    pr = PinRun("C2", fs, "c2full", extra=("--ring-size", str(page)))
+    r = pr.r
+    try:
+        v, pid, g, gpid, wdesc = e2e.c_setup(r, False)  # noqa: F841
+        r.start_tool()
+        g.send("go")
+        ev, kl = r.kernel_kill(pid)
+        wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 1, 10,
+                 "1 skip_task_reaping")
+        # The gap lasts to the reaper's give-up and the OOM killer's next
+        # kill (the trigger: the victim now has MMF_OOM_SKIP), so that all
+        # the gap loses is lost before the next process counts it.
+        pr.restart("term", (lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
+                            and r.trace.of("mark_victim", gpid),
+                            "the tenth skip_task_reaping and the trigger's kill while no "
+                            "process reads"))
+        r.kmsg.wait(kerneltruth.UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
+        gev, gkl = r.kernel_kill(gpid)
+        r.expect_eq(g.wait(10), -signal.SIGKILL, "trigger exit status")
+        # the victim's exit must find room: the new process has drained
+        # (each textfile rewrite follows a drain; the second is after now)
+        prom = os.path.join(pr.tmp, f"tool{pr.ntools}.prom")
+        seen_m = []
+
+        def rewritten_twice():
+            with contextlib.suppress(FileNotFoundError):
+                m = os.stat(prom).st_mtime_ns
+                if not seen_m or seen_m[-1] != m:
+                    seen_m.append(m)
+            return len(seen_m) >= 3
+        wait_for(rewritten_twice, 5, "two textfile rewrites by the second tool")
+        r.fuse.release()
+        r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+        r.tool.wait_incident(pid, 10)
+        r.finish_tool()
+        # the first process lost nothing; the second says what the gap lost
+        r.expect(any(re.search(r"events lost: 0\b", l) for l in pr.errs(0)),
+                 f"first tool's summary: {pr.errs(0)[-2:]}, want events lost: 0")
+        said = [int(m.group(1)) for m in map(LOST_RX.search, pr.errs(1)) if m]
+        r.expect(len(said) == 1 and said[0] >= 1,
+                 f"second tool did not say what the gap lost: {pr.errs(1)[-6:]}")
+        lost = said[0] if said else 0
+        handed_over(pr, lost_ok=True)
+        kskips = r.trace.of("skip_task_reaping", pid)
+        r.expect_eq(len(kskips), 10, "kernel: skip_task_reaping")
+        inc = r.the_incident(pid)
+        if inc:
+            r.check_identity(inc, kl, pid, trigger=gpid, incomplete=True)
+            seen = r.timeline(inc, "skip")
+            r.expect(all(t.get("reason") == "trylock_failed" for t in seen),
+                     f"timeline skip reasons {[t.get('reason') for t in seen]}")
+            # the ring refused the gap's later attempts, not the first ones
+            r.expect(len(seen) < 10, f"timeline has {len(seen)} of the kernel's 10 skips: "
+                     "nothing was lost")
+            # each attempt the kernel made that the incident lacks is a
+            # lost event, and so is its blocker picture
+            r.expect(2 * (10 - len(seen)) <= lost,
+                     f"{10 - len(seen)} skips missing from the timeline, {lost} events "
+                     "counted lost: want each missing skip and its picture among them")
+            # its end was lost: the kernel's "unable to reap" line says how it ended
+            r.expect_eq((inc.get("outcome"), inc.get("outcome_source"), inc.get("ended_unseen")),
+                        ("gave_up", "kernel_log", True), "outcome, outcome_source, ended_unseen")
+            r.expect_eq(inc.get("attempts"), len(seen), "attempts (those it saw)")
+            note(f"C2-full: victim {pid}, ring {page} B: the incident has {len(seen)} of 10 "
+                 f"skips, outcome {inc.get('outcome')}, attempts {inc.get('attempts')}; "
+                 f"the new process counted {lost} events lost in the gap")
+        # the textfile and the exit summary count the same loss, nothing after it
+        r.expect_eq(prom_sum(prom, "oomreap_events_lost_total"), float(lost),
+                    "second tool's oomreap_events_lost_total")
+        summ = [l for l in pr.errs(1) if l.startswith("  trylock failures:")]
+        r.expect(summ and re.search(rf"events lost: {lost}\b", summ[-1]),
+                 f"second tool's summary: {summ[-1:]}, want events lost: {lost}")
+        # The trigger's kill came once the ring was full: its events fit in
+        # what the refused pictures left, or were lost with them.
+        tinc = [i for t in r.old_tools + [r.tool] for i in t.incidents() if i.get("pid") == gpid]
+        r.expect(len(tinc) <= 1, f"{len(tinc)} incidents for the trigger {gpid}")
+        seen_kill = bool(tinc) and tinc[0].get("identity_source") == "kill_event"
+        r.expect(seen_kill or lost >= 1, "the trigger's kill unseen and no loss counted")
+        note(f"C2-full: the trigger's kill was {'read' if seen_kill else 'lost'}"
+             + (f" (its incident: first seen {tinc[0].get('first_seen')})" if tinc else
+                " (no incident)"))
+        pr.check_metrics(kernel_kills(r), lost_kills=0 if seen_kill else 1)
+    finally:
+        pr.close()
+    return r
+
+
 def identity_bytes(path):
     out = json.loads(run(["bpftool", "-j", "map", "dump", "pinned", path]).stdout)
     return bytes(int(b, 16) for b in out[0]["value"])
@@ -523,6 +633,23 @@ def scenario_other_build(fs):
                 r.expect(any(want in l for l in said), f"auto on a forced set: {said or t.err[-3:]}")
             else:
                 r.expect(not said, f"{args}: replaced: {said}")
+        # --ring-size: the size a set is created with stays, said when another
+        # is asked (replacing the buffer would lose what it queued)
+        u = run([TOOL, "--unpin", pin])
+        r.expect(u.returncode == 0, f"--unpin: {u.stderr.strip()}")
+        page = os.sysconf("SC_PAGESIZE")
+        for ring, want in ((2 * page, None), (4 * page, f"holds {2 * page >> 10} KiB, not the "
+                                                       f"{4 * page >> 10} KiB --ring-size asks")):
+            t = oomlab.Tool(["--pin", pin, "--no-summary", "--ring-size", str(ring)],
+                            binary=TOOL, text=True)
+            r.expect_eq(t.stop(), 0, f"--ring-size {ring}: tool's exit status")
+            said = [l for l in t.err if "pinned ring buffer" in l]
+            r.expect(bool(said) == bool(want) and all(want in l for l in said),
+                     f"--ring-size {ring}: {said or t.err[-3:]}, want {want!r}")
+            info = json.loads(run(["bpftool", "-j", "map", "show", "pinned",
+                                   os.path.join(pin, "map_events")]).stdout or "{}")
+            r.expect_eq(info.get("max_entries"), 2 * page,
+                        f"--ring-size {ring}: the pinned ring buffer's size")
     finally:
         r.close()
         if os.path.isdir(pin):
@@ -622,6 +749,7 @@ SCENARIOS = {
     "R-B2-gap": scenario_b2_gap,
     "R-C2-term": scenario_c2_term,
     "R-C2-kill": scenario_c2_kill,
+    "R-C2-full": scenario_c2_full,
     "R-other-build": scenario_other_build,
     "R-bad-dirs": scenario_bad_dirs,
 }
