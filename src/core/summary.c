@@ -41,6 +41,9 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 		if (inc->oom_event.group_kill == GROUP_KILL_YES)
 			s->group_victims++;
 	}
+	if (inc->kind == INCIDENT_USERSPACE)
+		for (i = 0; i < MREL_ERR_NR; i++)
+			s->mrelease_failed_by[i] += inc->uk.calls_failed_by[i];
 	v = incident__reap_latency_ns(inc);
 	if (v != LATENCY_NONE)
 		histogram__add(&s->reap_latency_ms, v / 1000000);
@@ -119,6 +122,19 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 			sep = ", ";
 		}
 		fputc('\n', f);
+	}
+	{
+		const char *sep = "  process_mrelease failed (userspace killers): ";
+
+		for (i = 0; i < MREL_ERR_NR; i++) {
+			if (!s->mrelease_failed_by[i])
+				continue;
+			fprintf(f, "%s%s %llu", sep, mrelease_err__name((unsigned)i),
+				(unsigned long long)s->mrelease_failed_by[i]);
+			sep = ", ";
+		}
+		if (sep[0] == ',')
+			fputc('\n', f);
 	}
 	if (s->group_events)
 		fprintf(f, "  OOM events: %llu, of which memory.oom.group kills: %llu (%llu victims)\n",

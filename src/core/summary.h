@@ -38,6 +38,8 @@ struct summary {
 	 * process" line read (joined halfway); never an incident with neither.
 	 */
 	uint64_t kills_by_constraint[5];
+	/* userspace killers' process_mrelease calls that failed, by errno (not ESRCH) */
+	uint64_t mrelease_failed_by[MREL_ERR_NR];
 	struct log2_hist reap_latency_ms;
 	struct log2_hist exit_latency_ms;
 };

@@ -77,6 +77,35 @@ const char *outcome__name(enum oomreap_outcome o)
 	return (unsigned)o < OUTCOME_NR ? names[o] : "unknown";
 }
 
+const char *mrelease_err__name(unsigned e)
+{
+	static const char *const names[MREL_ERR_NR] = {
+		[MREL_ERR_EINVAL] = "EINVAL", [MREL_ERR_EAGAIN] = "EAGAIN",
+		[MREL_ERR_EINTR] = "EINTR",   [MREL_ERR_EBADF] = "EBADF",
+		[MREL_ERR_OTHER] = "other",
+	};
+
+	return e < MREL_ERR_NR ? names[e] : "unknown";
+}
+
+unsigned mrelease_err__of(int64_t ret)
+{
+	switch (ret) {
+	case -EINVAL:
+		return MREL_ERR_EINVAL;
+	case -EAGAIN:
+		return MREL_ERR_EAGAIN;
+	case -EINTR:
+		return MREL_ERR_EINTR;
+	case -EBADF:
+		return MREL_ERR_EBADF;
+	case -ESRCH:
+		return MREL_ERR_NR;
+	default:
+		return MREL_ERR_OTHER;
+	}
+}
+
 const char *incident_kind__name(uint8_t kind)
 {
 	return kind == INCIDENT_USERSPACE ? "userspace" : "kernel_oom";

@@ -189,6 +189,25 @@ enum incident_kind {
 
 const char *incident_kind__name(uint8_t kind); /* "kernel_oom", "userspace" */
 
+/*
+ * How a process_mrelease(2) call failed (ESRCH, the victim's memory gone
+ * first, is not a failure and is counted apart).  EINVAL is routine: the
+ * victim is not dying, as after a SIGTERM it handles (earlyoom sends one
+ * first); the others say the killer or the kernel is in trouble.
+ */
+enum mrelease_err {
+	MREL_ERR_EINVAL,
+	MREL_ERR_EAGAIN,   /* the reap left memory (a range it may not block on), as partial */
+	MREL_ERR_EINTR,    /* a fatal signal to the killer while it waited for the mmap_lock */
+	MREL_ERR_EBADF,    /* not a pidfd (a killer's bug) */
+	MREL_ERR_OTHER,
+	MREL_ERR_NR
+};
+
+/* "EINVAL", ..., "other"; the class of a call's -errno (ESRCH: MREL_ERR_NR) */
+const char *mrelease_err__name(unsigned e);
+unsigned mrelease_err__of(int64_t ret);
+
 /* One process_mrelease(2) call on a userspace victim. */
 struct mrelease_call {
 	uint64_t enter_ns;       /* 0: its entry not seen */
@@ -215,6 +234,7 @@ struct ukill_info {
 	uint32_t signals;        /* signals the killer sent it */
 	uint32_t ncalls;         /* process_mrelease calls seen */
 	uint32_t calls_ok, calls_failed, calls_esrch;
+	uint32_t calls_failed_by[MREL_ERR_NR]; /* the failures but ESRCH, by errno */
 	struct mrelease_call calls[MRELEASE_CALLS_MAX]; /* the first ones */
 	int8_t mm_unstable_at_exit; /* MMF_UNSTABLE in the mm at exit: 1, 0, -1 unread */
 	bool mrelease_awaited;   /* a call was under way at its exit, not yet returned */

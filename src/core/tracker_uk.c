@@ -155,8 +155,10 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 		inc->uk.calls_ok++;
 	else
 		inc->uk.calls_failed++;
-	if (m->ret == -3 /* ESRCH */)
+	if (m->ret && mrelease_err__of(m->ret) == MREL_ERR_NR)
 		inc->uk.calls_esrch++;
+	else if (m->ret)
+		inc->uk.calls_failed_by[mrelease_err__of(m->ret)]++;
 	if (inc->uk.ncalls++ >= MRELEASE_CALLS_MAX)
 		return;
 	c = &inc->uk.calls[inc->uk.ncalls - 1];

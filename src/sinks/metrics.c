@@ -332,6 +332,14 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 			i == METRICS_UKILL_PAIRS ? "other" : method__name(u->method),
 			u->mrelease_failed);
 	}
+	/* by errno and not by killer: written from the start at 0, for alerts */
+	family(f, "oomreap_mrelease_failures_total", "counter",
+	       "process_mrelease(2) calls of userspace killers that failed, by errno (ESRCH, "
+	       "the victim's memory gone first, not counted; EINVAL, a victim not dying, as "
+	       "after a SIGTERM it handles, is routine); traced only with --mrelease.");
+	for (i = 0; i < MREL_ERR_NR; i++)
+		fprintf(f, "oomreap_mrelease_failures_total{errno=\"%s\"} %" PRIu64 "\n",
+			mrelease_err__name((unsigned)i), m->sum.mrelease_failed_by[i]);
 	by_group_kill(f, "oomreap_oom_events_total",
 		      "OOM-killer invocations that killed, by whether memory.oom.group killed a "
 		      "whole cgroup (\"unknown\": the kill could not be read for it); counted at the "

@@ -157,6 +157,68 @@ static void test_one_aggregation(void **state)
 	metrics__free(&m);
 }
 
+/*
+ * Userspace killers' failed process_mrelease calls: by errno in the family
+ * the alert reads (every errno written, 0 before any), by killer in the
+ * other; ESRCH in neither; the summary says the same.
+ */
+static void test_mrelease_failures(void **state)
+{
+	struct oomreap_incident a = reaped(0, 0, 0), b;
+	struct render_ctx rc = { .page_size = 4096 };
+	struct metrics m;
+	char *text, *sum = NULL;
+	size_t sum_len = 0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 0), 0);
+	text = expose(&m);
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"EINVAL\"}", "0");
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"other\"}", "0");
+	free(text);
+
+	a.kind = INCIDENT_USERSPACE;
+	a.outcome = OUTCOME_MRELEASED;
+	strcpy(a.uk.killer_name, "earlyoom");
+	a.uk.method = OOMREAP_METHOD_KILL;
+	/* SIGTERM handled: EINVAL; then a call that worked; one on a dead victim */
+	a.uk.calls_ok = 1;
+	a.uk.calls_failed = 2;
+	a.uk.calls_esrch = 1;
+	a.uk.calls_failed_by[MREL_ERR_EINVAL] = 1;
+	b = a;
+	b.outcome = OUTCOME_MRELEASE_FAILED;
+	b.uk.calls_ok = 0;
+	b.uk.calls_failed = 2;
+	b.uk.calls_esrch = 0;
+	b.uk.calls_failed_by[MREL_ERR_EINVAL] = 0;
+	b.uk.calls_failed_by[MREL_ERR_EAGAIN] = 1;
+	b.uk.calls_failed_by[MREL_ERR_EINTR] = 1;
+	metrics__add_incident(&m, &a, PAGE);
+	metrics__add_incident(&m, &b, PAGE);
+	text = expose(&m);
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"EINVAL\"}", "1");
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"EAGAIN\"}", "1");
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"EINTR\"}", "1");
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"EBADF\"}", "0");
+	assert_sample(text, "oomreap_mrelease_failures_total{errno=\"other\"}", "0");
+	assert_sample(text, "oomreap_userspace_mrelease_failures_total{killer=\"earlyoom\","
+			    "method=\"kill\"}", "3");
+	assert_sample(text, "oomreap_userspace_kills_total{killer=\"earlyoom\",method=\"kill\"}",
+		      "2");
+
+	f = open_memstream(&sum, &sum_len);
+	assert_non_null(f);
+	summary__print(f, &m.sum, &rc, 0, NULL, 0);
+	fclose(f);
+	assert_non_null(strstr(sum, "process_mrelease failed (userspace killers): EINVAL 1, "
+				    "EAGAIN 1, EINTR 1\n"));
+	free(sum);
+	free(text);
+	metrics__free(&m);
+}
+
 static void test_escape_label(void **state)
 {
 	char *buf = NULL;
@@ -631,6 +693,7 @@ static void test_textfile_check_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mrelease_failures),
 		cmocka_unit_test(test_escape_label),
 		cmocka_unit_test(test_sanitize_utf8),
 		cmocka_unit_test(test_buckets),

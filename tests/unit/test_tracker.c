@@ -476,6 +476,7 @@ static void test_uk_term_einval_then_kill(void **state)
 	assert_int_equal(inc->uk.ncalls, 2);
 	assert_int_equal(inc->uk.calls[0].ret, -22);
 	assert_int_equal(inc->uk.calls_failed, 1);
+	assert_int_equal(inc->uk.calls_failed_by[MREL_ERR_EINVAL], 1);
 	assert_int_equal(inc->uk.calls_ok, 1);
 	assert_int_equal(inc->uk.calls[1].freed_pages[OOMREAP_RSS_ANON], 1200);
 	assert_int_equal(inc->outcome, OUTCOME_MRELEASED);
@@ -494,7 +495,30 @@ static void test_uk_mrelease_failed(void **state)
 	inc = only_incident(f);
 	assert_int_equal(inc->outcome, OUTCOME_MRELEASE_FAILED);
 	assert_string_equal(outcome__name(inc->outcome), "mrelease_failed");
+	assert_int_equal(inc->uk.calls_failed_by[MREL_ERR_EAGAIN], 1);
 	assert_int_equal(incident__memory_gone_ns(inc), 3 * MS);
+}
+
+/* The errno classes the metrics and the alert use; ESRCH is none of them. */
+static void test_mrelease_err_classes(void **state)
+{
+	static const struct {
+		int64_t ret;
+		unsigned cls;
+		const char *name;
+	} cases[] = {
+		{ -EINVAL, MREL_ERR_EINVAL, "EINVAL" }, { -EAGAIN, MREL_ERR_EAGAIN, "EAGAIN" },
+		{ -EINTR, MREL_ERR_EINTR, "EINTR" },    { -EBADF, MREL_ERR_EBADF, "EBADF" },
+		{ -ENOMEM, MREL_ERR_OTHER, "other" },   { -ESRCH, MREL_ERR_NR, "unknown" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(mrelease_err__of(cases[i].ret), cases[i].cls);
+		assert_string_equal(mrelease_err__name(mrelease_err__of(cases[i].ret)),
+				    cases[i].name);
+	}
 }
 
 /* lmkd's process_mrelease(-1, 0) probe, a call on no known victim: no incident. */
@@ -3323,6 +3347,7 @@ int main(void)
 		T(test_loss_deadline_follows_events),
 		T(test_loss_deadline_flush),
 		cmocka_unit_test(test_loss_verdict_from_log),
+		cmocka_unit_test(test_mrelease_err_classes),
 		T(test_reaper_events_without_kill),
 		cmocka_unit_test(test_joined_halfway),
 		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
