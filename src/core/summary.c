@@ -4,6 +4,40 @@
 #include "core/summary.h"
 #include "core/timefmt.h"
 
+#include <string.h>
+
+static void add_ukill(struct summary *s, const struct oomreap_incident *inc)
+{
+	struct summary_ukill *u = NULL;
+	uint64_t gone;
+	uint32_t i;
+
+	for (i = 0; i < s->nukills && !u; i++)
+		if (s->ukills[i].method == inc->uk.method &&
+		    !strncmp(s->ukills[i].killer, inc->uk.killer_name, OOMREAP_COMM_LEN))
+			u = &s->ukills[i];
+	if (!u && s->nukills < SUMMARY_UKILL_PAIRS) {
+		u = &s->ukills[s->nukills++];
+		memcpy(u->killer, inc->uk.killer_name, OOMREAP_COMM_LEN);
+		u->killer[OOMREAP_COMM_LEN - 1] = 0;
+		u->method = inc->uk.method;
+	}
+	if (!u)
+		u = &s->ukills[SUMMARY_UKILL_PAIRS]; /* "other" */
+	u->kills++;
+	if ((unsigned)inc->outcome < OUTCOME_NR)
+		u->outcomes[inc->outcome]++;
+	u->calls_ok += inc->uk.calls_ok;
+	u->calls_esrch += inc->uk.calls_esrch;
+	for (i = 0; i < MREL_ERR_NR; i++) {
+		u->calls_failed_by[i] += inc->uk.calls_failed_by[i];
+		s->mrelease_failed_by[i] += inc->uk.calls_failed_by[i];
+	}
+	gone = incident__memory_gone_ns(inc);
+	if (gone != LATENCY_NONE)
+		histogram__add(&u->memory_gone_ms, gone / 1000000);
+}
+
 void summary__add(struct summary *s, const struct oomreap_incident *inc)
 {
 	uint64_t v;
@@ -42,8 +76,7 @@ void summary__add(struct summary *s, const struct oomreap_incident *inc)
 			s->group_victims++;
 	}
 	if (inc->kind == INCIDENT_USERSPACE)
-		for (i = 0; i < MREL_ERR_NR; i++)
-			s->mrelease_failed_by[i] += inc->uk.calls_failed_by[i];
+		add_ukill(s, inc);
 	v = incident__reap_latency_ns(inc);
 	if (v != LATENCY_NONE)
 		histogram__add(&s->reap_latency_ms, v / 1000000);

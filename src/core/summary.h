@@ -15,6 +15,19 @@
 #include "core/incident.h"
 #include "core/missed.h"
 
+/* Userspace kills by (killer, method): distinct pairs kept, the rest as "other". */
+#define SUMMARY_UKILL_PAIRS 16
+
+struct summary_ukill {
+	char killer[OOMREAP_COMM_LEN];  /* as configured; the last slot: "other" */
+	uint32_t method;                /* OOMREAP_METHOD_* */
+	uint64_t kills;
+	uint64_t outcomes[OUTCOME_NR];
+	uint64_t calls_ok, calls_esrch; /* process_mrelease calls (--mrelease) */
+	uint64_t calls_failed_by[MREL_ERR_NR];
+	struct log2_hist memory_gone_ms; /* kill -> the victim's memory gone */
+};
+
 struct summary {
 	uint64_t incidents[OUTCOME_NR];
 	uint64_t attempts;            /* reap attempts (start or skip) */
@@ -40,6 +53,9 @@ struct summary {
 	uint64_t kills_by_constraint[5];
 	/* userspace killers' process_mrelease calls that failed, by errno (not ESRCH) */
 	uint64_t mrelease_failed_by[MREL_ERR_NR];
+	/* userspace killers' kills, by (killer, method); [SUMMARY_UKILL_PAIRS]: the rest */
+	struct summary_ukill ukills[SUMMARY_UKILL_PAIRS + 1];
+	uint32_t nukills;
 	struct log2_hist reap_latency_ms;
 	struct log2_hist exit_latency_ms;
 };

@@ -237,6 +237,16 @@ void report__on_incident(const struct oomreap_incident *inc, void *ctx)
 	row->cgroup = inc->have_identity ? intern(r, inc->cgroup_path) : UINT32_MAX;
 	if (inc->have_identity && row->cgroup == UINT32_MAX)
 		r->error = -ENOMEM;
+	row->killer = UINT32_MAX;
+	if (inc->kind == INCIDENT_USERSPACE) {
+		char name[OOMREAP_COMM_LEN];
+
+		memcpy(name, inc->uk.killer_name, sizeof(name));
+		name[sizeof(name) - 1] = 0;
+		row->killer = intern(r, name);
+		if (row->killer == UINT32_MAX)
+			r->error = -ENOMEM;
+	}
 	keep_detail(r, inc, key, ord);
 }
 

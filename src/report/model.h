@@ -23,6 +23,8 @@ struct report_row {
 	uint32_t pid, tgid;
 	uint32_t attempts, trylock_failures;
 	uint32_t cgroup;           /* index into report.strings; UINT32_MAX none */
+	uint32_t killer;           /* a userspace killer's name, in report.strings;
+				    * UINT32_MAX: the kernel's OOM killer */
 	uint8_t outcome;
 	bool have_comm;            /* the kill event, or the kernel log, named it */
 	bool freed_unread;         /* freed_bytes unknown */

@@ -184,6 +184,7 @@ static void source(struct report_out *o, const struct report *r, const struct re
 static const struct report_column incident_columns[] = {
 	{ "#", true },
 	{ "Killed", false },
+	{ "By", false },
 	{ "PID", true },
 	{ "Comm", false },
 	{ "Cgroup", false },
@@ -206,6 +207,11 @@ static void row_cells(struct report_out *o, const struct report *r, const struct
 	else
 		timefmt__bytes(fr, sizeof(fr), row->freed_bytes);
 	cellf(o, false, "%s", when);
+	/* the kernel's kills and the daemons' on one time axis */
+	if (row->killer == UINT32_MAX)
+		cellf(o, false, "the kernel");
+	else
+		cell_code(o, r->strings[row->killer], OOMREAP_COMM_LEN);
 	cellf(o, true, "%u", row->pid);
 	cell_code(o, row->have_comm ? row->comm : NULL, sizeof(row->comm));
 	cell_code(o, row->cgroup != UINT32_MAX ? r->strings[row->cgroup] : NULL,
@@ -273,6 +279,14 @@ static void summary(struct report_out *o, const struct report *r,
 	table_open(o, NULL, NULL, 0);
 	kvf(o, true, "Incidents", "%zu", r->nrows);
 	kvf(o, true, "OOM kills (the kernel's, seen or read in its log)", "%" PRIu64, kills);
+	{
+		uint64_t ukills = 0;
+
+		for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++)
+			ukills += s->ukills[i].kills;
+		if (ukills)
+			kvf(o, true, "Kills by userspace memory killers (below)", "%" PRIu64, ukills);
+	}
 	if (s->group_events) {
 		kvf(o, true, "OOM events (OOM-killer invocations)", "%" PRIu64, s->oom_events);
 		kvf(o, true, "Of which memory.oom.group kills", "%" PRIu64, s->group_events);
@@ -329,6 +343,73 @@ static void summary(struct report_out *o, const struct report *r,
 	histogram(o, "Exit latency (kill until the victim exited)", "exit", &s->exit_latency_ms);
 }
 
+/*
+ * Userspace memory killers: each (killer, method) pair the one aggregation
+ * counted (core/summary.h), what became of its victims' memory, and its
+ * process_mrelease calls.
+ */
+static void killers(struct report_out *o, const struct report *r)
+{
+	static const struct report_column cols[] = {
+		{ "Killer", false },
+		{ "Signal sent by", false },
+		{ "Kills", true },
+		{ "Released by process_mrelease", true },
+		{ "process_mrelease failed", false },
+		{ "Exited by itself", true },
+		{ "Still open", true },
+		{ "Memory gone after (most)", true },
+	};
+	const struct summary *s = &r->sum;
+	uint32_t i;
+	int k;
+
+	if (!s->nukills && !s->ukills[SUMMARY_UKILL_PAIRS].kills)
+		return;
+	heading(o, 2, "Userspace memory killers");
+	para(o, "Kills by the memory killers the tracer recognised by their executable file "
+		"(earlyoom, systemd-oomd, oomd, or `--killer`), not by the kernel's OOM killer: "
+		"no oom_reaper comes for their victims; a killer may strip the memory itself "
+		"with `process_mrelease(2)` (timed with `--mrelease`).");
+	table_open(o, "killers", cols, sizeof(cols) / sizeof(cols[0]));
+	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
+		const struct summary_ukill *u = &s->ukills[i];
+		const char *sep = "";
+		char gone[16];
+
+		if (i == SUMMARY_UKILL_PAIRS ? !u->kills : i >= s->nukills)
+			continue;
+		report__put(o, o->m->row_open);
+		if (i == SUMMARY_UKILL_PAIRS)
+			cellf(o, false, "others");
+		else
+			cell_code(o, u->killer, OOMREAP_COMM_LEN);
+		cellf(o, false, "%s", i == SUMMARY_UKILL_PAIRS ? "-" : method__name(u->method));
+		cellf(o, true, "%" PRIu64, u->kills);
+		cellf(o, true, "%" PRIu64, u->outcomes[OUTCOME_MRELEASED]);
+		cell(o, false);
+		for (k = 0; k < MREL_ERR_NR; k++) {
+			if (!u->calls_failed_by[k])
+				continue;
+			fprintf(o->f, "%s%" PRIu64 " %s", sep, u->calls_failed_by[k],
+				mrelease_err__name((unsigned)k));
+			sep = ", ";
+		}
+		if (!*sep)
+			report__put(o, "none");
+		cell_end(o);
+		cellf(o, true, "%" PRIu64, u->outcomes[OUTCOME_VICTIM_EXITED]);
+		cellf(o, true, "%" PRIu64, u->outcomes[OUTCOME_OPEN]);
+		if (u->memory_gone_ms.count)
+			timefmt__duration(gone, sizeof(gone), u->memory_gone_ms.max * 1000000);
+		else
+			strcpy(gone, "-");
+		cellf(o, true, "%s", gone);
+		report__put(o, o->m->row_close);
+	}
+	table_close(o);
+}
+
 /* What every reader of a postmortem needs before the incidents make sense. */
 static void design(struct report_out *o)
 {
@@ -376,6 +457,7 @@ static void write_report(struct report_out *o, const struct report *r, const str
 
 	source(o, r, src);
 	summary(o, r, src);
+	killers(o, r);
 	design(o);
 	if (r->nrows || o->m->incidents_heading_always)
 		heading(o, 2, "All incidents");

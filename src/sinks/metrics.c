@@ -97,37 +97,14 @@ static struct metrics_cgroup *cgroup_entry(struct metrics *m, const struct oomre
 	return c;
 }
 
-static void add_ukill(struct metrics *m, const struct oomreap_incident *inc)
-{
-	struct metrics_ukill *u = NULL;
-	uint32_t i;
-
-	for (i = 0; i < m->nukills && !u; i++)
-		if (m->ukills[i].method == inc->uk.method &&
-		    !strncmp(m->ukills[i].killer, inc->uk.killer_name, OOMREAP_COMM_LEN))
-			u = &m->ukills[i];
-	if (!u && m->nukills < METRICS_UKILL_PAIRS) {
-		u = &m->ukills[m->nukills++];
-		memcpy(u->killer, inc->uk.killer_name, OOMREAP_COMM_LEN);
-		u->killer[OOMREAP_COMM_LEN - 1] = 0;
-		u->method = inc->uk.method;
-	}
-	if (!u)
-		u = &m->ukills[METRICS_UKILL_PAIRS]; /* "other" */
-	u->kills++;
-	u->mrelease_failed += inc->uk.calls_failed - inc->uk.calls_esrch;
-}
-
 void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc,
 			   uint64_t page_size)
 {
 	summary__add(&m->sum, inc);
 	m->page_size = page_size;
-	if (inc->kind == INCIDENT_USERSPACE) {
-		/* not the kernel's OOM killer: its own counters too (no histograms) */
-		add_ukill(m, inc);
+	/* not the kernel's OOM killer: its own counters (summary's ukills), no histograms */
+	if (inc->kind == INCIDENT_USERSPACE)
 		return;
-	}
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
@@ -308,29 +285,32 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	family(f, "oomreap_userspace_kills_total", "counter",
 	       "Memory kills by userspace killers (earlyoom, systemd-oomd, ...), recognised by "
 	       "their executable file, by killer and by how the signal was sent.");
-	for (i = 0; i <= METRICS_UKILL_PAIRS; i++) {
-		const struct metrics_ukill *u = &m->ukills[i];
+	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
+		const struct summary_ukill *u = &m->sum.ukills[i];
 
-		if (i == METRICS_UKILL_PAIRS ? !u->kills : i >= (int)m->nukills)
+		if (i == SUMMARY_UKILL_PAIRS ? !u->kills : i >= (int)m->sum.nukills)
 			continue;
 		fputs("oomreap_userspace_kills_total{killer=\"", f);
-		label_value(f, i == METRICS_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
+		label_value(f, i == SUMMARY_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
 		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
-			i == METRICS_UKILL_PAIRS ? "other" : method__name(u->method), u->kills);
+			i == SUMMARY_UKILL_PAIRS ? "other" : method__name(u->method), u->kills);
 	}
 	family(f, "oomreap_userspace_mrelease_failures_total", "counter",
 	       "process_mrelease(2) calls of userspace killers that failed (ESRCH, the victim's "
 	       "memory gone first, not counted), by killer; traced only with --mrelease.");
-	for (i = 0; i <= METRICS_UKILL_PAIRS; i++) {
-		const struct metrics_ukill *u = &m->ukills[i];
+	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
+		const struct summary_ukill *u = &m->sum.ukills[i];
+		uint64_t failed = 0;
+		int k;
 
-		if (i == METRICS_UKILL_PAIRS ? !u->kills : i >= (int)m->nukills)
+		if (i == SUMMARY_UKILL_PAIRS ? !u->kills : i >= (int)m->sum.nukills)
 			continue;
+		for (k = 0; k < MREL_ERR_NR; k++)
+			failed += u->calls_failed_by[k];
 		fputs("oomreap_userspace_mrelease_failures_total{killer=\"", f);
-		label_value(f, i == METRICS_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
+		label_value(f, i == SUMMARY_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
 		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
-			i == METRICS_UKILL_PAIRS ? "other" : method__name(u->method),
-			u->mrelease_failed);
+			i == SUMMARY_UKILL_PAIRS ? "other" : method__name(u->method), failed);
 	}
 	/* by errno and not by killer: written from the start at 0, for alerts */
 	family(f, "oomreap_mrelease_failures_total", "counter",

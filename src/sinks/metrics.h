@@ -54,27 +54,17 @@ struct metrics_cgroup {
 	uint64_t freed_bytes;          /* anon + file + shmem */
 };
 
-/* Userspace kills by (killer, method): distinct pairs kept, the rest as "other". */
-#define METRICS_UKILL_PAIRS 16
-
-struct metrics_ukill {
-	char killer[OOMREAP_COMM_LEN];  /* "" in the last slot: "other" */
-	uint32_t method;                /* OOMREAP_METHOD_* */
-	uint64_t kills;
-	uint64_t mrelease_failed;       /* process_mrelease calls that failed (not ESRCH) */
-};
 
 struct metrics {
 	/*
 	 * The counters over incidents, by the one aggregation the exit
 	 * summary and the report use (core/summary.h): kills, outcomes,
 	 * incomplete and ended-unseen incidents, OOM events and their victims
-	 * by group kill, attempts, trylock failures, freed pages.
+	 * by group kill, attempts, trylock failures, freed pages, userspace
+	 * killers' kills and process_mrelease failures.
 	 */
 	struct summary sum;
 	uint64_t page_size;            /* of the freed pages, for their bytes */
-	struct metrics_ukill ukills[METRICS_UKILL_PAIRS + 1]; /* userspace killers' kills */
-	uint32_t nukills;
 	struct metrics_hist reap_latency;   /* kill -> finish */
 	struct metrics_hist reap_duration;  /* (last) start -> finish */
 	struct metrics_hist exit_latency;   /* kill -> victim exit */

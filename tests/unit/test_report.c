@@ -177,8 +177,8 @@ static void test_order_and_detail_cap(void **state)
 	assert_null(strstr(md, "## Incident 3"));
 	assert_non_null(strstr(md, "Details follow for the first 2 of 4 incidents"));
 	/* the table lists all, in kill order */
-	p1 = strstr(md, "| 1 | 2026-11-25 18:30:01.000 UTC | 100 |");
-	p3 = strstr(md, "| 3 | 2026-11-25 18:30:03.000 UTC | 300 |");
+	p1 = strstr(md, "| 1 | 2026-11-25 18:30:01.000 UTC | the kernel | 100 |");
+	p3 = strstr(md, "| 3 | 2026-11-25 18:30:03.000 UTC | the kernel | 300 |");
 	assert_non_null(p1);
 	assert_non_null(p3);
 	/* summary */
@@ -189,7 +189,7 @@ static void test_order_and_detail_cap(void **state)
 	/* worst first: the 3 s give-up */
 	p1 = strstr(md, "### Worst latencies");
 	assert_non_null(p1);
-	assert_non_null(strstr(p1, "| 2026-11-25 18:30:01.000 UTC | 100 | `first`"));
+	assert_non_null(strstr(p1, "| 2026-11-25 18:30:01.000 UTC | the kernel | 100 | `first`"));
 	assert_true(strstr(p1, "`first`") < strstr(p1, "`second`"));
 	assert_non_null(strstr(md, "unable to reap pid:100"));
 	free(md);
@@ -229,6 +229,71 @@ static void test_summary_counts_as_the_summary(void **state)
 	assert_non_null(strstr(md, "| Incidents | 3 |"));
 	assert_non_null(strstr(md, "| OOM kills (the kernel's, seen or read in its log) | 2 |"));
 	assert_non_null(strstr(md, "| Memory freed by the reaper | 1.0MiB, and by 1 reap not read |"));
+	free(md);
+	report__free(r);
+}
+
+/*
+ * The kernel's kills and the daemons' on one time axis, and a section per
+ * killer: its kills, what became of its victims' memory, its
+ * process_mrelease calls by how they failed.  A killer's name is the
+ * operator's (--killer NAME=PATH): escaped like any other string.
+ */
+static void test_userspace_killers(void **state)
+{
+	struct oomrec_header h;
+	struct report_opts o = { .format = REPORT_MD, .detail_max = 8 };
+	struct report *r;
+	struct oomreap_incident inc;
+	char *md;
+
+	(void)state;
+	header(&h);
+	r = report__new(&o, &h);
+	report__on_incident(&(struct oomreap_incident){ 0 }, r); /* nothing: no identity */
+	inc = incident(100, T0 + 1 * SEC, OUTCOME_REAPED, "memhog", "/a");
+	report__on_incident(&inc, r);
+	inc = incident(200, T0 + 2 * SEC, OUTCOME_MRELEASED, "uhog", "/u");
+	inc.kind = INCIDENT_USERSPACE;
+	strcpy(inc.uk.killer_name, "earlyoom");
+	inc.uk.method = OOMREAP_METHOD_KILL;
+	inc.uk.calls_ok = 1;
+	inc.uk.calls_failed = 1;
+	inc.uk.calls_failed_by[MREL_ERR_EINVAL] = 1;
+	report__on_incident(&inc, r);
+	inc = incident(300, T0 + 3 * SEC, OUTCOME_MRELEASE_FAILED, "uhog", "/u");
+	inc.kind = INCIDENT_USERSPACE;
+	strcpy(inc.uk.killer_name, "earlyoom");
+	inc.uk.method = OOMREAP_METHOD_KILL;
+	inc.uk.calls_failed = 2;
+	inc.uk.calls_failed_by[MREL_ERR_EAGAIN] = 2;
+	report__on_incident(&inc, r);
+	inc = incident(400, T0 + 4 * SEC, OUTCOME_VICTIM_EXITED, "svc", "/s");
+	inc.kind = INCIDENT_USERSPACE;
+	strcpy(inc.uk.killer_name, "my|`killer");
+	inc.uk.method = OOMREAP_METHOD_CGROUP_KILL;
+	report__on_incident(&inc, r);
+	md = render(r, NULL);
+	assert_non_null(strstr(md, "| Kills by userspace memory killers (below) | 3 |"));
+	assert_non_null(strstr(md, "## Userspace memory killers\n"));
+	assert_non_null(strstr(md, "| `earlyoom` | kill | 2 | 1 | 1 EINVAL, 2 EAGAIN | 0 | 0 |"));
+	assert_non_null(strstr(md, "| ``my\\|`killer`` | cgroup.kill | 1 | 0 | none | 1 | 0 |"));
+	/* one time axis: the kernel's kill, then earlyoom's */
+	assert_non_null(strstr(md, "| 1 | 2026-"));
+	assert_non_null(strstr(md, "UTC | the kernel | 100 |"));
+	assert_non_null(strstr(md, "UTC | `earlyoom` | 200 |"));
+	assert_true(strstr(md, "| the kernel | 100 |") < strstr(md, "| `earlyoom` | 200 |"));
+	free(md);
+	report__free(r);
+
+	/* no userspace kill: no section */
+	header(&h);
+	r = report__new(&o, &h);
+	inc = incident(100, T0 + 1 * SEC, OUTCOME_REAPED, "memhog", "/a");
+	report__on_incident(&inc, r);
+	md = render(r, NULL);
+	assert_null(strstr(md, "Userspace memory killers"));
+	assert_null(strstr(md, "Kills by userspace"));
 	free(md);
 	report__free(r);
 }
@@ -410,6 +475,7 @@ int main(void)
 		cmocka_unit_test(test_parse_time),
 		cmocka_unit_test(test_saturation),
 		cmocka_unit_test(test_order_and_detail_cap),
+		cmocka_unit_test(test_userspace_killers),
 		cmocka_unit_test(test_window),
 		cmocka_unit_test(test_summary_counts_as_the_summary),
 		cmocka_unit_test(test_markdown_escaping),
