@@ -235,6 +235,13 @@ struct ukill_info {
 	uint32_t ncalls;         /* process_mrelease calls seen */
 	uint32_t calls_ok, calls_failed, calls_esrch;
 	uint32_t calls_failed_by[MREL_ERR_NR]; /* the failures but ESRCH, by errno */
+	/*
+	 * EINVAL before any SIGKILL: a victim not dying yet (it handles the
+	 * SIGTERM earlyoom sends first).  Routine: not a failure of the
+	 * outcome.  After a SIGKILL, EINVAL is one (its mm shared with a
+	 * process not dying, or a core dump under way).
+	 */
+	uint32_t calls_einval_unkilled;
 	struct mrelease_call calls[MRELEASE_CALLS_MAX]; /* the first ones */
 	int8_t mm_unstable_at_exit; /* MMF_UNSTABLE in the mm at exit: 1, 0, -1 unread */
 	bool mrelease_awaited;   /* a call was under way at its exit, not yet returned */

@@ -27,9 +27,11 @@ static enum oomreap_outcome uk_outcome(const struct oomreap_incident *inc)
 		return OUTCOME_MRELEASED;
 	/*
 	 * No call succeeded, and one failed for a reason of its own: ESRCH
-	 * only says the victim's mm was gone first (it exited by itself).
+	 * only says the victim's mm was gone first (it exited by itself), and
+	 * EINVAL before any SIGKILL that it was not dying yet.
 	 */
-	if (!inc->uk.calls_ok && inc->uk.calls_failed > inc->uk.calls_esrch)
+	if (!inc->uk.calls_ok &&
+	    inc->uk.calls_failed > inc->uk.calls_esrch + inc->uk.calls_einval_unkilled)
 		return OUTCOME_MRELEASE_FAILED;
 	return OUTCOME_VICTIM_EXITED;
 }
@@ -159,6 +161,10 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 		inc->uk.calls_esrch++;
 	else if (m->ret)
 		inc->uk.calls_failed_by[mrelease_err__of(m->ret)]++;
+	/* no SIGKILL among the killer's signals so far (they come in time order) */
+	if (mrelease_err__of(m->ret) == MREL_ERR_EINVAL && inc->uk.first_sig != 9 &&
+	    inc->uk.last_sig != 9)
+		inc->uk.calls_einval_unkilled++;
 	if (inc->uk.ncalls++ >= MRELEASE_CALLS_MAX)
 		return;
 	c = &inc->uk.calls[inc->uk.ncalls - 1];

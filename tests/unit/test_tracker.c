@@ -499,6 +499,40 @@ static void test_uk_mrelease_failed(void **state)
 	assert_int_equal(incident__memory_gone_ns(inc), 3 * MS);
 }
 
+/*
+ * earlyoom's SIGTERM handled: EINVAL (not dying yet), then SIGKILL, and the
+ * victim gone before the next call (ESRCH): it exited, nothing failed.  An
+ * EINVAL after the SIGKILL is a failure (its mm shared, a core dump).
+ */
+static void test_uk_einval_before_kill_is_routine(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__ukill(14, 407, T0, 15, 312, 1000));
+	FEED(f, wire__mrelease(14, 407, T0 + 5 * US, T0 + 33 * MS, -EINVAL, 1000, 1000));
+	FEED(f, wire__ukill(14, 407, T0 + 360 * MS, 9, 312, 1000));
+	FEED(f, wire__exit(14, 407, T0 + 365 * MS, 1, 1));
+	FEED(f, wire__mrelease(14, 407, T0 + 366 * MS, T0 + 367 * MS, -ESRCH, WIRE_NO_RSS,
+			       WIRE_NO_RSS));
+	tracker__advance(f->t, T0 + 367 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->uk.calls_failed, 2);
+	assert_int_equal(inc->uk.calls_esrch, 1);
+	assert_int_equal(inc->uk.calls_einval_unkilled, 1);
+	assert_int_equal(inc->uk.calls_failed_by[MREL_ERR_EINVAL], 1);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+
+	f->c.n = 0;
+	FEED(f, wire__ukill(15, 408, T0, 9, 312, 1000));
+	FEED(f, wire__mrelease(15, 408, T0 + 5 * US, T0 + 1 * MS, -EINVAL, 1000, 1000));
+	FEED(f, wire__exit(15, 408, T0 + 365 * MS, 1, 1));
+	tracker__advance(f->t, T0 + 365 * MS + UK_SETTLE_NS);
+	inc = only_incident(f);
+	assert_int_equal(inc->uk.calls_einval_unkilled, 0);
+	assert_int_equal(inc->outcome, OUTCOME_MRELEASE_FAILED);
+}
+
 /* The errno classes the metrics and the alert use; ESRCH is none of them. */
 static void test_mrelease_err_classes(void **state)
 {
@@ -3348,6 +3382,7 @@ int main(void)
 		T(test_loss_deadline_flush),
 		cmocka_unit_test(test_loss_verdict_from_log),
 		cmocka_unit_test(test_mrelease_err_classes),
+		T(test_uk_einval_before_kill_is_routine),
 		T(test_reaper_events_without_kill),
 		cmocka_unit_test(test_joined_halfway),
 		T(test_mid_loop_incident_ends_when_the_reaper_falls_silent),
