@@ -237,16 +237,18 @@ scen_A() {
 	rm_cgroup "$cg"
 }
 
-# rec_start TAG / rec_stop TAG VICTIM NAME: with RECORD_G, on the tracepoint
-# rung, a second tool records the scenario; once the tool has reported the
-# victim, the recording leaves as real-<release>-NAME.oomrec (a golden's source).
+# rec_start TAG [OPTION] / rec_stop TAG VICTIM NAME: with RECORD_G, on the
+# tracepoint rung, a second tool records the scenario (with OPTION, such as
+# --mrelease); once the tool has reported the victim, the recording leaves
+# as real-<release>-NAME.oomrec (a golden's source).
 rec_start() {
 	_recp=
 	_rect=$1 # not $1 inside the eval: wait_for's own arguments are there
 	if [ -n "${RECORD_G:-}" ] && [ "$RUNG" = tracepoint ]; then
 		rm -f "$WORK/$_rect.oomrec"
 		: >"$WORK/${_rect}rec.err" # there before the first look for "ready"
-		"$BIN" --json --attach=tracepoint --no-summary --record "$WORK/$_rect.oomrec" \
+		# shellcheck disable=SC2086 # ${2:-}: one option or none
+		"$BIN" --json --attach=tracepoint --no-summary ${2:-} --record "$WORK/$_rect.oomrec" \
 			>/dev/null 2>"$WORK/${_rect}rec.err" &
 		_recp=$!
 		wait_for 120 eval 'grep -q "oomreap-trace: ready" "$WORK/${_rect}rec.err" || ! alive $_recp'
@@ -687,6 +689,7 @@ scen_U() {
 		return
 	fi
 	killer_trace 1 'sig == 9 || sig == 15'
+	rec_start u "$_mrel"
 	scen_begin "$name"
 	rm -f "$WORK/eo.log" "$WORK/hog.out"
 	"$EARLYOOM" -m "$mem" -r 0 --prefer '^uhog$' \
@@ -707,6 +710,8 @@ scen_U() {
 	# in (a settle window after them): wait for the tool's line of it
 	wait_for 40 grep -q "^{\"victim_seq\":[0-9]*,\"pid\":[0-9]*,\"tgid\":$hp," \
 		"$WORK/tool.json" || echo "@@WARN the tool has not reported $hp"
+	# U-term-handled -> real-REL-earlyoom-term-handled.oomrec
+	rec_stop u "$hp" "earlyoom${name#U}"
 	echo "@@SCEN BEGIN rung=$RUNG scen=$SCEN victim=$hp earlyoom=$ep"
 	sed 's/^/@@EOOM /' "$WORK/eo.log"
 	kmsg_since "$KMSG_T0" | grep -E 'Killed process|oom-kill:|BUG|WARNING|Call Trace' |

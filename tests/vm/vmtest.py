@@ -45,9 +45,10 @@ Environment knobs:
   VMTEST_VERBOSE=1  print every failed check's details
   VMTEST_BUSY=N     N busy loops on the host for the whole run (flake hunt:
                     the matrix must pass with the host's CPUs taken)
-  VMTEST_RECORD_G=1 scenarios G, O-global and O-slab recorded too (tracepoint
-                    rung), kept beside the guest's console log as
-                    real-<release>-group-kill.oomrec, -global-oom.oomrec, -slab-oom.oomrec
+  VMTEST_RECORD_G=1 scenarios G, O-global, O-slab and U-* recorded too
+                    (tracepoint rung), kept beside the guest's console log as
+                    real-<release>-group-kill.oomrec, -global-oom.oomrec, -slab-oom.oomrec,
+                    -earlyoom-<U scenario>.oomrec (with --mrelease where the tool has it)
   VMTEST_INJECT     shell the guest runs first: harness self-test, e.g.
                     'echo c >/proc/sysrq-trigger' (panic) or 'sleep 9999' (hang)
 """
