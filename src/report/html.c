@@ -160,22 +160,34 @@ static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const stru
 		"font-family=\"system-ui,sans-serif\" font-size=\"11\">\n",
 		SVG_W, SVG_W, num);
 	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"118\" fill=\"#fbfcfd\"/>\n", SVG_W);
-	/* legend */
-	fputs("<g font-size=\"10\" fill=\"#444\">"
-	      "<circle cx=\"30\" cy=\"14\" r=\"4\" fill=\"#c0392b\"/><text x=\"38\" y=\"17\">kill</text>"
-	      "<rect x=\"70\" y=\"9\" width=\"14\" height=\"10\" fill=\"#fde9c8\"/>"
-	      "<text x=\"88\" y=\"17\">reaper delay</text>"
-	      "<path d=\"M166 19 L171 9 L176 19 Z\" fill=\"#e67e22\"/>"
-	      "<text x=\"180\" y=\"17\">reaper woken</text>"
-	      "<path d=\"M256 10 L264 18 M264 10 L256 18\" stroke=\"#8e1b10\" stroke-width=\"2\"/>"
-	      "<text x=\"268\" y=\"17\">trylock failed</text>"
-	      "<path d=\"M346 10 L354 18 M354 10 L346 18\" stroke=\"#95a5a6\" stroke-width=\"2\"/>"
-	      "<text x=\"358\" y=\"17\">skipped (mm gone)</text>"
-	      "<rect x=\"458\" y=\"9\" width=\"14\" height=\"10\" fill=\"#2e8b57\"/>"
-	      "<text x=\"476\" y=\"17\">reaping</text>"
-	      "<path d=\"M530 14 L535 9 L540 14 L535 19 Z\" fill=\"#2c7fb8\"/>"
-	      "<text x=\"544\" y=\"17\">exit</text></g>\n",
-	      f);
+	/* legend: a userspace killer's victim has no reaper, its calls instead */
+	if (inc->kind == INCIDENT_USERSPACE)
+		fputs("<g font-size=\"10\" fill=\"#444\">"
+		      "<circle cx=\"30\" cy=\"14\" r=\"4\" fill=\"#c0392b\"/>"
+		      "<text x=\"38\" y=\"17\">killer's signal</text>"
+		      "<rect x=\"120\" y=\"9\" width=\"14\" height=\"10\" fill=\"#2e8b57\"/>"
+		      "<text x=\"138\" y=\"17\">process_mrelease</text>"
+		      "<path d=\"M236 10 L244 18 M244 10 L236 18\" stroke=\"#8e1b10\" "
+		      "stroke-width=\"2\"/><text x=\"248\" y=\"17\">call failed</text>"
+		      "<path d=\"M320 14 L325 9 L330 14 L325 19 Z\" fill=\"#2c7fb8\"/>"
+		      "<text x=\"334\" y=\"17\">exit</text></g>\n",
+		      f);
+	else
+		fputs("<g font-size=\"10\" fill=\"#444\">"
+		      "<circle cx=\"30\" cy=\"14\" r=\"4\" fill=\"#c0392b\"/><text x=\"38\" y=\"17\">kill</text>"
+		      "<rect x=\"70\" y=\"9\" width=\"14\" height=\"10\" fill=\"#fde9c8\"/>"
+		      "<text x=\"88\" y=\"17\">reaper delay</text>"
+		      "<path d=\"M166 19 L171 9 L176 19 Z\" fill=\"#e67e22\"/>"
+		      "<text x=\"180\" y=\"17\">reaper woken</text>"
+		      "<path d=\"M256 10 L264 18 M264 10 L256 18\" stroke=\"#8e1b10\" stroke-width=\"2\"/>"
+		      "<text x=\"268\" y=\"17\">trylock failed</text>"
+		      "<path d=\"M346 10 L354 18 M354 10 L346 18\" stroke=\"#95a5a6\" stroke-width=\"2\"/>"
+		      "<text x=\"358\" y=\"17\">skipped (mm gone)</text>"
+		      "<rect x=\"458\" y=\"9\" width=\"14\" height=\"10\" fill=\"#2e8b57\"/>"
+		      "<text x=\"476\" y=\"17\">reaping</text>"
+		      "<path d=\"M530 14 L535 9 L540 14 L535 19 Z\" fill=\"#2c7fb8\"/>"
+		      "<text x=\"544\" y=\"17\">exit</text></g>\n",
+		      f);
 	/* the reaper's delay, kill -> wake */
 	if (inc->wake_ns && inc->kill_ns && inc->wake_ns > inc->kill_ns) {
 		double x0 = xpos(base, span, inc->kill_ns), x1 = xpos(base, span, inc->wake_ns);
@@ -233,8 +245,34 @@ static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const stru
 		svg_title(f, label, base, te->ts_ns);
 		switch (te->type) {
 		case OOMREAP_EV_KILL:
+		case OOMREAP_EV_UKILL:
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%d\" r=\"6\" fill=\"#c0392b\"/>", x, track);
 			break;
+		case OOMREAP_EV_MRELEASE: {
+			/* the call, from its entry (when seen) to this return */
+			const struct mrelease_call *c = NULL;
+			uint32_t k;
+
+			for (k = 0; k < inc->uk.ncalls && k < MRELEASE_CALLS_MAX; k++)
+				if (inc->uk.calls[k].exit_ns == te->ts_ns)
+					c = &inc->uk.calls[k];
+			if (c && c->ret == 0) {
+				double x0 = c->enter_ns && c->enter_ns >= base
+						    ? xpos(base, span, c->enter_ns) : x;
+
+				fprintf(f,
+					"<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"10\" "
+					"fill=\"#2e8b57\"/>",
+					x0, track - 19, x - x0 > 2 ? x - x0 : 2);
+			} else {
+				fprintf(f,
+					"<path d=\"M%.1f %d L%.1f %d M%.1f %d L%.1f %d\" stroke=\"%s\" "
+					"stroke-width=\"2\"/>",
+					x - 4, track - 18, x + 4, track - 10, x + 4, track - 18, x - 4,
+					track - 10, c && c->ret == -3 ? "#95a5a6" : "#8e1b10");
+			}
+			break;
+		}
 		case OOMREAP_EV_REAPER_WAKE:
 			fprintf(f,
 				"<path d=\"M%.1f %d L%.1f %d L%.1f %d Z\" fill=\"%s\"/>", x - 6,
