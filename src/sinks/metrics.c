@@ -257,6 +257,41 @@ static void by_group_kill(FILE *f, const char *name, const char *help, const uin
 			v[order[i]]);
 }
 
+/* A family by (killer, method): the pairs the summary kept, then "other" if it counted any. */
+static uint64_t ukill_kills(const struct summary_ukill *u)
+{
+	return u->kills;
+}
+
+static uint64_t ukill_failures(const struct summary_ukill *u)
+{
+	uint64_t failed = 0;
+	int k;
+
+	for (k = 0; k < MREL_ERR_NR; k++)
+		failed += u->calls_failed_by[k];
+	return failed;
+}
+
+static void ukill_family(FILE *f, const struct metrics *m, const char *name, const char *help,
+			 uint64_t (*value)(const struct summary_ukill *u))
+{
+	int i;
+
+	family(f, name, "counter", help);
+	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
+		const struct summary_ukill *u = &m->sum.ukills[i];
+		bool other = i == SUMMARY_UKILL_PAIRS;
+
+		if (other ? !u->kills : i >= (int)m->sum.nukills)
+			continue;
+		fprintf(f, "%s{killer=\"", name);
+		label_value(f, other ? "other" : u->killer, OOMREAP_COMM_LEN);
+		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n", other ? "other" : method__name(u->method),
+			value(u));
+	}
+}
+
 void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
 {
 	int i;
@@ -282,36 +317,15 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		fprintf(f, "oomreap_kills_total{constraint=\"%s\"} %" PRIu64 "\n",
 			i == METRICS_CONSTRAINT_UNKNOWN ? "unknown" : constraint__name((uint32_t)i),
 			m->sum.kills_by_constraint[i]);
-	family(f, "oomreap_userspace_kills_total", "counter",
-	       "Memory kills by userspace killers (earlyoom, systemd-oomd, ...), recognised by "
-	       "their executable file, by killer and by how the signal was sent.");
-	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
-		const struct summary_ukill *u = &m->sum.ukills[i];
-
-		if (i == SUMMARY_UKILL_PAIRS ? !u->kills : i >= (int)m->sum.nukills)
-			continue;
-		fputs("oomreap_userspace_kills_total{killer=\"", f);
-		label_value(f, i == SUMMARY_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
-		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
-			i == SUMMARY_UKILL_PAIRS ? "other" : method__name(u->method), u->kills);
-	}
-	family(f, "oomreap_userspace_mrelease_failures_total", "counter",
-	       "process_mrelease(2) calls of userspace killers that failed (ESRCH, the victim's "
-	       "memory gone first, not counted), by killer; traced only with --mrelease.");
-	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
-		const struct summary_ukill *u = &m->sum.ukills[i];
-		uint64_t failed = 0;
-		int k;
-
-		if (i == SUMMARY_UKILL_PAIRS ? !u->kills : i >= (int)m->sum.nukills)
-			continue;
-		for (k = 0; k < MREL_ERR_NR; k++)
-			failed += u->calls_failed_by[k];
-		fputs("oomreap_userspace_mrelease_failures_total{killer=\"", f);
-		label_value(f, i == SUMMARY_UKILL_PAIRS ? "other" : u->killer, OOMREAP_COMM_LEN);
-		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n",
-			i == SUMMARY_UKILL_PAIRS ? "other" : method__name(u->method), failed);
-	}
+	ukill_family(f, m, "oomreap_userspace_kills_total",
+		     "Memory kills by userspace killers (earlyoom, systemd-oomd, ...), recognised by "
+		     "their executable file, by killer and by how the signal was sent.",
+		     ukill_kills);
+	ukill_family(f, m, "oomreap_userspace_mrelease_failures_total",
+		     "process_mrelease(2) calls of userspace killers that failed (ESRCH, the "
+		     "victim's memory gone first, not counted), by killer; traced only with "
+		     "--mrelease.",
+		     ukill_failures);
 	/* by errno and not by killer: written from the start at 0, for alerts */
 	family(f, "oomreap_mrelease_failures_total", "counter",
 	       "process_mrelease(2) calls of userspace killers that failed, by errno (ESRCH, "

@@ -197,6 +197,22 @@ class PinRun:
             wait_for(gap[0], 10, gap[1])
         r.start_tool(select=self.select)
 
+    def drained(self, what):
+        """Wait until the running tool has drained its ring buffer since now:
+        each textfile rewrite (--interval 1) follows a drain, so the second
+        rewrite from now drained after now.  Returns its textfile."""
+        prom = os.path.join(self.tmp, f"tool{self.ntools}.prom")
+        seen = []
+
+        def rewritten_twice():
+            with contextlib.suppress(FileNotFoundError):
+                m = os.stat(prom).st_mtime_ns
+                if not seen or seen[-1] != m:
+                    seen.append(m)
+            return len(seen) >= 3
+        wait_for(rewritten_twice, 5, f"two textfile rewrites by {what}")
+        return prom
+
     def errs(self, i):
         tools = self.r.old_tools + [self.r.tool]
         return tools[i].proc.err if i < len(tools) and tools[i] else []
@@ -388,19 +404,9 @@ def scenario_c2_kill(fs):
         g.send("go")
         ev, kl = r.kernel_kill(pid)
         # The kill does not wake the reader: make sure it was read (and so
-        # dies with the process) before the SIGKILL.  Each textfile rewrite
-        # follows a drain; the second one after now drained after now.
-        # (The reaper's first attempt comes 2 s after the kill: room for both.)
-        prom = os.path.join(pr.tmp, f"tool{pr.ntools}.prom")
-        seen = []
-
-        def rewritten_twice():
-            with contextlib.suppress(FileNotFoundError):
-                m = os.stat(prom).st_mtime_ns
-                if not seen or seen[-1] != m:
-                    seen.append(m)
-            return len(seen) >= 3
-        wait_for(rewritten_twice, 5, "two textfile rewrites by the first tool")
+        # dies with the process) before the SIGKILL.  (The reaper's first
+        # attempt comes 2 s after the kill: room for two rewrites.)
+        pr.drained("the first tool")
         wait_for(lambda: len(r.trace.of("skip_task_reaping", pid)) >= 3, 10,
                  "3 skip_task_reaping")
         pr.restart("kill")
@@ -475,17 +481,7 @@ def scenario_c2_full(fs):
         gev, gkl = r.kernel_kill(gpid)
         r.expect_eq(g.wait(10), -signal.SIGKILL, "trigger exit status")
         # the victim's exit must find room: the new process has drained
-        # (each textfile rewrite follows a drain; the second is after now)
-        prom = os.path.join(pr.tmp, f"tool{pr.ntools}.prom")
-        seen_m = []
-
-        def rewritten_twice():
-            with contextlib.suppress(FileNotFoundError):
-                m = os.stat(prom).st_mtime_ns
-                if not seen_m or seen_m[-1] != m:
-                    seen_m.append(m)
-            return len(seen_m) >= 3
-        wait_for(rewritten_twice, 5, "two textfile rewrites by the second tool")
+        prom = pr.drained("the second tool")
         r.fuse.release()
         r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
         r.tool.wait_incident(pid, 10)

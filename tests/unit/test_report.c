@@ -239,6 +239,17 @@ static void test_summary_counts_as_the_summary(void **state)
  * process_mrelease calls by how they failed.  A killer's name is the
  * operator's (--killer NAME=PATH): escaped like any other string.
  */
+static struct oomreap_incident killed_by(uint32_t pid, uint64_t kill, enum oomreap_outcome o,
+					 const char *killer, uint32_t method)
+{
+	struct oomreap_incident inc = incident(pid, kill, o, "uhog", "/u");
+
+	inc.kind = INCIDENT_USERSPACE;
+	snprintf(inc.uk.killer_name, sizeof(inc.uk.killer_name), "%s", killer);
+	inc.uk.method = method;
+	return inc;
+}
+
 static void test_userspace_killers(void **state)
 {
 	struct oomrec_header h;
@@ -253,25 +264,18 @@ static void test_userspace_killers(void **state)
 	report__on_incident(&(struct oomreap_incident){ 0 }, r); /* nothing: no identity */
 	inc = incident(100, T0 + 1 * SEC, OUTCOME_REAPED, "memhog", "/a");
 	report__on_incident(&inc, r);
-	inc = incident(200, T0 + 2 * SEC, OUTCOME_MRELEASED, "uhog", "/u");
-	inc.kind = INCIDENT_USERSPACE;
-	strcpy(inc.uk.killer_name, "earlyoom");
-	inc.uk.method = OOMREAP_METHOD_KILL;
+	inc = killed_by(200, T0 + 2 * SEC, OUTCOME_MRELEASED, "earlyoom", OOMREAP_METHOD_KILL);
 	inc.uk.calls_ok = 1;
 	inc.uk.calls_failed = 1;
 	inc.uk.calls_failed_by[MREL_ERR_EINVAL] = 1;
 	report__on_incident(&inc, r);
-	inc = incident(300, T0 + 3 * SEC, OUTCOME_MRELEASE_FAILED, "uhog", "/u");
-	inc.kind = INCIDENT_USERSPACE;
-	strcpy(inc.uk.killer_name, "earlyoom");
-	inc.uk.method = OOMREAP_METHOD_KILL;
+	inc = killed_by(300, T0 + 3 * SEC, OUTCOME_MRELEASE_FAILED, "earlyoom",
+			OOMREAP_METHOD_KILL);
 	inc.uk.calls_failed = 2;
 	inc.uk.calls_failed_by[MREL_ERR_EAGAIN] = 2;
 	report__on_incident(&inc, r);
-	inc = incident(400, T0 + 4 * SEC, OUTCOME_VICTIM_EXITED, "svc", "/s");
-	inc.kind = INCIDENT_USERSPACE;
-	strcpy(inc.uk.killer_name, "my|`killer");
-	inc.uk.method = OOMREAP_METHOD_CGROUP_KILL;
+	inc = killed_by(400, T0 + 4 * SEC, OUTCOME_VICTIM_EXITED, "my|`killer",
+			OOMREAP_METHOD_CGROUP_KILL);
 	report__on_incident(&inc, r);
 	md = render(r, NULL);
 	assert_non_null(strstr(md, "| Kills by userspace memory killers (below) | 3 |"));
