@@ -386,8 +386,8 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 			pin__save(pd, session__tracker(&s));
 		session__finish(&s, timefmt__mono_now(), attach__dropped(tr));
 		if (attach__dropped(tr))
-			p_err("%llu events lost: ring buffer full",
-			      (unsigned long long)attach__dropped(tr));
+			p_err("%llu events lost: ring buffer full (%u KiB; --ring-size sets it)",
+			      (unsigned long long)attach__dropped(tr), attach__ring_bytes(tr) >> 10);
 		if (tracker__stats(session__tracker(&s))->continued_unsaved)
 			p_err("%llu incident%s continued from a process that stopped without "
 			      "saving: %s start was read by it and lost with it (joined halfway)",

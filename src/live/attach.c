@@ -595,6 +595,13 @@ void attach__missed(const struct tracer *tr, struct runs_missed *out)
 	}
 }
 
+uint32_t attach__ring_bytes(const struct tracer *tr)
+{
+	if (tr->adopted)
+		return pin__adopted_ring_bytes(tr->adopted);
+	return bpf_map__max_entries(tr->skel->maps.events);
+}
+
 int attach__events_fd(const struct tracer *tr)
 {
 	if (tr->adopted)

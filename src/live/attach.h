@@ -104,6 +104,8 @@ struct runs_missed;
  */
 void attach__missed(const struct tracer *tr, struct runs_missed *out);
 int attach__events_fd(const struct tracer *tr);
+/* The ring buffer's size: as loaded (--ring-size), or the adopted set's. */
+uint32_t attach__ring_bytes(const struct tracer *tr);
 /*
  * The kernel's __per_cpu_offset[] table (features__per_cpu_offset_table()),
  * from which the loaded programs add the RSS counters' per-CPU remainders;

@@ -520,6 +520,10 @@ def scenario_c2_full(fs):
         # the textfile and the exit summary count the same loss, nothing after it
         r.expect_eq(prom_sum(prom, "oomreap_events_lost_total"), float(lost),
                     "second tool's oomreap_events_lost_total")
+        # ... and its exit says how large the buffer was: the adopted one's size
+        r.expect(any(l.endswith(f": {lost} events lost: ring buffer full ({page >> 10} KiB; "
+                                "--ring-size sets it)") for l in pr.errs(1)),
+                 f"second tool's loss at exit: {pr.errs(1)[-8:]}")
         summ = [l for l in pr.errs(1) if l.startswith("  trylock failures:")]
         r.expect(summ and re.search(rf"events lost: {lost}\b", summ[-1]),
                  f"second tool's summary: {summ[-1:]}, want events lost: {lost}")
