@@ -29,13 +29,21 @@ static void add_ukill(struct summary *s, const struct oomreap_incident *inc)
 		u->outcomes[inc->outcome]++;
 	u->calls_ok += inc->uk.calls_ok;
 	u->calls_esrch += inc->uk.calls_esrch;
-	for (i = 0; i < MREL_ERR_NR; i++) {
+	for (i = 0; i < MREL_ERR_NR; i++)
 		u->calls_failed_by[i] += inc->uk.calls_failed_by[i];
-		s->mrelease_failed_by[i] += inc->uk.calls_failed_by[i];
-	}
 	gone = incident__memory_gone_ns(inc);
 	if (gone != LATENCY_NONE)
 		histogram__add(&u->memory_gone_ms, gone / 1000000);
+}
+
+uint64_t summary__mrelease_failed(const struct summary *s, unsigned e)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i <= SUMMARY_UKILL_PAIRS && e < MREL_ERR_NR; i++)
+		n += s->ukills[i].calls_failed_by[e];
+	return n;
 }
 
 void summary__add(struct summary *s, const struct oomreap_incident *inc)
@@ -160,10 +168,12 @@ void summary__print(FILE *f, const struct summary *s, const struct render_ctx *r
 		const char *sep = "  process_mrelease failed (userspace killers): ";
 
 		for (i = 0; i < MREL_ERR_NR; i++) {
-			if (!s->mrelease_failed_by[i])
+			uint64_t n = summary__mrelease_failed(s, (unsigned)i);
+
+			if (!n)
 				continue;
 			fprintf(f, "%s%s %llu", sep, mrelease_err__name((unsigned)i),
-				(unsigned long long)s->mrelease_failed_by[i]);
+				(unsigned long long)n);
 			sep = ", ";
 		}
 		if (sep[0] == ',')

@@ -51,8 +51,6 @@ struct summary {
 	 * process" line read (joined halfway); never an incident with neither.
 	 */
 	uint64_t kills_by_constraint[5];
-	/* userspace killers' process_mrelease calls that failed, by errno (not ESRCH) */
-	uint64_t mrelease_failed_by[MREL_ERR_NR];
 	/* userspace killers' kills, by (killer, method); [SUMMARY_UKILL_PAIRS]: the rest */
 	struct summary_ukill ukills[SUMMARY_UKILL_PAIRS + 1];
 	uint32_t nukills;
@@ -61,6 +59,8 @@ struct summary {
 };
 
 void summary__add(struct summary *s, const struct oomreap_incident *inc);
+/* Userspace killers' process_mrelease calls that failed with errno class e, all killers. */
+uint64_t summary__mrelease_failed(const struct summary *s, unsigned e);
 /* The text summary, for people, after the incident lines. */
 /* stdout_dropped: lines stdout's reader did not take (said only when some were). */
 /* missed: runs our programs missed (NULL or none listed: nothing said, e.g. an older recording). */

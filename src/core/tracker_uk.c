@@ -153,18 +153,20 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 		return;
 	}
 	trk__timeline_add(inc, &m->hdr, &m->after, no_sum, 0, (int32_t)m->ret);
-	if (m->ret == 0)
+	if (m->ret == 0) {
 		inc->uk.calls_ok++;
-	else
+	} else {
+		unsigned cls = mrelease_err__of(m->ret);
+
 		inc->uk.calls_failed++;
-	if (m->ret && mrelease_err__of(m->ret) == MREL_ERR_NR)
-		inc->uk.calls_esrch++;
-	else if (m->ret)
-		inc->uk.calls_failed_by[mrelease_err__of(m->ret)]++;
-	/* no SIGKILL among the killer's signals so far (they come in time order) */
-	if (mrelease_err__of(m->ret) == MREL_ERR_EINVAL && inc->uk.first_sig != 9 &&
-	    inc->uk.last_sig != 9)
-		inc->uk.calls_einval_unkilled++;
+		if (cls == MREL_ERR_NR)
+			inc->uk.calls_esrch++;
+		else
+			inc->uk.calls_failed_by[cls]++;
+		/* no SIGKILL among the killer's signals so far (they come in time order) */
+		if (cls == MREL_ERR_EINVAL && inc->uk.first_sig != 9 && inc->uk.last_sig != 9)
+			inc->uk.calls_einval_unkilled++;
+	}
 	if (inc->uk.ncalls++ >= MRELEASE_CALLS_MAX)
 		return;
 	c = &inc->uk.calls[inc->uk.ncalls - 1];

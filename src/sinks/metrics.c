@@ -333,7 +333,8 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 	       "after a SIGTERM it handles, is routine); traced only with --mrelease.");
 	for (i = 0; i < MREL_ERR_NR; i++)
 		fprintf(f, "oomreap_mrelease_failures_total{errno=\"%s\"} %" PRIu64 "\n",
-			mrelease_err__name((unsigned)i), m->sum.mrelease_failed_by[i]);
+			mrelease_err__name((unsigned)i),
+			summary__mrelease_failed(&m->sum, (unsigned)i));
 	by_group_kill(f, "oomreap_oom_events_total",
 		      "OOM-killer invocations that killed, by whether memory.oom.group killed a "
 		      "whole cgroup (\"unknown\": the kill could not be read for it); counted at the "
