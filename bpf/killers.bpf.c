@@ -77,6 +77,45 @@ static __always_inline __u32 method_of(long nr, __s32 code, int group)
 	}
 }
 
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+/*
+ * The cgroup whose cgroup.kill the current task is writing to fd (the
+ * first argument in its registers): the file must be on a cgroup2 mount
+ * and its kernfs node (the inode's i_private) named "cgroup.kill"; the
+ * node's parent directory holds the cgroup (priv).  NULL otherwise: a
+ * write to anything else that sent a signal (a pipe's SIGPIPE is not
+ * SIGKILL; a pseudo-file of a driver could be) names no cgroup.
+ */
+static __always_inline struct cgroup *cgroup_kill_target(long fd, __u64 *id)
+{
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(cur, files, fdt);
+	struct kernfs_node *kn, *dir;
+	struct file **fds, *f = NULL;
+	char name[12] = {};
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd & 0xffffff]);
+	if (!f || BPF_CORE_READ(f, f_inode, i_sb, s_magic) != CGROUP2_SUPER_MAGIC)
+		return NULL;
+	kn = BPF_CORE_READ(f, f_inode, i_private);
+	if (!kn)
+		return NULL;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(kn, name));
+	if (name[0] != 'c' || name[1] != 'g' || name[2] != 'r' || name[3] != 'o' ||
+	    name[4] != 'u' || name[5] != 'p' || name[6] != '.' || name[7] != 'k' ||
+	    name[8] != 'i' || name[9] != 'l' || name[10] != 'l' || name[11])
+		return NULL;
+	dir = kernfs_parent(kn);
+	if (!dir)
+		return NULL;
+	*id = BPF_CORE_READ(dir, id);
+	return BPF_CORE_READ(dir, priv);
+}
+
 static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 					  struct task_struct *task, int group, int result,
 					  bool regs, bool walk_loop)
@@ -158,6 +197,20 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	}
 	e->syscall_nr = (__s32)nr;
 	e->method = method_of(nr, e->si_code, group);
+	if (regs && e->method == OOMREAP_METHOD_CGROUP_KILL) {
+		struct pt_regs *regs = (void *)bpf_task_pt_regs(bpf_get_current_task_btf());
+		struct cgroup *target = cgroup_kill_target(BPF_CORE_READ(regs, di),
+							   &e->target_cgroup_id);
+
+		if (target) {
+			e->ukill_flags |= OOMREAP_UKILL_TARGET;
+			if (walk_loop ? cgroup_path_fill_loop(target, e->target_cgroup_path)
+				      : cgroup_path_fill(target, e->target_cgroup_path))
+				e->ukill_flags |= OOMREAP_UKILL_TARGET_TRUNC;
+		} else {
+			e->target_cgroup_id = 0;
+		}
+	}
 	BPF_CORE_READ_STR_INTO(&e->comm, task, comm);
 	e->uid = BPF_CORE_READ(task, real_cred, uid.val);
 	mm = BPF_CORE_READ(task, mm);

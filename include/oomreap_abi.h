@@ -16,8 +16,13 @@
 #include <linux/types.h>
 #endif
 
-#define OOMREAP_ABI_VERSION 3
+#define OOMREAP_ABI_VERSION 4
 /*
+ * Version 4 appended to the userspace kill event the cgroup whose
+ * cgroup.kill was written (target_cgroup_id, target_cgroup_path): a
+ * version 3 ukill event is its prefix, and readers extend it (target
+ * unknown, OOMREAP_UKILL_TARGET clear).
+ *
  * Version 3 added the userspace-killer events (OOMREAP_EV_UKILL,
  * OOMREAP_EV_MRELEASE), gave the exit event's spare field a meaning
  * (exit_flags, OOMREAP_EXIT_UNMARKED) and the kill event
@@ -33,6 +38,7 @@
 #define OOMREAP_ABI_V1_KILL_SIZE 424
 #define OOMREAP_ABI_V1_REAP_SIZE 104
 #define OOMREAP_ABI_V1_EXIT_SIZE 104
+#define OOMREAP_ABI_V3_UKILL_SIZE 576
 
 #define OOMREAP_COMM_LEN 16
 #define OOMREAP_CGROUP_PATH_LEN 256
@@ -283,11 +289,20 @@ struct oomreap_ukill_event {
 	char killer_name[OOMREAP_COMM_LEN];         /* the name it was configured as */
 	char killer_exe[OOMREAP_KILLER_EXE_LEN];    /* the configured path it matched */
 	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
+	/*
+	 * A write to cgroup.kill (OOMREAP_METHOD_CGROUP_KILL): the cgroup whose
+	 * file was written, read from the killer's fd table in the same
+	 * program (OOMREAP_UKILL_TARGET); the victim is in its subtree.
+	 */
+	__u64 target_cgroup_id;
+	char target_cgroup_path[OOMREAP_CGROUP_PATH_LEN];
 };
-_Static_assert(sizeof(struct oomreap_ukill_event) == 576, "ukill ABI");
+_Static_assert(sizeof(struct oomreap_ukill_event) == 840, "ukill ABI");
 
 #define OOMREAP_UKILL_CGROUP_TRUNC 0x1  /* cgroup_path was truncated */
 #define OOMREAP_UKILL_AGAIN 0x2         /* a later signal to a victim already signalled */
+#define OOMREAP_UKILL_TARGET 0x4        /* target_cgroup_* were read */
+#define OOMREAP_UKILL_TARGET_TRUNC 0x8  /* target_cgroup_path was truncated */
 
 /* Flags in oomreap_mrelease_event.mrel_flags. */
 #define OOMREAP_MREL_ENTER_SEEN 0x1   /* its entry was seen: enter_ns, before are set */

@@ -75,6 +75,22 @@ size_t event__from_v1(void *buf, size_t len, size_t cap)
 	return h.size;
 }
 
+size_t event__from_v3(void *buf, size_t len, size_t cap)
+{
+	struct oomreap_event_header h;
+	const size_t v3 = OOMREAP_ABI_V3_UKILL_SIZE, now = sizeof(struct oomreap_ukill_event);
+
+	if (!buf || len < sizeof(h))
+		return len;
+	memcpy(&h, buf, sizeof(h));
+	if (h.type != OOMREAP_EV_UKILL || h.size != v3 || len != v3 || now > cap)
+		return len;
+	memset((char *)buf + v3, 0, now - v3); /* no target: OOMREAP_UKILL_TARGET clear */
+	h.size = (uint32_t)now;
+	memcpy(buf, &h, sizeof(h));
+	return now;
+}
+
 static bool nul_terminated(const char *s, size_t n)
 {
 	return memchr(s, 0, n) != NULL;
@@ -118,7 +134,8 @@ int event__validate(const void *buf, size_t len)
 		    !nul_terminated(u->killer_comm, sizeof(u->killer_comm)) ||
 		    !nul_terminated(u->killer_name, sizeof(u->killer_name)) ||
 		    !nul_terminated(u->killer_exe, sizeof(u->killer_exe)) ||
-		    !nul_terminated(u->cgroup_path, sizeof(u->cgroup_path)))
+		    !nul_terminated(u->cgroup_path, sizeof(u->cgroup_path)) ||
+		    !nul_terminated(u->target_cgroup_path, sizeof(u->target_cgroup_path)))
 			return -EINVAL;
 	} else if (h.type == OOMREAP_EV_MRELEASE) {
 		const struct oomreap_mrelease_event *m = buf;

@@ -22,6 +22,11 @@ int event__validate(const void *buf, size_t len);
  * (len itself for anything else: event__validate() judges it).
  */
 size_t event__from_v1(void *buf, size_t len, size_t cap);
+/*
+ * The same for a userspace kill event of versions 1 to 3 (576 bytes):
+ * version 4 appended the cgroup.kill target, read as unknown.
+ */
+size_t event__from_v3(void *buf, size_t len, size_t cap);
 const char *event__type_name(uint32_t type);
 size_t event__type_size(uint32_t type);
 const char *skip_reason__name(uint32_t reason);

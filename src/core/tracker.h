@@ -245,6 +245,18 @@ struct ukill_info {
 	struct mrelease_call calls[MRELEASE_CALLS_MAX]; /* the first ones */
 	int8_t mm_unstable_at_exit; /* MMF_UNSTABLE in the mm at exit: 1, 0, -1 unread */
 	bool mrelease_awaited;   /* a call was under way at its exit, not yet returned */
+	/*
+	 * A cgroup.kill write (method OOMREAP_METHOD_CGROUP_KILL) kills every
+	 * process of a cgroup's subtree in one system call: one kill event.
+	 * Its victims share write_id (the first one's victim_seq) and are
+	 * numbered in signal order (write_victim 1..); target_* is the cgroup
+	 * written, when the signal's program could read it.
+	 */
+	uint64_t write_id;       /* 0: not a cgroup.kill */
+	uint32_t write_victim;
+	bool target_known, target_truncated;
+	uint64_t target_cgroup_id;
+	char target_cgroup[OOMREAP_CGROUP_PATH_LEN];
 };
 
 struct oomreap_incident {

@@ -51,6 +51,14 @@ struct tracker {
 	bool have_ctx;
 	uint64_t ctx_gen;     /* OOM_CONTEXT events seen: oom_kill_process() calls */
 	struct oom_events oom_events;
+	/* the last cgroup.kill write a userspace killer was seen making (tracker_uk.c) */
+	struct {
+		uint64_t id;          /* its first victim's victim_seq; 0 none yet */
+		uint32_t victims;
+		uint32_t killer_pid;  /* the writing thread */
+		uint64_t target_id;   /* the cgroup written (0 unread) */
+		uint64_t last_ns;     /* its last signal */
+	} uk_write;
 	/* the OOM context of the current event's chosen victim, for its group's other victims */
 	struct oom_context event_ctx;
 	uint64_t event_ctx_id;

@@ -57,6 +57,40 @@ void trk__uk_exit(struct tracker *t, struct oomreap_incident *inc,
 	uk_settle(t, inc, inc->exit_ns);
 }
 
+/*
+ * A cgroup.kill victim joins the last write's event when the same thread
+ * sent its signal, to the same cgroup, within EVENT_MEMBER_GAP_NS of the
+ * write's previous signal: cgroup_kill() signals each process of the
+ * subtree in one loop of one write(2).  A second write by the same
+ * thread to the same cgroup that soon finds only processes the first
+ * one's SIGKILL has not finished: their signal is already pending and
+ * not traced (result 2), so nothing merges two writes' victims wrongly.
+ */
+static void uk_write_assign(struct tracker *t, struct oomreap_incident *inc,
+			    const struct oomreap_ukill_event *u)
+{
+	uint64_t target = (u->ukill_flags & OOMREAP_UKILL_TARGET) ? u->target_cgroup_id : 0;
+
+	if (!(t->uk_write.id && t->uk_write.killer_pid == u->killer_pid &&
+	      t->uk_write.target_id == target && u->hdr.ts_ns >= t->uk_write.last_ns &&
+	      u->hdr.ts_ns - t->uk_write.last_ns <= EVENT_MEMBER_GAP_NS)) {
+		t->uk_write.id = inc->victim_seq ? inc->victim_seq : 1;
+		t->uk_write.victims = 0;
+		t->uk_write.killer_pid = u->killer_pid;
+		t->uk_write.target_id = target;
+	}
+	t->uk_write.last_ns = u->hdr.ts_ns;
+	inc->uk.write_id = t->uk_write.id;
+	inc->uk.write_victim = ++t->uk_write.victims;
+	inc->uk.target_known = u->ukill_flags & OOMREAP_UKILL_TARGET;
+	if (inc->uk.target_known) {
+		inc->uk.target_truncated = u->ukill_flags & OOMREAP_UKILL_TARGET_TRUNC;
+		inc->uk.target_cgroup_id = u->target_cgroup_id;
+		memcpy(inc->uk.target_cgroup, u->target_cgroup_path, sizeof(inc->uk.target_cgroup));
+		inc->uk.target_cgroup[sizeof(inc->uk.target_cgroup) - 1] = 0;
+	}
+}
+
 void trk__on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
 {
 	struct oomreap_incident *inc = trk__find_by_seq(t, u->hdr.victim_seq);
@@ -120,6 +154,8 @@ void trk__on_ukill(struct tracker *t, const struct oomreap_ukill_event *u)
 	inc->uk.last_sig_ns = u->hdr.ts_ns;
 	inc->uk.signals = 1;
 	inc->uk.mm_unstable_at_exit = -1;
+	if (u->method == OOMREAP_METHOD_CGROUP_KILL)
+		uk_write_assign(t, inc, u);
 	trk__timeline_add(inc, &u->hdr, &u->mm, u->rss_sum, 0, u->sig);
 	trk__set_deadline(t, inc, u->hdr.ts_ns + UK_OPEN_NS, u->hdr.ts_ns, OUTCOME_OPEN);
 	inc->deadline_guess = true;

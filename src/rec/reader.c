@@ -326,7 +326,8 @@ int rec_reader__start(struct rec_reader *r)
 	/*
 	 * version 1 events are prefixes of today's: read as such
 	 * (event__from_v1); version 2's are today's layout, without the event
-	 * types and the flags 3 added
+	 * types and the flags 3 added; version 3's userspace kill events are
+	 * prefixes of version 4's (event__from_v3)
 	 */
 	if (r->hdr.abi_version < 1 || r->hdr.abi_version > OOMREAP_ABI_VERSION)
 		return fail(r, -EPROTONOSUPPORT,
@@ -412,6 +413,8 @@ again:
 		len = rec.len;
 		if (r->hdr.abi_version == 1)
 			len = event__from_v1(r->ev.b, len, sizeof(r->ev.b));
+		if (r->hdr.abi_version <= 3)
+			len = event__from_v3(r->ev.b, len, sizeof(r->ev.b));
 		if (event__validate(r->ev.b, len) < 0)
 			return fail(r, -EBADMSG,
 				    "corrupted: invalid event in record %llu at byte %llu "

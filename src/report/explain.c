@@ -4,6 +4,7 @@
  * sentences from its figures, and the label of each timeline event.  Only
  * numbers and our own words go into them, never an untrusted string.
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "core/timefmt.h"
 #include "report/markup.h"
 #include "report/report.h"
+#include "report/walk.h"
 
 void report__vsay(struct report_out *o, const char *fmt, va_list ap)
 {
@@ -79,6 +81,16 @@ static void explain_userspace(struct report_out *o, const struct oomreap_inciden
 	      "by its executable file) sent %s%s.",
 	      name, u->killer_tgid, u->first_sig == 9 ? "SIGKILL" : "SIGTERM",
 	      u->signals > 1 ? (u->last_sig == 9 ? ", then SIGKILL" : ", then again") : "");
+	if (u->write_id && u->target_known) {
+		report__say(o, " It wrote the `cgroup.kill` of ");
+		code(o, u->target_cgroup, sizeof(u->target_cgroup));
+		report__say(o, ", which signalled every process below it: this victim is number "
+			       "%u of that write (kill event %" PRIu64 ").",
+			    u->write_victim, u->write_id);
+	} else if (u->write_id) {
+		report__say(o, " It wrote a `cgroup.kill` the tracer could not name (kill event "
+			       "%" PRIu64 ", victim %u).", u->write_id, u->write_victim);
+	}
 	if (!rc->mrelease_traced) {
 		report__say(o, " Its `process_mrelease()` calls were not traced (`--mrelease`).");
 	} else if (!u->ncalls) {

@@ -233,6 +233,84 @@ static void timeline(struct report_out *o, const struct oomreap_incident *inc,
 	table_close(o);
 }
 
+/* The kernel's kill: who triggered the OOM, its OOM event and context. */
+static void oom_facts(struct report_out *o, const struct oomreap_incident *inc)
+{
+	if (inc->trigger_pid) {
+		row_key(o, "Triggered by", false);
+		fprintf(o->f, "pid %u, comm ", inc->trigger_pid);
+		code(o, inc->trigger_comm, sizeof(inc->trigger_comm));
+		row_end(o);
+	}
+	row_key(o, "OOM event", false);
+	if (!inc->oom_event.id) {
+		report__put(o, "unknown (the kill was not seen)");
+	} else {
+		fprintf(o->f, "%" PRIu64 ", victim %u", inc->oom_event.id, inc->oom_event.index);
+		if (inc->oom_event.group_kill == GROUP_KILL_YES) {
+			report__say(o, ", a memory.oom.group kill of ");
+			if (inc->oom_event.group_cgroup_known)
+				code(o, inc->oom_event.group_cgroup, sizeof(inc->oom_event.group_cgroup));
+			else
+				report__put(o, "a cgroup whose path was cut");
+		} else if (inc->oom_event.group_kill == GROUP_KILL_UNKNOWN) {
+			report__say(o, " (whether memory.oom.group applied was not recorded)");
+		}
+	}
+	row_end(o);
+	row_key(o, "OOM", false);
+	report__oom_context(o, &inc->ctx);
+	row_end(o);
+}
+
+/* A userspace killer's kill: who, how, and the cgroup.kill write it was part of. */
+static void userspace_facts(struct report_out *o, const struct oomreap_incident *inc)
+{
+	const struct ukill_info *u = &inc->uk;
+
+	row_key(o, "Killed by", false);
+	code(o, u->killer_name, sizeof(u->killer_name));
+	fprintf(o->f, " (pid %u, comm ", u->killer_tgid);
+	code(o, u->killer_comm, sizeof(u->killer_comm));
+	report__put(o, ", exe ");
+	code(o, u->killer_exe, sizeof(u->killer_exe));
+	fprintf(o->f, ") via %s", method__name(u->method));
+	row_end(o);
+	row_key(o, "Kill event", false);
+	if (!u->write_id) {
+		report__say(o, "its own (a signal to one process)");
+	} else {
+		fprintf(o->f, "%" PRIu64 ", victim %u: one write to ", u->write_id, u->write_victim);
+		if (u->target_known) {
+			code(o, u->target_cgroup, sizeof(u->target_cgroup));
+			report__say(o, u->target_truncated ? "'s cgroup.kill (path cut)"
+							   : "'s cgroup.kill");
+		} else {
+			report__say(o, "a cgroup.kill the tracer could not name");
+		}
+	}
+	row_end(o);
+}
+
+/* What the oom_reaper freed and how often it tried. */
+static void reaper_facts(struct report_out *o, const struct oomreap_incident *inc,
+			 const struct render_ctx *rc)
+{
+	row_key(o, "Freed by the reaper", false);
+	if (inc->freed_unread)
+		report__say(o, "unknown (a reap the tracer could not read: it had not seen "
+			       "the kill)");
+	else
+		bytes4(o, inc->freed_pages, rc->page_size, false);
+	row_end(o);
+	row_key(o, "Reaper attempts", false);
+	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);
+	if (inc->unknown_skips)
+		fprintf(o->f, ", %u unclassified skips", inc->unknown_skips);
+	report__put(o, ")");
+	row_end(o);
+}
+
 /* Who the victim was and what the OOM killer and the reaper did, as facts. */
 static void incident_facts(struct report_out *o, const struct oomreap_incident *inc,
 			   const struct render_ctx *rc, uint64_t base)
@@ -276,31 +354,11 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 		report__put(o, "unknown");
 	}
 	row_end(o);
-	if (inc->trigger_pid) {
-		row_key(o, "Triggered by", false);
-		fprintf(o->f, "pid %u, comm ", inc->trigger_pid);
-		code(o, inc->trigger_comm, sizeof(inc->trigger_comm));
-		row_end(o);
-	}
-	row_key(o, "OOM event", false);
-	if (!inc->oom_event.id) {
-		report__put(o, "unknown (the kill was not seen)");
+	if (inc->kind == INCIDENT_USERSPACE) {
+		userspace_facts(o, inc);
 	} else {
-		fprintf(o->f, "%" PRIu64 ", victim %u", inc->oom_event.id, inc->oom_event.index);
-		if (inc->oom_event.group_kill == GROUP_KILL_YES) {
-			report__say(o, ", a memory.oom.group kill of ");
-			if (inc->oom_event.group_cgroup_known)
-				code(o, inc->oom_event.group_cgroup, sizeof(inc->oom_event.group_cgroup));
-			else
-				report__put(o, "a cgroup whose path was cut");
-		} else if (inc->oom_event.group_kill == GROUP_KILL_UNKNOWN) {
-			report__say(o, " (whether memory.oom.group applied was not recorded)");
-		}
+		oom_facts(o, inc);
 	}
-	row_end(o);
-	row_key(o, "OOM", false);
-	report__oom_context(o, &inc->ctx);
-	row_end(o);
 	if (inc->have_rss_at_kill) {
 		timefmt__bytes(tv, sizeof(tv), incident__bytes(inc->total_vm_pages, rc->page_size));
 		timefmt__bytes(pt, sizeof(pt), inc->pgtables_bytes);
@@ -311,19 +369,9 @@ static void incident_facts(struct report_out *o, const struct oomreap_incident *
 			report__say(o, " (the kernel log's figures; it prints no swap)");
 		row_end(o);
 	}
-	row_key(o, "Freed by the reaper", false);
-	if (inc->freed_unread)
-		report__say(o, "unknown (a reap the tracer could not read: it had not seen "
-			       "the kill)");
-	else
-		bytes4(o, inc->freed_pages, rc->page_size, false);
-	row_end(o);
-	row_key(o, "Reaper attempts", false);
-	fprintf(o->f, "%u (%u trylock failures", inc->attempts, inc->trylock_failures);
-	if (inc->unknown_skips)
-		fprintf(o->f, ", %u unclassified skips", inc->unknown_skips);
-	report__put(o, ")");
-	row_end(o);
+	/* a userspace kill has no oom_reaper: its calls are in "What happened" */
+	if (inc->kind != INCIDENT_USERSPACE)
+		reaper_facts(o, inc, rc);
 	timefmt__duration(d, sizeof(d), incident__done_ns(inc));
 	kvf(o, false, "Over after", "%s", d);
 	table_close(o);
@@ -359,8 +407,12 @@ void report__incident(struct report_out *o, const struct report *r, size_t num,
 		o->m->timeline(o->f, inc, rc, num);
 	heading(o, 3, "What happened");
 	report__explain_to(o, inc, rc);
-	/* a group kill's report is its event's, shown once above its victims */
-	if (!(inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES))
+	/*
+	 * a group kill's report is its event's, shown once above its victims;
+	 * a userspace killer's kill has no OOM report at all
+	 */
+	if (inc->kind != INCIDENT_USERSPACE &&
+	    !(inc->oom_event.id && inc->oom_event.group_kill == GROUP_KILL_YES))
 		report__what_filled(o, &inc->ctx, rc);
 	blockers(o, inc, rc);
 	timeline(o, inc, rc, base);

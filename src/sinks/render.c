@@ -146,6 +146,14 @@ static void text_userspace(FILE *f, const struct oomreap_incident *inc,
 	fprintf(f, " (pid %u, exe ", u->killer_tgid);
 	text_string(f, u->killer_exe, sizeof(u->killer_exe));
 	fprintf(f, ") with %s via %s", signal_name(u->first_sig), method__name(u->method));
+	if (u->write_id) {
+		fputs(" of ", f);
+		if (u->target_known)
+			text_string(f, u->target_cgroup, sizeof(u->target_cgroup));
+		else
+			fputs("a cgroup not read", f);
+		fprintf(f, " (event %" PRIu64 ", victim %u)", u->write_id, u->write_victim);
+	}
 	if (u->signals > 1)
 		fprintf(f, ", %u signals, the last %s", u->signals, signal_name(u->last_sig));
 	if (!rc->mrelease_traced) {
@@ -591,8 +599,27 @@ static void json_userspace(FILE *f, const struct oomreap_incident *inc,
 	else
 		fprintf(f, "%d", u->syscall_nr);
 	fprintf(f, ",\"signal\":\"%s\",\"signals\":%u,\"last_signal\":\"%s\","
-		   "\"last_signal_ts_ns\":%" PRIu64 "}",
+		   "\"last_signal_ts_ns\":%" PRIu64 ",\"cgroup_kill\":",
 		signal_name(u->first_sig), u->signals, signal_name(u->last_sig), u->last_sig_ns);
+	/* the write that killed it, with the cgroup written (null: unread) */
+	if (!u->write_id) {
+		fputs("null", f);
+	} else {
+		fputs("{\"cgroup\":", f);
+		if (u->target_known)
+			json_string(f, u->target_cgroup, sizeof(u->target_cgroup));
+		else
+			fputs("null", f);
+		fputs(",\"cgroup_id\":", f);
+		if (u->target_known)
+			fprintf(f, "%" PRIu64, u->target_cgroup_id);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"cgroup_truncated\":%s,\"event_id\":%" PRIu64 ",\"event_victim\":%u}",
+			u->target_known ? (u->target_truncated ? "true" : "false") : "null",
+			u->write_id, u->write_victim);
+	}
+	fputc('}', f);
 	fputs(",\"mrelease\":", f);
 	if (!rc->mrelease_traced) {
 		fputs("null", f); /* not traced: the calls were not seen */
@@ -819,6 +846,10 @@ void render__text_event(FILE *f, const void *event, const struct render_ctx *rc)
 		text_string(f, u->killer_name, sizeof(u->killer_name));
 		fprintf(f, " killer_pid=%u anon=%lld", u->killer_pid,
 			(long long)u->mm.rss_pages[OOMREAP_RSS_ANON]);
+		if (u->ukill_flags & OOMREAP_UKILL_TARGET) {
+			fputs(" target=", f);
+			text_string(f, u->target_cgroup_path, sizeof(u->target_cgroup_path));
+		}
 		break;
 	}
 	case OOMREAP_EV_MRELEASE: {

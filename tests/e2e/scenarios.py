@@ -1175,6 +1175,107 @@ def scenario_k(r):
         r.expect_eq(rets2[:1], [-22], "a handled SIGTERM: process_mrelease EINVAL")
 
 
+def cgroup2_mount():
+    """Where a cgroup2 hierarchy is mounted (the unified one beside v1's
+    controllers, or the only one), or None."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            pre, _, post = line.partition(" - ")
+            if post.split()[:1] == ["cgroup2"]:
+                return pre.split()[4]
+    return None
+
+
+def scenario_kg(r):
+    """Kg: a userspace killer's cgroup.kill, as systemd-oomd and Meta's oomd
+    kill (the real systemd-oomd is proven in a guest: tests/vm/oomd_guest.py).
+    The ukiller fixture (-g) puts three children in a cgroup2 directory of
+    its own and writes "1" to its cgroup.kill, then process_mrelease on each:
+    one kill event, three victims, the cgroup written named.  The harness
+    then writes another directory's cgroup.kill itself (python is no
+    killer): no incident.  Checked against tracefs signal_generate (the
+    sender and each victim) and the directory's own inode (its kernfs id)."""
+    r.setup_common(512)
+    mnt = cgroup2_mount()
+    if not r.expect(mnt, "a cgroup2 mount (for cgroup.kill)"):
+        return
+    uk = r.fx("ukiller")
+    dirs = []
+    for name in ("victims", "bystanders"):
+        d = os.path.join(mnt, f"{r.tag}-{name}")
+        os.mkdir(d)
+        r.stack.callback(lambda d=d: (wait_for(lambda: not open(f"{d}/cgroup.procs").read(), 15,
+                                               f"{d} to empty"), os.rmdir(d)))
+        dirs.append(d)
+    if not os.path.exists(os.path.join(dirs[0], "cgroup.kill")):
+        r.expect(False, "cgroup.kill in a cgroup2 directory (5.14+)")
+        return
+    r.trace.enable("signal/signal_generate", "sig == 9")
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--mrelease", "--killer", f"ukiller={uk}"])
+        r.stack.callback(r.tool.stop)
+    # the bystanders: two sleepers the harness kills through cgroup.kill
+    sl = []
+    for _ in range(2):
+        p = subprocess.Popen(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && '
+                              f'echo $$ > "{dirs[1]}/cgroup.procs" && exec sleep 600'])
+        r.stack.callback(p.kill)
+        sl.append(p)
+    wait_for(lambda: len(open(f"{dirs[1]}/cgroup.procs").read().split()) == 2, 10,
+             "the bystanders in their cgroup")
+    p = subprocess.run(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec "$@"', "sh",
+                        uk, "-g", dirs[0], "-n", "3", "-s", "16"],
+                       capture_output=True, text=True, timeout=60)
+    r.expect_eq(p.returncode, 0, f"ukiller -g: exit status ({p.stderr.strip()})")
+    victims = [int(v) for v in re.findall(r"^victim (\d+)$", p.stdout, re.M)]
+    rets = [0 if int(m.group(1)) == 0 else -int(m.group(2))
+            for m in re.finditer(r"^mrelease ret=(-?\d+) errno=(\d+)$", p.stdout, re.M)]
+    oomlab.write_file(f"{dirs[1]}/cgroup.kill", "1")
+    for q in sl:
+        q.wait(timeout=10)
+    note(f"Kg: ukiller's cgroup.kill victims {victims} (mrelease {rets}); the harness's "
+         f"cgroup.kill of {[q.pid for q in sl]}")
+    r.expect_eq(len(victims), 3, "the fixture named its three victims")
+    by_victim = {}
+    for v in victims:
+        ev = [e for e in r.trace.of("signal_generate", v) if e["fields"].get("res") == "0"]
+        by_victim[v] = ev
+        r.expect_eq(len(ev), 1, f"{v}: one SIGKILL in tracefs")
+    for q in sl:
+        r.expect(r.trace.of("signal_generate", q.pid), f"{q.pid}: the harness's SIGKILL in tracefs")
+    if not r.tool:
+        return
+    for v in victims:
+        r.tool.wait_incident(v, 5)
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq(sorted(i.get("pid") for i in incs), sorted(victims),
+                "incidents: the fixture's three victims (the harness's cgroup.kill is none)")
+    rel = "/" + os.path.relpath(dirs[0], mnt)
+    ino = os.stat(dirs[0]).st_ino
+    events, index = set(), []
+    for v in victims:
+        inc = r.the_incident(v)
+        if not inc:
+            continue
+        k = inc.get("killer") or {}
+        ck = k.get("cgroup_kill") or {}
+        ev = by_victim.get(v) or [{}]
+        r.expect_eq((inc.get("kind"), k.get("name"), k.get("method")),
+                    ("userspace", "ukiller", "cgroup.kill"), f"{v}: kind, killer, method")
+        r.expect_eq(k.get("tgid"), ev[0].get("tid"), f"{v}: killer (signal_generate's sender)")
+        r.expect_eq((ck.get("cgroup"), ck.get("cgroup_id"), ck.get("cgroup_truncated")),
+                    (rel, ino, False), f"{v}: the cgroup written (path, kernfs id = inode)")
+        if ev[0].get("ts"):
+            r.expect_near(inc.get("kill_ts_ns"), ev[0]["ts"], f"{v}: kill_ts_ns")
+        events.add(ck.get("event_id"))
+        index.append(ck.get("event_victim"))
+        calls = (inc.get("mrelease") or {}).get("list", [])
+        r.expect_eq(len(calls), 1, f"{v}: its one process_mrelease call")
+    r.expect(len(events) == 1 and None not in events, f"one kill event for the write: {events}")
+    r.expect_eq(sorted(index), [1, 2, 3], "event_victim numbers the write's victims")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1185,6 +1286,7 @@ SCENARIOS = {
     "Bj": ("B2-joined", scenario_b2_joined),
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
+    "Kg": ("K-cgroup-kill", scenario_kg),
     "D": ("D-deep-cgroups", scenario_d),
     "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }

@@ -26,6 +26,7 @@ union any_event {
 	struct oomreap_reap_event reap;
 	struct oomreap_exit_event exit;
 	struct oomreap_blocker_event blk;
+	struct oomreap_ukill_event ukill;
 	unsigned char bytes[OOMREAP_EVENT_MAX_SIZE];
 };
 
@@ -48,6 +49,8 @@ static size_t wire_size(uint32_t type)
 		return sizeof(struct oomreap_exit_event);
 	case OOMREAP_EV_BLOCKER:
 		return sizeof(struct oomreap_blocker_event);
+	case OOMREAP_EV_UKILL:
+		return sizeof(struct oomreap_ukill_event);
 	default:
 		return sizeof(struct oomreap_reap_event);
 	}
@@ -71,6 +74,9 @@ static size_t make_valid(union any_event *e, uint32_t type)
 		break;
 	case OOMREAP_EV_VICTIM_EXIT:
 		e->exit = wire__exit(7, 4242, ts, 1, 1);
+		break;
+	case OOMREAP_EV_UKILL:
+		e->ukill = wire__ukill(7, 4242, ts, 9, 312, 1000);
 		break;
 	case OOMREAP_EV_BLOCKER:
 		/* a reader holds mmap_lock, a writer waits */
@@ -172,6 +178,35 @@ static void test_from_v1(void **state)
 		assert_int_equal(e.hdr.size, v1);
 	}
 	assert_int_equal(event__from_v1(NULL, 0, 0), 0);
+}
+
+/*
+ * ABI 3's userspace kill event is a prefix of ABI 4's: it grows, the
+ * cgroup.kill target unknown; at its ABI 4 size, or any other type, it is
+ * left alone.
+ */
+static void test_from_v3(void **state)
+{
+	union any_event e;
+	const size_t v3 = OOMREAP_ABI_V3_UKILL_SIZE;
+	size_t size = make_valid(&e, OOMREAP_EV_UKILL), j;
+
+	(void)state;
+	assert_true(size > v3);
+	e.hdr.size = (uint32_t)v3;
+	memset((char *)&e + v3, 0xa5, size - v3);
+	assert_int_equal(event__validate(&e, v3), -EINVAL);
+	assert_int_equal(event__from_v3(&e, v3, sizeof(e)), size);
+	assert_int_equal(event__validate(&e, size), OOMREAP_EV_UKILL);
+	for (j = v3; j < size; j++)
+		assert_int_equal(((unsigned char *)&e)[j], 0);
+	assert_false(e.ukill.ukill_flags & OOMREAP_UKILL_TARGET);
+	assert_int_equal(event__from_v3(&e, size, sizeof(e)), size);
+	e.hdr.size = (uint32_t)v3;
+	assert_int_equal(event__from_v3(&e, v3, v3), v3); /* no room */
+	size = make_valid(&e, OOMREAP_EV_KILL);
+	assert_int_equal(event__from_v3(&e, size, sizeof(e)), size);
+	assert_int_equal(event__from_v3(NULL, 0, 0), 0);
 }
 
 static void test_accepts_every_valid_type(void **state)
@@ -508,6 +543,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_abi_sizes),
 		cmocka_unit_test(test_from_v1),
+		cmocka_unit_test(test_from_v3),
 		cmocka_unit_test(test_accepts_every_valid_type),
 		cmocka_unit_test(test_rejects_short_buffers),
 		cmocka_unit_test(test_rejects_every_truncation),

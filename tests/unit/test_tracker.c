@@ -312,6 +312,65 @@ static const struct oomreap_incident *settle(struct fx *f, uint64_t last_ts)
 
 #define US 1000ull
 
+/* A cgroup.kill signal from killer thread 500 writing cgroup target (id 77 if known). */
+static struct oomreap_ukill_event cgkill(uint64_t seq, uint32_t tgid, uint64_t ts, uint32_t killer,
+					 uint64_t target, const char *path)
+{
+	struct oomreap_ukill_event u = wire__ukill(seq, tgid, ts, 9, killer, 100);
+
+	u.method = OOMREAP_METHOD_CGROUP_KILL;
+	u.syscall_nr = 1;
+	u.group = 0;
+	if (path) {
+		u.ukill_flags |= OOMREAP_UKILL_TARGET;
+		u.target_cgroup_id = target;
+		snprintf(u.target_cgroup_path, sizeof(u.target_cgroup_path), "%s", path);
+	}
+	return u;
+}
+
+/*
+ * One write to cgroup.kill, three victims: one kill event.  A write by
+ * another thread, to another cgroup, or more than EVENT_MEMBER_GAP_NS
+ * later is another event; a kill(2) belongs to none.
+ */
+static void test_uk_cgroup_kill_event(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *inc;
+	static const struct {
+		uint64_t seq;
+		uint64_t id;
+		uint32_t victim;
+	} want[] = { { 21, 21, 1 }, { 22, 21, 2 }, { 23, 21, 3 }, { 24, 24, 1 },
+		     { 25, 25, 1 }, { 26, 26, 1 }, { 27, 0, 0 }, { 28, 28, 1 } };
+	size_t i;
+
+	FEED(f, cgkill(21, 421, T0, 500, 77, "/oomtest.slice/bloat.service"));
+	FEED(f, cgkill(22, 422, T0 + 10 * US, 500, 77, "/oomtest.slice/bloat.service"));
+	FEED(f, cgkill(23, 423, T0 + 20 * US, 500, 77, "/oomtest.slice/bloat.service"));
+	FEED(f, cgkill(24, 424, T0 + 30 * US, 500, 78, "/other")); /* another cgroup */
+	FEED(f, cgkill(25, 425, T0 + 40 * US, 501, 78, "/other")); /* another thread */
+	FEED(f, cgkill(26, 426, T0 + 40 * US + EVENT_MEMBER_GAP_NS + 1, 501, 78, "/other"));
+	FEED(f, wire__ukill(27, 427, T0 + 2 * EVENT_MEMBER_GAP_NS, 9, 501, 100)); /* kill(2) */
+	FEED(f, cgkill(28, 428, T0 + 2 * EVENT_MEMBER_GAP_NS + US, 501, 0, NULL)); /* unread */
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		FEED(f, wire__exit(want[i].seq, 421 + (uint32_t)i, T0 + 3 * EVENT_MEMBER_GAP_NS, 1, 1));
+	tracker__advance(f->t, T0 + 4 * EVENT_MEMBER_GAP_NS);
+	assert_int_equal(f->c.n, 8);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		inc = find_closed(f, want[i].seq);
+		assert_int_equal(inc->uk.write_id, want[i].id);
+		assert_int_equal(inc->uk.write_victim, want[i].victim);
+	}
+	inc = find_closed(f, 22);
+	assert_true(inc->uk.target_known);
+	assert_int_equal(inc->uk.target_cgroup_id, 77);
+	assert_string_equal(inc->uk.target_cgroup, "/oomtest.slice/bloat.service");
+	assert_false(find_closed(f, 28)->uk.target_known);
+	assert_false(find_closed(f, 27)->uk.target_known);
+}
+
 /* earlyoom's SIGKILL, its process_mrelease freeing most, then the exit. */
 static void test_uk_mreleased(void **state)
 {
@@ -3437,6 +3496,7 @@ int main(void)
 		T(test_uk_unmatched_mrelease),
 		T(test_uk_never_dies),
 		T(test_uk_exit_before_kill),
+		T(test_uk_cgroup_kill_event),
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_selection),
