@@ -34,6 +34,16 @@ static void add_ukill(struct summary *s, const struct oomreap_incident *inc)
 	gone = incident__memory_gone_ns(inc);
 	if (gone != LATENCY_NONE)
 		histogram__add(&u->memory_gone_ms, gone / 1000000);
+	/* one write to cgroup.kill is one kill event, whatever it killed */
+	if (!inc->uk.write_id || inc->uk.write_victim == 1)
+		u->kill_events++;
+	for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++) {
+		const struct mrelease_call *c = &inc->uk.calls[i];
+		int t;
+
+		for (t = 0; c->have_freed && t < OOMREAP_RSS_NR; t++)
+			u->freed_pages[t] += c->freed_pages[t];
+	}
 }
 
 uint64_t summary__mrelease_failed(const struct summary *s, unsigned e)

@@ -26,6 +26,9 @@ struct summary_ukill {
 	uint64_t calls_ok, calls_esrch; /* process_mrelease calls (--mrelease) */
 	uint64_t calls_failed_by[MREL_ERR_NR];
 	struct log2_hist memory_gone_ms; /* kill -> the victim's memory gone */
+	/* what its process_mrelease calls measurably freed (the first four of each victim) */
+	uint64_t freed_pages[OOMREAP_RSS_NR];
+	uint64_t kill_events;           /* cgroup.kill writes (their first victims), else kills */
 };
 
 struct summary {

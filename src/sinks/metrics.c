@@ -102,9 +102,19 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 {
 	summary__add(&m->sum, inc);
 	m->page_size = page_size;
-	/* not the kernel's OOM killer: its own counters (summary's ukills), no histograms */
-	if (inc->kind == INCIDENT_USERSPACE)
+	/* not the kernel's OOM killer: its own counters (summary's ukills) and histograms */
+	if (inc->kind == INCIDENT_USERSPACE) {
+		uint32_t i;
+
+		for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++) {
+			const struct mrelease_call *c = &inc->uk.calls[i];
+
+			if (c->enter_ns && c->exit_ns >= c->enter_ns)
+				hist_observe(&m->mrelease_duration, c->exit_ns - c->enter_ns);
+		}
+		hist_observe(&m->memory_gone, incident__memory_gone_ns(inc));
 		return;
+	}
 	hist_observe(&m->reap_latency, incident__reap_latency_ns(inc));
 	hist_observe(&m->reap_duration, incident__reap_duration_ns(inc));
 	hist_observe(&m->exit_latency, incident__exit_latency_ns(inc));
@@ -273,12 +283,17 @@ static uint64_t ukill_failures(const struct summary_ukill *u)
 	return failed;
 }
 
-static void ukill_family(FILE *f, const struct metrics *m, const char *name, const char *help,
-			 uint64_t (*value)(const struct summary_ukill *u))
+static uint64_t ukill_events(const struct summary_ukill *u)
+{
+	return u->kill_events;
+}
+
+/* type: an OOMREAP_RSS_* for a family with a "type" label (bytes), -1 none */
+static void ukill_series(FILE *f, const struct metrics *m, const char *name,
+			 uint64_t (*value)(const struct summary_ukill *u), int type)
 {
 	int i;
 
-	family(f, name, "counter", help);
 	for (i = 0; i <= SUMMARY_UKILL_PAIRS; i++) {
 		const struct summary_ukill *u = &m->sum.ukills[i];
 		bool other = i == SUMMARY_UKILL_PAIRS;
@@ -287,9 +302,20 @@ static void ukill_family(FILE *f, const struct metrics *m, const char *name, con
 			continue;
 		fprintf(f, "%s{killer=\"", name);
 		label_value(f, other ? "other" : u->killer, OOMREAP_COMM_LEN);
-		fprintf(f, "\",method=\"%s\"} %" PRIu64 "\n", other ? "other" : method__name(u->method),
-			value(u));
+		fprintf(f, "\",method=\"%s\"", other ? "other" : method__name(u->method));
+		if (type >= 0)
+			fprintf(f, ",type=\"%s\"} %" PRIu64 "\n", rss_label[type],
+				incident__bytes(u->freed_pages[type], m->page_size));
+		else
+			fprintf(f, "} %" PRIu64 "\n", value(u));
 	}
+}
+
+static void ukill_family(FILE *f, const struct metrics *m, const char *name, const char *help,
+			 uint64_t (*value)(const struct summary_ukill *u))
+{
+	family(f, name, "counter", help);
+	ukill_series(f, m, name, value, -1);
 }
 
 void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info *info)
@@ -326,6 +352,17 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		     "victim's memory gone first, not counted), by killer; traced only with "
 		     "--mrelease.",
 		     ukill_failures);
+	ukill_family(f, m, "oomreap_userspace_kill_events_total",
+		     "Kill events of userspace killers: one write to cgroup.kill is one, whatever "
+		     "it killed (oomreap_userspace_kills_total counts its victims); any other "
+		     "kill is one.",
+		     ukill_events);
+	family(f, "oomreap_userspace_freed_bytes_total", "counter",
+	       "Memory userspace killers' process_mrelease(2) calls measurably unmapped (the "
+	       "victim's RSS at the call's entry less at its return), by killer, method and "
+	       "memory type; traced only with --mrelease.");
+	for (i = 0; i < OOMREAP_RSS_NR; i++)
+		ukill_series(f, m, "oomreap_userspace_freed_bytes_total", NULL, i);
 	/* by errno and not by killer: written from the start at 0, for alerts */
 	family(f, "oomreap_mrelease_failures_total", "counter",
 	       "process_mrelease(2) calls of userspace killers that failed, by errno (ESRCH, "
@@ -386,6 +423,16 @@ void metrics__write(FILE *f, const struct metrics *m, const struct metrics_info 
 		   &m->reap_duration);
 	write_hist(f, "oomreap_victim_exit_latency_seconds",
 		   "From the OOM kill to the victim's exit.", &m->exit_latency);
+	write_hist(f, "oomreap_mrelease_duration_seconds",
+		   "Each process_mrelease(2) call of a userspace killer whose entry was seen, from "
+		   "entry to return: the wait for the victim's mmap_lock and the unmap (the first "
+		   "four calls on each victim; --mrelease).",
+		   &m->mrelease_duration);
+	write_hist(f, "oomreap_userspace_memory_gone_seconds",
+		   "From a userspace killer's signal until the victim's memory was seen gone (a "
+		   "process_mrelease call that freed or found it gone, or the exit where it comes "
+		   "after the memory's release).",
+		   &m->memory_gone);
 
 	scalar(f, "oomreap_events_lost_total", "counter",
 	       "Events the BPF side could not queue (ring buffer full).",

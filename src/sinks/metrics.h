@@ -68,6 +68,9 @@ struct metrics {
 	struct metrics_hist reap_latency;   /* kill -> finish */
 	struct metrics_hist reap_duration;  /* (last) start -> finish */
 	struct metrics_hist exit_latency;   /* kill -> victim exit */
+	/* userspace killers: each process_mrelease call's time (entry seen), kill -> memory gone */
+	struct metrics_hist mrelease_duration;
+	struct metrics_hist memory_gone;
 
 	/* set by the owner, not derived from incidents */
 	uint64_t events_lost;          /* the BPF side's ring-buffer drops */

@@ -219,6 +219,55 @@ static void test_mrelease_failures(void **state)
 	metrics__free(&m);
 }
 
+/*
+ * A cgroup.kill write of three victims is one kill event and three kills;
+ * the calls' freed memory by type and their durations (entry seen) are
+ * summed by killer and method; the memory-gone histogram counts victims.
+ */
+static void test_userspace_events_and_freed(void **state)
+{
+	struct oomreap_incident v[3];
+	struct metrics m;
+	char *text;
+	int i;
+
+	(void)state;
+	assert_int_equal(metrics__init(&m, 0), 0);
+	for (i = 0; i < 3; i++) {
+		v[i] = reaped(0, 0, 0);
+		v[i].kind = INCIDENT_USERSPACE;
+		v[i].outcome = OUTCOME_MRELEASED;
+		strcpy(v[i].uk.killer_name, "oomd");
+		v[i].uk.method = OOMREAP_METHOD_CGROUP_KILL;
+		v[i].uk.write_id = 40;
+		v[i].uk.write_victim = (uint32_t)i + 1;
+		v[i].uk.ncalls = 1;
+		v[i].uk.calls_ok = 1;
+		v[i].uk.calls[0].enter_ns = 1000000;
+		v[i].uk.calls[0].exit_ns = 1000000 + 3000000 * (uint64_t)(i + 1); /* 3, 6, 9 ms */
+		v[i].uk.calls[0].have_freed = i != 2; /* the third: its mm gone during the call */
+		v[i].uk.calls[0].freed_pages[OOMREAP_RSS_ANON] = 10;
+		v[i].uk.calls[0].freed_pages[OOMREAP_RSS_SHMEM] = 1;
+		metrics__add_incident(&m, &v[i], PAGE);
+	}
+	text = expose(&m);
+	assert_sample(text, "oomreap_userspace_kills_total{killer=\"oomd\",method=\"cgroup.kill\"}",
+		      "3");
+	assert_sample(text,
+		      "oomreap_userspace_kill_events_total{killer=\"oomd\",method=\"cgroup.kill\"}",
+		      "1");
+	assert_sample(text, "oomreap_userspace_freed_bytes_total{killer=\"oomd\","
+			    "method=\"cgroup.kill\",type=\"anon\"}", "81920");
+	assert_sample(text, "oomreap_userspace_freed_bytes_total{killer=\"oomd\","
+			    "method=\"cgroup.kill\",type=\"shmem\"}", "8192");
+	assert_sample(text, "oomreap_mrelease_duration_seconds_bucket{le=\"0.005\"}", "1");
+	assert_sample(text, "oomreap_mrelease_duration_seconds_bucket{le=\"0.01\"}", "3");
+	assert_sample(text, "oomreap_mrelease_duration_seconds_count", "3");
+	assert_sample(text, "oomreap_mrelease_duration_seconds_sum", "0.018000000");
+	free(text);
+	metrics__free(&m);
+}
+
 static void test_escape_label(void **state)
 {
 	char *buf = NULL;
@@ -694,6 +743,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mrelease_failures),
+		cmocka_unit_test(test_userspace_events_and_freed),
 		cmocka_unit_test(test_escape_label),
 		cmocka_unit_test(test_sanitize_utf8),
 		cmocka_unit_test(test_buckets),
