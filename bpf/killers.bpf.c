@@ -279,23 +279,7 @@ int BPF_PROG(tp_signal_killer_regs_unrolled, int sig, struct kernel_siginfo *inf
  * --mrelease, as any syscall tracepoint puts every thread of the machine
  * on the slow system-call path while attached (docs/KILLERS.md, cost).
  */
-struct mrel_call {
-	__u64 enter_ns;
-	__u64 mm;
-	__u64 victim_task; /* counted in that victim's uvictim.mrel_busy, or 0 */
-	__s32 pidfd;
-	__u32 flags;
-	__u32 tgid;
-	__u32 pad;
-	struct oomreap_mm_snapshot before;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 256);
-	__type(key, __u32); /* the calling thread */
-	__type(value, struct mrel_call);
-} mrel_calls SEC(".maps");
+/* the calls under way: mrel_calls (oomreap.bpf.h), one per calling thread */
 
 /* The process a pidfd of the current task names (its thread-group leader), or NULL. */
 static __always_inline struct task_struct *pidfd_task(int fd)
@@ -350,8 +334,27 @@ static __always_inline void mrel_uncount(const struct mrel_call *c)
 		__sync_fetch_and_sub(&uv->mrel_busy, 1);
 }
 
-SEC("tracepoint/syscalls/sys_enter_process_mrelease")
-int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * Is the mm's mmap_lock taken or waited for right now, so that the call's
+ * mmap_read_lock_killable() will likely wait?  rwsem: any count (a writer,
+ * readers, waiters); PREEMPT_RT's rwbase_rt: readers other than
+ * READER_BIAS (a reader in, or a writer in or on its way).  A reader that
+ * holds it with no writer queued lets the call in at once: its picture
+ * then shows a holder the call did not wait for; the call's lock wait
+ * (function rungs) says which.
+ */
+#define RWBASE_READER_BIAS ((__s32)(1u << 31))
+
+static __always_inline bool mm_lock_busy(struct mm_struct *mm)
+{
+	__s32 readers;
+
+	if (mm_lock_rwbase_readers(mm, &readers))
+		return readers != RWBASE_READER_BIAS;
+	return BPF_CORE_READ(mm, mmap_lock.count.counter) != 0;
+}
+
+static __always_inline int mrelease_enter(struct trace_event_raw_sys_enter *ctx, bool pictures)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct mrel_call c = {};
@@ -372,10 +375,45 @@ int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
 		if (uv && uv->task == (__u64)t) {
 			__sync_fetch_and_add(&uv->mrel_busy, 1);
 			c.victim_task = (__u64)t;
+			/* a memory killer's victim whose lock is busy: who holds it, who waits */
+			if (pictures && c.mm && mm_lock_busy((struct mm_struct *)c.mm))
+				blocker_picture(c.mm, tgid, tgid, uv->seq);
 		}
 	}
 	if (bpf_map_update_elem(&mrel_calls, &tid, &c, BPF_ANY))
 		mrel_uncount(&c);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_mrelease")
+int tp_mrelease_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return mrelease_enter(ctx, false);
+}
+
+/* Loaded instead where blocker attribution is on (blocker_picture's kfuncs, 6.2+). */
+SEC("tracepoint/syscalls/sys_enter_process_mrelease")
+int tp_mrelease_enter_blockers(struct trace_event_raw_sys_enter *ctx)
+{
+	return mrelease_enter(ctx, true);
+}
+
+/*
+ * Function rungs: __oom_reap_task_mm() entered by a process_mrelease call
+ * (which has its lock by then): its wait is over.  Its return is stamped
+ * by the reaper's own exit programs on that function (oomreap.bpf.c).
+ */
+SEC("fentry/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
+int BPF_PROG(fentry_mrelease_locked, struct mm_struct *mm)
+{
+	mrel_reap_stamp(mm, true, false);
+	return 0;
+}
+
+SEC("kprobe/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
+int BPF_KPROBE(kprobe_mrelease_locked, struct mm_struct *mm)
+{
+	mrel_reap_stamp(mm, true, false);
 	return 0;
 }
 
@@ -412,6 +450,9 @@ int tp_mrelease_exit(struct trace_event_raw_sys_exit *ctx)
 		e->pidfd = c->pidfd;
 		e->flags = c->flags;
 		e->before = c->before;
+		e->mrel_flags |= c->reap_flags;
+		e->locked_ns = c->locked_ns;
+		e->unmapped_ns = c->unmapped_ns;
 		e->hdr.tgid = e->hdr.pid = c->tgid;
 		t = pidfd_task(c->pidfd);
 		mm = t ? BPF_CORE_READ(t, mm) : NULL;

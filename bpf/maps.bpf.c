@@ -17,6 +17,7 @@ struct victims_map victims SEC(".maps");
 struct kill_count_map kill_count SEC(".maps");
 struct cgroup_path_scratch_map cgroup_path_scratch SEC(".maps");
 struct uk_victims_map uk_victims SEC(".maps");
+struct mrel_calls_map mrel_calls SEC(".maps");
 __u64 dropped_events = 0;
 __u64 uk_pending = 0;
 /* Both families submit events; -v wants every one at once (oomreap.bpf.h). */

@@ -642,13 +642,17 @@ int BPF_KPROBE(kprobe_wake_oom_reaper, void *arg)
  * called it in the victim's own context, and process_mrelease(2) does: keep
  * only the oom_reaper kthread's calls.
  */
-static __always_inline int on_reap_result(long ret, __u16 source)
+static __always_inline int on_reap_result(struct mm_struct *mm, long ret, __u16 source)
 {
 	struct task_struct *cur = (void *)bpf_get_current_task();
 	struct oomreap_reap_event *e;
 	__u32 pid = reaper_current_pid;
 
-	if (!(BPF_CORE_READ(cur, flags) & 0x00200000 /* PF_KTHREAD */) || !pid)
+	if (!(BPF_CORE_READ(cur, flags) & 0x00200000 /* PF_KTHREAD */)) {
+		mrel_reap_stamp(mm, false, ret); /* a process_mrelease call's unmap is over */
+		return 0;
+	}
+	if (!pid)
 		return 0;
 	e = reap_event(OOMREAP_EV_REAP_RESULT, pid, source);
 	if (!e)
@@ -661,11 +665,19 @@ static __always_inline int on_reap_result(long ret, __u16 source)
 SEC("fexit/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
 int BPF_PROG(fexit_oom_reap_task_mm, struct mm_struct *mm, bool ret)
 {
-	return on_reap_result(ret, OOMREAP_SRC_FENTRY);
+	return on_reap_result(mm, ret, OOMREAP_SRC_FENTRY);
 }
 
+/*
+ * A kretprobe has no arguments: the mm is the one its call's entry saw,
+ * which is what the process_mrelease entry recorded (mrel_reap_stamp()
+ * compares them); for the reaper's calls the mm is not used.
+ */
 SEC("kretprobe/" OOMREAP_HOOK_OOM_REAP_TASK_MM)
 int BPF_KRETPROBE(kretprobe_oom_reap_task_mm, long ret)
 {
-	return on_reap_result(ret & 0xff, OOMREAP_SRC_KPROBE);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mrel_call *c = bpf_map_lookup_elem(&mrel_calls, &tid);
+
+	return on_reap_result(c ? (struct mm_struct *)c->mm : NULL, ret & 0xff, OOMREAP_SRC_KPROBE);
 }

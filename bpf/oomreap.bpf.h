@@ -177,6 +177,56 @@ struct uk_victims_map {
 extern struct uk_victims_map uk_victims SEC(".maps");
 
 /*
+ * process_mrelease(2) calls under way (killers.bpf.c), by calling thread:
+ * what the entry read, and on the function rungs when the call entered
+ * __oom_reap_task_mm() (its lock wait over) and when that returned (its
+ * unmap over), stamped by the programs on that function (oomreap.bpf.c,
+ * killers.bpf.c).
+ */
+struct mrel_call {
+	__u64 enter_ns;
+	__u64 mm;
+	__u64 victim_task; /* counted in that victim's uvictim.mrel_busy, or 0 */
+	__s32 pidfd;
+	__u32 flags;
+	__u32 tgid;
+	__u32 reap_flags;  /* OOMREAP_MREL_LOCKED, _UNMAPPED, _PARTIAL */
+	__u64 locked_ns;
+	__u64 unmapped_ns;
+	struct oomreap_mm_snapshot before;
+};
+
+struct mrel_calls_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32); /* the calling thread */
+	__type(value, struct mrel_call);
+};
+extern struct mrel_calls_map mrel_calls SEC(".maps");
+
+/*
+ * __oom_reap_task_mm() called by a task that is no kernel thread, on mm:
+ * a process_mrelease(2) call (the only caller from 5.19; before, also an
+ * OOM victim's own exit_mmap(), which has no entry here).  entry: its
+ * lock wait is over; else its unmap, ret its result.
+ */
+static __always_inline void mrel_reap_stamp(struct mm_struct *mm, bool entry, bool ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mrel_call *c = bpf_map_lookup_elem(&mrel_calls, &tid);
+
+	if (!c || c->mm != (__u64)mm)
+		return;
+	if (entry) {
+		c->locked_ns = bpf_ktime_get_ns();
+		c->reap_flags |= OOMREAP_MREL_LOCKED;
+	} else {
+		c->unmapped_ns = bpf_ktime_get_ns();
+		c->reap_flags |= OOMREAP_MREL_UNMAPPED | (ret ? 0 : OOMREAP_MREL_PARTIAL);
+	}
+}
+
+/*
  * Entries put in uk_victims, less those deleted at their exit: while 0 (no
  * memory kill pending, nearly always) the exit filter skips the lookup.  An
  * entry the LRU evicts is never subtracted: the count can only stay too

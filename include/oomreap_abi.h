@@ -19,9 +19,10 @@
 #define OOMREAP_ABI_VERSION 4
 /*
  * Version 4 appended to the userspace kill event the cgroup whose
- * cgroup.kill was written (target_cgroup_id, target_cgroup_path): a
- * version 3 ukill event is its prefix, and readers extend it (target
- * unknown, OOMREAP_UKILL_TARGET clear).
+ * cgroup.kill was written (target_cgroup_id, target_cgroup_path), and to
+ * the process_mrelease event the end of its lock wait and of its unmap
+ * (locked_ns, unmapped_ns): a version 3 event of either is its prefix,
+ * and readers extend it (OOMREAP_UKILL_TARGET, OOMREAP_MREL_LOCKED clear).
  *
  * Version 3 added the userspace-killer events (OOMREAP_EV_UKILL,
  * OOMREAP_EV_MRELEASE), gave the exit event's spare field a meaning
@@ -39,6 +40,7 @@
 #define OOMREAP_ABI_V1_REAP_SIZE 104
 #define OOMREAP_ABI_V1_EXIT_SIZE 104
 #define OOMREAP_ABI_V3_UKILL_SIZE 576
+#define OOMREAP_ABI_V3_MRELEASE_SIZE 192
 
 #define OOMREAP_COMM_LEN 16
 #define OOMREAP_CGROUP_PATH_LEN 256
@@ -308,6 +310,9 @@ _Static_assert(sizeof(struct oomreap_ukill_event) == 840, "ukill ABI");
 #define OOMREAP_MREL_ENTER_SEEN 0x1   /* its entry was seen: enter_ns, before are set */
 #define OOMREAP_MREL_UNRESOLVED 0x2   /* the pidfd named no process we could read */
 #define OOMREAP_MREL_MM_GONE 0x4      /* the victim's mm was released during the call */
+#define OOMREAP_MREL_LOCKED 0x8       /* function rungs: __oom_reap_task_mm entered, locked_ns */
+#define OOMREAP_MREL_UNMAPPED 0x10    /* ... and returned, unmapped_ns */
+#define OOMREAP_MREL_PARTIAL 0x20     /* ... returning false: memory left mapped (EAGAIN) */
 
 /* One process_mrelease(2) call, emitted as it returns. */
 struct oomreap_mrelease_event {
@@ -323,8 +328,15 @@ struct oomreap_mrelease_event {
 	__u32 mrel_flags;                  /* OOMREAP_MREL_* */
 	__u32 pad0;
 	char caller_comm[OOMREAP_COMM_LEN];
+	/*
+	 * Function rungs: when the call, holding the victim's mmap_lock at
+	 * last, entered __oom_reap_task_mm() (the wait for the lock ends), and
+	 * when that returned (the unmap ends); 0 unseen.
+	 */
+	__u64 locked_ns;
+	__u64 unmapped_ns;
 };
-_Static_assert(sizeof(struct oomreap_mrelease_event) == 192, "mrelease ABI");
+_Static_assert(sizeof(struct oomreap_mrelease_event) == 208, "mrelease ABI");
 
 /* Largest event, for buffers that must hold any of them. */
 #define OOMREAP_EVENT_MAX_SIZE sizeof(struct oomreap_blocker_event)

@@ -78,14 +78,23 @@ size_t event__from_v1(void *buf, size_t len, size_t cap)
 size_t event__from_v3(void *buf, size_t len, size_t cap)
 {
 	struct oomreap_event_header h;
-	const size_t v3 = OOMREAP_ABI_V3_UKILL_SIZE, now = sizeof(struct oomreap_ukill_event);
+	size_t v3, now;
 
 	if (!buf || len < sizeof(h))
 		return len;
 	memcpy(&h, buf, sizeof(h));
-	if (h.type != OOMREAP_EV_UKILL || h.size != v3 || len != v3 || now > cap)
+	if (h.type == OOMREAP_EV_UKILL) {
+		v3 = OOMREAP_ABI_V3_UKILL_SIZE; /* no target: OOMREAP_UKILL_TARGET clear */
+		now = sizeof(struct oomreap_ukill_event);
+	} else if (h.type == OOMREAP_EV_MRELEASE) {
+		v3 = OOMREAP_ABI_V3_MRELEASE_SIZE; /* no stamps: OOMREAP_MREL_LOCKED clear */
+		now = sizeof(struct oomreap_mrelease_event);
+	} else {
 		return len;
-	memset((char *)buf + v3, 0, now - v3); /* no target: OOMREAP_UKILL_TARGET clear */
+	}
+	if (h.size != v3 || len != v3 || now > cap)
+		return len;
+	memset((char *)buf + v3, 0, now - v3);
 	h.size = (uint32_t)now;
 	memcpy(buf, &h, sizeof(h));
 	return now;

@@ -23,8 +23,9 @@ int event__validate(const void *buf, size_t len);
  */
 size_t event__from_v1(void *buf, size_t len, size_t cap);
 /*
- * The same for a userspace kill event of versions 1 to 3 (576 bytes):
- * version 4 appended the cgroup.kill target, read as unknown.
+ * The same for a userspace kill or process_mrelease event of versions 1
+ * to 3 (576 and 192 bytes): version 4 appended the cgroup.kill target and
+ * the call's lock and unmap stamps, read as unknown.
  */
 size_t event__from_v3(void *buf, size_t len, size_t cap);
 const char *event__type_name(uint32_t type);

@@ -61,6 +61,20 @@ uint64_t incident__done_ns(const struct oomreap_incident *inc)
 	return inc->closed_ns - inc->kill_ns;
 }
 
+uint64_t incident__mrelease_lock_wait_ns(const struct mrelease_call *c)
+{
+	if (!c->enter_ns || !c->locked_ns || c->locked_ns < c->enter_ns)
+		return LATENCY_NONE;
+	return c->locked_ns - c->enter_ns;
+}
+
+uint64_t incident__mrelease_unmap_ns(const struct mrelease_call *c)
+{
+	if (!c->locked_ns || !c->unmapped_ns || c->unmapped_ns < c->locked_ns)
+		return LATENCY_NONE;
+	return c->unmapped_ns - c->locked_ns;
+}
+
 uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc)
 {
 	uint64_t gone = 0;

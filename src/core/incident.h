@@ -48,6 +48,13 @@ uint64_t incident__exit_latency_ns(const struct oomreap_incident *inc);
  */
 uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc);
 /*
+ * A process_mrelease(2) call's two parts (function rungs): from its entry
+ * until it had the victim's mmap_lock (in __oom_reap_task_mm()), and from
+ * then until the unmap returned; LATENCY_NONE when not seen.
+ */
+uint64_t incident__mrelease_lock_wait_ns(const struct mrelease_call *c);
+uint64_t incident__mrelease_unmap_ns(const struct mrelease_call *c);
+/*
  * The kill is known: its event was seen, or (joined halfway) the kernel's
  * "Killed process" line for it was read.  What counts as a kill in the
  * summary, the metrics and the report.

@@ -218,6 +218,13 @@ struct mrelease_call {
 	bool have_freed;         /* RSS read at entry and at return, same mm */
 	bool mm_gone;            /* the mm was released during the call */
 	uint64_t freed_pages[OOMREAP_RSS_NR];
+	/*
+	 * Function rungs: when it entered __oom_reap_task_mm() with the lock
+	 * (its wait over) and when that returned (its unmap over); 0 unseen.
+	 * partial: that returned false, memory left mapped (the call's EAGAIN).
+	 */
+	uint64_t locked_ns, unmapped_ns;
+	bool partial;
 };
 
 /* What a userspace killer's incident adds (kind INCIDENT_USERSPACE). */

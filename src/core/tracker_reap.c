@@ -243,7 +243,11 @@ void trk__on_blocker(struct tracker *t, const struct oomreap_blocker_event *b)
 		t->stats.orphan_events++;
 		return;
 	}
-	attempt = inc->attempts ? inc->attempts : 1;
+	/* a userspace victim's picture: its process_mrelease call under way */
+	if (inc->kind == INCIDENT_USERSPACE)
+		attempt = inc->uk.ncalls + 1;
+	else
+		attempt = inc->attempts ? inc->attempts : 1;
 	inc->blocker_events++;
 	/*
 	 * The last attempt's picture came: a settling incident that was

@@ -213,6 +213,9 @@ void trk__on_mrelease(struct tracker *t, const struct oomreap_mrelease_event *m)
 	c->caller_tgid = m->caller_tgid;
 	memcpy(c->caller_comm, m->caller_comm, sizeof(c->caller_comm));
 	c->mm_gone = m->mrel_flags & OOMREAP_MREL_MM_GONE;
+	c->locked_ns = (m->mrel_flags & OOMREAP_MREL_LOCKED) ? m->locked_ns : 0;
+	c->unmapped_ns = (m->mrel_flags & OOMREAP_MREL_UNMAPPED) ? m->unmapped_ns : 0;
+	c->partial = m->mrel_flags & OOMREAP_MREL_PARTIAL;
 	c->have_freed = (m->before.snap_flags & OOMREAP_SNAP_VALID) &&
 			(m->after.snap_flags & OOMREAP_SNAP_VALID);
 	for (i = 0; c->have_freed && i < OOMREAP_RSS_NR; i++) {

@@ -189,10 +189,24 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 		     HOOK_SIGNAL_GENERATE, HOOK_AS_TRACEPOINT, " (memory killers)",
 		     kf->tp_signal_generate, true);
 	if (o->mrelease) {
-		n = add_tracefs_hook(hc, n, s->progs.tp_mrelease_enter,
+		/* with blocker attribution, its twin pictures a busy lock at the call's entry */
+		n = add_tracefs_hook(hc, n,
+				     blockers ? s->progs.tp_mrelease_enter_blockers
+					      : s->progs.tp_mrelease_enter,
 				     "syscalls:sys_enter_process_mrelease", true);
 		n = add_tracefs_hook(hc, n, s->progs.tp_mrelease_exit,
 				     "syscalls:sys_exit_process_mrelease", true);
+		/*
+		 * Function rungs: the call's entry into __oom_reap_task_mm()
+		 * ends its wait for the lock; the exit program above
+		 * (fexit/kretprobe) stamps the end of its unmap.
+		 */
+		if (r == RUNG_FENTRY || r == RUNG_KPROBE)
+			n = add_hook(hc, n,
+				     fe ? s->progs.fentry_mrelease_locked
+					: s->progs.kprobe_mrelease_locked,
+				     HOOK_OOM_REAP_TASK_MM, entry, " (process_mrelease lock wait)",
+				     has[HOOK_OOM_REAP_TASK_MM], true);
 	}
 	return n;
 }

@@ -103,9 +103,19 @@ static void explain_userspace(struct report_out *o, const struct oomreap_inciden
 					  c->enter_ns && c->exit_ns >= c->enter_ns
 						  ? c->exit_ns - c->enter_ns
 						  : LATENCY_NONE);
-			report__say(o, " `process_mrelease()`%s returned %lld after %s%s.",
+			report__say(o, " `process_mrelease()`%s returned %lld after %s%s",
 				    i ? " again" : "", (long long)c->ret, d,
 				    c->mm_gone ? " (the victim released its memory meanwhile)" : "");
+			if (incident__mrelease_lock_wait_ns(c) != LATENCY_NONE) {
+				char w[16], um[16];
+
+				timefmt__duration(w, sizeof(w), incident__mrelease_lock_wait_ns(c));
+				timefmt__duration(um, sizeof(um), incident__mrelease_unmap_ns(c));
+				report__say(o, ": %s waiting for the victim's `mmap_lock`, %s "
+					       "unmapping%s", w, um,
+					    c->partial ? " (some memory left mapped)" : "");
+			}
+			report__say(o, ".");
 		}
 	}
 	switch (inc->outcome) {

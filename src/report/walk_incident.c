@@ -134,9 +134,15 @@ static void blockers(struct report_out *o, const struct oomreap_incident *inc,
 	if (!inc->nblockers)
 		return;
 	heading(o, 3, "Who held the lock");
-	para(o, "At each failed trylock the victim's `mmap_lock` was read: its owner and the "
-		"tasks queued on it. A writer queued behind a reader makes every new reader "
-		"wait, the reaper's trylock included.");
+	if (inc->kind == INCIDENT_USERSPACE)
+		para(o, "At each `process_mrelease()` call that found the victim's `mmap_lock` "
+			"busy, the lock was read as the call entered: its owner and the tasks "
+			"queued on it (the Attempts column numbers the calls). A writer queued "
+			"behind a reader makes every new reader wait, the call's included.");
+	else
+		para(o, "At each failed trylock the victim's `mmap_lock` was read: its owner and "
+			"the tasks queued on it. A writer queued behind a reader makes every new "
+			"reader wait, the reaper's trylock included.");
 	table_open(o, "blockers", blocker_columns, NBLOCKER_COLUMNS);
 	for (i = 0; i < inc->nblockers; i++) {
 		const struct blocker_snapshot *bs = &inc->blockers[i];

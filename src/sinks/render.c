@@ -57,7 +57,10 @@ static void blocker_verdict(char *buf, size_t len, const struct oomreap_incident
 	/* PREEMPT_RT: the rtmutex's owner may still wait for readers to leave */
 	rt_taking = (bs->blk_flags & OOMREAP_BLK_RWBASE) &&
 		    incident__rwbase_state(bs->lock_count, &readers) == RWBASE_WRITER_WAITING;
-	APPEND("reaper blocked %ux:", inc->trylock_failures);
+	if (inc->kind == INCIDENT_USERSPACE)
+		APPEND("process_mrelease found the lock busy %ux:", inc->blocker_events);
+	else
+		APPEND("reaper blocked %ux:", inc->trylock_failures);
 	for (i = 0; i < bs->ntasks; i++) {
 		const struct oomreap_blocked_task *bt = &bs->tasks[i];
 
@@ -170,6 +173,13 @@ static void text_userspace(FILE *f, const struct oomreap_incident *inc,
 						  : LATENCY_NONE);
 			fprintf(f, "; process_mrelease %s in %s", c->ret ? errno_name(c->ret) : "ok",
 				dur);
+			if (incident__mrelease_lock_wait_ns(c) != LATENCY_NONE) {
+				char w[16], um[16];
+
+				timefmt__duration(w, sizeof(w), incident__mrelease_lock_wait_ns(c));
+				timefmt__duration(um, sizeof(um), incident__mrelease_unmap_ns(c));
+				fprintf(f, " (lock wait %s, unmap %s)", w, um);
+			}
 			if (c->have_freed) {
 				timefmt__bytes(freed, sizeof(freed),
 					       incident__freed_bytes(c->freed_pages, rc->page_size));
@@ -638,6 +648,10 @@ static void json_userspace(FILE *f, const struct oomreap_incident *inc,
 						 ? c->exit_ns - c->enter_ns
 						 : LATENCY_NONE,
 					 true);
+			json_u64_or_null(f, "lock_wait_ns", incident__mrelease_lock_wait_ns(c), true);
+			json_u64_or_null(f, "unmap_ns", incident__mrelease_unmap_ns(c), true);
+			fprintf(f, "\"reap_partial\":%s,",
+				!c->unmapped_ns ? "null" : c->partial ? "true" : "false");
 			fprintf(f, "\"ret\":%lld,\"errno\":", (long long)c->ret);
 			if (en)
 				fprintf(f, "\"%s\"", en);

@@ -1276,6 +1276,89 @@ def scenario_kg(r):
     r.expect_eq(sorted(index), [1, 2, 3], "event_victim numbers the write's victims")
 
 
+def scenario_km(r):
+    """Km: a userspace killer's process_mrelease waits for the victim's
+    mmap_lock (recipe C's lock: a /proc/PID/mem reader held in a FUSE read,
+    a clear_refs writer queued behind it).  The ukiller fixture (-p)
+    SIGKILLs the victim and calls process_mrelease, which sleeps in the
+    lock until the harness answers the FUSE read.  The tool must picture
+    the busy lock at the call's entry (holder the reader, first waiter the
+    writer, their stacks), and time the call as tracefs does.  The real
+    earlyoom is proven in the guests; this is the same kill sequence."""
+    r.setup_common(128)
+    r.setup_fuse()
+    v, pid, m = victim_setup(r, ["-p", r.fuse.file])
+    addr = int(m.group(2), 16)
+    reader = r.spawn("procpoke-mem", [r.fx("procpoke"), "mem", str(pid), hex(addr + 64 * 1024)])
+    rpid = reader.ready_pid()
+    r.fuse.held_by(rpid, 10)
+    r.wait_asleep_in(rpid, "request_wait_answer", 10, "/proc/PID/mem reader")
+    writer = r.spawn("procpoke-clear_refs", [r.fx("procpoke"), "clear_refs", str(pid)])
+    wtid = writer.ready_pid()
+    r.wait_blocked(wtid, None, 10, "clear_refs writer")
+    uk = r.fx("ukiller")
+    r.trace.enable("syscalls/sys_enter_process_mrelease")
+    r.trace.enable("syscalls/sys_exit_process_mrelease")
+    r.trace.enable("signal/signal_generate", "sig == 9")
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--mrelease", "--killer", f"ukiller={uk}"])
+        r.stack.callback(r.tool.stop)
+    k = r.spawn("ukiller", [uk, "-p", str(pid)])
+    k.expect(rf"^victim {pid}$", 10)
+    ent = wait_for(lambda: [e for e in r.trace.of("sys_process_mrelease_enter")
+                            if e["tid"] == k.pid], 10, "the fixture's process_mrelease entry")
+    # its read lock waits behind the queued writer, killable (D in /proc)
+    r.wait_blocked(k.pid, None, 10, "the fixture's process_mrelease")
+    waited_from = mono_ns()
+    r.fuse.release()
+    out = k.expect(r"^mrelease ret=(-?\d+) errno=(\d+)$", 15)
+    ret = 0 if int(out.group(1)) == 0 else -int(out.group(2))
+    r.expect_eq(k.wait(10), 0, "ukiller exit status")
+    r.expect_eq(v.wait(10), -signal.SIGKILL, "victim exit status")
+    ex = wait_for(lambda: [e for e in r.trace.of("sys_process_mrelease_exit")
+                           if e["tid"] == k.pid], 5, "the call's return in tracefs")
+    dur = ex[0]["ts"] - ent[0]["ts"]
+    note(f"Km: victim {pid}, reader {rpid}, writer {wtid}; process_mrelease returned {ret} "
+         f"after {ms(dur)} (the FUSE read answered {ms(waited_from - ent[0]['ts'])} in)")
+    r.expect(dur >= waited_from - ent[0]["ts"], "the call returned after the lock was freed")
+    if not r.tool:
+        return
+    r.tool.wait_incident(pid, 10)
+    r.finish_tool()
+    inc = r.the_incident(pid)
+    if not inc:
+        return
+    k_ = inc.get("killer") or {}
+    r.expect_eq((inc.get("kind"), k_.get("name"), k_.get("method")),
+                ("userspace", "ukiller", "kill"), "kind, killer, method")
+    calls = (inc.get("mrelease") or {}).get("list", [])
+    r.expect_eq([c.get("ret") for c in calls], [ret], "the tool's process_mrelease returns")
+    if calls:
+        r.expect_near(calls[0].get("enter_ts_ns"), ent[0]["ts"], "the call's entry")
+        r.expect_near(calls[0].get("exit_ts_ns"), ex[0]["ts"], "the call's return")
+        # this machine's rung is the tracepoint one: no lock/unmap split
+        r.expect_eq((calls[0].get("lock_wait_ns"), calls[0].get("unmap_ns")), (None, None),
+                    "lock wait and unmap: null on the tracepoint rung")
+    # one picture, at the call's entry: the reader holds, the writer waits
+    r.expect_eq(inc.get("blocker_events"), 1, "one picture: the call found the lock busy")
+    bl = inc.get("blockers") or []
+    for b in bl:
+        h = b.get("holder") or {}
+        r.expect_eq(h.get("pid"), rpid, "blocker holder pid (the /proc/PID/mem reader)")
+        r.expect_eq((h.get("mode"), h.get("hint")), ("read", True), "holder mode, hint")
+        r.expect("__access_remote_vm" in frames(h), f"holder stack {frames(h)}")
+        w = b.get("waiters") or [{}]
+        r.expect_eq((w[0].get("pid"), w[0].get("mode")), (wtid, "write"), "first waiter")
+        r.expect("clear_refs_write" in frames(w[0]), f"writer stack {frames(w[0])}")
+        note(f"Km: picture: holder {h.get('pid')}, waiters "
+             + ",".join(f"{x.get('pid')}/{x.get('mode')}" for x in b.get("waiters") or []))
+    r.expect_eq([(b.get("first_attempt"), b.get("count")) for b in bl], [(1, 1)],
+                "the picture numbers the first call")
+    verdict = inc.get("blocker_verdict") or ""
+    r.expect(verdict.startswith(f"process_mrelease found the lock busy 1x: mmap_lock held for "
+                                f"read by {rpid} "), f"verdict {verdict!r}")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1287,6 +1370,7 @@ SCENARIOS = {
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
     "Kg": ("K-cgroup-kill", scenario_kg),
+    "Km": ("K-mrelease-waits", scenario_km),
     "D": ("D-deep-cgroups", scenario_d),
     "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }

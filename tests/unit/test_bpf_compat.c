@@ -60,6 +60,9 @@ static const struct {
 	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_start_task_reaping elsewhere)" },
 	{ "tp_finish_task_reaping_blockers",
 	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_finish_task_reaping elsewhere)" },
+	{ "tp_mrelease_enter_blockers",
+	  "bpf_task_from_pid kfunc, 6.2+: blockers_possible() (tp_mrelease_enter elsewhere; "
+	  "process_mrelease is 5.15+)" },
 	/* the cgroup walk through a bpf_loop() callback (5.17+): each has an _unrolled twin */
 	{ "tp_mark_victim", "bpf_loop, 5.17+: kf->helper_loop (tp_mark_victim_unrolled elsewhere)" },
 	{ "tp_mark_victim_pid",
