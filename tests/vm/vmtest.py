@@ -1346,6 +1346,26 @@ def killer_trace(lines):
     return out
 
 
+def check_mrelease_split(c, x, attach):
+    """A call's lock wait and unmap (function rungs: __oom_reap_task_mm's
+    entry and return) lie within the call tracefs timed, in order; a call
+    that measurably freed memory went through __oom_reap_task_mm, so there
+    they must be seen.  The tracepoint rung cannot see them: null."""
+    w, u = x.get("lock_wait_ns"), x.get("unmap_ns")
+    if attach not in ("fentry", "kprobe"):
+        c.check(w is None and u is None, f"lock wait {w}, unmap {u} on the {attach} rung")
+        return
+    freed = sum((x.get("freed_bytes") or {}).get(t, 0) for t in ("anon", "file", "shmem"))
+    if x.get("ret") == 0 and freed > 0:
+        c.check(w is not None and u is not None,
+                f"a call that freed {freed} bytes, yet lock wait {w}, unmap {u}")
+    if w is not None and u is not None and x.get("duration_ns") is not None:
+        c.check(0 <= w and 0 <= u and w + u <= x["duration_ns"],
+                f"lock wait {w} + unmap {u} > the call's {x['duration_ns']} ns")
+        c.check(x.get("reap_partial") is (x.get("ret") == -11),
+                f"reap_partial {x.get('reap_partial')} with ret {x.get('ret')}")
+
+
 def check_killer(c, s, sc, incidents, kernel):
     """A userspace-killer scenario: the tool against earlyoom's own log and tracefs."""
     ver = kernel_version(kernel.split()[0])
@@ -1442,6 +1462,7 @@ def check_killer(c, s, sc, incidents, kernel):
                 f"call {x.get('enter_ts_ns')}..{x.get('exit_ts_ns')} vs tracefs "
                 f"{en['ts']}..{ex['ts']}")
         c.check(x.get("caller", {}).get("tgid") == ep, f"caller {x.get('caller')}")
+        check_mrelease_split(c, x, inc.get("attach"))
     # ESRCH: the memory was gone first; EINVAL before any SIGKILL: the
     # victim was not dying yet (it handled earlyoom's SIGTERM): neither fails
     kill_ts = [e["ts"] for e in sigs if SIG_NAME.get(e["sig"]) == "SIGKILL"]
