@@ -1359,6 +1359,60 @@ def scenario_km(r):
                                 f"read by {rpid} "), f"verdict {verdict!r}")
 
 
+def scenario_kl(r):
+    """Kl: a REPLICA of Android's lmkd kill sequence (lmkd cannot run on a
+    Debian machine; the ukiller fixture's -L does what lmkd does): a
+    process_mrelease(-1, 0) probe at start (EBADF: no victim, no
+    incident, no failure counted), pidfd_send_signal(SIGKILL) to its child,
+    then process_mrelease from a second thread named lmkd_reaper.  Checked
+    against tracefs: the sender, the calls' threads and returns."""
+    r.setup_common(256)
+    uk = r.fx("ukiller")
+    r.trace.enable("signal/signal_generate", "sig == 9")
+    r.trace.enable("syscalls/sys_enter_process_mrelease")
+    r.trace.enable("syscalls/sys_exit_process_mrelease")
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--mrelease", "--killer", f"lmkd={uk}"])
+        r.stack.callback(r.tool.stop)
+    p = subprocess.run(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && exec "$@"', "sh",
+                        uk, "-L", "-s", "16"], capture_output=True, text=True, timeout=60)
+    r.expect_eq(p.returncode, 0, f"ukiller -L: exit status ({p.stderr.strip()})")
+    probe = re.search(r"^probe ret=(-?\d+) errno=(\d+)$", p.stdout, re.M)
+    v = re.search(r"^victim (\d+)$", p.stdout, re.M)
+    rets = [0 if int(m.group(1)) == 0 else -int(m.group(2))
+            for m in re.finditer(r"^mrelease ret=(-?\d+) errno=(\d+)$", p.stdout, re.M)]
+    r.expect(probe and probe.group(2) == "9", f"the probe's EBADF: {p.stdout!r}")
+    if not r.expect(v, "the replica named its victim"):
+        return
+    victim = int(v.group(1))
+    sent = [e for e in r.trace.of("signal_generate", victim) if e["fields"].get("res") == "0"]
+    exits = r.trace.of("sys_process_mrelease_exit")
+    note(f"Kl: lmkd replica's victim {victim}; calls from threads "
+         f"{[(e['tid'], e['fields'].get('ret')) for e in exits]}")
+    if not r.tool:
+        return
+    r.tool.wait_incident(victim, 5)
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq([i.get("pid") for i in incs], [victim], "one incident: the probe is none")
+    inc = r.the_incident(victim)
+    if not inc:
+        return
+    k = inc.get("killer") or {}
+    r.expect_eq((k.get("name"), k.get("method")), ("lmkd", "pidfd_send_signal"),
+                "killer name, method (pidfd_send_signal)")
+    r.expect_eq(k.get("tgid"), sent[0]["tid"] if sent else None, "killer (the sender in tracefs)")
+    calls = (inc.get("mrelease") or {}).get("list", [])
+    r.expect_eq([c.get("ret") for c in calls], rets, "the victim's calls: the probe not among them")
+    for c in calls:
+        caller = c.get("caller") or {}
+        r.expect_eq((caller.get("comm"), caller.get("tgid")), ("lmkd_reaper", k.get("tgid")),
+                    "the call came from the lmkd_reaper thread of the killer")
+        r.expect(caller.get("pid") != k.get("pid"), "a thread other than the one that signalled")
+    r.expect_eq((inc.get("mrelease") or {}).get("failed"), sum(1 for x in rets if x),
+                "failed calls: the victim's only")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1371,6 +1425,7 @@ SCENARIOS = {
     "K": ("K-userspace-killer", scenario_k),
     "Kg": ("K-cgroup-kill", scenario_kg),
     "Km": ("K-mrelease-waits", scenario_km),
+    "Kl": ("K-lmkd-replica", scenario_kl),
     "D": ("D-deep-cgroups", scenario_d),
     "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }
