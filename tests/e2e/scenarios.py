@@ -20,6 +20,7 @@ wchan/state, a tracefs event, a kmsg line) against a deadline.
 """
 
 import contextlib
+import glob
 import json
 import os
 import re
@@ -1413,6 +1414,78 @@ def scenario_kl(r):
                 "failed calls: the victim's only")
 
 
+def scenario_kr(r):
+    """Kr: a container runtime's kill is no memory kill.  The real runc
+    (Debian's, as podman runs it) starts a container (a static busybox
+    sleeping) in a cgroup below this scenario's memcg, then
+    `runc kill --all ID KILL` (cgroup.kill where the cgroup is v2; on this
+    machine's v1 memcg one kill(2) per process).  tracefs shows runc's
+    SIGKILL; the tool, with a killer registered, must report nothing."""
+    r.setup_common(256)
+    runc = shutil.which("runc")
+    busybox = shutil.which("busybox")
+    if not r.expect(runc and busybox, "runc and busybox installed (scripts/install-deps.sh)"):
+        return
+    uk = r.fx("ukiller")
+    b = tempfile.mkdtemp(prefix=r.tag + "-bundle")
+    r.stack.callback(shutil.rmtree, b, True)
+    os.makedirs(f"{b}/rootfs/bin")
+    shutil.copy(busybox, f"{b}/rootfs/bin/busybox")
+    subprocess.run([runc, "spec"], cwd=b, check=True, timeout=30)
+    with open(f"{b}/config.json") as f:
+        spec = json.load(f)
+    spec["process"].update(args=["/bin/busybox", "sleep", "600"], terminal=False)
+    spec["root"]["readonly"] = True
+    spec["linux"]["cgroupsPath"] = f"{r.memcg.rel}/ctr"
+    with open(f"{b}/config.json", "w") as f:
+        json.dump(spec, f)
+    rc = ["runc", "--root", f"{b}/state"]
+    rc[0] = runc
+    cid = r.tag.lower()
+    r.trace.enable("signal/signal_generate", "sig == 9")
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--killer", f"ukiller={uk}"])
+        r.stack.callback(r.tool.stop)
+    # runc makes the container's cgroup below this memcg's path in every v1
+    # hierarchy; the memcg's own close removes the memory one, this the rest
+    def rm_parents():
+        for d in glob.glob(f"/sys/fs/cgroup/*{r.memcg.rel}"):
+            if os.path.realpath(d) != os.path.realpath(r.memcg.dir):
+                with contextlib.suppress(OSError):
+                    os.rmdir(d)
+    r.stack.callback(rm_parents)
+    # registered first: whatever happens below, the container and its cgroups go
+    r.stack.callback(lambda: subprocess.run(rc + ["delete", "--force", cid],
+                                            capture_output=True, timeout=30))
+    # the container's stdio is runc's: files, or a pipe would never end
+    with open(f"{b}/run.log", "w+") as log:
+        p = subprocess.run(rc + ["run", "-d", "--pid-file", f"{b}/pid", cid], cwd=b,
+                           stdin=subprocess.DEVNULL, stdout=log, stderr=log, timeout=60)
+        log.seek(0)
+        why = log.read().strip()
+    if not r.expect_eq(p.returncode, 0, f"runc run ({why})"):
+        return
+    cpid = int(open(f"{b}/pid").read())
+    ctr = Memcg.__new__(Memcg)  # its cgroup, runc's own: only read here
+    ctr.dir = ctr._dir = os.fsencode(r.memcg.dir) + b"/ctr"
+    r.expect(cpid in ctr.procs(), f"the container's process {cpid} in {r.memcg.rel}/ctr")
+    p = subprocess.run(rc + ["kill", "--all", cid, "KILL"], capture_output=True, text=True,
+                       timeout=30)
+    r.expect_eq(p.returncode, 0, f"runc kill ({p.stderr.strip()})")
+    sent = wait_for(lambda: [e for e in r.trace.of("signal_generate", cpid)
+                             if e["fields"].get("res") == "0"], 10, "runc's SIGKILL in tracefs")
+    wait_for(lambda: not os.path.exists(f"/proc/{cpid}/stat") or
+             (task_state(cpid)[0] in ("Z", "X")), 10, "the container's process to die")
+    note(f"Kr: runc killed the container's process {cpid} (sender {sent[0]['task']}, "
+         f"tid {sent[0]['tid']})")
+    r.expect(sent[0]["task"].startswith("runc"), f"the sender is runc: {sent[0]['task']!r}")
+    if not r.tool:
+        return
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq([i.get("pid") for i in incs], [], "incidents: a runtime's kill is none")
+
+
 SCENARIOS = {
     "A": ("A-victim-exits", scenario_a),
     "B2": ("B2-reaped", scenario_b2),
@@ -1426,6 +1499,7 @@ SCENARIOS = {
     "Kg": ("K-cgroup-kill", scenario_kg),
     "Km": ("K-mrelease-waits", scenario_km),
     "Kl": ("K-lmkd-replica", scenario_kl),
+    "Kr": ("K-runc-kill", scenario_kr),
     "D": ("D-deep-cgroups", scenario_d),
     "Du": ("D-deep-cgroups-unrolled", lambda r: scenario_d(r, unrolled=True)),
 }
