@@ -105,15 +105,55 @@ static __always_inline __s64 mm_rss_raw(struct mm_struct *mm, int idx, bool *app
  * refuses the whole program where data symbols are not listed
  * (CONFIG_KALLSYMS_ALL off).  rss_sum_cpus is the number of possible CPUs
  * (libbpf_num_possible_cpus()), at most RSS_SUM_MAX_CPUS; read-only data,
- * so the verifier walks the loop that many times only.  No bpf_loop(): 5.10
- * has none.
+ * so the verifier walks the loop that many times only: each program that
+ * sums pays that many turns of verification at every start (about 200 ms
+ * for the tracepoint rung's programs at 256 possible CPUs).  So where a
+ * program may use bpf_loop() (5.17+: every kernel whose rss_stat is per
+ * CPU, 6.2+, has it) the turn is a callback, which the verifier checks
+ * until its states converge, not once per CPU (mm_rss_sum_l(loop)); 5.10
+ * refuses a program that merely holds a callback, so the programs loaded
+ * there keep the plain loop (their _unrolled twins, or none: older
+ * kernels read no sums, rss_sum_cpus 0 makes the loop dead code).
  */
 #define RSS_SUM_MAX_CPUS 1024
 
 extern const volatile __u32 rss_sum_cpus;
 extern __u64 per_cpu_offset_addr;
 
-static __always_inline bool mm_rss_sum(struct mm_struct *mm, __s64 sum[4])
+/* One CPU's remainders added, as a bpf_loop() callback: 1 stops the loop. */
+struct rss_sum_walk {
+	__u64 pcpu[4];
+	__s64 sum[4];
+	__u64 table;
+	__u64 failed;
+};
+
+static long rss_sum_step(__u64 cpu, void *ctx)
+{
+	struct rss_sum_walk *w = ctx;
+	__u64 off;
+	int i;
+
+	if (cpu >= rss_sum_cpus)
+		return 1;
+	if (bpf_probe_read_kernel(&off, sizeof(off), (void *)(w->table + cpu * 8ull))) {
+		w->failed = 1;
+		return 1;
+	}
+#pragma unroll
+	for (i = 0; i < 4; i++) {
+		__s32 r;
+
+		if (bpf_probe_read_kernel(&r, sizeof(r), (void *)(w->pcpu[i] + off))) {
+			w->failed = 1;
+			return 1;
+		}
+		w->sum[i] += r;
+	}
+	return 0;
+}
+
+static __always_inline bool mm_rss_sum_l(struct mm_struct *mm, __s64 sum[4], bool loop)
 {
 	struct mm_struct___rss_old *old = (void *)mm;
 	__u64 pcpu[4], table = per_cpu_offset_addr;
@@ -129,6 +169,25 @@ static __always_inline bool mm_rss_sum(struct mm_struct *mm, __s64 sum[4])
 		bpf_core_read(&sum[i], sizeof(sum[i]), &mm->rss_stat[i].count);
 		if (bpf_core_read(&pcpu[i], sizeof(pcpu[i]), &mm->rss_stat[i].counters) || !pcpu[i])
 			return false;
+	}
+	if (loop) {
+		struct rss_sum_walk w;
+
+		/* field by field: an initializer could be a constant in .rodata */
+#pragma unroll
+		for (i = 0; i < 4; i++) {
+			w.pcpu[i] = pcpu[i];
+			w.sum[i] = sum[i];
+		}
+		w.table = table;
+		w.failed = 0;
+		bpf_loop(rss_sum_cpus, rss_sum_step, &w, 0);
+		if (w.failed)
+			return false;
+#pragma unroll
+		for (i = 0; i < 4; i++)
+			sum[i] = w.sum[i];
+		return true;
 	}
 #pragma clang loop unroll(disable)
 	for (cpu = 0; cpu < RSS_SUM_MAX_CPUS; cpu++) {
@@ -148,6 +207,11 @@ static __always_inline bool mm_rss_sum(struct mm_struct *mm, __s64 sum[4])
 		}
 	}
 	return true;
+}
+
+static __always_inline bool mm_rss_sum(struct mm_struct *mm, __s64 sum[4])
+{
+	return mm_rss_sum_l(mm, sum, false);
 }
 
 /*

@@ -27,7 +27,7 @@ const volatile bool exit_tp_has_group_dead = false; /* sched_process_exit(p, gro
  * victim's (its group's end reported here), 0 when it is none.
  */
 static __always_inline int user_victim_exit(unsigned long long *ctx, struct task_struct *task,
-					    struct signal_struct *sig)
+					    struct signal_struct *sig, bool loop)
 {
 	struct oomreap_exit_event *e;
 	int code = sig->group_exit_code;
@@ -66,7 +66,7 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 	/* 6.18 fires before exit_mm(): the mm still there; older kernels after it */
 	mm = BPF_CORE_READ(task, mm);
 	read_mm(mm, &e->mm);
-	read_rss_sum(mm, &e->mm, e->rss_sum);
+	read_rss_sum_l(mm, &e->mm, e->rss_sum, loop);
 	if (mm)
 		e->mm_released = e->mm.mm_users == 1;
 	if (!bpf_map_delete_elem(&uk_victims, &tgid))
@@ -92,8 +92,8 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
  * the kill that follows; complete_signal() sets group_exit_code to the
  * fatal signal, exit_group(n) to n << 8: never 9.
  */
-SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
-int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
+static __always_inline int process_exit(unsigned long long *ctx, struct task_struct *task,
+					bool loop)
 {
 	struct oomreap_exit_event *e;
 	__s64 sum[OOMREAP_RSS_NR] = {};
@@ -116,7 +116,7 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	oom_mm = sig->oom_mm;
 	if (!oom_mm) {
 		/* a userspace killer's victim: its own event, and done */
-		if (user_victim_exit(ctx, task, sig))
+		if (user_victim_exit(ctx, task, sig, loop))
 			return 0;
 		if (sig->group_exit_code != SIGKILL)
 			return 0;
@@ -154,7 +154,7 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	 * and a loop over every CPU each would be their largest cost; the
 	 * exit's own RSS is not one of the figures held to the kernel's.
 	 */
-	have_sum = !unmarked && mm_rss_sum(oom_mm, sum);
+	have_sum = !unmarked && mm_rss_sum_l(oom_mm, sum, loop);
 
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -194,4 +194,20 @@ int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
 	bpf_ringbuf_submit(e, wake_flags(group_dead && (!unmarked || v) &&
 					 (!v || !v->attempts || v->mm_gone)));
 	return 0;
+}
+
+/*
+ * The RSS sums' per-CPU loop through bpf_loop() (5.17+): verified once,
+ * not once per possible CPU (core_fixes.bpf.h); the twin below elsewhere.
+ */
+SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
+int BPF_PROG(tp_sched_process_exit, struct task_struct *task)
+{
+	return process_exit(ctx, task, true);
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_SCHED_PROCESS_EXIT)
+int BPF_PROG(tp_sched_process_exit_unrolled, struct task_struct *task)
+{
+	return process_exit(ctx, task, false);
 }

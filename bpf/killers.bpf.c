@@ -215,7 +215,7 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	e->uid = BPF_CORE_READ(task, real_cred, uid.val);
 	mm = BPF_CORE_READ(task, mm);
 	read_mm(mm, &e->mm);
-	read_rss_sum(mm, &e->mm, e->rss_sum);
+	read_rss_sum_l(mm, &e->mm, e->rss_sum, walk_loop);
 	if (mm) {
 		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
 		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);

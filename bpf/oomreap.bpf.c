@@ -138,7 +138,7 @@ static __always_inline int on_mark_victim_walk(struct task_struct *task, __u16 s
 	e->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
 
 	read_mm(mm, &e->mm);
-	read_rss_sum(mm, &e->mm, e->rss_sum);
+	read_rss_sum_l(mm, &e->mm, e->rss_sum, walk_loop);
 	if (mm) {
 		e->total_vm_pages = BPF_CORE_READ(mm, total_vm);
 		e->pgtables_bytes = BPF_CORE_READ(mm, pgtables_bytes.counter);
@@ -369,10 +369,12 @@ int BPF_KPROBE(kprobe_oom_kill_process_unrolled, struct oom_control *oc)
 
 /*
  * A reaper-side event about the victim known by thread id.  Reads the mm
- * remembered at the kill: the tracepoints carry only the pid.
+ * remembered at the kill: the tracepoints carry only the pid.  loop: the
+ * RSS sums through bpf_loop() (a program loaded on 5.17+ only).
  */
 static __always_inline struct oomreap_reap_event *reap_event_v(__u32 type, __u32 pid,
-								__u16 source, struct victim **vp)
+								__u16 source, struct victim **vp,
+								bool loop)
 {
 	struct oomreap_reap_event *e;
 	struct victim *v;
@@ -390,7 +392,7 @@ static __always_inline struct oomreap_reap_event *reap_event_v(__u32 type, __u32
 		e->hdr.victim_seq = v->seq;
 		e->hdr.tgid = v->tgid;
 		read_mm((struct mm_struct *)v->mm, &e->mm);
-		read_rss_sum((struct mm_struct *)v->mm, &e->mm, e->rss_sum);
+		read_rss_sum_l((struct mm_struct *)v->mm, &e->mm, e->rss_sum, loop);
 	}
 	*vp = v;
 	return e;
@@ -401,21 +403,22 @@ static __always_inline struct oomreap_reap_event *reap_event(__u32 type, __u32 p
 {
 	struct victim *v;
 
-	return reap_event_v(type, pid, source, &v);
+	return reap_event_v(type, pid, source, &v, false);
 }
 
-static __always_inline int emit_reap_flags(__u32 type, __u32 pid, __u16 source, bool wake)
+static __always_inline int emit_reap_l(__u32 type, __u32 pid, __u16 source, bool loop)
 {
-	struct oomreap_reap_event *e = reap_event(type, pid, source);
+	struct victim *v;
+	struct oomreap_reap_event *e = reap_event_v(type, pid, source, &v, loop);
 
 	if (e)
-		bpf_ringbuf_submit(e, wake_flags(wake));
+		bpf_ringbuf_submit(e, submit_flags());
 	return 0;
 }
 
 static __always_inline int emit_reap(__u32 type, __u32 pid, __u16 source)
 {
-	return emit_reap_flags(type, pid, source, false);
+	return emit_reap_l(type, pid, source, false);
 }
 
 /*
@@ -434,7 +437,8 @@ static __always_inline int skip_task_reaping(int pid, bool pictured)
 	struct victim *v;
 	bool wake;
 
-	e = reap_event_v(OOMREAP_EV_REAP_SKIP, pid, OOMREAP_SRC_TRACEPOINT, &v);
+	/* the pictures' twin is loaded on 6.2+ only: bpf_loop() there */
+	e = reap_event_v(OOMREAP_EV_REAP_SKIP, pid, OOMREAP_SRC_TRACEPOINT, &v, pictured);
 	if (!e)
 		return 0;
 	e->skip_reason = classify_skip(&e->mm, v ? (struct mm_struct *)v->mm : NULL);
@@ -479,7 +483,7 @@ static __always_inline void read_joined(struct oomreap_reap_event *e, __u32 pid,
 	if (!mm)
 		return;
 	read_mm(mm, &e->mm);
-	read_rss_sum(mm, &e->mm, e->rss_sum);
+	read_rss_sum_l(mm, &e->mm, e->rss_sum, true); /* the twins: 6.2+ */
 }
 
 static __always_inline int start_task_reaping(int pid, bool joined)
@@ -488,7 +492,7 @@ static __always_inline int start_task_reaping(int pid, bool joined)
 	struct victim *v;
 
 	reaper_current_pid = pid;
-	e = reap_event_v(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT, &v);
+	e = reap_event_v(OOMREAP_EV_REAP_START, pid, OOMREAP_SRC_TRACEPOINT, &v, joined);
 	if (!e)
 		return 0;
 	if (v)
@@ -505,7 +509,7 @@ static __always_inline int finish_task_reaping(int pid, bool joined)
 	struct oomreap_reap_event *e;
 	struct victim *v;
 
-	e = reap_event_v(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT, &v);
+	e = reap_event_v(OOMREAP_EV_REAP_FINISH, pid, OOMREAP_SRC_TRACEPOINT, &v, joined);
 	if (!e)
 		return 0;
 	if (!v)
@@ -550,8 +554,7 @@ int BPF_PROG(tp_finish_task_reaping_blockers, int pid)
  * tracepoint fires inside wake_oom_reaper(), after its function program:
  * it reports the wake only when that program did not.
  */
-SEC("tp_btf/" OOMREAP_HOOK_WAKE_REAPER)
-int BPF_PROG(tp_wake_reaper, int pid)
+static __always_inline int wake_reaper_tp(int pid, bool loop)
 {
 	struct victim *v;
 
@@ -560,7 +563,20 @@ int BPF_PROG(tp_wake_reaper, int pid)
 		if (!v || v->woken)
 			return 0;
 	}
-	return emit_reap(OOMREAP_EV_REAPER_WAKE, pid, OOMREAP_SRC_TRACEPOINT);
+	return emit_reap_l(OOMREAP_EV_REAPER_WAKE, pid, OOMREAP_SRC_TRACEPOINT, loop);
+}
+
+SEC("tp_btf/" OOMREAP_HOOK_WAKE_REAPER)
+int BPF_PROG(tp_wake_reaper, int pid)
+{
+	return wake_reaper_tp(pid, true);
+}
+
+/* Kernels before 5.17: the RSS sums' loop without bpf_loop() (core_fixes.bpf.h). */
+SEC("tp_btf/" OOMREAP_HOOK_WAKE_REAPER)
+int BPF_PROG(tp_wake_reaper_unrolled, int pid)
+{
+	return wake_reaper_tp(pid, false);
 }
 
 /*

@@ -303,13 +303,20 @@ static __always_inline void read_mm(struct mm_struct *mm, struct oomreap_mm_snap
  * The exact sums beside the plain reads (OOMREAP_SNAP_RSS_SUM): userspace
  * shows the ones the kernel's own lines print.
  */
-static __always_inline void read_rss_sum(struct mm_struct *mm, struct oomreap_mm_snapshot *s,
-					 __s64 sum[OOMREAP_RSS_NR])
+static __always_inline void read_rss_sum_l(struct mm_struct *mm, struct oomreap_mm_snapshot *s,
+					   __s64 sum[OOMREAP_RSS_NR], bool loop)
 {
-	if (mm && mm_rss_sum(mm, sum))
+	if (mm && mm_rss_sum_l(mm, sum, loop))
 		s->snap_flags |= OOMREAP_SNAP_RSS_SUM;
 	else
 		__builtin_memset(sum, 0, OOMREAP_RSS_NR * sizeof(sum[0]));
+}
+
+/* loop: bpf_loop() may be used (a constant per program: core_fixes.bpf.h) */
+static __always_inline void read_rss_sum(struct mm_struct *mm, struct oomreap_mm_snapshot *s,
+					 __s64 sum[OOMREAP_RSS_NR])
+{
+	read_rss_sum_l(mm, s, sum, false);
 }
 
 /*

@@ -126,11 +126,14 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 					: s->progs.kprobe_wake_oom_reaper,
 				     HOOK_WAKE_OOM_REAPER, entry, NULL, true, false);
 			/* a wake that program missed (bpf: tp_wake_reaper) */
-			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
-				     HOOK_AS_TRACEPOINT, "(backstop)", kf->tp_reaper, true);
+			n = add_hook(hc, n,
+				     lp ? s->progs.tp_wake_reaper : s->progs.tp_wake_reaper_unrolled,
+				     HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT, "(backstop)",
+				     kf->tp_reaper, true);
 		} else
-			n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER,
-				     HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
+			n = add_hook(hc, n,
+				     lp ? s->progs.tp_wake_reaper : s->progs.tp_wake_reaper_unrolled,
+				     HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
 		n = add_hook(hc, n,
 			     fe ? s->progs.fexit_oom_reap_task_mm : s->progs.kretprobe_oom_reap_task_mm,
 			     HOOK_OOM_REAP_TASK_MM, fe ? HOOK_AS_FEXIT : HOOK_AS_KRETPROBE, NULL,
@@ -152,8 +155,9 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 			n = add_hook(hc, n, s->progs.tp_signal_generate, HOOK_SIGNAL_GENERATE,
 				     HOOK_AS_TRACEPOINT, NULL, kf->tp_signal_generate, true);
 		}
-		n = add_hook(hc, n, s->progs.tp_wake_reaper, HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT,
-			     NULL, kf->tp_reaper, false);
+		n = add_hook(hc, n,
+			     lp ? s->progs.tp_wake_reaper : s->progs.tp_wake_reaper_unrolled,
+			     HOOK_WAKE_REAPER, HOOK_AS_TRACEPOINT, NULL, kf->tp_reaper, false);
 		break;
 	}
 	/*
@@ -175,8 +179,10 @@ static int choose_hooks(struct oomreap *s, const struct kernel_features *kf, enu
 		     blockers ? s->progs.tp_skip_task_reaping_blockers : s->progs.tp_skip_task_reaping,
 		     HOOK_SKIP_TASK_REAPING, HOOK_AS_TRACEPOINT, blockers ? " (blocker attribution)" : NULL,
 		     kf->tp_reaper, false);
-	n = add_hook(hc, n, s->progs.tp_sched_process_exit, HOOK_SCHED_PROCESS_EXIT,
-		     HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit, false);
+	n = add_hook(hc, n,
+		     lp ? s->progs.tp_sched_process_exit : s->progs.tp_sched_process_exit_unrolled,
+		     HOOK_SCHED_PROCESS_EXIT, HOOK_AS_TRACEPOINT, NULL, kf->tp_sched_process_exit,
+		     false);
 	/*
 	 * Userspace memory killers, on every rung: their signals (always),
 	 * and with --mrelease their process_mrelease(2) calls through the

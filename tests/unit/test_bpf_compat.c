@@ -75,6 +75,10 @@ static const struct {
 	  "bpf_loop, 5.17+: kf->helper_loop (fentry_oom_kill_process_unrolled elsewhere)" },
 	{ "kprobe_oom_kill_process",
 	  "bpf_loop, 5.17+: kf->helper_loop (kprobe_oom_kill_process_unrolled elsewhere)" },
+	/* the RSS sums' per-CPU loop through bpf_loop() (5.17+): an _unrolled twin each */
+	{ "tp_wake_reaper", "bpf_loop, 5.17+: kf->helper_loop (tp_wake_reaper_unrolled elsewhere)" },
+	{ "tp_sched_process_exit",
+	  "bpf_loop, 5.17+: kf->helper_loop (tp_sched_process_exit_unrolled elsewhere)" },
 	{ "tp_signal_killer_regs",
 	  "bpf_get_current_task_btf, bpf_task_pt_regs, 5.15+: kf->helper_task_pt_regs; "
 	  "bpf_loop, 5.17+: kf->helper_loop (tp_signal_killer elsewhere)" },
