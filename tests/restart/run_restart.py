@@ -20,9 +20,10 @@ bpffs this test mounts, and the tool restarted in the middle of an incident:
   R-C2-kill     SIGKILL during those attempts, start again: nothing was
                 saved; the incident joins halfway (its identity from the
                 kernel log), comes out once, and the new process says so;
-  R-C2-full     the same gap with a ring buffer of one page (--ring-size):
-                the attempts and their blocker pictures in the gap do not
-                fit, the kernel keeps the oldest and counts the rest; the
+  R-C2-full     the same gap with a ring buffer of one page (--ring-size),
+                filled as the gap begins by 32 SIGKILLed sleepers' exits:
+                the gap's attempts do not fit, the kernel keeps the oldest
+                events and counts the rest; the
                 new process says how many were lost, the incident says it
                 is incomplete, and every attempt the kernel made and the
                 incident lacks is among the events counted lost;
@@ -175,10 +176,11 @@ class PinRun:
         if unit_args:
             self.r.tool_extra = tuple(unit_args)
 
-    def restart(self, how, gap=None):
+    def restart(self, how, gap=None, at_gap=None):
         """Stop the tool (SIGTERM or SIGKILL) and start another on the same
         pins; gap: (condition, what) to wait for in between, while no
-        process reads (its events queue in the pinned ring buffer)."""
+        process reads (its events queue in the pinned ring buffer); at_gap:
+        called once the first tool is gone, before that wait."""
         r = self.r
         old = r.tool
         if how == "term":
@@ -193,6 +195,8 @@ class PinRun:
             self.killed.append(self.ntools)
         r.old_tools.append(old)
         r.tool = None
+        if at_gap:
+            at_gap()
         if gap:
             wait_for(gap[0], 10, gap[1])
         r.start_tool(select=self.select)
@@ -453,17 +457,40 @@ def scenario_c2_kill(fs):
 LOST_RX = re.compile(r": (\d+) events lost while no process read them \(ring buffer full\)$")
 
 
+FILLERS = 32  # SIGKILLed sleepers: 32 unmarked exit events, 4.5 KiB, more than a page
+
+
 def scenario_c2_full(fs):
     """C2 restarted at the reaper's first failed attempt, with a ring buffer
-    of one page and the next start only after its tenth: at least four of
-    the nine attempts of the gap, each a skip event and a 1 KiB blocker
-    picture, cannot fit in 4 KiB.  A BPF ring buffer keeps what it holds
-    and refuses what comes after: the incident keeps its first attempts and
-    loses its last; the tool counts each refusal and says so."""
+    of one page and the next start only after its tenth.  As the gap
+    begins the harness SIGKILLs 32 sleepers of its own: each exit is an
+    event (an unmarked exit, held for a kill that might follow), 4.5 KiB
+    in all, so the page is full before the reaper's next attempt, whatever
+    the first tool drained on its way out.  (Without them the gap's nine
+    attempts, a skip event and a 1 KiB blocker picture each, filled the
+    page so nearly that the last skip fitted or not depending on when the
+    first tool stopped reading: 9 or 10 of 10 seen, 2026-12.)  A skip the
+    ring refuses takes no picture (its program stops there): one lost
+    event per missing attempt.  A BPF ring
+    buffer keeps what it holds and refuses what comes after: the incident
+    keeps its first attempts and loses the gap's; the tool counts each
+    refusal and says so."""
     page = os.sysconf("SC_PAGESIZE")
     pr = PinRun("C2", fs, "c2full", extra=("--ring-size", str(page)))
     r = pr.r
     try:
+        fillers = [subprocess.Popen(["sleep", "600"]) for _ in range(FILLERS)]
+        for f in fillers:
+            r.stack.callback(f.kill)
+
+        at_start = []
+
+        def fill():
+            at_start.append(len(r.trace.of("skip_task_reaping", pid)))
+            for f in fillers:
+                f.kill()
+            for f in fillers:
+                f.wait(10)
         v, pid, g, gpid, wdesc = e2e.c_setup(r, False)  # noqa: F841
         r.start_tool()
         g.send("go")
@@ -476,7 +503,8 @@ def scenario_c2_full(fs):
         pr.restart("term", (lambda: len(r.trace.of("skip_task_reaping", pid)) >= 10
                             and r.trace.of("mark_victim", gpid),
                             "the tenth skip_task_reaping and the trigger's kill while no "
-                            "process reads"))
+                            "process reads"), at_gap=fill)
+        first = at_start[0] if at_start else None
         r.kmsg.wait(kerneltruth.UNABLE_LINE, pid, 5, f'kmsg "unable to reap pid:{pid}"')
         gev, gkl = r.kernel_kill(gpid)
         r.expect_eq(g.wait(10), -signal.SIGKILL, "trigger exit status")
@@ -502,21 +530,24 @@ def scenario_c2_full(fs):
             seen = r.timeline(inc, "skip")
             r.expect(all(t.get("reason") == "trylock_failed" for t in seen),
                      f"timeline skip reasons {[t.get('reason') for t in seen]}")
-            # the ring refused the gap's later attempts, not the first ones
-            r.expect(len(seen) < 10, f"timeline has {len(seen)} of the kernel's 10 skips: "
-                     "nothing was lost")
-            # each attempt the kernel made that the incident lacks is a
-            # lost event, and so is its blocker picture
-            r.expect(2 * (10 - len(seen)) <= lost,
+            # the ring refused the gap's attempts, not the ones the first tool read
+            r.expect(1 <= len(seen) < 10, f"timeline has {len(seen)} of the kernel's 10 skips: "
+                     "nothing was lost, or not even the first tool's")
+            # each attempt the kernel made that the incident lacks is a lost
+            # event (a refused skip takes no picture: its program stops at
+            # the refusal), and so is at least one of the sleepers' exits
+            # (4.5 KiB of them)
+            r.expect((10 - len(seen)) + 1 <= lost,
                      f"{10 - len(seen)} skips missing from the timeline, {lost} events "
-                     "counted lost: want each missing skip and its picture among them")
+                     "counted lost: want each missing skip and an exit that did not fit")
             # its end was lost: the kernel's "unable to reap" line says how it ended
             r.expect_eq((inc.get("outcome"), inc.get("outcome_source"), inc.get("ended_unseen")),
                         ("gave_up", "kernel_log", True), "outcome, outcome_source, ended_unseen")
             r.expect_eq(inc.get("attempts"), len(seen), "attempts (those it saw)")
-            note(f"C2-full: victim {pid}, ring {page} B: the incident has {len(seen)} of 10 "
-                 f"skips, outcome {inc.get('outcome')}, attempts {inc.get('attempts')}; "
-                 f"the new process counted {lost} events lost in the gap")
+            note(f"C2-full: victim {pid}, ring {page} B: {first} skips by the gap's start "
+                 f"(tracefs); the incident has {len(seen)} of 10 skips, outcome "
+                 f"{inc.get('outcome')}, attempts {inc.get('attempts')}; the new process "
+                 f"counted {lost} events lost in the gap")
         # the textfile and the exit summary count the same loss, nothing after it
         r.expect_eq(prom_sum(prom, "oomreap_events_lost_total"), float(lost),
                     "second tool's oomreap_events_lost_total")
