@@ -685,8 +685,10 @@ bool attach__mrelease_traced(const struct tracer *tr)
 {
 	int i, n = 0;
 
+	/* both syscall tracepoints (the function rungs' stamps are extras) */
 	for (i = 0; i < tr->plan.nhooks; i++)
-		if (strstr(tr->plan.hooks[i].hook, "process_mrelease"))
+		if (!strcmp(tr->plan.hooks[i].hook, "tracepoint syscalls:sys_enter_process_mrelease") ||
+		    !strcmp(tr->plan.hooks[i].hook, "tracepoint syscalls:sys_exit_process_mrelease"))
 			n++;
 	return n == 2;
 }
