@@ -14,18 +14,24 @@ tests/vm/systemd/, zram's modules) and boots the newest 7.x kernel
 1 GiB, TCG.  In the guest (tests/vm/systemd/run.sh, which prints "@@"
 lines on ttyS1 and powers off):
 
-  - swap on zram: systemd-oomd acts only "with reclaim activity" (the
-    watched cgroup's pgscan rising), and anonymous memory is not scanned
-    without swap in a root file system that is all tmpfs;
+  - swap on zram (oomtest-swap.service, before systemd-oomd starts):
+    systemd-oomd acts only "with reclaim activity" (the watched cgroup's
+    pgscan rising), and in a root that is all tmpfs there is nothing to
+    scan without swap: with OOMD_ZRAM_MB=0 the slice's pressure stays at
+    97% for minutes, pgscan 0, and nothing is killed;
   - tracefs: every SIGKILL's signal_generate with the kernel's stack (how it
-    was sent), the fixtures' exits;
+    was sent: cgroup_kill_write, pidfd_send_signal, kill), systemd-oomd's
+    write(2) calls, the fixtures' exits;
   - `oomreap-trace --json`, started and ready before anything is killed;
   - negative case: a plain shell writes 1 to oomtest-neg.service's
     cgroup.kill: no incident may come of it;
   - oomtest-bloat.service (four processes growing under MemoryHigh=) in
     oomtest.slice (ManagedOOMMemoryPressure=kill, limit 10%, 2 s): its pids
-    read before the kill; systemd-oomd kills it; ExecStopPost= reads the
-    user.oomd_kill count systemd-oomd wrote on the cgroup.
+    read before the kill; systemd-oomd kills it (262: one write of "1" to
+    the unit's cgroup.kill); ExecStopPost= reads the user.oomd_kill count
+    systemd-oomd wrote on the cgroup; the journal of the units.
+
+--check-log runs the checks again on a guest.log a run kept, no guest.
 
 Then the checks, one line each ("ok - ..." / "not ok - ..."), and last
 "N passed, N failed, N skipped" (exit 1 on any failure).  Logs of every run
@@ -36,7 +42,7 @@ Needs root (mmdebstrap --mode=root, the cpio's owners), qemu-system-x86_64,
 mmdebstrap, gcc, the Debian archive.  Serialize it with the other qemu
 guests of the machine (make vmtest).
 
-Usage: tests/vm/oomd_guest.py [--rebuild-root]
+Usage: tests/vm/oomd_guest.py [--rebuild-root] [--check-log GUEST_LOG]
 Environment: VMTEST_CACHE (the kernels' and this root's cache),
 OOMD_TIMEOUT (seconds before the guest is killed, default 600),
 OOMD_KILL_TIMEOUT (seconds systemd-oomd gets to act, default 120),
@@ -576,11 +582,14 @@ def checks(r, g, k):
                         f"{i.get('tgid')}: killer.method")
     R.run("tool: killer.method is cgroup.kill", t_method)
 
+    unit_cgid = int(bloat.get("cgroup_id") or 0) or None
+
     def t_cgroup(v):
         if not v.expect(vinc, "no incident to check"):
             return
         for i in vinc:
             v.expect_eq(i.get("cgroup"), UNIT_CG, f"{i.get('tgid')}: cgroup")
+            v.expect_eq(i.get("cgroup_id"), unit_cgid, f"{i.get('tgid')}: cgroup_id")
     R.run("tool: each victim's cgroup is the unit's", t_cgroup)
 
     def t_cgkill(v):
@@ -595,6 +604,8 @@ def checks(r, g, k):
             v.expect_eq(o.get("cgroup"), UNIT_CG, f"{p}: killer.cgroup_kill.cgroup")
             v.expect(isinstance(o.get("cgroup_id"), int) and not isinstance(o.get("cgroup_id"), bool),
                      f"{p}: killer.cgroup_kill.cgroup_id {o.get('cgroup_id')!r} is no integer")
+            v.expect_eq(o.get("cgroup_id"), unit_cgid,
+                        f"{p}: killer.cgroup_kill.cgroup_id (the unit's cgroup's inode)")
         # one write(2) to cgroup.kill (tracefs): one event
         ev = {o.get("event_id") for _, o in objs}
         v.expect(len(ev) == 1 and None not in ev, f"event_id not one for all victims of the "
@@ -628,7 +639,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rebuild-root", action="store_true",
                     help="build the root again even if cached")
+    ap.add_argument("--check-log", metavar="GUEST_LOG",
+                    help="no guest: the checks on a guest.log a run kept")
     args = ap.parse_args()
+    if args.check_log:
+        with open(args.check_log, "rb") as f:
+            text = vmguest.clean(f.read().decode("utf-8", "replace"))
+        checks(dict(how="(a kept log)", logf=args.check_log), parse_guest(text), None)
+        return R.close()
     if os.geteuid() != 0:
         R.skip("systemd-oomd guest", "not root")
         return R.close()

@@ -11,7 +11,9 @@
 #   @@STEP t=UPTIME what              progress (a hung guest's tail)
 #   @@NEG cgroup=P pids=A,B killer=K  the negative case: the unit's pids and
 #                                     the shell that wrote its cgroup.kill
-#   @@BLOAT cgroup=P pids=A,B,...     the victim unit's pids, read before the kill
+#   @@BLOAT cgroup=P pids=A,B,... cgroup_id=N
+#                                     the victim unit's pids, read before the
+#                                     kill, and its cgroup's id
 #   @@OOMCTL <line>                   oomctl's view while pressure builds
 #   @@XATTR <line>                    what ExecStopPost= read on the unit's cgroup
 #   @@JOURNAL <line>                  systemd-oomd's and PID 1's lines of the units
@@ -146,7 +148,8 @@ bloat_case() {
 		echo "@@WARN $BLOAT: $(nprocs $BLOAT_CG) processes, state $(state $BLOAT)"
 	fi
 	pids=$(pids_of $BLOAT_CG)
-	echo "@@BLOAT cgroup=$BLOAT_CG pids=$pids"
+	# the cgroup's id: its directory's inode number (kernfs)
+	echo "@@BLOAT cgroup=$BLOAT_CG pids=$pids cgroup_id=$(stat -c %i "$CG$BLOAT_CG")"
 	wait_for 30 eval 'oomctl | grep -q "Path: /oomtest.slice"' ||
 		echo "@@WARN systemd-oomd does not monitor /oomtest.slice"
 	step "bloat monitored"
