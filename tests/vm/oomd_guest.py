@@ -612,8 +612,13 @@ def checks(r, g, k):
                  f"one write: {ev}")
         nums = sorted(o.get("event_victim") for _, o in objs if isinstance(o.get("event_victim"), int))
         v.expect_eq(nums, list(range(1, len(objs) + 1)), "event_victim numbers")
-    R.run("tool: killer.cgroup_kill names the unit's cgroup, one event_id, event_victim 1..N",
-          t_cgkill)
+        # numbered as the kernel signalled them
+        order = [e["pid"] for e in sorted(oomd_sigs, key=lambda e: e["ts"])]
+        got = [p for p, o in sorted(objs, key=lambda po: (not isinstance(po[1].get("event_victim"), int),
+                                                        po[1].get("event_victim") or 0))]
+        v.expect_eq(got, order, "victims by event_victim vs tracefs's signal order")
+    R.run("tool: killer.cgroup_kill names the unit's cgroup, one event_id, event_victim 1..N "
+          "in the kernel's signal order", t_cgkill)
 
     def t_neg(v):
         killer = int(neg.get("killer") or 0)
