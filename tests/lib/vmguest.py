@@ -389,12 +389,14 @@ def is_static_elf(path):
     return True
 
 
-def boot(k, initrd, logdir):
+def boot(k, initrd, logdir, append="", timeout=None):
     """One guest of kernel k (prepare_kernel's, with "id" and "smp" added),
     TCG, its kernel console kept in logdir/ID/console.log and what the
     guest's own programs print (the "@@" lines) in logdir/ID/guest.log;
     returns (the guest's text, seconds, how it ended, the console log's
-    path).
+    path).  append: more of the kernel's command line (tests/vm/oomd_guest.py
+    boots systemd as init with it); timeout: seconds before the guest is
+    killed (GUEST_TIMEOUT when None).
 
     The guest's lines have a serial port of their own (ttyS1; tests/vm/init
     sends its output there), apart from the kernel's console (ttyS0): the
@@ -421,20 +423,22 @@ def boot(k, initrd, logdir):
            "-nographic", "-no-reboot", "-m", "1024", "-smp", str(k["smp"]),
            "-kernel", k["vmlinuz"], "-initrd", initrd,
            "-serial", "mon:stdio", "-serial", "file:" + guestf,
-           "-append", "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M noirqdebug",
+           "-append", "console=ttyS0 panic=-1 loglevel=4 log_buf_len=4M noirqdebug"
+           + (" " + append if append else ""),
            "-nic", "none"]
+    timeout = GUEST_TIMEOUT if timeout is None else timeout
     t0 = time.monotonic()
     with open(logf, "wb") as out:
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                              start_new_session=True)
         RUNNING.add(p)
         try:
-            rc = p.wait(timeout=GUEST_TIMEOUT)
+            rc = p.wait(timeout=timeout)
             how = f"qemu exited {rc}"
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
-            how = f"timeout after {GUEST_TIMEOUT} s (killed)"
+            how = f"timeout after {timeout} s (killed)"
         finally:
             RUNNING.discard(p)
     try:
