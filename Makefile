@@ -225,9 +225,13 @@ $(OUT)/static/oomreap-trace: $(TOOL_OBJS)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -static $^ \
 		$(shell pkg-config --static --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -o $@
 
-.PHONY: vmtest
+.PHONY: vmtest vmtest-oomd
 vmtest: $(OUT)/static/oomreap-trace
 	$(Q)python3 tests/vm/vmtest.py
+
+# systemd-oomd 262 under systemd as PID 1 in a Debian sid guest (tests/vm/oomd_guest.py)
+vmtest-oomd: $(OUT)/static/oomreap-trace
+	$(Q)python3 tests/vm/oomd_guest.py
 
 # The container image deploy/kubernetes runs (deploy/container/Containerfile):
 # FROM scratch, the static tool at /usr/local/sbin/oomreap-trace, OCI labels.
@@ -258,15 +262,15 @@ check-layers:
 # Every layer; the last line is the one CI reads ("N passed, N failed,
 # N skipped").  `make check LAYERS="unit cli"` runs only those layers
 # (tests/run-all.sh --list names them); every layer has a test-LAYER target:
-# those below run it through tests/run-all.sh (vmtest and asan are test-vm's
-# and test-asan's own targets).
+# those below run it through tests/run-all.sh (vmtest, vmtest-oomd and asan
+# are test-vm's, test-systemd's and test-asan's own targets).
 CHECK_DEPS := $(OUT)/oomreap-trace $(UNIT_TESTS) $(FIXTURES) $(OUT)/tests/no_oom_btf.o $(OUT)/tests/mkrec
 LAYERS ?=
 check: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh $(LAYERS)
 
 .PHONY: test-cli test-prom test-deploy test-layers test-harness test-html test-fuzz \
-	test-vm test-asan
+	test-vm test-systemd test-asan
 test-cli: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh cli
 test-prom: $(CHECK_DEPS)
@@ -282,6 +286,7 @@ test-html: $(CHECK_DEPS)
 test-fuzz: $(CHECK_DEPS)
 	$(Q)tests/run-all.sh fuzz
 test-vm: vmtest
+test-systemd: vmtest-oomd
 test-asan: asan
 
 PREFIX ?= /usr/local

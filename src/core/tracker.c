@@ -557,12 +557,22 @@ static void arm_loss_deadline(struct tracker *t, struct oomreap_incident *inc)
 {
 	uint64_t base = inc->kill_ns ? inc->kill_ns : inc->opened_ns;
 	uint64_t at = base + LOSS_WAIT_AFTER_KILL_NS;
+	/*
+	 * A userspace victim not seen dying waits UK_OPEN_NS for its death
+	 * (a handled SIGTERM): its own rule, but one a lost exit would
+	 * stretch to that wait and close as a plain "open".  The loss
+	 * deadline replaces it when sooner.
+	 */
+	bool uk_death_wait = inc->kind == INCIDENT_USERSPACE && !inc->exited &&
+			     inc->deadline_outcome == OUTCOME_OPEN;
 
 	if (!inc->in_use || !(inc->incomplete || inc->exit_begun_unseen) ||
-	    (inc->deadline_ns && !inc->loss_wait))
+	    (inc->deadline_ns && !inc->loss_wait && !uk_death_wait))
 		return;
 	if (inc->last_event_ns + LOSS_SILENCE_NS > at)
 		at = inc->last_event_ns + LOSS_SILENCE_NS;
+	if (uk_death_wait && inc->deadline_ns && !inc->loss_wait && at >= inc->deadline_ns)
+		return;
 	trk__set_deadline(t, inc, at, inc->last_event_ns, OUTCOME_OPEN);
 	inc->deadline_guess = true;
 	inc->loss_wait = true;

@@ -641,6 +641,41 @@ static void test_uk_never_dies(void **state)
 	assert_false(inc->exited);
 }
 
+/*
+ * A userspace victim's exit run skipped by the kernel (two victims of one
+ * cgroup.kill exiting at once on one CPU, 7.x: seen in the systemd-oomd
+ * guest): its incident closes at the loss deadline, its end unseen, not
+ * at the 30 s wait for a death as a plain "open".  The other victim,
+ * whose exit came, closes by its own rule.
+ */
+static struct runs_missed missed_of(uint64_t exit_runs, bool known);
+
+static void test_uk_exit_run_missed(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m;
+	const struct oomreap_incident *inc;
+
+	FEED(f, wire__ukill(31, 431, T0, 9, 312, 1000));
+	FEED(f, wire__ukill(32, 432, T0 + 10 * US, 9, 312, 1000));
+	FEED(f, wire__exit(31, 431, T0 + 3 * MS, 1, 1));
+	m = missed_of(1, true);
+	tracker__note_missed(f->t, &m);
+	tracker__advance(f->t, T0 + 3 * MS + UK_SETTLE_NS);
+	inc = find_closed(f, 31);
+	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
+	assert_true(inc->incomplete);
+	assert_false(inc->ended_unseen);
+	tracker__advance(f->t, T0 + LOSS_WAIT_AFTER_KILL_NS - 1);
+	assert_int_equal(f->c.n, 1);
+	tracker__advance(f->t, T0 + LOSS_WAIT_AFTER_KILL_NS + 10 * US);
+	inc = find_closed(f, 32);
+	assert_int_equal(inc->outcome, OUTCOME_OPEN);
+	assert_true(inc->ended_unseen);
+	assert_true(inc->incomplete && inc->runs_missed);
+	assert_int_equal(tracker__open_count(f->t), 0);
+}
+
 /* Its exit, on another CPU, came before the signal's event: still its own. */
 static void test_uk_exit_before_kill(void **state)
 {
@@ -3497,6 +3532,7 @@ int main(void)
 		T(test_uk_never_dies),
 		T(test_uk_exit_before_kill),
 		T(test_uk_cgroup_kill_event),
+		T(test_uk_exit_run_missed),
 		cmocka_unit_test(test_random_streams_invariants),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_selection),

@@ -50,6 +50,7 @@ OOMD_ZRAM_MB (the guest's swap, default 512; 0: none), OOMD_TOOL_ARGS
 (default -v).
 """
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
@@ -331,7 +332,7 @@ TRACE_RX = re.compile(r"^\s*(?P<comm>.*?)-(?P<tid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?:\
 
 def parse_guest(text):
     g = dict(begin=None, end=None, info={}, neg=None, bloat=None, journal=[], trace=[],
-             xattr=[], json=[], toolerr=[], warn=[], steps=[])
+             xattr=[], json=[], toolerr=[], warn=[], steps=[], files={})
     for line in text.splitlines():
         if not line.startswith("@@"):
             continue
@@ -363,6 +364,9 @@ def parse_guest(text):
             g["warn"].append(rest)
         elif tag == "STEP":
             g["steps"].append(rest)
+        elif tag == "FILE":
+            name, _, data = rest.partition(" ")
+            g["files"][name] = data
     return g
 
 
@@ -688,6 +692,13 @@ def main():
     for key in ("systemd", "systemd_oomd", "packages", "swap", "oomd_pid", "bloat_state"):
         if key in g["info"]:
             note(f"{key}: {g['info'][key]}")
+    # the tool's recording of the run, kept beside the logs (a golden's source)
+    for name, data in g["files"].items():
+        if re.fullmatch(r"[\w.+-]+\.oomrec", name):
+            with contextlib.suppress(ValueError, OSError), \
+                    open(os.path.join(LOGDIR, name), "wb") as f:
+                f.write(base64.b64decode(data, validate=True))
+                note(f"recording kept: {os.path.relpath(os.path.join(LOGDIR, name), ROOT)}")
     r = dict(how=how, logf=logf)
     if g["begin"] is None:
         print(vmguest.console_tail(logf), flush=True)

@@ -188,7 +188,8 @@ main() {
 		echo "@@WARN no tracefs instance"
 	step tool
 	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
-	"$BIN" --json $TOOL_ARGS >$W/tool.json 2>$W/tool.err &
+	# recorded too: the recording is a golden's source (tests/golden/README.md)
+	"$BIN" --json $TOOL_ARGS --record $W/oomd.oomrec >$W/tool.json 2>$W/tool.err &
 	tp=$!
 	wait_for 180 eval 'grep -q "oomreap-trace: ready" $W/tool.err || ! kill -0 $tp 2>/dev/null'
 	if ! grep -q 'oomreap-trace: ready' $W/tool.err; then
@@ -210,6 +211,9 @@ main() {
 	grep -v '^#' $INST/trace | sed 's/^/@@TRACE /'
 	sed 's/^/@@JSON /' $W/tool.json
 	sed 's/^/@@TOOLERR /' $W/tool.err
+	[ -s $W/oomd.oomrec ] &&
+		echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-systemd-oomd-cgroup-kill.oomrec" \
+			"$(base64 -w 0 $W/oomd.oomrec)"
 }
 
 if [ "${1:-}" = swap ]; then
