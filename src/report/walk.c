@@ -385,7 +385,14 @@ static void killers(struct report_out *o, const struct report *r)
 		else
 			cell_code(o, u->killer, OOMREAP_COMM_LEN);
 		cellf(o, false, "%s", i == SUMMARY_UKILL_PAIRS ? "-" : method__name(u->method));
-		cellf(o, true, "%" PRIu64, u->kills);
+		/* a cgroup.kill write kills many: its victims, and how many writes */
+		if (u->kill_events && u->kill_events != u->kills)
+			cellf(o, true, "%" PRIu64 " (%" PRIu64 " %s)", u->kills, u->kill_events,
+			      u->method == OOMREAP_METHOD_CGROUP_KILL
+				      ? (u->kill_events == 1 ? "write" : "writes")
+				      : (u->kill_events == 1 ? "event" : "events"));
+		else
+			cellf(o, true, "%" PRIu64, u->kills);
 		cellf(o, true, "%" PRIu64, u->outcomes[OUTCOME_MRELEASED]);
 		cell(o, false);
 		for (k = 0; k < MREL_ERR_NR; k++) {

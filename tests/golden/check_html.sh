@@ -45,7 +45,8 @@ run_browser() {
 pass=0
 fail=0
 for name in synthetic-lab-c synthetic-hostile-cut synthetic-group-kill real-6.12-group-kill \
-	real-7.3-global-oom real-7.3-slab-oom real-7.3-earlyoom-term-handled; do
+	real-7.3-global-oom real-7.3-slab-oom real-7.3-earlyoom-term-handled \
+	real-7.3-systemd-oomd-unit-kill; do
 	rec="$DIR/$name.oomrec"
 	html="$tmp/$name.html"
 	"$BIN" report "$rec" --format html -o "$html" 2>/dev/null
@@ -144,6 +145,18 @@ if name == "real-7.3-earlyoom-term-handled":
           "the incidents table says earlyoom killed")
 
 
+if name == "real-7.3-systemd-oomd-unit-kill":
+    # systemd-oomd 262 killed a unit of four processes with one cgroup.kill write
+    t = re.search(r"<table[^>]*class=\"killers\"[^>]*>(.*?)</table>", dom, re.S)
+    body = [r for r in re.findall(r"<tr>.*?</tr>", t.group(1), re.S) if "<td" in r] if t else []
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in
+             re.findall(r"<td[^>]*>(.*?)</td>", body[0], re.S)] if len(body) == 1 else []
+    check(cells[:3] == ["systemd-oomd", "cgroup.kill", "4 (1 write)"],
+          f"its killers' table: systemd-oomd, cgroup.kill, 4 victims of 1 write: {cells}")
+    check(dom.count("one write to <code>/oomtest.slice/oomtest-bloat.service</code>") == 4,
+          "each of the four incidents names the write and the unit's cgroup")
+
+
 def png_pixels(path):
     data = open(path, "rb").read()
     if data[:8] != b"\x89PNG\r\n\x1a\n":
@@ -203,13 +216,14 @@ if decoded:
     check(len(colours) > 20 and nonwhite > 1000, "the screenshot is not blank")
     # the timeline's reaper-delay band (#fde9c8) and kill marker (#c0392b);
     # a userspace killer's victim has no reaper: its call's bar (#2e8b57)
-    if "earlyoom" in name:
+    if "earlyoom" in name or "systemd-oomd" in name:
         check(b"\xfd\xe9\xc8" not in colours, "no reaper delay where no reaper came")
+    if "earlyoom" in name:
         # (the legend has its swatch too: the bar is told apart in the DOM)
         check(b"\x2e\x8b\x57" in colours and re.search(
             r'<rect x="[0-9.]+" y="39" width="[0-9.]+" height="10" fill="#2e8b57"', dom),
             "the process_mrelease call's bar was drawn and painted")
-    else:
+    elif "systemd-oomd" not in name:
         check(b"\xfd\xe9\xc8" in colours, "the timeline's delay band was painted")
     check(b"\xc0\x39\x2b" in colours, "the kill marker was painted")
 sys.exit(1 if fails else 0)

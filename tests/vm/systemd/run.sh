@@ -212,7 +212,7 @@ main() {
 	sed 's/^/@@JSON /' $W/tool.json
 	sed 's/^/@@TOOLERR /' $W/tool.err
 	[ -s $W/oomd.oomrec ] &&
-		echo "@@FILE real-$(uname -r | cut -d+ -f1 | cut -d- -f1)-systemd-oomd-cgroup-kill.oomrec" \
+		echo "@@FILE real-$(uname -r | cut -d. -f1,2)-systemd-oomd-unit-kill.oomrec" \
 			"$(base64 -w 0 $W/oomd.oomrec)"
 }
 
