@@ -9,8 +9,9 @@ never its apt configuration) is cached as a tarball and as a gzip'd cpio
 under the kernel cache (VMTEST_CACHE, as tests/vm/vmtest.py), keyed by the
 package list and the recipe; each run adds a second cpio (the static tool,
 the static fixture tests/vm/systemd/oomdfix.c, the units and the script of
-tests/vm/systemd/, zram's modules) and boots the newest 7.x kernel
-(vmguest.prepare_kernel) with systemd as init (rdinit=), psi=1, 2 vCPUs,
+tests/vm/systemd/, zram's modules) and boots each kernel series of
+OOMD_KERNELS in turn (default the newest 7.x; vmguest.prepare_kernel),
+with systemd as init (rdinit=), psi=1, 2 vCPUs,
 1 GiB, TCG.  In the guest (tests/vm/systemd/run.sh, which prints "@@"
 lines on ttyS1 and powers off):
 
@@ -47,7 +48,8 @@ Environment: VMTEST_CACHE (the kernels' and this root's cache),
 OOMD_TIMEOUT (seconds before the guest is killed, default 600),
 OOMD_KILL_TIMEOUT (seconds systemd-oomd gets to act, default 120),
 OOMD_ZRAM_MB (the guest's swap, default 512; 0: none), OOMD_TOOL_ARGS
-(default -v).
+(default -v), OOMD_KERNELS (the series booted, default "7.x"; 7.0 cannot
+get zram's modules from the archive, see SERIES).
 """
 import argparse
 import base64
@@ -73,7 +75,12 @@ GUEST = os.path.join(HERE, "systemd")
 BUILD = os.path.join(ROOT, "build", "oomd")
 TOOL = os.path.join(ROOT, "build", "static", "oomreap-trace")
 CACHE = os.path.join(vmguest.CACHE, "oomd")
-SERIES = "7.x"
+# The series booted, in turn.  Not 7.0 (Ubuntu 26.04 LTS's) by default:
+# systemd-oomd acts only with reclaim activity, which on the guest's
+# all-RAM root needs swap (zram, a module), and the archive no longer
+# carries the modules package 7.0.13's linux-image depends on
+# (linux-modules-7.0.13+deb13-amd64: no candidate, 2026-12).
+SERIES = os.environ.get("OOMD_KERNELS", "7.x").split()
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 SUITE = "sid"
@@ -219,7 +226,7 @@ def base_cpio(tar):
 
 def module_files(k):
     """[(file name, bytes)] of the modules zram needs, those they depend on
-    first, from the kernel's own linux-modules .deb (its download cached
+    first, from the kernel's own modules .deb (its download cached
     with the kernel, the modules under this cache)."""
     rel = k["rel"]
     d = os.path.join(CACHE, "modules", rel)
@@ -227,7 +234,12 @@ def module_files(k):
     if os.path.exists(order_f):
         names = open(order_f).read().split()
         return [(n, open(os.path.join(d, n), "rb").read()) for n in names]
-    deb = vmguest.fetch(f"linux-modules-{rel}", rel, k["opts"])
+    # from 7.1 Debian puts the modules in linux-modules-REL; before (7.0,
+    # with linux-binary-REL already) they are still in linux-image-REL
+    try:
+        deb = vmguest.fetch(f"linux-modules-{rel}", rel, k["opts"])
+    except (vmguest.Failure, RuntimeError):
+        deb = vmguest.fetch(f"linux-image-{rel}", rel, k["opts"])
     listing = [l.split()[-1] for l in vmguest.run(["dpkg-deb", "-c", deb]).splitlines()
                if l.strip().endswith((".ko", ".ko.xz"))]
 
@@ -436,8 +448,11 @@ def pids(s):
 
 # ---------------------------------------------------------------- the checks
 
-def checks(r, g, k):
-    """Each check one line; each can fail."""
+def checks(r, g, k, prefix=""):
+    """Each check one line, named after the kernel (prefix); each can fail."""
+
+    def run(name, fn):
+        return R.run(prefix + name, fn)
     info = g["info"]
     sigs, exits = trace_signals(g["trace"])
     oomd_pid = int(info.get("oomd_pid", "0").split()[0] or 0)
@@ -465,7 +480,7 @@ def checks(r, g, k):
         v.expect(unit_pids and len(unit_pids) >= 3,
                  f"the unit's pids before the kill: {unit_pids} (want 3 or more)")
         v.expect(not g["warn"], f"the guest warned: {g['warn'][:3]}")
-    R.run("guest: systemd as PID 1 ran systemd-oomd and the test unit to the end", t_guest)
+    run("guest: systemd as PID 1 ran systemd-oomd and the test unit to the end", t_guest)
 
     n_journal = int(pid1[0].group("n")) if pid1 else None
 
@@ -482,7 +497,7 @@ def checks(r, g, k):
                  f"the unit after the kill: {info.get('bloat_state')!r}")
         v.expect("result=oom-kill" in info.get("bloat_state", ""),
                  f"the unit's result: {info.get('bloat_state')!r}, want oom-kill")
-    R.run("systemd-oomd killed the unit (its journal line and PID 1's)", t_killed)
+    run("systemd-oomd killed the unit (its journal line and PID 1's)", t_killed)
 
     def t_truth(v):
         """The world as tracefs, the journal and the xattr tell it agree:
@@ -510,7 +525,7 @@ def checks(r, g, k):
                     "user.oomd_kill on the unit's cgroup")
         v.expect(all(p in exits for p in unit_pids),
                  f"victims without an exit in tracefs: {[p for p in unit_pids if p not in exits]}")
-    R.run("ground truth: tracefs, systemd-oomd, PID 1 and the xattr agree on the victims",
+    run("ground truth: tracefs, systemd-oomd, PID 1 and the xattr agree on the victims",
           t_truth)
 
     def t_incidents(v):
@@ -523,7 +538,7 @@ def checks(r, g, k):
                     "incidents vs the journal's N")
         v.expect_eq(str(len([i for i in incs if i.get("tgid") in unit_pids])),
                     xattr.get("user.oomd_kill"), "incidents vs user.oomd_kill")
-    R.run("tool: one incident per victim, as many as the journal's N and the xattr", t_incidents)
+    run("tool: one incident per victim, as many as the journal's N and the xattr", t_incidents)
 
     vinc = [l[0] for l in mine.values() if len(l) == 1]
 
@@ -552,7 +567,7 @@ def checks(r, g, k):
                          and abs(i["kill_ts_ns"] - tr[0]["ts"]) <= TS_TOL_NS,
                          f"{p}: kill_ts_ns {i.get('kill_ts_ns')} vs signal_generate {tr[0]['ts']}")
         note(f"the kernel's stacks say systemd-oomd sent its SIGKILLs by {method_truth}")
-    R.run("tool: the killer is systemd-oomd (name, exe, pid from tracefs), its method as "
+    run("tool: the killer is systemd-oomd (name, exe, pid from tracefs), its method as "
           "the kernel's stack says, the kill's time as tracefs's", t_killer)
 
     def t_end(v):
@@ -576,7 +591,7 @@ def checks(r, g, k):
                      f"incident says runs_missed={i.get('runs_missed')} "
                      f"ended_unseen={i.get('ended_unseen')} outcome={i.get('outcome')}: a lost "
                      "end must be counted and close at its loss deadline with ended_unseen")
-    R.run("tool: each victim's exit as tracefs's, or its loss counted", t_end)
+    run("tool: each victim's exit as tracefs's, or its loss counted", t_end)
 
     def t_method(v):
         if not v.expect(vinc, "no incident to check"):
@@ -584,7 +599,7 @@ def checks(r, g, k):
         for i in vinc:
             v.expect_eq((i.get("killer") or {}).get("method"), "cgroup.kill",
                         f"{i.get('tgid')}: killer.method")
-    R.run("tool: killer.method is cgroup.kill", t_method)
+    run("tool: killer.method is cgroup.kill", t_method)
 
     unit_cgid = int(bloat.get("cgroup_id") or 0) or None
 
@@ -594,7 +609,7 @@ def checks(r, g, k):
         for i in vinc:
             v.expect_eq(i.get("cgroup"), UNIT_CG, f"{i.get('tgid')}: cgroup")
             v.expect_eq(i.get("cgroup_id"), unit_cgid, f"{i.get('tgid')}: cgroup_id")
-    R.run("tool: each victim's cgroup is the unit's", t_cgroup)
+    run("tool: each victim's cgroup is the unit's", t_cgroup)
 
     def t_cgkill(v):
         if not v.expect(vinc, "no incident to check"):
@@ -621,7 +636,7 @@ def checks(r, g, k):
         got = [p for p, o in sorted(objs, key=lambda po: (not isinstance(po[1].get("event_victim"), int),
                                                         po[1].get("event_victim") or 0))]
         v.expect_eq(got, order, "victims by event_victim vs tracefs's signal order")
-    R.run("tool: killer.cgroup_kill names the unit's cgroup, one event_id, event_victim 1..N "
+    run("tool: killer.cgroup_kill names the unit's cgroup, one event_id, event_victim 1..N "
           "in the kernel's signal order", t_cgkill)
 
     def t_neg(v):
@@ -638,7 +653,7 @@ def checks(r, g, k):
         v.expect(not hit, f"incidents for the shell's cgroup.kill: {hit}")
         v.expect(g["end"] is not None, "the guest did not get to the end: the tool's output "
                  "may be incomplete")
-    R.run("negative: a shell's write to cgroup.kill is no incident", t_neg)
+    run("negative: a shell's write to cgroup.kill is no incident", t_neg)
 
 
 R = harness.Runner(failures=(vmguest.Failure, RuntimeError))
@@ -668,23 +683,36 @@ def main():
     t0 = time.monotonic()
     try:
         fix = build_payload()
-        k = vmguest.prepare_kernel(SERIES)
-        k.update(id=f"oomd-{k['rel']}", smp=2)
         tar, built = root_tar(args.rebuild_root)
         base = base_cpio(tar)
-        mods = module_files(k) if ZRAM_MB > 0 else []
-        initrd = initramfs(base, overlay_cpio(k, fix, mods))
     except (vmguest.Failure, RuntimeError, OSError, subprocess.CalledProcessError) as e:
         R.fail("systemd-oomd guest: prepare", str(e)[-1500:])
         return R.close()
-    note(f"prepared in {time.monotonic() - t0:.1f} s ({k['rel']}, root "
-         f"{os.path.basename(tar)}{f', built in {built:.0f} s' if built else ', cached'}; "
-         f"initramfs {os.path.getsize(initrd) >> 20} MiB)")
+    note(f"root prepared in {time.monotonic() - t0:.1f} s ({os.path.basename(tar)}"
+         f"{f', built in {built:.0f} s' if built else ', cached'})")
+    for series in SERIES:
+        one_kernel(series, fix, base)
+    return R.close("systemd-oomd guest")
+
+
+def one_kernel(series, fix, base):
+    """The guest on one kernel series, its checks named after it."""
+    t0 = time.monotonic()
+    try:
+        k = vmguest.prepare_kernel(series)
+        k.update(id=f"oomd-{k['rel']}", smp=2)
+        mods = module_files(k) if ZRAM_MB > 0 else []
+        initrd = initramfs(base, overlay_cpio(k, fix, mods))
+    except (vmguest.Failure, RuntimeError, OSError, subprocess.CalledProcessError) as e:
+        R.fail(f"{series}: systemd-oomd guest: prepare", str(e)[-1500:])
+        return
+    note(f"{k['rel']}: prepared in {time.monotonic() - t0:.1f} s "
+         f"(initramfs {os.path.getsize(initrd) >> 20} MiB)")
     try:
         text, secs, how, logf = vmguest.boot(k, initrd, LOGDIR, append=APPEND, timeout=TIMEOUT)
     finally:
         vmguest.kill_guests()
-    note(f"guest done in {secs:.1f} s ({how}); guest log "
+    note(f"{k['rel']}: guest done in {secs:.1f} s ({how}); guest log "
          f"{os.path.relpath(os.path.join(LOGDIR, k['id'], 'guest.log'), ROOT)}")
     g = parse_guest(text)
     for s in g["steps"]:
@@ -702,11 +730,10 @@ def main():
     r = dict(how=how, logf=logf)
     if g["begin"] is None:
         print(vmguest.console_tail(logf), flush=True)
-    checks(r, g, k)
+    checks(r, g, k, prefix=f"{k['rel'].split('+')[0]}: ")
     sample = next((i for i in g["json"] if i.get("kind") == "userspace"), None)
     if sample:
         note("an incident: " + json.dumps(sample, separators=(",", ":")))
-    return R.close("systemd-oomd guest")
 
 
 if __name__ == "__main__":
