@@ -269,7 +269,9 @@ static void svg_timeline(FILE *f, const struct oomreap_incident *inc, const stru
 					"<path d=\"M%.1f %d L%.1f %d M%.1f %d L%.1f %d\" stroke=\"%s\" "
 					"stroke-width=\"2\"/>",
 					x - 4, track - 18, x + 4, track - 10, x + 4, track - 18, x - 4,
-					track - 10, c && c->ret == -3 ? "#95a5a6" : "#8e1b10");
+					track - 10,
+					/* grey: ESRCH, the memory gone first (no failure) */
+					c && mrelease_err__of(c->ret) == MREL_ERR_NR ? "#95a5a6" : "#8e1b10");
 			}
 			break;
 		}
