@@ -59,7 +59,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(wildcard tests/unit/tes
 # The BPF object: each program family its own .bpf.c, linked into one object
 # (one skeleton, one parse of the kernel's BTF at start-up).
 BPF_PARTS := $(addprefix $(OUT)/bpf/parts/,maps.bpf.o oomreap.bpf.o killers.bpf.o exit.bpf.o \
-		blockers.bpf.o)
+		blockers.bpf.o cgroup_path.bpf.o)
 
 .DELETE_ON_ERROR:
 # Keep the BPF objects between the .bpf.c and the skeleton: bpftool and tests read them.

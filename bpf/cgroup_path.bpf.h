@@ -135,52 +135,23 @@ static __noinline bool cgroup_path_fill(struct cgroup *cg, char *buf)
  * The same walk through bpf_loop() (5.17+): the verifier checks the step
  * once or a few times until its states converge, not once per level, and
  * the copy after it once instead of once per level it could end at.
+ *
+ * A global function (cgroup_path.bpf.c), unlike the walk above: checked
+ * once in each program that calls it, not once at each call site (the
+ * userspace killers' program walks two cgroups, the function rung's kill
+ * program two).  Its arguments are therefore plain: the cgroup as an
+ * address, read only with probe reads, and the output as memory of its
+ * size.  Returns non-zero when the path was truncated.
  */
-struct cgroup_path_walk {
-	struct kernfs_node *kn;
-	__u32 start;
-	bool truncated;
-	bool ended; /* stopped before CGROUP_MAX_DEPTH steps */
+struct cgroup_path_out {
+	char s[OOMREAP_CGROUP_PATH_LEN];
 };
 
-static long cgroup_path_step(__u32 i, void *arg)
+int cgroup_path_walk_loop(__u64 cg_addr, struct cgroup_path_out *out);
+
+static __always_inline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
 {
-	struct cgroup_path_walk *w = arg;
-	struct cgroup_path_scratch *scratch;
-	struct kernfs_node *kn = w->kn, *parent;
-	__u32 zero = 0;
-
-	scratch = bpf_map_lookup_elem(&cgroup_path_scratch, &zero);
-	parent = kn ? kernfs_parent(kn) : NULL;
-	if (!scratch || !cgroup_path_prepend(scratch, kn, parent, &w->start, &w->truncated)) {
-		w->ended = true;
-		return 1;
-	}
-	w->kn = parent;
-	return 0;
-}
-
-static __noinline bool cgroup_path_fill_loop(struct cgroup *cg, char *buf)
-{
-	struct cgroup_path_scratch *scratch = cgroup_path_begin(cg, buf);
-	struct cgroup_path_walk w;
-	bool truncated;
-
-	if (!scratch)
-		return false;
-	/*
-	 * Field by field: an initializer would be a constant the compiler
-	 * keeps in .rodata.cst16, one more map to create at every start.
-	 */
-	w.start = CGROUP_BUILD_END;
-	w.truncated = false;
-	w.ended = false;
-	w.kn = BPF_CORE_READ(cg, kn);
-	bpf_loop(CGROUP_MAX_DEPTH, cgroup_path_step, &w, 0);
-	truncated = w.truncated;
-	if (!w.ended && w.kn && kernfs_parent(w.kn))
-		truncated = true;
-	return cgroup_path_copy_out(scratch, w.start, truncated, buf);
+	return cgroup_path_walk_loop((__u64)cg, (struct cgroup_path_out *)buf);
 }
 
 /* The task's memory controller css (v1 or v2), NULL when it has none. */
