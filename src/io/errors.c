@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/incident.h"
@@ -54,12 +55,25 @@ static void say(bool error, const char *fmt, va_list ap)
 					     ESCAPE_JSON, n < 0 ? "(message lost: bad format)" : line,
 					     sizeof(line));
 	}
-	fputs("oomreap-trace: ", stderr);
+	/*
+	 * One write per line: stderr is unbuffered, and escaping straight to
+	 * it wrote a byte at a time (a few milliseconds of system calls per
+	 * line under emulation, on the start-up path), and let another
+	 * thread's line land inside this one.
+	 */
+	static const char prefix[] = "oomreap-trace: ";
+	char out[sizeof(prefix) + 4 * sizeof(line) + 2];
+	size_t len = sizeof(prefix) - 1;
+
+	memcpy(out, prefix, len);
 	if (n < 0)
-		fputs("(message lost: bad format)", stderr);
+		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s",
+					"(message lost: bad format)");
 	else
-		incident__escape(stderr, ESCAPE_TEXT, line, sizeof(line));
-	fputc('\n', stderr);
+		len += incident__escape_buf(out + len, sizeof(out) - len - 1, ESCAPE_TEXT, line,
+					    sizeof(line));
+	out[len++] = '\n';
+	fwrite(out, 1, len, stderr);
 }
 
 void p_err(const char *fmt, ...)
