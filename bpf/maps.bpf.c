@@ -4,9 +4,9 @@
  * oomreap.bpf.h), defined once, and the object's licence.  `bpftool gen
  * object` links this file, oomreap.bpf.c (the kernel's kill and its
  * reaper), killers.bpf.c (the userspace killers), exit.bpf.c (every
- * victim's exit) and blockers.bpf.c into the one object userspace loads:
- * one skeleton, one parse of the kernel's BTF.  A map that one family
- * alone uses is defined beside its programs.
+ * victim's exit), blockers.bpf.c and cgroup_path.bpf.c into the one
+ * object userspace loads: one skeleton, one parse of the kernel's BTF.  A
+ * map that one family alone uses is defined beside its programs.
  */
 #include "oomreap.bpf.h"
 
