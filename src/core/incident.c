@@ -68,6 +68,13 @@ uint64_t incident__mrelease_lock_wait_ns(const struct mrelease_call *c)
 	return c->locked_ns - c->enter_ns;
 }
 
+uint64_t incident__mrelease_duration_ns(const struct mrelease_call *c)
+{
+	if (!c->enter_ns || c->exit_ns < c->enter_ns)
+		return LATENCY_NONE;
+	return c->exit_ns - c->enter_ns;
+}
+
 uint64_t incident__mrelease_unmap_ns(const struct mrelease_call *c)
 {
 	if (!c->locked_ns || !c->unmapped_ns || c->unmapped_ns < c->locked_ns)

@@ -53,6 +53,8 @@ uint64_t incident__memory_gone_ns(const struct oomreap_incident *inc);
  * then until the unmap returned; LATENCY_NONE when not seen.
  */
 uint64_t incident__mrelease_lock_wait_ns(const struct mrelease_call *c);
+/* The whole call, entry to return; LATENCY_NONE when either end was not seen. */
+uint64_t incident__mrelease_duration_ns(const struct mrelease_call *c);
 uint64_t incident__mrelease_unmap_ns(const struct mrelease_call *c);
 /*
  * The kill is known: its event was seen, or (joined halfway) the kernel's

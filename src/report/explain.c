@@ -99,10 +99,7 @@ static void explain_userspace(struct report_out *o, const struct oomreap_inciden
 		for (i = 0; i < u->ncalls && i < MRELEASE_CALLS_MAX; i++) {
 			const struct mrelease_call *c = &u->calls[i];
 
-			timefmt__duration(d, sizeof(d),
-					  c->enter_ns && c->exit_ns >= c->enter_ns
-						  ? c->exit_ns - c->enter_ns
-						  : LATENCY_NONE);
+			timefmt__duration(d, sizeof(d), incident__mrelease_duration_ns(c));
 			report__say(o, " `process_mrelease()`%s returned %lld after %s%s",
 				    i ? " again" : "", (long long)c->ret, d,
 				    c->mm_gone ? " (the victim released its memory meanwhile)" : "");

@@ -109,8 +109,8 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 		for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++) {
 			const struct mrelease_call *c = &inc->uk.calls[i];
 
-			if (c->enter_ns && c->exit_ns >= c->enter_ns)
-				hist_observe(&m->mrelease_duration, c->exit_ns - c->enter_ns);
+			if (incident__mrelease_duration_ns(c) != LATENCY_NONE)
+				hist_observe(&m->mrelease_duration, incident__mrelease_duration_ns(c));
 		}
 		hist_observe(&m->memory_gone, incident__memory_gone_ns(inc));
 		return;

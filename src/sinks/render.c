@@ -167,10 +167,7 @@ static void text_userspace(FILE *f, const struct oomreap_incident *inc,
 		for (i = 0; i < u->ncalls && i < MRELEASE_CALLS_MAX; i++) {
 			const struct mrelease_call *c = &u->calls[i];
 
-			timefmt__duration(dur, sizeof(dur),
-					  c->enter_ns && c->exit_ns >= c->enter_ns
-						  ? c->exit_ns - c->enter_ns
-						  : LATENCY_NONE);
+			timefmt__duration(dur, sizeof(dur), incident__mrelease_duration_ns(c));
 			fprintf(f, "; process_mrelease %s in %s", c->ret ? errno_name(c->ret) : "ok",
 				dur);
 			if (incident__mrelease_lock_wait_ns(c) != LATENCY_NONE) {
@@ -643,11 +640,7 @@ static void json_userspace(FILE *f, const struct oomreap_incident *inc,
 			fprintf(f, "%s{", i ? "," : "");
 			json_u64_or_null(f, "enter_ts_ns", c->enter_ns, true);
 			json_u64_or_null(f, "exit_ts_ns", c->exit_ns, true);
-			json_u64_or_null(f, "duration_ns",
-					 c->enter_ns && c->exit_ns >= c->enter_ns
-						 ? c->exit_ns - c->enter_ns
-						 : LATENCY_NONE,
-					 true);
+			json_u64_or_null(f, "duration_ns", incident__mrelease_duration_ns(c), true);
 			json_u64_or_null(f, "lock_wait_ns", incident__mrelease_lock_wait_ns(c), true);
 			json_u64_or_null(f, "unmap_ns", incident__mrelease_unmap_ns(c), true);
 			fprintf(f, "\"reap_partial\":%s,",
