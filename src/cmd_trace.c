@@ -4,6 +4,7 @@
  * (tracker and sinks) -> privilege drop -> the consumer until stopped.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -54,16 +55,41 @@ static void *find_per_cpu_table(void *arg)
 
 /*
  * The memory killers whose signals are kills: the defaults where they are
- * installed, and every --killer (which must exist).  A killer is its
- * executable's file, by device and inode: what a process runs, never what
- * it calls itself.  stat() follows a symlink at the path to the file the
- * kernel executes.
+ * installed, and every --killer (which must exist, and be no script).  A
+ * killer is its executable's file, by device and inode: what a process
+ * runs, never what it calls itself.
  */
 static const char *const default_killers[] = {
 	"earlyoom=/usr/bin/earlyoom",
 	"systemd-oomd=/usr/lib/systemd/systemd-oomd",
 	"oomd=/usr/bin/oomd",
 };
+
+/*
+ * The file a killer runs, stat()ed through the fd it was opened as (a
+ * symlink at the path leads to the file the kernel executes): 0, or
+ * EINVAL (not a regular file), ENOEXEC (a script: the kernel runs its
+ * interpreter, so its own file never matches a process's), or an errno.
+ */
+static int killer_file(const char *path, struct stat *st)
+{
+	char magic[2];
+	int fd, err = 0;
+
+	/* O_NONBLOCK: a FIFO put there is refused below, never waited on */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno;
+	if (fstat(fd, st))
+		err = errno;
+	else if (!S_ISREG(st->st_mode))
+		err = EINVAL;
+	else if (read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) && magic[0] == '#' &&
+		 magic[1] == '!')
+		err = ENOEXEC;
+	close(fd);
+	return err;
+}
 
 /*
  * One killer into the signal program's map (tr), or, tr NULL, only into
@@ -82,11 +108,16 @@ static int add_killer(struct tracer *tr, const char *spec, bool must_exist, uint
 		return EXIT_USAGE;
 	memcpy(name, spec, (size_t)(eq - spec));
 	name[eq - spec] = 0;
-	err = stat(eq + 1, &st) ? errno : 0;
-	if (err || !S_ISREG(st.st_mode)) {
+	err = killer_file(eq + 1, &st);
+	if (err) {
 		if (!must_exist)
 			return EXIT_OK;
-		p_err("--killer %s: %s", spec, err ? strerror(err) : "not a regular file");
+		p_err("--killer %s: %s", spec,
+		      err == ENOEXEC ? "a script (#!): the kernel runs its interpreter, which is "
+				       "what a process running it shows; name the interpreter only "
+				       "if every process running that is a killer"
+		      : err == EINVAL ? "not a regular file"
+				      : strerror(err));
 		return EXIT_USAGE;
 	}
 	/* the kernel's dev_t, as the inode's super_block holds it */

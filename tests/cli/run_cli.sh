@@ -419,6 +419,18 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect "--user UID: GID = UID" 0 "running as uid 65534 gid 65534, no capabilities" -- \
 		"$BIN" --user 65534 --duration 1 -v
 	expect "probe lists rungs" 0 "rung tracepoint +usable" -- "$BIN" probe
+	# --killer's file: a script can never match (a process running it runs
+	# its interpreter), a FIFO is refused without being waited on
+	printf '#!/bin/sh\nexit 0\n' >"$work/killer.sh"
+	chmod 755 "$work/killer.sh"
+	mkfifo "$work/killer.fifo"
+	expect "--killer naming a script refused" 2 \
+		"--killer k=.*killer\.sh: a script \(#!\): the kernel runs its interpreter" -- \
+		"$BIN" --killer "k=$work/killer.sh" --duration 1
+	expect "--killer naming a FIFO refused" 2 "--killer k=.*killer\.fifo: not a regular file" -- \
+		timeout 20 "$BIN" --killer "k=$work/killer.fifo" --duration 1
+	expect "--killer naming no file refused" 2 "--killer k=/nonexistent/k: No such file" -- \
+		"$BIN" --killer "k=/nonexistent/k" --duration 1
 	if "$BIN" probe 2>/dev/null | grep -q 'rung fentry .*rejected'; then
 		expect "forced fentry rung on a kernel that refuses it" 4 \
 			"cannot attach on fentry rung" -- "$BIN" --attach=fentry --duration 1
