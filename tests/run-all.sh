@@ -32,7 +32,7 @@ LAYERS=(
 	"e2e|yes|end-to-end (root, real kernel)|python3 tests/e2e/run_e2e.py"
 	"restart|yes|restarts with --pin (root, real kernel, bpffs)|python3 tests/restart/run_restart.py"
 	"vm|yes|kernel matrix (Debian 11's 5.10 x2, 12's 6.1 and 6.12, 6.17, 7.0, 7.x and 7.x-rt under qemu, every rung)|make -s --no-print-directory vmtest"
-	"systemd|yes|systemd-oomd under systemd as PID 1 (root, a Debian sid guest under qemu, 7.x)|make -s --no-print-directory vmtest-oomd"
+	"systemd|yes|systemd-oomd and Meta oomd under systemd as PID 1 (root, a Debian sid guest under qemu, 7.x)|make -s --no-print-directory vmtest-oomd"
 	"prom|yes|prometheus (root, node_exporter, promtool)|python3 tests/prom/run_prom.py"
 	"deploy|yes|deployment (root: make image, podman+runc, Prometheus, Alertmanager)|python3 tests/deploy/run_deploy.py"
 	"package|yes|debian package (make deb, lintian; root: installed, traced, purged in Debian 12 and 13 roots)|python3 tests/package/run_package.py"

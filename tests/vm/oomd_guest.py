@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""systemd-oomd, the real one, under a real systemd as PID 1 in a qemu guest:
-does oomreap-trace tell its kills as they happened?
+"""systemd-oomd and Meta's oomd, the real ones, under a real systemd as PID 1
+in a qemu guest: does oomreap-trace tell their kills as they happened?
 
 Host side.  A Debian sid root (systemd, systemd-sysv, systemd-oomd, dbus,
+oomd (Meta's, 0.5.0; its oomd.service not enabled at boot),
 made by mmdebstrap with its own apt options and the machine's own mirrors,
 never its apt configuration) is cached as a tarball and as a gzip'd cpio
 under the kernel cache (VMTEST_CACHE, as tests/vm/vmtest.py), keyed by the
@@ -30,7 +31,15 @@ lines on ttyS1 and powers off):
     oomtest.slice (ManagedOOMMemoryPressure=kill, limit 10%, 2 s): its pids
     read before the kill; systemd-oomd kills it (262: one write of "1" to
     the unit's cgroup.kill); ExecStopPost= reads the user.oomd_kill count
-    systemd-oomd wrote on the cgroup; the journal of the units.
+    systemd-oomd wrote on the cgroup; the journal of the units;
+  - then Meta's oomd: metaoomd-bloat.service (four processes growing to
+    32 MiB each, no limit) in metaoomd.slice (no ManagedOOM* setting, so
+    systemd-oomd leaves it alone); its pids read, Debian's oomd.service is
+    started with the test's configuration (systemd/oomd-oomtest.conf,
+    systemd/metaoomd.json: memory_above 64M for 2 s on metaoomd.slice,
+    kill_by_memory_size_or_growth on metaoomd.slice/* only); oomd 0.5.0
+    SIGKILLs each pid of the unit's cgroup.procs with kill(2) and logs
+    "Killed N: pid(comm) ..."; every process_mrelease(2) call is traced.
 
 --check-log runs the checks again on a guest.log a run kept, no guest.
 
@@ -84,7 +93,7 @@ SERIES = os.environ.get("OOMD_KERNELS", "7.x").split()
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 SUITE = "sid"
-PACKAGES = ("systemd", "systemd-sysv", "systemd-oomd", "dbus")
+PACKAGES = ("systemd", "systemd-sysv", "systemd-oomd", "dbus", "oomd")
 MMDEBSTRAP_OPTS = (
     "--mode=root", "--variant=minbase",
     # sid's Release file is not refreshed on the mirror's schedule
@@ -107,6 +116,9 @@ MASK = ("systemd-firstboot.service", "getty.target", "apt-daily.timer",
         "apt-daily-upgrade.timer", "dpkg-db-backup.timer", "fstrim.timer",
         "ldconfig.service", "systemd-journal-catalog-update.service",
         "systemd-update-done.service")
+# Units the packages enable that the guest starts itself, when it needs
+# them: Debian's oomd.service (run.sh starts it after systemd-oomd's case).
+DISABLE = ("multi-user.target.wants/oomd.service",)
 MACHINE_ID = "6f6f6d6474657374000000000000abcd"   # fixed: not a first boot
 # The kernel's command line besides vmguest.boot's: systemd as init; PSI
 # (systemd-oomd's input; some Debian configurations boot with it off).
@@ -199,7 +211,7 @@ def cpio_gz(tree, out):
 def base_cpio(tar):
     """The root as the initramfs's first cpio: pruned, units masked, a
     machine id; cached beside the tarball, keyed by it and this recipe."""
-    key = digest(os.path.basename(tar), PRUNE, MASK, MACHINE_ID)
+    key = digest(os.path.basename(tar), PRUNE, MASK, DISABLE, MACHINE_ID)
     out = os.path.join(CACHE, f"base-{key}.cpio.gz")
     if os.path.exists(out):
         return out
@@ -216,6 +228,9 @@ def base_cpio(tar):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(p)
         os.symlink("/dev/null", p)
+    for link in DISABLE:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(tree, "etc", "systemd", "system", link))
     cpio_gz(tree, out)
     shutil.rmtree(tree, ignore_errors=True)
     note(f"root: initramfs base {os.path.getsize(out) >> 20} MiB")
@@ -299,18 +314,23 @@ def overlay_cpio(k, fix, modules):
     v = os.path.join(tree, "vmtest")
     etc = os.path.join(tree, "etc", "systemd", "system")
     for d in (os.path.join(v, "modules"), os.path.join(etc, "multi-user.target.wants"),
-              os.path.join(etc, "swap.target.wants"), os.path.join(etc, "systemd-oomd.service.d")):
+              os.path.join(etc, "swap.target.wants"), os.path.join(etc, "systemd-oomd.service.d"),
+              os.path.join(etc, "oomd.service.d")):
         os.makedirs(d)
     shutil.copy(TOOL, os.path.join(v, "oomreap-trace"))
     shutil.copy(fix, os.path.join(v, "oomdfix"))
     shutil.copy(os.path.join(GUEST, "run.sh"), os.path.join(v, "run.sh"))
+    shutil.copy(os.path.join(GUEST, "metaoomd.json"), os.path.join(v, "metaoomd.json"))
     for unit in ("oomtest.slice", "oomtest-bloat.service", "oomtest-neg.service",
-                 "oomtest-run.service", "oomtest-swap.service"):
+                 "oomtest-run.service", "oomtest-swap.service", "metaoomd.slice",
+                 "metaoomd-bloat.service"):
         shutil.copy(os.path.join(GUEST, unit), os.path.join(etc, unit))
     for target, unit in (("multi-user", "oomtest-run.service"), ("swap", "oomtest-swap.service")):
         os.symlink(f"../{unit}", os.path.join(etc, f"{target}.target.wants", unit))
     shutil.copy(os.path.join(GUEST, "systemd-oomd-debug.conf"),
                 os.path.join(etc, "systemd-oomd.service.d", "oomtest-debug.conf"))
+    shutil.copy(os.path.join(GUEST, "oomd-oomtest.conf"),
+                os.path.join(etc, "oomd.service.d", "oomtest.conf"))
     for name, data in modules:
         with open(os.path.join(v, "modules", name), "wb") as f:
             f.write(data)
@@ -343,7 +363,7 @@ TRACE_RX = re.compile(r"^\s*(?P<comm>.*?)-(?P<tid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?:\
 
 
 def parse_guest(text):
-    g = dict(begin=None, end=None, info={}, neg=None, bloat=None, journal=[], trace=[],
+    g = dict(begin=None, end=None, info={}, neg=None, bloat=None, mbloat=None, journal=[], trace=[],
              xattr=[], json=[], toolerr=[], warn=[], steps=[], files={})
     for line in text.splitlines():
         if not line.startswith("@@"):
@@ -357,7 +377,7 @@ def parse_guest(text):
         elif tag == "INFO":
             key, _, val = rest.partition("=")
             g["info"][key] = val
-        elif tag in ("NEG", "BLOAT"):
+        elif tag in ("NEG", "BLOAT", "MBLOAT"):
             g[tag.lower()] = dict(re.findall(r"(\w+)=(\S*)", rest))
         elif tag == "JOURNAL":
             g["journal"].append(rest)
@@ -392,8 +412,9 @@ def trace_signals(lines):
     write}], the method read from the kernel's stack the trigger recorded
     after each (same task, same CPU), write the index of the sender's
     write(2) call under way (systemd-oomd's only are traced) or None; the
-    fixtures' exits {pid: ts}."""
-    sigs, exits, last = [], {}, {}
+    fixtures' exits {pid: ts}; every process_mrelease(2) call [{ts, comm,
+    tid}]."""
+    sigs, exits, last, mreleases = [], {}, {}, []
     writes, open_write = [], {}
     stack_of = None
     for l in lines:
@@ -419,6 +440,8 @@ def trace_signals(lines):
             stack_of = last.pop(who, None)
         elif rest.startswith("sched_process_exit:"):
             exits[int(re.search(r"\bpid=(\d+)", rest).group(1))] = ts
+        elif rest.startswith("sys_process_mrelease("):
+            mreleases.append(dict(ts=ts, comm=m.group("comm").strip(), tid=who[0]))
         elif rest.startswith("sys_write("):
             open_write[who[0]] = len(writes)
             writes.append(dict(tid=who[0], enter=ts, exit=None, ret=None))
@@ -432,7 +455,7 @@ def trace_signals(lines):
                           None)
         e["method"] = next((meth for fn, meth in STACK_METHODS
                             if any(fn in f for f in e["stack"])), None)
-    return sigs, exits
+    return sigs, exits, mreleases
 
 
 OOMD_MARKED_RX = re.compile(r"systemd-oomd\[(?P<pid>\d+)\]: Marked (?P<cg>\S+) for killing due to "
@@ -446,6 +469,56 @@ def pids(s):
     return [int(x) for x in (s or "").split(",") if x.strip().isdigit()]
 
 
+# Meta oomd 0.5.0's line after each round of kill(2) calls on a cgroup's
+# cgroup.procs (BaseKillPlugin::tryToKillPids): "Killed N: PID(COMM) ...",
+# a failed call's pid followed by "[E<errno>]"; N counts the calls that
+# returned 0
+METAOOMD_KILLED_RX = re.compile(r"\boomd\[(?P<pid>\d+)\]: .*?\bKilled (?P<n>\d+):"
+                                r"(?P<list>( \d+\S*)+)\s*$")
+# its line as it starts on a cgroup, and the count it writes on it after
+METAOOMD_TRYING_RX = re.compile(r"\boomd\[\d+\]: .*?\bTrying to kill /sys/fs/cgroup(?P<cg>/\S+)")
+METAOOMD_XATTR_RX = re.compile(r"\boomd\[\d+\]: .*?\bSet xattr trusted\.oomd_kill=(?P<n>\d+) "
+                               r"on /sys/fs/cgroup(?P<cg>/\S+)")
+METAOOMD_EXE = "/usr/bin/oomd"
+MUNIT_CG = "/metaoomd.slice/metaoomd-bloat.service"
+KILL_NR = 62   # x86_64 kill(2)
+
+
+def metaoomd_killed(journal):
+    """oomd's "Killed" lines: [(logging pid, N, [(pid, errno or None)])]."""
+    out = []
+    for m in map(METAOOMD_KILLED_RX.search, journal):
+        if not m:
+            continue
+        lst = [(int(p), int(e) if e else None)
+               for p, e in re.findall(r"(\d+)(?:\([^)]*\))?(?:\[E(\d+)\])?", m.group("list"))]
+        out.append((int(m.group("pid")), int(m.group("n")), lst))
+    return out
+
+
+def check_ended(v, vinc, exits):
+    """Each victim's exit as tracefs's, or its loss counted: from 7.0 a
+    run of the exit program preempted on a CPU makes the kernel skip
+    the next one there (docs/KERNEL.md); the incident then says
+    runs_missed and closes at its loss deadline, ended_unseen (as
+    tests/vm/vmtest.py's G holds a group kill's victims)."""
+    if not v.expect(vinc, "no incident to check"):
+        return
+    for i in vinc:
+        p, xt = i.get("tgid"), i.get("exit_ts_ns")
+        if not v.expect(p in exits, f"{p}: no sched_process_exit in tracefs"):
+            continue
+        if xt is not None and abs(xt - exits[p]) <= TS_TOL_NS:
+            v.expect_eq(i.get("outcome"), "victim_exited", f"{p}: outcome")
+            continue
+        v.expect(xt is None, f"{p}: exit_ts_ns {xt} vs sched_process_exit {exits[p]}")
+        v.expect(i.get("runs_missed") and i.get("ended_unseen"),
+                 f"{p}: its exit (tracefs {exits[p]}) never reached the tool, and the "
+                 f"incident says runs_missed={i.get('runs_missed')} "
+                 f"ended_unseen={i.get('ended_unseen')} outcome={i.get('outcome')}: a lost "
+                 "end must be counted and close at its loss deadline with ended_unseen")
+
+
 # ---------------------------------------------------------------- the checks
 
 def checks(r, g, k, prefix=""):
@@ -454,11 +527,13 @@ def checks(r, g, k, prefix=""):
     def run(name, fn):
         return R.run(prefix + name, fn)
     info = g["info"]
-    sigs, exits = trace_signals(g["trace"])
+    sigs, exits, mreleases = trace_signals(g["trace"])
     oomd_pid = int(info.get("oomd_pid", "0").split()[0] or 0)
     bloat = g["bloat"] or {}
     neg = g["neg"] or {}
     unit_pids = pids(bloat.get("pids"))
+    mbloat = g["mbloat"] or {}
+    munit_pids = pids(mbloat.get("pids"))
     neg_pids = pids(neg.get("pids"))
     oomd_sigs = [e for e in sigs if e["comm"] == "systemd-oomd" and e["res"] == 0]
     oomd_victims = sorted({e["pid"] for e in oomd_sigs})
@@ -532,7 +607,8 @@ def checks(r, g, k, prefix=""):
         for p in unit_pids:
             n = len(mine[p])
             v.expect(n == 1, f"victim {p}: {n} incidents, want 1")
-        others = [i.get("tgid") for i in incs if i.get("tgid") not in unit_pids]
+        others = [i.get("tgid") for i in incs
+                  if i.get("tgid") not in unit_pids and i.get("tgid") not in munit_pids]
         v.expect(not others, f"incidents for other processes: {others}")
         v.expect_eq(len([i for i in incs if i.get("tgid") in unit_pids]), n_journal,
                     "incidents vs the journal's N")
@@ -571,26 +647,7 @@ def checks(r, g, k, prefix=""):
           "the kernel's stack says, the kill's time as tracefs's", t_killer)
 
     def t_end(v):
-        """Each victim's exit as tracefs's, or its loss counted: from 7.0 a
-        run of the exit program preempted on a CPU makes the kernel skip
-        the next one there (docs/KERNEL.md); the incident then says
-        runs_missed and closes at its loss deadline, ended_unseen (as
-        tests/vm/vmtest.py's G holds a group kill's victims)."""
-        if not v.expect(vinc, "no incident to check"):
-            return
-        for i in vinc:
-            p, xt = i.get("tgid"), i.get("exit_ts_ns")
-            if not v.expect(p in exits, f"{p}: no sched_process_exit in tracefs"):
-                continue
-            if xt is not None and abs(xt - exits[p]) <= TS_TOL_NS:
-                v.expect_eq(i.get("outcome"), "victim_exited", f"{p}: outcome")
-                continue
-            v.expect(xt is None, f"{p}: exit_ts_ns {xt} vs sched_process_exit {exits[p]}")
-            v.expect(i.get("runs_missed") and i.get("ended_unseen"),
-                     f"{p}: its exit (tracefs {exits[p]}) never reached the tool, and the "
-                     f"incident says runs_missed={i.get('runs_missed')} "
-                     f"ended_unseen={i.get('ended_unseen')} outcome={i.get('outcome')}: a lost "
-                     "end must be counted and close at its loss deadline with ended_unseen")
+        check_ended(v, vinc, exits)
     run("tool: each victim's exit as tracefs's, or its loss counted", t_end)
 
     def t_method(v):
@@ -654,6 +711,161 @@ def checks(r, g, k, prefix=""):
         v.expect(g["end"] is not None, "the guest did not get to the end: the tool's output "
                  "may be incomplete")
     run("negative: a shell's write to cgroup.kill is no incident", t_neg)
+
+    metaoomd_checks(run, g, incs, sigs, exits, mreleases)
+    cross_checks(run, incs, unit_pids, munit_pids)
+
+
+def metaoomd_checks(run, g, incs, sigs, exits, mreleases):
+    """Meta's oomd (Debian's 0.5.0) on metaoomd.slice: its own log, tracefs
+    and the victims' pids read before the kill against the tool's
+    incidents."""
+    info = g["info"]
+    mbloat = g["mbloat"] or {}
+    victims = sorted(pids(mbloat.get("pids")))
+    moomd = int((info.get("metaoomd_pid") or "0").split()[0] or 0)
+    killed = metaoomd_killed(g["journal"])
+    logged = sorted({p for _, _, lst in killed for p, err in lst if err is None})
+    # every SIGKILL oomd sent (res != 0: to a process already dying, which
+    # kill(2) still answers with 0) and those the kernel delivered
+    msigs = [e for e in sigs if e["comm"] == "oomd"]
+    delivered = [e for e in msigs if e["res"] == 0]
+    trying = [m.group("cg") for m in map(METAOOMD_TRYING_RX.search, g["journal"]) if m]
+    xattrs = [(m.group("cg"), int(m.group("n")))
+              for m in map(METAOOMD_XATTR_RX.search, g["journal"]) if m]
+    minc = {p: [i for i in incs if i.get("tgid") == p] for p in victims}
+    mcgid = int(mbloat.get("cgroup_id") or 0) or None
+
+    def t_ran(v):
+        v.expect(moomd > 0 and "state=active" in info.get("metaoomd_pid", ""),
+                 f"oomd.service not running: {info.get('metaoomd_pid')!r}")
+        v.expect("oomd=0.5.0" in info.get("packages", ""),
+                 f"the oomd package: {info.get('packages')!r}, want 0.5.0")
+        v.expect(len(victims) >= 3, f"the unit's pids before the kill: {victims} (want 3 or more)")
+        v.expect(info.get("mbloat_state", "").startswith(("failed", "inactive")),
+                 f"oomd's victim unit after the kill: {info.get('mbloat_state')!r}")
+        if v.expect(killed, "oomd logged no \"Killed N: pid(comm) ...\" line"):
+            v.expect({k for k, _, _ in killed} == {moomd},
+                     f"\"Killed\" lines from pids {sorted({k for k, _, _ in killed})}, "
+                     f"oomd.service's MainPID is {moomd}")
+        v.expect_eq(trying, [MUNIT_CG], "the cgroups oomd logged \"Trying to kill\"")
+    run("meta oomd: Debian's oomd 0.5.0 ran as oomd.service and logged its kills", t_ran)
+
+    def t_truth(v):
+        """oomd's log, tracefs and the pids read before agree: what the
+        tool is held to."""
+        v.expect_eq(logged, victims, "the pids oomd's \"Killed\" lines name vs the unit's "
+                    "before the kill")
+        v.expect_eq(sorted(e["pid"] for e in delivered), victims,
+                    "the pids tracefs shows oomd SIGKILLing (delivered, one each)")
+        v.expect_eq(sum(n for _, n, _ in killed), len(msigs),
+                    "the kill(2) calls oomd counted as sent (the Ns of its lines) vs its "
+                    "SIGKILLs in tracefs")
+        v.expect_eq(xattrs, [(MUNIT_CG, sum(n for _, n, _ in killed))],
+                    "the trusted.oomd_kill oomd logged setting (cgroup, count) vs its "
+                    "\"Killed\" Ns")
+        v.expect({e["method"] for e in msigs} == {"kill"},
+                 f"the kernel's stacks at oomd's SIGKILLs say "
+                 f"{sorted({str(e['method']) for e in msigs})}, not kill(2)")
+        v.expect(all(e["pid"] in victims for e in msigs),
+                 f"oomd SIGKILLed others: {sorted({e['pid'] for e in msigs} - set(victims))}")
+        v.expect(all(e["tid"] == moomd for e in msigs),
+                 f"SIGKILLs from oomd threads {sorted({e['tid'] for e in msigs})}, "
+                 f"its MainPID is {moomd}")
+        other = [(e["comm"], e["tid"], e["pid"]) for e in sigs
+                 if e["pid"] in victims and e["res"] == 0 and e["comm"] != "oomd"]
+        v.expect(not other, f"SIGKILLs to oomd's victims from others: {other}")
+        v.expect(not [c for c in mreleases if c["comm"] == "oomd"],
+                 f"oomd called process_mrelease: {[c for c in mreleases if c['comm'] == 'oomd']}")
+        v.expect(all(p in exits for p in victims),
+                 f"victims without an exit in tracefs: {[p for p in victims if p not in exits]}")
+    run("meta oomd: ground truth: its log and tracefs agree, one delivered kill(2) "
+        "SIGKILL per victim, no process_mrelease", t_truth)
+
+    def t_incidents(v):
+        for p in victims:
+            v.expect(len(minc[p]) == 1, f"victim {p}: {len(minc[p])} incidents, want 1")
+        v.expect_eq(len([i for i in incs if i.get("tgid") in victims]), len(logged),
+                    "incidents vs the pids oomd logged")
+    run("meta oomd: tool: one incident per process oomd killed", t_incidents)
+
+    vinc = [l[0] for l in minc.values() if len(l) == 1]
+
+    def t_killer(v):
+        if not v.expect(vinc, "no incident to check"):
+            return
+        for i in vinc:
+            k_ = i.get("killer") or {}
+            p = i.get("tgid")
+            v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
+            v.expect_eq(k_.get("name"), "oomd", f"{p}: killer.name")
+            v.expect_eq(k_.get("exe"), METAOOMD_EXE, f"{p}: killer.exe")
+            v.expect_eq(k_.get("recognised_by"), "exe", f"{p}: killer.recognised_by")
+            v.expect_eq(k_.get("tgid"), moomd, f"{p}: killer.tgid (oomd.service's MainPID)")
+            v.expect_eq(k_.get("signal"), "SIGKILL", f"{p}: killer.signal")
+            tr = [e for e in delivered if e["pid"] == p]
+            v.expect_eq(k_.get("signals"), len(tr), f"{p}: killer.signals vs tracefs's "
+                        "delivered SIGKILLs")
+            if tr:
+                v.expect_eq(k_.get("pid"), tr[0]["tid"], f"{p}: killer.pid (tracefs's sender)")
+                v.expect(i.get("kill_ts_ns") is not None
+                         and abs(i["kill_ts_ns"] - tr[0]["ts"]) <= TS_TOL_NS,
+                         f"{p}: kill_ts_ns {i.get('kill_ts_ns')} vs signal_generate {tr[0]['ts']}")
+    run("meta oomd: tool: the killer is oomd by its exe, its MainPID, the sender and time "
+        "tracefs shows", t_killer)
+
+    def t_method(v):
+        if not v.expect(vinc, "no incident to check"):
+            return
+        for i in vinc:
+            k_ = i.get("killer") or {}
+            p = i.get("tgid")
+            v.expect_eq(k_.get("method"), "kill", f"{p}: killer.method")
+            tr = [e for e in delivered if e["pid"] == p]
+            if tr:
+                v.expect_eq(k_.get("method"), tr[0]["method"],
+                            f"{p}: killer.method vs the kernel's stack at its SIGKILL")
+            v.expect_eq(k_.get("syscall_nr"), KILL_NR, f"{p}: killer.syscall_nr (kill)")
+            v.expect("cgroup_kill" in k_ and k_["cgroup_kill"] is None,
+                     f"{p}: killer.cgroup_kill {k_.get('cgroup_kill', '(absent)')!r}, want null")
+            mr = i.get("mrelease")
+            v.expect(mr is None or (isinstance(mr, dict) and not mr.get("calls")),
+                     f"{p}: mrelease {mr!r}, want no call")
+    run("meta oomd: tool: killer.method is kill (the kernel's stack), no cgroup_kill, "
+        "no process_mrelease", t_method)
+
+    def t_end(v):
+        check_ended(v, vinc, exits)
+    run("meta oomd: tool: each victim's exit as tracefs's, or its loss counted", t_end)
+
+    def t_cgroup(v):
+        if not v.expect(vinc, "no incident to check"):
+            return
+        for i in vinc:
+            v.expect_eq(i.get("cgroup"), MUNIT_CG, f"{i.get('tgid')}: cgroup")
+            v.expect_eq(i.get("cgroup_id"), mcgid, f"{i.get('tgid')}: cgroup_id")
+    run("meta oomd: tool: each victim's cgroup is its unit's", t_cgroup)
+
+
+def cross_checks(run, incs, unit_pids, munit_pids):
+    """The two killers each on their own slice, and the tool never mixing
+    them up."""
+
+    def t_cross(v):
+        v.expect(unit_pids and munit_pids, f"a case did not run: systemd-oomd's victims "
+                 f"{unit_pids}, oomd's {munit_pids}")
+        v.expect(not set(unit_pids) & set(munit_pids),
+                 f"the two units share pids: {sorted(set(unit_pids) & set(munit_pids))}")
+        for i in incs:
+            k_ = (i.get("killer") or {}).get("name")
+            cg = i.get("cgroup") or ""
+            p = i.get("tgid")
+            if cg.startswith(SLICE_CG + "/") or p in unit_pids:
+                v.expect_eq(k_, "systemd-oomd", f"{p} ({cg}): killer.name")
+            if cg.startswith("/metaoomd.slice/") or p in munit_pids:
+                v.expect_eq(k_, "oomd", f"{p} ({cg}): killer.name")
+    run("cross: no incident in oomtest.slice told as oomd's, none in metaoomd.slice as "
+        "systemd-oomd's", t_cross)
 
 
 R = harness.Runner(failures=(vmguest.Failure, RuntimeError))

@@ -14,13 +14,17 @@
 #   @@BLOAT cgroup=P pids=A,B,... cgroup_id=N
 #                                     the victim unit's pids, read before the
 #                                     kill, and its cgroup's id
+#   @@MBLOAT cgroup=P pids=A,B,... cgroup_id=N
+#                                     the same for Meta oomd's victim unit
 #   @@OOMCTL <line>                   oomctl's view while pressure builds
 #   @@XATTR <line>                    what ExecStopPost= read on the unit's cgroup
-#   @@JOURNAL <line>                  systemd-oomd's and PID 1's lines of the units
+#   @@JOURNAL <line>                  systemd-oomd's, oomd's and PID 1's lines
+#                                     of the units
 #   @@TRACE <line>                    tracefs instance: every SIGKILL's
 #                                     signal_generate with the kernel's stack
 #                                     (how it was sent), systemd-oomd's
-#                                     write(2) calls, the fixtures' exits
+#                                     write(2) calls, every process_mrelease
+#                                     call, the fixtures' exits
 #   @@JSON <line>, @@TOOLERR <line>   oomreap-trace's stdout (--json), stderr
 #
 # Config (/vmtest/config): ZRAM_MB (swap on zram, 0: none), MODULES (the
@@ -42,6 +46,8 @@ BLOAT=oomtest-bloat.service
 BLOAT_CG=/oomtest.slice/$BLOAT
 NEG=oomtest-neg.service
 NEG_CG=/system.slice/$NEG
+MBLOAT=metaoomd-bloat.service
+MBLOAT_CG=/metaoomd.slice/$MBLOAT
 mkdir -p $W
 
 step() { echo "@@STEP t=$(cut -d' ' -f1 /proc/uptime) $*"; }
@@ -63,7 +69,8 @@ state() { systemctl show -P ActiveState "$1"; }
 running() { case $(state "$1") in active | activating | deactivating | reloading) return 0 ;; esac; return 1; }
 # the pids of a cgroup, comma-separated
 pids_of() { paste -sd, "$CG$1/cgroup.procs" 2>/dev/null; }
-nprocs() { wc -l <"$CG$1/cgroup.procs" 2>/dev/null || echo 0; }
+# (0 once the cgroup is gone)
+nprocs() { { wc -l <"$CG$1/cgroup.procs"; } 2>/dev/null || echo 0; }
 # every process of the cgroup runs the fixture (exec done), and there are $2
 all_fixture() {
 	[ "$(nprocs "$1")" -ge "$2" ] || return 1
@@ -107,6 +114,9 @@ setup_trace() {
 		echo "common_pid == $1" >"$e/filter"
 		echo 1 >"$e/enable"
 	done
+	# anyone's process_mrelease(2) (Meta oomd 0.5.0 should make none)
+	e=$INST/events/syscalls/sys_enter_process_mrelease
+	[ -d "$e" ] && echo 1 >"$e/enable"
 	echo 1 >$INST/tracing_on
 }
 
@@ -114,7 +124,8 @@ info() {
 	echo "@@INFO pid1=$(cat /proc/1/comm) $(readlink /proc/1/exe)"
 	echo "@@INFO systemd=$(systemctl --version | head -n 1)"
 	echo "@@INFO systemd_oomd=$(/usr/lib/systemd/systemd-oomd --version | head -n 1)"
-	echo "@@INFO packages=$(dpkg-query -W -f '${Package}=${Version} ' systemd systemd-oomd dbus)"
+	echo "@@INFO metaoomd=$(/usr/bin/oomd --version 2>&1 | head -n 1)"
+	echo "@@INFO packages=$(dpkg-query -W -f '${Package}=${Version} ' systemd systemd-oomd dbus oomd)"
 	echo "@@INFO cmdline=$(cat /proc/cmdline)"
 	echo "@@INFO psi=$(cd /proc/pressure 2>/dev/null && echo *)"
 	echo "@@INFO cgroupfs=$(stat -f -c %T $CG)"
@@ -177,6 +188,41 @@ bloat_case() {
 	wait_for 60 all_reported "$pids" || echo "@@WARN the tool has not reported every victim"
 }
 
+# Meta's oomd (Debian's oomd.service, the test's configuration): started
+# once systemd-oomd's case is over and its victim's pids are read, it kills
+# the unit in metaoomd.slice, over 64 MiB for 2 s
+metaoomd_case() {
+	step metaoomd
+	running oomd.service && echo "@@WARN oomd.service already $(state oomd.service)"
+	systemctl start $MBLOAT || { echo "@@WARN $MBLOAT did not start"; return 1; }
+	wait_for 60 all_fixture $MBLOAT_CG 4 ||
+		echo "@@WARN $MBLOAT: $(nprocs $MBLOAT_CG) processes, state $(state $MBLOAT)"
+	pids=$(pids_of $MBLOAT_CG)
+	echo "@@MBLOAT cgroup=$MBLOAT_CG pids=$pids cgroup_id=$(stat -c %i "$CG$MBLOAT_CG")"
+	systemctl start oomd.service || echo "@@WARN oomd.service did not start"
+	echo "@@INFO metaoomd_pid=$(systemctl show -P MainPID oomd.service) state=$(state oomd.service)"
+	step "metaoomd started"
+	wait_for "$KILL_TIMEOUT" eval '! running $MBLOAT'
+	step "metaoomd bloat $(state $MBLOAT)"
+	echo "@@INFO mbloat_state=$(state $MBLOAT) result=$(systemctl show -P Result $MBLOAT)"
+	if running $MBLOAT; then
+		echo "@@WARN oomd did not kill $MBLOAT in $KILL_TIMEOUT s"
+		systemctl stop oomd.service
+		systemctl kill --signal=SIGKILL $MBLOAT
+		wait_for 30 eval '! running $MBLOAT'
+		return 1
+	fi
+	# oomd logs "Killed N: pid(comm) ..." after each round of kill(2) calls
+	wait_for 30 eval 'journalctl -b -u oomd.service -o cat | grep -q "Killed [0-9]*:"' ||
+		echo "@@WARN oomd logged no kill"
+	# each round's pids are read from cgroup.procs: until it is empty
+	wait_for 30 eval '[ "$(nprocs $MBLOAT_CG)" -eq 0 ]' ||
+		echo "@@WARN $MBLOAT_CG still has $(nprocs $MBLOAT_CG) processes"
+	wait_for 60 all_reported "$pids" || echo "@@WARN the tool has not reported every oomd victim"
+	systemctl stop oomd.service
+	echo "@@INFO metaoomd_stopped=$(state oomd.service)"
+}
+
 main() {
 	echo "@@OOMD BEGIN release=$(uname -r)"
 	info
@@ -200,6 +246,7 @@ main() {
 	step "tool ready"
 	neg_case
 	bloat_case
+	metaoomd_case
 	kill -INT $tp
 	wait $tp
 	echo "@@INFO tool_rc=$?"
@@ -207,7 +254,7 @@ main() {
 	step dump
 	sed 's/^/@@XATTR /' $W/xattr 2>/dev/null
 	journalctl -b -o short-monotonic --no-pager -u systemd-oomd.service -u $BLOAT -u $NEG \
-		-u oomtest.slice | sed 's/^/@@JOURNAL /'
+		-u oomtest.slice -u oomd.service -u $MBLOAT -u metaoomd.slice | sed 's/^/@@JOURNAL /'
 	grep -v '^#' $INST/trace | sed 's/^/@@TRACE /'
 	sed 's/^/@@JSON /' $W/tool.json
 	sed 's/^/@@TOOLERR /' $W/tool.err
