@@ -106,12 +106,10 @@ void metrics__add_incident(struct metrics *m, const struct oomreap_incident *inc
 	if (inc->kind == INCIDENT_USERSPACE) {
 		uint32_t i;
 
-		for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++) {
-			const struct mrelease_call *c = &inc->uk.calls[i];
-
-			if (incident__mrelease_duration_ns(c) != LATENCY_NONE)
-				hist_observe(&m->mrelease_duration, incident__mrelease_duration_ns(c));
-		}
+		/* a call not seen to its end is LATENCY_NONE, which hist_observe() skips */
+		for (i = 0; i < inc->uk.ncalls && i < MRELEASE_CALLS_MAX; i++)
+			hist_observe(&m->mrelease_duration,
+				     incident__mrelease_duration_ns(&inc->uk.calls[i]));
 		hist_observe(&m->memory_gone, incident__memory_gone_ns(inc));
 		return;
 	}
