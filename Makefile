@@ -46,7 +46,7 @@ REPORT_SRCS := $(addprefix src/report/,time.c collect.c explain.c walk.c walk_in
 PIPELINE_SRCS := $(addprefix src/pipeline/,session.c session_kmsg.c)
 LIVE_SRCS := $(addprefix src/live/,hooks.c attach.c corebtf.c kbtf.c nameset.c features.c \
 	     consumer.c privdrop.c sched_slice.c loadlog.c percpu_offsets.c pin.c pin_adopt.c \
-	     pin_state.c)
+	     pin_state.c killer_cgroups.c)
 # Everything without libbpf: what the unit tests, the fuzzers and the bench link.
 LIB_SRCS := $(CORE_SRCS) $(IO_SRCS) $(REC_SRCS) $(SINKS_SRCS) $(REPORT_SRCS) $(PIPELINE_SRCS)
 TOOL_SRCS := $(LIB_SRCS) $(LIVE_SRCS) $(addprefix src/,main.c options.c cmd_trace.c cmd_probe.c \

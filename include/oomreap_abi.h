@@ -261,6 +261,7 @@ _Static_assert(sizeof(struct oomreap_blocker_event) == 1016, "blocker ABI");
 
 /* How the killer was recognised (oomreap_ukill_event.recognised_by). */
 #define OOMREAP_KILLER_BY_EXE 1      /* its executable's device and inode */
+#define OOMREAP_KILLER_BY_CGROUP 2   /* its cgroup (v2), for a killer a script runs */
 
 #define OOMREAP_KILLER_EXE_LEN 64
 
@@ -269,8 +270,11 @@ struct oomreap_ukill_event {
 	struct oomreap_mm_snapshot mm;   /* the victim's mm as the signal was sent */
 	__s64 rss_sum[OOMREAP_RSS_NR];
 	__u64 cgroup_id;                 /* the victim's memory cgroup */
-	__u64 killer_exe_ino;
-	__u32 killer_exe_dev;            /* kernel dev_t (MAJOR << 20 | MINOR) */
+	union {
+		__u64 killer_exe_ino;    /* BY_EXE: the file's inode */
+		__u64 killer_cgroup_id;  /* BY_CGROUP: the sender's cgroup (v2) */
+	};
+	__u32 killer_exe_dev;            /* BY_EXE: kernel dev_t (MAJOR << 20 | MINOR); else 0 */
 	__u32 uid;                       /* the victim's real uid */
 	__u32 killer_pid;                /* the sending thread */
 	__u32 killer_tgid;
@@ -289,7 +293,8 @@ struct oomreap_ukill_event {
 	char comm[OOMREAP_COMM_LEN];
 	char killer_comm[OOMREAP_COMM_LEN];
 	char killer_name[OOMREAP_COMM_LEN];         /* the name it was configured as */
-	char killer_exe[OOMREAP_KILLER_EXE_LEN];    /* the configured path it matched */
+	/* the configured path it matched: the file's (BY_EXE) or the cgroup's (BY_CGROUP) */
+	char killer_exe[OOMREAP_KILLER_EXE_LEN];
 	char cgroup_path[OOMREAP_CGROUP_PATH_LEN];
 	/*
 	 * A write to cgroup.kill (OOMREAP_METHOD_CGROUP_KILL): the cgroup whose

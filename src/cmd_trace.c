@@ -20,6 +20,7 @@
 #include "core/timefmt.h"
 #include "io/errors.h"
 #include "live/attach.h"
+#include "live/killer_cgroups.h"
 #include "live/consumer.h"
 #include "live/corebtf.h"
 #include "live/features.h"
@@ -206,7 +207,7 @@ static int open_pins(const struct env *env, const struct kernel_features *kf,
 
 static int attach(const struct env *env, const struct kernel_features *kf,
 		  const struct corebtf *core, struct tracer *tr, struct percpu_offsets *table,
-		  struct pin_dir *pd)
+		  struct pin_dir *pd, struct killer_cgroups *kcg)
 {
 	struct per_cpu_job job = { .t = table, .ncpus = (int)kf->rss_sum_cpus,
 				   .pptrs_off = kf->bpf_array_pptrs_off };
@@ -225,6 +226,12 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	want.mrelease = env->mrelease;
 	if ((status = add_killers(env, NULL, &want.killers_hash)))
 		return status;
+	if (killer_cgroups__parse(kcg, env->killer_cgroups, env->nkiller_cgroups, why,
+				  sizeof(why))) {
+		p_err("%s", why);
+		return EXIT_USAGE;
+	}
+	killer_cgroups__hash(kcg, &want.killers_hash);
 	if (env->pin_dir && (status = open_pins(env, kf, &want, pd, tr, &adopted)))
 		return status;
 	attach__opts(&o, env->attach, !env->no_blockers, env->btf_path, core);
@@ -271,7 +278,11 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	if (!env->no_blockers && !tr->plan.blockers)
 		p_err("blocker attribution off: %s", tr->plan.blockers_why);
 	/* an adopted set's map already holds them (the identity says the same ones) */
-	return adopted ? EXIT_OK : add_killers(env, tr, NULL);
+	status = adopted ? EXIT_OK : add_killers(env, tr, NULL);
+	/* cgroups' ids are not: a unit's restart makes a new one */
+	if (!status && (failed = killer_cgroups__start(kcg, attach__killers_fd(tr))))
+		status = failed == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME; /* no parent: a typo */
+	return status;
 }
 
 static int open_record(const struct env *env, struct session *s, const struct tracer *tr)
@@ -369,7 +380,7 @@ static bool continued_here(const struct oomreap_incident *inc, void *arg)
 }
 
 static int trace(const struct env *env, const struct kernel_features *kf, const struct tracer *tr,
-		 struct pin_dir *pd)
+		 struct pin_dir *pd, struct killer_cgroups *kcg)
 {
 	struct continued_ctx cc = { .env = env, .pd = pd };
 	struct render_ctx rc = { .mono_to_real_ns = timefmt__mono_to_real_offset(),
@@ -411,6 +422,7 @@ static int trace(const struct env *env, const struct kernel_features *kf, const 
 		if (env->pin_dir)
 			session__took_over(&s);
 		p_note("ready (attach=%s, kernel %s)", rc.attach, kf->release);
+		c.killer_cgroups = kcg;
 		status = consumer__run(&c);
 		/* drained: what is still open goes to the next process, not out as open */
 		if (env->pin_dir)
@@ -439,6 +451,7 @@ int do_trace(const struct env *env)
 	struct kernel_features kf;
 	struct corebtf core;
 	struct pin_dir pd = { .fd = -1, .state_fd = -1 };
+	struct killer_cgroups kcg = { .root_fd = -1, .inotify_fd = -1, .map_fd = -1 };
 	struct tracer tr;
 	char why[320];
 	int status;
@@ -453,14 +466,16 @@ int do_trace(const struct env *env)
 	}
 	status = features__load(&kf, &core, env->btf_path, NULL);
 	if (!status)
-		status = attach(env, &kf, &core, &tr, &table, &pd);
+		status = attach(env, &kf, &core, &tr, &table, &pd, &kcg);
 	corebtf__close(&core); /* read at load time only */
 	if (status) {
+		killer_cgroups__close(&kcg);
 		pin__close(&pd);
 		percpu_offsets__free(&table);
 		return status;
 	}
-	status = trace(env, &kf, &tr, &pd);
+	status = trace(env, &kf, &tr, &pd, &kcg);
+	killer_cgroups__close(&kcg);
 	attach__stop(&tr);
 	pin__close(&pd);
 	percpu_offsets__free(&table);

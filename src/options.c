@@ -60,6 +60,7 @@ enum {
 	OPT_FORMAT,
 	OPT_KMSG,
 	OPT_KILLER,
+	OPT_KILLER_CGROUP,
 	OPT_MRELEASE,
 	OPT_PIN,
 	OPT_UNPIN,
@@ -89,6 +90,12 @@ static const struct argp_option opts[] = {
 	  "also a memory killer: signals sent by a process running the file at PATH (its "
 	  "device and inode, taken at start) are its kills; repeatable, beside the defaults "
 	  "(earlyoom, systemd-oomd, oomd at their Debian paths)", 0 },
+	{ "killer-cgroup", OPT_KILLER_CGROUP, "NAME=CGROUP", 0,
+	  "also a memory killer: signals sent by a process in the cgroup (v2) CGROUP, as "
+	  "/proc/PID/cgroup's \"0::\" line names it (/system.slice/nohang.service), are its "
+	  "kills; for a killer written in a script language, whose processes run its "
+	  "interpreter; only a cgroup no unprivileged process can join; followed as its unit "
+	  "restarts; repeatable", 0 },
 	{ "ring-size", OPT_RING_SIZE, "SIZE", 0,
 	  "the BPF ring buffer's size (default 1M; K, M, G suffixes; a power of two, at least "
 	  "a page): what a storm or a restart's gap can queue before events are lost "
@@ -170,6 +177,7 @@ static const struct {
 	{ OPT_UNTIL, IN_REPORT },
 	{ OPT_KMSG, IN_REPORT },
 	{ OPT_KILLER, IN_TRACE },
+	{ OPT_KILLER_CGROUP, IN_TRACE },
 	{ OPT_MRELEASE, IN_TRACE },
 };
 _Static_assert(sizeof(scope) / sizeof(scope[0]) <= 64, "env.opts_given has 64 bits");
@@ -367,6 +375,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env->killers[env->nkillers++] = arg;
 		break;
 	}
+	case OPT_KILLER_CGROUP:
+		/* checked whole by live/killer_cgroups.c, with the line that says why */
+		if (env->nkiller_cgroups >= ENV_MAX_KILLERS)
+			argp_error(state, "too many --killer-cgroup (at most %d)", ENV_MAX_KILLERS);
+		env->killer_cgroups[env->nkiller_cgroups++] = arg;
+		break;
 	case OPT_MRELEASE:
 		env->mrelease = true;
 		break;

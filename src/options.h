@@ -47,6 +47,8 @@ struct env {
 	uint64_t opts_given;       /* options.c: which options the command line had */
 	const char *killers[16];   /* --killer NAME=PATH, as given */
 	int nkillers;
+	const char *killer_cgroups[16]; /* --killer-cgroup NAME=CGROUP, as given */
+	int nkiller_cgroups;
 	bool mrelease;             /* --mrelease: the process_mrelease syscall tracepoints */
 	uint32_t ring_bytes;       /* --ring-size; 0: the object's own (RING_SIZE_DEFAULT) */
 };

@@ -203,6 +203,12 @@ const char *method__name(uint32_t method)
 	return "unknown";
 }
 
+const char *killer_by_name(uint32_t by)
+{
+	return by == OOMREAP_KILLER_BY_EXE ? "exe" : by == OOMREAP_KILLER_BY_CGROUP ? "cgroup"
+										      : "unknown";
+}
+
 const char *constraint__name(uint32_t constraint)
 {
 	static const char *const names[] = { "none", "cpuset", "memory_policy", "memcg" };

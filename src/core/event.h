@@ -35,5 +35,7 @@ const char *source__name(uint32_t source);
 const char *constraint__name(uint32_t constraint);
 /* How a userspace killer sent its signal (OOMREAP_METHOD_*): "kill", "cgroup.kill", ... */
 const char *method__name(uint32_t method);
+/* How a userspace killer was recognised (OOMREAP_KILLER_BY_*): "exe", "cgroup" */
+const char *killer_by_name(uint32_t by);
 
 #endif /* OOMREAP_EVENT_H */

@@ -169,7 +169,7 @@ int consumer__run(struct consumer *c)
 	struct epoll_event ev = { .events = EPOLLIN }, got[4];
 	struct session *s = c->session;
 	uint64_t stop_at = 0, armed = UINT64_MAX, expirations;
-	int ep = -1, sfd = c->sfd, tfd = -1, status = EXIT_OK, err, out_fd, kmsg_fd;
+	int ep = -1, sfd = c->sfd, tfd = -1, status = EXIT_OK, err, out_fd, kmsg_fd, kcg_fd;
 	bool stop = false, out_polled = false, out_unpollable = false;
 	struct losses losses;
 
@@ -196,6 +196,12 @@ int consumer__run(struct consumer *c)
 	if (kmsg_fd >= 0) {
 		ev.data.fd = kmsg_fd;
 		epoll_ctl(ep, EPOLL_CTL_ADD, kmsg_fd, &ev);
+	}
+	/* a --killer-cgroup's unit restarting: its cgroup's new id into the map */
+	kcg_fd = c->killer_cgroups ? killer_cgroups__fd(c->killer_cgroups) : -1;
+	if (kcg_fd >= 0) {
+		ev.data.fd = kcg_fd;
+		epoll_ctl(ep, EPOLL_CTL_ADD, kcg_fd, &ev);
 	}
 	out_fd = session__stdout_poll_fd(s);
 	if (c->duration_s)
@@ -224,6 +230,8 @@ int consumer__run(struct consumer *c)
 		for (i = 0; i < n; i++) {
 			if (got[i].data.fd == sfd && read_signals(c, sfd))
 				stop = true;
+			else if (got[i].data.fd == kcg_fd)
+				killer_cgroups__refresh(c->killer_cgroups);
 			else if (got[i].data.fd == tfd) {
 				if (read(tfd, &expirations, sizeof(expirations)) > 0)
 					armed = UINT64_MAX; /* fired: arm anew */

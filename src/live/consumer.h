@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "live/attach.h"
+#include "live/killer_cgroups.h"
 #include "pipeline/session.h"
 
 struct ring_buffer;
@@ -22,6 +23,7 @@ struct consumer {
 	uint64_t duration_s;       /* 0 = until SIGINT/SIGTERM */
 	struct ring_buffer *rb;
 	int sfd;                   /* SIGINT, SIGTERM, SIGHUP, blocked since consumer__open */
+	struct killer_cgroups *killer_cgroups; /* their watch, polled too; NULL: none */
 };
 
 /*

@@ -78,8 +78,11 @@ static void explain_userspace(struct report_out *o, const struct oomreap_inciden
 	snprintf(name, sizeof(name), "%s", u->killer_name);
 	report__say(o,
 	      "Not the kernel's OOM killer: the userspace memory killer %s (pid %u, recognised "
-	      "by its executable file) sent %s%s.",
-	      name, u->killer_tgid, u->first_sig == 9 ? "SIGKILL" : "SIGTERM",
+	      "by %s) sent %s%s.",
+	      name, u->killer_tgid,
+	      u->recognised_by == OOMREAP_KILLER_BY_CGROUP ? "the cgroup it runs in"
+							    : "its executable file",
+	      u->first_sig == 9 ? "SIGKILL" : "SIGTERM",
 	      u->signals > 1 ? (u->last_sig == 9 ? ", then SIGKILL" : ", then again") : "");
 	if (u->write_id && u->target_known) {
 		report__say(o, " It wrote the `cgroup.kill` of ");

@@ -278,7 +278,7 @@ static void userspace_facts(struct report_out *o, const struct oomreap_incident 
 	code(o, u->killer_name, sizeof(u->killer_name));
 	fprintf(o->f, " (pid %u, comm ", u->killer_tgid);
 	code(o, u->killer_comm, sizeof(u->killer_comm));
-	report__put(o, ", exe ");
+	report__put(o, u->recognised_by == OOMREAP_KILLER_BY_CGROUP ? ", cgroup " : ", exe ");
 	code(o, u->killer_exe, sizeof(u->killer_exe));
 	fprintf(o->f, ") via %s", method__name(u->method));
 	row_end(o);

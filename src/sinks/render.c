@@ -146,7 +146,8 @@ static void text_userspace(FILE *f, const struct oomreap_incident *inc,
 
 	fputs("  killed by ", f);
 	text_string(f, u->killer_name, sizeof(u->killer_name));
-	fprintf(f, " (pid %u, exe ", u->killer_tgid);
+	fprintf(f, " (pid %u, %s ", u->killer_tgid,
+		u->recognised_by == OOMREAP_KILLER_BY_CGROUP ? "cgroup" : "exe");
 	text_string(f, u->killer_exe, sizeof(u->killer_exe));
 	fprintf(f, ") with %s via %s", signal_name(u->first_sig), method__name(u->method));
 	if (u->write_id) {
@@ -596,11 +597,19 @@ static void json_userspace(FILE *f, const struct oomreap_incident *inc,
 	json_string(f, u->killer_name, sizeof(u->killer_name));
 	fprintf(f, ",\"pid\":%u,\"tgid\":%u,\"comm\":", u->killer_pid, u->killer_tgid);
 	json_string(f, u->killer_comm, sizeof(u->killer_comm));
+	/* the configured path it matched: the one its recognised_by names, the other null */
 	fputs(",\"exe\":", f);
-	json_string(f, u->killer_exe, sizeof(u->killer_exe));
+	if (u->recognised_by == OOMREAP_KILLER_BY_EXE)
+		json_string(f, u->killer_exe, sizeof(u->killer_exe));
+	else
+		fputs("null", f);
+	fputs(",\"cgroup\":", f);
+	if (u->recognised_by == OOMREAP_KILLER_BY_CGROUP)
+		json_string(f, u->killer_exe, sizeof(u->killer_exe));
+	else
+		fputs("null", f);
 	fprintf(f, ",\"recognised_by\":\"%s\",\"method\":\"%s\",\"syscall_nr\":",
-		u->recognised_by == OOMREAP_KILLER_BY_EXE ? "exe" : "unknown",
-		method__name(u->method));
+		killer_by_name(u->recognised_by), method__name(u->method));
 	if (u->syscall_nr < 0)
 		fputs("null", f);
 	else

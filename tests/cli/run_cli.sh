@@ -54,6 +54,8 @@ for bad in "earlyoom" "=/usr/bin/earlyoom" "earlyoom=usr/bin/earlyoom" \
 		"$BIN" --killer "$bad" --duration 1
 done
 expect "probe --killer refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --killer=a=/x
+expect "probe --killer-cgroup refused" 2 "does nothing in probe: it is for" -- \
+	"$BIN" probe --killer-cgroup=a=/x
 expect "probe --mrelease refused" 2 "does nothing in probe: it is for" -- "$BIN" probe --mrelease
 # --ring-size: what the kernel takes for a BPF ring buffer, a power of two
 # from a page to 1G; anything else a usage error before anything is loaded
@@ -431,6 +433,15 @@ if [ "$(id -u)" -eq 0 ]; then
 		timeout 20 "$BIN" --killer "k=$work/killer.fifo" --duration 1
 	expect "--killer naming no file refused" 2 "--killer k=/nonexistent/k: No such file" -- \
 		"$BIN" --killer "k=/nonexistent/k" --duration 1
+	# --killer-cgroup NAME=CGROUP: a cgroup v2 path, checked before anything is loaded
+	for bad in "k" "=/a" "0123456789abcdef=/a" "k=a" "k=/" "k=/a/../b" "k=/a/./b" "k=/a//b" \
+		"k=/a/" "k=/$(printf 'x%.0s' $(seq 64))"; do
+		expect "--killer-cgroup '$bad' refused" 2 "--killer-cgroup .*: NAME=CGROUP|CGROUP is a cgroup's path" -- \
+			"$BIN" --killer-cgroup "$bad" --duration 1
+	done
+	expect "--killer-cgroup whose parent is not there refused" 2 \
+		"--killer-cgroup k=/oomreap-no-such-parent/x: its parent .*: No such file" -- \
+		"$BIN" --killer-cgroup "k=/oomreap-no-such-parent/x" --duration 1
 	if "$BIN" probe 2>/dev/null | grep -q 'rung fentry .*rejected'; then
 		expect "forced fentry rung on a kernel that refuses it" 4 \
 			"cannot attach on fentry rung" -- "$BIN" --attach=fentry --duration 1

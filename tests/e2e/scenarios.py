@@ -1277,6 +1277,117 @@ def scenario_kg(r):
     r.expect_eq(sorted(index), [1, 2, 3], "event_victim numbers the write's victims")
 
 
+def scenario_kc(r):
+    """Kc: a memory killer told by its cgroup (--killer-cgroup), for a killer
+    no executable tells: nohang is a Python script, its processes run the
+    interpreter (the real nohang is proven in a guest:
+    tests/vm/oomd_guest.py).  The killer here is a shell whose kill(2)
+    comes from a cgroup2 directory of the test's (root's, cgroup.procs
+    0644).  Checked against tracefs signal_generate and the directory's
+    inode (its kernfs id, which the kernel's cgroup id is):
+      - its kill is an incident, the killer named by its cgroup, exe null;
+      - the same shell outside the directory: no incident;
+      - the directory made writable by anyone (delegated): refused in one
+        line on stderr, and a kill from it is no incident; made root's
+        again: told again;
+      - removed and made again (a unit's restart: a new id): the tool
+        follows it, and a kill from the new one is an incident."""
+    r.setup_common(512)
+    mnt = cgroup2_mount()
+    if not r.expect(mnt, "a cgroup2 mount (for the killer's cgroup)"):
+        return
+    kdir = os.path.join(mnt, f"{r.tag}-killer")
+    rel = "/" + os.path.relpath(kdir, mnt)
+
+    def rm_kdir():
+        if os.path.isdir(kdir):
+            wait_for(lambda: not open(f"{kdir}/cgroup.procs").read(), 15, f"{kdir} to empty")
+            os.rmdir(kdir)
+    os.mkdir(kdir)
+    r.stack.callback(rm_kdir)
+    r.trace.enable("signal/signal_generate", "sig == 9")
+    if not r.args.ground_truth_only:
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--killer-cgroup", f"shkiller={rel}"])
+        r.stack.callback(r.tool.stop)
+
+    def victim():
+        p = subprocess.Popen(["sh", "-c", f'echo $$ > "{r.memcg.dir}/cgroup.procs" && '
+                              "exec sleep 600"])
+        r.stack.callback(p.kill)
+        wait_for(lambda: "sleep" in (oomlab.read_file(f"/proc/{p.pid}/comm", "") or ""), 10,
+                 "the victim to exec")
+        return p
+
+    def kill_from(cg, p):
+        """A shell, in cg (None: where the harness is), SIGKILLs p: its pid."""
+        join = f'echo $$ > "{cg}/cgroup.procs" && ' if cg else ""
+        k = subprocess.run(["sh", "-c", f"{join}echo $$; kill -9 {p.pid}"],
+                           capture_output=True, text=True, timeout=30)
+        r.expect_eq(k.returncode, 0, f"the killer shell's exit status ({k.stderr.strip()})")
+        p.wait(timeout=10)
+        return int(k.stdout.split()[0]) if k.stdout.split() else None
+
+    def said(pattern):
+        """The tool said a line matching pattern on stderr (waited for)."""
+        if not r.tool:
+            return True
+        try:
+            return bool(r.tool.proc.expect(pattern, 10, "err"))
+        except Fail:
+            return False
+
+    runs = []   # (victim, killer shell's pid, expected: an incident, the dir's id then)
+    v = victim()
+    runs.append((v.pid, kill_from(kdir, v), True, os.stat(kdir).st_ino))
+    v = victim()
+    runs.append((v.pid, kill_from(None, v), False, None))
+    os.chmod(f"{kdir}/cgroup.procs", 0o666)
+    r.expect(said(rf"--killer-cgroup shkiller={re.escape(rel)}: its cgroup\.procs is writable "
+                  r"by anyone: .*its kills are not told"),
+             "the tool said the cgroup, made writable by anyone, is refused")
+    v = victim()
+    runs.append((v.pid, kill_from(kdir, v), False, None))
+    os.chmod(f"{kdir}/cgroup.procs", 0o644)
+    r.expect(said(rf"memory killer shkiller: cgroup {re.escape(rel)} is id "
+                  rf"{os.stat(kdir).st_ino} now"), "the tool took the cgroup back")
+    v = victim()
+    runs.append((v.pid, kill_from(kdir, v), True, os.stat(kdir).st_ino))
+    old = os.stat(kdir).st_ino
+    rm_kdir()
+    os.mkdir(kdir)
+    new = os.stat(kdir).st_ino
+    r.expect(new != old, f"the directory made again has a new id ({old} -> {new})")
+    r.expect(said(rf"memory killer shkiller: cgroup {re.escape(rel)} is id {new} now"),
+             "the tool followed the cgroup made again to its new id")
+    v = victim()
+    runs.append((v.pid, kill_from(kdir, v), True, new))
+    note(f"Kc: (victim, killer shell, an incident?, cgroup id) {runs}")
+    for vp, kp, _, _ in runs:
+        ev = [e for e in r.trace.of("signal_generate", vp) if e["fields"].get("res") == "0"]
+        r.expect_eq([e["tid"] for e in ev], [kp], f"{vp}: tracefs: one SIGKILL, from {kp}")
+    if not r.tool:
+        return
+    want = [vp for vp, _, inc, _ in runs if inc]
+    for vp in want:
+        r.tool.wait_incident(vp, 5)
+    r.finish_tool()
+    incs = r.tool.incidents()
+    r.expect_eq(sorted(i.get("pid") for i in incs), sorted(want),
+                "incidents: the kills from the root-owned cgroup only")
+    for vp, kp, _, _ in runs:
+        inc = r.the_incident(vp) if vp in want else None
+        if not inc:
+            continue
+        k = inc.get("killer") or {}
+        r.expect_eq((inc.get("kind"), k.get("name"), k.get("recognised_by"), k.get("cgroup"),
+                     k.get("exe"), k.get("method"), k.get("tgid"), k.get("comm")),
+                    ("userspace", "shkiller", "cgroup", rel, None, "kill", kp, "sh"),
+                    f"{vp}: the killer")
+        ev = [e for e in r.trace.of("signal_generate", vp) if e["fields"].get("res") == "0"]
+        if ev:
+            r.expect_near(inc.get("kill_ts_ns"), ev[0]["ts"], f"{vp}: kill_ts_ns")
+
+
 def scenario_km(r):
     """Km: a userspace killer's process_mrelease waits for the victim's
     mmap_lock (recipe C's lock: a /proc/PID/mem reader held in a FUSE read,
@@ -1496,6 +1607,7 @@ SCENARIOS = {
     "S": ("S-storm-ratelimited", scenario_storm),
     "K": ("K-userspace-killer", scenario_k),
     "Kg": ("K-cgroup-kill", scenario_kg),
+    "Kc": ("K-killer-cgroup", scenario_kc),
     "Km": ("K-mrelease-waits", scenario_km),
     "Kl": ("K-lmkd-replica", scenario_kl),
     "Kr": ("K-runc-kill", scenario_kr),
