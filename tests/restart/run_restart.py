@@ -31,6 +31,9 @@ bpffs this test mounts, and the tool restarted in the middle of an incident:
                 hash, then its ABI, changed): replaced, said, its links
                 detached, and a kill traced by the new set; another
                 --ring-size on an adopted set: the pinned size kept, said;
+  R-killer-cgroup a --killer-cgroup set pinned, its cgroup made again
+                (a new id) before the next start adopts it: the pinned map
+                holds the new id only, and a kill from it is told;
   R-bad-dirs    not on bpffs, unrelated pins, a symlink, writable by others,
                 damaged: one-line errors, nothing of theirs touched; --unpin.
 
@@ -691,6 +694,88 @@ def scenario_other_build(fs):
     return r
 
 
+def scenario_killer_cgroup(fs):
+    """A --killer-cgroup set pinned, its cgroup made again while no process
+    reads (a unit's restart: a new id), the set adopted by the next start:
+    the pinned killers' map then holds the new id only (bpftool's dump of
+    it), and a kill from the new cgroup is an incident told by it, its
+    sender the shell tracefs shows."""
+    pin = os.path.join(fs.mnt, "kcg")
+    r = e2e.Run("Kc", Args, 1)
+    r.sid = "killer-cgroup"
+    mnt = e2e.cgroup2_mount()
+    kdir = os.path.join(mnt or "/nonexistent", f"oomreap-restart-{os.getpid()}-killer")
+    rel = "/" + os.path.relpath(kdir, mnt or "/")
+    args = ["--pin", pin, "--no-summary", "--killer-cgroup", f"rk={rel}"]
+    victim = None
+
+    def cgroup_entries():
+        dump = run(["bpftool", "-j", "map", "dump", "pinned",
+                    os.path.join(pin, "map_killer_exes")])
+        out = []
+        for e in json.loads(dump.stdout or "[]"):
+            k = e.get("key")
+            if isinstance(k, list):   # raw bytes: ino u64, dev u32, kind u32 (bpf/killers.bpf.c)
+                b = bytes(int(x, 16) for x in k)
+                k = {"ino": int.from_bytes(b[0:8], "little"),
+                     "kind": int.from_bytes(b[12:16], "little")}
+            if k.get("kind") == 2:    # OOMREAP_KILLER_BY_CGROUP
+                out.append(k["ino"])
+        return sorted(out)
+    try:
+        if not r.expect(mnt, "a cgroup2 mount (for the killer's cgroup)"):
+            return r
+        r.setup_common(64)    # the tracefs instance (and a memcg, unused)
+        os.mkdir(kdir)
+        first = os.stat(kdir).st_ino
+        t = e2e.Tool(TOOL, None, extra=args, select=[])
+        r.stack.callback(t.stop)
+        r.expect_eq(cgroup_entries(), [first], "the pinned map's cgroup entries, first start")
+        r.expect_eq(t.stop(), 0, "first tool's exit status")
+        os.rmdir(kdir)
+        os.mkdir(kdir)
+        new = os.stat(kdir).st_ino
+        r.expect(new != first, f"the cgroup made again has a new id ({first} -> {new})")
+        r.trace.enable("signal/signal_generate", "sig == 9")
+        t = e2e.Tool(TOOL, None, extra=args, select=[])
+        r.stack.callback(t.stop)
+        r.expect(not [ln for ln in t.proc.err if "replacing the pinned set" in ln],
+                 f"the set was replaced, not adopted: {t.proc.err[-3:]}")
+        r.expect_eq(cgroup_entries(), [new], "the pinned map's cgroup entries once adopted")
+        victim = subprocess.Popen(["sleep", "600"])
+        oomlab.wait_for(lambda: "sleep" in (oomlab.read_file(f"/proc/{victim.pid}/comm", "")
+                                            or ""), 10, "the victim to exec")
+        k = subprocess.run(["sh", "-c", f'echo $$ > "{kdir}/cgroup.procs" && echo $$ && '
+                            f"kill -9 {victim.pid}"], capture_output=True, text=True, timeout=30)
+        victim.wait(timeout=10)
+        sender = int(k.stdout.split()[0]) if k.stdout.split() else None
+        ev = [e for e in r.trace.of("signal_generate", victim.pid)
+              if e["fields"].get("res") == "0"]
+        r.expect_eq([e["tid"] for e in ev], [sender], "tracefs: the SIGKILL from the shell")
+        inc = t.incident_of(victim.pid, 10)[0]
+        kl = inc.get("killer") or {}
+        r.expect_eq((inc.get("kind"), kl.get("name"), kl.get("recognised_by"), kl.get("cgroup"),
+                     kl.get("exe"), kl.get("tgid")),
+                    ("userspace", "rk", "cgroup", rel, None, sender),
+                    "the adopting process's incident: the killer told by its new cgroup")
+        r.expect_eq(t.stop(), 0, "second tool's exit status")
+    except oomlab.Fail as e:
+        r.expect(False, str(e))
+    finally:
+        if victim and victim.poll() is None:
+            victim.kill()
+            victim.wait()
+        r.close()
+        if os.path.isdir(pin):
+            u = run([TOOL, "--unpin", pin])
+            r.expect(u.returncode == 0, f"--unpin: {u.stderr.strip()}")
+        if os.path.isdir(kdir):
+            oomlab.wait_for(lambda: not open(f"{kdir}/cgroup.procs").read(), 15,
+                            f"{kdir} to empty")
+            os.rmdir(kdir)
+    return r
+
+
 def scenario_bad_dirs(fs):
     r = e2e.Run("bad", Args, 1)
     r.sid = "bad-dirs"
@@ -784,6 +869,7 @@ SCENARIOS = {
     "R-C2-kill": scenario_c2_kill,
     "R-C2-full": scenario_c2_full,
     "R-other-build": scenario_other_build,
+    "R-killer-cgroup": scenario_killer_cgroup,
     "R-bad-dirs": scenario_bad_dirs,
 }
 
