@@ -25,27 +25,26 @@
  * The signal_generate program is always attached for this; its filter is
  * the signal number first (SIGKILL or SIGTERM), then a kernel-sent one
  * (SEND_SIG_PRIV: the OOM killer, a pid-namespace teardown) is left out,
- * then one hash lookup on the sender's executable and, when that misses,
- * one on its cgroup (cgroup v2's id, bpf_get_current_cgroup_id()): a
- * killer written in a script language runs its interpreter, so only the
- * cgroup of the unit it runs in tells it (--killer-cgroup; userspace
- * admits only a cgroup that no unprivileged process can join, and follows
- * its id as the unit restarts).
+ * then one hash lookup on the sender's executable and, when that misses
+ * and --killer-cgroup gave any, a compare of its cgroup (cgroup v2's id,
+ * bpf_get_current_cgroup_id()) with each killer cgroup's: a killer written
+ * in a script language runs its interpreter, so only the cgroup of the
+ * unit it runs in tells it (userspace admits only a cgroup that no
+ * unprivileged process can join, and follows its id as the unit restarts).
  */
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *)0)
 #define SI_USER 0
 #define SI_TKILL (-6)
 
-/* kind OOMREAP_KILLER_BY_EXE: ino, dev of the file; BY_CGROUP: ino the cgroup's id, dev 0 */
 struct killer_key {
 	__u64 ino;
 	__u32 dev; /* kernel dev_t */
-	__u32 kind;
+	__u32 pad;
 };
 
 struct killer_val {
 	char name[OOMREAP_COMM_LEN];
-	char exe[OOMREAP_KILLER_EXE_LEN]; /* the configured path: a file's or a cgroup's */
+	char exe[OOMREAP_KILLER_EXE_LEN];
 };
 
 struct {
@@ -129,6 +128,8 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	struct task_struct *cur = (void *)bpf_get_current_task();
 	struct killer_key key = {};
 	struct killer_val *kv;
+	const char *name, *path;
+	__u32 by;
 	struct oomreap_ukill_event *e;
 	struct uvictim *uv, nv = {};
 	struct mm_struct *mm;
@@ -160,16 +161,33 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 		key.ino = BPF_CORE_READ(exe, f_inode, i_ino);
 		key.dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
 	}
-	key.kind = OOMREAP_KILLER_BY_EXE;
 	kv = bpf_map_lookup_elem(&killer_exes, &key);
-	if (!kv) {
-		key.ino = bpf_get_current_cgroup_id();
+	if (kv) {
+		name = kv->name;
+		path = kv->exe;
+		by = OOMREAP_KILLER_BY_EXE;
+	} else {
+		__u32 n = killer_cgroups.n;
+		__u64 cg;
+		int i;
+
+		if (!n)
+			return 0; /* no memory killer: a person's kill -9, a service stop, ... */
+		cg = bpf_get_current_cgroup_id();
+		for (i = 0; i < OOMREAP_KILLER_CGROUPS_MAX; i++) {
+			if (i >= n)
+				return 0;
+			if (cg && *(volatile __u64 *)&killer_cgroups.id[i] == cg)
+				break;
+		}
+		if (i >= OOMREAP_KILLER_CGROUPS_MAX)
+			return 0;
+		name = killer_cgroups.name[i];
+		path = killer_cgroups.path[i];
+		by = OOMREAP_KILLER_BY_CGROUP;
+		key.ino = cg;
 		key.dev = 0;
-		key.kind = OOMREAP_KILLER_BY_CGROUP;
-		kv = bpf_map_lookup_elem(&killer_exes, &key);
 	}
-	if (!kv)
-		return 0; /* no memory killer: a person's kill -9, a service stop, ... */
 	tgid = BPF_CORE_READ(task, tgid);
 	e = reserve(sizeof(*e));
 	if (!e)
@@ -194,11 +212,11 @@ static __always_inline int on_user_signal(int sig, struct kernel_siginfo *info,
 	e->si_code = info == SEND_SIG_NOINFO ? SI_USER : BPF_CORE_READ(info, si_code);
 	e->group = group;
 	e->result = result;
-	e->recognised_by = key.kind;
+	e->recognised_by = by;
 	e->killer_exe_ino = key.ino;
 	e->killer_exe_dev = key.dev;
-	bpf_probe_read_kernel(e->killer_name, sizeof(e->killer_name), kv->name);
-	bpf_probe_read_kernel(e->killer_exe, sizeof(e->killer_exe), kv->exe);
+	bpf_probe_read_kernel(e->killer_name, sizeof(e->killer_name), name);
+	bpf_probe_read_kernel(e->killer_exe, sizeof(e->killer_exe), path);
 	e->killer_pid = (__u32)bpf_get_current_pid_tgid();
 	e->killer_tgid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(e->killer_comm, sizeof(e->killer_comm));

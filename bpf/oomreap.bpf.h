@@ -234,6 +234,9 @@ static __always_inline void mrel_reap_stamp(struct mm_struct *mm, bool entry, bo
  */
 extern __u64 uk_pending;
 
+/* --killer-cgroup's killers (oomreap_abi.h): written by userspace while attached */
+extern struct oomreap_killer_cgroups killer_cgroups;
+
 /*
  * blockers.bpf.c: the picture of a failed trylock (who holds the victim's
  * mmap_lock, who waits), emitted to the ring; the blocker twin of the skip

@@ -265,6 +265,25 @@ _Static_assert(sizeof(struct oomreap_blocker_event) == 1016, "blocker ABI");
 
 #define OOMREAP_KILLER_EXE_LEN 64
 
+/*
+ * --killer-cgroup: the killers told by their cgroup (v2), in the object's
+ * .bss, which userspace writes through its mapping: a unit's restart
+ * gives its cgroup a new id while the tool runs without privileges, and
+ * before 6.5 an unprivileged bpf() system call (a map update) is refused
+ * where unprivileged BPF is disabled; a store to the mapping is not a
+ * system call.  Slots below n; id 0: none now (the cgroup is not there,
+ * or it is refused).
+ */
+#define OOMREAP_KILLER_CGROUPS_MAX 16
+
+struct oomreap_killer_cgroups {
+	__u32 n;
+	__u32 pad;
+	__u64 id[OOMREAP_KILLER_CGROUPS_MAX];
+	char name[OOMREAP_KILLER_CGROUPS_MAX][OOMREAP_COMM_LEN];
+	char path[OOMREAP_KILLER_CGROUPS_MAX][OOMREAP_KILLER_EXE_LEN];
+};
+
 struct oomreap_ukill_event {
 	struct oomreap_event_header hdr; /* pid/tgid: the victim */
 	struct oomreap_mm_snapshot mm;   /* the victim's mm as the signal was sent */

@@ -280,7 +280,7 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	/* an adopted set's map already holds them (the identity says the same ones) */
 	status = adopted ? EXIT_OK : add_killers(env, tr, NULL);
 	/* cgroups' ids are not: a unit's restart makes a new one */
-	if (!status && (failed = killer_cgroups__start(kcg, attach__killers_fd(tr))))
+	if (!status && (failed = killer_cgroups__start(kcg, attach__killer_cgroups(tr))))
 		status = failed == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME; /* no parent: a typo */
 	return status;
 }
@@ -451,7 +451,7 @@ int do_trace(const struct env *env)
 	struct kernel_features kf;
 	struct corebtf core;
 	struct pin_dir pd = { .fd = -1, .state_fd = -1 };
-	struct killer_cgroups kcg = { .root_fd = -1, .inotify_fd = -1, .map_fd = -1 };
+	struct killer_cgroups kcg = { .root_fd = -1, .inotify_fd = -1 };
 	struct tracer tr;
 	char why[320];
 	int status;

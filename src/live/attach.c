@@ -663,8 +663,8 @@ int attach__add_killer(struct tracer *tr, const char *name, const char *path, ui
 	struct {
 		uint64_t ino;
 		uint32_t dev;
-		uint32_t kind;
-	} key = { .ino = ino, .dev = kdev, .kind = OOMREAP_KILLER_BY_EXE };
+		uint32_t pad;
+	} key = { .ino = ino, .dev = kdev };
 	struct {
 		char name[OOMREAP_COMM_LEN];
 		char exe[OOMREAP_KILLER_EXE_LEN];
@@ -681,11 +681,11 @@ int attach__add_killer(struct tracer *tr, const char *name, const char *path, ui
 	return 0;
 }
 
-int attach__killers_fd(const struct tracer *tr)
+struct oomreap_killer_cgroups *attach__killer_cgroups(const struct tracer *tr)
 {
 	if (tr->adopted)
-		return pin__adopted_killers_fd(tr->adopted);
-	return tr->skel ? bpf_map__fd(tr->skel->maps.killer_exes) : -1;
+		return pin__adopted_killer_cgroups(tr->adopted);
+	return tr->skel && tr->skel->bss ? &tr->skel->bss->killer_cgroups : NULL;
 }
 
 bool attach__mrelease_traced(const struct tracer *tr)

@@ -119,8 +119,8 @@ void attach__set_rss_sum_table(struct tracer *tr, uint64_t per_cpu_offset);
 int attach__add_killer(struct tracer *tr, const char *name, const char *path, uint32_t kdev,
 		       uint64_t ino);
 /* Both process_mrelease syscall tracepoints are attached (--mrelease). */
-/* The killers' map (bpf/killers.bpf.c), loaded or adopted: its fd, not ours to close. */
-int attach__killers_fd(const struct tracer *tr);
+/* --killer-cgroup's slots in the loaded or adopted object's .bss, mapped; NULL: none. */
+struct oomreap_killer_cgroups *attach__killer_cgroups(const struct tracer *tr);
 bool attach__mrelease_traced(const struct tracer *tr);
 
 /*

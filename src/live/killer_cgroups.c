@@ -10,24 +10,10 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
-
 #include "io/errors.h"
 #include "live/killer_cgroups.h"
 
 #define CGROUP2_SUPER_MAGIC 0x63677270
-
-/* The killers' map's key and value (bpf/killers.bpf.c). */
-struct killer_key {
-	uint64_t ino;
-	uint32_t dev;
-	uint32_t kind;
-};
-
-struct killer_val {
-	char name[OOMREAP_COMM_LEN];
-	char exe[OOMREAP_KILLER_EXE_LEN];
-};
 
 /* "/a/b" with no empty, "." or ".." part, not "/" itself */
 static bool clean_path(const char *p)
@@ -95,7 +81,7 @@ int killer_cgroups__parse(struct killer_cgroups *kc, const char *const *specs, i
 	int i, err;
 
 	memset(kc, 0, sizeof(*kc));
-	kc->root_fd = kc->inotify_fd = kc->map_fd = -1;
+	kc->root_fd = kc->inotify_fd = -1;
 	for (i = 0; i < n && i < KILLER_CGROUPS_MAX; i++) {
 		const char *eq = strchr(specs[i], '=');
 		struct killer_cgroup *k = &kc->k[kc->n];
@@ -187,39 +173,18 @@ static uint64_t resolve(const struct killer_cgroups *kc, const struct killer_cgr
 	return id;
 }
 
-static int map_put(const struct killer_cgroups *kc, const struct killer_cgroup *k, uint64_t id)
-{
-	struct killer_key key = { .ino = id, .kind = OOMREAP_KILLER_BY_CGROUP };
-	struct killer_val val;
-
-	memset(&val, 0, sizeof(val));
-	memcpy(val.name, k->name, sizeof(val.name));
-	memcpy(val.exe, k->path, sizeof(val.exe));
-	return bpf_map_update_elem(kc->map_fd, &key, &val, BPF_ANY) ? -errno : 0;
-}
-
-static void map_del(const struct killer_cgroups *kc, uint64_t id)
-{
-	struct killer_key key = { .ino = id, .kind = OOMREAP_KILLER_BY_CGROUP };
-
-	bpf_map_delete_elem(kc->map_fd, &key);
-}
-
 /*
  * Resolve k again; the map follows, and each change is said once: with -v
  * at start, always later (a unit restarted, stopped, or was delegated).
  */
-static void sync_one(struct killer_cgroups *kc, struct killer_cgroup *k, bool first)
+static void sync_one(struct killer_cgroups *kc, int i, bool first)
 {
+	struct killer_cgroup *k = &kc->k[i];
 	char why[sizeof(k->refused)];
 	uint64_t id = resolve(kc, k, why, sizeof(why));
-	int err;
 
 	if (id == k->id && !strcmp(why, k->refused))
 		return;
-	if (k->id)
-		map_del(kc, k->id);
-	k->id = 0;
 	if (id) {
 		char dir[sizeof(kc->mount) + OOMREAP_KILLER_EXE_LEN];
 
@@ -230,12 +195,10 @@ static void sync_one(struct killer_cgroups *kc, struct killer_cgroup *k, bool fi
 		 */
 		snprintf(dir, sizeof(dir), "%s%s", kc->mount, k->path);
 		inotify_add_watch(kc->inotify_fd, dir, IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW);
-		err = map_put(kc, k, id);
-		if (err)
-			snprintf(why, sizeof(why), "not put in the map: %s", strerror(-err));
-		else
-			k->id = id;
 	}
+	/* one aligned 8-byte store: the program sees the old id or the new */
+	__atomic_store_n(&kc->slots->id[i], id, __ATOMIC_RELEASE);
+	k->id = id;
 	if (k->id && first)
 		p_info("memory killer %s: cgroup %s (id %llu)", k->name, k->path,
 		       (unsigned long long)k->id);
@@ -250,30 +213,25 @@ static void sync_one(struct killer_cgroups *kc, struct killer_cgroup *k, bool fi
 	snprintf(k->refused, sizeof(k->refused), "%s", why);
 }
 
-/* Every BY_CGROUP entry out of the map: a pinned set's are a former process's. */
-static void map_clear(const struct killer_cgroups *kc)
-{
-	struct killer_key key, next, *prev = NULL;
-
-	while (!bpf_map_get_next_key(kc->map_fd, prev, &next)) {
-		key = next;
-		if (key.kind == OOMREAP_KILLER_BY_CGROUP) {
-			map_del(kc, key.ino);
-			prev = NULL; /* deleted: start over */
-			continue;
-		}
-		prev = &key;
-	}
-}
-
-int killer_cgroups__start(struct killer_cgroups *kc, int map_fd)
+int killer_cgroups__start(struct killer_cgroups *kc, struct oomreap_killer_cgroups *slots)
 {
 	int i, err;
 
-	kc->map_fd = map_fd;
-	map_clear(kc);
+	kc->slots = slots;
+	if (!slots)
+		return kc->n ? -EINVAL : 0;
+	/* a pinned set's slots are a former process's: each is written anew */
+	__atomic_store_n(&slots->n, 0, __ATOMIC_RELEASE);
+	for (i = 0; i < OOMREAP_KILLER_CGROUPS_MAX; i++) {
+		__atomic_store_n(&slots->id[i], 0, __ATOMIC_RELEASE);
+		if (i < kc->n) {
+			memcpy(slots->name[i], kc->k[i].name, sizeof(slots->name[i]));
+			memcpy(slots->path[i], kc->k[i].path, sizeof(slots->path[i]));
+		}
+	}
 	if (!kc->n)
 		return 0;
+	__atomic_store_n(&slots->n, (uint32_t)kc->n, __ATOMIC_RELEASE);
 	kc->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (kc->inotify_fd < 0) {
 		err = -errno;
@@ -297,7 +255,7 @@ int killer_cgroups__start(struct killer_cgroups *kc, int map_fd)
 			return err;
 		}
 		kc->k[i].refused[0] = 1; /* a change: said the first time */
-		sync_one(kc, &kc->k[i], true);
+		sync_one(kc, i, true);
 	}
 	return 0;
 }
@@ -315,7 +273,7 @@ void killer_cgroups__refresh(struct killer_cgroups *kc)
 	while (read(kc->inotify_fd, buf, sizeof(buf)) > 0)
 		;
 	for (int i = 0; i < kc->n; i++)
-		sync_one(kc, &kc->k[i], false);
+		sync_one(kc, i, false);
 }
 
 void killer_cgroups__close(struct killer_cgroups *kc)

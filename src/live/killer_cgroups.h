@@ -2,10 +2,11 @@
 /*
  * --killer-cgroup NAME=CGROUP: a memory killer told by the cgroup (v2) it
  * runs in, for a killer no executable tells (a script runs its
- * interpreter: nohang is Python).  The signal program looks the sender's
- * cgroup id up in the same map as the killers' executables
- * (bpf/killers.bpf.c); this keeps that map's entries equal to the ids the
- * configured cgroups have now.
+ * interpreter: nohang is Python).  The signal program compares the
+ * sender's cgroup id with the slots of the object's .bss
+ * (struct oomreap_killer_cgroups, bpf/killers.bpf.c); this keeps those
+ * slots' ids equal to the ids the configured cgroups have now, through the
+ * .bss's mapping (no system call: it runs without privileges).
  *
  * A cgroup counts only while no unprivileged process can join it: its
  * directory and its cgroup.procs owned by root, cgroup.procs writable by
@@ -43,7 +44,7 @@ struct killer_cgroups {
 	char mount[256]; /* the cgroup2 mount, from /proc/self/mountinfo */
 	int root_fd;     /* that mount's root directory */
 	int inotify_fd;  /* -1: none configured */
-	int map_fd;      /* the killers' map (not owned) */
+	struct oomreap_killer_cgroups *slots; /* the object's, mapped (not owned) */
 };
 
 /*
@@ -56,12 +57,11 @@ int killer_cgroups__parse(struct killer_cgroups *kc, const char *const *specs, i
 /* FNV-1a of each name and path into *hash: a pinned set's killers (live/pin.h). */
 void killer_cgroups__hash(const struct killer_cgroups *kc, uint64_t *hash);
 /*
- * The map (its fd): every entry of kind BY_CGROUP it holds is removed (an
- * adopted pinned set's are a previous process's ids), each configured
- * cgroup put in as it resolves now, and the parents watched.  0 or -errno
- * (said).
+ * The slots (the loaded or adopted object's .bss): every one written anew
+ * (an adopted pinned set's are a former process's), each configured cgroup
+ * put in as it resolves now, and the parents watched.  0 or -errno (said).
  */
-int killer_cgroups__start(struct killer_cgroups *kc, int map_fd);
+int killer_cgroups__start(struct killer_cgroups *kc, struct oomreap_killer_cgroups *slots);
 /* The inotify fd the reader polls, -1 when none is configured. */
 int killer_cgroups__fd(const struct killer_cgroups *kc);
 /* The fd was readable: drain it, resolve every path again, the map updated. */

@@ -114,7 +114,7 @@ uint64_t pin__adopted_dropped(const struct pin_adopted *a);
 void pin__adopted_missed(const struct pin_adopted *a, bool kprobe_counted,
 			  struct runs_missed *out);
 int pin__adopted_events_fd(const struct pin_adopted *a);
-int pin__adopted_killers_fd(const struct pin_adopted *a);
+struct oomreap_killer_cgroups *pin__adopted_killer_cgroups(struct pin_adopted *a);
 uint32_t pin__adopted_ring_bytes(const struct pin_adopted *a);
 void pin__adopted_set_rss_sum_table(struct pin_adopted *a, uint64_t addr);
 void pin__adopted_print_tags(FILE *f, const struct pin_adopted *a);

@@ -99,7 +99,7 @@ int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen)
 	memset(tr, 0, sizeof(*tr));
 	if (!a)
 		return -ENOMEM;
-	a->events_fd = a->bss_fd = a->killers_fd = -1;
+	a->events_fd = a->bss_fd = -1;
 	for (i = 0; i <= PLAN_MAX_HOOKS; i++)
 		a->link_fds[i] = a->prog_fds[i] = -1;
 	err = pin_read_identity(pd, &id, idwhy, sizeof(idwhy));
@@ -143,13 +143,6 @@ int pin__adopt(struct pin_dir *pd, struct tracer *tr, char *why, size_t whylen)
 	if (!err) {
 		what = "map_kill_count";
 		err = read_kill_counts(a, pd);
-	}
-	if (!err) {
-		what = "map_killer_exes";
-		a->killers_fd = pin_obj_get(pd, "map_killer_exes");
-		err = a->killers_fd < 0 ? -errno : pin_map_info(a->killers_fd, &info);
-		if (!err && info.type != BPF_MAP_TYPE_HASH)
-			err = -EINVAL;
 	}
 	for (i = 0; !err && i < id.nlinks && i <= PLAN_MAX_HOOKS; i++) {
 		id.links[i].program[PIN_NAME_LEN - 1] = 0;
@@ -240,9 +233,9 @@ uint32_t pin__adopted_ring_bytes(const struct pin_adopted *a)
 	return a->ring_bytes;
 }
 
-int pin__adopted_killers_fd(const struct pin_adopted *a)
+struct oomreap_killer_cgroups *pin__adopted_killer_cgroups(struct pin_adopted *a)
 {
-	return a->killers_fd;
+	return a->bss ? &a->bss->killer_cgroups : NULL;
 }
 
 int pin__adopted_events_fd(const struct pin_adopted *a)
@@ -293,7 +286,5 @@ void pin__adopted_free(struct pin_adopted *a)
 		close(a->events_fd);
 	if (a->bss_fd >= 0)
 		close(a->bss_fd);
-	if (a->killers_fd >= 0)
-		close(a->killers_fd);
 	free(a);
 }

@@ -74,7 +74,6 @@ _Static_assert(sizeof(struct pin_state_hdr) <= sizeof(struct oomreap_incident),
 
 struct pin_adopted {
 	int events_fd, bss_fd, nprogs;
-	int killers_fd;            /* the killers' map: --killer-cgroup's ids are set anew */
 	uint32_t ring_bytes;       /* the pinned ring buffer's size: it stays */
 	struct oomreap__bss *bss;  /* the pinned .bss, mapped */
 	size_t bss_len;

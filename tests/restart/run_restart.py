@@ -32,8 +32,8 @@ bpffs this test mounts, and the tool restarted in the middle of an incident:
                 detached, and a kill traced by the new set; another
                 --ring-size on an adopted set: the pinned size kept, said;
   R-killer-cgroup a --killer-cgroup set pinned, its cgroup made again
-                (a new id) before the next start adopts it: the pinned map
-                holds the new id only, and a kill from it is told;
+                (a new id) before the next start adopts it: the pinned
+                slot holds the new id, and a kill from it is told;
   R-bad-dirs    not on bpffs, unrelated pins, a symlink, writable by others,
                 damaged: one-line errors, nothing of theirs touched; --unpin.
 
@@ -697,9 +697,9 @@ def scenario_other_build(fs):
 def scenario_killer_cgroup(fs):
     """A --killer-cgroup set pinned, its cgroup made again while no process
     reads (a unit's restart: a new id), the set adopted by the next start:
-    the pinned killers' map then holds the new id only (bpftool's dump of
-    it), and a kill from the new cgroup is an incident told by it, its
-    sender the shell tracefs shows."""
+    the pinned .bss's killer cgroup slot then holds the new id (bpftool's
+    dump of it), and a kill from the new cgroup is an incident told by it,
+    its sender the shell tracefs shows."""
     pin = os.path.join(fs.mnt, "kcg")
     r = e2e.Run("Kc", Args, 1)
     r.sid = "killer-cgroup"
@@ -710,18 +710,16 @@ def scenario_killer_cgroup(fs):
     victim = None
 
     def cgroup_entries():
-        dump = run(["bpftool", "-j", "map", "dump", "pinned",
-                    os.path.join(pin, "map_killer_exes")])
-        out = []
-        for e in json.loads(dump.stdout or "[]"):
-            k = e.get("key")
-            if isinstance(k, list):   # raw bytes: ino u64, dev u32, kind u32 (bpf/killers.bpf.c)
-                b = bytes(int(x, 16) for x in k)
-                k = {"ino": int.from_bytes(b[0:8], "little"),
-                     "kind": int.from_bytes(b[12:16], "little")}
-            if k.get("kind") == 2:    # OOMREAP_KILLER_BY_CGROUP
-                out.append(k["ino"])
-        return sorted(out)
+        """The killer cgroups' slots in the pinned .bss (struct
+        oomreap_killer_cgroups, as bpftool formats it from the BTF):
+        [(name, path, id)] below n."""
+        dump = run(["bpftool", "-j", "map", "dump", "pinned", os.path.join(pin, "map_bss")])
+        for ent in json.loads(dump.stdout or "[]"):
+            for var in ((ent.get("formatted") or {}).get("value") or {}).get(".bss", []):
+                kc = var.get("killer_cgroups") if isinstance(var, dict) else None
+                if kc:
+                    return [(kc["name"][i], kc["path"][i], kc["id"][i]) for i in range(kc["n"])]
+        return None
     try:
         if not r.expect(mnt, "a cgroup2 mount (for the killer's cgroup)"):
             return r
@@ -730,7 +728,8 @@ def scenario_killer_cgroup(fs):
         first = os.stat(kdir).st_ino
         t = e2e.Tool(TOOL, None, extra=args, select=[])
         r.stack.callback(t.stop)
-        r.expect_eq(cgroup_entries(), [first], "the pinned map's cgroup entries, first start")
+        r.expect_eq(cgroup_entries(), [("rk", rel, first)], "the pinned .bss's killer cgroups, "
+                    "first start")
         r.expect_eq(t.stop(), 0, "first tool's exit status")
         os.rmdir(kdir)
         os.mkdir(kdir)
@@ -741,7 +740,8 @@ def scenario_killer_cgroup(fs):
         r.stack.callback(t.stop)
         r.expect(not [ln for ln in t.proc.err if "replacing the pinned set" in ln],
                  f"the set was replaced, not adopted: {t.proc.err[-3:]}")
-        r.expect_eq(cgroup_entries(), [new], "the pinned map's cgroup entries once adopted")
+        r.expect_eq(cgroup_entries(), [("rk", rel, new)], "the pinned .bss's killer cgroups "
+                    "once adopted")
         victim = subprocess.Popen(["sleep", "600"])
         oomlab.wait_for(lambda: "sleep" in (oomlab.read_file(f"/proc/{victim.pid}/comm", "")
                                             or ""), 10, "the victim to exec")
