@@ -14,7 +14,10 @@
      (bench/sigload syscall) without the tool, with it, with it and
      --mrelease, ABBA-interleaved; CPU ns per call.
 
-Figures, not pass/fail; the machine's load is printed with them.  Needs
+BASELINE=PATH: another build attached beside ours on the same loads (the
+one attached first pays the cold cache lines: swap them to compare);
+ARGS="...": more options for ours only.  Figures, not pass/fail; the
+machine's load is printed with them.  Needs
 root; makes no OOM.
 """
 import os
@@ -50,11 +53,15 @@ def main():
     # BASELINE=another build of the tool (before this change): measured
     # attached beside ours, on the same loads
     base = os.environ.get("BASELINE")
+    # ARGS=more options of ours only (e.g. "--killer-cgroup k=/a-cgroup":
+    # the cgroup compare a SIGKILL from no killer then pays)
+    extra = os.environ.get("ARGS", "").split()
     binary = os.path.join(out, "oomreap-trace")
     rows = []
     la = os.getloadavg()
     with rb.bpf_stats_on():
-        tools = [("ours", Tool(["--no-summary", "--no-kmsg"], binary=binary))]
+        tools = [("ours" + (f" ({' '.join(extra)})" if extra else ""),
+                  Tool(["--no-summary", "--no-kmsg", *extra], binary=binary))]
         if base:
             tools.append(("baseline", Tool(["--no-summary", "--no-kmsg"], binary=base,
                                            name="baseline")))
