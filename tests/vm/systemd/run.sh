@@ -32,7 +32,7 @@
 #
 # Config (/vmtest/config): ZRAM_MB (swap on zram, 0: none), MODULES (the
 # .ko files under /vmtest/modules to load first, in order), TOOL_ARGS,
-# KILL_TIMEOUT (seconds systemd-oomd gets to act).
+# KILL_TIMEOUT (seconds each killer gets to act).
 # shellcheck disable=SC2016 # eval '...' expands later, on purpose
 
 exec </dev/null >/dev/ttyS1 2>&1
@@ -254,6 +254,9 @@ nohang_case() {
 	echo "@@INFO nohang_held_memavailable_kib=$(meminfo MemAvailable)"
 	systemctl start nohang.service || echo "@@WARN nohang.service did not start"
 	np=$(systemctl show -P MainPID nohang.service)
+	# Type=simple: started is forked, maybe not yet exec'd (comm "(nohang)")
+	wait_for 30 eval 'case $(cat "/proc/$np/comm" 2>/dev/null) in "("* | "") false ;; esac' ||
+		echo "@@WARN nohang.service's MainPID $np: comm $(cat "/proc/$np/comm" 2>/dev/null)"
 	# the cgroup its signals come from, as /proc/PID/cgroup says it
 	echo "@@INFO nohang_pid=$np state=$(state nohang.service) comm=$(cat "/proc/$np/comm")" \
 		"cgroup=$(sed -n 's/^0:://p' "/proc/$np/cgroup")"
