@@ -293,6 +293,13 @@ main() {
 	echo "@@INFO oomd_pid=$(systemctl show -P MainPID systemd-oomd.service) state=$(state systemd-oomd.service)"
 	setup_trace "$(systemctl show -P MainPID systemd-oomd.service)" ||
 		echo "@@WARN no tracefs instance"
+	# the slice of Debian's nohang.service (hostcritical.slice, no unit
+	# file: systemd makes it when a unit in it starts) exists from now on:
+	# the tool watches the parent of a --killer-cgroup's cgroup for the
+	# unit's start and stop, and does not start without it
+	_ns=$(systemctl show -P Slice nohang.service)
+	systemctl start "$_ns" || echo "@@WARN $_ns did not start"
+	echo "@@INFO nohang_slice=$_ns state=$(state "$_ns")"
 	step tool
 	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
 	# recorded too: the recording is a golden's source (tests/golden/README.md)
