@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""systemd-oomd and Meta's oomd, the real ones, under a real systemd as PID 1
-in a qemu guest: does oomreap-trace tell their kills as they happened?
+"""systemd-oomd, Meta's oomd and nohang, the real ones, under a real systemd
+as PID 1 in a qemu guest: does oomreap-trace tell their kills as they
+happened?
 
 Host side.  A Debian sid root (systemd, systemd-sysv, systemd-oomd, dbus,
-oomd (Meta's, 0.5.0; its oomd.service not enabled at boot),
+oomd (Meta's, 0.5.0), nohang (0.3.0, a Python script); their oomd.service
+and nohang.service not enabled at boot),
 made by mmdebstrap with its own apt options and the machine's own mirrors,
 never its apt configuration) is cached as a tarball and as a gzip'd cpio
 under the kernel cache (VMTEST_CACHE, as tests/vm/vmtest.py), keyed by the
@@ -21,8 +23,9 @@ lines on ttyS1 and powers off):
     pgscan rising), and in a root that is all tmpfs there is nothing to
     scan without swap: with OOMD_ZRAM_MB=0 the slice's pressure stays at
     97% for minutes, pgscan 0, and nothing is killed;
-  - tracefs: every SIGKILL's signal_generate with the kernel's stack (how it
-    was sent: cgroup_kill_write, pidfd_send_signal, kill), systemd-oomd's
+  - tracefs: every SIGKILL's and SIGTERM's signal_generate with the
+    kernel's stack (how it was sent: cgroup_kill_write, pidfd_send_signal,
+    kill), systemd-oomd's
     write(2) calls, the fixtures' exits;
   - `oomreap-trace --json`, started and ready before anything is killed;
   - negative case: a plain shell writes 1 to oomtest-neg.service's
@@ -39,7 +42,20 @@ lines on ttyS1 and powers off):
     systemd/metaoomd.json: memory_above 64M for 2 s on metaoomd.slice,
     kill_by_memory_size_or_growth on metaoomd.slice/* only); oomd 0.5.0
     SIGKILLs each pid of the unit's cgroup.procs with kill(2) and logs
-    "Killed N: pid(comm) ..."; every process_mrelease(2) call is traced.
+    "Killed N: pid(comm) ..."; every process_mrelease(2) call is traced;
+  - then nohang: nohang-bloat.service (one process growing until
+    MemAvailable is 25% of MemTotal, then holding it; it survives SIGTERM)
+    in nohangtest.slice (no ManagedOOM* setting); its pid read, Debian's
+    nohang.service (in hostcritical.slice) is started with the test's
+    configuration (systemd/nohang-oomtest.conf, systemd/nohang.conf: soft
+    threshold MemAvailable 30%, every process outside nohangtest.slice at
+    badness 0); nohang SIGTERMs the victim with kill(2), then SIGKILLs it
+    once its max_soft_exit_time (10 s) is past, logging "Implementing a
+    corrective action:" / "  Sending SIG... to the victim" after the
+    victim's "PID: N" status.  The tool knows nohang by its unit's cgroup
+    (--killer-cgroup nohang=/hostcritical.slice/nohang.service, in the
+    default OOMD_TOOL_ARGS): a tool without that option does not start;
+    run with OOMD_TOOL_ARGS=-v, only the tool's nohang checks fail.
 
 --check-log runs the checks again on a guest.log a run kept, no guest.
 
@@ -55,9 +71,10 @@ guests of the machine (make vmtest).
 Usage: tests/vm/oomd_guest.py [--rebuild-root] [--check-log GUEST_LOG]
 Environment: VMTEST_CACHE (the kernels' and this root's cache),
 OOMD_TIMEOUT (seconds before the guest is killed, default 600),
-OOMD_KILL_TIMEOUT (seconds systemd-oomd gets to act, default 120),
+OOMD_KILL_TIMEOUT (seconds each killer gets to act, default 120),
 OOMD_ZRAM_MB (the guest's swap, default 512; 0: none), OOMD_TOOL_ARGS
-(default -v), OOMD_KERNELS (the series booted, default "7.x"; 7.0 cannot
+(default "-v --killer-cgroup nohang=/hostcritical.slice/nohang.service"),
+OOMD_KERNELS (the series booted, default "7.x"; 7.0 cannot
 get zram's modules from the archive, see SERIES).
 """
 import argparse
