@@ -220,13 +220,14 @@ metaoomd_case() {
 		return 1
 	fi
 	# oomd logs "Killed N: pid(comm) ..." after each round of kill(2) calls
-	# on the cgroup, and one more round while the last one killed any (a
-	# process still exiting counts: kill(2) answers it with 0), with 1 s
-	# between rounds from the third. Only then does it write
-	# trusted.oomd_kill and log it: the end of its kill. Stopping it
-	# before (once the cgroup is empty) lost that line in a CI run.
-	wait_for 30 eval 'journalctl -b -u oomd.service -o cat | grep -q "Set xattr trusted.oomd_kill="' ||
-		echo "@@WARN oomd logged no end of its kill (Set xattr trusted.oomd_kill=)"
+	# on the cgroup, and runs one more round while the last one killed any
+	# (a process still exiting counts: kill(2) answers it with 0), 1 s apart
+	# from the third; then it writes trusted.oomd_kill (logged only if the
+	# cgroup is still there) and its action returns: "returned STOP", the
+	# end of its kill. Stopping it once the cgroup was empty came before
+	# that in a CI run.
+	wait_for 30 eval 'journalctl -b -u oomd.service -o cat | grep -q "Action=kill_by_memory_size_or_growth returned"' ||
+		echo "@@WARN oomd logged no end of its kill (Action=... returned)"
 	# each round's pids are read from cgroup.procs: until it is empty
 	wait_for 30 eval '[ "$(nprocs $MBLOAT_CG)" -eq 0 ]' ||
 		echo "@@WARN $MBLOAT_CG still has $(nprocs $MBLOAT_CG) processes"
