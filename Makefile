@@ -229,7 +229,7 @@ $(OUT)/static/oomreap-trace: $(TOOL_OBJS)
 vmtest: $(OUT)/static/oomreap-trace
 	$(Q)python3 tests/vm/vmtest.py
 
-# systemd-oomd 262, then Meta's oomd 0.5.0, under systemd as PID 1 in a Debian sid
+# systemd-oomd 262, then Meta's oomd 0.5.0, then nohang 0.3.0, under systemd as PID 1 in a Debian sid
 # guest (tests/vm/oomd_guest.py)
 vmtest-oomd: $(OUT)/static/oomreap-trace
 	$(Q)python3 tests/vm/oomd_guest.py

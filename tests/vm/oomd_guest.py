@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""systemd-oomd and Meta's oomd, the real ones, under a real systemd as PID 1
-in a qemu guest: does oomreap-trace tell their kills as they happened?
+"""systemd-oomd, Meta's oomd and nohang, the real ones, under a real systemd
+as PID 1 in a qemu guest: does oomreap-trace tell their kills as they
+happened?
 
 Host side.  A Debian sid root (systemd, systemd-sysv, systemd-oomd, dbus,
-oomd (Meta's, 0.5.0; its oomd.service not enabled at boot),
+oomd (Meta's, 0.5.0), nohang (0.3.0, a Python script); their oomd.service
+and nohang.service not enabled at boot),
 made by mmdebstrap with its own apt options and the machine's own mirrors,
 never its apt configuration) is cached as a tarball and as a gzip'd cpio
 under the kernel cache (VMTEST_CACHE, as tests/vm/vmtest.py), keyed by the
@@ -21,8 +23,9 @@ lines on ttyS1 and powers off):
     pgscan rising), and in a root that is all tmpfs there is nothing to
     scan without swap: with OOMD_ZRAM_MB=0 the slice's pressure stays at
     97% for minutes, pgscan 0, and nothing is killed;
-  - tracefs: every SIGKILL's signal_generate with the kernel's stack (how it
-    was sent: cgroup_kill_write, pidfd_send_signal, kill), systemd-oomd's
+  - tracefs: every SIGKILL's and SIGTERM's signal_generate with the
+    kernel's stack (how it was sent: cgroup_kill_write, pidfd_send_signal,
+    kill), systemd-oomd's
     write(2) calls, the fixtures' exits;
   - `oomreap-trace --json`, started and ready before anything is killed;
   - negative case: a plain shell writes 1 to oomtest-neg.service's
@@ -39,7 +42,20 @@ lines on ttyS1 and powers off):
     systemd/metaoomd.json: memory_above 64M for 2 s on metaoomd.slice,
     kill_by_memory_size_or_growth on metaoomd.slice/* only); oomd 0.5.0
     SIGKILLs each pid of the unit's cgroup.procs with kill(2) and logs
-    "Killed N: pid(comm) ..."; every process_mrelease(2) call is traced.
+    "Killed N: pid(comm) ..."; every process_mrelease(2) call is traced;
+  - then nohang: nohang-bloat.service (one process growing until
+    MemAvailable is 25% of MemTotal, then holding it; it survives SIGTERM)
+    in nohangtest.slice (no ManagedOOM* setting); its pid read, Debian's
+    nohang.service (in hostcritical.slice) is started with the test's
+    configuration (systemd/nohang-oomtest.conf, systemd/nohang.conf: soft
+    threshold MemAvailable 30%, every process outside nohangtest.slice at
+    badness 0); nohang SIGTERMs the victim with kill(2), then SIGKILLs it
+    once its max_soft_exit_time (10 s) is past, logging "Implementing a
+    corrective action:" / "  Sending SIG... to the victim" after the
+    victim's "PID: N" status.  The tool knows nohang by its unit's cgroup
+    (--killer-cgroup nohang=/hostcritical.slice/nohang.service, in the
+    default OOMD_TOOL_ARGS): a tool without that option does not start;
+    run with OOMD_TOOL_ARGS=-v, only the tool's nohang checks fail.
 
 --check-log runs the checks again on a guest.log a run kept, no guest.
 
@@ -55,9 +71,10 @@ guests of the machine (make vmtest).
 Usage: tests/vm/oomd_guest.py [--rebuild-root] [--check-log GUEST_LOG]
 Environment: VMTEST_CACHE (the kernels' and this root's cache),
 OOMD_TIMEOUT (seconds before the guest is killed, default 600),
-OOMD_KILL_TIMEOUT (seconds systemd-oomd gets to act, default 120),
+OOMD_KILL_TIMEOUT (seconds each killer gets to act, default 120),
 OOMD_ZRAM_MB (the guest's swap, default 512; 0: none), OOMD_TOOL_ARGS
-(default -v), OOMD_KERNELS (the series booted, default "7.x"; 7.0 cannot
+(default "-v --killer-cgroup nohang=/hostcritical.slice/nohang.service"),
+OOMD_KERNELS (the series booted, default "7.x"; 7.0 cannot
 get zram's modules from the archive, see SERIES).
 """
 import argparse
@@ -93,7 +110,7 @@ SERIES = os.environ.get("OOMD_KERNELS", "7.x").split()
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
 
 SUITE = "sid"
-PACKAGES = ("systemd", "systemd-sysv", "systemd-oomd", "dbus", "oomd")
+PACKAGES = ("systemd", "systemd-sysv", "systemd-oomd", "dbus", "oomd", "nohang")
 MMDEBSTRAP_OPTS = (
     "--mode=root", "--variant=minbase",
     # sid's Release file is not refreshed on the mirror's schedule
@@ -101,6 +118,9 @@ MMDEBSTRAP_OPTS = (
     "--dpkgopt=path-exclude=/usr/share/man/*",
     "--dpkgopt=path-exclude=/usr/share/doc/*",
     "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+    # nohang's postinst installs /etc/nohang/nohang.conf (ucf) from its
+    # example there: without it, it fails and so does the root
+    "--dpkgopt=path-include=/usr/share/doc/nohang/examples/*",
     "--dpkgopt=path-exclude=/usr/share/locale/*",
     "--dpkgopt=path-exclude=/usr/share/info/*",
     "--dpkgopt=path-exclude=/usr/share/zoneinfo/*",
@@ -117,8 +137,10 @@ MASK = ("systemd-firstboot.service", "getty.target", "apt-daily.timer",
         "ldconfig.service", "systemd-journal-catalog-update.service",
         "systemd-update-done.service")
 # Units the packages enable that the guest starts itself, when it needs
-# them: Debian's oomd.service (run.sh starts it after systemd-oomd's case).
-DISABLE = ("multi-user.target.wants/oomd.service",)
+# them: Debian's oomd.service (run.sh starts it after systemd-oomd's case)
+# and nohang.service (after Meta oomd's; the package has no
+# nohang-desktop.service).
+DISABLE = ("multi-user.target.wants/oomd.service", "multi-user.target.wants/nohang.service")
 MACHINE_ID = "6f6f6d6474657374000000000000abcd"   # fixed: not a first boot
 # The kernel's command line besides vmguest.boot's: systemd as init; PSI
 # (systemd-oomd's input; some Debian configurations boot with it off).
@@ -128,7 +150,10 @@ ZRAM_MODULES = ("zram",)
 
 ZRAM_MB = int(os.environ.get("OOMD_ZRAM_MB", "512"))
 TIMEOUT = int(os.environ.get("OOMD_TIMEOUT", "600"))
-TOOL_ARGS = os.environ.get("OOMD_TOOL_ARGS", "-v")
+# nohang is a Python script: the tool knows it by the cgroup of its unit
+# (Debian's nohang.service runs in hostcritical.slice)
+NOHANG_CG = "/hostcritical.slice/nohang.service"
+TOOL_ARGS = os.environ.get("OOMD_TOOL_ARGS", f"-v --killer-cgroup nohang={NOHANG_CG}")
 KILL_TIMEOUT = int(os.environ.get("OOMD_KILL_TIMEOUT", "120"))
 
 RUN_ID = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"-{os.getpid()}"
@@ -315,15 +340,16 @@ def overlay_cpio(k, fix, modules):
     etc = os.path.join(tree, "etc", "systemd", "system")
     for d in (os.path.join(v, "modules"), os.path.join(etc, "multi-user.target.wants"),
               os.path.join(etc, "swap.target.wants"), os.path.join(etc, "systemd-oomd.service.d"),
-              os.path.join(etc, "oomd.service.d")):
+              os.path.join(etc, "oomd.service.d"), os.path.join(etc, "nohang.service.d")):
         os.makedirs(d)
     shutil.copy(TOOL, os.path.join(v, "oomreap-trace"))
     shutil.copy(fix, os.path.join(v, "oomdfix"))
     shutil.copy(os.path.join(GUEST, "run.sh"), os.path.join(v, "run.sh"))
     shutil.copy(os.path.join(GUEST, "metaoomd.json"), os.path.join(v, "metaoomd.json"))
+    shutil.copy(os.path.join(GUEST, "nohang.conf"), os.path.join(v, "nohang.conf"))
     for unit in ("oomtest.slice", "oomtest-bloat.service", "oomtest-neg.service",
                  "oomtest-run.service", "oomtest-swap.service", "metaoomd.slice",
-                 "metaoomd-bloat.service"):
+                 "metaoomd-bloat.service", "nohangtest.slice", "nohang-bloat.service"):
         shutil.copy(os.path.join(GUEST, unit), os.path.join(etc, unit))
     for target, unit in (("multi-user", "oomtest-run.service"), ("swap", "oomtest-swap.service")):
         os.symlink(f"../{unit}", os.path.join(etc, f"{target}.target.wants", unit))
@@ -331,6 +357,8 @@ def overlay_cpio(k, fix, modules):
                 os.path.join(etc, "systemd-oomd.service.d", "oomtest-debug.conf"))
     shutil.copy(os.path.join(GUEST, "oomd-oomtest.conf"),
                 os.path.join(etc, "oomd.service.d", "oomtest.conf"))
+    shutil.copy(os.path.join(GUEST, "nohang-oomtest.conf"),
+                os.path.join(etc, "nohang.service.d", "oomtest.conf"))
     for name, data in modules:
         with open(os.path.join(v, "modules", name), "wb") as f:
             f.write(data)
@@ -363,7 +391,8 @@ TRACE_RX = re.compile(r"^\s*(?P<comm>.*?)-(?P<tid>\d+)\s+\[(?P<cpu>\d+)\]\s+(?:\
 
 
 def parse_guest(text):
-    g = dict(begin=None, end=None, info={}, neg=None, bloat=None, mbloat=None, journal=[], trace=[],
+    g = dict(begin=None, end=None, info={}, neg=None, bloat=None, mbloat=None, nbloat=None,
+             journal=[], trace=[],
              xattr=[], json=[], toolerr=[], warn=[], steps=[], files={})
     for line in text.splitlines():
         if not line.startswith("@@"):
@@ -377,7 +406,7 @@ def parse_guest(text):
         elif tag == "INFO":
             key, _, val = rest.partition("=")
             g["info"][key] = val
-        elif tag in ("NEG", "BLOAT", "MBLOAT"):
+        elif tag in ("NEG", "BLOAT", "MBLOAT", "NBLOAT"):
             g[tag.lower()] = dict(re.findall(r"(\w+)=(\S*)", rest))
         elif tag == "JOURNAL":
             g["journal"].append(rest)
@@ -530,13 +559,17 @@ def checks(r, g, k, prefix=""):
     def run(name, fn):
         return R.run(prefix + name, fn)
     info = g["info"]
-    sigs, exits, mreleases = trace_signals(g["trace"])
+    all_sigs, exits, mreleases = trace_signals(g["trace"])
+    # the SIGKILLs: tracefs has SIGTERMs too (nohang's soft action, PID 1's
+    # stops), which only nohang's checks look at
+    sigs = [e for e in all_sigs if e["sig"] == 9]
     oomd_pid = int(info.get("oomd_pid", "0").split()[0] or 0)
     bloat = g["bloat"] or {}
     neg = g["neg"] or {}
     unit_pids = pids(bloat.get("pids"))
     mbloat = g["mbloat"] or {}
     munit_pids = pids(mbloat.get("pids"))
+    nunit_pids = pids((g["nbloat"] or {}).get("pids"))
     neg_pids = pids(neg.get("pids"))
     oomd_sigs = [e for e in sigs if e["comm"] == "systemd-oomd" and e["res"] == 0]
     oomd_victims = sorted({e["pid"] for e in oomd_sigs})
@@ -611,7 +644,7 @@ def checks(r, g, k, prefix=""):
             n = len(mine[p])
             v.expect(n == 1, f"victim {p}: {n} incidents, want 1")
         others = [i.get("tgid") for i in incs
-                  if i.get("tgid") not in unit_pids and i.get("tgid") not in munit_pids]
+                  if i.get("tgid") not in unit_pids + munit_pids + nunit_pids]
         v.expect(not others, f"incidents for other processes: {others}")
         v.expect_eq(len([i for i in incs if i.get("tgid") in unit_pids]), n_journal,
                     "incidents vs the journal's N")
@@ -716,7 +749,8 @@ def checks(r, g, k, prefix=""):
     run("negative: a shell's write to cgroup.kill is no incident", t_neg)
 
     metaoomd_checks(run, g, incs, sigs, exits, mreleases)
-    cross_checks(run, incs, unit_pids, munit_pids)
+    nohang_checks(run, g, incs, all_sigs, exits)
+    cross_checks(run, incs, unit_pids, munit_pids, nunit_pids)
 
 
 def metaoomd_checks(run, g, incs, sigs, exits, mreleases):
@@ -856,15 +890,17 @@ def metaoomd_checks(run, g, incs, sigs, exits, mreleases):
     run("meta oomd: tool: each victim's cgroup is its unit's", t_cgroup)
 
 
-def cross_checks(run, incs, unit_pids, munit_pids):
-    """The two killers each on their own slice, and the tool never mixing
+def cross_checks(run, incs, unit_pids, munit_pids, nunit_pids):
+    """The three killers each on their own slice, and the tool never mixing
     them up."""
 
     def t_cross(v):
-        v.expect(unit_pids and munit_pids, f"a case did not run: systemd-oomd's victims "
-                 f"{unit_pids}, oomd's {munit_pids}")
-        v.expect(not set(unit_pids) & set(munit_pids),
-                 f"the two units share pids: {sorted(set(unit_pids) & set(munit_pids))}")
+        v.expect(unit_pids and munit_pids and nunit_pids, f"a case did not run: "
+                 f"systemd-oomd's victims {unit_pids}, oomd's {munit_pids}, "
+                 f"nohang's {nunit_pids}")
+        every = unit_pids + munit_pids + nunit_pids
+        v.expect(len(set(every)) == len(every),
+                 f"the units share pids: {sorted({p for p in every if every.count(p) > 1})}")
         for i in incs:
             k_ = (i.get("killer") or {}).get("name")
             cg = i.get("cgroup") or ""
@@ -873,8 +909,189 @@ def cross_checks(run, incs, unit_pids, munit_pids):
                 v.expect_eq(k_, "systemd-oomd", f"{p} ({cg}): killer.name")
             if cg.startswith("/metaoomd.slice/") or p in munit_pids:
                 v.expect_eq(k_, "oomd", f"{p} ({cg}): killer.name")
-    run("cross: no incident in oomtest.slice told as oomd's, none in metaoomd.slice as "
-        "systemd-oomd's", t_cross)
+            if cg.startswith(NSLICE_CG + "/") or p in nunit_pids:
+                v.expect_eq(k_, "nohang", f"{p} ({cg}): killer.name")
+            if k_ == "nohang":
+                v.expect(cg.startswith(NSLICE_CG + "/"),
+                         f"{p}: a nohang incident in {cg!r}, outside {NSLICE_CG}")
+    run("cross: each slice's incidents told as its own killer's only (oomtest.slice "
+        "systemd-oomd's, metaoomd.slice oomd's, nohangtest.slice nohang's), no nohang "
+        "incident elsewhere", t_cross)
+
+
+# nohang 0.3.0 logs with print(), a message of several lines at once: the
+# journal has each line alone.  Before each action its victim's status
+# ("Victim status ...", then "  PID:       N, name: COMM, state: ..."),
+# then "Implementing a corrective action:", "  Sending SIGTERM to the
+# victim" (or SIGKILL), its os.kill(pid, sig), "OK; total response time:
+# Nms"; a SIGTERMed victim still alive after max_soft_exit_time gets the
+# SIGKILL ("max_soft_exit_time (value=Ns) is exceeded for the victim, hard
+# corrective action will be applied").
+NOHANG_LINE_RX = re.compile(r"\bnohang\[(?P<pid>\d+)\]: (?P<msg>.*)$")
+NOHANG_VICTIM_RX = re.compile(r"^\s*PID:\s+(?P<pid>\d+), name: (?P<name>.*?), state: ")
+NOHANG_SENDING_RX = re.compile(r"^\s*Sending (?P<sig>SIG[A-Z]+) to the victim\s*$")
+NUNIT_CG = "/nohangtest.slice/nohang-bloat.service"
+NSLICE_CG = "/nohangtest.slice"
+SIGNAMES = {9: "SIGKILL", 15: "SIGTERM"}
+
+
+def nohang_actions(journal):
+    """nohang's corrective actions as it logged them: [{nohang: the
+    logging pid, sig: "SIGTERM"|"SIGKILL", pid: the victim its last
+    "Victim status" named (None if none), name, ok: its "OK" line
+    followed}]."""
+    out, victim = [], {}
+    for m in map(NOHANG_LINE_RX.search, journal):
+        if not m:
+            continue
+        npid, msg = int(m.group("pid")), m.group("msg")
+        vm = NOHANG_VICTIM_RX.match(msg)
+        if vm:
+            victim[npid] = (int(vm.group("pid")), vm.group("name"))
+            continue
+        sm = NOHANG_SENDING_RX.match(msg)
+        if sm:
+            vp, vn = victim.pop(npid, (None, None))
+            out.append(dict(nohang=npid, sig=sm.group("sig"), pid=vp, name=vn, ok=False))
+            continue
+        if msg.startswith("OK; total response time:"):
+            last = next((a for a in reversed(out) if a["nohang"] == npid), None)
+            if last is not None:
+                last["ok"] = True
+    return out
+
+
+def nohang_checks(run, g, incs, all_sigs, exits):
+    """nohang (Debian's 0.3.0, a Python script) on nohangtest.slice: its own
+    log, tracefs (SIGTERMs and SIGKILLs) and the victim's pid read before
+    against the tool's incidents, the killer known by its unit's cgroup
+    (--killer-cgroup)."""
+    info = g["info"]
+    nbloat = g["nbloat"] or {}
+    victims = sorted(pids(nbloat.get("pids")))
+    ninfo = info.get("nohang_pid", "")
+    nfields = dict(re.findall(r"(\w+)=(\S*)", ninfo))
+    nohang = int((ninfo.split() or ["0"])[0] or 0) if ninfo[:1].isdigit() else 0
+    ncomm = nfields.get("comm")
+    ncg = nfields.get("cgroup")
+    actions = nohang_actions(g["journal"])
+    # nohang's signals: sent by its process (its comm; its thread ids are
+    # checked against its MainPID below), in the order the kernel saw them
+    nsigs = sorted((e for e in all_sigs if ncomm and e["comm"] == ncomm), key=lambda e: e["ts"])
+    delivered = [e for e in nsigs if e["res"] == 0]
+    terms_seen = sum(1 for l in g["journal"]
+                     if re.search(r"\boomdfix\[\d+\]: SIGTERM ignored\s*$", l))
+    ninc = {p: [i for i in incs if i.get("tgid") == p] for p in victims}
+    ncgid = int(nbloat.get("cgroup_id") or 0) or None
+
+    def t_ran(v):
+        v.expect(nohang > 0 and nfields.get("state") == "active",
+                 f"nohang.service not running: {ninfo!r}")
+        v.expect("nohang=0.3.0" in info.get("packages", ""),
+                 f"the nohang package: {info.get('packages')!r}, want 0.3.0")
+        v.expect_eq(ncomm, "nohang", "the comm of nohang.service's MainPID (a Python script)")
+        v.expect_eq(ncg, NOHANG_CG, "nohang.service's cgroup (/proc/PID/cgroup) vs the one "
+                    "the tool is given")
+        v.expect(len(victims) == 1, f"the unit's pids before the kill: {victims} (want 1)")
+        v.expect(info.get("nbloat_state", "").startswith(("failed", "inactive")),
+                 f"nohang's victim unit after the kill: {info.get('nbloat_state')!r}")
+        if v.expect(actions, "nohang logged no \"Sending SIG... to the victim\" line"):
+            v.expect({a["nohang"] for a in actions} == {nohang},
+                     f"actions logged by pids {sorted({a['nohang'] for a in actions})}, "
+                     f"nohang.service's MainPID is {nohang}")
+            v.expect(all(a["pid"] in victims for a in actions),
+                     f"victims its actions named: {[(a['pid'], a['name']) for a in actions]}, "
+                     f"the unit's pids {victims}")
+            v.expect(all(a["ok"] for a in actions),
+                     f"actions without their \"OK\" line: {[a for a in actions if not a['ok']]}")
+            v.expect_eq(actions[-1]["sig"], "SIGKILL", "nohang's last action")
+    run("nohang: Debian's nohang 0.3.0 ran as nohang.service in its cgroup and logged its "
+        "actions on the victim", t_ran)
+
+    def t_truth(v):
+        """nohang's log, tracefs and the pid read before agree: what the
+        tool is held to."""
+        v.expect(nsigs, f"tracefs shows no signal from {ncomm!r}")
+        v.expect_eq([(SIGNAMES.get(e["sig"]), e["pid"]) for e in nsigs],
+                    [(a["sig"], a["pid"]) for a in actions],
+                    "nohang's signals in tracefs (signal, pid, in order) vs its logged actions")
+        v.expect(all(e["res"] == 0 for e in nsigs),
+                 f"nohang's signals not delivered: {[(e['sig'], e['pid'], e['res']) for e in nsigs if e['res']]}")
+        v.expect_eq(sorted({e["pid"] for e in delivered}), victims,
+                    "the pids tracefs shows nohang signalling vs the unit's before the kill")
+        v.expect({e["method"] for e in nsigs} == {"kill"},
+                 f"the kernel's stacks at nohang's signals say "
+                 f"{sorted({str(e['method']) for e in nsigs})}, not kill(2)")
+        v.expect(all(e["tid"] == nohang for e in nsigs),
+                 f"signals from nohang threads {sorted({e['tid'] for e in nsigs})}, "
+                 f"its MainPID is {nohang}")
+        v.expect_eq(terms_seen, sum(1 for e in delivered if e["sig"] == 15),
+                    "the victim's \"SIGTERM ignored\" lines vs nohang's SIGTERMs in tracefs")
+        other = [(e["comm"], e["tid"], e["sig"], e["pid"]) for e in all_sigs
+                 if e["pid"] in victims and e["res"] == 0 and e not in nsigs]
+        v.expect(not other, f"signals to nohang's victim from others: {other}")
+        for p in victims:
+            last = max((e["ts"] for e in delivered if e["pid"] == p), default=None)
+            if v.expect(p in exits, f"{p}: no sched_process_exit in tracefs"):
+                v.expect(last is not None and exits[p] >= last,
+                         f"{p}: exit at {exits[p]}, before nohang's last signal {last}")
+    run("nohang: ground truth: its log and tracefs agree, each signal delivered by "
+        "kill(2) from its MainPID, the victim's SIGTERMs and exit", t_truth)
+
+    def t_incidents(v):
+        for p in victims:
+            v.expect(len(ninc[p]) == 1, f"victim {p}: {len(ninc[p])} incidents, want 1")
+        v.expect(victims, "no victim")
+        v.expect_eq(len([i for i in incs if i.get("tgid") in victims]),
+                    len({a["pid"] for a in actions}), "incidents vs the pids nohang signalled")
+    run("nohang: tool: one incident per process nohang killed", t_incidents)
+
+    vinc = [l[0] for l in ninc.values() if len(l) == 1]
+
+    def t_killer(v):
+        if not v.expect(vinc, "no incident to check"):
+            return
+        for i in vinc:
+            k_ = i.get("killer") or {}
+            p = i.get("tgid")
+            v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
+            v.expect_eq(k_.get("name"), "nohang", f"{p}: killer.name")
+            v.expect_eq(k_.get("recognised_by"), "cgroup", f"{p}: killer.recognised_by")
+            v.expect_eq(k_.get("cgroup"), NOHANG_CG, f"{p}: killer.cgroup")
+            v.expect("exe" in k_ and k_["exe"] is None,
+                     f"{p}: killer.exe {k_.get('exe', '(absent)')!r}, want null")
+            v.expect_eq(k_.get("tgid"), nohang, f"{p}: killer.tgid (nohang.service's MainPID)")
+            v.expect_eq(k_.get("method"), "kill", f"{p}: killer.method")
+            tr = [e for e in delivered if e["pid"] == p]
+            if not v.expect(tr, f"{p}: no signal of nohang's in tracefs"):
+                continue
+            v.expect_eq(k_.get("pid"), tr[0]["tid"], f"{p}: killer.pid (tracefs's sender)")
+            v.expect_eq(k_.get("method"), tr[0]["method"],
+                        f"{p}: killer.method vs the kernel's stack at its first signal")
+            v.expect_eq(k_.get("signal"), SIGNAMES.get(tr[0]["sig"]),
+                        f"{p}: killer.signal (tracefs's first)")
+            v.expect_eq(k_.get("last_signal"), SIGNAMES.get(tr[-1]["sig"]),
+                        f"{p}: killer.last_signal (tracefs's last)")
+            v.expect_eq(k_.get("signals"), len(tr), f"{p}: killer.signals vs tracefs's "
+                        "delivered signals")
+            v.expect(i.get("kill_ts_ns") is not None
+                     and abs(i["kill_ts_ns"] - tr[0]["ts"]) <= TS_TOL_NS,
+                     f"{p}: kill_ts_ns {i.get('kill_ts_ns')} vs the first signal_generate "
+                     f"{tr[0]['ts']}")
+    run("nohang: tool: the killer is nohang by its cgroup (no exe), its MainPID, kill(2), "
+        "the signals, sender and time tracefs shows", t_killer)
+
+    def t_end(v):
+        check_ended(v, vinc, exits)
+    run("nohang: tool: each victim's exit as tracefs's, or its loss counted", t_end)
+
+    def t_cgroup(v):
+        if not v.expect(vinc, "no incident to check"):
+            return
+        for i in vinc:
+            v.expect_eq(i.get("cgroup"), NUNIT_CG, f"{i.get('tgid')}: cgroup")
+            v.expect_eq(i.get("cgroup_id"), ncgid, f"{i.get('tgid')}: cgroup_id")
+    run("nohang: tool: the victim's cgroup is its unit's", t_cgroup)
 
 
 R = harness.Runner(failures=(vmguest.Failure, RuntimeError))

@@ -10,6 +10,14 @@
  *       every page it has at each step: under a unit's MemoryHigh= they are
  *       throttled and reclaimed together, which is the memory pressure
  *       systemd-oomd acts on.  Never exits by itself.
+ *   oomdfix avail PERCENT STEP_MIB
+ *       one process growing its anonymous memory by STEP_MIB every 50 ms
+ *       (each page touched once) until the machine's MemAvailable is at
+ *       or below PERCENT % of MemTotal, then holding it: a steady low
+ *       memory a killer watching MemAvailable (nohang) acts on, with no
+ *       reclaim and no pressure for the kernel or systemd-oomd.  It
+ *       prints "holding ..." once there, and "SIGTERM ignored" on each
+ *       SIGTERM, which it handles and survives: only a SIGKILL ends it.
  *   oomdfix sleepers NPROC
  *       NPROC processes that only wait to be killed.
  *   oomdfix xattr OUT NAME...
@@ -40,7 +48,8 @@
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: oomdfix hog NPROC STEP_MIB MAX_MIB | sleepers NPROC |\n"
+	fprintf(stderr, "usage: oomdfix hog NPROC STEP_MIB MAX_MIB | avail PERCENT STEP_MIB |\n"
+			"       oomdfix sleepers NPROC |\n"
 			"       oomdfix xattr OUT NAME... | insmod MODULE.ko | drain TTY\n");
 	return 2;
 }
@@ -91,6 +100,68 @@ static int hog(long nproc, size_t step, size_t max)
 				chunks[c][off] = (char)(off >> 12);
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* a field of /proc/meminfo, in KiB; -1 if absent */
+static long meminfo_kib(const char *key)
+{
+	char line[256];
+	size_t n = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static void on_term(int sig)
+{
+	static const char msg[] = "SIGTERM ignored\n";
+
+	(void)sig;
+	/* write(2): async-signal-safe; the line is the journal's */
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		return;
+}
+
+static int avail(long percent, size_t step)
+{
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
+	long total = meminfo_kib("MemTotal"), target, now;
+	size_t have = 0;
+
+	if (total <= 0 || !step || percent <= 0 || percent >= 100)
+		return 2;
+	target = total / 100 * percent;
+	signal(SIGTERM, on_term);
+	printf("ready pid=%d memtotal_kib=%ld target_kib=%ld avail_kib=%ld\n", (int)getpid(),
+	       total, target, meminfo_kib("MemAvailable"));
+	fflush(stdout);
+	while ((now = meminfo_kib("MemAvailable")) > target) {
+		char *p = mmap(NULL, step << 20, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("mmap");
+			return 2;
+		}
+		for (size_t off = 0; off < step << 20; off += 4096)
+			p[off] = 1;
+		have += step;
+		nanosleep(&ts, NULL);
+	}
+	printf("holding pid=%d mib=%zu avail_kib=%ld target_kib=%ld\n", (int)getpid(), have, now,
+	       target);
+	fflush(stdout);
+	for (;;)
+		pause();
 }
 
 static int sleepers(long nproc)
@@ -153,6 +224,8 @@ int main(int argc, char **argv)
 	if (argc == 5 && !strcmp(argv[1], "hog"))
 		return hog(strtol(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
 			   strtoul(argv[4], NULL, 0));
+	if (argc == 4 && !strcmp(argv[1], "avail"))
+		return avail(strtol(argv[2], NULL, 0), strtoul(argv[3], NULL, 0));
 	if (argc == 3 && !strcmp(argv[1], "sleepers"))
 		return sleepers(strtol(argv[2], NULL, 0));
 	if (argc >= 4 && !strcmp(argv[1], "xattr"))

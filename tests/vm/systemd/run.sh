@@ -16,12 +16,15 @@
 #                                     kill, and its cgroup's id
 #   @@MBLOAT cgroup=P pids=A,B,... cgroup_id=N
 #                                     the same for Meta oomd's victim unit
+#   @@NBLOAT cgroup=P pids=A cgroup_id=N
+#                                     the same for nohang's victim unit
 #   @@OOMCTL <line>                   oomctl's view while pressure builds
 #   @@XATTR <line>                    what ExecStopPost= read on the unit's cgroup
-#   @@JOURNAL <line>                  systemd-oomd's, oomd's and PID 1's lines
-#                                     of the units
-#   @@TRACE <line>                    tracefs instance: every SIGKILL's
-#                                     signal_generate with the kernel's stack
+#   @@JOURNAL <line>                  systemd-oomd's, oomd's, nohang's and
+#                                     PID 1's lines of the units
+#   @@TRACE <line>                    tracefs instance: every SIGKILL's and
+#                                     SIGTERM's signal_generate with the
+#                                     kernel's stack
 #                                     (how it was sent), systemd-oomd's
 #                                     write(2) calls, every process_mrelease
 #                                     call, the fixtures' exits
@@ -29,7 +32,7 @@
 #
 # Config (/vmtest/config): ZRAM_MB (swap on zram, 0: none), MODULES (the
 # .ko files under /vmtest/modules to load first, in order), TOOL_ARGS,
-# KILL_TIMEOUT (seconds systemd-oomd gets to act).
+# KILL_TIMEOUT (seconds each killer gets to act).
 # shellcheck disable=SC2016 # eval '...' expands later, on purpose
 
 exec </dev/null >/dev/ttyS1 2>&1
@@ -48,6 +51,8 @@ NEG=oomtest-neg.service
 NEG_CG=/system.slice/$NEG
 MBLOAT=metaoomd-bloat.service
 MBLOAT_CG=/metaoomd.slice/$MBLOAT
+NBLOAT=nohang-bloat.service
+NBLOAT_CG=/nohangtest.slice/$NBLOAT
 mkdir -p $W
 
 step() { echo "@@STEP t=$(cut -d' ' -f1 /proc/uptime) $*"; }
@@ -101,9 +106,10 @@ setup_trace() {
 	echo mono >$INST/trace_clock
 	echo 4096 >$INST/buffer_size_kb
 	e=$INST/events/signal/signal_generate
-	echo 'sig == 9' >$e/filter
-	# how each SIGKILL was sent: the kernel's stack at the event
-	echo 'stacktrace if sig == 9' >$e/trigger
+	# SIGKILLs, and SIGTERMs: nohang's soft action
+	echo 'sig == 9 || sig == 15' >$e/filter
+	# how each was sent: the kernel's stack at the event
+	echo 'stacktrace if sig == 9 || sig == 15' >$e/trigger
 	echo 1 >$e/enable
 	e=$INST/events/sched/sched_process_exit
 	echo 'comm == "oomdfix"' >$e/filter
@@ -125,7 +131,8 @@ info() {
 	echo "@@INFO systemd=$(systemctl --version | head -n 1)"
 	echo "@@INFO systemd_oomd=$(/usr/lib/systemd/systemd-oomd --version | head -n 1)"
 	echo "@@INFO metaoomd=$(/usr/bin/oomd --version 2>&1 | head -n 1)"
-	echo "@@INFO packages=$(dpkg-query -W -f '${Package}=${Version} ' systemd systemd-oomd dbus oomd)"
+	echo "@@INFO nohang=$(/usr/sbin/nohang --version 2>&1 | head -n 1)"
+	echo "@@INFO packages=$(dpkg-query -W -f '${Package}=${Version} ' systemd systemd-oomd dbus oomd nohang)"
 	echo "@@INFO cmdline=$(cat /proc/cmdline)"
 	echo "@@INFO psi=$(cd /proc/pressure 2>/dev/null && echo *)"
 	echo "@@INFO cgroupfs=$(stat -f -c %T $CG)"
@@ -229,6 +236,55 @@ metaoomd_case() {
 	echo "@@INFO metaoomd_stopped=$(state oomd.service)"
 }
 
+# a field of /proc/meminfo, in KiB
+meminfo() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+
+# nohang (Debian's nohang.service, the test's configuration): started once
+# Meta oomd's case is over and its victim holds MemAvailable below the soft
+# threshold; SIGTERMs the victim (which survives it), then SIGKILLs it once
+# max_soft_exit_time is past
+nohang_case() {
+	step nohang
+	running nohang.service && echo "@@WARN nohang.service already $(state nohang.service)"
+	echo "@@INFO nohang_memavailable_kib=$(meminfo MemAvailable) of $(meminfo MemTotal)"
+	systemctl start $NBLOAT || { echo "@@WARN $NBLOAT did not start"; return 1; }
+	wait_for 120 eval 'journalctl -b -u $NBLOAT -o cat | grep -q "^holding "' ||
+		echo "@@WARN $NBLOAT: not holding, state $(state $NBLOAT)"
+	pids=$(pids_of $NBLOAT_CG)
+	echo "@@NBLOAT cgroup=$NBLOAT_CG pids=$pids cgroup_id=$(stat -c %i "$CG$NBLOAT_CG")"
+	echo "@@INFO nohang_held_memavailable_kib=$(meminfo MemAvailable)"
+	systemctl start nohang.service || echo "@@WARN nohang.service did not start"
+	np=$(systemctl show -P MainPID nohang.service)
+	# Type=simple: started is forked, maybe not yet exec'd (comm "(nohang)")
+	wait_for 30 eval 'case $(cat "/proc/$np/comm" 2>/dev/null) in "("* | "") false ;; esac' ||
+		echo "@@WARN nohang.service's MainPID $np: comm $(cat "/proc/$np/comm" 2>/dev/null)"
+	# the cgroup its signals come from, as /proc/PID/cgroup says it
+	echo "@@INFO nohang_pid=$np state=$(state nohang.service) comm=$(cat "/proc/$np/comm")" \
+		"cgroup=$(sed -n 's/^0:://p' "/proc/$np/cgroup")"
+	step "nohang started"
+	wait_for "$KILL_TIMEOUT" eval '! running $NBLOAT'
+	step "nohang bloat $(state $NBLOAT)"
+	echo "@@INFO nbloat_state=$(state $NBLOAT) result=$(systemctl show -P Result $NBLOAT)"
+	if running $NBLOAT; then
+		echo "@@WARN nohang did not kill $NBLOAT in $KILL_TIMEOUT s"
+		systemctl stop nohang.service
+		systemctl kill --signal=SIGKILL $NBLOAT
+		wait_for 30 eval '! running $NBLOAT'
+		return 1
+	fi
+	# after its signal nohang waits for the victim's end and logs it, then
+	# the memory it sees: the end of its action
+	wait_for 30 eval 'journalctl -b -u nohang.service -o cat | grep -q "^Memory status after implementing a corrective action"' ||
+		echo "@@WARN nohang logged no end of its action"
+	# the tool knows nohang only by its cgroup (--killer-cgroup)
+	case " $TOOL_ARGS " in
+	*" --killer-cgroup nohang="*)
+		wait_for 60 all_reported "$pids" || echo "@@WARN the tool has not reported every nohang victim" ;;
+	esac
+	systemctl stop nohang.service
+	echo "@@INFO nohang_stopped=$(state nohang.service)"
+}
+
 main() {
 	echo "@@OOMD BEGIN release=$(uname -r)"
 	info
@@ -238,6 +294,13 @@ main() {
 	echo "@@INFO oomd_pid=$(systemctl show -P MainPID systemd-oomd.service) state=$(state systemd-oomd.service)"
 	setup_trace "$(systemctl show -P MainPID systemd-oomd.service)" ||
 		echo "@@WARN no tracefs instance"
+	# the slice of Debian's nohang.service (hostcritical.slice, no unit
+	# file: systemd makes it when a unit in it starts) exists from now on:
+	# the tool watches the parent of a --killer-cgroup's cgroup for the
+	# unit's start and stop, and does not start without it
+	_ns=$(systemctl show -P Slice nohang.service)
+	systemctl start "$_ns" || echo "@@WARN $_ns did not start"
+	echo "@@INFO nohang_slice=$_ns state=$(state "$_ns")"
 	step tool
 	# shellcheck disable=SC2086 # TOOL_ARGS: words on purpose
 	# recorded too: the recording is a golden's source (tests/golden/README.md)
@@ -253,6 +316,7 @@ main() {
 	neg_case
 	bloat_case
 	metaoomd_case
+	nohang_case
 	kill -INT $tp
 	wait $tp
 	echo "@@INFO tool_rc=$?"
@@ -260,7 +324,8 @@ main() {
 	step dump
 	sed 's/^/@@XATTR /' $W/xattr 2>/dev/null
 	journalctl -b -o short-monotonic --no-pager -u systemd-oomd.service -u $BLOAT -u $NEG \
-		-u oomtest.slice -u oomd.service -u $MBLOAT -u metaoomd.slice | sed 's/^/@@JOURNAL /'
+		-u oomtest.slice -u oomd.service -u $MBLOAT -u metaoomd.slice \
+		-u nohang.service -u $NBLOAT -u nohangtest.slice | sed 's/^/@@JOURNAL /'
 	grep -v '^#' $INST/trace | sed 's/^/@@TRACE /'
 	sed 's/^/@@JSON /' $W/tool.json
 	sed 's/^/@@TOOLERR /' $W/tool.err
