@@ -280,8 +280,8 @@ static int attach(const struct env *env, const struct kernel_features *kf,
 	/* an adopted set's map already holds them (the identity says the same ones) */
 	status = adopted ? EXIT_OK : add_killers(env, tr, NULL);
 	/* cgroups' ids are not: a unit's restart makes a new one */
-	if (!status && (failed = killer_cgroups__start(kcg, attach__killer_cgroups(tr))))
-		status = failed == -ENOENT ? EXIT_USAGE : EXIT_RUNTIME; /* no parent: a typo */
+	if (!status && killer_cgroups__start(kcg, attach__killer_cgroups(tr)))
+		status = EXIT_RUNTIME;
 	return status;
 }
 

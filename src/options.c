@@ -92,7 +92,7 @@ static const struct argp_option opts[] = {
 	  "(earlyoom, systemd-oomd, oomd at their Debian paths)", 0 },
 	{ "killer-cgroup", OPT_KILLER_CGROUP, "NAME=CGROUP", 0,
 	  "also a memory killer: signals sent by a process in the cgroup (v2) CGROUP, as "
-	  "/proc/PID/cgroup's \"0::\" line names it (/system.slice/nohang.service), are its "
+	  "/proc/PID/cgroup's \"0::\" line names it (/hostcritical.slice/nohang.service, Debian's), are its "
 	  "kills; for a killer written in a script language, whose processes run its "
 	  "interpreter; only a cgroup no unprivileged process can join; followed as its unit "
 	  "restarts; repeatable", 0 },

@@ -177,11 +177,39 @@ static uint64_t resolve(const struct killer_cgroups *kc, const struct killer_cgr
  * Resolve k again; the map follows, and each change is said once: with -v
  * at start, always later (a unit restarted, stopped, or was delegated).
  */
+/*
+ * Watch the deepest directory of k's path that exists now for mkdir and
+ * rmdir in it: the cgroup's parent, or the ancestor a slice not made yet
+ * leaves last (Debian's nohang.service runs in hostcritical.slice, which
+ * systemd makes only as it starts the unit).  Each level that appears
+ * wakes the reader, which comes here again and watches the next.  Watching
+ * a directory twice is one watch.
+ */
+static void watch_ancestor(const struct killer_cgroups *kc, const struct killer_cgroup *k)
+{
+	char dir[sizeof(kc->mount) + OOMREAP_KILLER_EXE_LEN];
+	size_t mlen = strlen(kc->mount);
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s%s", kc->mount, k->path);
+	while ((slash = strrchr(dir + mlen, '/'))) {
+		*slash = 0;
+		if (inotify_add_watch(kc->inotify_fd, dir[0] ? dir : "/",
+				      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+					      IN_ONLYDIR | IN_DONT_FOLLOW) >= 0)
+			return;
+	}
+}
+
 static void sync_one(struct killer_cgroups *kc, int i, bool first)
 {
 	struct killer_cgroup *k = &kc->k[i];
 	char why[sizeof(k->refused)];
-	uint64_t id = resolve(kc, k, why, sizeof(why));
+	uint64_t id;
+
+	/* watched first, then looked at: a mkdir in between is seen by one or the other */
+	watch_ancestor(kc, k);
+	id = resolve(kc, k, why, sizeof(why));
 
 	if (id == k->id && !strcmp(why, k->refused))
 		return;
@@ -239,21 +267,6 @@ int killer_cgroups__start(struct killer_cgroups *kc, struct oomreap_killer_cgrou
 		return err;
 	}
 	for (i = 0; i < kc->n; i++) {
-		char parent[sizeof(kc->mount) + OOMREAP_KILLER_EXE_LEN];
-		char *slash;
-
-		snprintf(parent, sizeof(parent), "%s%s", kc->mount, kc->k[i].path);
-		slash = strrchr(parent, '/');
-		*slash = 0;
-		/* mkdir and rmdir of the unit's cgroup as it starts and stops */
-		if (inotify_add_watch(kc->inotify_fd, parent,
-				      IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
-					      IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
-			err = -errno;
-			p_err("--killer-cgroup %s=%s: its parent %s: %s", kc->k[i].name,
-			      kc->k[i].path, parent, strerror(errno));
-			return err;
-		}
 		kc->k[i].refused[0] = 1; /* a change: said the first time */
 		sync_one(kc, i, true);
 	}

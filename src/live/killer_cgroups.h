@@ -16,8 +16,9 @@
  * the killer's.
  *
  * A unit's restart removes its cgroup and makes a new one with a new id:
- * an inotify watch on the parent directory (mkdir and rmdir there) makes
- * the reader resolve the paths again, checks included; idle, nothing is
+ * an inotify watch on the parent directory (mkdir and rmdir there; on the
+ * deepest ancestor that exists while the parent does not) makes the
+ * reader resolve the paths again, checks included; idle, nothing is
  * polled.
  */
 #ifndef OOMREAP_KILLER_CGROUPS_H
@@ -33,7 +34,7 @@
 
 struct killer_cgroup {
 	char name[OOMREAP_COMM_LEN];
-	char path[OOMREAP_KILLER_EXE_LEN]; /* as given: /system.slice/nohang.service */
+	char path[OOMREAP_KILLER_EXE_LEN]; /* as given: /hostcritical.slice/nohang.service */
 	uint64_t id;                       /* in the map now; 0: none (absent or refused) */
 	char refused[160];                 /* why it is not in the map, said once per change */
 };

@@ -1291,23 +1291,41 @@ def scenario_kc(r):
         line on stderr, and a kill from it is no incident; made root's
         again: told again;
       - removed and made again (a unit's restart: a new id): the tool
-        follows it, and a kill from the new one is an incident."""
+        follows it, and a kill from the new one is an incident;
+      - a second killer cgroup whose parent is not there at start (Debian's
+        nohang runs in hostcritical.slice, which systemd makes as it starts
+        the unit): parent and cgroup made later, the tool tells its kill."""
     r.setup_common(512)
     mnt = cgroup2_mount()
     if not r.expect(mnt, "a cgroup2 mount (for the killer's cgroup)"):
         return
-    kdir = os.path.join(mnt, f"{r.tag}-killer")
+    # each in a slice of its own, as units are: the tool watches only the
+    # ancestors its killers' paths need
+    kparent = os.path.join(mnt, f"{r.tag}.slice")
+    kdir = os.path.join(kparent, "killer.service")
     rel = "/" + os.path.relpath(kdir, mnt)
+    # the later one: its parent is made only after the tool started
+    lparent = os.path.join(mnt, f"{r.tag}-later.slice")
+    ldir = os.path.join(lparent, "killer.service")
+    lrel = "/" + os.path.relpath(ldir, mnt)
+
+    def rm_dir(d):
+        if os.path.isdir(d):
+            wait_for(lambda: not open(f"{d}/cgroup.procs").read(), 15, f"{d} to empty")
+            os.rmdir(d)
 
     def rm_kdir():
-        if os.path.isdir(kdir):
-            wait_for(lambda: not open(f"{kdir}/cgroup.procs").read(), 15, f"{kdir} to empty")
-            os.rmdir(kdir)
+        rm_dir(kdir)
+    os.mkdir(kparent)
+    r.stack.callback(rm_dir, kparent)
     os.mkdir(kdir)
     r.stack.callback(rm_kdir)
+    r.stack.callback(rm_dir, lparent)   # after ldir's (a stack)
+    r.stack.callback(rm_dir, ldir)
     r.trace.enable("signal/signal_generate", "sig == 9")
     if not r.args.ground_truth_only:
-        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--killer-cgroup", f"shkiller={rel}"])
+        r.tool = Tool(r.args.tool, r.memcg.rel, extra=["--killer-cgroup", f"shkiller={rel}",
+                                                       "--killer-cgroup", f"later={lrel}"])
         r.stack.callback(r.tool.stop)
 
     def victim():
@@ -1361,6 +1379,13 @@ def scenario_kc(r):
              "the tool followed the cgroup made again to its new id")
     v = victim()
     runs.append((v.pid, kill_from(kdir, v), True, new))
+    os.mkdir(lparent)
+    os.mkdir(ldir)
+    r.expect(said(rf"memory killer later: cgroup {re.escape(lrel)} is id "
+                  rf"{os.stat(ldir).st_ino} now"),
+             "the tool found the cgroup whose parent was made after it started")
+    v = victim()
+    runs.append((v.pid, kill_from(ldir, v), True, os.stat(ldir).st_ino))
     note(f"Kc: (victim, killer shell, an incident?, cgroup id) {runs}")
     for vp, kp, _, _ in runs:
         ev = [e for e in r.trace.of("signal_generate", vp) if e["fields"].get("res") == "0"]
@@ -1374,14 +1399,15 @@ def scenario_kc(r):
     incs = r.tool.incidents()
     r.expect_eq(sorted(i.get("pid") for i in incs), sorted(want),
                 "incidents: the kills from the root-owned cgroup only")
-    for vp, kp, _, _ in runs:
+    for n, (vp, kp, _, _) in enumerate(runs):
         inc = r.the_incident(vp) if vp in want else None
         if not inc:
             continue
         k = inc.get("killer") or {}
+        name, path = ("later", lrel) if n == len(runs) - 1 else ("shkiller", rel)
         r.expect_eq((inc.get("kind"), k.get("name"), k.get("recognised_by"), k.get("cgroup"),
                      k.get("exe"), k.get("method"), k.get("tgid"), k.get("comm")),
-                    ("userspace", "shkiller", "cgroup", rel, None, "kill", kp, "sh"),
+                    ("userspace", name, "cgroup", path, None, "kill", kp, "sh"),
                     f"{vp}: the killer")
         ev = [e for e in r.trace.of("signal_generate", vp) if e["fields"].get("res") == "0"]
         if ev:

@@ -992,6 +992,11 @@ def nohang_checks(run, g, incs, all_sigs, exits):
         v.expect_eq(ncomm, "nohang", "the comm of nohang.service's MainPID (a Python script)")
         v.expect_eq(ncg, NOHANG_CG, "nohang.service's cgroup (/proc/PID/cgroup) vs the one "
                     "the tool is given")
+        # its slice made only as the unit starts: not there when the tool
+        # started, whose --killer-cgroup must find the cgroup all the same
+        v.expect("state=inactive at the tool's start" in info.get("nohang_slice", ""),
+                 f"nohang.service's slice when the tool started: "
+                 f"{info.get('nohang_slice')!r}, want inactive (not made yet)")
         v.expect(len(victims) == 1, f"the unit's pids before the kill: {victims} (want 1)")
         v.expect(info.get("nbloat_state", "").startswith(("failed", "inactive")),
                  f"nohang's victim unit after the kill: {info.get('nbloat_state')!r}")
@@ -1005,8 +1010,8 @@ def nohang_checks(run, g, incs, all_sigs, exits):
             v.expect(all(a["ok"] for a in actions),
                      f"actions without their \"OK\" line: {[a for a in actions if not a['ok']]}")
             v.expect_eq(actions[-1]["sig"], "SIGKILL", "nohang's last action")
-    run("nohang: Debian's nohang 0.3.0 ran as nohang.service in its cgroup and logged its "
-        "actions on the victim", t_ran)
+    run("nohang: Debian's nohang 0.3.0 ran as nohang.service in its cgroup (its slice made "
+        "after the tool started) and logged its actions on the victim", t_ran)
 
     def t_truth(v):
         """nohang's log, tracefs and the pid read before agree: what the
