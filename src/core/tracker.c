@@ -324,6 +324,15 @@ struct oomreap_incident *trk__new_incident(struct tracker *t,
 	inc->first_seen = h->type;
 	inc->open_pos = t->nopen;
 	t->open[t->nopen++] = idx;
+	/*
+	 * A loss counted before this event was read, but that could have
+	 * happened after it: the incident was open then (tracker__note_lost).
+	 * Its loss deadline is armed after the event's own rules.
+	 */
+	if (h->ts_ns && h->ts_ns <= t->lost_by_ns)
+		inc->incomplete = inc->saw_loss = true;
+	if (h->ts_ns && h->ts_ns <= t->missed_by_ns)
+		inc->incomplete = inc->saw_loss = inc->runs_missed = true;
 	if (inc->victim_seq)
 		seq_index_add(t, inc->victim_seq, idx);
 	t->stats.incidents_opened++;
@@ -782,13 +791,15 @@ void tracker__feed_checked(struct tracker *t, const void *event)
 	}
 }
 
-void tracker__note_lost(struct tracker *t, uint64_t lost_total)
+void tracker__note_lost(struct tracker *t, uint64_t lost_total, uint64_t by_ns)
 {
 	uint32_t i;
 
 	if (lost_total <= t->stats.lost_events)
 		return;
 	t->stats.lost_events = lost_total;
+	if (by_ns > t->lost_by_ns)
+		t->lost_by_ns = by_ns;
 	for (i = 0; i < t->nopen; i++) {
 		t->slots[t->open[i]].incomplete = true;
 		t->slots[t->open[i]].saw_loss = true;
@@ -796,7 +807,7 @@ void tracker__note_lost(struct tracker *t, uint64_t lost_total)
 	}
 }
 
-void tracker__note_missed(struct tracker *t, const struct runs_missed *m)
+void tracker__note_missed(struct tracker *t, const struct runs_missed *m, uint64_t by_ns)
 {
 	uint64_t before = missed__total(&t->stats.missed);
 	uint32_t i;
@@ -804,6 +815,8 @@ void tracker__note_missed(struct tracker *t, const struct runs_missed *m)
 	t->stats.missed = *m;
 	if (missed__total(m) <= before)
 		return;
+	if (by_ns > t->missed_by_ns)
+		t->missed_by_ns = by_ns;
 	for (i = 0; i < t->nopen; i++) {
 		struct oomreap_incident *inc = &t->slots[t->open[i]];
 

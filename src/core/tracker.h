@@ -491,14 +491,23 @@ void tracker__advance(struct tracker *t, uint64_t now_ns);
  * the window in which the kill can come has passed.
  */
 uint64_t tracker__next_deadline(const struct tracker *t);
-/* The BPF side's drop counter; any increase marks open incidents incomplete. */
-void tracker__note_lost(struct tracker *t, uint64_t lost_total);
+/*
+ * The BPF side's drop counter; any increase marks open incidents
+ * incomplete.  by_ns: a time (the events' clock) by which every drop
+ * counted had happened, 0 unknown.  An incident opened later by an event
+ * stamped no later than that was open when the drop could have happened
+ * (its event reached us after the count did: an event is read after the
+ * counters, and one still being written holds back those behind it): it
+ * is marked as if it had been open.
+ */
+void tracker__note_lost(struct tracker *t, uint64_t lost_total, uint64_t by_ns);
 /*
  * Runs of our programs the kernel skipped, by program, since attach
  * (core/missed.h): kept for the outputs; any increase of the known total
- * marks open incidents incomplete, for missed runs.
+ * marks open incidents incomplete, for missed runs, and, as for drops,
+ * those opened later by an event stamped no later than by_ns.
  */
-void tracker__note_missed(struct tracker *t, const struct runs_missed *m);
+void tracker__note_missed(struct tracker *t, const struct runs_missed *m, uint64_t by_ns);
 /*
  * End of stream: close everything still open.  An incident waiting on a
  * deadline takes that deadline's outcome (a finish no retry followed is a

@@ -69,6 +69,8 @@ struct tracker {
 	uint32_t seq_mask;
 	/* no deadline is earlier than this: lets most events skip the scan */
 	uint64_t earliest_deadline;
+	/* every drop, every missed run counted so far had happened by then (0: none) */
+	uint64_t lost_by_ns, missed_by_ns;
 	/* 0, or until when a held exit's kill may still come (tracker__next_deadline) */
 	uint64_t orphan_wait_ns;
 	/* the reading the kernel's log lines used, as the last decided victim showed; -1 */

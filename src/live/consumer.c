@@ -81,17 +81,20 @@ void consumer__close(struct consumer *c)
 struct losses {
 	uint64_t dropped;
 	struct runs_missed missed;
+	uint64_t by_ns; /* read by then (CLOCK_MONOTONIC, the events' clock) */
 };
 
 static void read_losses(const struct consumer *c, struct losses *l)
 {
 	l->dropped = attach__dropped(c->tracer);
 	attach__missed(c->tracer, &l->missed);
+	/* after the counters: every loss they count had happened by then */
+	l->by_ns = timefmt__mono_now();
 }
 
 static void note_losses(struct consumer *c, const struct losses *l)
 {
-	session__note_losses(c->session, l->dropped, &l->missed);
+	session__note_losses(c->session, l->dropped, &l->missed, l->by_ns);
 }
 
 /* SIGINT/SIGTERM arrive on a signalfd: no handler, no global flag. */

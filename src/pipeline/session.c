@@ -288,10 +288,11 @@ uint64_t session__next_tick(const struct session *s)
 	return next;
 }
 
-void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed)
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed,
+			  uint64_t by_ns)
 {
-	tracker__note_lost(s->tracker, dropped);
-	tracker__note_missed(s->tracker, missed);
+	tracker__note_lost(s->tracker, dropped, by_ns);
+	tracker__note_missed(s->tracker, missed, by_ns);
 }
 
 void session__advance(struct session *s, uint64_t now_ns)

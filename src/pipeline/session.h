@@ -161,7 +161,8 @@ static inline uint64_t session__stdout_dropped(const struct session *s)
  * tracker marks the incidents they touch): dropped is the ring buffer's
  * running total, missed the programs' skipped runs.
  */
-void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed);
+void session__note_losses(struct session *s, uint64_t dropped, const struct runs_missed *missed,
+			  uint64_t by_ns);
 /* Close what is due by now_ns (the tracker's deadlines). */
 void session__advance(struct session *s, uint64_t now_ns);
 /* The tracker's next deadline (UINT64_MAX: none), and how many incidents are open. */

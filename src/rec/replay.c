@@ -238,11 +238,13 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			rp->st.ringbuf_lost = it.lost.ringbuf_lost;
 			rp->st.unrecorded = it.lost.unrecorded;
 			/* Events the recorder could not store are as lost as ring-buffer drops. */
-			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded));
+			tracker__note_lost(t, sat_add_u64(it.lost.ringbuf_lost, it.lost.unrecorded),
+					   it.lost.mono_ns);
 			break;
 		case REC_ITEM_MISSED:
 			rp->st.missed = it.missed;
-			tracker__note_missed(t, &it.missed);
+			/* written at the recorder's tick, just after the live count was read */
+			tracker__note_missed(t, &it.missed, it.kmsg_mono_ns);
 			break;
 		case REC_ITEM_KMSG:
 			rp->st.kmsg_records++;
@@ -261,7 +263,8 @@ static int run_file(struct replay *rp, struct tracker *t, struct kmsg_log *kmsg,
 			    sat_add_u64(rp->st.ringbuf_lost, rp->st.unrecorded)) {
 				rp->st.ringbuf_lost = it.end.ringbuf_lost;
 				rp->st.unrecorded = it.end.unrecorded;
-				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded));
+				tracker__note_lost(t, sat_add_u64(it.end.ringbuf_lost, it.end.unrecorded),
+						   it.end.end_mono_ns);
 			}
 			/*
 			 * Live, the reader had advanced the tracker to within its

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (it.type == REC_ITEM_EVENT)
 			tracker__feed_checked(t, it.data); /* as replay does: the reader checked it */
 		else if (it.type == REC_ITEM_LOST)
-			tracker__note_lost(t, it.lost.ringbuf_lost + it.lost.unrecorded);
+			tracker__note_lost(t, it.lost.ringbuf_lost + it.lost.unrecorded, it.lost.mono_ns);
 		else if (it.type == REC_ITEM_KMSG)
 			kmsg_log__add_record(&k, it.data, it.len);
 	}

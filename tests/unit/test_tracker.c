@@ -660,7 +660,7 @@ static void test_uk_exit_run_missed(void **state)
 	FEED(f, wire__ukill(32, 432, T0 + 10 * US, 9, 312, 1000));
 	FEED(f, wire__exit(31, 431, T0 + 3 * MS, 1, 1));
 	m = missed_of(1, true);
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	tracker__advance(f->t, T0 + 3 * MS + UK_SETTLE_NS);
 	inc = find_closed(f, 31);
 	assert_int_equal(inc->outcome, OUTCOME_VICTIM_EXITED);
@@ -1616,11 +1616,11 @@ static void test_lost_marks_open_only(void **state)
 
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
 	FEED(f, ev_kill(2, 200, 200, T0 + MS, 1000, 10));
-	tracker__note_lost(f->t, 3);
+	tracker__note_lost(f->t, 3, 0);
 	assert_int_equal(STATS(f)->lost_events, 3);
 	FEED(f, ev_kill(3, 300, 300, T0 + 2 * MS, 1000, 10));
-	tracker__note_lost(f->t, 3); /* no increase: nothing new is marked */
-	tracker__note_lost(f->t, 2); /* a smaller total is ignored */
+	tracker__note_lost(f->t, 3, 0); /* no increase: nothing new is marked */
+	tracker__note_lost(f->t, 2, 0); /* a smaller total is ignored */
 	assert_int_equal(STATS(f)->lost_events, 3);
 	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
 	FEED(f, ev_exit(2, 200, T0 + 6 * MS, 1, 1));
@@ -1636,7 +1636,7 @@ static void test_lost_marks_open_only(void **state)
 
 	/* a further increase marks what is open now */
 	FEED(f, ev_kill(4, 400, 400, T0 + 8 * MS, 1000, 10));
-	tracker__note_lost(f->t, 4);
+	tracker__note_lost(f->t, 4, 0);
 	assert_int_equal(STATS(f)->lost_events, 4);
 	tracker__flush(f->t);
 	assert_true(find_closed(f, 4)->incomplete);
@@ -1658,12 +1658,12 @@ static void test_missed_runs_mark_open_only(void **state)
 	struct runs_missed m = missed_of(0, true);
 	const struct oomreap_incident *a, *b;
 
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	assert_int_equal(STATS(f)->missed.n, 2);
 	assert_int_equal(missed__total(&STATS(f)->missed), 0);
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
 	m = missed_of(0, true);
-	tracker__note_missed(f->t, &m); /* no increase: nothing marked */
+	tracker__note_missed(f->t, &m, 0); /* no increase: nothing marked */
 	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
 	a = find_closed(f, 1);
 	assert_false(a->incomplete);
@@ -1671,7 +1671,7 @@ static void test_missed_runs_mark_open_only(void **state)
 
 	FEED(f, ev_kill(2, 200, 200, T0 + SEC, 1000, 10));
 	m = missed_of(3, true);
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	assert_int_equal(missed__total(&STATS(f)->missed), 3);
 	assert_int_equal(STATS(f)->missed.p[1].runs, 3);
 	assert_string_equal(STATS(f)->missed.p[1].name, "tp_sched_process_exit");
@@ -1692,7 +1692,7 @@ static void test_missed_runs_unknown(void **state)
 	struct runs_missed m = missed_of(0, false);
 
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	assert_int_equal(missed__unknown(&STATS(f)->missed), 2);
 	assert_int_equal(missed__total(&STATS(f)->missed), 0);
 	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
@@ -1715,7 +1715,7 @@ static void test_missed_exit_closes_at_deadline(void **state)
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
 	FEED(f, ev_kill(2, 200, 200, T0 + 2 * MS, 1000, 10));
 	m = missed_of(1, true);
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	/* no event: the reader sleeps until the deadline, no longer */
 	assert_int_equal(tracker__next_deadline(f->t), deadline);
 	/* victim 2 is being reaped: its events re-arm its own wait */
@@ -1739,6 +1739,50 @@ static void test_missed_exit_closes_at_deadline(void **state)
 	assert_false(find_closed(f, 2)->ended_unseen);
 }
 
+/*
+ * The count was read before the event that opens the incident: its kill
+ * was reserved before the skipped exit, but reached the reader a batch
+ * later (an event still being written holds back those behind it; a 7.x
+ * guest's systemd-oomd kill did this).  Stamped no later than the time by
+ * which the count was read, it was open when the run was skipped: marked,
+ * and it closes at its loss deadline.  One stamped after is not marked.
+ */
+static void test_missed_before_its_kill_was_read(void **state)
+{
+	struct fx *f = *state;
+	struct runs_missed m = missed_of(1, true);
+	const struct oomreap_incident *a, *b;
+
+	tracker__note_missed(f->t, &m, T0 + 10 * MS); /* nothing open yet */
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	FEED(f, ev_kill(2, 200, 200, T0 + 20 * MS, 1000, 10));
+	FEED(f, ev_exit(2, 200, T0 + 30 * MS, 1, 1));
+	b = find_closed(f, 2);
+	assert_false(b->runs_missed);
+	assert_false(b->incomplete);
+	tracker__advance(f->t, T0 + LOSS_WAIT_AFTER_KILL_NS);
+	a = find_closed(f, 1);
+	assert_true(a->runs_missed);
+	assert_true(a->incomplete);
+	assert_true(a->ended_unseen);
+	assert_int_equal(a->outcome, OUTCOME_OPEN);
+}
+
+/* The same for a ring-buffer drop: incomplete, its loss not a missed run. */
+static void test_lost_before_its_kill_was_read(void **state)
+{
+	struct fx *f = *state;
+	const struct oomreap_incident *a;
+
+	tracker__note_lost(f->t, 1, T0 + 10 * MS);
+	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
+	FEED(f, ev_exit(1, 100, T0 + 5 * MS, 1, 1));
+	a = find_closed(f, 1);
+	assert_true(a->incomplete);
+	assert_false(a->runs_missed);
+	assert_int_equal(a->outcome, OUTCOME_VICTIM_EXITED);
+}
+
 /* Events after the loss push the deadline: LOSS_SILENCE_NS after the last one. */
 static void test_loss_deadline_follows_events(void **state)
 {
@@ -1747,7 +1791,7 @@ static void test_loss_deadline_follows_events(void **state)
 	uint64_t last = T0 + 9 * SEC;
 
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
-	tracker__note_lost(f->t, 1); /* a ring-buffer drop works the same way */
+	tracker__note_lost(f->t, 1, 0); /* a ring-buffer drop works the same way */
 	FEED(f, ev_exit(1, 100, last, 0, 0)); /* a thread, not the group: no end */
 	/* never later than the real deadline (tracker.h), here an earlier one */
 	assert_true(tracker__next_deadline(f->t) <= last + LOSS_SILENCE_NS);
@@ -1771,7 +1815,7 @@ static void test_loss_deadline_flush(void **state)
 	const struct oomreap_incident *inc;
 
 	FEED(f, ev_kill(1, 100, 100, T0, 1000, 10));
-	tracker__note_missed(f->t, &m);
+	tracker__note_missed(f->t, &m, 0);
 	tracker__flush(f->t);
 	inc = only_incident(f);
 	assert_int_equal(inc->outcome, OUTCOME_OPEN);
@@ -1833,7 +1877,7 @@ static void test_loss_verdict_from_log(void **state)
 		for (i = 0; i < 7; i++)
 			FEED(&f, ev_skip(1, 100, skip0 + (uint64_t)i * 100 * MS,
 					 OOMREAP_SKIP_TRYLOCK_FAILED));
-		tracker__note_lost(f.t, 6); /* the last three attempts, their pictures */
+		tracker__note_lost(f.t, 6, 0); /* the last three attempts, their pictures */
 		tracker__advance(f.t, T0 + LOSS_WAIT_AFTER_KILL_NS + last + LOSS_SILENCE_NS);
 		assert_int_equal(v->c.n, 1);
 		inc = &v->c.inc[0];
@@ -3322,7 +3366,7 @@ static void test_random_streams_invariants(void **state)
 			}
 			case 7:
 				if (rnd(4) == 0)
-					tracker__note_lost(t, rnd(50));
+					tracker__note_lost(t, rnd(50), 0);
 				else
 					tracker__advance(t, ts + rnd(4) * SEC);
 				break;
@@ -3472,6 +3516,8 @@ int main(void)
 		T(test_missed_runs_mark_open_only),
 		T(test_missed_runs_unknown),
 		T(test_missed_exit_closes_at_deadline),
+		T(test_missed_before_its_kill_was_read),
+		T(test_lost_before_its_kill_was_read),
 		T(test_loss_deadline_follows_events),
 		T(test_loss_deadline_flush),
 		cmocka_unit_test(test_loss_verdict_from_log),
