@@ -368,7 +368,8 @@ static void killers(struct report_out *o, const struct report *r)
 		return;
 	heading(o, 2, "Userspace memory killers");
 	para(o, "Kills by the memory killers the tracer recognised by their executable file "
-		"(earlyoom, systemd-oomd, oomd, or `--killer`), not by the kernel's OOM killer: "
+		"(earlyoom, systemd-oomd, oomd, or `--killer`) or by their cgroup "
+		"(`--killer-cgroup`), not by the kernel's OOM killer: "
 		"no oom_reaper comes for their victims; a killer may strip the memory itself "
 		"with `process_mrelease(2)` (timed with `--mrelease`).");
 	table_open(o, "killers", cols, sizeof(cols) / sizeof(cols[0]));
