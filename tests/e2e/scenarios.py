@@ -457,6 +457,15 @@ class Run(harness.Verdict):
         for line in self.tool.proc.err:
             debug(f"tool stderr: {line}")
 
+    def expect_incidents_of(self, pids, what):
+        """Each victim's incident waited for, the tool stopped, and its
+        incidents exactly these victims' (what: why the others are none)."""
+        for p in pids:
+            self.tool.wait_incident(p, 5)
+        self.finish_tool()
+        self.expect_eq(sorted(i.get("pid") for i in self.tool.incidents()), sorted(pids),
+                       f"incidents: {what}")
+
     def close(self):
         if kerneltruth.VERBOSE and getattr(self, "trace", None):
             for e in self.trace.drain():
@@ -1128,12 +1137,7 @@ def scenario_k(r):
         wait_for(lambda v=v: r.trace.of("sched_process_exit", v), 10, f"exit of {v}")
     if not r.tool:
         return
-    for v in (v1, v2):
-        r.tool.wait_incident(v, 5)
-    r.finish_tool()
-    incs = r.tool.incidents()
-    r.expect_eq(sorted(i.get("pid") for i in incs), sorted([v1, v2]),
-                "incidents (the fake earlyoom's and the kill -9's are none)")
+    r.expect_incidents_of([v1, v2], "the fake earlyoom's and the kill -9's are none")
     for v, rets, sigs in ((v1, rets1, ["SIGKILL"]), (v2, rets2, ["SIGTERM", "SIGKILL"])):
         inc = r.the_incident(v)
         if not inc:
@@ -1246,12 +1250,8 @@ def scenario_kg(r):
         r.expect(r.trace.of("signal_generate", q.pid), f"{q.pid}: the harness's SIGKILL in tracefs")
     if not r.tool:
         return
-    for v in victims:
-        r.tool.wait_incident(v, 5)
-    r.finish_tool()
-    incs = r.tool.incidents()
-    r.expect_eq(sorted(i.get("pid") for i in incs), sorted(victims),
-                "incidents: the fixture's three victims (the harness's cgroup.kill is none)")
+    r.expect_incidents_of(victims, "the fixture's three victims (the harness's cgroup.kill "
+                          "is none)")
     rel = "/" + os.path.relpath(dirs[0], mnt)
     ino = os.stat(dirs[0]).st_ino
     events, index = set(), []
@@ -1393,12 +1393,7 @@ def scenario_kc(r):
     if not r.tool:
         return
     want = [vp for vp, _, inc, _ in runs if inc]
-    for vp in want:
-        r.tool.wait_incident(vp, 5)
-    r.finish_tool()
-    incs = r.tool.incidents()
-    r.expect_eq(sorted(i.get("pid") for i in incs), sorted(want),
-                "incidents: the kills from the root-owned cgroup only")
+    r.expect_incidents_of(want, "the kills from the root-owned cgroup only")
     for n, (vp, kp, _, _) in enumerate(runs):
         inc = r.the_incident(vp) if vp in want else None
         if not inc:
@@ -1529,10 +1524,7 @@ def scenario_kl(r):
          f"{[(e['tid'], e['fields'].get('ret')) for e in exits]}")
     if not r.tool:
         return
-    r.tool.wait_incident(victim, 5)
-    r.finish_tool()
-    incs = r.tool.incidents()
-    r.expect_eq([i.get("pid") for i in incs], [victim], "one incident: the probe is none")
+    r.expect_incidents_of([victim], "one, the probe is none")
     inc = r.the_incident(victim)
     if not inc:
         return
@@ -1617,9 +1609,7 @@ def scenario_kr(r):
     r.expect(sent[0]["task"].startswith("runc"), f"the sender is runc: {sent[0]['task']!r}")
     if not r.tool:
         return
-    r.finish_tool()
-    incs = r.tool.incidents()
-    r.expect_eq([i.get("pid") for i in incs], [], "incidents: a runtime's kill is none")
+    r.expect_incidents_of([], "a runtime's kill is none")
 
 
 SCENARIOS = {

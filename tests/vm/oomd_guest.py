@@ -528,6 +528,16 @@ def metaoomd_killed(journal):
     return out
 
 
+def check_cgroup(v, vinc, cg, cgid):
+    """Each victim's memory cgroup, path and id, is its unit's (read in the
+    guest before the kill)."""
+    if not v.expect(vinc, "no incident to check"):
+        return
+    for i in vinc:
+        v.expect_eq(i.get("cgroup"), cg, f"{i.get('tgid')}: cgroup")
+        v.expect_eq(i.get("cgroup_id"), cgid, f"{i.get('tgid')}: cgroup_id")
+
+
 def check_ended(v, vinc, exits):
     """Each victim's exit as tracefs's, or its loss counted: from 7.0 a
     run of the exit program preempted on a CPU makes the kernel skip
@@ -881,13 +891,8 @@ def metaoomd_checks(run, g, incs, sigs, exits, mreleases):
         check_ended(v, vinc, exits)
     run("meta oomd: tool: each victim's exit as tracefs's, or its loss counted", t_end)
 
-    def t_cgroup(v):
-        if not v.expect(vinc, "no incident to check"):
-            return
-        for i in vinc:
-            v.expect_eq(i.get("cgroup"), MUNIT_CG, f"{i.get('tgid')}: cgroup")
-            v.expect_eq(i.get("cgroup_id"), mcgid, f"{i.get('tgid')}: cgroup_id")
-    run("meta oomd: tool: each victim's cgroup is its unit's", t_cgroup)
+    run("meta oomd: tool: each victim's cgroup is its unit's",
+        lambda v: check_cgroup(v, vinc, MUNIT_CG, mcgid))
 
 
 def cross_checks(run, incs, unit_pids, munit_pids, nunit_pids):
@@ -1090,13 +1095,8 @@ def nohang_checks(run, g, incs, all_sigs, exits):
         check_ended(v, vinc, exits)
     run("nohang: tool: each victim's exit as tracefs's, or its loss counted", t_end)
 
-    def t_cgroup(v):
-        if not v.expect(vinc, "no incident to check"):
-            return
-        for i in vinc:
-            v.expect_eq(i.get("cgroup"), NUNIT_CG, f"{i.get('tgid')}: cgroup")
-            v.expect_eq(i.get("cgroup_id"), ncgid, f"{i.get('tgid')}: cgroup_id")
-    run("nohang: tool: the victim's cgroup is its unit's", t_cgroup)
+    run("nohang: tool: the victim's cgroup is its unit's",
+        lambda v: check_cgroup(v, vinc, NUNIT_CG, ncgid))
 
 
 R = harness.Runner(failures=(vmguest.Failure, RuntimeError))

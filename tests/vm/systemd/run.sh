@@ -195,6 +195,20 @@ bloat_case() {
 	wait_for 60 all_reported "$pids" || echo "@@WARN the tool has not reported every victim"
 }
 
+# killed_by KILLER VICTIM KEY STEP: wait for the killer's unit to end the
+# victim's; its state as @@INFO KEY_state; 1 (both stopped) when it did not
+killed_by() {
+	wait_for "$KILL_TIMEOUT" eval "! running $2"
+	step "$4 bloat $(state "$2")"
+	echo "@@INFO $3_state=$(state "$2") result=$(systemctl show -P Result "$2")"
+	running "$2" || return 0
+	echo "@@WARN $1 did not kill $2 in $KILL_TIMEOUT s"
+	systemctl stop "$1"
+	systemctl kill --signal=SIGKILL "$2"
+	wait_for 30 eval "! running $2"
+	return 1
+}
+
 # Meta's oomd (Debian's oomd.service, the test's configuration): started
 # once systemd-oomd's case is over and its victim's pids are read, it kills
 # the unit in metaoomd.slice, over 64 MiB for 2 s
@@ -209,16 +223,7 @@ metaoomd_case() {
 	systemctl start oomd.service || echo "@@WARN oomd.service did not start"
 	echo "@@INFO metaoomd_pid=$(systemctl show -P MainPID oomd.service) state=$(state oomd.service)"
 	step "metaoomd started"
-	wait_for "$KILL_TIMEOUT" eval '! running $MBLOAT'
-	step "metaoomd bloat $(state $MBLOAT)"
-	echo "@@INFO mbloat_state=$(state $MBLOAT) result=$(systemctl show -P Result $MBLOAT)"
-	if running $MBLOAT; then
-		echo "@@WARN oomd did not kill $MBLOAT in $KILL_TIMEOUT s"
-		systemctl stop oomd.service
-		systemctl kill --signal=SIGKILL $MBLOAT
-		wait_for 30 eval '! running $MBLOAT'
-		return 1
-	fi
+	killed_by oomd.service $MBLOAT mbloat metaoomd || return 1
 	# oomd logs "Killed N: pid(comm) ..." after each round of kill(2) calls
 	# on the cgroup, and runs one more round while the last one killed any
 	# (a process still exiting counts: kill(2) answers it with 0), 1 s apart
@@ -262,16 +267,7 @@ nohang_case() {
 	echo "@@INFO nohang_pid=$np state=$(state nohang.service) comm=$(cat "/proc/$np/comm")" \
 		"cgroup=$(sed -n 's/^0:://p' "/proc/$np/cgroup")"
 	step "nohang started"
-	wait_for "$KILL_TIMEOUT" eval '! running $NBLOAT'
-	step "nohang bloat $(state $NBLOAT)"
-	echo "@@INFO nbloat_state=$(state $NBLOAT) result=$(systemctl show -P Result $NBLOAT)"
-	if running $NBLOAT; then
-		echo "@@WARN nohang did not kill $NBLOAT in $KILL_TIMEOUT s"
-		systemctl stop nohang.service
-		systemctl kill --signal=SIGKILL $NBLOAT
-		wait_for 30 eval '! running $NBLOAT'
-		return 1
-	fi
+	killed_by nohang.service $NBLOAT nbloat nohang || return 1
 	# after its signal nohang waits for the victim's end and logs it, then
 	# the memory it sees: the end of its action
 	wait_for 30 eval 'journalctl -b -u nohang.service -o cat | grep -q "^Memory status after implementing a corrective action"' ||
