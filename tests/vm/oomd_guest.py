@@ -528,6 +528,23 @@ def metaoomd_killed(journal):
     return out
 
 
+def check_killer_id(v, i, name, by, path, main_pid):
+    """Who the tool says killed: a userspace incident, the killer's name,
+    how it was recognised ("exe" or "cgroup"), the configured path that
+    matched under that key and null under the other, and its unit's
+    MainPID as the sender's process."""
+    k_ = i.get("killer") or {}
+    p = i.get("tgid")
+    other = "cgroup" if by == "exe" else "exe"
+    v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
+    v.expect_eq(k_.get("name"), name, f"{p}: killer.name")
+    v.expect_eq(k_.get("recognised_by"), by, f"{p}: killer.recognised_by")
+    v.expect_eq(k_.get(by), path, f"{p}: killer.{by}")
+    v.expect(other in k_ and k_[other] is None,
+             f"{p}: killer.{other} {k_.get(other, '(absent)')!r}, want null")
+    v.expect_eq(k_.get("tgid"), main_pid, f"{p}: killer.tgid ({name}'s MainPID)")
+
+
 def check_cgroup(v, vinc, cg, cgid):
     """Each victim's memory cgroup, path and id, is its unit's (read in the
     guest before the kill)."""
@@ -671,11 +688,7 @@ def checks(r, g, k, prefix=""):
         for i in vinc:
             k_ = i.get("killer") or {}
             p = i.get("tgid")
-            v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
-            v.expect_eq(k_.get("name"), "systemd-oomd", f"{p}: killer.name")
-            v.expect_eq(k_.get("exe"), OOMD_EXE, f"{p}: killer.exe")
-            v.expect_eq(k_.get("recognised_by"), "exe", f"{p}: killer.recognised_by")
-            v.expect_eq(k_.get("tgid"), oomd_pid, f"{p}: killer.tgid (systemd-oomd's MainPID)")
+            check_killer_id(v, i, "systemd-oomd", "exe", OOMD_EXE, oomd_pid)
             v.expect_eq(k_.get("signal"), "SIGKILL", f"{p}: killer.signal")
             v.expect_eq(k_.get("signals"), 1, f"{p}: killer.signals")
             tr = [e for e in oomd_sigs if e["pid"] == p]
@@ -850,11 +863,7 @@ def metaoomd_checks(run, g, incs, sigs, exits, mreleases):
         for i in vinc:
             k_ = i.get("killer") or {}
             p = i.get("tgid")
-            v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
-            v.expect_eq(k_.get("name"), "oomd", f"{p}: killer.name")
-            v.expect_eq(k_.get("exe"), METAOOMD_EXE, f"{p}: killer.exe")
-            v.expect_eq(k_.get("recognised_by"), "exe", f"{p}: killer.recognised_by")
-            v.expect_eq(k_.get("tgid"), moomd, f"{p}: killer.tgid (oomd.service's MainPID)")
+            check_killer_id(v, i, "oomd", "exe", METAOOMD_EXE, moomd)
             v.expect_eq(k_.get("signal"), "SIGKILL", f"{p}: killer.signal")
             tr = [e for e in delivered if e["pid"] == p]
             v.expect_eq(k_.get("signals"), len(tr), f"{p}: killer.signals vs tracefs's "
@@ -1064,13 +1073,7 @@ def nohang_checks(run, g, incs, all_sigs, exits):
         for i in vinc:
             k_ = i.get("killer") or {}
             p = i.get("tgid")
-            v.expect_eq(i.get("kind"), "userspace", f"{p}: kind")
-            v.expect_eq(k_.get("name"), "nohang", f"{p}: killer.name")
-            v.expect_eq(k_.get("recognised_by"), "cgroup", f"{p}: killer.recognised_by")
-            v.expect_eq(k_.get("cgroup"), NOHANG_CG, f"{p}: killer.cgroup")
-            v.expect("exe" in k_ and k_["exe"] is None,
-                     f"{p}: killer.exe {k_.get('exe', '(absent)')!r}, want null")
-            v.expect_eq(k_.get("tgid"), nohang, f"{p}: killer.tgid (nohang.service's MainPID)")
+            check_killer_id(v, i, "nohang", "cgroup", NOHANG_CG, nohang)
             v.expect_eq(k_.get("method"), "kill", f"{p}: killer.method")
             tr = [e for e in delivered if e["pid"] == p]
             if not v.expect(tr, f"{p}: no signal of nohang's in tracefs"):
