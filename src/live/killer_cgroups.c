@@ -173,10 +173,13 @@ static uint64_t resolve(const struct killer_cgroups *kc, const struct killer_cgr
 	return id;
 }
 
-/*
- * Resolve k again; the map follows, and each change is said once: with -v
- * at start, always later (a unit restarted, stopped, or was delegated).
- */
+/* The path of k's directory, under the cgroup2 mount. */
+static void full_path(const struct killer_cgroups *kc, const struct killer_cgroup *k, char *buf,
+		      size_t len)
+{
+	snprintf(buf, len, "%s%s", kc->mount, k->path);
+}
+
 /*
  * Watch the deepest directory of k's path that exists now for mkdir and
  * rmdir in it: the cgroup's parent, or the ancestor a slice not made yet
@@ -191,7 +194,7 @@ static void watch_ancestor(const struct killer_cgroups *kc, const struct killer_
 	size_t mlen = strlen(kc->mount);
 	char *slash;
 
-	snprintf(dir, sizeof(dir), "%s%s", kc->mount, k->path);
+	full_path(kc, k, dir, sizeof(dir));
 	while ((slash = strrchr(dir + mlen, '/'))) {
 		*slash = 0;
 		if (inotify_add_watch(kc->inotify_fd, dir[0] ? dir : "/",
@@ -201,6 +204,10 @@ static void watch_ancestor(const struct killer_cgroups *kc, const struct killer_
 	}
 }
 
+/*
+ * Resolve k again; its slot follows, and each change is said once: with -v
+ * at start, always later (a unit restarted, stopped, or was delegated).
+ */
 static void sync_one(struct killer_cgroups *kc, int i, bool first)
 {
 	struct killer_cgroup *k = &kc->k[i];
@@ -221,7 +228,7 @@ static void sync_one(struct killer_cgroups *kc, int i, bool first)
 		 * cgroup.procs delegating it): watched while it exists; the
 		 * kernel drops the watch with the directory.
 		 */
-		snprintf(dir, sizeof(dir), "%s%s", kc->mount, k->path);
+		full_path(kc, k, dir, sizeof(dir));
 		inotify_add_watch(kc->inotify_fd, dir, IN_ATTRIB | IN_ONLYDIR | IN_DONT_FOLLOW);
 	}
 	/* one aligned 8-byte store: the program sees the old id or the new */
