@@ -60,8 +60,8 @@ static __always_inline int user_victim_exit(unsigned long long *ctx, struct task
 	e->hdr.victim_seq = uv->seq;
 	e->exiting_tid = BPF_CORE_READ(task, pid);
 	e->group_dead = 1;
-	/* read after the reserve: see OOMREAP_EXIT_MRELEASE_BUSY */
-	if (*(volatile __u64 *)&uv->mrel_busy)
+	/* read after the reserve: see OOMREAP_EXIT_MRELEASE_BUSY, and mrel_entering */
+	if (*(volatile __u64 *)&uv->mrel_busy || *(volatile __u64 *)&mrel_entering)
 		e->exit_flags |= OOMREAP_EXIT_MRELEASE_BUSY;
 	/* 6.18 fires before exit_mm(): the mm still there; older kernels after it */
 	mm = BPF_CORE_READ(task, mm);

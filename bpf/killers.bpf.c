@@ -391,6 +391,7 @@ static __always_inline int mrelease_enter(struct trace_event_raw_sys_enter *ctx,
 	struct mrel_call c = {};
 	struct task_struct *t;
 
+	__sync_fetch_and_add(&mrel_entering, 1);
 	c.enter_ns = bpf_ktime_get_ns();
 	c.pidfd = (int)BPF_CORE_READ(ctx, args[0]);
 	c.flags = (__u32)BPF_CORE_READ(ctx, args[1]);
@@ -413,6 +414,7 @@ static __always_inline int mrelease_enter(struct trace_event_raw_sys_enter *ctx,
 	}
 	if (bpf_map_update_elem(&mrel_calls, &tid, &c, BPF_ANY))
 		mrel_uncount(&c);
+	__sync_fetch_and_sub(&mrel_entering, 1);
 	return 0;
 }
 

@@ -20,6 +20,7 @@ struct uk_victims_map uk_victims SEC(".maps");
 struct mrel_calls_map mrel_calls SEC(".maps");
 __u64 dropped_events = 0;
 __u64 uk_pending = 0;
+__u64 mrel_entering = 0;
 struct oomreap_killer_cgroups killer_cgroups = {};
 /* Both families submit events; -v wants every one at once (oomreap.bpf.h). */
 const volatile bool wake_every_event = false;

@@ -234,6 +234,18 @@ static __always_inline void mrel_reap_stamp(struct mm_struct *mm, bool entry, bo
  */
 extern __u64 uk_pending;
 
+/*
+ * process_mrelease(2) entry programs running now (killers.bpf.c), counted
+ * from their first instruction to the end of their bookkeeping: until a
+ * call has resolved its pidfd and counted itself in its victim's
+ * mrel_busy, a victim's exit could not tell it is under way (a 7.3 guest's
+ * earlyoom call entered 265 us before its victim's exit, counted itself
+ * after it, and returned 283 ms later, after the incident had closed).
+ * An exit while any is running says a call may be under way: at worst the
+ * incident waits for a call that never comes, UK_MRELEASE_WAIT_NS.
+ */
+extern __u64 mrel_entering;
+
 /* --killer-cgroup's killers (oomreap_abi.h): written by userspace while attached */
 extern struct oomreap_killer_cgroups killer_cgroups;
 

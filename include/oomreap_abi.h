@@ -103,7 +103,8 @@
  * call returns when its reap is done, up to seconds later for a large
  * victim: the call's event comes after this one (the call counts itself
  * out before it reserves its event, the exit reads the count after it
- * reserved its own).
+ * reserved its own).  Also set while any call's entry is still being
+ * counted (bpf/oomreap.bpf.h, mrel_entering): it may be this victim's.
  */
 #define OOMREAP_EXIT_MRELEASE_BUSY 0x2
 
