@@ -218,7 +218,7 @@ static void sync_one(struct killer_cgroups *kc, int i, bool first)
 	watch_ancestor(kc, k);
 	id = resolve(kc, k, why, sizeof(why));
 
-	if (id == k->id && !strcmp(why, k->refused))
+	if (!first && id == k->id && !strcmp(why, k->refused))
 		return;
 	if (id) {
 		char dir[sizeof(kc->mount) + OOMREAP_KILLER_EXE_LEN];
@@ -274,7 +274,6 @@ int killer_cgroups__start(struct killer_cgroups *kc, struct oomreap_killer_cgrou
 		return err;
 	}
 	for (i = 0; i < kc->n; i++) {
-		kc->k[i].refused[0] = 1; /* a change: said the first time */
 		sync_one(kc, i, true);
 	}
 	return 0;
